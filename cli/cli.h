@@ -1,0 +1,44 @@
+/* The vpndoctor CLI: one file per command group, dispatched from main.c.
+ * Each command takes the arguments after its name (argv[0] is the command)
+ * and returns the process exit status (0 healthy/ok, 1 warning, 2 error,
+ * 3 unknown or daemon unreachable; 64 for a usage error, as sysexits). */
+#ifndef VPNDOCTOR_CLI_H
+#define VPNDOCTOR_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "vpndoctor/common.h"
+
+#define CLI_EXIT_OK      0
+#define CLI_EXIT_WARNING 1
+#define CLI_EXIT_ERROR   2
+#define CLI_EXIT_UNKNOWN 3
+#define CLI_EXIT_USAGE   64
+
+struct cli_ctx {
+	const char *socket_path; /* --socket, else $VPNDOCTOR_SOCKET, else the default */
+	bool json;               /* --json anywhere on the command line */
+	bool color;              /* stdout is a tty and NO_COLOR is unset */
+};
+
+int cmd_lint(struct cli_ctx *ctx, int argc, char **argv);     /* cli/cmd_lint.c */
+int cmd_causes(struct cli_ctx *ctx, int argc, char **argv);   /* cli/cmd_causes.c */
+int cmd_explain(struct cli_ctx *ctx, int argc, char **argv);  /* cli/cmd_causes.c */
+int cmd_status(struct cli_ctx *ctx, int argc, char **argv);   /* cli/cmd_status.c */
+int cmd_check(struct cli_ctx *ctx, int argc, char **argv);    /* cli/cmd_status.c */
+int cmd_watch(struct cli_ctx *ctx, int argc, char **argv);    /* cli/cmd_status.c */
+int cmd_history(struct cli_ctx *ctx, int argc, char **argv);  /* cli/cmd_status.c */
+
+/* cli/output.c: the human renderer shared by lint, status, check and watch. */
+const char *out_sev_color(const struct cli_ctx *ctx, enum vd_severity s); /* "" without colour */
+const char *out_reset(const struct cli_ctx *ctx);
+struct cJSON;
+/* One finding, indented: severity, title, summary, remedy (wrapped). */
+void out_finding(const struct cli_ctx *ctx, FILE *f, const struct cJSON *finding, bool with_remedy);
+/* Exit status for the worst severity: none/info 0, warning 1, error 2. */
+int out_exit_for(enum vd_severity worst);
+/* Print a cJSON value as one JSON document and a newline. */
+void out_json(FILE *f, const struct cJSON *v);
+
+#endif

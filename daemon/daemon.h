@@ -1,0 +1,51 @@
+/* The daemon's model as the control socket sees it: status, history, on-demand
+ * checks and subscriptions. model.c implements it; control.c (Varlink) calls it.
+ * Everything runs on the one event_base; no call blocks. */
+#ifndef VPNDOCTORD_DAEMON_H
+#define VPNDOCTORD_DAEMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cJSON;
+struct event_base;
+struct vd_daemon;
+
+/* GetStatus parameters:
+ * {"health": "healthy|degraded|broken|unknown",
+ *  "tunnels": [{"name", "health", "config", "state"}],
+ *  "findings": [finding + {"since": EPOCH, "last_seen": EPOCH}],
+ *  "probes": [{"name", "tunnel", "status": "ok|fail|unknown|running|never",
+ *              "last_run": EPOCH, "age_s", "duration_ms", "error"}]}
+ * Caller owns the result. */
+struct cJSON *daemon_status(struct vd_daemon *d);
+
+/* GetHistory parameters: {"events": [{"time", "event": "opened|resolved",
+ * "tunnel", "cause", "severity", "summary"}]}, oldest first; since < 0 and
+ * limit == 0 mean no bound (limit keeps the newest). */
+struct cJSON *daemon_history(struct vd_daemon *d, int64_t since, size_t limit);
+
+/* Check: run the named probes (all when n == 0) now, on every tunnel. progress
+ * is called as each probe run ends (may be NULL), done once when all have
+ * ended; the caller then reads daemon_status(). Returns NULL with *err =
+ * -ENOENT (unknown probe name; *bad_name set) or -ENOMEM. */
+struct daemon_check;
+typedef void (*daemon_progress_fn)(void *userdata, const char *probe, const char *tunnel, const char *status);
+typedef void (*daemon_done_fn)(void *userdata);
+struct daemon_check *daemon_check_start(struct vd_daemon *d, const char *const *probes, size_t n,
+                                        daemon_progress_fn progress, daemon_done_fn done,
+                                        void *userdata, int *err, const char **bad_name);
+/* The client went away: no callback will be made after this. */
+void daemon_check_cancel(struct daemon_check *c);
+
+/* Subscribe: cb gets {"event": "opened|updated|resolved", "time": EPOCH,
+ * "finding": {...}} for every change, until daemon_unsubscribe(). */
+struct daemon_sub;
+typedef void (*daemon_event_fn)(void *userdata, const struct cJSON *event);
+struct daemon_sub *daemon_subscribe(struct vd_daemon *d, daemon_event_fn cb, void *userdata);
+void daemon_unsubscribe(struct daemon_sub *s);
+
+/* Health of the daemon for STATUS= lines ("degraded: 1 warning on office"). */
+const char *daemon_health_line(struct vd_daemon *d);
+
+#endif

@@ -1,0 +1,32 @@
+/* Logging: to the journal (sd_journal_send) or to stderr with "<N>" priority
+ * prefixes (sd-daemon(3) style) when journald is absent or --log-target stderr.
+ * log_warn keeps errno (OpenNTPD log.c); log once, where an error is handled. */
+#ifndef VPNDOCTORD_LOG_H
+#define VPNDOCTORD_LOG_H
+
+#include <stdbool.h>
+
+struct cJSON;
+
+enum log_target { LOG_TARGET_AUTO, LOG_TARGET_JOURNAL, LOG_TARGET_STDERR };
+
+/* level: a syslog priority (LOG_ERR..LOG_DEBUG); messages above it are dropped. */
+void log_init(enum log_target target, int level);
+int log_target_parse(const char *s, enum log_target *ret);  /* auto|journal|stderr */
+int log_level_parse(const char *s, int *ret);               /* err|warning|notice|info|debug or 0-7 */
+bool log_to_journal(void);
+
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* + ": strerror(errno)" */
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* One journal entry for an opened/updated/resolved finding: MESSAGE_ID of the
+ * cause, PRIORITY by severity (error 3, warning 4, info 6; resolved 6),
+ * VPNDOCTOR_CAUSE, VPNDOCTOR_TUNNEL, VPNDOCTOR_EVENT, VPNDOCTOR_SUMMARY,
+ * VPNDOCTOR_SEVERITY. On stderr: "<N>vpndoctord: EVENT CAUSE on TUNNEL: SUMMARY". */
+void log_finding(const char *event, const struct cJSON *finding);
+
+#endif

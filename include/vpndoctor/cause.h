@@ -1,0 +1,49 @@
+/* The cause catalogue: every cause of the SSL-VPN FAQ (and the three beyond it)
+ * as data. The rules, `vpndoctor causes`/`explain`, the daemon's journal entries
+ * and the generated journal catalog all read this one table (lib/cause.c). */
+#ifndef VPNDOCTOR_CAUSE_H
+#define VPNDOCTOR_CAUSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vpndoctor/common.h"
+
+struct cJSON;
+
+#define VD_CAUSE_MAX_SYMPTOMS   4
+#define VD_CAUSE_MAX_SUPPRESSED 12
+
+struct vd_symptom {
+	const char *id;       /* "connect-fails" */
+	const char *question; /* the FAQ's question, in English */
+};
+
+struct vd_cause {
+	const char *id;           /* stable id from CAUSES.md: "clock-skew" */
+	const char *title;        /* one line: "Client and server clocks differ" */
+	enum vd_severity severity;/* the catalogue's severity; a finding may be lower */
+	const char *symptoms[VD_CAUSE_MAX_SYMPTOMS + 1];        /* symptom ids, NULL-ended */
+	const char *suppressed_by[VD_CAUSE_MAX_SUPPRESSED + 1]; /* cause ids, NULL-ended */
+	unsigned grace_s;         /* how long the condition must hold before it opens */
+	const char *description;  /* what it means and why it breaks the VPN */
+	const char *remedy;       /* what to do, faithful to the FAQ, with its numbers */
+	const char *message_id;   /* 32 lowercase hex digits, from systemd-id128 new */
+	bool beyond_faq;          /* udp-blocked, gateway-unreachable, mtu-blackhole */
+};
+
+extern const struct vd_cause vd_causes[];
+extern const size_t vd_n_causes;
+extern const struct vd_symptom vd_symptoms[];
+extern const size_t vd_n_symptoms;
+
+const struct vd_cause *vd_cause_find(const char *id);
+const struct vd_symptom *vd_symptom_find(const char *id);
+/* Index of the cause in vd_causes (catalogue order), or -1. */
+int vd_cause_index(const char *id);
+
+/* {"id","title","severity","symptoms":[{"id","question"}],"suppressed_by":[],
+ *  "grace_s","description","remedy","message_id","beyond_faq"} */
+struct cJSON *vd_cause_to_json(const struct vd_cause *c);
+
+#endif

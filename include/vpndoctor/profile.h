@@ -1,0 +1,33 @@
+/* The profile check behind `vpndoctor lint` and the daemon's profile probe:
+ * parse a client config, resolve and read every file it references the way
+ * OpenVPN does, check certificates and keys, and describe the result as the
+ * "profile" facts section (docs/facts.md). Findings come from the rules. */
+#ifndef VPNDOCTOR_PROFILE_H
+#define VPNDOCTOR_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cJSON;
+
+/* Reads a whole file: 0 and a malloc'ed NUL-terminated buffer, or -errno.
+ * Files over max bytes are -EFBIG. */
+typedef int (*vd_read_file_fn)(void *userdata, const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* The default reader (open/read; O_CLOEXEC|O_NOCTTY, no FIFOs or devices). */
+int vd_read_file(void *userdata, const char *path, size_t max, char **ret, size_t *ret_len);
+
+struct vd_profile_opts {
+	const char *basedir;  /* where relative paths resolve (a `cd` in the file wins);
+	                       * NULL: the config's own folder */
+	vd_read_file_fn read; /* NULL: vd_read_file */
+	void *userdata;
+	const char *p12_pass; /* for a PKCS#12 with a password; may be NULL */
+};
+
+/* Check the profile at path. Returns 0 and the "profile" section in *ret even
+ * when the profile has problems (they are listed in it); -errno only when the
+ * section itself could not be built (-ENOMEM). */
+int vd_profile_check(const char *path, const struct vd_profile_opts *opts, struct cJSON **ret);
+
+#endif

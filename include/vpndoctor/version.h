@@ -1,0 +1,30 @@
+/* OpenVPN version strings, as the first line of `openvpn --version` prints
+ * them on Debian, Fedora, Homebrew and upstream builds, and the version policy. */
+#ifndef VPNDOCTOR_VERSION_H
+#define VPNDOCTOR_VERSION_H
+
+#include <stddef.h>
+
+struct vd_ovpn_version {
+	unsigned major, minor, patch;
+	char suffix[32];   /* "_rc2", "_git", "" */
+	char platform[64]; /* "x86_64-pc-linux-gnu", "Windows", ... ("" if absent) */
+	char ssl[32];      /* "OpenSSL", "mbed TLS", ... ("" if absent) */
+};
+
+/* Parses "OpenVPN 2.6.14 x86_64-pc-linux-gnu [SSL (OpenSSL)] [LZO] ..." or a
+ * bare "2.6.14". Returns 0 or -EINVAL. */
+int vd_ovpn_version_parse(const char *line, struct vd_ovpn_version *ret);
+
+enum vd_version_verdict {
+	VD_VERSION_OK,
+	VD_VERSION_TOO_OLD,   /* before 2.4.0: no NCP */
+	VD_VERSION_KNOWN_BAD, /* a release with known data-path bugs (2.6.6 is the FAQ's) */
+	VD_VERSION_UNKNOWN,   /* newer than anything the project has data on */
+};
+
+/* The policy, with a one-line reason for the finding's summary. */
+enum vd_version_verdict vd_ovpn_version_check(const struct vd_ovpn_version *v, char *why, size_t len);
+const char *vd_version_verdict_name(enum vd_version_verdict v);
+
+#endif

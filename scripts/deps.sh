@@ -1,0 +1,35 @@
+#!/bin/sh
+# Install the Debian packages vpndoctor needs to build, test and run its lab.
+# Idempotent: prints nothing and touches nothing when every package is present.
+set -eu
+
+PACKAGES="
+build-essential cmake pkg-config clang libclang-rt-14-dev
+libevent-dev libssl-dev libnl-3-dev libnl-route-3-dev libcjson-dev
+libsystemd-dev libinih-dev libcmocka-dev
+openssl openvpn dnsmasq-base chrony libfaketime faketime nftables iproute2
+iputils-ping fping ntpsec-ntpdate systemd python3 python3-dbusmock dbus
+valgrind scdoc procps psmisc util-linux
+"
+
+missing=""
+for p in $PACKAGES; do
+	status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	case "$status" in
+	ii*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages:$missing (run 'make deps' as root)" >&2
+	exit 1
+fi
+
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
