@@ -72,8 +72,11 @@ struct vd_ovpn_remote {
 	unsigned line;
 };
 
-/* Every `remote`, in order, with the defaults applied (connection blocks
- * included). *ret is malloc'ed (free() it); *n may be 0. */
+/* The remotes OpenVPN would try, in order, with the defaults applied. As in
+ * OpenVPN, when any <connection> block exists the top-level `remote`s are
+ * ignored and each block's remote takes the global port/proto as they stand
+ * where the block begins, then its own. *ret is malloc'ed (free() it); *n may
+ * be 0. */
 int vd_ovpn_config_remotes(const struct vd_ovpn_config *c, struct vd_ovpn_remote **ret, size_t *n);
 
 /* Directive table check: unknown option names, and known ones with the wrong
