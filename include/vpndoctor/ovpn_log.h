@@ -35,9 +35,16 @@ enum vd_log_event {
 	VD_LOG__MAX,
 };
 
+/* Room for a whole PUSH_REPLY (OpenVPN's PUSH_BUNDLE_SIZE is 1024). */
+#define VD_LOG_ARG_MAX 1024
+
 struct vd_log_line {
 	enum vd_log_event event;
-	char arg[256]; /* event argument, as documented above ("" when none) */
+	/* Event argument, as documented above ("" when none). For CERT_EXPIRED and
+	 * CERT_NOT_YET_VALID: "local" when it is this side's certificate, else the
+	 * peer's VERIFY ERROR text. An argument too long is cut (PUSH_REPLY at the
+	 * last whole option). */
+	char arg[VD_LOG_ARG_MAX];
 };
 
 /* Classify one line (no trailing newline needed). Returns the event. */

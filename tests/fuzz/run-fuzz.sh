@@ -2,7 +2,7 @@
 # run-fuzz.sh TARGET SEED_CORPUS SECONDS: run a libFuzzer target for SECONDS on a
 # scratch copy of its seed corpus (the repo's corpus is never written to).
 set -eu
-target=$1 seeds=$2 seconds=$3
+target=$(realpath "$1") seeds=$(realpath -m "$2") seconds=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 mkdir "$work/corpus"

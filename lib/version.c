@@ -1,0 +1,295 @@
+/* OpenVPN's title line (options.c title_string: PACKAGE_STRING, an optional
+ * "[git:...]", TARGET_ALIAS, "[SSL (lib)]", feature flags) and the version policy. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "vpndoctor/common.h"
+#include "vpndoctor/version.h"
+
+/* 2.4.0 is the first release with NCP: older clients cannot take the
+ * AES-256-GCM that the server negotiates. */
+#define MIN_MAJOR 2
+#define MIN_MINOR 4
+#define MIN_PATCH 0
+/* The FAQ's example of a client with data-path problems (on Windows). */
+#define BAD_MAJOR 2
+#define BAD_MINOR 6
+#define BAD_PATCH 6
+/* The newest release vpndoctor has data on (tag v2.7.6); anything newer is
+ * UNKNOWN until someone looks at it. */
+#define NEWEST_MAJOR 2
+#define NEWEST_MINOR 7
+#define NEWEST_PATCH 6
+
+/* The last release of each older series we have data on: a 2.6.23 is as
+ * unknown as a 2.8.0. */
+static const struct {
+	unsigned major, minor, patch;
+} series_last[] = {
+	{2, 4, 12},
+	{2, 5, 11},
+	{2, 6, 22}, /* v2.6.22, 2026-08-05 */
+	{NEWEST_MAJOR, NEWEST_MINOR, NEWEST_PATCH},
+};
+
+#define NUM_MAX 9999u
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Decimal without sign, at most 4 digits; advances *p. */
+static bool number(const char **p, unsigned *ret)
+{
+	unsigned v = 0, n = 0;
+
+	while (is_digit(**p)) {
+		if (++n > 4)
+			return false;
+		v = v * 10 + (unsigned)(**p - '0');
+		(*p)++;
+	}
+	if (n == 0 || v > NUM_MAX)
+		return false;
+	*ret = v;
+	return true;
+}
+
+static bool suffix_char(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	       c == '-' || c == '.' || c == '+' || c == '~';
+}
+
+/* "2.6.14", "2.6_rc2", "2.7_git", "2.6.14_git"; stops at a space or the end. */
+static int parse_number_part(const char **pp, struct vd_ovpn_version *v)
+{
+	const char *p = *pp;
+	size_t n = 0;
+
+	if (*p == 'v')
+		p++;
+	if (!number(&p, &v->major) || *p != '.')
+		return -EINVAL;
+	p++;
+	if (!number(&p, &v->minor))
+		return -EINVAL;
+	v->patch = 0;
+	if (*p == '.') {
+		p++;
+		if (!number(&p, &v->patch))
+			return -EINVAL;
+	}
+	while (p[n] && !is_space(p[n]) && p[n] != '\r' && p[n] != '\n') {
+		if (!suffix_char(p[n]) || n + 1 >= sizeof(v->suffix))
+			return -EINVAL;
+		v->suffix[n] = p[n];
+		n++;
+	}
+	v->suffix[n] = '\0';
+	/* A suffix starts with '_' ("_rc2", "_git") or '-' (packagers' "-1"). */
+	if (n > 0 && p[0] != '_' && p[0] != '-')
+		return -EINVAL;
+	*pp = p + n;
+	return 0;
+}
+
+/* Copies the token at *pp (up to a space) into buf; false if it does not fit. */
+static bool token(const char **pp, char *buf, size_t len)
+{
+	const char *p = *pp;
+	size_t n = 0;
+
+	while (p[n] && !is_space(p[n]) && p[n] != '\r' && p[n] != '\n')
+		n++;
+	if (n >= len)
+		return false;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	*pp = p + n;
+	return true;
+}
+
+static void skip_spaces(const char **pp)
+{
+	while (is_space(**pp))
+		(*pp)++;
+}
+
+/* After "OpenVPN X.Y.Z": an optional "[git:...]", TARGET_ALIAS, then bracketed
+ * flags of which "[SSL (lib)]" names the TLS library. Unknown flags are fine. */
+static void parse_rest(const char *p, struct vd_ovpn_version *v)
+{
+	skip_spaces(&p);
+	if (strncmp(p, "[git:", 5) == 0) {
+		while (*p && *p != ']' && *p != '\n')
+			p++;
+		if (*p == ']')
+			p++;
+		skip_spaces(&p);
+	}
+	if (*p && *p != '[' && *p != '\n' && *p != '\r') {
+		const char *start = p;
+		if (!token(&p, v->platform, sizeof(v->platform))) {
+			v->platform[0] = '\0';
+			p = start;
+			while (*p && !is_space(*p) && *p != '\n')
+				p++;
+		}
+	}
+	const char *nl = strchr(p, '\n');
+	const char *ssl = strstr(p, "[SSL");
+	if (ssl && (!nl || ssl < nl)) {
+		ssl += 4;
+		if (strncmp(ssl, " (", 2) == 0) {
+			const char *end = strchr(ssl + 2, ')');
+			size_t n = end ? (size_t)(end - (ssl + 2)) : 0;
+			if (end && (!nl || end < nl) && n < sizeof(v->ssl) && !memchr(ssl + 2, ']', n)) {
+				memcpy(v->ssl, ssl + 2, n);
+				v->ssl[n] = '\0';
+			}
+		}
+	}
+}
+
+int vd_ovpn_version_parse(const char *line, struct vd_ovpn_version *ret)
+{
+	struct vd_ovpn_version v = {0};
+	const char *p;
+	int r;
+
+	if (!line || !ret)
+		return -EINVAL;
+	p = line;
+	skip_spaces(&p);
+	if (strncmp(p, "OpenVPN ", 8) != 0) {
+		/* A bare "2.6.14", or a log line that carries the title after a
+		 * timestamp ("2025-03-11 14:54:51 OpenVPN 2.5.10 ..."). */
+		const char *q = p;
+		if (parse_number_part(&q, &v) == 0) {
+			skip_spaces(&q);
+			if (*q == '\0' || *q == '\n' || *q == '\r') {
+				*ret = v;
+				return 0;
+			}
+		}
+		memset(&v, 0, sizeof(v));
+		const char *nl = strchr(p, '\n');
+		const char *t = strstr(p, "OpenVPN ");
+		while (t && !is_digit(t[8]))
+			t = strstr(t + 8, "OpenVPN ");
+		if (!t || (nl && t > nl))
+			return -EINVAL;
+		p = t;
+	}
+	p += 8;
+	r = parse_number_part(&p, &v);
+	if (r < 0)
+		return r;
+	if (*p && !is_space(*p) && *p != '\n' && *p != '\r')
+		return -EINVAL;
+	parse_rest(p, &v);
+	*ret = v;
+	return 0;
+}
+
+static int cmp3(unsigned a1, unsigned a2, unsigned a3, unsigned b1, unsigned b2, unsigned b3)
+{
+	if (a1 != b1)
+		return a1 < b1 ? -1 : 1;
+	if (a2 != b2)
+		return a2 < b2 ? -1 : 1;
+	if (a3 != b3)
+		return a3 < b3 ? -1 : 1;
+	return 0;
+}
+
+/* "_rc2", "_beta1", "_alpha3" come before the release they lead to. */
+static bool prerelease(const char *suffix)
+{
+	return strncasecmp(suffix, "_rc", 3) == 0 || strncasecmp(suffix, "_beta", 5) == 0 ||
+	       strncasecmp(suffix, "_alpha", 6) == 0;
+}
+
+static bool on_windows(const char *platform)
+{
+	return strcasestr(platform, "windows") || strcasestr(platform, "mingw") ||
+	       strcasestr(platform, "win32") || strcasestr(platform, "win64") ||
+	       strcasestr(platform, "cygwin");
+}
+
+enum vd_version_verdict vd_ovpn_version_check(const struct vd_ovpn_version *v, char *why, size_t len)
+{
+	char s[48];
+	char dummy[1];
+	int c;
+
+	if (!why || len == 0) {
+		why = dummy;
+		len = sizeof(dummy);
+	}
+	if (!v) {
+		snprintf(why, len, "no OpenVPN version known");
+		return VD_VERSION_UNKNOWN;
+	}
+	snprintf(s, sizeof(s), "%u.%u.%u%s", v->major, v->minor, v->patch, v->suffix);
+
+	c = cmp3(v->major, v->minor, v->patch, MIN_MAJOR, MIN_MINOR, MIN_PATCH);
+	if (c < 0 || (c == 0 && prerelease(v->suffix))) {
+		snprintf(why, len,
+			 "OpenVPN %s is older than %d.%d.%d, the first release with cipher negotiation "
+			 "(NCP): it cannot take the AES-256-GCM the server negotiates",
+			 s, MIN_MAJOR, MIN_MINOR, MIN_PATCH);
+		return VD_VERSION_TOO_OLD;
+	}
+	if (cmp3(v->major, v->minor, v->patch, BAD_MAJOR, BAD_MINOR, BAD_PATCH) == 0) {
+		bool win = on_windows(v->platform);
+		snprintf(why, len,
+			 "OpenVPN %s%s is a release with known data-path problems (the FAQ's example%s); "
+			 "upgrade to %d.%d.%d",
+			 s, win ? " on Windows" : "", win ? "" : ", seen on Windows", NEWEST_MAJOR,
+			 NEWEST_MINOR, NEWEST_PATCH);
+		return VD_VERSION_KNOWN_BAD;
+	}
+	if (cmp3(v->major, v->minor, v->patch, NEWEST_MAJOR, NEWEST_MINOR, NEWEST_PATCH) > 0) {
+		snprintf(why, len, "OpenVPN %s is newer than %d.%d.%d, the newest release vpndoctor has data on",
+			 s, NEWEST_MAJOR, NEWEST_MINOR, NEWEST_PATCH);
+		return VD_VERSION_UNKNOWN;
+	}
+	for (size_t i = 0; i < VD_ARRAY_SIZE(series_last); i++)
+		if (v->major == series_last[i].major && v->minor == series_last[i].minor &&
+		    v->patch > series_last[i].patch) {
+			snprintf(why, len,
+				 "OpenVPN %s is newer than %u.%u.%u, the last %u.%u release vpndoctor has data on",
+				 s, series_last[i].major, series_last[i].minor, series_last[i].patch,
+				 series_last[i].major, series_last[i].minor);
+			return VD_VERSION_UNKNOWN;
+		}
+	snprintf(why, len, "OpenVPN %s is %d.%d.%d or later and not a known bad release", s, MIN_MAJOR,
+		 MIN_MINOR, MIN_PATCH);
+	return VD_VERSION_OK;
+}
+
+const char *vd_version_verdict_name(enum vd_version_verdict v)
+{
+	switch (v) {
+	case VD_VERSION_OK:
+		return "ok";
+	case VD_VERSION_TOO_OLD:
+		return "too-old";
+	case VD_VERSION_KNOWN_BAD:
+		return "known-bad";
+	case VD_VERSION_UNKNOWN:
+		return "unknown";
+	}
+	return "unknown";
+}
