@@ -31,7 +31,7 @@ static const struct {
 } series_last[] = {
 	{2, 4, 12},
 	{2, 5, 11},
-	{2, 6, 22}, /* v2.6.22, 2026-08-05 */
+	{2, 6, 22}, /* v2.6.22, 2026-08-05: also the upgrade advised from 2.6.6 */
 	{NEWEST_MAJOR, NEWEST_MINOR, NEWEST_PATCH},
 };
 
@@ -255,9 +255,9 @@ enum vd_version_verdict vd_ovpn_version_check(const struct vd_ovpn_version *v, c
 		bool win = on_windows(v->platform);
 		snprintf(why, len,
 			 "OpenVPN %s%s is a release with known data-path problems (the FAQ's example%s); "
-			 "upgrade to %d.%d.%d",
-			 s, win ? " on Windows" : "", win ? "" : ", seen on Windows", NEWEST_MAJOR,
-			 NEWEST_MINOR, NEWEST_PATCH);
+			 "upgrade to %u.%u.%u",
+			 s, win ? " on Windows" : "", win ? "" : ", seen on Windows", series_last[2].major,
+			 series_last[2].minor, series_last[2].patch);
 		return VD_VERSION_KNOWN_BAD;
 	}
 	if (cmp3(v->major, v->minor, v->patch, NEWEST_MAJOR, NEWEST_MINOR, NEWEST_PATCH) > 0) {

@@ -1,0 +1,838 @@
+/* The profile check: parse an OpenVPN client config, read what it references
+ * the way OpenVPN would, and describe every problem as data for the rules.
+ * Dates are only recorded: the rules judge them against the corrected clock. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/evp.h>
+
+#include "vpndoctor/cert.h"
+#include "vpndoctor/common.h"
+#include "vpndoctor/ovpn_config.h"
+#include "vpndoctor/profile.h"
+
+/* Certificates, keys and key files are small; a referenced file over 1 MiB is
+ * not one of them and is refused before it is read. */
+#define REF_MAX (1024 * 1024)
+/* What OpenVPN 2.6 uses when data-ciphers is not set. */
+#define DEFAULT_DATA_CIPHERS "AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305"
+#define STATIC_KEY_BEGIN "-----BEGIN OpenVPN Static key V1-----"
+#define STATIC_KEY_END "-----END OpenVPN Static key V1-----"
+#define STATIC_KEY_BYTES 256
+#define TLS_CRYPT_V2_BEGIN "-----BEGIN OpenVPN tls-crypt-v2 client key-----"
+
+int vd_read_file(void *userdata, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0, cap;
+	int fd, r;
+
+	(void)userdata;
+	/* O_NONBLOCK: opening a FIFO must not hang before fstat can refuse it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		r = -EISDIR;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		goto fail;
+	}
+	if ((uint64_t)st.st_size > max) {
+		r = -EFBIG;
+		goto fail;
+	}
+	/* The size may change under us: read to EOF, but never past max. */
+	cap = (size_t)st.st_size + 1;
+	buf = malloc(cap + 1);
+	if (!buf) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (len > max) {
+				r = -EFBIG;
+				goto fail;
+			}
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max) {
+		r = -EFBIG;
+		goto fail;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+fail:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+struct pctx {
+	const char *path;
+	char base[PATH_MAX];
+	vd_read_file_fn read;
+	void *userdata;
+	const struct vd_ovpn_config *cfg;
+	cJSON *problems;
+	cJSON *certs;
+	bool cd_failed; /* reported once; the files under it are not looked for */
+	bool oom;
+};
+
+static void add_str(struct pctx *c, cJSON *o, const char *k, const char *v)
+{
+	if (!cJSON_AddStringToObject(o, k, v ? v : ""))
+		c->oom = true;
+}
+
+static void add_num(struct pctx *c, cJSON *o, const char *k, double v)
+{
+	if (!cJSON_AddNumberToObject(o, k, v))
+		c->oom = true;
+}
+
+static void add_bool(struct pctx *c, cJSON *o, const char *k, bool v)
+{
+	if (!cJSON_AddBoolToObject(o, k, v))
+		c->oom = true;
+}
+
+/* A message is one sentence without its location and final stop: the rules
+ * put it in a finding's summary and add "(FILE line N)" from file and line. */
+static void __attribute__((format(printf, 6, 0)))
+vproblem(struct pctx *c, const char *cause, enum vd_severity sev, const char *code,
+         unsigned line, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	size_t n;
+	cJSON *o;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	if (n && msg[n - 1] == '.')
+		msg[n - 1] = '\0';
+	o = cJSON_CreateObject();
+	if (!o || !cJSON_AddItemToArray(c->problems, o)) {
+		cJSON_Delete(o);
+		c->oom = true;
+		return;
+	}
+	add_str(c, o, "cause", cause);
+	add_str(c, o, "severity", vd_severity_name(sev));
+	add_str(c, o, "code", code);
+	add_str(c, o, "message", msg);
+	add_str(c, o, "file", c->path);
+	add_num(c, o, "line", line);
+}
+
+static void __attribute__((format(printf, 5, 6)))
+problem(struct pctx *c, enum vd_severity sev, const char *code, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vproblem(c, "config-invalid", sev, code, line, fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 6, 7)))
+problem_cause(struct pctx *c, const char *cause, enum vd_severity sev, const char *code,
+              unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vproblem(c, cause, sev, code, line, fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+validate_cb(void *userdata, unsigned line, const char *fmt, ...)
+{
+	struct pctx *c = userdata;
+	char msg[512];
+	const char *code = "bad-arguments";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* The validator has one callback for both kinds; its wording tells them apart. */
+	if (strncmp(msg, "unknown option", 14) == 0 || strstr(msg, " was removed in ") ||
+	    strstr(msg, "only in OpenVPN for Windows"))
+		code = "unknown-directive";
+	problem(c, VD_SEV_ERROR, code, line, "%s", msg);
+}
+
+static const char *read_error(int r, char *buf, size_t len)
+{
+	switch (-r) {
+	case ENOENT:
+	case ENOTDIR:
+		return "does not exist";
+	case EACCES:
+	case EPERM:
+		return "cannot be read (permission denied)";
+	case EISDIR:
+		return "is a directory, not a file";
+	case EINVAL:
+		return "is not a regular file";
+	case EFBIG:
+		return "is larger than 1 MiB, too large for a certificate or key file";
+	default:
+		snprintf(buf, len, "cannot be read (%s)", strerrordesc_np(-r) ? strerrordesc_np(-r) : "error");
+		return buf;
+	}
+}
+
+static void resolve(const char *base, const char *p, char *out, size_t len)
+{
+	if (p[0] == '/' || !base[0])
+		snprintf(out, len, "%s", p);
+	else
+		snprintf(out, len, "%s/%s", base, p);
+}
+
+struct ref {
+	const struct vd_ovpn_option *opt;
+	char *data;
+	size_t len;
+	char file[PATH_MAX];
+	unsigned line;
+	bool inlined;
+};
+
+static bool is_inline_marker(const char *s)
+{
+	return strcmp(s, "[inline]") == 0 || strcmp(s, "[[INLINE]]") == 0;
+}
+
+/* 1 when the option is there and its content was read, 0 when the option is
+ * absent (or takes no file), -1 when a problem was reported. */
+static int load_ref(struct pctx *c, const char *name, struct ref *r)
+{
+	const struct vd_ovpn_option *o = vd_ovpn_config_get(c->cfg, name);
+	const char *body = NULL;
+	char ebuf[96];
+	int e;
+
+	memset(r, 0, sizeof(*r));
+	if (!o)
+		return 0;
+	r->opt = o;
+	r->line = o->line;
+	if (o->inline_body) {
+		body = o->inline_body;
+	} else if (o->argc >= 1 && is_inline_marker(o->argv[0])) {
+		for (const struct vd_ovpn_option *i = vd_ovpn_config_next(c->cfg, name, NULL); i;
+		     i = vd_ovpn_config_next(c->cfg, name, i))
+			if (i->inline_body)
+				body = i->inline_body;
+		if (!body) {
+			problem(c, VD_SEV_ERROR, "file-missing", o->line,
+			        "%s is marked %s but the profile has no <%s> block.", name, o->argv[0], name);
+			return -1;
+		}
+	} else if (o->argc == 0) {
+		return 0;
+	}
+	if (body) {
+		r->data = strdup(body);
+		if (!r->data) {
+			c->oom = true;
+			return -1;
+		}
+		r->len = strlen(body);
+		r->inlined = true;
+		snprintf(r->file, sizeof(r->file), "%s", c->path);
+		return 1;
+	}
+	if (c->cd_failed)
+		return -1;
+	resolve(c->base, o->argv[0], r->file, sizeof(r->file));
+	e = c->read(c->userdata, r->file, REF_MAX, &r->data, &r->len);
+	if (e == -ENOMEM) {
+		c->oom = true;
+		return -1;
+	}
+	if (e < 0) {
+		problem(c, VD_SEV_ERROR, e == -ENOENT || e == -ENOTDIR ? "file-missing" : "file-unreadable",
+		        o->line, "the %s file %s %s.", name, r->file, read_error(e, ebuf, sizeof(ebuf)));
+		r->data = NULL;
+		return -1;
+	}
+	return 1;
+}
+
+static void ref_free(struct ref *r)
+{
+	free(r->data);
+	r->data = NULL;
+}
+
+static void add_cert(struct pctx *c, const char *role, const struct vd_cert_info *ci,
+                     const struct ref *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o || !cJSON_AddItemToArray(c->certs, o)) {
+		cJSON_Delete(o);
+		c->oom = true;
+		return;
+	}
+	add_str(c, o, "role", role);
+	add_str(c, o, "subject", ci->subject);
+	add_str(c, o, "issuer", ci->issuer);
+	add_num(c, o, "not_before", (double)ci->not_before);
+	add_num(c, o, "not_after", (double)ci->not_after);
+	add_str(c, o, "file", r->file);
+	add_num(c, o, "line", r->line);
+	add_str(c, o, "key_type", ci->key_type);
+	add_num(c, o, "key_bits", ci->key_bits);
+	add_str(c, o, "sig_digest", ci->sig_digest);
+}
+
+static void check_security(struct pctx *c, const char *name, const struct vd_cert_info *ci,
+                           const struct ref *r)
+{
+	struct vd_cert_info digest_only = *ci;
+	char why[200];
+	const char *where = r->inlined ? "block" : r->file;
+
+	if (vd_cert_security_ok(ci, why, sizeof(why)))
+		return;
+	if (!strstr(why, "signed with")) {
+		problem(c, VD_SEV_ERROR, "weak-key", r->line,
+		        "OpenSSL will refuse the certificate %s (%s %s) because %s.", ci->subject, name,
+		        where, why);
+		/* A weak key often comes with a weak digest: report both at once. */
+		digest_only.key_type[0] = '\0';
+		if (vd_cert_security_ok(&digest_only, why, sizeof(why)))
+			return;
+	}
+	problem(c, VD_SEV_ERROR, "weak-digest", r->line,
+	        "OpenSSL will refuse the certificate %s (%s %s) because %s.", ci->subject, name, where, why);
+}
+
+/* Certificates of one role: records each, checks its strength. false when
+ * the data holds no certificate (reported). */
+static bool certs_of(struct pctx *c, const char *name, const char *role, bool all,
+                     const char *data, size_t len, const struct ref *r)
+{
+	struct vd_cert_info *ci = NULL;
+	struct vd_cert_info one;
+	size_t n = 0;
+	int e;
+
+	if (all) {
+		e = vd_cert_info_all(data, len, &ci, &n);
+	} else {
+		e = vd_cert_info(data, len, &one);
+		ci = &one;
+		n = 1;
+	}
+	if (e == -ENOMEM) {
+		c->oom = true;
+		return false;
+	}
+	if (e < 0) {
+		problem(c, VD_SEV_ERROR, "not-a-certificate", r->line,
+		        "the %s %s holds no certificate OpenSSL can read.", name,
+		        r->inlined ? "block" : r->file);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		add_cert(c, role, &ci[i], r);
+		check_security(c, name, &ci[i], r);
+	}
+	if (all)
+		free(ci);
+	return true;
+}
+
+static bool static_key_ok(const char *d, size_t n)
+{
+	const char *b = memmem(d, n, STATIC_KEY_BEGIN, strlen(STATIC_KEY_BEGIN));
+	const char *e;
+	size_t hex = 0;
+
+	if (!b)
+		return false;
+	b += strlen(STATIC_KEY_BEGIN);
+	e = memmem(b, n - (size_t)(b - d), STATIC_KEY_END, strlen(STATIC_KEY_END));
+	if (!e)
+		return false;
+	for (const char *p = b; p < e; p++) {
+		if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))
+			hex++;
+		else if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			return false;
+	}
+	return hex == STATIC_KEY_BYTES * 2;
+}
+
+static void check_tls_key(struct pctx *c, const char *name)
+{
+	struct ref r;
+
+	if (load_ref(c, name, &r) != 1)
+		return;
+	if (strcmp(name, "tls-crypt-v2") == 0) {
+		if (!memmem(r.data, r.len, TLS_CRYPT_V2_BEGIN, strlen(TLS_CRYPT_V2_BEGIN)))
+			problem(c, VD_SEV_ERROR, "tls-key-invalid", r.line,
+			        "the tls-crypt-v2 %s is not an OpenVPN tls-crypt-v2 client key.",
+			        r.inlined ? "block" : r.file);
+	} else if (!static_key_ok(r.data, r.len)) {
+		problem(c, VD_SEV_ERROR, "tls-key-invalid", r.line,
+		        "the %s %s is not an OpenVPN static key (%d bytes of hex between the "
+		        "'OpenVPN Static key V1' lines, as openvpn --genkey secret writes it).",
+		        name, r.inlined ? "block" : r.file, STATIC_KEY_BYTES);
+	}
+	ref_free(&r);
+}
+
+/* Inline <pkcs12> blocks are base64 (OpenVPN's rule); files are DER. */
+static int b64_decode(const char *in, size_t len, char **ret, size_t *ret_len)
+{
+	EVP_ENCODE_CTX *ctx;
+	unsigned char *out;
+	int n1 = 0, n2 = 0;
+
+	if (len > INT32_MAX)
+		return -EINVAL;
+	out = malloc(len / 4 * 3 + 4);
+	ctx = EVP_ENCODE_CTX_new();
+	if (!out || !ctx) {
+		free(out);
+		EVP_ENCODE_CTX_free(ctx);
+		return -ENOMEM;
+	}
+	EVP_DecodeInit(ctx);
+	if (EVP_DecodeUpdate(ctx, out, &n1, (const unsigned char *)in, (int)len) < 0 ||
+	    EVP_DecodeFinal(ctx, out + n1, &n2) < 0) {
+		free(out);
+		EVP_ENCODE_CTX_free(ctx);
+		return -EINVAL;
+	}
+	EVP_ENCODE_CTX_free(ctx);
+	*ret = (char *)out;
+	*ret_len = (size_t)(n1 + n2);
+	return 0;
+}
+
+static bool has(const struct pctx *c, const char *name)
+{
+	return vd_ovpn_config_get(c->cfg, name) != NULL;
+}
+
+static bool cipher_listed(const char *cipher, const char *list)
+{
+	size_t cl = strlen(cipher);
+
+	for (const char *p = list; *p;) {
+		const char *e = strchr(p, ':');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+
+		if (l == cl && strncasecmp(p, cipher, l) == 0)
+			return true;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return false;
+}
+
+static const char *arg0(const struct pctx *c, const char *name)
+{
+	const struct vd_ovpn_option *o = vd_ovpn_config_get(c->cfg, name);
+
+	return o && o->argc >= 1 ? o->argv[0] : NULL;
+}
+
+static void check_options(struct pctx *c, cJSON *sec)
+{
+	struct vd_ovpn_remote *rem = NULL;
+	size_t n = 0;
+	cJSON *arr;
+	const char *proto = "udp", *cipher, *dc, *auth;
+	const struct vd_ovpn_option *o;
+	enum vd_ovpn_proto pr;
+
+	arr = cJSON_AddArrayToObject(sec, "remotes");
+	if (!arr) {
+		c->oom = true;
+		return;
+	}
+	if (vd_ovpn_config_remotes(c->cfg, &rem, &n) < 0) {
+		c->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cJSON *r = cJSON_CreateObject();
+
+		if (!r || !cJSON_AddItemToArray(arr, r)) {
+			cJSON_Delete(r);
+			c->oom = true;
+			break;
+		}
+		add_str(c, r, "host", rem[i].host);
+		add_num(c, r, "port", rem[i].port);
+		add_str(c, r, "proto", vd_ovpn_proto_name(rem[i].proto));
+	}
+	free(rem);
+	if (n == 0)
+		problem(c, VD_SEV_ERROR, "no-remote", 0,
+		        "there is no remote directive, so OpenVPN does not know which server to connect to.");
+
+	if (arg0(c, "proto") && vd_ovpn_proto_parse(arg0(c, "proto"), &pr) == 0)
+		proto = vd_ovpn_proto_name(pr);
+	cipher = arg0(c, "cipher");
+	dc = arg0(c, "data-ciphers");
+	if (!dc)
+		dc = arg0(c, "ncp-ciphers");
+	auth = arg0(c, "auth");
+	o = vd_ovpn_config_get(c->cfg, "comp-lzo");
+	add_str(c, sec, "proto", proto);
+	add_str(c, sec, "cipher", cipher);
+	add_str(c, sec, "data_ciphers", dc);
+	add_str(c, sec, "auth", auth);
+	add_bool(c, sec, "comp_lzo", o && !(o->argc >= 1 && strcmp(o->argv[0], "no") == 0));
+
+	if (!has(c, "client") && !(has(c, "pull") && has(c, "tls-client")))
+		problem(c, VD_SEV_ERROR, "no-client-mode", 0,
+		        "there is neither client nor pull with tls-client, so OpenVPN would not act as a client of a server.");
+
+	if (cipher && !has(c, "ncp-disable") && !cipher_listed(cipher, dc ? dc : DEFAULT_DATA_CIPHERS))
+		problem_cause(c, "ncp-cipher", VD_SEV_INFO, "ncp-cipher",
+		              vd_ovpn_config_get(c->cfg, "cipher")->line,
+		              "cipher %s is not in data-ciphers (%s), so OpenVPN 2.6 ignores it and "
+		              "negotiates the data cipher with the server (NCP, since OpenVPN 2.4.0)",
+		              cipher, dc ? dc : DEFAULT_DATA_CIPHERS);
+
+	o = vd_ovpn_config_get(c->cfg, "comp-lzo");
+	if (o)
+		problem(c, VD_SEV_INFO, "comp-lzo-deprecated", o->line,
+		        "comp-lzo is deprecated: compression weakens the encryption (VORACLE) and newer "
+		        "servers may refuse it, so remove it once the server no longer needs it.");
+}
+
+static void check_auth(struct pctx *c)
+{
+	static const char *const ext_cert[] = { "management-external-cert", "cryptoapicert", "pkcs11-id" };
+	static const char *const ext_key[] = { "management-external-key", "cryptoapicert", "pkcs11-id" };
+	bool cert = has(c, "cert"), key = has(c, "key");
+
+	if (has(c, "pkcs12"))
+		return;
+	for (size_t i = 0; i < VD_ARRAY_SIZE(ext_cert); i++)
+		cert = cert || has(c, ext_cert[i]);
+	for (size_t i = 0; i < VD_ARRAY_SIZE(ext_key); i++)
+		key = key || has(c, ext_key[i]);
+	/* OpenVPN's own rule: cert and key together, or pkcs12, or only a password. */
+	if (!cert && !key) {
+		if (!has(c, "auth-user-pass"))
+			problem(c, VD_SEV_ERROR, "no-cert-or-key", 0,
+			        "there is no cert and key, pkcs12 or auth-user-pass, so the client has no way to authenticate.");
+	} else if (!cert || !key) {
+		problem(c, VD_SEV_ERROR, "no-cert-or-key", vd_ovpn_config_get(c->cfg, cert ? "cert" : "key") ?
+		        vd_ovpn_config_get(c->cfg, cert ? "cert" : "key")->line : 0,
+		        "there is a %s but no %s, and OpenVPN needs both.", cert ? "cert" : "key",
+		        cert ? "key" : "cert");
+	}
+}
+
+static void check_certs(struct pctx *c, const char *p12_pass)
+{
+	struct ref ca, cert, key, p12, extra;
+	char *p12_cert = NULL, *p12_key = NULL, *p12_ca = NULL;
+	const char *cd = NULL, *kd = NULL, *ad = NULL;
+	size_t cl = 0, kl = 0, al = 0;
+	const struct ref *cr = &cert, *kr = &key, *ar = &ca;
+	bool cert_ok = false, ca_ok = false, key_ok = false, p12_locked = false;
+	int e;
+
+	load_ref(c, "ca", &ca);
+	load_ref(c, "cert", &cert);
+	load_ref(c, "key", &key);
+	load_ref(c, "extra-certs", &extra);
+	if (load_ref(c, "pkcs12", &p12) == 1) {
+		char *der = p12.data;
+		size_t dl = p12.len;
+
+		e = 0;
+		if (p12.inlined)
+			e = b64_decode(p12.data, p12.len, &der, &dl);
+		if (e == 0) {
+			e = vd_pkcs12_split(der, dl, p12_pass, &p12_cert, &p12_key, &p12_ca);
+			if (der != p12.data)
+				free(der);
+		}
+		if (e == -ENOMEM) {
+			c->oom = true;
+		} else if (e == -EACCES) {
+			p12_locked = true;
+			problem(c, VD_SEV_WARNING, "pkcs12-password", p12.line,
+			        "the pkcs12 %s is protected by a password; OpenVPN will ask for it, so its "
+			        "certificate and key were not checked.", p12.inlined ? "block" : p12.file);
+		} else if (e < 0) {
+			problem(c, VD_SEV_ERROR, "not-a-certificate", p12.line,
+			        "the pkcs12 %s is not a PKCS#12 file OpenSSL can read.",
+			        p12.inlined ? "block" : p12.file);
+		} else {
+			/* OpenVPN uses the bundle's certificate and key, and its CAs
+			 * only when there is no ca. */
+			if (!cert.opt && p12_cert[0]) {
+				cd = p12_cert;
+				cl = strlen(p12_cert);
+				cr = &p12;
+			}
+			if (!key.opt && p12_key[0]) {
+				kd = p12_key;
+				kl = strlen(p12_key);
+				kr = &p12;
+				key_ok = true;
+			}
+			if (!ca.opt && p12_ca[0]) {
+				ad = p12_ca;
+				al = strlen(p12_ca);
+				ar = &p12;
+			}
+		}
+	}
+	if (ca.data) {
+		ad = ca.data;
+		al = ca.len;
+	}
+	if (cert.data) {
+		cd = cert.data;
+		cl = cert.len;
+	}
+	if (key.data) {
+		kd = key.data;
+		kl = key.len;
+	}
+
+	if (ad)
+		ca_ok = certs_of(c, "ca", "ca", true, ad, al, ar);
+	if (cd)
+		cert_ok = certs_of(c, "cert", "cert", false, cd, cl, cr);
+	if (extra.data)
+		certs_of(c, "extra-certs", "extra", true, extra.data, extra.len, &extra);
+	if (key.data) {
+		switch (vd_key_inspect(key.data, key.len)) {
+		case VD_KEY_OK:
+			key_ok = true;
+			break;
+		case VD_KEY_ENCRYPTED:
+			problem(c, VD_SEV_WARNING, "key-encrypted", key.line,
+			        "the key %s is protected by a passphrase; OpenVPN will ask for it, so it "
+			        "could not be matched against the certificate.", key.inlined ? "block" : key.file);
+			break;
+		case VD_KEY_INVALID:
+			problem(c, VD_SEV_ERROR, "not-a-key", key.line,
+			        "the key %s holds no private key OpenSSL can read.", key.inlined ? "block" : key.file);
+			break;
+		}
+	}
+	if (cert_ok && key_ok && vd_cert_key_match(cd, cl, kd, kl) == 0)
+		problem(c, VD_SEV_ERROR, "key-mismatch", kr->line,
+		        "the key %s does not belong to the certificate %s, so the TLS handshake cannot succeed.",
+		        kr->inlined ? "block" : kr->file, cr->inlined ? "block" : cr->file);
+	if (cert_ok && ca_ok) {
+		char why[160];
+
+		e = vd_cert_verify_chain(cd, cl, ad, al, extra.data, extra.data ? extra.len : 0,
+		                         why, sizeof(why));
+		if (e == -EBADMSG)
+			problem(c, VD_SEV_ERROR, "wrong-ca", cr->line,
+			        "the certificate %s is not signed by the ca %s (OpenSSL says: %s), so the "
+			        "server will refuse it.", cr->inlined ? "block" : cr->file,
+			        ar->inlined ? "block" : ar->file, why);
+	}
+	if (!ca.opt && !ad && !p12_locked && !has(c, "capath") && !has(c, "peer-fingerprint"))
+		problem(c, VD_SEV_ERROR, "no-ca", 0,
+		        "there is no ca (nor capath or peer-fingerprint), so OpenVPN cannot verify the server.");
+	check_auth(c);
+
+	free(p12_cert);
+	free(p12_key);
+	free(p12_ca);
+	ref_free(&ca);
+	ref_free(&cert);
+	ref_free(&key);
+	ref_free(&p12);
+	ref_free(&extra);
+}
+
+static void check_refs(struct pctx *c)
+{
+	struct ref r;
+
+	check_tls_key(c, "tls-auth");
+	check_tls_key(c, "tls-crypt");
+	check_tls_key(c, "tls-crypt-v2");
+	if (load_ref(c, "auth-user-pass", &r) == 1)
+		ref_free(&r);
+}
+
+/* Where relative paths resolve: a `cd` in the file wins (OpenVPN changes
+ * directory while it reads the options, before it opens any file), else the
+ * caller's basedir, else the config's own folder. */
+static void set_base(struct pctx *c, const char *basedir)
+{
+	char tmp[PATH_MAX], real[PATH_MAX];
+	const char *slash;
+
+	if (basedir) {
+		snprintf(tmp, sizeof(tmp), "%s", basedir);
+	} else if ((slash = strrchr(c->path, '/'))) {
+		if (slash == c->path)
+			snprintf(tmp, sizeof(tmp), "/");
+		else
+			snprintf(tmp, sizeof(tmp), "%.*s", (int)(slash - c->path), c->path);
+	} else {
+		snprintf(tmp, sizeof(tmp), ".");
+	}
+	if (realpath(tmp, real))
+		snprintf(c->base, sizeof(c->base), "%s", real);
+	else
+		snprintf(c->base, sizeof(c->base), "%s", tmp);
+}
+
+static void apply_cd(struct pctx *c)
+{
+	const struct vd_ovpn_option *o = vd_ovpn_config_get(c->cfg, "cd");
+	char tmp[PATH_MAX], real[PATH_MAX];
+	struct stat st;
+
+	if (!o || o->argc < 1)
+		return;
+	resolve(c->base, o->argv[0], tmp, sizeof(tmp));
+	if (stat(tmp, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		c->cd_failed = true;
+		problem(c, VD_SEV_ERROR, "file-missing", o->line,
+		        "the cd directory %s does not exist, and OpenVPN stops when it cannot change into it.", tmp);
+	}
+	if (realpath(tmp, real))
+		snprintf(c->base, sizeof(c->base), "%s", real);
+	else
+		snprintf(c->base, sizeof(c->base), "%s", tmp);
+}
+
+int vd_profile_check(const char *path, const struct vd_profile_opts *opts, struct cJSON **ret)
+{
+	static const struct vd_profile_opts none;
+	struct vd_ovpn_config *cfg = NULL;
+	struct pctx c;
+	struct vd_error err;
+	cJSON *sec;
+	char *data = NULL;
+	size_t len = 0;
+	char ebuf[96];
+	int e;
+
+	if (!opts)
+		opts = &none;
+	memset(&c, 0, sizeof(c));
+	memset(&err, 0, sizeof(err));
+	c.path = path;
+	c.read = opts->read ? opts->read : vd_read_file;
+	c.userdata = opts->userdata;
+	set_base(&c, opts->basedir);
+
+	sec = cJSON_CreateObject();
+	if (!sec)
+		return -ENOMEM;
+	add_str(&c, sec, "status", "ok");
+	add_str(&c, sec, "path", path);
+	c.problems = cJSON_CreateArray();
+	c.certs = cJSON_CreateArray();
+	if (!c.problems || !c.certs) {
+		cJSON_Delete(c.problems);
+		cJSON_Delete(c.certs);
+		cJSON_Delete(sec);
+		return -ENOMEM;
+	}
+
+	e = c.read(c.userdata, path, VD_OVPN_MAX_INPUT, &data, &len);
+	if (e == -ENOMEM) {
+		c.oom = true;
+	} else if (e == -EFBIG) {
+		problem(&c, VD_SEV_ERROR, "file-unreadable", 0,
+		        "the profile is larger than %d MiB, so it cannot be an OpenVPN client profile.",
+		        VD_OVPN_MAX_INPUT / (1024 * 1024));
+	} else if (e < 0) {
+		problem(&c, VD_SEV_ERROR, e == -ENOENT || e == -ENOTDIR ? "file-missing" : "file-unreadable", 0,
+		        "the profile %s.", read_error(e, ebuf, sizeof(ebuf)));
+	} else {
+		e = vd_ovpn_config_parse(path, data, len, &cfg, &err);
+		if (e == -ENOMEM)
+			c.oom = true;
+		else if (e < 0)
+			problem(&c, VD_SEV_ERROR, "parse-error", err.line, "%s",
+			        err.msg[0] ? err.msg : "the profile cannot be parsed");
+	}
+	free(data);
+	if (cfg) {
+		c.cfg = cfg;
+		apply_cd(&c);
+		vd_ovpn_config_validate(cfg, validate_cb, &c);
+		check_options(&c, sec);
+		check_certs(&c, opts->p12_pass);
+		check_refs(&c);
+		vd_ovpn_config_free(cfg);
+	}
+	add_str(&c, sec, "basedir", c.base);
+	if (!cJSON_GetObjectItemCaseSensitive(sec, "remotes") && !cJSON_AddArrayToObject(sec, "remotes"))
+		c.oom = true;
+	cJSON_AddItemToObject(sec, "problems", c.problems);
+	cJSON_AddItemToObject(sec, "certs", c.certs);
+	if (c.oom) {
+		cJSON_Delete(sec);
+		return -ENOMEM;
+	}
+	*ret = sec;
+	return 0;
+}
