@@ -24,7 +24,7 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* One journal entry for an opened/updated/resolved finding: MESSAGE_ID of the
- * cause, PRIORITY by severity (error 3, warning 4, info 6; resolved 6),
+ * cause, PRIORITY by severity (error 3, warning 4, info 6; resolved 5, or 6 for info),
  * VPNDOCTOR_CAUSE, VPNDOCTOR_TUNNEL, VPNDOCTOR_EVENT, VPNDOCTOR_SUMMARY,
  * VPNDOCTOR_SEVERITY. On stderr: "<N>vpndoctord: EVENT CAUSE on TUNNEL: SUMMARY". */
 void log_finding(const char *event, const struct cJSON *finding);

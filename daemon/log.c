@@ -1,0 +1,268 @@
+/* Logging to the journal or to stderr with sd-daemon(3) "<N>" prefixes, and the
+ * one journal entry per finding event that the catalog explains. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+#include "vpndoctor/cause.h"
+#include "vpndoctor/common.h"
+
+#define LOG_IDENT "vpndoctord"
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+/* Before log_init (option parsing) messages go to stderr at info. */
+static bool use_journal;
+static int max_level = LOG_INFO;
+
+/* sd_journal_send() to a socket nobody listens on fails quietly as far as the
+ * admin is concerned, so look for a journald that accepts datagrams first. */
+static bool journald_present(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET};
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* One write(2) per line so that lines from a forked helper cannot interleave. */
+static void stderr_line(int prio, const char *msg)
+{
+	char line[4096];
+	int n = snprintf(line, sizeof(line) - 1, "<%d>" LOG_IDENT ": %s", prio, msg);
+
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	(void)!write(STDERR_FILENO, line, (size_t)n);
+}
+
+void log_init(enum log_target target, int level)
+{
+	int saved = errno;
+
+	max_level = level < LOG_EMERG ? LOG_EMERG : level > LOG_DEBUG ? LOG_DEBUG : level;
+	switch (target) {
+	case LOG_TARGET_JOURNAL:
+		use_journal = true;
+		/* Asked for by name, so honoured; but sd_journal_send() drops
+		 * entries without a word when nobody listens, so say it once. */
+		if (!journald_present())
+			stderr_line(LOG_WARNING, "log target journal, but journald is not listening on "
+			            JOURNAL_SOCKET ": messages will be lost");
+		break;
+	case LOG_TARGET_STDERR:
+		use_journal = false;
+		break;
+	case LOG_TARGET_AUTO:
+	default:
+		use_journal = journald_present();
+		break;
+	}
+	errno = saved;
+}
+
+bool log_to_journal(void)
+{
+	return use_journal;
+}
+
+int log_target_parse(const char *s, enum log_target *ret)
+{
+	static const struct {
+		const char *name;
+		enum log_target t;
+	} names[] = {
+		{"auto", LOG_TARGET_AUTO},
+		{"journal", LOG_TARGET_JOURNAL},
+		{"stderr", LOG_TARGET_STDERR},
+	};
+
+	if (!s || !ret)
+		return -EINVAL;
+	for (size_t i = 0; i < VD_ARRAY_SIZE(names); i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*ret = names[i].t;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int log_level_parse(const char *s, int *ret)
+{
+	/* syslog(3) names plus the spellings people type (error, warn). */
+	static const struct {
+		const char *name;
+		int level;
+	} names[] = {
+		{"emerg", LOG_EMERG},   {"alert", LOG_ALERT},   {"crit", LOG_CRIT},
+		{"err", LOG_ERR},       {"error", LOG_ERR},     {"warning", LOG_WARNING},
+		{"warn", LOG_WARNING},  {"notice", LOG_NOTICE}, {"info", LOG_INFO},
+		{"debug", LOG_DEBUG},
+	};
+	uint64_t v;
+
+	if (!s || !ret)
+		return -EINVAL;
+	for (size_t i = 0; i < VD_ARRAY_SIZE(names); i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*ret = names[i].level;
+			return 0;
+		}
+	if (vd_parse_u64(s, LOG_EMERG, LOG_DEBUG, &v) < 0)
+		return -EINVAL;
+	*ret = (int)v;
+	return 0;
+}
+
+static void emit(int prio, const char *msg)
+{
+	if (use_journal &&
+	    sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=" LOG_IDENT, NULL) >= 0)
+		return;
+	/* A send error (not an absent journald: that one is silent) must not
+	 * swallow the message. */
+	stderr_line(prio, msg);
+}
+
+static void vlog(int prio, const char *errstr, const char *fmt, va_list ap)
+{
+	char msg[2048];
+	int n;
+
+	if (prio > max_level)
+		return;
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		return;
+	if (errstr && (size_t)n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", errstr);
+	emit(prio, msg);
+}
+
+/* Warnings are logged where an error is handled and the daemon carries on;
+ * what stops it goes through fatalx at LOG_CRIT. */
+void log_warn(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, strerror(saved), fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+#define LOG_FN(name, prio)                        \
+	void name(const char *fmt, ...)          \
+	{                                         \
+		int saved = errno;                \
+		va_list ap;                       \
+		va_start(ap, fmt);                \
+		vlog(prio, NULL, fmt, ap);        \
+		va_end(ap);                       \
+		errno = saved;                    \
+	}
+
+LOG_FN(log_warnx, LOG_WARNING)
+LOG_FN(log_notice, LOG_NOTICE)
+LOG_FN(log_info, LOG_INFO)
+LOG_FN(log_debug, LOG_DEBUG)
+
+void fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, NULL, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+static const char *json_str(const cJSON *o, const char *key, const char *dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) && v->valuestring ? v->valuestring : dflt;
+}
+
+/* A resolution is worth a notice (5) when the problem was a warning or an
+ * error, so `journalctl -p notice` shows each such problem open and close;
+ * resolving an info finding stays at info. */
+static int finding_priority(const char *event, enum vd_severity sev)
+{
+	bool resolved = strcmp(event, "resolved") == 0;
+
+	switch (sev) {
+	case VD_SEV_ERROR:
+		return resolved ? LOG_NOTICE : LOG_ERR;
+	case VD_SEV_WARNING:
+		return resolved ? LOG_NOTICE : LOG_WARNING;
+	case VD_SEV_INFO:
+	case VD_SEV_NONE:
+	default:
+		return LOG_INFO;
+	}
+}
+
+void log_finding(const char *event, const cJSON *finding)
+{
+	const char *cause = json_str(finding, "cause", "unknown");
+	const char *tunnel = json_str(finding, "tunnel", "-");
+	const char *summary = json_str(finding, "summary", "");
+	const char *sevname = json_str(finding, "severity", "none");
+	const struct vd_cause *c = vd_cause_find(cause);
+	enum vd_severity sev = VD_SEV_NONE;
+	char msg[2048];
+	int prio, saved = errno, r = -1;
+
+	if (!event)
+		event = "updated";
+	if (vd_severity_parse(sevname, &sev) < 0 && c)
+		sev = c->severity;
+	prio = finding_priority(event, sev);
+	if (prio > max_level)
+		goto out;
+	if (use_journal) {
+		if (strcmp(event, "resolved") == 0)
+			snprintf(msg, sizeof(msg), "%s resolved on %s (was: %s)", cause, tunnel, summary);
+		else
+			snprintf(msg, sizeof(msg), "%s %s on %s: %s", cause, event, tunnel, summary);
+		/* Without a catalogue entry there is no MESSAGE_ID to give; the
+		 * entry still carries every VPNDOCTOR_ field. */
+		if (c && c->message_id)
+			r = sd_journal_send("MESSAGE=%s", msg, "MESSAGE_ID=%s", c->message_id,
+			                    "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=" LOG_IDENT,
+			                    "VPNDOCTOR_CAUSE=%s", cause, "VPNDOCTOR_TUNNEL=%s", tunnel,
+			                    "VPNDOCTOR_EVENT=%s", event, "VPNDOCTOR_SUMMARY=%s", summary,
+			                    "VPNDOCTOR_SEVERITY=%s", vd_severity_name(sev), NULL);
+		else
+			r = sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", prio,
+			                    "SYSLOG_IDENTIFIER=" LOG_IDENT, "VPNDOCTOR_CAUSE=%s", cause,
+			                    "VPNDOCTOR_TUNNEL=%s", tunnel, "VPNDOCTOR_EVENT=%s", event,
+			                    "VPNDOCTOR_SUMMARY=%s", summary,
+			                    "VPNDOCTOR_SEVERITY=%s", vd_severity_name(sev), NULL);
+	}
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), "%s %s on %s: %s", event, cause, tunnel, summary);
+		stderr_line(prio, msg);
+	}
+out:
+	errno = saved;
+}
