@@ -1,0 +1,81 @@
+#!/bin/bash
+# `vpndoctor causes` and `vpndoctor explain`: human and JSON output, exit
+# statuses, unknown ids. They read the library's table: no daemon needed.
+set -euo pipefail
+vd=$VD_BIN/vpndoctor
+fail() { echo "FAIL: $*" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export VPNDOCTOR_SOCKET=$tmp/no-daemon-here
+
+# causes: a header and one aligned row per cause, no colour off a tty.
+NO_COLOR= "$vd" causes > "$tmp/causes"
+[ "$(wc -l < "$tmp/causes")" -eq 28 ] || fail "causes: expected 27 rows and a header"
+head -1 "$tmp/causes" | grep -q '^CAUSE  *SEVERITY  *TITLE$' || fail "causes: header"
+grep -q '^clock-skew  *error  *Client and server clocks differ; TLS verification fails$' "$tmp/causes" || fail "causes: clock-skew row"
+grep -q '^ncp-cipher  *info  *NCP negotiated' "$tmp/causes" || fail "causes: ncp-cipher row"
+grep -q $'\033' "$tmp/causes" && fail "causes: colour escapes when stdout is not a tty"
+# Aligned: every title starts in the same column.
+awk 'NR>1 { i = index($0, $3); print i }' "$tmp/causes" | sort -u > "$tmp/cols"
+[ "$(wc -l < "$tmp/cols")" -eq 1 ] || fail "causes: titles not aligned"
+
+# causes --json, in either position.
+for args in "causes --json" "--json causes"; do
+	# shellcheck disable=SC2086
+	"$vd" $args | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+c = d["causes"]
+assert len(c) == 27, len(c)
+ids = [x["id"] for x in c]
+assert ids[0] == "config-invalid" and ids[-1] == "mtu-blackhole", ids
+assert len(set(x["message_id"] for x in c)) == 27
+skew = c[ids.index("clock-skew")]
+assert skew["severity"] == "error" and "600 s" in skew["remedy"], skew
+assert skew["symptoms"] == [{"id": "only-some-connect", "question": "Only some clients can connect"}]
+' || fail "causes json ($args)"
+done
+
+# explain, human.
+"$vd" explain client-cidr-too-small > "$tmp/explain"
+grep -q '^client-cidr-too-small: The client CIDR block holds too few addresses$' "$tmp/explain" || fail "explain: head"
+grep -q '^Severity: *error$' "$tmp/explain" || fail "explain: severity"
+grep -q 'connect-fails ("The client fails to connect to the SSL server")' "$tmp/explain" || fail "explain: symptom question"
+grep -q '/30' "$tmp/explain" || fail "explain: the /30 example"
+grep -q '^Message ID: *a7abacc983bc4046ad0806e2e2539c81$' "$tmp/explain" || fail "explain: message id"
+awk 'length > 78 { exit 1 }' "$tmp/explain" || fail "explain: a line longer than 78 columns"
+"$vd" explain security-group | grep -q '^Suppressed by: config-invalid, cert-expired' || fail "explain: suppressed by"
+"$vd" explain other | grep -q '^Symptoms: *any$' || fail "explain other: any symptom"
+
+# explain --json is the catalogue entry.
+"$vd" explain long-distance-udp --json | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["id"] == "long-distance-udp"
+assert "Smart Access Gateway" in d["remedy"] and "TCP" in d["remedy"]
+assert d["grace_s"] == 120 and d["beyond_faq"] is False
+' || fail "explain json"
+
+# Errors: unknown cause and usage are exit 64 with a clear line on stderr.
+set +e
+"$vd" explain no-such-cause > "$tmp/out" 2> "$tmp/err"; rc=$?
+set -e
+[ $rc -eq 64 ] || fail "explain unknown: exit $rc, expected 64"
+[ ! -s "$tmp/out" ] || fail "explain unknown: wrote to stdout"
+grep -qx "vpndoctor: unknown cause 'no-such-cause' (see 'vpndoctor causes')" "$tmp/err" || fail "explain unknown: message"
+set +e
+"$vd" explain > /dev/null 2>&1; r1=$?
+"$vd" explain a b > /dev/null 2>&1; r2=$?
+"$vd" causes extra > /dev/null 2>&1; r3=$?
+"$vd" no-such-command > /dev/null 2> "$tmp/err"; r4=$?
+"$vd" > /dev/null 2>&1; r5=$?
+set -e
+[ "$r1 $r2 $r3 $r4 $r5" = "64 64 64 64 64" ] || fail "usage errors: $r1 $r2 $r3 $r4 $r5"
+grep -q "unknown command 'no-such-command'" "$tmp/err" || fail "unknown command message"
+grep -q '^Usage: vpndoctor' "$tmp/err" || fail "unknown command: no usage"
+
+# --help and --version.
+"$vd" --help | grep -q '^  explain CAUSE' || fail "--help lists explain"
+"$vd" explain --help | grep -q '^Usage: vpndoctor explain CAUSE' || fail "explain --help"
+"$vd" --version | grep -Eq '^vpndoctor [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"
+echo ok
