@@ -35,7 +35,8 @@ typedef void (*daemon_done_fn)(void *userdata);
 struct daemon_check *daemon_check_start(struct vd_daemon *d, const char *const *probes, size_t n,
                                         daemon_progress_fn progress, daemon_done_fn done,
                                         void *userdata, int *err, const char **bad_name);
-/* The client went away: no callback will be made after this. */
+/* The client went away: no callback will be made after this. After done()
+ * has been called the check is freed by the daemon: do not cancel it then. */
 void daemon_check_cancel(struct daemon_check *c);
 
 /* Subscribe: cb gets {"event": "opened|updated|resolved", "time": EPOCH,

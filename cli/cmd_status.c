@@ -1,0 +1,501 @@
+/* The daemon's commands: status, check, watch, history. Each is one Varlink
+ * call to vpndoctord; --json prints the reply's parameters as they came. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "vpndoctor/common.h"
+#include "vpndoctor/varlink.h"
+
+#include "cli.h"
+#include "varlink_client.h"
+
+#define MAX_PROBE_ARGS 64
+
+static const char *jstr(const cJSON *o, const char *key, const char *def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) && v->valuestring ? v->valuestring : def;
+}
+
+static bool jint(const cJSON *o, const char *key, int64_t *ret)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!cJSON_IsNumber(v))
+		return false;
+	*ret = (int64_t)v->valuedouble;
+	return true;
+}
+
+static int connect_daemon(const struct cli_ctx *ctx, struct vl_client **ret)
+{
+	int r = vl_client_connect(ctx->socket_path, ret);
+
+	if (r < 0)
+		fprintf(stderr, "vpndoctor: cannot reach vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
+	return r;
+}
+
+/* Reads one reply; prints why not (or the daemon's error) and returns the
+ * exit status to use, or -1 with *reply filled on success. */
+static int read_reply(const struct cli_ctx *ctx, struct vl_client *c, const char *method,
+                      struct vd_varlink_reply *reply)
+{
+	int r = vl_client_read(c, reply);
+	char *params;
+
+	if (r == -ECONNRESET) {
+		fprintf(stderr, "vpndoctor: vpndoctord at %s closed the connection\n", ctx->socket_path);
+		return CLI_EXIT_UNKNOWN;
+	}
+	if (r < 0) {
+		fprintf(stderr, "vpndoctor: bad reply from vpndoctord at %s: %s\n", ctx->socket_path,
+		        r == -EBADMSG ? "not a Varlink reply" : strerror(-r));
+		return CLI_EXIT_UNKNOWN;
+	}
+	if (!reply->error)
+		return -1;
+
+	if (strcmp(reply->error, VD_VARLINK_ERROR_PERMISSION_DENIED) == 0) {
+		fprintf(stderr, "vpndoctor: vpndoctord denied %s: only root and members of group "
+		                "vpndoctor may query it\n", method);
+		r = CLI_EXIT_UNKNOWN;
+	} else if (strcmp(reply->error, "io.vpndoctor.NoSuchProbe") == 0) {
+		fprintf(stderr, "vpndoctor: no such probe: %s\n", jstr(reply->parameters, "probe", "?"));
+		r = CLI_EXIT_USAGE;
+	} else {
+		params = cJSON_PrintUnformatted(reply->parameters);
+		fprintf(stderr, "vpndoctor: %s failed: %s %s\n", method, reply->error, params ? params : "");
+		free(params);
+		r = CLI_EXIT_UNKNOWN;
+	}
+	vd_varlink_reply_done(reply);
+	return r;
+}
+
+static int health_exit(const char *health)
+{
+	if (strcmp(health, "healthy") == 0)
+		return CLI_EXIT_OK;
+	if (strcmp(health, "degraded") == 0)
+		return CLI_EXIT_WARNING;
+	if (strcmp(health, "broken") == 0)
+		return CLI_EXIT_ERROR;
+	return CLI_EXIT_UNKNOWN;
+}
+
+static enum vd_severity finding_severity(const cJSON *f)
+{
+	enum vd_severity s;
+
+	if (vd_severity_parse(jstr(f, "severity", ""), &s) < 0)
+		return VD_SEV_NONE;
+	return s;
+}
+
+static const char *health_severity_color(const struct cli_ctx *ctx, const char *health)
+{
+	if (strcmp(health, "broken") == 0)
+		return out_sev_color(ctx, VD_SEV_ERROR);
+	if (strcmp(health, "degraded") == 0)
+		return out_sev_color(ctx, VD_SEV_WARNING);
+	if (strcmp(health, "healthy") == 0)
+		return out_sev_color(ctx, VD_SEV_INFO);
+	return "";
+}
+
+static void format_age(int64_t age, char *buf, size_t len)
+{
+	if (age < 0)
+		snprintf(buf, len, "-");
+	else if (age < 120)
+		snprintf(buf, len, "%" PRId64 "s ago", age);
+	else if (age < 2 * 3600)
+		snprintf(buf, len, "%" PRId64 "m ago", age / 60);
+	else if (age < 2 * 86400)
+		snprintf(buf, len, "%" PRId64 "h ago", age / 3600);
+	else
+		snprintf(buf, len, "%" PRId64 "d ago", age / 86400);
+}
+
+static bool is_suppressed(const cJSON *f)
+{
+	return cJSON_IsString(cJSON_GetObjectItemCaseSensitive(f, "suppressed_by"));
+}
+
+/* "degraded: 1 error, 2 warnings on 2 tunnels" */
+static void print_health_line(const struct cli_ctx *ctx, const cJSON *status, const char *health)
+{
+	const cJSON *findings = cJSON_GetObjectItemCaseSensitive(status, "findings");
+	const cJSON *tunnels = cJSON_GetObjectItemCaseSensitive(status, "tunnels");
+	unsigned n[4] = {0};
+	const cJSON *f;
+	int nt = cJSON_GetArraySize(tunnels);
+
+	cJSON_ArrayForEach(f, findings)
+		if (!is_suppressed(f))
+			n[finding_severity(f)]++;
+	printf("%s%s%s:", health_severity_color(ctx, health), health, out_reset(ctx));
+	if (n[VD_SEV_ERROR] + n[VD_SEV_WARNING] + n[VD_SEV_INFO] == 0)
+		printf(" no findings");
+	else {
+		const char *sep = " ";
+
+		if (n[VD_SEV_ERROR]) {
+			printf("%s%u error%s", sep, n[VD_SEV_ERROR], n[VD_SEV_ERROR] == 1 ? "" : "s");
+			sep = ", ";
+		}
+		if (n[VD_SEV_WARNING]) {
+			printf("%s%u warning%s", sep, n[VD_SEV_WARNING], n[VD_SEV_WARNING] == 1 ? "" : "s");
+			sep = ", ";
+		}
+		if (n[VD_SEV_INFO])
+			printf("%s%u note%s", sep, n[VD_SEV_INFO], n[VD_SEV_INFO] == 1 ? "" : "s");
+	}
+	printf(" on %d tunnel%s\n", nt, nt == 1 ? "" : "s");
+}
+
+static void print_findings_of(const struct cli_ctx *ctx, const cJSON *findings, const char *tunnel)
+{
+	const cJSON *f;
+	bool any = false;
+
+	cJSON_ArrayForEach(f, findings) {
+		if (strcmp(jstr(f, "tunnel", ""), tunnel) != 0 || is_suppressed(f))
+			continue;
+		out_finding(ctx, stdout, f, true);
+		any = true;
+	}
+	if (!any)
+		printf("  no findings\n");
+}
+
+static void print_status(const struct cli_ctx *ctx, const cJSON *status)
+{
+	const cJSON *tunnels = cJSON_GetObjectItemCaseSensitive(status, "tunnels");
+	const cJSON *findings = cJSON_GetObjectItemCaseSensitive(status, "findings");
+	const cJSON *probes = cJSON_GetObjectItemCaseSensitive(status, "probes");
+	const char *health = jstr(status, "health", "unknown");
+	const cJSON *t, *f, *p;
+	bool orphans = false;
+
+	print_health_line(ctx, status, health);
+
+	cJSON_ArrayForEach(t, tunnels) {
+		const char *name = jstr(t, "name", "?"), *th = jstr(t, "health", "unknown");
+
+		printf("\ntunnel %s: %s%s%s, %s", name, health_severity_color(ctx, th), th, out_reset(ctx),
+		       jstr(t, "state", "unknown"));
+		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "config")))
+			printf(" (%s)", jstr(t, "config", ""));
+		printf("\n");
+		print_findings_of(ctx, findings, name);
+	}
+	/* Findings of no listed tunnel (host-wide ones) still show. */
+	cJSON_ArrayForEach(f, findings) {
+		bool listed = false;
+
+		cJSON_ArrayForEach(t, tunnels)
+			if (strcmp(jstr(t, "name", ""), jstr(f, "tunnel", "")) == 0)
+				listed = true;
+		if (listed || is_suppressed(f))
+			continue;
+		if (!orphans)
+			printf("\nother:\n");
+		orphans = true;
+		out_finding(ctx, stdout, f, true);
+	}
+
+	if (cJSON_GetArraySize(probes) > 0) {
+		printf("\nprobes:\n");
+		cJSON_ArrayForEach(p, probes) {
+			const char *tn = jstr(p, "tunnel", "-"), *st = jstr(p, "status", "unknown");
+			const char *color = strcmp(st, "fail") == 0 ? out_sev_color(ctx, VD_SEV_ERROR) : "";
+			int64_t age, dur;
+			char agebuf[32] = "never";
+
+			if (jint(p, "age_s", &age))
+				format_age(age, agebuf, sizeof(agebuf));
+			printf("  %-12s %-12s %s%-8s%s %-9s", jstr(p, "name", "?"), tn, color, st,
+			       *color ? out_reset(ctx) : "", agebuf);
+			if (jint(p, "duration_ms", &dur))
+				printf(" %" PRId64 " ms", dur);
+			if (jstr(p, "error", NULL) && *jstr(p, "error", ""))
+				printf("  %s", jstr(p, "error", ""));
+			printf("\n");
+		}
+	}
+}
+
+static int finish_status(const struct cli_ctx *ctx, const cJSON *params)
+{
+	if (ctx->json)
+		out_json(stdout, params);
+	else
+		print_status(ctx, params);
+	return health_exit(jstr(params, "health", "unknown"));
+}
+
+static bool is_json_flag(const char *a)
+{
+	return strcmp(a, "--json") == 0;
+}
+
+static int usage(const char *text)
+{
+	fprintf(stderr, "usage: vpndoctor [--socket PATH] %s [--json]\n", text);
+	return CLI_EXIT_USAGE;
+}
+
+int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct vd_varlink_reply reply;
+	struct vl_client *c;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: vpndoctor [--socket PATH] status [--json]\n"
+			       "Shows the health of every tunnel, its findings and the probes' last results.\n");
+			return CLI_EXIT_OK;
+		}
+		if (!is_json_flag(argv[i]))
+			return usage("status");
+	}
+	if (connect_daemon(ctx, &c) < 0)
+		return CLI_EXIT_UNKNOWN;
+	r = vl_client_call(c, "io.vpndoctor.GetStatus", NULL, 0);
+	if (r < 0) {
+		fprintf(stderr, "vpndoctor: cannot send to vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
+		vl_client_free(c);
+		return CLI_EXIT_UNKNOWN;
+	}
+	r = read_reply(ctx, c, "GetStatus", &reply);
+	if (r < 0) {
+		r = finish_status(ctx, reply.parameters);
+		vd_varlink_reply_done(&reply);
+	}
+	vl_client_free(c);
+	return r;
+}
+
+int cmd_check(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *probes[MAX_PROBE_ARGS];
+	struct vd_varlink_reply reply;
+	struct vl_client *c;
+	size_t n = 0;
+	bool progress = !ctx->json && isatty(STDERR_FILENO);
+	cJSON *params = NULL, *arr;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		const char *name = NULL;
+
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: vpndoctor [--socket PATH] check [--probe NAME]... [--json]\n"
+			       "Runs the probes now (all, or those named) and shows the status after.\n");
+			return CLI_EXIT_OK;
+		}
+		if (is_json_flag(argv[i]))
+			continue;
+		if ((strcmp(argv[i], "--probe") == 0 || strcmp(argv[i], "-p") == 0) && i + 1 < argc)
+			name = argv[++i];
+		else if (strncmp(argv[i], "--probe=", 8) == 0)
+			name = argv[i] + 8;
+		if (!name || !*name || n >= MAX_PROBE_ARGS)
+			return usage("check [--probe NAME]...");
+		probes[n++] = name;
+	}
+	if (n > 0) {
+		params = cJSON_CreateObject();
+		arr = cJSON_CreateStringArray(probes, (int)n);
+		if (!params || !arr || !cJSON_AddItemToObject(params, "probes", arr)) {
+			cJSON_Delete(arr);
+			cJSON_Delete(params);
+			return CLI_EXIT_UNKNOWN;
+		}
+	}
+	if (connect_daemon(ctx, &c) < 0) {
+		cJSON_Delete(params);
+		return CLI_EXIT_UNKNOWN;
+	}
+	r = vl_client_call(c, "io.vpndoctor.Check", params, progress ? VD_VARLINK_CALL_MORE : 0);
+	cJSON_Delete(params);
+	if (r < 0) {
+		fprintf(stderr, "vpndoctor: cannot send to vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
+		vl_client_free(c);
+		return CLI_EXIT_UNKNOWN;
+	}
+	for (;;) {
+		const cJSON *pr;
+
+		r = read_reply(ctx, c, "Check", &reply);
+		if (r >= 0)
+			break;
+		pr = cJSON_GetObjectItemCaseSensitive(reply.parameters, "progress");
+		if (reply.continues && cJSON_IsObject(pr)) {
+			fprintf(stderr, "  %-12s %-12s %s\n", jstr(pr, "probe", "?"), jstr(pr, "tunnel", "-"),
+			        jstr(pr, "status", "?"));
+			vd_varlink_reply_done(&reply);
+			continue;
+		}
+		if (progress)
+			fprintf(stderr, "\n");
+		r = finish_status(ctx, reply.parameters);
+		vd_varlink_reply_done(&reply);
+		break;
+	}
+	vl_client_free(c);
+	return r;
+}
+
+static void print_event(const struct cli_ctx *ctx, const cJSON *ev)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(ev, "finding");
+	const char *event = jstr(ev, "event", "?");
+	char when[32] = "?";
+	int64_t t;
+
+	if (jint(ev, "time", &t))
+		vd_format_time(t, when, sizeof(when));
+	printf("%s %-8s %s on %s: %s\n", when, event, jstr(f, "cause", "?"), jstr(f, "tunnel", "?"),
+	       jstr(f, "summary", ""));
+	if (strcmp(event, "resolved") != 0)
+		out_finding(ctx, stdout, f, strcmp(event, "opened") == 0);
+}
+
+int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct vd_varlink_reply reply;
+	struct vl_client *c;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: vpndoctor [--socket PATH] watch [--json]\n"
+			       "Prints each finding as it opens, changes or resolves, until interrupted.\n");
+			return CLI_EXIT_OK;
+		}
+		if (!is_json_flag(argv[i]))
+			return usage("watch");
+	}
+	if (connect_daemon(ctx, &c) < 0)
+		return CLI_EXIT_UNKNOWN;
+	r = vl_client_call(c, "io.vpndoctor.Subscribe", NULL, VD_VARLINK_CALL_MORE);
+	if (r < 0) {
+		fprintf(stderr, "vpndoctor: cannot send to vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
+		vl_client_free(c);
+		return CLI_EXIT_UNKNOWN;
+	}
+	for (;;) {
+		const char *event;
+
+		r = read_reply(ctx, c, "Subscribe", &reply);
+		if (r >= 0)
+			break;
+		event = jstr(reply.parameters, "event", "");
+		if (strcmp(event, "subscribed") == 0) {
+			if (!ctx->json)
+				fprintf(stderr, "watching vpndoctord at %s (Ctrl-C to stop)\n", ctx->socket_path);
+		} else if (ctx->json) {
+			out_json(stdout, reply.parameters);
+		} else {
+			print_event(ctx, reply.parameters);
+		}
+		fflush(stdout);
+		if (!reply.continues) {
+			vd_varlink_reply_done(&reply);
+			r = CLI_EXIT_OK;
+			break;
+		}
+		vd_varlink_reply_done(&reply);
+	}
+	vl_client_free(c);
+	return r;
+}
+
+int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct vd_varlink_reply reply;
+	struct vl_client *c;
+	cJSON *params;
+	int64_t since = -1;
+	uint64_t limit = 0;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: vpndoctor [--socket PATH] history [--since TIME] [--limit N] [--json]\n"
+			       "Lists findings opened and resolved, oldest first. TIME: 2026-11-27,\n"
+			       "2026-11-27T10:00:00Z or @EPOCH (UTC).\n");
+			return CLI_EXIT_OK;
+		}
+		if (is_json_flag(argv[i]))
+			continue;
+		if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
+			if (vd_parse_time(argv[++i], &since) < 0) {
+				fprintf(stderr, "vpndoctor: --since: not a time: %s\n", argv[i]);
+				return CLI_EXIT_USAGE;
+			}
+		} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
+			if (vd_parse_u64(argv[++i], 1, 1000000, &limit) < 0) {
+				fprintf(stderr, "vpndoctor: --limit: not a number in 1..1000000: %s\n", argv[i]);
+				return CLI_EXIT_USAGE;
+			}
+		} else {
+			return usage("history [--since TIME] [--limit N]");
+		}
+	}
+	params = cJSON_CreateObject();
+	if (!params || (since >= 0 && !cJSON_AddNumberToObject(params, "since", (double)since)) ||
+	    (limit > 0 && !cJSON_AddNumberToObject(params, "limit", (double)limit))) {
+		cJSON_Delete(params);
+		return CLI_EXIT_UNKNOWN;
+	}
+	if (connect_daemon(ctx, &c) < 0) {
+		cJSON_Delete(params);
+		return CLI_EXIT_UNKNOWN;
+	}
+	r = vl_client_call(c, "io.vpndoctor.GetHistory", params, 0);
+	cJSON_Delete(params);
+	if (r < 0) {
+		fprintf(stderr, "vpndoctor: cannot send to vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
+		vl_client_free(c);
+		return CLI_EXIT_UNKNOWN;
+	}
+	r = read_reply(ctx, c, "GetHistory", &reply);
+	if (r < 0) {
+		const cJSON *events = cJSON_GetObjectItemCaseSensitive(reply.parameters, "events"), *e;
+
+		if (ctx->json) {
+			out_json(stdout, reply.parameters);
+		} else if (cJSON_GetArraySize(events) == 0) {
+			printf("no events\n");
+		} else {
+			cJSON_ArrayForEach(e, events) {
+				enum vd_severity sev = VD_SEV_NONE;
+				char when[32] = "?";
+				int64_t t;
+
+				if (jint(e, "time", &t))
+					vd_format_time(t, when, sizeof(when));
+				vd_severity_parse(jstr(e, "severity", ""), &sev);
+				printf("%s  %-8s %s%-7s%s %-12s %-22s %s\n", when, jstr(e, "event", "?"),
+				       out_sev_color(ctx, sev), jstr(e, "severity", "?"), out_reset(ctx),
+				       jstr(e, "tunnel", "?"), jstr(e, "cause", "?"), jstr(e, "summary", ""));
+			}
+		}
+		vd_varlink_reply_done(&reply);
+		r = CLI_EXIT_OK;
+	}
+	vl_client_free(c);
+	return r;
+}

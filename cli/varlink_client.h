@@ -1,0 +1,24 @@
+/* A small blocking Varlink client for the CLI: one connection to vpndoctord,
+ * calls written whole, replies read one NUL-framed message at a time. */
+#ifndef VPNDOCTOR_CLI_VARLINK_CLIENT_H
+#define VPNDOCTOR_CLI_VARLINK_CLIENT_H
+
+#include "vpndoctor/varlink.h"
+
+struct cJSON;
+struct vl_client;
+
+/* Replies are bounded too: a reply larger than this is an error. */
+#define VL_CLIENT_MAX_REPLY (16u * 1024u * 1024u)
+
+/* 0 or -errno of socket()/connect() (-ENAMETOOLONG for a long path). */
+int vl_client_connect(const char *path, struct vl_client **ret);
+void vl_client_free(struct vl_client *c);
+/* Sends one call (flags: VD_VARLINK_CALL_*). 0 or -errno. */
+int vl_client_call(struct vl_client *c, const char *method, const struct cJSON *params, unsigned flags);
+/* Blocks for the next reply. 0; -ECONNRESET when the daemon closed the
+ * connection; -EBADMSG for a malformed or oversized reply; -errno. The
+ * caller calls vd_varlink_reply_done(). */
+int vl_client_read(struct vl_client *c, struct vd_varlink_reply *reply);
+
+#endif

@@ -1,0 +1,76 @@
+/* vpndoctor.conf: the daemon's configuration (libinih), every key with a
+ * built-in default, every value checked; errors name FILE:LINE. */
+#ifndef VPNDOCTORD_CONFIG_H
+#define VPNDOCTORD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vpndoctor/common.h"
+
+struct cJSON;
+
+#define CONFIG_DEFAULT_PATH "/etc/vpndoctor/vpndoctor.conf"
+#define CONFIG_DEFAULT_MAX_CONCURRENT 4
+#define CONFIG_DEFAULT_NTP_SERVERS "ntp.aliyun.com ntp1.aliyun.com pool.ntp.org"
+
+struct config_list {
+	char **v;
+	size_t n;
+};
+
+struct config_tunnel {
+	char *name;
+	unsigned line;             /* of its [Tunnel NAME] header */
+	char *config;              /* Config=: absolute path of the OpenVPN client config, or NULL */
+	char *management;          /* Management=: "/path" or "HOST:PORT", or NULL */
+	struct config_list targets;        /* addresses */
+	struct config_list names;          /* DNS names */
+	char *client_cidr;                 /* prefix, or NULL */
+	struct config_list local_networks; /* prefixes */
+	uint64_t max_connections;          /* 0: unset */
+	uint64_t bandwidth_mbps;           /* 0: unset */
+	char *created_on;                  /* as written ("2020-11-02"), or NULL */
+	int64_t created_on_t;
+	struct config_list ipsec_routes;   /* prefixes */
+};
+
+struct config_probe {
+	const char *probe;   /* probe name (static, from the probe table) */
+	unsigned interval_s;
+	bool enabled;
+};
+
+struct config {
+	char *path;            /* the file read, or NULL when none was */
+	char *socket;          /* [Daemon] Socket=, NULL: the built-in default */
+	char *state_dir;       /* [Daemon] StateDir=, NULL: the built-in default */
+	int log_level;         /* [Daemon] LogLevel=, -1: unset */
+	unsigned max_concurrent; /* [Daemon] MaxConcurrentProbes= */
+	struct config_list ntp_servers; /* [Clock] NTPServers= */
+	struct config_probe *probes;    /* one per probe of the table, table order */
+	size_t n_probes;
+	struct config_tunnel *tunnels;  /* [Tunnel NAME] sections, file order */
+	size_t n_tunnels;
+};
+
+/* Reads path (NULL: CONFIG_DEFAULT_PATH, where a missing file is fine and
+ * yields the defaults). Returns 0, or -errno with err set ("FILE:LINE: msg"
+ * via vd_error). */
+int config_load(const char *path, struct config **ret, struct vd_error *err);
+/* The same from a string (tests); name is used in messages. */
+int config_parse_string(const char *name, const char *text, struct config **ret, struct vd_error *err);
+/* Only the defaults. */
+int config_new_default(struct config **ret);
+void config_free(struct config *c);
+
+const struct config_probe *config_probe(const struct config *c, const char *probe);
+const struct config_tunnel *config_tunnel_find(const struct config *c, const char *name);
+/* The tunnel's "cloud" facts section (docs/facts.md), or NULL when it sets none
+ * of the cloud-side keys. Caller owns it. */
+struct cJSON *config_tunnel_cloud(const struct config_tunnel *t);
+/* "FILE:LINE: msg" (or "FILE: msg") into buf; returns buf. */
+const char *config_error_string(const struct vd_error *err, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,429 @@
+/* vpndoctord: options, paths, the one event loop, signals and systemd's
+ * notification protocol. The daemon never forks: it runs in the foreground,
+ * as systemd (Type=notify) and a terminal both want. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "control.h"
+#include "history.h"
+#include "log.h"
+#include "model.h"
+
+#define DEFAULT_SYSTEM_SOCKET "/run/vpndoctor/io.vpndoctor"
+#define DEFAULT_SYSTEM_STATE "/var/lib/vpndoctor"
+
+struct opts {
+	const char *config;
+	const char *socket;
+	const char *state_dir;
+	enum log_target target;
+	bool target_set;
+	int level;
+	bool level_set;
+	bool foreground;
+};
+
+struct main_ctx {
+	struct event_base *base;
+	struct opts *o;
+	struct vd_daemon *d;
+	struct history *hist;
+	struct control *ctl;
+	struct event *sig_term, *sig_int, *sig_hup, *watchdog;
+	const char *socket;
+	const char *state_dir;
+	int exit_code;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "Usage: vpndoctord [OPTION]...\n"
+	        "Diagnose the OpenVPN tunnels of this machine and serve the findings on a\n"
+	        "Varlink socket (see vpndoctor(1), vpndoctord(8), vpndoctor.conf(5)).\n\n"
+	        "  -c, --config FILE       configuration (default " CONFIG_DEFAULT_PATH ";\n"
+	        "                          that one may be missing, a named one may not)\n"
+	        "  -s, --socket PATH       control socket (default " DEFAULT_SYSTEM_SOCKET "\n"
+	        "                          as root or under systemd, else\n"
+	        "                          $XDG_RUNTIME_DIR/vpndoctor/io.vpndoctor)\n"
+	        "  -d, --state-dir DIR     history (default " DEFAULT_SYSTEM_STATE " as root or\n"
+	        "                          under systemd, else $XDG_STATE_HOME/vpndoctor)\n"
+	        "      --log-target TARGET auto, journal or stderr (default auto)\n"
+	        "      --log-level LEVEL   err, warning, notice, info, debug or 0-7 (default info)\n"
+	        "  -f, --foreground        log to stderr unless --log-target says otherwise\n"
+	        "                          (the daemon never forks either way)\n"
+	        "  -V, --version           print the version and exit\n"
+	        "  -h, --help              print this help and exit\n");
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	enum { OPT_LOG_TARGET = 0x100, OPT_LOG_LEVEL };
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"socket", required_argument, NULL, 's'},
+		{"state-dir", required_argument, NULL, 'd'},
+		{"log-target", required_argument, NULL, OPT_LOG_TARGET},
+		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+		{"foreground", no_argument, NULL, 'f'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:s:d:fVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 's':
+			if (optarg[0] != '/' || strlen(optarg) >= 108) {
+				fprintf(stderr, "vpndoctord: --socket needs an absolute path of at most 107 bytes\n");
+				return 64;
+			}
+			o->socket = optarg;
+			break;
+		case 'd':
+			if (optarg[0] != '/') {
+				fprintf(stderr, "vpndoctord: --state-dir needs an absolute path\n");
+				return 64;
+			}
+			o->state_dir = optarg;
+			break;
+		case OPT_LOG_TARGET:
+			if (log_target_parse(optarg, &o->target) < 0) {
+				fprintf(stderr, "vpndoctord: --log-target: '%s' is not auto, journal or stderr\n", optarg);
+				return 64;
+			}
+			o->target_set = true;
+			break;
+		case OPT_LOG_LEVEL:
+			if (log_level_parse(optarg, &o->level) < 0) {
+				fprintf(stderr, "vpndoctord: --log-level: '%s' is not err, warning, notice, info, debug or 0-7\n",
+				        optarg);
+				return 64;
+			}
+			o->level_set = true;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'V':
+			printf("vpndoctord " VD_VERSION "\n");
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 64;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vpndoctord: unexpected argument '%s'\n", argv[optind]);
+		return 64;
+	}
+	return -1;
+}
+
+/* Root or a systemd service uses the system paths; a user running it by hand
+ * gets per-user ones, so `make run` needs no privileges. */
+static bool system_instance(void)
+{
+	return geteuid() == 0 || getenv("INVOCATION_ID") || getenv("NOTIFY_SOCKET") || getenv("LISTEN_FDS");
+}
+
+static char *default_socket(void)
+{
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	char *p = NULL;
+
+	if (system_instance())
+		return strdup(DEFAULT_SYSTEM_SOCKET);
+	if (rt && rt[0] == '/') {
+		if (asprintf(&p, "%s/vpndoctor/io.vpndoctor", rt) < 0)
+			p = NULL;
+	} else if (asprintf(&p, "/tmp/vpndoctor-%u/io.vpndoctor", (unsigned)geteuid()) < 0) {
+		p = NULL;
+	}
+	return p;
+}
+
+static char *default_state_dir(void)
+{
+	const char *sd = getenv("STATE_DIRECTORY"), *xs = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char *p = NULL;
+
+	if (sd && sd[0] == '/')
+		return strndup(sd, strcspn(sd, ":")); /* systemd's StateDirectory= */
+	if (system_instance())
+		return strdup(DEFAULT_SYSTEM_STATE);
+	if (xs && xs[0] == '/') {
+		if (asprintf(&p, "%s/vpndoctor", xs) < 0)
+			p = NULL;
+	} else if (home && home[0] == '/') {
+		if (asprintf(&p, "%s/.local/state/vpndoctor", home) < 0)
+			p = NULL;
+	}
+	return p;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void on_health(void *userdata, const char *line)
+{
+	sd_notifyf(0, "STATUS=%s", line);
+	log_debug("health: %s", line);
+}
+
+static void on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct main_ctx *m = arg;
+
+	log_notice("%s: stopping", strsignal((int)sig));
+	sd_notify(0, "STOPPING=1");
+	event_base_loopbreak(m->base);
+}
+
+static void on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct main_ctx *m = arg;
+	struct config *cfg = NULL;
+	const struct config *old = daemon_config(m->d);
+	struct vd_error err = {0};
+	char msg[600];
+	int r;
+
+	sd_notify(0, "RELOADING=1");
+	r = config_load(m->o->config, &cfg, &err);
+	if (r < 0) {
+		log_warnx("reload failed, keeping the running configuration: %s",
+		          config_error_string(&err, msg, sizeof(msg)));
+		sd_notify(0, "READY=1");
+		return;
+	}
+	if ((cfg->socket && !m->o->socket && strcmp(cfg->socket, m->socket) != 0) ||
+	    (cfg->state_dir && !m->o->state_dir && strcmp(cfg->state_dir, m->state_dir) != 0))
+		log_notice("reload: Socket= and StateDir= take effect on restart");
+	if (!m->o->level_set && cfg->log_level != old->log_level)
+		log_init(m->o->target, cfg->log_level >= 0 ? cfg->log_level : LOG_INFO);
+	size_t n = cfg->n_tunnels;
+	r = daemon_reload(m->d, cfg);
+	if (r < 0) {
+		errno = -r;
+		log_warn("reload failed");
+	} else {
+		log_notice("configuration reloaded from %s: %zu tunnel%s", m->o->config ? m->o->config : CONFIG_DEFAULT_PATH,
+		           n, n == 1 ? "" : "s");
+	}
+	sd_notifyf(0, "READY=1\nSTATUS=%s", daemon_health_line(m->d));
+}
+
+static void on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/* The socket systemd passed: the one named "varlink", or the only one. */
+static int listen_fd_from_systemd(void)
+{
+	char **names = NULL;
+	int n = sd_listen_fds_with_names(1, &names), fd = -1;
+
+	if (n < 0) {
+		errno = -n;
+		log_warn("socket activation");
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		if (fd < 0 && names && names[i] && strcmp(names[i], "varlink") == 0)
+			fd = SD_LISTEN_FDS_START + i;
+	if (fd < 0 && n == 1)
+		fd = SD_LISTEN_FDS_START;
+	for (int i = 0; i < n; i++) {
+		if (SD_LISTEN_FDS_START + i != fd)
+			close(SD_LISTEN_FDS_START + i);
+		if (names)
+			free(names[i]);
+	}
+	free(names);
+	if (n > 0 && fd < 0)
+		log_warnx("socket activation: %d sockets but none named \"varlink\"; binding my own", n);
+	return fd;
+}
+
+static void cleanup(struct main_ctx *m)
+{
+	control_free(m->ctl);
+	daemon_free(m->d);
+	history_close(m->hist);
+	if (m->sig_term)
+		event_free(m->sig_term);
+	if (m->sig_int)
+		event_free(m->sig_int);
+	if (m->sig_hup)
+		event_free(m->sig_hup);
+	if (m->watchdog)
+		event_free(m->watchdog);
+	if (m->base)
+		event_base_free(m->base);
+	libevent_global_shutdown();
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {.target = LOG_TARGET_AUTO, .level = LOG_INFO};
+	struct main_ctx m = {.o = &o, .exit_code = 1};
+	struct config *cfg = NULL;
+	struct vd_error err = {0};
+	struct control_limits lim;
+	char *sock = NULL, *state = NULL, msg[600];
+	uint64_t wd_usec = 0;
+	int r, listen_fd;
+
+	r = parse_args(argc, argv, &o);
+	if (r >= 0)
+		return r;
+	if (o.foreground && !o.target_set)
+		o.target = LOG_TARGET_STDERR;
+	log_init(o.target, o.level);
+
+	r = config_load(o.config, &cfg, &err);
+	if (r < 0) {
+		log_warnx("%s", config_error_string(&err, msg, sizeof(msg)));
+		fprintf(stderr, "vpndoctord: %s\n", msg);
+		return 1;
+	}
+	if (!o.level_set && cfg->log_level >= 0)
+		log_init(o.target, cfg->log_level);
+
+	sock = o.socket ? strdup(o.socket) : cfg->socket ? strdup(cfg->socket) : default_socket();
+	state = o.state_dir ? strdup(o.state_dir) : cfg->state_dir ? strdup(cfg->state_dir) : default_state_dir();
+	if (!sock || !state) {
+		log_warnx("cannot decide the socket path and state directory (set --socket and --state-dir)");
+		goto out;
+	}
+	m.socket = sock;
+	m.state_dir = state;
+	signal(SIGPIPE, SIG_IGN);
+
+	r = mkdir_p(state, 0750);
+	if (r == 0)
+		r = history_open(state, 0, &m.hist);
+	if (r < 0) {
+		errno = -r;
+		log_warn("state directory %s", state);
+		goto out;
+	}
+	m.base = event_base_new();
+	if (!m.base) {
+		log_warnx("cannot create the event loop");
+		goto out;
+	}
+	r = daemon_new(m.base, cfg, m.hist, &m.d);
+	cfg = NULL; /* the model owns it now, even on failure */
+	if (r < 0) {
+		errno = -r;
+		log_warn("model");
+		goto out;
+	}
+
+	m.sig_term = evsignal_new(m.base, SIGTERM, on_stop, &m);
+	m.sig_int = evsignal_new(m.base, SIGINT, on_stop, &m);
+	m.sig_hup = evsignal_new(m.base, SIGHUP, on_reload, &m);
+	if (!m.sig_term || !m.sig_int || !m.sig_hup || evsignal_add(m.sig_term, NULL) < 0 ||
+	    evsignal_add(m.sig_int, NULL) < 0 || evsignal_add(m.sig_hup, NULL) < 0) {
+		log_warnx("cannot set up signal handling");
+		goto out;
+	}
+
+	listen_fd = listen_fd_from_systemd();
+	if (listen_fd < 0) {
+		/* the directory is made only when we bind ourselves; 0755 lets the
+		 * socket's own mode and group decide who gets in */
+		char *slash = strrchr(sock, '/');
+		if (slash && slash != sock) {
+			*slash = '\0';
+			r = mkdir_p(sock, 0755);
+			*slash = '/';
+			if (r < 0) {
+				errno = -r;
+				log_warn("socket directory of %s", sock);
+				goto out;
+			}
+		}
+	}
+	control_limits_default(&lim);
+	r = control_start(m.d, m.base, listen_fd, sock, &lim, &m.ctl);
+	if (r < 0) {
+		errno = -r;
+		log_warn("control socket %s", listen_fd >= 0 ? "(socket activation)" : sock);
+		if (listen_fd >= 0)
+			close(listen_fd);
+		goto out;
+	}
+
+	daemon_set_health_cb(m.d, on_health, &m);
+	r = daemon_start_probes(m.d);
+	if (r < 0) {
+		errno = -r;
+		log_warn("probes");
+		goto out;
+	}
+	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
+		struct timeval tv = {.tv_sec = (time_t)(wd_usec / 2 / 1000000),
+		                     .tv_usec = (suseconds_t)(wd_usec / 2 % 1000000)};
+		m.watchdog = event_new(m.base, -1, EV_PERSIST, on_watchdog, &m);
+		if (!m.watchdog || event_add(m.watchdog, &tv) < 0) {
+			log_warnx("cannot arm the watchdog timer");
+			goto out;
+		}
+	}
+	log_notice("vpndoctord " VD_VERSION " ready on %s (state in %s, %zu tunnel%s)",
+	           listen_fd >= 0 ? "a socket from systemd" : sock, state, daemon_config(m.d)->n_tunnels,
+	           daemon_config(m.d)->n_tunnels == 1 ? "" : "s");
+	sd_notifyf(0, "READY=1\nSTATUS=%s", daemon_health_line(m.d));
+
+	if (event_base_dispatch(m.base) < 0)
+		log_warnx("event loop failed");
+	else
+		m.exit_code = 0;
+out:
+	config_free(cfg);
+	cleanup(&m);
+	free(sock);
+	free(state);
+	return m.exit_code;
+}

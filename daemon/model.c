@@ -1,0 +1,1024 @@
+/* The daemon's model: tunnels, probe results, facts, findings and health.
+ * Everything here runs on the loop; events go out to the log, the history and
+ * subscribers in the order they happen. Callbacks into control.c may cancel
+ * checks or subscriptions, so both lists are swept only outside dispatch. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "history.h"
+#include "log.h"
+#include "model.h"
+#include "scheduler.h"
+#include "vpndoctor/cause.h"
+#include "vpndoctor/rules.h"
+
+/* The latest result of one probe; keyed by the probe so that a test may feed
+ * sections of probes that are not in the table yet. */
+struct probe_rec {
+	const struct probe *p;
+	cJSON *section;
+	enum probe_status status;
+	bool ran;
+	int64_t last_run;
+	uint64_t duration_ms;
+	char error[160];
+};
+
+struct recs {
+	struct probe_rec *v;
+	size_t n;
+};
+
+struct tunnel {
+	char *name;
+	char *config;
+	cJSON *cloud;
+	struct recs *recs;
+};
+
+struct tracked {
+	char *cause;
+	char *tunnel;
+	cJSON *finding;     /* latest, as the rules made it */
+	int64_t first_seen; /* when the condition was first seen (grace starts) */
+	int64_t since;      /* when it opened */
+	int64_t last_seen;
+	bool open, mark;
+};
+
+struct daemon_sub {
+	struct vd_daemon *d;
+	daemon_event_fn cb;
+	void *userdata;
+	bool dead;
+	struct daemon_sub *next;
+};
+
+struct check_item {
+	struct probe_slot *slot;
+	uint64_t seq;
+	bool done;
+};
+
+struct daemon_check {
+	struct vd_daemon *d;
+	daemon_progress_fn progress;
+	daemon_done_fn done;
+	void *userdata;
+	struct check_item *items;
+	size_t n_items, remaining;
+	struct event *finish_ev;
+	bool dead, finished;
+	struct daemon_check *next;
+};
+
+struct vd_daemon {
+	struct event_base *base;
+	struct config *cfg;
+	struct history *hist;
+	struct scheduler *sched;
+	struct tunnel *tunnels;
+	size_t n_tunnels;
+	struct recs *host;
+	struct tracked *findings;
+	size_t n_findings;
+	struct event *grace_ev;
+	struct daemon_sub *subs;
+	struct daemon_check *checks;
+	unsigned dispatching;
+	daemon_health_fn health_cb;
+	void *health_ud;
+	int64_t (*now)(void);
+	char health_line[384];
+};
+
+static int64_t wall_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void recs_free(struct recs *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		cJSON_Delete(r->v[i].section);
+	free(r->v);
+	free(r);
+}
+
+static struct probe_rec *rec_get(struct recs *r, const struct probe *p, bool create)
+{
+	struct probe_rec *v;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].p == p)
+			return &r->v[i];
+	if (!create || !(v = realloc(r->v, (r->n + 1) * sizeof(*v))))
+		return NULL;
+	r->v = v;
+	v += r->n++;
+	memset(v, 0, sizeof(*v));
+	v->p = p;
+	return v;
+}
+
+static void tunnel_free(struct tunnel *t)
+{
+	free(t->name);
+	free(t->config);
+	cJSON_Delete(t->cloud);
+	recs_free(t->recs);
+}
+
+static void tracked_free(struct tracked *t)
+{
+	free(t->cause);
+	free(t->tunnel);
+	cJSON_Delete(t->finding);
+}
+
+static struct tunnel *tunnel_find(struct vd_daemon *d, const char *name)
+{
+	for (size_t i = 0; name && i < d->n_tunnels; i++)
+		if (strcmp(d->tunnels[i].name, name) == 0)
+			return &d->tunnels[i];
+	return NULL;
+}
+
+/* New tunnels from cfg; the records of tunnels that keep their name move over. */
+static int tunnels_build(struct vd_daemon *d, const struct config *cfg)
+{
+	struct tunnel *v = calloc(cfg->n_tunnels ? cfg->n_tunnels : 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->n_tunnels; i++) {
+		const struct config_tunnel *ct = &cfg->tunnels[i];
+		struct tunnel *old = tunnel_find(d, ct->name);
+
+		v[i].name = strdup(ct->name);
+		v[i].config = ct->config ? strdup(ct->config) : NULL;
+		v[i].cloud = config_tunnel_cloud(ct);
+		if (old && old->recs) {
+			v[i].recs = old->recs;
+			old->recs = NULL;
+		} else {
+			v[i].recs = calloc(1, sizeof(struct recs));
+		}
+		if (!v[i].name || (ct->config && !v[i].config) || !v[i].recs) {
+			for (size_t j = 0; j <= i; j++)
+				tunnel_free(&v[j]);
+			free(v);
+			return -ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		tunnel_free(&d->tunnels[i]);
+	free(d->tunnels);
+	d->tunnels = v;
+	d->n_tunnels = cfg->n_tunnels;
+	return 0;
+}
+
+static void on_grace(evutil_socket_t fd, short what, void *arg)
+{
+	model_evaluate(arg);
+}
+
+int daemon_new(struct event_base *base, struct config *cfg, struct history *hist, struct vd_daemon **ret)
+{
+	struct vd_daemon *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		config_free(cfg);
+		return -ENOMEM;
+	}
+	d->base = base;
+	d->cfg = cfg;
+	d->hist = hist;
+	d->now = wall_now;
+	d->host = calloc(1, sizeof(*d->host));
+	d->grace_ev = evtimer_new(base, on_grace, d);
+	if (!d->host || !d->grace_ev || tunnels_build(d, cfg) < 0) {
+		daemon_free(d);
+		return -ENOMEM;
+	}
+	model_evaluate(d);
+	*ret = d;
+	return 0;
+}
+
+static void checks_sweep(struct vd_daemon *d);
+static void subs_sweep(struct vd_daemon *d);
+
+void daemon_free(struct vd_daemon *d)
+{
+	if (!d)
+		return;
+	scheduler_free(d->sched);
+	for (struct daemon_check *c = d->checks; c; c = c->next)
+		c->dead = true;
+	for (struct daemon_sub *s = d->subs; s; s = s->next)
+		s->dead = true;
+	d->dispatching = 0;
+	checks_sweep(d);
+	subs_sweep(d);
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		tunnel_free(&d->tunnels[i]);
+	free(d->tunnels);
+	recs_free(d->host);
+	for (size_t i = 0; i < d->n_findings; i++)
+		tracked_free(&d->findings[i]);
+	free(d->findings);
+	if (d->grace_ev)
+		event_free(d->grace_ev);
+	config_free(d->cfg);
+	free(d);
+}
+
+const struct config *daemon_config(const struct vd_daemon *d)
+{
+	return d->cfg;
+}
+
+struct scheduler *daemon_scheduler(struct vd_daemon *d)
+{
+	return d->sched;
+}
+
+void daemon_set_health_cb(struct vd_daemon *d, daemon_health_fn cb, void *userdata)
+{
+	d->health_cb = cb;
+	d->health_ud = userdata;
+}
+
+void daemon_set_clock(struct vd_daemon *d, int64_t (*now)(void))
+{
+	d->now = now ? now : wall_now;
+}
+
+/* ---- facts ---- */
+
+static void add_sections(cJSON *o, const struct recs *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].section)
+			cJSON_AddItemToObject(o, r->v[i].p->section, cJSON_Duplicate(r->v[i].section, true));
+}
+
+struct cJSON *model_facts(struct vd_daemon *d)
+{
+	cJSON *facts = cJSON_CreateObject(), *host, *tunnels;
+
+	if (!facts)
+		return NULL;
+	cJSON_AddNumberToObject(facts, "now", (double)d->now());
+	host = cJSON_AddObjectToObject(facts, "host");
+	tunnels = cJSON_AddArrayToObject(facts, "tunnels");
+	if (!host || !tunnels) {
+		cJSON_Delete(facts);
+		return NULL;
+	}
+	add_sections(host, d->host);
+	for (size_t i = 0; i < d->n_tunnels; i++) {
+		cJSON *t = cJSON_CreateObject();
+		if (!t)
+			break;
+		cJSON_AddStringToObject(t, "name", d->tunnels[i].name);
+		if (d->tunnels[i].cloud)
+			cJSON_AddItemToObject(t, "cloud", cJSON_Duplicate(d->tunnels[i].cloud, true));
+		add_sections(t, d->tunnels[i].recs);
+		cJSON_AddItemToArray(tunnels, t);
+	}
+	return facts;
+}
+
+/* ---- events ---- */
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static cJSON *finding_json(const struct tracked *t)
+{
+	cJSON *f = cJSON_Duplicate(t->finding, true);
+
+	if (!f)
+		return NULL;
+	cJSON_DeleteItemFromObjectCaseSensitive(f, "since");
+	cJSON_DeleteItemFromObjectCaseSensitive(f, "last_seen");
+	cJSON_AddNumberToObject(f, "since", (double)t->since);
+	cJSON_AddNumberToObject(f, "last_seen", (double)t->last_seen);
+	return f;
+}
+
+static void emit(struct vd_daemon *d, const char *event, const struct tracked *t, int64_t now)
+{
+	cJSON *f = finding_json(t), *ev;
+
+	if (!f)
+		return;
+	if (strcmp(event, "updated") != 0) {
+		/* updates would flood the journal and history with every new
+		 * measurement; they go to subscribers only */
+		log_finding(event, f);
+		if (d->hist) {
+			cJSON *h = cJSON_CreateObject();
+			if (h) {
+				const char *sev = jstr(f, "severity"), *sum = jstr(f, "summary");
+				cJSON_AddNumberToObject(h, "time", (double)now);
+				cJSON_AddStringToObject(h, "event", event);
+				cJSON_AddStringToObject(h, "tunnel", t->tunnel);
+				cJSON_AddStringToObject(h, "cause", t->cause);
+				cJSON_AddStringToObject(h, "severity", sev ? sev : "");
+				cJSON_AddStringToObject(h, "summary", sum ? sum : "");
+				int r = history_append(d->hist, h);
+				if (r < 0) {
+					errno = -r;
+					log_warn("history: cannot append the %s event of %s", event, t->cause);
+				}
+				cJSON_Delete(h);
+			}
+		}
+	}
+	ev = cJSON_CreateObject();
+	if (ev) {
+		cJSON_AddStringToObject(ev, "event", event);
+		cJSON_AddNumberToObject(ev, "time", (double)now);
+		cJSON_AddItemToObject(ev, "finding", f);
+		f = NULL;
+		d->dispatching++;
+		for (struct daemon_sub *s = d->subs; s; s = s->next)
+			if (!s->dead)
+				s->cb(s->userdata, ev);
+		d->dispatching--;
+		subs_sweep(d);
+		cJSON_Delete(ev);
+	}
+	cJSON_Delete(f);
+}
+
+/* ---- findings ---- */
+
+static struct tracked *tracked_find(struct vd_daemon *d, const char *cause, const char *tunnel)
+{
+	for (size_t i = 0; i < d->n_findings; i++)
+		if (strcmp(d->findings[i].cause, cause) == 0 && strcmp(d->findings[i].tunnel, tunnel) == 0)
+			return &d->findings[i];
+	return NULL;
+}
+
+static struct tracked *tracked_add(struct vd_daemon *d, const char *cause, const char *tunnel, int64_t now)
+{
+	struct tracked *v = realloc(d->findings, (d->n_findings + 1) * sizeof(*v)), *t;
+
+	if (!v)
+		return NULL;
+	d->findings = v;
+	t = &v[d->n_findings];
+	memset(t, 0, sizeof(*t));
+	t->cause = strdup(cause);
+	t->tunnel = strdup(tunnel);
+	if (!t->cause || !t->tunnel) {
+		tracked_free(t);
+		return NULL;
+	}
+	t->first_seen = now;
+	d->n_findings++;
+	return t;
+}
+
+static void tracked_remove(struct vd_daemon *d, size_t i)
+{
+	tracked_free(&d->findings[i]);
+	memmove(&d->findings[i], &d->findings[i + 1], (d->n_findings - i - 1) * sizeof(d->findings[0]));
+	d->n_findings--;
+}
+
+static enum vd_severity finding_sev(const struct tracked *t)
+{
+	enum vd_severity s = VD_SEV_NONE;
+	const char *n = jstr(t->finding, "severity");
+
+	if (n)
+		vd_severity_parse(n, &s);
+	return s;
+}
+
+static const char *health_of(enum vd_severity worst, bool known)
+{
+	if (worst == VD_SEV_ERROR)
+		return "broken";
+	if (worst == VD_SEV_WARNING)
+		return "degraded";
+	return known ? "healthy" : "unknown";
+}
+
+static bool recs_ran(const struct recs *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].ran)
+			return true;
+	return false;
+}
+
+static enum vd_severity worst_on(struct vd_daemon *d, const char *tunnel)
+{
+	enum vd_severity w = VD_SEV_NONE;
+
+	for (size_t i = 0; i < d->n_findings; i++) {
+		const struct tracked *t = &d->findings[i];
+		if (t->open && (!tunnel || strcmp(t->tunnel, tunnel) == 0) && finding_sev(t) > w)
+			w = finding_sev(t);
+	}
+	return w;
+}
+
+const char *model_health(struct vd_daemon *d, const char *tunnel)
+{
+	static const char *const order[] = {"healthy", "unknown", "degraded", "broken"};
+	size_t worst = 0;
+
+	if (tunnel) {
+		struct tunnel *t = tunnel_find(d, tunnel);
+		return health_of(worst_on(d, tunnel), t && recs_ran(t->recs));
+	}
+	/* overall: the worst of the tunnels and of host findings; a tunnel not
+	 * measured yet makes the whole unknown unless another is worse */
+	if (!d->n_tunnels && !recs_ran(d->host))
+		worst = 1;
+	for (size_t i = 0; i < d->n_tunnels; i++) {
+		const char *h = model_health(d, d->tunnels[i].name);
+		for (size_t k = 0; k < VD_ARRAY_SIZE(order); k++)
+			if (strcmp(h, order[k]) == 0 && k > worst)
+				worst = k;
+	}
+	for (size_t i = 0; i < d->n_findings; i++) {
+		const struct tracked *t = &d->findings[i];
+		if (t->open && !tunnel_find(d, t->tunnel)) {
+			size_t k = finding_sev(t) == VD_SEV_ERROR ? 3 : finding_sev(t) == VD_SEV_WARNING ? 2 : 0;
+			if (k > worst)
+				worst = k;
+		}
+	}
+	return order[worst];
+}
+
+static void update_health(struct vd_daemon *d)
+{
+	char line[sizeof(d->health_line)], names[160] = "";
+	unsigned n[4] = {0};
+	const char *h = model_health(d, NULL);
+	size_t off = 0;
+	int len;
+
+	for (size_t i = 0; i < d->n_findings; i++) {
+		const struct tracked *t = &d->findings[i];
+		if (!t->open)
+			continue;
+		n[finding_sev(t)]++;
+		/* each tunnel once, in finding order */
+		bool dup = false;
+		for (size_t j = 0; j < i; j++)
+			if (d->findings[j].open && strcmp(d->findings[j].tunnel, t->tunnel) == 0)
+				dup = true;
+		if (!dup && off < sizeof(names)) {
+			len = snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "", t->tunnel);
+			off += len > 0 ? (size_t)len : 0;
+		}
+	}
+	if (n[VD_SEV_ERROR] + n[VD_SEV_WARNING] + n[VD_SEV_INFO] == 0) {
+		if (strcmp(h, "unknown") == 0)
+			snprintf(line, sizeof(line), "unknown: %s",
+			         d->n_tunnels ? "no probe has completed yet" : "no tunnel configured");
+		else
+			snprintf(line, sizeof(line), "%s: %zu tunnel%s, no findings", h, d->n_tunnels,
+			         d->n_tunnels == 1 ? "" : "s");
+	} else {
+		char parts[96] = "";
+		size_t p = 0;
+		static const enum vd_severity sevs[] = {VD_SEV_ERROR, VD_SEV_WARNING, VD_SEV_INFO};
+		for (size_t k = 0; k < VD_ARRAY_SIZE(sevs); k++) {
+			unsigned c = n[sevs[k]];
+			if (!c || p >= sizeof(parts))
+				continue;
+			len = snprintf(parts + p, sizeof(parts) - p, "%s%u %s%s", p ? ", " : "", c,
+			               vd_severity_name(sevs[k]), c == 1 ? "" : "s");
+			p += len > 0 ? (size_t)len : 0;
+		}
+		snprintf(line, sizeof(line), "%s: %s on %s", h, parts, names);
+	}
+	if (strcmp(line, d->health_line) != 0) {
+		snprintf(d->health_line, sizeof(d->health_line), "%s", line);
+		if (d->health_cb)
+			d->health_cb(d->health_ud, d->health_line);
+	}
+}
+
+const char *daemon_health_line(struct vd_daemon *d)
+{
+	return d->health_line;
+}
+
+size_t model_pending(const struct vd_daemon *d)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n_findings; i++)
+		n += !d->findings[i].open;
+	return n;
+}
+
+void model_evaluate(struct vd_daemon *d)
+{
+	int64_t now = d->now(), deadline = INT64_MAX;
+	cJSON *facts = model_facts(d), *found = NULL, *f;
+	int r;
+
+	if (!facts)
+		return;
+	r = vd_rules_run(facts, true, &found);
+	cJSON_Delete(facts);
+	if (r < 0) {
+		errno = -r;
+		log_warn("rules: cannot evaluate the facts");
+		return;
+	}
+	for (size_t i = 0; i < d->n_findings; i++)
+		d->findings[i].mark = false;
+
+	cJSON_ArrayForEach(f, found) {
+		const char *cause = jstr(f, "cause"), *tunnel = jstr(f, "tunnel");
+		const struct vd_cause *vc;
+		struct tracked *t;
+
+		if (!cause)
+			continue;
+		if (!tunnel)
+			tunnel = "";
+		t = tracked_find(d, cause, tunnel);
+		if (jstr(f, "suppressed_by")) {
+			/* A cause it depends on explains it: it never opens, and an open
+			 * one resolves, naming what suppressed it. */
+			if (t && t->open) {
+				cJSON_Delete(t->finding);
+				t->finding = cJSON_Duplicate(f, true);
+				t->last_seen = now;
+				if (t->finding)
+					emit(d, "resolved", t, now);
+			}
+			if (t)
+				tracked_remove(d, (size_t)(t - d->findings));
+			continue;
+		}
+		if (!t && !(t = tracked_add(d, cause, tunnel, now)))
+			continue;
+		t->mark = true;
+		bool changed = t->open && t->finding &&
+		               (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(t->finding, "severity"),
+		                               cJSON_GetObjectItemCaseSensitive(f, "severity"), true) ||
+		                !cJSON_Compare(cJSON_GetObjectItemCaseSensitive(t->finding, "summary"),
+		                               cJSON_GetObjectItemCaseSensitive(f, "summary"), true));
+		cJSON *copy = cJSON_Duplicate(f, true);
+		if (copy) {
+			cJSON_Delete(t->finding);
+			t->finding = copy;
+		}
+		t->last_seen = now;
+		if (t->open) {
+			if (changed)
+				emit(d, "updated", t, now);
+			continue;
+		}
+		vc = vd_cause_find(cause);
+		int64_t grace = vc ? (int64_t)vc->grace_s : 0;
+		if (now - t->first_seen >= grace) {
+			t->open = true;
+			t->since = now;
+			emit(d, "opened", t, now);
+		} else if (t->first_seen + grace < deadline) {
+			deadline = t->first_seen + grace;
+		}
+	}
+	cJSON_Delete(found);
+
+	/* What no longer shows resolves at once (no grace on the way down). */
+	for (size_t i = d->n_findings; i-- > 0;) {
+		struct tracked *t = &d->findings[i];
+		if (t->mark)
+			continue;
+		if (t->open)
+			emit(d, "resolved", t, now);
+		tracked_remove(d, i);
+	}
+
+	evtimer_del(d->grace_ev);
+	if (deadline != INT64_MAX) {
+		struct timeval tv = {.tv_sec = deadline > now ? (time_t)(deadline - now) : 0};
+		evtimer_add(d->grace_ev, &tv);
+	}
+	update_health(d);
+}
+
+/* ---- probe results ---- */
+
+static void check_progress(struct vd_daemon *d, struct probe_slot *slot, uint64_t seq, const char *status);
+
+void model_probe_result(struct vd_daemon *d, const struct probe *p, const char *tunnel,
+                        enum probe_status st, struct cJSON *section, const char *error,
+                        int64_t started, uint64_t duration_ms)
+{
+	struct tunnel *t = tunnel ? tunnel_find(d, tunnel) : NULL;
+	struct probe_rec *rec = NULL;
+
+	if (!tunnel || t)
+		rec = rec_get(t ? t->recs : d->host, p, true);
+	if (!rec) {
+		cJSON_Delete(section);
+		return;
+	}
+	if (!section)
+		section = cJSON_CreateObject();
+	if (section) {
+		/* every section says how it was measured and when (docs/facts.md) */
+		if (!cJSON_GetObjectItemCaseSensitive(section, "status"))
+			cJSON_AddStringToObject(section, "status", probe_status_name(st));
+		if (!cJSON_GetObjectItemCaseSensitive(section, "at"))
+			cJSON_AddNumberToObject(section, "at", (double)started);
+	}
+	cJSON_Delete(rec->section);
+	rec->section = section;
+	rec->status = st;
+	rec->ran = true;
+	rec->last_run = started;
+	rec->duration_ms = duration_ms;
+	snprintf(rec->error, sizeof(rec->error), "%s", error ? error : "");
+	if (st == PROBE_FAIL)
+		log_info("probe %s%s%s failed%s%s", p->name, tunnel ? " on " : "", tunnel ? tunnel : "",
+		         rec->error[0] ? ": " : "", rec->error);
+	model_evaluate(d);
+}
+
+static void on_sched_result(void *userdata, struct probe_slot *slot, struct sched_result *r)
+{
+	struct vd_daemon *d = userdata;
+	const char *status = probe_status_name(r->status);
+
+	model_probe_result(d, r->probe, r->tunnel, r->status, r->section, r->error, r->started, r->duration_ms);
+	check_progress(d, slot, r->seq, status);
+}
+
+static bool skip_first(void *userdata, const struct probe *p, const char *tunnel)
+{
+	struct vd_daemon *d = userdata;
+	struct tunnel *t = tunnel ? tunnel_find(d, tunnel) : NULL;
+	const struct probe_rec *rec = (!tunnel || t) ? rec_get(t ? t->recs : d->host, p, false) : NULL;
+
+	return !(p->events & PROBE_EV_RELOAD) && rec && rec->ran;
+}
+
+int daemon_start_probes(struct vd_daemon *d)
+{
+	if (d->sched)
+		return 0;
+	return scheduler_new(d->base, d->cfg, on_sched_result, d, NULL, &d->sched);
+}
+
+static void checks_abort(struct vd_daemon *d);
+
+int daemon_reload(struct vd_daemon *d, struct config *cfg)
+{
+	struct config *old = d->cfg;
+	bool had_sched = d->sched != NULL;
+	int r;
+
+	/* checks wait on slots that are about to go: they end now */
+	checks_abort(d);
+	scheduler_free(d->sched);
+	d->sched = NULL;
+	r = tunnels_build(d, cfg);
+	if (r < 0) {
+		config_free(cfg);
+		if (had_sched)
+			scheduler_new(d->base, d->cfg, on_sched_result, d, skip_first, &d->sched);
+		return r;
+	}
+	d->cfg = cfg;
+	config_free(old);
+	if (had_sched) {
+		r = scheduler_new(d->base, d->cfg, on_sched_result, d, skip_first, &d->sched);
+		if (r < 0)
+			return r;
+	}
+	model_evaluate(d);
+	return 0;
+}
+
+/* ---- status ---- */
+
+static struct probe_slot *slot_find(struct vd_daemon *d, const struct probe *p, const char *tunnel)
+{
+	for (size_t i = 0; i < scheduler_n_slots(d->sched); i++) {
+		struct probe_slot *s = scheduler_slot(d->sched, i);
+		const char *st = scheduler_slot_tunnel(s);
+		if (scheduler_slot_probe(s) == p && ((!st && !tunnel) || (st && tunnel && strcmp(st, tunnel) == 0)))
+			return s;
+	}
+	return NULL;
+}
+
+static void add_probe(struct vd_daemon *d, cJSON *arr, const struct probe *p, const char *tunnel,
+                      struct recs *recs, int64_t now)
+{
+	static const struct probe_rec never;
+	cJSON *o = cJSON_CreateObject();
+	struct probe_slot *slot = slot_find(d, p, tunnel);
+	const struct probe_rec *rec = rec_get(recs, p, false);
+	const char *status;
+
+	if (!rec)
+		rec = &never;
+
+	if (!o)
+		return;
+	if (slot && scheduler_slot_running(slot))
+		status = "running";
+	else if (!rec->ran)
+		status = "never";
+	else
+		status = probe_status_name(rec->status);
+	cJSON_AddStringToObject(o, "name", p->name);
+	if (tunnel)
+		cJSON_AddStringToObject(o, "tunnel", tunnel);
+	else
+		cJSON_AddNullToObject(o, "tunnel");
+	cJSON_AddStringToObject(o, "status", status);
+	if (rec->ran) {
+		cJSON_AddNumberToObject(o, "last_run", (double)rec->last_run);
+		cJSON_AddNumberToObject(o, "age_s", (double)(now > rec->last_run ? now - rec->last_run : 0));
+		cJSON_AddNumberToObject(o, "duration_ms", (double)rec->duration_ms);
+	} else {
+		cJSON_AddNullToObject(o, "last_run");
+		cJSON_AddNullToObject(o, "age_s");
+		cJSON_AddNullToObject(o, "duration_ms");
+	}
+	if (rec->error[0])
+		cJSON_AddStringToObject(o, "error", rec->error);
+	else
+		cJSON_AddNullToObject(o, "error");
+	cJSON_AddItemToArray(arr, o);
+}
+
+struct cJSON *daemon_status(struct vd_daemon *d)
+{
+	cJSON *o = cJSON_CreateObject(), *tunnels, *findings, *probes;
+	int64_t now = d->now();
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "health", model_health(d, NULL));
+	tunnels = cJSON_AddArrayToObject(o, "tunnels");
+	findings = cJSON_AddArrayToObject(o, "findings");
+	probes = cJSON_AddArrayToObject(o, "probes");
+	if (!tunnels || !findings || !probes) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	for (size_t i = 0; i < d->n_tunnels; i++) {
+		const struct tunnel *t = &d->tunnels[i];
+		cJSON *to = cJSON_CreateObject();
+		const char *state = NULL;
+
+		if (!to)
+			continue;
+		/* the openvpn probe's section, whoever delivers it */
+		for (size_t k = 0; k < t->recs->n && !state; k++)
+			if (strcmp(t->recs->v[k].p->section, "openvpn") == 0 && t->recs->v[k].section)
+				state = jstr(t->recs->v[k].section, "state");
+		cJSON_AddStringToObject(to, "name", t->name);
+		cJSON_AddStringToObject(to, "health", model_health(d, t->name));
+		if (t->config)
+			cJSON_AddStringToObject(to, "config", t->config);
+		else
+			cJSON_AddNullToObject(to, "config");
+		cJSON_AddStringToObject(to, "state", state ? state : "unknown");
+		cJSON_AddItemToArray(tunnels, to);
+	}
+	for (size_t i = 0; i < d->n_findings; i++)
+		if (d->findings[i].open)
+			cJSON_AddItemToArray(findings, finding_json(&d->findings[i]));
+	for (unsigned i = 0; i < probes_n; i++) {
+		const struct probe *p = probes_all[i];
+		const struct config_probe *cp = config_probe(d->cfg, p->name);
+
+		if (cp && !cp->enabled)
+			continue;
+		if (!p->per_tunnel) {
+			add_probe(d, probes, p, NULL, d->host, now);
+			continue;
+		}
+		for (size_t j = 0; j < d->n_tunnels; j++)
+			add_probe(d, probes, p, d->tunnels[j].name, d->tunnels[j].recs, now);
+	}
+	return o;
+}
+
+struct cJSON *daemon_history(struct vd_daemon *d, int64_t since, size_t limit)
+{
+	if (!d->hist) {
+		cJSON *o = cJSON_CreateObject();
+		if (o && !cJSON_AddArrayToObject(o, "events")) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+		return o;
+	}
+	return history_query(d->hist, since, limit);
+}
+
+/* ---- subscriptions ---- */
+
+struct daemon_sub *daemon_subscribe(struct vd_daemon *d, daemon_event_fn cb, void *userdata)
+{
+	struct daemon_sub *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->d = d;
+	s->cb = cb;
+	s->userdata = userdata;
+	s->next = d->subs;
+	d->subs = s;
+	return s;
+}
+
+static void subs_sweep(struct vd_daemon *d)
+{
+	struct daemon_sub **pp = &d->subs;
+
+	if (d->dispatching)
+		return;
+	while (*pp) {
+		struct daemon_sub *s = *pp;
+		if (s->dead) {
+			*pp = s->next;
+			free(s);
+		} else {
+			pp = &s->next;
+		}
+	}
+}
+
+void daemon_unsubscribe(struct daemon_sub *s)
+{
+	if (!s)
+		return;
+	s->dead = true;
+	subs_sweep(s->d);
+}
+
+/* ---- checks ---- */
+
+static void check_free(struct daemon_check *c)
+{
+	if (c->finish_ev)
+		event_free(c->finish_ev);
+	free(c->items);
+	free(c);
+}
+
+static void checks_sweep(struct vd_daemon *d)
+{
+	struct daemon_check **pp = &d->checks;
+
+	if (d->dispatching)
+		return;
+	while (*pp) {
+		struct daemon_check *c = *pp;
+		if (c->dead) {
+			*pp = c->next;
+			check_free(c);
+		} else {
+			pp = &c->next;
+		}
+	}
+}
+
+/* The check is over: done() once, then the check is gone. */
+static void check_finish(struct daemon_check *c)
+{
+	if (c->dead || c->finished)
+		return;
+	c->finished = true;
+	c->dead = true;
+	c->d->dispatching++;
+	if (c->done)
+		c->done(c->userdata);
+	c->d->dispatching--;
+}
+
+static void on_check_finish(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon_check *c = arg;
+	struct vd_daemon *d = c->d;
+
+	check_finish(c);
+	checks_sweep(d);
+}
+
+static void check_progress(struct vd_daemon *d, struct probe_slot *slot, uint64_t seq, const char *status)
+{
+	d->dispatching++;
+	for (struct daemon_check *c = d->checks; c; c = c->next) {
+		if (c->dead)
+			continue;
+		for (size_t i = 0; i < c->n_items; i++) {
+			struct check_item *it = &c->items[i];
+			if (it->done || it->slot != slot || seq < it->seq)
+				continue;
+			it->done = true;
+			c->remaining--;
+			if (c->progress)
+				c->progress(c->userdata, scheduler_slot_probe(slot)->name, scheduler_slot_tunnel(slot),
+				            status);
+		}
+		if (!c->dead && c->remaining == 0)
+			check_finish(c);
+	}
+	d->dispatching--;
+	checks_sweep(d);
+}
+
+static void checks_abort(struct vd_daemon *d)
+{
+	for (struct daemon_check *c = d->checks; c; c = c->next)
+		if (!c->dead && !c->finished) {
+			c->remaining = 0;
+			for (size_t i = 0; i < c->n_items; i++)
+				c->items[i].slot = NULL;
+			event_active(c->finish_ev, 0, 0);
+		}
+}
+
+struct daemon_check *daemon_check_start(struct vd_daemon *d, const char *const *probes, size_t n,
+                                        daemon_progress_fn progress, daemon_done_fn done,
+                                        void *userdata, int *err, const char **bad_name)
+{
+	struct daemon_check *c;
+	size_t n_slots = scheduler_n_slots(d->sched);
+
+	for (size_t i = 0; i < n; i++)
+		if (!probes[i] || !probes_find(probes[i])) {
+			*err = -ENOENT;
+			if (bad_name)
+				*bad_name = probes[i];
+			return NULL;
+		}
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->items = calloc(n_slots ? n_slots : 1, sizeof(*c->items))) ||
+	    !(c->finish_ev = event_new(d->base, -1, 0, on_check_finish, c))) {
+		if (c)
+			check_free(c);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	c->d = d;
+	c->progress = progress;
+	c->done = done;
+	c->userdata = userdata;
+	for (size_t i = 0; i < n_slots; i++) {
+		struct probe_slot *slot = scheduler_slot(d->sched, i);
+		bool want = n == 0;
+		for (size_t j = 0; j < n && !want; j++)
+			want = strcmp(probes[j], scheduler_slot_probe(slot)->name) == 0;
+		if (want)
+			c->items[c->n_items++].slot = slot;
+	}
+	c->remaining = c->n_items;
+	c->next = d->checks;
+	d->checks = c;
+	/* Results arrive through the loop (never inside this call), so the
+	 * items can be started here without a callback racing the return. */
+	for (size_t i = 0; i < c->n_items; i++)
+		c->items[i].seq = scheduler_run_now(d->sched, c->items[i].slot);
+	if (c->n_items == 0)
+		event_active(c->finish_ev, 0, 0);
+	return c;
+}
+
+void daemon_check_cancel(struct daemon_check *c)
+{
+	if (!c)
+		return;
+	c->dead = true;
+	checks_sweep(c->d);
+}

@@ -1,0 +1,49 @@
+/* The model behind daemon.h: tunnels from the configuration, each probe's
+ * latest section, the findings the rules make of them (grace, suppression,
+ * open/update/resolve) and health. main.c drives it; tests feed it results. */
+#ifndef VPNDOCTORD_MODEL_H
+#define VPNDOCTORD_MODEL_H
+
+#include <stdint.h>
+
+#include "daemon.h"
+#include "probes/probe.h"
+
+struct config;
+struct history;
+struct scheduler;
+
+/* Takes ownership of cfg (freed on failure too); hist may be NULL (no
+ * history kept) and stays the caller's. */
+int daemon_new(struct event_base *base, struct config *cfg, struct history *hist, struct vd_daemon **ret);
+/* Cancels probes and checks (no callbacks), ends subscriptions, frees all. */
+void daemon_free(struct vd_daemon *d);
+/* Creates the scheduler: probes start running on the loop. */
+int daemon_start_probes(struct vd_daemon *d);
+/* SIGHUP: takes ownership of cfg (freed on failure) and swaps it in; findings, history and the
+ * sections of tunnels that remain are kept; probes are rescheduled. */
+int daemon_reload(struct vd_daemon *d, struct config *cfg);
+const struct config *daemon_config(const struct vd_daemon *d);
+struct scheduler *daemon_scheduler(struct vd_daemon *d);
+
+/* Called with the new line whenever daemon_health_line() changes. */
+typedef void (*daemon_health_fn)(void *userdata, const char *line);
+void daemon_set_health_cb(struct vd_daemon *d, daemon_health_fn cb, void *userdata);
+/* Replaces time(NULL) (tests). */
+void daemon_set_clock(struct vd_daemon *d, int64_t (*now)(void));
+
+/* A probe run ended (the scheduler's callback; tests call it directly).
+ * section is handed over. Re-runs the rules. */
+void model_probe_result(struct vd_daemon *d, const struct probe *p, const char *tunnel,
+                        enum probe_status st, struct cJSON *section, const char *error,
+                        int64_t started, uint64_t duration_ms);
+/* Re-runs the rules on the current facts (the grace timer does this). */
+void model_evaluate(struct vd_daemon *d);
+/* The facts snapshot now (docs/facts.md); caller owns it. */
+struct cJSON *model_facts(struct vd_daemon *d);
+/* "healthy", "degraded", "broken", "unknown" */
+const char *model_health(struct vd_daemon *d, const char *tunnel /* NULL: overall */);
+/* Findings waiting out their grace period (not yet open). */
+size_t model_pending(const struct vd_daemon *d);
+
+#endif

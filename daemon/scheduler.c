@@ -1,0 +1,389 @@
+/* Probe slots (probe x tunnel) on libevent timers. A run's end is delivered
+ * through an event made active by probe_run_done(), so a probe may finish
+ * inside start() without re-entering the scheduler or the model. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "scheduler.h"
+
+struct probe_slot {
+	struct scheduler *s;
+	const struct probe *p;
+	const struct config_tunnel *t;
+	unsigned interval_s;
+	struct event *timer;
+	struct event *done_ev;
+	struct probe_run run;
+	void *state;
+	bool running, queued, again, done_pending;
+	enum probe_status d_status;
+	cJSON *d_section;
+	char error[160];
+	unsigned failures;
+	uint64_t seq;            /* runs started */
+	struct timespec t_start;
+	int64_t started_wall;
+	double due;              /* monotonic seconds of the next timed run */
+	TAILQ_ENTRY(probe_slot) q;
+};
+
+struct scheduler {
+	struct event_base *base;
+	const struct config *cfg;
+	sched_result_fn cb;
+	void *userdata;
+	struct probe_slot **slots;
+	size_t n_slots;
+	unsigned running, queued, max_running;
+	uint64_t rng;
+	TAILQ_HEAD(, probe_slot) queue;
+};
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* xorshift64*: jitter needs no cryptographic quality, only to differ per slot. */
+static double rand01(struct scheduler *s)
+{
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	return (double)((s->rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+double scheduler_delay(unsigned interval_s, unsigned failures, double r01)
+{
+	unsigned mult = 1;
+
+	while (failures-- > 0 && mult < SCHED_BACKOFF_CAP)
+		mult *= 2;
+	return (double)interval_s * mult * (0.9 + 0.2 * r01);
+}
+
+static void arm(struct probe_slot *slot, double delay)
+{
+	struct timeval tv;
+
+	if (delay < 0)
+		delay = 0;
+	tv.tv_sec = (time_t)delay;
+	tv.tv_usec = (suseconds_t)((delay - (double)tv.tv_sec) * 1e6);
+	slot->due = mono_now() + delay;
+	evtimer_add(slot->timer, &tv);
+}
+
+static void start(struct probe_slot *slot)
+{
+	struct scheduler *s = slot->s;
+	int r;
+
+	evtimer_del(slot->timer);
+	slot->running = true;
+	slot->again = false;
+	slot->done_pending = false;
+	slot->error[0] = '\0';
+	slot->seq++;
+	s->running++;
+	clock_gettime(CLOCK_MONOTONIC, &slot->t_start);
+	slot->started_wall = (int64_t)time(NULL);
+	slot->run = (struct probe_run){
+		.probe = slot->p,
+		.base = s->base,
+		.tunnel = slot->t,
+		.state = &slot->state,
+		.slot = slot,
+		.config = s->cfg,
+	};
+	r = slot->p->start(&slot->run);
+	if (r < 0 && !slot->done_pending) {
+		snprintf(slot->error, sizeof(slot->error), "could not start: %s", strerror(-r));
+		probe_run_done(&slot->run, PROBE_FAIL, NULL);
+	}
+}
+
+static void pump(struct scheduler *s)
+{
+	struct probe_slot *slot;
+
+	while (s->running < s->max_running && (slot = TAILQ_FIRST(&s->queue))) {
+		TAILQ_REMOVE(&s->queue, slot, q);
+		slot->queued = false;
+		s->queued--;
+		start(slot);
+	}
+}
+
+uint64_t scheduler_run_now(struct scheduler *s, struct probe_slot *slot)
+{
+	if (slot->running) {
+		slot->again = true;
+	} else if (!slot->queued) {
+		if (s->running < s->max_running) {
+			start(slot);
+			return slot->seq;
+		}
+		evtimer_del(slot->timer);
+		slot->queued = true;
+		s->queued++;
+		TAILQ_INSERT_TAIL(&s->queue, slot, q);
+	}
+	return slot->seq + 1;
+}
+
+void probe_slot_trigger(struct probe_slot *slot)
+{
+	scheduler_run_now(slot->s, slot);
+}
+
+void scheduler_trigger(struct scheduler *s, unsigned events)
+{
+	for (size_t i = 0; i < s->n_slots; i++)
+		if (s->slots[i]->p->events & events)
+			scheduler_run_now(s, s->slots[i]);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe_slot *slot = arg;
+
+	scheduler_run_now(slot->s, slot);
+}
+
+static void on_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe_slot *slot = arg;
+	struct scheduler *s = slot->s;
+	struct timespec now;
+	struct sched_result r;
+
+	if (!slot->running || !slot->done_pending)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	slot->running = false;
+	slot->done_pending = false;
+	s->running--;
+	if (slot->d_status == PROBE_FAIL) {
+		if (slot->failures < 16)
+			slot->failures++;
+	} else {
+		slot->failures = 0;
+	}
+	arm(slot, scheduler_delay(slot->interval_s, slot->failures, rand01(s)));
+	r = (struct sched_result){
+		.probe = slot->p,
+		.tunnel = slot->t ? slot->t->name : NULL,
+		.status = slot->d_status,
+		.section = slot->d_section,
+		.error = slot->error,
+		.started = slot->started_wall,
+		.duration_ms = (uint64_t)((now.tv_sec - slot->t_start.tv_sec) * 1000 +
+		                          (now.tv_nsec - slot->t_start.tv_nsec) / 1000000),
+		.seq = slot->seq,
+	};
+	slot->d_section = NULL;
+	s->cb(s->userdata, slot, &r);
+	if (slot->again)
+		scheduler_run_now(s, slot);
+	pump(s);
+}
+
+void probe_run_done(struct probe_run *run, enum probe_status status, struct cJSON *section)
+{
+	struct probe_slot *slot = run->slot;
+
+	if (!slot->running || slot->done_pending) {
+		cJSON_Delete(section); /* a probe bug; never let it corrupt the slot */
+		return;
+	}
+	slot->done_pending = true;
+	slot->d_status = status;
+	slot->d_section = section;
+	event_active(slot->done_ev, 0, 0);
+}
+
+void probe_run_error(struct probe_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(run->slot->error, sizeof(run->slot->error), fmt, ap);
+	va_end(ap);
+}
+
+const char *probe_status_name(enum probe_status st)
+{
+	switch (st) {
+	case PROBE_OK:
+		return "ok";
+	case PROBE_FAIL:
+		return "fail";
+	default:
+		return "unknown";
+	}
+}
+
+static int add_slot(struct scheduler *s, const struct probe *p, const struct config_tunnel *t,
+                    unsigned interval_s, bool skip)
+{
+	struct probe_slot *slot, **v;
+
+	v = realloc(s->slots, (s->n_slots + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	s->slots = v;
+	slot = calloc(1, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	slot->s = s;
+	slot->p = p;
+	slot->t = t;
+	slot->interval_s = interval_s ? interval_s : 1;
+	slot->timer = evtimer_new(s->base, on_timer, slot);
+	slot->done_ev = event_new(s->base, -1, 0, on_done, slot);
+	if (!slot->timer || !slot->done_ev) {
+		if (slot->timer)
+			event_free(slot->timer);
+		if (slot->done_ev)
+			event_free(slot->done_ev);
+		free(slot);
+		return -ENOMEM;
+	}
+	s->slots[s->n_slots++] = slot;
+	/* A first run at once gives a diagnosis right after start; the
+	 * concurrency bound spreads the burst. */
+	arm(slot, skip ? scheduler_delay(slot->interval_s, 0, rand01(s)) : 0);
+	return 0;
+}
+
+int scheduler_new(struct event_base *base, const struct config *cfg, sched_result_fn cb, void *userdata,
+                  bool (*skip_first)(void *userdata, const struct probe *p, const char *tunnel),
+                  struct scheduler **ret)
+{
+	return scheduler_new_with(base, cfg, probes_all, probes_n, cb, userdata, skip_first, ret);
+}
+
+int scheduler_new_with(struct event_base *base, const struct config *cfg, const struct probe *const *probes,
+                       size_t n_probes, sched_result_fn cb, void *userdata,
+                       bool (*skip_first)(void *userdata, const struct probe *p, const char *tunnel),
+                       struct scheduler **ret)
+{
+	struct scheduler *s = calloc(1, sizeof(*s));
+	int r = 0;
+
+	if (!s)
+		return -ENOMEM;
+	s->base = base;
+	s->cfg = cfg;
+	s->cb = cb;
+	s->userdata = userdata;
+	s->max_running = cfg->max_concurrent ? cfg->max_concurrent : 1;
+	TAILQ_INIT(&s->queue);
+	if (getrandom(&s->rng, sizeof(s->rng), GRND_NONBLOCK) != sizeof(s->rng))
+		s->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	s->rng |= 1; /* xorshift must not start at zero */
+
+	for (size_t i = 0; r == 0 && i < n_probes; i++) {
+		const struct probe *p = probes[i];
+		const struct config_probe *cp = config_probe(cfg, p->name);
+		unsigned interval = cp ? cp->interval_s : p->interval_s;
+
+		if (cp && !cp->enabled)
+			continue;
+		if (!p->per_tunnel) {
+			r = add_slot(s, p, NULL, interval, skip_first && skip_first(userdata, p, NULL));
+			continue;
+		}
+		for (size_t j = 0; r == 0 && j < cfg->n_tunnels; j++)
+			r = add_slot(s, p, &cfg->tunnels[j], interval,
+			             skip_first && skip_first(userdata, p, cfg->tunnels[j].name));
+	}
+	if (r < 0) {
+		scheduler_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+void scheduler_free(struct scheduler *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_slots; i++) {
+		struct probe_slot *slot = s->slots[i];
+
+		if (slot->running && !slot->done_pending && slot->p->cancel)
+			slot->p->cancel(&slot->run);
+		cJSON_Delete(slot->d_section);
+		if (slot->state && slot->p->free_state)
+			slot->p->free_state(slot->state);
+		event_free(slot->timer);
+		event_free(slot->done_ev);
+		free(slot);
+	}
+	free(s->slots);
+	free(s);
+}
+
+size_t scheduler_n_slots(const struct scheduler *s)
+{
+	return s ? s->n_slots : 0;
+}
+
+struct probe_slot *scheduler_slot(struct scheduler *s, size_t i)
+{
+	return i < s->n_slots ? s->slots[i] : NULL;
+}
+
+const struct probe *scheduler_slot_probe(const struct probe_slot *slot)
+{
+	return slot->p;
+}
+
+const char *scheduler_slot_tunnel(const struct probe_slot *slot)
+{
+	return slot->t ? slot->t->name : NULL;
+}
+
+bool scheduler_slot_running(const struct probe_slot *slot)
+{
+	return slot->running || slot->queued;
+}
+
+unsigned scheduler_slot_failures(const struct probe_slot *slot)
+{
+	return slot->failures;
+}
+
+double scheduler_slot_next_s(const struct probe_slot *slot)
+{
+	if (slot->running || slot->queued)
+		return 0;
+	return slot->due - mono_now();
+}
+
+unsigned scheduler_running(const struct scheduler *s)
+{
+	return s->running;
+}
+
+unsigned scheduler_queued(const struct scheduler *s)
+{
+	return s->queued;
+}

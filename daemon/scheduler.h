@@ -1,0 +1,68 @@
+/* The scheduler: runs every probe (per tunnel or host-wide) on its timer with
+ * jitter, backs off while one keeps failing, bounds how many run at once, runs
+ * dependent probes at once on events, and cancels everything on free. */
+#ifndef VPNDOCTORD_SCHEDULER_H
+#define VPNDOCTORD_SCHEDULER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "probes/probe.h"
+
+struct cJSON;
+struct config;
+struct event_base;
+struct scheduler;
+
+#define SCHED_BACKOFF_CAP 8 /* a failing probe waits at most 8 intervals */
+
+struct sched_result {
+	const struct probe *probe;
+	const char *tunnel;        /* NULL for host-wide */
+	enum probe_status status;
+	struct cJSON *section;     /* handed over to the callback (may be NULL) */
+	const char *error;         /* "" when none */
+	int64_t started;           /* epoch seconds */
+	uint64_t duration_ms;
+	uint64_t seq;              /* the slot's run number (see scheduler_run_now) */
+};
+
+typedef void (*sched_result_fn)(void *userdata, struct probe_slot *slot, struct sched_result *r);
+
+/* One slot per enabled probe and tunnel of cfg (cfg must outlive the
+ * scheduler). Every slot runs once soon after creation, unless skip_first()
+ * says it already has a fresh result (a reload); then it waits its interval. */
+int scheduler_new(struct event_base *base, const struct config *cfg, sched_result_fn cb, void *userdata,
+                  bool (*skip_first)(void *userdata, const struct probe *p, const char *tunnel),
+                  struct scheduler **ret);
+/* The same over another probe table (tests). */
+int scheduler_new_with(struct event_base *base, const struct config *cfg, const struct probe *const *probes,
+                       size_t n_probes, sched_result_fn cb, void *userdata,
+                       bool (*skip_first)(void *userdata, const struct probe *p, const char *tunnel),
+                       struct scheduler **ret);
+/* Cancels running probes (no callbacks), frees all slot state. */
+void scheduler_free(struct scheduler *s);
+
+/* Runs every slot whose probe listens for any of events now (coalesced). */
+void scheduler_trigger(struct scheduler *s, unsigned events);
+/* Runs a slot now; returns the run number whose result will answer this
+ * request (a run already in progress started too early, so one more follows). */
+uint64_t scheduler_run_now(struct scheduler *s, struct probe_slot *slot);
+
+/* Iteration for Check and the status' probe list. */
+size_t scheduler_n_slots(const struct scheduler *s);
+struct probe_slot *scheduler_slot(struct scheduler *s, size_t i);
+const struct probe *scheduler_slot_probe(const struct probe_slot *slot);
+const char *scheduler_slot_tunnel(const struct probe_slot *slot); /* NULL: host */
+bool scheduler_slot_running(const struct probe_slot *slot);
+unsigned scheduler_slot_failures(const struct probe_slot *slot);
+/* Seconds until the slot's next timed run (for tests and debugging). */
+double scheduler_slot_next_s(const struct probe_slot *slot);
+unsigned scheduler_running(const struct scheduler *s);
+unsigned scheduler_queued(const struct scheduler *s);
+
+/* The delay for a slot: interval * min(2^failures, SCHED_BACKOFF_CAP), +/- 10%.
+ * r01 is a uniform random number in [0, 1). Exposed for the unit test. */
+double scheduler_delay(unsigned interval_s, unsigned failures, double r01);
+
+#endif

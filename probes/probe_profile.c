@@ -1,0 +1,287 @@
+/* The profile probe: vd_profile_check() on a tunnel's Config= on a timer and
+ * at once when the file or one it references changes. Checking runs inside
+ * start(): it is fast local I/O (a few small files, size-bounded by the lib)
+ * and never waits on the network, so the loop is not held up in practice.
+ * Changes are seen through inotify on the files' directories, so an editor's
+ * or a package manager's replace-by-rename is seen as well as a write. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "probes/probe.h"
+#include "vpndoctor/profile.h"
+
+#define PROFILE_DEBOUNCE_MS 150 /* one run for an editor's burst of events */
+#define PROFILE_MAX_WATCHES 32
+#define PROFILE_MAX_FILES 64
+
+#define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB | \
+                    IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+
+struct watch {
+	int wd;
+	char *dir;
+	char **names;
+	size_t n_names;
+};
+
+struct profile_state {
+	int fd;
+	struct event *ev;
+	struct event *debounce;
+	struct probe_slot *slot;
+	struct watch *w;
+	size_t n;
+};
+
+struct files {
+	char *v[PROFILE_MAX_FILES];
+	size_t n;
+};
+
+static void watch_clear(struct watch *w)
+{
+	free(w->dir);
+	for (size_t i = 0; i < w->n_names; i++)
+		free(w->names[i]);
+	free(w->names);
+}
+
+static void profile_free_state(void *p)
+{
+	struct profile_state *st = p;
+
+	if (!st)
+		return;
+	if (st->ev)
+		event_free(st->ev);
+	if (st->debounce)
+		event_free(st->debounce);
+	for (size_t i = 0; i < st->n; i++)
+		watch_clear(&st->w[i]);
+	free(st->w);
+	if (st->fd >= 0)
+		close(st->fd);
+	free(st);
+}
+
+static bool watch_has(const struct watch *w, const char *name)
+{
+	for (size_t i = 0; i < w->n_names; i++)
+		if (strcmp(w->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void on_debounce(evutil_socket_t fd, short what, void *arg)
+{
+	struct profile_state *st = arg;
+
+	probe_slot_trigger(st->slot);
+}
+
+static void on_inotify(evutil_socket_t fd, short what, void *arg)
+{
+	struct profile_state *st = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool hit = false;
+	ssize_t n;
+
+	while ((n = read(st->fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)(void *)p;
+
+			p += sizeof(*e) + e->len;
+			if (e->mask & (IN_Q_OVERFLOW | IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
+				hit = true;
+				continue;
+			}
+			for (size_t i = 0; i < st->n; i++)
+				if (st->w[i].wd == e->wd && e->len && watch_has(&st->w[i], e->name))
+					hit = true;
+		}
+	}
+	if (hit) {
+		struct timeval tv = {0, PROFILE_DEBOUNCE_MS * 1000};
+		evtimer_add(st->debounce, &tv); /* re-adding restarts the delay */
+	}
+}
+
+static int state_new(struct probe_run *run, struct profile_state **ret)
+{
+	struct profile_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return -ENOMEM;
+	st->slot = run->slot;
+	st->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (st->fd < 0) {
+		int r = -errno;
+		free(st);
+		return r;
+	}
+	st->ev = event_new(run->base, st->fd, EV_READ | EV_PERSIST, on_inotify, st);
+	st->debounce = evtimer_new(run->base, on_debounce, st);
+	if (!st->ev || !st->debounce || event_add(st->ev, NULL) < 0) {
+		profile_free_state(st);
+		return -ENOMEM;
+	}
+	*ret = st;
+	return 0;
+}
+
+/* Splits path into a directory and a name; relative paths are taken from base. */
+static int split(const char *path, const char *base, char **dir, char **name)
+{
+	char *full = NULL, *slash;
+
+	if (path[0] == '/') {
+		full = strdup(path);
+	} else {
+		const char *b = strrchr(base, '/');
+		if (asprintf(&full, "%.*s/%s", b ? (int)(b - base) : 1, b ? base : ".", path) < 0)
+			full = NULL;
+	}
+	if (!full)
+		return -ENOMEM;
+	slash = strrchr(full, '/');
+	*name = strdup(slash + 1);
+	*dir = slash == full ? strdup("/") : strndup(full, (size_t)(slash - full));
+	free(full);
+	if (!*name || !*dir) {
+		free(*name);
+		free(*dir);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The watch set becomes the directories of files; a directory that does not
+ * exist cannot be watched, and the timer covers it. */
+static void watches_update(struct profile_state *st, const char *config, const struct files *files)
+{
+	struct watch *nw = calloc(PROFILE_MAX_WATCHES, sizeof(*nw));
+	size_t nn = 0;
+
+	if (!nw)
+		return;
+	for (size_t i = 0; i <= files->n; i++) {
+		const char *path = i == files->n ? config : files->v[i];
+		char *dir, *name;
+		size_t k;
+
+		if (split(path, config, &dir, &name) < 0)
+			continue;
+		for (k = 0; k < nn && strcmp(nw[k].dir, dir) != 0; k++)
+			;
+		if (k == nn) {
+			int wd = nn < PROFILE_MAX_WATCHES ? inotify_add_watch(st->fd, dir, WATCH_MASK) : -1;
+			if (wd < 0) {
+				free(dir);
+				free(name);
+				continue;
+			}
+			nw[nn].wd = wd;
+			nw[nn].dir = dir;
+			nn++;
+		} else {
+			free(dir);
+		}
+		char **v = watch_has(&nw[k], name) ? NULL : realloc(nw[k].names, (nw[k].n_names + 1) * sizeof(*v));
+		if (v) {
+			nw[k].names = v;
+			v[nw[k].n_names++] = name;
+		} else {
+			free(name);
+		}
+	}
+	/* inotify gives a directory watched twice the same wd: only drop the
+	 * ones no longer wanted */
+	for (size_t i = 0; i < st->n; i++) {
+		bool keep = false;
+		for (size_t k = 0; k < nn; k++)
+			keep |= nw[k].wd == st->w[i].wd;
+		if (!keep)
+			inotify_rm_watch(st->fd, st->w[i].wd);
+		watch_clear(&st->w[i]);
+	}
+	free(st->w);
+	st->w = nw;
+	st->n = nn;
+}
+
+/* Every file the check opens, so that it can be watched. */
+static int recording_read(void *userdata, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	struct files *f = userdata;
+
+	if (f->n < PROFILE_MAX_FILES) {
+		char *p = strdup(path);
+		if (p)
+			f->v[f->n++] = p;
+	}
+	return vd_read_file(NULL, path, max, ret, ret_len);
+}
+
+static int profile_start(struct probe_run *run)
+{
+	const struct config_tunnel *t = run->tunnel;
+	struct profile_state *st = *run->state;
+	struct files files = {.n = 0};
+	struct vd_profile_opts opts = {.read = recording_read, .userdata = &files};
+	cJSON *section = NULL;
+	const cJSON *status;
+	enum probe_status ps;
+	int r;
+
+	if (!t || !t->config) {
+		probe_run_error(run, "no Config= for this tunnel");
+		probe_run_done(run, PROBE_UNKNOWN, NULL);
+		return 0;
+	}
+	if (!st) {
+		r = state_new(run, &st);
+		if (r < 0)
+			probe_run_error(run, "inotify: %s (changes are seen on the timer only)", strerror(-r));
+		else
+			*run->state = st;
+	}
+	r = vd_profile_check(t->config, &opts, &section);
+	if (st)
+		watches_update(st, t->config, &files);
+	for (size_t i = 0; i < files.n; i++)
+		free(files.v[i]);
+	if (r < 0) {
+		probe_run_error(run, "profile check failed: %s", strerror(-r));
+		probe_run_done(run, PROBE_FAIL, NULL);
+		return 0;
+	}
+	status = cJSON_GetObjectItemCaseSensitive(section, "status");
+	if (cJSON_IsString(status) && strcmp(status->valuestring, "ok") == 0)
+		ps = PROBE_OK;
+	else if (cJSON_IsString(status) && strcmp(status->valuestring, "unknown") == 0)
+		ps = PROBE_UNKNOWN;
+	else
+		ps = PROBE_FAIL;
+	probe_run_done(run, ps, section);
+	return 0;
+}
+
+const struct probe probe_profile = {
+	.name = "profile",
+	.section = "profile",
+	.config_section = "Profile",
+	.per_tunnel = true,
+	.interval_s = 300,
+	.events = PROBE_EV_FILE | PROBE_EV_RELOAD,
+	.start = profile_start,
+	.cancel = NULL, /* start() always finishes the run */
+	.free_state = profile_free_state,
+};
