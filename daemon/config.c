@@ -299,6 +299,13 @@ static void begin_section(struct parse *p, const char *s, size_t n)
 	snprintf(p->section, sizeof(p->section), "%.*s", (int)(n < 60 ? n : 60), s);
 	p->seen[0] = p->seen[1] = 0;
 	p->probe = NULL;
+	/* a probe's Interval= and Enabled= live in its config_section, which may
+	 * also be one with keys of its own ([Clock] for the clock probe) */
+	for (unsigned i = 0; i < probes_n; i++) {
+		const char *cs = probes_all[i]->config_section;
+		if (cs && strlen(cs) == n && memcmp(cs, s, n) == 0)
+			p->probe = &p->c->probes[i];
+	}
 	if (n == 6 && memcmp(s, "Daemon", 6) == 0) {
 		p->kind = SEC_DAEMON;
 		return;
@@ -347,13 +354,9 @@ static void begin_section(struct parse *p, const char *s, size_t n)
 		p->kind = SEC_TUNNEL;
 		return;
 	}
-	for (unsigned i = 0; i < probes_n; i++) {
-		const char *cs = probes_all[i]->config_section;
-		if (cs && strlen(cs) == n && memcmp(cs, s, n) == 0) {
-			p->kind = SEC_PROBE;
-			p->probe = &p->c->probes[i];
-			return;
-		}
+	if (p->probe) {
+		p->kind = SEC_PROBE;
+		return;
 	}
 	p->kind = SEC_NONE;
 	fail(p, "unknown section [%.*s]", (int)n, s);
@@ -411,21 +414,32 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
-static int key_index(struct parse *p, const struct key *keys, size_t n, const char *name)
+/* bit: where the keys' "set" bits start in parse.seen (probe keys use the
+ * second word, so they can share a section with other keys) */
+static int key_index(struct parse *p, const struct key *keys, size_t n, const char *name, unsigned bit)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(keys[i].name, name) == 0) {
+			size_t b = bit + i;
 			if (!keys[i].list) {
-				if (p->seen[i / 64] & (1ull << (i % 64))) {
+				if (p->seen[b / 64] & (1ull << (b % 64))) {
 					fail(p, "%s= is set twice in [%s]", name, p->section);
 					return -1;
 				}
-				p->seen[i / 64] |= 1ull << (i % 64);
+				p->seen[b / 64] |= 1ull << (b % 64);
 			}
 			return (int)i;
 		}
 	fail(p, "unknown key %s= in [%s]", name, p->section);
 	return -1;
+}
+
+static bool is_key(const struct key *keys, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return true;
+	return false;
 }
 
 static void set_str(struct parse *p, char **dst, const char *v)
@@ -441,7 +455,7 @@ static void handle_daemon(struct parse *p, const char *name, const char *v)
 	uint64_t u;
 	int lvl;
 
-	switch (key_index(p, daemon_keys, VD_ARRAY_SIZE(daemon_keys), name)) {
+	switch (key_index(p, daemon_keys, VD_ARRAY_SIZE(daemon_keys), name, 0)) {
 	case 0:
 		if (v[0] != '/' || strlen(v) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
 			fail(p, "Socket=: an absolute path of at most %zu bytes is needed",
@@ -476,7 +490,7 @@ static void handle_clock(struct parse *p, const char *name, const char *v)
 {
 	struct config_list l = {0};
 
-	if (key_index(p, clock_keys, VD_ARRAY_SIZE(clock_keys), name) != 0)
+	if (key_index(p, clock_keys, VD_ARRAY_SIZE(clock_keys), name, 0) != 0)
 		return;
 	if (list_add(&l, v) < 0) {
 		fail(p, "out of memory");
@@ -503,7 +517,7 @@ static void handle_probe(struct parse *p, const char *name, const char *v)
 	uint64_t u;
 	bool b;
 
-	switch (key_index(p, probe_keys, VD_ARRAY_SIZE(probe_keys), name)) {
+	switch (key_index(p, probe_keys, VD_ARRAY_SIZE(probe_keys), name, 64)) {
 	case 0:
 		if (parse_duration(v, 5, 86400, &u) < 0)
 			fail(p, "Interval=: '%s' is not a duration from 5s to 24h (like 300, 90s, 5min, 1h)", v);
@@ -586,7 +600,7 @@ static void handle_tunnel(struct parse *p, const char *name, const char *v)
 	uint64_t u;
 	int64_t tm;
 
-	switch (key_index(p, tunnel_keys, VD_ARRAY_SIZE(tunnel_keys), name)) {
+	switch (key_index(p, tunnel_keys, VD_ARRAY_SIZE(tunnel_keys), name, 0)) {
 	case 0:
 		if (!*v) {
 			fail(p, "Config=: a path is needed");
@@ -659,10 +673,16 @@ static int handler(void *user, const char *section, const char *name, const char
 		fail(p, "%s= outside of a section", name);
 		break;
 	case SEC_DAEMON:
-		handle_daemon(p, name, value);
+		if (p->probe && is_key(probe_keys, VD_ARRAY_SIZE(probe_keys), name))
+			handle_probe(p, name, value);
+		else
+			handle_daemon(p, name, value);
 		break;
 	case SEC_CLOCK:
-		handle_clock(p, name, value);
+		if (p->probe && is_key(probe_keys, VD_ARRAY_SIZE(probe_keys), name))
+			handle_probe(p, name, value);
+		else
+			handle_clock(p, name, value);
 		break;
 	case SEC_PROBE:
 		handle_probe(p, name, value);

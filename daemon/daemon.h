@@ -29,6 +29,7 @@ struct cJSON *daemon_history(struct vd_daemon *d, int64_t since, size_t limit);
  * is called as each probe run ends (may be NULL), done once when all have
  * ended; the caller then reads daemon_status(). Returns NULL with *err =
  * -ENOENT (unknown probe name; *bad_name set) or -ENOMEM. */
+#define DAEMON_CHECK_DEADLINE_S 30 /* done() comes by then; probes still running show "running" */
 struct daemon_check;
 typedef void (*daemon_progress_fn)(void *userdata, const char *probe, const char *tunnel, const char *status);
 typedef void (*daemon_done_fn)(void *userdata);

@@ -202,6 +202,17 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* libevent's own messages (evdns: "Nameserver ... has failed") would go to
+ * stderr unprefixed; they belong in our log, and the probes report what
+ * matters of them themselves, so below warnings they are debug. */
+static void on_libevent_log(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_WARN)
+		log_warnx("libevent: %s", msg);
+	else
+		log_debug("libevent: %s", msg);
+}
+
 static void on_health(void *userdata, const char *line)
 {
 	sd_notifyf(0, "STATUS=%s", line);
@@ -347,6 +358,7 @@ int main(int argc, char **argv)
 		log_warn("state directory %s", state);
 		goto out;
 	}
+	event_set_log_callback(on_libevent_log);
 	m.base = event_base_new();
 	if (!m.base) {
 		log_warnx("cannot create the event loop");

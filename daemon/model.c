@@ -96,6 +96,7 @@ struct vd_daemon {
 	daemon_health_fn health_cb;
 	void *health_ud;
 	int64_t (*now)(void);
+	unsigned check_deadline_ms;
 	char health_line[384];
 };
 
@@ -205,6 +206,7 @@ int daemon_new(struct event_base *base, struct config *cfg, struct history *hist
 	d->cfg = cfg;
 	d->hist = hist;
 	d->now = wall_now;
+	d->check_deadline_ms = DAEMON_CHECK_DEADLINE_S * 1000;
 	d->host = calloc(1, sizeof(*d->host));
 	d->grace_ev = evtimer_new(base, on_grace, d);
 	if (!d->host || !d->grace_ev || tunnels_build(d, cfg) < 0) {
@@ -686,11 +688,50 @@ static bool skip_first(void *userdata, const struct probe *p, const char *tunnel
 	return !(p->events & PROBE_EV_RELOAD) && rec && rec->ran;
 }
 
+/* probe_run_section(): a probe reading another's latest facts (routes reads openvpn). */
+static const cJSON *section_of(void *userdata, const char *tunnel, const char *section)
+{
+	struct vd_daemon *d = userdata;
+	struct tunnel *t = tunnel ? tunnel_find(d, tunnel) : NULL;
+	const struct recs *r = tunnel ? (t ? t->recs : NULL) : d->host;
+
+	for (size_t i = 0; r && i < r->n; i++)
+		if (r->v[i].section && strcmp(r->v[i].p->section, section) == 0)
+			return r->v[i].section;
+	return NULL;
+}
+
+static int sched_create(struct vd_daemon *d, bool (*skip)(void *, const struct probe *, const char *))
+{
+	int r = scheduler_new(d->base, d->cfg, on_sched_result, d, skip, &d->sched);
+
+	if (r == 0)
+		scheduler_set_section_fn(d->sched, section_of);
+	return r;
+}
+
 int daemon_start_probes(struct vd_daemon *d)
 {
 	if (d->sched)
 		return 0;
-	return scheduler_new(d->base, d->cfg, on_sched_result, d, NULL, &d->sched);
+	return sched_create(d, NULL);
+}
+
+int daemon_start_probes_with(struct vd_daemon *d, const struct probe *const *probes, size_t n)
+{
+	int r;
+
+	if (d->sched)
+		return 0;
+	r = scheduler_new_with(d->base, d->cfg, probes, n, on_sched_result, d, NULL, &d->sched);
+	if (r == 0)
+		scheduler_set_section_fn(d->sched, section_of);
+	return r;
+}
+
+void daemon_set_check_deadline(struct vd_daemon *d, unsigned ms)
+{
+	d->check_deadline_ms = ms;
 }
 
 static void checks_abort(struct vd_daemon *d);
@@ -709,13 +750,13 @@ int daemon_reload(struct vd_daemon *d, struct config *cfg)
 	if (r < 0) {
 		config_free(cfg);
 		if (had_sched)
-			scheduler_new(d->base, d->cfg, on_sched_result, d, skip_first, &d->sched);
+			sched_create(d, skip_first);
 		return r;
 	}
 	d->cfg = cfg;
 	config_free(old);
 	if (had_sched) {
-		r = scheduler_new(d->base, d->cfg, on_sched_result, d, skip_first, &d->sched);
+		r = sched_create(d, skip_first);
 		if (r < 0)
 			return r;
 	}
@@ -969,6 +1010,17 @@ static void checks_abort(struct vd_daemon *d)
 		}
 }
 
+/* A name of the table, or of a probe the scheduler runs (tests run others). */
+static bool probe_known(struct vd_daemon *d, const char *name)
+{
+	if (probes_find(name))
+		return true;
+	for (size_t i = 0; i < scheduler_n_slots(d->sched); i++)
+		if (strcmp(scheduler_slot_probe(scheduler_slot(d->sched, i))->name, name) == 0)
+			return true;
+	return false;
+}
+
 struct daemon_check *daemon_check_start(struct vd_daemon *d, const char *const *probes, size_t n,
                                         daemon_progress_fn progress, daemon_done_fn done,
                                         void *userdata, int *err, const char **bad_name)
@@ -977,7 +1029,7 @@ struct daemon_check *daemon_check_start(struct vd_daemon *d, const char *const *
 	size_t n_slots = scheduler_n_slots(d->sched);
 
 	for (size_t i = 0; i < n; i++)
-		if (!probes[i] || !probes_find(probes[i])) {
+		if (!probes[i] || !probe_known(d, probes[i])) {
 			*err = -ENOENT;
 			if (bad_name)
 				*bad_name = probes[i];
@@ -1010,8 +1062,14 @@ struct daemon_check *daemon_check_start(struct vd_daemon *d, const char *const *
 	 * items can be started here without a callback racing the return. */
 	for (size_t i = 0; i < c->n_items; i++)
 		c->items[i].seq = scheduler_run_now(d->sched, c->items[i].slot);
-	if (c->n_items == 0)
+	if (c->n_items == 0) {
 		event_active(c->finish_ev, 0, 0);
+	} else {
+		/* a probe that takes long (several NTP samples, DNS timeouts) must
+		 * not hold the client forever: it shows as "running" then */
+		struct timeval tv = {d->check_deadline_ms / 1000, (d->check_deadline_ms % 1000) * 1000};
+		event_add(c->finish_ev, &tv);
+	}
 	return c;
 }
 

@@ -20,6 +20,9 @@ int daemon_new(struct event_base *base, struct config *cfg, struct history *hist
 void daemon_free(struct vd_daemon *d);
 /* Creates the scheduler: probes start running on the loop. */
 int daemon_start_probes(struct vd_daemon *d);
+/* The same over another probe table, and a shorter Check deadline (tests). */
+int daemon_start_probes_with(struct vd_daemon *d, const struct probe *const *probes, size_t n);
+void daemon_set_check_deadline(struct vd_daemon *d, unsigned ms);
 /* SIGHUP: takes ownership of cfg (freed on failure) and swaps it in; findings, history and the
  * sections of tunnels that remain are kept; probes are rescheduled. */
 int daemon_reload(struct vd_daemon *d, struct config *cfg);

@@ -43,6 +43,7 @@ struct scheduler {
 	const struct config *cfg;
 	sched_result_fn cb;
 	void *userdata;
+	sched_section_fn section_fn;
 	struct probe_slot **slots;
 	size_t n_slots;
 	unsigned running, queued, max_running;
@@ -149,6 +150,25 @@ uint64_t scheduler_run_now(struct scheduler *s, struct probe_slot *slot)
 void probe_slot_trigger(struct probe_slot *slot)
 {
 	scheduler_run_now(slot->s, slot);
+}
+
+void probe_slot_trigger_events(struct probe_slot *slot, unsigned events)
+{
+	scheduler_trigger(slot->s, events);
+}
+
+void scheduler_set_section_fn(struct scheduler *s, sched_section_fn fn)
+{
+	s->section_fn = fn;
+}
+
+const struct cJSON *probe_run_section(const struct probe_run *run, const char *section)
+{
+	struct scheduler *s = run->slot->s;
+
+	if (!s->section_fn || !section)
+		return NULL;
+	return s->section_fn(s->userdata, run->tunnel ? run->tunnel->name : NULL, section);
 }
 
 void scheduler_trigger(struct scheduler *s, unsigned events)

@@ -40,6 +40,9 @@ int scheduler_new_with(struct event_base *base, const struct config *cfg, const 
                        size_t n_probes, sched_result_fn cb, void *userdata,
                        bool (*skip_first)(void *userdata, const struct probe *p, const char *tunnel),
                        struct scheduler **ret);
+/* Where probe_run_section() looks (the model's latest sections); unset: NULL. */
+typedef const struct cJSON *(*sched_section_fn)(void *userdata, const char *tunnel, const char *section);
+void scheduler_set_section_fn(struct scheduler *s, sched_section_fn fn);
 /* Cancels running probes (no callbacks), frees all slot state. */
 void scheduler_free(struct scheduler *s);
 

@@ -68,6 +68,12 @@ void probe_run_done(struct probe_run *run, enum probe_status status, struct cJSO
 void probe_run_error(struct probe_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Run this slot's probe now (coalesced with a run already queued or running). */
 void probe_slot_trigger(struct probe_slot *slot);
+/* From persistent state: run every slot whose probe listens for any of events
+ * now (scheduler_trigger on the slot's scheduler; an OpenVPN state change). */
+void probe_slot_trigger_events(struct probe_slot *slot, unsigned events);
+/* Another probe's latest section (by section name) for this run's tunnel, the
+ * host's for a host-wide run, or NULL; borrowed until the run returns to the loop. */
+const struct cJSON *probe_run_section(const struct probe_run *run, const char *section);
 
 const char *probe_status_name(enum probe_status s); /* "ok", "fail", "unknown" */
 
@@ -78,5 +84,14 @@ const struct probe *probes_find(const char *name);
 
 extern const struct probe probe_profile; /* probes/probe_profile.c */
 extern const struct probe probe_clock;   /* probes/probe_clock.c */
+extern const struct probe probe_openvpn; /* probes/probe_openvpn.c */
+extern const struct probe probe_routes;    /* probes/probe_routes.c */
+extern const struct probe probe_conflicts; /* probes/probe_conflicts.c */
+extern const struct probe probe_dns;       /* probes/probe_dns.c */
+extern const struct probe probe_transport; /* probes/probe_transport.c */
+extern const struct probe probe_path;      /* probes/probe_path.c */
+extern const struct probe probe_ping;       /* probes/probe_ping.c */
+extern const struct probe probe_mtu;        /* probes/probe_mtu.c */
+extern const struct probe probe_throughput; /* probes/probe_throughput.c */
 
 #endif

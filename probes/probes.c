@@ -5,7 +5,16 @@
 
 const struct probe *const probes_all[] = {
 	&probe_profile,
+	&probe_openvpn,
 	&probe_clock,
+	&probe_routes,
+	&probe_conflicts,
+	&probe_dns,
+	&probe_transport,
+	&probe_path,
+	&probe_ping,
+	&probe_mtu,
+	&probe_throughput,
 };
 const unsigned probes_n = sizeof(probes_all) / sizeof(probes_all[0]);
 

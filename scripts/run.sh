@@ -6,6 +6,8 @@
 # generated configuration naming the sample profile as its one tunnel. As root
 # with /run/vpndoctor free it uses the system paths (/run/vpndoctor/io.vpndoctor,
 # /var/lib/vpndoctor); otherwise socket and state live in a temporary directory.
+# The daemon measures the machine it runs on (the clock probe asks NTP servers);
+# `unshare -n make run` keeps the demo off the network, and it works there too.
 set -eu
 
 build=${1:-build}

@@ -208,6 +208,29 @@ static void test_errors(void **state)
 	}
 }
 
+/* Every probe's Interval= and Enabled= in its section, even one that has keys
+ * of its own ([Clock]). */
+static void test_probe_sections(void **state)
+{
+	for (unsigned i = 0; i < probes_n; i++) {
+		const char *cs = probes_all[i]->config_section;
+		struct config *c = NULL;
+		struct vd_error err = {0};
+		char text[200];
+
+		assert_non_null(cs);
+		snprintf(text, sizeof(text), "[%s]\nInterval=10min\nEnabled=off\n", cs);
+		if (config_parse_string("t.conf", text, &c, &err) != 0)
+			fail_msg("[%s]: %u: %s", cs, err.line, err.msg);
+		assert_int_equal(config_probe(c, probes_all[i]->name)->interval_s, 600);
+		assert_false(config_probe(c, probes_all[i]->name)->enabled);
+		config_free(c);
+		snprintf(text, sizeof(text), "[%s]\nEnabled=on\nEnabled=off\n", cs);
+		assert_int_equal(config_parse_string("t.conf", text, &c, &err), -EINVAL);
+		assert_int_equal(err.line, 3);
+	}
+}
+
 static void test_long_line(void **state)
 {
 	char text[1024];
@@ -319,7 +342,7 @@ int main(void)
 		cmocka_unit_test(test_defaults), cmocka_unit_test(test_good),
 		cmocka_unit_test(test_list_reset), cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_long_line), cmocka_unit_test(test_files),
-		cmocka_unit_test(test_shipped_example),
+		cmocka_unit_test(test_shipped_example), cmocka_unit_test(test_probe_sections),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -311,9 +311,18 @@ static void test_status_document(void **state)
 
 	/* the table's probes, per tunnel, with their last result and age */
 	const cJSON *probes = cJSON_GetObjectItem(st, "probes");
-	assert_int_equal(cJSON_GetArraySize(probes), 2);
+	int n_profile = 0;
 	cJSON_ArrayForEach(o, probes) {
-		assert_string_equal(cJSON_GetObjectItem(o, "name")->valuestring, "profile");
+		const cJSON *tun = cJSON_GetObjectItem(o, "tunnel");
+		const struct probe *p = probes_find(cJSON_GetObjectItem(o, "name")->valuestring);
+		assert_non_null(p);
+		assert_true(p->per_tunnel ? cJSON_IsString(tun) : cJSON_IsNull(tun));
+		if (p != &probe_profile) {
+			assert_string_equal(cJSON_GetObjectItem(o, "status")->valuestring, "never");
+			assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "last_run")));
+			continue;
+		}
+		n_profile++;
 		assert_int_equal(cJSON_GetObjectItem(o, "age_s")->valuedouble, 7);
 		assert_int_equal(cJSON_GetObjectItem(o, "last_run")->valuedouble, fake_now - 7);
 		if (strcmp(cJSON_GetObjectItem(o, "tunnel")->valuestring, "home") == 0) {
@@ -325,6 +334,7 @@ static void test_status_document(void **state)
 			assert_int_equal(cJSON_GetObjectItem(o, "duration_ms")->valuedouble, 3);
 		}
 	}
+	assert_int_equal(n_profile, 2);
 	cJSON_Delete(st);
 
 	/* the facts carry the sections with "at", the cloud section and "now" */
@@ -468,7 +478,7 @@ static bool has_finding(struct vd_daemon *d, const char *cause)
 
 static void test_check_and_inotify(void **state)
 {
-	char dir[] = "/tmp/vd-test-check-XXXXXX", conf[600], prof[300], cmd[700];
+	char dir[] = "/tmp/vd-test-check-XXXXXX", conf[2000], prof[300], cmd[700];
 	const char *src = getenv("VD_SRC");
 	struct check_state cs = {0};
 	struct daemon_check *c;
@@ -490,7 +500,12 @@ static void test_check_and_inotify(void **state)
 	snprintf(cmd, sizeof(cmd), "cp '%s'/tests/data/sample/* '%s'/", src, dir);
 	assert_int_equal(system(cmd), 0);
 	snprintf(prof, sizeof(prof), "%s/sample.ovpn", dir);
-	snprintf(conf, sizeof(conf), "[Tunnel office]\nConfig=%s\n", prof);
+	/* only the profile probe runs: the others would measure this machine */
+	int off = snprintf(conf, sizeof(conf), "[Tunnel office]\nConfig=%s\n", prof);
+	for (unsigned i = 0; i < probes_n; i++)
+		if (probes_all[i] != &probe_profile && probes_all[i]->config_section)
+			off += snprintf(conf + off, sizeof(conf) - (size_t)off, "[%s]\nEnabled=no\n",
+			                probes_all[i]->config_section);
 	f = fx_new(conf, NULL);
 	daemon_set_clock(f->d, NULL);
 	assert_int_equal(daemon_start_probes(f->d), 0);
@@ -559,6 +574,41 @@ static void test_check_and_inotify(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A probe that never finishes by itself. */
+static int slow_cancels;
+static int slow_start(struct probe_run *run)
+{
+	return 0;
+}
+static void slow_cancel(struct probe_run *run)
+{
+	slow_cancels++;
+}
+static const struct probe slow = {.name = "slow", .section = "slow", .per_tunnel = false, .interval_s = 3600,
+                                  .start = slow_start, .cancel = slow_cancel};
+static const struct probe *const slow_table[] = {&slow};
+
+static void test_check_deadline(void **state)
+{
+	struct fx *f = fx_new("[Tunnel office]\n", NULL);
+	struct check_state cs = {0};
+	const char *bad = NULL, *names[] = {"slow"};
+	int err = 0;
+
+	daemon_set_clock(f->d, NULL);
+	assert_int_equal(daemon_start_probes_with(f->d, slow_table, 1), 0);
+	daemon_set_check_deadline(f->d, 200);
+	assert_non_null(daemon_check_start(f->d, names, 1, on_progress, on_done, &cs, &err, &bad));
+	run_loop(f->base, 100);
+	assert_int_equal(cs.done, 0);
+	run_loop(f->base, 200);
+	/* answered at the deadline, without a progress line for the slow probe */
+	assert_int_equal(cs.done, 1);
+	assert_int_equal(cs.progress, 0);
+	fx_free(f);
+	assert_int_equal(slow_cancels, 1); /* cancelled when the daemon went */
+}
+
 static void test_scheduler_delay(void **state)
 {
 	/* +/- 10% jitter around the interval */
@@ -582,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_cloud_and_reload),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_check_and_inotify),
+		cmocka_unit_test(test_check_deadline),
 		cmocka_unit_test(test_scheduler_delay),
 	};
 	log_init(LOG_TARGET_STDERR, LOG_WARNING);

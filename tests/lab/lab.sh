@@ -60,6 +60,10 @@ max-clients||laptop2 takes the server's only client slot, then the laptop retrie
 server-change||the server pushes an extra route and domain (server restarted)
 other-vpn||a second VPN link (tun, 100.100.7.2/24) appears on the laptop
 bandwidth|MBIT|htb limits the gateway's uplink and VPC link to MBIT Mbit/s
+security-group||the VPC host ${LAB_VPC_DB} drops everything from the client pool (its DNS neighbour does not)
+udp-loss|PCT|the router drops PCT% of the gateway's OpenVPN UDP datagrams to the laptops (ICMP passes)
+inner-latency|MS|the gateway delays by MS what it sends into the tunnel (not its public traffic)
+mtu-blackhole|[BYTES]|the gateway drops packets over BYTES (1300) from the tunnel, without ICMP
 "
 
 lab__die() { echo "lab: $*" >&2; exit 1; }
@@ -751,6 +755,56 @@ lab_fault() {
 					rate "${mbit}mbit" ceil "${mbit}mbit"
 			fi
 		done
+		;;
+	security-group)
+		lab_exec vpc nft delete table inet vdlab_sg 2>/dev/null || true
+		[ "$mode" = on ] && lab_exec vpc nft -f - <<-EOF
+		table inet vdlab_sg {
+			chain input {
+				type filter hook input priority 0; policy accept;
+				ip saddr 10.8.0.0/16 ip daddr $LAB_VPC_DB drop
+			}
+		}
+		EOF
+		;;
+	udp-loss)
+		lab__nft_del_comment router vdlab forward vdlab-udp-loss
+		if [ "$mode" = on ]; then
+			local upct=${1:?udp-loss on PCT}
+			lab__nft_router add rule inet vdlab forward ip saddr "$LAB_GW_IP" udp sport "$LAB_PORT" \
+				numgen random mod 100 '<' "$upct" drop comment '"vdlab-udp-loss"'
+		fi
+		;;
+	inner-latency)
+		# as the latency fault, on a second delay line: what the gateway answers
+		# itself (iif lo) or forwards from the VPC towards the tunnel's clients
+		lab__stop delayline-inner
+		lab_exec gateway ip rule del pref 51 2>/dev/null || true
+		lab_exec gateway ip rule del pref 52 2>/dev/null || true
+		lab_exec gateway ip link del dly1 2>/dev/null || true
+		if [ "$mode" = on ]; then
+			local ims=${1:?inner-latency on MS}
+			lab_exec gateway ip tuntap add dev dly1 mode tun
+			lab__spawn delayline-inner gateway "$LAB_PY" "$LAB_SRC/tools/delayline.py" --dev dly1 --delay-ms "$ims"
+			sleep 0.3
+			lab__alive delayline-inner || lab__die "delay line did not start: $(cat "$LAB_DIR/logs/delayline-inner.out")"
+			lab_exec gateway sysctl -qw net.ipv4.conf.dly1.rp_filter=0 net.ipv4.conf.dly1.accept_local=1
+			lab_exec gateway ip link set dly1 up
+			lab_exec gateway ip route replace default dev dly1 table 101
+			lab_exec gateway ip rule add pref 51 iif lo to 10.8.0.0/16 lookup 101
+			lab_exec gateway ip rule add pref 52 iif vpc0 to 10.8.0.0/16 lookup 101
+		fi
+		;;
+	mtu-blackhole)
+		lab_exec gateway nft delete table inet vdlab_mtu 2>/dev/null || true
+		[ "$mode" = on ] && lab_exec gateway nft -f - <<-EOF
+		table inet vdlab_mtu {
+			chain prerouting {
+				type filter hook prerouting priority -150; policy accept;
+				iifname "tun*" meta length > ${1:-1300} drop
+			}
+		}
+		EOF
 		;;
 	*) lab__die "unknown fault '$name' (lab.sh faults lists them)" ;;
 	esac

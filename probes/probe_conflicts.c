@@ -1,0 +1,373 @@
+/* The conflicts probe: other VPN software next to this tunnel (docs/facts.md
+ * "conflicts"): VPN links that are not this tunnel's (tun/tap, WireGuard,
+ * PPP, XFRM/VTI), VPN programs in /proc (and a second OpenVPN on the same
+ * profile), and the routes through those links that take the default route
+ * or a target away from the tunnel. Links and routes come from the shared
+ * netlink monitor (re-run on every change); /proc is read on the timer and on
+ * those changes, since a VPN program that matters brings a link up. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <netlink/addr.h>
+#include <netlink/cache.h>
+#include <netlink/route/link.h>
+#include <netlink/route/route.h>
+
+#include "config.h"
+#include "log.h"
+#include "probes/netlink.h"
+#include "probes/probe.h"
+#include "vpndoctor/common.h"
+#include "vpndoctor/profile.h"
+
+#define CONFLICTS_MAX_LINKS 64
+#define CONFLICTS_MAX_ITEMS 64
+#define CONFLICTS_MAX_CMDLINE 65536
+
+struct conflicts_state {
+	struct netlink *nl;
+	struct probe_slot *slot;
+};
+
+static void conflicts_free_state(void *p)
+{
+	struct conflicts_state *st = p;
+
+	if (!st)
+		return;
+	netlink_unref(st->nl, st->slot);
+	free(st);
+}
+
+/* ---- pure helpers ---- */
+
+const char *probe_conflicts_process_kind(const char *comm)
+{
+	static const char *const names[] = {"openconnect", "wg-quick", "charon", "charon-nm", "vpnc",
+	                                    "pppd",        "openfortivpn", "openvpn"};
+
+	if (!comm)
+		return NULL;
+	/* strongSwan's systemd flavour; comm keeps 15 bytes */
+	if (strcmp(comm, "charon-systemd") == 0)
+		return "charon";
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(comm, names[i]) == 0)
+			return names[i];
+	return NULL;
+}
+
+void probe_conflicts_openvpn_args(const char *cmdline, size_t len, const char **config, const char **cd)
+{
+	const char *args[2] = {NULL, NULL}, *p = cmdline, *end = cmdline + len;
+	size_t argc = 0;
+	bool want_config = false, want_cd = false;
+
+	*config = NULL;
+	*cd = NULL;
+	while (p < end) {
+		const char *nul = memchr(p, '\0', (size_t)(end - p));
+		if (!nul)
+			break; /* an unterminated last argument is cut off: ignore it */
+		if (argc > 0 && argc <= 2)
+			args[argc - 1] = p;
+		if (want_config) {
+			if (!*config)
+				*config = p;
+			want_config = false;
+		} else if (want_cd) {
+			if (!*config) /* --cd after --config does not move it */
+				*cd = p;
+			want_cd = false;
+		} else if (argc > 0 && strcmp(p, "--config") == 0) {
+			want_config = true;
+		} else if (argc > 0 && strcmp(p, "--cd") == 0) {
+			want_cd = true;
+		}
+		argc++;
+		p = nul + 1;
+	}
+	/* `openvpn FILE`: a single argument that is not an option is the config */
+	if (!*config && argc == 2 && args[0] && strncmp(args[0], "--", 2) != 0 && args[0][0])
+		*config = args[0];
+}
+
+/* ---- /proc ---- */
+
+/* The real path of an OpenVPN process's config file, or NULL. */
+static char *openvpn_config_of(long pid)
+{
+	char path[64], *cmd = NULL, *out = NULL, *full = NULL;
+	const char *config, *cd;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	if (vd_read_file(NULL, path, CONFLICTS_MAX_CMDLINE, &cmd, &len) < 0)
+		return NULL;
+	probe_conflicts_openvpn_args(cmd, len, &config, &cd);
+	if (config) {
+		int r;
+		/* relative paths are the process's: its cwd, moved by --cd */
+		if (config[0] == '/')
+			r = asprintf(&full, "%s", config);
+		else if (cd && cd[0] == '/')
+			r = asprintf(&full, "%s/%s", cd, config);
+		else if (cd)
+			r = asprintf(&full, "/proc/%ld/cwd/%s/%s", pid, cd, config);
+		else
+			r = asprintf(&full, "/proc/%ld/cwd/%s", pid, config);
+		if (r >= 0)
+			out = realpath(full, NULL);
+		free(full);
+	}
+	free(cmd);
+	return out;
+}
+
+static int add_proc(cJSON *arr, const char *name, long pid)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	if (!e || !cJSON_AddItemToArray(arr, e)) {
+		cJSON_Delete(e);
+		return -ENOMEM;
+	}
+	return cJSON_AddStringToObject(e, "name", name) && cJSON_AddNumberToObject(e, "pid", (double)pid) ? 0
+	                                                                                                 : -ENOMEM;
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return (x > y) - (x < y);
+}
+
+static int add_processes(cJSON *sec, const struct config_tunnel *t, const cJSON *ovpn)
+{
+	cJSON *arr = cJSON_AddArrayToObject(sec, "processes");
+	char *mine = t->config ? realpath(t->config, NULL) : NULL;
+	long same[CONFLICTS_MAX_ITEMS], self = (long)getpid(), ours = -1;
+	size_t n_same = 0, n = 0;
+	const cJSON *jpid = cJSON_GetObjectItemCaseSensitive(ovpn, "pid");
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (!arr) {
+		free(mine);
+		return -ENOMEM;
+	}
+	if (cJSON_IsNumber(jpid))
+		ours = (long)jpid->valuedouble;
+	d = opendir("/proc");
+	if (!d) {
+		free(mine);
+		return -errno;
+	}
+	while (r == 0 && (de = readdir(d)) && n < CONFLICTS_MAX_ITEMS) {
+		uint64_t pid;
+		char path[64], *comm = NULL;
+		size_t len;
+		const char *kind;
+
+		if (vd_parse_u64(de->d_name, 1, INT_MAX, &pid) < 0 || (long)pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%llu/comm", (unsigned long long)pid);
+		if (vd_read_file(NULL, path, 64, &comm, &len) < 0)
+			continue; /* gone meanwhile, or hidden */
+		comm[strcspn(comm, "\n")] = '\0';
+		kind = probe_conflicts_process_kind(comm);
+		free(comm);
+		if (!kind)
+			continue;
+		if (strcmp(kind, "openvpn") == 0) {
+			/* only a second client of this very profile conflicts with it */
+			char *cfg = mine ? openvpn_config_of((long)pid) : NULL;
+			bool match = cfg && strcmp(cfg, mine) == 0;
+			free(cfg);
+			if (match && n_same < CONFLICTS_MAX_ITEMS)
+				same[n_same++] = (long)pid;
+			continue;
+		}
+		r = add_proc(arr, kind, (long)pid);
+		n++;
+	}
+	closedir(d);
+	free(mine);
+	if (r < 0 || n_same < 2)
+		return r;
+	/* The tunnel's own client is the openvpn section's pid, else the oldest
+	 * (lowest pid, in the absence of wrap-around) of them. */
+	qsort(same, n_same, sizeof(same[0]), cmp_long);
+	if (ours < 0)
+		ours = same[0];
+	for (size_t i = 0; r == 0 && i < n_same; i++)
+		if (same[i] != ours)
+			r = add_proc(arr, "openvpn", same[i]);
+	return r;
+}
+
+/* ---- links and routes ---- */
+
+struct vpn_link {
+	int ifindex;
+	char name[NETLINK_DEV_LEN];
+};
+
+static int add_links(struct netlink *nl, cJSON *sec, const char *tun, struct vpn_link *v, size_t *n)
+{
+	cJSON *arr = cJSON_AddArrayToObject(sec, "links");
+
+	if (!arr)
+		return -ENOMEM;
+	*n = 0;
+	for (struct nl_object *o = nl_cache_get_first(netlink_links(nl)); o && *n < CONFLICTS_MAX_LINKS;
+	     o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		const char *name = rtnl_link_get_name(l), *kind = netlink_link_vpn_kind(l);
+		cJSON *e;
+
+		if (!kind || !name || strcmp(name, tun) == 0)
+			continue;
+		v[*n].ifindex = rtnl_link_get_ifindex(l);
+		snprintf(v[*n].name, sizeof(v[*n].name), "%s", name);
+		(*n)++;
+		e = cJSON_CreateObject();
+		if (!e || !cJSON_AddItemToArray(arr, e)) {
+			cJSON_Delete(e);
+			return -ENOMEM;
+		}
+		if (!cJSON_AddStringToObject(e, "name", name) || !cJSON_AddStringToObject(e, "kind", kind) ||
+		    !cJSON_AddBoolToObject(e, "up", (rtnl_link_get_flags(l) & IFF_UP) != 0))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static const char *vpn_dev(const struct rtnl_route *cr, const struct vpn_link *v, size_t n)
+{
+	struct rtnl_route *r = (struct rtnl_route *)(uintptr_t)cr; /* libnl's getters take no const */
+
+	for (int i = 0; i < rtnl_route_get_nnexthops(r); i++) {
+		int ifi = rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(r, i));
+		for (size_t k = 0; k < n; k++)
+			if (v[k].ifindex == ifi)
+				return v[k].name;
+	}
+	return NULL;
+}
+
+/* Routes through another VPN's link, in any table but the local one (wg-quick
+ * and strongSwan use their own tables), that take the default route or a target. */
+static int add_routes(struct netlink *nl, cJSON *sec, const struct config_tunnel *t, const struct vpn_link *v,
+                      size_t nv)
+{
+	cJSON *arr = cJSON_AddArrayToObject(sec, "routes");
+	size_t n = 0;
+
+	if (!arr)
+		return -ENOMEM;
+	for (struct nl_object *o = nl_cache_get_first(netlink_routes(nl)); o && n < CONFLICTS_MAX_ITEMS;
+	     o = nl_cache_get_next(o)) {
+		struct rtnl_route *r = (struct rtnl_route *)o;
+		struct vd_prefix p, a;
+		const char *dev;
+		bool hit;
+		char buf[VD_PREFIX_STRLEN];
+
+		if (rtnl_route_get_table(r) == RT_TABLE_LOCAL || rtnl_route_get_type(r) != RTN_UNICAST ||
+		    !(dev = vpn_dev(r, v, nv)) || !netlink_prefix_from_nl(rtnl_route_get_dst(r), &p))
+			continue;
+		hit = netlink_is_redirect(&p);
+		for (size_t i = 0; !hit && i < t->targets.n; i++)
+			hit = vd_addr_parse(t->targets.v[i], &a) == 0 && vd_prefix_contains(&p, &a);
+		if (!hit)
+			continue;
+		cJSON *e = cJSON_CreateObject();
+		if (!e || !cJSON_AddItemToArray(arr, e)) {
+			cJSON_Delete(e);
+			return -ENOMEM;
+		}
+		if (!cJSON_AddStringToObject(e, "prefix", vd_prefix_format(&p, false, buf, sizeof(buf))) ||
+		    !cJSON_AddStringToObject(e, "dev", dev))
+			return -ENOMEM;
+		n++;
+	}
+	return 0;
+}
+
+static int conflicts_start(struct probe_run *run)
+{
+	struct conflicts_state *st = *run->state;
+	const cJSON *ovpn;
+	const char *ost;
+	struct vpn_link links[CONFLICTS_MAX_LINKS];
+	size_t nl_links = 0;
+	char tun[NETLINK_DEV_LEN];
+	cJSON *sec;
+	int r;
+
+	if (!run->tunnel) {
+		probe_run_done(run, PROBE_UNKNOWN, NULL);
+		return 0;
+	}
+	if (!st) {
+		if (!(st = calloc(1, sizeof(*st))))
+			return -ENOMEM;
+		st->slot = run->slot;
+		r = netlink_ref(run->base, run->slot, &st->nl);
+		if (r < 0) {
+			free(st);
+			probe_run_error(run, "netlink: %s", strerror(-r));
+			probe_run_done(run, PROBE_FAIL, NULL);
+			return 0;
+		}
+		*run->state = st;
+	}
+	ovpn = probe_run_section(run, "openvpn");
+	ost = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ovpn, "status"))
+	              ? cJSON_GetObjectItemCaseSensitive(ovpn, "status")->valuestring
+	              : NULL;
+	if (!ost || strcmp(ost, "ok") != 0)
+		ovpn = NULL;
+	netlink_tun_dev(st->nl, run->tunnel, ovpn, tun, sizeof(tun));
+	if (!(sec = cJSON_CreateObject()))
+		return -ENOMEM;
+	r = add_links(st->nl, sec, tun, links, &nl_links);
+	if (r == 0)
+		r = add_routes(st->nl, sec, run->tunnel, links, nl_links);
+	if (r == 0 && (r = add_processes(sec, run->tunnel, ovpn)) < 0 && r != -ENOMEM) {
+		probe_run_error(run, "/proc: %s", strerror(-r));
+		cJSON_DeleteItemFromObjectCaseSensitive(sec, "processes"); /* unknown, not none */
+		r = 0; /* links and routes still stand */
+	}
+	if (r < 0) {
+		cJSON_Delete(sec);
+		return r;
+	}
+	char *text = cJSON_PrintUnformatted(sec);
+	log_debug("conflicts on %s: %s", run->tunnel->name, text ? text : "?");
+	free(text);
+	probe_run_done(run, PROBE_OK, sec);
+	return 0;
+}
+
+const struct probe probe_conflicts = {
+	.name = "conflicts",
+	.section = "conflicts",
+	.config_section = "Conflicts",
+	.per_tunnel = true,
+	.interval_s = 120,
+	.events = PROBE_EV_NET | PROBE_EV_OPENVPN | PROBE_EV_RELOAD,
+	.start = conflicts_start,
+	.cancel = NULL, /* start() always finishes the run */
+	.free_state = conflicts_free_state,
+};

@@ -1,0 +1,1463 @@
+/* The openvpn probe: per tunnel, the OpenVPN client process that runs its
+ * Config= (found in /proc), the version of the binary it runs, its state from
+ * the management interface, and its log (file or journal) classified by the
+ * lib. Sources live in the slot's persistent state and keep watching between
+ * runs; a run only snapshots them into the "openvpn" section, and a source
+ * that sees a change runs the slot (and, on a state change, the probes that
+ * depend on PROBE_EV_OPENVPN) at once.
+ *
+ * The management interface takes one client at a time, and a GUI that cannot
+ * connect breaks. So the daemon connects only where it is free and plainly
+ * not a GUI's: always to a configured Management= (the user gave it to us),
+ * and to a discovered `--management PATH unix` only when the process has none
+ * of the --management-hold/-query-passwords/-client/... options a GUI starts
+ * it with. While connected it looks every 2 s at the socket's accept queue
+ * (/proc/net/unix): when another client waits there it disconnects at once,
+ * and it comes back only once the socket is free again (and not before 60 s).
+ * It never sends `hold release`, passwords or signals: it only listens. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <systemd/sd-journal.h>
+
+#include "config.h"
+#include "log.h"
+#include "probes/probe.h"
+#include "vpndoctor/ovpn_config.h"
+#include "vpndoctor/ovpn_log.h"
+#include "vpndoctor/ovpn_mgmt.h"
+#include "vpndoctor/proc_openvpn.h"
+#include "vpndoctor/profile.h"
+#include "vpndoctor/version.h"
+
+#define OV_WINDOW_S 600          /* events count over the last 10 minutes (docs/facts.md) */
+#define OV_RING 1024             /* timestamped events kept for the window */
+#define OV_ERR_LINES 5
+#define OV_TICK_MS 1000          /* log follow, liveness, management upkeep */
+#define OV_RESCAN_S 5            /* /proc rescan while no process is known */
+#define OV_READ_MAX (256 * 1024) /* log bytes read per tick: a burst waits a tick */
+#define OV_TAIL_MAX (64 * 1024)  /* log history read when a file is first followed */
+#define OV_JOURNAL_HISTORY 200   /* journal entries read back when first opened */
+#define OV_JOURNAL_BATCH 1000    /* entries handled per wakeup */
+#define OV_VERSION_TIMEOUT_S 5
+#define OV_MGMT_BACKOFF_MAX 60
+#define OV_MGMT_YIELD_S 60
+#define OV_NOTIFY_MS 100         /* one run for a burst of lines */
+#define OV_CONFIG_MAX (1024 * 1024)
+
+/* Pseudo events beside the log's, for the window. */
+enum {
+	K_HS_STARTED = VD_LOG__MAX,
+	K_HS_COMPLETED,
+	K_HS_DROPPED,
+	K_RECONNECT,
+	K__MAX,
+};
+
+struct ov_event {
+	int64_t t;
+	unsigned kind;
+};
+
+enum log_src { SRC_NONE, SRC_FILE, SRC_JOURNAL };
+
+struct ov_follow {
+	char *path;
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	off_t off;
+	struct vd_linesplit split;
+};
+
+struct ov_state;
+
+struct ov_vjob {
+	struct ov_state *st;
+	pid_t child;
+	int fd;
+	struct event *rd, *timer;
+	char buf[512];
+	size_t len;
+	bool reading;
+	int64_t deadline;
+};
+
+struct ov_state {
+	struct probe_slot *slot;
+	struct event_base *base;
+	struct event *tick, *notify;
+	char name[64];        /* the tunnel's, for the log */
+	unsigned ticks;
+	char *conf_real;      /* realpath of Config= */
+	char *mgmt_conf;      /* Management= */
+
+	/* the process */
+	pid_t pid;            /* the one followed, or the last one seen */
+	unsigned long long starttime;
+	bool running, ever_seen;
+	struct vd_proc_openvpn proc;
+	bool have_proc;
+	char cwd[PATH_MAX];
+	char unit[256];
+	bool saw_exit, fatal_exit, crashed;
+	char exit_reason[128];
+	double last_scan;
+
+	/* state */
+	char state[16];
+	char state_reason[128];
+	int64_t state_since;
+	char notified_state[16];
+	char local_ip[64], server_ip[64];
+	char remote_addr[64];
+	unsigned remote_port;
+	char proto[8];
+	char tun[IFNAMSIZ + 1];
+	char negotiated[64];
+	struct vd_pushed pushed, prev_pushed;
+	bool have_pushed, have_prev;
+	bool hs_open;
+	struct ov_event ring[OV_RING];
+	size_t ring_next, ring_n;
+	char err_lines[OV_ERR_LINES][256];
+	unsigned n_err, err_next;
+
+	/* version */
+	char version[256];
+	bool version_from_exe;
+	dev_t exe_dev;
+	ino_t exe_ino;
+	struct timespec exe_mtime;
+	struct ov_vjob *vjob;
+
+	/* log */
+	enum log_src src;
+	struct ov_follow f;
+	sd_journal *j;
+	struct event *jev;
+	char jmatch[300];
+
+	/* management */
+	struct bufferevent *bev;
+	struct vd_mgmt_reader *rd;
+	char mgmt_target[PATH_MAX];
+	bool mgmt_up, mgmt_unix;
+	unsigned backoff_s;
+	double next_try;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int64_t wall(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void cpy(char *dst, size_t size, const char *src, size_t len)
+{
+	if (len >= size)
+		len = size - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+#define SCPY(dst, src) cpy((dst), sizeof(dst), (src), strlen(src))
+
+/* ---- change notification ---------------------------------------------------- */
+
+static void join_list(char *buf, size_t size, const char (*v)[64], unsigned n)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < n && off < size; i++) {
+		int len = snprintf(buf + off, size - off, "%s%s", i ? " " : "", v[i]);
+		off += len > 0 ? (size_t)len : 0;
+	}
+}
+
+/* A state change goes to the log once: the journal then tells when the
+ * tunnel came up, with what, and when it went down and why. */
+static void log_state(const struct ov_state *st)
+{
+	char routes[256] = "", dns[256] = "";
+
+	if (st->have_pushed) {
+		join_list(routes, sizeof(routes), st->pushed.routes, st->pushed.n_routes);
+		join_list(dns, sizeof(dns), st->pushed.dns, st->pushed.n_dns);
+	}
+	log_info("openvpn on %s: %s%s%s%s, pid %d, version '%s', routes '%s', dns '%s', cipher '%s'", st->name,
+	         st->state, *st->state_reason ? " (" : "", st->state_reason, *st->state_reason ? ")" : "",
+	         (int)st->pid, st->version, routes, dns, st->negotiated);
+}
+
+static void on_notify(evutil_socket_t fd, short what, void *arg)
+{
+	struct ov_state *st = arg;
+
+	probe_slot_trigger(st->slot);
+	if (strcmp(st->state, st->notified_state) != 0) {
+		SCPY(st->notified_state, st->state);
+		log_state(st);
+		probe_slot_trigger_events(st->slot, PROBE_EV_OPENVPN);
+	}
+}
+
+static void changed(struct ov_state *st)
+{
+	struct timeval tv = {0, OV_NOTIFY_MS * 1000};
+
+	if (!evtimer_pending(st->notify, NULL))
+		evtimer_add(st->notify, &tv);
+}
+
+static void set_state(struct ov_state *st, const char *state, const char *reason, int64_t since)
+{
+	if (strcmp(st->state, state) != 0) {
+		SCPY(st->state, state);
+		st->state_since = since ? since : wall();
+		changed(st);
+	}
+	if (reason && strcmp(st->state_reason, reason) != 0) {
+		SCPY(st->state_reason, reason);
+		changed(st);
+	}
+}
+
+/* ---- events in the window ------------------------------------------------------ */
+
+static void count(struct ov_state *st, unsigned kind, int64_t t)
+{
+	st->ring[st->ring_next] = (struct ov_event){.t = t, .kind = kind};
+	st->ring_next = (st->ring_next + 1) % OV_RING;
+	if (st->ring_n < OV_RING)
+		st->ring_n++;
+}
+
+static void window_counts(const struct ov_state *st, unsigned *n, int64_t now)
+{
+	memset(n, 0, K__MAX * sizeof(*n));
+	for (size_t i = 0; i < st->ring_n; i++) {
+		const struct ov_event *e = &st->ring[i];
+		if (e->t >= now - OV_WINDOW_S && e->kind < K__MAX)
+			n[e->kind]++;
+	}
+}
+
+/* ---- log lines ------------------------------------------------------------------ */
+
+/* "UDPv4 link remote: [AF_INET]203.0.113.7:1194",
+ * "TCP_CLIENT link remote: [AF_INET6]2001:db8::1:443" (socket.c link_socket_connection_initiated). */
+static void link_remote(struct ov_state *st, const char *line)
+{
+	const char *p = strstr(line, " link remote: [AF_INET"), *a, *colon = NULL;
+	const char *w;
+	uint64_t port;
+	char buf[8];
+
+	if (!p)
+		return;
+	a = strchr(p, ']');
+	if (!a)
+		return;
+	a++;
+	for (const char *q = a; *q && *q != ' '; q++)
+		if (*q == ':')
+			colon = q;
+	if (!colon || (size_t)(colon - a) >= sizeof(st->remote_addr))
+		return;
+	cpy(buf, sizeof(buf), colon + 1, strcspn(colon + 1, " "));
+	if (vd_parse_u64(buf, 1, 65535, &port) < 0)
+		return;
+	cpy(st->remote_addr, sizeof(st->remote_addr), a, (size_t)(colon - a));
+	st->remote_port = (unsigned)port;
+	for (w = p; w > line && w[-1] != ' ' && w[-1] != ']'; w--)
+		;
+	if (strncmp(w, "UDP", 3) == 0)
+		SCPY(st->proto, "udp");
+	else if (strncmp(w, "TCP", 3) == 0)
+		SCPY(st->proto, "tcp");
+}
+
+/* "TUN/TAP device tun0 opened" (tun.c). */
+static void tun_opened(struct ov_state *st, const char *line)
+{
+	const char *p = strstr(line, "TUN/TAP device "), *e;
+
+	if (!p)
+		return;
+	p += strlen("TUN/TAP device ");
+	e = strstr(p, " opened");
+	if (e && e > p && (size_t)(e - p) < sizeof(st->tun) && !memchr(p, ' ', (size_t)(e - p)))
+		cpy(st->tun, sizeof(st->tun), p, (size_t)(e - p));
+}
+
+/* The banner "OpenVPN 2.6.14 x86_64-pc-linux-gnu [SSL (OpenSSL)] ..." when
+ * the binary itself could not be asked. */
+static void banner(struct ov_state *st, const char *line)
+{
+	const char *p = strstr(line, "OpenVPN ");
+	struct vd_ovpn_version v;
+
+	if (st->version_from_exe || !p || !isdigit((unsigned char)p[8]) || !strstr(p, " [SSL"))
+		return;
+	if ((p == line || p[-1] == ' ') && vd_ovpn_version_parse(p, &v) == 0 && strcmp(st->version, p) != 0) {
+		SCPY(st->version, p);
+		changed(st);
+	}
+}
+
+static void end_handshake(struct ov_state *st, int64_t t, bool live)
+{
+	if (st->hs_open && live)
+		count(st, K_HS_DROPPED, t);
+	st->hs_open = false;
+}
+
+/* One log line. History (lines from before we watched) sets what the session
+ * is like but is not counted: its times are unknown, and it may be old. */
+static void log_line(struct ov_state *st, const char *line, size_t len, bool live)
+{
+	static struct vd_log_line l; /* 1 KiB argument: not on the stack, the loop is single-threaded */
+	char text[VD_MGMT_MAX_LINE + 1];
+	enum vd_log_event e;
+	int64_t now = wall();
+	struct vd_pushed p;
+
+	cpy(text, sizeof(text), line, len);
+	e = vd_ovpn_log_classify(text, strlen(text), &l);
+	link_remote(st, text);
+	tun_opened(st, text);
+	banner(st, text);
+	if (e == VD_LOG_NONE)
+		return;
+	if (live)
+		count(st, e, now);
+	switch (e) {
+	case VD_LOG_TLS_INITIAL_PACKET:
+		end_handshake(st, now, live);
+		if (live)
+			count(st, K_HS_STARTED, now);
+		st->hs_open = true;
+		if (!st->mgmt_up && strcmp(st->state, "connected") != 0)
+			set_state(st, strcmp(st->state, "reconnecting") == 0 ? "reconnecting" : "connecting", NULL,
+			          0);
+		break;
+	case VD_LOG_PUSH_REPLY:
+		if (vd_pushed_parse(l.arg, &p) < 0)
+			break;
+		if (st->hs_open && live)
+			count(st, K_HS_COMPLETED, now);
+		st->hs_open = false;
+		/* the session before is kept: a change between sessions is a finding */
+		if (st->have_pushed) {
+			st->prev_pushed = st->pushed;
+			st->have_prev = true;
+		}
+		st->pushed = p;
+		st->have_pushed = true;
+		if (*p.cipher)
+			SCPY(st->negotiated, p.cipher);
+		changed(st);
+		break;
+	case VD_LOG_DATA_CIPHER:
+		SCPY(st->negotiated, l.arg);
+		changed(st);
+		break;
+	case VD_LOG_CONNECTED:
+		if (!st->mgmt_up)
+			set_state(st, "connected", "", 0);
+		break;
+	case VD_LOG_RESTARTING:
+		end_handshake(st, now, live);
+		if (live)
+			count(st, K_RECONNECT, now);
+		if (!st->mgmt_up)
+			set_state(st, "reconnecting", l.arg, 0);
+		break;
+	case VD_LOG_EXITING:
+		end_handshake(st, now, live);
+		if (!live)
+			break; /* an earlier run's end, in the history */
+		st->saw_exit = true;
+		st->fatal_exit = strcmp(l.arg, "fatal-error") == 0;
+		SCPY(st->exit_reason, l.arg);
+		if (!st->mgmt_up)
+			set_state(st, "exited", l.arg, 0);
+		break;
+	case VD_LOG_ERROR_OTHER:
+		if (live) {
+			SCPY(st->err_lines[st->err_next], text);
+			st->err_next = (st->err_next + 1) % OV_ERR_LINES;
+			if (st->n_err < OV_ERR_LINES)
+				st->n_err++;
+		}
+		break;
+	default:
+		break;
+	}
+	if (live)
+		changed(st);
+}
+
+static void on_file_line(void *userdata, const char *line, size_t len, bool truncated)
+{
+	struct ov_state *st = userdata;
+
+	log_line(st, line, len, true);
+}
+
+static void on_history_line(void *userdata, const char *line, size_t len, bool truncated)
+{
+	struct ov_state *st = userdata;
+
+	log_line(st, line, len, false);
+}
+
+/* ---- the log file ---------------------------------------------------------------- */
+
+static void follow_poll(struct ov_state *st);
+
+static void follow_close(struct ov_follow *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	free(f->path);
+	f->path = NULL;
+}
+
+/* from_start: a file the process truncated when it started (--log): all of it
+ * is this process's and new to us. Else from the end, with the last part read
+ * as history. */
+static int follow_open(struct ov_state *st, const char *path, bool from_start)
+{
+	struct ov_follow *f = &st->f;
+	struct stat sb;
+	char *buf;
+	ssize_t n;
+
+	follow_close(f);
+	f->path = strdup(path);
+	if (!f->path)
+		return -ENOMEM;
+	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (f->fd < 0 || fstat(f->fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		int r = f->fd < 0 ? -errno : -EINVAL;
+		follow_close(f);
+		return r;
+	}
+	f->dev = sb.st_dev;
+	f->ino = sb.st_ino;
+	vd_linesplit_init(&f->split);
+	if (from_start) {
+		f->off = 0;
+		follow_poll(st);
+		return 0;
+	}
+	f->off = sb.st_size > OV_TAIL_MAX ? sb.st_size - OV_TAIL_MAX : 0;
+	buf = malloc(OV_TAIL_MAX);
+	if (buf && (n = pread(f->fd, buf, OV_TAIL_MAX, f->off)) > 0) {
+		const char *p = buf;
+		size_t len = (size_t)n;
+		if (f->off > 0) { /* a partial first line */
+			const char *nl = memchr(p, '\n', len);
+			len = nl ? len - (size_t)(nl + 1 - p) : 0;
+			p = nl ? nl + 1 : p;
+		}
+		vd_linesplit_feed(&f->split, p, len, on_history_line, st);
+		f->off += n;
+	}
+	free(buf);
+	/* a partial last line is completed by what comes next: it stays */
+	return 0;
+}
+
+static void follow_read(struct ov_state *st, size_t *budget)
+{
+	struct ov_follow *f = &st->f;
+	char buf[16384];
+	ssize_t n;
+
+	while (*budget > 0) {
+		n = pread(f->fd, buf, sizeof(buf) < *budget ? sizeof(buf) : *budget, f->off);
+		if (n <= 0)
+			break;
+		f->off += n;
+		*budget -= (size_t)n;
+		vd_linesplit_feed(&f->split, buf, (size_t)n, on_file_line, st);
+	}
+}
+
+/* Truncation (a restarted openvpn with --log) starts over; rotation (a new
+ * file at the path) reads the old file to its end and then the new one. */
+static void follow_poll(struct ov_state *st)
+{
+	struct ov_follow *f = &st->f;
+	size_t budget = OV_READ_MAX;
+	struct stat sb, path_sb;
+
+	if (f->fd < 0)
+		return;
+	if (fstat(f->fd, &sb) == 0 && sb.st_size < f->off) {
+		f->off = 0;
+		vd_linesplit_init(&f->split);
+	}
+	follow_read(st, &budget);
+	if (budget > 0 && stat(f->path, &path_sb) == 0 && (path_sb.st_ino != f->ino || path_sb.st_dev != f->dev)) {
+		int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd >= 0) {
+			vd_linesplit_flush(&f->split, on_file_line, st);
+			close(f->fd);
+			f->fd = fd;
+			f->dev = path_sb.st_dev;
+			f->ino = path_sb.st_ino;
+			f->off = 0;
+			follow_read(st, &budget);
+		}
+	}
+}
+
+/* ---- the journal -------------------------------------------------------------------- */
+
+static void journal_close(struct ov_state *st)
+{
+	if (st->jev)
+		event_free(st->jev);
+	st->jev = NULL;
+	if (st->j)
+		sd_journal_close(st->j);
+	st->j = NULL;
+	st->jmatch[0] = '\0';
+}
+
+static void journal_drain(struct ov_state *st, bool live)
+{
+	for (unsigned i = 0; i < OV_JOURNAL_BATCH; i++) {
+		const void *data;
+		size_t len;
+		int r = sd_journal_next(st->j);
+
+		if (r <= 0)
+			return;
+		if (sd_journal_get_data(st->j, "MESSAGE", &data, &len) < 0 || len < 8)
+			continue;
+		log_line(st, (const char *)data + 8, len - 8, live);
+	}
+	if (live && st->jev)
+		event_active(st->jev, EV_READ, 0); /* more waits: after others had their turn */
+}
+
+static void on_journal(evutil_socket_t fd, short what, void *arg)
+{
+	struct ov_state *st = arg;
+
+	if (sd_journal_process(st->j) < 0)
+		return;
+	journal_drain(st, true);
+}
+
+/* match: "_SYSTEMD_UNIT=openvpn-client@office.service", or a syslog identifier
+ * with the pid (a --syslog openvpn outside a unit). */
+static int journal_open(struct ov_state *st, const char *match, const char *match2)
+{
+	char key[sizeof(st->jmatch)];
+	int r, fd;
+
+	snprintf(key, sizeof(key), "%s|%s", match, match2 ? match2 : "");
+	if (st->j && strcmp(key, st->jmatch) == 0)
+		return 0;
+	journal_close(st);
+	r = sd_journal_open(&st->j, SD_JOURNAL_LOCAL_ONLY);
+	if (r < 0) {
+		st->j = NULL;
+		return r;
+	}
+	if ((r = sd_journal_add_match(st->j, match, 0)) < 0 ||
+	    (match2 && (r = sd_journal_add_match(st->j, match2, 0)) < 0))
+		goto fail;
+	if ((r = sd_journal_seek_tail(st->j)) < 0)
+		goto fail;
+	sd_journal_previous_skip(st->j, OV_JOURNAL_HISTORY);
+	journal_drain(st, false);
+	fd = sd_journal_get_fd(st->j);
+	if (fd < 0) {
+		r = fd;
+		goto fail;
+	}
+	st->jev = event_new(st->base, fd, EV_READ | EV_PERSIST, on_journal, st);
+	if (!st->jev || event_add(st->jev, NULL) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	SCPY(st->jmatch, key);
+	return 0;
+fail:
+	journal_close(st);
+	return r;
+}
+
+/* ---- the version ------------------------------------------------------------------ */
+
+static void vjob_free(struct ov_vjob *v, bool kill_child)
+{
+	if (!v)
+		return;
+	if (v->rd)
+		event_free(v->rd);
+	if (v->timer)
+		event_free(v->timer);
+	if (v->fd >= 0)
+		close(v->fd);
+	if (v->child > 0 && kill_child) {
+		kill(v->child, SIGKILL);
+		/* SIGKILL ends it at once: a brief wait beats leaving a zombie */
+		waitpid(v->child, NULL, 0);
+	}
+	free(v);
+}
+
+static void vjob_finish(struct ov_vjob *v)
+{
+	struct ov_state *st = v->st;
+	struct vd_ovpn_version ver;
+	char *nl;
+
+	v->buf[v->len] = '\0';
+	nl = strchr(v->buf, '\n');
+	if (nl)
+		*nl = '\0';
+	if (v->len && vd_ovpn_version_parse(v->buf, &ver) == 0) {
+		/* once per binary: the result is cached by its inode and mtime */
+		log_info("openvpn on %s: pid %d runs '%s'", st->name, (int)st->pid, v->buf);
+		SCPY(st->version, v->buf);
+		st->version_from_exe = true;
+		changed(st);
+	}
+}
+
+/* Reaps the child by polling waitpid(pid, WNOHANG): a SIGCHLD handler would
+ * be one more signal for the daemon's loop to share. */
+static void on_vjob_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct ov_vjob *v = arg;
+	struct timeval tv = {0, 100 * 1000};
+
+	if (v->reading && wall() >= v->deadline) {
+		kill(v->child, SIGKILL);
+		event_del(v->rd);
+		v->reading = false;
+	}
+	if (!v->reading) {
+		pid_t r = waitpid(v->child, NULL, WNOHANG);
+		if (r == v->child || (r < 0 && errno == ECHILD)) {
+			v->child = 0;
+			v->st->vjob = NULL;
+			vjob_free(v, false);
+			return;
+		}
+	}
+	evtimer_add(v->timer, &tv);
+}
+
+static void on_vjob_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct ov_vjob *v = arg;
+	ssize_t n = read(fd, v->buf + v->len, sizeof(v->buf) - 1 - v->len);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0)
+		v->len += (size_t)n;
+	if (n <= 0 || v->len == sizeof(v->buf) - 1 || memchr(v->buf, '\n', v->len)) {
+		event_del(v->rd);
+		v->reading = false;
+		vjob_finish(v);
+	}
+}
+
+extern char **environ;
+
+static void version_query(struct ov_state *st)
+{
+	char exe[64];
+	struct stat sb;
+	struct ov_vjob *v;
+	int p[2];
+	posix_spawn_file_actions_t fa;
+	char *const argv[] = {(char *)"openvpn", (char *)"--version", NULL};
+	char *const envp[] = {(char *)"LC_ALL=C", NULL};
+	struct timeval tv = {0, 100 * 1000};
+	int r;
+
+	if (st->vjob || st->pid <= 0)
+		return;
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)st->pid);
+	if (stat(exe, &sb) < 0)
+		return; /* not ours to read (no ptrace access): the log's banner says it */
+	if (st->version_from_exe && sb.st_dev == st->exe_dev && sb.st_ino == st->exe_ino &&
+	    sb.st_mtim.tv_sec == st->exe_mtime.tv_sec && sb.st_mtim.tv_nsec == st->exe_mtime.tv_nsec)
+		return;
+	st->exe_dev = sb.st_dev;
+	st->exe_ino = sb.st_ino;
+	st->exe_mtime = sb.st_mtim;
+	st->version_from_exe = false;
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return;
+	v = calloc(1, sizeof(*v));
+	if (!v || posix_spawn_file_actions_init(&fa) != 0) {
+		free(v);
+		close(p[0]);
+		close(p[1]);
+		return;
+	}
+	v->st = st;
+	v->fd = p[0];
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	/* the exe link, not a path: the binary that runs, even if replaced since */
+	r = posix_spawn(&v->child, exe, &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	if (r != 0) {
+		v->child = 0;
+		vjob_free(v, false);
+		return;
+	}
+	v->reading = true;
+	v->deadline = wall() + OV_VERSION_TIMEOUT_S;
+	v->rd = event_new(st->base, v->fd, EV_READ | EV_PERSIST, on_vjob_read, v);
+	v->timer = evtimer_new(st->base, on_vjob_timer, v);
+	if (!v->rd || !v->timer || event_add(v->rd, NULL) < 0 || evtimer_add(v->timer, &tv) < 0) {
+		vjob_free(v, true);
+		return;
+	}
+	st->vjob = v;
+}
+
+/* ---- management ------------------------------------------------------------------- */
+
+static void mgmt_close(struct ov_state *st, bool failed)
+{
+	if (st->bev)
+		bufferevent_free(st->bev);
+	st->bev = NULL;
+	vd_mgmt_reader_free(st->rd);
+	st->rd = NULL;
+	if (st->mgmt_up || failed) {
+		st->backoff_s = st->mgmt_up ? 1 : (st->backoff_s ? st->backoff_s * 2 : 1);
+		if (st->backoff_s > OV_MGMT_BACKOFF_MAX)
+			st->backoff_s = OV_MGMT_BACKOFF_MAX;
+		st->next_try = mono() + st->backoff_s;
+	}
+	st->mgmt_up = false;
+}
+
+static const char *mgmt_state_name(const char *s)
+{
+	if (strcmp(s, "CONNECTED") == 0)
+		return "connected";
+	if (strcmp(s, "RECONNECTING") == 0)
+		return "reconnecting";
+	if (strcmp(s, "EXITING") == 0)
+		return "exited";
+	return "connecting";
+}
+
+static void on_mgmt_msg(void *userdata, const struct vd_mgmt_msg *m)
+{
+	struct ov_state *st = userdata;
+	const struct vd_mgmt_state *s = &m->u.state;
+
+	switch (m->kind) {
+	case VD_MGMT_STATE: {
+		const char *name = mgmt_state_name(s->name);
+		bool keep_reason = strcmp(name, "reconnecting") == 0 || strcmp(name, "exited") == 0;
+		set_state(st, name, keep_reason ? s->detail : "", s->time);
+		if (strcmp(s->name, "EXITING") == 0) {
+			st->saw_exit = true;
+			SCPY(st->exit_reason, s->detail);
+		}
+		if (*s->local_ip)
+			SCPY(st->local_ip, s->local_ip);
+		if (*s->remote_ip) {
+			SCPY(st->remote_addr, s->remote_ip);
+			st->remote_port = s->remote_port;
+		}
+		break;
+	}
+	case VD_MGMT_LOG:
+		if (st->src == SRC_NONE)
+			log_line(st, m->u.log.msg, m->u.log.msg_len, !m->reply);
+		break;
+	case VD_MGMT_HOLD:
+		set_state(st, "connecting", "management-hold", 0);
+		break;
+	case VD_MGMT_FATAL:
+		st->saw_exit = true;
+		st->fatal_exit = true;
+		cpy(st->exit_reason, sizeof(st->exit_reason), m->text, m->text_len);
+		changed(st);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_mgmt_read(struct bufferevent *bev, void *arg)
+{
+	struct ov_state *st = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char buf[8192];
+	int n;
+
+	while ((n = evbuffer_remove(in, buf, sizeof(buf))) > 0)
+		vd_mgmt_feed(st->rd, buf, (size_t)n, on_mgmt_msg, st);
+}
+
+static void on_mgmt_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct ov_state *st = arg;
+	static const struct {
+		const char *cmd;
+		enum vd_mgmt_reply reply;
+	} cmds[] = {
+		{"state on\n", VD_MGMT_REPLY_STATUS},
+		{"log on all\n", VD_MGMT_REPLY_STATUS_LOG_LIST},
+		{"bytecount 5\n", VD_MGMT_REPLY_STATUS},
+		{"state\n", VD_MGMT_REPLY_STATE_LIST},
+	};
+
+	if (what & BEV_EVENT_CONNECTED) {
+		st->mgmt_up = true;
+		st->backoff_s = 0;
+		for (size_t i = 0; i < VD_ARRAY_SIZE(cmds); i++) {
+			bufferevent_write(bev, cmds[i].cmd, strlen(cmds[i].cmd));
+			vd_mgmt_expect(st->rd, cmds[i].reply);
+		}
+		bufferevent_enable(bev, EV_READ);
+		changed(st);
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		/* OpenVPN went away or restarts: the tick reconnects with backoff */
+		mgmt_close(st, true);
+		changed(st);
+	}
+}
+
+/* Clients other than the listener at a unix socket path (/proc/net/unix: the
+ * listener has __SO_ACCEPTCON, 00010000; accepted and queued ones do not). */
+static int unix_clients(const char *path)
+{
+	FILE *f = fopen("/proc/net/unix", "re");
+	char line[PATH_MAX + 128];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char flags[16], p[PATH_MAX];
+		unsigned long long num;
+		unsigned ref, proto, type, state, inode;
+		size_t l = strlen(line);
+
+		if (l && line[l - 1] == '\n')
+			line[--l] = '\0';
+		if (sscanf(line, "%llx: %x %x %15s %x %x %u %4095s", &num, &ref, &proto, flags, &type, &state,
+		           &inode, p) != 8)
+			continue;
+		if (strcmp(p, path) == 0 && strcmp(flags, "00010000") != 0)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static int mgmt_addr(const char *target, struct sockaddr_storage *ss, socklen_t *len)
+{
+	if (target[0] == '/') {
+		struct sockaddr_un *un = (struct sockaddr_un *)ss;
+		if (strlen(target) >= sizeof(un->sun_path))
+			return -ENAMETOOLONG;
+		memset(un, 0, sizeof(*un));
+		un->sun_family = AF_UNIX;
+		memcpy(un->sun_path, target, strlen(target));
+		*len = (socklen_t)sizeof(*un);
+		return 0;
+	}
+	/* HOST:PORT, numeric only: no name lookups on the loop */
+	{
+		char host[256];
+		const char *colon = strrchr(target, ':');
+		struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM}, *ai;
+		if (!colon || (size_t)(colon - target) >= sizeof(host))
+			return -EINVAL;
+		cpy(host, sizeof(host), target, (size_t)(colon - target));
+		if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+			memmove(host, host + 1, strlen(host));
+			host[strlen(host) - 1] = '\0';
+		}
+		if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+			return -EINVAL;
+		memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+		*len = ai->ai_addrlen;
+		freeaddrinfo(ai);
+		return 0;
+	}
+}
+
+static void mgmt_connect(struct ov_state *st)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	if (mgmt_addr(st->mgmt_target, &ss, &len) < 0)
+		return;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (vd_mgmt_reader_new(&st->rd) < 0) {
+		close(fd);
+		return;
+	}
+	st->bev = bufferevent_socket_new(st->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!st->bev) {
+		close(fd);
+		mgmt_close(st, true);
+		return;
+	}
+	bufferevent_setcb(st->bev, on_mgmt_read, NULL, on_mgmt_event, st);
+	if (bufferevent_socket_connect(st->bev, (struct sockaddr *)&ss, (int)len) < 0)
+		mgmt_close(st, true);
+}
+
+/* Where to connect, if anywhere (see the top of the file). */
+static void mgmt_upkeep(struct ov_state *st)
+{
+	char target[PATH_MAX] = "";
+
+	if (st->mgmt_conf) {
+		SCPY(target, st->mgmt_conf);
+	} else if (st->running && st->have_proc && st->proc.mgmt_unix && !st->proc.mgmt_gui) {
+		if (vd_proc_path_join(st->cwd, st->proc.mgmt_unix, target, sizeof(target)) < 0)
+			target[0] = '\0';
+	}
+	if (strcmp(target, st->mgmt_target) != 0) {
+		mgmt_close(st, false);
+		SCPY(st->mgmt_target, target);
+		st->mgmt_unix = target[0] == '/';
+		st->backoff_s = 0;
+		st->next_try = 0;
+	}
+	if (!*target)
+		return;
+	if (st->bev) {
+		/* another client waits in the queue: it is theirs */
+		if (st->mgmt_up && st->mgmt_unix && st->ticks % 2 == 0 && unix_clients(target) >= 2) {
+			log_info("openvpn: another client waits for the management interface %s: releasing it", target);
+			mgmt_close(st, false);
+			st->next_try = mono() + OV_MGMT_YIELD_S;
+			changed(st);
+		}
+		return;
+	}
+	if (mono() < st->next_try)
+		return;
+	if (st->mgmt_unix && unix_clients(target) > 0) {
+		st->next_try = mono() + 2; /* in use: look again soon */
+		return;
+	}
+	mgmt_connect(st);
+}
+
+/* ---- the process ------------------------------------------------------------------- */
+
+static int read_small(const char *path, char *buf, size_t size, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t off = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while (off < size - 1 && (n = read(fd, buf + off, size - 1 - off)) > 0)
+		off += (size_t)n;
+	close(fd);
+	buf[off] = '\0';
+	if (len)
+		*len = off;
+	return 0;
+}
+
+/* Field 22 of /proc/PID/stat: tells a pid reused by another process apart. */
+static int proc_starttime(pid_t pid, unsigned long long *ret)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small(path, buf, sizeof(buf), NULL) < 0 || !(p = strrchr(buf, ')')))
+		return -ENOENT;
+	p++; /* the space before field 3 */
+	for (int field = 3; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu", &v) != 1)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+/* "0::/system.slice/system-openvpn\x2dclient.slice/openvpn-client@office.service" */
+static void proc_unit(pid_t pid, char *unit, size_t size)
+{
+	char path[64], buf[2048], *p, *end;
+
+	unit[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (read_small(path, buf, sizeof(buf), NULL) < 0)
+		return;
+	for (char *line = strtok_r(buf, "\n", &end); line; line = strtok_r(NULL, "\n", &end)) {
+		p = strrchr(line, '/');
+		if (p && (strncmp(p + 1, "openvpn", 7) == 0) && strstr(p + 1, ".service")) {
+			cpy(unit, size, p + 1, strlen(p + 1));
+			return;
+		}
+	}
+}
+
+struct found {
+	pid_t pid;
+	unsigned long long starttime;
+	struct vd_proc_openvpn proc;
+	char cwd[PATH_MAX];
+};
+
+/* Reads one candidate process's options (command line, then its config). */
+static int inspect(pid_t pid, struct found *f)
+{
+	char path[PATH_MAX + 64], *cmd;
+	size_t len;
+	ssize_t n;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (read_small(path, path, 64, &len) < 0 || strcmp(path, "openvpn\n") != 0)
+		return -ENOENT;
+	cmd = malloc(VD_PROC_CMDLINE_MAX + 1);
+	if (!cmd)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	r = read_small(path, cmd, VD_PROC_CMDLINE_MAX + 1, &len);
+	if (r == 0)
+		r = vd_proc_openvpn_parse(cmd, len, &f->proc);
+	free(cmd);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
+	n = readlink(path, f->cwd, sizeof(f->cwd) - 1);
+	f->cwd[n > 0 ? n : 0] = '\0';
+	f->pid = pid;
+	if (proc_starttime(pid, &f->starttime) < 0) {
+		vd_proc_openvpn_clear(&f->proc);
+		return -ENOENT;
+	}
+	if (f->proc.config) {
+		char cfg[PATH_MAX], *data = NULL;
+		size_t dlen;
+		struct vd_ovpn_config *c = NULL;
+		/* through /proc/PID/cwd: what the process sees, even in another mount namespace */
+		snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
+		if (vd_proc_path_join(path, f->proc.config, cfg, sizeof(cfg)) == 0 &&
+		    vd_read_file(NULL, cfg, OV_CONFIG_MAX, &data, &dlen) == 0 &&
+		    vd_ovpn_config_parse(cfg, data, dlen, &c, NULL) == 0)
+			vd_proc_openvpn_apply_config(&f->proc, c);
+		vd_ovpn_config_free(c);
+		free(data);
+	}
+	return 0;
+}
+
+static bool matches(const struct ov_state *st, pid_t pid, const struct found *f)
+{
+	char path[PATH_MAX + 64], real[PATH_MAX];
+
+	if (st->conf_real && f->proc.config) {
+		snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
+		if (vd_proc_path_join(path, f->proc.config, real, sizeof(real)) == 0 && realpath(real, path) &&
+		    strcmp(path, st->conf_real) == 0)
+			return true;
+	}
+	if (!st->conf_real && st->mgmt_conf && f->proc.mgmt_unix &&
+	    vd_proc_path_join(f->cwd, f->proc.mgmt_unix, real, sizeof(real)) == 0)
+		return strcmp(real, st->mgmt_conf) == 0;
+	return false;
+}
+
+/* The openvpn process of this tunnel (the oldest one when several run it). */
+static bool scan(struct ov_state *st, struct found *ret)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	bool have = false;
+
+	if (!d)
+		return false;
+	while ((de = readdir(d))) {
+		uint64_t pid;
+		struct found f;
+
+		memset(&f, 0, sizeof(f));
+		if (vd_parse_u64(de->d_name, 1, INT_MAX, &pid) < 0 || inspect((pid_t)pid, &f) < 0)
+			continue;
+		if (matches(st, (pid_t)pid, &f) && (!have || f.starttime < ret->starttime)) {
+			if (have)
+				vd_proc_openvpn_clear(&ret->proc);
+			*ret = f;
+			have = true;
+		} else {
+			vd_proc_openvpn_clear(&f.proc);
+		}
+	}
+	closedir(d);
+	return have;
+}
+
+/* A new openvpn process for this tunnel: its sources. */
+static void adopt(struct ov_state *st, struct found *f)
+{
+	char path[PATH_MAX];
+	bool new_pid = f->pid != st->pid || f->starttime != st->starttime;
+
+	if (st->have_proc)
+		vd_proc_openvpn_clear(&st->proc);
+	st->proc = f->proc;
+	st->have_proc = true;
+	memset(&f->proc, 0, sizeof(f->proc));
+	SCPY(st->cwd, f->cwd);
+	if (new_pid) {
+		st->pid = f->pid;
+		st->starttime = f->starttime;
+		st->running = true;
+		st->ever_seen = true;
+		st->saw_exit = st->fatal_exit = st->crashed = false;
+		st->exit_reason[0] = '\0';
+		st->hs_open = false;
+		proc_unit(st->pid, st->unit, sizeof(st->unit));
+		if (!st->mgmt_up)
+			set_state(st, "connecting", "", 0);
+		changed(st);
+	}
+	/* the log: a file, else the journal (a unit's stdout or --syslog) */
+	if ((st->proc.log == VD_PROC_LOG_FILE || st->proc.log == VD_PROC_LOG_APPEND) &&
+	    vd_proc_path_join(st->cwd, st->proc.log_file, path, sizeof(path)) == 0) {
+		/* a new process that truncated its --log starts the file over: read
+		 * it from the start, as a missed truncation would read from the
+		 * middle; with --log-append the file just goes on */
+		bool restart = new_pid && st->proc.log == VD_PROC_LOG_FILE && st->f.path;
+		journal_close(st);
+		if (!restart && st->f.path && strcmp(st->f.path, path) == 0 && st->f.fd >= 0) {
+			st->src = SRC_FILE;
+		} else if (follow_open(st, path, restart) == 0) {
+			st->src = SRC_FILE;
+		} else {
+			log_info("openvpn: cannot read the log %s of pid %d", path, (int)st->pid);
+			st->src = SRC_NONE;
+		}
+	} else {
+		char m1[300], m2[64];
+		int r = -ENOENT;
+		follow_close(&st->f);
+		if (*st->unit) {
+			snprintf(m1, sizeof(m1), "_SYSTEMD_UNIT=%s", st->unit);
+			r = journal_open(st, m1, NULL);
+		} else if (st->proc.log == VD_PROC_LOG_SYSLOG) {
+			snprintf(m1, sizeof(m1), "SYSLOG_IDENTIFIER=%s", st->proc.syslog_name);
+			snprintf(m2, sizeof(m2), "_PID=%d", (int)st->pid);
+			r = journal_open(st, m1, m2);
+		}
+		st->src = r == 0 ? SRC_JOURNAL : SRC_NONE;
+	}
+	version_query(st);
+}
+
+/* The process is gone: without an exit it logged, it crashed (kill -9, a
+ * segfault, the OOM killer). */
+static void vanished(struct ov_state *st)
+{
+	st->running = false;
+	st->crashed = !st->saw_exit || st->fatal_exit;
+	end_handshake(st, wall(), true);
+	if (st->src == SRC_FILE)
+		follow_poll(st); /* its last words */
+	mgmt_close(st, false);
+	set_state(st, "exited", st->saw_exit ? st->exit_reason : "the process vanished without logging an exit",
+	          0);
+	st->crashed = !st->saw_exit || st->fatal_exit;
+	changed(st);
+}
+
+static bool alive(const struct ov_state *st)
+{
+	unsigned long long t;
+
+	return st->pid > 0 && proc_starttime(st->pid, &t) == 0 && t == st->starttime;
+}
+
+static void rescan(struct ov_state *st)
+{
+	struct found f;
+
+	st->last_scan = mono();
+	memset(&f, 0, sizeof(f));
+	if (scan(st, &f)) {
+		adopt(st, &f);
+		vd_proc_openvpn_clear(&f.proc);
+	}
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct ov_state *st = arg;
+
+	st->ticks++;
+	if (st->running && !alive(st))
+		vanished(st);
+	if (!st->running && mono() - st->last_scan >= OV_RESCAN_S)
+		rescan(st);
+	if (st->src == SRC_FILE)
+		follow_poll(st);
+	mgmt_upkeep(st);
+}
+
+/* ---- the section ----------------------------------------------------------------------- */
+
+static cJSON *pushed_json(const struct vd_pushed *p)
+{
+	cJSON *o = cJSON_CreateObject(), *routes, *dns;
+
+	if (!o)
+		return NULL;
+	routes = cJSON_AddArrayToObject(o, "routes");
+	dns = cJSON_AddArrayToObject(o, "dns");
+	for (unsigned i = 0; routes && i < p->n_routes; i++)
+		cJSON_AddItemToArray(routes, cJSON_CreateString(p->routes[i]));
+	for (unsigned i = 0; dns && i < p->n_dns; i++)
+		cJSON_AddItemToArray(dns, cJSON_CreateString(p->dns[i]));
+	if (*p->domain)
+		cJSON_AddStringToObject(o, "domain", p->domain);
+	if (*p->topology)
+		cJSON_AddStringToObject(o, "topology", p->topology);
+	if (*p->cipher)
+		cJSON_AddStringToObject(o, "cipher", p->cipher);
+	return o;
+}
+
+static cJSON *build(struct ov_state *st)
+{
+	cJSON *o = cJSON_CreateObject(), *x;
+	unsigned n[K__MAX];
+	int64_t now = wall();
+	struct vd_ovpn_version v;
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "status", "ok");
+	cJSON_AddBoolToObject(o, "running", st->running);
+	if (st->pid > 0)
+		cJSON_AddNumberToObject(o, "pid", st->pid);
+	cJSON_AddBoolToObject(o, "crashed", st->crashed);
+	cJSON_AddStringToObject(o, "state", *st->state ? st->state : "absent");
+	if (*st->state_reason)
+		cJSON_AddStringToObject(o, "state_reason", st->state_reason);
+	if (st->state_since)
+		cJSON_AddNumberToObject(o, "state_since", (double)st->state_since);
+	if (*st->version && vd_ovpn_version_parse(st->version, &v) == 0 && (x = cJSON_AddObjectToObject(o, "version"))) {
+		cJSON_AddStringToObject(x, "string", st->version);
+		cJSON_AddNumberToObject(x, "major", v.major);
+		cJSON_AddNumberToObject(x, "minor", v.minor);
+		cJSON_AddNumberToObject(x, "patch", v.patch);
+		if (*v.platform)
+			cJSON_AddStringToObject(x, "platform", v.platform);
+	}
+	if (*st->tun && (x = cJSON_AddObjectToObject(o, "tun"))) {
+		cJSON_AddStringToObject(x, "name", st->tun);
+		cJSON_AddBoolToObject(x, "present", if_nametoindex(st->tun) != 0);
+	}
+	{
+		const char *local = *st->local_ip ? st->local_ip : st->have_pushed ? st->pushed.ifconfig_local : "";
+		/* with topology subnet the second ifconfig word is a netmask, not the server */
+		const char *server = st->have_pushed && strcmp(st->pushed.topology, "subnet") != 0
+		                             ? st->pushed.ifconfig_remote
+		                             : "";
+		if (*local && st->running)
+			cJSON_AddStringToObject(o, "local_ip", local);
+		if (*server && st->running)
+			cJSON_AddStringToObject(o, "server_ip", server);
+	}
+	{
+		const char *addr = *st->remote_addr ? st->remote_addr : st->have_proc && st->proc.remote ? st->proc.remote : "";
+		unsigned port = *st->remote_addr ? st->remote_port : st->have_proc ? st->proc.remote_port : 0;
+		const char *proto = *st->proto ? st->proto : st->have_proc && st->proc.proto ? st->proc.proto : "";
+		enum vd_ovpn_proto pr;
+		if ((*addr || *proto) && (x = cJSON_AddObjectToObject(o, "remote"))) {
+			if (*addr)
+				cJSON_AddStringToObject(x, "addr", addr);
+			if (port)
+				cJSON_AddNumberToObject(x, "port", port);
+			if (*proto && vd_ovpn_proto_parse(proto, &pr) == 0)
+				cJSON_AddStringToObject(x, "proto", vd_ovpn_proto_name(pr));
+		}
+	}
+	if (st->have_proc && st->proc.cipher)
+		cJSON_AddStringToObject(o, "configured_cipher", st->proc.cipher);
+	if (*st->negotiated)
+		cJSON_AddStringToObject(o, "negotiated_cipher", st->negotiated);
+	if (st->have_pushed)
+		cJSON_AddItemToObject(o, "pushed", pushed_json(&st->pushed));
+	if (st->have_prev)
+		cJSON_AddItemToObject(o, "previous_pushed", pushed_json(&st->prev_pushed));
+	window_counts(st, n, now);
+	if ((x = cJSON_AddObjectToObject(o, "events")))
+		for (unsigned k = VD_LOG_NONE + 1; k < VD_LOG__MAX; k++)
+			if (n[k])
+				cJSON_AddNumberToObject(x, vd_log_event_name((enum vd_log_event)k), n[k]);
+	if ((x = cJSON_AddObjectToObject(o, "handshakes"))) {
+		cJSON_AddNumberToObject(x, "started", n[K_HS_STARTED]);
+		cJSON_AddNumberToObject(x, "completed", n[K_HS_COMPLETED]);
+		cJSON_AddNumberToObject(x, "dropped_before_push", n[K_HS_DROPPED]);
+	}
+	cJSON_AddNumberToObject(o, "reconnects", n[K_RECONNECT]);
+	if ((x = cJSON_AddArrayToObject(o, "error_lines")))
+		for (unsigned i = 0; i < st->n_err; i++)
+			cJSON_AddItemToArray(x, cJSON_CreateString(
+				st->err_lines[(st->err_next + OV_ERR_LINES - st->n_err + i) % OV_ERR_LINES]));
+	return o;
+}
+
+/* ---- the probe ------------------------------------------------------------------------ */
+
+static void openvpn_free_state(void *p)
+{
+	struct ov_state *st = p;
+
+	if (!st)
+		return;
+	if (st->tick)
+		event_free(st->tick);
+	if (st->notify)
+		event_free(st->notify);
+	vjob_free(st->vjob, true);
+	mgmt_close(st, false);
+	journal_close(st);
+	follow_close(&st->f);
+	if (st->have_proc)
+		vd_proc_openvpn_clear(&st->proc);
+	free(st->conf_real);
+	free(st->mgmt_conf);
+	free(st);
+}
+
+static int state_new(struct probe_run *run, struct ov_state **ret)
+{
+	const struct config_tunnel *t = run->tunnel;
+	struct ov_state *st = calloc(1, sizeof(*st));
+	struct timeval tv = {OV_TICK_MS / 1000, (OV_TICK_MS % 1000) * 1000};
+	char real[PATH_MAX];
+
+	if (!st)
+		return -ENOMEM;
+	st->slot = run->slot;
+	st->base = run->base;
+	st->f.fd = -1;
+	SCPY(st->name, t->name);
+	if (t->config && realpath(t->config, real))
+		st->conf_real = strdup(real);
+	else if (t->config)
+		st->conf_real = strdup(t->config); /* not there yet: compared as written */
+	if (t->management)
+		st->mgmt_conf = strdup(t->management);
+	st->tick = event_new(run->base, -1, EV_PERSIST, on_tick, st);
+	st->notify = evtimer_new(run->base, on_notify, st);
+	if ((t->config && !st->conf_real) || (t->management && !st->mgmt_conf) || !st->tick || !st->notify ||
+	    event_add(st->tick, &tv) < 0) {
+		openvpn_free_state(st);
+		return -ENOMEM;
+	}
+	*ret = st;
+	return 0;
+}
+
+static int openvpn_start(struct probe_run *run)
+{
+	const struct config_tunnel *t = run->tunnel;
+	struct ov_state *st = *run->state;
+	int r;
+
+	if (!t || (!t->config && !t->management)) {
+		probe_run_error(run, "no Config= or Management= for this tunnel");
+		probe_run_done(run, PROBE_UNKNOWN, NULL);
+		return 0;
+	}
+	if (!st) {
+		r = state_new(run, &st);
+		if (r < 0)
+			return r;
+		*run->state = st;
+	}
+	/* the timer's run looks again: a process restarted between ticks, or a
+	 * second one on the same profile */
+	if (!st->running || !alive(st)) {
+		if (st->running)
+			vanished(st);
+		rescan(st);
+	}
+	if (st->running)
+		version_query(st); /* the binary may have been upgraded under it */
+	if (!st->running && !st->ever_seen)
+		probe_run_error(run, "no openvpn process runs %s", t->config ? t->config : t->management);
+	probe_run_done(run, PROBE_OK, build(st));
+	return 0;
+}
+
+const struct probe probe_openvpn = {
+	.name = "openvpn",
+	.section = "openvpn",
+	.config_section = "OpenVPN",
+	.per_tunnel = true,
+	.interval_s = 30,
+	.events = PROBE_EV_RELOAD,
+	.start = openvpn_start,
+	.cancel = NULL, /* start() always finishes the run */
+	.free_state = openvpn_free_state,
+};

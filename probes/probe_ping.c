@@ -1,0 +1,655 @@
+/* The ping probe: ICMP echo inside the tunnel, to the tunnel's server end
+ * (the openvpn section's server_ip) and to each Targets= host, as a burst of
+ * PING_COUNT echoes PING_SPACING_MS apart; RTT statistics as iputils ping
+ * gives them, RFC 3550 jitter, and ICMP errors counted as what they are.
+ *
+ * Defaults, chosen for a metered link: 10 echoes of 64 bytes (ping's own size)
+ * 200 ms apart every 60 s cost about 1.7 KB a minute per host (request and
+ * reply, plus OpenVPN's overhead: ~2.5 MB a day), and hold a probe slot for
+ * ~2 s. Ten echoes is the smallest burst in which one loss shows (10%) while
+ * the rules' 5-sample floor is met twice over; 200 ms is the shortest spacing
+ * iputils allows an unprivileged user, the usual measure of polite. The
+ * framework has no per-probe keys: [Ping] Interval= sets the period.
+ *
+ * Sockets: the ICMP datagram ("ping") socket first, which needs no privilege
+ * where net.ipv4.ping_group_range covers our gid and where the kernel matches
+ * replies to us by id; else a raw socket (CAP_NET_RAW) with an ICMP type
+ * filter, so the host's other ICMP traffic is not even copied to us. Both
+ * are bound to the tun link when it is known, so the echoes take the tunnel
+ * even where a route would send them elsewhere. RTT is the kernel's receive
+ * timestamp (SO_TIMESTAMPNS) minus the send time, as ping does, so a busy
+ * loop does not inflate it. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/errqueue.h>
+#include <linux/filter.h>
+#include <linux/icmp.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "probes/probe.h"
+#include "vpndoctor/cidr.h"
+#include "vpndoctor/icmp.h"
+
+#define PING_COUNT 10
+#define PING_SPACING_MS 200
+#define PING_TIMEOUT_MS 2000 /* after the last send: a later reply is a loss */
+#define PING_SIZE 64         /* ICMP bytes: ping's 56 data bytes and the header */
+#define PING_MAX_DESTS 17    /* the server end and 16 targets */
+#define PING_RECV_BATCH 64   /* datagrams read per wake-up before yielding to the loop */
+#define PING_DEV_LEN 16
+
+struct ping_ctx;
+
+struct ping_sock {
+	struct ping_ctx *c;
+	int fd;
+	bool dgram;             /* an ICMP datagram socket (else raw) */
+	bool v6;
+	struct event *ev;
+	struct vd_icmp_match m;
+};
+
+struct ping_dest {
+	char addr[INET6_ADDRSTRLEN];
+	struct sockaddr_storage sa;
+	socklen_t len;
+	bool v6;
+	bool server_end;
+	unsigned sent, unreachable, ttl_exceeded;
+	int64_t sent_ns[PING_COUNT]; /* CLOCK_REALTIME, as the kernel's receive stamp */
+	bool done[PING_COUNT];       /* answered, by a reply or an error */
+	bool got[PING_COUNT];
+	double rtt_ms[PING_COUNT];
+};
+
+struct ping_ctx {
+	struct probe_run *run;
+	struct ping_dest d[PING_MAX_DESTS];
+	size_t n;
+	struct ping_sock s4, s6;
+	uint16_t id;
+	uint8_t cookie[VD_ICMP_COOKIE_LEN];
+	unsigned k;             /* echoes sent to each destination so far */
+	unsigned resolved;      /* echoes answered or failed at send */
+	struct event *tick, *deadline, *fin;
+	char dev[PING_DEV_LEN];
+	char note[96];
+};
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static bool section_ok(const cJSON *s)
+{
+	const char *st = jstr(s, "status");
+	return st && strcmp(st, "ok") == 0;
+}
+
+/* The server end to ping. In net30 (OpenVPN's default topology) the ifconfig
+ * peer that the openvpn section calls server_ip (10.8.0.5) is a virtual
+ * address nobody answers; the server's own tun address is what --server
+ * pushes as a host route ("route 10.8.0.1"): a pushed IPv4 /32 inside the
+ * client pool (ClientCIDR=, else the /24 around our tunnel address, the
+ * --server default). Otherwise (p2p) server_ip is the server's address. */
+static const char *server_end(const cJSON *ovpn, const struct config_tunnel *t)
+{
+	const cJSON *pushed = cJSON_GetObjectItemCaseSensitive(ovpn, "pushed"), *it;
+	const char *local = jstr(ovpn, "local_ip");
+	struct vd_prefix pool, a;
+
+	if (!t->client_cidr || vd_prefix_parse(t->client_cidr, false, &pool) < 0) {
+		if (!local || vd_addr_parse(local, &pool) < 0 || pool.family != AF_INET)
+			return jstr(ovpn, "server_ip");
+		pool.len = 24;
+		pool.addr[3] = 0;
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(pushed, "routes")) {
+		if (cJSON_IsString(it) && vd_prefix_parse(it->valuestring, false, &a) == 0 && a.family == AF_INET &&
+		    a.len == 32 && vd_prefix_contains(&pool, &a))
+			return it->valuestring;
+	}
+	return jstr(ovpn, "server_ip");
+}
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void sock_close(struct ping_sock *s)
+{
+	if (s->ev)
+		event_free(s->ev);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->ev = NULL;
+	s->fd = -1;
+}
+
+static void ctx_free(struct ping_ctx *c)
+{
+	if (!c)
+		return;
+	sock_close(&c->s4);
+	sock_close(&c->s6);
+	if (c->tick)
+		event_free(c->tick);
+	if (c->deadline)
+		event_free(c->deadline);
+	if (c->fin)
+		event_free(c->fin);
+	free(c);
+}
+
+/* ---- sockets ---- */
+
+/* On a raw socket every echo reply of the namespace is copied to us (another
+ * ping's too): a socket filter keeps replies with our id and the errors the
+ * type filter lets through, as iputils ping does, so others cost no wake-up. */
+static int attach_id_filter(int fd, bool v6, uint16_t id)
+{
+	struct sock_filter v4[] = {
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),            /* x = IP header length */
+		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),             /* ICMP type */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP_ECHOREPLY, 0, 3),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),             /* its id */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+	};
+	struct sock_filter v6f[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP6_ECHO_REPLY, 0, 3),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+	};
+	struct sock_fprog prog = {
+		.len = v6 ? (unsigned short)(sizeof(v6f) / sizeof(v6f[0])) : (unsigned short)(sizeof(v4) / sizeof(v4[0])),
+		.filter = v6 ? v6f : v4,
+	};
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ? -errno : 0;
+}
+
+/* The ping socket when allowed, else raw; bound to dev when given. A failed
+ * bind to the device is not fatal (a ping socket without CAP_NET_RAW may not
+ * bind): the echo then follows the routes, which the routes probe checks. */
+static int sock_open(struct ping_ctx *c, struct ping_sock *s, bool v6)
+{
+	int family = v6 ? AF_INET6 : AF_INET, proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, one = 1;
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+
+	s->c = c;
+	s->v6 = v6;
+	s->dgram = fd >= 0;
+	if (fd < 0 && (fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto)) < 0)
+		return -errno;
+	s->fd = fd;
+	if (*c->dev && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, c->dev, (socklen_t)strlen(c->dev) + 1) < 0) {
+		if (errno == ENODEV)
+			return -ENODEV;
+		snprintf(c->note, sizeof(c->note), "not bound to %s: %s", c->dev, strerror(errno));
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	s->m.v6 = v6;
+	memcpy(s->m.cookie, c->cookie, sizeof(s->m.cookie));
+	if (s->dgram) {
+		struct sockaddr_storage ss = {.ss_family = (sa_family_t)family};
+		socklen_t len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+
+		/* errors quoting our echoes come on the error queue */
+		if (setsockopt(fd, v6 ? SOL_IPV6 : SOL_IP, v6 ? IPV6_RECVERR : IP_RECVERR, &one, sizeof(one)) < 0)
+			return -errno;
+		/* bound, the socket has its id (the "port") before the first send */
+		if (bind(fd, (struct sockaddr *)&ss, len) < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+			return -errno;
+		s->m.check_id = true;
+		s->m.id = ntohs(v6 ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
+		                   : ((struct sockaddr_in *)(void *)&ss)->sin_port);
+	} else if (!v6) {
+		/* bits set are blocked: keep echo reply, unreachable, time exceeded */
+		struct icmp_filter f = {~((1u << ICMP_ECHOREPLY) | (1u << ICMP_DEST_UNREACH) | (1u << ICMP_TIME_EXCEEDED))};
+		if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f)) < 0)
+			return -errno;
+		s->m.check_id = true;
+		s->m.id = c->id;
+		(void)attach_id_filter(fd, false, c->id); /* an optimisation: matching stays ours */
+	} else {
+		struct icmp6_filter f;
+		ICMP6_FILTER_SETBLOCKALL(&f);
+		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
+		if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0)
+			return -errno;
+		s->m.check_id = true;
+		s->m.id = c->id;
+		(void)attach_id_filter(fd, true, c->id);
+	}
+	return 0;
+}
+
+static bool same_addr(const struct ping_dest *d, const struct sockaddr_storage *from)
+{
+	if (from->ss_family != d->sa.ss_family)
+		return false;
+	if (d->v6)
+		return memcmp(&((const struct sockaddr_in6 *)(const void *)from)->sin6_addr,
+		              &((const struct sockaddr_in6 *)(const void *)&d->sa)->sin6_addr, 16) == 0;
+	return ((const struct sockaddr_in *)(const void *)from)->sin_addr.s_addr ==
+	       ((const struct sockaddr_in *)(const void *)&d->sa)->sin_addr.s_addr;
+}
+
+static void check_done(struct ping_ctx *c)
+{
+	if (c->k == PING_COUNT && c->resolved == c->n * PING_COUNT)
+		event_active(c->fin, EV_TIMEOUT, 0);
+}
+
+/* One parsed packet: our reply or an error quoting our echo. */
+static void account(struct ping_ctx *c, const struct vd_icmp_result *r, const struct sockaddr_storage *from,
+                    int64_t rx_ns)
+{
+	size_t di = r->seq % c->n;
+	unsigned k = (unsigned)(r->seq / c->n);
+	struct ping_dest *d = &c->d[di];
+
+	if (k >= c->k || d->done[k])
+		return; /* a duplicate, or not a sequence of this run */
+	switch (r->kind) {
+	case VD_ICMP_ECHO_REPLY:
+		if (!r->cookie_checked || !same_addr(d, from))
+			return;
+		d->got[k] = true;
+		d->rtt_ms[k] = rx_ns > d->sent_ns[k] ? (double)(rx_ns - d->sent_ns[k]) / 1e6 : 0;
+		break;
+	case VD_ICMP_UNREACHABLE:
+	case VD_ICMP_TOO_BIG:
+		d->unreachable++;
+		break;
+	case VD_ICMP_TIME_EXCEEDED:
+		d->ttl_exceeded++;
+		break;
+	default:
+		return;
+	}
+	d->done[k] = true;
+	c->resolved++;
+}
+
+static int64_t rx_stamp(struct msghdr *mh)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			struct timespec ts;
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+		}
+	}
+	return realtime_ns();
+}
+
+/* A ping socket's error queue: the ICMP error and our own echo as data. */
+static void read_errqueue(struct ping_sock *s)
+{
+	for (int i = 0; i < PING_RECV_BATCH; i++) {
+		uint8_t buf[512];
+		char cbuf[256] __attribute__((aligned(__alignof__(struct cmsghdr))));
+		struct sockaddr_storage from;
+		struct iovec iov = {buf, sizeof(buf)};
+		struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1,
+		                    .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+		ssize_t n = recvmsg(s->fd, &mh, MSG_ERRQUEUE);
+
+		if (n < 0)
+			return;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			struct sock_extended_err ee;
+			struct vd_icmp_result r;
+
+			if (!((cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR) ||
+			      (cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR)) ||
+			    cm->cmsg_len < CMSG_LEN(sizeof(ee)))
+				continue;
+			memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
+			if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
+				continue;
+			if (vd_icmp_parse_errqueue(&s->m, ee.ee_type, ee.ee_code, ee.ee_info, buf, (size_t)n, &r) == 0) {
+				/* the error's source is the reporting router, not ours to match */
+				struct sockaddr_storage none = {.ss_family = AF_UNSPEC};
+				account(s->c, &r, &none, 0);
+			}
+		}
+	}
+}
+
+/* recvmmsg: one system call per wake-up in the usual case (a call that
+ * returns fewer than PING_MMSG messages has emptied the queue). */
+#define PING_MMSG 8
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct ping_sock *s = arg;
+	struct ping_ctx *c = s->c;
+	static uint8_t buf[PING_MMSG][2048];
+	static char cbuf[PING_MMSG][256] __attribute__((aligned(__alignof__(struct cmsghdr))));
+	struct sockaddr_storage from[PING_MMSG];
+	struct iovec iov[PING_MMSG];
+	struct mmsghdr mm[PING_MMSG];
+
+	(void)what;
+	for (int round = 0; round < PING_RECV_BATCH / PING_MMSG; round++) {
+		int n;
+
+		for (int i = 0; i < PING_MMSG; i++) {
+			iov[i] = (struct iovec){buf[i], sizeof(buf[i])};
+			mm[i].msg_hdr = (struct msghdr){.msg_name = &from[i], .msg_namelen = sizeof(from[i]), .msg_iov = &iov[i],
+			                                .msg_iovlen = 1, .msg_control = cbuf[i],
+			                                .msg_controllen = sizeof(cbuf[i])};
+			mm[i].msg_len = 0;
+		}
+		n = recvmmsg(fd, mm, PING_MMSG, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			/* a pending ICMP error (IP_RECVERR) fails the read once */
+			if (s->dgram)
+				read_errqueue(s);
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			struct vd_icmp_result r;
+
+			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC)
+				continue;
+			if (vd_icmp_parse(&s->m, !s->dgram && !s->v6, buf[i], mm[i].msg_len, &r) < 0 ||
+			    r.kind == VD_ICMP_NOT_OURS || r.kind == VD_ICMP_MALFORMED)
+				continue;
+			account(c, &r, &from[i], rx_stamp(&mm[i].msg_hdr));
+		}
+		if (n < PING_MMSG)
+			break;
+	}
+	check_done(c);
+}
+
+/* ---- sending ---- */
+
+static void send_echo(struct ping_ctx *c, size_t di, unsigned k)
+{
+	struct ping_dest *d = &c->d[di];
+	struct ping_sock *s = d->v6 ? &c->s6 : &c->s4;
+	struct vd_icmp_echo e = {.v6 = d->v6, .id = s->m.id, .seq = (uint16_t)(k * c->n + di)};
+	uint8_t buf[PING_SIZE];
+	struct timespec mono;
+
+	memcpy(e.cookie, c->cookie, sizeof(e.cookie));
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	e.sent_ns = (uint64_t)mono.tv_sec * 1000000000u + (uint64_t)mono.tv_nsec;
+	d->sent++;
+	if (s->fd < 0 || vd_icmp_echo_build(&e, sizeof(buf), buf, sizeof(buf)) < 0) {
+		d->done[k] = true;
+		c->resolved++;
+		return;
+	}
+	d->sent_ns[k] = realtime_ns();
+	if (sendto(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&d->sa, d->len) < 0) {
+		/* the local stack's own "unreachable" (no route, neighbour failed) */
+		if (errno == EHOSTUNREACH || errno == ENETUNREACH)
+			d->unreachable++;
+		d->done[k] = true;
+		c->resolved++;
+	}
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct ping_ctx *c = arg;
+
+	(void)fd;
+	(void)what;
+	event_active(c->fin, EV_TIMEOUT, 0);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct ping_ctx *c = arg;
+
+	(void)fd;
+	(void)what;
+	for (size_t i = 0; i < c->n; i++)
+		send_echo(c, i, c->k);
+	c->k++;
+	if (c->k < PING_COUNT) {
+		struct timeval tv = {0, PING_SPACING_MS * 1000};
+		evtimer_add(c->tick, &tv);
+	} else {
+		struct timeval tv = {PING_TIMEOUT_MS / 1000, (PING_TIMEOUT_MS % 1000) * 1000};
+		evtimer_add(c->deadline, &tv);
+		check_done(c);
+	}
+}
+
+/* ---- the section ---- */
+
+static double round3(double v)
+{
+	return (double)(long long)(v * 1000.0 + (v >= 0 ? 0.5 : -0.5)) / 1000.0;
+}
+
+static cJSON *dest_json(const struct ping_dest *d)
+{
+	cJSON *o = cJSON_CreateObject();
+	double rtt[PING_COUNT];
+	struct vd_rtt_stats st;
+	size_t n = 0;
+
+	if (!o)
+		return NULL;
+	for (unsigned k = 0; k < PING_COUNT && k < d->sent; k++)
+		if (d->got[k])
+			rtt[n++] = d->rtt_ms[k];
+	if (vd_rtt_stats_compute(rtt, n, d->sent, &st) < 0) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	cJSON_AddStringToObject(o, "addr", d->addr);
+	cJSON_AddNumberToObject(o, "sent", st.sent);
+	cJSON_AddNumberToObject(o, "received", st.received);
+	cJSON_AddNumberToObject(o, "loss_pct", round3(st.loss_pct));
+	/* no reply, no round trip: a rule must not read 0 ms as a measurement */
+	if (st.received) {
+		cJSON_AddNumberToObject(o, "rtt_min_ms", round3(st.min_ms));
+		cJSON_AddNumberToObject(o, "rtt_avg_ms", round3(st.avg_ms));
+		cJSON_AddNumberToObject(o, "rtt_max_ms", round3(st.max_ms));
+		cJSON_AddNumberToObject(o, "rtt_mdev_ms", round3(st.mdev_ms));
+		cJSON_AddNumberToObject(o, "rtt_p95_ms", round3(st.p95_ms));
+		cJSON_AddNumberToObject(o, "jitter_ms", round3(st.jitter_ms));
+	}
+	cJSON_AddNumberToObject(o, "unreachable", d->unreachable);
+	cJSON_AddNumberToObject(o, "ttl_exceeded", d->ttl_exceeded);
+	return o;
+}
+
+static void on_fin(evutil_socket_t fd, short what, void *arg)
+{
+	struct ping_ctx *c = arg;
+	struct probe_run *run = c->run;
+	cJSON *sec = cJSON_CreateObject(), *targets = NULL, *o;
+	bool ok = sec != NULL;
+
+	(void)fd;
+	(void)what;
+	if (sec)
+		targets = cJSON_AddArrayToObject(sec, "targets");
+	for (size_t i = 0; ok && i < c->n; i++) {
+		if (!(o = dest_json(&c->d[i]))) {
+			ok = false;
+			break;
+		}
+		if (c->d[i].server_end)
+			cJSON_AddItemToObject(sec, "server_end", o);
+		else if (targets)
+			cJSON_AddItemToArray(targets, o);
+	}
+	if (*c->note)
+		probe_run_error(run, "%s", c->note);
+	ctx_free(c);
+	run->priv = NULL;
+	if (!ok) {
+		cJSON_Delete(sec);
+		probe_run_error(run, "out of memory");
+		probe_run_done(run, PROBE_FAIL, NULL);
+		return;
+	}
+	probe_run_done(run, PROBE_OK, sec);
+}
+
+/* ---- start ---- */
+
+static void add_dest(struct ping_ctx *c, const char *text, bool server_end)
+{
+	struct vd_prefix p;
+	struct ping_dest *d;
+
+	if (c->n == PING_MAX_DESTS || vd_prefix_parse(text, false, &p) < 0 || p.len != (p.family == AF_INET ? 32u : 128u))
+		return;
+	d = &c->d[c->n];
+	memset(d, 0, sizeof(*d));
+	d->v6 = p.family == AF_INET6;
+	if (d->v6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&d->sa;
+		in6->sin6_family = AF_INET6;
+		memcpy(&in6->sin6_addr, p.addr, 16);
+		d->len = sizeof(*in6);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)(void *)&d->sa;
+		in->sin_family = AF_INET;
+		memcpy(&in->sin_addr, p.addr, 4);
+		d->len = sizeof(*in);
+	}
+	for (size_t i = 0; i < c->n; i++)
+		if (same_addr(&c->d[i], &d->sa))
+			return; /* the server end listed as a target too: once */
+	inet_ntop(p.family, p.addr, d->addr, sizeof(d->addr));
+	d->server_end = server_end;
+	c->n++;
+}
+
+static int ping_start(struct probe_run *run)
+{
+	const struct config_tunnel *t = run->tunnel;
+	const cJSON *ovpn = probe_run_section(run, "openvpn"), *routes = probe_run_section(run, "routes");
+	const char *server = NULL, *dev = NULL, *state;
+	struct ping_ctx *c;
+	bool need4 = false, need6 = false;
+	int r;
+
+	if (!t)
+		return -EINVAL;
+	if (section_ok(ovpn)) {
+		state = jstr(ovpn, "state");
+		if (state && strcmp(state, "connected") != 0) {
+			probe_run_error(run, "the tunnel is %s", state);
+			probe_run_done(run, PROBE_UNKNOWN, NULL);
+			return 0;
+		}
+		server = server_end(ovpn, t);
+		const cJSON *tun = cJSON_GetObjectItemCaseSensitive(ovpn, "tun");
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tun, "present")))
+			dev = jstr(tun, "name");
+	}
+	if (section_ok(routes) && jstr(routes, "tun_dev") && *jstr(routes, "tun_dev"))
+		dev = jstr(routes, "tun_dev");
+
+	if (!(c = calloc(1, sizeof(*c))))
+		return -ENOMEM;
+	c->run = run;
+	c->s4.fd = c->s6.fd = -1;
+	if (dev)
+		snprintf(c->dev, sizeof(c->dev), "%s", dev);
+	if (server)
+		add_dest(c, server, true);
+	for (size_t i = 0; i < t->targets.n; i++)
+		add_dest(c, t->targets.v[i], false);
+	if (c->n == 0) {
+		ctx_free(c);
+		probe_run_error(run, "nothing to ping: no server end known and no Targets=");
+		probe_run_done(run, PROBE_UNKNOWN, NULL);
+		return 0;
+	}
+	if (getrandom(c->cookie, sizeof(c->cookie), 0) != sizeof(c->cookie) ||
+	    getrandom(&c->id, sizeof(c->id), 0) != sizeof(c->id)) {
+		r = -errno;
+		ctx_free(c);
+		return r;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		need6 |= c->d[i].v6;
+		need4 |= !c->d[i].v6;
+	}
+	run->priv = c;
+	r = 0;
+	if (need4 && (r = sock_open(c, &c->s4, false)) == 0)
+		c->s4.ev = event_new(run->base, c->s4.fd, EV_READ | EV_PERSIST, on_read, &c->s4);
+	if (r == 0 && need6 && (r = sock_open(c, &c->s6, true)) == 0)
+		c->s6.ev = event_new(run->base, c->s6.fd, EV_READ | EV_PERSIST, on_read, &c->s6);
+	if (r < 0) {
+		probe_run_error(run, "ICMP socket%s%s: %s", *c->dev ? " on " : "", c->dev, strerror(-r));
+		ctx_free(c);
+		run->priv = NULL;
+		probe_run_done(run, r == -ENODEV ? PROBE_UNKNOWN : PROBE_FAIL, NULL);
+		return 0;
+	}
+	c->tick = evtimer_new(run->base, on_tick, c);
+	c->deadline = evtimer_new(run->base, on_deadline, c);
+	c->fin = event_new(run->base, -1, 0, on_fin, c);
+	if (!c->tick || !c->deadline || !c->fin || (need4 && (!c->s4.ev || event_add(c->s4.ev, NULL) < 0)) ||
+	    (need6 && (!c->s6.ev || event_add(c->s6.ev, NULL) < 0))) {
+		ctx_free(c);
+		run->priv = NULL;
+		return -ENOMEM;
+	}
+	on_tick(-1, EV_TIMEOUT, c);
+	return 0;
+}
+
+static void ping_cancel(struct probe_run *run)
+{
+	ctx_free(run->priv);
+	run->priv = NULL;
+}
+
+const struct probe probe_ping = {
+	.name = "ping",
+	.section = "ping",
+	.config_section = "Ping",
+	.per_tunnel = true,
+	.interval_s = 60,
+	.events = PROBE_EV_OPENVPN,
+	.start = ping_start,
+	.cancel = ping_cancel,
+	.free_state = NULL,
+};

@@ -1,0 +1,52 @@
+/* The tunnel's OpenVPN gateway as the transport and path probes see it: where
+ * it is (resolved on the loop), and one hard reset to it over UDP or TCP. */
+#ifndef VPNDOCTOR_PROBE_TRANSPORT_H
+#define VPNDOCTOR_PROBE_TRANSPORT_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "vpndoctor/ovpn_wire.h"
+
+struct event_base;
+struct probe_run;
+
+struct tp_gateway {
+	char host[256];      /* as OpenVPN or the profile names it */
+	char addr[64];       /* numeric, once resolved */
+	unsigned port;
+	char proto[4];       /* the tunnel's: "udp" or "tcp" */
+	struct sockaddr_storage ss;
+	socklen_t slen;
+	struct vd_ovpn_wrap wrap;
+	const char *wrap_name; /* "none", "tls-auth", "tls-crypt", "tls-crypt-v2" */
+	bool speakable;      /* false: tls-crypt-v2, or a key that could not be read */
+	char error[320];     /* why it is not resolved or not speakable */
+};
+
+/* Finds the gateway of run's tunnel (the openvpn section's remote, else the
+ * profile's first remote) and resolves it; cb runs from the loop, never from
+ * inside this call. err: 0 resolved, -ENOENT no remote known, -EHOSTUNREACH
+ * the name did not resolve (gw->error says why). */
+typedef void (*tp_gateway_fn)(void *userdata, struct tp_gateway *gw, int err);
+struct tp_resolve;
+int probe_transport_gateway(const struct probe_run *run, tp_gateway_fn cb, void *userdata,
+			    struct tp_resolve **ret);
+void probe_transport_gateway_free(struct tp_resolve *r); /* cancels; cb is not called */
+
+/* One P_CONTROL_HARD_RESET_CLIENT_V2 with a fresh session id. result is
+ * "answered", "refused", "timeout" or "error" (why says more). */
+struct tp_result {
+	const char *result;
+	double rtt_ms;     /* reset sent to reply in (answered) */
+	double connect_ms; /* TCP: the connection's handshake; else < 0 */
+	char why[320];
+};
+typedef void (*tp_hs_fn)(void *userdata, const struct tp_result *res);
+struct tp_hs;
+/* cb runs from the loop once (the caller may free hs in it). */
+int probe_transport_hs(struct event_base *base, const struct tp_gateway *gw, bool tcp, unsigned timeout_ms,
+		       tp_hs_fn cb, void *userdata, struct tp_hs **ret);
+void probe_transport_hs_free(struct tp_hs *hs);
+
+#endif

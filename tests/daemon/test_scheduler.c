@@ -1,0 +1,264 @@
+/* The scheduler with a fake asynchronous probe on a real loop: the bound on
+ * concurrent runs and its queue, coalescing of triggers, backoff while
+ * failing, a first run skipped on reload, and cancellation on free. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "scheduler.h"
+
+static int n_running, max_running, n_cancel, n_state_free, run_ms = 30;
+static bool fail_mode;
+
+struct fake_run {
+	struct event *ev;
+	struct probe_run *run;
+};
+
+static void fake_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct fake_run *fr = arg;
+	cJSON *s = cJSON_CreateObject();
+
+	n_running--;
+	cJSON_AddStringToObject(s, "status", fail_mode ? "fail" : "ok");
+	if (fail_mode)
+		probe_run_error(fr->run, "fake failure");
+	probe_run_done(fr->run, fail_mode ? PROBE_FAIL : PROBE_OK, s);
+	event_free(fr->ev);
+	free(fr);
+}
+
+static int fake_start(struct probe_run *run)
+{
+	struct fake_run *fr = calloc(1, sizeof(*fr));
+	struct timeval tv = {0, run_ms * 1000};
+
+	if (!*run->state)
+		*run->state = calloc(1, 16);
+	fr->run = run;
+	fr->ev = evtimer_new(run->base, fake_done, fr);
+	evtimer_add(fr->ev, &tv);
+	run->priv = fr;
+	if (++n_running > max_running)
+		max_running = n_running;
+	return 0;
+}
+
+static void fake_cancel(struct probe_run *run)
+{
+	struct fake_run *fr = run->priv;
+
+	n_running--;
+	n_cancel++;
+	event_free(fr->ev);
+	free(fr);
+}
+
+static void fake_free_state(void *st)
+{
+	n_state_free++;
+	free(st);
+}
+
+static const struct probe fake = {
+	.name = "fake", .section = "fake", .per_tunnel = true, .interval_s = 100,
+	.events = PROBE_EV_NET, .start = fake_start, .cancel = fake_cancel, .free_state = fake_free_state,
+};
+static const struct probe *const table[] = {&fake};
+
+struct results {
+	int n;
+	int fails;
+	uint64_t last_seq;
+	char last_error[64];
+};
+
+static void on_result(void *ud, struct probe_slot *slot, struct sched_result *r)
+{
+	struct results *res = ud;
+
+	res->n++;
+	res->fails += r->status == PROBE_FAIL;
+	res->last_seq = r->seq;
+	snprintf(res->last_error, sizeof(res->last_error), "%s", r->error);
+	assert_string_equal(r->probe->name, "fake");
+	assert_non_null(r->tunnel);
+	assert_non_null(r->section);
+	cJSON_Delete(r->section);
+}
+
+static void run_loop(struct event_base *base, int ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+}
+
+static struct config *five(void)
+{
+	struct config *c = NULL;
+	struct vd_error err;
+
+	assert_int_equal(config_parse_string("t.conf",
+	                                     "[Daemon]\nMaxConcurrentProbes=2\n[Tunnel a]\n[Tunnel b]\n[Tunnel c]\n"
+	                                     "[Tunnel d]\n[Tunnel e]\n",
+	                                     &c, &err), 0);
+	return c;
+}
+
+static void reset(void)
+{
+	n_running = max_running = n_cancel = n_state_free = 0;
+	fail_mode = false;
+	run_ms = 30;
+}
+
+static void test_bound_and_coalescing(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct config *cfg = five();
+	struct results res = {0};
+	struct scheduler *s = NULL;
+
+	reset();
+	assert_int_equal(scheduler_new_with(base, cfg, table, 1, on_result, &res, NULL, &s), 0);
+	assert_int_equal(scheduler_n_slots(s), 5);
+	assert_int_equal(res.n, 0); /* nothing runs inside scheduler_new */
+	for (int i = 0; i < 50 && res.n < 5; i++)
+		run_loop(base, 20);
+	assert_int_equal(res.n, 5);
+	assert_int_equal(max_running, 2); /* five due at once, two at a time */
+	assert_int_equal(scheduler_running(s), 0);
+	assert_int_equal(scheduler_queued(s), 0);
+
+	/* two triggers in a row: two slots are running (each runs once more
+	 * afterwards), three are queued (they run once) */
+	scheduler_trigger(s, PROBE_EV_NET);
+	assert_int_equal(scheduler_running(s), 2);
+	assert_int_equal(scheduler_queued(s), 3);
+	scheduler_trigger(s, PROBE_EV_NET);
+	scheduler_trigger(s, PROBE_EV_FILE); /* not its event: nothing */
+	assert_int_equal(scheduler_queued(s), 3);
+	for (int i = 0; i < 50 && res.n < 12; i++)
+		run_loop(base, 20);
+	run_loop(base, 100);
+	assert_int_equal(res.n, 12);
+	assert_int_equal(max_running, 2);
+
+	/* a run asked for while one is in flight is answered by a later run */
+	struct probe_slot *slot = scheduler_slot(s, 0);
+	uint64_t want = scheduler_run_now(s, slot);
+	assert_true(scheduler_slot_running(slot));
+	uint64_t again = scheduler_run_now(s, slot);
+	assert_int_equal(again, want + 1);
+	for (int i = 0; i < 50 && res.n < 14; i++)
+		run_loop(base, 20);
+	assert_int_equal(res.n, 14);
+	assert_int_equal(res.last_seq, again);
+
+	/* each slot timed at its interval +/- 10% */
+	for (size_t i = 0; i < 5; i++) {
+		double next = scheduler_slot_next_s(scheduler_slot(s, i));
+		assert_true(next > 89 && next < 111);
+	}
+	scheduler_free(s);
+	assert_int_equal(n_state_free, 5);
+	config_free(cfg);
+	event_base_free(base);
+}
+
+static void test_backoff(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct config *cfg = NULL;
+	struct vd_error err;
+	struct results res = {0};
+	struct scheduler *s = NULL;
+	struct probe_slot *slot;
+	static const double lo[] = {180, 360, 720, 720};
+
+	reset();
+	fail_mode = true;
+	assert_int_equal(config_parse_string("t.conf", "[Tunnel a]\n", &cfg, &err), 0);
+	assert_int_equal(scheduler_new_with(base, cfg, table, 1, on_result, &res, NULL, &s), 0);
+	slot = scheduler_slot(s, 0);
+	for (int k = 0; k < 4; k++) {
+		int n = res.n;
+		if (k)
+			scheduler_run_now(s, slot);
+		for (int i = 0; i < 50 && res.n == n; i++)
+			run_loop(base, 20);
+		assert_int_equal(scheduler_slot_failures(slot), k + 1);
+		double next = scheduler_slot_next_s(slot);
+		/* 2x, 4x, then capped at 8x the 100 s interval, +/- 10% */
+		if (!(next > lo[k] - 1 && next < lo[k] / 0.9 * 1.1 + 1))
+			fail_msg("after %d failures the next run is in %.1f s", k + 1, next);
+		assert_string_equal(res.last_error, "fake failure");
+	}
+	fail_mode = false;
+	scheduler_run_now(s, slot);
+	for (int i = 0; i < 50 && res.n < 5; i++)
+		run_loop(base, 20);
+	assert_int_equal(scheduler_slot_failures(slot), 0);
+	assert_true(scheduler_slot_next_s(slot) < 111);
+	assert_string_equal(res.last_error, "");
+	scheduler_free(s);
+	config_free(cfg);
+	event_base_free(base);
+}
+
+static bool skip_all(void *ud, const struct probe *p, const char *tunnel)
+{
+	return true;
+}
+
+static void test_skip_first_and_cancel(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct config *cfg = five();
+	struct results res = {0};
+	struct scheduler *s = NULL;
+
+	reset();
+	/* after a reload, a probe with a fresh result waits for its interval */
+	assert_int_equal(scheduler_new_with(base, cfg, table, 1, on_result, &res, skip_all, &s), 0);
+	run_loop(base, 100);
+	assert_int_equal(res.n, 0);
+	assert_true(scheduler_slot_next_s(scheduler_slot(s, 0)) > 89);
+	scheduler_free(s);
+
+	/* freed with runs in flight: they are cancelled, no result arrives */
+	run_ms = 1000;
+	assert_int_equal(scheduler_new_with(base, cfg, table, 1, on_result, &res, NULL, &s), 0);
+	run_loop(base, 50);
+	assert_int_equal(n_running, 2);
+	assert_int_equal(scheduler_queued(s), 3);
+	scheduler_free(s);
+	assert_int_equal(n_cancel, 2);
+	assert_int_equal(n_running, 0);
+	assert_int_equal(n_state_free, 2);
+	run_loop(base, 50);
+	assert_int_equal(res.n, 0);
+	config_free(cfg);
+	event_base_free(base);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bound_and_coalescing),
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_skip_first_and_cancel),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

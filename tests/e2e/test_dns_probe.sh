@@ -1,0 +1,185 @@
+#!/bin/bash
+# The dns probe end to end, in two network namespaces of its own: "vpc" runs
+# dnsmasq as the VPC's DNS server on 172.16.1.10; "laptop" reaches it through
+# a tun link (two tun devices joined by a small packet copier, a tunnel that
+# needs no OpenVPN) and has a veth to the vpc as its LAN. vpndoctord runs in
+# "laptop" with /etc/resolv.conf naming 172.16.1.10 (ip netns exec mounts
+# /etc/netns/NAME/resolv.conf over it) and a [Tunnel] with Names=.
+#  - dnsmasq answering: the dns probe is ok and dns-no-route stays closed;
+#  - dnsmasq stopped: every query times out through the tunnel and
+#    dns-no-route opens (after its grace), naming the server and the count;
+#  - dnsmasq back: it resolves.
+# GetStatus carries findings, not facts, so answer and NXDOMAIN are seen as
+# "not a timeout" here; the result kinds themselves are test_resolvconf's.
+set -u
+
+bin=${VD_BIN:?}
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
+command -v dnsmasq >/dev/null || { echo "SKIP: no dnsmasq"; exit 77; }
+[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
+
+tag=vdd$$
+lap=$tag-lap vpc=$tag-vpc
+work=$(mktemp -d /tmp/vd-e2e-dns.XXXXXX)
+sock=$work/io.vpndoctor
+log=$work/daemon.log
+dpid= bpid= vpid=
+
+cleanup() {
+	for p in $dpid $vpid $bpid; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $dpid $vpid $bpid; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	ip netns del "$lap" 2>/dev/null
+	ip netns del "$vpc" 2>/dev/null
+	rm -rf "/etc/netns/$lap" "$work"
+	rmdir /etc/netns 2>/dev/null # only when no one else uses it
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	[ -f "$log" ] && sed 's/^/  log: /' "$log" >&2
+	[ -f "$work/dnsmasq.log" ] && sed 's/^/  dnsmasq: /' "$work/dnsmasq.log" >&2
+	exit 1
+}
+
+cli() { ip netns exec "$lap" "$bin/vpndoctor" --socket "$sock" "$@"; }
+
+# Waits (up to $2 tenths of a second) until the command in $1 succeeds.
+until_ok() {
+	local i
+	for ((i = 0; i < ${2:-50}; i++)); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+jq_py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+
+# --- the namespaces -------------------------------------------------------------
+ip netns add "$lap" || fail "ip netns add"
+ip netns add "$vpc" || fail "ip netns add"
+ip -n "$lap" link set lo up
+ip -n "$vpc" link set lo up
+ip -n "$lap" link add veth0 type veth peer name veth1 netns "$vpc" || fail "veth"
+ip -n "$lap" addr add 192.168.77.2/24 dev veth0
+ip -n "$vpc" addr add 192.168.77.1/24 dev veth1
+ip -n "$lap" link set veth0 up
+ip -n "$vpc" link set veth1 up
+# the LAN's router: without a default route the gateway is unreachable, and
+# that (the tunnel down) rightly silences dns-no-route
+ip -n "$lap" route add default via 192.168.77.1
+
+# The tunnel: tun0 in laptop, tunv in vpc, every packet copied across.
+cat > "$work/tunbridge.py" <<'EOF'
+import fcntl, os, select, struct, sys
+TUNSETIFF, IFF_TUN, IFF_NO_PI = 0x400454CA, 0x0001, 0x1000
+def tun(name):
+    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_CLOEXEC)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TUN | IFF_NO_PI))
+    return fd
+a, b = tun(sys.argv[1]), tun(sys.argv[2])
+with open(sys.argv[3], "w") as f:
+    f.write("ready\n")
+while True:
+    for fd in select.select([a, b], [], [])[0]:
+        pkt = os.read(fd, 65535)
+        try:  # a link that is down yet (EIO) drops the packet, as a wire would
+            os.write(b if fd == a else a, pkt)
+        except OSError:
+            pass
+EOF
+ip netns exec "$lap" /usr/bin/python3 "$work/tunbridge.py" tun0 tunv "$work/bridge.ready" &
+bpid=$!
+until_ok "[ -s '$work/bridge.ready' ]" 50 || fail "the tun bridge did not start"
+ip -n "$lap" link set tunv netns "$vpc" || fail "moving tunv"
+ip -n "$lap" addr add 10.8.0.6 peer 10.8.0.5 dev tun0
+ip -n "$lap" link set tun0 up
+ip -n "$lap" route add 172.16.1.0/24 dev tun0
+ip -n "$vpc" addr add 10.8.0.5 peer 10.8.0.6 dev tunv
+ip -n "$vpc" link set tunv up
+ip -n "$vpc" addr add 172.16.1.10/32 dev lo
+ip netns exec "$lap" ping -c1 -W2 172.16.1.10 >/dev/null || fail "no path through the tunnel"
+
+start_dnsmasq() {
+	ip netns exec "$vpc" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --port 53 \
+		--listen-address 172.16.1.10 --bind-interfaces --address=/db.vpc.internal/172.16.1.20 --local=/vpc.internal/ --log-queries \
+		--pid-file="$work/dnsmasq.pid" --log-facility="$work/dnsmasq.log" 2>>"$work/dnsmasq.err" &
+	vpid=$!
+	until_ok "ip netns exec '$vpc' ss -Hlun 'sport = :53' | grep -q 172.16.1.10" 50 || fail "dnsmasq did not listen"
+}
+stop_dnsmasq() {
+	kill -TERM "$vpid"
+	wait "$vpid" 2>/dev/null
+	vpid=
+}
+start_dnsmasq
+
+# --- the daemon ----------------------------------------------------------------
+mkdir -p "/etc/netns/$lap"
+printf '# the VPC resolver, through the tunnel\nnameserver 172.16.1.10\noptions timeout:1\n' \
+	> "/etc/netns/$lap/resolv.conf"
+cat > "$work/vd.conf" <<EOC
+[Clock]
+Enabled=no
+[DNS]
+Interval=5s
+[Tunnel office]
+Names=db.vpc.internal nope.vpc.internal
+EOC
+ip netns exec "$lap" "$bin/vpndoctord" --foreground --log-target stderr --config "$work/vd.conf" \
+	--socket "$sock" --state-dir "$work/state" 2> "$log" &
+dpid=$!
+until_ok "[ -S '$sock' ]" 100 || fail "no control socket"
+
+dns_status() {
+	cli status --json | jq_py 'print(next((p["status"] for p in d["probes"] if p["name"] == "dns"), "none"))'
+}
+has_finding() {
+	cli status --json | jq_py "sys.exit(0 if any(f['cause'] == '$1' for f in d['findings']) else 1)"
+}
+
+# --- answering -------------------------------------------------------------------
+until_ok '[ "$(dns_status)" = ok ]' 100 || fail "the dns probe is not ok: $(cli status --json)"
+ip netns exec "$lap" "$bin/vpndoctor" --socket "$sock" check --probe dns --json > "$work/check1.json" ||
+	true # the exit status is the health
+jq_py 'sys.exit(0 if any(p["name"] == "dns" and p["status"] == "ok" for p in d["probes"]) else 1)' \
+	< "$work/check1.json" || fail "check --probe dns: $(cat "$work/check1.json")"
+grep -q 'query\[A\] db.vpc.internal' "$work/dnsmasq.log" || fail "dnsmasq saw no query for db.vpc.internal"
+grep -q 'query\[A\] nope.vpc.internal' "$work/dnsmasq.log" || fail "dnsmasq saw no query for nope.vpc.internal"
+grep -q 'config db.vpc.internal is 172.16.1.20' "$work/dnsmasq.log" || fail "dnsmasq did not answer db.vpc.internal"
+grep -q 'config nope.vpc.internal is NXDOMAIN' "$work/dnsmasq.log" || fail "dnsmasq did not say NXDOMAIN"
+# an NXDOMAIN is an answer of the server, never a timeout
+has_finding dns-no-route && fail "dns-no-route with the server answering"
+
+# --- silent ------------------------------------------------------------------------
+stop_dnsmasq
+t0=$(date +%s)
+until_ok 'has_finding dns-no-route' 600 || fail "no dns-no-route with the server stopped: $(cli status --json)"
+t1=$(date +%s)
+cli status --json > "$work/status2.json"
+jq_py '
+f = next(f for f in d["findings"] if f["cause"] == "dns-no-route")
+s = f["summary"]
+assert "172.16.1.10" in s and "2 of 2 queries timed out" in s, s
+assert f["severity"] == "error", f
+print("dns-no-route:", s)' < "$work/status2.json" || fail "dns-no-route's summary: $(cat "$work/status2.json")"
+echo "dns-no-route opened $((t1 - t0)) s after dnsmasq stopped (grace 30 s)"
+
+# --- back ----------------------------------------------------------------------------
+start_dnsmasq
+ip netns exec "$lap" "$bin/vpndoctor" --socket "$sock" check --probe dns --json > "$work/check3.json" || true
+until_ok '! has_finding dns-no-route' 100 || fail "dns-no-route still open with the server back"
+
+kill -TERM "$dpid"
+wait "$dpid"
+rc=$?
+dpid=
+[ $rc -eq 0 ] || fail "vpndoctord exited $rc"
+echo "1 passed, 0 failed"
