@@ -69,5 +69,9 @@ demo: build
 install: build
 	@$(CMAKE) --install $(BUILD_DIR)
 
+# The Debian package, built from a copy of the tree in build-deb/src.
+deb: deps
+	@sh packaging/build-deb.sh build-deb
+
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

@@ -67,6 +67,9 @@ static int read_reply(const struct cli_ctx *ctx, struct vl_client *c, const char
 		fprintf(stderr, "vpndoctor: vpndoctord denied %s: only root and members of group "
 		                "vpndoctor may query it\n", method);
 		r = CLI_EXIT_UNKNOWN;
+	} else if (strcmp(reply->error, "io.vpndoctor.NoSuchTunnel") == 0) {
+		fprintf(stderr, "vpndoctor: no such tunnel: %s\n", jstr(reply->parameters, "tunnel", "?"));
+		r = CLI_EXIT_USAGE;
 	} else if (strcmp(reply->error, "io.vpndoctor.NoSuchProbe") == 0) {
 		fprintf(stderr, "vpndoctor: no such probe: %s\n", jstr(reply->parameters, "probe", "?"));
 		r = CLI_EXIT_USAGE;
@@ -187,6 +190,9 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status)
 	bool orphans = false;
 
 	print_health_line(ctx, status, health);
+	if (cJSON_GetArraySize(tunnels) == 0)
+		printf("no tunnel configured or discovered: no [Tunnel] in vpndoctor.conf and no openvpn\n"
+		       "client runs in the daemon's network namespace (see vpndoctor.conf(5))\n");
 
 	cJSON_ArrayForEach(t, tunnels) {
 		const char *name = jstr(t, "name", "?"), *th = jstr(t, "health", "unknown");
@@ -195,6 +201,8 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status)
 		       jstr(t, "state", "unknown"));
 		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "config")))
 			printf(" (%s)", jstr(t, "config", ""));
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "discovered")))
+			printf(" [discovered]");
 		printf("\n");
 		print_findings_of(ctx, findings, name);
 	}
@@ -492,6 +500,63 @@ int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 				       out_sev_color(ctx, sev), jstr(e, "severity", "?"), out_reset(ctx),
 				       jstr(e, "tunnel", "?"), jstr(e, "cause", "?"), jstr(e, "summary", ""));
 			}
+		}
+		vd_varlink_reply_done(&reply);
+		r = CLI_EXIT_OK;
+	}
+	vl_client_free(c);
+	return r;
+}
+
+int cmd_facts(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct vd_varlink_reply reply;
+	struct vl_client *c;
+	const char *tunnel = NULL;
+	cJSON *params;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: vpndoctor [--socket PATH] facts [--tunnel NAME] [--json]\n"
+			       "Prints the facts snapshot the daemon's rules see now (docs/facts.md):\n"
+			       "indented JSON, or one line with --json.\n");
+			return CLI_EXIT_OK;
+		}
+		if (is_json_flag(argv[i]))
+			continue;
+		if (strcmp(argv[i], "--tunnel") == 0 && i + 1 < argc && argv[i + 1][0])
+			tunnel = argv[++i];
+		else if (strncmp(argv[i], "--tunnel=", 9) == 0 && argv[i][9])
+			tunnel = argv[i] + 9;
+		else
+			return usage("facts [--tunnel NAME]");
+	}
+	params = cJSON_CreateObject();
+	if (!params || (tunnel && !cJSON_AddStringToObject(params, "tunnel", tunnel))) {
+		cJSON_Delete(params);
+		return CLI_EXIT_UNKNOWN;
+	}
+	if (connect_daemon(ctx, &c) < 0) {
+		cJSON_Delete(params);
+		return CLI_EXIT_UNKNOWN;
+	}
+	r = vl_client_call(c, "io.vpndoctor.GetFacts", params, 0);
+	cJSON_Delete(params);
+	if (r < 0) {
+		fprintf(stderr, "vpndoctor: cannot send to vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
+		vl_client_free(c);
+		return CLI_EXIT_UNKNOWN;
+	}
+	r = read_reply(ctx, c, "GetFacts", &reply);
+	if (r < 0) {
+		if (ctx->json) {
+			out_json(stdout, reply.parameters);
+		} else {
+			char *s = cJSON_Print(cJSON_GetObjectItemCaseSensitive(reply.parameters, "facts"));
+			if (s)
+				printf("%s\n", s);
+			free(s);
 		}
 		vd_varlink_reply_done(&reply);
 		r = CLI_EXIT_OK;

@@ -21,6 +21,8 @@ static const struct command commands[] = {
 	{"check", cmd_check, "[--probe NAME]...", "run the probes now and show the result"},
 	{"watch", cmd_watch, "", "print findings as they open, change and resolve"},
 	{"history", cmd_history, "[--since TIME] [--limit N]", "past opened and resolved findings"},
+	{"facts", cmd_facts, "[--tunnel NAME]", "the facts the daemon's rules see now (JSON)"},
+	{"report", cmd_report, "[-o FILE] [--anonymize] [--no-daemon]", "one tar.gz for the network team, without secrets"},
 	{"lint", cmd_lint, "PROFILE [--at TIME] [--basedir DIR]", "check an OpenVPN client profile offline"},
 	{"causes", cmd_causes, "", "list the causes vpndoctor knows"},
 	{"explain", cmd_explain, "CAUSE", "describe one cause and what to do about it"},

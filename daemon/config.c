@@ -108,6 +108,8 @@ static void tunnel_free(struct config_tunnel *t)
 	list_free(&t->local_networks);
 	free(t->created_on);
 	list_free(&t->ipsec_routes);
+	free(t->reflector);
+	free(t->reflector_key);
 }
 
 void config_free(struct config *c)
@@ -133,6 +135,11 @@ int config_new_default(struct config **ret)
 		return -ENOMEM;
 	c->log_level = -1;
 	c->max_concurrent = CONFIG_DEFAULT_MAX_CONCURRENT;
+	c->idle_timeout_s = CONFIG_DEFAULT_IDLE_TIMEOUT_S;
+	c->max_connections = CONFIG_DEFAULT_MAX_CONNECTIONS;
+	c->max_connections_per_uid = CONFIG_DEFAULT_MAX_PER_UID;
+	c->discover = CONFIG_DISCOVER_AUTO;
+	c->discovery_forget_s = CONFIG_DEFAULT_DISCOVERY_FORGET_S;
 	c->probes = calloc(probes_n ? probes_n : 1, sizeof(*c->probes));
 	if (!c->probes || list_add(&c->ntp_servers, CONFIG_DEFAULT_NTP_SERVERS) < 0) {
 		config_free(c);
@@ -285,6 +292,8 @@ struct key {
 
 static const struct key daemon_keys[] = {
 	{"Socket", false}, {"StateDir", false}, {"LogLevel", false}, {"MaxConcurrentProbes", false},
+	{"IdleTimeoutSec", false}, {"MaxConnections", false}, {"MaxConnectionsPerUser", false},
+	{"Discover", false}, {"DiscoveryForgetSec", false},
 };
 static const struct key clock_keys[] = {{"NTPServers", true}};
 static const struct key probe_keys[] = {{"Interval", false}, {"Enabled", false}};
@@ -292,6 +301,7 @@ static const struct key tunnel_keys[] = {
 	{"Config", false}, {"Management", false}, {"Targets", true}, {"Names", true},
 	{"ClientCIDR", false}, {"LocalNetworks", true}, {"MaxConnections", false},
 	{"BandwidthMbps", false}, {"CreatedOn", false}, {"IPsecRoutes", true},
+	{"Reflector", false}, {"ReflectorKey", false},
 };
 
 static void begin_section(struct parse *p, const char *s, size_t n)
@@ -481,6 +491,40 @@ static void handle_daemon(struct parse *p, const char *name, const char *v)
 		else
 			c->max_concurrent = (unsigned)u;
 		break;
+	case 4:
+		if (strcmp(v, "0") != 0 && parse_duration(v, 1, 86400, &u) < 0)
+			fail(p, "IdleTimeoutSec=: '%s' is not 0 (never) or a duration from 1s to 24h", v);
+		else
+			c->idle_timeout_s = strcmp(v, "0") == 0 ? 0 : (unsigned)u;
+		break;
+	case 5:
+		if (vd_parse_u64(v, 1, 65536, &u) < 0)
+			fail(p, "MaxConnections=: '%s' is not a number from 1 to 65536", v);
+		else
+			c->max_connections = (unsigned)u;
+		break;
+	case 6:
+		if (vd_parse_u64(v, 1, 65536, &u) < 0)
+			fail(p, "MaxConnectionsPerUser=: '%s' is not a number from 1 to 65536", v);
+		else
+			c->max_connections_per_uid = (unsigned)u;
+		break;
+	case 7: {
+		bool b;
+		if (strcmp(v, "auto") == 0)
+			c->discover = CONFIG_DISCOVER_AUTO;
+		else if (parse_bool(v, &b))
+			c->discover = b ? CONFIG_DISCOVER_YES : CONFIG_DISCOVER_NO;
+		else
+			fail(p, "Discover=: '%s' is not auto, yes or no", v);
+		break;
+	}
+	case 8:
+		if (parse_duration(v, 1, 7 * 86400, &u) < 0)
+			fail(p, "DiscoveryForgetSec=: '%s' is not a duration from 1s to 168h", v);
+		else
+			c->discovery_forget_s = (unsigned)u;
+		break;
 	default:
 		break;
 	}
@@ -594,6 +638,26 @@ static bool valid_management(const char *v)
 	return valid_host(host) && !strchr(host, ':');
 }
 
+/* The reflector is asked over the tunnel, so it has an address in the VPC,
+ * not a name: "172.16.1.10:7070" or "[fd00::10]:7070". */
+static bool valid_reflector(const char *v)
+{
+	const char *sep = strrchr(v, ':');
+	char host[64];
+	size_t n;
+	uint64_t port;
+
+	if (!sep || vd_parse_u64(sep + 1, 1, 65535, &port) < 0 || (n = (size_t)(sep - v)) >= sizeof(host) || n < 2)
+		return false;
+	memcpy(host, v, n);
+	host[n] = '\0';
+	if (host[0] == '[' && host[n - 1] == ']') {
+		host[n - 1] = '\0';
+		return valid_addr(host + 1) && strchr(host + 1, ':');
+	}
+	return valid_addr(host) && !strchr(host, ':');
+}
+
 static void handle_tunnel(struct parse *p, const char *name, const char *v)
 {
 	struct config_tunnel *t = &p->c->tunnels[p->tunnel];
@@ -655,6 +719,21 @@ static void handle_tunnel(struct parse *p, const char *name, const char *v)
 	case 9:
 		add_checked(p, name, &t->ipsec_routes, v, NULL, NULL);
 		check_prefixes(p, name, &t->ipsec_routes);
+		break;
+	case 10:
+		if (!valid_reflector(v))
+			fail(p, "Reflector=: '%s' is not ADDRESS:PORT (an IP address: 172.16.1.10:7070, [fd00::10]:7070)", v);
+		else
+			set_str(p, &t->reflector, v);
+		break;
+	case 11:
+		if (!*v) {
+			fail(p, "ReflectorKey=: a path is needed");
+			break;
+		}
+		free(t->reflector_key);
+		if (!(t->reflector_key = make_path(p, v)))
+			fail(p, "out of memory");
 		break;
 	default:
 		break;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "vpndoctor/common.h"
 
@@ -14,6 +15,14 @@ struct cJSON;
 #define CONFIG_DEFAULT_PATH "/etc/vpndoctor/vpndoctor.conf"
 #define CONFIG_DEFAULT_MAX_CONCURRENT 4
 #define CONFIG_DEFAULT_NTP_SERVERS "ntp.aliyun.com ntp1.aliyun.com pool.ntp.org"
+
+#define CONFIG_DEFAULT_IDLE_TIMEOUT_S 60
+#define CONFIG_DEFAULT_MAX_CONNECTIONS 256
+#define CONFIG_DEFAULT_MAX_PER_UID 32
+#define CONFIG_DEFAULT_DISCOVERY_FORGET_S 600
+
+/* Discover=: auto runs discovery when the file has no [Tunnel] section. */
+enum config_discover { CONFIG_DISCOVER_AUTO, CONFIG_DISCOVER_YES, CONFIG_DISCOVER_NO };
 
 struct config_list {
 	char **v;
@@ -34,6 +43,12 @@ struct config_tunnel {
 	char *created_on;                  /* as written ("2020-11-02"), or NULL */
 	int64_t created_on_t;
 	struct config_list ipsec_routes;   /* prefixes */
+	char *reflector;                   /* Reflector=: "ADDR:PORT" ("[v6]:PORT"), or NULL */
+	char *reflector_key;               /* ReflectorKey=: absolute path, or NULL */
+	/* Set by discovery (daemon/discovery.c), never by the file: */
+	bool discovered;
+	pid_t pid;                         /* a process without --config (NetworkManager's): the
+	                                    * openvpn probe follows this pid, as nothing else names it */
 };
 
 struct config_probe {
@@ -48,6 +63,12 @@ struct config {
 	char *state_dir;       /* [Daemon] StateDir=, NULL: the built-in default */
 	int log_level;         /* [Daemon] LogLevel=, -1: unset */
 	unsigned max_concurrent; /* [Daemon] MaxConcurrentProbes= */
+	unsigned idle_timeout_s;         /* [Daemon] IdleTimeoutSec= (control socket; 0: never) */
+	unsigned max_connections;        /* [Daemon] MaxConnections= */
+	unsigned max_connections_per_uid; /* [Daemon] MaxConnectionsPerUser= */
+	enum config_discover discover;   /* [Daemon] Discover= */
+	unsigned discovery_forget_s;     /* [Daemon] DiscoveryForgetSec=: a discovered tunnel whose
+	                                  * process is gone is kept this long */
 	struct config_list ntp_servers; /* [Clock] NTPServers= */
 	struct config_probe *probes;    /* one per probe of the table, table order */
 	size_t n_probes;

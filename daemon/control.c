@@ -46,6 +46,7 @@
 #include "daemon.h"
 #include "interface.h"
 #include "log.h"
+#include "model.h"
 
 #ifndef VD_URL
 #define VD_URL ""
@@ -95,6 +96,16 @@ static const char varlink_service_interface[] =
 
 struct conn;
 
+/* The encoded GetStatus reply, shared by every connection it is queued on
+ * (evbuffer_add_reference): rendered once per model change or second. */
+struct status_cache {
+	char *msg;
+	size_t len;
+	unsigned refs;   /* output buffers holding it, +1 while it is current */
+	uint64_t gen;
+	int64_t now;
+};
+
 struct control {
 	struct vd_daemon *d;
 	struct event_base *base;
@@ -105,6 +116,7 @@ struct control {
 	bool have_group;
 	LIST_HEAD(, conn) conns;
 	size_t n_conns;
+	struct status_cache *status;
 	time_t refused_logged; /* refusals are logged at most once a minute */
 	unsigned long refused;
 };
@@ -313,19 +325,70 @@ static void method_get_interface_description(struct conn *k, const cJSON *params
 	cJSON_Delete(p);
 }
 
-static void method_get_status(struct conn *k, bool oneway)
+static void status_unref(struct status_cache *sc)
 {
+	if (sc && --sc->refs == 0) {
+		free(sc->msg);
+		free(sc);
+	}
+}
+
+static void status_cleanup(const void *data, size_t len, void *extra)
+{
+	status_unref(extra);
+}
+
+/* The current encoded status: a change of the model, or of the second the
+ * age_s fields count from, renders it again. */
+static struct status_cache *status_get(struct control *c)
+{
+	uint64_t gen = model_generation(c->d);
+	int64_t now = model_now(c->d);
+	struct status_cache *sc;
 	cJSON *p;
 
-	if (oneway)
+	if (c->status && c->status->gen == gen && c->status->now == now)
+		return c->status;
+	p = daemon_status(c->d);
+	sc = calloc(1, sizeof(*sc));
+	if (!p || !sc || vd_varlink_encode_reply(p, false, &sc->msg, &sc->len) < 0) {
+		cJSON_Delete(p);
+		free(sc);
+		return NULL;
+	}
+	cJSON_Delete(p);
+	sc->refs = 1;
+	sc->gen = gen;
+	sc->now = now;
+	status_unref(c->status);
+	c->status = sc;
+	return sc;
+}
+
+static void method_get_status(struct conn *k, bool oneway)
+{
+	struct evbuffer *out;
+	struct status_cache *sc;
+
+	if (oneway || k->dead || k->mute)
 		return;
-	p = daemon_status(k->c->d);
-	if (!p) {
+	sc = status_get(k->c);
+	if (!sc) {
 		conn_error(k, "io.vpndoctor.InternalError", "reason", "out of memory");
 		return;
 	}
-	conn_reply(k, p, false);
-	cJSON_Delete(p);
+	out = bufferevent_get_output(k->bev);
+	sc->refs++;
+	if (evbuffer_add_reference(out, sc->msg, sc->len, status_cleanup, sc) < 0) {
+		sc->refs--;
+		conn_drop(k);
+		return;
+	}
+	if (evbuffer_get_length(out) > k->c->lim.max_output) {
+		log_info("control: dropping client pid %ld uid %u: %zu bytes of replies unread", (long)k->pid,
+		         (unsigned)k->uid, evbuffer_get_length(out));
+		conn_drop(k);
+	}
 }
 
 static void check_progress(void *userdata, const char *probe, const char *tunnel, const char *status)
@@ -486,6 +549,60 @@ static void method_get_history(struct conn *k, const cJSON *params)
 	cJSON_Delete(p);
 }
 
+/* The facts snapshot the rules see (docs/facts.md), whole or cut to one
+ * tunnel (the host section stays: a tunnel's rules read it too). */
+static void method_get_facts(struct conn *k, const cJSON *params)
+{
+	static const char *const known[] = {"tunnel", NULL};
+	const char *bad, *name = NULL;
+	cJSON *facts, *tunnels, *t, *p;
+	int r;
+
+	if ((bad = unknown_param(params, known))) {
+		conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", bad);
+		return;
+	}
+	r = vd_varlink_param_string(params, "tunnel", &name);
+	if (r == -EINVAL) {
+		conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", "tunnel");
+		return;
+	}
+	facts = model_facts(k->c->d);
+	if (!facts) {
+		conn_error(k, "io.vpndoctor.InternalError", "reason", "out of memory");
+		return;
+	}
+	if (name) {
+		bool found = false;
+
+		tunnels = cJSON_GetObjectItemCaseSensitive(facts, "tunnels");
+		for (t = tunnels ? tunnels->child : NULL; t;) {
+			const cJSON *n = cJSON_GetObjectItemCaseSensitive(t, "name");
+			cJSON *next = t->next;
+
+			if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+				found = true;
+			else
+				cJSON_Delete(cJSON_DetachItemViaPointer(tunnels, t));
+			t = next;
+		}
+		if (!found) {
+			cJSON_Delete(facts);
+			conn_error(k, "io.vpndoctor.NoSuchTunnel", "tunnel", name);
+			return;
+		}
+	}
+	p = cJSON_CreateObject();
+	if (!p || !cJSON_AddItemToObject(p, "facts", facts)) {
+		cJSON_Delete(p);
+		cJSON_Delete(facts);
+		conn_drop(k);
+		return;
+	}
+	conn_reply(k, p, false);
+	cJSON_Delete(p);
+}
+
 static void method_explain(struct conn *k, const cJSON *params)
 {
 	static const char *const known[] = {"cause", NULL};
@@ -566,6 +683,8 @@ static void conn_dispatch(struct conn *k, struct vd_varlink_call *call)
 		method_get_history(k, call->parameters);
 	else if (strcmp(m, "Explain") == 0)
 		method_explain(k, call->parameters);
+	else if (strcmp(m, "GetFacts") == 0)
+		method_get_facts(k, call->parameters);
 	else
 		conn_error(k, VD_VARLINK_ERROR_METHOD_NOT_FOUND, "method", call->method);
 }
@@ -935,6 +1054,7 @@ void control_free(struct control *c)
 		return;
 	while (!LIST_EMPTY(&c->conns))
 		conn_free(LIST_FIRST(&c->conns));
+	status_unref(c->status);
 	evconnlistener_free(c->listener);
 	if (c->path) {
 		unlink(c->path);

@@ -248,6 +248,9 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	if ((cfg->socket && !m->o->socket && strcmp(cfg->socket, m->socket) != 0) ||
 	    (cfg->state_dir && !m->o->state_dir && strcmp(cfg->state_dir, m->state_dir) != 0))
 		log_notice("reload: Socket= and StateDir= take effect on restart");
+	if (cfg->idle_timeout_s != old->idle_timeout_s || cfg->max_connections != old->max_connections ||
+	    cfg->max_connections_per_uid != old->max_connections_per_uid)
+		log_notice("reload: IdleTimeoutSec=, MaxConnections= and MaxConnectionsPerUser= take effect on restart");
 	if (!m->o->level_set && cfg->log_level != old->log_level)
 		log_init(m->o->target, cfg->log_level >= 0 ? cfg->log_level : LOG_INFO);
 	size_t n = cfg->n_tunnels;
@@ -398,6 +401,9 @@ int main(int argc, char **argv)
 		}
 	}
 	control_limits_default(&lim);
+	lim.idle_timeout_s = daemon_config(m.d)->idle_timeout_s;
+	lim.max_connections = daemon_config(m.d)->max_connections;
+	lim.max_per_uid = daemon_config(m.d)->max_connections_per_uid;
 	r = control_start(m.d, m.base, listen_fd, sock, &lim, &m.ctl);
 	if (r < 0) {
 		errno = -r;

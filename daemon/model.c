@@ -3,15 +3,18 @@
  * subscribers in the order they happen. Callbacks into control.c may cancel
  * checks or subscriptions, so both lists are swept only outside dispatch. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
 #include "config.h"
+#include "discovery.h"
 #include "history.h"
 #include "log.h"
 #include "model.h"
@@ -41,6 +44,17 @@ struct tunnel {
 	char *config;
 	cJSON *cloud;
 	struct recs *recs;
+	bool discovered;
+};
+
+/* A tunnel discovery made: its config_tunnel lives here (the scheduler's
+ * slots point at it) until the tunnel is forgotten. */
+struct disc_tunnel {
+	struct config_tunnel ct;
+	char *key;           /* struct discovered's identity */
+	pid_t pid;
+	int64_t gone_since;  /* 0 while its process runs */
+	bool seen;
 };
 
 struct tracked {
@@ -98,6 +112,11 @@ struct vd_daemon {
 	int64_t (*now)(void);
 	unsigned check_deadline_ms;
 	char health_line[384];
+	uint64_t gen;        /* bumped on every change daemon_status() shows but age_s */
+	struct disc_tunnel **disc;
+	size_t n_disc;
+	struct event *disc_timer, *disc_soon, *disc_link;
+	int disc_link_fd;
 };
 
 static int64_t wall_now(void)
@@ -154,20 +173,28 @@ static struct tunnel *tunnel_find(struct vd_daemon *d, const char *name)
 	return NULL;
 }
 
-/* New tunnels from cfg; the records of tunnels that keep their name move over. */
+/* cfg's tunnels, then the discovered ones */
+static const struct config_tunnel *ct_at(const struct vd_daemon *d, const struct config *cfg, size_t i)
+{
+	return i < cfg->n_tunnels ? &cfg->tunnels[i] : &d->disc[i - cfg->n_tunnels]->ct;
+}
+
+/* New tunnels from cfg and discovery; the records of tunnels that keep their name move over. */
 static int tunnels_build(struct vd_daemon *d, const struct config *cfg)
 {
-	struct tunnel *v = calloc(cfg->n_tunnels ? cfg->n_tunnels : 1, sizeof(*v));
+	size_t n = cfg->n_tunnels + d->n_disc;
+	struct tunnel *v = calloc(n ? n : 1, sizeof(*v));
 
 	if (!v)
 		return -ENOMEM;
-	for (size_t i = 0; i < cfg->n_tunnels; i++) {
-		const struct config_tunnel *ct = &cfg->tunnels[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct config_tunnel *ct = ct_at(d, cfg, i);
 		struct tunnel *old = tunnel_find(d, ct->name);
 
 		v[i].name = strdup(ct->name);
 		v[i].config = ct->config ? strdup(ct->config) : NULL;
 		v[i].cloud = config_tunnel_cloud(ct);
+		v[i].discovered = ct->discovered;
 		if (old && old->recs) {
 			v[i].recs = old->recs;
 			old->recs = NULL;
@@ -185,7 +212,8 @@ static int tunnels_build(struct vd_daemon *d, const struct config *cfg)
 		tunnel_free(&d->tunnels[i]);
 	free(d->tunnels);
 	d->tunnels = v;
-	d->n_tunnels = cfg->n_tunnels;
+	d->n_tunnels = n;
+	d->gen++;
 	return 0;
 }
 
@@ -207,6 +235,7 @@ int daemon_new(struct event_base *base, struct config *cfg, struct history *hist
 	d->hist = hist;
 	d->now = wall_now;
 	d->check_deadline_ms = DAEMON_CHECK_DEADLINE_S * 1000;
+	d->disc_link_fd = -1;
 	d->host = calloc(1, sizeof(*d->host));
 	d->grace_ev = evtimer_new(base, on_grace, d);
 	if (!d->host || !d->grace_ev || tunnels_build(d, cfg) < 0) {
@@ -220,12 +249,21 @@ int daemon_new(struct event_base *base, struct config *cfg, struct history *hist
 
 static void checks_sweep(struct vd_daemon *d);
 static void subs_sweep(struct vd_daemon *d);
+static void disc_tunnel_free(struct disc_tunnel *dt);
 
 void daemon_free(struct vd_daemon *d)
 {
 	if (!d)
 		return;
 	scheduler_free(d->sched);
+	if (d->disc_timer)
+		event_free(d->disc_timer);
+	if (d->disc_soon)
+		event_free(d->disc_soon);
+	if (d->disc_link)
+		event_free(d->disc_link);
+	if (d->disc_link_fd >= 0)
+		close(d->disc_link_fd);
 	for (struct daemon_check *c = d->checks; c; c = c->next)
 		c->dead = true;
 	for (struct daemon_sub *s = d->subs; s; s = s->next)
@@ -236,6 +274,9 @@ void daemon_free(struct vd_daemon *d)
 	for (size_t i = 0; i < d->n_tunnels; i++)
 		tunnel_free(&d->tunnels[i]);
 	free(d->tunnels);
+	for (size_t i = 0; i < d->n_disc; i++)
+		disc_tunnel_free(d->disc[i]);
+	free(d->disc);
 	recs_free(d->host);
 	for (size_t i = 0; i < d->n_findings; i++)
 		tracked_free(&d->findings[i]);
@@ -546,6 +587,7 @@ void model_evaluate(struct vd_daemon *d)
 	cJSON *facts = model_facts(d), *found = NULL, *f;
 	int r;
 
+	d->gen++;
 	if (!facts)
 		return;
 	r = vd_rules_run(facts, true, &found);
@@ -701,20 +743,38 @@ static const cJSON *section_of(void *userdata, const char *tunnel, const char *s
 	return NULL;
 }
 
+static void on_sched_event(void *userdata, unsigned events);
+
+/* The hooks of a new scheduler, and the slots of the discovered tunnels. */
+static int sched_setup(struct vd_daemon *d)
+{
+	int r = 0;
+
+	scheduler_set_section_fn(d->sched, section_of);
+	scheduler_set_change_counter(d->sched, &d->gen);
+	scheduler_set_event_fn(d->sched, on_sched_event);
+	for (size_t i = 0; r == 0 && i < d->n_disc; i++)
+		r = scheduler_add_tunnel(d->sched, &d->disc[i]->ct);
+	return r;
+}
+
 static int sched_create(struct vd_daemon *d, bool (*skip)(void *, const struct probe *, const char *))
 {
 	int r = scheduler_new(d->base, d->cfg, on_sched_result, d, skip, &d->sched);
 
-	if (r == 0)
-		scheduler_set_section_fn(d->sched, section_of);
-	return r;
+	return r == 0 ? sched_setup(d) : r;
 }
+
+static int discovery_start(struct vd_daemon *d);
 
 int daemon_start_probes(struct vd_daemon *d)
 {
+	int r;
+
 	if (d->sched)
 		return 0;
-	return sched_create(d, NULL);
+	r = sched_create(d, NULL);
+	return r == 0 ? discovery_start(d) : r;
 }
 
 int daemon_start_probes_with(struct vd_daemon *d, const struct probe *const *probes, size_t n)
@@ -724,9 +784,17 @@ int daemon_start_probes_with(struct vd_daemon *d, const struct probe *const *pro
 	if (d->sched)
 		return 0;
 	r = scheduler_new_with(d->base, d->cfg, probes, n, on_sched_result, d, NULL, &d->sched);
-	if (r == 0)
-		scheduler_set_section_fn(d->sched, section_of);
-	return r;
+	return r == 0 ? sched_setup(d) : r;
+}
+
+uint64_t model_generation(const struct vd_daemon *d)
+{
+	return d->gen;
+}
+
+int64_t model_now(const struct vd_daemon *d)
+{
+	return d->now();
 }
 
 void daemon_set_check_deadline(struct vd_daemon *d, unsigned ms)
@@ -735,6 +803,7 @@ void daemon_set_check_deadline(struct vd_daemon *d, unsigned ms)
 }
 
 static void checks_abort(struct vd_daemon *d);
+static void disc_prune(struct vd_daemon *d, const struct config *cfg);
 
 int daemon_reload(struct vd_daemon *d, struct config *cfg)
 {
@@ -746,6 +815,7 @@ int daemon_reload(struct vd_daemon *d, struct config *cfg)
 	checks_abort(d);
 	scheduler_free(d->sched);
 	d->sched = NULL;
+	disc_prune(d, cfg);
 	r = tunnels_build(d, cfg);
 	if (r < 0) {
 		config_free(cfg);
@@ -757,10 +827,296 @@ int daemon_reload(struct vd_daemon *d, struct config *cfg)
 	config_free(old);
 	if (had_sched) {
 		r = sched_create(d, skip_first);
+		if (r == 0)
+			r = discovery_start(d);
 		if (r < 0)
 			return r;
 	}
 	model_evaluate(d);
+	return 0;
+}
+
+
+/* ---- discovery ---- */
+
+static bool discovery_on(const struct config *cfg)
+{
+	return cfg->discover == CONFIG_DISCOVER_YES || (cfg->discover == CONFIG_DISCOVER_AUTO && cfg->n_tunnels == 0);
+}
+
+static void disc_tunnel_free(struct disc_tunnel *dt)
+{
+	if (!dt)
+		return;
+	free(dt->ct.name);
+	free(dt->ct.config);
+	free(dt->ct.management);
+	free(dt->key);
+	free(dt);
+}
+
+/* A [Tunnel] of cfg already describes this process: same Config= (both
+ * resolved) or same management socket. */
+static bool disc_configured(const struct config *cfg, const char *config, const char *mgmt)
+{
+	char real[PATH_MAX];
+
+	for (size_t i = 0; i < cfg->n_tunnels; i++) {
+		const struct config_tunnel *ct = &cfg->tunnels[i];
+
+		if (config && ct->config &&
+		    (strcmp(ct->config, config) == 0 || (realpath(ct->config, real) && strcmp(real, config) == 0)))
+			return true;
+		if (mgmt && ct->management && strcmp(ct->management, mgmt) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool name_taken(const struct vd_daemon *d, const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_tunnels + d->n_disc; i++)
+		if (strcmp(ct_at(d, cfg, i)->name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Checks waiting on slots that are about to go count them as ended. */
+static void checks_forget_tunnel(struct vd_daemon *d, const char *tunnel)
+{
+	for (struct daemon_check *c = d->checks; c; c = c->next) {
+		if (c->dead || c->finished)
+			continue;
+		for (size_t i = 0; i < c->n_items; i++) {
+			struct check_item *it = &c->items[i];
+			const char *st = it->slot ? scheduler_slot_tunnel(it->slot) : NULL;
+			if (it->done || !st || strcmp(st, tunnel) != 0)
+				continue;
+			it->done = true;
+			it->slot = NULL;
+			c->remaining--;
+		}
+		if (c->remaining == 0)
+			event_active(c->finish_ev, 0, 0);
+	}
+}
+
+/* Takes dt out of the list (and the scheduler); the caller rebuilds the tunnels. */
+static void disc_remove(struct vd_daemon *d, size_t i)
+{
+	struct disc_tunnel *dt = d->disc[i];
+
+	if (d->sched) {
+		checks_forget_tunnel(d, dt->ct.name);
+		scheduler_remove_tunnel(d->sched, &dt->ct);
+	}
+	memmove(&d->disc[i], &d->disc[i + 1], (d->n_disc - i - 1) * sizeof(d->disc[0]));
+	d->n_disc--;
+	disc_tunnel_free(dt);
+}
+
+/* A reload: what the new file describes itself, or a name it now uses, is no
+ * longer discovery's; with discovery off, none is. */
+static void disc_prune(struct vd_daemon *d, const struct config *cfg)
+{
+	for (size_t i = d->n_disc; i-- > 0;) {
+		const struct disc_tunnel *dt = d->disc[i];
+		if (!discovery_on(cfg) || disc_configured(cfg, dt->ct.config, dt->ct.management) ||
+		    config_tunnel_find(cfg, dt->ct.name))
+			disc_remove(d, i);
+	}
+}
+
+static int disc_add(struct vd_daemon *d, const struct discovered *f)
+{
+	struct disc_tunnel *dt = calloc(1, sizeof(*dt)), **v;
+	char name[DISCOVERY_NAME_MAX + 16];
+	int r;
+
+	if (!dt)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "%s", f->name);
+	for (unsigned k = 2; name_taken(d, d->cfg, name) && k < 1000; k++)
+		snprintf(name, sizeof(name), "%.*s-%u", DISCOVERY_NAME_MAX - 4, f->name, k);
+	dt->ct.name = strdup(name);
+	dt->ct.config = f->config ? strdup(f->config) : NULL;
+	dt->ct.management = f->management ? strdup(f->management) : NULL;
+	dt->ct.discovered = true;
+	dt->ct.pid = f->config ? 0 : f->pid;
+	dt->key = strdup(f->key);
+	dt->pid = f->pid;
+	dt->seen = true;
+	v = realloc(d->disc, (d->n_disc + 1) * sizeof(*v));
+	if (!dt->ct.name || (f->config && !dt->ct.config) || (f->management && !dt->ct.management) || !dt->key ||
+	    !v) {
+		if (v)
+			d->disc = v;
+		disc_tunnel_free(dt);
+		return -ENOMEM;
+	}
+	d->disc = v;
+	d->disc[d->n_disc++] = dt;
+	r = tunnels_build(d, d->cfg);
+	if (r == 0 && d->sched)
+		r = scheduler_add_tunnel(d->sched, &dt->ct);
+	if (r < 0) {
+		disc_remove(d, d->n_disc - 1);
+		tunnels_build(d, d->cfg);
+		return r;
+	}
+	log_notice("discovery: tunnel %s: openvpn pid %d%s%s%s%s", dt->ct.name, (int)f->pid,
+	           f->config ? ", config " : ", no config file", f->config ? f->config : "",
+	           f->management ? ", management " : "", f->management ? f->management : "");
+	return 0;
+}
+
+static struct disc_tunnel *disc_find(struct vd_daemon *d, const char *key)
+{
+	for (size_t i = 0; i < d->n_disc; i++)
+		if (strcmp(d->disc[i]->key, key) == 0)
+			return d->disc[i];
+	return NULL;
+}
+
+static void disc_rescan(struct vd_daemon *d)
+{
+	struct discovered *v = NULL;
+	size_t n = 0;
+	int64_t now = d->now();
+	bool changed = false;
+	int r;
+
+	if (!discovery_on(d->cfg))
+		return;
+	r = discovery_scan(&v, &n);
+	if (r < 0) {
+		errno = -r;
+		log_warn("discovery: cannot read /proc");
+		return;
+	}
+	for (size_t i = 0; i < d->n_disc; i++)
+		d->disc[i]->seen = false;
+	for (size_t i = 0; i < n; i++) {
+		const struct discovered *f = &v[i];
+		struct disc_tunnel *dt;
+
+		if (disc_configured(d->cfg, f->config, f->mgmt_any))
+			continue;
+		dt = disc_find(d, f->key);
+		if (dt) {
+			/* the oldest process of a profile is its tunnel (v is oldest first) */
+			if (dt->seen)
+				continue;
+			dt->seen = true;
+			if (dt->gone_since)
+				log_info("discovery: tunnel %s: openvpn runs again (pid %d)", dt->ct.name, (int)f->pid);
+			dt->gone_since = 0;
+			dt->pid = f->pid;
+			continue;
+		}
+		r = disc_add(d, f);
+		if (r < 0) {
+			errno = -r;
+			log_warn("discovery: cannot add the tunnel of openvpn pid %d", (int)f->pid);
+			continue;
+		}
+		changed = true;
+	}
+	discovery_free(v, n);
+	free(v);
+	/* A tunnel whose process is gone stays a while, so that a crash is seen
+	 * and reported (client-exception) and a restart finds its history. */
+	for (size_t i = d->n_disc; i-- > 0;) {
+		struct disc_tunnel *dt = d->disc[i];
+
+		if (dt->seen)
+			continue;
+		if (!dt->gone_since) {
+			dt->gone_since = now;
+			log_info("discovery: tunnel %s: openvpn pid %d is gone; forgetting it in %u s", dt->ct.name,
+			         (int)dt->pid, d->cfg->discovery_forget_s);
+		} else if (now - dt->gone_since >= (int64_t)d->cfg->discovery_forget_s) {
+			log_notice("discovery: tunnel %s removed: its openvpn process has been gone for %lld s",
+			           dt->ct.name, (long long)(now - dt->gone_since));
+			disc_remove(d, i);
+			changed = true;
+		}
+	}
+	if (changed) {
+		if (tunnels_build(d, d->cfg) < 0)
+			log_warnx("discovery: out of memory");
+		model_evaluate(d);
+	}
+	d->gen++;
+}
+
+static void on_disc_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct vd_daemon *d = arg;
+
+	disc_rescan(d);
+	/* the forget deadline of a gone process may come before the next rescan */
+	for (size_t i = 0; i < d->n_disc; i++)
+		if (d->disc[i]->gone_since && !evtimer_pending(d->disc_soon, NULL)) {
+			int64_t left = d->disc[i]->gone_since + (int64_t)d->cfg->discovery_forget_s - d->now();
+			struct timeval tv = {.tv_sec = left > 0 ? (time_t)left : 0};
+			if (left < DISCOVERY_RESCAN_S)
+				evtimer_add(d->disc_soon, &tv);
+		}
+}
+
+/* A link or an OpenVPN client changed: look again soon (coalesced; a new
+ * openvpn has its tun before it is connected). Never rescans from inside
+ * the scheduler's dispatch. */
+static void on_sched_event(void *userdata, unsigned events)
+{
+	struct vd_daemon *d = userdata;
+	struct timeval tv = {1, 0};
+
+	if (d->disc_soon && (events & (PROBE_EV_NET | PROBE_EV_OPENVPN)) && discovery_on(d->cfg) &&
+	    !evtimer_pending(d->disc_soon, NULL))
+		evtimer_add(d->disc_soon, &tv);
+}
+
+static void on_disc_link(evutil_socket_t fd, short what, void *arg)
+{
+	struct vd_daemon *d = arg;
+
+	discovery_link_drain(fd);
+	on_sched_event(d, PROBE_EV_NET);
+}
+
+static int discovery_start(struct vd_daemon *d)
+{
+	struct timeval every = {DISCOVERY_RESCAN_S, 0};
+
+	if (!discovery_on(d->cfg)) {
+		if (d->disc_timer)
+			evtimer_del(d->disc_timer);
+		if (d->disc_link)
+			event_del(d->disc_link);
+		return 0;
+	}
+	if (d->disc_link)
+		event_add(d->disc_link, NULL);
+	if (!d->disc_timer) {
+		d->disc_timer = event_new(d->base, -1, EV_PERSIST, on_disc_timer, d);
+		d->disc_soon = evtimer_new(d->base, on_disc_timer, d);
+		if (!d->disc_timer || !d->disc_soon)
+			return -ENOMEM;
+		/* with no tunnel yet no probe watches the links: this does */
+		d->disc_link_fd = discovery_link_socket();
+		if (d->disc_link_fd < 0) {
+			errno = -d->disc_link_fd;
+			log_warn("discovery: no netlink socket; new clients are seen within %d s", DISCOVERY_RESCAN_S);
+		} else if (!(d->disc_link = event_new(d->base, d->disc_link_fd, EV_READ | EV_PERSIST, on_disc_link, d)) ||
+		           event_add(d->disc_link, NULL) < 0) {
+			return -ENOMEM;
+		}
+	}
+	if (event_add(d->disc_timer, &every) < 0)
+		return -ENOMEM;
+	disc_rescan(d);
 	return 0;
 }
 
@@ -852,6 +1208,7 @@ struct cJSON *daemon_status(struct vd_daemon *d)
 		else
 			cJSON_AddNullToObject(to, "config");
 		cJSON_AddStringToObject(to, "state", state ? state : "unknown");
+		cJSON_AddBoolToObject(to, "discovered", t->discovered);
 		cJSON_AddItemToArray(tunnels, to);
 	}
 	for (size_t i = 0; i < d->n_findings; i++)

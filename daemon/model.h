@@ -18,7 +18,8 @@ struct scheduler;
 int daemon_new(struct event_base *base, struct config *cfg, struct history *hist, struct vd_daemon **ret);
 /* Cancels probes and checks (no callbacks), ends subscriptions, frees all. */
 void daemon_free(struct vd_daemon *d);
-/* Creates the scheduler: probes start running on the loop. */
+/* Creates the scheduler: probes start running on the loop; with no [Tunnel]
+ * (or Discover=yes) discovery starts: one tunnel per OpenVPN client found. */
 int daemon_start_probes(struct vd_daemon *d);
 /* The same over another probe table, and a shorter Check deadline (tests). */
 int daemon_start_probes_with(struct vd_daemon *d, const struct probe *const *probes, size_t n);
@@ -46,6 +47,10 @@ void model_evaluate(struct vd_daemon *d);
 struct cJSON *model_facts(struct vd_daemon *d);
 /* "healthy", "degraded", "broken", "unknown" */
 const char *model_health(struct vd_daemon *d, const char *tunnel /* NULL: overall */);
+/* Changes with everything daemon_status() shows except the age_s fields
+ * (which follow model_now()): a cached status is good while both stay. */
+uint64_t model_generation(const struct vd_daemon *d);
+int64_t model_now(const struct vd_daemon *d);
 /* Findings waiting out their grace period (not yet open). */
 size_t model_pending(const struct vd_daemon *d);
 

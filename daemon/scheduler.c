@@ -44,6 +44,11 @@ struct scheduler {
 	sched_result_fn cb;
 	void *userdata;
 	sched_section_fn section_fn;
+	sched_event_fn event_fn;
+	const struct probe *const *probes;
+	size_t n_probes;
+	uint64_t *changes;
+	uint64_t own_changes;
 	struct probe_slot **slots;
 	size_t n_slots;
 	unsigned running, queued, max_running;
@@ -95,6 +100,7 @@ static void start(struct probe_slot *slot)
 	int r;
 
 	evtimer_del(slot->timer);
+	(*s->changes)++;
 	slot->running = true;
 	slot->again = false;
 	slot->done_pending = false;
@@ -140,6 +146,7 @@ uint64_t scheduler_run_now(struct scheduler *s, struct probe_slot *slot)
 			return slot->seq;
 		}
 		evtimer_del(slot->timer);
+		(*s->changes)++;
 		slot->queued = true;
 		s->queued++;
 		TAILQ_INSERT_TAIL(&s->queue, slot, q);
@@ -157,6 +164,11 @@ void probe_slot_trigger_events(struct probe_slot *slot, unsigned events)
 	scheduler_trigger(slot->s, events);
 }
 
+void scheduler_set_change_counter(struct scheduler *s, uint64_t *ctr)
+{
+	s->changes = ctr ? ctr : &s->own_changes;
+}
+
 void scheduler_set_section_fn(struct scheduler *s, sched_section_fn fn)
 {
 	s->section_fn = fn;
@@ -171,8 +183,15 @@ const struct cJSON *probe_run_section(const struct probe_run *run, const char *s
 	return s->section_fn(s->userdata, run->tunnel ? run->tunnel->name : NULL, section);
 }
 
+void scheduler_set_event_fn(struct scheduler *s, sched_event_fn fn)
+{
+	s->event_fn = fn;
+}
+
 void scheduler_trigger(struct scheduler *s, unsigned events)
 {
+	if (s->event_fn)
+		s->event_fn(s->userdata, events);
 	for (size_t i = 0; i < s->n_slots; i++)
 		if (s->slots[i]->p->events & events)
 			scheduler_run_now(s, s->slots[i]);
@@ -195,6 +214,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	if (!slot->running || !slot->done_pending)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	(*s->changes)++;
 	slot->running = false;
 	slot->done_pending = false;
 	s->running--;
@@ -313,6 +333,9 @@ int scheduler_new_with(struct event_base *base, const struct config *cfg, const 
 	s->cb = cb;
 	s->userdata = userdata;
 	s->max_running = cfg->max_concurrent ? cfg->max_concurrent : 1;
+	s->changes = &s->own_changes;
+	s->probes = probes;
+	s->n_probes = n_probes;
 	TAILQ_INIT(&s->queue);
 	if (getrandom(&s->rng, sizeof(s->rng), GRND_NONBLOCK) != sizeof(s->rng))
 		s->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
@@ -341,24 +364,70 @@ int scheduler_new_with(struct event_base *base, const struct config *cfg, const 
 	return 0;
 }
 
+static void slot_free(struct probe_slot *slot)
+{
+	if (slot->running && !slot->done_pending && slot->p->cancel)
+		slot->p->cancel(&slot->run);
+	cJSON_Delete(slot->d_section);
+	if (slot->state && slot->p->free_state)
+		slot->p->free_state(slot->state);
+	event_free(slot->timer);
+	event_free(slot->done_ev);
+	free(slot);
+}
+
 void scheduler_free(struct scheduler *s)
 {
 	if (!s)
 		return;
+	for (size_t i = 0; i < s->n_slots; i++)
+		slot_free(s->slots[i]);
+	free(s->slots);
+	free(s);
+}
+
+int scheduler_add_tunnel(struct scheduler *s, const struct config_tunnel *t)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < s->n_probes; i++) {
+		const struct probe *p = s->probes[i];
+		const struct config_probe *cp = config_probe(s->cfg, p->name);
+
+		if (!p->per_tunnel || (cp && !cp->enabled))
+			continue;
+		r = add_slot(s, p, t, cp ? cp->interval_s : p->interval_s, false);
+	}
+	if (r < 0)
+		scheduler_remove_tunnel(s, t);
+	return r;
+}
+
+void scheduler_remove_tunnel(struct scheduler *s, const struct config_tunnel *t)
+{
+	size_t k = 0;
+	bool freed = false;
+
 	for (size_t i = 0; i < s->n_slots; i++) {
 		struct probe_slot *slot = s->slots[i];
 
-		if (slot->running && !slot->done_pending && slot->p->cancel)
-			slot->p->cancel(&slot->run);
-		cJSON_Delete(slot->d_section);
-		if (slot->state && slot->p->free_state)
-			slot->p->free_state(slot->state);
-		event_free(slot->timer);
-		event_free(slot->done_ev);
-		free(slot);
+		if (slot->t != t) {
+			s->slots[k++] = slot;
+			continue;
+		}
+		if (slot->queued) {
+			TAILQ_REMOVE(&s->queue, slot, q);
+			s->queued--;
+		}
+		if (slot->running)
+			s->running--;
+		(*s->changes)++;
+		slot_free(slot);
+		freed = true;
 	}
-	free(s->slots);
-	free(s);
+	s->n_slots = k;
+	if (freed)
+		pump(s);
 }
 
 size_t scheduler_n_slots(const struct scheduler *s)

@@ -43,8 +43,20 @@ int scheduler_new_with(struct event_base *base, const struct config *cfg, const 
 /* Where probe_run_section() looks (the model's latest sections); unset: NULL. */
 typedef const struct cJSON *(*sched_section_fn)(void *userdata, const char *tunnel, const char *section);
 void scheduler_set_section_fn(struct scheduler *s, sched_section_fn fn);
+/* *ctr is incremented whenever a slot starts, queues or ends a run (what the
+ * status' probe list shows); the model keys its cached status on it. */
+void scheduler_set_change_counter(struct scheduler *s, uint64_t *ctr);
 /* Cancels running probes (no callbacks), frees all slot state. */
 void scheduler_free(struct scheduler *s);
+
+/* Discovery: the slots of one more tunnel (t must outlive them; its first
+ * runs start at once), and their removal (running probes cancelled, no
+ * callbacks). Not to be called from inside a probe's or the result callback. */
+int scheduler_add_tunnel(struct scheduler *s, const struct config_tunnel *t);
+void scheduler_remove_tunnel(struct scheduler *s, const struct config_tunnel *t);
+/* Called with the events of every scheduler_trigger() (discovery listens). */
+typedef void (*sched_event_fn)(void *userdata, unsigned events);
+void scheduler_set_event_fn(struct scheduler *s, sched_event_fn fn);
 
 /* Runs every slot whose probe listens for any of events now (coalesced). */
 void scheduler_trigger(struct scheduler *s, unsigned events);

@@ -366,7 +366,8 @@ static char *bio_strdup(BIO *b)
 	s = malloc((size_t)l + 1);
 	if (!s)
 		return NULL;
-	memcpy(s, p, (size_t)l);
+	if (l > 0) /* an empty BIO has no data pointer */
+		memcpy(s, p, (size_t)l);
 	s[l] = '\0';
 	return s;
 }

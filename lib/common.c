@@ -151,3 +151,19 @@ char *vd_format_time(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "@%lld", (long long)t);
 	return buf;
 }
+
+int vd_path_join(const char *base, const char *p, char *out, size_t len)
+{
+	int n;
+
+	if (p[0] == '/' || !base || !base[0])
+		n = snprintf(out, len, "%s", p);
+	else
+		n = snprintf(out, len, "%s/%s", base, p);
+	if (n < 0 || (size_t)n >= len) {
+		if (len)
+			out[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}

@@ -654,7 +654,7 @@ static void conn_apply(struct conn_entry *ce, const struct vd_ovpn_option *o, bo
 	const char *name;
 	char *const *argv;
 	size_t argc;
-	enum vd_ovpn_proto pr;
+	enum vd_ovpn_proto pr = VD_PROTO_UNSPEC;
 
 	*is_remote = false;
 	if (!effective(o, &name, &argv, &argc))

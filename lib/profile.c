@@ -227,14 +227,6 @@ static const char *read_error(int r, char *buf, size_t len)
 	}
 }
 
-static void resolve(const char *base, const char *p, char *out, size_t len)
-{
-	if (p[0] == '/' || !base[0])
-		snprintf(out, len, "%s", p);
-	else
-		snprintf(out, len, "%s/%s", base, p);
-}
-
 struct ref {
 	const struct vd_ovpn_option *opt;
 	char *data;
@@ -291,8 +283,11 @@ static int load_ref(struct pctx *c, const char *name, struct ref *r)
 	}
 	if (c->cd_failed)
 		return -1;
-	resolve(c->base, o->argv[0], r->file, sizeof(r->file));
-	e = c->read(c->userdata, r->file, REF_MAX, &r->data, &r->len);
+	e = vd_path_join(c->base, o->argv[0], r->file, sizeof(r->file));
+	if (e == 0)
+		e = c->read(c->userdata, r->file, REF_MAX, &r->data, &r->len);
+	else
+		snprintf(r->file, sizeof(r->file), "%.200s...", o->argv[0]);
 	if (e == -ENOMEM) {
 		c->oom = true;
 		return -1;
@@ -749,8 +744,8 @@ static void apply_cd(struct pctx *c)
 
 	if (!o || o->argc < 1)
 		return;
-	resolve(c->base, o->argv[0], tmp, sizeof(tmp));
-	if (stat(tmp, &st) < 0 || !S_ISDIR(st.st_mode)) {
+	if (vd_path_join(c->base, o->argv[0], tmp, sizeof(tmp)) < 0 || stat(tmp, &st) < 0 ||
+	    !S_ISDIR(st.st_mode)) {
 		c->cd_failed = true;
 		problem(c, VD_SEV_ERROR, "file-missing", o->line,
 		        "the cd directory %s does not exist, and OpenVPN stops when it cannot change into it.", tmp);

@@ -93,5 +93,7 @@ extern const struct probe probe_path;      /* probes/probe_path.c */
 extern const struct probe probe_ping;       /* probes/probe_ping.c */
 extern const struct probe probe_mtu;        /* probes/probe_mtu.c */
 extern const struct probe probe_throughput; /* probes/probe_throughput.c */
+extern const struct probe probe_firewall;   /* probes/probe_firewall.c */
+extern const struct probe probe_reflector;  /* probes/probe_reflector.c */
 
 #endif

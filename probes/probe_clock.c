@@ -55,6 +55,9 @@ struct srv_memo {
 
 struct clock_state {
 	struct probe_slot *slot;
+	struct event_base *base;
+	struct evdns_base *dns;  /* one per run, kept here so that it can outlive a cancelled run */
+	bool dns_cancelled;
 	struct srv_memo memo[CLOCK_MAX_SERVERS];
 	size_t n_memo;
 	int tfd;                 /* fires when the realtime clock is set */
@@ -66,7 +69,6 @@ struct clock_run {
 	struct probe_run *run;
 	struct clock_state *st;
 	struct event_base *base;
-	struct evdns_base *dns;
 	struct evdns_getaddrinfo_request *req;
 	struct event *step;      /* moves the state machine from the loop, never from a callback of libevent's */
 	struct event *tick;
@@ -131,7 +133,29 @@ static struct srv_memo *memo_get(struct clock_state *st, const char *name)
 	return &st->memo[st->n_memo++];
 }
 
-/* ---- persistent state: the clock-set watch ------------------------------- */
+/* ---- persistent state: the resolver, KoD memory, the clock-set watch ----- */
+
+static void on_dns_free(evutil_socket_t fd, short what, void *arg)
+{
+	evdns_base_free(arg, 0);
+}
+
+/* libevent finishes a cancelled getaddrinfo in deferred callbacks that still
+ * use the evdns_base: after a cancel it is freed only once the loop has run
+ * them; otherwise at once. */
+static void dns_release(struct clock_state *st)
+{
+	struct timeval tv = {1, 0};
+
+	if (!st->dns)
+		return;
+	if (!st->dns_cancelled)
+		evdns_base_free(st->dns, 0);
+	else if (event_base_once(st->base, -1, EV_TIMEOUT, on_dns_free, st->dns, &tv) < 0)
+		evdns_base_clear_nameservers_and_suspend(st->dns); /* leak rather than use after free */
+	st->dns = NULL;
+	st->dns_cancelled = false;
+}
 
 static void clock_free_state(void *p)
 {
@@ -139,6 +163,7 @@ static void clock_free_state(void *p)
 
 	if (!st)
 		return;
+	dns_release(st);
 	if (st->tfd_ev)
 		event_free(st->tfd_ev);
 	if (st->retry)
@@ -187,6 +212,7 @@ static struct clock_state *state_get(struct probe_run *run)
 	if (!st)
 		return NULL;
 	st->slot = run->slot;
+	st->base = run->base;
 	st->retry = evtimer_new(run->base, on_retry, st);
 	st->tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
 	/* Without the watch the timer still runs the probe: not fatal. */
@@ -205,11 +231,6 @@ static struct clock_state *state_get(struct probe_run *run)
 
 /* ---- one run --------------------------------------------------------------- */
 
-static void on_dns_free(evutil_socket_t fd, short what, void *arg)
-{
-	evdns_base_free(arg, 0);
-}
-
 static void run_free(struct clock_run *cr)
 {
 	if (!cr)
@@ -220,14 +241,7 @@ static void run_free(struct clock_run *cr)
 		/* on_resolved() is called later, from the loop, with
 		 * EVUTIL_EAI_CANCEL; it must not touch cr then. */
 		evdns_getaddrinfo_cancel(req);
-	}
-	if (cr->dns) {
-		/* libevent finishes a cancelled (or half-answered) getaddrinfo in
-		 * deferred callbacks that still use the evdns_base: free it only
-		 * once the loop has run them. */
-		struct timeval tv = {1, 0};
-		if (event_base_once(cr->base, -1, EV_TIMEOUT, on_dns_free, cr->dns, &tv) < 0)
-			evdns_base_clear_nameservers_and_suspend(cr->dns); /* leak rather than use after free */
+		cr->st->dns_cancelled = true;
 	}
 	if (cr->step)
 		event_free(cr->step);
@@ -587,20 +601,24 @@ static int server_begin(struct clock_run *cr)
 		freeaddrinfo(res);
 		return 1;
 	}
-	if (!cr->dns) {
-		cr->dns = evdns_base_new(cr->base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
-		if (!cr->dns) {
+	if (!cr->st) {
+		note(cr, NULL, "resolve: out of memory");
+		return -ENOMEM;
+	}
+	if (!cr->st->dns) {
+		cr->st->dns = evdns_base_new(cr->base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+		if (!cr->st->dns) {
 			note(cr, NULL, "resolve: no resolver (resolv.conf)");
 			return -ENOMEM;
 		}
 		/* Bound a dead resolver: 2 tries of 2 s instead of libevent's 3 x 5 s. */
-		evdns_base_set_option(cr->dns, "timeout:", "2");
-		evdns_base_set_option(cr->dns, "attempts:", "2");
+		evdns_base_set_option(cr->st->dns, "timeout:", "2");
+		evdns_base_set_option(cr->st->dns, "attempts:", "2");
 	}
 	cr->resolving = true;
 	/* The callback may run before this returns (cached or failed at once);
 	 * it only records and kicks, so nothing here is freed under us. */
-	struct evdns_getaddrinfo_request *req = evdns_getaddrinfo(cr->dns, name, "123", &ehints, on_resolved, cr);
+	struct evdns_getaddrinfo_request *req = evdns_getaddrinfo(cr->st->dns, name, "123", &ehints, on_resolved, cr);
 	if (cr->resolving && !req) {
 		cr->resolving = false;
 		note(cr, NULL, "resolve: could not start");
@@ -678,7 +696,9 @@ static int clock_start(struct probe_run *run)
 	cr->run = run;
 	cr->base = run->base;
 	cr->fd = -1;
-	cr->st = state_get(run); /* NULL: no memory for KoD memory; measure anyway */
+	cr->st = state_get(run); /* NULL: no KoD memory and no names; addresses still work */
+	if (cr->st)
+		dns_release(cr->st); /* a fresh resolver per run: resolv.conf follows the VPN */
 	cr->tried = cJSON_CreateArray();
 	cr->step = event_new(run->base, -1, 0, on_step, cr);
 	cr->tick = evtimer_new(run->base, on_tick, cr);

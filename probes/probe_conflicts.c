@@ -25,6 +25,7 @@
 #include "log.h"
 #include "probes/netlink.h"
 #include "probes/probe.h"
+#include "discovery.h"
 #include "vpndoctor/common.h"
 #include "vpndoctor/profile.h"
 
@@ -186,7 +187,8 @@ static int add_processes(cJSON *sec, const struct config_tunnel *t, const cJSON 
 		comm[strcspn(comm, "\n")] = '\0';
 		kind = probe_conflicts_process_kind(comm);
 		free(comm);
-		if (!kind)
+		/* a VPN in another network namespace (a container) routes nothing of ours */
+		if (!kind || !proc_same_netns((pid_t)pid))
 			continue;
 		if (strcmp(kind, "openvpn") == 0) {
 			/* only a second client of this very profile conflicts with it */

@@ -42,6 +42,7 @@
 #include <systemd/sd-journal.h>
 
 #include "config.h"
+#include "discovery.h"
 #include "log.h"
 #include "probes/probe.h"
 #include "vpndoctor/ovpn_config.h"
@@ -112,6 +113,7 @@ struct ov_state {
 	unsigned ticks;
 	char *conf_real;      /* realpath of Config= */
 	char *mgmt_conf;      /* Management= */
+	pid_t disc_pid;       /* a discovered tunnel without a config: its process */
 
 	/* the process */
 	pid_t pid;            /* the one followed, or the last one seen */
@@ -1118,6 +1120,8 @@ static bool matches(const struct ov_state *st, pid_t pid, const struct found *f)
 		    strcmp(path, st->conf_real) == 0)
 			return true;
 	}
+	if (!st->conf_real && !st->mgmt_conf && st->disc_pid)
+		return pid == st->disc_pid; /* discovered without a config: that process only */
 	if (!st->conf_real && st->mgmt_conf && f->proc.mgmt_unix &&
 	    vd_proc_path_join(f->cwd, f->proc.mgmt_unix, real, sizeof(real)) == 0)
 		return strcmp(real, st->mgmt_conf) == 0;
@@ -1138,7 +1142,9 @@ static bool scan(struct ov_state *st, struct found *ret)
 		struct found f;
 
 		memset(&f, 0, sizeof(f));
-		if (vd_parse_u64(de->d_name, 1, INT_MAX, &pid) < 0 || inspect((pid_t)pid, &f) < 0)
+		/* a client in another network namespace is not this machine's tunnel */
+		if (vd_parse_u64(de->d_name, 1, INT_MAX, &pid) < 0 || !proc_same_netns((pid_t)pid) ||
+		    inspect((pid_t)pid, &f) < 0)
 			continue;
 		if (matches(st, (pid_t)pid, &f) && (!have || f.starttime < ret->starttime)) {
 			if (have)
@@ -1407,6 +1413,7 @@ static int state_new(struct probe_run *run, struct ov_state **ret)
 		st->conf_real = strdup(t->config); /* not there yet: compared as written */
 	if (t->management)
 		st->mgmt_conf = strdup(t->management);
+	st->disc_pid = t->pid;
 	st->tick = event_new(run->base, -1, EV_PERSIST, on_tick, st);
 	st->notify = evtimer_new(run->base, on_notify, st);
 	if ((t->config && !st->conf_real) || (t->management && !st->mgmt_conf) || !st->tick || !st->notify ||
@@ -1424,7 +1431,7 @@ static int openvpn_start(struct probe_run *run)
 	struct ov_state *st = *run->state;
 	int r;
 
-	if (!t || (!t->config && !t->management)) {
+	if (!t || (!t->config && !t->management && !t->pid)) {
 		probe_run_error(run, "no Config= or Management= for this tunnel");
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
@@ -1445,7 +1452,8 @@ static int openvpn_start(struct probe_run *run)
 	if (st->running)
 		version_query(st); /* the binary may have been upgraded under it */
 	if (!st->running && !st->ever_seen)
-		probe_run_error(run, "no openvpn process runs %s", t->config ? t->config : t->management);
+		probe_run_error(run, "no openvpn process runs %s",
+		                t->config ? t->config : t->management ? t->management : "this tunnel");
 	probe_run_done(run, PROBE_OK, build(st));
 	return 0;
 }

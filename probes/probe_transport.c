@@ -277,12 +277,13 @@ int probe_transport_gateway(const struct probe_run *run, tp_gateway_fn cb, void 
 	}
 	from_profile(run, &r->gw);
 	/* What OpenVPN actually talks to wins over the profile's list. */
-	if (jstr(rem, "addr")) {
-		snprintf(r->gw.host, sizeof(r->gw.host), "%s", jstr(rem, "addr"));
+	const char *addr = jstr(rem, "addr"), *proto = jstr(rem, "proto");
+	if (addr) {
+		snprintf(r->gw.host, sizeof(r->gw.host), "%s", addr);
 		if (jport(rem, "port"))
 			r->gw.port = jport(rem, "port");
-		if (jstr(rem, "proto"))
-			snprintf(r->gw.proto, sizeof(r->gw.proto), "%s", strncmp(jstr(rem, "proto"), "tcp", 3) == 0 ? "tcp" : "udp");
+		if (proto)
+			snprintf(r->gw.proto, sizeof(r->gw.proto), "%s", strncmp(proto, "tcp", 3) == 0 ? "tcp" : "udp");
 	}
 	if (!r->gw.port)
 		r->gw.port = 1194;

@@ -15,6 +15,8 @@ const struct probe *const probes_all[] = {
 	&probe_ping,
 	&probe_mtu,
 	&probe_throughput,
+	&probe_firewall,
+	&probe_reflector,
 };
 const unsigned probes_n = sizeof(probes_all) / sizeof(probes_all[0]);
 

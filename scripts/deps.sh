@@ -10,6 +10,7 @@ libsystemd-dev libinih-dev libcmocka-dev
 openssl openvpn dnsmasq-base chrony libfaketime faketime nftables iproute2
 iputils-ping fping ntpsec-ntpdate systemd python3 python3-dbusmock dbus
 valgrind scdoc procps psmisc util-linux
+debhelper dpkg-dev lintian
 "
 
 missing=""

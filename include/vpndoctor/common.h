@@ -36,6 +36,10 @@ void vd_error_set(struct vd_error *e, const char *file, unsigned line, const cha
 int vd_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 int vd_parse_i64(const char *s, int64_t min, int64_t max, int64_t *ret);
 
+/* p itself when absolute or base is empty, else "base/p", into out.
+ * Returns 0 or -ENAMETOOLONG (out then holds "", never a truncated path). */
+int vd_path_join(const char *base, const char *p, char *out, size_t len);
+
 /* "2026-11-27", "2026-11-27T10:00:00Z", "2026-11-27 10:00:00" (UTC) or "@EPOCH"
  * to seconds since the epoch; 0 or -EINVAL. */
 int vd_parse_time(const char *s, int64_t *ret);

@@ -134,6 +134,8 @@ ossl ec -in client.key -aes128 -passout pass:secret -out encrypted-trad.key
 ossl x509 -in client.crt -out client-crt.der -outform DER
 ossl pkcs12 -export -inkey client.key -in client.crt -certfile ca.crt -passout pass: -out client.p12
 ossl pkcs12 -export -inkey client.key -in client.crt -certfile ca.crt -passout pass:secret -out client-pass.p12
+# no CA certificate inside: the split must cope with an empty CA part
+ossl pkcs12 -export -inkey client.key -in client.crt -passout pass: -out client-noca.p12
 base64 -w 64 client.p12 > client.p12.b64
 printf 'this is not a certificate\n' > garbage.crt
 openvpn --genkey secret ta.key >/dev/null

@@ -76,7 +76,7 @@ rc=$?
 mv "$work/client.key" "$work/client.key.away"
 # inotify sees the change: no check needed, but check --json must agree
 until_ok 'grep -q "opened config-invalid on office" "$log"' || fail "config-invalid did not open from inotify"
-out=$(cli check --json)
+out=$(cli check --json --probe profile)
 rc=$?
 [ $rc -eq 2 ] || fail "check with an error exits $rc, not 2"
 /usr/bin/python3 - "$out" <<'EOP' || fail "check --json: $out"
@@ -94,7 +94,7 @@ assert p["name"] == "profile" and p["tunnel"] == "office" and p["status"] in ("o
 EOP
 mv "$work/client.key.away" "$work/client.key"
 until_ok 'grep -q "resolved config-invalid on office" "$log"' || fail "config-invalid did not resolve"
-out=$(cli check --json)
+out=$(cli check --json --probe profile)
 [ $? -eq 0 ] || fail "check after the fix: $out"
 grep -q '"findings":\[\]' <<<"$out" || fail "a finding remains: $out"
 cli history --json | grep -q '"event":"resolved"' || fail "history lacks the resolved event"

@@ -64,6 +64,9 @@ security-group||the VPC host ${LAB_VPC_DB} drops everything from the client pool
 udp-loss|PCT|the router drops PCT% of the gateway's OpenVPN UDP datagrams to the laptops (ICMP passes)
 inner-latency|MS|the gateway delays by MS what it sends into the tunnel (not its public traffic)
 mtu-blackhole|[BYTES]|the gateway drops packets over BYTES (1300) from the tunnel, without ICMP
+push-overlap||the server also pushes 10.0.0.0/8, over its own client pool (server restarted)
+profile-cipher|[CIPHER]|the laptop's profile says 'cipher CIPHER' (AES-128-CBC), as old profiles do
+client-kill||the laptop's OpenVPN client is killed with SIGKILL (off: started again)
 "
 
 lab__die() { echo "lab: $*" >&2; exit 1; }
@@ -87,6 +90,7 @@ lab__save() {
 		printf 'LAB_BOTH=%q\n' "$LAB_BOTH"
 		printf 'LAB_PUSH_VPC=%q\n' "$LAB_PUSH_VPC"
 		printf 'LAB_PUSH_EXTRA=%q\n' "$LAB_PUSH_EXTRA"
+		printf 'LAB_PUSH_OVERLAP=%q\n' "${LAB_PUSH_OVERLAP:-0}"
 		printf 'LAB_FAULTS_ON=%q\n' "$LAB_FAULTS_ON"
 		printf 'LAB_OWNER=%q\n' "${LAB_OWNER:-}"
 		printf 'LAB_MAX_CLIENTS_SAVED=%q\n' "${LAB_MAX_CLIENTS_SAVED:-}"
@@ -258,6 +262,8 @@ lab__server_conf() {
 			echo "push \"route 172.31.0.0 255.255.0.0\""
 			echo "push \"dhcp-option DOMAIN-SEARCH corp.internal\""
 		fi
+		# a Local Network that takes in the client CIDR, as a console lets one set it
+		[ "${LAB_PUSH_OVERLAP:-0}" = 1 ] && echo "push \"route 10.0.0.0 255.0.0.0\""
 		echo "max-clients $LAB_MAX_CLIENTS"
 		echo "disable-dco"
 		echo "hand-window 20"
@@ -420,6 +426,13 @@ lab__net() {
 		ip -n "$(lab__ns "$n")" link set lo up
 		lab_exec "$n" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
 	done
+	# The laptops' own resolv.conf (`ip netns exec` mounts /etc/netns/NS/* over
+	# /etc): the VPC's DNS server, as OpenVPN's update-resolv-conf would set it,
+	# so no program in a laptop asks the host's resolver.
+	for n in laptop laptop2; do
+		mkdir -p "/etc/netns/$(lab__ns "$n")" &&
+			echo "nameserver $LAB_VPC_DNS" >"/etc/netns/$(lab__ns "$n")/resolv.conf" || return 1
+	done
 	lab__veth laptop eth0 "$LAB_LAPTOP_IP/24" router lap0 198.18.1.1/24 || return 1
 	lab__veth laptop2 eth0 "$LAB_LAPTOP2_IP/24" router lap20 198.18.2.1/24 || return 1
 	lab__veth router wan0 "$LAB_ROUTER_WAN/24" gateway wan0 "$LAB_GW_IP/24" || return 1
@@ -554,7 +567,9 @@ lab_down() {
 	done
 	for n in $LAB_NODES; do
 		ip netns del "$(lab__ns "$n")" 2>/dev/null || true
+		rm -rf "/etc/netns/$(lab__ns "$n")"
 	done
+	rmdir /etc/netns 2>/dev/null || true
 	rm -f "$LAB_DIR/state"
 	if [ -z "${LAB_KEEP:-}" ]; then
 		rm -rf "$LAB_DIR"
@@ -805,6 +820,29 @@ lab_fault() {
 			}
 		}
 		EOF
+		;;
+	push-overlap)
+		[ "$mode" = on ] && LAB_PUSH_OVERLAP=1 || LAB_PUSH_OVERLAP=0
+		lab__save
+		lab__servers_restart
+		;;
+	profile-cipher)
+		sed -i '/^cipher /d' "$LAB_DIR/laptop/client.conf"
+		[ "$mode" = on ] && echo "cipher ${1:-AES-128-CBC}" >>"$LAB_DIR/laptop/client.conf"
+		lab__client_restart_wait client
+		;;
+	client-kill)
+		if [ "$mode" = on ]; then
+			lab__alive openvpn-laptop || lab__die "the laptop's client is not running"
+			kill -KILL "$(lab__pid openvpn-laptop)"
+			local k
+			for k in $(seq 1 50); do
+				lab__alive openvpn-laptop || break
+				sleep 0.1
+			done
+		else
+			lab__client_restart_wait client
+		fi
 		;;
 	*) lab__die "unknown fault '$name' (lab.sh faults lists them)" ;;
 	esac

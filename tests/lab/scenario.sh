@@ -173,6 +173,16 @@ sc_quiet() {
 	sc__result "quiet" "$(sc__since "$t0")"
 }
 
+# sc_calm [--timeout N]: no warning and no error now (one clean check): a fault
+# scenario's starting point; that it stays so is the healthy baselines' part.
+sc_calm() {
+	sc__opts "$@"
+	local t0
+	t0=$(sc__now)
+	sc__until "$SC_T" quiet "${SC_ARGS[@]}" || sc_fail "not calm before the fault: $SC_WHY"
+	sc__result "calm" "$(sc__since "$t0")"
+}
+
 # sc_fault NAME on|off [ARGS]: the lab's fault; diagnosis time counts from its end.
 sc_fault() {
 	local t0

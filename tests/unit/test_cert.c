@@ -290,6 +290,16 @@ static void test_pkcs12(void **state)
 	free(cert);
 	free(key);
 	free(ca);
+
+	struct buf nc = slurp("client-noca.p12");
+	cert = key = ca = NULL;
+	assert_int_equal(vd_pkcs12_split(nc.p, nc.n, NULL, &cert, &key, &ca), 0);
+	assert_int_equal(vd_cert_key_match(cert, strlen(cert), key, strlen(key)), 1);
+	assert_string_equal(ca, "");
+	free(cert);
+	free(key);
+	free(ca);
+	free(nc.p);
 	free(p.p);
 	free(pp.p);
 	free(g.p);

@@ -1,0 +1,327 @@
+/* Discovery of running OpenVPN clients from /proc. A process is read as
+ * OpenVPN reads its options (lib/proc_openvpn.c: the command line, then its
+ * --config), and only in the daemon's own network namespace: a client in
+ * another namespace (a container, a lab's second laptop) is not this
+ * machine's tunnel, and its routes and links are not ours to judge. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "discovery.h"
+#include "vpndoctor/common.h"
+#include "vpndoctor/ovpn_config.h"
+#include "vpndoctor/proc_openvpn.h"
+#include "vpndoctor/profile.h"
+
+#define DISC_CONFIG_MAX (1024 * 1024)
+
+bool proc_same_netns(pid_t pid)
+{
+	static dev_t self_dev;
+	static ino_t self_ino;
+	static bool have_self;
+	char path[64];
+	struct stat st;
+
+	if (!have_self) {
+		if (stat("/proc/self/ns/net", &st) < 0)
+			return true;
+		self_dev = st.st_dev;
+		self_ino = st.st_ino;
+		have_self = true;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (stat(path, &st) < 0)
+		return errno != ENOENT; /* gone: not ours; unreadable: counted */
+	return st.st_dev == self_dev && st.st_ino == self_ino;
+}
+
+static int read_small(const char *path, char *buf, size_t size, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t off = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while (off < size - 1 && (n = read(fd, buf + off, size - 1 - off)) > 0)
+		off += (size_t)n;
+	close(fd);
+	buf[off] = '\0';
+	if (len)
+		*len = off;
+	return 0;
+}
+
+/* Field 22 of /proc/PID/stat. */
+static int starttime_of(pid_t pid, unsigned long long *ret)
+{
+	char path[64], buf[1024], *p, *end;
+	uint64_t v;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small(path, buf, sizeof(buf), NULL) < 0 || !(p = strrchr(buf, ')')))
+		return -ENOENT;
+	p++;
+	for (int field = 3; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -EINVAL;
+	p++;
+	end = p + strcspn(p, " \n");
+	*end = '\0';
+	if (vd_parse_u64(p, 0, UINT64_MAX, &v) < 0)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+/* "openvpn-client@office.service" or "openvpn@office.service" in
+ * /proc/PID/cgroup: the instance, with systemd's \xNN escapes undone. */
+static void unit_instance(pid_t pid, char *out, size_t size)
+{
+	static const char *const prefixes[] = {"openvpn-client@", "openvpn@"};
+	char path[64], buf[4096], *save = NULL;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (read_small(path, buf, sizeof(buf), NULL) < 0)
+		return;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *u = strrchr(line, '/'), *inst, *dot;
+		size_t o = 0;
+
+		if (!u)
+			continue;
+		u++;
+		for (size_t i = 0; i < VD_ARRAY_SIZE(prefixes); i++) {
+			size_t pl = strlen(prefixes[i]);
+			if (strncmp(u, prefixes[i], pl) != 0 || !(dot = strstr(u, ".service")) || dot <= u + pl)
+				continue;
+			for (inst = u + pl; inst < dot && o + 1 < size; inst++) {
+				unsigned hi, lo;
+				if (inst[0] == '\\' && dot - inst >= 4 && inst[1] == 'x' &&
+				    sscanf(inst + 2, "%1x%1x", &hi, &lo) == 2) {
+					out[o++] = (char)(hi << 4 | lo);
+					inst += 3;
+				} else {
+					out[o++] = *inst;
+				}
+			}
+			out[o] = '\0';
+			return;
+		}
+	}
+}
+
+/* A name as [Tunnel NAME] allows: other bytes become '_'. */
+static char *make_name(const char *s, size_t n)
+{
+	char *r;
+
+	if (n > DISCOVERY_NAME_MAX)
+		n = DISCOVERY_NAME_MAX;
+	r = strndup(s, n);
+	for (char *p = r; p && *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_' || *p == '.' || *p == '@'))
+			*p = '_';
+	return r;
+}
+
+static char *config_name(const char *config)
+{
+	const char *base = strrchr(config, '/'), *dot;
+	size_t n;
+
+	base = base ? base + 1 : config;
+	n = strlen(base);
+	dot = strrchr(base, '.');
+	if (dot && dot > base && (strcmp(dot, ".conf") == 0 || strcmp(dot, ".ovpn") == 0))
+		n = (size_t)(dot - base);
+	return n ? make_name(base, n) : NULL;
+}
+
+/* One process; -ENOENT when it is not an openvpn of ours. */
+static int inspect(pid_t pid, struct discovered *d)
+{
+	char path[PATH_MAX + 64], cwd[PATH_MAX], full[PATH_MAX], real[PATH_MAX], unit[256], *cmd;
+	struct vd_proc_openvpn p;
+	size_t len;
+	ssize_t n;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (read_small(path, path, 64, &len) < 0 || strcmp(path, "openvpn\n") != 0)
+		return -ENOENT;
+	if (!proc_same_netns(pid))
+		return -ENOENT;
+	cmd = malloc(VD_PROC_CMDLINE_MAX + 1);
+	if (!cmd)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	r = read_small(path, cmd, VD_PROC_CMDLINE_MAX + 1, &len);
+	if (r == 0)
+		r = vd_proc_openvpn_parse(cmd, len, &p);
+	free(cmd);
+	if (r < 0)
+		return r == -ENOMEM ? r : -ENOENT;
+	memset(d, 0, sizeof(*d));
+	d->pid = pid;
+	if (starttime_of(pid, &d->starttime) < 0) {
+		vd_proc_openvpn_clear(&p);
+		return -ENOENT;
+	}
+	/* --cd was carried out while the options were read, so the process's
+	 * directory is already the one its relative paths are under */
+	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
+	n = readlink(path, cwd, sizeof(cwd) - 1);
+	cwd[n > 0 ? n : 0] = '\0';
+	if (p.config && vd_proc_path_join(cwd, p.config, full, sizeof(full)) == 0) {
+		char *data = NULL;
+		size_t dlen;
+		struct vd_ovpn_config *c = NULL;
+
+		d->config = strdup(realpath(full, real) ? real : full);
+		if (!d->config)
+			goto oom;
+		/* what the command line leaves out (management) is in the file */
+		if (vd_read_file(NULL, d->config, DISC_CONFIG_MAX, &data, &dlen) == 0 &&
+		    vd_ovpn_config_parse(d->config, data, dlen, &c, NULL) == 0)
+			vd_proc_openvpn_apply_config(&p, c);
+		vd_ovpn_config_free(c);
+		free(data);
+	}
+	if (p.mgmt_unix && vd_proc_path_join(cwd, p.mgmt_unix, full, sizeof(full)) == 0) {
+		if (!(d->mgmt_any = strdup(full)) || (!p.mgmt_gui && !(d->management = strdup(full))))
+			goto oom;
+	}
+	unit_instance(pid, unit, sizeof(unit));
+	if (*unit)
+		d->name = make_name(unit, strlen(unit));
+	else if (d->config)
+		d->name = config_name(d->config);
+	if (!d->name && p.remote)
+		d->name = make_name(p.remote, strlen(p.remote));
+	if (!d->name && asprintf(&d->name, "openvpn-%d", (int)pid) < 0)
+		d->name = NULL;
+	if (d->config)
+		r = asprintf(&d->key, "config:%s", d->config);
+	else
+		r = asprintf(&d->key, "pid:%d:%llu", (int)pid, d->starttime);
+	if (r < 0)
+		d->key = NULL;
+	if (!d->name || !d->key)
+		goto oom;
+	vd_proc_openvpn_clear(&p);
+	return 0;
+oom:
+	vd_proc_openvpn_clear(&p);
+	discovery_free(d, 1);
+	return -ENOMEM;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct discovered *x = a, *y = b;
+
+	return x->starttime < y->starttime ? -1 : x->starttime > y->starttime;
+}
+
+int discovery_scan(struct discovered **ret, size_t *ret_n)
+{
+	DIR *dir = opendir("/proc");
+	struct discovered *v = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	int r = 0;
+
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		struct discovered d, *nv;
+		uint64_t pid;
+
+		if (vd_parse_u64(de->d_name, 1, INT_MAX, &pid) < 0)
+			continue;
+		r = inspect((pid_t)pid, &d);
+		if (r == -ENOENT) {
+			r = 0;
+			continue;
+		}
+		if (r < 0)
+			break;
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv) {
+			discovery_free(&d, 1);
+			r = -ENOMEM;
+			break;
+		}
+		v = nv;
+		v[n++] = d;
+	}
+	closedir(dir);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			discovery_free(&v[i], 1);
+		free(v);
+		return r;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_start);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/* Frees the strings of n entries (not the array: callers own it). */
+void discovery_free(struct discovered *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].key);
+		free(v[i].name);
+		free(v[i].config);
+		free(v[i].management);
+		free(v[i].mgmt_any);
+		memset(&v[i], 0, sizeof(v[i]));
+	}
+}
+
+int discovery_link_socket(void)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Only that something changed matters (the rescan reads /proc), so the
+ * messages are dropped unread; ENOBUFS (an overrun) says the same. */
+void discovery_link_drain(int fd)
+{
+	char buf[8192];
+
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 && errno != ENOBUFS)
+			break;
+	}
+}

@@ -1,0 +1,44 @@
+/* Discovery: the OpenVPN clients running in this daemon's network namespace,
+ * read from /proc, each with what makes it a tunnel (name, Config=, Management=). */
+#ifndef VPNDOCTORD_DISCOVERY_H
+#define VPNDOCTORD_DISCOVERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define DISCOVERY_RESCAN_S 30   /* /proc is read again this often (and on link changes) */
+#define DISCOVERY_NAME_MAX 32   /* as a [Tunnel NAME] */
+
+struct discovered {
+	pid_t pid;
+	unsigned long long starttime; /* tells a reused pid apart */
+	char *key;        /* the identity across scans: "config:PATH", else "pid:PID:START" */
+	char *name;       /* the unit instance (openvpn-client@NAME), the config's basename
+	                   * without .conf/.ovpn, else the remote host, else "openvpn-PID";
+	                   * A-Z a-z 0-9 - _ . @ only, at most DISCOVERY_NAME_MAX */
+	char *config;     /* absolute (resolved against the process's directory), or NULL:
+	                   * a process driven by its command line (NetworkManager's) */
+	char *management; /* its unix management socket, only when it has no GUI options */
+	char *mgmt_any;   /* its unix management socket in any case (matching only) */
+};
+
+/* The openvpn processes (comm "openvpn") in this process's network namespace,
+ * oldest first. 0 or -errno (opendir of /proc). */
+int discovery_scan(struct discovered **ret, size_t *n);
+/* Frees the strings of n entries; the array stays the caller's. */
+void discovery_free(struct discovered *v, size_t n);
+
+/* A netlink socket (non-blocking) that becomes readable when a link comes
+ * or goes (a new tun: a client started), for a rescan before the timer's.
+ * fd or -errno; discovery_link_drain() reads what is queued. */
+int discovery_link_socket(void);
+void discovery_link_drain(int fd);
+
+/* Whether pid lives in this process's network namespace (/proc/PID/ns/net
+ * against /proc/self/ns/net). When that cannot be told (no permission, as for
+ * an unprivileged daemon and a root process) it says true: the process is
+ * counted, as before namespaces were looked at. */
+bool proc_same_netns(pid_t pid);
+
+#endif

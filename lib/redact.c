@@ -1,0 +1,1272 @@
+/* Secrets out of report text. Everything here fails closed: an inline block
+ * is dropped unless it is known to hold only certificates, a PEM block is
+ * dropped unless its label is known to be public, and a profile that does not
+ * parse is not written back at all. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "vpndoctor/cert.h"
+#include "vpndoctor/common.h"
+#include "vpndoctor/ovpn_config.h"
+#include "vpndoctor/redact.h"
+
+#define REDACTED "[REDACTED]"
+/* Referenced certificate files are small; a bigger one is not read. */
+#define REF_MAX (1024 * 1024)
+#define PEM_LABEL_MAX 80
+
+/* ---- growing text buffer -------------------------------------------------------- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *np;
+
+		while (cap < b->len + n + 1) {
+			if (cap > SIZE_MAX / 2) {
+				b->oom = true;
+				return;
+			}
+			cap *= 2;
+		}
+		np = realloc(b->p, cap);
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+__attribute__((format(printf, 2, 3)))
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	sb_add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* Hands the buffer over (an empty one as ""), or -ENOMEM. */
+static int sb_finish(struct sbuf *b, char **ret, size_t *ret_len)
+{
+	sb_add(b, "", 0);
+	if (b->oom) {
+		free(b->p);
+		return -ENOMEM;
+	}
+	*ret = b->p;
+	if (ret_len)
+		*ret_len = b->len;
+	return 0;
+}
+
+/* ---- notes ---------------------------------------------------------------------- */
+
+void vd_redact_notes_free(struct vd_redact_notes *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->n; i++)
+		free(n->lines[i]);
+	free(n->lines);
+	n->lines = NULL;
+	n->n = 0;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int note(struct vd_redact_notes *n, const char *fmt, ...)
+{
+	char tmp[512], **a, *s;
+	va_list ap;
+
+	if (!n)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	s = strdup(tmp);
+	a = s ? reallocarray(n->lines, n->n + 1, sizeof(*a)) : NULL;
+	if (!a) {
+		free(s);
+		return -ENOMEM;
+	}
+	a[n->n++] = s;
+	n->lines = a;
+	return 0;
+}
+
+/* ---- the scrubber --------------------------------------------------------------- */
+
+/* PEM labels known to carry nothing secret; every other block goes. */
+static const char *const public_pem[] = {
+	"CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE", "X509 CRL",
+	"CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST", "PUBLIC KEY", "RSA PUBLIC KEY",
+	"DH PARAMETERS", "X9.42 DH PARAMETERS", "EC PARAMETERS", "PKCS7", "CMS",
+};
+
+static const char *memcasemem(const char *h, size_t hl, const char *n)
+{
+	size_t nl = strlen(n);
+
+	if (nl == 0 || hl < nl)
+		return NULL;
+	for (size_t i = 0; i + nl <= hl; i++)
+		if (strncasecmp(h + i, n, nl) == 0)
+			return h + i;
+	return NULL;
+}
+
+/* Label of a "-----BEGIN LABEL-----" at p (which points at "-----BEGIN ");
+ * *ok false when the marker is not closed on its line. Returns the length
+ * of the whole marker (to the closing dashes, else to the end of line). */
+static size_t pem_label(const char *p, size_t avail, char *label, size_t lsz, bool *ok)
+{
+	size_t i = 11, l = 0;
+
+	*ok = false;
+	while (i < avail && p[i] != '\n' && p[i] != '\r' && !(p[i] == '\\' && i + 1 < avail && p[i + 1] == 'n')) {
+		if (avail - i >= 5 && memcmp(p + i, "-----", 5) == 0) {
+			*ok = true;
+			label[l] = '\0';
+			return i + 5;
+		}
+		if (l + 1 < lsz)
+			label[l++] = p[i];
+		i++;
+		if (i > 11 + PEM_LABEL_MAX)
+			break;
+	}
+	label[l] = '\0';
+	return i;
+}
+
+static bool pem_public(const char *label)
+{
+	for (size_t i = 0; i < VD_ARRAY_SIZE(public_pem); i++)
+		if (strcasecmp(label, public_pem[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The keyword list of "password-like" keys; matched as the last part of a
+ * key name (db_password, X-Api-Key), never inside a word (bypass). */
+static const char *const secret_words[] = {
+	"passphrase", "password", "passwd", "pass", "pwd", "secret", "token",
+	"apikey", "api_key", "api-key", "private_key", "private-key", "privatekey",
+};
+
+static bool is_word_char(char c)
+{
+	return isalnum((unsigned char)c);
+}
+
+/* Length of a secret keyword at p (with a word boundary before it), or 0. */
+static size_t secret_word_at(const char *in, size_t i, size_t len)
+{
+	if (i > 0 && is_word_char(in[i - 1]))
+		return 0;
+	for (size_t k = 0; k < VD_ARRAY_SIZE(secret_words); k++) {
+		size_t n = strlen(secret_words[k]);
+
+		if (len - i >= n && strncasecmp(in + i, secret_words[k], n) == 0)
+			return n;
+	}
+	return 0;
+}
+
+/* A "key: value" / "key=value" / "\"key\": \"value\"" at in[i] whose key
+ * ends in a secret word: *vs, *ve the value (quotes excluded), *json when
+ * the key was quoted and an unquoted value needs quotes to stay JSON. */
+static bool secret_value(const char *in, size_t len, size_t i, size_t wl, size_t *vs, size_t *ve, bool *quote_it)
+{
+	size_t j = i + wl;
+	bool quoted_key = false;
+	char q;
+
+	if (j < len && (in[j] == '"' || in[j] == '\'')) {
+		quoted_key = true;
+		j++;
+	}
+	while (j < len && (in[j] == ' ' || in[j] == '\t'))
+		j++;
+	if (j >= len || (in[j] != '=' && in[j] != ':'))
+		return false;
+	j++;
+	/* "key:: x", "key==x" are not assignments we know */
+	while (j < len && (in[j] == ' ' || in[j] == '\t'))
+		j++;
+	if (j >= len)
+		return false;
+	q = in[j];
+	if (q == '"' || q == '\'') {
+		size_t k = j + 1;
+
+		while (k < len && in[k] != q && in[k] != '\n') {
+			if (in[k] == '\\' && k + 1 < len)
+				k++;
+			k++;
+		}
+		*vs = j + 1;
+		*ve = k > len ? len : k;
+		*quote_it = false;
+		return *ve > *vs;
+	}
+	/* already done (a second pass) */
+	if (len - j >= strlen(REDACTED) && memcmp(in + j, REDACTED, strlen(REDACTED)) == 0)
+		return false;
+	*vs = j;
+	while (j < len && !isspace((unsigned char)in[j]) && !strchr(",;&\"'}])<>", in[j]))
+		j++;
+	*ve = j;
+	if (*ve == *vs)
+		return false;
+	/* JSON literals are not secrets (and replacing them breaks the JSON). */
+	if ((*ve - *vs == 4 && (memcmp(in + *vs, "true", 4) == 0 || memcmp(in + *vs, "null", 4) == 0)) ||
+	    (*ve - *vs == 5 && memcmp(in + *vs, "false", 5) == 0))
+		return false;
+	*quote_it = quoted_key;
+	return true;
+}
+
+/* "(LABEL)" of a removal marker: only plain characters, so the marker can
+ * never look like a marker or a key=value itself. */
+static void emit_label(struct sbuf *b, const char *label)
+{
+	for (const char *s = label; *s; s++)
+		sb_add(b, isalnum((unsigned char)*s) || *s == ' ' || *s == '-' || *s == '.' ? s : "?", 1);
+}
+
+/* Where the non-public block whose marker is at in[i] (ml bytes long) ends:
+ * after its matching END marker, else after any END marker, else at the end. */
+static size_t pem_block_end(const char *in, size_t len, size_t i, size_t ml, const char *label, bool closed)
+{
+	char end[PEM_LABEL_MAX + 32];
+	const char *e;
+
+	snprintf(end, sizeof(end), "-----END %s-----", label);
+	e = closed ? memcasemem(in + i + ml, len - i - ml, end) : NULL;
+	if (e)
+		return (size_t)(e - in) + strlen(end);
+	/* no matching end: everything up to some end may be key material */
+	e = memcasemem(in + i + ml, len - i - ml, "-----END");
+	if (e) {
+		const char *d = memcasemem(e + 8, len - (size_t)(e + 8 - in), "-----");
+		return d ? (size_t)(d - in) + 5 : len;
+	}
+	return len;
+}
+
+/* Pass 1: PEM blocks. Before the key=value pass, so that a value cut at a
+ * space can never leave the rest of a key behind. Every position is looked
+ * at, even inside a block already going and inside a public marker, so that
+ * markers sharing their dashes cannot hide a block: the removals are the
+ * union of the blocks' spans, each merged span one marker in the output. */
+static int scrub_pem(const char *in, size_t len, struct sbuf *b, unsigned *count, struct vd_redact_notes *notes)
+{
+	size_t run = 0, cs = 0, ce = 0, pub_s = 0, pub_e = 0;
+	char first[PEM_LABEL_MAX + 1] = "";
+	bool open = false, first_closed = false;
+
+	for (size_t i = 0; i + 11 <= len; i++) {
+		char label[PEM_LABEL_MAX + 1];
+		size_t ml, s, e;
+		bool closed;
+
+		if (in[i] != '-' || strncasecmp(in + i, "-----BEGIN ", 11) != 0)
+			continue;
+		ml = pem_label(in + i, len - i, label, sizeof(label), &closed);
+		if (closed && pem_public(label)) {
+			pub_s = i;
+			pub_e = i + ml;
+			continue;
+		}
+		e = pem_block_end(in, len, i, ml, label, closed);
+		/* a public marker this one shares dashes with goes too */
+		s = i < pub_e && pub_s >= run ? pub_s : i;
+		if (open && s <= ce) {
+			if (s < cs)
+				cs = s;
+			if (e > ce)
+				ce = e;
+			continue;
+		}
+		if (open) {
+			sb_add(b, in + run, cs - run);
+			sb_str(b, "[vpndoctor: removed a PEM block (");
+			if (first_closed)
+				emit_label(b, first);
+			else
+				sb_str(b, "unterminated");
+			sb_str(b, ")]");
+			run = ce;
+		}
+		open = true;
+		cs = s;
+		ce = e;
+		snprintf(first, sizeof(first), "%s", label);
+		first_closed = closed;
+		if (note(notes, "removed a PEM block: %s", closed ? label : "unterminated marker") < 0)
+			b->oom = true;
+		(*count)++;
+	}
+	if (open) {
+		sb_add(b, in + run, cs - run);
+		sb_str(b, "[vpndoctor: removed a PEM block (");
+		if (first_closed)
+			emit_label(b, first);
+		else
+			sb_str(b, "unterminated");
+		sb_str(b, ")]");
+		run = ce;
+	}
+	sb_add(b, in + run, len - run);
+	return b->oom ? -ENOMEM : 0;
+}
+
+/* Pass 2: password-like values and auth-tokens. */
+static int scrub_values(const char *in, size_t len, struct sbuf *b, unsigned *count, struct vd_redact_notes *notes)
+{
+	size_t i = 0, run = 0;
+
+	while (i < len) {
+		if ((in[i] == 'a' || in[i] == 'A') && len - i > 11 && strncasecmp(in + i, "auth-token ", 11) == 0 &&
+		    (i == 0 || !is_word_char(in[i - 1]))) {
+			size_t vs = i + 11, ve;
+
+			while (vs < len && (in[vs] == ' ' || in[vs] == '\t'))
+				vs++;
+			ve = vs;
+			while (ve < len && !isspace((unsigned char)in[ve]) && !strchr(",;\"'", in[ve]))
+				ve++;
+			if (ve > vs && !(ve - vs == strlen(REDACTED) && memcmp(in + vs, REDACTED, ve - vs) == 0)) {
+				sb_add(b, in + run, vs - run);
+				sb_str(b, REDACTED);
+				if (note(notes, "removed the value of an auth-token") < 0)
+					b->oom = true;
+				(*count)++;
+				i = run = ve;
+				continue;
+			}
+		}
+		if (isalpha((unsigned char)in[i])) {
+			size_t wl = secret_word_at(in, i, len), vs, ve;
+			bool quote_it;
+
+			if (wl && secret_value(in, len, i, wl, &vs, &ve, &quote_it)) {
+				char key[40];
+				size_t ks = i;
+
+				/* the key's own name, for the note */
+				while (ks > 0 && (isalnum((unsigned char)in[ks - 1]) || in[ks - 1] == '_' || in[ks - 1] == '-') &&
+				       i - ks < 24)
+					ks--;
+				snprintf(key, sizeof(key), "%.*s", (int)(i + wl - ks), in + ks);
+				sb_add(b, in + run, vs - run);
+				sb_str(b, quote_it ? "\"" REDACTED "\"" : REDACTED);
+				if (note(notes, "removed the value of '%s'", key) < 0)
+					b->oom = true;
+				(*count)++;
+				i = run = ve;
+				continue;
+			}
+			/* skip the rest of the word: keywords only start words */
+			while (i < len && isalnum((unsigned char)in[i]))
+				i++;
+			continue;
+		}
+		i++;
+	}
+	sb_add(b, in + run, len - run);
+	return b->oom ? -ENOMEM : 0;
+}
+
+int vd_redact_scrub(const char *in, size_t len, char **ret, size_t *ret_len, unsigned *ret_count,
+                    struct vd_redact_notes *notes)
+{
+	struct sbuf a = {0}, b = {0};
+	unsigned count = 0;
+	int r;
+
+	r = scrub_pem(in, len, &a, &count, notes);
+	if (r == 0)
+		r = scrub_values(a.p ? a.p : "", a.len, &b, &count, notes);
+	free(a.p);
+	if (r < 0) {
+		free(b.p);
+		return r;
+	}
+	if (ret_count)
+		*ret_count = count;
+	return sb_finish(&b, ret, ret_len);
+}
+
+/* ---- the profile ---------------------------------------------------------------- */
+
+struct rctx {
+	const struct vd_redact_profile_opts *opts;
+	struct vd_redact_notes *notes;
+	char base[PATH_MAX];
+	struct sbuf out;
+};
+
+
+static void rnote(struct rctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void rnote(struct rctx *c, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (note(c->notes, "%s", tmp) < 0)
+		c->out.oom = true;
+}
+
+/* Control characters become '?'; bytes of UTF-8 stay. */
+static bool is_ctl(char c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f;
+}
+
+/* A word as OpenVPN reads it back: quoted when it holds anything special. */
+static void emit_word(struct sbuf *b, const char *w)
+{
+	bool plain = *w != '\0';
+
+	for (const char *s = w; *s; s++)
+		if (isspace((unsigned char)*s) || strchr("\"'\\#;", *s) || is_ctl(*s))
+			plain = false;
+	if (plain) {
+		sb_str(b, w);
+		return;
+	}
+	sb_str(b, "\"");
+	for (const char *s = w; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			sb_str(b, "\\");
+		if (!is_ctl(*s) || *s == '\t')
+			sb_add(b, s, 1);
+		else
+			sb_str(b, "?");
+	}
+	sb_str(b, "\"");
+}
+
+/* Subjects are one-line RFC 2253 already; this keeps a hostile one so. */
+static void emit_clean(struct sbuf *b, const char *s)
+{
+	for (; *s; s++)
+		sb_add(b, is_ctl(*s) ? "?" : s, 1);
+}
+
+/* SHA-256 fingerprints of the PEM certificates in data, in order; *n of them. */
+static char (*fingerprints(const char *data, size_t len, size_t *n))[96]
+{
+	char (*fp)[96] = NULL;
+	BIO *bio;
+	X509 *x;
+
+	*n = 0;
+	if (len > INT_MAX || !(bio = BIO_new_mem_buf(data, (int)len)))
+		return NULL;
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
+		unsigned char md[EVP_MAX_MD_SIZE];
+		unsigned mdl = 0;
+		char (*a)[96] = reallocarray(fp, *n + 1, sizeof(*fp));
+
+		if (!a || !X509_digest(x, EVP_sha256(), md, &mdl) || mdl != 32) {
+			X509_free(x);
+			if (a)
+				fp = a;
+			free(fp);
+			fp = NULL;
+			*n = 0;
+			break;
+		}
+		fp = a;
+		for (unsigned k = 0; k < mdl; k++)
+			snprintf(fp[*n] + 3 * k, 4, "%02X%s", md[k], k + 1 < mdl ? ":" : "");
+		(*n)++;
+		X509_free(x);
+	}
+	BIO_free(bio);
+	return fp;
+}
+
+/* Comment lines describing the certificates in data; the count, <0 when
+ * none could be read. */
+static int emit_cert_summary(struct rctx *c, const char *prefix, const char *data, size_t len)
+{
+	struct vd_cert_info *ci = NULL;
+	char (*fp)[96];
+	size_t n = 0, nfp = 0;
+	char t1[32], t2[32];
+
+	if (vd_cert_info_all(data, len, &ci, &n) < 0 || n == 0) {
+		free(ci);
+		return -EINVAL;
+	}
+	fp = fingerprints(data, len, &nfp);
+	for (size_t i = 0; i < n; i++) {
+		sb_printf(&c->out, "%scertificate: subject=", prefix);
+		emit_clean(&c->out, ci[i].subject);
+		sb_str(&c->out, "; issuer=");
+		emit_clean(&c->out, ci[i].issuer);
+		sb_printf(&c->out, "; notBefore=%s; notAfter=%s", vd_format_time(ci[i].not_before, t1, sizeof(t1)),
+		          vd_format_time(ci[i].not_after, t2, sizeof(t2)));
+		if (fp && nfp == n)
+			sb_printf(&c->out, "; sha256=%s", fp[i]);
+		sb_str(&c->out, "\n");
+	}
+	free(fp);
+	free(ci);
+	return (int)n;
+}
+
+static void wipe_free(char *p, size_t len)
+{
+	if (p)
+		OPENSSL_cleanse(p, len);
+	free(p);
+}
+
+static int read_ref(struct rctx *c, const char *name, char **data, size_t *len, char *path, size_t psz)
+{
+	int r = vd_path_join(c->base, name, path, psz);
+
+	if (r < 0)
+		return r;
+	if (!c->opts->read)
+		return -ENOSYS;
+	return c->opts->read(c->opts->userdata, path, REF_MAX, data, len);
+}
+
+static void summarise_file(struct rctx *c, const struct vd_ovpn_option *o)
+{
+	char path[PATH_MAX], *data = NULL;
+	size_t len = 0;
+	int r = read_ref(c, o->argv[0], &data, &len, path, sizeof(path));
+
+	if (r == -ENOSYS)
+		return;
+	if (r < 0) {
+		sb_printf(&c->out, "#   (%s not read: %s)\n", path, strerror(-r));
+		return;
+	}
+	if (strcmp(o->name, "pkcs12") == 0) {
+		char *cert = NULL, *key = NULL, *ca = NULL;
+
+		r = vd_pkcs12_split(data, len, NULL, &cert, &key, &ca);
+		if (r == 0) {
+			if (cert)
+				emit_cert_summary(c, "#   ", cert, strlen(cert));
+			if (ca)
+				emit_cert_summary(c, "#   ca ", ca, strlen(ca));
+		} else {
+			sb_str(&c->out, r == -EACCES ? "#   (PKCS#12 protected by a password: not summarised)\n"
+			                             : "#   (not a PKCS#12 file vpndoctor can read)\n");
+		}
+		wipe_free(key, key ? strlen(key) : 0);
+		free(cert);
+		free(ca);
+		rnote(c, "line %u: pkcs12 %s: the file holds the private key and is not included; its "
+		         "certificates are reduced to subject, issuer, dates and fingerprint", o->line, o->argv[0]);
+	} else {
+		if (emit_cert_summary(c, "#   ", data, len) < 0)
+			sb_str(&c->out, "#   (no certificate could be read from it)\n");
+		rnote(c, "line %u: %s %s: the file is not included, only its certificates' subject, issuer, "
+		         "dates and fingerprint", o->line, o->name, o->argv[0]);
+	}
+	wipe_free(data, len);
+}
+
+/* Options whose arguments are secrets themselves. */
+static bool secret_args(const char *name)
+{
+	return strcmp(name, "auth-token") == 0 || strcmp(name, "auth-token-user") == 0;
+}
+
+/* Options that name a file holding a secret: which argument. */
+static int secret_file_arg(const struct vd_ovpn_option *o, const char **what)
+{
+	static const struct { const char *name; int arg; const char *what; } t[] = {
+		{"key", 0, "the private key"},
+		{"tls-auth", 0, "the tls-auth static key"},
+		{"tls-crypt", 0, "the tls-crypt static key"},
+		{"tls-crypt-v2", 0, "the tls-crypt-v2 client key"},
+		{"secret", 0, "the static key"},
+		{"auth-user-pass", 0, "the user name and password"},
+		{"askpass", 0, "the private key's passphrase"},
+		{"http-proxy-user-pass", 0, "the proxy user name and password"},
+		{"http-proxy", 2, "the proxy user name and password"},
+		{"socks-proxy", 2, "the proxy user name and password"},
+		{"management", 2, "the management password"},
+	};
+
+	for (size_t i = 0; i < VD_ARRAY_SIZE(t); i++)
+		if (strcmp(o->name, t[i].name) == 0 && o->argc > (size_t)t[i].arg) {
+			*what = t[i].what;
+			return t[i].arg;
+		}
+	return -1;
+}
+
+static bool is_secret_name(const char *s)
+{
+	size_t len = strlen(s);
+
+	for (size_t i = 0; i < len; i++)
+		if (secret_word_at(s, i, len))
+			return true;
+	return false;
+}
+
+static void emit_option(struct rctx *c, const struct vd_ovpn_option *o)
+{
+	const char *what = NULL;
+	int farg = secret_file_arg(o, &what);
+
+	emit_word(&c->out, o->name);
+	for (size_t i = 0; i < o->argc; i++) {
+		sb_str(&c->out, " ");
+		if (secret_args(o->name) ||
+		    (i == 1 && (strcmp(o->name, "setenv") == 0 || strcmp(o->name, "setenv-safe") == 0) &&
+		     is_secret_name(o->argv[0]))) {
+			sb_str(&c->out, REDACTED);
+			rnote(c, "line %u: %s: the value is removed", o->line, o->name);
+		} else {
+			emit_word(&c->out, o->argv[i]);
+		}
+	}
+	sb_str(&c->out, "\n");
+	if (farg >= 0 && strcmp(o->argv[farg], "[[INLINE]]") != 0 && strcmp(o->argv[farg], "stdin") != 0)
+		rnote(c, "line %u: %s %s: %s in that file is not included", o->line, o->name, o->argv[farg], what);
+	if ((strcmp(o->name, "ca") == 0 || strcmp(o->name, "cert") == 0 || strcmp(o->name, "extra-certs") == 0 ||
+	     strcmp(o->name, "pkcs12") == 0) && o->argc >= 1 && strcmp(o->argv[0], "[[INLINE]]") != 0)
+		summarise_file(c, o);
+}
+
+static const char *inline_what(const char *tag)
+{
+	static const struct { const char *tag, *what; } t[] = {
+		{"key", "the private key"},
+		{"pkcs12", "the PKCS#12 bundle with the private key"},
+		{"tls-auth", "the tls-auth static key"},
+		{"tls-crypt", "the tls-crypt static key"},
+		{"tls-crypt-v2", "the tls-crypt-v2 client key"},
+		{"secret", "the static key"},
+		{"auth-user-pass", "the user name and password"},
+		{"http-proxy-user-pass", "the proxy user name and password"},
+	};
+
+	for (size_t i = 0; i < VD_ARRAY_SIZE(t); i++)
+		if (strcmp(tag, t[i].tag) == 0)
+			return t[i].what;
+	return "the block's content";
+}
+
+static void emit_inline(struct rctx *c, const struct vd_ovpn_option *o)
+{
+	size_t blen = strlen(o->inline_body);
+
+	sb_printf(&c->out, "<%s>\n", o->name);
+	if (strcmp(o->name, "ca") == 0 || strcmp(o->name, "cert") == 0 || strcmp(o->name, "extra-certs") == 0) {
+		int n = emit_cert_summary(c, "# ", o->inline_body, blen);
+
+		if (n < 0) {
+			sb_str(&c->out, "# [vpndoctor: no certificate could be read: the block is not included]\n");
+			rnote(c, "line %u: <%s>: no certificate in it could be read, so it is not included",
+			      o->line, o->name);
+		} else {
+			rnote(c, "line %u: <%s>: %d certificate%s reduced to subject, issuer, dates and fingerprint",
+			      o->line, o->name, n, n == 1 ? "" : "s");
+		}
+	} else {
+		sb_printf(&c->out, "# [vpndoctor: removed %zu bytes]\n", blen);
+		rnote(c, "line %u: <%s>: %s removed", o->line, o->name, inline_what(o->name));
+	}
+	sb_printf(&c->out, "</%s>\n", o->name);
+}
+
+int vd_redact_profile(const char *filename, const char *data, size_t len,
+                      const struct vd_redact_profile_opts *opts, char **ret, size_t *ret_len,
+                      struct vd_redact_notes *notes, struct vd_error *err)
+{
+	static const struct vd_redact_profile_opts none;
+	struct vd_ovpn_config *cfg = NULL;
+	const struct vd_ovpn_option *cd;
+	struct rctx c;
+	unsigned conn = 0;
+	char *text = NULL;
+	size_t tlen = 0;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	c.opts = opts ? opts : &none;
+	c.notes = notes;
+	r = vd_ovpn_config_parse(filename, data, len, &cfg, err);
+	if (r < 0)
+		return r;
+
+	if (c.opts->basedir) {
+		snprintf(c.base, sizeof(c.base), "%s", c.opts->basedir);
+	} else {
+		const char *slash = filename ? strrchr(filename, '/') : NULL;
+
+		if (!slash)
+			snprintf(c.base, sizeof(c.base), ".");
+		else if (slash == filename)
+			snprintf(c.base, sizeof(c.base), "/");
+		else
+			snprintf(c.base, sizeof(c.base), "%.*s", (int)(slash - filename), filename);
+		/* OpenVPN changes into `cd` before it opens any file */
+		cd = vd_ovpn_config_get(cfg, "cd");
+		if (cd && cd->argc >= 1) {
+			char tmp[PATH_MAX];
+
+			if (vd_path_join(c.base, cd->argv[0], tmp, sizeof(tmp)) == 0)
+				snprintf(c.base, sizeof(c.base), "%s", tmp);
+		}
+	}
+
+	sb_str(&c.out, "# ");
+	emit_clean(&c.out, filename ? filename : "<input>");
+	sb_str(&c.out, " as vpndoctor re-wrote it for a report: comments dropped, keys, passwords\n"
+	               "# and key files left out, certificates reduced to a summary (see MANIFEST).\n");
+	for (size_t i = 0; i < cfg->n_opts; i++) {
+		const struct vd_ovpn_option *o = &cfg->opts[i];
+
+		if (conn && o->connection != conn) {
+			sb_str(&c.out, "</connection>\n");
+			conn = 0;
+		}
+		if (strcmp(o->name, "connection") == 0 && o->connection) {
+			sb_str(&c.out, "<connection>\n");
+			conn = o->connection;
+		} else if (o->inline_body) {
+			emit_inline(&c, o);
+		} else {
+			emit_option(&c, o);
+		}
+	}
+	if (conn)
+		sb_str(&c.out, "</connection>\n");
+	vd_ovpn_config_free(cfg);
+
+	r = sb_finish(&c.out, &text, &tlen);
+	if (r < 0)
+		return r;
+	/* belt and braces: a key pasted into an argument, say */
+	r = vd_redact_scrub(text, tlen, ret, ret_len, NULL, notes);
+	free(text);
+	return r;
+}
+
+/* ---- the anonymizer ------------------------------------------------------------- */
+
+struct smap_ent {
+	char *key, *val;
+};
+
+struct smap {
+	struct smap_ent *e;
+	size_t cap, n;
+};
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static struct smap_ent *smap_find(const struct smap *m, const char *key)
+{
+	if (!m->cap)
+		return NULL;
+	for (size_t i = hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->e[i].key)
+			return NULL;
+		if (strcmp(m->e[i].key, key) == 0)
+			return &m->e[i];
+	}
+}
+
+/* Takes ownership of key and val (freed on failure). */
+static int smap_put(struct smap *m, char *key, char *val)
+{
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		struct smap_ent *ne = calloc(cap, sizeof(*ne));
+
+		if (!ne) {
+			free(key);
+			free(val);
+			return -ENOMEM;
+		}
+		for (size_t k = 0; k < m->cap; k++) {
+			if (!m->e[k].key)
+				continue;
+			for (i = hash(m->e[k].key) & (cap - 1); ne[i].key; i = (i + 1) & (cap - 1))
+				;
+			ne[i] = m->e[k];
+		}
+		free(m->e);
+		m->e = ne;
+		m->cap = cap;
+	}
+	for (i = hash(key) & (m->cap - 1); m->e[i].key; i = (i + 1) & (m->cap - 1))
+		;
+	m->e[i].key = key;
+	m->e[i].val = val;
+	m->n++;
+	return 0;
+}
+
+static void smap_free(struct smap *m)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		free(m->e[i].key);
+		free(m->e[i].val);
+	}
+	free(m->e);
+}
+
+enum { K_V4, K_V6, K_NAME, K_MAX };
+
+struct vd_anon {
+	struct smap map[K_MAX];
+	struct smap reserved;
+	size_t next[K_MAX];
+	char **forced;
+	size_t n_forced;
+};
+
+int vd_anon_new(struct vd_anon **ret)
+{
+	struct vd_anon *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return -ENOMEM;
+	*ret = a;
+	return 0;
+}
+
+void vd_anon_free(struct vd_anon *a)
+{
+	if (!a)
+		return;
+	for (int k = 0; k < K_MAX; k++)
+		smap_free(&a->map[k]);
+	smap_free(&a->reserved);
+	for (size_t i = 0; i < a->n_forced; i++)
+		free(a->forced[i]);
+	free(a->forced);
+	free(a);
+}
+
+void vd_anon_counts(const struct vd_anon *a, size_t *ipv4, size_t *ipv6, size_t *names)
+{
+	if (ipv4)
+		*ipv4 = a->map[K_V4].n;
+	if (ipv6)
+		*ipv6 = a->map[K_V6].n;
+	if (names)
+		*names = a->map[K_NAME].n;
+}
+
+bool vd_anon_ipv4_is_public(const uint8_t a[4])
+{
+	uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+	static const struct { uint32_t net; unsigned len; } kept[] = {
+		{0x00000000, 8},  /* "this network" */
+		{0x0a000000, 8},  /* RFC 1918 */
+		{0x64400000, 10}, /* CGNAT, RFC 6598 */
+		{0x7f000000, 8},  /* loopback */
+		{0xa9fe0000, 16}, /* link-local */
+		{0xac100000, 12}, /* RFC 1918 */
+		{0xc0000000, 24}, /* IETF protocol assignments */
+		{0xc0000200, 24}, /* TEST-NET-1 */
+		{0xc0a80000, 16}, /* RFC 1918 */
+		{0xc6120000, 15}, /* benchmarking: our lab */
+		{0xc6336400, 24}, /* TEST-NET-2 */
+		{0xcb007100, 24}, /* TEST-NET-3 */
+		{0xe0000000, 3},  /* multicast, reserved, broadcast */
+	};
+	uint32_t inv = ~v;
+
+	for (size_t i = 0; i < VD_ARRAY_SIZE(kept); i++)
+		if ((v & (0xffffffffu << (32 - kept[i].len))) == kept[i].net)
+			return false;
+	/* a netmask (128.0.0.0 of the def1 routes) is not an address */
+	if ((inv & (inv + 1)) == 0)
+		return false;
+	return true;
+}
+
+bool vd_anon_ipv6_is_public(const uint8_t a[16])
+{
+	static const uint8_t zero[16];
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t nat64[12] = {0, 0x64, 0xff, 0x9b};
+
+	if (memcmp(a, zero, 12) == 0)                 /* ::, ::1, the old v4-compatible */
+		return false;
+	if (memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0)
+		return vd_anon_ipv4_is_public(a + 12);
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)    /* link-local */
+		return false;
+	if ((a[0] & 0xfe) == 0xfc || a[0] == 0xff)    /* ULA, multicast */
+		return false;
+	if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8) /* documentation */
+		return false;
+	if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0 && a[3] == 0x02 && a[4] == 0 && a[5] == 0) /* benchmarking */
+		return false;
+	if (a[0] == 0x01 && memcmp(a + 1, zero, 7) == 0) /* discard-only */
+		return false;
+	return true;
+}
+
+/* Generic TLDs common enough to meet in a VPN's setup; every two-letter one
+ * counts too. File names (ca.crt, office.ovpn, resolv.conf) end in none. */
+static const char *const gtlds[] = {
+	"com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "name", "pro", "aero", "coop",
+	"museum", "mobi", "asia", "tel", "travel", "jobs", "cat", "arpa", "app", "dev", "cloud", "tech",
+	"online", "site", "xyz", "top", "club", "shop", "store", "blog", "news", "live", "digital",
+	"network", "systems", "solutions", "services", "company", "group", "global", "world", "email",
+	"host", "hosting", "website", "space", "link", "zone", "center", "agency", "media", "studio",
+	"design", "software", "security", "support", "consulting", "engineering", "energy", "finance",
+	"bank", "insurance", "health", "university", "school", "academy", "institute", "foundation",
+	"partners", "ventures", "capital", "holdings", "industries", "international", "corp", "inc",
+	"ltd", "llc", "gmbh", "berlin", "london", "paris", "nyc", "tokyo", "amazon", "aws", "google",
+	"microsoft", "azure", "vpn", "work", "works", "today", "one", "plus", "run", "page", "web",
+	"icu", "vip", "win", "bid", "loan", "men", "party", "review", "science", "trade", "date",
+	"download", "racing", "accountant", "cricket", "faith", "webcam", "moe", "wtf", "fun", "ink",
+};
+
+/* Non-public suffixes: kept as they are. */
+static const char *const kept_suffixes[] = {
+	"internal", "local", "lan", "home.arpa", "localhost", "test", "example", "invalid",
+	"example.com", "example.net", "example.org",
+};
+
+static bool has_suffix(const char *name, size_t len, const char *suf)
+{
+	size_t sl = strlen(suf);
+
+	if (len < sl || strncasecmp(name + len - sl, suf, sl) != 0)
+		return false;
+	return len == sl || name[len - sl - 1] == '.';
+}
+
+/* A syntactically valid dotted name with a public TLD. */
+static bool name_shape(const char *name, size_t len)
+{
+	size_t labels = 0, ll = 0, last = 0;
+
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || name[i] == '.') {
+			if (ll == 0 || ll > 63)
+				return false;
+			labels++;
+			last = i - ll;
+			ll = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)name[i]) && name[i] != '-' && name[i] != '_')
+			return false;
+		ll++;
+	}
+	if (labels < 2)
+		return false;
+	ll = len - last;
+	for (size_t i = last; i < len; i++)
+		if (!isalpha((unsigned char)name[i]))
+			return false;
+	if (ll == 2)
+		return true;
+	for (size_t i = 0; i < VD_ARRAY_SIZE(gtlds); i++)
+		if (strlen(gtlds[i]) == ll && strncasecmp(name + last, gtlds[i], ll) == 0)
+			return true;
+	return false;
+}
+
+bool vd_anon_name_is_public(const char *name, size_t len)
+{
+	if (!name_shape(name, len))
+		return false;
+	for (size_t i = 0; i < VD_ARRAY_SIZE(kept_suffixes); i++)
+		if (has_suffix(name, len, kept_suffixes[i]))
+			return false;
+	return true;
+}
+
+int vd_anon_add_name(struct vd_anon *a, const char *name)
+{
+	char **f, *s;
+
+	if (!name || !*name || strchr(name, '.'))
+		return -EINVAL;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return -EINVAL;
+	s = strdup(name);
+	f = s ? reallocarray(a->forced, a->n_forced + 1, sizeof(*f)) : NULL;
+	if (!f) {
+		free(s);
+		return -ENOMEM;
+	}
+	for (char *p = s; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	f[a->n_forced++] = s;
+	a->forced = f;
+	return 0;
+}
+
+static bool forced_name(const struct vd_anon *a, const char *lname, size_t len)
+{
+	for (size_t i = 0; i < a->n_forced; i++) {
+		size_t fl = strlen(a->forced[i]);
+
+		if (len >= fl && memcmp(lname, a->forced[i], fl) == 0 && (len == fl || lname[fl] == '.'))
+			return true;
+	}
+	return false;
+}
+
+/* The stand-in number k of kind (1-based), written into buf. */
+static void standin(int kind, size_t k, char *buf, size_t len)
+{
+	if (kind == K_V4) {
+		static const char *const pools[] = {"203.0.113", "198.51.100", "192.0.2"};
+		size_t p = (k - 1) / 254;
+
+		if (p < VD_ARRAY_SIZE(pools))
+			snprintf(buf, len, "%s.%zu", pools[p], (k - 1) % 254 + 1);
+		else
+			snprintf(buf, len, "[ipv4-%zu]", k);
+	} else if (kind == K_V6) {
+		snprintf(buf, len, "2001:db8:ffff::%zx", k);
+	} else {
+		snprintf(buf, len, "host%zu.example.invalid", k);
+	}
+}
+
+/* The stand-in of key (canonical form) of kind, made on first sight. */
+static const char *lookup(struct vd_anon *a, int kind, const char *key)
+{
+	struct smap_ent *e = smap_find(&a->map[kind], key);
+	char buf[64], *k, *v;
+
+	if (e)
+		return e->val;
+	do
+		standin(kind, ++a->next[kind], buf, sizeof(buf));
+	while (smap_find(&a->reserved, buf));
+	k = strdup(key);
+	v = strdup(buf);
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return NULL;
+	}
+	if (smap_put(&a->map[kind], k, v) < 0)
+		return NULL;
+	return smap_find(&a->map[kind], key)->val;
+}
+
+static int reserve(struct vd_anon *a, const char *key)
+{
+	char *k;
+
+	if (smap_find(&a->reserved, key))
+		return 0;
+	k = strdup(key);
+	if (!k)
+		return -ENOMEM;
+	return smap_put(&a->reserved, k, NULL);
+}
+
+static bool dotted_quad(const char *s, size_t len, uint8_t out[4])
+{
+	unsigned part = 0, digits = 0, val = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || s[i] == '.') {
+			if (digits == 0 || part > 3)
+				return false;
+			out[part++] = (uint8_t)val;
+			digits = val = 0;
+			continue;
+		}
+		if (!isdigit((unsigned char)s[i]) || ++digits > 3)
+			return false;
+		val = val * 10 + (unsigned)(s[i] - '0');
+		if (val > 255)
+			return false;
+	}
+	return part == 4;
+}
+
+static bool v6_char(char c)
+{
+	return isxdigit((unsigned char)c) || c == ':' || c == '.';
+}
+
+static bool word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.';
+}
+
+/* One pass over text: with out, rewrite into it; without, reserve what is
+ * kept. */
+static int scan(struct vd_anon *a, const char *in, size_t len, struct sbuf *out)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		char c = in[i], prev = i ? in[i - 1] : '\0';
+
+		if ((isxdigit((unsigned char)c) || c == ':') && !word_char(prev) && prev != ':') {
+			size_t j = i, k, colons = 0;
+
+			while (j < len && v6_char(in[j]) && j - i < 64)
+				colons += in[j++] == ':';
+			k = j;
+			while (k > i && (in[k - 1] == '.' || (in[k - 1] == ':' && !(k - i >= 2 && in[k - 2] == ':'))))
+				k--;
+			if (colons >= 2 && k - i < INET6_ADDRSTRLEN && (k == len || !word_char(in[k]) || in[k] == '.') &&
+			    (j == len || !isalnum((unsigned char)in[j]))) {
+				char tok[INET6_ADDRSTRLEN], canon[INET6_ADDRSTRLEN];
+				uint8_t addr[16];
+
+				memcpy(tok, in + i, k - i);
+				tok[k - i] = '\0';
+				if (inet_pton(AF_INET6, tok, addr) == 1 && inet_ntop(AF_INET6, addr, canon, sizeof(canon))) {
+					if (!vd_anon_ipv6_is_public(addr)) {
+						if (!out && reserve(a, canon) < 0)
+							return -ENOMEM;
+						if (out)
+							sb_add(out, in + i, k - i);
+					} else if (out) {
+						const char *s = lookup(a, K_V6, canon);
+
+						if (!s)
+							return -ENOMEM;
+						sb_str(out, s);
+					}
+					i = k;
+					continue;
+				}
+			}
+		}
+		if (isalnum((unsigned char)c) || c == '_') {
+			size_t j = i, k;
+			uint8_t v4[4];
+			char lname[256];
+			const char *s = NULL;
+
+			while (j < len && word_char(in[j]))
+				j++;
+			k = j;
+			while (k > i && (in[k - 1] == '.' || in[k - 1] == '-'))
+				k--;
+			if (dotted_quad(in + i, k - i, v4)) {
+				char canon[INET_ADDRSTRLEN];
+
+				snprintf(canon, sizeof(canon), "%u.%u.%u.%u", v4[0], v4[1], v4[2], v4[3]);
+				if (!vd_anon_ipv4_is_public(v4)) {
+					if (!out && reserve(a, canon) < 0)
+						return -ENOMEM;
+				} else if (out && !(s = lookup(a, K_V4, canon))) {
+					return -ENOMEM;
+				}
+			} else if (k - i < sizeof(lname) && !(prev == '/' && !(i >= 2 && in[i - 2] == '/'))) {
+				for (size_t n = 0; n < k - i; n++)
+					lname[n] = (char)tolower((unsigned char)in[i + n]);
+				lname[k - i] = '\0';
+				if (forced_name(a, lname, k - i) || vd_anon_name_is_public(lname, k - i)) {
+					if (out && !(s = lookup(a, K_NAME, lname)))
+						return -ENOMEM;
+				} else if (!out && name_shape(lname, k - i) && reserve(a, lname) < 0) {
+					return -ENOMEM;
+				}
+			}
+			if (out) {
+				if (s)
+					sb_str(out, s);
+				else
+					sb_add(out, in + i, k - i);
+				sb_add(out, in + k, j - k);
+			}
+			i = j;
+			continue;
+		}
+		if (out)
+			sb_add(out, &c, 1);
+		i++;
+	}
+	return 0;
+}
+
+int vd_anon_reserve(struct vd_anon *a, const char *text, size_t len)
+{
+	return scan(a, text, len, NULL);
+}
+
+int vd_anon_apply(struct vd_anon *a, const char *in, size_t len, char **ret, size_t *ret_len)
+{
+	struct sbuf b = {0};
+	int r = scan(a, in, len, &b);
+
+	if (r < 0) {
+		free(b.p);
+		return r;
+	}
+	return sb_finish(&b, ret, ret_len);
+}

@@ -1,0 +1,304 @@
+/* The reflector probe: asks the tunnel's Reflector= (vpndoctor-reflector on a
+ * VPC host) to ping us back through the tunnel, so the VPC-to-client way is
+ * measured as the ping probe measures the other. One authenticated UDP
+ * request (ReflectorKey=, lib/reflector.c) for REFL_COUNT echoes; the answer
+ * comes once the reflector is done, about REFL_COUNT x 200 ms plus its 2 s
+ * wait. One retry with a fresh nonce if no answer came; then "fail": no
+ * answer is not a measurement (a wrong key, a stopped reflector and a clock
+ * 30 s off all look alike from here, and say so in the probe's error). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "probes/probe.h"
+#include "vpndoctor/common.h"
+#include "vpndoctor/reflector.h"
+
+#define REFL_COUNT 10
+#define REFL_WAIT_MS (REFL_COUNT * 200 + 2000 + 2000) /* the reflector's time, and slack */
+#define REFL_TRIES 2
+
+struct refl_ctx {
+	struct probe_run *run;
+	int fd;
+	struct event *rd, *timer;
+	uint8_t key[VD_RFL_KEY_MAX];
+	size_t keylen;
+	uint8_t nonce[REFL_TRIES][VD_RFL_NONCE_LEN];
+	unsigned tries;
+	char target[80];
+};
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void ctx_free(struct refl_ctx *c)
+{
+	if (!c)
+		return;
+	if (c->rd)
+		event_free(c->rd);
+	if (c->timer)
+		event_free(c->timer);
+	if (c->fd >= 0)
+		close(c->fd);
+	explicit_bzero(c->key, sizeof(c->key));
+	free(c);
+}
+
+static void finish(struct refl_ctx *c, enum probe_status st, cJSON *sec)
+{
+	struct probe_run *run = c->run;
+
+	ctx_free(c);
+	run->priv = NULL;
+	probe_run_done(run, st, sec);
+}
+
+static int read_key(const char *path, uint8_t *key, size_t cap, size_t *len)
+{
+	uint8_t buf[VD_RFL_KEY_MAX + 64];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf));
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	r = vd_rfl_key_from_text(buf, (size_t)n, key, cap);
+	explicit_bzero(buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	*len = (size_t)r;
+	return 0;
+}
+
+static int parse_target(const char *v, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[64];
+	const char *sep = v ? strrchr(v, ':') : NULL;
+	uint64_t port;
+	size_t n;
+
+	if (!sep || (n = (size_t)(sep - v)) < 2 || n >= sizeof(host) || vd_parse_u64(sep + 1, 1, 65535, &port) < 0)
+		return -EINVAL;
+	memcpy(host, v, n);
+	host[n] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[' && host[n - 1] == ']') {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)ss;
+		host[n - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &in6->sin6_addr) != 1)
+			return -EINVAL;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	struct sockaddr_in *in = (struct sockaddr_in *)(void *)ss;
+	if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
+		return -EINVAL;
+	in->sin_family = AF_INET;
+	in->sin_port = htons((uint16_t)port);
+	*len = sizeof(*in);
+	return 0;
+}
+
+static int send_request(struct refl_ctx *c)
+{
+	struct vd_rfl_request q = {.count = REFL_COUNT};
+	uint8_t buf[VD_RFL_REQUEST_LEN];
+	struct timeval tv = {REFL_WAIT_MS / 1000, (REFL_WAIT_MS % 1000) * 1000};
+	int n;
+
+	q.timestamp = (int64_t)time(NULL);
+	if (getrandom(q.nonce, sizeof(q.nonce), 0) != sizeof(q.nonce))
+		return -errno;
+	memcpy(c->nonce[c->tries], q.nonce, sizeof(q.nonce));
+	c->tries++;
+	if ((n = vd_rfl_request_build(&q, c->key, c->keylen, buf, sizeof(buf))) < 0)
+		return n;
+	if (send(c->fd, buf, (size_t)n, 0) < 0 && errno != ECONNREFUSED)
+		return -errno;
+	return evtimer_add(c->timer, &tv) < 0 ? -ENOMEM : 0;
+}
+
+static double ms(uint32_t us)
+{
+	return (double)us / 1000.0;
+}
+
+static void on_answer(struct refl_ctx *c, const struct vd_rfl_response *a)
+{
+	struct probe_run *run = c->run;
+	char seen[INET6_ADDRSTRLEN];
+	cJSON *sec;
+
+	if (a->status != VD_RFL_OK) {
+		probe_run_error(run, "the reflector at %s answered: %s", c->target, vd_rfl_status_name(a->status));
+		finish(c, PROBE_FAIL, NULL);
+		return;
+	}
+	if (!(sec = cJSON_CreateObject())) {
+		finish(c, PROBE_FAIL, NULL);
+		return;
+	}
+	inet_ntop(a->family, a->addr, seen, sizeof(seen));
+	cJSON_AddStringToObject(sec, "reflector", c->target);
+	cJSON_AddNumberToObject(sec, "sent", a->sent);
+	cJSON_AddNumberToObject(sec, "received", a->received);
+	cJSON_AddNumberToObject(sec, "loss_pct", a->sent ? 100.0 * (a->sent - a->received) / a->sent : 0);
+	cJSON_AddStringToObject(sec, "source_seen", seen);
+	if (a->received) {
+		cJSON_AddNumberToObject(sec, "rtt_min_ms", ms(a->rtt_min_us));
+		cJSON_AddNumberToObject(sec, "rtt_avg_ms", ms(a->rtt_avg_us));
+		cJSON_AddNumberToObject(sec, "rtt_max_ms", ms(a->rtt_max_us));
+	}
+	finish(c, a->sent ? PROBE_OK : PROBE_FAIL, sec);
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct refl_ctx *c = arg;
+
+	(void)what;
+	for (int i = 0; i < 8; i++) {
+		uint8_t buf[VD_RFL_RESPONSE_LEN + 1];
+		struct vd_rfl_response a;
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == ECONNREFUSED) {
+				probe_run_error(c->run, "the reflector at %s refused (nothing listens on that port)", c->target);
+				finish(c, PROBE_FAIL, NULL);
+			}
+			return;
+		}
+		if (vd_rfl_response_parse(buf, (size_t)n, c->key, c->keylen, &a) < 0)
+			continue; /* not from the reflector we share the key with */
+		for (unsigned k = 0; k < c->tries; k++)
+			if (memcmp(a.nonce, c->nonce[k], VD_RFL_NONCE_LEN) == 0) {
+				on_answer(c, &a);
+				return;
+			}
+	}
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct refl_ctx *c = arg;
+	int r;
+
+	(void)fd;
+	(void)what;
+	if (c->tries < REFL_TRIES && (r = send_request(c)) == 0)
+		return;
+	probe_run_error(c->run, "no answer from the reflector at %s (is it running, with the same key, and a clock within %d s?)",
+	                c->target, VD_RFL_WINDOW_S);
+	finish(c, PROBE_FAIL, NULL);
+}
+
+static int reflector_start(struct probe_run *run)
+{
+	const struct config_tunnel *t = run->tunnel;
+	const cJSON *ovpn = probe_run_section(run, "openvpn"), *routes = probe_run_section(run, "routes");
+	const char *state, *dev = NULL;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct refl_ctx *c;
+	int r;
+
+	if (!t)
+		return -EINVAL;
+	if (!t->reflector || !t->reflector_key) {
+		probe_run_error(run, "no Reflector= and ReflectorKey= for this tunnel");
+		probe_run_done(run, PROBE_UNKNOWN, NULL);
+		return 0;
+	}
+	state = jstr(ovpn, "state");
+	if (state && strcmp(state, "connected") != 0) {
+		probe_run_error(run, "the tunnel is %s", state);
+		probe_run_done(run, PROBE_UNKNOWN, NULL);
+		return 0;
+	}
+	if (jstr(routes, "tun_dev") && *jstr(routes, "tun_dev"))
+		dev = jstr(routes, "tun_dev");
+	if (parse_target(t->reflector, &ss, &len) < 0)
+		return -EINVAL; /* config.c checked it */
+	if (!(c = calloc(1, sizeof(*c))))
+		return -ENOMEM;
+	c->run = run;
+	c->fd = -1;
+	snprintf(c->target, sizeof(c->target), "%s", t->reflector);
+	if ((r = read_key(t->reflector_key, c->key, sizeof(c->key), &c->keylen)) < 0) {
+		probe_run_error(run, "ReflectorKey=%s: %s", t->reflector_key,
+		                r == -EINVAL ? "not a key of 16 to 512 bytes" : strerror(-r));
+		ctx_free(c);
+		probe_run_done(run, PROBE_FAIL, NULL);
+		return 0;
+	}
+	c->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		r = -errno;
+		ctx_free(c);
+		return r;
+	}
+	/* through the tunnel even where a route would say otherwise; best
+	 * effort (it takes CAP_NET_RAW): the routes probe checks the route */
+	if (dev)
+		(void)setsockopt(c->fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev) + 1);
+	/* connected: an ICMP port unreachable becomes ECONNREFUSED */
+	if (connect(c->fd, (struct sockaddr *)&ss, len) < 0) {
+		probe_run_error(run, "reflector %s: %s", c->target, strerror(errno));
+		ctx_free(c);
+		probe_run_done(run, PROBE_FAIL, NULL);
+		return 0;
+	}
+	c->rd = event_new(run->base, c->fd, EV_READ | EV_PERSIST, on_read, c);
+	c->timer = evtimer_new(run->base, on_timer, c);
+	if (!c->rd || !c->timer || event_add(c->rd, NULL) < 0) {
+		ctx_free(c);
+		return -ENOMEM;
+	}
+	run->priv = c;
+	if ((r = send_request(c)) < 0) {
+		probe_run_error(run, "reflector %s: %s", c->target, strerror(-r));
+		finish(c, PROBE_FAIL, NULL);
+	}
+	return 0;
+}
+
+static void reflector_cancel(struct probe_run *run)
+{
+	ctx_free(run->priv);
+	run->priv = NULL;
+}
+
+const struct probe probe_reflector = {
+	.name = "reflector",
+	.section = "reflector",
+	.config_section = "Reflector",
+	.per_tunnel = true,
+	.interval_s = 120,
+	.events = PROBE_EV_OPENVPN,
+	.start = reflector_start,
+	.cancel = reflector_cancel,
+	.free_state = NULL,
+};

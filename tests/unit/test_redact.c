@@ -1,0 +1,512 @@
+/* lib/redact.c: the profile redactor, the scrubber and the anonymizer, with the
+ * demo PKI of tests/data/sample (public throwaway keys) as the planted secrets. */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "vpndoctor/ovpn_config.h"
+#include "vpndoctor/profile.h"
+#include "vpndoctor/redact.h"
+
+static char sample[PATH_MAX];
+
+static char *slurp(const char *name, size_t *len)
+{
+	char path[PATH_MAX + 64], *p = NULL;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", sample, name);
+	assert_int_equal(vd_read_file(NULL, path, 1 << 20, &p, &n), 0);
+	if (len)
+		*len = n;
+	return p;
+}
+
+static int setup(void **state)
+{
+	const char *data = getenv("VD_TESTDATA");
+	char here[PATH_MAX - 32], *slash;
+
+	(void)state;
+	snprintf(here, sizeof(here), "%s", __FILE__);
+	slash = strrchr(here, '/');
+	if (slash)
+		*slash = '\0';
+	if (data)
+		snprintf(sample, sizeof(sample), "%s/sample", data);
+	else
+		snprintf(sample, sizeof(sample), "%s/../data/sample", here);
+	return 0;
+}
+
+#define STATIC_KEY \
+	"#\n# 2048 bit OpenVPN static key\n#\n-----BEGIN OpenVPN Static key V1-----\n" \
+	"d4e1190c7f78d8bbb01b9d566bc83d5d\n652b5b6f1f292bdc283f6b3d50ae9cbd\n" \
+	"19badacdb70928a53769ea2a0f3f7976\n67e498f5213d928e33908ec10b85ba57\n" \
+	"-----END OpenVPN Static key V1-----\n"
+#define CRYPT_KEY \
+	"-----BEGIN OpenVPN Static key V1-----\n" \
+	"0b7f1c33cafe0f8e6a1d9b2c3d4e5f60\n718293a4b5c6d7e8f90a1b2c3d4e5f60\n" \
+	"-----END OpenVPN Static key V1-----\n"
+#define V2_KEY \
+	"-----BEGIN OpenVPN tls-crypt-v2 client key-----\n" \
+	"u5wrgy+Bts1tESOeF+VXpsEuNKz5DqSciCntxlVBW9/4VH4Q/1rRPrnyqOldqznB\n" \
+	"-----END OpenVPN tls-crypt-v2 client key-----\n"
+#define ENC_KEY \
+	"-----BEGIN ENCRYPTED PRIVATE KEY-----\n" \
+	"MIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAhQzZ3ZRm9wCAgIIAAwDAYI\n" \
+	"-----END ENCRYPTED PRIVATE KEY-----\n"
+#define RSA_KEY \
+	"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n" \
+	"DEK-Info: AES-256-CBC,0011223344556677\n\nQmFzZTY0Qm9keU9mQW5SU0FLZXlUaGF0TXVzdEdv\n" \
+	"-----END RSA PRIVATE KEY-----\n"
+
+static void assert_absent(const char *hay, const char *needle)
+{
+	if (strstr(hay, needle)) {
+		print_error("found \"%s\" in:\n%s\n", needle, hay);
+		fail();
+	}
+}
+
+static void assert_present(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle)) {
+		print_error("missing \"%s\" in:\n%s\n", needle, hay);
+		fail();
+	}
+}
+
+static bool notes_have(const struct vd_redact_notes *n, const char *needle)
+{
+	for (size_t i = 0; i < n->n; i++)
+		if (strstr(n->lines[i], needle))
+			return true;
+	return false;
+}
+
+static void test_profile_inline(void **state)
+{
+	size_t klen, clen, alen;
+	char *key = slurp("client.key", &klen), *crt = slurp("client.crt", &clen), *ca = slurp("ca.crt", &alen);
+	char *prof, *out = NULL, keyline[65];
+	size_t plen, olen = 0;
+	struct vd_redact_notes notes = {0};
+	struct vd_ovpn_config *cfg = NULL;
+	struct vd_error err;
+	int n;
+
+	(void)state;
+	plen = klen + clen + alen + 4096;
+	prof = malloc(plen);
+	assert_non_null(prof);
+	n = snprintf(prof, plen,
+	             "# my password is hunter2\nclient\ndev tun\nremote vpn.example.test 1194 udp\n"
+	             "setenv DB_PASSWORD \"s3cr3t value\"\nauth-token SESSIONTOKEN123\n"
+	             "verify-x509-name \"C=DE, CN=vpn\" subject\n"
+	             "<ca>\n%s</ca>\n<cert>\n%s</cert>\n<key>\n%s</key>\n"
+	             "key-direction 1\n<tls-auth>\n" STATIC_KEY "</tls-auth>\n"
+	             "<tls-crypt>\n" CRYPT_KEY "</tls-crypt>\n<tls-crypt-v2>\n" V2_KEY "</tls-crypt-v2>\n"
+	             "<auth-user-pass>\nalice\nPa55w0rdXYZ\n</auth-user-pass>\n"
+	             "<http-proxy-user-pass>\nproxyuser\nPr0xyPass\n</http-proxy-user-pass>\n"
+	             "<pkcs12>\nMIIJqQIBAzCCCW8GCSqGSIb3DQEHAaCCCWAEgglcMIIJWDCCA48GCSqGSIb3\n</pkcs12>\n"
+	             "<connection>\nremote 192.0.2.9 443 tcp\n</connection>\n",
+	             ca, crt, key);
+	assert_true(n > 0 && (size_t)n < plen);
+
+	assert_int_equal(vd_redact_profile("/x/office.ovpn", prof, (size_t)n, NULL, &out, &olen, &notes, &err), 0);
+	assert_int_equal(strlen(out), olen);
+	/* every line of the private key body, the static keys, the passwords */
+	for (const char *p = strchr(key, '\n') + 1; *p && strncmp(p, "-----END", 8) != 0;) {
+		const char *nl = strchr(p, '\n');
+
+		snprintf(keyline, sizeof(keyline), "%.*s", (int)(nl - p), p);
+		assert_absent(out, keyline);
+		p = nl + 1;
+	}
+	assert_absent(out, "d4e1190c7f78d8bbb01b9d566bc83d5d");
+	assert_absent(out, "67e498f5213d928e33908ec10b85ba57");
+	assert_absent(out, "0b7f1c33cafe0f8e6a1d9b2c3d4e5f60");
+	assert_absent(out, "u5wrgy+Bts1tESOeF");
+	assert_absent(out, "Pa55w0rdXYZ");
+	assert_absent(out, "alice");
+	assert_absent(out, "Pr0xyPass");
+	assert_absent(out, "MIIJqQIBAzCCCW8");
+	assert_absent(out, "hunter2");
+	assert_absent(out, "s3cr3t");
+	assert_absent(out, "SESSIONTOKEN123");
+	assert_absent(out, "PRIVATE KEY");
+	assert_absent(out, "Static key");
+	assert_absent(out, "-----BEGIN");
+	/* what stays */
+	assert_present(out, "remote vpn.example.test 1194 udp\n");
+	assert_present(out, "verify-x509-name \"C=DE, CN=vpn\" subject\n");
+	assert_present(out, "key-direction 1\n");
+	assert_present(out, "setenv DB_PASSWORD [REDACTED]\n");
+	assert_present(out, "<ca>\n# certificate: subject=CN=");
+	assert_present(out, "notAfter=2045-01-01T00:00:00Z; sha256=");
+	assert_present(out, "<tls-auth>\n# [vpndoctor: removed");
+	assert_present(out, "<connection>\nremote 192.0.2.9 443 tcp\n</connection>\n");
+	assert_true(notes_have(&notes, "<key>: the private key removed"));
+	assert_true(notes_have(&notes, "<tls-crypt-v2>: the tls-crypt-v2 client key removed"));
+	assert_true(notes_have(&notes, "<auth-user-pass>: the user name and password removed"));
+	assert_true(notes_have(&notes, "<cert>: 1 certificate reduced"));
+
+	/* what comes out is still a profile OpenVPN's syntax accepts */
+	assert_int_equal(vd_ovpn_config_parse("out", out, olen, &cfg, &err), 0);
+	assert_non_null(vd_ovpn_config_get(cfg, "tls-crypt-v2"));
+	assert_int_equal(cfg->n_connections, 1);
+	vd_ovpn_config_free(cfg);
+
+	vd_redact_notes_free(&notes);
+	free(out);
+	free(prof);
+	free(key);
+	free(crt);
+	free(ca);
+}
+
+static void test_profile_files(void **state)
+{
+	const char prof[] = "client\nremote vpn.example.test\nca ca.crt\ncert client.crt\nkey client.key\n"
+	                    "tls-auth ta.key 1\nauth-user-pass /etc/openvpn/pass.txt\naskpass pw.txt\n"
+	                    "extra-certs missing.pem\n";
+	struct vd_redact_profile_opts o = { .basedir = sample, .read = vd_read_file };
+	struct vd_redact_notes notes = {0};
+	char *out = NULL, *key = slurp("client.key", NULL);
+	struct vd_error err;
+	size_t olen;
+
+	(void)state;
+	assert_int_equal(vd_redact_profile("p.ovpn", prof, sizeof(prof) - 1, &o, &out, &olen, &notes, &err), 0);
+	assert_present(out, "ca ca.crt\n#   certificate: subject=CN=");
+	assert_present(out, "cert client.crt\n#   certificate: subject=CN=");
+	assert_present(out, "key client.key\n");
+	assert_present(out, "auth-user-pass /etc/openvpn/pass.txt\n");
+	assert_present(out, "extra-certs missing.pem\n#   (");
+	assert_absent(out, "PRIVATE");
+	assert_absent(out, key + 28); /* the key file is never read */
+	assert_true(notes_have(&notes, "key client.key: the private key in that file is not included"));
+	assert_true(notes_have(&notes, "tls-auth ta.key: the tls-auth static key"));
+	assert_true(notes_have(&notes, "askpass pw.txt: the private key's passphrase"));
+	vd_redact_notes_free(&notes);
+	free(out);
+	free(key);
+
+	/* without a reader, files are not summarised (and nothing is read) */
+	assert_int_equal(vd_redact_profile("p.ovpn", prof, sizeof(prof) - 1, NULL, &out, &olen, NULL, &err), 0);
+	assert_present(out, "ca ca.crt\ncert client.crt\n");
+	free(out);
+}
+
+static void test_profile_bad(void **state)
+{
+	const char prof[] = "client\n<key>\n-----BEGIN PRIVATE KEY-----\nAAAA\n";
+	struct vd_error err = {0};
+	char *out = NULL;
+	size_t olen;
+
+	(void)state;
+	assert_int_equal(vd_redact_profile("bad.ovpn", prof, sizeof(prof) - 1, NULL, &out, &olen, NULL, &err), -EINVAL);
+	assert_null(out);
+	assert_true(err.msg[0] != '\0');
+}
+
+static void test_profile_quoting(void **state)
+{
+	const char prof[] = "client\nremote vpn.example.test 1194\nauth-user-pass \"/a dir/pass file\"\n"
+	                    "setenv UV_NOTE \"a;b#c \\\"d\\\"\"\n";
+	struct vd_ovpn_config *cfg = NULL;
+	const struct vd_ovpn_option *op;
+	struct vd_error err;
+	char *out = NULL;
+	size_t olen;
+
+	(void)state;
+	assert_int_equal(vd_redact_profile("q.ovpn", prof, sizeof(prof) - 1, NULL, &out, &olen, NULL, &err), 0);
+	assert_int_equal(vd_ovpn_config_parse("out", out, olen, &cfg, &err), 0);
+	op = vd_ovpn_config_get(cfg, "auth-user-pass");
+	assert_non_null(op);
+	assert_string_equal(op->argv[0], "/a dir/pass file");
+	op = vd_ovpn_config_get(cfg, "setenv");
+	assert_non_null(op);
+	assert_int_equal(op->argc, 2);
+	assert_string_equal(op->argv[1], "a;b#c \"d\"");
+	vd_ovpn_config_free(cfg);
+	free(out);
+}
+
+static char *scrub(const char *in, unsigned *count)
+{
+	char *out = NULL;
+	size_t len;
+
+	assert_int_equal(vd_redact_scrub(in, strlen(in), &out, &len, count, NULL), 0);
+	assert_int_equal(strlen(out), len);
+	return out;
+}
+
+static void test_scrub_pem(void **state)
+{
+	size_t clen;
+	char *crt = slurp("client.crt", &clen), *key = slurp("client.key", NULL), *in, *out;
+	unsigned count;
+
+	(void)state;
+	in = malloc(clen + strlen(key) + 4096);
+	assert_non_null(in);
+	sprintf(in, "log line\n%s" STATIC_KEY V2_KEY ENC_KEY RSA_KEY "%smiddle\n", crt, key);
+	out = scrub(in, &count);
+	assert_int_equal(count, 5);
+	assert_present(out, crt); /* certificates stay whole */
+	assert_present(out, "log line\n");
+	assert_present(out, "middle\n");
+	assert_absent(out, "PRIVATE KEY-");
+	assert_absent(out, "Static key V1-");
+	assert_absent(out, "d4e1190c7f78d8bb");
+	assert_absent(out, "u5wrgy");
+	assert_absent(out, "MIHsMFcGCSqG");
+	assert_absent(out, "QmFzZTY0Qm9k");
+	assert_absent(out, key + 28);
+	assert_present(out, "[vpndoctor: removed a PEM block (OpenVPN tls-crypt-v2 client key)]");
+	free(out);
+	free(in);
+	free(key);
+	free(crt);
+
+	/* JSON-escaped, lower case, and unterminated: still removed */
+	out = scrub("{\"k\":\"-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEIBody\\n-----END EC PRIVATE KEY-----\\n\",\"n\":1}",
+	            &count);
+	assert_int_equal(count, 1);
+	assert_string_equal(out, "{\"k\":\"[vpndoctor: removed a PEM block (EC PRIVATE KEY)]\\n\",\"n\":1}");
+	free(out);
+	out = scrub("a\n-----begin private key-----\nSECRETBODY\n-----end private key-----\nb\n", &count);
+	assert_absent(out, "SECRETBODY");
+	assert_present(out, "\nb\n");
+	free(out);
+	out = scrub("a\n-----BEGIN PRIVATE KEY-----\nSECRETBODY\nMORE\n", &count);
+	assert_string_equal(out, "a\n[vpndoctor: removed a PEM block (PRIVATE KEY)]");
+	free(out);
+	out = scrub("x -----BEGIN PRIVATE KEY\nSECRETBODY\n-----END PRIVATE KEY-----\ny", &count);
+	assert_string_equal(out, "x [vpndoctor: removed a PEM block (unterminated)]\ny");
+	free(out);
+	/* a mismatched end still ends the block, not the text */
+	out = scrub("-----BEGIN RSA PRIVATE KEY-----\nSECRET\n-----END PRIVATE KEY-----\nkept", &count);
+	assert_string_equal(out, "[vpndoctor: removed a PEM block (RSA PRIVATE KEY)]\nkept");
+	free(out);
+	/* markers sharing their dashes cannot hide a block */
+	out = scrub("-----BEGIN CERTIFICATE-------BEGIN PRIVATE KEY-----\nSECRETBODY\n-----END PRIVATE KEY-----\nz", &count);
+	assert_string_equal(out, "[vpndoctor: removed a PEM block (PRIVATE KEY)]\nz");
+	free(out);
+	out = scrub("-----BEGIN PRIVATE KEY-----\nA\n-----END PRIVATE KEY-------BEGIN RSA PRIVATE KEY-----\nSECRETBODY\n"
+	            "-----END RSA PRIVATE KEY-----\nz", &count);
+	assert_string_equal(out, "[vpndoctor: removed a PEM block (PRIVATE KEY)]\nz");
+	free(out);
+	/* a key glued to a password value does not leave its body behind */
+	out = scrub("password=-----BEGIN PRIVATE KEY-----\nSECRETBODY\n-----END PRIVATE KEY-----\n", &count);
+	assert_absent(out, "SECRETBODY");
+	free(out);
+}
+
+static void test_scrub_values(void **state)
+{
+	static const struct { const char *in, *want; } t[] = {
+		{"password=hunter2 next", "password=[REDACTED] next"},
+		{"Password: hunter2\n", "Password: [REDACTED]\n"},
+		{"DB_PASSWORD='a b c'", "DB_PASSWORD='[REDACTED]'"},
+		{"{\"password\":\"hu\\\"nter2\",\"x\":1}", "{\"password\":\"[REDACTED]\",\"x\":1}"},
+		{"{\"db_passwd\": 1234}", "{\"db_passwd\": \"[REDACTED]\"}"},
+		{"{\"password\": true, \"token\": null}", "{\"password\": true, \"token\": null}"},
+		{"X-Api-Key: abc123;", "X-Api-Key: [REDACTED];"},
+		{"client_secret=abc&x=1", "client_secret=[REDACTED]&x=1"},
+		{"PUSH_REPLY,auth-token SESS_ID_AT_xyz,ping 10", "PUSH_REPLY,auth-token [REDACTED],ping 10"},
+		/* not secrets */
+		{"bypass=1 passwords: 3 password_file=/x", "bypass=1 passwords: 3 password_file=/x"},
+		{"auth-user-pass /etc/openvpn/pass.txt", "auth-user-pass /etc/openvpn/pass.txt"},
+		{"password=[REDACTED]", "password=[REDACTED]"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *out = scrub(t[i].in, NULL);
+
+		if (strcmp(out, t[i].want) != 0) {
+			print_error("scrub(%s) = %s, want %s\n", t[i].in, out, t[i].want);
+			fail();
+		}
+		free(out);
+	}
+}
+
+static bool is_v4_public(const char *s)
+{
+	uint8_t a[4];
+
+	assert_int_equal(inet_pton(AF_INET, s, a), 1);
+	return vd_anon_ipv4_is_public(a);
+}
+
+static bool is_v6_public(const char *s)
+{
+	uint8_t a[16];
+
+	assert_int_equal(inet_pton(AF_INET6, s, a), 1);
+	return vd_anon_ipv6_is_public(a);
+}
+
+static void test_anon_classes(void **state)
+{
+	static const char *const v4_kept[] = {
+		"10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1", "100.127.255.254",
+		"127.0.0.1", "169.254.1.1", "0.0.0.0", "192.0.2.1", "198.51.100.7", "203.0.113.7",
+		"198.18.1.123", "198.19.0.1", "224.0.0.251", "255.255.255.0", "255.255.255.255", "128.0.0.0",
+		"240.0.0.1",
+	};
+	static const char *const v4_public[] = {
+		"8.8.8.8", "1.1.1.1", "172.32.0.1", "172.15.255.255", "100.128.0.1", "198.20.0.1",
+		"203.0.114.1", "52.1.2.3", "129.0.0.0",
+	};
+	static const char *const v6_kept[] = {
+		"::", "::1", "fe80::1", "fd00::1", "fc00::2", "ff02::1", "2001:db8::1", "2001:2::5",
+		"::ffff:10.0.0.1", "100::1", "ffff:ffff:ffff:ffff::",
+	};
+	static const char *const v6_public[] = {
+		"2a00:1450:4001:80b::200e", "2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808", "2001:db9::1",
+	};
+	static const char *const names_kept[] = {
+		"db.vpc.internal", "printer.local", "nas.lan", "router.home.arpa", "vpn.example.test",
+		"host1.example.invalid", "www.example.com", "a.example", "ca.crt", "office.ovpn",
+		"resolv.conf", "io.vpndoctor", "localhost", "libc.so.6", "x86_64",
+	};
+	static const char *const names_public[] = {
+		"vpn.acme.com", "VPN.Acme.COM", "gw.corp.de", "a.b.co.uk", "api.service.io", "x.aws",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v4_kept) / sizeof(*v4_kept); i++)
+		if (is_v4_public(v4_kept[i]))
+			fail_msg("%s counted as public", v4_kept[i]);
+	for (size_t i = 0; i < sizeof(v4_public) / sizeof(*v4_public); i++)
+		if (!is_v4_public(v4_public[i]))
+			fail_msg("%s not counted as public", v4_public[i]);
+	for (size_t i = 0; i < sizeof(v6_kept) / sizeof(*v6_kept); i++)
+		if (is_v6_public(v6_kept[i]))
+			fail_msg("%s counted as public", v6_kept[i]);
+	for (size_t i = 0; i < sizeof(v6_public) / sizeof(*v6_public); i++)
+		if (!is_v6_public(v6_public[i]))
+			fail_msg("%s not counted as public", v6_public[i]);
+	for (size_t i = 0; i < sizeof(names_kept) / sizeof(*names_kept); i++)
+		if (vd_anon_name_is_public(names_kept[i], strlen(names_kept[i])))
+			fail_msg("%s counted as public", names_kept[i]);
+	for (size_t i = 0; i < sizeof(names_public) / sizeof(*names_public); i++)
+		if (!vd_anon_name_is_public(names_public[i], strlen(names_public[i])))
+			fail_msg("%s not counted as public", names_public[i]);
+}
+
+static char *anon(struct vd_anon *a, const char *in)
+{
+	char *out = NULL;
+	size_t len;
+
+	assert_int_equal(vd_anon_apply(a, in, strlen(in), &out, &len), 0);
+	assert_int_equal(strlen(out), len);
+	return out;
+}
+
+static void test_anon_apply(void **state)
+{
+	struct vd_anon *a = NULL;
+	const char *in = "remote vpn.acme.com 1194 (8.8.8.8:53, 10.0.0.1, 203.0.113.1)\n"
+	                 "{\"gw\":\"8.8.8.8\",\"v6\":\"2a00:1450::1\",\"ll\":\"fe80::1%eth0\",\"url\":\"https://VPN.acme.com/x\"}\n"
+	                 "[2a00:1450:0:0::1]:443 /usr/lib/x.so ca.crt 1.2.840.113549.1 OpenVPN 2.6.14 12:34:56 "
+	                 "52:54:00:12:34:56 db.vpc.internal laptop-alice laptop-alice.lan 198.18.1.1 "
+	                 "route 0.0.0.0 128.0.0.0 mail alice@mx.acme.com. 1.2.3.4.5";
+	char *out, *again;
+	size_t n4, n6, nn;
+
+	(void)state;
+	assert_int_equal(vd_anon_new(&a), 0);
+	assert_int_equal(vd_anon_add_name(a, "laptop-alice"), 0);
+	assert_int_equal(vd_anon_add_name(a, "bad.name"), -EINVAL);
+	assert_int_equal(vd_anon_reserve(a, in, strlen(in)), 0);
+	out = anon(a, in);
+	/* 203.0.113.1 is in the text: 8.8.8.8 gets the next stand-in */
+	assert_string_equal(out,
+	                    "remote host1.example.invalid 1194 (203.0.113.2:53, 10.0.0.1, 203.0.113.1)\n"
+	                    "{\"gw\":\"203.0.113.2\",\"v6\":\"2001:db8:ffff::1\",\"ll\":\"fe80::1%eth0\","
+	                    "\"url\":\"https://host1.example.invalid/x\"}\n"
+	                    "[2001:db8:ffff::1]:443 /usr/lib/x.so ca.crt 1.2.840.113549.1 OpenVPN 2.6.14 12:34:56 "
+	                    "52:54:00:12:34:56 db.vpc.internal host2.example.invalid host3.example.invalid 198.18.1.1 "
+	                    "route 0.0.0.0 128.0.0.0 mail alice@host4.example.invalid. 1.2.3.4.5");
+	vd_anon_counts(a, &n4, &n6, &nn);
+	assert_int_equal(n4, 1);
+	assert_int_equal(n6, 1);
+	assert_int_equal(nn, 4);
+	/* the same input, later: the same stand-ins */
+	again = anon(a, "8.8.8.8 vpn.ACME.com 2a00:1450:0000::0001 1.1.1.1");
+	assert_string_equal(again, "203.0.113.2 host1.example.invalid 2001:db8:ffff::1 203.0.113.3");
+	free(again);
+	vd_anon_free(a);
+
+	/* stand-ins are themselves kept: anonymizing twice changes nothing */
+	assert_int_equal(vd_anon_new(&a), 0);
+	again = anon(a, out);
+	assert_string_equal(again, out);
+	vd_anon_counts(a, &n4, &n6, &nn);
+	assert_int_equal(n4 + n6 + nn, 0);
+	free(again);
+	free(out);
+	vd_anon_free(a);
+}
+
+static void test_anon_many(void **state)
+{
+	struct vd_anon *a = NULL;
+	char in[32], *out;
+
+	(void)state;
+	assert_int_equal(vd_anon_new(&a), 0);
+	/* more addresses than the three documentation /24s hold */
+	for (unsigned i = 0; i < 800; i++) {
+		snprintf(in, sizeof(in), "8.8.%u.%u", i / 256, i % 256);
+		out = anon(a, in);
+		if (i == 0)
+			assert_string_equal(out, "203.0.113.1");
+		else if (i == 254)
+			assert_string_equal(out, "198.51.100.1");
+		else if (i == 799)
+			assert_string_equal(out, "[ipv4-800]");
+		free(out);
+	}
+	out = anon(a, "8.8.0.0");
+	assert_string_equal(out, "203.0.113.1");
+	free(out);
+	vd_anon_free(a);
+	vd_anon_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_profile_inline),
+		cmocka_unit_test(test_profile_files),
+		cmocka_unit_test(test_profile_bad),
+		cmocka_unit_test(test_profile_quoting),
+		cmocka_unit_test(test_scrub_pem),
+		cmocka_unit_test(test_scrub_values),
+		cmocka_unit_test(test_anon_classes),
+		cmocka_unit_test(test_anon_apply),
+		cmocka_unit_test(test_anon_many),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
