@@ -141,6 +141,7 @@ static void emit(int prio, const char *msg)
 	stderr_line(prio, msg);
 }
 
+static void vlog(int prio, const char *errstr, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 static void vlog(int prio, const char *errstr, const char *fmt, va_list ap)
 {
 	char msg[2048];

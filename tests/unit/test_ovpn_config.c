@@ -492,6 +492,7 @@ struct problems {
 	char text[4096];
 };
 
+static void collect(void *userdata, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void collect(void *userdata, unsigned line, const char *fmt, ...)
 {
 	struct problems *p = userdata;
