@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -298,6 +299,27 @@ static int listen_fd_from_systemd(void)
 	return fd;
 }
 
+/* Some frees can only happen from the loop: the clock probe hands its
+ * resolver back to a short timer after a cancelled lookup, because libevent
+ * finishes the cancel in deferred callbacks. Once everything of ours is gone,
+ * run the loop until nothing is left (at most 2 s), so that nothing leaks. */
+static void drain(struct event_base *base)
+{
+	struct timespec start, now, nap = {0, 20 * 1000 * 1000};
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (event_base_get_num_events(base, EVENT_BASE_COUNT_ADDED | EVENT_BASE_COUNT_ACTIVE) > 0) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= 2) {
+			log_debug("stopping with %d events still pending",
+			          event_base_get_num_events(base, EVENT_BASE_COUNT_ADDED));
+			break;
+		}
+		nanosleep(&nap, NULL);
+	}
+}
+
 static void cleanup(struct main_ctx *m)
 {
 	control_free(m->ctl);
@@ -311,8 +333,10 @@ static void cleanup(struct main_ctx *m)
 		event_free(m->sig_hup);
 	if (m->watchdog)
 		event_free(m->watchdog);
-	if (m->base)
+	if (m->base) {
+		drain(m->base);
 		event_base_free(m->base);
+	}
 	libevent_global_shutdown();
 }
 

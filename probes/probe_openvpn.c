@@ -28,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -55,7 +57,9 @@
 #define OV_WINDOW_S 600          /* events count over the last 10 minutes (docs/facts.md) */
 #define OV_RING 1024             /* timestamped events kept for the window */
 #define OV_ERR_LINES 5
-#define OV_TICK_MS 1000          /* log follow, liveness, management upkeep */
+#define OV_TICK_MS 1000          /* the tick when something must be polled (see tick_delay) */
+#define OV_FALLBACK_S 30         /* the tick when inotify and a pidfd watch: a safety net */
+#define OV_YIELD_CHECK_S 2       /* another management client waiting for the socket */
 #define OV_RESCAN_S 5            /* /proc rescan while no process is known */
 #define OV_READ_MAX (256 * 1024) /* log bytes read per tick: a burst waits a tick */
 #define OV_TAIL_MAX (64 * 1024)  /* log history read when a file is first followed */
@@ -90,6 +94,10 @@ struct ov_follow {
 	ino_t ino;
 	off_t off;
 	struct vd_linesplit split;
+	int wd_file, wd_dir;    /* inotify watches, -1 when none */
+	ino_t wd_ino;           /* the inode wd_file watches */
+	const char *base;       /* the file's name in its directory, inside path */
+	bool more;              /* the read budget ran out: data is left */
 };
 
 struct ov_state;
@@ -109,8 +117,14 @@ struct ov_state {
 	struct probe_slot *slot;
 	struct event_base *base;
 	struct event *tick, *notify;
+	double tick_due;      /* mono() when the pending tick fires */
+	int ifd;              /* inotify, for the log file; -1 without */
+	struct event *iev;
+	int pidfd;            /* the followed process, readable once it exits; -1 without */
+	pid_t pidfd_pid;
+	unsigned long long pidfd_start;
+	struct event *pidev;
 	char name[64];        /* the tunnel's, for the log */
-	unsigned ticks;
 	char *conf_real;      /* realpath of Config= */
 	char *mgmt_conf;      /* Management= */
 	pid_t disc_pid;       /* a discovered tunnel without a config: its process */
@@ -448,13 +462,82 @@ static void on_history_line(void *userdata, const char *line, size_t len, bool t
 
 static void follow_poll(struct ov_state *st);
 
-static void follow_close(struct ov_follow *f)
+static void unwatch(struct ov_state *st)
 {
+	struct ov_follow *f = &st->f;
+
+	if (st->ifd >= 0 && f->wd_file >= 0)
+		inotify_rm_watch(st->ifd, f->wd_file);
+	if (st->ifd >= 0 && f->wd_dir >= 0)
+		inotify_rm_watch(st->ifd, f->wd_dir);
+	f->wd_file = f->wd_dir = -1;
+}
+
+static void follow_close(struct ov_state *st)
+{
+	struct ov_follow *f = &st->f;
+
+	unwatch(st);
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = -1;
 	free(f->path);
 	f->path = NULL;
+	f->base = NULL;
+	f->more = false;
+}
+
+static void on_inotify(evutil_socket_t fd, short what, void *arg);
+
+/* The file being followed, by inotify: its writes and truncations (IN_MODIFY)
+ * and, on its directory, a new file taking its name (rotation) or it going
+ * away. A file watch is on the inode, so after a rotation it moves to the new
+ * file. Without inotify (no watches left, a file system without it) the tick
+ * polls every second, as before. */
+static void watch(struct ov_state *st)
+{
+	struct ov_follow *f = &st->f;
+	char dir[PATH_MAX];
+	const char *slash;
+
+	if (f->fd < 0 || !f->path)
+		return;
+	if (st->ifd < 0) {
+		st->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (st->ifd < 0)
+			return;
+		st->iev = event_new(st->base, st->ifd, EV_READ | EV_PERSIST, on_inotify, st);
+		if (!st->iev || event_add(st->iev, NULL) < 0) {
+			if (st->iev)
+				event_free(st->iev);
+			st->iev = NULL;
+			close(st->ifd);
+			st->ifd = -1;
+			return;
+		}
+	}
+	if (f->wd_file >= 0 && f->wd_ino != f->ino) {
+		inotify_rm_watch(st->ifd, f->wd_file);
+		f->wd_file = -1;
+	}
+	if (f->wd_file < 0) {
+		f->wd_file = inotify_add_watch(st->ifd, f->path, IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF);
+		f->wd_ino = f->ino;
+	}
+	slash = strrchr(f->path, '/');
+	f->base = slash ? slash + 1 : f->path;
+	if (f->wd_dir < 0) {
+		if (!slash)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == f->path)
+			snprintf(dir, sizeof(dir), "/");
+		else
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - f->path), f->path);
+		f->wd_dir = inotify_add_watch(st->ifd, dir, IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
+		                                           IN_ONLYDIR);
+	}
+	if (f->wd_file < 0 || f->wd_dir < 0)
+		unwatch(st); /* half a watch misses rotations: poll instead */
 }
 
 /* from_start: a file the process truncated when it started (--log): all of it
@@ -467,19 +550,20 @@ static int follow_open(struct ov_state *st, const char *path, bool from_start)
 	char *buf;
 	ssize_t n;
 
-	follow_close(f);
+	follow_close(st);
 	f->path = strdup(path);
 	if (!f->path)
 		return -ENOMEM;
 	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (f->fd < 0 || fstat(f->fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		int r = f->fd < 0 ? -errno : -EINVAL;
-		follow_close(f);
+		follow_close(st);
 		return r;
 	}
 	f->dev = sb.st_dev;
 	f->ino = sb.st_ino;
 	vd_linesplit_init(&f->split);
+	watch(st);
 	if (from_start) {
 		f->off = 0;
 		follow_poll(st);
@@ -517,6 +601,7 @@ static void follow_read(struct ov_state *st, size_t *budget)
 		*budget -= (size_t)n;
 		vd_linesplit_feed(&f->split, buf, (size_t)n, on_file_line, st);
 	}
+	f->more = *budget == 0;
 }
 
 /* Truncation (a restarted openvpn with --log) starts over; rotation (a new
@@ -544,8 +629,40 @@ static void follow_poll(struct ov_state *st)
 			f->ino = path_sb.st_ino;
 			f->off = 0;
 			follow_read(st, &budget);
+			watch(st);
 		}
 	}
+}
+
+static void tick_arm(struct ov_state *st);
+
+static void on_inotify(evutil_socket_t fd, short what, void *arg)
+{
+	struct ov_state *st = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool ours = false;
+	ssize_t n;
+
+	(void)what;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)(void *)p;
+			if (e->wd == st->f.wd_file && (e->mask & IN_IGNORED))
+				st->f.wd_file = -1; /* the inode is gone: watch() adds the new one */
+			else if (e->wd == st->f.wd_file)
+				ours = true;
+			else if (e->wd == st->f.wd_dir && (e->mask & IN_IGNORED))
+				st->f.wd_dir = -1;
+			else if (e->wd == st->f.wd_dir && e->len && st->f.base && strcmp(e->name, st->f.base) == 0)
+				ours = true;
+			p += sizeof(*e) + e->len;
+		}
+	}
+	if (ours && st->src == SRC_FILE) {
+		follow_poll(st);
+		watch(st);
+	}
+	tick_arm(st);
 }
 
 /* ---- the journal -------------------------------------------------------------------- */
@@ -782,6 +899,8 @@ static void mgmt_close(struct ov_state *st, bool failed)
 		st->next_try = mono() + st->backoff_s;
 	}
 	st->mgmt_up = false;
+	if (st->tick)
+		tick_arm(st); /* the retry is due sooner than a slow tick */
 }
 
 static const char *mgmt_state_name(const char *s)
@@ -868,6 +987,7 @@ static void on_mgmt_event(struct bufferevent *bev, short what, void *arg)
 		}
 		bufferevent_enable(bev, EV_READ);
 		changed(st);
+		tick_arm(st); /* the yield check's period starts now */
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
@@ -986,7 +1106,7 @@ static void mgmt_upkeep(struct ov_state *st)
 		return;
 	if (st->bev) {
 		/* another client waits in the queue: it is theirs */
-		if (st->mgmt_up && st->mgmt_unix && st->ticks % 2 == 0 && unix_clients(target) >= 2) {
+		if (st->mgmt_up && st->mgmt_unix && unix_clients(target) >= 2) {
 			log_info("openvpn: another client waits for the management interface %s: releasing it", target);
 			mgmt_close(st, false);
 			st->next_try = mono() + OV_MGMT_YIELD_S;
@@ -1203,7 +1323,7 @@ static void adopt(struct ov_state *st, struct found *f)
 	} else {
 		char m1[300], m2[64];
 		int r = -ENOENT;
-		follow_close(&st->f);
+		follow_close(st);
 		if (*st->unit) {
 			snprintf(m1, sizeof(m1), "_SYSTEMD_UNIT=%s", st->unit);
 			r = journal_open(st, m1, NULL);
@@ -1226,6 +1346,12 @@ static void vanished(struct ov_state *st)
 	end_handshake(st, wall(), true);
 	if (st->src == SRC_FILE)
 		follow_poll(st); /* its last words */
+	if (st->pidfd >= 0) {
+		event_free(st->pidev);
+		st->pidev = NULL;
+		close(st->pidfd);
+		st->pidfd = -1;
+	}
 	mgmt_close(st, false);
 	set_state(st, "exited", st->saw_exit ? st->exit_reason : "the process vanished without logging an exit",
 	          0);
@@ -1252,18 +1378,111 @@ static void rescan(struct ov_state *st)
 	}
 }
 
+static void on_pidfd(evutil_socket_t fd, short what, void *arg)
+{
+	struct ov_state *st = arg;
+
+	(void)fd;
+	(void)what;
+	/* it exited: a zombie still has its /proc entry, so alive() is no judge */
+	if (st->running && st->pid == st->pidfd_pid && st->starttime == st->pidfd_start)
+		vanished(st);
+	if (st->pidfd >= 0) {
+		event_free(st->pidev);
+		st->pidev = NULL;
+		close(st->pidfd);
+		st->pidfd = -1;
+	}
+	tick_arm(st);
+}
+
+/* The followed process, by a pidfd (Linux 5.3), which is readable once it
+ * exits; without one the tick checks /proc every second. */
+static void pid_watch(struct ov_state *st)
+{
+	int fd;
+
+	if (st->pidfd >= 0 && (!st->running || st->pidfd_pid != st->pid || st->pidfd_start != st->starttime)) {
+		event_free(st->pidev);
+		st->pidev = NULL;
+		close(st->pidfd);
+		st->pidfd = -1;
+	}
+	if (st->pidfd >= 0 || !st->running || st->pid <= 0)
+		return;
+	fd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+	if (fd < 0)
+		return;
+	st->pidev = event_new(st->base, fd, EV_READ, on_pidfd, st);
+	if (!st->pidev || event_add(st->pidev, NULL) < 0 || !alive(st)) {
+		/* or it exited and its pid was reused before we looked */
+		if (st->pidev)
+			event_free(st->pidev);
+		st->pidev = NULL;
+		close(fd);
+		return;
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC); /* pidfd_open sets it; said for the reader */
+	st->pidfd = fd;
+	st->pidfd_pid = st->pid;
+	st->pidfd_start = st->starttime;
+}
+
+/* When the tick must come next: each thing that is polled rather than
+ * watched asks for its own period, and a slow tick stays as a safety net
+ * (a missed inotify event, a process that escaped its pidfd). Idle, with a
+ * watched log and process, that is one wake-up per OV_FALLBACK_S. */
+static double tick_delay(struct ov_state *st)
+{
+	double d = OV_FALLBACK_S, now = mono();
+	bool mgmt = st->mgmt_conf || (st->running && st->have_proc && st->proc.mgmt_unix && !st->proc.mgmt_gui);
+
+	if (!st->running)
+		d = st->last_scan + OV_RESCAN_S - now;
+	else if (st->pidfd < 0)
+		d = OV_TICK_MS / 1000.0;
+	if (st->src == SRC_FILE && (st->f.wd_file < 0 || st->f.more) && d > OV_TICK_MS / 1000.0)
+		d = OV_TICK_MS / 1000.0;
+	if (mgmt && st->bev && st->mgmt_up && st->mgmt_unix && d > OV_YIELD_CHECK_S)
+		d = OV_YIELD_CHECK_S;
+	else if (mgmt && !st->bev && d > st->next_try - now)
+		d = st->next_try - now;
+	return d < OV_TICK_MS / 1000.0 / 10 ? OV_TICK_MS / 1000.0 / 10 : d;
+}
+
+/* Re-arms the tick when it is not pending or is due later than now needed;
+ * never postpones a pending one, so frequent calls cannot starve it. */
+static void tick_arm(struct ov_state *st)
+{
+	double d, now = mono();
+	struct timeval tv;
+
+	pid_watch(st);
+	d = tick_delay(st);
+	if (evtimer_pending(st->tick, NULL) && st->tick_due <= now + d)
+		return;
+	tv.tv_sec = (time_t)d;
+	tv.tv_usec = (suseconds_t)((d - (double)tv.tv_sec) * 1e6);
+	if (evtimer_add(st->tick, &tv) == 0)
+		st->tick_due = now + d;
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct ov_state *st = arg;
 
-	st->ticks++;
+	(void)fd;
+	(void)what;
 	if (st->running && !alive(st))
 		vanished(st);
 	if (!st->running && mono() - st->last_scan >= OV_RESCAN_S)
 		rescan(st);
-	if (st->src == SRC_FILE)
+	if (st->src == SRC_FILE) {
 		follow_poll(st);
+		watch(st);
+	}
 	mgmt_upkeep(st);
+	tick_arm(st);
 }
 
 /* ---- the section ----------------------------------------------------------------------- */
@@ -1381,12 +1600,21 @@ static void openvpn_free_state(void *p)
 		return;
 	if (st->tick)
 		event_free(st->tick);
+	st->tick = NULL; /* mgmt_close below must not re-arm it */
 	if (st->notify)
 		event_free(st->notify);
 	vjob_free(st->vjob, true);
 	mgmt_close(st, false);
 	journal_close(st);
-	follow_close(&st->f);
+	follow_close(st);
+	if (st->iev)
+		event_free(st->iev);
+	if (st->ifd >= 0)
+		close(st->ifd);
+	if (st->pidev)
+		event_free(st->pidev);
+	if (st->pidfd >= 0)
+		close(st->pidfd);
 	if (st->have_proc)
 		vd_proc_openvpn_clear(&st->proc);
 	free(st->conf_real);
@@ -1398,7 +1626,6 @@ static int state_new(struct probe_run *run, struct ov_state **ret)
 {
 	const struct config_tunnel *t = run->tunnel;
 	struct ov_state *st = calloc(1, sizeof(*st));
-	struct timeval tv = {OV_TICK_MS / 1000, (OV_TICK_MS % 1000) * 1000};
 	char real[PATH_MAX];
 
 	if (!st)
@@ -1406,6 +1633,8 @@ static int state_new(struct probe_run *run, struct ov_state **ret)
 	st->slot = run->slot;
 	st->base = run->base;
 	st->f.fd = -1;
+	st->f.wd_file = st->f.wd_dir = -1;
+	st->ifd = st->pidfd = -1;
 	SCPY(st->name, t->name);
 	if (t->config && realpath(t->config, real))
 		st->conf_real = strdup(real);
@@ -1414,10 +1643,9 @@ static int state_new(struct probe_run *run, struct ov_state **ret)
 	if (t->management)
 		st->mgmt_conf = strdup(t->management);
 	st->disc_pid = t->pid;
-	st->tick = event_new(run->base, -1, EV_PERSIST, on_tick, st);
+	st->tick = evtimer_new(run->base, on_tick, st);
 	st->notify = evtimer_new(run->base, on_notify, st);
-	if ((t->config && !st->conf_real) || (t->management && !st->mgmt_conf) || !st->tick || !st->notify ||
-	    event_add(st->tick, &tv) < 0) {
+	if ((t->config && !st->conf_real) || (t->management && !st->mgmt_conf) || !st->tick || !st->notify) {
 		openvpn_free_state(st);
 		return -ENOMEM;
 	}
@@ -1451,6 +1679,7 @@ static int openvpn_start(struct probe_run *run)
 	}
 	if (st->running)
 		version_query(st); /* the binary may have been upgraded under it */
+	tick_arm(st);
 	if (!st->running && !st->ever_seen)
 		probe_run_error(run, "no openvpn process runs %s",
 		                t->config ? t->config : t->management ? t->management : "this tunnel");

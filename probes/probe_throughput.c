@@ -11,7 +11,10 @@
  * back at zero) is seen as such instead of as a negative rate; and it works
  * where /sys is not mounted. The sampler lives in the slot's state from the
  * first run on; a run reads the ring and ends at once (the first one waits
- * for a second sample). Sampling costs one netlink round trip per 5 s. */
+ * for a second sample). Sampling costs one netlink round trip per 5 s, and
+ * only while a tun link exists: the sampler stops when the openvpn and routes
+ * sections know none or the link is gone, and a run that finds one starts it
+ * again, so an idle daemon without a tunnel up is not woken for it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +112,7 @@ static void sample(struct tp_state *st)
 	if (r < 0) {
 		snprintf(st->err, sizeof(st->err), "%s: %s", st->dev, nl_geterror(r));
 		st->n = 0;
+		evtimer_del(st->timer); /* the link is gone: the next run looks again */
 		return;
 	}
 	st->err[0] = '\0';
@@ -183,8 +187,8 @@ static void on_sample(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	sample(st);
 	evtimer_add(st->timer, &tv);
+	sample(st);
 	if (w) {
 		st->waiting = NULL;
 		report(st, w);
@@ -207,21 +211,28 @@ static int tp_start(struct probe_run *run)
 	if (section_ok(routes) && jstr(routes, "tun_dev") && *jstr(routes, "tun_dev"))
 		dev = jstr(routes, "tun_dev");
 	if (!dev || !*dev) {
-		if (st)
+		if (st) {
 			st->n = 0;
+			evtimer_del(st->timer);
+		}
 		probe_run_error(run, "no tun link known");
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
 	if (!st) {
-		struct timeval tv = {TP_SAMPLE_S, 0};
 		if (!(st = calloc(1, sizeof(*st))))
 			return -ENOMEM;
-		if (!(st->timer = evtimer_new(run->base, on_sample, st)) || evtimer_add(st->timer, &tv) < 0) {
+		if (!(st->timer = evtimer_new(run->base, on_sample, st))) {
 			state_free(st);
 			return -ENOMEM;
 		}
 		*run->state = st;
+	}
+	if (!evtimer_pending(st->timer, NULL)) {
+		struct timeval tv = {TP_SAMPLE_S, 0};
+		if (evtimer_add(st->timer, &tv) < 0)
+			return -ENOMEM;
+		st->n = 0; /* a gap in the samples: start the window over */
 	}
 	if (strcmp(st->dev, dev) != 0) {
 		snprintf(st->dev, sizeof(st->dev), "%s", dev);

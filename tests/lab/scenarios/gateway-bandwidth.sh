@@ -15,7 +15,7 @@ sc_daemon BandwidthMbps=5
 sc_quiet
 sc_fault bandwidth on 5
 lab_exec gateway tc qdisc add dev wan0 parent 1:10 pfifo limit 40 || sc_fail "pfifo"
-lab_exec gateway tc class add dev wan0 parent 1: classid 1:20 htb rate 1gbit || sc_fail "icmp class"
+lab_exec gateway tc class add dev wan0 parent 1: classid 1:20 htb quantum 1514 rate 1gbit || sc_fail "icmp class"
 lab_exec gateway tc filter add dev wan0 parent 1: protocol ip prio 1 u32 match ip protocol 1 0xff \
 	flowid 1:20 || sc_fail "icmp filter"
 lab__spawn udpblast vpc "$LAB_PY" "$LAB_SRC/tools/udpblast.py" --dst 10.8.0.6 --mbps 10
