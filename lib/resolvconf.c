@@ -101,13 +101,16 @@ static void search(struct vd_resolvconf *rc, const char *p, const char *end, boo
 	rc->n_search = 0;
 	rc->n_search_ignored = 0;
 	while ((n = word(&p, end)) > 0) {
-		if (n > VD_DNS_NAME_MAX + 1 || (n == VD_DNS_NAME_MAX + 1 && p[n - 1] != '.'))
+		/* a trailing dot (the root) is not stored: "example.com." is example.com */
+		size_t len = n > 1 && p[n - 1] == '.' ? n - 1 : n;
+
+		if (len > VD_DNS_NAME_MAX)
 			rc->n_bad++;
 		else if (rc->n_search == VD_RESOLVCONF_MAX_SEARCH)
 			rc->n_search_ignored++;
 		else {
-			memcpy(rc->search[rc->n_search], p, n);
-			rc->search[rc->n_search++][n] = '\0';
+			memcpy(rc->search[rc->n_search], p, len);
+			rc->search[rc->n_search++][len] = '\0';
 		}
 		p += n;
 		if (one)
