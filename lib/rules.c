@@ -487,7 +487,10 @@ static void rule_cert_expired(const struct rctx *c, struct rout *o)
 		ev_num(o, "log_cert_expired", n_exp);
 	if (n_nyv > 0)
 		ev_num(o, "log_cert_not_yet_valid", n_nyv);
-	if (!o->fired && (n_exp > 0 || n_nyv > 0))
+	/* The log keeps ten minutes of events; once OpenVPN is connected again, a
+	 * TLS handshake with today's certificates has passed and those lines are
+	 * history (a renewed certificate must not stay "expired" for ten minutes). */
+	if (!o->fired && (n_exp > 0 || n_nyv > 0) && !(nstr(ovpn, "state") && strcmp(str(ovpn, "state"), "connected") == 0))
 		fire(o, VD_SEV_ERROR, "OpenVPN reports a certificate that is %s",
 		     n_exp > 0 ? "expired" : "not yet valid");
 }
