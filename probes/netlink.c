@@ -30,6 +30,7 @@
 #include "log.h"
 #include "probes/netlink.h"
 #include "probes/probe.h"
+#include "probes/probe_util.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/profile.h"
 
@@ -415,12 +416,6 @@ static bool link_with_addr(struct netlink *nl, const char *ip, bool peer, char *
 	return false;
 }
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
-}
-
 static bool link_exists(struct netlink *nl, const char *name)
 {
 	struct rtnl_link *l = rtnl_link_get_by_name(nl->links, name);
@@ -454,7 +449,7 @@ static char *profile_dev(const struct config_tunnel *t)
 void netlink_tun_dev(struct netlink *nl, const struct config_tunnel *t, const cJSON *ovpn, char *ret, size_t len)
 {
 	const cJSON *tunj = cJSON_GetObjectItemCaseSensitive(ovpn, "tun");
-	const char *name = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(tunj, "present")) ? NULL : jstr(tunj, "name");
+	const char *name = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(tunj, "present")) ? NULL : pu_jstr_set(tunj, "name");
 	const char *only = NULL;
 	char *dev;
 	size_t n = 0;
@@ -464,8 +459,8 @@ void netlink_tun_dev(struct netlink *nl, const struct config_tunnel *t, const cJ
 		snprintf(ret, len, "%s", name);
 		return;
 	}
-	if (link_with_addr(nl, jstr(ovpn, "local_ip"), false, ret, len) ||
-	    link_with_addr(nl, jstr(ovpn, "server_ip"), true, ret, len))
+	if (link_with_addr(nl, pu_jstr_set(ovpn, "local_ip"), false, ret, len) ||
+	    link_with_addr(nl, pu_jstr_set(ovpn, "server_ip"), true, ret, len))
 		return;
 	dev = profile_dev(t);
 	if (dev && netlink_dev_is_name(dev)) {
@@ -559,4 +554,56 @@ const char *netlink_vpn_kind(const char *info_kind, unsigned arptype, long tun_f
 bool netlink_dev_is_name(const char *dev)
 {
 	return dev && dev[0] && strcmp(dev, "tun") != 0 && strcmp(dev, "tap") != 0 && strcmp(dev, "null") != 0;
+}
+
+/* ---- the probes on the monitor ---- */
+
+struct netlink_probe_state {
+	struct netlink *nl;
+	struct probe_slot *slot;
+};
+
+void netlink_probe_free_state(void *state)
+{
+	struct netlink_probe_state *st = state;
+
+	if (!st)
+		return;
+	netlink_unref(st->nl, st->slot);
+	free(st);
+}
+
+int netlink_probe_begin(struct probe_run *run, struct netlink **ret)
+{
+	struct netlink_probe_state *st = *run->state;
+	int r;
+
+	if (!run->tunnel) {
+		probe_run_done(run, PROBE_UNKNOWN, NULL);
+		return 1;
+	}
+	if (!st) {
+		if (!(st = calloc(1, sizeof(*st))))
+			return -ENOMEM;
+		st->slot = run->slot;
+		r = netlink_ref(run->base, run->slot, &st->nl);
+		if (r < 0) {
+			free(st);
+			probe_run_error(run, "netlink: %s", strerror(-r));
+			probe_run_done(run, PROBE_FAIL, NULL);
+			return 1;
+		}
+		*run->state = st;
+	}
+	*ret = st->nl;
+	return 0;
+}
+
+void netlink_probe_done(struct probe_run *run, cJSON *sec)
+{
+	char *text = cJSON_PrintUnformatted(sec);
+
+	log_debug("%s on %s: %s", run->probe->name, run->tunnel->name, text ? text : "?");
+	free(text);
+	probe_run_done(run, PROBE_OK, sec);
 }

@@ -16,6 +16,7 @@ struct config_tunnel;
 struct event_base;
 struct nl_addr;
 struct nl_cache;
+struct probe_run;
 struct probe_slot;
 struct rtnl_link;
 
@@ -58,6 +59,15 @@ void netlink_tun_dev(struct netlink *nl, const struct config_tunnel *t, const st
 /* The VPN kind of a link ("tun", "tap", "wireguard", "ppp", "xfrm", "vti",
  * "vti6", "ipsec"), or NULL when it is not one. */
 const char *netlink_link_vpn_kind(struct rtnl_link *link);
+
+/* The run of a probe that reads the monitor (routes, conflicts): the monitor,
+ * held in the slot's state from its first run on. Returns 0 with *ret set; 1
+ * when it ended the run (no tunnel: unknown; no monitor: failed); -ENOMEM. */
+int netlink_probe_begin(struct probe_run *run, struct netlink **ret);
+/* Such a probe's free_state. */
+void netlink_probe_free_state(void *state);
+/* Ends such a run with sec (handed over, logged at debug level). */
+void netlink_probe_done(struct probe_run *run, struct cJSON *sec);
 
 /* ---- pure helpers ---- */
 

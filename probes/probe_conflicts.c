@@ -25,6 +25,7 @@
 #include "log.h"
 #include "probes/netlink.h"
 #include "probes/probe.h"
+#include "probes/probe_util.h"
 #include "discovery.h"
 #include "vpndoctor/common.h"
 #include "vpndoctor/profile.h"
@@ -32,21 +33,6 @@
 #define CONFLICTS_MAX_LINKS 64
 #define CONFLICTS_MAX_ITEMS 64
 #define CONFLICTS_MAX_CMDLINE 65536
-
-struct conflicts_state {
-	struct netlink *nl;
-	struct probe_slot *slot;
-};
-
-static void conflicts_free_state(void *p)
-{
-	struct conflicts_state *st = p;
-
-	if (!st)
-		return;
-	netlink_unref(st->nl, st->slot);
-	free(st);
-}
 
 /* ---- pure helpers ---- */
 
@@ -308,44 +294,25 @@ static int add_routes(struct netlink *nl, cJSON *sec, const struct config_tunnel
 
 static int conflicts_start(struct probe_run *run)
 {
-	struct conflicts_state *st = *run->state;
+	struct netlink *nl;
 	const cJSON *ovpn;
-	const char *ost;
 	struct vpn_link links[CONFLICTS_MAX_LINKS];
 	size_t nl_links = 0;
 	char tun[NETLINK_DEV_LEN];
 	cJSON *sec;
 	int r;
 
-	if (!run->tunnel) {
-		probe_run_done(run, PROBE_UNKNOWN, NULL);
-		return 0;
-	}
-	if (!st) {
-		if (!(st = calloc(1, sizeof(*st))))
-			return -ENOMEM;
-		st->slot = run->slot;
-		r = netlink_ref(run->base, run->slot, &st->nl);
-		if (r < 0) {
-			free(st);
-			probe_run_error(run, "netlink: %s", strerror(-r));
-			probe_run_done(run, PROBE_FAIL, NULL);
-			return 0;
-		}
-		*run->state = st;
-	}
+	if ((r = netlink_probe_begin(run, &nl)) != 0)
+		return r < 0 ? r : 0;
 	ovpn = probe_run_section(run, "openvpn");
-	ost = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ovpn, "status"))
-	              ? cJSON_GetObjectItemCaseSensitive(ovpn, "status")->valuestring
-	              : NULL;
-	if (!ost || strcmp(ost, "ok") != 0)
+	if (!pu_section_ok(ovpn))
 		ovpn = NULL;
-	netlink_tun_dev(st->nl, run->tunnel, ovpn, tun, sizeof(tun));
+	netlink_tun_dev(nl, run->tunnel, ovpn, tun, sizeof(tun));
 	if (!(sec = cJSON_CreateObject()))
 		return -ENOMEM;
-	r = add_links(st->nl, sec, tun, links, &nl_links);
+	r = add_links(nl, sec, tun, links, &nl_links);
 	if (r == 0)
-		r = add_routes(st->nl, sec, run->tunnel, links, nl_links);
+		r = add_routes(nl, sec, run->tunnel, links, nl_links);
 	if (r == 0 && (r = add_processes(sec, run->tunnel, ovpn)) < 0 && r != -ENOMEM) {
 		probe_run_error(run, "/proc: %s", strerror(-r));
 		cJSON_DeleteItemFromObjectCaseSensitive(sec, "processes"); /* unknown, not none */
@@ -355,10 +322,7 @@ static int conflicts_start(struct probe_run *run)
 		cJSON_Delete(sec);
 		return r;
 	}
-	char *text = cJSON_PrintUnformatted(sec);
-	log_debug("conflicts on %s: %s", run->tunnel->name, text ? text : "?");
-	free(text);
-	probe_run_done(run, PROBE_OK, sec);
+	netlink_probe_done(run, sec);
 	return 0;
 }
 
@@ -371,5 +335,5 @@ const struct probe probe_conflicts = {
 	.events = PROBE_EV_NET | PROBE_EV_OPENVPN | PROBE_EV_RELOAD,
 	.start = conflicts_start,
 	.cancel = NULL, /* start() always finishes the run */
-	.free_state = conflicts_free_state,
+	.free_state = netlink_probe_free_state,
 };

@@ -34,6 +34,7 @@
 #include "config.h"
 #include "probes/netlink.h"
 #include "probes/probe.h"
+#include "probes/probe_util.h"
 #include "vpndoctor/cidr.h"
 #include "vpndoctor/profile.h"
 #include "vpndoctor/resolvconf.h"
@@ -97,12 +98,6 @@ struct dns_ctx {
 	char tun[NETLINK_DEV_LEN];
 	int tun_ifindex;
 };
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 /* ---- servers and names ---- */
 
@@ -221,7 +216,7 @@ static void via_tunnel(struct dns_ctx *c, struct dns_server *s, const cJSON *rou
 	struct netlink_route rt;
 
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(routes, "dns")) {
-		const char *a = jstr(it, "addr");
+		const char *a = pu_jstr(it, "addr");
 		v = cJSON_GetObjectItemCaseSensitive(it, "via_tunnel");
 		if (a && strcmp(a, s->text) == 0 && cJSON_IsBool(v)) {
 			s->via_tunnel = cJSON_IsTrue(v);
@@ -703,7 +698,7 @@ static int dns_start(struct probe_run *run)
 	const struct config_tunnel *t = run->tunnel;
 	struct dns_state *st = *run->state;
 	const cJSON *ovpn = probe_run_section(run, "openvpn"), *pushed;
-	const char *domain, *ost = jstr(ovpn, "status");
+	const char *domain, *ost = pu_jstr(ovpn, "status");
 	struct dns_ctx *c;
 
 	if (!t)
@@ -734,7 +729,7 @@ static int dns_start(struct probe_run *run)
 	for (size_t i = 0; i < t->names.n; i++)
 		add_name(c, t->names.v[i], VD_DNS_TYPE_A);
 	/* the domain itself need not have an address, but its zone has an SOA */
-	if ((domain = jstr(pushed, "domain")))
+	if ((domain = pu_jstr(pushed, "domain")))
 		add_name(c, domain, VD_DNS_TYPE_SOA);
 	if (c->n_names == 0) {
 		ctx_free(c);

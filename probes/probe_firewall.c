@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "probes/probe.h"
+#include "probes/probe_util.h"
 #include "probes/spawn.h"
 #include "vpndoctor/cidr.h"
 #include "vpndoctor/nftrules.h"
@@ -36,18 +37,6 @@ struct fw_ctx {
 	struct vd_nft_packet pkt;
 	char saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN];
 };
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static bool section_ok(const cJSON *s)
-{
-	const char *st = jstr(s, "status");
-	return st && strcmp(st, "ok") == 0;
-}
 
 static const char *find_exe(const char *const *paths)
 {
@@ -177,7 +166,6 @@ static int firewall_start(struct probe_run *run)
 	static const char *const nft_paths[] = {"/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft", NULL};
 	const struct config_tunnel *t = run->tunnel;
 	const cJSON *ovpn = probe_run_section(run, "openvpn"), *routes = probe_run_section(run, "routes");
-	const cJSON *tun;
 	const char *dev = NULL, *local = NULL, *state, *nft;
 	struct vd_prefix src, dst;
 	struct fw_ctx *c;
@@ -185,20 +173,14 @@ static int firewall_start(struct probe_run *run)
 
 	if (!t)
 		return -EINVAL;
-	if (section_ok(ovpn)) {
-		state = jstr(ovpn, "state");
-		if (state && strcmp(state, "connected") != 0) {
-			probe_run_error(run, "the tunnel is %s", state);
-			probe_run_done(run, PROBE_UNKNOWN, NULL);
-			return 0;
-		}
-		local = jstr(ovpn, "local_ip");
-		tun = cJSON_GetObjectItemCaseSensitive(ovpn, "tun");
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tun, "present")))
-			dev = jstr(tun, "name");
+	if ((state = pu_tunnel_down(ovpn))) {
+		probe_run_error(run, "the tunnel is %s", state);
+		probe_run_done(run, PROBE_UNKNOWN, NULL);
+		return 0;
 	}
-	if (section_ok(routes) && jstr(routes, "tun_dev") && *jstr(routes, "tun_dev"))
-		dev = jstr(routes, "tun_dev");
+	if (pu_section_ok(ovpn))
+		local = pu_jstr(ovpn, "local_ip");
+	dev = pu_tun_dev(ovpn, routes);
 	if (!dev || !local || vd_addr_parse(local, &dst) < 0 || strlen(dev) >= sizeof(c->pkt.iifname)) {
 		probe_run_error(run, "no tunnel link and address yet");
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
@@ -210,7 +192,7 @@ static int firewall_start(struct probe_run *run)
 		for (i = 0; i < t->targets.n; i++)
 			if (vd_addr_parse(t->targets.v[i], &src) == 0 && src.family == dst.family)
 				break;
-		if (i == t->targets.n && (!jstr(ovpn, "server_ip") || vd_addr_parse(jstr(ovpn, "server_ip"), &src) < 0 ||
+		if (i == t->targets.n && (!pu_jstr(ovpn, "server_ip") || vd_addr_parse(pu_jstr(ovpn, "server_ip"), &src) < 0 ||
 		                          src.family != dst.family)) {
 			probe_run_error(run, "no peer address to evaluate the ruleset for");
 			probe_run_done(run, PROBE_UNKNOWN, NULL);

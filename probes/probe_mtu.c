@@ -15,8 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/errqueue.h>
-#include <linux/icmp.h>
-#include <netinet/icmp6.h>
+#include <linux/if.h> /* struct ifreq */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +31,7 @@
 
 #include "config.h"
 #include "probes/probe.h"
+#include "probes/probe_util.h"
 #include "vpndoctor/cidr.h"
 #include "vpndoctor/icmp.h"
 
@@ -69,52 +69,6 @@ struct mtu_ctx {
 	bool finished;
 	char why[128];
 };
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static bool section_ok(const cJSON *s)
-{
-	const char *st = jstr(s, "status");
-	return st && strcmp(st, "ok") == 0;
-}
-
-/* The server end to ping. In net30 (OpenVPN's default topology) the ifconfig
- * peer that the openvpn section calls server_ip (10.8.0.5) is a virtual
- * address nobody answers; the server's own tun address is what --server
- * pushes as a host route ("route 10.8.0.1"): a pushed IPv4 /32 inside the
- * client pool (ClientCIDR=, else the /24 around our tunnel address, the
- * --server default). Otherwise (p2p) server_ip is the server's address. */
-static const char *server_end(const cJSON *ovpn, const struct config_tunnel *t)
-{
-	const cJSON *pushed = cJSON_GetObjectItemCaseSensitive(ovpn, "pushed"), *it;
-	const char *local = jstr(ovpn, "local_ip");
-	struct vd_prefix pool, a;
-
-	if (!t->client_cidr || vd_prefix_parse(t->client_cidr, false, &pool) < 0) {
-		if (!local || vd_addr_parse(local, &pool) < 0 || pool.family != AF_INET)
-			return jstr(ovpn, "server_ip");
-		pool.len = 24;
-		pool.addr[3] = 0;
-	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(pushed, "routes")) {
-		if (cJSON_IsString(it) && vd_prefix_parse(it->valuestring, false, &a) == 0 && a.family == AF_INET &&
-		    a.len == 32 && vd_prefix_contains(&pool, &a))
-			return it->valuestring;
-	}
-	return jstr(ovpn, "server_ip");
-}
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static void ctx_free(struct mtu_ctx *c)
 {
@@ -209,7 +163,7 @@ static void try_send(struct mtu_ctx *c)
 	}
 	e.seq = (uint16_t)c->nseq;
 	memcpy(e.cookie, c->m.cookie, sizeof(e.cookie));
-	e.sent_ns = (uint64_t)mono_ns();
+	e.sent_ns = (uint64_t)pu_mono_ns();
 	if (vd_icmp_echo_build(&e, icmp, buf, sizeof(buf)) < 0) {
 		finish(c, PROBE_FAIL, "cannot build an echo");
 		return;
@@ -261,7 +215,7 @@ static void handle(struct mtu_ctx *c, const struct vd_icmp_result *r)
 		if (!r->cookie_checked)
 			return;
 		evtimer_del(c->timer);
-		size_passed(c, mono_ns() - c->seq_sent[r->seq]);
+		size_passed(c, pu_mono_ns() - c->seq_sent[r->seq]);
 		break;
 	case VD_ICMP_TOO_BIG:
 		evtimer_del(c->timer);
@@ -286,12 +240,7 @@ static void read_errqueue(struct mtu_ctx *c)
 		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
 			struct sock_extended_err ee;
 			struct vd_icmp_result r;
-			if (!((cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR) ||
-			      (cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR)) ||
-			    cm->cmsg_len < CMSG_LEN(sizeof(ee)))
-				continue;
-			memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
-			if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
+			if (!pu_icmp_errqueue_ee(cm, &ee))
 				continue;
 			if (vd_icmp_parse_errqueue(&c->m, ee.ee_type, ee.ee_code, ee.ee_info, buf, (size_t)n, &r) == 0 &&
 			    r.kind != VD_ICMP_NOT_OURS && r.kind != VD_ICMP_MALFORMED)
@@ -351,17 +300,13 @@ static void on_fin(evutil_socket_t fd, short what, void *arg)
 
 static int sock_setup(struct mtu_ctx *c)
 {
-	int family = c->v6 ? AF_INET6 : AF_INET, proto = c->v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, one = 1;
+	int one = 1, bind_err, r;
 	int probe = c->v6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE;
 	struct ifreq ifr;
 
-	c->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-	c->dgram = c->fd >= 0;
-	if (c->fd < 0 && (c->fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto)) < 0)
-		return -errno;
-	if (setsockopt(c->fd, SOL_SOCKET, SO_BINDTODEVICE, c->dev, (socklen_t)strlen(c->dev) + 1) < 0 &&
-	    errno == ENODEV)
-		return -ENODEV;
+	/* a bind refused for another reason than ENODEV is not fatal */
+	if ((r = pu_icmp_open(c->v6, c->dev, &c->fd, &c->dgram, &bind_err)) < 0)
+		return r;
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", c->dev);
 	if (ioctl(c->fd, SIOCGIFMTU, &ifr) < 0)
@@ -371,33 +316,7 @@ static int sock_setup(struct mtu_ctx *c)
 	                    setsockopt(c->fd, SOL_IPV6, IPV6_DONTFRAG, &one, sizeof(one)) < 0
 	          : setsockopt(c->fd, SOL_IP, IP_MTU_DISCOVER, &probe, sizeof(probe)) < 0)
 		return -errno;
-	c->m.v6 = c->v6;
-	c->m.check_id = true;
-	if (c->dgram) {
-		struct sockaddr_storage ss = {.ss_family = (sa_family_t)family};
-		socklen_t len = c->v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-		if (setsockopt(c->fd, c->v6 ? SOL_IPV6 : SOL_IP, c->v6 ? IPV6_RECVERR : IP_RECVERR, &one, sizeof(one)) < 0 ||
-		    bind(c->fd, (struct sockaddr *)&ss, len) < 0 || getsockname(c->fd, (struct sockaddr *)&ss, &len) < 0)
-			return -errno;
-		c->m.id = ntohs(c->v6 ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
-		                      : ((struct sockaddr_in *)(void *)&ss)->sin_port);
-	} else if (!c->v6) {
-		struct icmp_filter f = {~((1u << ICMP_ECHOREPLY) | (1u << ICMP_DEST_UNREACH) | (1u << ICMP_TIME_EXCEEDED))};
-		if (setsockopt(c->fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f)) < 0)
-			return -errno;
-		c->m.id = c->id;
-	} else {
-		struct icmp6_filter f;
-		ICMP6_FILTER_SETBLOCKALL(&f);
-		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
-		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
-		ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
-		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
-		if (setsockopt(c->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0)
-			return -errno;
-		c->m.id = c->id;
-	}
-	return 0;
+	return pu_icmp_setup(c->fd, c->dgram, c->v6, c->id, false, &c->m);
 }
 
 static bool set_dest(struct mtu_ctx *c, const char *text)
@@ -407,18 +326,7 @@ static bool set_dest(struct mtu_ctx *c, const char *text)
 	if (!text || vd_prefix_parse(text, false, &p) < 0 || p.len != (p.family == AF_INET ? 32u : 128u))
 		return false;
 	c->v6 = p.family == AF_INET6;
-	memset(&c->sa, 0, sizeof(c->sa));
-	if (c->v6) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&c->sa;
-		in6->sin6_family = AF_INET6;
-		memcpy(&in6->sin6_addr, p.addr, 16);
-		c->salen = sizeof(*in6);
-	} else {
-		struct sockaddr_in *in = (struct sockaddr_in *)(void *)&c->sa;
-		in->sin_family = AF_INET;
-		memcpy(&in->sin_addr, p.addr, 4);
-		c->salen = sizeof(*in);
-	}
+	pu_sockaddr_from_prefix(&p, &c->sa, &c->salen);
 	inet_ntop(p.family, p.addr, c->addr, sizeof(c->addr));
 	return true;
 }
@@ -437,19 +345,13 @@ static int mtu_start(struct probe_run *run)
 		return -ENOMEM;
 	c->run = run;
 	c->fd = -1;
-	if (section_ok(ovpn)) {
-		const cJSON *tun = cJSON_GetObjectItemCaseSensitive(ovpn, "tun");
-		state = jstr(ovpn, "state");
-		if (state && strcmp(state, "connected") != 0) {
-			probe_run_error(run, "the tunnel is %s", state);
-			goto unknown;
-		}
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tun, "present")))
-			dev = jstr(tun, "name");
-		set_dest(c, server_end(ovpn, t));
+	if ((state = pu_tunnel_down(ovpn))) {
+		probe_run_error(run, "the tunnel is %s", state);
+		goto unknown;
 	}
-	if (section_ok(routes) && jstr(routes, "tun_dev") && *jstr(routes, "tun_dev"))
-		dev = jstr(routes, "tun_dev");
+	if (pu_section_ok(ovpn))
+		set_dest(c, pu_server_end(ovpn, t));
+	dev = pu_tun_dev(ovpn, routes);
 	if (!*c->addr && t->targets.n)
 		set_dest(c, t->targets.v[0]);
 	if (!dev || !*dev) {

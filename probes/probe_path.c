@@ -29,8 +29,6 @@
 #include <errno.h>
 #include <time.h> /* before linux/errqueue.h, which needs struct timespec */
 #include <linux/errqueue.h>
-#include <linux/icmp.h>
-#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +44,7 @@
 #include "config.h"
 #include "log.h"
 #include "probes/probe.h"
+#include "probes/probe_util.h"
 #include "probes/probe_transport.h"
 #include "vpndoctor/icmp.h"
 
@@ -79,38 +78,6 @@ struct path_run {
 	double hs_rtt[PATH_HS_N];
 	double hs_t;
 };
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static double rt_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void ms_tv(double ms, struct timeval *tv)
-{
-	if (ms < 0)
-		ms = 0;
-	tv->tv_sec = (time_t)(ms / 1000);
-	tv->tv_usec = (suseconds_t)((ms - (double)tv->tv_sec * 1000) * 1000);
-}
 
 static double r3(double v)
 {
@@ -238,7 +205,7 @@ static void on_hs(void *arg, const struct tp_result *res)
 		event_active(pr->finish, EV_TIMEOUT, 0);
 		return;
 	}
-	ms_tv(pr->hs_t + PATH_SPACING_MS - mono_ms(), &tv);
+	pu_ms_tv(pr->hs_t + PATH_SPACING_MS - pu_mono_ms(), &tv);
 	evtimer_add(pr->tick, &tv);
 }
 
@@ -248,7 +215,7 @@ static void hs_next(struct path_run *pr)
 
 	pr->hs = NULL;
 	probe_transport_hs_free(old);
-	pr->hs_t = mono_ms();
+	pr->hs_t = pu_mono_ms();
 	pr->hs_sent++;
 	if (probe_transport_hs(pr->run->base, &pr->gw, pr->hs_tcp, PATH_HS_WAIT_MS, on_hs, pr, &pr->hs) < 0)
 		event_active(pr->finish, EV_TIMEOUT, 0);
@@ -328,15 +295,10 @@ static void read_errqueue(struct path_run *pr)
 			struct sock_extended_err ee;
 			struct vd_icmp_result res;
 
-			if (!((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
-			      (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)) ||
-			    c->cmsg_len < CMSG_LEN(sizeof(ee)))
-				continue;
-			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-			if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
+			if (!pu_icmp_errqueue_ee(c, &ee))
 				continue;
 			if (vd_icmp_parse_errqueue(&pr->m, ee.ee_type, ee.ee_code, ee.ee_info, buf, (size_t)n, &res) == 0)
-				got(pr, &res, mono_ms());
+				got(pr, &res, pu_mono_ms());
 		}
 	}
 }
@@ -353,7 +315,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 		struct vd_icmp_result res;
 		ssize_t n = recvmsg(pr->fd, &mh, MSG_DONTWAIT);
-		double now = mono_ms(), stamp = -1;
+		double now = pu_mono_ms(), stamp = -1;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -394,9 +356,9 @@ static void send_echo(struct path_run *pr)
 	socklen_t dl = pr->v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 
 	memcpy(e.cookie, pr->m.cookie, sizeof(e.cookie));
-	e.sent_ns = mono_ns();
-	pr->sent_ms[pr->sent] = mono_ms();
-	pr->sent_rt[pr->sent] = rt_ms();
+	e.sent_ns = (uint64_t)pu_mono_ns();
+	pr->sent_ms[pr->sent] = pu_mono_ms();
+	pr->sent_rt[pr->sent] = pu_realtime_ms();
 	if (vd_icmp_echo_build(&e, sizeof(buf), buf, sizeof(buf)) == 0 &&
 	    sendto(pr->fd, buf, sizeof(buf), 0, (const struct sockaddr *)&pr->dst, dl) < 0) {
 		/* no route, a local firewall: the echo is lost like any other */
@@ -420,10 +382,13 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	send_echo(pr);
-	ms_tv(pr->sent < PATH_ECHOES ? PATH_SPACING_MS : PATH_WAIT_MS, &tv);
+	pu_ms_tv(pr->sent < PATH_ECHOES ? PATH_SPACING_MS : PATH_WAIT_MS, &tv);
 	evtimer_add(pr->tick, &tv);
 }
 
+/* Not pu_icmp_open/pu_icmp_setup: outside the tunnel there is no link to bind
+ * to, the ping socket is left unbound (its kernel sets and checks the id) and
+ * every option is best effort. */
 static int icmp_open(struct path_run *pr)
 {
 	int proto = pr->v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, fam = pr->v6 ? AF_INET6 : AF_INET, on = 1;
@@ -443,22 +408,8 @@ static int icmp_open(struct path_run *pr)
 	if (pr->fd < 0)
 		return -errno;
 	setsockopt(pr->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
-	/* Every ICMP message of the host reaches a raw socket: let the kernel
-	 * drop what cannot be ours. */
-	if (pr->v6) {
-		struct icmp6_filter f;
-
-		ICMP6_FILTER_SETBLOCKALL(&f);
-		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
-		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
-		ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
-		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
-		setsockopt(pr->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
-	} else {
-		struct icmp_filter f = {.data = ~((1u << ICMP_ECHOREPLY) | (1u << ICMP_DEST_UNREACH) |
-						  (1u << ICMP_TIME_EXCEEDED))};
-		setsockopt(pr->fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
-	}
+	/* best effort, as everything here: matching stays ours without it */
+	(void)pu_icmp_raw_filter(pr->fd, pr->v6);
 	return 0;
 }
 

@@ -22,9 +22,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/errqueue.h>
-#include <linux/filter.h>
-#include <linux/icmp.h>
-#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +36,7 @@
 
 #include "config.h"
 #include "probes/probe.h"
+#include "probes/probe_util.h"
 #include "vpndoctor/cidr.h"
 #include "vpndoctor/icmp.h"
 
@@ -88,52 +86,6 @@ struct ping_ctx {
 	char note[96];
 };
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static bool section_ok(const cJSON *s)
-{
-	const char *st = jstr(s, "status");
-	return st && strcmp(st, "ok") == 0;
-}
-
-/* The server end to ping. In net30 (OpenVPN's default topology) the ifconfig
- * peer that the openvpn section calls server_ip (10.8.0.5) is a virtual
- * address nobody answers; the server's own tun address is what --server
- * pushes as a host route ("route 10.8.0.1"): a pushed IPv4 /32 inside the
- * client pool (ClientCIDR=, else the /24 around our tunnel address, the
- * --server default). Otherwise (p2p) server_ip is the server's address. */
-static const char *server_end(const cJSON *ovpn, const struct config_tunnel *t)
-{
-	const cJSON *pushed = cJSON_GetObjectItemCaseSensitive(ovpn, "pushed"), *it;
-	const char *local = jstr(ovpn, "local_ip");
-	struct vd_prefix pool, a;
-
-	if (!t->client_cidr || vd_prefix_parse(t->client_cidr, false, &pool) < 0) {
-		if (!local || vd_addr_parse(local, &pool) < 0 || pool.family != AF_INET)
-			return jstr(ovpn, "server_ip");
-		pool.len = 24;
-		pool.addr[3] = 0;
-	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(pushed, "routes")) {
-		if (cJSON_IsString(it) && vd_prefix_parse(it->valuestring, false, &a) == 0 && a.family == AF_INET &&
-		    a.len == 32 && vd_prefix_contains(&pool, &a))
-			return it->valuestring;
-	}
-	return jstr(ovpn, "server_ip");
-}
-
-static int64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void sock_close(struct ping_sock *s)
 {
 	if (s->ev)
@@ -161,93 +113,22 @@ static void ctx_free(struct ping_ctx *c)
 
 /* ---- sockets ---- */
 
-/* On a raw socket every echo reply of the namespace is copied to us (another
- * ping's too): a socket filter keeps replies with our id and the errors the
- * type filter lets through, as iputils ping does, so others cost no wake-up. */
-static int attach_id_filter(int fd, bool v6, uint16_t id)
-{
-	struct sock_filter v4[] = {
-		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),            /* x = IP header length */
-		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),             /* ICMP type */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP_ECHOREPLY, 0, 3),
-		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),             /* its id */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0xffff),
-	};
-	struct sock_filter v6f[] = {
-		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP6_ECHO_REPLY, 0, 3),
-		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0xffff),
-	};
-	struct sock_fprog prog = {
-		.len = v6 ? (unsigned short)(sizeof(v6f) / sizeof(v6f[0])) : (unsigned short)(sizeof(v4) / sizeof(v4[0])),
-		.filter = v6 ? v6f : v4,
-	};
-
-	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ? -errno : 0;
-}
-
 /* The ping socket when allowed, else raw; bound to dev when given. A failed
  * bind to the device is not fatal (a ping socket without CAP_NET_RAW may not
  * bind): the echo then follows the routes, which the routes probe checks. */
 static int sock_open(struct ping_ctx *c, struct ping_sock *s, bool v6)
 {
-	int family = v6 ? AF_INET6 : AF_INET, proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, one = 1;
-	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	int one = 1, bind_err, r;
 
 	s->c = c;
 	s->v6 = v6;
-	s->dgram = fd >= 0;
-	if (fd < 0 && (fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto)) < 0)
-		return -errno;
-	s->fd = fd;
-	if (*c->dev && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, c->dev, (socklen_t)strlen(c->dev) + 1) < 0) {
-		if (errno == ENODEV)
-			return -ENODEV;
-		snprintf(c->note, sizeof(c->note), "not bound to %s: %s", c->dev, strerror(errno));
-	}
-	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
-	s->m.v6 = v6;
+	if ((r = pu_icmp_open(v6, c->dev, &s->fd, &s->dgram, &bind_err)) < 0)
+		return r;
+	if (bind_err)
+		snprintf(c->note, sizeof(c->note), "not bound to %s: %s", c->dev, strerror(bind_err));
+	(void)setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	memcpy(s->m.cookie, c->cookie, sizeof(s->m.cookie));
-	if (s->dgram) {
-		struct sockaddr_storage ss = {.ss_family = (sa_family_t)family};
-		socklen_t len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-
-		/* errors quoting our echoes come on the error queue */
-		if (setsockopt(fd, v6 ? SOL_IPV6 : SOL_IP, v6 ? IPV6_RECVERR : IP_RECVERR, &one, sizeof(one)) < 0)
-			return -errno;
-		/* bound, the socket has its id (the "port") before the first send */
-		if (bind(fd, (struct sockaddr *)&ss, len) < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-			return -errno;
-		s->m.check_id = true;
-		s->m.id = ntohs(v6 ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
-		                   : ((struct sockaddr_in *)(void *)&ss)->sin_port);
-	} else if (!v6) {
-		/* bits set are blocked: keep echo reply, unreachable, time exceeded */
-		struct icmp_filter f = {~((1u << ICMP_ECHOREPLY) | (1u << ICMP_DEST_UNREACH) | (1u << ICMP_TIME_EXCEEDED))};
-		if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f)) < 0)
-			return -errno;
-		s->m.check_id = true;
-		s->m.id = c->id;
-		(void)attach_id_filter(fd, false, c->id); /* an optimisation: matching stays ours */
-	} else {
-		struct icmp6_filter f;
-		ICMP6_FILTER_SETBLOCKALL(&f);
-		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
-		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
-		ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
-		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
-		if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0)
-			return -errno;
-		s->m.check_id = true;
-		s->m.id = c->id;
-		(void)attach_id_filter(fd, true, c->id);
-	}
-	return 0;
+	return pu_icmp_setup(s->fd, s->dgram, v6, c->id, true, &s->m);
 }
 
 static bool same_addr(const struct ping_dest *d, const struct sockaddr_storage *from)
@@ -308,7 +189,7 @@ static int64_t rx_stamp(struct msghdr *mh)
 			return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 		}
 	}
-	return realtime_ns();
+	return pu_realtime_ns();
 }
 
 /* A ping socket's error queue: the ICMP error and our own echo as data. */
@@ -329,12 +210,7 @@ static void read_errqueue(struct ping_sock *s)
 			struct sock_extended_err ee;
 			struct vd_icmp_result r;
 
-			if (!((cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR) ||
-			      (cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR)) ||
-			    cm->cmsg_len < CMSG_LEN(sizeof(ee)))
-				continue;
-			memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
-			if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
+			if (!pu_icmp_errqueue_ee(cm, &ee))
 				continue;
 			if (vd_icmp_parse_errqueue(&s->m, ee.ee_type, ee.ee_code, ee.ee_info, buf, (size_t)n, &r) == 0) {
 				/* the error's source is the reporting router, not ours to match */
@@ -403,18 +279,16 @@ static void send_echo(struct ping_ctx *c, size_t di, unsigned k)
 	struct ping_sock *s = d->v6 ? &c->s6 : &c->s4;
 	struct vd_icmp_echo e = {.v6 = d->v6, .id = s->m.id, .seq = (uint16_t)(k * c->n + di)};
 	uint8_t buf[PING_SIZE];
-	struct timespec mono;
 
 	memcpy(e.cookie, c->cookie, sizeof(e.cookie));
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	e.sent_ns = (uint64_t)mono.tv_sec * 1000000000u + (uint64_t)mono.tv_nsec;
+	e.sent_ns = (uint64_t)pu_mono_ns();
 	d->sent++;
 	if (s->fd < 0 || vd_icmp_echo_build(&e, sizeof(buf), buf, sizeof(buf)) < 0) {
 		d->done[k] = true;
 		c->resolved++;
 		return;
 	}
-	d->sent_ns[k] = realtime_ns();
+	d->sent_ns[k] = pu_realtime_ns();
 	if (sendto(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&d->sa, d->len) < 0) {
 		/* the local stack's own "unreachable" (no route, neighbour failed) */
 		if (errno == EHOSTUNREACH || errno == ENETUNREACH)
@@ -539,17 +413,7 @@ static void add_dest(struct ping_ctx *c, const char *text, bool server_end)
 	d = &c->d[c->n];
 	memset(d, 0, sizeof(*d));
 	d->v6 = p.family == AF_INET6;
-	if (d->v6) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&d->sa;
-		in6->sin6_family = AF_INET6;
-		memcpy(&in6->sin6_addr, p.addr, 16);
-		d->len = sizeof(*in6);
-	} else {
-		struct sockaddr_in *in = (struct sockaddr_in *)(void *)&d->sa;
-		in->sin_family = AF_INET;
-		memcpy(&in->sin_addr, p.addr, 4);
-		d->len = sizeof(*in);
-	}
+	pu_sockaddr_from_prefix(&p, &d->sa, &d->len);
 	for (size_t i = 0; i < c->n; i++)
 		if (same_addr(&c->d[i], &d->sa))
 			return; /* the server end listed as a target too: once */
@@ -569,20 +433,14 @@ static int ping_start(struct probe_run *run)
 
 	if (!t)
 		return -EINVAL;
-	if (section_ok(ovpn)) {
-		state = jstr(ovpn, "state");
-		if (state && strcmp(state, "connected") != 0) {
-			probe_run_error(run, "the tunnel is %s", state);
-			probe_run_done(run, PROBE_UNKNOWN, NULL);
-			return 0;
-		}
-		server = server_end(ovpn, t);
-		const cJSON *tun = cJSON_GetObjectItemCaseSensitive(ovpn, "tun");
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tun, "present")))
-			dev = jstr(tun, "name");
+	if ((state = pu_tunnel_down(ovpn))) {
+		probe_run_error(run, "the tunnel is %s", state);
+		probe_run_done(run, PROBE_UNKNOWN, NULL);
+		return 0;
 	}
-	if (section_ok(routes) && jstr(routes, "tun_dev") && *jstr(routes, "tun_dev"))
-		dev = jstr(routes, "tun_dev");
+	if (pu_section_ok(ovpn))
+		server = pu_server_end(ovpn, t);
+	dev = pu_tun_dev(ovpn, routes);
 
 	if (!(c = calloc(1, sizeof(*c))))
 		return -ENOMEM;

@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "probes/probe.h"
+#include "probes/probe_util.h"
 #include "vpndoctor/common.h"
 #include "vpndoctor/reflector.h"
 
@@ -39,12 +40,6 @@ struct refl_ctx {
 	unsigned tries;
 	char target[80];
 };
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static void ctx_free(struct refl_ctx *c)
 {
@@ -232,14 +227,14 @@ static int reflector_start(struct probe_run *run)
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
-	state = jstr(ovpn, "state");
+	state = pu_jstr(ovpn, "state");
 	if (state && strcmp(state, "connected") != 0) {
 		probe_run_error(run, "the tunnel is %s", state);
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
-	if (jstr(routes, "tun_dev") && *jstr(routes, "tun_dev"))
-		dev = jstr(routes, "tun_dev");
+	if (pu_jstr(routes, "tun_dev") && *pu_jstr(routes, "tun_dev"))
+		dev = pu_jstr(routes, "tun_dev");
 	if (parse_target(t->reflector, &ss, &len) < 0)
 		return -EINVAL; /* config.c checked it */
 	if (!(c = calloc(1, sizeof(*c))))

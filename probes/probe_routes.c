@@ -22,38 +22,12 @@
 #include "log.h"
 #include "probes/netlink.h"
 #include "probes/probe.h"
+#include "probes/probe_util.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/profile.h"
 
 #define ROUTES_MAX_CONFIG (1 << 20)
 #define ROUTES_MAX_ITEMS 256 /* per list: bounds the section on a router-sized table */
-
-struct routes_state {
-	struct netlink *nl;
-	struct probe_slot *slot;
-};
-
-static void routes_free_state(void *p)
-{
-	struct routes_state *st = p;
-
-	if (!st)
-		return;
-	netlink_unref(st->nl, st->slot);
-	free(st);
-}
-
-static const cJSON *obj(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsObject(v) ? v : NULL;
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
-}
 
 static bool has_string(const cJSON *arr, const char *s)
 {
@@ -91,12 +65,12 @@ static int add_tunnel_subnet(struct netlink *nl, cJSON *sec, int tun_ifindex, co
 	struct rtnl_addr *a = NULL;
 	struct vd_prefix local, sub;
 	char buf[VD_PREFIX_STRLEN];
-	const char *topo = jstr(obj(ovpn, "pushed"), "topology");
+	const char *topo = pu_jstr_set(pu_jobj(ovpn, "pushed"), "topology");
 
 	if (tun_ifindex > 0)
-		a = tun_addr(nl, tun_ifindex, AF_INET, jstr(ovpn, "local_ip"));
+		a = tun_addr(nl, tun_ifindex, AF_INET, pu_jstr_set(ovpn, "local_ip"));
 	if (tun_ifindex > 0 && !a)
-		a = tun_addr(nl, tun_ifindex, AF_INET6, jstr(ovpn, "local_ip"));
+		a = tun_addr(nl, tun_ifindex, AF_INET6, pu_jstr_set(ovpn, "local_ip"));
 	if (!a || !netlink_prefix_from_nl(rtnl_addr_get_local(a), &local)) {
 		return cJSON_AddNullToObject(sec, "tunnel_subnet") ? 0 : -ENOMEM;
 	}
@@ -141,7 +115,7 @@ static int add_local_subnets(struct netlink *nl, cJSON *sec, int tun_ifindex)
 		                      false, NULL, &p);
 		vd_prefix_format(&p, false, buf, sizeof(buf));
 		cJSON_ArrayForEach(it, arr)
-			dup |= strcmp(jstr(it, "prefix"), buf) == 0 && strcmp(jstr(it, "dev"), dev) == 0;
+			dup |= strcmp(pu_jstr_set(it, "prefix"), buf) == 0 && strcmp(pu_jstr_set(it, "dev"), dev) == 0;
 		if (dup)
 			continue;
 		cJSON *e = cJSON_CreateObject();
@@ -168,7 +142,7 @@ static bool route_via(struct rtnl_route *r, int ifindex)
  * tunnel's link carries (not its own subnet route, not a redirect-gateway). */
 static int add_pushed_routes(struct netlink *nl, cJSON *sec, int tun_ifindex, const cJSON *ovpn)
 {
-	const cJSON *pushed = cJSON_GetObjectItemCaseSensitive(obj(ovpn, "pushed"), "routes");
+	const cJSON *pushed = cJSON_GetObjectItemCaseSensitive(pu_jobj(ovpn, "pushed"), "routes");
 	cJSON *arr;
 	const cJSON *it;
 	size_t n = 0;
@@ -320,7 +294,7 @@ static int build(struct probe_run *run, struct netlink *nl, cJSON *sec)
 {
 	const struct config_tunnel *t = run->tunnel;
 	const cJSON *ovpn = probe_run_section(run, "openvpn"), *pushed_from, *dns, *it;
-	const char *st = jstr(ovpn, "status");
+	const char *st = pu_jstr_set(ovpn, "status");
 	char tun[NETLINK_DEV_LEN];
 	int tun_ifindex = 0, r;
 
@@ -328,7 +302,7 @@ static int build(struct probe_run *run, struct netlink *nl, cJSON *sec)
 		ovpn = NULL;
 	/* What was pushed counts only for a session in progress; between
 	 * sessions the routing table is the truth. */
-	if (!jstr(ovpn, "state") || strcmp(jstr(ovpn, "state"), "connected") != 0)
+	if (!pu_jstr_set(ovpn, "state") || strcmp(pu_jstr_set(ovpn, "state"), "connected") != 0)
 		pushed_from = NULL;
 	else
 		pushed_from = ovpn;
@@ -348,7 +322,7 @@ static int build(struct probe_run *run, struct netlink *nl, cJSON *sec)
 		return r;
 
 	/* The tunnel's DNS servers, when OpenVPN told us which they are. */
-	dns = cJSON_GetObjectItemCaseSensitive(obj(pushed_from, "pushed"), "dns");
+	dns = cJSON_GetObjectItemCaseSensitive(pu_jobj(pushed_from, "pushed"), "dns");
 	if (cJSON_IsArray(dns)) {
 		const char *v[ROUTES_MAX_ITEMS];
 		size_t n = 0;
@@ -359,7 +333,7 @@ static int build(struct probe_run *run, struct netlink *nl, cJSON *sec)
 			return r;
 	}
 
-	const char *gw = jstr(obj(ovpn, "remote"), "addr");
+	const char *gw = pu_jstr_set(pu_jobj(ovpn, "remote"), "addr");
 	char *from_profile = gw ? NULL : profile_remote_addr(t);
 	if (gw || from_profile) {
 		cJSON *e = lookup(nl, gw ? gw : from_profile, tun);
@@ -373,38 +347,20 @@ static int build(struct probe_run *run, struct netlink *nl, cJSON *sec)
 
 static int routes_start(struct probe_run *run)
 {
-	struct routes_state *st = *run->state;
+	struct netlink *nl;
 	cJSON *sec;
 	int r;
 
-	if (!run->tunnel) {
-		probe_run_done(run, PROBE_UNKNOWN, NULL);
-		return 0;
-	}
-	if (!st) {
-		if (!(st = calloc(1, sizeof(*st))))
-			return -ENOMEM;
-		st->slot = run->slot;
-		r = netlink_ref(run->base, run->slot, &st->nl);
-		if (r < 0) {
-			free(st);
-			probe_run_error(run, "netlink: %s", strerror(-r));
-			probe_run_done(run, PROBE_FAIL, NULL);
-			return 0;
-		}
-		*run->state = st;
-	}
+	if ((r = netlink_probe_begin(run, &nl)) != 0)
+		return r < 0 ? r : 0;
 	if (!(sec = cJSON_CreateObject()))
 		return -ENOMEM;
-	r = build(run, st->nl, sec);
+	r = build(run, nl, sec);
 	if (r < 0) {
 		cJSON_Delete(sec);
 		return r;
 	}
-	char *text = cJSON_PrintUnformatted(sec);
-	log_debug("routes on %s: %s", run->tunnel->name, text ? text : "?");
-	free(text);
-	probe_run_done(run, PROBE_OK, sec);
+	netlink_probe_done(run, sec);
 	return 0;
 }
 
@@ -417,5 +373,5 @@ const struct probe probe_routes = {
 	.events = PROBE_EV_NET | PROBE_EV_OPENVPN | PROBE_EV_RELOAD,
 	.start = routes_start,
 	.cancel = NULL, /* start() always finishes the run */
-	.free_state = routes_free_state,
+	.free_state = netlink_probe_free_state,
 };

@@ -41,6 +41,7 @@
 #include "config.h"
 #include "log.h"
 #include "probes/probe.h"
+#include "probes/probe_util.h"
 #include "probes/probe_transport.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/profile.h"
@@ -51,28 +52,6 @@
 #define TR_KEY_MAX (64 * 1024)
 
 static const unsigned udp_wait_ms[TR_UDP_TRIES] = {1000, 2000, 4000};
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static void ms_tv(double ms, struct timeval *tv)
-{
-	if (ms < 0)
-		ms = 0;
-	tv->tv_sec = (time_t)(ms / 1000);
-	tv->tv_usec = (suseconds_t)((ms - (double)tv->tv_sec * 1000) * 1000);
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
-	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
-}
 
 static unsigned jport(const cJSON *o, const char *k)
 {
@@ -178,7 +157,7 @@ static void wrap_from(struct tp_gateway *gw, const struct vd_ovpn_config *cfg, c
 static void from_profile(const struct probe_run *run, struct tp_gateway *gw)
 {
 	const char *config = run->tunnel ? run->tunnel->config : NULL;
-	const char *basedir = jstr(probe_run_section(run, "profile"), "basedir");
+	const char *basedir = pu_jstr_set(probe_run_section(run, "profile"), "basedir");
 	struct vd_ovpn_config *cfg = NULL;
 	struct vd_ovpn_remote *rem = NULL;
 	struct vd_error err;
@@ -277,7 +256,7 @@ int probe_transport_gateway(const struct probe_run *run, tp_gateway_fn cb, void 
 	}
 	from_profile(run, &r->gw);
 	/* What OpenVPN actually talks to wins over the profile's list. */
-	const char *addr = jstr(rem, "addr"), *proto = jstr(rem, "proto");
+	const char *addr = pu_jstr_set(rem, "addr"), *proto = pu_jstr_set(rem, "proto");
 	if (addr) {
 		snprintf(r->gw.host, sizeof(r->gw.host), "%s", addr);
 		if (jport(rem, "port"))
@@ -409,7 +388,7 @@ static bool hs_packet(struct tp_hs *hs, const uint8_t *p, size_t len)
 		return true;
 	}
 	if (rep.kind == VD_OVPN_REPLY_ANSWERED) {
-		hs->res.rtt_ms = mono_ms() - hs->t_sent;
+		hs->res.rtt_ms = pu_mono_ms() - hs->t_sent;
 		hs_finish(hs, "answered", NULL);
 		return true;
 	}
@@ -437,7 +416,7 @@ static void hs_on_timer(evutil_socket_t fd, short what, void *arg)
 		hs_finish(hs, "error", "replies fail the %s check: the key or key-direction differs from the server's",
 			  hs->wrap.mode == VD_OVPN_WRAP_CRYPT ? "tls-crypt" : "tls-auth");
 	else if (hs->tcp && hs->t_sent == 0)
-		hs_finish(hs, "timeout", "no TCP connection within %.0f ms", mono_ms() - hs->t_start);
+		hs_finish(hs, "timeout", "no TCP connection within %.0f ms", pu_mono_ms() - hs->t_start);
 	else
 		hs_finish(hs, "timeout", NULL);
 }
@@ -505,7 +484,7 @@ static void hs_send(struct tp_hs *hs)
 			return;
 		}
 		if (hs->out_off == 0)
-			hs->t_sent = mono_ms();
+			hs->t_sent = pu_mono_ms();
 		hs->out_off += (size_t)n;
 	}
 	event_add(hs->rd, NULL);
@@ -524,7 +503,7 @@ static void hs_on_write(evutil_socket_t fd, short what, void *arg)
 			hs_errno(hs, e, "connect");
 			return;
 		}
-		hs->res.connect_ms = mono_ms() - hs->t_start;
+		hs->res.connect_ms = pu_mono_ms() - hs->t_start;
 	}
 	hs_send(hs);
 }
@@ -550,8 +529,8 @@ int probe_transport_hs(struct event_base *base, const struct tp_gateway *gw, boo
 		free(hs);
 		return -ENOMEM;
 	}
-	ms_tv(timeout_ms, &tv);
-	hs->t_start = mono_ms();
+	pu_ms_tv(timeout_ms, &tv);
+	hs->t_start = pu_mono_ms();
 	*ret = hs;
 	/* From here on, a failure is the handshake's result, delivered from the loop. */
 	if (getrandom(hs->sid, sizeof(hs->sid), 0) != (ssize_t)sizeof(hs->sid)) {
@@ -682,7 +661,7 @@ static void udp_try(struct tr_run *tr);
 static void on_udp(void *arg, const struct tp_result *res)
 {
 	struct tr_run *tr = arg;
-	double left = TR_DEADLINE_MS - (mono_ms() - tr->t0);
+	double left = TR_DEADLINE_MS - (pu_mono_ms() - tr->t0);
 
 	tr->udp_res = *res;
 	if (strcmp(res->result, "timeout") == 0 && tr->udp_tries < TR_UDP_TRIES && left > 200) {
@@ -695,7 +674,7 @@ static void on_udp(void *arg, const struct tp_result *res)
 
 static void udp_try(struct tr_run *tr)
 {
-	double left = TR_DEADLINE_MS - (mono_ms() - tr->t0);
+	double left = TR_DEADLINE_MS - (pu_mono_ms() - tr->t0);
 	unsigned wait = udp_wait_ms[tr->udp_tries];
 	struct tp_hs *old = tr->udp;
 
@@ -757,7 +736,7 @@ static void on_gateway(void *arg, struct tp_gateway *gw, int err)
 		tr_unknown(tr, gw->error);
 		return;
 	}
-	left = TR_DEADLINE_MS - (mono_ms() - tr->t0);
+	left = TR_DEADLINE_MS - (pu_mono_ms() - tr->t0);
 	if (left < 1000)
 		left = 1000;
 	udp_try(tr);
@@ -778,7 +757,7 @@ static int transport_start(struct probe_run *run)
 	if (!tr)
 		return -ENOMEM;
 	tr->run = run;
-	tr->t0 = mono_ms();
+	tr->t0 = pu_mono_ms();
 	tr->finish = event_new(run->base, -1, 0, on_finish, tr);
 	if (!tr->finish) {
 		free(tr);

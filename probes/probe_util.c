@@ -1,0 +1,264 @@
+/* Helpers the probes share (probe_util.h). */
+#include <errno.h>
+#include <time.h> /* before linux/errqueue.h, which needs struct timespec */
+#include <linux/errqueue.h>
+#include <linux/filter.h>
+#include <linux/icmp.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cjson/cJSON.h>
+
+#include "config.h"
+#include "probes/probe_util.h"
+#include "vpndoctor/cidr.h"
+#include "vpndoctor/icmp.h"
+
+/* ---- sections ---- */
+
+const char *pu_jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+const char *pu_jstr_set(const cJSON *o, const char *k)
+{
+	const char *s = pu_jstr(o, k);
+	return s && s[0] ? s : NULL;
+}
+
+const cJSON *pu_jobj(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsObject(v) ? v : NULL;
+}
+
+bool pu_section_ok(const cJSON *s)
+{
+	const char *st = pu_jstr(s, "status");
+	return st && strcmp(st, "ok") == 0;
+}
+
+const char *pu_tunnel_down(const cJSON *ovpn)
+{
+	const char *state;
+
+	if (!pu_section_ok(ovpn))
+		return NULL;
+	state = pu_jstr(ovpn, "state");
+	return state && strcmp(state, "connected") != 0 ? state : NULL;
+}
+
+const char *pu_tun_dev(const cJSON *ovpn, const cJSON *routes)
+{
+	const cJSON *tun = cJSON_GetObjectItemCaseSensitive(ovpn, "tun");
+	const char *dev = NULL;
+
+	if (pu_section_ok(ovpn) && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tun, "present")))
+		dev = pu_jstr(tun, "name");
+	if (pu_section_ok(routes) && pu_jstr_set(routes, "tun_dev"))
+		dev = pu_jstr(routes, "tun_dev");
+	return dev;
+}
+
+/* In net30 (OpenVPN's default topology) the ifconfig peer that the openvpn
+ * section calls server_ip (10.8.0.5) is a virtual address nobody answers; the
+ * server's own tun address is what --server pushes as a host route ("route
+ * 10.8.0.1"): a pushed IPv4 /32 inside the client pool (ClientCIDR=, else the
+ * /24 around our tunnel address, the --server default). Otherwise (p2p)
+ * server_ip is the server's address. */
+const char *pu_server_end(const cJSON *ovpn, const struct config_tunnel *t)
+{
+	const cJSON *pushed = cJSON_GetObjectItemCaseSensitive(ovpn, "pushed"), *it;
+	const char *local = pu_jstr(ovpn, "local_ip");
+	struct vd_prefix pool, a;
+
+	if (!t->client_cidr || vd_prefix_parse(t->client_cidr, false, &pool) < 0) {
+		if (!local || vd_addr_parse(local, &pool) < 0 || pool.family != AF_INET)
+			return pu_jstr(ovpn, "server_ip");
+		pool.len = 24;
+		pool.addr[3] = 0;
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(pushed, "routes")) {
+		if (cJSON_IsString(it) && vd_prefix_parse(it->valuestring, false, &a) == 0 && a.family == AF_INET &&
+		    a.len == 32 && vd_prefix_contains(&pool, &a))
+			return it->valuestring;
+	}
+	return pu_jstr(ovpn, "server_ip");
+}
+
+/* ---- clocks ---- */
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static double clock_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int64_t pu_mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+int64_t pu_realtime_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}
+
+double pu_mono_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
+double pu_realtime_ms(void)
+{
+	return clock_ms(CLOCK_REALTIME);
+}
+
+void pu_ms_tv(double ms, struct timeval *tv)
+{
+	if (ms < 0)
+		ms = 0;
+	tv->tv_sec = (time_t)(ms / 1000);
+	tv->tv_usec = (suseconds_t)((ms - (double)tv->tv_sec * 1000) * 1000);
+}
+
+/* ---- ICMP sockets ---- */
+
+void pu_sockaddr_from_prefix(const struct vd_prefix *p, struct sockaddr_storage *sa, socklen_t *len)
+{
+	memset(sa, 0, sizeof(*sa));
+	if (p->family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)sa;
+		in6->sin6_family = AF_INET6;
+		memcpy(&in6->sin6_addr, p->addr, 16);
+		*len = sizeof(*in6);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)(void *)sa;
+		in->sin_family = AF_INET;
+		memcpy(&in->sin_addr, p->addr, 4);
+		*len = sizeof(*in);
+	}
+}
+
+int pu_icmp_open(bool v6, const char *dev, int *fd, bool *dgram, int *bind_err)
+{
+	int family = v6 ? AF_INET6 : AF_INET, proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	int s = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+
+	*bind_err = 0;
+	*dgram = s >= 0;
+	if (s < 0 && (s = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto)) < 0)
+		return -errno;
+	*fd = s;
+	if (dev && *dev && setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev) + 1) < 0) {
+		if (errno == ENODEV)
+			return -ENODEV;
+		*bind_err = errno;
+	}
+	return 0;
+}
+
+/* On a raw socket every echo reply of the namespace is copied to us (another
+ * ping's too): a socket filter keeps replies with our id and the errors the
+ * type filter lets through, as iputils ping does, so others cost no wake-up. */
+static int attach_id_filter(int fd, bool v6, uint16_t id)
+{
+	struct sock_filter v4[] = {
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),            /* x = IP header length */
+		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),             /* ICMP type */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP_ECHOREPLY, 0, 3),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),             /* its id */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+	};
+	struct sock_filter v6f[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ICMP6_ECHO_REPLY, 0, 3),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+	};
+	struct sock_fprog prog = {
+		.len = v6 ? (unsigned short)(sizeof(v6f) / sizeof(v6f[0])) : (unsigned short)(sizeof(v4) / sizeof(v4[0])),
+		.filter = v6 ? v6f : v4,
+	};
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ? -errno : 0;
+}
+
+int pu_icmp_raw_filter(int fd, bool v6)
+{
+	int r;
+
+	/* every ICMP message of the host reaches a raw socket: let the kernel
+	 * drop what cannot be ours */
+	if (v6) {
+		struct icmp6_filter f;
+		ICMP6_FILTER_SETBLOCKALL(&f);
+		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
+		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
+		r = setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+	} else {
+		/* bits set are blocked */
+		struct icmp_filter f = {~((1u << ICMP_ECHOREPLY) | (1u << ICMP_DEST_UNREACH) | (1u << ICMP_TIME_EXCEEDED))};
+		r = setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
+	}
+	return r < 0 ? -errno : 0;
+}
+
+int pu_icmp_setup(int fd, bool dgram, bool v6, uint16_t id, bool bpf_id, struct vd_icmp_match *m)
+{
+	int one = 1, r;
+
+	m->v6 = v6;
+	if (dgram) {
+		struct sockaddr_storage ss = {.ss_family = (sa_family_t)(v6 ? AF_INET6 : AF_INET)};
+		socklen_t len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+
+		/* errors quoting our echoes come on the error queue */
+		if (setsockopt(fd, v6 ? SOL_IPV6 : SOL_IP, v6 ? IPV6_RECVERR : IP_RECVERR, &one, sizeof(one)) < 0)
+			return -errno;
+		/* bound, the socket has its id (the "port") before the first send */
+		if (bind(fd, (struct sockaddr *)&ss, len) < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+			return -errno;
+		m->check_id = true;
+		m->id = ntohs(v6 ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
+		                 : ((struct sockaddr_in *)(void *)&ss)->sin_port);
+		return 0;
+	}
+	if ((r = pu_icmp_raw_filter(fd, v6)) < 0)
+		return r;
+	m->check_id = true;
+	m->id = id;
+	if (bpf_id)
+		(void)attach_id_filter(fd, v6, id); /* an optimisation: matching stays ours */
+	return 0;
+}
+
+bool pu_icmp_errqueue_ee(const struct cmsghdr *cm, struct sock_extended_err *ee)
+{
+	if (!((cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR) ||
+	      (cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR)) ||
+	    cm->cmsg_len < CMSG_LEN(sizeof(*ee)))
+		return false;
+	memcpy(ee, CMSG_DATA(cm), sizeof(*ee));
+	return ee->ee_origin == SO_EE_ORIGIN_ICMP || ee->ee_origin == SO_EE_ORIGIN_ICMP6;
+}

@@ -1,0 +1,70 @@
+/* Small helpers the probes share: reading other probes' sections, the tunnel's
+ * server end, clocks, and the ICMP socket of the echo probes (ping, mtu, path). */
+#ifndef VPNDOCTOR_PROBES_PROBE_UTIL_H
+#define VPNDOCTOR_PROBES_PROBE_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+struct cJSON;
+struct cmsghdr;
+struct config_tunnel;
+struct sock_extended_err;
+struct vd_icmp_match;
+struct vd_prefix;
+
+/* o's string member k, or NULL (o may be NULL). */
+const char *pu_jstr(const struct cJSON *o, const char *k);
+/* The same, but NULL for "" too. */
+const char *pu_jstr_set(const struct cJSON *o, const char *k);
+/* o's object member k, or NULL. */
+const struct cJSON *pu_jobj(const struct cJSON *o, const char *k);
+/* A section whose "status" is "ok" (s may be NULL). */
+bool pu_section_ok(const struct cJSON *s);
+
+/* The openvpn section's state when it is ok and says the tunnel is not
+ * "connected" (the probes inside the tunnel then have nothing to measure),
+ * else NULL. */
+const char *pu_tunnel_down(const struct cJSON *ovpn);
+/* The tun link's name: the routes section's tun_dev, else the openvpn
+ * section's tun.name while tun.present (each only from an ok section); NULL. */
+const char *pu_tun_dev(const struct cJSON *ovpn, const struct cJSON *routes);
+
+/* The tunnel's server end to send echoes to, from the openvpn section: a
+ * pushed IPv4 host route inside the client pool (net30), else server_ip; NULL
+ * when neither is known. Borrowed from ovpn. */
+const char *pu_server_end(const struct cJSON *ovpn, const struct config_tunnel *t);
+
+int64_t pu_mono_ns(void);     /* CLOCK_MONOTONIC */
+int64_t pu_realtime_ns(void); /* CLOCK_REALTIME, the clock of SO_TIMESTAMPNS */
+double pu_mono_ms(void);
+double pu_realtime_ms(void);
+/* ms (negative: 0) as a timeval for evtimer_add. */
+void pu_ms_tv(double ms, struct timeval *tv);
+
+/* A full-length prefix as a socket address (port 0); *len gets its size. */
+void pu_sockaddr_from_prefix(const struct vd_prefix *p, struct sockaddr_storage *sa, socklen_t *len);
+
+/* An ICMP (v6: ICMPv6) socket, non-blocking and close-on-exec: the datagram
+ * ("ping") socket when allowed, else raw; *dgram says which. *fd gets it as
+ * soon as it exists (-1 before), so the caller closes it on any return. With
+ * dev set and non-empty it is bound to that link: -ENODEV when there is no
+ * such link; another failure is not fatal (a ping socket without
+ * CAP_NET_RAW may not bind) and its errno goes to *bind_err (else 0).
+ * Returns 0 or -errno. */
+int pu_icmp_open(bool v6, const char *dev, int *fd, bool *dgram, int *bind_err);
+/* Makes fd's answers ours to match with m (sets m->v6, check_id, id): a
+ * datagram socket gets its errors on the error queue and is bound, so its
+ * kernel-chosen id is known before the first send; a raw socket gets the ICMP
+ * type filter (pu_icmp_raw_filter) and id, and with bpf_id also a socket
+ * filter that drops other programs' echo replies. Returns 0 or -errno. */
+int pu_icmp_setup(int fd, bool dgram, bool v6, uint16_t id, bool bpf_id, struct vd_icmp_match *m);
+/* A raw ICMP socket's type filter: echo reply, unreachable, time exceeded
+ * (and ICMPv6 packet too big) pass. Returns 0 or -errno. */
+int pu_icmp_raw_filter(int fd, bool v6);
+/* A control message of MSG_ERRQUEUE that carries an ICMP error: copied to *ee. */
+bool pu_icmp_errqueue_ee(const struct cmsghdr *cm, struct sock_extended_err *ee);
+
+#endif
