@@ -559,7 +559,13 @@ enum vd_log_event vd_ovpn_log_classify(const char *line, size_t len, struct vd_l
 	m = skip_ovpn_time(m);
 	m = skip_peer(m);
 
-	l.event = classify(m, &l);
+	/* manage.c echoes its own conversation into the log ("MANAGEMENT: CMD
+	 * 'state'", "MANAGEMENT: >STATE:...,RECONNECTING,tls-error,..."): what it
+	 * repeats is already classified from its original line. */
+	if (strncmp(m, "MANAGEMENT: ", 12) == 0)
+		l.event = VD_LOG_NONE;
+	else
+		l.event = classify(m, &l);
 	if (ret)
 		*ret = l;
 	return l.event;

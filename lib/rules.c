@@ -352,13 +352,22 @@ static void profile_problems(const struct rctx *c, const char *cause, struct rou
 
 /* ---- rules, in catalogue order ---------------------------------------------- */
 
+/* The openvpn section keeps ten minutes of log events. Once OpenVPN is
+ * connected again, its options loaded and a TLS handshake with today's
+ * certificates passed: configuration and certificate errors from before are
+ * history, not findings. */
+static bool connected_now(const cJSON *ovpn)
+{
+	return nstr(ovpn, "state") && strcmp(str(ovpn, "state"), "connected") == 0;
+}
+
 static void rule_config_invalid(const struct rctx *c, struct rout *o)
 {
 	const cJSON *ovpn = section(c, "openvpn");
 	double n = event_count(ovpn, VD_LOG_OPTIONS_ERROR);
 
 	profile_problems(c, "config-invalid", o);
-	if (n > 0) {
+	if (n > 0 && !connected_now(ovpn)) {
 		ev_num(o, "log_options_errors", n);
 		if (!o->fired)
 			fire(o, VD_SEV_ERROR, "OpenVPN reported %.0f 'Options error' line%s in the last 10 minutes",
@@ -487,10 +496,8 @@ static void rule_cert_expired(const struct rctx *c, struct rout *o)
 		ev_num(o, "log_cert_expired", n_exp);
 	if (n_nyv > 0)
 		ev_num(o, "log_cert_not_yet_valid", n_nyv);
-	/* The log keeps ten minutes of events; once OpenVPN is connected again, a
-	 * TLS handshake with today's certificates has passed and those lines are
-	 * history (a renewed certificate must not stay "expired" for ten minutes). */
-	if (!o->fired && (n_exp > 0 || n_nyv > 0) && !(nstr(ovpn, "state") && strcmp(str(ovpn, "state"), "connected") == 0))
+	/* A renewed certificate must not stay "expired" for the log's window. */
+	if (!o->fired && (n_exp > 0 || n_nyv > 0) && !connected_now(ovpn))
 		fire(o, VD_SEV_ERROR, "OpenVPN reports a certificate that is %s",
 		     n_exp > 0 ? "expired" : "not yet valid");
 }

@@ -160,6 +160,9 @@ static const struct sample samples[] = {
 	{"FATAL: Cannot allocate memory", VD_LOG_ERROR_OTHER, NULL},
 	{"Some terrors and ferrors and Errorless lines", VD_LOG_NONE, ""},
 	{"UDPv4 link remote: [AF_INET]198.18.0.1:1194", VD_LOG_NONE, ""},
+	/* manage.c's echo of its own conversation, seen in the lab: not an error */
+	{"MANAGEMENT: >STATE:1795775090,RECONNECTING,tls-error,,,,,", VD_LOG_NONE, ""},
+	{"MANAGEMENT: CMD 'log on all'", VD_LOG_NONE, ""},
 	{"", VD_LOG_NONE, ""},
 	{"   ", VD_LOG_NONE, ""},
 };
