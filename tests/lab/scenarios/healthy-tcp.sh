@@ -1,6 +1,7 @@
 #!/bin/bash
 # Baseline over TCP, with tls-crypt: a real tunnel, the VPC answers through it,
 # and the daemon reports no warning and no error.
+SC_CLOCK=1
 . "$(dirname "$0")/../scenario.sh"
 sc_begin --proto tcp --tls-crypt
 sc_ping laptop "$LAB_VPC_DB"
