@@ -352,22 +352,30 @@ static void profile_problems(const struct rctx *c, const char *cause, struct rou
 
 /* ---- rules, in catalogue order ---------------------------------------------- */
 
-/* The openvpn section keeps ten minutes of log events. Once OpenVPN is
- * connected again, its options loaded and a TLS handshake with today's
- * certificates passed: configuration and certificate errors from before are
- * history, not findings. */
-static bool connected_now(const cJSON *ovpn)
+/* The openvpn section keeps ten minutes of log events. Once OpenVPN has
+ * connected, its options loaded and a TLS handshake with today's certificates
+ * passed: configuration and certificate errors from before are history, not
+ * findings. events_since_connected counts only what came after the last
+ * connection; without it, nothing counts while the state is connected. */
+static double fresh_event_count(const cJSON *ovpn, enum vd_log_event e)
 {
-	return nstr(ovpn, "state") && strcmp(str(ovpn, "state"), "connected") == 0;
+	const cJSON *since = obj(ovpn, "events_since_connected");
+	double n;
+
+	if (since)
+		return num(since, vd_log_event_name(e), &n) ? n : 0;
+	if (nstr(ovpn, "state") && strcmp(str(ovpn, "state"), "connected") == 0)
+		return 0;
+	return event_count(ovpn, e);
 }
 
 static void rule_config_invalid(const struct rctx *c, struct rout *o)
 {
 	const cJSON *ovpn = section(c, "openvpn");
-	double n = event_count(ovpn, VD_LOG_OPTIONS_ERROR);
+	double n = fresh_event_count(ovpn, VD_LOG_OPTIONS_ERROR);
 
 	profile_problems(c, "config-invalid", o);
-	if (n > 0 && !connected_now(ovpn)) {
+	if (n > 0) {
 		ev_num(o, "log_options_errors", n);
 		if (!o->fired)
 			fire(o, VD_SEV_ERROR, "OpenVPN reported %.0f 'Options error' line%s in the last 10 minutes",
@@ -490,14 +498,13 @@ static void rule_cert_expired(const struct rctx *c, struct rout *o)
 		}
 	}
 
-	n_exp = event_count(ovpn, VD_LOG_CERT_EXPIRED);
-	n_nyv = event_count(ovpn, VD_LOG_CERT_NOT_YET_VALID);
+	n_exp = fresh_event_count(ovpn, VD_LOG_CERT_EXPIRED);
+	n_nyv = fresh_event_count(ovpn, VD_LOG_CERT_NOT_YET_VALID);
 	if (n_exp > 0)
 		ev_num(o, "log_cert_expired", n_exp);
 	if (n_nyv > 0)
 		ev_num(o, "log_cert_not_yet_valid", n_nyv);
-	/* A renewed certificate must not stay "expired" for the log's window. */
-	if (!o->fired && (n_exp > 0 || n_nyv > 0) && !connected_now(ovpn))
+	if (!o->fired && (n_exp > 0 || n_nyv > 0))
 		fire(o, VD_SEV_ERROR, "OpenVPN reports a certificate that is %s",
 		     n_exp > 0 ? "expired" : "not yet valid");
 }

@@ -145,6 +145,7 @@ struct ov_state {
 	char state[16];
 	char state_reason[128];
 	int64_t state_since;
+	int64_t connected_at; /* when the state last became connected (0: never) */
 	char notified_state[16];
 	char local_ip[64], server_ip[64];
 	char remote_addr[64];
@@ -260,6 +261,8 @@ static void set_state(struct ov_state *st, const char *state, const char *reason
 	if (strcmp(st->state, state) != 0) {
 		SCPY(st->state, state);
 		st->state_since = since ? since : wall();
+		if (strcmp(state, "connected") == 0)
+			st->connected_at = st->state_since;
 		changed(st);
 	}
 	if (reason && strcmp(st->state_reason, reason) != 0) {
@@ -278,14 +281,26 @@ static void count(struct ov_state *st, unsigned kind, int64_t t)
 		st->ring_n++;
 }
 
-static void window_counts(const struct ov_state *st, unsigned *n, int64_t now)
+/* Counts over the window; with after > 0 only what came later than that. */
+static void window_counts(const struct ov_state *st, unsigned *n, int64_t now, int64_t after)
 {
 	memset(n, 0, K__MAX * sizeof(*n));
 	for (size_t i = 0; i < st->ring_n; i++) {
 		const struct ov_event *e = &st->ring[i];
-		if (e->t >= now - OV_WINDOW_S && e->kind < K__MAX)
+		if (e->t >= now - OV_WINDOW_S && (after <= 0 || e->t > after) && e->kind < K__MAX)
 			n[e->kind]++;
 	}
+}
+
+static cJSON *events_json(const unsigned *n)
+{
+	cJSON *x = cJSON_CreateObject();
+
+	if (x)
+		for (unsigned k = VD_LOG_NONE + 1; k < VD_LOG__MAX; k++)
+			if (n[k])
+				cJSON_AddNumberToObject(x, vd_log_event_name((enum vd_log_event)k), n[k]);
+	return x;
 }
 
 /* ---- log lines ------------------------------------------------------------------ */
@@ -1572,11 +1587,13 @@ static cJSON *build(struct ov_state *st)
 		cJSON_AddItemToObject(o, "pushed", pushed_json(&st->pushed));
 	if (st->have_prev)
 		cJSON_AddItemToObject(o, "previous_pushed", pushed_json(&st->prev_pushed));
-	window_counts(st, n, now);
-	if ((x = cJSON_AddObjectToObject(o, "events")))
-		for (unsigned k = VD_LOG_NONE + 1; k < VD_LOG__MAX; k++)
-			if (n[k])
-				cJSON_AddNumberToObject(x, vd_log_event_name((enum vd_log_event)k), n[k]);
+	/* What happened since the last connection: configuration and certificate
+	 * errors from before it are history once a session came up. */
+	window_counts(st, n, now, st->connected_at);
+	if (st->connected_at > 0)
+		cJSON_AddItemToObject(o, "events_since_connected", events_json(n));
+	window_counts(st, n, now, 0);
+	cJSON_AddItemToObject(o, "events", events_json(n));
 	if ((x = cJSON_AddObjectToObject(o, "handshakes"))) {
 		cJSON_AddNumberToObject(x, "started", n[K_HS_STARTED]);
 		cJSON_AddNumberToObject(x, "completed", n[K_HS_COMPLETED]);
