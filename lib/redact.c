@@ -168,8 +168,10 @@ static size_t pem_label(const char *p, size_t avail, char *label, size_t lsz, bo
 			label[l] = '\0';
 			return i + 5;
 		}
+		/* a byte no PEM label has (a NUL above all, which would cut the
+		 * label short of its end) makes it match no public label */
 		if (l + 1 < lsz)
-			label[l++] = p[i];
+			label[l++] = p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?';
 		i++;
 		if (i > 11 + PEM_LABEL_MAX)
 			break;

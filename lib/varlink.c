@@ -212,11 +212,42 @@ bool vd_varlink_method_valid(const char *s)
 
 /* Parses exactly msg[0..len) followed by its NUL; NULL when it is not one
  * JSON value or is followed by anything but whitespace. */
+/* An object naming a member twice is refused: which value counts would be up
+ * to the parser, and the two ends could read one message two ways. The check
+ * is pairwise, so an object is also refused past 1024 members (none of ours
+ * comes near): a 64 KiB message then costs at most a few million compares. */
+#define MAX_MEMBERS 1024
+
+static bool duplicate_members(const cJSON *v)
+{
+	size_t n = 0;
+
+	for (const cJSON *a = v ? v->child : NULL; a; a = a->next) {
+		if (cJSON_IsObject(v)) {
+			if (++n > MAX_MEMBERS)
+				return true;
+			for (const cJSON *b = a->next; b; b = b->next)
+				if (a->string && b->string && strcmp(a->string, b->string) == 0)
+					return true;
+		}
+		if (duplicate_members(a))
+			return true;
+	}
+	return false;
+}
+
 static cJSON *parse_exact(const char *msg, size_t len)
 {
+	cJSON *v;
+
 	if (!msg || memchr(msg, '\0', len))
 		return NULL;
-	return cJSON_ParseWithLengthOpts(msg, len + 1, NULL, true);
+	v = cJSON_ParseWithLengthOpts(msg, len + 1, NULL, true);
+	if (v && duplicate_members(v)) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	return v;
 }
 
 /* Makes sure obj has an object member "parameters" (added when absent). */

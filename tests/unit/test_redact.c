@@ -311,6 +311,20 @@ static void test_scrub_pem(void **state)
 	            "-----END RSA PRIVATE KEY-----\nz", &count);
 	assert_string_equal(out, "[vpndoctor: removed a PEM block (PRIVATE KEY)]\nz");
 	free(out);
+	/* a NUL inside a label does not make "CERTIFICATE<NUL>...KEY" public
+	 * (found by fuzz_redact) */
+	{
+		static const char nul[] = "-----BEGIN CERTIFICATE\0\0 RSA PRIVATE KEY-----\nSECRETBODY\n"
+		                          "-----END CERTIFICATE\0\0 RSA PRIVATE KEY-----\nz";
+		size_t olen = 0;
+
+		out = NULL;
+		assert_int_equal(vd_redact_scrub(nul, sizeof(nul) - 1, &out, &olen, &count, NULL), 0);
+		assert_int_equal(count, 1);
+		assert_null(memmem(out, olen, "SECRETBODY", 10));
+		assert_null(memmem(out, olen, "-----BEGIN", 10));
+		free(out);
+	}
 	/* a key glued to a password value does not leave its body behind */
 	out = scrub("password=-----BEGIN PRIVATE KEY-----\nSECRETBODY\n-----END PRIVATE KEY-----\n", &count);
 	assert_absent(out, "SECRETBODY");

@@ -246,7 +246,8 @@ static size_t reply(const uint8_t *q, size_t qlen, uint8_t flags2, uint8_t rcode
 	out[3] = (uint8_t)(0x80 | rcode); /* RA */
 	out[6] = (uint8_t)(ancount >> 8);
 	out[7] = (uint8_t)ancount;
-	memcpy(out + qlen, ans, alen);
+	if (alen)
+		memcpy(out + qlen, ans, alen);
 	return qlen + alen;
 }
 

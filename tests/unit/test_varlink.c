@@ -213,6 +213,10 @@ static void test_call_invalid(void **state)
 		{"{\"method\":\"io.vpndoctor.GetStatus\",\"more\":true,\"oneway\":true}", -EINVAL, "oneway"},
 		{"{\"method\":\"io.vpndoctor.GetStatus\",\"bogus\":1}", -EINVAL, "message"},
 		{"{\"Method\":\"io.vpndoctor.GetStatus\"}", -EINVAL, "message"},
+		/* a member named twice, at any depth (found by fuzz_varlink) */
+		{"{\"method\":\"io.vpndoctor.GetStatus\",\"method\":\"io.vpndoctor.Check\"}", -EBADMSG, "message"},
+		{"{\"method\":\"io.vpndoctor.GetHistory\",\"parameters\":{\"limit\":0,\"limit\":5}}", -EBADMSG,
+		 "message"},
 	};
 	size_t i;
 
