@@ -199,7 +199,7 @@ wait_for 30 grep -q '^<3>vpndoctord: opened config-invalid on office: ' "$work/s
 	fail "no '<3>vpndoctord: opened config-invalid on office: ...' line on stderr"
 stop_daemon
 # every line a log line with its priority
-if grep -v -E '^<[0-7]>' "$work/stderr2" | grep -q .; then
+if grep -q -v -E '^<[0-7]>' "$work/stderr2"; then
 	grep -v -E '^<[0-7]>' "$work/stderr2" >&2
 	fail "stderr has lines without a <N> prefix"
 fi

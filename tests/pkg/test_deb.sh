@@ -108,7 +108,7 @@ for f in "$unitdir/vpndoctord.service" "$unitdir/vpndoctord.socket" \
 	/etc/xdg/autostart/vpndoctor-notify.desktop; do
 	[[ -f $f ]] || fail "$f not installed"
 done
-dpkg-query -W -f='${Conffiles}\n' vpndoctor | grep -q '^ /etc/vpndoctor/vpndoctor.conf ' ||
+grep -q '^ /etc/vpndoctor/vpndoctor.conf ' <<<"$(dpkg-query -W -f='${Conffiles}\n' vpndoctor)" ||
 	fail "/etc/vpndoctor/vpndoctor.conf is not a conffile"
 # Enabled: the daemon's socket and service, and the notifier for every user.
 wants=(/etc/systemd/system/sockets.target.wants/vpndoctord.socket
@@ -118,7 +118,9 @@ for l in "${wants[@]}"; do
 	[[ -L $l ]] || fail "$l: not enabled"
 done
 # systemd's dpkg trigger put the catalog into journalctl's database.
-journalctl --list-catalog 2>/dev/null | grep -q "^$id " || fail "catalog entry $id not in journalctl --list-catalog"
+# (Not `journalctl | grep -q` under pipefail: grep leaving early kills
+# journalctl with SIGPIPE and the pipeline fails although the entry is there.)
+grep -q "^$id " <<<"$(journalctl --list-catalog 2>/dev/null)" || fail "catalog entry $id not in journalctl --list-catalog"
 /usr/bin/vpndoctor explain clock-skew >/dev/null || fail "installed vpndoctor does not run"
 /usr/sbin/vpndoctord --help >/dev/null 2>&1 || /usr/sbin/vpndoctord --version >/dev/null ||
 	fail "installed vpndoctord does not run"
@@ -144,7 +146,7 @@ for f in /etc/vpndoctor /var/lib/vpndoctor "${wants[@]}" \
 	/var/lib/systemd/deb-systemd-user-helper-enabled/vpndoctor-notify.service.dsh-also; do
 	[[ -e $f || -L $f ]] && fail "$f left after purge"
 done
-journalctl --list-catalog 2>/dev/null | grep -q "^$id " && fail "catalog entry $id still in journalctl after purge"
+grep -q "^$id " <<<"$(journalctl --list-catalog 2>/dev/null)" && fail "catalog entry $id still in journalctl after purge"
 # Debian's way: the sysusers user and group stay.
 getent passwd vpndoctor >/dev/null || fail "purge removed the user vpndoctor (Debian keeps it)"
 getent group vpndoctor >/dev/null || fail "purge removed the group vpndoctor (Debian keeps it)"
