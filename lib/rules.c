@@ -60,6 +60,11 @@
 #define TUNNEL_EXCESS_MS 50.0
 /* Half the echoes lost one way while the other way answers. */
 #define ONE_WAY_LOSS_PCT 50.0
+/* Seconds the ping section may have started before the transport section and
+ * still count as the same moment: a check starts both together, and the
+ * transport run takes up to 10 s. */
+#define SAME_MOMENT_S 15.0
+
 /* The FAQ: gateways created before this date are the old, slower version. */
 #define GATEWAY_NEW_DATE "2021-04-01"
 
@@ -1007,6 +1012,26 @@ static void rule_dns_no_route(const struct rctx *c, struct rout *o)
 		if (n == 1)
 			fire(o, VD_SEV_ERROR, "the tunnel's DNS server %s is routed through %s, not the tunnel", a, dev);
 	}
+	/* Servers the routes probe did not look up (learnt from systemd-resolved
+	 * or resolv.conf rather than pushed): the dns probe's own lookup. */
+	cJSON_ArrayForEach(it, arr(dns, "servers")) {
+		const char *a = nstr(it, "addr");
+		const char *dev = nstr(it, "dev") ? str(it, "dev") : "?";
+		const cJSON *seen;
+		bool dup = false;
+
+		if (!a || !is_false(it, "via_tunnel"))
+			continue;
+		cJSON_ArrayForEach(seen, arr(rt, "dns"))
+			dup |= nstr(seen, "addr") && strcmp(str(seen, "addr"), a) == 0;
+		if (dup)
+			continue;
+		char k[32];
+		snprintf(k, sizeof(k), "server_%zu", ++n);
+		ev(o, k, "%s routed through %s", a, dev);
+		if (n == 1)
+			fire(o, VD_SEV_ERROR, "the tunnel's DNS server %s is routed through %s, not the tunnel", a, dev);
+	}
 	/* Routed into the tunnel but silent: every query timed out. */
 	cJSON_ArrayForEach(it, arr(dns, "servers")) {
 		const char *a = nstr(it, "addr");
@@ -1254,6 +1279,28 @@ static bool inside_pooled(const cJSON *pg, double *sent, double *recv)
 	return *sent > 0;
 }
 
+static void add_answering(const cJSON *h, double *sent, double *recv)
+{
+	double s, r;
+
+	if (ping_measured(h) && num(h, "sent", &s) && num(h, "received", &r) && r > 0) {
+		*sent += s;
+		*recv += r;
+	}
+}
+
+/* As inside_pooled, over the destinations that answered at least once. */
+static bool inside_answering(const cJSON *pg, double *sent, double *recv)
+{
+	const cJSON *it;
+
+	*sent = *recv = 0;
+	add_answering(obj(pg, "server_end"), sent, recv);
+	cJSON_ArrayForEach(it, arr(pg, "targets"))
+		add_answering(it, sent, recv);
+	return *sent > 0;
+}
+
 static void rule_gateway_bandwidth(const struct rctx *c, struct rout *o)
 {
 	const cJSON *tp = section(c, "throughput"), *pg = section(c, "ping"), *cl = cloud(c);
@@ -1311,24 +1358,31 @@ static void rule_udp_unreliable(const struct rctx *c, struct rout *o)
 	const cJSON *pg = section(c, "ping"), *path = section(c, "path");
 	const cJSON *in = inside(pg);
 	const char *proto = tunnel_proto(c);
-	double loss, ploss, sent;
+	double loss, ploss, sent, recv, s1 = 0;
 
 	if (!proto || strcmp(proto, "udp") != 0 || !in || !path_measured(path) ||
 	    !num(path, "loss_pct", &ploss) || ploss >= PATH_CLEAN_PCT)
 		return;
-	if (!num(in, "sent", &sent) || sent < MIN_SAMPLES)
+	/* Pooled over every destination that answered at all: their answers share
+	 * the tunnel, and one 10-echo burst at 25% loss shows none one time in
+	 * eighteen, which restarted the grace (20 echoes: one in 300). A host that
+	 * answers nothing is a dead tunnel or a blocked host (security-group), not
+	 * UDP's unreliability, and stays out of the pool. */
+	if (!inside_answering(pg, &sent, &recv) || sent < MIN_SAMPLES)
 		return;
-	loss = ping_loss(in);
-	/* All lost is a dead tunnel or a blocked host, not UDP's unreliability. */
-	if (loss < TUNNEL_LOSS_PCT || loss >= 100)
+	loss = 100.0 * (sent - recv) / sent;
+	if (loss < TUNNEL_LOSS_PCT)
 		return;
 	fire(o, VD_SEV_WARNING,
-	     "%.1f%% of packets are lost inside the UDP tunnel (to %s) while the path to %s outside loses "
-	     "%.1f%%",
-	     loss, nstr(in, "addr") ? str(in, "addr") : "the server end",
+	     "%.1f%% of packets are lost inside the UDP tunnel (%.0f of %.0f echoes to %s%s) while the path "
+	     "to %s outside loses %.1f%%",
+	     loss, sent - recv, sent, nstr(in, "addr") ? str(in, "addr") : "the server end",
+	     sent > (ping_measured(in) && num(in, "sent", &s1) ? s1 : sent) ? " and the targets" : "",
 	     nstr(path, "addr") ? str(path, "addr") : "the gateway", ploss);
 	ev(o, "proto", "udp");
-	ev_num(o, "inside_loss_pct", loss);
+	ev_num(o, "inside_loss_pct", (double)(long long)(loss * 10.0 + 0.5) / 10.0);
+	ev_num(o, "inside_sent", sent);
+	ev_num(o, "inside_received", recv);
 	ev_num(o, "outside_loss_pct", ploss);
 }
 
@@ -1421,6 +1475,26 @@ static bool failed(const char *res)
 	return res && (strcmp(res, "timeout") == 0 || strcmp(res, "refused") == 0 || strcmp(res, "error") == 0);
 }
 
+/* The tunnel is connected and answers came back through it, measured no
+ * earlier than the handshake probe: the gateway is reachable over the
+ * tunnel's protocol, whatever one handshake probe saw. Under heavy loss (40%)
+ * all three of its UDP tries are lost one run in sixteen; without this a
+ * lossy path flapped to udp-blocked or gateway-unreachable (both suppress the
+ * loss causes, restarting their grace). */
+static bool tunnel_carries(const struct rctx *c)
+{
+	const cJSON *ovpn = section(c, "openvpn"), *pg = section(c, "ping"), *tr = section(c, "transport");
+	const char *state = str(ovpn, "state");
+	double sent, recv, pat, tat;
+
+	if (!state || strcmp(state, "connected") != 0 || !inside_pooled(pg, &sent, &recv) || recv <= 0)
+		return false;
+	/* an answer from before the handshake failed proves nothing about now */
+	if (num(pg, "at", &pat) && num(tr, "at", &tat) && pat < tat - SAME_MOMENT_S)
+		return false;
+	return true;
+}
+
 static void rule_udp_blocked(const struct rctx *c, struct rout *o)
 {
 	const cJSON *tr = section(c, "transport");
@@ -1432,8 +1506,11 @@ static void rule_udp_blocked(const struct rctx *c, struct rout *o)
 	 * listens on UDP there, which is a server setting, not the network. */
 	if (!tr || !udp || !tcp || strcmp(udp, "timeout") != 0 || strcmp(tcp, "answered") != 0)
 		return;
-	/* A TCP tunnel does not care. */
+	/* A TCP tunnel does not care; a UDP tunnel that carries answers is
+	 * itself UDP passing to the gateway. */
 	if (proto && strcmp(proto, "tcp") == 0)
+		return;
+	if (proto && tunnel_carries(c))
 		return;
 	num(tr, "port", &port);
 	fire(o, VD_SEV_ERROR,
@@ -1457,7 +1534,8 @@ static void rule_gateway_unreachable(const struct rctx *c, struct rout *o)
 		fire(o, VD_SEV_ERROR, "the client has no default route and no route to the gateway");
 		ev(o, "default_route", "false");
 	}
-	if (tr) {
+	/* A tunnel that carries answers reaches the gateway. */
+	if (tr && !tunnel_carries(c)) {
 		const char *udp = str(obj(tr, "udp"), "result"), *tcp = str(obj(tr, "tcp"), "result");
 		bool u_tried = udp && strcmp(udp, "skipped") != 0, t_tried = tcp && strcmp(tcp, "skipped") != 0;
 		double port = 0, recv = 0;
