@@ -18,7 +18,19 @@
  * are bound to the tun link when it is known, so the echoes take the tunnel
  * even where a route would send them elsewhere. RTT is the kernel's receive
  * timestamp (SO_TIMESTAMPNS) minus the send time, as ping does, so a busy
- * loop does not inflate it. */
+ * loop does not inflate it.
+ *
+ * Cost (tests/bench/bench_ping.sh against iputils ping): the sockets are the
+ * slot's state and outlive a run, because opening a raw socket and attaching
+ * its id filter (a BPF program the kernel compiles) cost more than the ten
+ * echoes of a burst. Since the RTT comes from the kernel's stamp, not from
+ * when we read, the replies of a round are read in one call just before the
+ * next round is sent rather than on a wake-up each: only the last round waits
+ * on the socket, so a burst ends as soon as it is answered. A fresh socket is
+ * read at once during its first run: the kernel turns receive stamping on
+ * lazily, and an unstamped reply gets the time it is read. A per-run random
+ * sequence base stands in for the per-run id: a late error about an echo of
+ * an earlier run does not count in this one. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/errqueue.h>
@@ -51,12 +63,21 @@
 struct ping_ctx;
 
 struct ping_sock {
-	struct ping_ctx *c;
+	struct ping_ctx *c;     /* the run reading it; NULL between runs */
 	int fd;
 	bool dgram;             /* an ICMP datagram socket (else raw) */
 	bool v6;
+	bool tstamp;            /* SO_TIMESTAMPNS is on */
+	bool warm;              /* and has been through a run: stamps are sure */
+	bool watched;           /* ev is added */
 	struct event *ev;
+	char dev[PING_DEV_LEN]; /* the link it is bound to ("" for none) */
 	struct vd_icmp_match m;
+};
+
+/* The slot's state: the sockets kept from run to run. */
+struct ping_state {
+	struct ping_sock s4, s6;
 };
 
 struct ping_dest {
@@ -76,8 +97,8 @@ struct ping_ctx {
 	struct probe_run *run;
 	struct ping_dest d[PING_MAX_DESTS];
 	size_t n;
-	struct ping_sock s4, s6;
-	uint16_t id;
+	struct ping_sock *s4, *s6; /* the state's, NULL when not needed */
+	uint16_t seq0;             /* this run's sequence base */
 	uint8_t cookie[VD_ICMP_COOKIE_LEN];
 	unsigned k;             /* echoes sent to each destination so far */
 	unsigned resolved;      /* echoes answered or failed at send */
@@ -94,14 +115,54 @@ static void sock_close(struct ping_sock *s)
 		close(s->fd);
 	s->ev = NULL;
 	s->fd = -1;
+	s->c = NULL;
+	s->watched = false;
+}
+
+static void sock_watch(struct ping_sock *s, bool on)
+{
+	if (!s || s->watched == on)
+		return;
+	if (on ? event_add(s->ev, NULL) == 0 : event_del(s->ev) == 0)
+		s->watched = on;
+}
+
+/* Read on arrival rather than once a round: the stamps are not sure yet. */
+static bool sock_eager(const struct ping_sock *s)
+{
+	return !(s->tstamp && s->warm);
+}
+
+/* Ends the run's hold on a socket: it stays open for the next run. */
+static void sock_release(struct ping_sock *s)
+{
+	if (!s)
+		return;
+	s->warm = s->c != NULL;
+	sock_watch(s, false);
+	/* a socket that could not be unwatched must not fire into a freed run */
+	if (s->watched)
+		sock_close(s);
+	s->c = NULL;
+}
+
+static void state_free(void *p)
+{
+	struct ping_state *st = p;
+
+	if (!st)
+		return;
+	sock_close(&st->s4);
+	sock_close(&st->s6);
+	free(st);
 }
 
 static void ctx_free(struct ping_ctx *c)
 {
 	if (!c)
 		return;
-	sock_close(&c->s4);
-	sock_close(&c->s6);
+	sock_release(c->s4);
+	sock_release(c->s6);
 	if (c->tick)
 		event_free(c->tick);
 	if (c->deadline)
@@ -113,22 +174,46 @@ static void ctx_free(struct ping_ctx *c)
 
 /* ---- sockets ---- */
 
+static void on_read(evutil_socket_t fd, short what, void *arg);
+
 /* The ping socket when allowed, else raw; bound to dev when given. A failed
  * bind to the device is not fatal (a ping socket without CAP_NET_RAW may not
- * bind): the echo then follows the routes, which the routes probe checks. */
+ * bind): the echo then follows the routes, which the routes probe checks.
+ * A socket kept from an earlier run on the same link is bound again, since
+ * the link may have been recreated under the same name. */
 static int sock_open(struct ping_ctx *c, struct ping_sock *s, bool v6)
 {
-	int one = 1, bind_err, r;
+	int one = 1, bind_err = 0, r;
+	uint16_t id;
 
-	s->c = c;
+	if (s->fd >= 0 && strcmp(s->dev, c->dev) != 0)
+		sock_close(s);
 	s->v6 = v6;
-	if ((r = pu_icmp_open(v6, c->dev, &s->fd, &s->dgram, &bind_err)) < 0)
-		return r;
+	if (s->fd >= 0) {
+		if (*c->dev && setsockopt(s->fd, SOL_SOCKET, SO_BINDTODEVICE, c->dev, (socklen_t)strlen(c->dev) + 1) < 0) {
+			if (errno == ENODEV)
+				return -ENODEV;
+			bind_err = errno;
+		}
+	} else {
+		if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+			return -errno;
+		if ((r = pu_icmp_open(v6, c->dev, &s->fd, &s->dgram, &bind_err)) < 0)
+			return r;
+		snprintf(s->dev, sizeof(s->dev), "%s", c->dev);
+		s->warm = false;
+		/* without it, replies are read at once and stamped by us */
+		s->tstamp = setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) == 0;
+		if ((r = pu_icmp_setup(s->fd, s->dgram, v6, id, true, &s->m)) < 0)
+			return r;
+		if (!(s->ev = event_new(c->run->base, s->fd, EV_READ | EV_PERSIST, on_read, s)))
+			return -ENOMEM;
+	}
 	if (bind_err)
 		snprintf(c->note, sizeof(c->note), "not bound to %s: %s", c->dev, strerror(bind_err));
-	(void)setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	memcpy(s->m.cookie, c->cookie, sizeof(s->m.cookie));
-	return pu_icmp_setup(s->fd, s->dgram, v6, c->id, true, &s->m);
+	s->c = c;
+	return 0;
 }
 
 static bool same_addr(const struct ping_dest *d, const struct sockaddr_storage *from)
@@ -152,8 +237,9 @@ static void check_done(struct ping_ctx *c)
 static void account(struct ping_ctx *c, const struct vd_icmp_result *r, const struct sockaddr_storage *from,
                     int64_t rx_ns)
 {
-	size_t di = r->seq % c->n;
-	unsigned k = (unsigned)(r->seq / c->n);
+	uint16_t rel = (uint16_t)(r->seq - c->seq0);
+	size_t di = rel % c->n;
+	unsigned k = (unsigned)(rel / c->n);
 	struct ping_dest *d = &c->d[di];
 
 	if (k >= c->k || d->done[k])
@@ -192,10 +278,13 @@ static int64_t rx_stamp(struct msghdr *mh)
 	return pu_realtime_ns();
 }
 
-/* A ping socket's error queue: the ICMP error and our own echo as data. */
-static void read_errqueue(struct ping_sock *s)
+/* A ping socket's error queue: the ICMP error and our own echo as data.
+ * Returns how many were read (dropped between runs). */
+static int read_errqueue(struct ping_sock *s)
 {
-	for (int i = 0; i < PING_RECV_BATCH; i++) {
+	int i;
+
+	for (i = 0; i < PING_RECV_BATCH; i++) {
 		uint8_t buf[512];
 		char cbuf[256] __attribute__((aligned(__alignof__(struct cmsghdr))));
 		struct sockaddr_storage from;
@@ -205,8 +294,8 @@ static void read_errqueue(struct ping_sock *s)
 		ssize_t n = recvmsg(s->fd, &mh, MSG_ERRQUEUE);
 
 		if (n < 0)
-			return;
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			break;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); s->c && cm; cm = CMSG_NXTHDR(&mh, cm)) {
 			struct sock_extended_err ee;
 			struct vd_icmp_result r;
 
@@ -219,15 +308,17 @@ static void read_errqueue(struct ping_sock *s)
 			}
 		}
 	}
+	return i;
 }
 
 /* recvmmsg: one system call per wake-up in the usual case (a call that
  * returns fewer than PING_MMSG messages has emptied the queue). */
 #define PING_MMSG 8
 
-static void on_read(evutil_socket_t fd, short what, void *arg)
+/* Reads what is queued (up to PING_RECV_BATCH datagrams) and accounts it to
+ * the socket's run; between runs (s->c NULL) it is dropped. */
+static void drain(struct ping_sock *s)
 {
-	struct ping_sock *s = arg;
 	struct ping_ctx *c = s->c;
 	static uint8_t buf[PING_MMSG][2048];
 	static char cbuf[PING_MMSG][256] __attribute__((aligned(__alignof__(struct cmsghdr))));
@@ -235,7 +326,6 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	struct iovec iov[PING_MMSG];
 	struct mmsghdr mm[PING_MMSG];
 
-	(void)what;
 	for (int round = 0; round < PING_RECV_BATCH / PING_MMSG; round++) {
 		int n;
 
@@ -246,16 +336,13 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 			                                .msg_controllen = sizeof(cbuf[i])};
 			mm[i].msg_len = 0;
 		}
-		n = recvmmsg(fd, mm, PING_MMSG, MSG_DONTWAIT, NULL);
+		n = recvmmsg(s->fd, mm, PING_MMSG, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			/* a pending ICMP error (IP_RECVERR) fails the read once */
-			if (s->dgram)
-				read_errqueue(s);
-			continue;
+			continue; /* a pending error: read below */
 		}
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; c && i < n; i++) {
 			struct vd_icmp_result r;
 
 			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC)
@@ -268,7 +355,23 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		if (n < PING_MMSG)
 			break;
 	}
-	check_done(c);
+	/* A non-blocking read does not report a ping socket's pending ICMP
+	 * error (only a blocking one does, as iputils ping reads): look at
+	 * the error queue each time, or its errors would stay unread, keep
+	 * the socket signalled and fail the next send instead. */
+	if (s->dgram)
+		read_errqueue(s);
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct ping_sock *s = arg;
+
+	(void)fd;
+	(void)what;
+	drain(s);
+	if (s->c)
+		check_done(s->c);
 }
 
 /* ---- sending ---- */
@@ -276,9 +379,11 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 static void send_echo(struct ping_ctx *c, size_t di, unsigned k)
 {
 	struct ping_dest *d = &c->d[di];
-	struct ping_sock *s = d->v6 ? &c->s6 : &c->s4;
-	struct vd_icmp_echo e = {.v6 = d->v6, .id = s->m.id, .seq = (uint16_t)(k * c->n + di)};
+	struct ping_sock *s = d->v6 ? c->s6 : c->s4;
+	struct vd_icmp_echo e = {.v6 = d->v6, .id = s->m.id, .seq = (uint16_t)(c->seq0 + k * c->n + di)};
 	uint8_t buf[PING_SIZE];
+	ssize_t r;
+	int err;
 
 	memcpy(e.cookie, c->cookie, sizeof(e.cookie));
 	e.sent_ns = (uint64_t)pu_mono_ns();
@@ -289,9 +394,19 @@ static void send_echo(struct ping_ctx *c, size_t di, unsigned k)
 		return;
 	}
 	d->sent_ns[k] = pu_realtime_ns();
-	if (sendto(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&d->sa, d->len) < 0) {
+	r = sendto(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&d->sa, d->len);
+	/* On a ping socket an ICMP error about an earlier echo, come since the
+	 * last read, fails the send once (its sk_err): it is not this echo's.
+	 * Read it as what it is and send again. */
+	err = r < 0 ? errno : 0;
+	if (err && err != EAGAIN && s->dgram && read_errqueue(s) > 0) {
+		d->sent_ns[k] = pu_realtime_ns();
+		r = sendto(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&d->sa, d->len);
+		err = r < 0 ? errno : 0;
+	}
+	if (err) {
 		/* the local stack's own "unreachable" (no route, neighbour failed) */
-		if (errno == EHOSTUNREACH || errno == ENETUNREACH)
+		if (err == EHOSTUNREACH || err == ENETUNREACH)
 			d->unreachable++;
 		d->done[k] = true;
 		c->resolved++;
@@ -304,6 +419,11 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* what a socket that could not be watched holds */
+	if (c->s4 && !c->s4->watched)
+		drain(c->s4);
+	if (c->s6 && !c->s6->watched)
+		drain(c->s6);
 	event_active(c->fin, EV_TIMEOUT, 0);
 }
 
@@ -313,15 +433,27 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	for (size_t i = 0; i < c->n; i++)
-		send_echo(c, i, c->k);
+	/* the earlier rounds' replies, stamped on arrival, in one read (at the
+	 * first tick: what came between runs, read and dropped, as account()
+	 * takes nothing before a round is sent) */
+	if (c->s4 && !c->s4->watched)
+		drain(c->s4);
+	if (c->s6 && !c->s6->watched)
+		drain(c->s6);
+	/* counted as sent first: an error about this round may come back
+	 * while it is being sent (see send_echo) */
 	c->k++;
+	for (size_t i = 0; i < c->n; i++)
+		send_echo(c, i, c->k - 1);
 	if (c->k < PING_COUNT) {
 		struct timeval tv = {0, PING_SPACING_MS * 1000};
 		evtimer_add(c->tick, &tv);
 	} else {
 		struct timeval tv = {PING_TIMEOUT_MS / 1000, (PING_TIMEOUT_MS % 1000) * 1000};
 		evtimer_add(c->deadline, &tv);
+		/* the last replies end the run as they come */
+		sock_watch(c->s4, true);
+		sock_watch(c->s6, true);
 		check_done(c);
 	}
 }
@@ -427,13 +559,23 @@ static int ping_start(struct probe_run *run)
 	const struct config_tunnel *t = run->tunnel;
 	const cJSON *ovpn = probe_run_section(run, "openvpn"), *routes = probe_run_section(run, "routes");
 	const char *server = NULL, *dev = NULL, *state;
+	struct ping_state *st;
 	struct ping_ctx *c;
 	bool need4 = false, need6 = false;
 	int r;
 
 	if (!t)
 		return -EINVAL;
+	if (!(st = *run->state)) {
+		if (!(st = calloc(1, sizeof(*st))))
+			return -ENOMEM;
+		st->s4.fd = st->s6.fd = -1;
+		*run->state = st;
+	}
 	if ((state = pu_tunnel_down(ovpn))) {
+		/* no echoes for a while: the sockets need not wait for them */
+		sock_close(&st->s4);
+		sock_close(&st->s6);
 		probe_run_error(run, "the tunnel is %s", state);
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
@@ -445,7 +587,6 @@ static int ping_start(struct probe_run *run)
 	if (!(c = calloc(1, sizeof(*c))))
 		return -ENOMEM;
 	c->run = run;
-	c->s4.fd = c->s6.fd = -1;
 	if (dev)
 		snprintf(c->dev, sizeof(c->dev), "%s", dev);
 	if (server)
@@ -454,12 +595,14 @@ static int ping_start(struct probe_run *run)
 		add_dest(c, t->targets.v[i], false);
 	if (c->n == 0) {
 		ctx_free(c);
+		sock_close(&st->s4);
+		sock_close(&st->s6);
 		probe_run_error(run, "nothing to ping: no server end known and no Targets=");
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
 	if (getrandom(c->cookie, sizeof(c->cookie), 0) != sizeof(c->cookie) ||
-	    getrandom(&c->id, sizeof(c->id), 0) != sizeof(c->id)) {
+	    getrandom(&c->seq0, sizeof(c->seq0), 0) != sizeof(c->seq0)) {
 		r = -errno;
 		ctx_free(c);
 		return r;
@@ -468,12 +611,21 @@ static int ping_start(struct probe_run *run)
 		need6 |= c->d[i].v6;
 		need4 |= !c->d[i].v6;
 	}
+	/* a family not needed now is not held open */
+	if (!need4)
+		sock_close(&st->s4);
+	if (!need6)
+		sock_close(&st->s6);
 	run->priv = c;
 	r = 0;
-	if (need4 && (r = sock_open(c, &c->s4, false)) == 0)
-		c->s4.ev = event_new(run->base, c->s4.fd, EV_READ | EV_PERSIST, on_read, &c->s4);
-	if (r == 0 && need6 && (r = sock_open(c, &c->s6, true)) == 0)
-		c->s6.ev = event_new(run->base, c->s6.fd, EV_READ | EV_PERSIST, on_read, &c->s6);
+	if (need4 && (r = sock_open(c, &st->s4, false)) < 0)
+		sock_close(&st->s4);
+	else if (need4)
+		c->s4 = &st->s4;
+	if (r == 0 && need6 && (r = sock_open(c, &st->s6, true)) < 0)
+		sock_close(&st->s6);
+	else if (r == 0 && need6)
+		c->s6 = &st->s6;
 	if (r < 0) {
 		probe_run_error(run, "ICMP socket%s%s: %s", *c->dev ? " on " : "", c->dev, strerror(-r));
 		ctx_free(c);
@@ -484,8 +636,17 @@ static int ping_start(struct probe_run *run)
 	c->tick = evtimer_new(run->base, on_tick, c);
 	c->deadline = evtimer_new(run->base, on_deadline, c);
 	c->fin = event_new(run->base, -1, 0, on_fin, c);
-	if (!c->tick || !c->deadline || !c->fin || (need4 && (!c->s4.ev || event_add(c->s4.ev, NULL) < 0)) ||
-	    (need6 && (!c->s6.ev || event_add(c->s6.ev, NULL) < 0))) {
+	if (!c->tick || !c->deadline || !c->fin) {
+		ctx_free(c);
+		run->priv = NULL;
+		return -ENOMEM;
+	}
+	/* a fresh socket's first replies may come unstamped: read them at once */
+	if (c->s4 && sock_eager(c->s4))
+		sock_watch(c->s4, true);
+	if (c->s6 && sock_eager(c->s6))
+		sock_watch(c->s6, true);
+	if ((c->s4 && sock_eager(c->s4) && !c->s4->watched) || (c->s6 && sock_eager(c->s6) && !c->s6->watched)) {
 		ctx_free(c);
 		run->priv = NULL;
 		return -ENOMEM;
@@ -509,5 +670,5 @@ const struct probe probe_ping = {
 	.events = PROBE_EV_OPENVPN,
 	.start = ping_start,
 	.cancel = ping_cancel,
-	.free_state = NULL,
+	.free_state = state_free,
 };

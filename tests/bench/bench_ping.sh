@@ -12,6 +12,7 @@ set -euo pipefail
 
 BUILD=${1:-${VD_BUILD:-build}}
 BUILD=$(cd "$BUILD" && pwd)
+[ "$(basename "$BUILD")" = bin ] && BUILD=$(dirname "$BUILD") # the programs' dir given
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 N=${N:-200}
 LOSS=${LOSS:-10}
@@ -110,7 +111,8 @@ for k, p in procs.items():
                       median=statistics.median(rtts) if rtts else float("nan"), cpu=cpu, note="per echo")
 
 inj = loss if phase == "loss" else 0.0
-print("== %s: %d echoes each at 200 ms to %s%s" % (phase, n, dst, ", %.0f%% of requests dropped" % inj if inj else ""))
+print("== %s: %d echoes each, 200 ms apart, 64-byte ICMP (56 data bytes), to %s%s; cpu = user+sys from wait4()"
+      % (phase, n, dst, ", %.0f%% of requests dropped" % inj if inj else ""))
 print("%-10s %5s %5s %7s %9s %9s %12s %12s" % ("tool", "sent", "recv", "loss%", "mean_ms", "median_ms", "cpu_ms/1000", "marginal"))
 for k in ("vpndoctor", "ping", "fping"):
     r = res[k]
