@@ -655,11 +655,24 @@ void model_evaluate(struct vd_daemon *d)
 	}
 	cJSON_Delete(found);
 
-	/* What no longer shows resolves at once (no grace on the way down). */
+	/* What no longer shows resolves at once (no grace on the way down),
+	 * but a sampled cause's finding is held for its hold time first: one
+	 * burst that got through neither resolves it nor, while it waits out its
+	 * grace period, starts that period afresh. A tunnel no longer there
+	 * takes its findings with it. */
 	for (size_t i = d->n_findings; i-- > 0;) {
 		struct tracked *t = &d->findings[i];
+		const struct vd_cause *vc;
+
 		if (t->mark)
 			continue;
+		vc = vd_cause_find(t->cause);
+		if (vc && vc->hold_s && now - t->last_seen < (int64_t)vc->hold_s &&
+		    (!t->tunnel[0] || tunnel_find(d, t->tunnel))) {
+			if (t->last_seen + (int64_t)vc->hold_s < deadline)
+				deadline = t->last_seen + (int64_t)vc->hold_s;
+			continue;
+		}
 		if (t->open)
 			emit(d, "resolved", t, now);
 		tracked_remove(d, i);

@@ -32,6 +32,14 @@ const size_t vd_n_symptoms = VD_ARRAY_SIZE(vd_symptoms);
  * flicker); 30 s for route/process facts that pass through transient states
  * while links come and go; 60-120 s for measured loss, latency and paths, so a
  * single bad burst of probes is not an alarm. */
+
+/* A finding of a sampled cause outlives checks that do not show it by this
+ * much: at 5 % loss a 10-echo burst comes back whole 6 times in 10, and
+ * without a hold such a finding would open and resolve with every burst.
+ * 90 s is more than the ping probe's interval (60 s), so at least one more
+ * burst must come back clean before it resolves. */
+#define VD_SAMPLED_HOLD_S 90
+
 const struct vd_cause vd_causes[] = {
 	{
 		.id = "config-invalid",
@@ -170,6 +178,7 @@ const struct vd_cause vd_causes[] = {
 		 * udp-blocked; high RTT with UDP is the FAQ's long-distance case. */
 		.suppressed_by = {"gateway-unreachable", "udp-blocked", "long-distance-udp", NULL},
 		.grace_s = 60,
+		.hold_s = VD_SAMPLED_HOLD_S,
 		.description =
 			"Packets between the client and the VPN gateway's public address are lost, "
 			"delayed or arrive with large jitter outside the tunnel, so OpenVPN's "
@@ -188,6 +197,7 @@ const struct vd_cause vd_causes[] = {
 		.symptoms = {"drops-periodically", "only-some-connect"},
 		.suppressed_by = {"udp-blocked", "gateway-unreachable", NULL},
 		.grace_s = 120,
+		.hold_s = VD_SAMPLED_HOLD_S,
 		.description =
 			"Over long distances, such as between US (Silicon Valley) and Singapore, an "
 			"SSL-VPN connection over UDP loses packets and the client is disconnected "
@@ -284,6 +294,7 @@ const struct vd_cause vd_causes[] = {
 		.symptoms = {"ping-one-way"},
 		.suppressed_by = {TUNNEL_DOWN, "icmp-blocked-locally", NULL},
 		.grace_s = 60,
+		.hold_s = VD_SAMPLED_HOLD_S,
 		.description =
 			"Pings from the client reach the VPC, but pings from the VPC to the client "
 			"are lost although the client does not block them: the route from the VPC "
@@ -411,6 +422,7 @@ const struct vd_cause vd_causes[] = {
 		.symptoms = {"connected-loss", "connected-latency"},
 		.suppressed_by = {TUNNEL_DOWN, NULL},
 		.grace_s = 60,
+		.hold_s = VD_SAMPLED_HOLD_S,
 		.description =
 			"A sudden surge of traffic exceeds the maximum bandwidth of the VPN gateway: "
 			"the tunnel carries close to the gateway's limit while loss or latency "
@@ -429,6 +441,7 @@ const struct vd_cause vd_causes[] = {
 		.symptoms = {"connected-loss"},
 		.suppressed_by = {TUNNEL_DOWN, "gateway-bandwidth", "unstable-internet", "long-distance-udp", NULL},
 		.grace_s = 60,
+		.hold_s = VD_SAMPLED_HOLD_S,
 		.description =
 			"The SSL-VPN connection runs over UDP, which does not retransmit lost "
 			"datagrams: packets are lost inside the tunnel while the path to the "
@@ -445,6 +458,7 @@ const struct vd_cause vd_causes[] = {
 		.symptoms = {"connected-latency"},
 		.suppressed_by = {TUNNEL_DOWN, "gateway-bandwidth", NULL},
 		.grace_s = 120,
+		.hold_s = VD_SAMPLED_HOLD_S,
 		.description =
 			"VPN gateways created before 2021-04-01 run an older version whose "
 			"forwarding does not keep up with heavy traffic: responses through the "
@@ -617,6 +631,7 @@ cJSON *vd_cause_to_json(const struct vd_cause *c)
 		cJSON_AddItemToArray(a, s);
 	}
 	if (!cJSON_AddNumberToObject(o, "grace_s", c->grace_s) ||
+	    !cJSON_AddNumberToObject(o, "hold_s", c->hold_s) ||
 	    !cJSON_AddStringToObject(o, "description", c->description) ||
 	    !cJSON_AddStringToObject(o, "remedy", c->remedy) ||
 	    !cJSON_AddStringToObject(o, "message_id", c->message_id) ||

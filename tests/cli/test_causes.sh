@@ -53,8 +53,12 @@ import json, sys
 d = json.load(sys.stdin)
 assert d["id"] == "long-distance-udp"
 assert "Smart Access Gateway" in d["remedy"] and "TCP" in d["remedy"]
-assert d["grace_s"] == 120 and d["beyond_faq"] is False
+assert d["grace_s"] == 120 and d["hold_s"] == 90 and d["beyond_faq"] is False
 ' || fail "explain json"
+# A sampled cause shows its hold time; one read from files has none.
+grep -q '^Hold time: *90 s after the last check that showed it$' <<<"$("$vd" explain unstable-internet)" ||
+	fail "explain: hold time of a sampled cause"
+grep -q '^Hold time' "$tmp/explain" && fail "explain: a hold time for client-cidr-too-small"
 
 # Errors: unknown cause and usage are exit 64 with a clear line on stderr.
 set +e

@@ -18,6 +18,8 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
+#include "vpndoctor/cause.h"
+
 #include "config.h"
 #include "history.h"
 #include "log.h"
@@ -26,6 +28,7 @@
 
 static const struct probe fake_routes = {.name = "routes", .section = "routes", .per_tunnel = true};
 static const struct probe fake_openvpn = {.name = "openvpn", .section = "openvpn", .per_tunnel = true};
+static const struct probe fake_path = {.name = "path", .section = "path", .per_tunnel = true};
 
 static int64_t fake_now = 1000000;
 static int64_t clock_fn(void)
@@ -215,6 +218,82 @@ static void test_grace(void **state)
 	model_evaluate(f->d);
 	assert_int_equal(f->ev.n, 2);
 	fake_now += 10;
+	model_evaluate(f->d);
+	assert_int_equal(f->ev.n, 3);
+	assert_string_equal(f->ev.ev[2], "opened");
+	fx_free(f);
+}
+
+/* loss on the way to the gateway, outside the tunnel: unstable-internet
+ * (grace 60 s, held 90 s: a sampled cause) */
+static cJSON *path(unsigned lost)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf),
+	         "{\"status\":\"ok\",\"addr\":\"203.0.113.7\",\"method\":\"icmp\",\"sent\":20,"
+	         "\"received\":%u,\"loss_pct\":%g,\"rtt_avg_ms\":35.0,\"jitter_ms\":2.0}",
+	         20 - lost, lost * 5.0);
+	return cJSON_Parse(buf);
+}
+
+static void test_hold_sampled(void **state)
+{
+	struct fx *f = fx_new("[Tunnel office]\n", NULL);
+	const struct vd_cause *vc = vd_cause_find("unstable-internet");
+
+	assert_non_null(vc);
+	assert_int_equal(vc->grace_s, 60);
+	assert_int_equal(vc->hold_s, 90);
+	/* a burst that got through in the middle of the grace period does not
+	 * start it afresh */
+	feed(f, &fake_path, "office", path(8));
+	fake_now += 30;
+	feed(f, &fake_path, "office", path(0));
+	assert_int_equal(model_pending(f->d), 1);
+	fake_now += 30;
+	feed(f, &fake_path, "office", path(8));
+	assert_int_equal(f->ev.n, 1);
+	assert_string_equal(f->ev.ev[0], "opened");
+	assert_string_equal(f->ev.cause[0], "unstable-internet");
+	assert_string_equal(model_health(f->d, "office"), "degraded");
+
+	/* open: clean bursts within the hold time keep it open, with the evidence
+	 * of the last burst that showed it */
+	fake_now += 60;
+	feed(f, &fake_path, "office", path(0));
+	fake_now += 60;
+	feed(f, &fake_path, "office", path(8));
+	fake_now += 60;
+	feed(f, &fake_path, "office", path(0));
+	assert_int_equal(f->ev.n, 1);
+	cJSON *st = daemon_status(f->d);
+	const cJSON *fd = cJSON_GetArrayItem(cJSON_GetObjectItem(st, "findings"), 0);
+	assert_int_equal(cJSON_GetObjectItem(fd, "last_seen")->valuedouble, fake_now - 60);
+	cJSON_Delete(st);
+	/* clean for the whole hold time: resolved, by the timer if no probe
+	 * reports in between */
+	fake_now += 29;
+	model_evaluate(f->d);
+	assert_int_equal(f->ev.n, 1);
+	fake_now += 1;
+	model_evaluate(f->d);
+	assert_int_equal(f->ev.n, 2);
+	assert_string_equal(f->ev.ev[1], "resolved");
+	assert_string_equal(model_health(f->d, "office"), "healthy");
+
+	/* pending and not seen again within the hold time: dropped, the next one
+	 * waits its whole grace period */
+	feed(f, &fake_path, "office", path(8));
+	fake_now += 10;
+	feed(f, &fake_path, "office", path(0));
+	fake_now += 90;
+	model_evaluate(f->d);
+	assert_int_equal(model_pending(f->d), 0);
+	feed(f, &fake_path, "office", path(8));
+	fake_now += 59;
+	model_evaluate(f->d);
+	assert_int_equal(f->ev.n, 2);
+	fake_now += 1;
 	model_evaluate(f->d);
 	assert_int_equal(f->ev.n, 3);
 	assert_string_equal(f->ev.ev[2], "opened");
@@ -627,6 +706,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_health_unknown_until_measured),
 		cmocka_unit_test(test_grace),
+		cmocka_unit_test(test_hold_sampled),
 		cmocka_unit_test(test_suppression_and_update),
 		cmocka_unit_test(test_status_document),
 		cmocka_unit_test(test_cloud_and_reload),

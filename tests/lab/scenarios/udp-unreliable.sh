@@ -8,10 +8,10 @@ sc_begin --proto udp
 sc_daemon
 sc_quiet
 sc_fault udp-loss on 25
-sc_expect udp-unreliable --severity warning --timeout 180 --evidence 'proto=udp' \
+sc_expect udp-unreliable --severity warning --timeout 150 --evidence 'proto=udp' \
 	--evidence 'inside_loss_pct=^([2-9]|[1-9][0-9])' --evidence 'outside_loss_pct=^0(\.0+)?$'
 sc_fault udp-loss off
-sc_resolved udp-unreliable --timeout 60
+sc_resolved udp-unreliable --timeout 150 # held 90 s after the last check that showed it
 sc_ping laptop "$LAB_VPC_DB"
 sc_history udp-unreliable
 sc_pass
