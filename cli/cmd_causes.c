@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "vpndoctor/cause.h"
 #include "vpndoctor/rules.h"
+#include "vpndoctor/text.h"
 
 #define WIDTH 78
 
@@ -74,36 +75,6 @@ int cmd_causes(struct cli_ctx *ctx, int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
-/* A paragraph indented by two spaces, wrapped at WIDTH. */
-static void para(const char *text)
-{
-	const char *p = text;
-	size_t col = 2;
-
-	fputs("  ", stdout);
-	while (*p) {
-		const char *w = p;
-		size_t n;
-
-		while (*w == ' ')
-			w++;
-		n = strcspn(w, " ");
-		if (n == 0)
-			break;
-		if (col > 2 && col + 1 + n > WIDTH) {
-			fputs("\n  ", stdout);
-			col = 2;
-		} else if (col > 2) {
-			putchar(' ');
-			col++;
-		}
-		fwrite(w, 1, n, stdout);
-		col += n;
-		p = w + n;
-	}
-	putchar('\n');
-}
-
 int cmd_explain(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *id = NULL;
@@ -163,9 +134,9 @@ int cmd_explain(struct cli_ctx *ctx, int argc, char **argv)
 		printf("%s %s (\"%s\")\n", i ? "              " : "", c->symptoms[i], s ? s->question : "");
 	}
 	printf("\nDescription:\n");
-	para(c->description);
+	vd_text_wrap(stdout, c->description, "  ", WIDTH);
 	printf("\nRemedy:\n");
-	para(c->remedy);
+	vd_text_wrap(stdout, c->remedy, "  ", WIDTH);
 	printf("\nSuppressed by:");
 	if (!c->suppressed_by[0])
 		printf(" nothing");
@@ -180,6 +151,8 @@ int cmd_explain(struct cli_ctx *ctx, int argc, char **argv)
 		printf("\n");
 	}
 	printf("Grace period:  %u s\n", c->grace_s);
+	if (c->hold_s)
+		printf("Hold time:     %u s after the last check that showed it\n", c->hold_s);
 	printf("Message ID:    %s\n", c->message_id);
 	if (c->beyond_faq)
 		printf("Source:        beyond the FAQ\n");

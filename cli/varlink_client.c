@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "varlink_client.h"
+#include "vpndoctor/sockaddr.h"
 
 struct vl_client {
 	int fd;
@@ -15,16 +16,12 @@ struct vl_client {
 
 int vl_client_connect(const char *path, struct vl_client **ret)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa;
 	struct vl_client *c;
-	size_t n = path ? strlen(path) : 0;
-	int r;
+	int r = vd_sockaddr_un_set(&sa, path);
 
-	if (n == 0)
-		return -EINVAL;
-	if (n >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, n + 1);
+	if (r < 0)
+		return r;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "vlconn.h"
+#include "vpndoctor/sockaddr.h"
 
 struct vlconn {
 	int fd;
@@ -150,16 +151,12 @@ static int io_cb(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 int vlconn_open(sd_event *e, const char *path, const struct vlconn_ops *ops, void *userdata,
                 struct vlconn **ret)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	size_t n = path ? strlen(path) : 0;
+	struct sockaddr_un sa;
 	struct vlconn *c;
-	int r;
+	int r = vd_sockaddr_un_set(&sa, path);
 
-	if (n == 0)
-		return -EINVAL;
-	if (n >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, n + 1);
+	if (r < 0)
+		return r;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;

@@ -11,37 +11,9 @@
 #include <unistd.h>
 
 #include "vpndoctor/cause.h"
+#include "vpndoctor/text.h"
 
 #define WRAP 76
-
-/* Word-wrapped paragraph; a line of the catalog must never start with "-- ". */
-static void wrap(FILE *f, const char *text)
-{
-	const char *p = text;
-	size_t col = 0;
-
-	while (*p) {
-		const char *w = p;
-		size_t n;
-
-		while (*w == ' ')
-			w++;
-		n = strcspn(w, " ");
-		if (n == 0)
-			break;
-		if (col > 0 && col + 1 + n > WRAP) {
-			fputc('\n', f);
-			col = 0;
-		} else if (col > 0) {
-			fputc(' ', f);
-			col++;
-		}
-		fwrite(w, 1, n, f);
-		col += n;
-		p = w + n;
-	}
-	fputc('\n', f);
-}
 
 static void entry(FILE *f, const struct vd_cause *c, const char *support)
 {
@@ -52,10 +24,10 @@ static void entry(FILE *f, const struct vd_cause *c, const char *support)
 	fprintf(f, "Documentation: man:vpndoctor(1)\n\n");
 	/* @FIELD@ is replaced by journalctl with the entry's own field. */
 	fprintf(f, "vpndoctor, tunnel @VPNDOCTOR_TUNNEL@ (@VPNDOCTOR_EVENT@): @VPNDOCTOR_SUMMARY@\n\n");
-	wrap(f, c->description);
+	vd_text_wrap(f, c->description, "", WRAP);
 	fputc('\n', f);
 	fprintf(f, "What to do:\n");
-	wrap(f, c->remedy);
+	vd_text_wrap(f, c->remedy, "", WRAP);
 	fputc('\n', f);
 	if (c->symptoms[0]) {
 		fprintf(f, "What a user notices:\n");

@@ -25,6 +25,7 @@
 #include "probes/probe_util.h"
 #include "vpndoctor/common.h"
 #include "vpndoctor/reflector.h"
+#include "vpndoctor/sockaddr.h"
 
 #define REFL_COUNT 10
 #define REFL_WAIT_MS (REFL_COUNT * 200 + 2000 + 2000) /* the reflector's time, and slack */
@@ -82,37 +83,6 @@ static int read_key(const char *path, uint8_t *key, size_t cap, size_t *len)
 	if (r < 0)
 		return r;
 	*len = (size_t)r;
-	return 0;
-}
-
-static int parse_target(const char *v, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[64];
-	const char *sep = v ? strrchr(v, ':') : NULL;
-	uint64_t port;
-	size_t n;
-
-	if (!sep || (n = (size_t)(sep - v)) < 2 || n >= sizeof(host) || vd_parse_u64(sep + 1, 1, 65535, &port) < 0)
-		return -EINVAL;
-	memcpy(host, v, n);
-	host[n] = '\0';
-	memset(ss, 0, sizeof(*ss));
-	if (host[0] == '[' && host[n - 1] == ']') {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)ss;
-		host[n - 1] = '\0';
-		if (inet_pton(AF_INET6, host + 1, &in6->sin6_addr) != 1)
-			return -EINVAL;
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*in6);
-		return 0;
-	}
-	struct sockaddr_in *in = (struct sockaddr_in *)(void *)ss;
-	if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
-		return -EINVAL;
-	in->sin_family = AF_INET;
-	in->sin_port = htons((uint16_t)port);
-	*len = sizeof(*in);
 	return 0;
 }
 
@@ -235,7 +205,7 @@ static int reflector_start(struct probe_run *run)
 	}
 	if (pu_jstr(routes, "tun_dev") && *pu_jstr(routes, "tun_dev"))
 		dev = pu_jstr(routes, "tun_dev");
-	if (parse_target(t->reflector, &ss, &len) < 0)
+	if (vd_parse_hostport(t->reflector, &ss, &len) < 0)
 		return -EINVAL; /* config.c checked it */
 	if (!(c = calloc(1, sizeof(*c))))
 		return -ENOMEM;

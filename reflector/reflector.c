@@ -36,6 +36,7 @@
 #include "vpndoctor/common.h"
 #include "vpndoctor/icmp.h"
 #include "vpndoctor/reflector.h"
+#include "vpndoctor/sockaddr.h"
 
 #define RFL_DEFAULT_LISTEN "0.0.0.0:7070"
 #define RFL_SESSIONS 16          /* measurements in flight */
@@ -99,38 +100,6 @@ static int64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* "1.2.3.4:7070", "[::]:7070". */
-static int parse_hostport(const char *v, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[64];
-	const char *sep = strrchr(v, ':');
-	uint64_t port;
-	size_t n;
-
-	if (!sep || (n = (size_t)(sep - v)) < 2 || n >= sizeof(host) || vd_parse_u64(sep + 1, 1, 65535, &port) < 0)
-		return -EINVAL;
-	memcpy(host, v, n);
-	host[n] = '\0';
-	memset(ss, 0, sizeof(*ss));
-	if (host[0] == '[' && host[n - 1] == ']') {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-		host[n - 1] = '\0';
-		if (inet_pton(AF_INET6, host + 1, &in6->sin6_addr) != 1)
-			return -EINVAL;
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*in6);
-		return 0;
-	}
-	struct sockaddr_in *in = (struct sockaddr_in *)ss;
-	if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
-		return -EINVAL;
-	in->sin_family = AF_INET;
-	in->sin_port = htons((uint16_t)port);
-	*len = sizeof(*in);
-	return 0;
 }
 
 static int read_key(const char *path, uint8_t *key, size_t cap, size_t *len)
@@ -481,7 +450,7 @@ static int serve(const char *listen_at, const uint8_t *key, size_t keylen, unsig
 	memcpy(r->key, key, keylen);
 	r->keylen = keylen;
 	r->max_count = max_count;
-	if (parse_hostport(listen_at, &ss, &len) < 0) {
+	if (vd_parse_hostport(listen_at, &ss, &len) < 0) {
 		say("--listen: '%s' is not ADDRESS:PORT", listen_at);
 		goto out;
 	}
@@ -527,7 +496,7 @@ static int query(const char *target, const uint8_t *key, size_t keylen, unsigned
 	int64_t deadline;
 	int fd, n;
 
-	if (parse_hostport(target, &ss, &len) < 0) {
+	if (vd_parse_hostport(target, &ss, &len) < 0) {
 		say("--query: '%s' is not ADDRESS:PORT", target);
 		return 2;
 	}

@@ -7,6 +7,8 @@ set -u
 BIN=${VD_BIN:?}
 CLI=$BIN/vpndoctor
 PY=/usr/bin/python3
+# shellcheck source=../tools/testlib.sh
+. "${VD_SRC:?}/tests/tools/testlib.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root for unshare -n"; exit 77; }
 
 tmp=$(mktemp -d /tmp/vd-cli-XXXXXX)
@@ -32,15 +34,7 @@ health_rc() {
 
 sock=$tmp/run/io.vpndoctor
 mkdir -p "$tmp/run" "$tmp/state"
-(
-	cd "$tmp"
-	ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-	openssl req -x509 $ec -keyout ca.key -out ca.crt -days 365 -subj /CN=test-ca
-	openssl req $ec -keyout client.key -out client.csr -subj /CN=laptop
-	printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n' >ext.cnf
-	openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt \
-		-days 365 -extfile ext.cnf
-) >/dev/null 2>&1 || { echo "FAIL cannot make test certificates"; exit 1; }
+vd_pki "$tmp" client || { echo "FAIL cannot make test certificates"; exit 1; }
 profile() { # good|bad
 	local body="client
 dev tun

@@ -8,6 +8,8 @@
 set -u
 
 bin=${VD_BIN:?} src=${VD_SRC:?}
+# shellcheck source=../tools/testlib.sh
+. "$src/tests/tools/testlib.sh"
 FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
 ADDR=198.18.1.123
 PY=/usr/bin/python3
@@ -47,16 +49,6 @@ fail() {
 
 in_ns() { ip netns exec "$ns" "$@"; }
 cli() { in_ns "$bin/vpndoctor" --socket "$sock" "$@"; }
-
-# until_ok CMD [TENTHS]: polls until CMD succeeds.
-until_ok() {
-	local i
-	for ((i = 0; i < ${2:-100}; i++)); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 ip netns add "$ns" || fail "ip netns add"
 in_ns ip link set lo up
@@ -103,7 +95,7 @@ chronyd_start +15m
 ip netns exec "$ns" "$bin/vpndoctord" --foreground --log-target stderr --config "$work/vpndoctor.conf" \
 	--socket "$sock" --state-dir "$work/state" 2>"$log" &
 vd_pid=$!
-until_ok '[ -S "$sock" ]' || fail "no socket"
+until_ok '[ -S "$sock" ]' 100 || fail "no socket"
 
 # check_json WANT: `check --probe clock --json`, judged by the Python below.
 check_json() {

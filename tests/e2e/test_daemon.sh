@@ -7,6 +7,8 @@
 set -u
 
 bin=${VD_BIN:?} src=${VD_SRC:?}
+# shellcheck source=../tools/testlib.sh
+. "${VD_SRC:?}/tests/tools/testlib.sh"
 work=$(mktemp -d /tmp/vd-e2e-daemon.XXXXXX)
 sock=$work/run/io.vpndoctor
 log=$work/daemon.log
@@ -20,16 +22,6 @@ fail() {
 }
 
 cli() { "$bin/vpndoctor" --socket "$sock" "$@"; }
-
-# Waits (up to $2 tenths of a second) until the command in $1 succeeds.
-until_ok() {
-	local i
-	for ((i = 0; i < ${2:-50}; i++)); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 cp "$src"/tests/data/sample/* "$work/"
 # The profile probe is what this test drives; host probes (the clock) have

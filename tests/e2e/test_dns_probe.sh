@@ -14,6 +14,8 @@
 set -u
 
 bin=${VD_BIN:?}
+# shellcheck source=../tools/testlib.sh
+. "${VD_SRC:?}/tests/tools/testlib.sh"
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
 command -v dnsmasq >/dev/null || { echo "SKIP: no dnsmasq"; exit 77; }
 [ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
@@ -49,16 +51,6 @@ fail() {
 }
 
 cli() { ip netns exec "$lap" "$bin/vpndoctor" --socket "$sock" "$@"; }
-
-# Waits (up to $2 tenths of a second) until the command in $1 succeeds.
-until_ok() {
-	local i
-	for ((i = 0; i < ${2:-50}; i++)); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 jq_py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 

@@ -7,20 +7,10 @@
 set -u
 
 bin=${VD_BIN:?}
-ns=vdrfl$$
-work=$(mktemp -d /tmp/vd-e2e-reflector.XXXXXX)
+# shellcheck source=../tools/testlib.sh
+. "${VD_SRC:?}/tests/tools/testlib.sh"
+netns_test_init rfl
 log=$work/reflector.log
-pid=
-
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
 
 fail() {
 	echo "FAIL: $*" >&2

@@ -10,21 +10,11 @@
 set -u
 
 bin=${VD_BIN:?}
-ns=vdroutes$$
-work=$(mktemp -d /tmp/vd-e2e-routes.XXXXXX)
+# shellcheck source=../tools/testlib.sh
+. "${VD_SRC:?}/tests/tools/testlib.sh"
+netns_test_init routes
 sock=$work/io.vpndoctor
 log=$work/daemon.log
-pid=
-
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -33,16 +23,6 @@ fail() {
 }
 
 nsx() { ip netns exec "$ns" "$@"; }
-
-# Waits (up to $2 tenths of a second) until the command in $1 succeeds.
-until_ok() {
-	local i
-	for ((i = 0; i < ${2:-50}; i++)); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
