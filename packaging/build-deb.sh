@@ -13,9 +13,22 @@ jobs=${JOBS:-2}
 
 rm -rf "$out/src" "$out"/vpndoctor_*
 mkdir "$out/src"
-# Everything but the VCS and the build dirs (build-deb among them).
-(cd "$src" && tar --exclude=./.git --exclude='./build*' --exclude='./obj-*' -cf - .) |
-	(cd "$out/src" && tar -xf -)
+# In a git checkout, the files git tracks or would track (untracked work in
+# progress too, not what it ignores), less any build tree whatever its name
+# (a top directory with a CMakeCache.txt); elsewhere everything but the VCS
+# and the build dirs.
+if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	(cd "$src" && git ls-files -z --cached --others --exclude-standard |
+		xargs -0 -r sh -c 'for f; do
+			case $f in */*) top=${f%%/*} ;; *) top= ;; esac
+			[ -n "$top" ] && [ -f "$top/CMakeCache.txt" ] && continue
+			[ -e "$f" ] && printf "%s\0" "$f"
+		done' sh |
+		tar --null -T - -cf -) | (cd "$out/src" && tar -xf -)
+else
+	(cd "$src" && tar --exclude=./.git --exclude='./build*' --exclude='./obj-*' -cf - .) |
+		(cd "$out/src" && tar -xf -)
+fi
 
 log=$out/build.log
 echo "deb: building in $out/src (log: $log)"
