@@ -1,7 +1,8 @@
 /* The dns probe: the tunnel's DNS servers (pushed by OpenVPN, else
- * systemd-resolved's servers of the tun link, else /etc/resolv.conf) each
- * asked for every Names= name and the pushed domain, and the system resolver
- * (resolv.conf's servers, judged as glibc would) for the same names.
+ * systemd-resolved's servers of the tun link, else /etc/resolv.conf's but for
+ * a local stub) each asked for every Names= name and the pushed domain, and
+ * the system resolver (resolv.conf's servers, judged as glibc would) for the
+ * same names. Each server says where it was learnt ("source").
  *
  * Queries are our own (lib/resolvconf.c) rather than libevent's evdns: evdns
  * 2.1 turns SERVFAIL into a retry and then a timeout and reports a truncated
@@ -15,7 +16,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +32,7 @@
 #include <systemd/sd-bus.h>
 
 #include "config.h"
+#include "probes/busutil.h"
 #include "probes/netlink.h"
 #include "probes/probe.h"
 #include "probes/probe_util.h"
@@ -51,6 +52,8 @@ struct dns_server {
 	socklen_t len;
 	char text[64];
 	bool tunnel;      /* one of the tunnel's servers */
+	const char *source; /* where it was learnt as the tunnel's: pushed|resolved|resolv.conf */
+	char dev[NETLINK_DEV_LEN]; /* the link its route leaves by, when known */
 	int sys_rank;     /* its place in resolv.conf, -1: not there */
 	int via_tunnel;   /* 1, 0, -1 unknown */
 };
@@ -77,9 +80,7 @@ struct dns_query {
 struct dns_state {
 	struct netlink *nl;
 	struct probe_slot *slot;
-	sd_bus *bus;
-	bool no_bus;
-	struct event *bus_ev, *bus_timer;
+	struct pu_bus bus; /* kept open between runs */
 };
 
 struct dns_ctx {
@@ -132,7 +133,9 @@ static int add_server(struct dns_ctx *c, int family, const void *addr, uint32_t 
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons(53);
 		memcpy(&in6->sin6_addr, addr, 16);
-		in6->sin6_scope_id = scope;
+		/* the kernel reports a reply's scope only for link-local sources;
+		 * one kept on a global address would match no reply */
+		in6->sin6_scope_id = IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr) ? scope : 0;
 		s.len = sizeof(*in6);
 	}
 	snprintf(s.text, sizeof(s.text), "%s", text);
@@ -159,6 +162,24 @@ static void add_name(struct dns_ctx *c, const char *name, uint16_t qtype)
 	c->names[c->n_names++].qtype = qtype;
 }
 
+static void mark_tunnel(struct dns_server *s, const char *source)
+{
+	if (!s->tunnel)
+		s->source = source;
+	s->tunnel = true;
+}
+
+/* A local forwarder (resolved's stub 127.0.0.53, NetworkManager's dnsmasq):
+ * where it forwards is not known, and its route (lo) says nothing about the
+ * tunnel. */
+static bool is_loopback(const struct dns_server *s)
+{
+	if (s->sa.ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)&s->sa)->sin_addr.s_addr) >> 24) == 127;
+	const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)&s->sa)->sin6_addr;
+	return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+}
+
 /* The tunnel's servers as OpenVPN pushed them. */
 static void servers_pushed(struct dns_ctx *c, const cJSON *pushed)
 {
@@ -171,7 +192,7 @@ static void servers_pushed(struct dns_ctx *c, const cJSON *pushed)
 		    p.len != (p.family == AF_INET ? 32 : 128))
 			continue;
 		if ((i = add_server(c, p.family, p.addr, 0, it->valuestring)) >= 0)
-			c->srv[i].tunnel = true;
+			mark_tunnel(&c->srv[i], "pushed");
 	}
 }
 
@@ -202,7 +223,8 @@ static int servers_resolv_conf(struct dns_ctx *c, bool tunnel)
 		if (i < 0)
 			continue;
 		c->srv[i].sys_rank = (int)k;
-		c->srv[i].tunnel |= tunnel;
+		if (tunnel && !is_loopback(&c->srv[i]))
+			mark_tunnel(&c->srv[i], "resolv.conf");
 	}
 	return 0;
 }
@@ -220,14 +242,16 @@ static void via_tunnel(struct dns_ctx *c, struct dns_server *s, const cJSON *rou
 		v = cJSON_GetObjectItemCaseSensitive(it, "via_tunnel");
 		if (a && strcmp(a, s->text) == 0 && cJSON_IsBool(v)) {
 			s->via_tunnel = cJSON_IsTrue(v);
+			snprintf(s->dev, sizeof(s->dev), "%s", pu_jstr(it, "dev") ? pu_jstr(it, "dev") : "");
 			return;
 		}
 	}
 	if (!c->st->nl || !c->tun[0] || vd_addr_parse(s->text, &p) < 0)
 		return;
-	if (netlink_route_get(c->st->nl, &p, &rt) == 0)
+	if (netlink_route_get(c->st->nl, &p, &rt) == 0) {
 		s->via_tunnel = strcmp(rt.dev, c->tun) == 0;
-	else
+		snprintf(s->dev, sizeof(s->dev), "%s", rt.dev);
+	} else
 		s->via_tunnel = 0; /* no route at all: certainly not through the tunnel */
 }
 
@@ -294,7 +318,10 @@ static void finish(struct dns_ctx *c)
 		if (!(o = cJSON_CreateObject()))
 			goto oom;
 		cJSON_AddItemToArray(servers, o);
-		if (!cJSON_AddStringToObject(o, "addr", c->srv[i].text))
+		if (!cJSON_AddStringToObject(o, "addr", c->srv[i].text) ||
+		    !cJSON_AddStringToObject(o, "source", c->srv[i].source))
+			goto oom;
+		if (c->srv[i].dev[0] && !cJSON_AddStringToObject(o, "dev", c->srv[i].dev))
 			goto oom;
 		if (c->srv[i].via_tunnel >= 0 && !cJSON_AddBoolToObject(o, "via_tunnel", c->srv[i].via_tunnel))
 			goto oom;
@@ -532,42 +559,6 @@ static int queries_start(struct dns_ctx *c)
 
 /* ---- systemd-resolved: the tun link's servers ---- */
 
-static void bus_arm(struct dns_state *st);
-
-static void on_bus(evutil_socket_t fd, short what, void *arg)
-{
-	struct dns_state *st = arg;
-
-	(void)fd;
-	(void)what;
-	/* sd_bus_process() may call the reply handler, which may end the run */
-	while (st->bus && sd_bus_process(st->bus, NULL) > 0)
-		;
-	if (st->bus)
-		bus_arm(st);
-}
-
-static void bus_arm(struct dns_state *st)
-{
-	int events = sd_bus_get_events(st->bus);
-	uint64_t usec;
-
-	event_del(st->bus_ev);
-	event_assign(st->bus_ev, event_get_base(st->bus_ev), sd_bus_get_fd(st->bus),
-	             (short)(((events & POLLIN) ? EV_READ : 0) | ((events & POLLOUT) ? EV_WRITE : 0)), on_bus, st);
-	event_add(st->bus_ev, NULL);
-	evtimer_del(st->bus_timer);
-	if (sd_bus_get_timeout(st->bus, &usec) >= 0 && usec != UINT64_MAX) {
-		struct timespec now;
-		uint64_t n;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		n = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
-		usec = usec > n ? usec - n : 0;
-		struct timeval tv = {(time_t)(usec / 1000000u), (suseconds_t)(usec % 1000000u)};
-		evtimer_add(st->bus_timer, &tv);
-	}
-}
-
 static void state_free(void *p)
 {
 	struct dns_state *st = p;
@@ -576,28 +567,8 @@ static void state_free(void *p)
 		return;
 	if (st->nl)
 		netlink_unref(st->nl, st->slot);
-	if (st->bus_ev)
-		event_free(st->bus_ev);
-	if (st->bus_timer)
-		event_free(st->bus_timer);
-	sd_bus_flush_close_unref(st->bus);
+	pu_bus_close(&st->bus);
 	free(st);
-}
-
-/* The system bus, once; without one (a container, a test namespace)
- * resolved is skipped for good. */
-static sd_bus *bus_get(struct dns_state *st, struct event_base *base)
-{
-	if (st->bus || st->no_bus)
-		return st->bus;
-	if (sd_bus_open_system(&st->bus) < 0 || !(st->bus_ev = event_new(base, -1, 0, on_bus, st)) ||
-	    !(st->bus_timer = evtimer_new(base, on_bus, st))) {
-		sd_bus_flush_close_unref(st->bus);
-		st->bus = NULL;
-		st->no_bus = true;
-		return NULL;
-	}
-	return st->bus;
 }
 
 static void start_queries_or_fail(struct dns_ctx *c);
@@ -625,7 +596,7 @@ static int on_resolved_dns(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 				continue;
 			int i = add_server(c, family, a, family == AF_INET6 ? (uint32_t)ifindex : 0, text);
 			if (i >= 0)
-				c->srv[i].tunnel = true;
+				mark_tunnel(&c->srv[i], "resolved");
 		}
 	}
 	/* resolved not running (ServiceUnknown: we asked it not to be started),
@@ -636,7 +607,7 @@ static int on_resolved_dns(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 
 static bool resolved_ask(struct dns_ctx *c)
 {
-	sd_bus *bus = bus_get(c->st, c->run->base);
+	sd_bus *bus = pu_bus_get(&c->st->bus, c->run->base);
 	sd_bus_message *m = NULL;
 	int r;
 
@@ -654,7 +625,7 @@ static bool resolved_ask(struct dns_ctx *c)
 	sd_bus_message_unref(m);
 	if (r < 0)
 		return false;
-	bus_arm(c->st);
+	pu_bus_arm(&c->st->bus);
 	return true;
 }
 

@@ -14,7 +14,13 @@
  * it with. While connected it looks every 2 s at the socket's accept queue
  * (/proc/net/unix): when another client waits there it disconnects at once,
  * and it comes back only once the socket is free again (and not before 60 s).
- * It never sends `hold release`, passwords or signals: it only listens. */
+ * It never sends `hold release`, passwords or signals: it only listens.
+ *
+ * A process NetworkManager's openvpn plugin started has neither: the plugin
+ * holds the management interface and reads the log. Its helper's --bus-name
+ * names the plugin on the system bus, whose StateChanged gives the state
+ * (see nm_apply), and the tun link NetworkManager configured gives the
+ * addresses. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
@@ -41,11 +47,14 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <ifaddrs.h>
+#include <systemd/sd-bus.h>
 #include <systemd/sd-journal.h>
 
 #include "config.h"
 #include "discovery.h"
 #include "log.h"
+#include "probes/busutil.h"
 #include "probes/probe.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/ovpn_log.h"
@@ -70,6 +79,10 @@
 #define OV_MGMT_YIELD_S 60
 #define OV_NOTIFY_MS 100         /* one run for a burst of lines */
 #define OV_CONFIG_MAX (1024 * 1024)
+#define OV_NM_HELPER "/nm-openvpn-service-openvpn-helper"
+#define OV_NM_PATH "/org/freedesktop/NetworkManager/VPN/Plugin"
+#define OV_NM_IFACE "org.freedesktop.NetworkManager.VPN.Plugin"
+#define OV_NM_TIMEOUT_US (5 * 1000000ULL)
 
 /* Pseudo events beside the log's, for the window. */
 enum {
@@ -143,6 +156,7 @@ struct ov_state {
 
 	/* state */
 	char state[16];
+	const char *state_src; /* what said it (static): "management", "log", "nm-plugin", "process" */
 	char state_reason[128];
 	int64_t state_since;
 	int64_t connected_at; /* when the state last became connected (0: never) */
@@ -183,6 +197,17 @@ struct ov_state {
 	bool mgmt_up, mgmt_unix;
 	unsigned backoff_s;
 	double next_try;
+
+	/* NetworkManager's plugin, when it started the process: its State */
+	char nm_bus[256];     /* the plugin's bus name, from the command line; "" for none */
+	struct pu_bus bus;
+	char nm_owner[256];   /* its unique name, which signals come from */
+	sd_bus_slot *nm_call, *nm_owner_call, *nm_match;
+	unsigned nm_match_on; /* bus.opened when the match was added */
+	bool nm_known;        /* it told a state (State or StateChanged) */
+	/* the tun link as NetworkManager configured it */
+	bool link_up;
+	char link_local[64], link_server[64];
 };
 
 static double mono(void)
@@ -256,8 +281,10 @@ static void changed(struct ov_state *st)
 		evtimer_add(st->notify, &tv);
 }
 
-static void set_state(struct ov_state *st, const char *state, const char *reason, int64_t since)
+static void set_state(struct ov_state *st, const char *state, const char *reason, int64_t since, const char *src)
 {
+	if (strcmp(st->state, state) != 0 || (reason && strcmp(st->state_reason, reason) != 0))
+		st->state_src = src; /* the source of what changed: a repeat keeps the first */
 	if (strcmp(st->state, state) != 0) {
 		SCPY(st->state, state);
 		st->state_since = since ? since : wall();
@@ -400,7 +427,7 @@ static void log_line(struct ov_state *st, const char *line, size_t len, bool liv
 		st->hs_open = true;
 		if (!st->mgmt_up && strcmp(st->state, "connected") != 0)
 			set_state(st, strcmp(st->state, "reconnecting") == 0 ? "reconnecting" : "connecting", NULL,
-			          0);
+			          0, "log");
 		break;
 	case VD_LOG_PUSH_REPLY:
 		if (vd_pushed_parse(l.arg, &p) < 0)
@@ -425,14 +452,14 @@ static void log_line(struct ov_state *st, const char *line, size_t len, bool liv
 		break;
 	case VD_LOG_CONNECTED:
 		if (!st->mgmt_up)
-			set_state(st, "connected", "", 0);
+			set_state(st, "connected", "", 0, "log");
 		break;
 	case VD_LOG_RESTARTING:
 		end_handshake(st, now, live);
 		if (live)
 			count(st, K_RECONNECT, now);
 		if (!st->mgmt_up)
-			set_state(st, "reconnecting", l.arg, 0);
+			set_state(st, "reconnecting", l.arg, 0, "log");
 		break;
 	case VD_LOG_EXITING:
 		end_handshake(st, now, live);
@@ -442,7 +469,7 @@ static void log_line(struct ov_state *st, const char *line, size_t len, bool liv
 		st->fatal_exit = strcmp(l.arg, "fatal-error") == 0;
 		SCPY(st->exit_reason, l.arg);
 		if (!st->mgmt_up)
-			set_state(st, "exited", l.arg, 0);
+			set_state(st, "exited", l.arg, 0, "log");
 		break;
 	case VD_LOG_ERROR_OTHER:
 		if (live) {
@@ -938,7 +965,7 @@ static void on_mgmt_msg(void *userdata, const struct vd_mgmt_msg *m)
 	case VD_MGMT_STATE: {
 		const char *name = mgmt_state_name(s->name);
 		bool keep_reason = strcmp(name, "reconnecting") == 0 || strcmp(name, "exited") == 0;
-		set_state(st, name, keep_reason ? s->detail : "", s->time);
+		set_state(st, name, keep_reason ? s->detail : "", s->time, "management");
 		if (strcmp(s->name, "EXITING") == 0) {
 			st->saw_exit = true;
 			SCPY(st->exit_reason, s->detail);
@@ -956,7 +983,7 @@ static void on_mgmt_msg(void *userdata, const struct vd_mgmt_msg *m)
 			log_line(st, m->u.log.msg, m->u.log.msg_len, !m->reply);
 		break;
 	case VD_MGMT_HOLD:
-		set_state(st, "connecting", "management-hold", 0);
+		set_state(st, "connecting", "management-hold", 0, "management");
 		break;
 	case VD_MGMT_FATAL:
 		st->saw_exit = true;
@@ -1193,11 +1220,274 @@ static void proc_unit(pid_t pid, char *unit, size_t size)
 	}
 }
 
+/* ---- NetworkManager's plugin ------------------------------------------------------ */
+
+/* NetworkManager's openvpn plugin keeps the management interface and the log
+ * to itself, so its State on the system bus says how the tunnel is. The
+ * plugin runs openvpn with its helper as --up and --tls-verify, one argument
+ * each: "/usr/lib/NetworkManager/nm-openvpn-service-openvpn-helper --debug 0
+ * 1234 --bus-name org.freedesktop.NetworkManager.openvpn --tun --"; the bus
+ * name there is the plugin's. */
+static void nm_bus_name(const char *cmd, size_t len, char *out, size_t size)
+{
+	static const char opt[] = " --bus-name ";
+
+	out[0] = '\0';
+	for (size_t off = 0; off < len; off += strnlen(cmd + off, len - off) + 1) {
+		const char *a = cmd + off, *p;
+		size_t word = strcspn(a, " "), n;
+		if (word < strlen(OV_NM_HELPER) || memcmp(a + word - strlen(OV_NM_HELPER), OV_NM_HELPER,
+		                                          strlen(OV_NM_HELPER)) != 0 ||
+		    !(p = strstr(a + word, opt)))
+			continue;
+		p += strlen(opt);
+		n = strcspn(p, " ");
+		/* a well-known D-Bus name: dotted, [A-Za-z0-9_-], at most 255 */
+		if (n == 0 || n >= size || n > 255 || strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		                                               "0123456789_-.") < n ||
+		    !memchr(p, '.', n) || *p == '.' || isdigit((unsigned char)*p))
+			continue;
+		cpy(out, size, p, n);
+		return;
+	}
+}
+
+/* The plugin's state (NMVpnServiceState) as the section's state. Stopping
+ * comes only from a Disconnect (nmcli con down, NetworkManager going down),
+ * before the plugin ends the process: that exit is the user's, no crash,
+ * whichever of the two the daemon sees first. A process that dies on its own
+ * makes the plugin go to stopped without stopping, which changes nothing here:
+ * the process's exit tells it. */
+static void nm_apply(struct ov_state *st, uint32_t s)
+{
+	if (s >= 1 && s <= 6)
+		st->nm_known = true;
+	switch (s) {
+	case 1: /* init */
+	case 3: /* starting */
+		if (st->running)
+			set_state(st, "connecting", "", 0, "nm-plugin");
+		break;
+	case 4: /* started */
+		if (st->running)
+			set_state(st, "connected", "", 0, "nm-plugin");
+		break;
+	case 2: /* shutdown */
+	case 5: /* stopping */
+		st->saw_exit = true;
+		st->fatal_exit = st->crashed = false;
+		SCPY(st->exit_reason, "stopped by the user through NetworkManager");
+		set_state(st, "exited", st->exit_reason, 0, "nm-plugin");
+		changed(st);
+		break;
+	default: /* 0: unknown; 6: stopped, see above */
+		break;
+	}
+}
+
+/* The State property: libnm's plugins (network-manager-openvpn among them)
+ * leave it at 0 and only signal StateChanged, so it counts only when set. */
+static int on_nm_state(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct ov_state *st = userdata;
+	uint32_t s;
+
+	(void)ret_error;
+	st->nm_call = sd_bus_slot_unref(st->nm_call);
+	/* an error (the plugin gone, no such object): the process says the rest */
+	if (!sd_bus_message_is_method_error(m, NULL) && sd_bus_message_read(m, "v", "u", &s) >= 0)
+		nm_apply(st, s);
+	return 0;
+}
+
+static int on_nm_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct ov_state *st = userdata;
+	const char *owner;
+
+	(void)ret_error;
+	st->nm_owner_call = sd_bus_slot_unref(st->nm_owner_call);
+	if (!sd_bus_message_is_method_error(m, NULL) && sd_bus_message_read(m, "s", &owner) >= 0)
+		SCPY(st->nm_owner, owner);
+	return 0;
+}
+
+/* StateChanged of any VPN plugin: the match names no sender, as sd-bus
+ * compares it with the message's unique sender, never a well-known name; the
+ * plugin's unique name (GetNameOwner) picks ours. */
+static int on_nm_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct ov_state *st = userdata;
+	const char *sender = sd_bus_message_get_sender(m);
+	uint32_t s;
+
+	(void)ret_error;
+	if (sender && *st->nm_owner && strcmp(sender, st->nm_owner) == 0 && sd_bus_message_read(m, "u", &s) >= 0)
+		nm_apply(st, s);
+	return 0;
+}
+
+static int nm_call(struct ov_state *st, sd_bus *bus, sd_bus_slot **slot, const char *dest, const char *path,
+                   const char *iface, const char *member, sd_bus_message_handler_t cb, const char *arg1,
+                   const char *arg2)
+{
+	sd_bus_message *m = NULL;
+	int r = sd_bus_message_new_method_call(bus, &m, dest, path, iface, member);
+
+	if (r >= 0)
+		r = sd_bus_message_set_auto_start(m, 0); /* the plugin gone: no new one for us */
+	if (r >= 0 && arg1)
+		r = sd_bus_message_append(m, "s", arg1);
+	if (r >= 0 && arg2)
+		r = sd_bus_message_append(m, "s", arg2);
+	if (r >= 0)
+		r = sd_bus_call_async(bus, slot, m, cb, st, OV_NM_TIMEOUT_US);
+	sd_bus_message_unref(m);
+	return r;
+}
+
+/* Subscribes to StateChanged and learns the plugin's unique name (once per
+ * connection to the bus), and asks State, each unless already under way. */
+static void nm_ask(struct ov_state *st)
+{
+	sd_bus *bus;
+
+	if (!*st->nm_bus || !st->running || !(bus = pu_bus_get(&st->bus, st->base)))
+		return;
+	if (!st->nm_match || st->nm_match_on != st->bus.opened) {
+		st->nm_match = sd_bus_slot_unref(st->nm_match);
+		st->nm_owner[0] = '\0';
+		if (sd_bus_match_signal_async(bus, &st->nm_match, NULL, OV_NM_PATH, OV_NM_IFACE, "StateChanged",
+		                              on_nm_signal, NULL, st) >= 0)
+			st->nm_match_on = st->bus.opened;
+	}
+	/* after the match: a change between the two is not missed */
+	if (!*st->nm_owner && !st->nm_owner_call)
+		nm_call(st, bus, &st->nm_owner_call, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+		        "org.freedesktop.DBus", "GetNameOwner", on_nm_owner, st->nm_bus, NULL);
+	if (!st->nm_call)
+		nm_call(st, bus, &st->nm_call, st->nm_bus, OV_NM_PATH, "org.freedesktop.DBus.Properties", "Get",
+		        on_nm_state, OV_NM_IFACE, "State");
+	pu_bus_arm(&st->bus);
+}
+
+static void nm_forget(struct ov_state *st)
+{
+	st->nm_call = sd_bus_slot_unref(st->nm_call);
+	st->nm_owner_call = sd_bus_slot_unref(st->nm_owner_call);
+	st->nm_match = sd_bus_slot_unref(st->nm_match);
+	st->nm_bus[0] = st->nm_owner[0] = '\0';
+	st->nm_known = st->link_up = false;
+	st->link_local[0] = st->link_server[0] = '\0';
+}
+
+/* The tun link of the process: its /dev/net/tun descriptor's fdinfo names
+ * it ("iff:\ttun0"). */
+static void proc_tun(pid_t pid, char *out, size_t size)
+{
+	char path[64], link[32], info[512], *p;
+	struct dirent *de;
+	DIR *d;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if (!(d = opendir(path)))
+		return;
+	while ((de = readdir(d))) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%.20s", (int)pid, de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, "/dev/net/tun") != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%.20s", (int)pid, de->d_name);
+		if (read_small(path, info, sizeof(info), NULL) == 0 && (p = strstr(info, "\niff:\t"))) {
+			p += strlen("\niff:\t");
+			size_t len = strcspn(p, "\n");
+			if (len > 0 && len < size && len <= IFNAMSIZ) {
+				cpy(out, size, p, len);
+				break;
+			}
+		}
+	}
+	closedir(d);
+}
+
+/* NetworkManager, not openvpn, configures the link (the plugin runs it with
+ * --ifconfig-noexec --route-noexec), so the link tells the tunnel's
+ * addresses: the local one, and the server's tunnel address, which is the
+ * peer (p2p) unless a host route on the link inside the /24 around the local
+ * one names it (net30, where the peer is a virtual address: "route 10.8.0.1"
+ * of --server). */
+static void nm_link(struct ov_state *st)
+{
+	struct ifaddrs *ifa = NULL;
+	char peer[INET_ADDRSTRLEN] = "", line[256];
+	struct in_addr local = {0};
+	FILE *f;
+
+	st->link_local[0] = st->link_server[0] = '\0';
+	st->link_up = false;
+	proc_tun(st->pid, st->tun, sizeof(st->tun)); /* a new link after a restart */
+	if (!*st->tun || getifaddrs(&ifa) < 0)
+		return;
+	for (const struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, st->tun) != 0)
+			continue;
+		local = ((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr;
+		inet_ntop(AF_INET, &local, st->link_local, sizeof(st->link_local));
+		st->link_up = (i->ifa_flags & IFF_UP) != 0;
+		if ((i->ifa_flags & IFF_POINTOPOINT) && i->ifa_dstaddr && i->ifa_dstaddr->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)i->ifa_dstaddr)->sin_addr, peer,
+			          sizeof(peer));
+		break;
+	}
+	freeifaddrs(ifa);
+	if (!*st->link_local)
+		return;
+	/* Iface Destination Gateway Flags RefCnt Use Metric Mask ... (hex, network order) */
+	if ((f = fopen("/proc/net/route", "re"))) {
+		while (fgets(line, sizeof(line), f)) {
+			char dev[IFNAMSIZ + 1];
+			unsigned dst, gw, flags, mask;
+			if (sscanf(line, "%16s %x %x %x %*s %*s %*s %x", dev, &dst, &gw, &flags, &mask) != 5 ||
+			    strcmp(dev, st->tun) != 0 || mask != 0xffffffffu || dst == local.s_addr)
+				continue;
+			/* the file's hex words are s_addr as stored: the /24 around the local address */
+			if ((ntohl(dst) >> 8) != (ntohl(local.s_addr) >> 8))
+				continue;
+			inet_ntop(AF_INET, &(struct in_addr){dst}, st->link_server, sizeof(st->link_server));
+			break;
+		}
+		fclose(f);
+	}
+	if (!*st->link_server)
+		SCPY(st->link_server, peer);
+}
+
+/* Until the plugin tells a state (libnm's State stays 0, and its StateChanged
+ * may have come before the daemon looked): NetworkManager configures the tun
+ * link only once the plugin reported the tunnel up (its Ip4Config), so the
+ * link up with its address says connected, and without it, connecting. A
+ * log or management interface of the process's own, where there is one,
+ * knows better. */
+static void nm_infer(struct ov_state *st)
+{
+	if (st->nm_known || st->mgmt_up || st->src != SRC_NONE)
+		return;
+	if (st->link_up && *st->link_local)
+		set_state(st, "connected", "", 0, "nm-link");
+	else if (strcmp(st->state, "connected") == 0)
+		set_state(st, "connecting", "", 0, "nm-link");
+}
+
 struct found {
 	pid_t pid;
 	unsigned long long starttime;
 	struct vd_proc_openvpn proc;
 	char cwd[PATH_MAX];
+	char nm_bus[256];
 };
 
 /* Reads one candidate process's options (command line, then its config). */
@@ -1218,6 +1508,8 @@ static int inspect(pid_t pid, struct found *f)
 	r = read_small(path, cmd, VD_PROC_CMDLINE_MAX + 1, &len);
 	if (r == 0)
 		r = vd_proc_openvpn_parse(cmd, len, &f->proc);
+	if (r == 0)
+		nm_bus_name(cmd, len, f->nm_bus, sizeof(f->nm_bus));
 	free(cmd);
 	if (r < 0)
 		return r;
@@ -1306,6 +1598,10 @@ static void adopt(struct ov_state *st, struct found *f)
 	st->have_proc = true;
 	memset(&f->proc, 0, sizeof(f->proc));
 	SCPY(st->cwd, f->cwd);
+	if (new_pid || strcmp(st->nm_bus, f->nm_bus) != 0) {
+		nm_forget(st);
+		SCPY(st->nm_bus, f->nm_bus);
+	}
 	if (new_pid) {
 		st->pid = f->pid;
 		st->starttime = f->starttime;
@@ -1316,7 +1612,7 @@ static void adopt(struct ov_state *st, struct found *f)
 		st->hs_open = false;
 		proc_unit(st->pid, st->unit, sizeof(st->unit));
 		if (!st->mgmt_up)
-			set_state(st, "connecting", "", 0);
+			set_state(st, "connecting", "", 0, "process");
 		changed(st);
 	}
 	/* the log: a file, else the journal (a unit's stdout or --syslog) */
@@ -1350,6 +1646,7 @@ static void adopt(struct ov_state *st, struct found *f)
 		st->src = r == 0 ? SRC_JOURNAL : SRC_NONE;
 	}
 	version_query(st);
+	nm_ask(st);
 }
 
 /* The process is gone: without an exit it logged, it crashed (kill -9, a
@@ -1369,7 +1666,7 @@ static void vanished(struct ov_state *st)
 	}
 	mgmt_close(st, false);
 	set_state(st, "exited", st->saw_exit ? st->exit_reason : "the process vanished without logging an exit",
-	          0);
+	          0, "process");
 	st->crashed = !st->saw_exit || st->fatal_exit;
 	changed(st);
 }
@@ -1540,6 +1837,10 @@ static cJSON *build(struct ov_state *st)
 	cJSON_AddStringToObject(o, "state", *st->state ? st->state : "absent");
 	if (*st->state_reason)
 		cJSON_AddStringToObject(o, "state_reason", st->state_reason);
+	if (st->state_src && *st->state)
+		cJSON_AddStringToObject(o, "state_source", st->state_src);
+	if (*st->nm_bus)
+		cJSON_AddStringToObject(o, "nm_plugin", st->nm_bus);
 	if (st->state_since)
 		cJSON_AddNumberToObject(o, "state_since", (double)st->state_since);
 	if (*st->version && vd_ovpn_version_parse(st->version, &v) == 0 && (x = cJSON_AddObjectToObject(o, "version"))) {
@@ -1555,11 +1856,12 @@ static cJSON *build(struct ov_state *st)
 		cJSON_AddBoolToObject(x, "present", if_nametoindex(st->tun) != 0);
 	}
 	{
-		const char *local = *st->local_ip ? st->local_ip : st->have_pushed ? st->pushed.ifconfig_local : "";
+		const char *local = *st->local_ip ? st->local_ip : st->have_pushed ? st->pushed.ifconfig_local
+		                                                                     : st->link_local;
 		/* with topology subnet the second ifconfig word is a netmask, not the server */
 		const char *server = st->have_pushed && strcmp(st->pushed.topology, "subnet") != 0
 		                             ? st->pushed.ifconfig_remote
-		                             : "";
+		                             : st->link_server;
 		if (*local && st->running)
 			cJSON_AddStringToObject(o, "local_ip", local);
 		if (*server && st->running)
@@ -1634,6 +1936,8 @@ static void openvpn_free_state(void *p)
 		close(st->pidfd);
 	if (st->have_proc)
 		vd_proc_openvpn_clear(&st->proc);
+	nm_forget(st);
+	pu_bus_close(&st->bus);
 	free(st->conf_real);
 	free(st->mgmt_conf);
 	free(st);
@@ -1694,8 +1998,14 @@ static int openvpn_start(struct probe_run *run)
 			vanished(st);
 		rescan(st);
 	}
-	if (st->running)
+	if (st->running) {
 		version_query(st); /* the binary may have been upgraded under it */
+		nm_ask(st);        /* a safety net under StateChanged */
+	}
+	if (*st->nm_bus && st->running) {
+		nm_link(st);
+		nm_infer(st);
+	}
 	tick_arm(st);
 	if (!st->running && !st->ever_seen)
 		probe_run_error(run, "no openvpn process runs %s",

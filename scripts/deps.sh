@@ -9,6 +9,7 @@ libevent-dev libssl-dev libnl-3-dev libnl-route-3-dev libcjson-dev
 libsystemd-dev libinih-dev libcmocka-dev
 openssl openvpn dnsmasq-base chrony libfaketime faketime nftables iproute2
 iputils-ping fping ntpsec-ntpdate systemd python3 python3-dbusmock dbus
+network-manager-openvpn
 valgrind scdoc procps psmisc util-linux
 debhelper dpkg-dev lintian
 "
