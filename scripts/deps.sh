@@ -32,6 +32,19 @@ fi
 
 echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Packages are installed for their programs, not their services: nothing they
+# bring (NetworkManager with network-manager-openvpn, dnsmasq, chrony) may
+# start and take over this machine's links or clock. policy-rc.d says so to
+# invoke-rc.d and deb-systemd-invoke while apt runs, unless one is in place.
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	own_policy=1
+	trap 'rm -f "$policy"' EXIT INT TERM
+fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+[ -z "$own_policy" ] || rm -f "$policy"
