@@ -377,3 +377,22 @@ int vd_rtt_stats_compute(const double *rtt_ms, size_t n, unsigned sent, struct v
 	*ret = s;
 	return 0;
 }
+
+unsigned vd_icmp_tries_for_loss(unsigned sent, unsigned lost, unsigned min, unsigned max)
+{
+	double p, miss = 1.0;
+	unsigned n = 0;
+
+	if (max < min)
+		max = min;
+	if (sent == 0 || lost == 0)
+		return min;
+	if (lost >= sent)
+		return max;
+	p = (double)lost / (double)sent;
+	while (n < max && (n < min || miss >= 0.01)) {
+		miss *= p;
+		n++;
+	}
+	return n;
+}

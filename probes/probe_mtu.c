@@ -7,9 +7,10 @@
  * the kernel sets DF but does not clamp to a path MTU it learnt, so every size
  * up to the link's MTU really leaves, and a frag-needed / packet-too-big is
  * seen as the error it is rather than as a local EMSGSIZE. Each size gets up
- * to MTU_TRIES echoes, one at a time, each waited for a few round trips of a
- * small echo: a lossy tunnel does not pass for a small MTU, and a lost size
- * costs about a second, so a run ends within ~10 s (one per size, ~10 sizes).
+ * to MTU_TRIES echoes (more on a lossy tunnel: max_tries), one at a time, each
+ * waited for a few round trips of a small echo: a lossy tunnel does not pass
+ * for a small MTU, and a lost size costs about a second, so a run ends within
+ * ~10 s on a clean tunnel (one per size, ~10 sizes).
  * Runs every 10 minutes and when OpenVPN's state changes: the path MTU of a
  * tunnel changes with the network under it, not by the minute. */
 #include <arpa/inet.h>
@@ -37,7 +38,8 @@
 
 #define MTU_MIN4 576
 #define MTU_MIN6 1280
-#define MTU_TRIES 3
+#define MTU_TRIES 3             /* per size while the tunnel loses little */
+#define MTU_TRIES_MAX 8         /* on a lossy one (see max_tries) */
 #define MTU_FIRST_WAIT_MS 1000 /* per try, until a small echo gave a round trip */
 #define MTU_WAIT_MIN_MS 250
 #define MTU_WAIT_MAX_MS 1500
@@ -58,6 +60,7 @@ struct mtu_ctx {
 	unsigned tun_mtu;
 	unsigned lo, hi;        /* largest passed, smallest lost (hi = tun_mtu + 1: none yet) */
 	unsigned size, tries;   /* the size being tried, tries sent for it */
+	unsigned ok_sent, ok_lost; /* echoes of sizes that passed, and of those lost */
 	unsigned wait_ms;
 	bool baseline_done;
 	bool icmp_error;
@@ -124,8 +127,19 @@ static void next_size(struct mtu_ctx *c)
 	try_send(c);
 }
 
+/* A size is lost only after enough misses in a row that loss alone would
+ * explain them less than 1 time in 100, loss as the sizes that passed met it:
+ * at 40 % loss, three tries lose a size that fits 6 times in 100, and a
+ * binary search of ten sizes would report a black hole one run in four. */
+static unsigned max_tries(const struct mtu_ctx *c)
+{
+	return vd_icmp_tries_for_loss(c->ok_sent, c->ok_lost, MTU_TRIES, MTU_TRIES_MAX);
+}
+
 static void size_passed(struct mtu_ctx *c, int64_t rtt_ns)
 {
+	c->ok_sent += c->tries;
+	c->ok_lost += c->tries - 1;
 	if (!c->baseline_done) {
 		/* a few round trips of a small echo, within bounds */
 		unsigned ms = (unsigned)(rtt_ns / 1000000) * 4 + 100;
@@ -188,7 +202,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->tries < MTU_TRIES)
+	if (c->tries < max_tries(c))
 		try_send(c);
 	else
 		size_lost(c);

@@ -97,4 +97,10 @@ int vd_rtt_stats_compute(const double *rtt_ms, size_t n, unsigned sent, struct v
  * between consecutive packets (for ping, of RTT). */
 double vd_jitter_update(double jitter, double prev_rtt, double rtt);
 
+/* How many echoes a probe must lose in a row before it may call a packet
+ * size lost rather than unlucky, when `lost` of `sent` echoes of sizes known
+ * to pass were lost on the same path: the fewest n >= min with p^n < 1 %
+ * (p = lost / sent), at most max. With nothing measured yet, min. */
+unsigned vd_icmp_tries_for_loss(unsigned sent, unsigned lost, unsigned min, unsigned max);
+
 #endif

@@ -557,6 +557,24 @@ static void test_stats(void **state)
 	assert_float_equal(vd_jitter_update(2, 5, 5), 1.875, 1e-12);
 }
 
+static void test_tries_for_loss(void **state)
+{
+	(void)state;
+	/* nothing measured, or nothing lost: the minimum */
+	assert_int_equal(vd_icmp_tries_for_loss(0, 0, 3, 8), 3);
+	assert_int_equal(vd_icmp_tries_for_loss(12, 0, 3, 8), 3);
+	/* 10 %: 3 misses in a row happen 1 time in 1000 */
+	assert_int_equal(vd_icmp_tries_for_loss(10, 1, 3, 8), 3);
+	/* 40 %: 0.4^5 = 1.02 % is not below 1 %, 0.4^6 = 0.41 % is */
+	assert_int_equal(vd_icmp_tries_for_loss(10, 4, 3, 8), 6);
+	/* 50 %: 0.5^7 = 0.78 % */
+	assert_int_equal(vd_icmp_tries_for_loss(2, 1, 3, 8), 7);
+	/* the cap, and everything lost */
+	assert_int_equal(vd_icmp_tries_for_loss(10, 9, 3, 8), 8);
+	assert_int_equal(vd_icmp_tries_for_loss(5, 5, 3, 8), 8);
+	assert_int_equal(vd_icmp_tries_for_loss(5, 1, 4, 2), 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -569,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_v6),
 		cmocka_unit_test(test_errqueue),
 		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_tries_for_loss),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
