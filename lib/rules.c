@@ -995,42 +995,43 @@ static void rule_asymmetric_path(const struct rctx *c, struct rout *o)
 		ev(o, "nat", "the VPC sees %s instead of the tunnel address %s", seen, local);
 }
 
+/* One DNS server routed outside the tunnel (a lookup with "addr", "dev" and
+ * "via_tunnel"): the n-th in the evidence, the first in the summary. */
+static void dns_outside(struct rout *o, const cJSON *it, size_t *n)
+{
+	const char *a = nstr(it, "addr");
+	const char *dev = nstr(it, "dev") ? str(it, "dev") : "?";
+	char k[32];
+
+	if (!a || !is_false(it, "via_tunnel"))
+		return;
+	snprintf(k, sizeof(k), "server_%zu", ++*n);
+	ev(o, k, "%s routed through %s", a, dev);
+	if (*n == 1)
+		fire(o, VD_SEV_ERROR, "the tunnel's DNS server %s is routed through %s, not the tunnel", a, dev);
+}
+
 static void rule_dns_no_route(const struct rctx *c, struct rout *o)
 {
 	const cJSON *rt = section(c, "routes"), *dns = section(c, "dns");
 	const cJSON *it;
 	size_t n = 0;
 
-	cJSON_ArrayForEach(it, arr(rt, "dns")) {
-		const char *a = nstr(it, "addr");
-		const char *dev = nstr(it, "dev") ? str(it, "dev") : "?";
-		if (!a || !is_false(it, "via_tunnel"))
-			continue;
-		char k[32];
-		snprintf(k, sizeof(k), "server_%zu", ++n);
-		ev(o, k, "%s routed through %s", a, dev);
-		if (n == 1)
-			fire(o, VD_SEV_ERROR, "the tunnel's DNS server %s is routed through %s, not the tunnel", a, dev);
-	}
+	cJSON_ArrayForEach(it, arr(rt, "dns"))
+		dns_outside(o, it, &n);
 	/* Servers the routes probe did not look up (learnt from systemd-resolved
 	 * or resolv.conf rather than pushed): the dns probe's own lookup. */
 	cJSON_ArrayForEach(it, arr(dns, "servers")) {
 		const char *a = nstr(it, "addr");
-		const char *dev = nstr(it, "dev") ? str(it, "dev") : "?";
 		const cJSON *seen;
 		bool dup = false;
 
-		if (!a || !is_false(it, "via_tunnel"))
+		if (!a)
 			continue;
 		cJSON_ArrayForEach(seen, arr(rt, "dns"))
 			dup |= nstr(seen, "addr") && strcmp(str(seen, "addr"), a) == 0;
-		if (dup)
-			continue;
-		char k[32];
-		snprintf(k, sizeof(k), "server_%zu", ++n);
-		ev(o, k, "%s routed through %s", a, dev);
-		if (n == 1)
-			fire(o, VD_SEV_ERROR, "the tunnel's DNS server %s is routed through %s, not the tunnel", a, dev);
+		if (!dup)
+			dns_outside(o, it, &n);
 	}
 	/* Routed into the tunnel but silent: every query timed out. */
 	cJSON_ArrayForEach(it, arr(dns, "servers")) {
