@@ -54,50 +54,8 @@ cli() { ip netns exec "$lap" "$bin/vpndoctor" --socket "$sock" "$@"; }
 
 jq_py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 
-# --- the namespaces -------------------------------------------------------------
-ip netns add "$lap" || fail "ip netns add"
-ip netns add "$vpc" || fail "ip netns add"
-ip -n "$lap" link set lo up
-ip -n "$vpc" link set lo up
-ip -n "$lap" link add veth0 type veth peer name veth1 netns "$vpc" || fail "veth"
-ip -n "$lap" addr add 192.168.77.2/24 dev veth0
-ip -n "$vpc" addr add 192.168.77.1/24 dev veth1
-ip -n "$lap" link set veth0 up
-ip -n "$vpc" link set veth1 up
-# the LAN's router: without a default route the gateway is unreachable, and
-# that (the tunnel down) rightly silences dns-no-route
-ip -n "$lap" route add default via 192.168.77.1
-
-# The tunnel: tun0 in laptop, tunv in vpc, every packet copied across.
-cat > "$work/tunbridge.py" <<'EOF'
-import fcntl, os, select, struct, sys
-TUNSETIFF, IFF_TUN, IFF_NO_PI = 0x400454CA, 0x0001, 0x1000
-def tun(name):
-    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_CLOEXEC)
-    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TUN | IFF_NO_PI))
-    return fd
-a, b = tun(sys.argv[1]), tun(sys.argv[2])
-with open(sys.argv[3], "w") as f:
-    f.write("ready\n")
-while True:
-    for fd in select.select([a, b], [], [])[0]:
-        pkt = os.read(fd, 65535)
-        try:  # a link that is down yet (EIO) drops the packet, as a wire would
-            os.write(b if fd == a else a, pkt)
-        except OSError:
-            pass
-EOF
-ip netns exec "$lap" /usr/bin/python3 "$work/tunbridge.py" tun0 tunv "$work/bridge.ready" &
-bpid=$!
-until_ok "[ -s '$work/bridge.ready' ]" 50 || fail "the tun bridge did not start"
-ip -n "$lap" link set tunv netns "$vpc" || fail "moving tunv"
-ip -n "$lap" addr add 10.8.0.6 peer 10.8.0.5 dev tun0
-ip -n "$lap" link set tun0 up
-ip -n "$lap" route add 172.16.1.0/24 dev tun0
-ip -n "$vpc" addr add 10.8.0.5 peer 10.8.0.6 dev tunv
-ip -n "$vpc" link set tunv up
-ip -n "$vpc" addr add 172.16.1.10/32 dev lo
-ip netns exec "$lap" ping -c1 -W2 172.16.1.10 >/dev/null || fail "no path through the tunnel"
+# --- the namespaces: a LAN and a tunnel between laptop and vpc ------------------
+tun_lab "$lap" "$vpc" "$work" || fail "the lab"
 
 start_dnsmasq() {
 	ip netns exec "$vpc" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --port 53 \

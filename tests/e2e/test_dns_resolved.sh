@@ -19,6 +19,8 @@
 set -u
 
 bin=${VD_BIN:?}
+# shellcheck source=../tools/testlib.sh
+. "${VD_SRC:?}/tests/tools/testlib.sh"
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
 for t in dnsmasq dbus-daemon; do
 	command -v $t >/dev/null || { echo "SKIP: no $t"; exit 77; }
@@ -62,64 +64,15 @@ fail() {
 
 cli() { ip netns exec "$lap" "$bin/vpndoctor" --socket "$sock" "$@"; }
 
-# Waits (up to $2 tenths of a second, times SLOW) until the command in $1 succeeds.
-until_ok() {
-	local i
-	for ((i = 0; i < ${2:-50} * SLOW; i++)); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 jq_py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 
-# --- the namespaces -------------------------------------------------------------
-ip netns add "$lap" || fail "ip netns add"
-ip netns add "$vpc" || fail "ip netns add"
-ip -n "$lap" link set lo up
-ip -n "$vpc" link set lo up
-ip -n "$lap" link add veth0 type veth peer name veth1 netns "$vpc" || fail "veth"
-ip -n "$lap" addr add 192.168.77.2/24 dev veth0
-ip -n "$vpc" addr add 192.168.77.1/24 dev veth1
-ip -n "$lap" link set veth0 up
-ip -n "$vpc" link set veth1 up
-ip -n "$lap" route add default via 192.168.77.1
-
-cat > "$work/tunbridge.py" <<'EOF'
-import fcntl, os, select, struct, sys
-TUNSETIFF, IFF_TUN, IFF_NO_PI = 0x400454CA, 0x0001, 0x1000
-def tun(name):
-    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_CLOEXEC)
-    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TUN | IFF_NO_PI))
-    return fd
-a, b = tun(sys.argv[1]), tun(sys.argv[2])
-with open(sys.argv[3], "w") as f:
-    f.write("ready\n")
-while True:
-    for fd in select.select([a, b], [], [])[0]:
-        pkt = os.read(fd, 65535)
-        try:
-            os.write(b if fd == a else a, pkt)
-        except OSError:
-            pass
-EOF
-ip netns exec "$lap" /usr/bin/python3 "$work/tunbridge.py" tun0 tunv "$work/bridge.ready" &
-bpid=$!
-until_ok "[ -s '$work/bridge.ready' ]" 50 || fail "the tun bridge did not start"
-ip -n "$lap" link set tunv netns "$vpc" || fail "moving tunv"
-ip -n "$lap" addr add 10.8.0.6 peer 10.8.0.5 dev tun0
+# --- the namespaces: a LAN and a tunnel between laptop and vpc, and IPv6 -------
+tun_lab "$lap" "$vpc" "$work" || fail "the lab"
 ip -n "$lap" -6 addr add fd08::6/64 dev tun0 nodad
-ip -n "$lap" link set tun0 up
-ip -n "$lap" route add 172.16.1.0/24 dev tun0
 ip -n "$lap" -6 route add fd16::/64 dev tun0
-ip -n "$vpc" addr add 10.8.0.5 peer 10.8.0.6 dev tunv
 ip -n "$vpc" -6 addr add fd08::5/64 dev tunv nodad
-ip -n "$vpc" link set tunv up
-ip -n "$vpc" addr add 172.16.1.10/32 dev lo
 ip -n "$vpc" addr add 172.16.1.11/32 dev lo
 ip -n "$vpc" -6 addr add fd16::10/128 dev lo nodad
-ip netns exec "$lap" ping -c1 -W2 172.16.1.10 >/dev/null || fail "no path through the tunnel"
 until_ok "ip netns exec '$lap' ping -6 -c1 -W1 fd16::10 >/dev/null" 50 || fail "no IPv6 path through the tunnel"
 tun_ifindex=$(ip netns exec "$lap" cat /sys/class/net/tun0/ifindex) || fail "tun0's ifindex"
 veth_ifindex=$(ip netns exec "$lap" cat /sys/class/net/veth0/ifindex) || fail "veth0's ifindex"
