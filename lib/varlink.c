@@ -212,16 +212,21 @@ bool vd_varlink_method_valid(const char *s)
 
 /* Parses exactly msg[0..len) followed by its NUL; NULL when it is not one
  * JSON value or is followed by anything but whitespace. */
-/* An object naming a member twice is refused: which value counts would be up
- * to the parser, and the two ends could read one message two ways. The check
- * is pairwise, so an object is also refused past 1024 members (none of ours
- * comes near): a 64 KiB message then costs at most a few million compares. */
+/* What cJSON parses but the two ends could read two ways is refused:
+ * - an object naming a member twice: which value counts would be up to the
+ *   parser. The check is pairwise, so an object is also refused past 1024
+ *   members (none of ours comes near): a 64 KiB message then costs at most a
+ *   few million compares;
+ * - a number past the range of a double (1e999): it parses as infinity, which
+ *   JSON cannot carry, and would be sent on as null. */
 #define MAX_MEMBERS 1024
 
-static bool duplicate_members(const cJSON *v)
+static bool unacceptable(const cJSON *v)
 {
 	size_t n = 0;
 
+	if (cJSON_IsNumber(v) && !isfinite(v->valuedouble))
+		return true;
 	for (const cJSON *a = v ? v->child : NULL; a; a = a->next) {
 		if (cJSON_IsObject(v)) {
 			if (++n > MAX_MEMBERS)
@@ -230,7 +235,7 @@ static bool duplicate_members(const cJSON *v)
 				if (a->string && b->string && strcmp(a->string, b->string) == 0)
 					return true;
 		}
-		if (duplicate_members(a))
+		if (unacceptable(a))
 			return true;
 	}
 	return false;
@@ -243,7 +248,7 @@ static cJSON *parse_exact(const char *msg, size_t len)
 	if (!msg || memchr(msg, '\0', len))
 		return NULL;
 	v = cJSON_ParseWithLengthOpts(msg, len + 1, NULL, true);
-	if (v && duplicate_members(v)) {
+	if (v && unacceptable(v)) {
 		cJSON_Delete(v);
 		return NULL;
 	}

@@ -217,6 +217,12 @@ static void test_call_invalid(void **state)
 		{"{\"method\":\"io.vpndoctor.GetStatus\",\"method\":\"io.vpndoctor.Check\"}", -EBADMSG, "message"},
 		{"{\"method\":\"io.vpndoctor.GetHistory\",\"parameters\":{\"limit\":0,\"limit\":5}}", -EBADMSG,
 		 "message"},
+		/* a number past a double's range parses as infinity, which JSON
+		 * cannot carry (found by fuzz_varlink in CI) */
+		{"{\"method\":\"io.vpndoctor.GetHistory\",\"parameters\":{\"limit\":1e999}}", -EBADMSG,
+		 "message"},
+		{"{\"method\":\"io.vpndoctor.GetHistory\",\"parameters\":{\"x\":[1,-1e400]}}", -EBADMSG,
+		 "message"},
 	};
 	size_t i;
 
@@ -345,6 +351,7 @@ static void test_client_roundtrip(void **state)
 	assert_int_equal(vd_varlink_reply_parse("{\"error\":\"\"}", 12, &r), -EBADMSG);
 	assert_int_equal(vd_varlink_reply_parse("{\"parameters\":[]}", 17, &r), -EBADMSG);
 	assert_int_equal(vd_varlink_reply_parse("{\"continues\":\"y\"}", 17, &r), -EBADMSG);
+	assert_int_equal(vd_varlink_reply_parse("{\"parameters\":{\"x\":1e999}}", 26, &r), -EBADMSG);
 	assert_null(r.root);
 }
 
