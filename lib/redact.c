@@ -300,7 +300,9 @@ static size_t pem_block_end(const char *in, size_t len, size_t i, size_t ml, con
  * space can never leave the rest of a key behind. Every position is looked
  * at, even inside a block already going and inside a public marker, so that
  * markers sharing their dashes cannot hide a block: the removals are the
- * union of the blocks' spans, each merged span one marker in the output. */
+ * union of the blocks' spans, each merged span one marker in the output. A
+ * removal that starts inside public markers starts at the first of those
+ * that share dashes with one another, so none is left cut in two. */
 static int scrub_pem(const char *in, size_t len, struct sbuf *b, unsigned *count, struct vd_redact_notes *notes)
 {
 	size_t run = 0, cs = 0, ce = 0, pub_s = 0, pub_e = 0;
@@ -316,8 +318,10 @@ static int scrub_pem(const char *in, size_t len, struct sbuf *b, unsigned *count
 			continue;
 		ml = pem_label(in + i, len - i, label, sizeof(label), &closed);
 		if (closed && pem_public(label)) {
-			pub_s = i;
-			pub_e = i + ml;
+			if (i >= pub_e)
+				pub_s = i;
+			if (i + ml > pub_e)
+				pub_e = i + ml;
 			continue;
 		}
 		e = pem_block_end(in, len, i, ml, label, closed);
@@ -1146,7 +1150,10 @@ static bool dotted_quad(const char *s, size_t len, uint8_t out[4])
 			digits = val = 0;
 			continue;
 		}
-		if (!isdigit((unsigned char)s[i]) || ++digits > 3)
+		/* a part with a leading zero is not one, as inet_pton has it:
+		 * "03.0.113.1" may mean 3.0.113.1 or be the tail of a malformed
+		 * "2606::03.0.113.1", which a stand-in would make a valid IPv6 */
+		if (!isdigit((unsigned char)s[i]) || ++digits > 3 || (digits == 2 && val == 0))
 			return false;
 		val = val * 10 + (unsigned)(s[i] - '0');
 		if (val > 255)

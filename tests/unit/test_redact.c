@@ -311,6 +311,12 @@ static void test_scrub_pem(void **state)
 	            "-----END RSA PRIVATE KEY-----\nz", &count);
 	assert_string_equal(out, "[vpndoctor: removed a PEM block (PRIVATE KEY)]\nz");
 	free(out);
+	/* public markers sharing dashes with one another and then with a key's:
+	 * the removal takes them all, none is left cut in two (found by
+	 * fuzz_redact) */
+	out = scrub("---------BEGIN CERTIFICATE-------BEGIN CERTIFICATE-------BEGIN PRIVATE KEY--\nSECRETBODY", &count);
+	assert_string_equal(out, "----[vpndoctor: removed a PEM block (unterminated)]");
+	free(out);
 	/* a NUL inside a label does not make "CERTIFICATE<NUL>...KEY" public
 	 * (found by fuzz_redact) */
 	{
@@ -477,6 +483,20 @@ static void test_anon_apply(void **state)
 	assert_string_equal(again, out);
 	vd_anon_counts(a, &n4, &n6, &nn);
 	assert_int_equal(n4 + n6 + nn, 0);
+	free(again);
+	free(out);
+	vd_anon_free(a);
+
+	/* a part with a leading zero is no dotted quad: "03.0.113.1" stays, so
+	 * a stand-in cannot turn a malformed IPv6 into a valid one that a
+	 * second pass would map (found by fuzz_redact) */
+	assert_int_equal(vd_anon_new(&a), 0);
+	out = anon(a, "[2606:4700::03.0.113.1] 08.8.8.8 8.8.8.08 8.8.8.8");
+	assert_string_equal(out, "[2606:4700::03.0.113.1] 08.8.8.8 8.8.8.08 203.0.113.1");
+	vd_anon_free(a);
+	assert_int_equal(vd_anon_new(&a), 0);
+	again = anon(a, out);
+	assert_string_equal(again, out);
 	free(again);
 	free(out);
 	vd_anon_free(a);
