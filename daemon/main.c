@@ -21,6 +21,7 @@
 #include "history.h"
 #include "log.h"
 #include "model.h"
+#include "scheduler.h"
 
 #define DEFAULT_SYSTEM_SOCKET "/run/vpndoctor/io.vpndoctor"
 #define DEFAULT_SYSTEM_STATE "/var/lib/vpndoctor"
@@ -386,17 +387,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	event_set_log_callback(on_libevent_log);
-	{
-		/* epoll's change list: a reply's write event added and deleted
-		 * within one loop turn costs no epoll_ctl at all. */
-		struct event_config *ec = event_config_new();
-
-		if (ec)
-			event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-		m.base = ec ? event_base_new_with_config(ec) : NULL;
-		if (ec)
-			event_config_free(ec);
-	}
+	m.base = scheduler_event_base_new();
 	if (!m.base) {
 		log_warnx("cannot create the event loop");
 		goto out;

@@ -311,6 +311,19 @@ static int add_slot(struct scheduler *s, const struct probe *p, const struct con
 	return 0;
 }
 
+struct event_base *scheduler_event_base_new(void)
+{
+	struct event_config *ec = event_config_new();
+	struct event_base *base;
+
+	if (!ec)
+		return NULL;
+	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	return base;
+}
+
 int scheduler_new(struct event_base *base, const struct config *cfg, sched_result_fn cb, void *userdata,
                   bool (*skip_first)(void *userdata, const struct probe *p, const char *tunnel),
                   struct scheduler **ret)

@@ -29,6 +29,12 @@ struct sched_result {
 
 typedef void (*sched_result_fn)(void *userdata, struct probe_slot *slot, struct sched_result *r);
 
+/* The daemon's event loop, as its probes run on it (the benchmarks use it
+ * too): epoll with its change list, so an event added and deleted within one
+ * loop turn (a reply's write event, a probe socket watched for one round)
+ * costs no epoll_ctl at all. NULL when out of memory. */
+struct event_base *scheduler_event_base_new(void);
+
 /* One slot per enabled probe and tunnel of cfg (cfg must outlive the
  * scheduler). Every slot runs once soon after creation, unless skip_first()
  * says it already has a fresh result (a reload); then it waits its interval. */

@@ -1,7 +1,7 @@
-/* Runs the daemon's ping probe alone (the real scheduler and probe code) for
- * RUNS bursts back to back against TARGET and prints each burst's section as
- * one JSON line, then "cpu_s USER SYS" of this process. bench_ping.sh builds
- * it against a build tree. Usage: bench_ping_driver TARGET RUNS */
+/* Runs the daemon's ping probe alone (the real scheduler and probe code, on
+ * the daemon's own event loop) for RUNS bursts back to back against TARGET
+ * and prints each burst's section as one JSON line, then "cpu_s USER SYS" of
+ * this process. bench_ping.sh builds it against a build tree. Usage: bench_ping_driver TARGET RUNS */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 	if (argc != 3 || (b.left = strtol(argv[2], NULL, 10)) <= 0)
 		return 64;
 	snprintf(text, sizeof(text), "[Tunnel bench]\nTargets=%s\n", argv[1]);
-	if (config_parse_string("bench", text, &cfg, &err) < 0 || !(b.base = event_base_new()) ||
+	if (config_parse_string("bench", text, &cfg, &err) < 0 || !(b.base = scheduler_event_base_new()) ||
 	    scheduler_new_with(b.base, cfg, only, 1, on_result, &b, NULL, &b.s) < 0)
 		return 1;
 	event_base_dispatch(b.base);
