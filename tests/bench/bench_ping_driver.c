@@ -1,7 +1,8 @@
 /* Runs the daemon's ping probe alone (the real scheduler and probe code, on
  * the daemon's own event loop) for RUNS bursts back to back against TARGET
  * and prints each burst's section as one JSON line, then "cpu_s USER SYS" of
- * this process. bench_ping.sh builds it against a build tree. Usage: bench_ping_driver TARGET RUNS */
+ * this process. bench_ping.sh builds it against a build tree.
+ * Usage: bench_ping_driver TARGET RUNS */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
