@@ -210,8 +210,6 @@ bool vd_varlink_method_valid(const char *s)
 
 /* --- calls ------------------------------------------------------------------ */
 
-/* Parses exactly msg[0..len) followed by its NUL; NULL when it is not one
- * JSON value or is followed by anything but whitespace. */
 /* What cJSON parses but the two ends could read two ways is refused:
  * - an object naming a member twice: which value counts would be up to the
  *   parser. The check is pairwise, so an object is also refused past 1024
@@ -241,6 +239,8 @@ static bool unacceptable(const cJSON *v)
 	return false;
 }
 
+/* Parses exactly msg[0..len) followed by its NUL; NULL when it is not one
+ * JSON value, is followed by anything but whitespace, or is unacceptable(). */
 static cJSON *parse_exact(const char *msg, size_t len)
 {
 	cJSON *v;
