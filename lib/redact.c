@@ -666,12 +666,32 @@ static bool is_secret_name(const char *s)
 	return false;
 }
 
+/* An option's name as OpenVPN reads it back: its parser strips one leading
+ * "--" (bypass_doubledash), so a name that still starts with "--" (the line
+ * said "----<ca>") gets that "--" written back, or "--<ca>" would read back
+ * as the inline tag <ca>. */
+static void emit_name(struct sbuf *b, const char *name)
+{
+	char *tmp;
+
+	if (strncmp(name, "--", 2) != 0) {
+		emit_word(b, name);
+		return;
+	}
+	if (asprintf(&tmp, "--%s", name) < 0) {
+		b->oom = true;
+		return;
+	}
+	emit_word(b, tmp);
+	free(tmp);
+}
+
 static void emit_option(struct rctx *c, const struct vd_ovpn_option *o)
 {
 	const char *what = NULL;
 	int farg = secret_file_arg(o, &what);
 
-	emit_word(&c->out, o->name);
+	emit_name(&c->out, o->name);
 	for (size_t i = 0; i < o->argc; i++) {
 		sb_str(&c->out, " ");
 		if (secret_args(o->name) ||

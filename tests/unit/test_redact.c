@@ -245,6 +245,39 @@ static void test_profile_quoting(void **state)
 	free(out);
 }
 
+/* Issue 17: OpenVPN strips one "--" before a name, so "----<ca>" is an option
+ * named "--<ca>"; written back as such it read back as the inline tag <ca>
+ * (an unclosed block: the fuzzer's abort). Names that keep a "--" get it back. */
+static void test_profile_doubledash(void **state)
+{
+	const char prof[] = "client\n----<ca>\n------x 1\n\"----a b\" c\n-- y\n--dev tun\n";
+	const char *const names[] = {"client", "--<ca>", "----x", "--a b", "--", "dev"};
+	struct vd_ovpn_config *in = NULL, *cfg = NULL;
+	struct vd_error err;
+	char *out = NULL;
+	size_t olen;
+
+	(void)state;
+	assert_int_equal(vd_ovpn_config_parse("in", prof, sizeof(prof) - 1, &in, &err), 0);
+	assert_int_equal(in->n_opts, VD_ARRAY_SIZE(names));
+	for (size_t i = 0; i < in->n_opts; i++)
+		assert_string_equal(in->opts[i].name, names[i]);
+	vd_ovpn_config_free(in);
+
+	assert_int_equal(vd_redact_profile("d.ovpn", prof, sizeof(prof) - 1, NULL, &out, &olen, NULL, &err), 0);
+	if (vd_ovpn_config_parse("out", out, olen, &cfg, &err) != 0) {
+		print_error("%s: %s in:\n%s\n", err.file, err.msg, out);
+		fail();
+	}
+	assert_int_equal(cfg->n_opts, VD_ARRAY_SIZE(names));
+	for (size_t i = 0; i < cfg->n_opts; i++) {
+		assert_string_equal(cfg->opts[i].name, names[i]);
+		assert_null(cfg->opts[i].inline_body);
+	}
+	vd_ovpn_config_free(cfg);
+	free(out);
+}
+
 static char *scrub(const char *in, unsigned *count)
 {
 	char *out = NULL;
@@ -535,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_profile_files),
 		cmocka_unit_test(test_profile_bad),
 		cmocka_unit_test(test_profile_quoting),
+		cmocka_unit_test(test_profile_doubledash),
 		cmocka_unit_test(test_scrub_pem),
 		cmocka_unit_test(test_scrub_values),
 		cmocka_unit_test(test_anon_classes),
