@@ -30,6 +30,8 @@ int cmd_check(struct cli_ctx *ctx, int argc, char **argv);    /* cli/cmd_status.
 int cmd_watch(struct cli_ctx *ctx, int argc, char **argv);    /* cli/cmd_status.c */
 int cmd_history(struct cli_ctx *ctx, int argc, char **argv);  /* cli/cmd_status.c */
 int cmd_facts(struct cli_ctx *ctx, int argc, char **argv);    /* cli/cmd_status.c */
+int cmd_config(struct cli_ctx *ctx, int argc, char **argv);    /* cli/cmd_status.c */
+
 int cmd_report(struct cli_ctx *ctx, int argc, char **argv);   /* cli/cmd_report.c */
 
 /* cli/output.c: the human renderer shared by lint, status, check and watch. */

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "vpndoctor/common.h"
+#include "vpndoctor/confdump.h"
 #include "vpndoctor/varlink.h"
 
 #include "cli.h"
@@ -560,6 +561,52 @@ int cmd_facts(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		vd_varlink_reply_done(&reply);
 		r = CLI_EXIT_OK;
+	}
+	vl_client_free(c);
+	return r;
+}
+
+/* The configuration the daemon runs with, each value with its origin. */
+int cmd_config(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct vd_varlink_reply reply;
+	struct vl_client *c;
+	char *text = NULL;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: vpndoctor [--socket PATH] config [--json]\n"
+			       "Prints the configuration vpndoctord runs with: vpndoctor.conf and its\n"
+			       "drop-ins merged, each value after a comment naming the file and line it\n"
+			       "comes from; keys no file sets are commented out with their built-in value.\n"
+			       "'vpndoctord --dump-config' prints the same from the files on disk.\n");
+			return CLI_EXIT_OK;
+		}
+		if (!is_json_flag(argv[i]))
+			return usage("config");
+	}
+	if (connect_daemon(ctx, &c) < 0)
+		return CLI_EXIT_UNKNOWN;
+	r = vl_client_call(c, "io.vpndoctor.GetConfig", NULL, 0);
+	if (r < 0) {
+		fprintf(stderr, "vpndoctor: cannot send to vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
+		vl_client_free(c);
+		return CLI_EXIT_UNKNOWN;
+	}
+	r = read_reply(ctx, c, "GetConfig", &reply);
+	if (r < 0) {
+		r = CLI_EXIT_OK;
+		if (ctx->json) {
+			out_json(stdout, reply.parameters);
+		} else if (vd_confdump_text(reply.parameters, &text) == 0) {
+			fputs(text, stdout);
+			free(text);
+		} else {
+			fprintf(stderr, "vpndoctor: vpndoctord's GetConfig reply has an unexpected shape\n");
+			r = CLI_EXIT_UNKNOWN;
+		}
+		vd_varlink_reply_done(&reply);
 	}
 	vl_client_free(c);
 	return r;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -22,8 +23,9 @@
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 #define TUNNEL_NAME_MAX 32
+#define DROPINS_MAX 256
 
-enum section_kind { SEC_NONE, SEC_DAEMON, SEC_CLOCK, SEC_PROBE, SEC_TUNNEL };
+enum section_kind { SEC_NONE, SEC_DAEMON, SEC_CLOCK, SEC_PROBE, SEC_TUNNEL, SEC_METRICS };
 
 struct parse {
 	struct config *c;
@@ -37,7 +39,7 @@ struct parse {
 	size_t tunnel;             /* index into c->tunnels when kind == SEC_TUNNEL */
 	uint64_t seen[2];          /* scalar keys set in this section (bit per key) */
 	bool failed;
-	bool ntp_set; /* the file's first NTPServers= replaces the built-in list */
+	bool *ntp_set; /* the first NTPServers= of all files replaces the built-in list */
 	struct vd_error *err;
 };
 
@@ -116,6 +118,16 @@ void config_free(struct config *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; i < c->n_files; i++)
+		free(c->files[i]);
+	free(c->files);
+	for (size_t i = 0; i < c->n_origins; i++) {
+		free(c->origins[i].section);
+		free(c->origins[i].value);
+		free(c->origins[i].origin);
+	}
+	free(c->origins);
+	free(c->metrics_dir);
 	free(c->path);
 	free(c->socket);
 	free(c->state_dir);
@@ -284,25 +296,33 @@ static bool check_prefixes(struct parse *p, const char *key, const struct config
 
 /* ---- sections ---- */
 
-/* Each key of a section kind has an index (its bit in parse.seen). */
+/* Each key of a section kind has an index (its bit in parse.seen); dflt is
+ * what the dump shows for a key no file sets (NULL: no fixed value). */
 struct key {
 	const char *name;
 	bool list;
+	const char *dflt;
 };
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
 static const struct key daemon_keys[] = {
-	{"Socket", false}, {"StateDir", false}, {"LogLevel", false}, {"MaxConcurrentProbes", false},
-	{"IdleTimeoutSec", false}, {"MaxConnections", false}, {"MaxConnectionsPerUser", false},
-	{"Discover", false}, {"DiscoveryForgetSec", false},
+	{"Socket", false, NULL}, {"StateDir", false, NULL}, {"LogLevel", false, "info"},
+	{"MaxConcurrentProbes", false, STR(CONFIG_DEFAULT_MAX_CONCURRENT)},
+	{"IdleTimeoutSec", false, STR(CONFIG_DEFAULT_IDLE_TIMEOUT_S)},
+	{"MaxConnections", false, STR(CONFIG_DEFAULT_MAX_CONNECTIONS)},
+	{"MaxConnectionsPerUser", false, STR(CONFIG_DEFAULT_MAX_PER_UID)},
+	{"Discover", false, "auto"}, {"DiscoveryForgetSec", false, STR(CONFIG_DEFAULT_DISCOVERY_FORGET_S)},
 };
-static const struct key clock_keys[] = {{"NTPServers", true}};
-static const struct key probe_keys[] = {{"Interval", false}, {"Enabled", false}};
+static const struct key clock_keys[] = {{"NTPServers", true, CONFIG_DEFAULT_NTP_SERVERS}};
+static const struct key probe_keys[] = {{"Interval", false, NULL}, {"Enabled", false, "yes"}};
 static const struct key tunnel_keys[] = {
-	{"Config", false}, {"Management", false}, {"Targets", true}, {"Names", true},
-	{"ClientCIDR", false}, {"LocalNetworks", true}, {"MaxConnections", false},
-	{"BandwidthMbps", false}, {"CreatedOn", false}, {"IPsecRoutes", true},
-	{"Reflector", false}, {"ReflectorKey", false},
+	{"Config", false, NULL}, {"Management", false, NULL}, {"Targets", true, NULL}, {"Names", true, NULL},
+	{"ClientCIDR", false, NULL}, {"LocalNetworks", true, NULL}, {"MaxConnections", false, NULL},
+	{"BandwidthMbps", false, NULL}, {"CreatedOn", false, NULL}, {"IPsecRoutes", true, NULL},
+	{"Reflector", false, NULL}, {"ReflectorKey", false, NULL},
 };
+static const struct key metrics_keys[] = {{"TextfileDirectory", false, NULL}};
 
 static void begin_section(struct parse *p, const char *s, size_t n)
 {
@@ -324,6 +344,10 @@ static void begin_section(struct parse *p, const char *s, size_t n)
 		p->kind = SEC_CLOCK;
 		return;
 	}
+	if (n == 7 && memcmp(s, "Metrics", 7) == 0) {
+		p->kind = SEC_METRICS;
+		return;
+	}
 	if (n >= 6 && memcmp(s, "Tunnel", 6) == 0 && (n == 6 || s[6] == ' ' || s[6] == '\t')) {
 		const char *name = s + 6;
 		size_t nn = n - 6;
@@ -341,10 +365,18 @@ static void begin_section(struct parse *p, const char *s, size_t n)
 			fail(p, "[%.*s]: a tunnel name is 1 to %d of A-Z a-z 0-9 - _ . @", (int)n, s, TUNNEL_NAME_MAX);
 			return;
 		}
+		/* twice in one file is a mistake; in a drop-in it is the way to
+		 * change a tunnel of an earlier file */
 		for (size_t i = 0; i < p->c->n_tunnels; i++)
 			if (strlen(p->c->tunnels[i].name) == nn && memcmp(p->c->tunnels[i].name, name, nn) == 0) {
-				fail(p, "tunnel '%.*s' is already defined on line %u", (int)nn, name,
-				     p->c->tunnels[i].line);
+				if (p->c->tunnels[i].file == p->file) {
+					fail(p, "tunnel '%.*s' is already defined on line %u", (int)nn, name,
+					     p->c->tunnels[i].line);
+					return;
+				}
+				p->tunnel = i;
+				p->kind = SEC_TUNNEL;
+				snprintf(p->section, sizeof(p->section), "Tunnel %s", p->c->tunnels[i].name);
 				return;
 			}
 		t = realloc(p->c->tunnels, (p->c->n_tunnels + 1) * sizeof(*t));
@@ -355,6 +387,7 @@ static void begin_section(struct parse *p, const char *s, size_t n)
 		p->c->tunnels = t;
 		t += p->c->n_tunnels;
 		memset(t, 0, sizeof(*t));
+		t->file = p->file;
 		t->line = p->line;
 		if (!(t->name = strndup(name, nn))) {
 			fail(p, "out of memory");
@@ -362,6 +395,9 @@ static void begin_section(struct parse *p, const char *s, size_t n)
 		}
 		p->tunnel = p->c->n_tunnels++;
 		p->kind = SEC_TUNNEL;
+		/* the canonical name, whatever the quotes and spaces, so that the
+		 * origins of one tunnel's keys from several files meet */
+		snprintf(p->section, sizeof(p->section), "Tunnel %s", t->name);
 		return;
 	}
 	if (p->probe) {
@@ -547,9 +583,9 @@ static void handle_clock(struct parse *p, const char *name, const char *v)
 			list_free(&l);
 			return;
 		}
-	if (!*v || !p->ntp_set)
+	if (!*v || !*p->ntp_set)
 		list_free(&p->c->ntp_servers);
-	p->ntp_set = true;
+	*p->ntp_set = true;
 	for (size_t i = 0; i < l.n; i++)
 		if (list_push(&p->c->ntp_servers, l.v[i], strlen(l.v[i])) < 0)
 			fail(p, "out of memory");
@@ -740,6 +776,145 @@ static void handle_tunnel(struct parse *p, const char *name, const char *v)
 	}
 }
 
+static void handle_metrics(struct parse *p, const char *name, const char *v)
+{
+	if (key_index(p, metrics_keys, VD_ARRAY_SIZE(metrics_keys), name, 0) != 0)
+		return;
+	/* empty: off, even where node_exporter's directory exists */
+	if (*v && v[0] != '/')
+		fail(p, "TextfileDirectory=: an absolute path is needed (or nothing, to write no metrics)");
+	else
+		set_str(p, &p->c->metrics_dir, v);
+}
+
+static const struct key *key_of(const struct key *keys, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* The key (from its table, so its name is static) that name is in the current section. */
+static const struct key *section_key(const struct parse *p, const char *name)
+{
+	const struct key *k = NULL;
+
+	if (p->probe && (k = key_of(probe_keys, VD_ARRAY_SIZE(probe_keys), name)))
+		return k;
+	switch (p->kind) {
+	case SEC_DAEMON:
+		return key_of(daemon_keys, VD_ARRAY_SIZE(daemon_keys), name);
+	case SEC_CLOCK:
+		return key_of(clock_keys, VD_ARRAY_SIZE(clock_keys), name);
+	case SEC_TUNNEL:
+		return key_of(tunnel_keys, VD_ARRAY_SIZE(tunnel_keys), name);
+	case SEC_METRICS:
+		return key_of(metrics_keys, VD_ARRAY_SIZE(metrics_keys), name);
+	case SEC_PROBE:
+	case SEC_NONE:
+	default:
+		return NULL;
+	}
+}
+
+static struct config_origin *origin_find(const struct config *c, const char *section, const char *key)
+{
+	for (size_t i = 0; i < c->n_origins; i++)
+		if (strcmp(c->origins[i].section, section) == 0 && strcmp(c->origins[i].key, key) == 0)
+			return &c->origins[i];
+	return NULL;
+}
+
+/* Notes where the value of a key that was just accepted came from. A list
+ * key adds its items and its place to what earlier lines gave, unless the
+ * value was empty (which empties the list). A built-in list has no origin,
+ * so the first NTPServers= replaces it here as in handle_clock. */
+static void origin_record(struct parse *p, const struct key *k, const char *shown)
+{
+	struct config *c = p->c;
+	struct config_origin *o = origin_find(c, p->section, k->name);
+	char *value = NULL, *origin = NULL;
+	bool append = o && k->list && *shown;
+
+	if (append) {
+		if (asprintf(&value, "%s%s%s", o->value, *o->value ? " " : "", shown) < 0)
+			value = NULL;
+		if (asprintf(&origin, "%s, %s:%u", o->origin, p->file, p->line) < 0)
+			origin = NULL;
+	} else {
+		value = strdup(shown);
+		if (asprintf(&origin, "%s:%u", p->file, p->line) < 0)
+			origin = NULL;
+	}
+	if (!value || !origin)
+		goto oom;
+	if (!o) {
+		struct config_origin *v = realloc(c->origins, (c->n_origins + 1) * sizeof(*v));
+		if (!v)
+			goto oom;
+		c->origins = v;
+		o = &v[c->n_origins];
+		memset(o, 0, sizeof(*o));
+		if (!(o->section = strdup(p->section)))
+			goto oom;
+		o->key = k->name;
+		c->n_origins++;
+	}
+	free(o->value);
+	free(o->origin);
+	o->value = value;
+	o->origin = origin;
+	return;
+oom:
+	free(value);
+	free(origin);
+	fail(p, "out of memory");
+}
+
+/* A list's items as the dump shows them: "a b,c" is "a b c". */
+static char *list_shown(const char *v)
+{
+	struct config_list l = {0};
+	size_t len = 1;
+	char *r;
+
+	if (list_add(&l, v) < 0)
+		return NULL;
+	for (size_t i = 0; i < l.n; i++)
+		len += strlen(l.v[i]) + 1;
+	r = calloc(1, len);
+	for (size_t i = 0; r && i < l.n; i++) {
+		if (i)
+			strcat(r, " ");
+		strcat(r, l.v[i]);
+	}
+	list_free(&l);
+	return r;
+}
+
+static void record(struct parse *p, const char *name, const char *value)
+{
+	const struct key *k = section_key(p, name);
+	const struct config_tunnel *t = p->kind == SEC_TUNNEL ? &p->c->tunnels[p->tunnel] : NULL;
+	const char *shown = value;
+	char *tmp = NULL;
+
+	if (!k)
+		return;
+	/* a relative path as the daemon resolved it */
+	if (t && strcmp(name, "Config") == 0 && t->config)
+		shown = t->config;
+	else if (t && strcmp(name, "ReflectorKey") == 0 && t->reflector_key)
+		shown = t->reflector_key;
+	else if (k->list && !(shown = tmp = list_shown(value))) {
+		fail(p, "out of memory");
+		return;
+	}
+	origin_record(p, k, shown);
+	free(tmp);
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
@@ -769,52 +944,78 @@ static int handler(void *user, const char *section, const char *name, const char
 	case SEC_TUNNEL:
 		handle_tunnel(p, name, value);
 		break;
+	case SEC_METRICS:
+		handle_metrics(p, name, value);
+		break;
 	}
+	if (!p->failed)
+		record(p, name, value);
 	return p->failed ? 0 : 1;
 }
 
-int config_parse_string(const char *name, const char *text, struct config **ret, struct vd_error *err)
+/* Whether the first NTPServers= is still to come: the built-in list is there
+ * while no file has set one (its origin would say so). */
+static bool ntp_set(const struct config *c)
 {
-	struct parse p = {.file = name ? name : "<config>", .text = text, .len = strlen(text), .err = err};
+	return origin_find(c, "Clock", "NTPServers") != NULL;
+}
+
+int config_parse_more(struct config *c, const char *name, const char *text, struct vd_error *err)
+{
+	bool ntp = ntp_set(c);
+	struct parse p = {.c = c, .text = text, .len = strlen(text), .err = err, .ntp_set = &ntp};
+	char **files;
 	int r;
 
-	r = config_new_default(&p.c);
-	if (r < 0)
-		return r;
+	files = realloc(c->files, (c->n_files + 1) * sizeof(*files));
+	if (!files)
+		return -ENOMEM;
+	c->files = files;
+	if (!(files[c->n_files] = strdup(name ? name : "<config>")))
+		return -ENOMEM;
+	p.file = files[c->n_files++];
 	r = ini_parse_stream(reader, &p, handler, &p);
 	if (!p.failed && r > 0) {
 		p.line = (unsigned)r;
 		fail(&p, "syntax error: expected [Section], Key=Value or a comment");
 	} else if (!p.failed && r < 0) {
 		vd_error_set(err, p.file, 0, "out of memory");
-		config_free(p.c);
 		return -ENOMEM;
 	}
-	if (p.failed) {
-		config_free(p.c);
-		return -EINVAL;
+	return p.failed ? -EINVAL : 0;
+}
+
+int config_parse_string(const char *name, const char *text, struct config **ret, struct vd_error *err)
+{
+	struct config *c;
+	int r;
+
+	r = config_new_default(&c);
+	if (r < 0)
+		return r;
+	r = config_parse_more(c, name, text, err);
+	if (r == 0 && name && !(c->path = strdup(name)))
+		r = -ENOMEM;
+	if (r < 0) {
+		config_free(c);
+		return r;
 	}
-	if (name && !(p.c->path = strdup(name))) {
-		config_free(p.c);
-		return -ENOMEM;
-	}
-	*ret = p.c;
+	*ret = c;
 	return 0;
 }
 
-int config_load(const char *path, struct config **ret, struct vd_error *err)
+/* The whole of a regular file of at most CONFIG_MAX_BYTES without NUL bytes
+ * into *ret. A missing file is -ENOENT with err set. */
+static int read_file(const char *file, char **ret, struct vd_error *err)
 {
-	const char *file = path ? path : CONFIG_DEFAULT_PATH;
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
 	int fd, r;
 
-	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
-		if (!path && r == -ENOENT)
-			return config_new_default(ret);
 		vd_error_set(err, file, 0, "cannot open: %s", strerror(-r));
 		return r;
 	}
@@ -835,7 +1036,7 @@ int config_load(const char *path, struct config **ret, struct vd_error *err)
 			continue;
 		if (n <= 0) {
 			r = n < 0 ? -errno : -EIO;
-			vd_error_set(err, file, 0, "read failed: %s", strerror(-r));
+			vd_error_set(err, file, 0, "read failed: %s", n < 0 ? strerror(-r) : "file shrank");
 			free(buf);
 			close(fd);
 			return r;
@@ -849,9 +1050,211 @@ int config_load(const char *path, struct config **ret, struct vd_error *err)
 		free(buf);
 		return -EINVAL;
 	}
-	r = config_parse_string(file, buf, ret, err);
+	*ret = buf;
+	return 0;
+}
+
+static int load_one(struct config *c, const char *file, struct vd_error *err)
+{
+	char *buf = NULL;
+	int r = read_file(file, &buf, err);
+
+	if (r < 0)
+		return r;
+	r = config_parse_more(c, file, buf, err);
 	free(buf);
 	return r;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* FILE.d/ *.conf, sorted by name (strcmp: bytes, not the locale), as
+ * systemd orders drop-ins. Names starting with '.' (editors' and package
+ * managers' leftovers) are not read. A missing directory has none. */
+static int dropins_list(const char *dir, struct config_list *ret, struct vd_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		r = -errno;
+		vd_error_set(err, dir, 0, "cannot read the drop-in directory: %s", strerror(-r));
+		return r;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char *path = NULL;
+
+		if (de->d_name[0] == '.' || n <= 5 || strcmp(de->d_name + n - 5, ".conf") != 0)
+			continue;
+		if (ret->n >= DROPINS_MAX) {
+			vd_error_set(err, dir, 0, "more than %d drop-ins", DROPINS_MAX);
+			r = -E2BIG;
+			break;
+		}
+		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0 || list_push(ret, path, strlen(path)) < 0) {
+			free(path);
+			r = -ENOMEM;
+			break;
+		}
+		free(path);
+	}
+	if (!r && errno) {
+		r = -errno;
+		vd_error_set(err, dir, 0, "cannot read the drop-in directory: %s", strerror(-r));
+	}
+	closedir(d);
+	if (r < 0) {
+		list_free(ret);
+		return r;
+	}
+	if (ret->n)
+		qsort(ret->v, ret->n, sizeof(*ret->v), cmp_str);
+	return 0;
+}
+
+int config_load(const char *path, struct config **ret, struct vd_error *err)
+{
+	const char *file = path ? path : CONFIG_DEFAULT_PATH;
+	struct config_list drop = {0};
+	struct config *c = NULL;
+	char *dir = NULL;
+	int r;
+
+	r = config_new_default(&c);
+	if (r < 0)
+		return r;
+	r = load_one(c, file, err);
+	if (r == 0)
+		r = (c->path = strdup(file)) ? 0 : -ENOMEM;
+	else if (!path && r == -ENOENT)
+		r = 0; /* the default file may be missing: defaults and drop-ins */
+	if (r == 0 && asprintf(&dir, "%s.d", file) < 0)
+		r = -ENOMEM;
+	if (r == 0)
+		r = dropins_list(dir, &drop, err);
+	for (size_t i = 0; r == 0 && i < drop.n; i++)
+		r = load_one(c, drop.v[i], err);
+	free(dir);
+	list_free(&drop);
+	if (r < 0) {
+		if (r == -ENOMEM && !err->msg[0])
+			vd_error_set(err, file, 0, "out of memory");
+		config_free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+/* ---- the effective configuration ---- */
+
+const char *config_metrics_dir(const struct config *c)
+{
+	struct stat st;
+
+	if (c->metrics_dir)
+		return c->metrics_dir[0] ? c->metrics_dir : NULL;
+	if (stat(CONFIG_DEFAULT_METRICS_DIR, &st) == 0 && S_ISDIR(st.st_mode))
+		return CONFIG_DEFAULT_METRICS_DIR;
+	return NULL;
+}
+
+static void dump_key(cJSON *keys, const struct config *c, const char *section, const struct key *k,
+                     const char *dflt)
+{
+	const struct config_origin *o = origin_find(c, section, k->name);
+	cJSON *e = cJSON_CreateObject();
+
+	if (!e)
+		return;
+	cJSON_AddStringToObject(e, "key", k->name);
+	if (o) {
+		cJSON_AddStringToObject(e, "value", o->value);
+		cJSON_AddStringToObject(e, "origin", o->origin);
+	} else {
+		if (dflt)
+			cJSON_AddStringToObject(e, "value", dflt);
+		else
+			cJSON_AddNullToObject(e, "value");
+		cJSON_AddNullToObject(e, "origin");
+	}
+	cJSON_AddItemToArray(keys, e);
+}
+
+static cJSON *dump_section(cJSON *sections, const char *name)
+{
+	cJSON *s = cJSON_CreateObject(), *keys;
+
+	if (!s)
+		return NULL;
+	cJSON_AddStringToObject(s, "name", name);
+	keys = cJSON_AddArrayToObject(s, "keys");
+	cJSON_AddItemToArray(sections, s);
+	return keys;
+}
+
+static void dump_keys(cJSON *sections, const struct config *c, const char *name, const struct key *keys,
+                      size_t n)
+{
+	cJSON *arr = dump_section(sections, name);
+
+	for (size_t i = 0; arr && i < n; i++)
+		dump_key(arr, c, name, &keys[i], keys[i].dflt);
+}
+
+struct cJSON *config_dump(const struct config *c)
+{
+	cJSON *o = cJSON_CreateObject(), *files, *sections, *arr;
+	char buf[32], name[64];
+
+	if (!o)
+		return NULL;
+	files = cJSON_AddArrayToObject(o, "files");
+	sections = cJSON_AddArrayToObject(o, "sections");
+	if (!files || !sections) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	for (size_t i = 0; i < c->n_files; i++)
+		cJSON_AddItemToArray(files, cJSON_CreateString(c->files[i]));
+	dump_keys(sections, c, "Daemon", daemon_keys, VD_ARRAY_SIZE(daemon_keys));
+	dump_keys(sections, c, "Clock", clock_keys, VD_ARRAY_SIZE(clock_keys));
+	arr = dump_section(sections, "Metrics");
+	if (arr) {
+		const char *m = config_metrics_dir(c);
+		dump_key(arr, c, "Metrics", &metrics_keys[0], m ? m : "");
+	}
+	/* every probe's Interval= and Enabled=, in its own section (the clock's in [Clock]) */
+	for (unsigned i = 0; i < probes_n; i++) {
+		const char *cs = probes_all[i]->config_section;
+		cJSON *keys = NULL, *s;
+
+		if (!cs)
+			continue;
+		cJSON_ArrayForEach(s, sections)
+			if (strcmp(cJSON_GetObjectItemCaseSensitive(s, "name")->valuestring, cs) == 0)
+				keys = cJSON_GetObjectItemCaseSensitive(s, "keys");
+		if (!keys && !(keys = dump_section(sections, cs)))
+			continue;
+		snprintf(buf, sizeof(buf), "%u", probes_all[i]->interval_s);
+		dump_key(keys, c, cs, &probe_keys[0], buf);
+		dump_key(keys, c, cs, &probe_keys[1], probe_keys[1].dflt);
+	}
+	for (size_t i = 0; i < c->n_tunnels; i++) {
+		snprintf(name, sizeof(name), "Tunnel %s", c->tunnels[i].name);
+		arr = dump_section(sections, name);
+		for (size_t k = 0; arr && k < VD_ARRAY_SIZE(tunnel_keys); k++)
+			if (origin_find(c, name, tunnel_keys[k].name))
+				dump_key(arr, c, name, &tunnel_keys[k], NULL);
+	}
+	return o;
 }
 
 static cJSON *list_json(const struct config_list *l)

@@ -20,6 +20,8 @@ struct cJSON;
 #define CONFIG_DEFAULT_MAX_CONNECTIONS 256
 #define CONFIG_DEFAULT_MAX_PER_UID 32
 #define CONFIG_DEFAULT_DISCOVERY_FORGET_S 600
+/* Debian's node_exporter textfile collector directory. */
+#define CONFIG_DEFAULT_METRICS_DIR "/var/lib/prometheus/node-exporter"
 
 /* Discover=: auto runs discovery when the file has no [Tunnel] section. */
 enum config_discover { CONFIG_DISCOVER_AUTO, CONFIG_DISCOVER_YES, CONFIG_DISCOVER_NO };
@@ -31,7 +33,8 @@ struct config_list {
 
 struct config_tunnel {
 	char *name;
-	unsigned line;             /* of its [Tunnel NAME] header */
+	const char *file;          /* where its first [Tunnel NAME] header is (one of config.files) */
+	unsigned line;             /* of that header */
 	char *config;              /* Config=: absolute path of the OpenVPN client config, or NULL */
 	char *management;          /* Management=: "/path" or "HOST:PORT", or NULL */
 	struct config_list targets;        /* addresses */
@@ -57,8 +60,21 @@ struct config_probe {
 	bool enabled;
 };
 
+/* Where a key's value came from, for `vpndoctord --dump-config` and
+ * io.vpndoctor.GetConfig. A list key set in several places keeps each. */
+struct config_origin {
+	char *section;     /* "Daemon", "Ping", "Tunnel office" */
+	const char *key;   /* static, from the key tables */
+	char *value;       /* the effective value as the files build it */
+	char *origin;      /* "FILE:LINE", or "FILE:LINE, FILE:LINE" for a list built in steps */
+};
+
 struct config {
-	char *path;            /* the file read, or NULL when none was */
+	char *path;            /* the main file read, or NULL when none was */
+	char **files;          /* every file read, in order: the main file, then its drop-ins */
+	size_t n_files;
+	struct config_origin *origins; /* one per key that a file sets */
+	size_t n_origins;
 	char *socket;          /* [Daemon] Socket=, NULL: the built-in default */
 	char *state_dir;       /* [Daemon] StateDir=, NULL: the built-in default */
 	int log_level;         /* [Daemon] LogLevel=, -1: unset */
@@ -74,14 +90,29 @@ struct config {
 	size_t n_probes;
 	struct config_tunnel *tunnels;  /* [Tunnel NAME] sections, file order */
 	size_t n_tunnels;
+	char *metrics_dir;     /* [Metrics] TextfileDirectory=: NULL unset (CONFIG_DEFAULT_METRICS_DIR
+	                        * when that directory exists), "" off */
 };
 
 /* Reads path (NULL: CONFIG_DEFAULT_PATH, where a missing file is fine and
- * yields the defaults). Returns 0, or -errno with err set ("FILE:LINE: msg"
- * via vd_error). */
+ * yields the defaults), then the drop-ins PATH.d/ *.conf in lexical (byte)
+ * order: the same keys, a later value wins (a list key appends, an empty
+ * value empties it), [Tunnel NAME] sections of the same name are one tunnel.
+ * Returns 0, or -errno with err set ("FILE:LINE: msg" via vd_error) naming
+ * the file at fault; nothing of a failed load is kept. */
 int config_load(const char *path, struct config **ret, struct vd_error *err);
 /* The same from a string (tests); name is used in messages. */
 int config_parse_string(const char *name, const char *text, struct config **ret, struct vd_error *err);
+/* Parses text as one more drop-in on top of c (tests, config_load). On
+ * failure c may hold part of the file: free it. */
+int config_parse_more(struct config *c, const char *name, const char *text, struct vd_error *err);
+/* [Metrics] TextfileDirectory= as it applies now: the directory to write
+ * vpndoctor.prom into, or NULL (off). */
+const char *config_metrics_dir(const struct config *c);
+/* The effective configuration, each key with its value and origin:
+ * {"files": [FILE...], "sections": [{"name": "Daemon", "keys": [{"key",
+ * "value", "origin" (null: the built-in default)}]}]}. Caller owns it. */
+struct cJSON *config_dump(const struct config *c);
 /* Only the defaults. */
 int config_new_default(struct config **ret);
 void config_free(struct config *c);

@@ -42,6 +42,7 @@
 #include "vpndoctor/cause.h"
 #include "vpndoctor/varlink.h"
 
+#include "config.h"
 #include "control.h"
 #include "daemon.h"
 #include "interface.h"
@@ -603,6 +604,27 @@ static void method_get_facts(struct conn *k, const cJSON *params)
 	cJSON_Delete(p);
 }
 
+/* The configuration the daemon runs with (after the last good reload), each
+ * value with the FILE:LINE it came from (config_dump()). */
+static void method_get_config(struct conn *k, const cJSON *params)
+{
+	static const char *const known[] = {NULL};
+	const char *bad;
+	cJSON *p;
+
+	if ((bad = unknown_param(params, known))) {
+		conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", bad);
+		return;
+	}
+	p = config_dump(daemon_config(k->c->d));
+	if (!p) {
+		conn_error(k, "io.vpndoctor.InternalError", "reason", "out of memory");
+		return;
+	}
+	conn_reply(k, p, false);
+	cJSON_Delete(p);
+}
+
 static void method_explain(struct conn *k, const cJSON *params)
 {
 	static const char *const known[] = {"cause", NULL};
@@ -685,6 +707,8 @@ static void conn_dispatch(struct conn *k, struct vd_varlink_call *call)
 		method_explain(k, call->parameters);
 	else if (strcmp(m, "GetFacts") == 0)
 		method_get_facts(k, call->parameters);
+	else if (strcmp(m, "GetConfig") == 0)
+		method_get_config(k, call->parameters);
 	else
 		conn_error(k, VD_VARLINK_ERROR_METHOD_NOT_FOUND, "method", call->method);
 }

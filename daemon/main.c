@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "model.h"
 #include "scheduler.h"
+#include "vpndoctor/confdump.h"
 
 #define DEFAULT_SYSTEM_SOCKET "/run/vpndoctor/io.vpndoctor"
 #define DEFAULT_SYSTEM_STATE "/var/lib/vpndoctor"
@@ -35,6 +37,7 @@ struct opts {
 	int level;
 	bool level_set;
 	bool foreground;
+	bool dump_config;
 };
 
 struct main_ctx {
@@ -66,13 +69,16 @@ static void usage(FILE *f)
 	        "      --log-level LEVEL   err, warning, notice, info, debug or 0-7 (default info)\n"
 	        "  -f, --foreground        log to stderr unless --log-target says otherwise\n"
 	        "                          (the daemon never forks either way)\n"
+	        "      --dump-config       print the effective configuration (the file and its\n"
+	        "                          drop-ins FILE.d/*.conf merged), each value with the\n"
+	        "                          file and line it comes from, and exit\n"
 	        "  -V, --version           print the version and exit\n"
 	        "  -h, --help              print this help and exit\n");
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_LOG_TARGET = 0x100, OPT_LOG_LEVEL };
+	enum { OPT_LOG_TARGET = 0x100, OPT_LOG_LEVEL, OPT_DUMP_CONFIG };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"socket", required_argument, NULL, 's'},
@@ -80,6 +86,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"log-target", required_argument, NULL, OPT_LOG_TARGET},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"foreground", no_argument, NULL, 'f'},
+		{"dump-config", no_argument, NULL, OPT_DUMP_CONFIG},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -122,6 +129,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'f':
 			o->foreground = true;
+			break;
+		case OPT_DUMP_CONFIG:
+			o->dump_config = true;
 			break;
 		case 'V':
 			printf("vpndoctord " VD_VERSION "\n");
@@ -341,6 +351,33 @@ static void cleanup(struct main_ctx *m)
 	libevent_global_shutdown();
 }
 
+/* --dump-config: what the daemon would run with, and nothing else done. */
+static int dump_config(const struct opts *o)
+{
+	struct config *cfg = NULL;
+	struct vd_error err = {0};
+	char msg[600], *text = NULL;
+	cJSON *dump;
+	int r;
+
+	r = config_load(o->config, &cfg, &err);
+	if (r < 0) {
+		fprintf(stderr, "vpndoctord: %s\n", config_error_string(&err, msg, sizeof(msg)));
+		return 1;
+	}
+	dump = config_dump(cfg);
+	r = dump ? vd_confdump_text(dump, &text) : -ENOMEM;
+	cJSON_Delete(dump);
+	config_free(cfg);
+	if (r < 0) {
+		fprintf(stderr, "vpndoctord: cannot print the configuration: %s\n", strerror(-r));
+		return 1;
+	}
+	fputs(text, stdout);
+	free(text);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {.target = LOG_TARGET_AUTO, .level = LOG_INFO};
@@ -359,6 +396,8 @@ int main(int argc, char **argv)
 		o.target = LOG_TARGET_STDERR;
 	log_init(o.target, o.level);
 
+	if (o.dump_config)
+		return dump_config(&o);
 	r = config_load(o.config, &cfg, &err);
 	if (r < 0) {
 		log_warnx("%s", config_error_string(&err, msg, sizeof(msg)));

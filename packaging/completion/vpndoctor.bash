@@ -18,7 +18,7 @@ _vpndoctor()
 		cword=$COMP_CWORD
 	fi
 
-	local commands="status check watch history lint causes explain"
+	local commands="status check watch history facts report lint causes explain config"
 	local global="--socket --json --help --version"
 
 	# Options taking a value: complete the value.

@@ -12,8 +12,12 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include <sys/stat.h>
+#include <syslog.h>
+
 #include "config.h"
 #include "probes/probe.h"
+#include "vpndoctor/confdump.h"
 
 static void test_defaults(void **state)
 {
@@ -336,6 +340,188 @@ static void test_files(void **state)
 	rmdir(dir);
 }
 
+/* ---- drop-ins ---- */
+
+static char dir[64];
+
+static void put(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static int dropin_setup(void **state)
+{
+	char path[128];
+
+	snprintf(dir, sizeof(dir), "/tmp/vd-test-config.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/v.conf.d", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	return 0;
+}
+
+static int dropin_teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static const struct config_origin *origin(const struct config *c, const char *section, const char *key)
+{
+	for (size_t i = 0; i < c->n_origins; i++)
+		if (strcmp(c->origins[i].section, section) == 0 && strcmp(c->origins[i].key, key) == 0)
+			return &c->origins[i];
+	return NULL;
+}
+
+/* Lexical order whatever the directory's order; later wins for a scalar, a
+ * list appends (and an empty value empties it), a tunnel is merged by name,
+ * files that are not *.conf or start with '.' are not read. */
+static void test_dropin_merge(void **state)
+{
+	struct config *c = NULL;
+	struct vd_error err = {0};
+	const struct config_tunnel *t;
+	const struct config_origin *o;
+	char main_path[128], buf[256];
+
+	snprintf(main_path, sizeof(main_path), "%s/v.conf", dir);
+	put("v.conf", "[Daemon]\nLogLevel=notice\nMaxConcurrentProbes=2\n"
+	              "[Clock]\nNTPServers=192.0.2.1\n"
+	              "[Tunnel office]\nConfig=office.ovpn\nTargets=172.16.1.1\nBandwidthMbps=10\n");
+	/* written in the reverse of the order they must be read in */
+	put("v.conf.d/90-late.conf", "[Daemon]\nLogLevel=debug\n[Tunnel office]\nBandwidthMbps=100\n");
+	put("v.conf.d/10-early.conf", "[Daemon]\nLogLevel=warning\nMaxConcurrentProbes=3\n"
+	                              "[Clock]\nNTPServers=192.0.2.2\n"
+	                              "[Tunnel \"office\"]\nTargets=172.16.1.2\n"
+	                              "[Tunnel home]\nTargets=10.1.1.1\n"
+	                              "[Metrics]\nTextfileDirectory=/tmp/prom\n");
+	put("v.conf.d/50-reset.conf", "[Tunnel office]\nTargets=\nTargets=172.16.9.9\n");
+	put("v.conf.d/99-ignored.conf.dpkg-old", "[Daemon]\nLogLevel=err\n");
+	put("v.conf.d/.hidden.conf", "[Daemon]\nLogLevel=err\n");
+	put("v.conf.d/README", "not a drop-in\n");
+
+	assert_int_equal(config_load(main_path, &c, &err), 0);
+	assert_string_equal(c->path, main_path);
+	assert_int_equal(c->n_files, 4);
+	assert_string_equal(c->files[0], main_path);
+	assert_non_null(strstr(c->files[1], "/10-early.conf"));
+	assert_non_null(strstr(c->files[2], "/50-reset.conf"));
+	assert_non_null(strstr(c->files[3], "/90-late.conf"));
+	assert_int_equal(c->log_level, LOG_DEBUG);
+	assert_int_equal(c->max_concurrent, 3);
+	assert_int_equal(c->ntp_servers.n, 2);
+	assert_string_equal(c->ntp_servers.v[1], "192.0.2.2");
+	assert_string_equal(c->metrics_dir, "/tmp/prom");
+	assert_int_equal(c->n_tunnels, 2);
+	t = config_tunnel_find(c, "office");
+	assert_non_null(t);
+	assert_int_equal(t->bandwidth_mbps, 100);
+	assert_int_equal(t->targets.n, 1);
+	assert_string_equal(t->targets.v[0], "172.16.9.9");
+	snprintf(buf, sizeof(buf), "%s/office.ovpn", dir);
+	assert_string_equal(t->config, buf);
+	assert_non_null(config_tunnel_find(c, "home"));
+
+	o = origin(c, "Daemon", "LogLevel");
+	assert_non_null(o);
+	assert_string_equal(o->value, "debug");
+	snprintf(buf, sizeof(buf), "%s/v.conf.d/90-late.conf:2", dir);
+	assert_string_equal(o->origin, buf);
+	o = origin(c, "Clock", "NTPServers");
+	assert_string_equal(o->value, "192.0.2.1 192.0.2.2");
+	snprintf(buf, sizeof(buf), "%s/v.conf:5, %s/v.conf.d/10-early.conf:5", dir, dir);
+	assert_string_equal(o->origin, buf);
+	o = origin(c, "Tunnel office", "Targets");
+	assert_string_equal(o->value, "172.16.9.9");
+	o = origin(c, "Tunnel office", "Config");
+	snprintf(buf, sizeof(buf), "%s/office.ovpn", dir);
+	assert_string_equal(o->value, buf);
+	assert_null(origin(c, "Daemon", "Socket"));
+
+	/* the dump: every key, set or not, and the rendered text says where */
+	cJSON *d = config_dump(c);
+	char *text = NULL;
+	assert_non_null(d);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(d, "files")), 4);
+	assert_int_equal(vd_confdump_text(d, &text), 0);
+	snprintf(buf, sizeof(buf), "# %s/v.conf.d/90-late.conf:2\nLogLevel=debug\n", dir);
+	assert_non_null(strstr(text, buf));
+	assert_non_null(strstr(text, "#Discover=auto\n"));
+	assert_non_null(strstr(text, "\n[Tunnel home]\n"));
+	snprintf(buf, sizeof(buf), "# %s/v.conf.d/90-late.conf:4\nBandwidthMbps=100\n", dir);
+	assert_non_null(strstr(text, buf));
+	free(text);
+	cJSON_Delete(d);
+	config_free(c);
+
+	/* the dump's text is itself a configuration that loads to the same values */
+	{
+		struct config *c2 = NULL;
+		assert_int_equal(config_load(main_path, &c, &err), 0);
+		d = config_dump(c);
+		assert_int_equal(vd_confdump_text(d, &text), 0);
+		assert_int_equal(config_parse_string("dump", text, &c2, &err), 0);
+		assert_int_equal(c2->log_level, LOG_DEBUG);
+		assert_int_equal(config_tunnel_find(c2, "office")->bandwidth_mbps, 100);
+		assert_int_equal(c2->ntp_servers.n, 2);
+		free(text);
+		cJSON_Delete(d);
+		config_free(c2);
+		config_free(c);
+	}
+}
+
+/* A broken drop-in fails the whole load and its message names that file and
+ * line; a tunnel defined twice in one drop-in is still an error. */
+static void test_dropin_errors(void **state)
+{
+	struct config *c = NULL;
+	struct vd_error err = {0};
+	char main_path[128], msg[600], want[300];
+
+	snprintf(main_path, sizeof(main_path), "%s/v.conf", dir);
+	put("v.conf", "[Daemon]\nLogLevel=notice\n");
+	put("v.conf.d/20-bad.conf", "[Daemon]\n\nMaxConcurrentProbes=999\n");
+	assert_int_equal(config_load(main_path, &c, &err), -EINVAL);
+	assert_null(c);
+	snprintf(want, sizeof(want), "%s/v.conf.d/20-bad.conf:3: MaxConcurrentProbes=: '999' is not a number from 1 to 64", dir);
+	assert_string_equal(config_error_string(&err, msg, sizeof(msg)), want);
+
+	put("v.conf.d/20-bad.conf", "[Tunnel a]\nTargets=10.0.0.1\n[Tunnel a]\n");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(config_load(main_path, &c, &err), -EINVAL);
+	snprintf(want, sizeof(want), "%s/v.conf.d/20-bad.conf:3: tunnel 'a' is already defined on line 1", dir);
+	assert_string_equal(config_error_string(&err, msg, sizeof(msg)), want);
+
+	/* a directory named like a drop-in is not a file to read */
+	snprintf(want, sizeof(want), "%s/v.conf.d/20-bad.conf", dir);
+	assert_int_equal(unlink(want), 0);
+	snprintf(want, sizeof(want), "%s/v.conf.d/30-dir.conf", dir);
+	assert_int_equal(mkdir(want, 0755), 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(config_load(main_path, &c, &err), -EINVAL);
+	snprintf(want, sizeof(want), "%s/v.conf.d/30-dir.conf: not a regular file of at most 1048576 bytes", dir);
+	assert_string_equal(config_error_string(&err, msg, sizeof(msg)), want);
+	snprintf(want, sizeof(want), "%s/v.conf.d/30-dir.conf", dir);
+	assert_int_equal(rmdir(want), 0);
+
+	/* with the main file named but missing, nothing is read */
+	assert_int_equal(unlink(main_path), 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(config_load(main_path, &c, &err), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +529,8 @@ int main(void)
 		cmocka_unit_test(test_list_reset), cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_long_line), cmocka_unit_test(test_files),
 		cmocka_unit_test(test_shipped_example), cmocka_unit_test(test_probe_sections),
+		cmocka_unit_test_setup_teardown(test_dropin_merge, dropin_setup, dropin_teardown),
+		cmocka_unit_test_setup_teardown(test_dropin_errors, dropin_setup, dropin_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
