@@ -18,6 +18,7 @@
 #include "vpndoctor/cert.h"
 #include "vpndoctor/common.h"
 #include "vpndoctor/ovpn_config.h"
+#include "vpndoctor/principal.h"
 #include "vpndoctor/profile.h"
 
 /* Certificates, keys and key files are small; a referenced file over 1 MiB is
@@ -32,81 +33,9 @@
 
 int vd_read_file(void *userdata, const char *path, size_t max, char **ret, size_t *ret_len)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0, cap;
-	int fd, r;
-
 	(void)userdata;
-	/* O_NONBLOCK: opening a FIFO must not hang before fstat can refuse it. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		r = -EISDIR;
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EINVAL;
-		goto fail;
-	}
-	if ((uint64_t)st.st_size > max) {
-		r = -EFBIG;
-		goto fail;
-	}
-	/* The size may change under us: read to EOF, but never past max. */
-	cap = (size_t)st.st_size + 1;
-	buf = malloc(cap + 1);
-	if (!buf) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *nb;
-
-			if (len > max) {
-				r = -EFBIG;
-				goto fail;
-			}
-			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-			nb = realloc(buf, cap + 1);
-			if (!nb) {
-				r = -ENOMEM;
-				goto fail;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > max) {
-		r = -EFBIG;
-		goto fail;
-	}
-	close(fd);
-	buf[len] = '\0';
-	*ret = buf;
-	*ret_len = len;
-	return 0;
-fail:
-	free(buf);
-	close(fd);
-	return r;
+	/* no FIFO waited on, no device opened: see vd_open_as */
+	return vd_read_file_as(NULL, path, max, ret, ret_len);
 }
 
 struct pctx {

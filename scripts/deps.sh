@@ -6,7 +6,7 @@ set -eu
 PACKAGES="
 build-essential cmake pkg-config clang libclang-rt-14-dev
 libevent-dev libssl-dev libnl-3-dev libnl-route-3-dev libcjson-dev
-libsystemd-dev libinih-dev libcmocka-dev
+libsystemd-dev libinih-dev libcmocka-dev libcap-ng-dev
 openssl openvpn dnsmasq-base chrony libfaketime faketime nftables iproute2
 iputils-ping fping ntpsec-ntpdate systemd python3 python3-dbusmock dbus
 network-manager-openvpn

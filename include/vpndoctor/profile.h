@@ -14,7 +14,8 @@ struct cJSON;
  * Files over max bytes are -EFBIG. */
 typedef int (*vd_read_file_fn)(void *userdata, const char *path, size_t max, char **ret, size_t *ret_len);
 
-/* The default reader (open/read; O_CLOEXEC|O_NOCTTY, no FIFOs or devices). */
+/* The default reader: vd_read_file_as(NULL, ...) of vpndoctor/principal.h
+ * (a regular file only; no FIFO waited on, no device opened). */
 int vd_read_file(void *userdata, const char *path, size_t max, char **ret, size_t *ret_len);
 
 struct vd_profile_opts {
