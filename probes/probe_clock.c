@@ -35,6 +35,7 @@
 
 #include "config.h"
 #include "probes/probe.h"
+#include "probes/probe_util.h"
 #include "vpndoctor/sntp.h"
 
 #define CLOCK_SAMPLES 4
@@ -56,8 +57,7 @@ struct srv_memo {
 struct clock_state {
 	struct probe_slot *slot;
 	struct event_base *base;
-	struct evdns_base *dns;  /* one per run, kept here so that it can outlive a cancelled run */
-	bool dns_cancelled;
+	struct evdns_base *dns;  /* kept across runs; freed through pu_resolver_free() */
 	struct srv_memo memo[CLOCK_MAX_SERVERS];
 	size_t n_memo;
 	int tfd;                 /* fires when the realtime clock is set */
@@ -135,35 +135,13 @@ static struct srv_memo *memo_get(struct clock_state *st, const char *name)
 
 /* ---- persistent state: the resolver, KoD memory, the clock-set watch ----- */
 
-static void on_dns_free(evutil_socket_t fd, short what, void *arg)
-{
-	evdns_base_free(arg, 0);
-}
-
-/* libevent finishes a cancelled getaddrinfo in deferred callbacks that still
- * use the evdns_base: after a cancel it is freed only once the loop has run
- * them; otherwise at once. */
-static void dns_release(struct clock_state *st)
-{
-	struct timeval tv = {1, 0};
-
-	if (!st->dns)
-		return;
-	if (!st->dns_cancelled)
-		evdns_base_free(st->dns, 0);
-	else if (event_base_once(st->base, -1, EV_TIMEOUT, on_dns_free, st->dns, &tv) < 0)
-		evdns_base_clear_nameservers_and_suspend(st->dns); /* leak rather than use after free */
-	st->dns = NULL;
-	st->dns_cancelled = false;
-}
-
 static void clock_free_state(void *p)
 {
 	struct clock_state *st = p;
 
 	if (!st)
 		return;
-	dns_release(st);
+	pu_resolver_free(st->base, st->dns);
 	if (st->tfd_ev)
 		event_free(st->tfd_ev);
 	if (st->retry)
@@ -241,7 +219,6 @@ static void run_free(struct clock_run *cr)
 		/* on_resolved() is called later, from the loop, with
 		 * EVUTIL_EAI_CANCEL; it must not touch cr then. */
 		evdns_getaddrinfo_cancel(req);
-		cr->st->dns_cancelled = true;
 	}
 	if (cr->step)
 		event_free(cr->step);
@@ -606,14 +583,11 @@ static int server_begin(struct clock_run *cr)
 		return -ENOMEM;
 	}
 	if (!cr->st->dns) {
-		cr->st->dns = evdns_base_new(cr->base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+		cr->st->dns = pu_resolver_new(cr->base);
 		if (!cr->st->dns) {
 			note(cr, NULL, "resolve: no resolver (resolv.conf)");
 			return -ENOMEM;
 		}
-		/* Bound a dead resolver: 2 tries of 2 s instead of libevent's 3 x 5 s. */
-		evdns_base_set_option(cr->st->dns, "timeout:", "2");
-		evdns_base_set_option(cr->st->dns, "attempts:", "2");
 	}
 	cr->resolving = true;
 	/* The callback may run before this returns (cached or failed at once);
@@ -697,8 +671,11 @@ static int clock_start(struct probe_run *run)
 	cr->base = run->base;
 	cr->fd = -1;
 	cr->st = state_get(run); /* NULL: no KoD memory and no names; addresses still work */
-	if (cr->st)
-		dns_release(cr->st); /* a fresh resolver per run: resolv.conf follows the VPN */
+	if (cr->st) {
+		/* a fresh resolver per run: resolv.conf follows the VPN */
+		pu_resolver_free(cr->base, cr->st->dns);
+		cr->st->dns = NULL;
+	}
 	cr->tried = cJSON_CreateArray();
 	cr->step = event_new(run->base, -1, 0, on_step, cr);
 	cr->tick = evtimer_new(run->base, on_tick, cr);

@@ -63,6 +63,7 @@ static unsigned jport(const cJSON *o, const char *k)
 
 struct tp_resolve {
 	struct tp_gateway gw;
+	struct event_base *base;
 	struct evdns_base *dns;
 	struct evdns_getaddrinfo_request *req;
 	struct event *kick;
@@ -230,8 +231,7 @@ void probe_transport_gateway_free(struct tp_resolve *r)
 		r->req = NULL;
 		evdns_getaddrinfo_cancel(req);
 	}
-	if (r->dns)
-		evdns_base_free(r->dns, 0);
+	pu_resolver_free(r->base, r->dns);
 	if (r->kick)
 		event_free(r->kick);
 	free(r);
@@ -249,6 +249,7 @@ int probe_transport_gateway(const struct probe_run *run, tp_gateway_fn cb, void 
 		return -ENOMEM;
 	r->cb = cb;
 	r->userdata = userdata;
+	r->base = run->base;
 	r->kick = event_new(run->base, -1, 0, on_kick, r);
 	if (!r->kick) {
 		free(r);
@@ -282,16 +283,13 @@ int probe_transport_gateway(const struct probe_run *run, tp_gateway_fn cb, void 
 		event_active(r->kick, EV_TIMEOUT, 0);
 		return 0;
 	}
-	r->dns = evdns_base_new(run->base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	r->dns = pu_resolver_new(run->base);
 	if (!r->dns) {
 		snprintf(r->gw.error, sizeof(r->gw.error), "cannot resolve %.200s: no resolver (resolv.conf)", r->gw.host);
 		r->err = -EHOSTUNREACH;
 		event_active(r->kick, EV_TIMEOUT, 0);
 		return 0;
 	}
-	/* Bound a dead resolver: 2 tries of 2 s instead of libevent's 3 x 5 s. */
-	evdns_base_set_option(r->dns, "timeout:", "2");
-	evdns_base_set_option(r->dns, "attempts:", "2");
 	r->err = 1; /* in progress: on_resolved may run before evdns_getaddrinfo returns */
 	struct evdns_getaddrinfo_request *req = evdns_getaddrinfo(r->dns, r->gw.host, NULL, &hints, on_resolved, r);
 	if (r->err == 1 && !req) {

@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 
 #include <cjson/cJSON.h>
+#include <event2/dns.h>
+#include <event2/event.h>
 
 #include "config.h"
 #include "probes/probe_util.h"
@@ -261,4 +263,36 @@ bool pu_icmp_errqueue_ee(const struct cmsghdr *cm, struct sock_extended_err *ee)
 		return false;
 	memcpy(ee, CMSG_DATA(cm), sizeof(*ee));
 	return ee->ee_origin == SO_EE_ORIGIN_ICMP || ee->ee_origin == SO_EE_ORIGIN_ICMP6;
+}
+
+/* ---- resolvers ---------------------------------------------------------------- */
+
+struct evdns_base *pu_resolver_new(struct event_base *base)
+{
+	struct evdns_base *dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+
+	if (!dns)
+		return NULL;
+	evdns_base_set_option(dns, "timeout:", "2");
+	evdns_base_set_option(dns, "attempts:", "2");
+	return dns;
+}
+
+static void on_resolver_free(evutil_socket_t fd, short what, void *arg)
+{
+	evdns_base_free(arg, 0);
+}
+
+/* The deferred callbacks of a cancel run on the loop's next turn; a second
+ * is far past that and costs nothing (main.c's drain() waits for it at
+ * exit). Whether a lookup was cancelled is not tracked: a flag per owner is
+ * one more thing to forget, and the delay is harmless when none was. */
+void pu_resolver_free(struct event_base *base, struct evdns_base *dns)
+{
+	struct timeval tv = {1, 0};
+
+	if (!dns)
+		return;
+	if (event_base_once(base, -1, EV_TIMEOUT, on_resolver_free, dns, &tv) < 0)
+		evdns_base_clear_nameservers_and_suspend(dns); /* leak rather than use after free */
 }

@@ -10,6 +10,8 @@
 
 struct cJSON;
 struct cmsghdr;
+struct event_base;
+struct evdns_base;
 struct config_tunnel;
 struct sock_extended_err;
 struct vd_icmp_match;
@@ -66,5 +68,15 @@ int pu_icmp_setup(int fd, bool dgram, bool v6, uint16_t id, bool bpf_id, struct 
 int pu_icmp_raw_filter(int fd, bool v6);
 /* A control message of MSG_ERRQUEUE that carries an ICMP error: copied to *ee. */
 bool pu_icmp_errqueue_ee(const struct cmsghdr *cm, struct sock_extended_err *ee);
+
+/* A resolver on the loop (libevent's evdns, from resolv.conf) bounded to 2
+ * tries of 2 s instead of libevent's 3 x 5 s; NULL when there is none. */
+struct evdns_base *pu_resolver_new(struct event_base *base);
+/* Frees it from the loop, 1 s from now, never at once: libevent finishes a
+ * cancelled getaddrinfo in deferred callbacks that still read the
+ * evdns_base, so freeing it right after evdns_getaddrinfo_cancel() is a use
+ * after free (issue 16: a reload while lookups ran). Every evdns_base of the
+ * probes goes through here. dns may be NULL. */
+void pu_resolver_free(struct event_base *base, struct evdns_base *dns);
 
 #endif
