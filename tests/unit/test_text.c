@@ -1,5 +1,7 @@
-/* lib/text.c: a paragraph wrapped at a width, with and without an indent,
- * runs of spaces, a word longer than the width, and a failing stream. */
+/* lib/text.c: escaping (every class of the header's list, the boundaries of
+ * UTF-8 validity, truncation at a buffer's end) and a paragraph wrapped at a
+ * width, with and without an indent, runs of spaces, a word longer than the
+ * width, escaped words, and a failing stream. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -54,6 +56,105 @@ static void test_wrap(void **state)
 	check("   ", "> ", 10, "> \n");
 }
 
+/* vd_text_escape of s (len bytes) into a large buffer must give want. */
+static void esc(const char *s, size_t len, const char *want)
+{
+	char buf[256];
+	size_t n = vd_text_escape(buf, sizeof(buf), s, len);
+
+	assert_string_equal(buf, want);
+	assert_int_equal(n, strlen(want));
+	assert_true(vd_text_clean(s, len) == (len == strlen(want) && memcmp(s, want, len) == 0));
+}
+
+#define ESC(lit, want) esc(lit, sizeof(lit) - 1, want)
+
+static void test_escape(void **state)
+{
+	(void)state;
+	/* kept: ASCII text, a backslash, UTF-8 of every length */
+	ESC("plain text", "plain text");
+	ESC("C:\\dir", "C:\\dir");
+	ESC("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x94\x92", "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x94\x92");
+	ESC("\xc2\xa0nbsp", "\xc2\xa0nbsp"); /* U+00A0: past C1 */
+	ESC("\xef\xbf\xbd", "\xef\xbf\xbd"); /* U+FFFD */
+	ESC("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"); /* U+10FFFF */
+	ESC("", "");
+	/* C0, DEL */
+	ESC("a\tb\nc\rd", "a\\tb\\nc\\rd");
+	ESC("\x1b]0;pwned\x07", "\\x1b]0;pwned\\x07");
+	ESC("\x1b[2J\x7f\x01\x1f", "\\x1b[2J\\x7f\\x01\\x1f");
+	esc("a\0b", 3, "a\\x00b");
+	/* C1 (CSI as one byte pair), separators, bidi controls */
+	ESC("\xc2\x9b" "31m", "\\u009b31m");
+	ESC("\xc2\x80\xc2\x9f", "\\u0080\\u009f");
+	ESC("x\xe2\x80\xa8y\xe2\x80\xa9", "x\\u2028y\\u2029");
+	ESC("\xe2\x80\xaekcah", "\\u202ekcah");
+	ESC("\xe2\x80\xaa\xe2\x81\xa6\xe2\x81\xa9", "\\u202a\\u2066\\u2069");
+	ESC("\xe2\x80\xa9\xe2\x80\xaf", "\\u2029\xe2\x80\xaf"); /* U+202F is a space */
+	/* invalid UTF-8: each bad byte on its own */
+	ESC("\xff", "\\xff");
+	ESC("\x80x", "\\x80x");                       /* stray continuation */
+	ESC("\xc0\xaf", "\\xc0\\xaf");               /* overlong '/' */
+	ESC("\xe0\x80\xaf", "\\xe0\\x80\\xaf");     /* overlong, 3 bytes */
+	ESC("\xed\xa0\x80", "\\xed\\xa0\\x80");     /* surrogate U+D800 */
+	ESC("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"); /* past U+10FFFF */
+	ESC("\xf5\x80\x80\x80", "\\xf5\\x80\\x80\\x80");
+	ESC("ab\xe6\x97", "ab\\xe6\\x97");              /* cut short at the end */
+	ESC("\xe6\x97x", "\\xe6\\x97x");                /* cut short by ASCII */
+}
+
+static void test_escape_truncated(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	/* like snprintf: the full length comes back, the buffer ends at a unit */
+	assert_int_equal(vd_text_escape(buf, sizeof(buf), "abc\x1b", 4), 7);
+	assert_string_equal(buf, "abc\\x1b");
+	assert_int_equal(vd_text_escape(buf, 7, "abc\x1b", 4), 7);
+	assert_string_equal(buf, "abc");
+	assert_int_equal(vd_text_escape(buf, 4, "ab\xc3\xa9", 4), 4);
+	assert_string_equal(buf, "ab"); /* never half of the two-byte character */
+	assert_int_equal(vd_text_escape(buf, 1, "abc", 3), 3);
+	assert_string_equal(buf, "");
+	assert_int_equal(vd_text_escape(NULL, 0, "a\nb", 3), 4);
+	/* once full, stays full: a later short unit does not slip in */
+	assert_int_equal(vd_text_escape(buf, 5, "ab\x1b" "cd", 5), 8);
+	assert_string_equal(buf, "ab");
+}
+
+static void test_escape_dup_fputs(void **state)
+{
+	char *s = vd_text_escape_dup("t\x1b[1mx\xff"), *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(s);
+	assert_string_equal(s, "t\\x1b[1mx\\xff");
+	free(s);
+	assert_null(vd_text_escape_dup(NULL));
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(vd_text_fputs(f, "a\x07" "b"), 0);
+	assert_int_equal(vd_text_fputs(f, NULL), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(buf, "a\\x07b");
+	free(buf);
+}
+
+static void test_wrap_escaped(void **state)
+{
+	(void)state;
+	/* a control character never reaches the stream; an escape counts its
+	 * width when lines are filled, a UTF-8 character one column */
+	check("a\x1b[31mb c", "", 80, "a\\x1b[31mb c\n");
+	check("aa \x1b", "", 6, "aa\n\\x1b\n");
+	check("\xc3\xa9\xc3\xa9\xc3\xa9 \xc3\xa9\xc3\xa9", "", 6, "\xc3\xa9\xc3\xa9\xc3\xa9 \xc3\xa9\xc3\xa9\n");
+	check("one\ntwo", "", 80, "one\\ntwo\n");
+}
+
 static void test_stream_error(void **state)
 {
 	FILE *f = fopen("/dev/null", "r"); /* writing to a read-only stream fails */
@@ -68,6 +169,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_escape_truncated),
+		cmocka_unit_test(test_escape_dup_fputs),
+		cmocka_unit_test(test_wrap_escaped),
 		cmocka_unit_test(test_stream_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
