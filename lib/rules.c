@@ -1598,48 +1598,64 @@ static void rule_mtu_blackhole(const struct rctx *c, struct rout *o)
 
 /* ---- the table -------------------------------------------------------------- */
 
+/* One rule per cause, with the facts sections it reads. The table is indexed by
+ * the cause (causes.def) and checked against it at compile time: a cause
+ * without a rule, a rule for a cause that is not there, or one cause twice
+ * fails the build. */
+#define VD_RULES(R) \
+	R(CONFIG_INVALID, rule_config_invalid, "profile", "openvpn") \
+	R(CERT_EXPIRED, rule_cert_expired, "profile", "host.clock", "openvpn") \
+	R(TOO_MANY_CLIENTS, rule_too_many_clients, "openvpn", "transport", "profile") \
+	R(IP_CONFLICT, rule_ip_conflict, "routes", "cloud") \
+	R(CLIENT_CIDR_TOO_SMALL, rule_client_cidr_too_small, "cloud", "openvpn") \
+	R(VPN_APP_CONFLICT, rule_vpn_app_conflict, "conflicts") \
+	R(UNSTABLE_INTERNET, rule_unstable_internet, "path", "openvpn") \
+	R(LONG_DISTANCE_UDP, rule_long_distance_udp, "path", "openvpn", "profile") \
+	R(SERVER_CONFIG_CHANGED, rule_server_config_changed, "openvpn") \
+	R(CLIENT_EXCEPTION, rule_client_exception, "openvpn") \
+	R(CLOCK_SKEW, rule_clock_skew, "host.clock") \
+	R(ICMP_BLOCKED_LOCALLY, rule_icmp_blocked_locally, "firewall", "reflector") \
+	R(ASYMMETRIC_PATH, rule_asymmetric_path, "reflector", "ping", "firewall", "routes", "openvpn") \
+	R(DNS_NO_ROUTE, rule_dns_no_route, "routes", "dns") \
+	R(LOCAL_NETWORK_MISSING, rule_local_network_missing, "routes") \
+	R(LOCAL_NETWORK_OVERLAP, rule_local_network_overlap, "routes", "cloud") \
+	R(IPSEC_ROUTE_OVERLAP, rule_ipsec_route_overlap, "cloud") \
+	R(SECURITY_GROUP, rule_security_group, "ping", "routes") \
+	R(OPENVPN_VERSION, rule_openvpn_version, "openvpn") \
+	R(GATEWAY_BANDWIDTH, rule_gateway_bandwidth, "throughput", "ping", "cloud") \
+	R(UDP_UNRELIABLE, rule_udp_unreliable, "ping", "path", "openvpn", "profile") \
+	R(GATEWAY_OLD_VERSION, rule_gateway_old_version, "cloud", "ping", "path") \
+	R(NCP_CIPHER, rule_ncp_cipher, "openvpn", "profile") \
+	R(OTHER, rule_other, "openvpn", "profile") \
+	R(UDP_BLOCKED, rule_udp_blocked, "transport", "openvpn", "profile") \
+	R(GATEWAY_UNREACHABLE, rule_gateway_unreachable, "transport", "routes", "path", "openvpn", "profile") \
+	R(MTU_BLACKHOLE, rule_mtu_blackhole, "mtu")
+
 struct rule {
-	const char *cause;
 	void (*fn)(const struct rctx *c, struct rout *o);
 	const char *inputs[8];
 };
 
-static const struct rule rules[] = {
-	{"config-invalid", rule_config_invalid, {"profile", "openvpn", NULL}},
-	{"cert-expired", rule_cert_expired, {"profile", "host.clock", "openvpn", NULL}},
-	{"too-many-clients", rule_too_many_clients, {"openvpn", "transport", "profile", NULL}},
-	{"ip-conflict", rule_ip_conflict, {"routes", "cloud", NULL}},
-	{"client-cidr-too-small", rule_client_cidr_too_small, {"cloud", "openvpn", NULL}},
-	{"vpn-app-conflict", rule_vpn_app_conflict, {"conflicts", NULL}},
-	{"unstable-internet", rule_unstable_internet, {"path", "openvpn", NULL}},
-	{"long-distance-udp", rule_long_distance_udp, {"path", "openvpn", "profile", NULL}},
-	{"server-config-changed", rule_server_config_changed, {"openvpn", NULL}},
-	{"client-exception", rule_client_exception, {"openvpn", NULL}},
-	{"clock-skew", rule_clock_skew, {"host.clock", NULL}},
-	{"icmp-blocked-locally", rule_icmp_blocked_locally, {"firewall", "reflector", NULL}},
-	{"asymmetric-path", rule_asymmetric_path, {"reflector", "ping", "firewall", "routes", "openvpn", NULL}},
-	{"dns-no-route", rule_dns_no_route, {"routes", "dns", NULL}},
-	{"local-network-missing", rule_local_network_missing, {"routes", NULL}},
-	{"local-network-overlap", rule_local_network_overlap, {"routes", "cloud", NULL}},
-	{"ipsec-route-overlap", rule_ipsec_route_overlap, {"cloud", NULL}},
-	{"security-group", rule_security_group, {"ping", "routes", NULL}},
-	{"openvpn-version", rule_openvpn_version, {"openvpn", NULL}},
-	{"gateway-bandwidth", rule_gateway_bandwidth, {"throughput", "ping", "cloud", NULL}},
-	{"udp-unreliable", rule_udp_unreliable, {"ping", "path", "openvpn", "profile", NULL}},
-	{"gateway-old-version", rule_gateway_old_version, {"cloud", "ping", "path", NULL}},
-	{"ncp-cipher", rule_ncp_cipher, {"openvpn", "profile", NULL}},
-	{"other", rule_other, {"openvpn", "profile", NULL}},
-	{"udp-blocked", rule_udp_blocked, {"transport", "openvpn", "profile", NULL}},
-	{"gateway-unreachable", rule_gateway_unreachable, {"transport", "routes", "path", "openvpn", "profile", NULL}},
-	{"mtu-blackhole", rule_mtu_blackhole, {"mtu", NULL}},
+static const struct rule rules[VD_N_CAUSES] = {
+#define R(sym, fn_, ...) [VD_CAUSE_##sym] = {.fn = fn_, .inputs = {__VA_ARGS__, NULL}},
+	VD_RULES(R)
+#undef R
 };
+
+/* Every cause has one rule: as many rules as causes, and together they name
+ * every cause (an unknown one does not compile: no VD_CAUSE_ for it). */
+_Static_assert(VD_N_CAUSES <= 64, "the rule check below counts causes in 64 bits");
+#define R(sym, ...) +1
+_Static_assert(0 VD_RULES(R) == VD_N_CAUSES, "a cause of causes.def has no rule in VD_RULES (or one too many)");
+#undef R
+#define R(sym, ...) | (UINT64_C(1) << VD_CAUSE_##sym)
+_Static_assert((0 VD_RULES(R)) == (UINT64_MAX >> (64 - VD_N_CAUSES)), "VD_RULES names a cause twice and misses another");
+#undef R
 
 static const struct rule *rule_find(const char *cause)
 {
-	for (size_t i = 0; i < VD_ARRAY_SIZE(rules); i++)
-		if (cause && strcmp(rules[i].cause, cause) == 0)
-			return &rules[i];
-	return NULL;
+	int i = vd_cause_index(cause);
+	return i < 0 ? NULL : &rules[i];
 }
 
 const char *const *vd_rule_inputs(const char *cause_id)
@@ -1690,16 +1706,13 @@ static bool is_immune(const struct rout *o, const char *cause)
 
 static int run_tunnel(const struct rctx *c, const char *name, bool keep, cJSON *out)
 {
-	struct rout res[VD_ARRAY_SIZE(rules)];
+	/* one per cause, indexed like vd_causes and rules */
+	struct rout res[VD_N_CAUSES];
 	int r = 0;
 
-	_Static_assert(VD_ARRAY_SIZE(rules) <= 64, "rules table too large for the stack array");
 	memset(res, 0, sizeof(res));
-	for (size_t i = 0; i < vd_n_causes; i++) {
-		const struct rule *ru = rule_find(vd_causes[i].id);
-		if (!ru)
-			continue;
-		ru->fn(c, &res[i]);
+	for (size_t i = 0; i < VD_N_CAUSES; i++) {
+		rules[i].fn(c, &res[i]);
 		if (res[i].err) {
 			r = res[i].err;
 			goto out;
@@ -1710,7 +1723,7 @@ static int run_tunnel(const struct rctx *c, const char *name, bool keep, cJSON *
 	 * below its cause's catalogue severity (a clock 95 s off, a certificate
 	 * that expires next week, a deprecated option) does not break the tunnel
 	 * and so explains nothing away. */
-	for (size_t i = 0; i < vd_n_causes; i++) {
+	for (size_t i = 0; i < VD_N_CAUSES; i++) {
 		const struct vd_cause *cause = &vd_causes[i];
 		const char *by = NULL;
 		cJSON *f;

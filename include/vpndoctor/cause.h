@@ -11,6 +11,14 @@
 
 struct cJSON;
 
+/* The causes in catalogue order: vd_causes[VD_CAUSE_CLOCK_SKEW] is clock-skew. */
+enum vd_cause_id {
+#define VD_CAUSE(sym, id) VD_CAUSE_##sym,
+#include "vpndoctor/causes.def"
+#undef VD_CAUSE
+	VD_N_CAUSES
+};
+
 #define VD_CAUSE_MAX_SYMPTOMS   4
 #define VD_CAUSE_MAX_SUPPRESSED 12
 
@@ -37,7 +45,7 @@ struct vd_cause {
 };
 
 extern const struct vd_cause vd_causes[];
-extern const size_t vd_n_causes;
+extern const size_t vd_n_causes; /* VD_N_CAUSES */
 extern const struct vd_symptom vd_symptoms[];
 extern const size_t vd_n_symptoms;
 

@@ -60,6 +60,26 @@ static void test_ids_match_causes_md(void **state)
 	assert_int_equal(vd_cause_index("Clock-Skew"), -1);
 }
 
+/* causes.def gives the enum and the catalogue's ids: no entry missing in between
+ * (a hole has no id), each at its symbol's index. */
+static void test_causes_def(void **state)
+{
+	static const char *const def[] = {
+#define VD_CAUSE(sym, id) [VD_CAUSE_##sym] = id,
+#include "vpndoctor/causes.def"
+#undef VD_CAUSE
+	};
+
+	(void)state;
+	assert_int_equal(VD_ARRAY_SIZE(def), VD_N_CAUSES);
+	assert_int_equal(vd_n_causes, VD_N_CAUSES);
+	for (size_t i = 0; i < VD_N_CAUSES; i++) {
+		assert_non_null(vd_causes[i].id);
+		assert_string_equal(vd_causes[i].id, def[i]);
+	}
+	assert_string_equal(vd_causes[VD_CAUSE_CLOCK_SKEW].id, "clock-skew");
+}
+
 static void test_symptoms(void **state)
 {
 	(void)state;
@@ -260,6 +280,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ids_match_causes_md),
+		cmocka_unit_test(test_causes_def),
 		cmocka_unit_test(test_symptoms),
 		cmocka_unit_test(test_message_ids),
 		cmocka_unit_test(test_suppression_matrix),
