@@ -1,6 +1,6 @@
 /* The rules: one function per cause of the catalogue, each reading the facts
- * sections of docs/facts.md that it names, never guessing when they are
- * missing. The engine adds the profile check's problems, applies suppression
+ * sections it names (keys from vpndoctor/facts.def, through their VDF_
+ * constants), never guessing when they are missing. The engine adds the profile check's problems, applies suppression
  * and renders findings in tunnel order, then catalogue order. */
 #include <errno.h>
 #include <math.h> /* isfinite: a macro, no libm */
@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "vpndoctor/cidr.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/ovpn_log.h"
 #include "vpndoctor/rules.h"
 #include "vpndoctor/version.h"
@@ -161,7 +162,7 @@ static bool is_false(const cJSON *o, const char *key)
 static const cJSON *section(const struct rctx *c, const char *name)
 {
 	const cJSON *s = obj(c->tunnel, name);
-	const char *st = str(s, "status");
+	const char *st = str(s, VDF_SECTION_STATUS);
 
 	if (!st || (strcmp(st, "ok") != 0 && strcmp(st, "fail") != 0))
 		return NULL;
@@ -171,13 +172,13 @@ static const cJSON *section(const struct rctx *c, const char *name)
 /* The user's description of the cloud side has no status: it is configuration. */
 static const cJSON *cloud(const struct rctx *c)
 {
-	return obj(c->tunnel, "cloud");
+	return obj(c->tunnel, VDF_TUNNEL_CLOUD);
 }
 
 static const cJSON *host_clock(const struct rctx *c)
 {
-	const cJSON *s = obj(c->host, "clock");
-	const char *st = str(s, "status");
+	const cJSON *s = obj(c->host, VDF_HOST_CLOCK);
+	const char *st = str(s, VDF_SECTION_STATUS);
 	return st && strcmp(st, "ok") == 0 ? s : NULL;
 }
 
@@ -187,7 +188,7 @@ static double event_count(const cJSON *ovpn, enum vd_log_event e)
 	double n = 0;
 	const char *name = vd_log_event_name(e);
 
-	if (!name || !num(obj(ovpn, "events"), name, &n) || n < 0)
+	if (!name || !num(obj(ovpn, VDF_OPENVPN_EVENTS), name, &n) || n < 0)
 		return 0;
 	return n;
 }
@@ -195,9 +196,9 @@ static double event_count(const cJSON *ovpn, enum vd_log_event e)
 /* The tunnel's transport protocol: what OpenVPN uses, else the profile's. */
 static const char *tunnel_proto(const struct rctx *c)
 {
-	const char *p = nstr(obj(section(c, "openvpn"), "remote"), "proto");
+	const char *p = nstr(obj(section(c, VDF_TUNNEL_OPENVPN), VDF_OPENVPN_REMOTE), VDF_OVPN_REMOTE_PROTO);
 	if (!p)
-		p = nstr(section(c, "profile"), "proto");
+		p = nstr(section(c, VDF_TUNNEL_PROFILE), VDF_PROFILE_PROTO);
 	if (!p)
 		return NULL;
 	if (strncasecmp(p, "udp", 3) == 0)
@@ -309,25 +310,25 @@ static void join(const cJSON *a, char *buf, size_t len)
  * evidence as problem_1..N in file order. */
 static void profile_problems(const struct rctx *c, const char *cause, struct rout *o)
 {
-	const cJSON *prof = section(c, "profile");
+	const cJSON *prof = section(c, VDF_TUNNEL_PROFILE);
 	const cJSON *p, *lead = NULL;
 	enum vd_severity worst = VD_SEV_NONE;
 	size_t n = 0;
 
-	cJSON_ArrayForEach(p, arr(prof, "problems")) {
-		const char *pc = str(p, "cause");
-		const char *msg = nstr(p, "message");
-		const char *file = nstr(p, "file");
-		const char *code = nstr(p, "code");
+	cJSON_ArrayForEach(p, arr(prof, VDF_PROFILE_PROBLEMS)) {
+		const char *pc = str(p, VDF_PROBLEM_CAUSE);
+		const char *msg = nstr(p, VDF_PROBLEM_MESSAGE);
+		const char *file = nstr(p, VDF_PROBLEM_FILE);
+		const char *code = nstr(p, VDF_PROBLEM_CODE);
 		enum vd_severity s;
 		double line = 0;
 		char where[320] = "";
 
 		if (!pc || strcmp(pc, cause) != 0 || !msg)
 			continue;
-		if (vd_severity_parse(str(p, "severity"), &s) < 0 || s == VD_SEV_NONE)
+		if (vd_severity_parse(str(p, VDF_PROBLEM_SEVERITY), &s) < 0 || s == VD_SEV_NONE)
 			s = vd_cause_find(cause)->severity;
-		if (file && num(p, "line", &line) && line > 0)
+		if (file && num(p, VDF_PROBLEM_LINE, &line) && line > 0)
 			snprintf(where, sizeof(where), "%s:%.0f: ", file, line);
 		else if (file)
 			snprintf(where, sizeof(where), "%s: ", file);
@@ -343,16 +344,16 @@ static void profile_problems(const struct rctx *c, const char *cause, struct rou
 	if (!n)
 		return;
 	{
-		const char *file = nstr(lead, "file");
+		const char *file = nstr(lead, VDF_PROBLEM_FILE);
 		double line = 0;
-		if (file && num(lead, "line", &line) && line > 0)
-			fire(o, worst, "%s (%s line %.0f)", str(lead, "message"), file, line);
+		if (file && num(lead, VDF_PROBLEM_LINE, &line) && line > 0)
+			fire(o, worst, "%s (%s line %.0f)", str(lead, VDF_PROBLEM_MESSAGE), file, line);
 		else
-			fire(o, worst, "%s", str(lead, "message"));
+			fire(o, worst, "%s", str(lead, VDF_PROBLEM_MESSAGE));
 	}
 	and_more(o, n - 1);
-	if (nstr(prof, "path"))
-		ev(o, "profile", "%s", str(prof, "path"));
+	if (nstr(prof, VDF_PROFILE_PATH))
+		ev(o, "profile", "%s", str(prof, VDF_PROFILE_PATH));
 }
 
 /* ---- rules, in catalogue order ---------------------------------------------- */
@@ -364,19 +365,19 @@ static void profile_problems(const struct rctx *c, const char *cause, struct rou
  * connection; without it, nothing counts while the state is connected. */
 static double fresh_event_count(const cJSON *ovpn, enum vd_log_event e)
 {
-	const cJSON *since = obj(ovpn, "events_since_connected");
+	const cJSON *since = obj(ovpn, VDF_OPENVPN_EVENTS_SINCE_CONNECTED);
 	double n;
 
 	if (since)
 		return num(since, vd_log_event_name(e), &n) ? n : 0;
-	if (nstr(ovpn, "state") && strcmp(str(ovpn, "state"), "connected") == 0)
+	if (nstr(ovpn, VDF_OPENVPN_STATE) && strcmp(str(ovpn, VDF_OPENVPN_STATE), "connected") == 0)
 		return 0;
 	return event_count(ovpn, e);
 }
 
 static void rule_config_invalid(const struct rctx *c, struct rout *o)
 {
-	const cJSON *ovpn = section(c, "openvpn");
+	const cJSON *ovpn = section(c, VDF_TUNNEL_OPENVPN);
 	double n = fresh_event_count(ovpn, VD_LOG_OPTIONS_ERROR);
 
 	profile_problems(c, "config-invalid", o);
@@ -401,13 +402,13 @@ static const char *cert_role_name(const char *role)
 
 static void rule_cert_expired(const struct rctx *c, struct rout *o)
 {
-	const cJSON *prof = section(c, "profile");
-	const cJSON *certs = arr(prof, "certs");
-	const cJSON *ovpn = section(c, "openvpn");
+	const cJSON *prof = section(c, VDF_TUNNEL_PROFILE);
+	const cJSON *certs = arr(prof, VDF_PROFILE_CERTS);
+	const cJSON *ovpn = section(c, VDF_TUNNEL_OPENVPN);
 	const cJSON *clk = host_clock(c);
 	double off = 0, n_exp, n_nyv;
 	/* An offset beyond 30 years is not a clock, it is garbage. */
-	bool corrected = clk && num(clk, "offset_s", &off) && off > -1e9 && off < 1e9;
+	bool corrected = clk && num(clk, VDF_CLOCK_OFFSET_S, &off) && off > -1e9 && off < 1e9;
 	size_t bad = 0;
 	char tb[40];
 
@@ -431,18 +432,18 @@ static void rule_cert_expired(const struct rctx *c, struct rout *o)
 		 * only when no CA of the bundle is valid does it break the chain. */
 		cJSON_ArrayForEach(ce, certs) {
 			double nb, na;
-			const char *role = str(ce, "role");
-			if (role && strcmp(role, "ca") == 0 && num_time(ce, "not_before", &nb) &&
-			    num_time(ce, "not_after", &na) && nb <= (double)now && na >= (double)now)
+			const char *role = str(ce, VDF_CERT_ROLE);
+			if (role && strcmp(role, "ca") == 0 && num_time(ce, VDF_CERT_NOT_BEFORE, &nb) &&
+			    num_time(ce, VDF_CERT_NOT_AFTER, &na) && nb <= (double)now && na >= (double)now)
 				valid_ca++;
 		}
 		cJSON_ArrayForEach(ce, certs) {
 			double nb, na;
 			int rank = 0;
 			double key = 0;
-			const char *role = str(ce, "role");
+			const char *role = str(ce, VDF_CERT_ROLE);
 
-			if (!num_time(ce, "not_before", &nb) || !num_time(ce, "not_after", &na))
+			if (!num_time(ce, VDF_CERT_NOT_BEFORE, &nb) || !num_time(ce, VDF_CERT_NOT_AFTER, &na))
 				continue;
 			if (role && strcmp(role, "ca") == 0 && valid_ca > 0 && (na < (double)now || nb > (double)now))
 				continue;
@@ -462,10 +463,10 @@ static void rule_cert_expired(const struct rctx *c, struct rout *o)
 			char k[32];
 			snprintf(k, sizeof(k), "cert_%zu", bad);
 			ev(o, k, "%s %s: not before %s, not after %s%s%s",
-			   cert_role_name(str(ce, "role")), nstr(ce, "subject") ? str(ce, "subject") : "?",
+			   cert_role_name(str(ce, VDF_CERT_ROLE)), nstr(ce, VDF_CERT_SUBJECT) ? str(ce, VDF_CERT_SUBJECT) : "?",
 			   vd_format_time((int64_t)nb, tb, sizeof(tb)),
 			   vd_format_time((int64_t)na, (char[40]){0}, 40),
-			   nstr(ce, "file") ? " in " : "", nstr(ce, "file") ? str(ce, "file") : "");
+			   nstr(ce, VDF_CERT_FILE) ? " in " : "", nstr(ce, VDF_CERT_FILE) ? str(ce, VDF_CERT_FILE) : "");
 			if (!lead || rank > lead_rank || (rank == lead_rank && key < lead_key)) {
 				lead = ce;
 				lead_rank = rank;
@@ -473,12 +474,12 @@ static void rule_cert_expired(const struct rctx *c, struct rout *o)
 			}
 		}
 		if (lead) {
-			const char *role = cert_role_name(str(lead, "role"));
-			const char *subj = nstr(lead, "subject") ? str(lead, "subject") : "?";
+			const char *role = cert_role_name(str(lead, VDF_CERT_ROLE));
+			const char *subj = nstr(lead, VDF_CERT_SUBJECT) ? str(lead, VDF_CERT_SUBJECT) : "?";
 			const char *judge = corrected ? "by the NTP-corrected clock" : "by the local clock";
 			double nb = 0, na = 0;
-			num_time(lead, "not_before", &nb);
-			num_time(lead, "not_after", &na);
+			num_time(lead, VDF_CERT_NOT_BEFORE, &nb);
+			num_time(lead, VDF_CERT_NOT_AFTER, &na);
 			if (lead_rank == 3) {
 				double days = (double)((now - (int64_t)na) / 86400);
 				fire(o, VD_SEV_ERROR, "the %s %s expired %s%.0f day%s ago (not after %s, %s)", role, subj,
@@ -516,16 +517,16 @@ static void rule_cert_expired(const struct rctx *c, struct rout *o)
 
 static void rule_too_many_clients(const struct rctx *c, struct rout *o)
 {
-	const cJSON *ovpn = section(c, "openvpn");
-	const cJSON *hs = obj(ovpn, "handshakes");
-	const char *state = str(ovpn, "state");
+	const cJSON *ovpn = section(c, VDF_TUNNEL_OPENVPN);
+	const cJSON *hs = obj(ovpn, VDF_OPENVPN_HANDSHAKES);
+	const char *state = str(ovpn, VDF_OPENVPN_STATE);
 	double dropped = 0, started = 0, completed = 0;
 
 	if (!ovpn || (state && strcmp(state, "connected") == 0))
 		return;
-	if (num(hs, "dropped_before_push", &dropped) && dropped >= REPEAT_MIN) {
-		num(hs, "started", &started);
-		num(hs, "completed", &completed);
+	if (num(hs, VDF_HANDSHAKES_DROPPED_BEFORE_PUSH, &dropped) && dropped >= REPEAT_MIN) {
+		num(hs, VDF_HANDSHAKES_STARTED, &started);
+		num(hs, VDF_HANDSHAKES_COMPLETED, &completed);
 		fire(o, VD_SEV_ERROR,
 		     "the server ended %.0f sessions before sending their configuration (PUSH_REPLY) in the "
 		     "last 10 minutes",
@@ -540,7 +541,7 @@ static void rule_too_many_clients(const struct rctx *c, struct rout *o)
 	 * the transport probe's bare handshake: so the server is alive and
 	 * refuses sessions. */
 	{
-		const cJSON *tr = section(c, "transport");
+		const cJSON *tr = section(c, VDF_TUNNEL_TRANSPORT);
 		const char *proto = tunnel_proto(c);
 		double tmo = event_count(ovpn, VD_LOG_TLS_TIMEOUT);
 		double rst = event_count(ovpn, VD_LOG_CONNECTION_RESET);
@@ -548,7 +549,7 @@ static void rule_too_many_clients(const struct rctx *c, struct rout *o)
 
 		if (!tr || !proto)
 			return;
-		res = str(obj(tr, proto), "result");
+		res = str(obj(tr, proto), VDF_TRANSPORT_TRY_RESULT);
 		if (!res || strcmp(res, "answered") != 0 || tmo + rst < REPEAT_MIN)
 			return;
 		fire(o, VD_SEV_ERROR,
@@ -570,9 +571,9 @@ struct named_prefix {
 
 static void rule_ip_conflict(const struct rctx *c, struct rout *o)
 {
-	const cJSON *rt = section(c, "routes");
+	const cJSON *rt = section(c, VDF_TUNNEL_ROUTES);
 	const cJSON *cl = cloud(c);
-	const char *tun_dev = str(rt, "tun_dev");
+	const char *tun_dev = str(rt, VDF_ROUTES_TUN_DEV);
 	struct named_prefix theirs[64];
 	size_t nt = 0, hits = 0;
 	const cJSON *it;
@@ -581,30 +582,30 @@ static void rule_ip_conflict(const struct rctx *c, struct rout *o)
 		return;
 	/* What belongs to the VPN side: pushed routes, the tunnel subnet, and the
 	 * cloud profile's local networks and client CIDR. */
-	cJSON_ArrayForEach(it, arr(rt, "pushed_routes")) {
+	cJSON_ArrayForEach(it, arr(rt, VDF_ROUTES_PUSHED_ROUTES)) {
 		if (nt < VD_ARRAY_SIZE(theirs) && cJSON_IsString(it) && prefix(it->valuestring, &theirs[nt].p)) {
 			theirs[nt].text = it->valuestring;
 			theirs[nt++].what = "the pushed route";
 		}
 	}
-	if (nt < VD_ARRAY_SIZE(theirs) && prefix(str(rt, "tunnel_subnet"), &theirs[nt].p)) {
-		theirs[nt].text = str(rt, "tunnel_subnet");
+	if (nt < VD_ARRAY_SIZE(theirs) && prefix(str(rt, VDF_ROUTES_TUNNEL_SUBNET), &theirs[nt].p)) {
+		theirs[nt].text = str(rt, VDF_ROUTES_TUNNEL_SUBNET);
 		theirs[nt++].what = "the tunnel subnet";
 	}
-	cJSON_ArrayForEach(it, arr(cl, "local_networks")) {
+	cJSON_ArrayForEach(it, arr(cl, VDF_CLOUD_LOCAL_NETWORKS)) {
 		if (nt < VD_ARRAY_SIZE(theirs) && cJSON_IsString(it) && prefix(it->valuestring, &theirs[nt].p)) {
 			theirs[nt].text = it->valuestring;
 			theirs[nt++].what = "the VPC local network";
 		}
 	}
-	if (nt < VD_ARRAY_SIZE(theirs) && prefix(str(cl, "client_cidr"), &theirs[nt].p)) {
-		theirs[nt].text = str(cl, "client_cidr");
+	if (nt < VD_ARRAY_SIZE(theirs) && prefix(str(cl, VDF_CLOUD_CLIENT_CIDR), &theirs[nt].p)) {
+		theirs[nt].text = str(cl, VDF_CLOUD_CLIENT_CIDR);
 		theirs[nt++].what = "the client CIDR";
 	}
 
-	cJSON_ArrayForEach(it, arr(rt, "local_subnets")) {
-		const char *pfx = str(it, "prefix");
-		const char *dev = nstr(it, "dev") ? str(it, "dev") : "?";
+	cJSON_ArrayForEach(it, arr(rt, VDF_ROUTES_LOCAL_SUBNETS)) {
+		const char *pfx = str(it, VDF_SUBNET_PREFIX);
+		const char *dev = nstr(it, VDF_SUBNET_DEV) ? str(it, VDF_SUBNET_DEV) : "?";
 		struct vd_prefix lp;
 
 		if (!prefix(pfx, &lp) || (tun_dev && strcmp(dev, tun_dev) == 0))
@@ -626,13 +627,13 @@ static void rule_ip_conflict(const struct rctx *c, struct rout *o)
 	and_more(o, hits - 1);
 	/* The consequence, when the route lookups show it. */
 	size_t leaks = 0;
-	cJSON_ArrayForEach(it, arr(rt, "targets")) {
-		if (is_false(it, "via_tunnel") && nstr(it, "addr")) {
+	cJSON_ArrayForEach(it, arr(rt, VDF_ROUTES_TARGETS)) {
+		if (is_false(it, VDF_LOOKUP_VIA_TUNNEL) && nstr(it, VDF_LOOKUP_ADDR)) {
 			leaks++;
 			char k[32];
 			snprintf(k, sizeof(k), "target_%zu", leaks);
-			ev(o, k, "%s leaves through %s, not the tunnel", str(it, "addr"),
-			   nstr(it, "dev") ? str(it, "dev") : "?");
+			ev(o, k, "%s leaves through %s, not the tunnel", str(it, VDF_LOOKUP_ADDR),
+			   nstr(it, VDF_LOOKUP_DEV) ? str(it, VDF_LOOKUP_DEV) : "?");
 		}
 	}
 }
@@ -640,12 +641,12 @@ static void rule_ip_conflict(const struct rctx *c, struct rout *o)
 static void rule_client_cidr_too_small(const struct rctx *c, struct rout *o)
 {
 	const cJSON *cl = cloud(c);
-	const char *cidr = str(cl, "client_cidr");
+	const char *cidr = str(cl, VDF_CLOUD_CLIENT_CIDR);
 	struct vd_prefix p;
 	double maxc;
 	uint64_t count, cap;
 
-	if (!prefix(cidr, &p) || !num(cl, "max_connections", &maxc) || maxc < 1)
+	if (!prefix(cidr, &p) || !num(cl, VDF_CLOUD_MAX_CONNECTIONS, &maxc) || maxc < 1)
 		return;
 	count = vd_prefix_count(&p);
 	cap = vd_prefix_client_capacity(&p);
@@ -667,38 +668,39 @@ static void rule_client_cidr_too_small(const struct rctx *c, struct rout *o)
 			len--;
 		ev(o, "prefix_needed", "/%u or larger", len);
 	}
-	const cJSON *ovpn = section(c, "openvpn");
+	const cJSON *ovpn = section(c, VDF_TUNNEL_OPENVPN);
 	if (ovpn)
-		ev(o, "tunnel_address", "%s", nstr(ovpn, "local_ip") ? str(ovpn, "local_ip") : "none assigned");
+		ev(o, "tunnel_address", "%s", nstr(ovpn, VDF_OPENVPN_LOCAL_IP) ? str(ovpn, VDF_OPENVPN_LOCAL_IP) : "none assigned");
 }
 
 static void rule_vpn_app_conflict(const struct rctx *c, struct rout *o)
 {
-	const cJSON *cf = section(c, "conflicts");
+	const cJSON *cf = section(c, VDF_TUNNEL_CONFLICTS);
 	const cJSON *it;
 	char first[256] = "";
 	size_t n = 0;
 
 	if (!cf)
 		return;
-	cJSON_ArrayForEach(it, arr(cf, "links")) {
-		const char *name = nstr(it, "name");
+	cJSON_ArrayForEach(it, arr(cf, VDF_CONFLICTS_LINKS)) {
+		const char *name = nstr(it, VDF_CONFLICT_LINK_NAME);
 		if (!name)
 			continue;
 		char k[32], d[256];
-		snprintf(d, sizeof(d), "%s link %s", nstr(it, "kind") ? str(it, "kind") : "VPN", name);
+		snprintf(d, sizeof(d), "%s link %s",
+		         nstr(it, VDF_CONFLICT_LINK_KIND) ? str(it, VDF_CONFLICT_LINK_KIND) : "VPN", name);
 		snprintf(k, sizeof(k), "link_%zu", ++n);
 		ev(o, k, "%s", d);
 		if (n == 1)
 			snprintf(first, sizeof(first), "%s", d);
 	}
-	cJSON_ArrayForEach(it, arr(cf, "processes")) {
-		const char *name = nstr(it, "name");
+	cJSON_ArrayForEach(it, arr(cf, VDF_CONFLICTS_PROCESSES)) {
+		const char *name = nstr(it, VDF_CONFLICT_PROCESS_NAME);
 		double pid = 0;
 		if (!name)
 			continue;
 		char k[32], d[256];
-		if (num(it, "pid", &pid))
+		if (num(it, VDF_CONFLICT_PROCESS_PID, &pid))
 			snprintf(d, sizeof(d), "process %s (pid %.0f)", name, pid);
 		else
 			snprintf(d, sizeof(d), "process %s", name);
@@ -707,12 +709,13 @@ static void rule_vpn_app_conflict(const struct rctx *c, struct rout *o)
 		if (n == 1)
 			snprintf(first, sizeof(first), "%s", d);
 	}
-	cJSON_ArrayForEach(it, arr(cf, "routes")) {
-		const char *pfx = nstr(it, "prefix");
+	cJSON_ArrayForEach(it, arr(cf, VDF_CONFLICTS_ROUTES)) {
+		const char *pfx = nstr(it, VDF_CONFLICT_ROUTE_PREFIX);
 		if (!pfx)
 			continue;
 		char k[32], d[256];
-		snprintf(d, sizeof(d), "route %s via %s", pfx, nstr(it, "dev") ? str(it, "dev") : "?");
+		snprintf(d, sizeof(d), "route %s via %s", pfx,
+		         nstr(it, VDF_CONFLICT_ROUTE_DEV) ? str(it, VDF_CONFLICT_ROUTE_DEV) : "?");
 		snprintf(k, sizeof(k), "route_%zu", ++n);
 		ev(o, k, "%s", d);
 		if (n == 1)
@@ -729,22 +732,22 @@ static void rule_vpn_app_conflict(const struct rctx *c, struct rout *o)
 static bool path_measured(const cJSON *path)
 {
 	double sent, recv;
-	return path && num(path, "sent", &sent) && sent >= MIN_SAMPLES && num(path, "received", &recv) &&
+	return path && num(path, VDF_SAMPLE_SENT, &sent) && sent >= MIN_SAMPLES && num(path, VDF_SAMPLE_RECEIVED, &recv) &&
 	       recv > 0;
 }
 
 static void rule_unstable_internet(const struct rctx *c, struct rout *o)
 {
-	const cJSON *path = section(c, "path");
-	const char *addr = nstr(path, "addr") ? str(path, "addr") : "the gateway";
+	const cJSON *path = section(c, VDF_TUNNEL_PATH);
+	const char *addr = nstr(path, VDF_ECHO_ADDR) ? str(path, VDF_ECHO_ADDR) : "the gateway";
 	double loss = 0, jit = 0, rtt = 0;
 	bool l, j, r;
 
 	if (!path_measured(path))
 		return;
-	l = num(path, "loss_pct", &loss) && loss >= PATH_LOSS_PCT;
-	j = num(path, "jitter_ms", &jit) && jit >= PATH_JITTER_MS;
-	r = num(path, "rtt_avg_ms", &rtt) && rtt >= PATH_RTT_MS;
+	l = num(path, VDF_SAMPLE_LOSS_PCT, &loss) && loss >= PATH_LOSS_PCT;
+	j = num(path, VDF_ECHO_JITTER_MS, &jit) && jit >= PATH_JITTER_MS;
+	r = num(path, VDF_SAMPLE_RTT_AVG_MS, &rtt) && rtt >= PATH_RTT_MS;
 	if (!l && !j && !r)
 		return;
 	if (l)
@@ -756,30 +759,30 @@ static void rule_unstable_internet(const struct rctx *c, struct rout *o)
 	else
 		fire(o, VD_SEV_WARNING, "the path to %s outside the tunnel takes %.0f ms round trip", addr, rtt);
 	ev(o, "gateway", "%s", addr);
-	ev_field(o, "sent", path, "sent");
-	ev_field(o, "received", path, "received");
-	ev_field(o, "loss_pct", path, "loss_pct");
-	ev_field(o, "rtt_avg_ms", path, "rtt_avg_ms");
-	ev_field(o, "jitter_ms", path, "jitter_ms");
-	if (nstr(path, "method"))
-		ev(o, "method", "%s", str(path, "method"));
-	double pr = event_count(section(c, "openvpn"), VD_LOG_PING_RESTART);
+	ev_field(o, "sent", path, VDF_SAMPLE_SENT);
+	ev_field(o, "received", path, VDF_SAMPLE_RECEIVED);
+	ev_field(o, "loss_pct", path, VDF_SAMPLE_LOSS_PCT);
+	ev_field(o, "rtt_avg_ms", path, VDF_SAMPLE_RTT_AVG_MS);
+	ev_field(o, "jitter_ms", path, VDF_ECHO_JITTER_MS);
+	if (nstr(path, VDF_PATH_METHOD))
+		ev(o, "method", "%s", str(path, VDF_PATH_METHOD));
+	double pr = event_count(section(c, VDF_TUNNEL_OPENVPN), VD_LOG_PING_RESTART);
 	if (pr > 0)
 		ev_num(o, "log_ping_restarts", pr);
 }
 
 static void rule_long_distance_udp(const struct rctx *c, struct rout *o)
 {
-	const cJSON *path = section(c, "path");
-	const cJSON *ovpn = section(c, "openvpn");
+	const cJSON *path = section(c, VDF_TUNNEL_PATH);
+	const cJSON *ovpn = section(c, VDF_TUNNEL_OPENVPN);
 	const char *proto = tunnel_proto(c);
 	double rtt, loss = 0, rec = 0, pr;
 
-	if (!proto || strcmp(proto, "udp") != 0 || !path_measured(path) || !num(path, "rtt_avg_ms", &rtt) ||
+	if (!proto || strcmp(proto, "udp") != 0 || !path_measured(path) || !num(path, VDF_SAMPLE_RTT_AVG_MS, &rtt) ||
 	    rtt < LONG_RTT_MS)
 		return;
-	num(path, "loss_pct", &loss);
-	num(ovpn, "reconnects", &rec);
+	num(path, VDF_SAMPLE_LOSS_PCT, &loss);
+	num(ovpn, VDF_OPENVPN_RECONNECTS, &rec);
 	pr = event_count(ovpn, VD_LOG_PING_RESTART);
 	/* Distance alone is fine; distance with drops or loss is the FAQ's case. */
 	if (loss <= 0 && rec < 1 && pr < 1)
@@ -787,7 +790,7 @@ static void rule_long_distance_udp(const struct rctx *c, struct rout *o)
 	fire(o, VD_SEV_WARNING,
 	     "the UDP tunnel to %s runs over a %.0f ms round trip with %.1f%% loss and %.0f reconnects in "
 	     "10 minutes",
-	     nstr(path, "addr") ? str(path, "addr") : "the gateway", rtt, loss, rec);
+	     nstr(path, VDF_ECHO_ADDR) ? str(path, VDF_ECHO_ADDR) : "the gateway", rtt, loss, rec);
 	ev(o, "proto", "udp");
 	ev_num(o, "rtt_avg_ms", rtt);
 	ev_num(o, "loss_pct", loss);
@@ -810,9 +813,10 @@ static void pushed_field(const cJSON *p, const char *key, char *buf, size_t len)
 
 static void rule_server_config_changed(const struct rctx *c, struct rout *o)
 {
-	static const char *const fields[] = {"routes", "dns", "domain", "topology", "cipher"};
-	const cJSON *ovpn = section(c, "openvpn");
-	const cJSON *now_p = obj(ovpn, "pushed"), *was = obj(ovpn, "previous_pushed");
+	static const char *const fields[] = {VDF_PUSHED_ROUTES, VDF_PUSHED_DNS, VDF_PUSHED_DOMAIN,
+	                                     VDF_PUSHED_TOPOLOGY, VDF_PUSHED_CIPHER};
+	const cJSON *ovpn = section(c, VDF_TUNNEL_OPENVPN);
+	const cJSON *now_p = obj(ovpn, VDF_OPENVPN_PUSHED), *was = obj(ovpn, VDF_OPENVPN_PREVIOUS_PUSHED);
 	double reset = event_count(ovpn, VD_LOG_SERVER_RESET);
 	double changed = event_count(ovpn, VD_LOG_PULLED_CHANGED);
 	size_t n = 0;
@@ -849,22 +853,22 @@ static void rule_server_config_changed(const struct rctx *c, struct rout *o)
 
 static void rule_client_exception(const struct rctx *c, struct rout *o)
 {
-	const cJSON *ovpn = section(c, "openvpn");
-	const char *state = str(ovpn, "state");
-	const char *reason = nstr(ovpn, "state_reason");
-	const cJSON *tun = obj(ovpn, "tun");
+	const cJSON *ovpn = section(c, VDF_TUNNEL_OPENVPN);
+	const char *state = str(ovpn, VDF_OPENVPN_STATE);
+	const char *reason = nstr(ovpn, VDF_OPENVPN_STATE_REASON);
+	const cJSON *tun = obj(ovpn, VDF_OPENVPN_TUN);
 	double pid = 0, rec = 0, tunerr;
 
 	if (!ovpn)
 		return;
-	num(ovpn, "pid", &pid);
-	num(ovpn, "reconnects", &rec);
+	num(ovpn, VDF_OPENVPN_PID, &pid);
+	num(ovpn, VDF_OPENVPN_RECONNECTS, &rec);
 	tunerr = event_count(ovpn, VD_LOG_TUN_ERROR);
 	if (reason)
 		ev(o, "state_reason", "%s", reason);
 	if (state)
 		ev(o, "state", "%s", state);
-	if (is_true(ovpn, "crashed")) {
+	if (is_true(ovpn, VDF_OPENVPN_CRASHED)) {
 		if (pid > 0) {
 			fire(o, VD_SEV_ERROR, "the OpenVPN client (pid %.0f) crashed", pid);
 			ev_num(o, "pid", pid);
@@ -877,9 +881,9 @@ static void rule_client_exception(const struct rctx *c, struct rout *o)
 		/* A stop the user asked for (SIGTERM/SIGINT) is no fault. */
 		fire(o, VD_SEV_ERROR, "the OpenVPN client exited%s%s%s", reason ? " (" : "", reason ? reason : "",
 		     reason ? ")" : "");
-	} else if (state && strcmp(state, "connected") == 0 && is_false(tun, "present")) {
+	} else if (state && strcmp(state, "connected") == 0 && is_false(tun, VDF_TUN_PRESENT)) {
 		fire(o, VD_SEV_ERROR, "OpenVPN says it is connected but its tun device %s is gone",
-		     nstr(tun, "name") ? str(tun, "name") : "");
+		     nstr(tun, VDF_TUN_NAME) ? str(tun, VDF_TUN_NAME) : "");
 	} else if (state && strcmp(state, "reconnecting") == 0 && rec >= REPEAT_MIN) {
 		fire(o, VD_SEV_ERROR, "the OpenVPN client loops reconnecting: %.0f restarts in 10 minutes%s%s%s",
 		     rec, reason ? " (last: " : "", reason ? reason : "", reason ? ")" : "");
@@ -894,10 +898,10 @@ static void rule_client_exception(const struct rctx *c, struct rout *o)
 static void rule_clock_skew(const struct rctx *c, struct rout *o)
 {
 	const cJSON *clk = host_clock(c);
-	const char *server = nstr(clk, "server") ? str(clk, "server") : "the NTP server";
+	const char *server = nstr(clk, VDF_CLOCK_SERVER) ? str(clk, VDF_CLOCK_SERVER) : "the NTP server";
 	double off, a;
 
-	if (!clk || !num(clk, "offset_s", &off))
+	if (!clk || !num(clk, VDF_CLOCK_OFFSET_S, &off))
 		return;
 	a = off < 0 ? -off : off;
 	if (a <= CLOCK_WARN_S)
@@ -911,27 +915,27 @@ static void rule_clock_skew(const struct rctx *c, struct rout *o)
 		     a, off > 0 ? "behind" : "ahead of", server);
 	ev(o, "server", "%s", server);
 	ev_num(o, "offset_s", off);
-	ev_field(o, "delay_s", clk, "delay_s");
+	ev_field(o, "delay_s", clk, VDF_CLOCK_DELAY_S);
 	bool uns;
-	if (boolean(clk, "kernel_unsynced", &uns))
+	if (boolean(clk, VDF_CLOCK_KERNEL_UNSYNCED, &uns))
 		ev(o, "kernel_unsynced", "%s", uns ? "true" : "false");
 }
 
 static void rule_icmp_blocked_locally(const struct rctx *c, struct rout *o)
 {
-	const cJSON *fw = section(c, "firewall");
-	const cJSON *rf = section(c, "reflector");
-	const char *rule = nstr(fw, "rule");
+	const cJSON *fw = section(c, VDF_TUNNEL_FIREWALL);
+	const cJSON *rf = section(c, VDF_TUNNEL_REFLECTOR);
+	const char *rule = nstr(fw, VDF_FIREWALL_RULE);
 
-	if (!fw || !is_true(fw, "icmp_in_blocked"))
+	if (!fw || !is_true(fw, VDF_FIREWALL_ICMP_IN_BLOCKED))
 		return;
 	fire(o, VD_SEV_WARNING, "the local firewall drops inbound ICMP echo requests%s%s%s", rule ? " (" : "",
 	     rule ? rule : "", rule ? ")" : "");
 	if (rule)
 		ev(o, "rule", "%s", rule);
 	if (rf) {
-		ev_field(o, "reflector_sent", rf, "sent");
-		ev_field(o, "reflector_received", rf, "received");
+		ev_field(o, "reflector_sent", rf, VDF_SAMPLE_SENT);
+		ev_field(o, "reflector_received", rf, VDF_SAMPLE_RECEIVED);
 	}
 }
 
@@ -939,33 +943,33 @@ static void rule_icmp_blocked_locally(const struct rctx *c, struct rout *o)
 static bool ping_measured(const cJSON *h)
 {
 	double sent;
-	return h && num(h, "sent", &sent) && sent >= 1;
+	return h && num(h, VDF_SAMPLE_SENT, &sent) && sent >= 1;
 }
 
 static double ping_loss(const cJSON *h)
 {
 	double loss, sent, recv;
-	if (num(h, "loss_pct", &loss))
+	if (num(h, VDF_SAMPLE_LOSS_PCT, &loss))
 		return loss;
-	if (num(h, "sent", &sent) && sent > 0 && num(h, "received", &recv))
+	if (num(h, VDF_SAMPLE_SENT, &sent) && sent > 0 && num(h, VDF_SAMPLE_RECEIVED, &recv))
 		return 100.0 * (sent - recv) / sent;
 	return -1;
 }
 
 static void rule_asymmetric_path(const struct rctx *c, struct rout *o)
 {
-	const cJSON *rf = section(c, "reflector"), *pg = section(c, "ping");
-	const cJSON *fw = section(c, "firewall"), *rt = section(c, "routes");
+	const cJSON *rf = section(c, VDF_TUNNEL_REFLECTOR), *pg = section(c, VDF_TUNNEL_PING);
+	const cJSON *fw = section(c, VDF_TUNNEL_FIREWALL), *rt = section(c, VDF_TUNNEL_ROUTES);
 	const cJSON *it, *answering = NULL;
 	double rloss, sent;
 	bool routed = false;
 
-	if (!rf || !pg || !fw || !rt || !is_false(fw, "icmp_in_blocked"))
+	if (!rf || !pg || !fw || !rt || !is_false(fw, VDF_FIREWALL_ICMP_IN_BLOCKED))
 		return;
-	if (!num(rf, "sent", &sent) || sent < 1 || (rloss = ping_loss(rf)) < ONE_WAY_LOSS_PCT)
+	if (!num(rf, VDF_SAMPLE_SENT, &sent) || sent < 1 || (rloss = ping_loss(rf)) < ONE_WAY_LOSS_PCT)
 		return;
 	/* The client's way: a VPC target (or the server end) answers. */
-	cJSON_ArrayForEach(it, arr(pg, "targets")) {
+	cJSON_ArrayForEach(it, arr(pg, VDF_PING_TARGETS)) {
 		if (ping_measured(it) && ping_loss(it) < ONE_WAY_LOSS_PCT) {
 			answering = it;
 			break;
@@ -974,8 +978,8 @@ static void rule_asymmetric_path(const struct rctx *c, struct rout *o)
 	if (!answering)
 		return;
 	/* "With routes in place": every target routes through the tunnel. */
-	cJSON_ArrayForEach(it, arr(rt, "targets")) {
-		if (!is_true(it, "via_tunnel"))
+	cJSON_ArrayForEach(it, arr(rt, VDF_ROUTES_TARGETS)) {
+		if (!is_true(it, VDF_LOOKUP_VIA_TUNNEL))
 			return;
 		routed = true;
 	}
@@ -984,27 +988,27 @@ static void rule_asymmetric_path(const struct rctx *c, struct rout *o)
 	fire(o, VD_SEV_WARNING,
 	     "%s answers the client's pings (%.0f%% loss) but %.0f%% of the VPC's pings back to the client "
 	     "are lost, and the client's firewall lets them in",
-	     str(answering, "addr") ? str(answering, "addr") : "a VPC target", ping_loss(answering), rloss);
+	     str(answering, VDF_ECHO_ADDR) ? str(answering, VDF_ECHO_ADDR) : "a VPC target", ping_loss(answering), rloss);
 	ev_num(o, "client_to_vpc_loss_pct", ping_loss(answering));
 	ev_num(o, "vpc_to_client_loss_pct", rloss);
-	const char *seen = nstr(rf, "source_seen");
-	const char *local = nstr(section(c, "openvpn"), "local_ip");
+	const char *seen = nstr(rf, VDF_REFLECTOR_SOURCE_SEEN);
+	const char *local = nstr(section(c, VDF_TUNNEL_OPENVPN), VDF_OPENVPN_LOCAL_IP);
 	if (seen)
 		ev(o, "source_seen", "%s", seen);
 	if (seen && local && strcmp(seen, local) != 0)
 		ev(o, "nat", "the VPC sees %s instead of the tunnel address %s", seen, local);
 }
 
-/* One DNS server routed outside the tunnel (a lookup with "addr", "dev" and
- * "via_tunnel"): the n-th in the evidence, the first in the summary. */
-static void dns_outside(struct rout *o, const cJSON *it, size_t *n)
+/* One DNS server routed outside the tunnel (the routes probe's lookup of it, or
+ * the dns probe's own): the n-th in the evidence, the first in the summary. */
+static void dns_outside(struct rout *o, const char *a, const char *dev, bool outside, size_t *n)
 {
-	const char *a = nstr(it, "addr");
-	const char *dev = nstr(it, "dev") ? str(it, "dev") : "?";
 	char k[32];
 
-	if (!a || !is_false(it, "via_tunnel"))
+	if (!a || !outside)
 		return;
+	if (!dev)
+		dev = "?";
 	snprintf(k, sizeof(k), "server_%zu", ++*n);
 	ev(o, k, "%s routed through %s", a, dev);
 	if (*n == 1)
@@ -1013,33 +1017,33 @@ static void dns_outside(struct rout *o, const cJSON *it, size_t *n)
 
 static void rule_dns_no_route(const struct rctx *c, struct rout *o)
 {
-	const cJSON *rt = section(c, "routes"), *dns = section(c, "dns");
+	const cJSON *rt = section(c, VDF_TUNNEL_ROUTES), *dns = section(c, VDF_TUNNEL_DNS);
 	const cJSON *it;
 	size_t n = 0;
 
-	cJSON_ArrayForEach(it, arr(rt, "dns"))
-		dns_outside(o, it, &n);
+	cJSON_ArrayForEach(it, arr(rt, VDF_ROUTES_DNS))
+		dns_outside(o, nstr(it, VDF_LOOKUP_ADDR), nstr(it, VDF_LOOKUP_DEV), is_false(it, VDF_LOOKUP_VIA_TUNNEL), &n);
 	/* Servers the routes probe did not look up (learnt from systemd-resolved
 	 * or resolv.conf rather than pushed): the dns probe's own lookup. */
-	cJSON_ArrayForEach(it, arr(dns, "servers")) {
-		const char *a = nstr(it, "addr");
+	cJSON_ArrayForEach(it, arr(dns, VDF_DNS_SERVERS)) {
+		const char *a = nstr(it, VDF_DNS_SERVER_ADDR);
 		const cJSON *seen;
 		bool dup = false;
 
 		if (!a)
 			continue;
-		cJSON_ArrayForEach(seen, arr(rt, "dns"))
-			dup |= nstr(seen, "addr") && strcmp(str(seen, "addr"), a) == 0;
+		cJSON_ArrayForEach(seen, arr(rt, VDF_ROUTES_DNS))
+			dup |= nstr(seen, VDF_LOOKUP_ADDR) && strcmp(str(seen, VDF_LOOKUP_ADDR), a) == 0;
 		if (!dup)
-			dns_outside(o, it, &n);
+			dns_outside(o, a, nstr(it, VDF_DNS_SERVER_DEV), is_false(it, VDF_DNS_SERVER_VIA_TUNNEL), &n);
 	}
 	/* Routed into the tunnel but silent: every query timed out. */
-	cJSON_ArrayForEach(it, arr(dns, "servers")) {
-		const char *a = nstr(it, "addr");
-		const cJSON *r, *res = obj(it, "results");
+	cJSON_ArrayForEach(it, arr(dns, VDF_DNS_SERVERS)) {
+		const char *a = nstr(it, VDF_DNS_SERVER_ADDR);
+		const cJSON *r, *res = obj(it, VDF_DNS_SERVER_RESULTS);
 		size_t total = 0, silent = 0;
 
-		if (!a || !is_true(it, "via_tunnel"))
+		if (!a || !is_true(it, VDF_DNS_SERVER_VIA_TUNNEL))
 			continue;
 		cJSON_ArrayForEach(r, res) {
 			if (!cJSON_IsString(r))
@@ -1075,18 +1079,18 @@ static bool covered(const struct vd_prefix *t, const cJSON *routes)
 
 static void rule_local_network_missing(const struct rctx *c, struct rout *o)
 {
-	const cJSON *rt = section(c, "routes");
-	const cJSON *pushed = arr(rt, "pushed_routes");
+	const cJSON *rt = section(c, VDF_TUNNEL_ROUTES);
+	const cJSON *pushed = arr(rt, VDF_ROUTES_PUSHED_ROUTES);
 	const cJSON *it;
 	size_t n = 0;
 	char list[256];
 
-	cJSON_ArrayForEach(it, arr(rt, "targets")) {
-		const char *a = nstr(it, "addr");
-		const char *dev = nstr(it, "dev") ? str(it, "dev") : "?";
+	cJSON_ArrayForEach(it, arr(rt, VDF_ROUTES_TARGETS)) {
+		const char *a = nstr(it, VDF_LOOKUP_ADDR);
+		const char *dev = nstr(it, VDF_LOOKUP_DEV) ? str(it, VDF_LOOKUP_DEV) : "?";
 		struct vd_prefix t;
 
-		if (!a || !is_false(it, "via_tunnel"))
+		if (!a || !is_false(it, VDF_LOOKUP_VIA_TUNNEL))
 			continue;
 		/* A target a pushed route covers that still leaves elsewhere is taken
 		 * by a more specific local route: that is ip-conflict or another VPN. */
@@ -1108,39 +1112,39 @@ static void rule_local_network_missing(const struct rctx *c, struct rout *o)
 
 static void rule_local_network_overlap(const struct rctx *c, struct rout *o)
 {
-	const cJSON *rt = section(c, "routes"), *cl = cloud(c);
+	const cJSON *rt = section(c, VDF_TUNNEL_ROUTES), *cl = cloud(c);
 	const cJSON *it;
 	struct vd_prefix tun, cc, p;
 	size_t n = 0;
 
 	/* Pushed routes over the tunnel's own subnet. Host routes are skipped:
 	 * net30 servers push a /32 to their own tunnel address, harmless. */
-	if (prefix(str(rt, "tunnel_subnet"), &tun)) {
-		cJSON_ArrayForEach(it, arr(rt, "pushed_routes")) {
+	if (prefix(str(rt, VDF_ROUTES_TUNNEL_SUBNET), &tun)) {
+		cJSON_ArrayForEach(it, arr(rt, VDF_ROUTES_PUSHED_ROUTES)) {
 			if (!cJSON_IsString(it) || !prefix(it->valuestring, &p) ||
 			    p.len == (p.family == AF_INET ? 32u : 128u) || !vd_prefix_overlaps(&p, &tun))
 				continue;
 			char k[32];
 			snprintf(k, sizeof(k), "overlap_%zu", ++n);
 			ev(o, k, "pushed route %s overlaps the tunnel subnet %s", it->valuestring,
-			   str(rt, "tunnel_subnet"));
+			   str(rt, VDF_ROUTES_TUNNEL_SUBNET));
 			if (n == 1)
 				fire(o, VD_SEV_ERROR, "the pushed route %s overlaps the tunnel's own subnet %s",
-				     it->valuestring, str(rt, "tunnel_subnet"));
+				     it->valuestring, str(rt, VDF_ROUTES_TUNNEL_SUBNET));
 		}
 	}
 	/* The cloud profile's Local Network against its Client CIDR. */
-	if (prefix(str(cl, "client_cidr"), &cc)) {
-		cJSON_ArrayForEach(it, arr(cl, "local_networks")) {
+	if (prefix(str(cl, VDF_CLOUD_CLIENT_CIDR), &cc)) {
+		cJSON_ArrayForEach(it, arr(cl, VDF_CLOUD_LOCAL_NETWORKS)) {
 			if (!cJSON_IsString(it) || !prefix(it->valuestring, &p) || !vd_prefix_overlaps(&p, &cc))
 				continue;
 			char k[32];
 			snprintf(k, sizeof(k), "overlap_%zu", ++n);
 			ev(o, k, "local network %s overlaps the client CIDR %s", it->valuestring,
-			   str(cl, "client_cidr"));
+			   str(cl, VDF_CLOUD_CLIENT_CIDR));
 			if (n == 1)
 				fire(o, VD_SEV_ERROR, "the Local Network %s overlaps the Client CIDR %s", it->valuestring,
-				     str(cl, "client_cidr"));
+				     str(cl, VDF_CLOUD_CLIENT_CIDR));
 		}
 	}
 	if (n)
@@ -1153,9 +1157,9 @@ static void rule_ipsec_route_overlap(const struct rctx *c, struct rout *o)
 	struct vd_prefix cc, p;
 	size_t n = 0;
 
-	if (!prefix(str(cl, "client_cidr"), &cc))
+	if (!prefix(str(cl, VDF_CLOUD_CLIENT_CIDR), &cc))
 		return;
-	cJSON_ArrayForEach(it, arr(cl, "ipsec_routes")) {
+	cJSON_ArrayForEach(it, arr(cl, VDF_CLOUD_IPSEC_ROUTES)) {
 		if (!cJSON_IsString(it) || !prefix(it->valuestring, &p) || !vd_prefix_overlaps(&p, &cc))
 			continue;
 		char k[32];
@@ -1163,38 +1167,38 @@ static void rule_ipsec_route_overlap(const struct rctx *c, struct rout *o)
 		ev(o, k, "%s", it->valuestring);
 		if (n == 1)
 			fire(o, VD_SEV_WARNING, "the IPsec-VPN route %s on the same gateway overlaps the client CIDR %s",
-			     it->valuestring, str(cl, "client_cidr"));
+			     it->valuestring, str(cl, VDF_CLOUD_CLIENT_CIDR));
 	}
 	if (!n)
 		return;
 	and_more(o, n - 1);
-	ev(o, "client_cidr", "%s", str(cl, "client_cidr"));
+	ev(o, "client_cidr", "%s", str(cl, VDF_CLOUD_CLIENT_CIDR));
 }
 
 static void rule_security_group(const struct rctx *c, struct rout *o)
 {
-	const cJSON *pg = section(c, "ping"), *rt = section(c, "routes");
-	const cJSON *se = obj(pg, "server_end"), *it;
+	const cJSON *pg = section(c, VDF_TUNNEL_PING), *rt = section(c, VDF_TUNNEL_ROUTES);
+	const cJSON *se = obj(pg, VDF_PING_SERVER_END), *it;
 	size_t n = 0;
 
 	if (!pg || !rt || !ping_measured(se) || ping_loss(se) >= 100)
 		return;
-	cJSON_ArrayForEach(it, arr(pg, "targets")) {
-		const char *a = nstr(it, "addr");
+	cJSON_ArrayForEach(it, arr(pg, VDF_PING_TARGETS)) {
+		const char *a = nstr(it, VDF_ECHO_ADDR);
 		const cJSON *r, *route = NULL;
 		double sent = 0, unr = 0;
 
 		if (!a || !ping_measured(it) || ping_loss(it) < 100)
 			continue;
-		cJSON_ArrayForEach(r, arr(rt, "targets")) {
-			if (nstr(r, "addr") && strcmp(str(r, "addr"), a) == 0)
+		cJSON_ArrayForEach(r, arr(rt, VDF_ROUTES_TARGETS)) {
+			if (nstr(r, VDF_LOOKUP_ADDR) && strcmp(str(r, VDF_LOOKUP_ADDR), a) == 0)
 				route = r;
 		}
 		/* Only a target that routes through the tunnel: else it is a route problem. */
-		if (!is_true(route, "via_tunnel"))
+		if (!is_true(route, VDF_LOOKUP_VIA_TUNNEL))
 			continue;
-		num(it, "sent", &sent);
-		num(it, "unreachable", &unr);
+		num(it, VDF_SAMPLE_SENT, &sent);
+		num(it, VDF_ECHO_UNREACHABLE, &unr);
 		char k[32];
 		snprintf(k, sizeof(k), "target_%zu", ++n);
 		ev(o, k, "%s: %.0f of %.0f lost%s", a, sent, sent, unr > 0 ? ", ICMP unreachable" : "");
@@ -1202,8 +1206,8 @@ static void rule_security_group(const struct rctx *c, struct rout *o)
 			fire(o, VD_SEV_WARNING,
 			     "the tunnel's server end %s answers (%.0f%% loss) but %s does not (%.0f of %.0f lost) "
 			     "although it is routed through %s",
-			     nstr(se, "addr") ? str(se, "addr") : "", ping_loss(se), a, sent, sent,
-			     nstr(route, "dev") ? str(route, "dev") : "the tunnel");
+			     nstr(se, VDF_ECHO_ADDR) ? str(se, VDF_ECHO_ADDR) : "", ping_loss(se), a, sent, sent,
+			     nstr(route, VDF_LOOKUP_DEV) ? str(route, VDF_LOOKUP_DEV) : "the tunnel");
 	}
 	if (n)
 		and_more(o, n - 1);
@@ -1211,8 +1215,8 @@ static void rule_security_group(const struct rctx *c, struct rout *o)
 
 static void rule_openvpn_version(const struct rctx *c, struct rout *o)
 {
-	const cJSON *ovpn = section(c, "openvpn");
-	const cJSON *ver = obj(ovpn, "version");
+	const cJSON *ovpn = section(c, VDF_TUNNEL_OPENVPN);
+	const cJSON *ver = obj(ovpn, VDF_OPENVPN_VERSION);
 	struct vd_ovpn_version v = {0};
 	double ma, mi, pa;
 	char why[256];
@@ -1220,9 +1224,10 @@ static void rule_openvpn_version(const struct rctx *c, struct rout *o)
 
 	if (!ver)
 		return;
-	if (nstr(ver, "string") && vd_ovpn_version_parse(str(ver, "string"), &v) == 0) {
+	if (nstr(ver, VDF_VERSION_STRING) && vd_ovpn_version_parse(str(ver, VDF_VERSION_STRING), &v) == 0) {
 		/* parsed: major/minor/patch, suffix and platform */
-	} else if (num(ver, "major", &ma) && num(ver, "minor", &mi) && num(ver, "patch", &pa) && ma >= 0 &&
+	} else if (num(ver, VDF_VERSION_MAJOR, &ma) && num(ver, VDF_VERSION_MINOR, &mi) &&
+	           num(ver, VDF_VERSION_PATCH, &pa) && ma >= 0 &&
 	           mi >= 0 && pa >= 0 && ma < 1000 && mi < 1000 && pa < 1000) {
 		v.major = (unsigned)ma;
 		v.minor = (unsigned)mi;
@@ -1230,8 +1235,8 @@ static void rule_openvpn_version(const struct rctx *c, struct rout *o)
 	} else {
 		return;
 	}
-	if (nstr(ver, "platform"))
-		snprintf(v.platform, sizeof(v.platform), "%s", str(ver, "platform"));
+	if (nstr(ver, VDF_VERSION_PLATFORM))
+		snprintf(v.platform, sizeof(v.platform), "%s", str(ver, VDF_VERSION_PLATFORM));
 	verdict = vd_ovpn_version_check(&v, why, sizeof(why));
 	if (verdict == VD_VERSION_OK)
 		return;
@@ -1246,10 +1251,10 @@ static void rule_openvpn_version(const struct rctx *c, struct rout *o)
 /* Inside-tunnel figures: the server end, else the first measured target. */
 static const cJSON *inside(const cJSON *pg)
 {
-	const cJSON *se = obj(pg, "server_end"), *it;
+	const cJSON *se = obj(pg, VDF_PING_SERVER_END), *it;
 	if (ping_measured(se))
 		return se;
-	cJSON_ArrayForEach(it, arr(pg, "targets")) {
+	cJSON_ArrayForEach(it, arr(pg, VDF_PING_TARGETS)) {
 		if (ping_measured(it))
 			return it;
 	}
@@ -1266,13 +1271,13 @@ static bool inside_pooled(const cJSON *pg, double *sent, double *recv)
 	double s, r;
 
 	*sent = *recv = 0;
-	if (ping_measured(obj(pg, "server_end")) && num(obj(pg, "server_end"), "sent", &s) &&
-	    num(obj(pg, "server_end"), "received", &r)) {
+	if (ping_measured(obj(pg, VDF_PING_SERVER_END)) && num(obj(pg, VDF_PING_SERVER_END), VDF_SAMPLE_SENT, &s) &&
+	    num(obj(pg, VDF_PING_SERVER_END), VDF_SAMPLE_RECEIVED, &r)) {
 		*sent += s;
 		*recv += r;
 	}
-	cJSON_ArrayForEach(it, arr(pg, "targets")) {
-		if (ping_measured(it) && num(it, "sent", &s) && num(it, "received", &r)) {
+	cJSON_ArrayForEach(it, arr(pg, VDF_PING_TARGETS)) {
+		if (ping_measured(it) && num(it, VDF_SAMPLE_SENT, &s) && num(it, VDF_SAMPLE_RECEIVED, &r)) {
 			*sent += s;
 			*recv += r;
 		}
@@ -1284,7 +1289,7 @@ static void add_answering(const cJSON *h, double *sent, double *recv)
 {
 	double s, r;
 
-	if (ping_measured(h) && num(h, "sent", &s) && num(h, "received", &r) && r > 0) {
+	if (ping_measured(h) && num(h, VDF_SAMPLE_SENT, &s) && num(h, VDF_SAMPLE_RECEIVED, &r) && r > 0) {
 		*sent += s;
 		*recv += r;
 	}
@@ -1296,24 +1301,24 @@ static bool inside_answering(const cJSON *pg, double *sent, double *recv)
 	const cJSON *it;
 
 	*sent = *recv = 0;
-	add_answering(obj(pg, "server_end"), sent, recv);
-	cJSON_ArrayForEach(it, arr(pg, "targets"))
+	add_answering(obj(pg, VDF_PING_SERVER_END), sent, recv);
+	cJSON_ArrayForEach(it, arr(pg, VDF_PING_TARGETS))
 		add_answering(it, sent, recv);
 	return *sent > 0;
 }
 
 static void rule_gateway_bandwidth(const struct rctx *c, struct rout *o)
 {
-	const cJSON *tp = section(c, "throughput"), *pg = section(c, "ping"), *cl = cloud(c);
-	const cJSON *path = section(c, "path");
+	const cJSON *tp = section(c, VDF_TUNNEL_THROUGHPUT), *pg = section(c, VDF_TUNNEL_PING), *cl = cloud(c);
+	const cJSON *path = section(c, VDF_TUNNEL_PATH);
 	const cJSON *in = inside(pg);
 	double bw, rx = 0, tx = 0, rate, loss = 0, mn = 0, avg = 0, sent, recv, out = 0;
 	bool lossy, spread, queued = false;
 
-	if (!tp || !in || !num(cl, "bandwidth_mbps", &bw) || bw <= 0)
+	if (!tp || !in || !num(cl, VDF_CLOUD_BANDWIDTH_MBPS, &bw) || bw <= 0)
 		return;
-	num(tp, "rx_mbps", &rx);
-	num(tp, "tx_mbps", &tx);
+	num(tp, VDF_THROUGHPUT_RX_MBPS, &rx);
+	num(tp, VDF_THROUGHPUT_TX_MBPS, &tx);
 	rate = rx > tx ? rx : tx;
 	if (rate * 100.0 / bw < BANDWIDTH_PCT)
 		return;
@@ -1322,8 +1327,8 @@ static void rule_gateway_bandwidth(const struct rctx *c, struct rout *o)
 	if (inside_pooled(pg, &sent, &recv))
 		loss = 100.0 * (sent - recv) / sent;
 	lossy = recv > 0 && recv < sent;
-	num(in, "rtt_min_ms", &mn);
-	num(in, "rtt_avg_ms", &avg);
+	num(in, VDF_SAMPLE_RTT_MIN_MS, &mn);
+	num(in, VDF_SAMPLE_RTT_AVG_MS, &avg);
 	/* Latency, two ways. A queue that fills and drains within the burst
 	 * spreads the echoes (avg well above the burst's own minimum). A queue
 	 * held full by a steady transfer delays every echo alike, so the burst's
@@ -1335,7 +1340,7 @@ static void rule_gateway_bandwidth(const struct rctx *c, struct rout *o)
 	 * gateway; a gateway whose own ICMP queues with the tunnel shows equal
 	 * delay on both sides and is left to the loss signal. */
 	spread = avg - mn >= QUEUE_DELAY_MS;
-	if (path_measured(path) && num(path, "rtt_avg_ms", &out) && recv > 0)
+	if (path_measured(path) && num(path, VDF_SAMPLE_RTT_AVG_MS, &out) && recv > 0)
 		queued = avg - out >= TUNNEL_EXCESS_MS;
 	if (!lossy && !spread && !queued)
 		return;
@@ -1356,13 +1361,13 @@ static void rule_gateway_bandwidth(const struct rctx *c, struct rout *o)
 
 static void rule_udp_unreliable(const struct rctx *c, struct rout *o)
 {
-	const cJSON *pg = section(c, "ping"), *path = section(c, "path");
+	const cJSON *pg = section(c, VDF_TUNNEL_PING), *path = section(c, VDF_TUNNEL_PATH);
 	const cJSON *in = inside(pg);
 	const char *proto = tunnel_proto(c);
 	double loss, ploss, sent, recv, s1 = 0;
 
 	if (!proto || strcmp(proto, "udp") != 0 || !in || !path_measured(path) ||
-	    !num(path, "loss_pct", &ploss) || ploss >= PATH_CLEAN_PCT)
+	    !num(path, VDF_SAMPLE_LOSS_PCT, &ploss) || ploss >= PATH_CLEAN_PCT)
 		return;
 	/* Pooled over every destination that answered at all: their answers share
 	 * the tunnel, and one 10-echo burst at 25% loss shows none one time in
@@ -1377,9 +1382,9 @@ static void rule_udp_unreliable(const struct rctx *c, struct rout *o)
 	fire(o, VD_SEV_WARNING,
 	     "%.1f%% of packets are lost inside the UDP tunnel (%.0f of %.0f echoes to %s%s) while the path "
 	     "to %s outside loses %.1f%%",
-	     loss, sent - recv, sent, nstr(in, "addr") ? str(in, "addr") : "the server end",
-	     sent > (ping_measured(in) && num(in, "sent", &s1) ? s1 : sent) ? " and the targets" : "",
-	     nstr(path, "addr") ? str(path, "addr") : "the gateway", ploss);
+	     loss, sent - recv, sent, nstr(in, VDF_ECHO_ADDR) ? str(in, VDF_ECHO_ADDR) : "the server end",
+	     sent > (ping_measured(in) && num(in, VDF_SAMPLE_SENT, &s1) ? s1 : sent) ? " and the targets" : "",
+	     nstr(path, VDF_ECHO_ADDR) ? str(path, VDF_ECHO_ADDR) : "the gateway", ploss);
 	ev(o, "proto", "udp");
 	ev_num(o, "inside_loss_pct", (double)(long long)(loss * 10.0 + 0.5) / 10.0);
 	ev_num(o, "inside_sent", sent);
@@ -1389,16 +1394,17 @@ static void rule_udp_unreliable(const struct rctx *c, struct rout *o)
 
 static void rule_gateway_old_version(const struct rctx *c, struct rout *o)
 {
-	const cJSON *cl = cloud(c), *pg = section(c, "ping"), *path = section(c, "path");
+	const cJSON *cl = cloud(c), *pg = section(c, VDF_TUNNEL_PING), *path = section(c, VDF_TUNNEL_PATH);
 	const cJSON *in = inside(pg);
-	const char *created = nstr(cl, "created_on");
+	const char *created = nstr(cl, VDF_CLOUD_CREATED_ON);
 	int64_t t, limit;
 	double rin, rout_;
 
 	if (!created || vd_parse_time(created, &t) < 0 || vd_parse_time(GATEWAY_NEW_DATE, &limit) < 0 ||
 	    t >= limit)
 		return;
-	if (!in || !path_measured(path) || !num(in, "rtt_avg_ms", &rin) || !num(path, "rtt_avg_ms", &rout_) ||
+	if (!in || !path_measured(path) || !num(in, VDF_SAMPLE_RTT_AVG_MS, &rin) ||
+	    !num(path, VDF_SAMPLE_RTT_AVG_MS, &rout_) ||
 	    ping_loss(in) >= 100)
 		return;
 	if (rin - rout_ < TUNNEL_EXCESS_MS)
@@ -1414,13 +1420,13 @@ static void rule_gateway_old_version(const struct rctx *c, struct rout *o)
 
 static void rule_ncp_cipher(const struct rctx *c, struct rout *o)
 {
-	const cJSON *ovpn = section(c, "openvpn");
-	const char *neg = nstr(ovpn, "negotiated_cipher");
-	const char *conf = nstr(ovpn, "configured_cipher");
+	const cJSON *ovpn = section(c, VDF_TUNNEL_OPENVPN);
+	const char *neg = nstr(ovpn, VDF_OPENVPN_NEGOTIATED_CIPHER);
+	const char *conf = nstr(ovpn, VDF_OPENVPN_CONFIGURED_CIPHER);
 	double dep = event_count(ovpn, VD_LOG_DEPRECATED_CIPHER);
 
 	if (!conf)
-		conf = nstr(section(c, "profile"), "cipher");
+		conf = nstr(section(c, VDF_TUNNEL_PROFILE), VDF_PROFILE_CIPHER);
 	profile_problems(c, "ncp-cipher", o);
 	if (dep > 0)
 		ev_num(o, "log_deprecated_cipher", dep);
@@ -1437,8 +1443,8 @@ static void rule_other(const struct rctx *c, struct rout *o)
 	static const enum vd_log_event unexplained[] = {
 		VD_LOG_AUTH_FAILED, VD_LOG_VERIFY_ERROR, VD_LOG_ROUTE_ERROR, VD_LOG_ERROR_OTHER,
 	};
-	const cJSON *ovpn = section(c, "openvpn");
-	const cJSON *lines = arr(ovpn, "error_lines"), *it;
+	const cJSON *ovpn = section(c, VDF_TUNNEL_OPENVPN);
+	const cJSON *lines = arr(ovpn, VDF_OPENVPN_ERROR_LINES), *it;
 	const char *last = NULL;
 	size_t n = 0;
 	double events = 0;
@@ -1484,22 +1490,24 @@ static bool failed(const char *res)
  * loss causes, restarting their grace). */
 static bool tunnel_carries(const struct rctx *c)
 {
-	const cJSON *ovpn = section(c, "openvpn"), *pg = section(c, "ping"), *tr = section(c, "transport");
-	const char *state = str(ovpn, "state");
+	const cJSON *ovpn = section(c, VDF_TUNNEL_OPENVPN), *pg = section(c, VDF_TUNNEL_PING);
+	const cJSON *tr = section(c, VDF_TUNNEL_TRANSPORT);
+	const char *state = str(ovpn, VDF_OPENVPN_STATE);
 	double sent, recv, pat, tat;
 
 	if (!state || strcmp(state, "connected") != 0 || !inside_pooled(pg, &sent, &recv) || recv <= 0)
 		return false;
 	/* an answer from before the handshake failed proves nothing about now */
-	if (num(pg, "at", &pat) && num(tr, "at", &tat) && pat < tat - SAME_MOMENT_S)
+	if (num(pg, VDF_SECTION_AT, &pat) && num(tr, VDF_SECTION_AT, &tat) && pat < tat - SAME_MOMENT_S)
 		return false;
 	return true;
 }
 
 static void rule_udp_blocked(const struct rctx *c, struct rout *o)
 {
-	const cJSON *tr = section(c, "transport");
-	const char *udp = str(obj(tr, "udp"), "result"), *tcp = str(obj(tr, "tcp"), "result");
+	const cJSON *tr = section(c, VDF_TUNNEL_TRANSPORT);
+	const char *udp = str(obj(tr, VDF_TRANSPORT_UDP), VDF_TRANSPORT_TRY_RESULT);
+	const char *tcp = str(obj(tr, VDF_TRANSPORT_TCP), VDF_TRANSPORT_TRY_RESULT);
 	const char *proto = tunnel_proto(c);
 	double port = 0;
 
@@ -1513,41 +1521,43 @@ static void rule_udp_blocked(const struct rctx *c, struct rout *o)
 		return;
 	if (proto && tunnel_carries(c))
 		return;
-	num(tr, "port", &port);
+	num(tr, VDF_TRANSPORT_PORT, &port);
 	fire(o, VD_SEV_ERROR,
 	     "the gateway %s answers the OpenVPN handshake on port %.0f over TCP but never over UDP", 
-	     nstr(tr, "gateway") ? str(tr, "gateway") : "", port);
+	     nstr(tr, VDF_TRANSPORT_GATEWAY) ? str(tr, VDF_TRANSPORT_GATEWAY) : "", port);
 	ev(o, "udp", "%s", udp);
 	ev(o, "tcp", "%s", tcp);
-	ev_field(o, "tcp_rtt_ms", obj(tr, "tcp"), "rtt_ms");
+	ev_field(o, "tcp_rtt_ms", obj(tr, VDF_TRANSPORT_TCP), VDF_TRANSPORT_TRY_RTT_MS);
 	if (proto)
 		ev(o, "tunnel_proto", "%s", proto);
 }
 
 static void rule_gateway_unreachable(const struct rctx *c, struct rout *o)
 {
-	const cJSON *tr = section(c, "transport"), *rt = section(c, "routes"), *path = section(c, "path");
-	const cJSON *ovpn = section(c, "openvpn");
-	const char *gw = nstr(tr, "gateway");
+	const cJSON *tr = section(c, VDF_TUNNEL_TRANSPORT), *rt = section(c, VDF_TUNNEL_ROUTES);
+	const cJSON *path = section(c, VDF_TUNNEL_PATH);
+	const cJSON *ovpn = section(c, VDF_TUNNEL_OPENVPN);
+	const char *gw = nstr(tr, VDF_TRANSPORT_GATEWAY);
 	double res_err = event_count(ovpn, VD_LOG_RESOLVE_ERROR);
 
-	if (rt && is_false(rt, "default_route") && !nstr(obj(rt, "gateway"), "dev")) {
+	if (rt && is_false(rt, VDF_ROUTES_DEFAULT_ROUTE) && !nstr(obj(rt, VDF_ROUTES_GATEWAY), VDF_LOOKUP_DEV)) {
 		fire(o, VD_SEV_ERROR, "the client has no default route and no route to the gateway");
 		ev(o, "default_route", "false");
 	}
 	/* A tunnel that carries answers reaches the gateway. */
 	if (tr && !tunnel_carries(c)) {
-		const char *udp = str(obj(tr, "udp"), "result"), *tcp = str(obj(tr, "tcp"), "result");
+		const char *udp = str(obj(tr, VDF_TRANSPORT_UDP), VDF_TRANSPORT_TRY_RESULT);
+		const char *tcp = str(obj(tr, VDF_TRANSPORT_TCP), VDF_TRANSPORT_TRY_RESULT);
 		bool u_tried = udp && strcmp(udp, "skipped") != 0, t_tried = tcp && strcmp(tcp, "skipped") != 0;
 		double port = 0, recv = 0;
 
-		num(tr, "port", &port);
+		num(tr, VDF_TRANSPORT_PORT, &port);
 		if ((u_tried || t_tried) && (!u_tried || failed(udp)) && (!t_tried || failed(tcp))) {
 			ev(o, "udp", "%s", udp ? udp : "unknown");
 			ev(o, "tcp", "%s", tcp ? tcp : "unknown");
-			if (path && num(path, "received", &recv)) {
+			if (path && num(path, VDF_SAMPLE_RECEIVED, &recv)) {
 				ev_num(o, "ping_received", recv);
-				ev_field(o, "ping_sent", path, "sent");
+				ev_field(o, "ping_sent", path, VDF_SAMPLE_SENT);
 			}
 			if (!o->fired) {
 				if (path && recv > 0)
@@ -1565,8 +1575,9 @@ static void rule_gateway_unreachable(const struct rctx *c, struct rout *o)
 		}
 	}
 	if (res_err > 0) {
-		const char *host = nstr(cJSON_GetArrayItem(arr(section(c, "profile"), "remotes"), 0), "host");
-		const char *state = str(ovpn, "state");
+		const cJSON *remotes = arr(section(c, VDF_TUNNEL_PROFILE), VDF_PROFILE_REMOTES);
+		const char *host = nstr(cJSON_GetArrayItem(remotes, 0), VDF_REMOTE_HOST);
+		const char *state = str(ovpn, VDF_OPENVPN_STATE);
 		if (!(state && strcmp(state, "connected") == 0)) {
 			ev_num(o, "log_resolve_errors", res_err);
 			if (!o->fired)
@@ -1578,11 +1589,12 @@ static void rule_gateway_unreachable(const struct rctx *c, struct rout *o)
 
 static void rule_mtu_blackhole(const struct rctx *c, struct rout *o)
 {
-	const cJSON *m = section(c, "mtu");
+	const cJSON *m = section(c, VDF_TUNNEL_MTU);
 	double ok, lost, tun;
 
-	if (!m || !num(m, "largest_ok", &ok) || !num(m, "smallest_lost", &lost) || !num(m, "tun_mtu", &tun) ||
-	    ok <= 0 || lost <= ok || lost > tun || !is_false(m, "icmp_error"))
+	if (!m || !num(m, VDF_MTU_LARGEST_OK, &ok) || !num(m, VDF_MTU_SMALLEST_LOST, &lost) ||
+	    !num(m, VDF_MTU_TUN_MTU, &tun) ||
+	    ok <= 0 || lost <= ok || lost > tun || !is_false(m, VDF_MTU_ICMP_ERROR))
 		return;
 	fire(o, VD_SEV_WARNING,
 	     "packets of %.0f bytes and more are lost in the tunnel without an ICMP error (%.0f pass; the tun "
@@ -1603,33 +1615,35 @@ static void rule_mtu_blackhole(const struct rctx *c, struct rout *o)
  * without a rule, a rule for a cause that is not there, or one cause twice
  * fails the build. */
 #define VD_RULES(R) \
-	R(CONFIG_INVALID, rule_config_invalid, "profile", "openvpn") \
-	R(CERT_EXPIRED, rule_cert_expired, "profile", "host.clock", "openvpn") \
-	R(TOO_MANY_CLIENTS, rule_too_many_clients, "openvpn", "transport", "profile") \
-	R(IP_CONFLICT, rule_ip_conflict, "routes", "cloud") \
-	R(CLIENT_CIDR_TOO_SMALL, rule_client_cidr_too_small, "cloud", "openvpn") \
-	R(VPN_APP_CONFLICT, rule_vpn_app_conflict, "conflicts") \
-	R(UNSTABLE_INTERNET, rule_unstable_internet, "path", "openvpn") \
-	R(LONG_DISTANCE_UDP, rule_long_distance_udp, "path", "openvpn", "profile") \
-	R(SERVER_CONFIG_CHANGED, rule_server_config_changed, "openvpn") \
-	R(CLIENT_EXCEPTION, rule_client_exception, "openvpn") \
-	R(CLOCK_SKEW, rule_clock_skew, "host.clock") \
-	R(ICMP_BLOCKED_LOCALLY, rule_icmp_blocked_locally, "firewall", "reflector") \
-	R(ASYMMETRIC_PATH, rule_asymmetric_path, "reflector", "ping", "firewall", "routes", "openvpn") \
-	R(DNS_NO_ROUTE, rule_dns_no_route, "routes", "dns") \
-	R(LOCAL_NETWORK_MISSING, rule_local_network_missing, "routes") \
-	R(LOCAL_NETWORK_OVERLAP, rule_local_network_overlap, "routes", "cloud") \
-	R(IPSEC_ROUTE_OVERLAP, rule_ipsec_route_overlap, "cloud") \
-	R(SECURITY_GROUP, rule_security_group, "ping", "routes") \
-	R(OPENVPN_VERSION, rule_openvpn_version, "openvpn") \
-	R(GATEWAY_BANDWIDTH, rule_gateway_bandwidth, "throughput", "ping", "cloud") \
-	R(UDP_UNRELIABLE, rule_udp_unreliable, "ping", "path", "openvpn", "profile") \
-	R(GATEWAY_OLD_VERSION, rule_gateway_old_version, "cloud", "ping", "path") \
-	R(NCP_CIPHER, rule_ncp_cipher, "openvpn", "profile") \
-	R(OTHER, rule_other, "openvpn", "profile") \
-	R(UDP_BLOCKED, rule_udp_blocked, "transport", "openvpn", "profile") \
-	R(GATEWAY_UNREACHABLE, rule_gateway_unreachable, "transport", "routes", "path", "openvpn", "profile") \
-	R(MTU_BLACKHOLE, rule_mtu_blackhole, "mtu")
+	R(CONFIG_INVALID, rule_config_invalid, VDF_OBJ_PROFILE, VDF_OBJ_OPENVPN) \
+	R(CERT_EXPIRED, rule_cert_expired, VDF_OBJ_PROFILE, VDF_OBJ_CLOCK, VDF_OBJ_OPENVPN) \
+	R(TOO_MANY_CLIENTS, rule_too_many_clients, VDF_OBJ_OPENVPN, VDF_OBJ_TRANSPORT, VDF_OBJ_PROFILE) \
+	R(IP_CONFLICT, rule_ip_conflict, VDF_OBJ_ROUTES, VDF_OBJ_CLOUD) \
+	R(CLIENT_CIDR_TOO_SMALL, rule_client_cidr_too_small, VDF_OBJ_CLOUD, VDF_OBJ_OPENVPN) \
+	R(VPN_APP_CONFLICT, rule_vpn_app_conflict, VDF_OBJ_CONFLICTS) \
+	R(UNSTABLE_INTERNET, rule_unstable_internet, VDF_OBJ_PATH, VDF_OBJ_OPENVPN) \
+	R(LONG_DISTANCE_UDP, rule_long_distance_udp, VDF_OBJ_PATH, VDF_OBJ_OPENVPN, VDF_OBJ_PROFILE) \
+	R(SERVER_CONFIG_CHANGED, rule_server_config_changed, VDF_OBJ_OPENVPN) \
+	R(CLIENT_EXCEPTION, rule_client_exception, VDF_OBJ_OPENVPN) \
+	R(CLOCK_SKEW, rule_clock_skew, VDF_OBJ_CLOCK) \
+	R(ICMP_BLOCKED_LOCALLY, rule_icmp_blocked_locally, VDF_OBJ_FIREWALL, VDF_OBJ_REFLECTOR) \
+	R(ASYMMETRIC_PATH, rule_asymmetric_path, VDF_OBJ_REFLECTOR, VDF_OBJ_PING, VDF_OBJ_FIREWALL, VDF_OBJ_ROUTES, \
+	  VDF_OBJ_OPENVPN) \
+	R(DNS_NO_ROUTE, rule_dns_no_route, VDF_OBJ_ROUTES, VDF_OBJ_DNS) \
+	R(LOCAL_NETWORK_MISSING, rule_local_network_missing, VDF_OBJ_ROUTES) \
+	R(LOCAL_NETWORK_OVERLAP, rule_local_network_overlap, VDF_OBJ_ROUTES, VDF_OBJ_CLOUD) \
+	R(IPSEC_ROUTE_OVERLAP, rule_ipsec_route_overlap, VDF_OBJ_CLOUD) \
+	R(SECURITY_GROUP, rule_security_group, VDF_OBJ_PING, VDF_OBJ_ROUTES) \
+	R(OPENVPN_VERSION, rule_openvpn_version, VDF_OBJ_OPENVPN) \
+	R(GATEWAY_BANDWIDTH, rule_gateway_bandwidth, VDF_OBJ_THROUGHPUT, VDF_OBJ_PING, VDF_OBJ_CLOUD) \
+	R(UDP_UNRELIABLE, rule_udp_unreliable, VDF_OBJ_PING, VDF_OBJ_PATH, VDF_OBJ_OPENVPN, VDF_OBJ_PROFILE) \
+	R(GATEWAY_OLD_VERSION, rule_gateway_old_version, VDF_OBJ_CLOUD, VDF_OBJ_PING, VDF_OBJ_PATH) \
+	R(NCP_CIPHER, rule_ncp_cipher, VDF_OBJ_OPENVPN, VDF_OBJ_PROFILE) \
+	R(OTHER, rule_other, VDF_OBJ_OPENVPN, VDF_OBJ_PROFILE) \
+	R(UDP_BLOCKED, rule_udp_blocked, VDF_OBJ_TRANSPORT, VDF_OBJ_OPENVPN, VDF_OBJ_PROFILE) \
+	R(GATEWAY_UNREACHABLE, rule_gateway_unreachable, VDF_OBJ_TRANSPORT, VDF_OBJ_ROUTES, VDF_OBJ_PATH, \
+	  VDF_OBJ_OPENVPN, VDF_OBJ_PROFILE) \
+	R(MTU_BLACKHOLE, rule_mtu_blackhole, VDF_OBJ_MTU)
 
 struct rule {
 	void (*fn)(const struct rctx *c, struct rout *o);
@@ -1649,7 +1663,8 @@ _Static_assert(VD_N_CAUSES <= 64, "the rule check below counts causes in 64 bits
 _Static_assert(0 VD_RULES(R) == VD_N_CAUSES, "a cause of causes.def has no rule in VD_RULES (or one too many)");
 #undef R
 #define R(sym, ...) | (UINT64_C(1) << VD_CAUSE_##sym)
-_Static_assert((0 VD_RULES(R)) == (UINT64_MAX >> (64 - VD_N_CAUSES)), "VD_RULES names a cause twice and misses another");
+_Static_assert((0 VD_RULES(R)) == (UINT64_MAX >> (64 - VD_N_CAUSES)),
+               "VD_RULES names a cause twice and misses another");
 #undef R
 
 static const struct rule *rule_find(const char *cause)
@@ -1672,8 +1687,9 @@ static cJSON *render(const struct vd_cause *cause, struct rout *o, const char *t
 
 	if (!f)
 		return NULL;
-	if (!cJSON_AddStringToObject(f, "cause", cause->id) ||
-	    !cJSON_AddStringToObject(f, "severity", vd_severity_name(o->sev)) ||
+	/* a finding's keys, not facts */
+	if (!cJSON_AddStringToObject(f, "cause", cause->id) ||                      /* not a fact */
+	    !cJSON_AddStringToObject(f, "severity", vd_severity_name(o->sev)) || /* not a fact */
 	    !cJSON_AddStringToObject(f, "title", cause->title) || !cJSON_AddStringToObject(f, "summary", o->summary))
 		goto fail;
 	if (!o->evidence && !(o->evidence = cJSON_CreateObject()))
@@ -1757,15 +1773,15 @@ out:
 
 int vd_rules_run(const cJSON *facts, bool keep_suppressed, cJSON **ret)
 {
-	const cJSON *tunnels = arr(facts, "tunnels"), *t;
-	struct rctx c = {.facts = facts, .host = obj(facts, "host")};
+	const cJSON *tunnels = arr(facts, VDF_FACTS_TUNNELS), *t;
+	struct rctx c = {.facts = facts, .host = obj(facts, VDF_FACTS_HOST)};
 	cJSON *out;
 	double now;
 	size_t idx = 0;
 
 	if (!cJSON_IsObject(facts) || !tunnels || !ret)
 		return -EINVAL;
-	if (num(facts, "now", &now) && now > -1e12 && now < 1e12) {
+	if (num(facts, VDF_FACTS_NOW, &now) && now > -1e12 && now < 1e12) {
 		c.have_now = true;
 		c.now = (int64_t)now;
 	}
@@ -1773,7 +1789,7 @@ int vd_rules_run(const cJSON *facts, bool keep_suppressed, cJSON **ret)
 		return -ENOMEM;
 	cJSON_ArrayForEach(t, tunnels) {
 		char name[32];
-		const char *tn = nstr(t, "name");
+		const char *tn = nstr(t, VDF_TUNNEL_NAME);
 
 		idx++;
 		if (!cJSON_IsObject(t))
@@ -1801,7 +1817,7 @@ enum vd_severity vd_findings_worst(const cJSON *findings)
 	cJSON_ArrayForEach(f, findings) {
 		if (cJSON_GetObjectItemCaseSensitive(f, "suppressed_by"))
 			continue;
-		if (vd_severity_parse(str(f, "severity"), &s) == 0 && s > worst)
+		if (vd_severity_parse(str(f, "severity"), &s) == 0 && s > worst) /* not a fact */
 			worst = s;
 	}
 	return worst;

@@ -1,7 +1,7 @@
 /* The rules: a pure function from a facts snapshot to findings. One rule per
  * cause, table-driven; a rule that lacks the facts it needs yields nothing.
- * Suppression follows the catalogue's suppressed_by lists. The facts schema is
- * docs/facts.md. */
+ * Suppression follows the catalogue's suppressed_by lists. The facts are
+ * defined in vpndoctor/facts.def (docs/facts.md is made from it). */
 #ifndef VPNDOCTOR_RULES_H
 #define VPNDOCTOR_RULES_H
 
@@ -21,8 +21,9 @@ int vd_rules_run(const struct cJSON *facts, bool keep_suppressed, struct cJSON *
 /* Worst severity in a findings array (suppressed ones ignored). */
 enum vd_severity vd_findings_worst(const struct cJSON *findings);
 
-/* Names of the facts sections a cause's rule reads, NULL-ended; for `explain`
- * and for the daemon to know which probes matter to which cause. */
+/* Names of the facts sections a cause's rule reads ("openvpn", "host.clock"),
+ * NULL-ended; for `explain` and for the daemon to know which probes matter to
+ * which cause. */
 const char *const *vd_rule_inputs(const char *cause_id);
 
 #endif
