@@ -31,6 +31,7 @@
 #include "probes/netlink.h"
 #include "probes/probe.h"
 #include "probes/probe_util.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/profile.h"
 
@@ -448,8 +449,10 @@ static char *profile_dev(const struct config_tunnel *t)
 
 void netlink_tun_dev(struct netlink *nl, const struct config_tunnel *t, const cJSON *ovpn, char *ret, size_t len)
 {
-	const cJSON *tunj = cJSON_GetObjectItemCaseSensitive(ovpn, "tun");
-	const char *name = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(tunj, "present")) ? NULL : pu_jstr_set(tunj, "name");
+	const cJSON *tunj = cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_TUN);
+	const char *name = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(tunj, VDF_TUN_PRESENT))
+	                           ? NULL
+	                           : pu_jstr_set(tunj, VDF_TUN_NAME);
 	const char *only = NULL;
 	char *dev;
 	size_t n = 0;
@@ -459,8 +462,8 @@ void netlink_tun_dev(struct netlink *nl, const struct config_tunnel *t, const cJ
 		snprintf(ret, len, "%s", name);
 		return;
 	}
-	if (link_with_addr(nl, pu_jstr_set(ovpn, "local_ip"), false, ret, len) ||
-	    link_with_addr(nl, pu_jstr_set(ovpn, "server_ip"), true, ret, len))
+	if (link_with_addr(nl, pu_jstr_set(ovpn, VDF_OPENVPN_LOCAL_IP), false, ret, len) ||
+	    link_with_addr(nl, pu_jstr_set(ovpn, VDF_OPENVPN_SERVER_IP), true, ret, len))
 		return;
 	dev = profile_dev(t);
 	if (dev && netlink_dev_is_name(dev)) {

@@ -13,7 +13,9 @@
  *     probe_run_done() (it may do so before returning); cancel() drops work in
  *     flight without calling probe_run_done(); state that must outlive a run
  *     (a watch, a connection) goes in *run->state and is freed by free_state();
- *  4. document its section in docs/facts.md and its keys in vpndoctor.conf(5). */
+ *  4. define its section and keys in include/vpndoctor/facts.def (docs/facts.md
+ *     is made from it) and write them through their VDF_ constants; document its
+ *     configuration keys in vpndoctor.conf(5). */
 #ifndef VPNDOCTOR_PROBE_H
 #define VPNDOCTOR_PROBE_H
 

@@ -36,6 +36,7 @@
 #include "config.h"
 #include "probes/probe.h"
 #include "probes/probe_util.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/sntp.h"
 
 #define CLOCK_SAMPLES 4
@@ -253,8 +254,9 @@ static void note(struct clock_run *cr, const char *addr, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (!o || !cJSON_AddStringToObject(o, "server", server_name(cr)) ||
-	    (addr && !cJSON_AddStringToObject(o, "address", addr)) || !cJSON_AddStringToObject(o, "result", buf) ||
+	if (!o || !cJSON_AddStringToObject(o, VDF_CLOCK_TRY_SERVER, server_name(cr)) ||
+	    (addr && !cJSON_AddStringToObject(o, VDF_CLOCK_TRY_ADDRESS, addr)) ||
+	    !cJSON_AddStringToObject(o, VDF_CLOCK_TRY_RESULT, buf) ||
 	    !cJSON_AddItemToArray(cr->tried, o))
 		cJSON_Delete(o);
 }
@@ -267,8 +269,8 @@ static void add_kernel(cJSON *sec)
 
 	if (r < 0)
 		return; /* seccomp (ProtectClock=) forbids it: leave the fields out */
-	cJSON_AddBoolToObject(sec, "kernel_unsynced", r == TIME_ERROR || (tx.status & STA_UNSYNC));
-	cJSON_AddNumberToObject(sec, "maxerror_us", (double)tx.maxerror);
+	cJSON_AddBoolToObject(sec, VDF_CLOCK_KERNEL_UNSYNCED, r == TIME_ERROR || (tx.status & STA_UNSYNC));
+	cJSON_AddNumberToObject(sec, VDF_CLOCK_MAXERROR_US, (double)tx.maxerror);
 }
 
 static void finish(struct clock_run *cr, size_t best)
@@ -280,19 +282,19 @@ static void finish(struct clock_run *cr, size_t best)
 	char addr[INET6_ADDRSTRLEN + 16];
 
 	if (sec) {
-		cJSON_AddStringToObject(sec, "status", ok ? "ok" : "unknown");
-		cJSON_AddNumberToObject(sec, "at", (double)time(NULL));
+		cJSON_AddStringToObject(sec, VDF_SECTION_STATUS, ok ? "ok" : "unknown");
+		cJSON_AddNumberToObject(sec, VDF_SECTION_AT, (double)time(NULL));
 		if (ok) {
 			addr_str(&cr->addr[cr->ai], cr->alen[cr->ai], addr, sizeof(addr));
-			cJSON_AddStringToObject(sec, "server", server_name(cr));
-			cJSON_AddStringToObject(sec, "address", addr);
-			cJSON_AddNumberToObject(sec, "stratum", cr->stratum);
-			cJSON_AddNumberToObject(sec, "offset_s", cr->s[best].offset_s);
-			cJSON_AddNumberToObject(sec, "delay_s", cr->s[best].delay_s);
-			cJSON_AddNumberToObject(sec, "samples", cr->answered);
+			cJSON_AddStringToObject(sec, VDF_CLOCK_SERVER, server_name(cr));
+			cJSON_AddStringToObject(sec, VDF_CLOCK_ADDRESS, addr);
+			cJSON_AddNumberToObject(sec, VDF_CLOCK_STRATUM, cr->stratum);
+			cJSON_AddNumberToObject(sec, VDF_CLOCK_OFFSET_S, cr->s[best].offset_s);
+			cJSON_AddNumberToObject(sec, VDF_CLOCK_DELAY_S, cr->s[best].delay_s);
+			cJSON_AddNumberToObject(sec, VDF_CLOCK_SAMPLES, cr->answered);
 		}
 		add_kernel(sec);
-		cJSON_AddItemToObject(sec, "servers", cr->tried);
+		cJSON_AddItemToObject(sec, VDF_CLOCK_SERVERS, cr->tried);
 		cr->tried = NULL;
 	}
 	if (!ok) {
@@ -656,8 +658,8 @@ static int clock_start(struct probe_run *run)
 	if (!run->config || run->config->ntp_servers.n == 0) {
 		cJSON *sec = cJSON_CreateObject();
 		if (sec) {
-			cJSON_AddStringToObject(sec, "status", "unknown");
-			cJSON_AddNumberToObject(sec, "at", (double)time(NULL));
+			cJSON_AddStringToObject(sec, VDF_SECTION_STATUS, "unknown");
+			cJSON_AddNumberToObject(sec, VDF_SECTION_AT, (double)time(NULL));
 			add_kernel(sec);
 		}
 		probe_run_error(run, "no NTPServers= configured");
@@ -690,7 +692,7 @@ static int clock_start(struct probe_run *run)
 
 const struct probe probe_clock = {
 	.name = "clock",
-	.section = "clock",
+	.section = VDF_HOST_CLOCK,
 	.config_section = "Clock",
 	.per_tunnel = false,
 	.interval_s = 1800,

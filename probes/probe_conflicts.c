@@ -28,6 +28,7 @@
 #include "probes/probe_util.h"
 #include "discovery.h"
 #include "vpndoctor/common.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/profile.h"
 
 #define CONFLICTS_MAX_LINKS 64
@@ -127,7 +128,9 @@ static int add_proc(cJSON *arr, const char *name, long pid)
 		cJSON_Delete(e);
 		return -ENOMEM;
 	}
-	return cJSON_AddStringToObject(e, "name", name) && cJSON_AddNumberToObject(e, "pid", (double)pid) ? 0
+	return cJSON_AddStringToObject(e, VDF_CONFLICT_PROCESS_NAME, name) &&
+	               cJSON_AddNumberToObject(e, VDF_CONFLICT_PROCESS_PID, (double)pid)
+	               ? 0
 	                                                                                                 : -ENOMEM;
 }
 
@@ -139,11 +142,11 @@ static int cmp_long(const void *a, const void *b)
 
 static int add_processes(cJSON *sec, const struct config_tunnel *t, const cJSON *ovpn)
 {
-	cJSON *arr = cJSON_AddArrayToObject(sec, "processes");
+	cJSON *arr = cJSON_AddArrayToObject(sec, VDF_CONFLICTS_PROCESSES);
 	char *mine = t->config ? realpath(t->config, NULL) : NULL;
 	long same[CONFLICTS_MAX_ITEMS], self = (long)getpid(), ours = -1;
 	size_t n_same = 0, n = 0;
-	const cJSON *jpid = cJSON_GetObjectItemCaseSensitive(ovpn, "pid");
+	const cJSON *jpid = cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_PID);
 	struct dirent *de;
 	DIR *d;
 	int r = 0;
@@ -212,7 +215,7 @@ struct vpn_link {
 
 static int add_links(struct netlink *nl, cJSON *sec, const char *tun, struct vpn_link *v, size_t *n)
 {
-	cJSON *arr = cJSON_AddArrayToObject(sec, "links");
+	cJSON *arr = cJSON_AddArrayToObject(sec, VDF_CONFLICTS_LINKS);
 
 	if (!arr)
 		return -ENOMEM;
@@ -233,8 +236,9 @@ static int add_links(struct netlink *nl, cJSON *sec, const char *tun, struct vpn
 			cJSON_Delete(e);
 			return -ENOMEM;
 		}
-		if (!cJSON_AddStringToObject(e, "name", name) || !cJSON_AddStringToObject(e, "kind", kind) ||
-		    !cJSON_AddBoolToObject(e, "up", (rtnl_link_get_flags(l) & IFF_UP) != 0))
+		if (!cJSON_AddStringToObject(e, VDF_CONFLICT_LINK_NAME, name) ||
+		    !cJSON_AddStringToObject(e, VDF_CONFLICT_LINK_KIND, kind) ||
+		    !cJSON_AddBoolToObject(e, VDF_CONFLICT_LINK_UP, (rtnl_link_get_flags(l) & IFF_UP) != 0))
 			return -ENOMEM;
 	}
 	return 0;
@@ -258,7 +262,7 @@ static const char *vpn_dev(const struct rtnl_route *cr, const struct vpn_link *v
 static int add_routes(struct netlink *nl, cJSON *sec, const struct config_tunnel *t, const struct vpn_link *v,
                       size_t nv)
 {
-	cJSON *arr = cJSON_AddArrayToObject(sec, "routes");
+	cJSON *arr = cJSON_AddArrayToObject(sec, VDF_CONFLICTS_ROUTES);
 	size_t n = 0;
 
 	if (!arr)
@@ -284,8 +288,8 @@ static int add_routes(struct netlink *nl, cJSON *sec, const struct config_tunnel
 			cJSON_Delete(e);
 			return -ENOMEM;
 		}
-		if (!cJSON_AddStringToObject(e, "prefix", vd_prefix_format(&p, false, buf, sizeof(buf))) ||
-		    !cJSON_AddStringToObject(e, "dev", dev))
+		if (!cJSON_AddStringToObject(e, VDF_CONFLICT_ROUTE_PREFIX, vd_prefix_format(&p, false, buf, sizeof(buf))) ||
+		    !cJSON_AddStringToObject(e, VDF_CONFLICT_ROUTE_DEV, dev))
 			return -ENOMEM;
 		n++;
 	}
@@ -304,7 +308,7 @@ static int conflicts_start(struct probe_run *run)
 
 	if ((r = netlink_probe_begin(run, &nl)) != 0)
 		return r < 0 ? r : 0;
-	ovpn = probe_run_section(run, "openvpn");
+	ovpn = probe_run_section(run, VDF_TUNNEL_OPENVPN);
 	if (!pu_section_ok(ovpn))
 		ovpn = NULL;
 	netlink_tun_dev(nl, run->tunnel, ovpn, tun, sizeof(tun));
@@ -315,7 +319,7 @@ static int conflicts_start(struct probe_run *run)
 		r = add_routes(nl, sec, run->tunnel, links, nl_links);
 	if (r == 0 && (r = add_processes(sec, run->tunnel, ovpn)) < 0 && r != -ENOMEM) {
 		probe_run_error(run, "/proc: %s", strerror(-r));
-		cJSON_DeleteItemFromObjectCaseSensitive(sec, "processes"); /* unknown, not none */
+		cJSON_DeleteItemFromObjectCaseSensitive(sec, VDF_CONFLICTS_PROCESSES); /* unknown, not none */
 		r = 0; /* links and routes still stand */
 	}
 	if (r < 0) {
@@ -328,7 +332,7 @@ static int conflicts_start(struct probe_run *run)
 
 const struct probe probe_conflicts = {
 	.name = "conflicts",
-	.section = "conflicts",
+	.section = VDF_TUNNEL_CONFLICTS,
 	.config_section = "Conflicts",
 	.per_tunnel = true,
 	.interval_s = 120,

@@ -37,6 +37,7 @@
 #include "probes/probe.h"
 #include "probes/probe_util.h"
 #include "vpndoctor/cidr.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/profile.h"
 #include "vpndoctor/resolvconf.h"
 
@@ -185,7 +186,7 @@ static void servers_pushed(struct dns_ctx *c, const cJSON *pushed)
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(pushed, "dns")) {
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(pushed, VDF_PUSHED_DNS)) {
 		struct vd_prefix p;
 		int i;
 		if (!cJSON_IsString(it) || vd_addr_parse(it->valuestring, &p) < 0 ||
@@ -237,12 +238,12 @@ static void via_tunnel(struct dns_ctx *c, struct dns_server *s, const cJSON *rou
 	struct vd_prefix p;
 	struct netlink_route rt;
 
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(routes, "dns")) {
-		const char *a = pu_jstr(it, "addr");
-		v = cJSON_GetObjectItemCaseSensitive(it, "via_tunnel");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(routes, VDF_ROUTES_DNS)) {
+		const char *a = pu_jstr(it, VDF_LOOKUP_ADDR);
+		v = cJSON_GetObjectItemCaseSensitive(it, VDF_LOOKUP_VIA_TUNNEL);
 		if (a && strcmp(a, s->text) == 0 && cJSON_IsBool(v)) {
 			s->via_tunnel = cJSON_IsTrue(v);
-			snprintf(s->dev, sizeof(s->dev), "%s", pu_jstr(it, "dev") ? pu_jstr(it, "dev") : "");
+			snprintf(s->dev, sizeof(s->dev), "%s", pu_jstr(it, VDF_LOOKUP_DEV) ? pu_jstr(it, VDF_LOOKUP_DEV) : "");
 			return;
 		}
 	}
@@ -309,7 +310,7 @@ static void finish(struct dns_ctx *c)
 	cJSON *sec = cJSON_CreateObject(), *servers, *system;
 	bool any_sys = false;
 
-	if (!sec || !(servers = cJSON_AddArrayToObject(sec, "servers")))
+	if (!sec || !(servers = cJSON_AddArrayToObject(sec, VDF_DNS_SERVERS)))
 		goto oom;
 	for (size_t i = 0; i < c->n_srv; i++) {
 		cJSON *o, *res;
@@ -318,14 +319,14 @@ static void finish(struct dns_ctx *c)
 		if (!(o = cJSON_CreateObject()))
 			goto oom;
 		cJSON_AddItemToArray(servers, o);
-		if (!cJSON_AddStringToObject(o, "addr", c->srv[i].text) ||
-		    !cJSON_AddStringToObject(o, "source", c->srv[i].source))
+		if (!cJSON_AddStringToObject(o, VDF_DNS_SERVER_ADDR, c->srv[i].text) ||
+		    !cJSON_AddStringToObject(o, VDF_DNS_SERVER_SOURCE, c->srv[i].source))
 			goto oom;
-		if (c->srv[i].dev[0] && !cJSON_AddStringToObject(o, "dev", c->srv[i].dev))
+		if (c->srv[i].dev[0] && !cJSON_AddStringToObject(o, VDF_DNS_SERVER_DEV, c->srv[i].dev))
 			goto oom;
-		if (c->srv[i].via_tunnel >= 0 && !cJSON_AddBoolToObject(o, "via_tunnel", c->srv[i].via_tunnel))
+		if (c->srv[i].via_tunnel >= 0 && !cJSON_AddBoolToObject(o, VDF_DNS_SERVER_VIA_TUNNEL, c->srv[i].via_tunnel))
 			goto oom;
-		if (!(res = cJSON_AddObjectToObject(o, "results")))
+		if (!(res = cJSON_AddObjectToObject(o, VDF_DNS_SERVER_RESULTS)))
 			goto oom;
 		for (size_t k = 0; k < c->n_q; k++)
 			if (c->q[k].srv == i &&
@@ -335,15 +336,15 @@ static void finish(struct dns_ctx *c)
 	for (size_t i = 0; i < c->n_srv; i++)
 		any_sys |= c->srv[i].sys_rank >= 0;
 	if (any_sys) {
-		if (!(system = cJSON_AddArrayToObject(sec, "system")))
+		if (!(system = cJSON_AddArrayToObject(sec, VDF_DNS_SYSTEM)))
 			goto oom;
 		for (size_t n = 0; n < c->n_names; n++) {
 			cJSON *o = cJSON_CreateObject();
 			if (!o)
 				goto oom;
 			cJSON_AddItemToArray(system, o);
-			if (!cJSON_AddStringToObject(o, "name", c->names[n].name) ||
-			    !cJSON_AddStringToObject(o, "result", vd_dns_result_name(system_result(c, n))))
+			if (!cJSON_AddStringToObject(o, VDF_DNS_NAME_NAME, c->names[n].name) ||
+			    !cJSON_AddStringToObject(o, VDF_DNS_NAME_RESULT, vd_dns_result_name(system_result(c, n))))
 				goto oom;
 		}
 	}
@@ -634,7 +635,7 @@ static bool resolved_ask(struct dns_ctx *c)
 static void start_queries_or_fail(struct dns_ctx *c)
 {
 	struct probe_run *run = c->run;
-	const cJSON *routes = probe_run_section(run, "routes");
+	const cJSON *routes = probe_run_section(run, VDF_TUNNEL_ROUTES);
 	bool have_tunnel = false;
 	int r;
 
@@ -668,8 +669,8 @@ static int dns_start(struct probe_run *run)
 {
 	const struct config_tunnel *t = run->tunnel;
 	struct dns_state *st = *run->state;
-	const cJSON *ovpn = probe_run_section(run, "openvpn"), *pushed;
-	const char *domain, *ost = pu_jstr(ovpn, "status");
+	const cJSON *ovpn = probe_run_section(run, VDF_TUNNEL_OPENVPN), *pushed;
+	const char *domain, *ost = pu_jstr(ovpn, VDF_SECTION_STATUS);
 	struct dns_ctx *c;
 
 	if (!t)
@@ -684,7 +685,7 @@ static int dns_start(struct probe_run *run)
 		st->nl = NULL; /* no own route lookups; the routes probe's still count */
 	if (!ost || strcmp(ost, "ok") != 0)
 		ovpn = NULL;
-	pushed = cJSON_GetObjectItemCaseSensitive(ovpn, "pushed");
+	pushed = cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_PUSHED);
 
 	if (!(c = calloc(1, sizeof(*c))))
 		return -ENOMEM;
@@ -700,7 +701,7 @@ static int dns_start(struct probe_run *run)
 	for (size_t i = 0; i < t->names.n; i++)
 		add_name(c, t->names.v[i], VD_DNS_TYPE_A);
 	/* the domain itself need not have an address, but its zone has an SOA */
-	if ((domain = pu_jstr(pushed, "domain")))
+	if ((domain = pu_jstr(pushed, VDF_PUSHED_DOMAIN)))
 		add_name(c, domain, VD_DNS_TYPE_SOA);
 	if (c->n_names == 0) {
 		ctx_free(c);
@@ -731,7 +732,7 @@ static void dns_cancel(struct probe_run *run)
 
 const struct probe probe_dns = {
 	.name = "dns",
-	.section = "dns",
+	.section = VDF_TUNNEL_DNS,
 	.config_section = "DNS",
 	.per_tunnel = true,
 	.interval_s = 60,

@@ -25,6 +25,7 @@
 #include "probes/probe_util.h"
 #include "probes/spawn.h"
 #include "vpndoctor/cidr.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/nftrules.h"
 
 #define FW_TIMEOUT_MS 5000
@@ -136,28 +137,28 @@ static void on_nft(void *arg, int status, const char *out, size_t len)
 		probe_run_done(run, PROBE_FAIL, NULL);
 		return;
 	}
-	cJSON_AddStringToObject(sec, "dev", c->pkt.iifname);
-	cJSON_AddStringToObject(sec, "saddr", c->saddr);
-	cJSON_AddStringToObject(sec, "daddr", c->daddr);
-	cJSON_AddStringToObject(sec, "verdict", vd_nft_verdict_name(r.verdict));
-	cJSON_AddNumberToObject(sec, "tables", n);
-	cJSON_AddNumberToObject(sec, "base_chains", r.base_chains);
+	cJSON_AddStringToObject(sec, VDF_FIREWALL_DEV, c->pkt.iifname);
+	cJSON_AddStringToObject(sec, VDF_FIREWALL_SADDR, c->saddr);
+	cJSON_AddStringToObject(sec, VDF_FIREWALL_DADDR, c->daddr);
+	cJSON_AddStringToObject(sec, VDF_FIREWALL_VERDICT, vd_nft_verdict_name(r.verdict));
+	cJSON_AddNumberToObject(sec, VDF_FIREWALL_TABLES, n);
+	cJSON_AddNumberToObject(sec, VDF_FIREWALL_BASE_CHAINS, r.base_chains);
 	if (r.text[0]) {
-		cJSON_AddStringToObject(sec, "rule", r.text);
-		cJSON_AddStringToObject(sec, "table", r.table);
-		cJSON_AddStringToObject(sec, "chain", r.chain);
+		cJSON_AddStringToObject(sec, VDF_FIREWALL_RULE, r.text);
+		cJSON_AddStringToObject(sec, VDF_FIREWALL_TABLE, r.table);
+		cJSON_AddStringToObject(sec, VDF_FIREWALL_CHAIN, r.chain);
 		if (r.handle)
-			cJSON_AddNumberToObject(sec, "handle", (double)r.handle);
+			cJSON_AddNumberToObject(sec, VDF_FIREWALL_HANDLE, (double)r.handle);
 	}
 	free(c);
 	if (r.verdict == VD_NFT_UNKNOWN) {
 		/* no icmp_in_blocked: a rule must not read a guess */
-		cJSON_AddStringToObject(sec, "reason", r.reason);
+		cJSON_AddStringToObject(sec, VDF_FIREWALL_REASON, r.reason);
 		probe_run_error(run, "the ruleset's answer is unknown: %s", r.reason);
 		probe_run_done(run, PROBE_UNKNOWN, sec);
 		return;
 	}
-	cJSON_AddBoolToObject(sec, "icmp_in_blocked", r.verdict != VD_NFT_ACCEPT);
+	cJSON_AddBoolToObject(sec, VDF_FIREWALL_ICMP_IN_BLOCKED, r.verdict != VD_NFT_ACCEPT);
 	probe_run_done(run, PROBE_OK, sec);
 }
 
@@ -165,7 +166,7 @@ static int firewall_start(struct probe_run *run)
 {
 	static const char *const nft_paths[] = {"/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft", NULL};
 	const struct config_tunnel *t = run->tunnel;
-	const cJSON *ovpn = probe_run_section(run, "openvpn"), *routes = probe_run_section(run, "routes");
+	const cJSON *ovpn = probe_run_section(run, VDF_TUNNEL_OPENVPN), *routes = probe_run_section(run, VDF_TUNNEL_ROUTES);
 	const char *dev = NULL, *local = NULL, *state, *nft;
 	struct vd_prefix src, dst;
 	struct fw_ctx *c;
@@ -179,7 +180,7 @@ static int firewall_start(struct probe_run *run)
 		return 0;
 	}
 	if (pu_section_ok(ovpn))
-		local = pu_jstr(ovpn, "local_ip");
+		local = pu_jstr(ovpn, VDF_OPENVPN_LOCAL_IP);
 	dev = pu_tun_dev(ovpn, routes);
 	if (!dev || !local || vd_addr_parse(local, &dst) < 0 || strlen(dev) >= sizeof(c->pkt.iifname)) {
 		probe_run_error(run, "no tunnel link and address yet");
@@ -192,7 +193,8 @@ static int firewall_start(struct probe_run *run)
 		for (i = 0; i < t->targets.n; i++)
 			if (vd_addr_parse(t->targets.v[i], &src) == 0 && src.family == dst.family)
 				break;
-		if (i == t->targets.n && (!pu_jstr(ovpn, "server_ip") || vd_addr_parse(pu_jstr(ovpn, "server_ip"), &src) < 0 ||
+		if (i == t->targets.n && (!pu_jstr(ovpn, VDF_OPENVPN_SERVER_IP) ||
+		                          vd_addr_parse(pu_jstr(ovpn, VDF_OPENVPN_SERVER_IP), &src) < 0 ||
 		                          src.family != dst.family)) {
 			probe_run_error(run, "no peer address to evaluate the ruleset for");
 			probe_run_done(run, PROBE_UNKNOWN, NULL);
@@ -239,7 +241,7 @@ static void firewall_cancel(struct probe_run *run)
 
 const struct probe probe_firewall = {
 	.name = "firewall",
-	.section = "firewall",
+	.section = VDF_TUNNEL_FIREWALL,
 	.config_section = "Firewall",
 	.per_tunnel = true,
 	.interval_s = 300,

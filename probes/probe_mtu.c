@@ -34,6 +34,7 @@
 #include "probes/probe.h"
 #include "probes/probe_util.h"
 #include "vpndoctor/cidr.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/icmp.h"
 
 #define MTU_MIN4 576
@@ -295,12 +296,12 @@ static void on_fin(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (c->result == PROBE_OK && (sec = cJSON_CreateObject())) {
-		cJSON_AddStringToObject(sec, "addr", c->addr);
-		cJSON_AddNumberToObject(sec, "largest_ok", c->lo);
+		cJSON_AddStringToObject(sec, VDF_MTU_ADDR, c->addr);
+		cJSON_AddNumberToObject(sec, VDF_MTU_LARGEST_OK, c->lo);
 		if (c->hi <= c->tun_mtu)
-			cJSON_AddNumberToObject(sec, "smallest_lost", c->hi);
-		cJSON_AddBoolToObject(sec, "icmp_error", c->icmp_error);
-		cJSON_AddNumberToObject(sec, "tun_mtu", c->tun_mtu);
+			cJSON_AddNumberToObject(sec, VDF_MTU_SMALLEST_LOST, c->hi);
+		cJSON_AddBoolToObject(sec, VDF_MTU_ICMP_ERROR, c->icmp_error);
+		cJSON_AddNumberToObject(sec, VDF_MTU_TUN_MTU, c->tun_mtu);
 	}
 	if (*c->why)
 		probe_run_error(run, "%s", c->why);
@@ -348,7 +349,7 @@ static bool set_dest(struct mtu_ctx *c, const char *text)
 static int mtu_start(struct probe_run *run)
 {
 	const struct config_tunnel *t = run->tunnel;
-	const cJSON *ovpn = probe_run_section(run, "openvpn"), *routes = probe_run_section(run, "routes");
+	const cJSON *ovpn = probe_run_section(run, VDF_TUNNEL_OPENVPN), *routes = probe_run_section(run, VDF_TUNNEL_ROUTES);
 	const char *dev = NULL, *state;
 	struct mtu_ctx *c;
 	int r;
@@ -421,7 +422,7 @@ static void mtu_cancel(struct probe_run *run)
 
 const struct probe probe_mtu = {
 	.name = "mtu",
-	.section = "mtu",
+	.section = VDF_TUNNEL_MTU,
 	.config_section = "MTU",
 	.per_tunnel = true,
 	.interval_s = 600,

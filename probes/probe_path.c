@@ -46,6 +46,7 @@
 #include "probes/probe.h"
 #include "probes/probe_util.h"
 #include "probes/probe_transport.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/icmp.h"
 
 #define PATH_ECHOES 10
@@ -132,21 +133,22 @@ static void add_stats(cJSON *sec, const double *rtt, size_t n, unsigned sent)
 
 	if (vd_rtt_stats_compute(rtt, n, sent, &s) < 0)
 		return;
-	cJSON_AddNumberToObject(sec, "sent", s.sent);
-	cJSON_AddNumberToObject(sec, "received", s.received);
-	cJSON_AddNumberToObject(sec, "loss_pct", r3(s.loss_pct));
+	cJSON_AddNumberToObject(sec, VDF_SAMPLE_SENT, s.sent);
+	cJSON_AddNumberToObject(sec, VDF_SAMPLE_RECEIVED, s.received);
+	cJSON_AddNumberToObject(sec, VDF_SAMPLE_LOSS_PCT, r3(s.loss_pct));
 	if (s.received == 0)
 		return;
-	cJSON_AddNumberToObject(sec, "rtt_min_ms", r3(s.min_ms));
-	cJSON_AddNumberToObject(sec, "rtt_avg_ms", r3(s.avg_ms));
+	cJSON_AddNumberToObject(sec, VDF_SAMPLE_RTT_MIN_MS, r3(s.min_ms));
+	cJSON_AddNumberToObject(sec, VDF_SAMPLE_RTT_AVG_MS, r3(s.avg_ms));
 	/* the median, for comparing with ping and fping (tests/bench/bench_path.sh) */
 	memcpy(sorted, rtt, n * sizeof(*rtt));
 	qsort(sorted, n, sizeof(*sorted), cmp_double);
-	cJSON_AddNumberToObject(sec, "rtt_median_ms", r3(n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2));
-	cJSON_AddNumberToObject(sec, "rtt_max_ms", r3(s.max_ms));
-	cJSON_AddNumberToObject(sec, "rtt_mdev_ms", r3(s.mdev_ms));
-	cJSON_AddNumberToObject(sec, "rtt_p95_ms", r3(s.p95_ms));
-	cJSON_AddNumberToObject(sec, "jitter_ms", r3(s.jitter_ms));
+	cJSON_AddNumberToObject(sec, VDF_PATH_RTT_MEDIAN_MS,
+	                        r3(n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2));
+	cJSON_AddNumberToObject(sec, VDF_SAMPLE_RTT_MAX_MS, r3(s.max_ms));
+	cJSON_AddNumberToObject(sec, VDF_ECHO_RTT_MDEV_MS, r3(s.mdev_ms));
+	cJSON_AddNumberToObject(sec, VDF_ECHO_RTT_P95_MS, r3(s.p95_ms));
+	cJSON_AddNumberToObject(sec, VDF_ECHO_JITTER_MS, r3(s.jitter_ms));
 }
 
 static void on_finish(evutil_socket_t fd, short what, void *arg)
@@ -161,28 +163,28 @@ static void on_finish(evutil_socket_t fd, short what, void *arg)
 		pr_end(pr, PROBE_FAIL, NULL);
 		return;
 	}
-	cJSON_AddStringToObject(sec, "addr", pr->gw.addr);
+	cJSON_AddStringToObject(sec, VDF_ECHO_ADDR, pr->gw.addr);
 	if (pr->hs_got > 0) {
-		cJSON_AddStringToObject(sec, "method", "handshake");
-		cJSON_AddStringToObject(sec, "handshake_proto", pr->hs_tcp ? "tcp" : "udp");
+		cJSON_AddStringToObject(sec, VDF_PATH_METHOD, "handshake");
+		cJSON_AddStringToObject(sec, VDF_PATH_HANDSHAKE_PROTO, pr->hs_tcp ? "tcp" : "udp");
 		add_stats(sec, pr->hs_rtt, pr->hs_got, pr->hs_sent);
-		cJSON_AddNumberToObject(sec, "icmp_sent", pr->sent);
-		cJSON_AddNumberToObject(sec, "icmp_received", 0);
+		cJSON_AddNumberToObject(sec, VDF_PATH_ICMP_SENT, pr->sent);
+		cJSON_AddNumberToObject(sec, VDF_PATH_ICMP_RECEIVED, 0);
 	} else {
 		for (unsigned i = 0; i < pr->sent; i++)
 			if (pr->got[i])
 				rtt[n++] = pr->rtt[i];
-		cJSON_AddStringToObject(sec, "method", "icmp");
+		cJSON_AddStringToObject(sec, VDF_PATH_METHOD, "icmp");
 		add_stats(sec, rtt, n, pr->sent);
 		if (pr->hs_sent)
-			cJSON_AddNumberToObject(sec, "handshake_sent", pr->hs_sent);
+			cJSON_AddNumberToObject(sec, VDF_PATH_HANDSHAKE_SENT, pr->hs_sent);
 	}
-	cJSON_AddStringToObject(sec, "socket", pr->dgram ? "dgram" : "raw");
-	cJSON_AddNumberToObject(sec, "unreachable", pr->unreachable);
-	cJSON_AddNumberToObject(sec, "ttl_exceeded", pr->ttl_exceeded);
+	cJSON_AddStringToObject(sec, VDF_PATH_SOCKET, pr->dgram ? "dgram" : "raw");
+	cJSON_AddNumberToObject(sec, VDF_ECHO_UNREACHABLE, pr->unreachable);
+	cJSON_AddNumberToObject(sec, VDF_ECHO_TTL_EXCEEDED, pr->ttl_exceeded);
 	if (pr->send_errors) {
-		cJSON_AddNumberToObject(sec, "send_errors", pr->send_errors);
-		cJSON_AddStringToObject(sec, "send_error", pr->send_error);
+		cJSON_AddNumberToObject(sec, VDF_PATH_SEND_ERRORS, pr->send_errors);
+		cJSON_AddStringToObject(sec, VDF_PATH_SEND_ERROR, pr->send_error);
 	}
 	text = cJSON_PrintUnformatted(sec);
 	log_debug("path on %s: %s", pr->run->tunnel->name, text ? text : "?");
@@ -225,9 +227,11 @@ static void hs_next(struct path_run *pr)
  * tunnel's own first; without its facts yet, the tunnel's. false: none. */
 static bool hs_choose(struct path_run *pr)
 {
-	const cJSON *tr = probe_run_section(pr->run, "transport");
-	const cJSON *u = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tr, "udp"), "result");
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tr, "tcp"), "result");
+	const cJSON *tr = probe_run_section(pr->run, VDF_TUNNEL_TRANSPORT);
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tr, VDF_TRANSPORT_UDP),
+	                                                  VDF_TRANSPORT_TRY_RESULT);
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tr, VDF_TRANSPORT_TCP),
+	                                                  VDF_TRANSPORT_TRY_RESULT);
 	bool u_ok = cJSON_IsString(u) && strcmp(u->valuestring, "answered") == 0;
 	bool t_ok = cJSON_IsString(t) && strcmp(t->valuestring, "answered") == 0;
 	bool tunnel_tcp = strcmp(pr->gw.proto, "tcp") == 0;
@@ -488,7 +492,7 @@ static void path_cancel(struct probe_run *run)
 
 const struct probe probe_path = {
 	.name = "path",
-	.section = "path",
+	.section = VDF_TUNNEL_PATH,
 	.config_section = "Path",
 	.per_tunnel = true,
 	.interval_s = 120,

@@ -52,6 +52,7 @@
 #include "probes/probe.h"
 #include "probes/probe_util.h"
 #include "vpndoctor/cidr.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/icmp.h"
 
 #define PING_COUNT 10
@@ -494,21 +495,21 @@ static cJSON *dest_json(const struct ping_dest *d)
 		cJSON_Delete(o);
 		return NULL;
 	}
-	cJSON_AddStringToObject(o, "addr", d->addr);
-	cJSON_AddNumberToObject(o, "sent", st.sent);
-	cJSON_AddNumberToObject(o, "received", st.received);
-	cJSON_AddNumberToObject(o, "loss_pct", round3(st.loss_pct));
+	cJSON_AddStringToObject(o, VDF_ECHO_ADDR, d->addr);
+	cJSON_AddNumberToObject(o, VDF_SAMPLE_SENT, st.sent);
+	cJSON_AddNumberToObject(o, VDF_SAMPLE_RECEIVED, st.received);
+	cJSON_AddNumberToObject(o, VDF_SAMPLE_LOSS_PCT, round3(st.loss_pct));
 	/* no reply, no round trip: a rule must not read 0 ms as a measurement */
 	if (st.received) {
-		cJSON_AddNumberToObject(o, "rtt_min_ms", round3(st.min_ms));
-		cJSON_AddNumberToObject(o, "rtt_avg_ms", round3(st.avg_ms));
-		cJSON_AddNumberToObject(o, "rtt_max_ms", round3(st.max_ms));
-		cJSON_AddNumberToObject(o, "rtt_mdev_ms", round3(st.mdev_ms));
-		cJSON_AddNumberToObject(o, "rtt_p95_ms", round3(st.p95_ms));
-		cJSON_AddNumberToObject(o, "jitter_ms", round3(st.jitter_ms));
+		cJSON_AddNumberToObject(o, VDF_SAMPLE_RTT_MIN_MS, round3(st.min_ms));
+		cJSON_AddNumberToObject(o, VDF_SAMPLE_RTT_AVG_MS, round3(st.avg_ms));
+		cJSON_AddNumberToObject(o, VDF_SAMPLE_RTT_MAX_MS, round3(st.max_ms));
+		cJSON_AddNumberToObject(o, VDF_ECHO_RTT_MDEV_MS, round3(st.mdev_ms));
+		cJSON_AddNumberToObject(o, VDF_ECHO_RTT_P95_MS, round3(st.p95_ms));
+		cJSON_AddNumberToObject(o, VDF_ECHO_JITTER_MS, round3(st.jitter_ms));
 	}
-	cJSON_AddNumberToObject(o, "unreachable", d->unreachable);
-	cJSON_AddNumberToObject(o, "ttl_exceeded", d->ttl_exceeded);
+	cJSON_AddNumberToObject(o, VDF_ECHO_UNREACHABLE, d->unreachable);
+	cJSON_AddNumberToObject(o, VDF_ECHO_TTL_EXCEEDED, d->ttl_exceeded);
 	return o;
 }
 
@@ -522,14 +523,14 @@ static void on_fin(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (sec)
-		targets = cJSON_AddArrayToObject(sec, "targets");
+		targets = cJSON_AddArrayToObject(sec, VDF_PING_TARGETS);
 	for (size_t i = 0; ok && i < c->n; i++) {
 		if (!(o = dest_json(&c->d[i]))) {
 			ok = false;
 			break;
 		}
 		if (c->d[i].server_end)
-			cJSON_AddItemToObject(sec, "server_end", o);
+			cJSON_AddItemToObject(sec, VDF_PING_SERVER_END, o);
 		else if (targets)
 			cJSON_AddItemToArray(targets, o);
 	}
@@ -570,7 +571,7 @@ static void add_dest(struct ping_ctx *c, const char *text, bool server_end)
 static int ping_start(struct probe_run *run)
 {
 	const struct config_tunnel *t = run->tunnel;
-	const cJSON *ovpn = probe_run_section(run, "openvpn"), *routes = probe_run_section(run, "routes");
+	const cJSON *ovpn = probe_run_section(run, VDF_TUNNEL_OPENVPN), *routes = probe_run_section(run, VDF_TUNNEL_ROUTES);
 	const char *server = NULL, *dev = NULL, *state;
 	struct ping_state *st;
 	struct ping_ctx *c;
@@ -681,7 +682,7 @@ static void ping_cancel(struct probe_run *run)
 
 const struct probe probe_ping = {
 	.name = "ping",
-	.section = "ping",
+	.section = VDF_TUNNEL_PING,
 	.config_section = "Ping",
 	.per_tunnel = true,
 	.interval_s = 60,

@@ -24,6 +24,7 @@
 #include "probes/probe.h"
 #include "probes/probe_util.h"
 #include "vpndoctor/common.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/reflector.h"
 #include "vpndoctor/sockaddr.h"
 
@@ -126,15 +127,15 @@ static void on_answer(struct refl_ctx *c, const struct vd_rfl_response *a)
 		return;
 	}
 	inet_ntop(a->family, a->addr, seen, sizeof(seen));
-	cJSON_AddStringToObject(sec, "reflector", c->target);
-	cJSON_AddNumberToObject(sec, "sent", a->sent);
-	cJSON_AddNumberToObject(sec, "received", a->received);
-	cJSON_AddNumberToObject(sec, "loss_pct", a->sent ? 100.0 * (a->sent - a->received) / a->sent : 0);
-	cJSON_AddStringToObject(sec, "source_seen", seen);
+	cJSON_AddStringToObject(sec, VDF_REFLECTOR_REFLECTOR, c->target);
+	cJSON_AddNumberToObject(sec, VDF_SAMPLE_SENT, a->sent);
+	cJSON_AddNumberToObject(sec, VDF_SAMPLE_RECEIVED, a->received);
+	cJSON_AddNumberToObject(sec, VDF_SAMPLE_LOSS_PCT, a->sent ? 100.0 * (a->sent - a->received) / a->sent : 0);
+	cJSON_AddStringToObject(sec, VDF_REFLECTOR_SOURCE_SEEN, seen);
 	if (a->received) {
-		cJSON_AddNumberToObject(sec, "rtt_min_ms", ms(a->rtt_min_us));
-		cJSON_AddNumberToObject(sec, "rtt_avg_ms", ms(a->rtt_avg_us));
-		cJSON_AddNumberToObject(sec, "rtt_max_ms", ms(a->rtt_max_us));
+		cJSON_AddNumberToObject(sec, VDF_SAMPLE_RTT_MIN_MS, ms(a->rtt_min_us));
+		cJSON_AddNumberToObject(sec, VDF_SAMPLE_RTT_AVG_MS, ms(a->rtt_avg_us));
+		cJSON_AddNumberToObject(sec, VDF_SAMPLE_RTT_MAX_MS, ms(a->rtt_max_us));
 	}
 	finish(c, a->sent ? PROBE_OK : PROBE_FAIL, sec);
 }
@@ -183,7 +184,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 static int reflector_start(struct probe_run *run)
 {
 	const struct config_tunnel *t = run->tunnel;
-	const cJSON *ovpn = probe_run_section(run, "openvpn"), *routes = probe_run_section(run, "routes");
+	const cJSON *ovpn = probe_run_section(run, VDF_TUNNEL_OPENVPN), *routes = probe_run_section(run, VDF_TUNNEL_ROUTES);
 	const char *state, *dev = NULL;
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -197,14 +198,14 @@ static int reflector_start(struct probe_run *run)
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
-	state = pu_jstr(ovpn, "state");
+	state = pu_jstr(ovpn, VDF_OPENVPN_STATE);
 	if (state && strcmp(state, "connected") != 0) {
 		probe_run_error(run, "the tunnel is %s", state);
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
-	if (pu_jstr(routes, "tun_dev") && *pu_jstr(routes, "tun_dev"))
-		dev = pu_jstr(routes, "tun_dev");
+	if (pu_jstr(routes, VDF_ROUTES_TUN_DEV) && *pu_jstr(routes, VDF_ROUTES_TUN_DEV))
+		dev = pu_jstr(routes, VDF_ROUTES_TUN_DEV);
 	if (vd_parse_hostport(t->reflector, &ss, &len) < 0)
 		return -EINVAL; /* config.c checked it */
 	if (!(c = calloc(1, sizeof(*c))))
@@ -258,7 +259,7 @@ static void reflector_cancel(struct probe_run *run)
 
 const struct probe probe_reflector = {
 	.name = "reflector",
-	.section = "reflector",
+	.section = VDF_TUNNEL_REFLECTOR,
 	.config_section = "Reflector",
 	.per_tunnel = true,
 	.interval_s = 120,

@@ -23,6 +23,7 @@
 #include "probes/netlink.h"
 #include "probes/probe.h"
 #include "probes/probe_util.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/profile.h"
 
@@ -65,24 +66,24 @@ static int add_tunnel_subnet(struct netlink *nl, cJSON *sec, int tun_ifindex, co
 	struct rtnl_addr *a = NULL;
 	struct vd_prefix local, sub;
 	char buf[VD_PREFIX_STRLEN];
-	const char *topo = pu_jstr_set(pu_jobj(ovpn, "pushed"), "topology");
+	const char *topo = pu_jstr_set(pu_jobj(ovpn, VDF_OPENVPN_PUSHED), VDF_PUSHED_TOPOLOGY);
 
 	if (tun_ifindex > 0)
-		a = tun_addr(nl, tun_ifindex, AF_INET, pu_jstr_set(ovpn, "local_ip"));
+		a = tun_addr(nl, tun_ifindex, AF_INET, pu_jstr_set(ovpn, VDF_OPENVPN_LOCAL_IP));
 	if (tun_ifindex > 0 && !a)
-		a = tun_addr(nl, tun_ifindex, AF_INET6, pu_jstr_set(ovpn, "local_ip"));
+		a = tun_addr(nl, tun_ifindex, AF_INET6, pu_jstr_set(ovpn, VDF_OPENVPN_LOCAL_IP));
 	if (!a || !netlink_prefix_from_nl(rtnl_addr_get_local(a), &local)) {
-		return cJSON_AddNullToObject(sec, "tunnel_subnet") ? 0 : -ENOMEM;
+		return cJSON_AddNullToObject(sec, VDF_ROUTES_TUNNEL_SUBNET) ? 0 : -ENOMEM;
 	}
 	netlink_tunnel_subnet(&local, (unsigned)rtnl_addr_get_prefixlen(a), rtnl_addr_get_peer(a) != NULL, topo, &sub);
-	return cJSON_AddStringToObject(sec, "tunnel_subnet", vd_prefix_format(&sub, false, buf, sizeof(buf))) ? 0
+	return cJSON_AddStringToObject(sec, VDF_ROUTES_TUNNEL_SUBNET, vd_prefix_format(&sub, false, buf, sizeof(buf))) ? 0
 	                                                                                                       : -ENOMEM;
 }
 
 /* Connected prefixes of every link but the tunnel's and loopback. */
 static int add_local_subnets(struct netlink *nl, cJSON *sec, int tun_ifindex)
 {
-	cJSON *arr = cJSON_AddArrayToObject(sec, "local_subnets");
+	cJSON *arr = cJSON_AddArrayToObject(sec, VDF_ROUTES_LOCAL_SUBNETS);
 	size_t n = 0;
 
 	if (!arr)
@@ -115,7 +116,7 @@ static int add_local_subnets(struct netlink *nl, cJSON *sec, int tun_ifindex)
 		                      false, NULL, &p);
 		vd_prefix_format(&p, false, buf, sizeof(buf));
 		cJSON_ArrayForEach(it, arr)
-			dup |= strcmp(pu_jstr_set(it, "prefix"), buf) == 0 && strcmp(pu_jstr_set(it, "dev"), dev) == 0;
+			dup |= strcmp(pu_jstr_set(it, VDF_SUBNET_PREFIX), buf) == 0 && strcmp(pu_jstr_set(it, VDF_SUBNET_DEV), dev) == 0;
 		if (dup)
 			continue;
 		cJSON *e = cJSON_CreateObject();
@@ -123,7 +124,7 @@ static int add_local_subnets(struct netlink *nl, cJSON *sec, int tun_ifindex)
 			cJSON_Delete(e);
 			return -ENOMEM;
 		}
-		if (!cJSON_AddStringToObject(e, "prefix", buf) || !cJSON_AddStringToObject(e, "dev", dev))
+		if (!cJSON_AddStringToObject(e, VDF_SUBNET_PREFIX, buf) || !cJSON_AddStringToObject(e, VDF_SUBNET_DEV, dev))
 			return -ENOMEM;
 		n++;
 	}
@@ -142,14 +143,14 @@ static bool route_via(struct rtnl_route *r, int ifindex)
  * tunnel's link carries (not its own subnet route, not a redirect-gateway). */
 static int add_pushed_routes(struct netlink *nl, cJSON *sec, int tun_ifindex, const cJSON *ovpn)
 {
-	const cJSON *pushed = cJSON_GetObjectItemCaseSensitive(pu_jobj(ovpn, "pushed"), "routes");
+	const cJSON *pushed = cJSON_GetObjectItemCaseSensitive(pu_jobj(ovpn, VDF_OPENVPN_PUSHED), VDF_PUSHED_ROUTES);
 	cJSON *arr;
 	const cJSON *it;
 	size_t n = 0;
 
 	if (!cJSON_IsArray(pushed) && tun_ifindex <= 0)
 		return 0; /* unknown: the tunnel is not up and OpenVPN said nothing */
-	if (!(arr = cJSON_AddArrayToObject(sec, "pushed_routes")))
+	if (!(arr = cJSON_AddArrayToObject(sec, VDF_ROUTES_PUSHED_ROUTES)))
 		return -ENOMEM;
 	if (cJSON_IsArray(pushed)) {
 		cJSON_ArrayForEach(it, pushed) {
@@ -197,31 +198,31 @@ static cJSON *lookup(struct netlink *nl, const char *addr, const char *tun)
 	cJSON *e = cJSON_CreateObject();
 	int r;
 
-	if (!e || !cJSON_AddStringToObject(e, "addr", addr))
+	if (!e || !cJSON_AddStringToObject(e, VDF_LOOKUP_ADDR, addr))
 		goto oom;
 	if (vd_addr_parse(addr, &p) < 0) {
-		if (!cJSON_AddStringToObject(e, "error", "not an address"))
+		if (!cJSON_AddStringToObject(e, VDF_LOOKUP_ERROR, "not an address"))
 			goto oom;
 		return e;
 	}
 	r = netlink_route_get(nl, &p, &rt);
 	if (r < 0) {
-		if (!cJSON_AddStringToObject(e, "error",
+		if (!cJSON_AddStringToObject(e, VDF_LOOKUP_ERROR,
 		                             r == -ENETUNREACH || r == -EHOSTUNREACH ? "no route" : strerror(-r)))
 			goto oom;
 		/* no route at all is not through the tunnel either */
-		if (tun[0] && (r == -ENETUNREACH || r == -EHOSTUNREACH) && !cJSON_AddFalseToObject(e, "via_tunnel"))
+		if (tun[0] && (r == -ENETUNREACH || r == -EHOSTUNREACH) && !cJSON_AddFalseToObject(e, VDF_LOOKUP_VIA_TUNNEL))
 			goto oom;
 		return e;
 	}
-	if (rt.dev[0] && !cJSON_AddStringToObject(e, "dev", rt.dev))
+	if (rt.dev[0] && !cJSON_AddStringToObject(e, VDF_LOOKUP_DEV, rt.dev))
 		goto oom;
 	if (rt.has_gateway) {
 		char buf[VD_PREFIX_STRLEN];
-		if (!cJSON_AddStringToObject(e, "gateway", vd_prefix_format(&rt.gateway, true, buf, sizeof(buf))))
+		if (!cJSON_AddStringToObject(e, VDF_LOOKUP_GATEWAY, vd_prefix_format(&rt.gateway, true, buf, sizeof(buf))))
 			goto oom;
 	}
-	if (tun[0] && !cJSON_AddBoolToObject(e, "via_tunnel", strcmp(rt.dev, tun) == 0))
+	if (tun[0] && !cJSON_AddBoolToObject(e, VDF_LOOKUP_VIA_TUNNEL, strcmp(rt.dev, tun) == 0))
 		goto oom;
 	return e;
 oom:
@@ -293,8 +294,8 @@ static bool has_default_route(struct netlink *nl)
 static int build(struct probe_run *run, struct netlink *nl, cJSON *sec)
 {
 	const struct config_tunnel *t = run->tunnel;
-	const cJSON *ovpn = probe_run_section(run, "openvpn"), *pushed_from, *dns, *it;
-	const char *st = pu_jstr_set(ovpn, "status");
+	const cJSON *ovpn = probe_run_section(run, VDF_TUNNEL_OPENVPN), *pushed_from, *dns, *it;
+	const char *st = pu_jstr_set(ovpn, VDF_SECTION_STATUS);
 	char tun[NETLINK_DEV_LEN];
 	int tun_ifindex = 0, r;
 
@@ -302,7 +303,7 @@ static int build(struct probe_run *run, struct netlink *nl, cJSON *sec)
 		ovpn = NULL;
 	/* What was pushed counts only for a session in progress; between
 	 * sessions the routing table is the truth. */
-	if (!pu_jstr_set(ovpn, "state") || strcmp(pu_jstr_set(ovpn, "state"), "connected") != 0)
+	if (!pu_jstr_set(ovpn, VDF_OPENVPN_STATE) || strcmp(pu_jstr_set(ovpn, VDF_OPENVPN_STATE), "connected") != 0)
 		pushed_from = NULL;
 	else
 		pushed_from = ovpn;
@@ -314,35 +315,35 @@ static int build(struct probe_run *run, struct netlink *nl, cJSON *sec)
 			rtnl_link_put(l);
 		}
 	}
-	if (!(tun[0] ? cJSON_AddStringToObject(sec, "tun_dev", tun) : cJSON_AddNullToObject(sec, "tun_dev")))
+	if (!(tun[0] ? cJSON_AddStringToObject(sec, VDF_ROUTES_TUN_DEV, tun) : cJSON_AddNullToObject(sec, VDF_ROUTES_TUN_DEV)))
 		return -ENOMEM;
 	if ((r = add_tunnel_subnet(nl, sec, tun_ifindex, ovpn)) < 0 || (r = add_local_subnets(nl, sec, tun_ifindex)) < 0 ||
 	    (r = add_pushed_routes(nl, sec, tun_ifindex, pushed_from)) < 0 ||
-	    (r = add_lookups(nl, sec, "targets", (const char *const *)t->targets.v, t->targets.n, tun)) < 0)
+	    (r = add_lookups(nl, sec, VDF_ROUTES_TARGETS, (const char *const *)t->targets.v, t->targets.n, tun)) < 0)
 		return r;
 
 	/* The tunnel's DNS servers, when OpenVPN told us which they are. */
-	dns = cJSON_GetObjectItemCaseSensitive(pu_jobj(pushed_from, "pushed"), "dns");
+	dns = cJSON_GetObjectItemCaseSensitive(pu_jobj(pushed_from, VDF_OPENVPN_PUSHED), VDF_PUSHED_DNS);
 	if (cJSON_IsArray(dns)) {
 		const char *v[ROUTES_MAX_ITEMS];
 		size_t n = 0;
 		cJSON_ArrayForEach(it, dns)
 			if (cJSON_IsString(it) && n < ROUTES_MAX_ITEMS)
 				v[n++] = it->valuestring;
-		if ((r = add_lookups(nl, sec, "dns", v, n, tun)) < 0)
+		if ((r = add_lookups(nl, sec, VDF_ROUTES_DNS, v, n, tun)) < 0)
 			return r;
 	}
 
-	const char *gw = pu_jstr_set(pu_jobj(ovpn, "remote"), "addr");
+	const char *gw = pu_jstr_set(pu_jobj(ovpn, VDF_OPENVPN_REMOTE), VDF_OVPN_REMOTE_ADDR);
 	char *from_profile = gw ? NULL : profile_remote_addr(t);
 	if (gw || from_profile) {
 		cJSON *e = lookup(nl, gw ? gw : from_profile, tun);
 		free(from_profile);
 		if (!e)
 			return -ENOMEM;
-		cJSON_AddItemToObject(sec, "gateway", e);
+		cJSON_AddItemToObject(sec, VDF_ROUTES_GATEWAY, e);
 	}
-	return cJSON_AddBoolToObject(sec, "default_route", has_default_route(nl)) ? 0 : -ENOMEM;
+	return cJSON_AddBoolToObject(sec, VDF_ROUTES_DEFAULT_ROUTE, has_default_route(nl)) ? 0 : -ENOMEM;
 }
 
 static int routes_start(struct probe_run *run)
@@ -366,7 +367,7 @@ static int routes_start(struct probe_run *run)
 
 const struct probe probe_routes = {
 	.name = "routes",
-	.section = "routes",
+	.section = VDF_TUNNEL_ROUTES,
 	.config_section = "Routes",
 	.per_tunnel = true,
 	.interval_s = 60,

@@ -26,6 +26,8 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 
+#include "vpndoctor/facts.h"
+
 #include "config.h"
 #include "probes/probe.h"
 
@@ -58,7 +60,7 @@ static const char *jstr(const cJSON *o, const char *k)
 
 static bool section_ok(const cJSON *s)
 {
-	const char *st = jstr(s, "status");
+	const char *st = jstr(s, VDF_SECTION_STATUS);
 	return st && strcmp(st, "ok") == 0;
 }
 
@@ -168,14 +170,16 @@ static void report(struct tp_state *st, struct probe_run *run)
 		probe_run_done(run, PROBE_FAIL, NULL);
 		return;
 	}
-	cJSON_AddStringToObject(sec, "dev", st->dev);
-	cJSON_AddNumberToObject(sec, "rx_mbps", mbps(b->rx_bytes - a->rx_bytes, span));
-	cJSON_AddNumberToObject(sec, "tx_mbps", mbps(b->tx_bytes - a->tx_bytes, span));
-	cJSON_AddNumberToObject(sec, "rx_peak_mbps", rx_peak);
-	cJSON_AddNumberToObject(sec, "tx_peak_mbps", tx_peak);
-	cJSON_AddNumberToObject(sec, "rx_pps", (double)(long long)((double)(b->rx_packets - a->rx_packets) / span + 0.5));
-	cJSON_AddNumberToObject(sec, "tx_pps", (double)(long long)((double)(b->tx_packets - a->tx_packets) / span + 0.5));
-	cJSON_AddNumberToObject(sec, "window_s", (double)(long long)(span + 0.5));
+	cJSON_AddStringToObject(sec, VDF_THROUGHPUT_DEV, st->dev);
+	cJSON_AddNumberToObject(sec, VDF_THROUGHPUT_RX_MBPS, mbps(b->rx_bytes - a->rx_bytes, span));
+	cJSON_AddNumberToObject(sec, VDF_THROUGHPUT_TX_MBPS, mbps(b->tx_bytes - a->tx_bytes, span));
+	cJSON_AddNumberToObject(sec, VDF_THROUGHPUT_RX_PEAK_MBPS, rx_peak);
+	cJSON_AddNumberToObject(sec, VDF_THROUGHPUT_TX_PEAK_MBPS, tx_peak);
+	cJSON_AddNumberToObject(sec, VDF_THROUGHPUT_RX_PPS,
+	                        (double)(long long)((double)(b->rx_packets - a->rx_packets) / span + 0.5));
+	cJSON_AddNumberToObject(sec, VDF_THROUGHPUT_TX_PPS,
+	                        (double)(long long)((double)(b->tx_packets - a->tx_packets) / span + 0.5));
+	cJSON_AddNumberToObject(sec, VDF_THROUGHPUT_WINDOW_S, (double)(long long)(span + 0.5));
 	probe_run_done(run, PROBE_OK, sec);
 }
 
@@ -197,19 +201,19 @@ static void on_sample(evutil_socket_t fd, short what, void *arg)
 
 static int tp_start(struct probe_run *run)
 {
-	const cJSON *ovpn = probe_run_section(run, "openvpn"), *routes = probe_run_section(run, "routes");
+	const cJSON *ovpn = probe_run_section(run, VDF_TUNNEL_OPENVPN), *routes = probe_run_section(run, VDF_TUNNEL_ROUTES);
 	const char *dev = NULL;
 	struct tp_state *st = *run->state;
 
 	if (!run->tunnel)
 		return -EINVAL;
 	if (section_ok(ovpn)) {
-		const cJSON *tun = cJSON_GetObjectItemCaseSensitive(ovpn, "tun");
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tun, "present")))
-			dev = jstr(tun, "name");
+		const cJSON *tun = cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_TUN);
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tun, VDF_TUN_PRESENT)))
+			dev = jstr(tun, VDF_TUN_NAME);
 	}
-	if (section_ok(routes) && jstr(routes, "tun_dev") && *jstr(routes, "tun_dev"))
-		dev = jstr(routes, "tun_dev");
+	if (section_ok(routes) && jstr(routes, VDF_ROUTES_TUN_DEV) && *jstr(routes, VDF_ROUTES_TUN_DEV))
+		dev = jstr(routes, VDF_ROUTES_TUN_DEV);
 	if (!dev || !*dev) {
 		if (st) {
 			st->n = 0;
@@ -263,7 +267,7 @@ static void tp_cancel(struct probe_run *run)
 
 const struct probe probe_throughput = {
 	.name = "throughput",
-	.section = "throughput",
+	.section = VDF_TUNNEL_THROUGHPUT,
 	.config_section = "Throughput",
 	.per_tunnel = true,
 	.interval_s = 30,

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "probes/probe_util.h"
 #include "vpndoctor/cidr.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/icmp.h"
 
 /* ---- sections ---- */
@@ -40,7 +41,7 @@ const cJSON *pu_jobj(const cJSON *o, const char *k)
 
 bool pu_section_ok(const cJSON *s)
 {
-	const char *st = pu_jstr(s, "status");
+	const char *st = pu_jstr(s, VDF_SECTION_STATUS);
 	return st && strcmp(st, "ok") == 0;
 }
 
@@ -50,19 +51,19 @@ const char *pu_tunnel_down(const cJSON *ovpn)
 
 	if (!pu_section_ok(ovpn))
 		return NULL;
-	state = pu_jstr(ovpn, "state");
+	state = pu_jstr(ovpn, VDF_OPENVPN_STATE);
 	return state && strcmp(state, "connected") != 0 ? state : NULL;
 }
 
 const char *pu_tun_dev(const cJSON *ovpn, const cJSON *routes)
 {
-	const cJSON *tun = cJSON_GetObjectItemCaseSensitive(ovpn, "tun");
+	const cJSON *tun = cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_TUN);
 	const char *dev = NULL;
 
-	if (pu_section_ok(ovpn) && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tun, "present")))
-		dev = pu_jstr(tun, "name");
-	if (pu_section_ok(routes) && pu_jstr_set(routes, "tun_dev"))
-		dev = pu_jstr(routes, "tun_dev");
+	if (pu_section_ok(ovpn) && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tun, VDF_TUN_PRESENT)))
+		dev = pu_jstr(tun, VDF_TUN_NAME);
+	if (pu_section_ok(routes) && pu_jstr_set(routes, VDF_ROUTES_TUN_DEV))
+		dev = pu_jstr(routes, VDF_ROUTES_TUN_DEV);
 	return dev;
 }
 
@@ -74,22 +75,22 @@ const char *pu_tun_dev(const cJSON *ovpn, const cJSON *routes)
  * server_ip is the server's address. */
 const char *pu_server_end(const cJSON *ovpn, const struct config_tunnel *t)
 {
-	const cJSON *pushed = cJSON_GetObjectItemCaseSensitive(ovpn, "pushed"), *it;
-	const char *local = pu_jstr(ovpn, "local_ip");
+	const cJSON *pushed = cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_PUSHED), *it;
+	const char *local = pu_jstr(ovpn, VDF_OPENVPN_LOCAL_IP);
 	struct vd_prefix pool, a;
 
 	if (!t->client_cidr || vd_prefix_parse(t->client_cidr, false, &pool) < 0) {
 		if (!local || vd_addr_parse(local, &pool) < 0 || pool.family != AF_INET)
-			return pu_jstr(ovpn, "server_ip");
+			return pu_jstr(ovpn, VDF_OPENVPN_SERVER_IP);
 		pool.len = 24;
 		pool.addr[3] = 0;
 	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(pushed, "routes")) {
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(pushed, VDF_PUSHED_ROUTES)) {
 		if (cJSON_IsString(it) && vd_prefix_parse(it->valuestring, false, &a) == 0 && a.family == AF_INET &&
 		    a.len == 32 && vd_prefix_contains(&pool, &a))
 			return it->valuestring;
 	}
-	return pu_jstr(ovpn, "server_ip");
+	return pu_jstr(ovpn, VDF_OPENVPN_SERVER_IP);
 }
 
 /* ---- clocks ---- */
