@@ -21,6 +21,7 @@
 #include "control.h"
 #include "history.h"
 #include "log.h"
+#include "metrics.h"
 #include "model.h"
 #include "scheduler.h"
 #include "vpndoctor/confdump.h"
@@ -46,6 +47,7 @@ struct main_ctx {
 	struct vd_daemon *d;
 	struct history *hist;
 	struct control *ctl;
+	struct metrics *metrics;
 	struct event *sig_term, *sig_int, *sig_hup, *watchdog;
 	const char *socket;
 	const char *state_dir;
@@ -267,6 +269,8 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 		log_init(m->o->target, cfg->log_level >= 0 ? cfg->log_level : LOG_INFO);
 	size_t n = cfg->n_tunnels;
 	r = daemon_reload(m->d, cfg);
+	if (r == 0 && metrics_set_dir(m->metrics, config_metrics_dir(daemon_config(m->d))) < 0)
+		log_warnx("reload: out of memory for the metrics directory; metrics left as they were");
 	if (r < 0) {
 		errno = -r;
 		log_warn("reload failed");
@@ -331,9 +335,17 @@ static void drain(struct event_base *base)
 	}
 }
 
+static void on_evaluated(void *userdata)
+{
+	struct main_ctx *m = userdata;
+
+	metrics_changed(m->metrics);
+}
+
 static void cleanup(struct main_ctx *m)
 {
 	control_free(m->ctl);
+	metrics_free(m->metrics);
 	daemon_free(m->d);
 	history_close(m->hist);
 	if (m->sig_term)
@@ -478,6 +490,13 @@ int main(int argc, char **argv)
 	}
 
 	daemon_set_health_cb(m.d, on_health, &m);
+	r = metrics_new(m.base, m.d, config_metrics_dir(daemon_config(m.d)), &m.metrics);
+	if (r < 0) {
+		errno = -r;
+		log_warn("metrics");
+		goto out;
+	}
+	daemon_set_evaluated_cb(m.d, on_evaluated, &m);
 	r = daemon_start_probes(m.d);
 	if (r < 0) {
 		errno = -r;

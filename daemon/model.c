@@ -109,6 +109,8 @@ struct vd_daemon {
 	unsigned dispatching;
 	daemon_health_fn health_cb;
 	void *health_ud;
+	daemon_evaluated_fn evaluated_cb;
+	void *evaluated_ud;
 	int64_t (*now)(void);
 	unsigned check_deadline_ms;
 	char health_line[384];
@@ -301,6 +303,12 @@ void daemon_set_health_cb(struct vd_daemon *d, daemon_health_fn cb, void *userda
 {
 	d->health_cb = cb;
 	d->health_ud = userdata;
+}
+
+void daemon_set_evaluated_cb(struct vd_daemon *d, daemon_evaluated_fn cb, void *userdata)
+{
+	d->evaluated_cb = cb;
+	d->evaluated_ud = userdata;
 }
 
 void daemon_set_clock(struct vd_daemon *d, int64_t (*now)(void))
@@ -684,6 +692,8 @@ void model_evaluate(struct vd_daemon *d)
 		evtimer_add(d->grace_ev, &tv);
 	}
 	update_health(d);
+	if (d->evaluated_cb)
+		d->evaluated_cb(d->evaluated_ud);
 }
 
 /* ---- probe results ---- */

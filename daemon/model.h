@@ -33,6 +33,9 @@ struct scheduler *daemon_scheduler(struct vd_daemon *d);
 /* Called with the new line whenever daemon_health_line() changes. */
 typedef void (*daemon_health_fn)(void *userdata, const char *line);
 void daemon_set_health_cb(struct vd_daemon *d, daemon_health_fn cb, void *userdata);
+/* Called after every evaluation of the rules (the metrics file follows it). */
+typedef void (*daemon_evaluated_fn)(void *userdata);
+void daemon_set_evaluated_cb(struct vd_daemon *d, daemon_evaluated_fn cb, void *userdata);
 /* Replaces time(NULL) (tests). */
 void daemon_set_clock(struct vd_daemon *d, int64_t (*now)(void));
 

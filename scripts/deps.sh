@@ -11,6 +11,7 @@ openssl openvpn dnsmasq-base chrony libfaketime faketime nftables iproute2
 iputils-ping fping ntpsec-ntpdate systemd python3 python3-dbusmock dbus
 network-manager-openvpn
 valgrind scdoc procps psmisc util-linux
+prometheus-node-exporter prometheus systemd-journal-remote curl
 debhelper dpkg-dev lintian
 "
 
