@@ -1,10 +1,27 @@
-/* Golden rule tests: runs the rules on CASE.facts.json and compares the
- * findings with CASE.findings.json (canonically, cJSON_Compare). On a mismatch
- * it prints both, finding by finding. VD_GOLDEN_UPDATE=1 rewrites the expected
- * file instead (review what it writes before committing it).
+/* Golden rule tests: builds a case's facts, holds them against the facts
+ * definition, runs the rules on them and compares the findings with
+ * CASE.findings.json (canonically, cJSON_Compare). On a mismatch it prints
+ * both, finding by finding. VD_GOLDEN_UPDATE=1 rewrites the expected file
+ * instead (review what it writes before committing it).
+ *
+ * A case is one of
+ *  - CASE.patch.json: an RFC 7386 merge patch over BASE (base.facts.json, a
+ *    healthy tunnel "office" with every key); the facts it gives must be valid.
+ *    BASE and patches key "tunnels" by name, so a patch reaches into one
+ *    tunnel (a patch replaces an array whole); the rules get them as the
+ *    array of the snapshot, in key order. {"tunnels": {"office": {"name":
+ *    null}}} takes a key away, {"tunnels": {"lab": {...}}} adds a tunnel (a
+ *    patch cannot give a key the value null, which removes it, except inside
+ *    an array it gives whole).
+ *  - CASE.invalid.json: the same, for facts the definition refuses on purpose
+ *    (what the rules make of a snapshot no probe writes); they must not be valid.
+ *  - CASE.facts.json: a whole document that is no snapshot at all; not valid.
  * The expected file is either the findings array, or an object
  * {"keep_suppressed": true, "findings": [...]} to see suppressed ones, or
- * {"error": "EINVAL"} for facts the rules must refuse. */
+ * {"error": "EINVAL"} for facts the rules must refuse.
+ *
+ * rules_golden --facts CASE [BASE] prints the facts a case gives, and what
+ * the definition says of them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +31,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "vpndoctor/facts.h"
 #include "vpndoctor/rules.h"
 
 static char *slurp(const char *path)
@@ -123,6 +141,71 @@ static int write_file(const char *path, const cJSON *v)
 	return r;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t l = strlen(s), n = strlen(suffix);
+	return l >= n && strcmp(s + l - n, suffix) == 0;
+}
+
+/* The facts of a case: a patch over the base with its tunnels made an array
+ * again, or the whole document. NULL after saying why. */
+static cJSON *case_facts(const char *path, const char *base_path)
+{
+	cJSON *doc = load(path), *base, *tunnels;
+
+	if (!doc || ends_with(path, ".facts.json"))
+		return doc;
+	if (!ends_with(path, ".patch.json") && !ends_with(path, ".invalid.json")) {
+		fprintf(stderr, "golden: %s: a case is CASE.patch.json, CASE.invalid.json or CASE.facts.json\n", path);
+		cJSON_Delete(doc);
+		return NULL;
+	}
+	if (!base_path) {
+		fprintf(stderr, "golden: %s: a patch needs the base it patches\n", path);
+		cJSON_Delete(doc);
+		return NULL;
+	}
+	if (!(base = load(base_path))) {
+		cJSON_Delete(doc);
+		return NULL;
+	}
+	base = vd_facts_merge_patch(base, doc);
+	cJSON_Delete(doc);
+	if (!base) {
+		fprintf(stderr, "golden: %s: out of memory\n", path);
+		return NULL;
+	}
+	tunnels = cJSON_GetObjectItemCaseSensitive(base, VDF_FACTS_TUNNELS);
+	if (cJSON_IsObject(tunnels)) {
+		cJSON *a = cJSON_CreateArray(), *t;
+		if (!a) {
+			cJSON_Delete(base);
+			return NULL;
+		}
+		while ((t = tunnels->child)) {
+			cJSON_DetachItemViaPointer(tunnels, t);
+			cJSON_AddItemToArray(a, t);
+		}
+		cJSON_ReplaceItemInObjectCaseSensitive(base, VDF_FACTS_TUNNELS, a);
+	}
+	return base;
+}
+
+/* The definition's violations, printed; returns how many. */
+static size_t validate(const cJSON *facts, const char *path, bool quiet)
+{
+	struct vd_fact_violation v[32];
+	char buf[300];
+	size_t n = 0;
+
+	vd_facts_validate(facts, v, VD_ARRAY_SIZE(v), &n);
+	for (size_t i = 0; !quiet && i < n && i < VD_ARRAY_SIZE(v); i++)
+		fprintf(stderr, "golden: %s: %s\n", path, vd_fact_violation_format(&v[i], buf, sizeof(buf)));
+	if (!quiet && n > VD_ARRAY_SIZE(v))
+		fprintf(stderr, "golden: %s: and %zu more\n", path, n - VD_ARRAY_SIZE(v));
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	cJSON *facts = NULL, *exp = NULL, *got = NULL;
@@ -131,12 +214,34 @@ int main(int argc, char **argv)
 	int rc = 1, r;
 	const char *upd = getenv("VD_GOLDEN_UPDATE");
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s CASE.facts.json CASE.findings.json\n", argv[0]);
+	if (argc >= 3 && argc <= 4 && strcmp(argv[1], "--facts") == 0) {
+		char *text;
+		if (!(facts = case_facts(argv[2], argc == 4 ? argv[3] : NULL)))
+			return 1;
+		text = cJSON_Print(facts);
+		printf("%s\n", text ? text : "");
+		free(text);
+		rc = validate(facts, argv[2], false) ? 1 : 0;
+		cJSON_Delete(facts);
+		return rc;
+	}
+	if (argc < 3 || argc > 4) {
+		fprintf(stderr, "usage: %s CASE.{patch,invalid,facts}.json CASE.findings.json [BASE]\n"
+		                "       %s --facts CASE.{patch,invalid,facts}.json [BASE]\n", argv[0], argv[0]);
 		return 64;
 	}
-	if (!(facts = load(argv[1])))
+	if (!(facts = case_facts(argv[1], argc == 4 ? argv[3] : NULL)))
 		goto out;
+	/* A patch gives a snapshot as the probes write it; the other two are
+	 * what no probe writes, on purpose, and must stay so. */
+	if (ends_with(argv[1], ".patch.json") ? validate(facts, argv[1], false) != 0
+	                                      : validate(facts, argv[1], true) == 0) {
+		fprintf(stderr, "golden: %s: %s\n", argv[1],
+		        ends_with(argv[1], ".patch.json")
+		                ? "the facts are not what the definition says (include/vpndoctor/facts.def)"
+		                : "the facts are valid: make the case a CASE.patch.json");
+		goto out;
+	}
 	exp = load(argv[2]);
 	if (!exp && !(upd && strcmp(upd, "1") == 0))
 		goto out;
