@@ -1161,6 +1161,12 @@ const char *config_metrics_dir(const struct config *c)
 
 	if (c->metrics_dir)
 		return c->metrics_dir[0] ? c->metrics_dir : NULL;
+	/* The default is the system service's: a daemon started by hand (a
+	 * test, a debugging session) must not overwrite the metrics that the
+	 * service writes for node_exporter. systemd sets INVOCATION_ID for
+	 * every unit it starts. */
+	if (!getenv("INVOCATION_ID"))
+		return NULL;
 	if (stat(CONFIG_DEFAULT_METRICS_DIR, &st) == 0 && S_ISDIR(st.st_mode))
 		return CONFIG_DEFAULT_METRICS_DIR;
 	return NULL;

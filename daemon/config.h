@@ -90,8 +90,7 @@ struct config {
 	size_t n_probes;
 	struct config_tunnel *tunnels;  /* [Tunnel NAME] sections, file order */
 	size_t n_tunnels;
-	char *metrics_dir;     /* [Metrics] TextfileDirectory=: NULL unset (CONFIG_DEFAULT_METRICS_DIR
-	                        * when that directory exists), "" off */
+	char *metrics_dir;     /* [Metrics] TextfileDirectory=: NULL unset (config_metrics_dir()), "" off */
 };
 
 /* Reads path (NULL: CONFIG_DEFAULT_PATH, where a missing file is fine and
@@ -107,7 +106,8 @@ int config_parse_string(const char *name, const char *text, struct config **ret,
  * failure c may hold part of the file: free it. */
 int config_parse_more(struct config *c, const char *name, const char *text, struct vd_error *err);
 /* [Metrics] TextfileDirectory= as it applies now: the directory to write
- * vpndoctor.prom into, or NULL (off). */
+ * vpndoctor.prom into, or NULL (off). Unset, it is CONFIG_DEFAULT_METRICS_DIR
+ * when that exists and the daemon runs under systemd ($INVOCATION_ID). */
 const char *config_metrics_dir(const struct config *c);
 /* The effective configuration, each key with its value and origin:
  * {"files": [FILE...], "sections": [{"name": "Daemon", "keys": [{"key",

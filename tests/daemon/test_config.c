@@ -340,6 +340,29 @@ static void test_files(void **state)
 	rmdir(dir);
 }
 
+/* The default directory is the systemd service's only: a daemon started by
+ * hand (every test) must not write into node_exporter's directory. */
+static void test_metrics_dir(void **state)
+{
+	struct config *c = NULL;
+	struct vd_error err = {0};
+
+	unsetenv("INVOCATION_ID");
+	assert_int_equal(config_parse_string("t", "", &c, &err), 0);
+	assert_null(config_metrics_dir(c));
+	config_free(c);
+	assert_int_equal(config_parse_string("t", "[Metrics]\nTextfileDirectory=/tmp/x\n", &c, &err), 0);
+	assert_string_equal(config_metrics_dir(c), "/tmp/x");
+	config_free(c);
+	setenv("INVOCATION_ID", "0123", 1);
+	assert_int_equal(config_parse_string("t", "[Metrics]\nTextfileDirectory=\n", &c, &err), 0);
+	assert_null(config_metrics_dir(c)); /* empty: off even under systemd */
+	config_free(c);
+	unsetenv("INVOCATION_ID");
+	assert_int_equal(config_parse_string("t", "[Metrics]\nTextfileDirectory=relative\n", &c, &err), -EINVAL);
+	assert_string_equal(err.msg, "TextfileDirectory=: an absolute path is needed (or nothing, to write no metrics)");
+}
+
 /* ---- drop-ins ---- */
 
 static char dir[64];
@@ -529,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_list_reset), cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_long_line), cmocka_unit_test(test_files),
 		cmocka_unit_test(test_shipped_example), cmocka_unit_test(test_probe_sections),
+		cmocka_unit_test(test_metrics_dir),
 		cmocka_unit_test_setup_teardown(test_dropin_merge, dropin_setup, dropin_teardown),
 		cmocka_unit_test_setup_teardown(test_dropin_errors, dropin_setup, dropin_teardown),
 	};
