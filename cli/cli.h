@@ -42,6 +42,11 @@ struct cJSON;
 void out_finding(const struct cli_ctx *ctx, FILE *f, const struct cJSON *finding, bool with_remedy);
 /* Exit status for the worst severity: none/info 0, warning 1, error 2. */
 int out_exit_for(enum vd_severity worst);
+/* Text from the daemon (a summary, a tunnel name, a path, a probe's error:
+ * any of it may come from a user's profile or process) printed escaped
+ * (vd_text_escape); out_field pads it to width columns as %-*s would. */
+void out_text(FILE *f, const char *s);
+void out_field(FILE *f, const char *s, int width);
 /* Print a cJSON value as one JSON document and a newline. */
 void out_json(FILE *f, const struct cJSON *v);
 

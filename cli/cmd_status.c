@@ -11,6 +11,7 @@
 
 #include "vpndoctor/common.h"
 #include "vpndoctor/confdump.h"
+#include "vpndoctor/text.h"
 #include "vpndoctor/varlink.h"
 
 #include "cli.h"
@@ -431,6 +432,28 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 	return r;
 }
 
+static void print_history_event(const struct cli_ctx *ctx, const cJSON *e)
+{
+	enum vd_severity sev = VD_SEV_NONE;
+	char when[32] = "?";
+	int64_t t;
+
+	if (jint(e, "time", &t))
+		vd_format_time(t, when, sizeof(when));
+	vd_severity_parse(jstr(e, "severity", ""), &sev);
+	printf("%s  %-8s %s%-7s%s ", when, jstr(e, "event", "?"), out_sev_color(ctx, sev),
+	       jstr(e, "severity", "?"), out_reset(ctx));
+	out_field(stdout, jstr(e, "tunnel", "?"), 12);
+	putchar(' ');
+	out_field(stdout, jstr(e, "cause", "?"), 22);
+	putchar(' ');
+	out_text(stdout, jstr(e, "summary", ""));
+	putchar('\n');
+}
+
+/* The history comes in pages (GetHistory with "more"), printed as they come:
+ * the CLI holds one page whatever the history's size, and --json still
+ * prints one document, {"events": [...]}, the pages' events in order. */
 int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct vd_varlink_reply reply;
@@ -438,6 +461,7 @@ int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 	cJSON *params;
 	int64_t since = -1;
 	uint64_t limit = 0;
+	size_t n = 0;
 	int i, r;
 
 	for (i = 1; i < argc; i++) {
@@ -473,40 +497,49 @@ int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 		cJSON_Delete(params);
 		return CLI_EXIT_UNKNOWN;
 	}
-	r = vl_client_call(c, "io.vpndoctor.GetHistory", params, 0);
+	r = vl_client_call(c, "io.vpndoctor.GetHistory", params, VD_VARLINK_CALL_MORE);
 	cJSON_Delete(params);
 	if (r < 0) {
 		fprintf(stderr, "vpndoctor: cannot send to vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
 		vl_client_free(c);
 		return CLI_EXIT_UNKNOWN;
 	}
-	r = read_reply(ctx, c, "GetHistory", &reply);
-	if (r < 0) {
-		const cJSON *events = cJSON_GetObjectItemCaseSensitive(reply.parameters, "events"), *e;
+	if (ctx->json)
+		fputs("{\"events\":[", stdout);
+	for (;;) {
+		const cJSON *events, *e;
+		bool more;
 
-		if (ctx->json) {
-			out_json(stdout, reply.parameters);
-		} else if (cJSON_GetArraySize(events) == 0) {
-			printf("no events\n");
-		} else {
-			cJSON_ArrayForEach(e, events) {
-				enum vd_severity sev = VD_SEV_NONE;
-				char when[32] = "?";
-				int64_t t;
+		r = read_reply(ctx, c, "GetHistory", &reply);
+		if (r >= 0)
+			break; /* an error, after the pages before it went out */
+		events = cJSON_GetObjectItemCaseSensitive(reply.parameters, "events");
+		cJSON_ArrayForEach(e, events) {
+			if (ctx->json) {
+				char *t = cJSON_PrintUnformatted(e);
 
-				if (jint(e, "time", &t))
-					vd_format_time(t, when, sizeof(when));
-				vd_severity_parse(jstr(e, "severity", ""), &sev);
-				printf("%s  %-8s %s%-7s%s %-12s %-22s %s\n", when, jstr(e, "event", "?"),
-				       out_sev_color(ctx, sev), jstr(e, "severity", "?"), out_reset(ctx),
-				       jstr(e, "tunnel", "?"), jstr(e, "cause", "?"), jstr(e, "summary", ""));
+				if (n)
+					putchar(',');
+				vd_text_fputs_json(stdout, t ? t : "null");
+				free(t);
+			} else {
+				print_history_event(ctx, e);
 			}
+			n++;
 		}
+		more = reply.continues;
 		vd_varlink_reply_done(&reply);
-		r = CLI_EXIT_OK;
+		if (!more) {
+			r = CLI_EXIT_OK;
+			break;
+		}
 	}
+	if (ctx->json)
+		fputs("]}\n", stdout);
+	else if (r == CLI_EXIT_OK && n == 0)
+		printf("no events\n");
 	vl_client_free(c);
-	return r;
+	return fflush(stdout) == 0 || r != CLI_EXIT_OK ? r : CLI_EXIT_UNKNOWN;
 }
 
 int cmd_facts(struct cli_ctx *ctx, int argc, char **argv)
@@ -514,7 +547,7 @@ int cmd_facts(struct cli_ctx *ctx, int argc, char **argv)
 	struct vd_varlink_reply reply;
 	struct vl_client *c;
 	const char *tunnel = NULL;
-	cJSON *params;
+	cJSON *params, *merged;
 	int i, r;
 
 	for (i = 1; i < argc; i++) {
@@ -542,26 +575,45 @@ int cmd_facts(struct cli_ctx *ctx, int argc, char **argv)
 		cJSON_Delete(params);
 		return CLI_EXIT_UNKNOWN;
 	}
-	r = vl_client_call(c, "io.vpndoctor.GetFacts", params, 0);
+	r = vl_client_call(c, "io.vpndoctor.GetFacts", params, VD_VARLINK_CALL_MORE);
 	cJSON_Delete(params);
 	if (r < 0) {
 		fprintf(stderr, "vpndoctor: cannot send to vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
 		vl_client_free(c);
 		return CLI_EXIT_UNKNOWN;
 	}
-	r = read_reply(ctx, c, "GetFacts", &reply);
-	if (r < 0) {
-		if (ctx->json) {
-			out_json(stdout, reply.parameters);
-		} else {
-			char *s = cJSON_Print(cJSON_GetObjectItemCaseSensitive(reply.parameters, "facts"));
-			if (s)
-				printf("%s\n", s);
-			free(s);
+	/* pages: "now" and "host" first, then runs of "tunnels", merged into
+	 * the one snapshot they are */
+	merged = cJSON_CreateObject();
+	for (;;) {
+		bool more;
+
+		r = read_reply(ctx, c, "GetFacts", &reply);
+		if (r >= 0)
+			break;
+		more = reply.continues;
+		if (!merged || vl_merge(merged, reply.parameters) < 0) {
+			vd_varlink_reply_done(&reply);
+			fprintf(stderr, "vpndoctor: out of memory\n");
+			r = CLI_EXIT_UNKNOWN;
+			break;
 		}
 		vd_varlink_reply_done(&reply);
+		if (more)
+			continue;
+		if (ctx->json) {
+			out_json(stdout, merged);
+		} else {
+			char *s = cJSON_Print(cJSON_GetObjectItemCaseSensitive(merged, "facts"));
+			if (s)
+				vd_text_fputs_json(stdout, s);
+			putchar('\n');
+			free(s);
+		}
 		r = CLI_EXIT_OK;
+		break;
 	}
+	cJSON_Delete(merged);
 	vl_client_free(c);
 	return r;
 }

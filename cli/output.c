@@ -6,6 +6,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "vpndoctor/text.h"
+
 #include "cli.h"
 
 #define WIDTH 78
@@ -110,12 +112,32 @@ int out_exit_for(enum vd_severity worst)
 	return CLI_EXIT_OK;
 }
 
+void out_text(FILE *f, const char *s)
+{
+	vd_text_fputs(f, s);
+}
+
+void out_field(FILE *f, const char *s, int width)
+{
+	char buf[256], *e = buf;
+	size_t len = s ? strlen(s) : 0;
+
+	/* too long for buf: a copy, or else buf cut at a unit rather than nothing */
+	if (vd_text_escape(buf, sizeof(buf), s, len) >= sizeof(buf) && !(e = vd_text_escape_dup(s)))
+		e = buf;
+	fprintf(f, "%-*s", width, e);
+	if (e != buf)
+		free(e);
+}
+
 void out_json(FILE *f, const cJSON *v)
 {
 	char *s = v ? cJSON_PrintUnformatted(v) : NULL;
 
-	/* One document per line, so `watch --json` output is JSON lines. */
-	fprintf(f, "%s\n", s ? s : "null");
+	/* One document per line, so `watch --json` output is JSON lines;
+	 * what a terminal would act on goes out as JSON escapes. */
+	vd_text_fputs_json(f, s ? s : "null");
+	fputc('\n', f);
 	free(s);
 	fflush(f);
 }

@@ -21,4 +21,10 @@ int vl_client_call(struct vl_client *c, const char *method, const struct cJSON *
  * caller calls vd_varlink_reply_done(). */
 int vl_client_read(struct vl_client *c, struct vd_varlink_reply *reply);
 
+/* Merges the parameters of one page of a reply called with "more" into dst:
+ * arrays are appended to, objects merged member by member, anything else
+ * replaced. The pages of GetStatus, GetFacts and GetHistory add up this way
+ * to the single reply they stand for. 0 or -ENOMEM. */
+int vl_merge(struct cJSON *dst, const struct cJSON *page);
+
 #endif

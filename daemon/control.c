@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -45,6 +46,7 @@
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
+#include "history.h"
 #include "interface.h"
 #include "log.h"
 #include "model.h"
@@ -57,6 +59,9 @@
 #define CONTROL_CHUNK       16384
 #define CONTROL_MAX_PROBES  64
 #define CONTROL_MAX_LIMIT   1000000
+/* A page of a reply called with "more": large enough that a page costs far
+ * more than its framing, small enough that several fit under max_output. */
+#define CONTROL_PAGE        (256 * 1024)
 
 static const char varlink_service_interface[] =
 	"# The Varlink Service Interface is provided by every varlink service. It\n"
@@ -122,6 +127,31 @@ struct control {
 	unsigned long refused;
 };
 
+/* A reply that goes out in pages as the client reads them (GetHistory,
+ * GetFacts): step() queues the next page, or does a bounded piece of the work
+ * towards it, from the loop, whenever the connection's output has drained.
+ * Called without "more", the whole answer must fit one reply of max_output
+ * bytes; when it does not, the call gets ExpectedMore. */
+enum { STREAM_AGAIN, STREAM_DONE };
+struct stream {
+	int (*step)(struct conn *k);
+	void (*free)(struct stream *s);
+	bool more;
+	size_t budget;                /* bytes of one reply: a page, or max_output */
+	union {
+		struct {
+			struct history_cursor *cur;
+			cJSON *page;
+			size_t bytes;
+		} hist;
+		struct {
+			size_t next, end;     /* tunnel indexes still to send */
+			uint64_t tunnels_gen;
+			bool head_sent;
+		} facts;
+	} u;
+};
+
 struct conn {
 	LIST_ENTRY(conn) link;
 	struct control *c;
@@ -140,6 +170,7 @@ struct conn {
 	cJSON *check_call;          /* keeps the probe names alive */
 
 	struct daemon_sub *sub;     /* active Subscribe: later calls wait */
+	struct stream *stream;      /* a paged reply going out: later calls wait */
 	bool mute;                  /* handling a oneway call: no reply goes out */
 	bool eof;                   /* the peer shut down its side */
 	bool closing;               /* close once the output is written */
@@ -157,8 +188,18 @@ void control_limits_default(struct control_limits *l)
 
 /* --- connection life ------------------------------------------------------ */
 
+static void stream_free(struct stream *s)
+{
+	if (!s)
+		return;
+	if (s->free)
+		s->free(s);
+	free(s);
+}
+
 static void conn_free(struct conn *k)
 {
+	stream_free(k->stream);
 	if (k->check)
 		daemon_check_cancel(k->check);
 	if (k->sub)
@@ -193,7 +234,7 @@ static void conn_idle_arm(struct conn *k)
 {
 	struct timeval tv = {.tv_sec = k->c->lim.idle_timeout_s};
 
-	if (k->dead || k->sub || k->check || k->c->lim.idle_timeout_s == 0)
+	if (k->dead || k->sub || k->check || k->stream || k->c->lim.idle_timeout_s == 0)
 		event_del(k->idle);
 	else
 		event_add(k->idle, &tv);
@@ -519,12 +560,87 @@ static void method_subscribe(struct conn *k, struct vd_varlink_call *call)
 	cJSON_Delete(p);
 }
 
-static void method_get_history(struct conn *k, const cJSON *params)
+/* --- paged replies ---------------------------------------------------------- */
+
+/* Starts s on k: later calls wait, and the loop runs its steps. */
+static void stream_start(struct conn *k, struct stream *s, bool more)
+{
+	s->more = more;
+	s->budget = more ? CONTROL_PAGE : k->c->lim.max_output;
+	k->stream = s;
+	conn_idle_arm(k);
+	event_active(k->work, EV_TIMEOUT, 1);
+}
+
+/* One step when the output has room for a page; the next comes from the
+ * loop (or from the write callback once the client has read). */
+static void stream_pump(struct conn *k)
+{
+	struct evbuffer *out = bufferevent_get_output(k->bev);
+
+	if (k->dead || !k->stream || evbuffer_get_length(out) >= CONTROL_PAGE)
+		return;
+	if (k->stream->step(k) == STREAM_DONE) {
+		stream_free(k->stream);
+		k->stream = NULL;
+		conn_idle_arm(k);
+	}
+	/* more work, or the calls queued behind the stream */
+	if (!k->dead && evbuffer_get_length(out) < CONTROL_PAGE)
+		event_active(k->work, EV_TIMEOUT, 1);
+}
+
+/* The reply does not fit one message and the client did not ask for more. */
+static int stream_expected_more(struct conn *k)
+{
+	conn_error(k, VD_VARLINK_ERROR_EXPECTED_MORE, NULL, NULL);
+	return STREAM_DONE;
+}
+
+static void hist_free(struct stream *s)
+{
+	history_cursor_free(s->u.hist.cur);
+	cJSON_Delete(s->u.hist.page);
+}
+
+static int hist_step(struct conn *k)
+{
+	struct stream *s = k->stream;
+	int r = HISTORY_END;
+	cJSON *p;
+
+	if (!s->u.hist.page && !(s->u.hist.page = cJSON_CreateArray()))
+		r = -ENOMEM;
+	else if (s->u.hist.cur)
+		r = history_cursor_step(s->u.hist.cur, s->u.hist.page, &s->u.hist.bytes, s->budget);
+	if (r < 0) {
+		conn_error(k, "io.vpndoctor.InternalError", "reason", "cannot read the history");
+		return STREAM_DONE;
+	}
+	if (r == HISTORY_AGAIN)
+		return STREAM_AGAIN;
+	if (r == HISTORY_FULL && !s->more)
+		return stream_expected_more(k);
+	p = cJSON_CreateObject();
+	if (!p || !cJSON_AddItemToObject(p, "events", s->u.hist.page)) {
+		cJSON_Delete(p);
+		conn_drop(k);
+		return STREAM_DONE;
+	}
+	s->u.hist.page = NULL;
+	s->u.hist.bytes = 0;
+	conn_reply(k, p, r == HISTORY_FULL);
+	cJSON_Delete(p);
+	return r == HISTORY_FULL ? STREAM_AGAIN : STREAM_DONE;
+}
+
+static void method_get_history(struct conn *k, const struct vd_varlink_call *call)
 {
 	static const char *const known[] = {"since", "limit", NULL};
+	const cJSON *params = call->parameters;
+	struct stream *s;
 	int64_t since = -1, limit = 0;
 	const char *bad;
-	cJSON *p;
 	int r;
 
 	if ((bad = unknown_param(params, known))) {
@@ -541,22 +657,123 @@ static void method_get_history(struct conn *k, const cJSON *params)
 		conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", "limit");
 		return;
 	}
-	p = daemon_history(k->c->d, since, (size_t)limit);
-	if (!p) {
+	if (call->oneway)
+		return;
+	s = calloc(1, sizeof(*s));
+	if (!s || daemon_history_cursor(k->c->d, since, (size_t)limit, &s->u.hist.cur) < 0) {
+		free(s);
 		conn_error(k, "io.vpndoctor.InternalError", "reason", "cannot read the history");
 		return;
 	}
-	conn_reply(k, p, false);
-	cJSON_Delete(p);
+	s->step = hist_step;
+	s->free = hist_free;
+	stream_start(k, s, call->more);
 }
 
 /* The facts snapshot the rules see (docs/facts.md), whole or cut to one
- * tunnel (the host section stays: a tunnel's rules read it too). */
-static void method_get_facts(struct conn *k, const cJSON *params)
+ * tunnel (the host section stays: a tunnel's rules read it too). In pages,
+ * the first carries "now" and "host", and every page a run of "tunnels";
+ * the message is assembled from each part's JSON text, so a page is
+ * measured as it is built and never printed twice. */
+static char *json_text(cJSON *v)
+{
+	char *t = v ? cJSON_PrintUnformatted(v) : NULL;
+
+	cJSON_Delete(v);
+	return t;
+}
+
+/* evbuffer_add_printf's count as 0 or 1 (failed), to be or-ed. */
+static int addf(struct evbuffer *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int addf(struct evbuffer *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = evbuffer_add_vprintf(b, fmt, ap);
+	va_end(ap);
+	return r < 0;
+}
+
+static int facts_step(struct conn *k)
+{
+	struct stream *s = k->stream;
+	struct vd_daemon *d = k->c->d;
+	struct evbuffer *page = evbuffer_new();
+	size_t n = 0;
+	bool last;
+	int r = 0;
+
+	if (!page) {
+		conn_drop(k);
+		return STREAM_DONE;
+	}
+	if (daemon_tunnels_gen(d) != s->u.facts.tunnels_gen) {
+		evbuffer_free(page);
+		conn_error(k, "io.vpndoctor.InternalError", "reason",
+		           "the tunnels changed while the facts were sent (a reload or discovery): call again");
+		return STREAM_DONE;
+	}
+	r |= addf(page, "{\"parameters\":{\"facts\":{");
+	if (!s->u.facts.head_sent) {
+		cJSON *head = daemon_facts_head(d);
+		char *t = json_text(head);
+
+		/* the head object's members, without its braces */
+		if (!t || strlen(t) < 2) {
+			free(t);
+			evbuffer_free(page);
+			conn_drop(k);
+			return STREAM_DONE;
+		}
+		if (strlen(t) > 2)
+			r |= addf(page, "%.*s,", (int)(strlen(t) - 2), t + 1);
+		free(t);
+		s->u.facts.head_sent = true;
+	}
+	r |= addf(page, "\"tunnels\":[");
+	while (r == 0 && s->u.facts.next < s->u.facts.end) {
+		char *t = json_text(daemon_facts_tunnel(d, s->u.facts.next));
+
+		if (!t) {
+			r = -1;
+			break;
+		}
+		if (n > 0 && evbuffer_get_length(page) + strlen(t) + 64 > s->budget) {
+			free(t);
+			break;
+		}
+		r |= addf(page, "%s%s", n ? "," : "", t);
+		free(t);
+		n++;
+		s->u.facts.next++;
+	}
+	last = s->u.facts.next >= s->u.facts.end;
+	if (r == 0 && !last && !s->more) {
+		evbuffer_free(page);
+		return stream_expected_more(k);
+	}
+	r |= addf(page, "]}}%s}", last ? "" : ",\"continues\":true");
+	r |= evbuffer_add(page, "", 1) < 0;
+	if (r != 0) {
+		evbuffer_free(page);
+		conn_drop(k);
+		return STREAM_DONE;
+	}
+	if (!k->mute)
+		evbuffer_add_buffer(bufferevent_get_output(k->bev), page);
+	evbuffer_free(page);
+	return last ? STREAM_DONE : STREAM_AGAIN;
+}
+
+static void method_get_facts(struct conn *k, const struct vd_varlink_call *call)
 {
 	static const char *const known[] = {"tunnel", NULL};
+	const cJSON *params = call->parameters;
 	const char *bad, *name = NULL;
-	cJSON *facts, *tunnels, *t, *p;
+	struct stream *s;
+	ssize_t i = -1;
 	int r;
 
 	if ((bad = unknown_param(params, known))) {
@@ -568,40 +785,22 @@ static void method_get_facts(struct conn *k, const cJSON *params)
 		conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", "tunnel");
 		return;
 	}
-	facts = model_facts(k->c->d);
-	if (!facts) {
+	if (name && (i = daemon_tunnel_index(k->c->d, name)) < 0) {
+		conn_error(k, "io.vpndoctor.NoSuchTunnel", "tunnel", name);
+		return;
+	}
+	if (call->oneway)
+		return;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
 		conn_error(k, "io.vpndoctor.InternalError", "reason", "out of memory");
 		return;
 	}
-	if (name) {
-		bool found = false;
-
-		tunnels = cJSON_GetObjectItemCaseSensitive(facts, "tunnels");
-		for (t = tunnels ? tunnels->child : NULL; t;) {
-			const cJSON *n = cJSON_GetObjectItemCaseSensitive(t, "name");
-			cJSON *next = t->next;
-
-			if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
-				found = true;
-			else
-				cJSON_Delete(cJSON_DetachItemViaPointer(tunnels, t));
-			t = next;
-		}
-		if (!found) {
-			cJSON_Delete(facts);
-			conn_error(k, "io.vpndoctor.NoSuchTunnel", "tunnel", name);
-			return;
-		}
-	}
-	p = cJSON_CreateObject();
-	if (!p || !cJSON_AddItemToObject(p, "facts", facts)) {
-		cJSON_Delete(p);
-		cJSON_Delete(facts);
-		conn_drop(k);
-		return;
-	}
-	conn_reply(k, p, false);
-	cJSON_Delete(p);
+	s->step = facts_step;
+	s->u.facts.tunnels_gen = daemon_tunnels_gen(k->c->d);
+	s->u.facts.next = name ? (size_t)i : 0;
+	s->u.facts.end = name ? (size_t)i + 1 : daemon_n_tunnels(k->c->d);
+	stream_start(k, s, call->more);
 }
 
 /* The configuration the daemon runs with (after the last good reload), each
@@ -702,11 +901,11 @@ static void conn_dispatch(struct conn *k, struct vd_varlink_call *call)
 	else if (strcmp(m, "Subscribe") == 0)
 		method_subscribe(k, call);
 	else if (strcmp(m, "GetHistory") == 0)
-		method_get_history(k, call->parameters);
+		method_get_history(k, call);
 	else if (strcmp(m, "Explain") == 0)
 		method_explain(k, call->parameters);
 	else if (strcmp(m, "GetFacts") == 0)
-		method_get_facts(k, call->parameters);
+		method_get_facts(k, call);
 	else if (strcmp(m, "GetConfig") == 0)
 		method_get_config(k, call->parameters);
 	else
@@ -744,7 +943,7 @@ static void conn_process(struct conn *k)
 	struct evbuffer *in = bufferevent_get_input(k->bev);
 	char chunk[CONTROL_CHUNK];
 
-	while (!k->dead && !k->closing && !k->check && !k->sub) {
+	while (!k->dead && !k->closing && !k->check && !k->sub && !k->stream) {
 		const char *msg;
 		size_t len, n;
 		int r = vd_varlink_decoder_next(k->dec, &msg, &len);
@@ -768,7 +967,7 @@ static void conn_process(struct conn *k)
 			break;
 		}
 	}
-	if (!k->dead && !k->closing && k->eof && !k->check && !k->sub) {
+	if (!k->dead && !k->closing && k->eof && !k->check && !k->sub && !k->stream) {
 		/* The peer will send nothing more: close once replies are out. */
 		k->closing = true;
 		if (evbuffer_get_length(bufferevent_get_output(k->bev)) == 0)
@@ -789,6 +988,8 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 
 	if (k->closing)
 		conn_drop(k);
+	else if (k->stream)
+		event_active(k->work, EV_TIMEOUT, 1); /* room for the next page */
 }
 
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -822,6 +1023,8 @@ static void conn_work_cb(evutil_socket_t fd, short what, void *arg)
 		conn_free(k);
 		return;
 	}
+	if (k->stream)
+		stream_pump(k);
 	conn_idle_arm(k);
 	conn_process(k);
 }

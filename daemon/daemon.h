@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct cJSON;
 struct event_base;
@@ -24,6 +25,20 @@ struct cJSON *daemon_status(struct vd_daemon *d);
  * "tunnel", "cause", "severity", "summary"}]}, oldest first; since < 0 and
  * limit == 0 mean no bound (limit keeps the newest). */
 struct cJSON *daemon_history(struct vd_daemon *d, int64_t since, size_t limit);
+/* The same query as a cursor to page through (history.h); *ret is NULL when
+ * the daemon keeps no history. 0 or -errno. */
+struct history_cursor;
+int daemon_history_cursor(struct vd_daemon *d, int64_t since, size_t limit, struct history_cursor **ret);
+
+/* Paging (GetFacts, GetStatus with "more"): the tunnels by index, in the
+ * order GetStatus lists them. tunnels_gen changes whenever the list does
+ * (a reload, discovery), so a pager can tell its indexes went stale. */
+size_t daemon_n_tunnels(const struct vd_daemon *d);
+uint64_t daemon_tunnels_gen(const struct vd_daemon *d);
+ssize_t daemon_tunnel_index(const struct vd_daemon *d, const char *name); /* -1: none */
+/* GetFacts in parts: {"now", "host"}, and one element of "tunnels". */
+struct cJSON *daemon_facts_head(struct vd_daemon *d);
+struct cJSON *daemon_facts_tunnel(struct vd_daemon *d, size_t i);
 
 /* Check: run the named probes (all when n == 0) now, on every tunnel. progress
  * is called as each probe run ends (may be NULL), done once when all have

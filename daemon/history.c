@@ -5,7 +5,12 @@
  * by max_bytes (2 x 1 MiB by default), queries come from a person at a CLI, and
  * a parsed copy kept resident would cost several times the file size in heap,
  * against the daemon's 2 MiB private memory budget. Reading from disk also makes
- * "survives restarts" the only code path there is, not a second one. */
+ * "survives restarts" the only code path there is, not a second one.
+ *
+ * A query streams: the control socket takes its events a page at a time
+ * (history_cursor_step), so a history.1 grown far past the bound by someone
+ * else (80 MB took 465 MB of heap when queries parsed it whole) costs one
+ * line buffer and one page, and each loop turn reads at most HISTORY_STEP. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -192,112 +197,240 @@ out:
 	return r;
 }
 
-struct query {
+/* ---- queries ------------------------------------------------------------ */
+
+enum { GEN_OLD, GEN_CUR, GEN_N }; /* history.1, then history */
+
+struct history_cursor {
+	int fd[GEN_N];
+	off_t end[GEN_N];   /* sizes when opened: later appends are not ours */
+	off_t pos[GEN_N];
+	int gen;            /* the file being read */
 	int64_t since;
 	size_t limit;
-	cJSON *events;
-	size_t count;
+	bool counting;      /* first pass of a limited query */
+	size_t count;       /* matching events seen in this pass */
+	size_t skip;        /* matching events before the newest `limit` */
+	char *buf;          /* HISTORY_MAX_LINE: the line being assembled */
+	size_t fill;
+	bool skipping;      /* inside a line too long to be ours */
+	cJSON *held;        /* read, but the page was full */
+	size_t held_bytes;
 };
 
-static void query_line(struct query *q, const char *s, size_t len)
+/* The event a line holds when it is one we wrote and is at or after since:
+ * a JSON object alone on its line with a numeric time and a string event. */
+static cJSON *line_event(const char *s, size_t len, int64_t since)
 {
 	cJSON *ev, *t;
 	const char *end = NULL;
 
 	if (len == 0)
-		return;
-	/* The whole line must be the one object: "{...} trailing" is not ours. */
+		return NULL;
 	ev = cJSON_ParseWithLengthOpts(s, len, &end, false);
 	if (!ev)
-		return;
+		return NULL;
 	while (end < s + len && (*end == ' ' || *end == '\t' || *end == '\r'))
 		end++;
-	if (end != s + len) {
-		cJSON_Delete(ev);
-		return;
-	}
 	t = cJSON_GetObjectItemCaseSensitive(ev, "time");
-	if (!cJSON_IsObject(ev) || !cJSON_IsNumber(t) ||
+	if (end != s + len || !cJSON_IsObject(ev) || !cJSON_IsNumber(t) ||
 	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ev, "event")) ||
-	    (q->since >= 0 && t->valuedouble < (double)q->since)) {
+	    (since >= 0 && t->valuedouble < (double)since)) {
 		cJSON_Delete(ev);
-		return;
+		return NULL;
 	}
-	cJSON_AddItemToArray(q->events, ev);
-	/* Keep only the newest `limit`; dropping from the head is O(1) in cJSON. */
-	if (q->limit && ++q->count > q->limit) {
-		cJSON_DeleteItemFromArray(q->events, 0);
-		q->count--;
-	}
+	return ev;
 }
 
-/* Streams the file line by line through a fixed buffer; a line longer than
- * the buffer is not ours and is skipped, as is a last line with no newline
- * (a write torn by a crash, not yet cut by history_open). */
-static int query_file(struct history *h, const char *name, struct query *q)
+/* Regular files only, opened without blocking: a FIFO or a device put in
+ * the state directory must not stall the loop. */
+static int open_gen(struct history *h, const char *name, off_t *size)
 {
-	char *buf;
-	size_t fill = 0;
-	bool skipping = false;
-	int fd = openat(h->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	int r = 0;
+	int fd = openat(h->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
 
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	buf = malloc(HISTORY_MAX_LINE);
-	if (!buf) {
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
+		return -1;
+	}
+	*size = st.st_size;
+	return fd;
+}
+
+int history_cursor_open(struct history *h, int64_t since, size_t limit, struct history_cursor **ret)
+{
+	struct history_cursor *c;
+
+	if (!h || !ret)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->buf = malloc(HISTORY_MAX_LINE);
+	if (!c->buf) {
+		free(c);
 		return -ENOMEM;
 	}
-	for (;;) {
-		ssize_t n = read(fd, buf + fill, HISTORY_MAX_LINE - fill);
-		char *p, *nl;
+	/* An unreadable generation loses its events from the answer, not the
+	 * answer: what is readable still comes. */
+	c->fd[GEN_OLD] = open_gen(h, "history.1", &c->end[GEN_OLD]);
+	c->fd[GEN_CUR] = open_gen(h, "history", &c->end[GEN_CUR]);
+	c->since = since;
+	c->limit = limit;
+	c->counting = limit > 0;
+	*ret = c;
+	return 0;
+}
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		fill += (size_t)n;
-		p = buf;
-		while ((nl = memchr(p, '\n', fill - (size_t)(p - buf)))) {
-			if (!skipping)
-				query_line(q, p, (size_t)(nl - p));
-			skipping = false;
-			p = nl + 1;
-		}
-		fill -= (size_t)(p - buf);
-		memmove(buf, p, fill);
-		if (fill == HISTORY_MAX_LINE) {
-			skipping = true;
-			fill = 0;
-		}
+void history_cursor_free(struct history_cursor *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < GEN_N; i++)
+		if (c->fd[i] >= 0)
+			close(c->fd[i]);
+	cJSON_Delete(c->held);
+	free(c->buf);
+	free(c);
+}
+
+/* One complete line: counted in the first pass, else added to the page (or
+ * held when the page is full). Returns HISTORY_FULL when it was held. */
+static int cursor_line(struct history_cursor *c, const char *s, size_t len, cJSON *page, size_t *page_bytes,
+		       size_t max_bytes)
+{
+	cJSON *ev = line_event(s, len, c->since);
+
+	if (!ev)
+		return HISTORY_AGAIN;
+	if (c->counting) {
+		c->count++;
+		cJSON_Delete(ev);
+		return HISTORY_AGAIN;
 	}
-	free(buf);
-	close(fd);
+	if (c->count++ < c->skip) {
+		cJSON_Delete(ev);
+		return HISTORY_AGAIN;
+	}
+	/* the stored line is the event's JSON text as the reply will carry it */
+	if (*page_bytes > 0 && *page_bytes + len + 1 > max_bytes) {
+		c->held = ev;
+		c->held_bytes = len + 1;
+		return HISTORY_FULL;
+	}
+	cJSON_AddItemToArray(page, ev);
+	*page_bytes += len + 1;
+	return HISTORY_AGAIN;
+}
+
+/* The end of the files: a counting pass starts the second one; a torn last
+ * line (no newline) is not an event. */
+static int cursor_rewind(struct history_cursor *c)
+{
+	if (!c->counting)
+		return HISTORY_END;
+	c->counting = false;
+	c->skip = c->count > c->limit ? c->count - c->limit : 0;
+	c->count = 0;
+	c->gen = GEN_OLD;
+	c->pos[GEN_OLD] = c->pos[GEN_CUR] = 0;
+	c->fill = 0;
+	c->skipping = false;
+	return HISTORY_AGAIN;
+}
+
+/* Takes the complete lines buffered; HISTORY_FULL when the page filled. */
+static int cursor_drain(struct history_cursor *c, cJSON *page, size_t *page_bytes, size_t max_bytes)
+{
+	char *p = c->buf, *nl;
+	int r = HISTORY_AGAIN;
+
+	while (r != HISTORY_FULL && (nl = memchr(p, '\n', c->fill - (size_t)(p - c->buf)))) {
+		if (!c->skipping)
+			r = cursor_line(c, p, (size_t)(nl - p), page, page_bytes, max_bytes);
+		c->skipping = false;
+		p = nl + 1;
+	}
+	c->fill -= (size_t)(p - c->buf);
+	memmove(c->buf, p, c->fill);
+	if (c->fill == HISTORY_MAX_LINE) {
+		c->skipping = true; /* not ours: skipped to its newline */
+		c->fill = 0;
+	}
 	return r;
+}
+
+int history_cursor_step(struct history_cursor *c, cJSON *page, size_t *page_bytes, size_t max_bytes)
+{
+	size_t budget = HISTORY_STEP;
+
+	if (!c || !page || !page_bytes)
+		return -EINVAL;
+	if (c->held) {
+		cJSON_AddItemToArray(page, c->held);
+		*page_bytes += c->held_bytes;
+		c->held = NULL;
+	}
+	for (;;) {
+		int g = c->gen;
+		size_t want;
+		ssize_t n;
+
+		if (cursor_drain(c, page, page_bytes, max_bytes) == HISTORY_FULL)
+			return HISTORY_FULL;
+		if (g >= GEN_N) {
+			if (cursor_rewind(c) == HISTORY_END)
+				return HISTORY_END;
+			continue;
+		}
+		if (c->fd[g] < 0 || c->pos[g] >= c->end[g]) {
+			c->gen++;
+			c->fill = 0; /* a last line with no newline is torn: dropped */
+			c->skipping = false;
+			continue;
+		}
+		if (budget == 0)
+			return HISTORY_AGAIN;
+		want = HISTORY_MAX_LINE - c->fill;
+		if ((off_t)want > c->end[g] - c->pos[g])
+			want = (size_t)(c->end[g] - c->pos[g]);
+		n = pread(c->fd[g], c->buf + c->fill, want, c->pos[g]);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) { /* an error or a file cut meanwhile: the rest of it is lost */
+			c->pos[g] = c->end[g];
+			continue;
+		}
+		c->pos[g] += n;
+		c->fill += (size_t)n;
+		budget = budget > (size_t)n ? budget - (size_t)n : 0;
+	}
 }
 
 cJSON *history_query(struct history *h, int64_t since, size_t limit)
 {
-	struct query q = {.since = since, .limit = limit};
-	cJSON *res;
+	struct history_cursor *c = NULL;
+	cJSON *res, *events;
+	size_t bytes = 0;
+	int r;
 
 	if (!h)
 		return NULL;
 	res = cJSON_CreateObject();
-	q.events = cJSON_AddArrayToObject(res, "events");
-	if (!q.events) {
+	events = cJSON_AddArrayToObject(res, "events");
+	if (!events || history_cursor_open(h, since, limit, &c) < 0) {
 		cJSON_Delete(res);
 		return NULL;
 	}
-	/* An unreadable generation loses its events from the answer, not the
-	 * answer: the caller logs nothing here and still gets what is readable. */
-	(void)query_file(h, "history.1", &q);
-	(void)query_file(h, "history", &q);
+	while ((r = history_cursor_step(c, events, &bytes, SIZE_MAX)) == HISTORY_AGAIN)
+		;
+	history_cursor_free(c);
+	if (r < 0) {
+		cJSON_Delete(res);
+		return NULL;
+	}
 	return res;
 }
 

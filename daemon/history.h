@@ -16,7 +16,25 @@ struct history;
 int history_open(const char *dir, size_t max_bytes, struct history **ret);
 /* ev: {"time","event","tunnel","cause","severity","summary"}. 0 or -errno. */
 int history_append(struct history *h, const struct cJSON *ev);
-/* {"events": [...]} oldest first; since < 0 / limit 0: unbounded (limit keeps the newest). */
+/* A query read in steps, so that neither the daemon's memory nor one turn of
+ * its loop grows with the files: events at or after since (< 0: all), the
+ * newest limit of them (0: all), oldest first. It reads the files as they
+ * were when it was opened (a rotation or an append meanwhile changes
+ * nothing); a limit costs a first pass that counts. */
+struct history_cursor;
+int history_cursor_open(struct history *h, int64_t since, size_t limit, struct history_cursor **ret);
+/* Adds the next events to the cJSON array page, while *page_bytes (their
+ * JSON text, counted with a separator each) stays below max_bytes, reading
+ * at most about HISTORY_STEP bytes of the files. Returns
+ *   HISTORY_FULL  the page is full and more events follow (one is held);
+ *   HISTORY_END   no event is left: the page holds the last ones;
+ *   HISTORY_AGAIN the step's reading budget ran out: call again;
+ * or -errno (-ENOMEM). An event longer than max_bytes fills a page alone. */
+#define HISTORY_STEP (1024 * 1024)
+enum { HISTORY_END = 0, HISTORY_FULL = 1, HISTORY_AGAIN = 2 };
+int history_cursor_step(struct history_cursor *c, struct cJSON *page, size_t *page_bytes, size_t max_bytes);
+void history_cursor_free(struct history_cursor *c);
+/* All of a query at once, {"events": [...]} (tests, small histories). */
 struct cJSON *history_query(struct history *h, int64_t since, size_t limit);
 void history_close(struct history *h);
 

@@ -115,6 +115,7 @@ struct vd_daemon {
 	unsigned check_deadline_ms;
 	char health_line[384];
 	uint64_t gen;        /* bumped on every change daemon_status() shows but age_s */
+	uint64_t tunnels_gen; /* bumped whenever d->tunnels is rebuilt */
 	struct disc_tunnel **disc;
 	size_t n_disc;
 	struct event *disc_timer, *disc_soon, *disc_link;
@@ -216,6 +217,7 @@ static int tunnels_build(struct vd_daemon *d, const struct config *cfg)
 	d->tunnels = v;
 	d->n_tunnels = n;
 	d->gen++;
+	d->tunnels_gen++;
 	return 0;
 }
 
@@ -325,28 +327,73 @@ static void add_sections(cJSON *o, const struct recs *r)
 			cJSON_AddItemToObject(o, r->v[i].p->section, cJSON_Duplicate(r->v[i].section, true));
 }
 
-struct cJSON *model_facts(struct vd_daemon *d)
+static cJSON *facts_tunnel(const struct tunnel *tn)
 {
-	cJSON *facts = cJSON_CreateObject(), *host, *tunnels;
+	cJSON *t = cJSON_CreateObject();
+
+	if (!t)
+		return NULL;
+	cJSON_AddStringToObject(t, "name", tn->name);
+	if (tn->cloud)
+		cJSON_AddItemToObject(t, "cloud", cJSON_Duplicate(tn->cloud, true));
+	add_sections(t, tn->recs);
+	return t;
+}
+
+struct cJSON *daemon_facts_head(struct vd_daemon *d)
+{
+	cJSON *facts = cJSON_CreateObject(), *host;
 
 	if (!facts)
 		return NULL;
 	cJSON_AddNumberToObject(facts, "now", (double)d->now());
 	host = cJSON_AddObjectToObject(facts, "host");
-	tunnels = cJSON_AddArrayToObject(facts, "tunnels");
-	if (!host || !tunnels) {
+	if (!host) {
 		cJSON_Delete(facts);
 		return NULL;
 	}
 	add_sections(host, d->host);
+	return facts;
+}
+
+struct cJSON *daemon_facts_tunnel(struct vd_daemon *d, size_t i)
+{
+	return i < d->n_tunnels ? facts_tunnel(&d->tunnels[i]) : NULL;
+}
+
+size_t daemon_n_tunnels(const struct vd_daemon *d)
+{
+	return d->n_tunnels;
+}
+
+uint64_t daemon_tunnels_gen(const struct vd_daemon *d)
+{
+	return d->tunnels_gen;
+}
+
+ssize_t daemon_tunnel_index(const struct vd_daemon *d, const char *name)
+{
+	for (size_t i = 0; name && i < d->n_tunnels; i++)
+		if (strcmp(d->tunnels[i].name, name) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+struct cJSON *model_facts(struct vd_daemon *d)
+{
+	cJSON *facts = daemon_facts_head(d), *tunnels;
+
+	if (!facts)
+		return NULL;
+	tunnels = cJSON_AddArrayToObject(facts, "tunnels");
+	if (!tunnels) {
+		cJSON_Delete(facts);
+		return NULL;
+	}
 	for (size_t i = 0; i < d->n_tunnels; i++) {
-		cJSON *t = cJSON_CreateObject();
+		cJSON *t = facts_tunnel(&d->tunnels[i]);
 		if (!t)
 			break;
-		cJSON_AddStringToObject(t, "name", d->tunnels[i].name);
-		if (d->tunnels[i].cloud)
-			cJSON_AddItemToObject(t, "cloud", cJSON_Duplicate(d->tunnels[i].cloud, true));
-		add_sections(t, d->tunnels[i].recs);
 		cJSON_AddItemToArray(tunnels, t);
 	}
 	return facts;
@@ -1264,6 +1311,12 @@ struct cJSON *daemon_history(struct vd_daemon *d, int64_t since, size_t limit)
 		return o;
 	}
 	return history_query(d->hist, since, limit);
+}
+
+int daemon_history_cursor(struct vd_daemon *d, int64_t since, size_t limit, struct history_cursor **ret)
+{
+	*ret = NULL;
+	return d->hist ? history_cursor_open(d->hist, since, limit, ret) : 0;
 }
 
 /* ---- subscriptions ---- */

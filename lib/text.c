@@ -46,14 +46,39 @@ static bool cp_escaped(int32_t cp)
 	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
+static size_t u_escape(int32_t cp, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	out[0] = '\\', out[1] = 'u';
+	for (int i = 0; i < 4; i++)
+		out[2 + i] = hex[(cp >> (12 - 4 * i)) & 15];
+	return 6;
+}
+
 /* The escape of one unit (a character or a bad byte) into out (at least 7
- * bytes); returns its length. */
-static size_t escape_unit(const unsigned char *s, size_t len, char *out, size_t *used)
+ * bytes); returns its length. In JSON text every escape is a JSON one: tab,
+ * newline and return are the printer's layout (inside strings it escaped them
+ * already), a bad byte becomes U+FFFD. */
+static size_t escape_unit(const unsigned char *s, size_t len, char *out, size_t *used, bool json)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n;
 	int32_t cp = utf8_next(s, len, &n);
 
+	if (cp < 0 && json) {
+		*used = 1;
+		return u_escape(0xfffd, out);
+	}
+	if (json && (cp == '\t' || cp == '\n' || cp == '\r')) {
+		*used = 1;
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (json && cp_escaped(cp)) {
+		*used = n;
+		return u_escape(cp, out);
+	}
 	if (cp < 0) {
 		*used = 1;
 		out[0] = '\\', out[1] = 'x', out[2] = hex[s[0] >> 4], out[3] = hex[s[0] & 15];
@@ -81,10 +106,7 @@ static size_t escape_unit(const unsigned char *s, size_t len, char *out, size_t 
 		out[0] = '\\', out[1] = 'x', out[2] = hex[cp >> 4], out[3] = hex[cp & 15];
 		return 4;
 	}
-	out[0] = '\\', out[1] = 'u';
-	for (int i = 0; i < 4; i++)
-		out[2 + i] = hex[(cp >> (12 - 4 * i)) & 15];
-	return 6;
+	return u_escape(cp, out);
 }
 
 size_t vd_text_escape(char *buf, size_t size, const char *s, size_t len)
@@ -95,7 +117,7 @@ size_t vd_text_escape(char *buf, size_t size, const char *s, size_t len)
 	char unit[8];
 
 	for (size_t i = 0; s && i < len; i += used) {
-		size_t n = escape_unit(p + i, len - i, unit, &used);
+		size_t n = escape_unit(p + i, len - i, unit, &used, false);
 
 		if (!full && size > 0 && off + n < size) {
 			memcpy(buf + off, unit, n);
@@ -148,7 +170,7 @@ static size_t put_escaped(FILE *f, const char *s, size_t len)
 	char unit[8];
 
 	for (size_t i = 0; i < len; i += used) {
-		size_t n = escape_unit(p + i, len - i, unit, &used);
+		size_t n = escape_unit(p + i, len - i, unit, &used, false);
 
 		fwrite(unit, 1, n, f);
 		cols += n == used ? 1 : n;
@@ -164,11 +186,25 @@ static size_t escaped_cols(const char *s, size_t len)
 	char unit[8];
 
 	for (size_t i = 0; i < len; i += used) {
-		size_t n = escape_unit(p + i, len - i, unit, &used);
+		size_t n = escape_unit(p + i, len - i, unit, &used, false);
 
 		cols += n == used ? 1 : n;
 	}
 	return cols;
+}
+
+int vd_text_fputs_json(FILE *f, const char *json)
+{
+	const unsigned char *p = (const unsigned char *)json;
+	size_t len = json ? strlen(json) : 0, used;
+	char unit[8];
+
+	for (size_t i = 0; i < len; i += used) {
+		size_t n = escape_unit(p + i, len - i, unit, &used, true);
+
+		fwrite(unit, 1, n, f);
+	}
+	return ferror(f) ? -EIO : 0;
 }
 
 int vd_text_fputs(FILE *f, const char *s)

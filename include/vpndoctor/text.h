@@ -36,6 +36,11 @@ char *vd_text_escape_dup(const char *s);
 bool vd_text_clean(const char *s, size_t len);
 /* fputs() of the escaped form of s (NULL prints nothing). 0 or -EIO. */
 int vd_text_fputs(FILE *f, const char *s);
+/* fputs() of JSON text (a printer's output) with the same characters
+ * escaped the JSON way, \uNNNN, so that the document means what it meant
+ * (a byte of invalid UTF-8 becomes U+FFFD); tabs and newlines between
+ * tokens stay. For --json output that may reach a terminal. */
+int vd_text_fputs_json(FILE *f, const char *json);
 
 /* Writes text to f as one paragraph: words (split at spaces) joined by one
  * space, each line starting with indent and kept within width columns unless

@@ -1,5 +1,9 @@
 /* History file: append and query, rotation at the bound, read back after a
- * reopen, torn and garbage lines, and kill -9 in the middle of appending. */
+ * reopen, torn and garbage lines, kill -9 in the middle of appending, and
+ * the stepped cursor the control socket pages with: pages that add up to the
+ * query, a limit over both generations, a snapshot that appends and
+ * rotations after the open do not change, the reading budget of one step,
+ * and a history.1 that is a FIFO or far over the bound. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -492,6 +496,170 @@ static void test_kill9(void **state)
 	assert_true(next > 20);
 }
 
+/* Runs a cursor to its end in pages of at most max_bytes; returns all the
+ * events in order, checks each page's bound and counts pages and steps. */
+static cJSON *run_pages(struct history *h, int64_t since, size_t limit, size_t max_bytes, size_t *pages,
+			size_t *steps)
+{
+	struct history_cursor *c = NULL;
+	cJSON *all = cJSON_CreateArray(), *page = cJSON_CreateArray();
+	size_t bytes = 0;
+	int r;
+
+	*pages = *steps = 0;
+	assert_int_equal(history_cursor_open(h, since, limit, &c), 0);
+	for (;;) {
+		r = history_cursor_step(c, page, &bytes, max_bytes);
+		(*steps)++;
+		assert_true(r >= 0);
+		if (r == HISTORY_AGAIN)
+			continue;
+		/* a page never passes the bound unless one event alone does */
+		if (cJSON_GetArraySize(page) > 1) {
+			char *txt = cJSON_PrintUnformatted(page);
+			assert_true(strlen(txt) <= max_bytes + 1);
+			free(txt);
+		}
+		assert_true(r == HISTORY_END || cJSON_GetArraySize(page) > 0);
+		(*pages)++;
+		while (cJSON_GetArraySize(page) > 0)
+			cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(page, 0));
+		bytes = 0;
+		if (r == HISTORY_END)
+			break;
+	}
+	cJSON_Delete(page);
+	history_cursor_free(c);
+	return all;
+}
+
+static void test_cursor_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct history *h = NULL;
+	size_t pages, steps;
+	cJSON *all;
+
+	/* a small bound: 300 events of ~170 bytes spread over both files */
+	assert_int_equal(history_open(f->dir, 8192, &h), 0);
+	for (long i = 0; i < 300; i++)
+		assert_int_equal(append_one(h, 1000 + i, i, 0), 0);
+	assert_true(file_size(f->old) > 0);
+
+	all = run_pages(h, -1, 0, 2048, &pages, &steps);
+	/* only the newest two generations are kept */
+	long first = seq_at(all, 0), n = cJSON_GetArraySize(all);
+	assert_true(n > 40 && first > 0);
+	for (long i = 0; i < n; i++)
+		assert_int_equal(seq_at(all, (int)i), first + i);
+	assert_int_equal(seq_at(all, (int)n - 1), 299);
+	assert_true(pages >= (size_t)n * 150 / 2048);
+	cJSON_Delete(all);
+
+	/* limit: the newest, over the seam of the two files, in pages */
+	all = run_pages(h, -1, (size_t)n - 3, 1024, &pages, &steps);
+	assert_int_equal(cJSON_GetArraySize(all), n - 3);
+	assert_int_equal(seq_at(all, 0), first + 3);
+	assert_int_equal(seq_at(all, (int)n - 4), 299);
+	cJSON_Delete(all);
+	all = run_pages(h, 1290, 5, 1024, &pages, &steps);
+	assert_int_equal(cJSON_GetArraySize(all), 5);
+	assert_int_equal(seq_at(all, 0), 295);
+	cJSON_Delete(all);
+	/* a limit above the count and since past the end */
+	all = run_pages(h, 1298, 1000, 1024, &pages, &steps);
+	assert_int_equal(cJSON_GetArraySize(all), 2);
+	cJSON_Delete(all);
+	all = run_pages(h, 5000, 3, 1024, &pages, &steps);
+	assert_int_equal(cJSON_GetArraySize(all), 0);
+	assert_int_equal(pages, 1);
+	cJSON_Delete(all);
+
+	/* one event larger than a page comes alone */
+	all = run_pages(h, -1, 2, 10, &pages, &steps);
+	assert_int_equal(cJSON_GetArraySize(all), 2);
+	assert_int_equal(pages, 2);
+	cJSON_Delete(all);
+	history_close(h);
+}
+
+static void test_cursor_snapshot(void **state)
+{
+	struct fixture *f = *state;
+	struct history *h = NULL;
+	struct history_cursor *c = NULL;
+	cJSON *page = cJSON_CreateArray();
+	size_t bytes = 0;
+	int r;
+
+	assert_int_equal(history_open(f->dir, 4096, &h), 0);
+	for (long i = 0; i < 10; i++)
+		assert_int_equal(append_one(h, 1000 + i, i, 0), 0);
+	assert_int_equal(history_cursor_open(h, -1, 0, &c), 0);
+	/* appended after the open, and rotating twice: not seen, nothing lost */
+	for (long i = 10; i < 60; i++)
+		assert_int_equal(append_one(h, 1000 + i, i, 0), 0);
+	while ((r = history_cursor_step(c, page, &bytes, SIZE_MAX)) == HISTORY_AGAIN)
+		;
+	assert_int_equal(r, HISTORY_END);
+	assert_int_equal(cJSON_GetArraySize(page), 10);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(seq_at(page, i), i);
+	cJSON_Delete(page);
+	history_cursor_free(c);
+	history_close(h);
+}
+
+/* A history.1 of 8 MB, far past the bound (written by someone else): the
+ * query reads it in steps of HISTORY_STEP, and one page stays one page. */
+static void test_cursor_big(void **state)
+{
+	struct fixture *f = *state;
+	struct history *h = NULL;
+	size_t pages, steps, lines = 0;
+	char line[256];
+	FILE *fp = fopen(f->old, "w");
+	cJSON *all;
+
+	assert_non_null(fp);
+	while (ftell(fp) < 8L * 1024 * 1024) {
+		int n = snprintf(line, sizeof(line),
+				 "{\"time\":%zu,\"event\":\"opened\",\"tunnel\":\"office\",\"cause\":\"clock-skew\","
+				 "\"severity\":\"error\",\"summary\":\"the clock is 903 s behind\",\"seq\":%zu}\n",
+				 1000 + lines, lines);
+		fwrite(line, 1, (size_t)n, fp);
+		lines++;
+	}
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(history_open(f->dir, 0, &h), 0);
+	all = run_pages(h, -1, 7, 256 * 1024, &pages, &steps);
+	assert_int_equal(cJSON_GetArraySize(all), 7);
+	assert_int_equal(seq_at(all, 6), (long)lines - 1);
+	/* two passes of 8 MB in steps of at most HISTORY_STEP (+ a line) */
+	assert_true(steps >= 2 * 8 * 1024 * 1024 / (HISTORY_STEP + 16384));
+	cJSON_Delete(all);
+	history_close(h);
+}
+
+/* A FIFO named history.1: the query must not block in open(2) and goes on
+ * with the readable generation. */
+static void test_cursor_fifo(void **state)
+{
+	struct fixture *f = *state;
+	struct history *h = NULL;
+	cJSON *res;
+
+	assert_int_equal(mkfifo(f->old, 0600), 0);
+	assert_int_equal(history_open(f->dir, 0, &h), 0);
+	assert_int_equal(append_one(h, 1000, 0, 0), 0);
+	alarm(10); /* a blocking open would hang the test: fail it instead */
+	res = history_query(h, -1, 0);
+	alarm(0);
+	assert_int_equal(cJSON_GetArraySize(events_of(res)), 1);
+	cJSON_Delete(res);
+	history_close(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +669,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_and_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill9, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_snapshot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_big, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_fifo, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

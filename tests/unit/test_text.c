@@ -144,6 +144,21 @@ static void test_escape_dup_fputs(void **state)
 	free(buf);
 }
 
+static void test_fputs_json(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(f);
+	/* layout whitespace stays; C1, DEL, bidi become JSON escapes; a bad byte U+FFFD */
+	assert_int_equal(vd_text_fputs_json(f, "{\n\t\"a\":\t\"x\xc2\x9b" "1m\x7f\xe2\x80\xae\xff\xc3\xa9\"\n}"), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(buf, "{\n\t\"a\":\t\"x\\u009b1m\\u007f\\u202e\\ufffd\xc3\xa9\"\n}");
+	free(buf);
+}
+
 static void test_wrap_escaped(void **state)
 {
 	(void)state;
@@ -172,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_escape_truncated),
 		cmocka_unit_test(test_escape_dup_fputs),
+		cmocka_unit_test(test_fputs_json),
 		cmocka_unit_test(test_wrap_escaped),
 		cmocka_unit_test(test_stream_error),
 	};
