@@ -32,6 +32,7 @@ int cmd_history(struct cli_ctx *ctx, int argc, char **argv);  /* cli/cmd_status.
 int cmd_facts(struct cli_ctx *ctx, int argc, char **argv);    /* cli/cmd_status.c */
 int cmd_config(struct cli_ctx *ctx, int argc, char **argv);    /* cli/cmd_status.c */
 
+int cmd_fleet(struct cli_ctx *ctx, int argc, char **argv);     /* cli/cmd_fleet.c */
 int cmd_report(struct cli_ctx *ctx, int argc, char **argv);   /* cli/cmd_report.c */
 
 /* cli/output.c: the human renderer shared by lint, status, check and watch. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "log.h"
 #include "vpndoctor/cause.h"
 #include "vpndoctor/common.h"
+#include "vpndoctor/version.h"
 
 #define LOG_IDENT "vpndoctord"
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -222,7 +224,62 @@ static int finding_priority(const char *event, enum vd_severity sev)
 	}
 }
 
-void log_finding(const char *event, const cJSON *finding)
+/* One entry of the fields below (vpndoctord(8) FIELDS: a stable interface
+ * that central readers such as `vpndoctor fleet` rely on). A field whose
+ * value is unknown is left out, never sent empty. */
+static int send_finding(const char *msg, const char *message_id, int prio, const char *cause,
+                        const char *tunnel, const char *event, const char *summary, const char *sev,
+                        const struct log_finding_ctx *ctx)
+{
+	const struct {
+		const char *name, *value;
+	} fields[] = {
+		{"MESSAGE", msg},
+		{"MESSAGE_ID", message_id}, /* none without a catalogue entry */
+		{"SYSLOG_IDENTIFIER", LOG_IDENT},
+		{"VPNDOCTOR_CAUSE", cause},
+		{"VPNDOCTOR_TUNNEL", tunnel},
+		{"VPNDOCTOR_EVENT", event},
+		{"VPNDOCTOR_SUMMARY", summary},
+		{"VPNDOCTOR_SEVERITY", sev},
+		{"VPNDOCTOR_GATEWAY", ctx ? ctx->gateway : NULL},
+		{"VPNDOCTOR_OPENVPN_VERSION", ctx ? ctx->openvpn_version : NULL},
+		{"VPNDOCTOR_PROFILE", ctx ? ctx->profile : NULL},
+		{"VPNDOCTOR_DAEMON_VERSION", VD_VERSION},
+	};
+	struct iovec iov[VD_ARRAY_SIZE(fields) + 1];
+	char *bufs[VD_ARRAY_SIZE(fields) + 1] = {0};
+	size_t n = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < VD_ARRAY_SIZE(fields); i++) {
+		if (!fields[i].value || !*fields[i].value)
+			continue;
+		if (asprintf(&bufs[n], "%s=%s", fields[i].name, fields[i].value) < 0) {
+			bufs[n] = NULL;
+			r = -ENOMEM;
+			break;
+		}
+		iov[n].iov_base = bufs[n];
+		iov[n].iov_len = strlen(bufs[n]);
+		n++;
+	}
+	if (!r && asprintf(&bufs[n], "PRIORITY=%d", prio) < 0) {
+		bufs[n] = NULL;
+		r = -ENOMEM;
+	} else if (!r) {
+		iov[n].iov_base = bufs[n];
+		iov[n].iov_len = strlen(bufs[n]);
+		n++;
+	}
+	if (!r)
+		r = sd_journal_sendv(iov, (int)n);
+	for (size_t i = 0; i < VD_ARRAY_SIZE(bufs); i++)
+		free(bufs[i]);
+	return r;
+}
+
+void log_finding(const char *event, const cJSON *finding, const struct log_finding_ctx *ctx)
 {
 	const char *cause = json_str(finding, "cause", "unknown");
 	const char *tunnel = json_str(finding, "tunnel", "-");
@@ -245,25 +302,28 @@ void log_finding(const char *event, const cJSON *finding)
 			snprintf(msg, sizeof(msg), "%s resolved on %s (was: %s)", cause, tunnel, summary);
 		else
 			snprintf(msg, sizeof(msg), "%s %s on %s: %s", cause, event, tunnel, summary);
-		/* Without a catalogue entry there is no MESSAGE_ID to give; the
-		 * entry still carries every VPNDOCTOR_ field. */
-		if (c && c->message_id)
-			r = sd_journal_send("MESSAGE=%s", msg, "MESSAGE_ID=%s", c->message_id,
-			                    "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=" LOG_IDENT,
-			                    "VPNDOCTOR_CAUSE=%s", cause, "VPNDOCTOR_TUNNEL=%s", tunnel,
-			                    "VPNDOCTOR_EVENT=%s", event, "VPNDOCTOR_SUMMARY=%s", summary,
-			                    "VPNDOCTOR_SEVERITY=%s", vd_severity_name(sev), NULL);
-		else
-			r = sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", prio,
-			                    "SYSLOG_IDENTIFIER=" LOG_IDENT, "VPNDOCTOR_CAUSE=%s", cause,
-			                    "VPNDOCTOR_TUNNEL=%s", tunnel, "VPNDOCTOR_EVENT=%s", event,
-			                    "VPNDOCTOR_SUMMARY=%s", summary,
-			                    "VPNDOCTOR_SEVERITY=%s", vd_severity_name(sev), NULL);
+		r = send_finding(msg, c ? c->message_id : NULL, prio, cause, tunnel, event, summary,
+		                 vd_severity_name(sev), ctx);
 	}
 	if (r < 0) {
 		snprintf(msg, sizeof(msg), "%s %s on %s: %s", event, cause, tunnel, summary);
 		stderr_line(prio, msg);
 	}
 out:
+	errno = saved;
+}
+
+void log_stopping(const char *why)
+{
+	char msg[256];
+	int saved = errno;
+
+	snprintf(msg, sizeof(msg), "%s: stopping", why);
+	if (LOG_NOTICE <= max_level) {
+		if (!use_journal ||
+		    sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", LOG_NOTICE, "SYSLOG_IDENTIFIER=" LOG_IDENT,
+		                    "VPNDOCTOR_EVENT=stopped", "VPNDOCTOR_DAEMON_VERSION=" VD_VERSION, NULL) < 0)
+			stderr_line(LOG_NOTICE, msg);
+	}
 	errno = saved;
 }

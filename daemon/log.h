@@ -27,6 +27,19 @@ void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn)
  * cause, PRIORITY by severity (error 3, warning 4, info 6; resolved 5, or 6 for info),
  * VPNDOCTOR_CAUSE, VPNDOCTOR_TUNNEL, VPNDOCTOR_EVENT, VPNDOCTOR_SUMMARY,
  * VPNDOCTOR_SEVERITY. On stderr: "<N>vpndoctord: EVENT CAUSE on TUNNEL: SUMMARY". */
-void log_finding(const char *event, const struct cJSON *finding);
+struct log_finding_ctx {
+	const char *gateway;         /* VPNDOCTOR_GATEWAY: the gateway's address (or its name) */
+	const char *openvpn_version; /* VPNDOCTOR_OPENVPN_VERSION: "2.6.14" */
+	const char *profile;         /* VPNDOCTOR_PROFILE: the client config's file name */
+};
+/* ctx (NULL, or any member NULL): what a central reader needs beside the
+ * finding; unknown fields are left out. Every entry also carries
+ * VPNDOCTOR_DAEMON_VERSION. */
+void log_finding(const char *event, const struct cJSON *finding, const struct log_finding_ctx *ctx);
+
+/* "WHY: stopping" at notice; in the journal with VPNDOCTOR_EVENT=stopped, so
+ * that a central reader knows this machine's open findings are no longer
+ * watched (they were not resolved). */
+void log_stopping(const char *why);
 
 #endif

@@ -237,7 +237,7 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct main_ctx *m = arg;
 
-	log_notice("%s: stopping", strsignal((int)sig));
+	log_stopping(strsignal((int)sig));
 	sd_notify(0, "STOPPING=1");
 	event_base_loopbreak(m->base);
 }

@@ -420,6 +420,51 @@ static cJSON *finding_json(const struct tracked *t)
 	return f;
 }
 
+static const cJSON *tunnel_section(const struct tunnel *t, const char *section)
+{
+	for (size_t k = 0; k < t->recs->n; k++)
+		if (strcmp(t->recs->v[k].p->section, section) == 0 && t->recs->v[k].section)
+			return t->recs->v[k].section;
+	return NULL;
+}
+
+/* The gateway: the address the client uses, else the transport probe's or
+ * the route lookup's, else the profile's first remote. */
+void model_finding_ctx(struct vd_daemon *d, const char *tunnel, struct log_finding_ctx *ctx, char *ver,
+                       size_t ver_len)
+{
+	const struct tunnel *t = tunnel && *tunnel ? tunnel_find(d, tunnel) : NULL;
+	const cJSON *ovpn, *tr, *rt, *prof, *v;
+
+	memset(ctx, 0, sizeof(*ctx));
+	if (!t)
+		return;
+	ovpn = tunnel_section(t, "openvpn");
+	tr = tunnel_section(t, "transport");
+	rt = tunnel_section(t, "routes");
+	prof = tunnel_section(t, "profile");
+	ctx->gateway = jstr(cJSON_GetObjectItemCaseSensitive(ovpn, "remote"), "addr");
+	if (!ctx->gateway)
+		ctx->gateway = jstr(tr, "gateway");
+	if (!ctx->gateway)
+		ctx->gateway = jstr(cJSON_GetObjectItemCaseSensitive(rt, "gateway"), "addr");
+	if (!ctx->gateway)
+		ctx->gateway = jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(prof, "remotes"), 0), "host");
+	v = cJSON_GetObjectItemCaseSensitive(ovpn, "version");
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(v, "major"))) {
+		snprintf(ver, ver_len, "%d.%d.%d", cJSON_GetObjectItemCaseSensitive(v, "major")->valueint,
+		         cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(v, "minor")) ?
+		                 cJSON_GetObjectItemCaseSensitive(v, "minor")->valueint : 0,
+		         cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(v, "patch")) ?
+		                 cJSON_GetObjectItemCaseSensitive(v, "patch")->valueint : 0);
+		ctx->openvpn_version = ver;
+	}
+	if (t->config) {
+		const char *slash = strrchr(t->config, '/');
+		ctx->profile = slash ? slash + 1 : t->config;
+	}
+}
+
 static void emit(struct vd_daemon *d, const char *event, const struct tracked *t, int64_t now)
 {
 	cJSON *f = finding_json(t), *ev;
@@ -427,9 +472,13 @@ static void emit(struct vd_daemon *d, const char *event, const struct tracked *t
 	if (!f)
 		return;
 	if (strcmp(event, "updated") != 0) {
+		struct log_finding_ctx ctx;
+		char ver[48];
+
 		/* updates would flood the journal and history with every new
 		 * measurement; they go to subscribers only */
-		log_finding(event, f);
+		model_finding_ctx(d, t->tunnel, &ctx, ver, sizeof(ver));
+		log_finding(event, f, &ctx);
 		if (d->hist) {
 			cJSON *h = cJSON_CreateObject();
 			if (h) {

@@ -54,6 +54,13 @@ const char *model_health(struct vd_daemon *d, const char *tunnel /* NULL: overal
  * (which follow model_now()): a cached status is good while both stay. */
 uint64_t model_generation(const struct vd_daemon *d);
 int64_t model_now(const struct vd_daemon *d);
+/* What a central reader of the journal needs beside a finding of tunnel
+ * (log.h): its gateway, OpenVPN version and profile's file name, from the
+ * current facts; members NULL when unknown. The strings live until the next
+ * probe result; ver is the buffer for the version. */
+struct log_finding_ctx;
+void model_finding_ctx(struct vd_daemon *d, const char *tunnel, struct log_finding_ctx *ctx, char *ver,
+                       size_t ver_len);
 /* Findings waiting out their grace period (not yet open). */
 size_t model_pending(const struct vd_daemon *d);
 

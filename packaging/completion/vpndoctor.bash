@@ -18,7 +18,7 @@ _vpndoctor()
 		cword=$COMP_CWORD
 	fi
 
-	local commands="status check watch history facts report lint causes explain config"
+	local commands="status check watch history facts report lint causes explain config fleet"
 	local global="--socket --json --help --version"
 
 	# Options taking a value: complete the value.
@@ -26,13 +26,13 @@ _vpndoctor()
 	--socket)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
-	--basedir)
+	--basedir|--directory)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
 	--probe|-p)
 		COMPREPLY=($(compgen -W "$_vpndoctor_probes" -- "$cur"))
 		return ;;
-	--since|--at|--limit)
+	--since|--at|--limit|--machine)
 		return ;;
 	esac
 
@@ -61,6 +61,7 @@ _vpndoctor()
 	check)   opts="$opts --probe" ;;
 	history) opts="$opts --since --limit" ;;
 	lint)    opts="$opts --at --basedir" ;;
+	fleet)   opts="$opts --directory --since --machine" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -168,15 +168,15 @@ static void test_finding_stderr(void **state)
 	cJSON *w = finding("cert-expired", "warning");
 	cJSON *i = finding("clock-skew", "info");
 
-	log_finding("opened", e);
-	log_finding("resolved", e);
-	log_finding("updated", w);
-	log_finding("resolved", w);
-	log_finding("opened", i);   /* info: 6, shown at info */
-	log_finding("resolved", i);
+	log_finding("opened", e, NULL);
+	log_finding("resolved", e, NULL);
+	log_finding("updated", w, NULL);
+	log_finding("resolved", w, NULL);
+	log_finding("opened", i, NULL);   /* info: 6, shown at info */
+	log_finding("resolved", i, NULL);
 	log_init(LOG_TARGET_STDERR, LOG_NOTICE);
-	log_finding("opened", i);   /* dropped at notice */
-	log_finding("resolved", e); /* kept */
+	log_finding("opened", i, NULL);   /* dropped at notice */
+	log_finding("resolved", e, NULL); /* kept */
 	assert_string_equal(captured(c),
 	                    "<3>vpndoctord: opened clock-skew on office: the clock is 903 s behind the NTP server\n"
 	                    "<5>vpndoctord: resolved clock-skew on office: the clock is 903 s behind the NTP server\n"
@@ -196,15 +196,15 @@ static void test_finding_odd_input(void **state)
 	cJSON *f = cJSON_CreateObject();
 
 	/* missing fields, an unknown cause, a missing severity: still one line, no crash */
-	log_finding("opened", f);
+	log_finding("opened", f, NULL);
 	cJSON_AddStringToObject(f, "cause", "no-such-cause");
 	cJSON_AddNumberToObject(f, "tunnel", 5);
-	log_finding("opened", f);
-	log_finding(NULL, NULL);
+	log_finding("opened", f, NULL);
+	log_finding(NULL, NULL, NULL);
 	cJSON_Delete(f);
 	/* an unknown severity falls back to the catalogue's (clock-skew: error) */
 	f = finding("clock-skew", "bogus");
-	log_finding("opened", f);
+	log_finding("opened", f, NULL);
 	cJSON_Delete(f);
 	assert_string_equal(captured(c),
 	                    "<6>vpndoctord: opened unknown on -: \n"

@@ -701,11 +701,43 @@ static void test_scheduler_delay(void **state)
 	assert_true(scheduler_delay(300, 10, 0.5) > 2399.99 && scheduler_delay(300, 10, 0.5) < 2400.01);
 }
 
+/* The journal fields a central reader needs (VPNDOCTOR_GATEWAY,
+ * _OPENVPN_VERSION, _PROFILE), from the facts of the finding's tunnel. */
+static void test_finding_ctx(void **state)
+{
+	struct fx *f = fx_new("[Tunnel office]\nConfig=/x/office.conf\n[Tunnel home]\nConfig=/y/home.ovpn\n", NULL);
+	struct log_finding_ctx ctx;
+	char ver[48];
+
+	model_finding_ctx(f->d, "office", &ctx, ver, sizeof(ver));
+	assert_null(ctx.gateway);
+	assert_null(ctx.openvpn_version);
+	assert_string_equal(ctx.profile, "office.conf");
+	feed(f, &fake_openvpn, "office",
+	     cJSON_Parse("{\"status\":\"ok\",\"state\":\"connected\",\"remote\":{\"addr\":\"203.0.113.7\"},"
+	                 "\"version\":{\"string\":\"OpenVPN 2.6.14 x86_64\",\"major\":2,\"minor\":6,\"patch\":14}}"));
+	model_finding_ctx(f->d, "office", &ctx, ver, sizeof(ver));
+	assert_string_equal(ctx.gateway, "203.0.113.7");
+	assert_string_equal(ctx.openvpn_version, "2.6.14");
+	/* without a running client, the profile's first remote names the gateway */
+	feed(f, &probe_profile, "home",
+	     cJSON_Parse("{\"status\":\"ok\",\"remotes\":[{\"host\":\"vpn.example.com\",\"port\":1194}],\"problems\":[]}"));
+	model_finding_ctx(f->d, "home", &ctx, ver, sizeof(ver));
+	assert_string_equal(ctx.gateway, "vpn.example.com");
+	assert_string_equal(ctx.profile, "home.ovpn");
+	/* a host finding has none */
+	model_finding_ctx(f->d, "", &ctx, ver, sizeof(ver));
+	assert_null(ctx.gateway);
+	assert_null(ctx.profile);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_health_unknown_until_measured),
 		cmocka_unit_test(test_grace),
+		cmocka_unit_test(test_finding_ctx),
 		cmocka_unit_test(test_hold_sampled),
 		cmocka_unit_test(test_suppression_and_update),
 		cmocka_unit_test(test_status_document),
