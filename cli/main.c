@@ -26,7 +26,7 @@ static const struct command commands[] = {
 	{"lint", cmd_lint, "PROFILE [--at TIME] [--basedir DIR]", "check an OpenVPN client profile offline"},
 	{"causes", cmd_causes, "", "list the causes vpndoctor knows"},
 	{"explain", cmd_explain, "CAUSE", "describe one cause and what to do about it"},
-	{"fleet", cmd_fleet, "[--directory DIR] [--since TIME] [--machine NAME]", "many laptops' findings from a journal directory"},
+	{"fleet", cmd_fleet, "[--directory DIR] [--since TIME] ...", "many laptops' findings from a journal directory"},
 	{"config", cmd_config, "", "the daemon's configuration, each value's origin"},
 };
 
