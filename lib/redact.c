@@ -238,6 +238,27 @@ static bool secret_value(const char *in, size_t len, size_t i, size_t wl, size_t
 	if (j >= len)
 		return false;
 	q = in[j];
+	/* a quoted value inside a JSON or C string, key: \"value\" (the
+	 * daemon's facts quote log lines so): to the escaped closing quote,
+	 * or to the end of the string */
+	if (q == '\\' && j + 1 < len && (in[j + 1] == '"' || in[j + 1] == '\'')) {
+		size_t k = j + 2;
+
+		q = in[j + 1];
+		while (k < len && in[k] != q && in[k] != '\n') {
+			if (in[k] == '\\' && k + 1 < len && in[k + 1] == q)
+				break;
+			if (in[k] == '\\' && k + 1 < len)
+				k++;
+			k++;
+		}
+		*vs = j + 2;
+		*ve = k > len ? len : k;
+		*quote_it = false;
+		if (*ve - *vs == strlen(REDACTED) && memcmp(in + *vs, REDACTED, strlen(REDACTED)) == 0)
+			return false;
+		return *ve > *vs;
+	}
 	if (q == '"' || q == '\'') {
 		size_t k = j + 1;
 
@@ -625,10 +646,454 @@ static void summarise_file(struct rctx *c, const struct vd_ovpn_option *o)
 	wipe_free(data, len);
 }
 
-/* Options whose arguments are secrets themselves. */
-static bool secret_args(const char *name)
+/* ---- the allowlist --------------------------------------------------------------- */
+
+/* What a profile line keeps: its directive's name when OpenVPN knows it, and
+ * of its arguments only those the directive's entry below marks as carrying
+ * no secret. Everything else is written as [REDACTED]; a directive OpenVPN
+ * does not know is user text whole (its name too) and becomes a comment that
+ * says a line was removed. The names are every directive of add_option() in
+ * OpenVPN's options.c from 2.3 to 2.7 (and the development branch), with
+ * the argument counts it accepts: an argument past that count is text
+ * OpenVPN refuses, so it goes too. Sorted by strcmp() for bsearch(). */
+enum rule_kind {
+	RK_ARGS,       /* the arguments of keep stay */
+	RK_SCRIPT,     /* argument 0 is a command line: its program stays, its arguments go */
+	RK_SETENV,     /* setenv: "setenv opt X ..." is X; FORWARD_COMPATIBLE, CLIENT_CERT */
+	RK_PROXYOPT,   /* http-proxy-option TYPE [parameters] */
+	RK_NAMES,      /* every argument is an option's name: kept when OpenVPN knows it */
+	RK_PULLFILTER, /* pull-filter ACTION TEXT: the text kept when it is an option's name */
+};
+
+struct rule {
+	const char *name;
+	unsigned char kind;
+	uint16_t keep; /* bit i: argument i (0-based) stays */
+	const char *reason;
+};
+
+#define ARG(i)        (1u << (i))
+#define ARGS_FIRST(n) ((1u << (n)) - 1)
+#define ARGS_ALL      0xffffu
+
+static const char R_FLAG[] = "a switch: it takes no argument, and text after it is not OpenVPN's";
+static const char R_NET[] = "addresses, ports, networks, host and interface names: what the report is for";
+static const char R_NUM[] = "numbers: sizes, counts, times, levels";
+static const char R_CRYPTO[] = "names of algorithms, ciphers, curves, TLS versions and providers";
+static const char R_KEYWORD[] = "keywords and flags from a fixed set";
+static const char R_PATH[] = "file and directory names (a named file itself is never included: certificates are "
+                             "summarised, keys and passwords left out)";
+static const char R_PROXY[] = "the proxy's address and port, and the name of its password file (never read)";
+static const char R_MGMT[] = "the management socket's address and port, and the name of its password file (never read)";
+static const char R_ID[] = "names of certificates, accounts, attributes and tokens, fingerprints and hashes: public";
+static const char R_TOKEN_GEN[] = "the token's lifetime, renewal time and the external-auth flag";
+static const char R_GONE[] = "removed from OpenVPN: it ignores or refuses the arguments";
+static const char R_FREE[] = "free text the profile's author wrote: it may say anything";
+static const char R_SCRIPT[] = "a command line: its program stays, its arguments go (a password or token is often "
+                               "passed to a script this way)";
+static const char R_SCRIPT_METHOD[] = "a command line: its program and the via-env/via-file method stay, its arguments go";
+
+static const struct rule rules[] = {
+	{ "allow-compression", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "allow-deprecated-insecure-static-crypto", RK_ARGS, 0, R_FLAG },
+	{ "allow-nonadmin", RK_ARGS, ARGS_FIRST(1), R_KEYWORD },
+	{ "allow-pull-fqdn", RK_ARGS, 0, R_FLAG },
+	{ "allow-recursive-routing", RK_ARGS, 0, R_FLAG },
+	{ "askpass", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "auth", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "auth-gen-token", RK_ARGS, ARGS_FIRST(3), R_TOKEN_GEN },
+	{ "auth-gen-token-secret", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "auth-nocache", RK_ARGS, 0, R_FLAG },
+	{ "auth-retry", RK_ARGS, ARGS_FIRST(1), R_KEYWORD },
+	{ "auth-token", RK_ARGS, 0, "a session token the server pushed, as good as the password while it lasts" },
+	{ "auth-token-user", RK_ARGS, 0, "the user name that goes with an auth-token" },
+	{ "auth-user-pass", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "auth-user-pass-optional", RK_ARGS, 0, R_FLAG },
+	{ "auth-user-pass-verify", RK_SCRIPT, ARG(1), R_SCRIPT_METHOD },
+	{ "bcast-buffers", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "bind", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "bind-dev", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "block-ipv6", RK_ARGS, 0, R_FLAG },
+	{ "block-outside-dns", RK_ARGS, 0, R_FLAG },
+	{ "ca", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "capath", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "ccd-exclusive", RK_ARGS, 0, R_FLAG },
+	{ "cd", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "cert", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "chroot", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "cipher", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "client", RK_ARGS, 0, R_FLAG },
+	{ "client-cert-not-required", RK_ARGS, 0, R_FLAG },
+	{ "client-config-dir", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "client-connect", RK_SCRIPT, 0, R_SCRIPT },
+	{ "client-crresponse", RK_SCRIPT, 0, R_SCRIPT },
+	{ "client-disconnect", RK_SCRIPT, 0, R_SCRIPT },
+	{ "client-nat", RK_ARGS, ARGS_FIRST(4), R_NET },
+	{ "client-to-client", RK_ARGS, 0, R_FLAG },
+	{ "comp-lzo", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "comp-noadapt", RK_ARGS, 0, R_FLAG },
+	{ "compat-mode", RK_ARGS, ARGS_FIRST(2), R_KEYWORD },
+	{ "compat-names", RK_ARGS, 0, R_GONE },
+	{ "compress", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "config", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "connect-freq", RK_ARGS, ARGS_FIRST(2), R_NUM },
+	{ "connect-freq-initial", RK_ARGS, ARGS_FIRST(2), R_NUM },
+	{ "connect-retry", RK_ARGS, ARGS_FIRST(2), R_NUM },
+	{ "connect-retry-max", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "connect-timeout", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "connection", RK_ARGS, ARGS_FIRST(2), R_NET },
+	{ "crl-verify", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "cryptoapicert", RK_ARGS, ARGS_FIRST(1), R_ID },
+	{ "daemon", RK_ARGS, ARGS_FIRST(1), R_KEYWORD },
+	{ "data-ciphers", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "data-ciphers-fallback", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "dev", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "dev-node", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "dev-type", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "dh", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "dhcp-internal", RK_ARGS, ARGS_FIRST(1), R_KEYWORD },
+	{ "dhcp-option", RK_ARGS, ARGS_ALL, R_NET },
+	{ "dhcp-pre-release", RK_ARGS, 0, R_FLAG },
+	{ "dhcp-release", RK_ARGS, 0, R_FLAG },
+	{ "dhcp-renew", RK_ARGS, 0, R_FLAG },
+	{ "disable", RK_ARGS, 0, R_FLAG },
+	{ "disable-dco", RK_ARGS, 0, R_FLAG },
+	{ "disable-occ", RK_ARGS, 0, R_FLAG },
+	{ "dns", RK_ARGS, ARGS_ALL, R_NET },
+	{ "dns-updown", RK_SCRIPT, 0, R_SCRIPT },
+	{ "down", RK_SCRIPT, 0, R_SCRIPT },
+	{ "down-pre", RK_ARGS, 0, R_FLAG },
+	{ "duplicate-cn", RK_ARGS, 0, R_FLAG },
+	{ "ecdh-curve", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "echo", RK_ARGS, 0, R_FREE },
+	{ "engine", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "errors-to-stderr", RK_ARGS, 0, R_FLAG },
+	{ "explicit-exit-notify", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "extra-certs", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "fast-io", RK_ARGS, 0, R_FLAG },
+	{ "float", RK_ARGS, 0, R_FLAG },
+	{ "force-tls-key-material-export", RK_ARGS, 0, R_FLAG },
+	{ "foreign-option", RK_ARGS, 0, "options the server pushed, as OpenVPN hands them to scripts" },
+	{ "fragment", RK_ARGS, ARGS_FIRST(2), R_NUM },
+	{ "genkey", RK_ARGS, ARG(0) | ARG(1), "the key type and file stay; the tls-crypt-v2 client metadata goes" },
+	{ "gremlin", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "group", RK_ARGS, ARGS_FIRST(1), R_ID },
+	{ "hand-window", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "hash-size", RK_ARGS, ARGS_FIRST(2), R_NUM },
+	{ "help", RK_ARGS, 0, "takes no argument (anything after it is text OpenVPN refuses)" },
+	{ "http-proxy", RK_ARGS, ARGS_FIRST(4), R_PROXY },
+	{ "http-proxy-option", RK_PROXYOPT, 0, "VERSION, AGENT and CUSTOM-HEADER stay, and VERSION's number; a header's name and value (credentials, a cookie) and the agent string go" },
+	{ "http-proxy-override", RK_ARGS, ARGS_FIRST(3), R_NET },
+	{ "http-proxy-retry", RK_ARGS, 0, R_FLAG },
+	{ "http-proxy-timeout", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "http-proxy-user-pass", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "ifconfig", RK_ARGS, ARGS_FIRST(2), R_NET },
+	{ "ifconfig-ipv6", RK_ARGS, ARGS_FIRST(2), R_NET },
+	{ "ifconfig-ipv6-pool", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "ifconfig-ipv6-push", RK_ARGS, ARGS_FIRST(2), R_NET },
+	{ "ifconfig-noexec", RK_ARGS, 0, R_FLAG },
+	{ "ifconfig-nowarn", RK_ARGS, 0, R_FLAG },
+	{ "ifconfig-pool", RK_ARGS, ARGS_FIRST(3), R_NET },
+	{ "ifconfig-pool-linear", RK_ARGS, 0, R_FLAG },
+	{ "ifconfig-pool-persist", RK_ARGS, ARGS_FIRST(2), R_PATH },
+	{ "ifconfig-push", RK_ARGS, ARGS_FIRST(3), R_NET },
+	{ "ifconfig-push-constraint", RK_ARGS, ARGS_FIRST(2), R_NET },
+	{ "ignore-unknown-option", RK_NAMES, 0, "names of options: kept when OpenVPN knows them, else they are words the author chose" },
+	{ "inactive", RK_ARGS, ARGS_FIRST(2), R_NUM },
+	{ "inetd", RK_ARGS, ARGS_FIRST(2), R_NET },
+	{ "ip-remote-hint", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "ip-win32", RK_ARGS, ARGS_FIRST(3), R_NET },
+	{ "ipchange", RK_SCRIPT, 0, R_SCRIPT },
+	{ "iproute", RK_SCRIPT, 0, R_SCRIPT },
+	{ "iroute", RK_ARGS, ARGS_FIRST(2), R_NET },
+	{ "iroute-ipv6", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "keepalive", RK_ARGS, ARGS_FIRST(2), R_NUM },
+	{ "key", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "key-derivation", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "key-direction", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "key-method", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "keying-material-exporter", RK_ARGS, ARGS_FIRST(2), R_CRYPTO },
+	{ "keysize", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "learn-address", RK_SCRIPT, 0, R_SCRIPT },
+	{ "link-mtu", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "lladdr", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "local", RK_ARGS, ARGS_FIRST(3), R_NET },
+	{ "log", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "log-append", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "lport", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "machine-readable-output", RK_ARGS, 0, R_FLAG },
+	{ "management", RK_ARGS, ARGS_FIRST(3), R_MGMT },
+	{ "management-client", RK_ARGS, 0, R_FLAG },
+	{ "management-client-auth", RK_ARGS, 0, R_FLAG },
+	{ "management-client-group", RK_ARGS, ARGS_FIRST(1), R_ID },
+	{ "management-client-pf", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "management-client-user", RK_ARGS, ARGS_FIRST(1), R_ID },
+	{ "management-external-cert", RK_ARGS, ARGS_FIRST(1), R_ID },
+	{ "management-external-key", RK_ARGS, ARGS_ALL, R_KEYWORD },
+	{ "management-forget-disconnect", RK_ARGS, 0, R_FLAG },
+	{ "management-hold", RK_ARGS, 0, R_FLAG },
+	{ "management-log-cache", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "management-query-passwords", RK_ARGS, 0, R_FLAG },
+	{ "management-query-proxy", RK_ARGS, 0, R_FLAG },
+	{ "management-query-remote", RK_ARGS, 0, R_FLAG },
+	{ "management-signal", RK_ARGS, 0, R_FLAG },
+	{ "management-up-down", RK_ARGS, 0, R_FLAG },
+	{ "mark", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "max-clients", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "max-packet-size", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "max-routes", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "max-routes-per-client", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "memstats", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "mktun", RK_ARGS, 0, R_FLAG },
+	{ "mlock", RK_ARGS, 0, R_FLAG },
+	{ "mode", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "msg-channel", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "mssfix", RK_ARGS, ARGS_FIRST(2), R_NUM },
+	{ "mtu-disc", RK_ARGS, ARGS_FIRST(1), R_KEYWORD },
+	{ "mtu-dynamic", RK_ARGS, 0, R_GONE },
+	{ "mtu-test", RK_ARGS, 0, R_FLAG },
+	{ "multihome", RK_ARGS, ARGS_FIRST(1), R_KEYWORD },
+	{ "mute", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "mute-replay-warnings", RK_ARGS, 0, R_FLAG },
+	{ "ncp-ciphers", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "ncp-disable", RK_ARGS, 0, R_FLAG },
+	{ "nice", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "no-iv", RK_ARGS, 0, R_FLAG },
+	{ "no-name-remapping", RK_ARGS, 0, R_FLAG },
+	{ "no-replay", RK_ARGS, 0, R_FLAG },
+	{ "nobind", RK_ARGS, 0, R_FLAG },
+	{ "ns-cert-type", RK_ARGS, ARGS_FIRST(1), R_KEYWORD },
+	{ "opt-verify", RK_ARGS, 0, R_FLAG },
+	{ "override-username", RK_ARGS, 0, "a user's login name" },
+	{ "parameter", RK_ARGS, 0, R_FREE },
+	{ "passtos", RK_ARGS, 0, R_FLAG },
+	{ "pause-exit", RK_ARGS, 0, R_FLAG },
+	{ "peer-fingerprint", RK_ARGS, ARGS_FIRST(1), R_ID },
+	{ "peer-id", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "persist-key", RK_ARGS, 0, R_FLAG },
+	{ "persist-local-ip", RK_ARGS, 0, R_FLAG },
+	{ "persist-remote-ip", RK_ARGS, 0, R_FLAG },
+	{ "persist-tun", RK_ARGS, 0, R_FLAG },
+	{ "ping", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "ping-exit", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "ping-restart", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "ping-timer-rem", RK_ARGS, 0, R_FLAG },
+	{ "pkcs11-cert-private", RK_ARGS, ARGS_ALL, R_KEYWORD },
+	{ "pkcs11-id", RK_ARGS, ARGS_FIRST(1), R_ID },
+	{ "pkcs11-id-management", RK_ARGS, 0, R_FLAG },
+	{ "pkcs11-pin-cache", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "pkcs11-private-mode", RK_ARGS, ARGS_ALL, R_KEYWORD },
+	{ "pkcs11-protected-authentication", RK_ARGS, ARGS_ALL, R_KEYWORD },
+	{ "pkcs11-providers", RK_ARGS, ARGS_ALL, R_PATH },
+	{ "pkcs12", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "plugin", RK_ARGS, ARG(0), "the module's path stays; its arguments are the plugin's own and may hold credentials (an LDAP bind password)" },
+	{ "port", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "port-share", RK_ARGS, ARGS_FIRST(3), R_NET },
+	{ "preresolve", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "prng", RK_ARGS, ARGS_FIRST(2), R_CRYPTO },
+	{ "proto", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "proto-force", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "protocol-flags", RK_ARGS, ARGS_ALL, R_KEYWORD },
+	{ "providers", RK_ARGS, ARGS_ALL, R_CRYPTO },
+	{ "pull", RK_ARGS, 0, R_FLAG },
+	{ "pull-filter", RK_PULLFILTER, ARG(0), "the action stays, the text when it is the name of an option OpenVPN knows" },
+	{ "push", RK_ARGS, 0, "a whole option for the clients, which may be an auth-token, a setenv or a script's arguments" },
+	{ "push-continuation", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "push-peer-info", RK_ARGS, 0, R_FLAG },
+	{ "push-remove", RK_NAMES, 0, "the name of an option: kept when OpenVPN knows it" },
+	{ "push-reset", RK_ARGS, 0, R_FLAG },
+	{ "rcvbuf", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "rdns-internal", RK_ARGS, 0, R_FLAG },
+	{ "redirect-gateway", RK_ARGS, ARGS_ALL, R_NET },
+	{ "redirect-private", RK_ARGS, ARGS_ALL, R_NET },
+	{ "register-dns", RK_ARGS, 0, R_FLAG },
+	{ "remap-usr1", RK_ARGS, ARGS_FIRST(1), R_KEYWORD },
+	{ "remote", RK_ARGS, ARGS_FIRST(3), R_NET },
+	{ "remote-cert-eku", RK_ARGS, ARGS_FIRST(1), R_KEYWORD },
+	{ "remote-cert-ku", RK_ARGS, ARGS_ALL, R_KEYWORD },
+	{ "remote-cert-tls", RK_ARGS, ARGS_FIRST(1), R_KEYWORD },
+	{ "remote-ip-hint", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "remote-random", RK_ARGS, 0, R_FLAG },
+	{ "remote-random-hostname", RK_ARGS, 0, R_FLAG },
+	{ "reneg-bytes", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "reneg-pkts", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "reneg-sec", RK_ARGS, ARGS_FIRST(2), R_NUM },
+	{ "replay-persist", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "replay-window", RK_ARGS, ARGS_FIRST(2), R_NUM },
+	{ "resolv-retry", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "rmtun", RK_ARGS, 0, R_FLAG },
+	{ "route", RK_ARGS, ARGS_FIRST(4), R_NET },
+	{ "route-delay", RK_ARGS, ARGS_FIRST(2), R_NUM },
+	{ "route-gateway", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "route-ipv6", RK_ARGS, ARGS_FIRST(3), R_NET },
+	{ "route-ipv6-gateway", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "route-method", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "route-metric", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "route-noexec", RK_ARGS, 0, R_FLAG },
+	{ "route-nopull", RK_ARGS, 0, R_FLAG },
+	{ "route-pre-down", RK_SCRIPT, 0, R_SCRIPT },
+	{ "route-table", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "route-up", RK_SCRIPT, 0, R_SCRIPT },
+	{ "rport", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "script-security", RK_ARGS, ARGS_FIRST(1), R_KEYWORD },
+	{ "secret", RK_ARGS, ARGS_FIRST(2), R_PATH },
+	{ "server", RK_ARGS, ARGS_FIRST(3), R_NET },
+	{ "server-bridge", RK_ARGS, ARGS_FIRST(4), R_NET },
+	{ "server-ipv6", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "server-poll-timeout", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "service", RK_ARGS, ARGS_FIRST(2), R_KEYWORD },
+	{ "session-timeout", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "setcon", RK_ARGS, ARGS_FIRST(1), R_ID },
+	{ "setenv", RK_SETENV, 0, "a variable's name and value may be anything, a password above all; \"setenv opt\" is read as the option it guards, FORWARD_COMPATIBLE and CLIENT_CERT with their 0 or 1 stay" },
+	{ "setenv-safe", RK_SETENV, 0, "as setenv: a variable's name and value may be anything" },
+	{ "shaper", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "show-adapters", RK_ARGS, 0, R_FLAG },
+	{ "show-ciphers", RK_ARGS, 0, R_FLAG },
+	{ "show-curves", RK_ARGS, 0, R_FLAG },
+	{ "show-digests", RK_ARGS, 0, R_FLAG },
+	{ "show-engines", RK_ARGS, 0, R_FLAG },
+	{ "show-gateway", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "show-groups", RK_ARGS, 0, R_FLAG },
+	{ "show-net", RK_ARGS, 0, R_FLAG },
+	{ "show-net-up", RK_ARGS, 0, R_FLAG },
+	{ "show-pkcs11-ids", RK_ARGS, ARGS_FIRST(2), R_PATH },
+	{ "show-tls", RK_ARGS, 0, R_FLAG },
+	{ "show-valid-subnets", RK_ARGS, 0, R_FLAG },
+	{ "single-session", RK_ARGS, 0, R_FLAG },
+	{ "sndbuf", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "socket-flags", RK_ARGS, ARGS_ALL, R_KEYWORD },
+	{ "socks-proxy", RK_ARGS, ARGS_FIRST(3), R_PROXY },
+	{ "socks-proxy-retry", RK_ARGS, 0, R_FLAG },
+	{ "stale-routes-check", RK_ARGS, ARGS_FIRST(2), R_NUM },
+	{ "static-challenge", RK_ARGS, ARG(1) | ARG(2), "the echo flag and format stay; the challenge's text is free text" },
+	{ "status", RK_ARGS, ARGS_FIRST(2), R_PATH },
+	{ "status-version", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "suppress-timestamps", RK_ARGS, 0, R_FLAG },
+	{ "syslog", RK_ARGS, ARGS_FIRST(1), R_KEYWORD },
+	{ "tap-sleep", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "tcp-nodelay", RK_ARGS, 0, R_FLAG },
+	{ "tcp-queue-limit", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "test-crypto", RK_ARGS, 0, R_FLAG },
+	{ "tls-auth", RK_ARGS, ARGS_FIRST(2), R_PATH },
+	{ "tls-cert-profile", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "tls-cipher", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "tls-ciphersuites", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "tls-client", RK_ARGS, 0, R_FLAG },
+	{ "tls-crypt", RK_ARGS, ARGS_FIRST(2), R_PATH },
+	{ "tls-crypt-v2", RK_ARGS, ARGS_FIRST(2), R_PATH },
+	{ "tls-crypt-v2-max-age", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "tls-crypt-v2-verify", RK_SCRIPT, 0, R_SCRIPT },
+	{ "tls-exit", RK_ARGS, 0, R_FLAG },
+	{ "tls-export-cert", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "tls-groups", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "tls-remote", RK_ARGS, ARGS_FIRST(1), R_ID },
+	{ "tls-server", RK_ARGS, 0, R_FLAG },
+	{ "tls-timeout", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "tls-verify", RK_SCRIPT, 0, R_SCRIPT },
+	{ "tls-version-max", RK_ARGS, ARGS_FIRST(1), R_CRYPTO },
+	{ "tls-version-min", RK_ARGS, ARGS_FIRST(2), R_CRYPTO },
+	{ "tmp-dir", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "topology", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "tran-window", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "tun-ipv6", RK_ARGS, 0, R_FLAG },
+	{ "tun-mtu", RK_ARGS, ARGS_FIRST(2), R_NUM },
+	{ "tun-mtu-extra", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "tun-mtu-max", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "txqueuelen", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "udp-mtu", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "up", RK_SCRIPT, 0, R_SCRIPT },
+	{ "up-delay", RK_ARGS, 0, R_FLAG },
+	{ "up-restart", RK_ARGS, 0, R_FLAG },
+	{ "use-prediction-resistance", RK_ARGS, 0, R_FLAG },
+	{ "user", RK_ARGS, ARGS_FIRST(1), R_ID },
+	{ "username-as-common-name", RK_ARGS, 0, R_FLAG },
+	{ "verb", RK_ARGS, ARGS_FIRST(1), R_NUM },
+	{ "verify-client-cert", RK_ARGS, ARGS_FIRST(1), R_KEYWORD },
+	{ "verify-hash", RK_ARGS, ARGS_FIRST(1), R_ID },
+	{ "verify-x509-name", RK_ARGS, ARGS_FIRST(2), R_ID },
+	{ "version", RK_ARGS, 0, R_FLAG },
+	{ "vlan-accept", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "vlan-pvid", RK_ARGS, ARGS_FIRST(1), R_NET },
+	{ "vlan-tagging", RK_ARGS, 0, R_FLAG },
+	{ "win-sys", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "windows-driver", RK_ARGS, ARGS_FIRST(1), R_KEYWORD },
+	{ "writepid", RK_ARGS, ARGS_FIRST(1), R_PATH },
+	{ "x509-track", RK_ARGS, ARGS_FIRST(1), R_ID },
+	{ "x509-username-field", RK_ARGS, ARGS_ALL, R_ID },
+
+};
+
+static int rule_cmp(const void *key, const void *elem)
 {
-	return strcmp(name, "auth-token") == 0 || strcmp(name, "auth-token-user") == 0;
+	return strcmp(key, ((const struct rule *)elem)->name);
+}
+
+static const struct rule *rule_find(const char *name)
+{
+	return bsearch(name, rules, VD_ARRAY_SIZE(rules), sizeof(rules[0]), rule_cmp);
+}
+
+bool vd_redact_known(const char *name)
+{
+	return name && rule_find(name) != NULL;
+}
+
+int vd_redact_rule(size_t i, const char **name, const char **reason)
+{
+	if (i >= VD_ARRAY_SIZE(rules))
+		return -ENOENT;
+	if (name)
+		*name = rules[i].name;
+	if (reason)
+		*reason = rules[i].reason;
+	return 0;
+}
+
+/* setenv variables OpenVPN itself (and OpenVPN Connect) reads, whose value is 0 or 1. */
+static bool setenv_public(const char *var, const char *val)
+{
+	return (strcmp(var, "FORWARD_COMPATIBLE") == 0 || strcmp(var, "CLIENT_CERT") == 0) &&
+	       (!val || strcmp(val, "0") == 0 || strcmp(val, "1") == 0);
+}
+
+enum vd_redact_arg vd_redact_arg_class(const char *name, const char *const *argv, size_t argc, size_t i)
+{
+	const struct rule *r = name ? rule_find(name) : NULL;
+
+	if (!r || i >= argc || i >= 16)
+		return VD_REDACT_DROP;
+	switch (r->kind) {
+	case RK_SCRIPT:
+		if (i == 0)
+			return VD_REDACT_PROGRAM;
+		break;
+	case RK_SETENV:
+		/* "setenv opt X ...": the option X, which OpenVPN may not know */
+		if (strcmp(name, "setenv") == 0 && strcmp(argv[0], "opt") == 0) {
+			if (i == 0)
+				return VD_REDACT_KEEP;
+			if (i == 1)
+				return vd_redact_known(argv[1]) ? VD_REDACT_KEEP : VD_REDACT_DROP;
+			return vd_redact_arg_class(argv[1], argv + 2, argc - 2, i - 2);
+		}
+		return i < 2 && setenv_public(argv[0], argc > 1 ? argv[1] : NULL) ? VD_REDACT_KEEP : VD_REDACT_DROP;
+	case RK_PROXYOPT:
+		if (i == 0)
+			return strcmp(argv[0], "VERSION") == 0 || strcmp(argv[0], "AGENT") == 0 ||
+			               strcmp(argv[0], "CUSTOM-HEADER") == 0
+			           ? VD_REDACT_KEEP
+			           : VD_REDACT_DROP;
+		return i == 1 && strcmp(argv[0], "VERSION") == 0 ? VD_REDACT_KEEP : VD_REDACT_DROP;
+	case RK_NAMES:
+		return vd_redact_known(argv[i]) ? VD_REDACT_KEEP : VD_REDACT_DROP;
+	case RK_PULLFILTER:
+		if (i == 1)
+			return vd_redact_known(argv[1]) ? VD_REDACT_KEEP : VD_REDACT_DROP;
+		break;
+	default:
+		break;
+	}
+	return r->keep & ARG(i) ? VD_REDACT_KEEP : VD_REDACT_DROP;
 }
 
 /* Options that name a file holding a secret: which argument. */
@@ -646,6 +1111,7 @@ static int secret_file_arg(const struct vd_ovpn_option *o, const char **what)
 		{"http-proxy", 2, "the proxy user name and password"},
 		{"socks-proxy", 2, "the proxy user name and password"},
 		{"management", 2, "the management password"},
+		{"auth-gen-token-secret", 0, "the auth-token signing key"},
 	};
 
 	for (size_t i = 0; i < VD_ARRAY_SIZE(t); i++)
@@ -656,55 +1122,98 @@ static int secret_file_arg(const struct vd_ovpn_option *o, const char **what)
 	return -1;
 }
 
-static bool is_secret_name(const char *s)
+/* An argument that stays still goes through the scrubber on its own (a key
+ * pasted where a file name belongs, "password=..." in a name), before it is
+ * quoted, so what is cut can never unbalance a quote. */
+static void emit_kept(struct rctx *c, const char *w, size_t len)
 {
-	size_t len = strlen(s);
+	char *clean = NULL, *tmp;
 
-	for (size_t i = 0; i < len; i++)
-		if (secret_word_at(s, i, len))
-			return true;
-	return false;
+	tmp = strndup(w, len);
+	if (!tmp || vd_redact_scrub(tmp, len, &clean, NULL, NULL, c->notes) < 0) {
+		c->out.oom = true;
+		free(tmp);
+		return;
+	}
+	emit_word(&c->out, clean);
+	free(clean);
+	free(tmp);
 }
 
-/* An option's name as OpenVPN reads it back: its parser strips one leading
- * "--" (bypass_doubledash), so a name that still starts with "--" (the line
- * said "----<ca>") gets that "--" written back, or "--<ca>" would read back
- * as the inline tag <ca>. */
-static void emit_name(struct sbuf *b, const char *name)
+/* A program's path: what a script option's command may start with and keep. */
+static bool program_shaped(const char *s, size_t len)
 {
+	if (len == 0 || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("/._+-", s[i]))
+			return false;
+	return true;
+}
+
+/* A script option's command line: its first word when it looks like a
+ * program's path, and [REDACTED] for the rest (OpenVPN splits the command
+ * at blanks); 1 when something was removed. */
+static int emit_program(struct rctx *c, const char *cmd)
+{
+	size_t n = strcspn(cmd, " \t");
+	const char *rest = cmd + n + strspn(cmd + n, " \t");
 	char *tmp;
 
-	if (strncmp(name, "--", 2) != 0) {
-		emit_word(b, name);
-		return;
+	if (!program_shaped(cmd, n)) {
+		sb_str(&c->out, REDACTED);
+		return 1;
 	}
-	if (asprintf(&tmp, "--%s", name) < 0) {
-		b->oom = true;
-		return;
+	if (!*rest) {
+		emit_kept(c, cmd, n);
+		return 0;
 	}
-	emit_word(b, tmp);
+	if (asprintf(&tmp, "%.*s %s", (int)n, cmd, REDACTED) < 0) {
+		c->out.oom = true;
+		return 1;
+	}
+	emit_word(&c->out, tmp);
 	free(tmp);
+	return 1;
 }
 
 static void emit_option(struct rctx *c, const struct vd_ovpn_option *o)
 {
+	const struct rule *r = rule_find(o->name);
 	const char *what = NULL;
-	int farg = secret_file_arg(o, &what);
+	size_t dropped = 0;
+	int farg;
 
-	emit_name(&c->out, o->name);
+	if (!r) {
+		sb_printf(&c->out, "# [vpndoctor: line %u: a directive OpenVPN does not know and its %zu argument%s "
+		                   "removed]\n", o->line, o->argc, o->argc == 1 ? "" : "s");
+		rnote(c, "line %u: a directive OpenVPN does not know, with %zu argument%s, removed whole: its "
+		         "name is text the profile's author wrote", o->line, o->argc, o->argc == 1 ? "" : "s");
+		return;
+	}
+	sb_str(&c->out, r->name);
 	for (size_t i = 0; i < o->argc; i++) {
 		sb_str(&c->out, " ");
-		if (secret_args(o->name) ||
-		    (i == 1 && (strcmp(o->name, "setenv") == 0 || strcmp(o->name, "setenv-safe") == 0) &&
-		     is_secret_name(o->argv[0]))) {
+		switch (vd_redact_arg_class(o->name, (const char *const *)o->argv, o->argc, i)) {
+		case VD_REDACT_KEEP:
+			emit_kept(c, o->argv[i], strlen(o->argv[i]));
+			break;
+		case VD_REDACT_PROGRAM:
+			dropped += (size_t)emit_program(c, o->argv[i]);
+			break;
+		default:
 			sb_str(&c->out, REDACTED);
-			rnote(c, "line %u: %s: the value is removed", o->line, o->name);
-		} else {
-			emit_word(&c->out, o->argv[i]);
+			dropped++;
 		}
 	}
 	sb_str(&c->out, "\n");
-	if (farg >= 0 && strcmp(o->argv[farg], "[[INLINE]]") != 0 && strcmp(o->argv[farg], "stdin") != 0)
+	if (dropped)
+		rnote(c, "line %u: %s: %zu of its %zu argument%s removed: %s", o->line, r->name, dropped, o->argc,
+		      o->argc == 1 ? "" : "s", r->reason);
+	farg = secret_file_arg(o, &what);
+	if (farg >= 0 && vd_redact_arg_class(o->name, (const char *const *)o->argv, o->argc, (size_t)farg) ==
+	                         VD_REDACT_KEEP &&
+	    strcmp(o->argv[farg], "[[INLINE]]") != 0 && strcmp(o->argv[farg], "stdin") != 0)
 		rnote(c, "line %u: %s %s: %s in that file is not included", o->line, o->name, o->argv[farg], what);
 	if ((strcmp(o->name, "ca") == 0 || strcmp(o->name, "cert") == 0 || strcmp(o->name, "extra-certs") == 0 ||
 	     strcmp(o->name, "pkcs12") == 0) && o->argc >= 1 && strcmp(o->argv[0], "[[INLINE]]") != 0)
@@ -722,6 +1231,7 @@ static const char *inline_what(const char *tag)
 		{"secret", "the static key"},
 		{"auth-user-pass", "the user name and password"},
 		{"http-proxy-user-pass", "the proxy user name and password"},
+		{"auth-gen-token-secret", "the auth-token signing key"},
 	};
 
 	for (size_t i = 0; i < VD_ARRAY_SIZE(t); i++)
@@ -734,6 +1244,13 @@ static void emit_inline(struct rctx *c, const struct vd_ovpn_option *o)
 {
 	size_t blen = strlen(o->inline_body);
 
+	if (!rule_find(o->name)) {
+		sb_printf(&c->out, "# [vpndoctor: line %u: an inline block of a directive OpenVPN does not know, %zu "
+		                   "bytes, removed]\n", o->line, blen);
+		rnote(c, "line %u: an inline block of a directive OpenVPN does not know removed whole: its tag is "
+		         "text the profile's author wrote", o->line);
+		return;
+	}
 	sb_printf(&c->out, "<%s>\n", o->name);
 	if (strcmp(o->name, "ca") == 0 || strcmp(o->name, "cert") == 0 || strcmp(o->name, "extra-certs") == 0) {
 		int n = emit_cert_summary(c, "# ", o->inline_body, blen);
@@ -751,6 +1268,57 @@ static void emit_inline(struct rctx *c, const struct vd_ovpn_option *o)
 		rnote(c, "line %u: <%s>: %s removed", o->line, o->name, inline_what(o->name));
 	}
 	sb_printf(&c->out, "</%s>\n", o->name);
+}
+
+/* Belt and braces over the written-back text, line by line: what the
+ * scrubber still finds (a "password: x" spread over two kept arguments) is
+ * cut, and an option line the cut would leave unparseable (a quote opened,
+ * say) becomes a comment saying so, so the result always parses. */
+static int scrub_lines(const char *text, size_t len, char **ret, size_t *ret_len, struct vd_redact_notes *notes)
+{
+	struct sbuf b = {0};
+	size_t i = 0;
+
+	while (i < len && !b.oom) {
+		size_t e = i;
+		char *clean = NULL;
+		size_t cl = 0;
+		unsigned cnt = 0;
+
+		while (e < len && text[e] != '\n')
+			e++;
+		if (vd_redact_scrub(text + i, e - i, &clean, &cl, &cnt, notes) < 0) {
+			b.oom = true;
+			break;
+		}
+		if (cnt && text[i] != '#') {
+			struct vd_ovpn_config *one = NULL;
+			struct vd_error err;
+
+			if (vd_ovpn_config_parse(NULL, clean, cl, &one, &err) != 0 || one->n_opts != 1 ||
+			    one->opts[0].inline_body) {
+				OPENSSL_cleanse(clean, cl);
+				free(clean);
+				clean = strdup("# [vpndoctor: a line with a password-like value removed]");
+				if (!clean) {
+					b.oom = true;
+					break;
+				}
+				cl = strlen(clean);
+			}
+			vd_ovpn_config_free(one);
+		}
+		sb_add(&b, clean, cl);
+		free(clean);
+		if (e < len)
+			sb_add(&b, "\n", 1);
+		i = e + 1;
+	}
+	if (b.oom) {
+		free(b.p);
+		return -ENOMEM;
+	}
+	return sb_finish(&b, ret, ret_len);
 }
 
 int vd_redact_profile(const char *filename, const char *data, size_t len,
@@ -796,8 +1364,9 @@ int vd_redact_profile(const char *filename, const char *data, size_t len,
 
 	sb_str(&c.out, "# ");
 	emit_clean(&c.out, filename ? filename : "<input>");
-	sb_str(&c.out, " as vpndoctor re-wrote it for a report: comments dropped, keys, passwords\n"
-	               "# and key files left out, certificates reduced to a summary (see MANIFEST).\n");
+	sb_str(&c.out, " as vpndoctor re-wrote it for a report: comments dropped, the arguments\n"
+	               "# of a directive kept only where they hold no secret, [REDACTED] elsewhere, keys\n"
+	               "# and passwords left out, certificates reduced to a summary (see MANIFEST).\n");
 	for (size_t i = 0; i < cfg->n_opts; i++) {
 		const struct vd_ovpn_option *o = &cfg->opts[i];
 
@@ -805,7 +1374,8 @@ int vd_redact_profile(const char *filename, const char *data, size_t len,
 			sb_str(&c.out, "</connection>\n");
 			conn = 0;
 		}
-		if (strcmp(o->name, "connection") == 0 && o->connection) {
+		/* a block's start, not a line "connection x" inside one */
+		if (strcmp(o->name, "connection") == 0 && o->connection && o->inline_body) {
 			sb_str(&c.out, "<connection>\n");
 			conn = o->connection;
 		} else if (o->inline_body) {
@@ -821,8 +1391,8 @@ int vd_redact_profile(const char *filename, const char *data, size_t len,
 	r = sb_finish(&c.out, &text, &tlen);
 	if (r < 0)
 		return r;
-	/* belt and braces: a key pasted into an argument, say */
-	r = vd_redact_scrub(text, tlen, ret, ret_len, NULL, notes);
+	r = scrub_lines(text, tlen, ret, ret_len, notes);
+	OPENSSL_cleanse(text, tlen);
 	free(text);
 	return r;
 }

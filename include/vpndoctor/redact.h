@@ -27,19 +27,42 @@ struct vd_redact_profile_opts {
 	void *userdata;
 };
 
-/* Parses the profile and writes it back option by option, without comments
- * (they may hold anything) and without any secret: inline blocks other than
- * <ca>, <cert> and <extra-certs> lose their body (keys, <pkcs12>, tls-auth,
- * tls-crypt, tls-crypt-v2, secret, auth-user-pass, http-proxy-user-pass, ...),
- * certificates inline or referenced become comment lines with subject, issuer,
- * validity and SHA-256 fingerprint, and the values of password-like options
- * and setenv variables are replaced. File names stay; referenced key and
- * password files are never read. The result also went through
- * vd_redact_scrub(). 0 and *ret (malloc'ed, NUL-terminated); -EINVAL when the
+/* Parses the profile and writes it back option by option, as an allowlist:
+ * a directive OpenVPN knows keeps its name, and of its arguments only those
+ * its entry in the allowlist marks as holding no secret (addresses, ports,
+ * numbers, keywords, algorithm and file names); every other argument is
+ * written as [REDACTED]. A script option keeps its program, not the
+ * program's arguments; "setenv opt X" is treated as X. A directive OpenVPN
+ * does not know, and an inline block of one, is text its author wrote and
+ * becomes a comment saying a line was removed. Comments go (they may hold
+ * anything). Inline blocks other than <ca>, <cert> and <extra-certs> lose
+ * their body (keys, <pkcs12>, tls-auth, tls-crypt, tls-crypt-v2, secret,
+ * auth-user-pass, http-proxy-user-pass, ...); certificates inline or
+ * referenced become comment lines with subject, issuer, validity and SHA-256
+ * fingerprint. Referenced key and password files are never read. Each kept
+ * argument, then each written line, also goes through vd_redact_scrub() (a
+ * line whose scrubbed form would no longer parse is replaced by a comment),
+ * so the result parses as a profile again unless a line outgrew OpenVPN's
+ * 255 characters. 0 and *ret (malloc'ed, NUL-terminated); -EINVAL when the
  * profile does not parse (why in err); -ENOMEM. notes may be NULL. */
 int vd_redact_profile(const char *filename, const char *data, size_t len,
                       const struct vd_redact_profile_opts *opts, char **ret, size_t *ret_len,
                       struct vd_redact_notes *notes, struct vd_error *err);
+
+/* The allowlist behind vd_redact_profile(), for tests and documentation:
+ * entry i's directive and why its arguments stay or go; -ENOENT past the
+ * end. Entries are sorted by name. */
+int vd_redact_rule(size_t i, const char **name, const char **reason);
+/* Whether OpenVPN knows the directive (it has an entry). */
+bool vd_redact_known(const char *name);
+
+enum vd_redact_arg {
+	VD_REDACT_DROP,    /* written as [REDACTED] */
+	VD_REDACT_KEEP,    /* kept (after vd_redact_scrub()) */
+	VD_REDACT_PROGRAM, /* a command line: its first word kept when it looks like a program's path */
+};
+/* What vd_redact_profile() does with argument i of the option name argv[0..argc-1]. */
+enum vd_redact_arg vd_redact_arg_class(const char *name, const char *const *argv, size_t argc, size_t i);
 
 /* The last line of defence, over any text: removes every PEM block that is
  * not public (all but certificates, CRLs, requests, public keys and

@@ -17,6 +17,8 @@
 #include "vpndoctor/profile.h"
 #include "vpndoctor/redact.h"
 
+#include "ovpn_directives.h"
+
 static char sample[PATH_MAX];
 
 static char *slurp(const char *name, size_t *len)
@@ -151,7 +153,8 @@ static void test_profile_inline(void **state)
 	assert_present(out, "remote vpn.example.test 1194 udp\n");
 	assert_present(out, "verify-x509-name \"C=DE, CN=vpn\" subject\n");
 	assert_present(out, "key-direction 1\n");
-	assert_present(out, "setenv DB_PASSWORD [REDACTED]\n");
+	assert_present(out, "setenv [REDACTED] [REDACTED]\n");
+	assert_absent(out, "DB_PASSWORD");
 	assert_present(out, "<ca>\n# certificate: subject=CN=");
 	assert_present(out, "notAfter=2045-01-01T00:00:00Z; sha256=");
 	assert_present(out, "<tls-auth>\n# [vpndoctor: removed");
@@ -224,7 +227,7 @@ static void test_profile_bad(void **state)
 static void test_profile_quoting(void **state)
 {
 	const char prof[] = "client\nremote vpn.example.test 1194\nauth-user-pass \"/a dir/pass file\"\n"
-	                    "setenv UV_NOTE \"a;b#c \\\"d\\\"\"\n";
+	                    "verify-x509-name \"a;b#c \\\"d\\\"\" name\n";
 	struct vd_ovpn_config *cfg = NULL;
 	const struct vd_ovpn_option *op;
 	struct vd_error err;
@@ -237,17 +240,18 @@ static void test_profile_quoting(void **state)
 	op = vd_ovpn_config_get(cfg, "auth-user-pass");
 	assert_non_null(op);
 	assert_string_equal(op->argv[0], "/a dir/pass file");
-	op = vd_ovpn_config_get(cfg, "setenv");
+	op = vd_ovpn_config_get(cfg, "verify-x509-name");
 	assert_non_null(op);
 	assert_int_equal(op->argc, 2);
-	assert_string_equal(op->argv[1], "a;b#c \"d\"");
+	assert_string_equal(op->argv[0], "a;b#c \"d\"");
 	vd_ovpn_config_free(cfg);
 	free(out);
 }
 
 /* Issue 17: OpenVPN strips one "--" before a name, so "----<ca>" is an option
  * named "--<ca>"; written back as such it read back as the inline tag <ca>
- * (an unclosed block: the fuzzer's abort). Names that keep a "--" get it back. */
+ * (an unclosed block: the fuzzer's abort). Such names are no directive
+ * OpenVPN knows, so they become comments now, and the result parses. */
 static void test_profile_doubledash(void **state)
 {
 	const char prof[] = "client\n----<ca>\n------x 1\n\"----a b\" c\n-- y\n--dev tun\n";
@@ -269,12 +273,229 @@ static void test_profile_doubledash(void **state)
 		print_error("%s: %s in:\n%s\n", err.file, err.msg, out);
 		fail();
 	}
-	assert_int_equal(cfg->n_opts, VD_ARRAY_SIZE(names));
-	for (size_t i = 0; i < cfg->n_opts; i++) {
-		assert_string_equal(cfg->opts[i].name, names[i]);
-		assert_null(cfg->opts[i].inline_body);
+	assert_int_equal(cfg->n_opts, 2);
+	assert_string_equal(cfg->opts[0].name, "client");
+	assert_string_equal(cfg->opts[1].name, "dev");
+	assert_null(cfg->opts[1].inline_body);
+	assert_absent(out, "<ca>");
+	assert_present(out, "# [vpndoctor: line 2: a directive OpenVPN does not know and its 0 arguments removed]\n");
+	vd_ovpn_config_free(cfg);
+	free(out);
+}
+
+/* A line "connection x" inside a <connection> block is an option, not a
+ * second block: written back as "<connection>" it nested a block. */
+static void test_profile_connection_word(void **state)
+{
+	const char prof[] = "client\n<connection>\nremote 192.0.2.1\nconnection foo\n</connection>\n";
+	struct vd_ovpn_config *cfg = NULL;
+	struct vd_error err;
+	char *out = NULL;
+	size_t olen;
+
+	(void)state;
+	assert_int_equal(vd_redact_profile("c.ovpn", prof, sizeof(prof) - 1, NULL, &out, &olen, NULL, &err), 0);
+	assert_present(out, "<connection>\nremote 192.0.2.1\nconnection foo\n</connection>\n");
+	assert_int_equal(vd_ovpn_config_parse("out", out, olen, &cfg, &err), 0);
+	assert_int_equal(cfg->n_connections, 1);
+	vd_ovpn_config_free(cfg);
+	free(out);
+}
+
+/* The allowlist has one entry per directive OpenVPN knows, no more, each with
+ * a reason, in bsearch() order. */
+static void test_allowlist_complete(void **state)
+{
+	const char *name, *reason, *prev = "";
+	size_t n = 0;
+
+	(void)state;
+	for (size_t i = 0; i < VD_ARRAY_SIZE(ovpn_directives); i++)
+		if (!vd_redact_known(ovpn_directives[i])) {
+			print_error("no allowlist entry for \"%s\"\n", ovpn_directives[i]);
+			fail();
+		}
+	for (; vd_redact_rule(n, &name, &reason) == 0; n++) {
+		bool found = false;
+
+		assert_true(strcmp(prev, name) < 0);
+		assert_true(reason && strlen(reason) > 10);
+		for (size_t i = 0; i < VD_ARRAY_SIZE(ovpn_directives) && !found; i++)
+			found = strcmp(ovpn_directives[i], name) == 0;
+		if (!found) {
+			print_error("\"%s\" is no OpenVPN directive\n", name);
+			fail();
+		}
+		prev = name;
+	}
+	assert_int_equal(n, VD_ARRAY_SIZE(ovpn_directives));
+	assert_int_equal(vd_redact_rule(n, &name, &reason), -ENOENT);
+	assert_false(vd_redact_known("hunter2"));
+	assert_false(vd_redact_known("--remote"));
+}
+
+/* Redacts prof, checks that none of secrets is in the result or in its
+ * anonymized form, and returns the plain result. */
+static char *redact_without(const char *prof, const char *const *secrets, size_t n_secrets)
+{
+	struct vd_redact_notes notes = {0};
+	struct vd_anon *a = NULL;
+	struct vd_error err;
+	char *out = NULL, *anon = NULL;
+	size_t olen, alen;
+	struct vd_ovpn_config *cfg = NULL;
+
+	if (vd_redact_profile("s.ovpn", prof, strlen(prof), NULL, &out, &olen, &notes, &err) != 0) {
+		print_error("%s: line %u: %s\n", err.file, err.line, err.msg);
+		fail();
+	}
+	assert_int_equal(vd_anon_new(&a), 0);
+	assert_int_equal(vd_anon_reserve(a, out, olen), 0);
+	assert_int_equal(vd_anon_apply(a, out, olen, &anon, &alen), 0);
+	for (size_t i = 0; i < n_secrets; i++) {
+		assert_absent(out, secrets[i]);
+		assert_absent(anon, secrets[i]);
+		for (size_t k = 0; k < notes.n; k++)
+			assert_absent(notes.lines[k], secrets[i]);
+	}
+	/* and it is still a profile */
+	if (vd_ovpn_config_parse("out", out, olen, &cfg, &err) != 0) {
+		print_error("%s: line %u: %s in:\n%s\n", err.file, err.line, err.msg, out);
+		fail();
 	}
 	vd_ovpn_config_free(cfg);
+	vd_anon_free(a);
+	vd_redact_notes_free(&notes);
+	free(anon);
+	return out;
+}
+
+/* Issue 16 item 5, one case per kind of secret the report kept. */
+static void test_secret_proxy_authorization(void **state)
+{
+	const char prof[] = "client\nhttp-proxy proxy.example.test 3128\n"
+	                    "http-proxy-option CUSTOM-HEADER Proxy-Authorization \"Basic YWxpY2U6UHIweHlQYXNz\"\n"
+	                    "http-proxy-option VERSION 1.1\n";
+	const char *const secrets[] = {"YWxpY2U6UHIweHlQYXNz", "Basic", "Proxy-Authorization"};
+	char *out;
+
+	(void)state;
+	out = redact_without(prof, secrets, VD_ARRAY_SIZE(secrets));
+	assert_present(out, "\nhttp-proxy-option CUSTOM-HEADER [REDACTED] [REDACTED]\n");
+	assert_present(out, "\nhttp-proxy-option VERSION 1.1\n");
+	assert_present(out, "\nhttp-proxy proxy.example.test 3128\n");
+	free(out);
+}
+
+static void test_secret_custom_headers(void **state)
+{
+	const char prof[] = "client\nhttp-proxy-option CUSTOM-HEADER X-Api-Key k-7781-QUUX\n"
+	                    "http-proxy-option CUSTOM-HEADER Cookie \"session=c00kieM0nster\"\n"
+	                    "http-proxy-option AGENT \"corp-agent/1.0 (id 55-TRACKME)\"\n"
+	                    "http-proxy-option EXT1 \"X-Forwarded-Secret: ext1value\"\n";
+	const char *const secrets[] = {"k-7781-QUUX", "c00kieM0nster", "TRACKME", "ext1value", "EXT1", "X-Api-Key",
+	                               "Cookie"};
+	char *out;
+
+	(void)state;
+	out = redact_without(prof, secrets, VD_ARRAY_SIZE(secrets));
+	assert_present(out, "\nhttp-proxy-option AGENT [REDACTED]\n");
+	assert_present(out, "\nhttp-proxy-option [REDACTED] [REDACTED]\n");
+	free(out);
+}
+
+static void test_secret_setenv(void **state)
+{
+	const char prof[] = "client\nsetenv DB_PASSWORD s3tenvVal\nsetenv-safe SESSION q9-safeVal\n"
+	                    "setenv UV_ROLE \"admin with key ZZ-uvkey\"\nsetenv PLAIN_NAME_ONLY\n"
+	                    "setenv FORWARD_COMPATIBLE 1\nsetenv CLIENT_CERT tokenNotABit\n"
+	                    "setenv opt block-outside-dns\nsetenv opt auth-token opt-T0KEN\n"
+	                    "setenv opt future-option fut-VALUE\n";
+	const char *const secrets[] = {"s3tenvVal", "q9-safeVal", "ZZ-uvkey", "DB_PASSWORD", "SESSION",
+	                               "PLAIN_NAME_ONLY", "tokenNotABit", "opt-T0KEN", "future-option", "fut-VALUE"};
+	char *out;
+
+	(void)state;
+	out = redact_without(prof, secrets, VD_ARRAY_SIZE(secrets));
+	assert_present(out, "\nsetenv [REDACTED] [REDACTED]\nsetenv-safe [REDACTED] [REDACTED]\n");
+	assert_present(out, "\nsetenv FORWARD_COMPATIBLE 1\n");
+	assert_present(out, "\nsetenv [REDACTED] [REDACTED]\nsetenv opt block-outside-dns\n");
+	assert_present(out, "\nsetenv opt auth-token [REDACTED]\n");
+	assert_present(out, "\nsetenv opt [REDACTED] [REDACTED]\n");
+	free(out);
+}
+
+static void test_secret_script_args(void **state)
+{
+	const char prof[] = "client\nscript-security 2\n"
+	                    "up \"/etc/openvpn/up.sh --user bob --password upPassw0rd\"\n"
+	                    "down \"/usr/local/bin/down --token=d0wnTok\"\n"
+	                    "route-up \"/bin/sh -c 'curl -u bob:r0uteUp https://x'\"\n"
+	                    "route-pre-down \"API_KEY=preD0wnKey /bin/hook\"\n"
+	                    "ipchange \"/bin/ipc ipch4nge\"\ntls-verify \"/bin/verify tlsV3rify\"\n"
+	                    "learn-address \"/bin/learn le4rn\"\nclient-connect \"/bin/cc c0nnect\"\n"
+	                    "auth-user-pass-verify \"/usr/bin/check-pw ch3ckpw\" via-env\n"
+	                    "plugin /usr/lib/openvpn/plugins/openvpn-plugin-auth-pam.so \"login USERNAME password pluginPw\"\n"
+	                    "down /etc/openvpn/update-resolv-conf\n";
+	const char *const secrets[] = {"upPassw0rd", "bob", "d0wnTok", "r0uteUp", "preD0wnKey", "ipch4nge",
+	                               "tlsV3rify", "le4rn", "c0nnect", "ch3ckpw", "pluginPw", "USERNAME"};
+	char *out;
+
+	(void)state;
+	out = redact_without(prof, secrets, VD_ARRAY_SIZE(secrets));
+	assert_present(out, "\nup \"/etc/openvpn/up.sh [REDACTED]\"\n");
+	assert_present(out, "\nroute-pre-down [REDACTED]\n");
+	assert_present(out, "\nauth-user-pass-verify \"/usr/bin/check-pw [REDACTED]\" via-env\n");
+	assert_present(out, "\nplugin /usr/lib/openvpn/plugins/openvpn-plugin-auth-pam.so [REDACTED]\n");
+	assert_present(out, "\ndown /etc/openvpn/update-resolv-conf\n");
+	free(out);
+}
+
+/* The other directives of OpenVPN's list that can carry a secret, and text
+ * that is no directive at all (a file that is not a profile). */
+static void test_secret_other_directives(void **state)
+{
+	const char prof[] = "client\nauth-token aUthT0ken\nauth-token-user YWxpY2UtdG9rZW4=\n"
+	                    "static-challenge \"Enter PIN for st4ticText\" 1\npush \"auth-token pushT0k\"\n"
+	                    "echo \"msg ech0Text\"\nparameter paramN4me paramV4lue\noverride-username 0verrideUser\n"
+	                    "management 127.0.0.1 7505 /etc/openvpn/mgmt.pw\n"
+	                    "pull-filter ignore \"route 10.9.9.0\"\npull-filter ignore redirect-gateway\n"
+	                    "ignore-unknown-option block-outside-dns ign0redWord\n"
+	                    "ROOTONLY_SECRET_e7f1 with arguments\nroot:$6$saltsalt$ha5hha5h:19000:0:99999:7:::\n"
+	                    "<my-secret-block>\nbl0ckBody\n</my-secret-block>\n"
+	                    "remote vpn.example.test 1194 udp\n";
+	const char *const secrets[] = {"aUthT0ken", "YWxpY2UtdG9rZW4=", "st4ticText", "pushT0k", "ech0Text",
+	                               "paramN4me", "paramV4lue", "0verrideUser", "10.9.9.0", "ign0redWord",
+	                               "ROOTONLY", "saltsalt", "ha5h", "root", "my-secret-block", "bl0ckBody"};
+	char *out;
+
+	(void)state;
+	out = redact_without(prof, secrets, VD_ARRAY_SIZE(secrets));
+	assert_present(out, "\nstatic-challenge [REDACTED] 1\n");
+	assert_present(out, "\nmanagement 127.0.0.1 7505 /etc/openvpn/mgmt.pw\n");
+	assert_present(out, "\npull-filter ignore [REDACTED]\npull-filter ignore redirect-gateway\n");
+	assert_present(out, "\nignore-unknown-option block-outside-dns [REDACTED]\n");
+	assert_present(out, "\n# [vpndoctor: line 13: a directive OpenVPN does not know and its 2 arguments removed]\n");
+	assert_present(out, "\n# [vpndoctor: line 15: an inline block of a directive OpenVPN does not know, 10 bytes, "
+	                    "removed]\n");
+	assert_present(out, "\nremote vpn.example.test 1194 udp\n");
+	free(out);
+}
+
+/* A kept argument still goes through the scrubber, before it is quoted, and a
+ * line the scrubber cuts across arguments becomes a comment: the result
+ * parses either way. */
+static void test_kept_args_scrubbed(void **state)
+{
+	const char prof[] = "client\nverify-x509-name \"password=kept4rgPw\" name\n"
+	                    "verify-x509-name \"x password:\\\"spl1t\" name\n"
+	                    "ca \"-----BEGIN RSA PRIVATE KEY-----MIIpemInArg\"\n";
+	const char *const secrets[] = {"kept4rgPw", "spl1t", "MIIpemInArg"};
+	char *out;
+
+	(void)state;
+	out = redact_without(prof, secrets, VD_ARRAY_SIZE(secrets));
+	assert_present(out, "\nverify-x509-name password=[REDACTED] name\n");
 	free(out);
 }
 
@@ -382,6 +603,10 @@ static void test_scrub_values(void **state)
 		{"X-Api-Key: abc123;", "X-Api-Key: [REDACTED];"},
 		{"client_secret=abc&x=1", "client_secret=[REDACTED]&x=1"},
 		{"PUSH_REPLY,auth-token SESS_ID_AT_xyz,ping 10", "PUSH_REPLY,auth-token [REDACTED],ping 10"},
+		/* a quoted value inside a JSON string (a log line in facts.json) */
+		{"{\"l\":\"pushed password: \\\"abc def\\\" ok\"}", "{\"l\":\"pushed password: \\\"[REDACTED]\\\" ok\"}"},
+		{"{\"l\":\"token=\\\"abc def\"}", "{\"l\":\"token=\\\"[REDACTED]\"}"},
+		{"x password:\\\"[REDACTED]\\\" y", "x password:\\\"[REDACTED]\\\" y"},
 		/* not secrets */
 		{"bypass=1 passwords: 3 password_file=/x", "bypass=1 passwords: 3 password_file=/x"},
 		{"auth-user-pass /etc/openvpn/pass.txt", "auth-user-pass /etc/openvpn/pass.txt"},
@@ -569,6 +794,14 @@ int main(void)
 		cmocka_unit_test(test_profile_bad),
 		cmocka_unit_test(test_profile_quoting),
 		cmocka_unit_test(test_profile_doubledash),
+		cmocka_unit_test(test_profile_connection_word),
+		cmocka_unit_test(test_allowlist_complete),
+		cmocka_unit_test(test_secret_proxy_authorization),
+		cmocka_unit_test(test_secret_custom_headers),
+		cmocka_unit_test(test_secret_setenv),
+		cmocka_unit_test(test_secret_script_args),
+		cmocka_unit_test(test_secret_other_directives),
+		cmocka_unit_test(test_kept_args_scrubbed),
 		cmocka_unit_test(test_scrub_pem),
 		cmocka_unit_test(test_scrub_values),
 		cmocka_unit_test(test_anon_classes),
