@@ -2,7 +2,10 @@
  * wrong with the VPN (status, findings, history, facts, OpenVPN's version and
  * log, links, addresses, routes, resolvers, the profiles) and no secret: every
  * text goes through the scrubber of lib/redact.c, profiles are re-written
- * without keys, and --anonymize maps public addresses and host names.
+ * as an allowlist (lib/redact.c) and read, with the files they name, only
+ * with the rights of whoever named them (lib/principal.c), logs keep only
+ * OpenVPN's lines, --anonymize maps public addresses and host names, and
+ * what could not be included is listed in MISSING (exit 1).
  * The archive is made by tar(1) (Essential on Debian, so no new library) from a
  * private staging directory; the output file is ours, 0600, from the start. */
 #include <ctype.h>
@@ -26,8 +29,12 @@
 
 #include "vpndoctor/common.h"
 #include "vpndoctor/ovpn_config.h"
+#include "vpndoctor/ovpn_log.h"
+#include "vpndoctor/principal.h"
+#include "vpndoctor/proc_openvpn.h"
 #include "vpndoctor/profile.h"
 #include "vpndoctor/redact.h"
+#include "vpndoctor/text.h"
 #include "vpndoctor/varlink.h"
 
 #include "cli.h"
@@ -38,6 +45,8 @@ extern char **environ;
 #define CMD_TIMEOUT_MS  10000           /* ip, resolvectl, journalctl, openvpn --version */
 #define CMD_MAX_OUTPUT  (8u << 20)
 #define LOG_LINES       200
+/* When the whole history does not come in one reply: the newest this many. */
+#define HISTORY_FALLBACK 2000
 #define LOG_TAIL_BYTES  (512 * 1024)
 #define MAX_PROFILES    64
 #define MAX_NOTES_SHOWN 40
@@ -54,12 +63,55 @@ struct part {
 struct report {
 	struct part *parts;
 	size_t n;
-	char **missing; /* "NAME: why", for the MANIFEST */
+	char **missing; /* "NAME: why", escaped, for MISSING, the MANIFEST and stderr */
 	size_t n_missing;
+	unsigned incomplete; /* how many of them the report should have held (exit 1) */
 	bool daemon_ok;
 	char daemon_why[512];
 	bool oom;
 };
+
+/* ---- text ---------------------------------------------------------------------- */
+
+struct sbuf_lite {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sl_printf(struct sbuf_lite *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sl_printf(struct sbuf_lite *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if (b->p && b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		{
+			size_t cap = (b->cap ? b->cap : 1024) * 2 + (size_t)n;
+			char *np = realloc(b->p, cap);
+
+			if (!np) {
+				b->oom = true;
+				return;
+			}
+			b->p = np;
+			b->cap = cap;
+		}
+	}
+}
 
 /* ---- collecting ------------------------------------------------------------------ */
 
@@ -76,7 +128,7 @@ static struct part *add_part(struct report *r, const char *name, const char *wha
 	a = &r->parts[r->n];
 	memset(a, 0, sizeof(*a));
 	a->name = strdup(name);
-	a->what = strdup(what);
+	a->what = vd_text_escape_dup(what); /* it may quote a path another user chose */
 	if (!a->name || !a->what) {
 		free(a->name);
 		free(a->what);
@@ -101,16 +153,14 @@ static void add_text(struct report *r, const char *name, const char *what, const
 	add_part(r, name, what, d, strlen(d));
 }
 
-__attribute__((format(printf, 2, 3)))
-static void missing(struct report *r, const char *fmt, ...)
+__attribute__((format(printf, 3, 0)))
+static void vmissing(struct report *r, bool counts, const char *fmt, va_list ap)
 {
-	char tmp[512], **a, *s;
-	va_list ap;
+	char tmp[PATH_MAX + 512], **a, *s;
 
-	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	s = strdup(tmp);
+	/* paths and reasons may come from another user's process or file */
+	s = vd_text_escape_dup(tmp);
 	a = s ? reallocarray(r->missing, r->n_missing + 1, sizeof(*a)) : NULL;
 	if (!a) {
 		free(s);
@@ -119,6 +169,30 @@ static void missing(struct report *r, const char *fmt, ...)
 	}
 	a[r->n_missing++] = s;
 	r->missing = a;
+	if (counts)
+		r->incomplete++;
+}
+
+/* Something the report should hold and does not: listed, and exit 1. */
+__attribute__((format(printf, 2, 3)))
+static void missing(struct report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmissing(r, true, fmt, ap);
+	va_end(ap);
+}
+
+/* Something this machine does not have (a tool not installed): listed only. */
+__attribute__((format(printf, 2, 3)))
+static void absent(struct report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmissing(r, false, fmt, ap);
+	va_end(ap);
 }
 
 static void add_json(struct report *r, const char *name, const char *what, const cJSON *v)
@@ -240,7 +314,7 @@ static void add_cmd(struct report *r, const char *name, const char *what, char *
 	int st = 0, e = run_cmd(argv, &out, &len, &st);
 
 	if (e == -ENOENT) {
-		missing(r, "%s: %s is not installed", name, argv[0]);
+		absent(r, "%s: %s is not installed", name, argv[0]);
 		return;
 	}
 	if (e < 0) {
@@ -255,36 +329,27 @@ static void add_cmd(struct report *r, const char *name, const char *what, char *
 	add_part(r, name, what, out, len);
 }
 
-/* The last n lines of buf (in place). */
-static const char *last_lines(const char *buf, size_t len, unsigned n)
+/* The last LOG_LINES lines of a log file (which may be large) that OpenVPN's
+ * log parser recognises, each escaped; the others are counted in *dropped.
+ * A log names what a profile says, so another user may have chosen it: it
+ * is opened with that profile's principal (p; NULL: the caller). */
+static int tail_log(const struct vd_principal *p, const char *path, char **ret, unsigned *kept, unsigned *dropped)
 {
-	size_t i = len;
-
-	if (i > 0 && buf[i - 1] == '\n')
-		i--;
-	while (i > 0) {
-		if (buf[i - 1] == '\n' && --n == 0)
-			break;
-		i--;
-	}
-	return buf + i;
-}
-
-/* The last LOG_LINES lines of a log file (which may be large). */
-static int tail_file(const char *path, char **ret)
-{
+	struct sbuf_lite out = {0};
 	struct stat st;
 	off_t off;
 	char *buf;
-	ssize_t k;
-	size_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	size_t n, start[LOG_LINES], end[LOG_LINES], k = 0;
+	ssize_t got;
+	int fd, e = vd_open_as(p, AT_FDCWD, path, SIZE_MAX, &fd);
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	*kept = *dropped = 0;
+	if (e < 0)
+		return e;
+	if (fstat(fd, &st) < 0) {
+		e = -errno;
 		close(fd);
-		return -EINVAL;
+		return e;
 	}
 	off = st.st_size > LOG_TAIL_BYTES ? st.st_size - LOG_TAIL_BYTES : 0;
 	n = (size_t)(st.st_size - off);
@@ -293,16 +358,57 @@ static int tail_file(const char *path, char **ret)
 		close(fd);
 		return -ENOMEM;
 	}
-	k = pread(fd, buf, n, off);
+	got = pread(fd, buf, n, off);
 	close(fd);
-	if (k < 0) {
+	if (got < 0) {
 		free(buf);
 		return -errno;
 	}
-	buf[k] = '\0';
-	*ret = strdup(last_lines(buf, (size_t)k, LOG_LINES));
+	/* the lines, the first one only when it starts the file; the newest
+	 * LOG_LINES recognised ones in a ring */
+	for (size_t i = 0, ls = 0; i <= (size_t)got; i++) {
+		struct vd_log_line ll;
+		size_t le = i;
+
+		if (i < (size_t)got && buf[i] != '\n')
+			continue;
+		if (le > ls && buf[le - 1] == '\r')
+			le--;
+		if ((off == 0 || ls > 0) && le > ls) {
+			if (vd_ovpn_log_classify(buf + ls, le - ls, &ll) != VD_LOG_NONE) {
+				start[k % LOG_LINES] = ls;
+				end[k % LOG_LINES] = le;
+				k++;
+			} else {
+				(*dropped)++;
+			}
+		}
+		ls = i + 1;
+	}
+	for (size_t j = k > LOG_LINES ? k - LOG_LINES : 0; j < k; j++) {
+		size_t ls = start[j % LOG_LINES], le = end[j % LOG_LINES];
+		size_t need = vd_text_escape(NULL, 0, buf + ls, le - ls);
+		char *line = malloc(need + 1);
+
+		if (!line) {
+			out.oom = true;
+			break;
+		}
+		vd_text_escape(line, need + 1, buf + ls, le - ls);
+		sl_printf(&out, "%s\n", line);
+		free(line);
+	}
+	*kept = (unsigned)(k > LOG_LINES ? LOG_LINES : k);
+	explicit_bzero(buf, n);
 	free(buf);
-	return *ret ? 0 : -ENOMEM;
+	if (out.oom) {
+		free(out.p);
+		return -ENOMEM;
+	}
+	if (!out.p && !(out.p = strdup("")))
+		return -ENOMEM;
+	*ret = out.p;
+	return 0;
 }
 
 /* ---- the daemon ------------------------------------------------------------------- */
@@ -329,21 +435,79 @@ static int daemon_call(struct vl_client *c, const char *method, const cJSON *par
 	return 0;
 }
 
+/* One call on a connection made when needed; after a failed call the
+ * connection is dropped (the daemon closes one whose reply would pass its
+ * output limit), so the next call starts a new one. */
+struct dconn {
+	const char *path;
+	struct vl_client *c;
+};
+
+static int dcall(struct dconn *d, const char *method, const cJSON *params, struct vd_varlink_reply *reply,
+                 char *why, size_t wl)
+{
+	int e;
+
+	if (!d->c && (e = vl_client_connect(d->path, &d->c)) < 0) {
+		snprintf(why, wl, "cannot reach vpndoctord: %s", strerror(-e));
+		return -1;
+	}
+	if (daemon_call(d->c, method, params, reply, why, wl) == 0)
+		return 0;
+	vl_client_free(d->c);
+	d->c = NULL;
+	return -1;
+}
+
+static void history_part(struct report *r, struct dconn *d)
+{
+	struct vd_varlink_reply reply;
+	char why[256], why_all[256];
+	cJSON *params;
+	int n;
+
+	if (dcall(d, "io.vpndoctor.GetHistory", NULL, &reply, why_all, sizeof(why_all)) == 0) {
+		add_json(r, "history.json", "findings opened and resolved, oldest first (GetHistory)", reply.parameters);
+		vd_varlink_reply_done(&reply);
+		return;
+	}
+	/* the whole history did not come (over the daemon's reply limit, say):
+	 * the newest part of it, said so */
+	params = cJSON_CreateObject();
+	if (!params || !cJSON_AddNumberToObject(params, "limit", HISTORY_FALLBACK)) {
+		cJSON_Delete(params);
+		r->oom = true;
+		return;
+	}
+	if (dcall(d, "io.vpndoctor.GetHistory", params, &reply, why, sizeof(why)) == 0) {
+		n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(reply.parameters, "events"));
+		add_json(r, "history.json", "the newest findings opened and resolved, oldest first (GetHistory with a limit)",
+		         reply.parameters);
+		vd_varlink_reply_done(&reply);
+		missing(r, "history.json: holds only the newest %d events: the whole history could not be fetched "
+		           "(GetHistory: %s)", n, why_all);
+	} else {
+		missing(r, "history.json: GetHistory: %s", why_all);
+	}
+	cJSON_Delete(params);
+}
+
 static void from_daemon(const struct cli_ctx *ctx, struct report *r, cJSON **status, cJSON **facts)
 {
-	struct vl_client *c = NULL;
+	struct dconn d = {.path = ctx->socket_path};
 	struct vd_varlink_reply reply;
 	char why[256];
-	int e = vl_client_connect(ctx->socket_path, &c);
+	int e = vl_client_connect(ctx->socket_path, &d.c);
 
 	if (e < 0) {
 		snprintf(r->daemon_why, sizeof(r->daemon_why), "cannot reach vpndoctord at %.300s: %s", ctx->socket_path,
 		         strerror(-e));
 		return;
 	}
-	if (daemon_call(c, "io.vpndoctor.GetStatus", NULL, &reply, why, sizeof(why)) < 0) {
-		snprintf(r->daemon_why, sizeof(r->daemon_why), "vpndoctord at %.200s: GetStatus: %.200s", ctx->socket_path, why);
-		vl_client_free(c);
+	if (dcall(&d, "io.vpndoctor.GetStatus", NULL, &reply, why, sizeof(why)) < 0) {
+		snprintf(r->daemon_why, sizeof(r->daemon_why), "vpndoctord at %.200s: GetStatus: %.200s", ctx->socket_path,
+		         why);
+		vl_client_free(d.c);
 		return;
 	}
 	r->daemon_ok = true;
@@ -354,23 +518,19 @@ static void from_daemon(const struct cli_ctx *ctx, struct report *r, cJSON **sta
 	*status = cJSON_Duplicate(reply.parameters, true);
 	vd_varlink_reply_done(&reply);
 
-	if (daemon_call(c, "io.vpndoctor.GetHistory", NULL, &reply, why, sizeof(why)) == 0) {
-		add_json(r, "history.json", "findings opened and resolved, oldest first (GetHistory)", reply.parameters);
-		vd_varlink_reply_done(&reply);
-	} else {
-		missing(r, "history.json: GetHistory: %s", why);
-	}
-	if (daemon_call(c, "io.vpndoctor.GetFacts", NULL, &reply, why, sizeof(why)) == 0) {
+	history_part(r, &d);
+	if (dcall(&d, "io.vpndoctor.GetFacts", NULL, &reply, why, sizeof(why)) == 0) {
 		const cJSON *f = cJSON_GetObjectItemCaseSensitive(reply.parameters, "facts");
 
-		add_json(r, "facts.json", "the last facts of every probe, per tunnel, as the rules see them (GetFacts)",
-		         f ? f : reply.parameters);
+		/* facts.json is added once the profiles are read (profile_parts) */
 		*facts = cJSON_Duplicate(f ? f : reply.parameters, true);
+		if (!*facts)
+			r->oom = true;
 		vd_varlink_reply_done(&reply);
 	} else {
 		missing(r, "facts.json: GetFacts: %s", why);
 	}
-	vl_client_free(c);
+	vl_client_free(d.c);
 }
 
 /* ---- OpenVPN ------------------------------------------------------------------------ */
@@ -436,10 +596,18 @@ static void openvpn_part(struct report *r, const cJSON *facts)
 
 /* ---- profiles ------------------------------------------------------------------------ */
 
+/* A profile to include, and whose rights it is read with: the report runs
+ * as root, and a discovered tunnel's profile is whatever file its openvpn
+ * process named, so it is read, with the files it names (certificates, its
+ * log), only as that process's owner could read it. */
 struct prof_ref {
 	char name[128];
 	char path[PATH_MAX];
 	char basedir[PATH_MAX];
+	bool as_caller;        /* named on our command line: the caller's rights */
+	struct vd_principal who;
+	char whose[192];       /* whose rights, for the messages */
+	char tunnel[128];      /* the tunnel whose profile it is; "" for --profile */
 };
 
 static void safe_name(const char *in, char *out, size_t len)
@@ -456,13 +624,15 @@ static void safe_name(const char *in, char *out, size_t len)
 		snprintf(out, len, "profile");
 }
 
-static void add_ref(struct prof_ref *refs, size_t *n, const char *name, const char *path, const char *basedir)
+static struct prof_ref *add_ref(struct prof_ref *refs, size_t *n, const char *name, const char *path,
+                                const char *basedir)
 {
 	if (!path || !*path || *n >= MAX_PROFILES)
-		return;
+		return NULL;
 	for (size_t i = 0; i < *n; i++)
 		if (strcmp(refs[i].path, path) == 0)
-			return;
+			return NULL;
+	memset(&refs[*n], 0, sizeof(refs[*n]));
 	safe_name(name, refs[*n].name, sizeof(refs[*n].name));
 	/* two tunnels' names may clash once made safe */
 	for (size_t i = 0; i < *n; i++)
@@ -473,7 +643,7 @@ static void add_ref(struct prof_ref *refs, size_t *n, const char *name, const ch
 		}
 	snprintf(refs[*n].path, sizeof(refs[*n].path), "%s", path);
 	snprintf(refs[*n].basedir, sizeof(refs[*n].basedir), "%s", basedir ? basedir : "");
-	(*n)++;
+	return &refs[(*n)++];
 }
 
 static const char *jstr(const cJSON *o, const char *k)
@@ -483,14 +653,122 @@ static const char *jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* The profile's own log file (log / log-append), last lines. */
+static const cJSON *tunnel_named(const cJSON *snapshot, const char *name)
+{
+	const cJSON *t;
+
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(snapshot, "tunnels")) {
+		const char *n = jstr(t, "name");
+
+		if (n && name && strcmp(n, name) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+/* The principal of the openvpn process pid, if it still runs and names path
+ * as its --config (joined to its working directory, as discovery does). The
+ * /proc/PID directory is held open, so every file read is that process's. */
+static int process_principal(pid_t pid, const char *path, struct vd_principal *ret)
+{
+	struct vd_proc_openvpn po;
+	char dir[64], cwd[PATH_MAX], full[PATH_MAX], real[PATH_MAX], *cmd = NULL;
+	size_t len = 0;
+	ssize_t k;
+	int fd, cfd, e;
+
+	if (pid <= 0)
+		return -ESRCH;
+	snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -ESRCH;
+	cfd = openat(fd, "cmdline", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	e = cfd < 0 ? -ESRCH : vd_read_fd(cfd, VD_PROC_CMDLINE_MAX, &cmd, &len);
+	if (cfd >= 0)
+		close(cfd);
+	if (e == 0 && (!vd_proc_is_openvpn(cmd, len) || vd_proc_openvpn_parse(cmd, len, &po) < 0))
+		e = -ESRCH;
+	free(cmd);
+	if (e < 0) {
+		close(fd);
+		return e;
+	}
+	k = readlinkat(fd, "cwd", cwd, sizeof(cwd) - 1);
+	cwd[k > 0 ? k : 0] = '\0';
+	if (!po.config || vd_proc_path_join(cwd, po.config, full, sizeof(full)) < 0 ||
+	    (strcmp(full, path) != 0 && !(realpath(full, real) && strcmp(real, path) == 0)))
+		e = -ESRCH;
+	else
+		e = vd_principal_of_procfd(fd, 0, ret, NULL);
+	vd_proc_openvpn_clear(&po);
+	close(fd);
+	return e;
+}
+
+/* Whose rights a tunnel's profile is read with: the administrator's for a
+ * tunnel of vpndoctor.conf; for a discovered one its openvpn process's (the
+ * pid in its facts), else, the process gone, nobody's: then only a file
+ * anyone may read is included. */
+static void tunnel_principal(const cJSON *status, const cJSON *facts, const char *tunnel, struct prof_ref *ref)
+{
+	const cJSON *st = tunnel_named(status, tunnel), *ft = tunnel_named(facts, tunnel);
+	const cJSON *disc = cJSON_GetObjectItemCaseSensitive(st, "discovered");
+	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ft, "openvpn"), "pid");
+	char desc[160];
+
+	if (st && cJSON_IsFalse(disc)) {
+		vd_principal_admin(&ref->who);
+		snprintf(ref->whose, sizeof(ref->whose), "the administrator (a [Tunnel] of vpndoctor.conf)");
+		return;
+	}
+	if (cJSON_IsNumber(pid) && pid->valuedouble >= 1 && pid->valuedouble < 4194305 &&
+	    process_principal((pid_t)pid->valuedouble, ref->path, &ref->who) == 0) {
+		snprintf(ref->whose, sizeof(ref->whose), "%s, whose openvpn (pid %d) named it",
+		         vd_principal_describe(&ref->who, desc, sizeof(desc)), (int)pid->valuedouble);
+		return;
+	}
+	memset(&ref->who, 0, sizeof(ref->who));
+	ref->who.kind = VD_PRINCIPAL_USER;
+	ref->who.uid = 65534;
+	ref->who.gid = 65534;
+	snprintf(ref->whose, sizeof(ref->whose), "anyone (the openvpn process that named it is gone)");
+}
+
+static const struct vd_principal *ref_principal(const struct prof_ref *ref)
+{
+	return ref->as_caller ? NULL : &ref->who;
+}
+
+/* The reader for the files a profile names (certificates to summarise). */
+static int read_as_ref(void *userdata, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	return vd_read_file_as(ref_principal(userdata), path, max, ret, ret_len);
+}
+
+/* Why a file was not read, for MISSING. */
+static void not_read(struct report *r, const char *name, const char *path, int e, const struct prof_ref *ref)
+{
+	if (e == -EACCES && !ref->as_caller)
+		missing(r, "%s: %s: not included: %s may not read it, so vpndoctor does not either", name, path,
+		        ref->whose);
+	else if (e == -EACCES)
+		missing(r, "%s: %s: %s (run vpndoctor report as root to include it)", name, path, strerror(-e));
+	else
+		missing(r, "%s: %s: %s", name, path, e == -EINVAL ? "not a regular file" : strerror(-e));
+}
+
+/* The profile's own log file (log / log-append): its last lines that are
+ * OpenVPN's, escaped. */
 static void profile_log(struct report *r, const struct prof_ref *p, const char *data, size_t len)
 {
 	struct vd_ovpn_config *cfg = NULL;
 	const struct vd_ovpn_option *o;
 	struct vd_error err;
-	char path[PATH_MAX * 2 + 2], name[200], *text = NULL, dir[PATH_MAX];
+	char path[PATH_MAX * 2 + 2], name[200], what[256], *text = NULL, dir[PATH_MAX];
 	const char *slash;
+	unsigned kept, dropped;
+	struct part *pt;
 	int e;
 
 	if (vd_ovpn_config_parse(p->path, data, len, &cfg, &err) < 0)
@@ -514,27 +792,80 @@ static void profile_log(struct report *r, const struct prof_ref *p, const char *
 		snprintf(path, sizeof(path), "%s/%s", dir, o->argv[0]);
 	vd_ovpn_config_free(cfg);
 	snprintf(name, sizeof(name), "openvpn-log-%s.txt", p->name);
-	e = tail_file(path, &text);
+	e = tail_log(ref_principal(p), path, &text, &kept, &dropped);
 	if (e < 0) {
-		missing(r, "%s: the log %s: %s", name, path, strerror(-e));
+		not_read(r, name, path, e, p);
 		return;
 	}
-	add_part(r, name, "the last 200 lines of the profile's OpenVPN log file", text, strlen(text));
+	snprintf(what, sizeof(what), "the last %u lines of the profile's OpenVPN log file that OpenVPN's log parser "
+	         "recognises", kept);
+	pt = add_part(r, name, what, text, strlen(text));
+	if (pt && dropped) {
+		char note[160];
+		char *line;
+
+		snprintf(note, sizeof(note), "%u line%s OpenVPN's log parser does not recognise left out", dropped,
+		         dropped == 1 ? "" : "s");
+		line = strdup(note);
+		pt->notes.lines = line ? reallocarray(NULL, 1, sizeof(char *)) : NULL;
+		if (pt->notes.lines) {
+			pt->notes.lines[0] = line;
+			pt->notes.n = 1;
+		} else {
+			free(line);
+			r->oom = true;
+		}
+	}
 }
 
-static void profile_parts(struct report *r, const cJSON *status, const cJSON *facts, char **extra, size_t n_extra)
+/* What the daemon derived from a profile the report may not read (its
+ * remotes, its problems, which quote it) does not go into facts.json. */
+static void facts_forget_profile(cJSON *facts, const char *tunnel)
+{
+	cJSON *t, *o;
+
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(facts, "tunnels")) {
+		const char *n = jstr(t, "name");
+
+		if (!n || strcmp(n, tunnel) != 0 || !cJSON_GetObjectItemCaseSensitive(t, "profile"))
+			continue;
+		o = cJSON_CreateObject();
+		if (!o || !cJSON_AddStringToObject(o, "omitted", "the report could not read this profile with the "
+		                                                 "rights of whoever named it (see MISSING)") ||
+		    !cJSON_ReplaceItemInObjectCaseSensitive(t, "profile", o)) {
+			/* without memory for the note, the section goes all the same */
+			cJSON_Delete(o);
+			cJSON_DeleteItemFromObjectCaseSensitive(t, "profile");
+		}
+	}
+}
+
+static void profile_parts(struct report *r, const cJSON *status, cJSON *facts, char **extra, size_t n_extra)
 {
 	static struct prof_ref refs[MAX_PROFILES];
 	const cJSON *t;
+	struct prof_ref *ref;
 	size_t n = 0;
 
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(facts, "tunnels")) {
 		const cJSON *pr = cJSON_GetObjectItemCaseSensitive(t, "profile");
+		const char *tn = jstr(t, "name");
 
-		add_ref(refs, &n, jstr(t, "name") ? jstr(t, "name") : "tunnel", jstr(pr, "path"), jstr(pr, "basedir"));
+		ref = add_ref(refs, &n, tn ? tn : "tunnel", jstr(pr, "path"), jstr(pr, "basedir"));
+		if (ref) {
+			tunnel_principal(status, facts, tn, ref);
+			snprintf(ref->tunnel, sizeof(ref->tunnel), "%s", tn ? tn : "");
+		}
 	}
-	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(status, "tunnels"))
-		add_ref(refs, &n, jstr(t, "name") ? jstr(t, "name") : "tunnel", jstr(t, "config"), NULL);
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(status, "tunnels")) {
+		const char *tn = jstr(t, "name");
+
+		ref = add_ref(refs, &n, tn ? tn : "tunnel", jstr(t, "config"), NULL);
+		if (ref) {
+			tunnel_principal(status, facts, tn, ref);
+			snprintf(ref->tunnel, sizeof(ref->tunnel), "%s", tn ? tn : "");
+		}
+	}
 	for (size_t i = 0; i < n_extra; i++) {
 		const char *b = strrchr(extra[i], '/');
 		char nm[128];
@@ -544,39 +875,48 @@ static void profile_parts(struct report *r, const cJSON *status, const cJSON *fa
 		l = strlen(nm);
 		if (l > 5 && (strcmp(nm + l - 5, ".ovpn") == 0 || strcmp(nm + l - 5, ".conf") == 0))
 			nm[l - 5] = '\0';
-		add_ref(refs, &n, nm, extra[i], NULL);
+		ref = add_ref(refs, &n, nm, extra[i], NULL);
+		if (ref) {
+			ref->as_caller = true;
+			snprintf(ref->whose, sizeof(ref->whose), "the caller (--profile)");
+		}
 	}
 
 	for (size_t i = 0; i < n; i++) {
 		struct vd_redact_profile_opts o = {.basedir = *refs[i].basedir ? refs[i].basedir : NULL,
-		                                   .read = vd_read_file};
+		                                   .read = read_as_ref, .userdata = &refs[i]};
 		struct vd_redact_notes notes = {0};
 		struct vd_error err = {0};
-		char name[200], what[PATH_MAX + 64], *data = NULL, *out = NULL;
+		char name[200], what[PATH_MAX + 256], *data = NULL, *out = NULL;
 		size_t len = 0, olen = 0;
 		struct part *pt;
 		int e;
 
 		snprintf(name, sizeof(name), "profiles/%s.conf", refs[i].name);
-		e = vd_read_file(NULL, refs[i].path, VD_OVPN_MAX_INPUT, &data, &len);
+		e = vd_read_file_as(ref_principal(&refs[i]), refs[i].path, VD_OVPN_MAX_INPUT, &data, &len);
 		if (e < 0) {
-			missing(r, "%s: %s: %s%s", name, refs[i].path, strerror(-e),
-			        e == -EACCES ? " (run vpndoctor report as root to include it)" : "");
+			not_read(r, name, refs[i].path, e, &refs[i]);
+			if (e == -EACCES && *refs[i].tunnel)
+				facts_forget_profile(facts, refs[i].tunnel);
 			continue;
 		}
 		profile_log(r, &refs[i], data, len);
 		e = vd_redact_profile(refs[i].path, data, len, &o, &out, &olen, &notes, &err);
 		explicit_bzero(data, len);
 		free(data);
-		snprintf(what, sizeof(what), "the client profile %s, re-written without secrets", refs[i].path);
+		snprintf(what, sizeof(what), "the client profile %s, re-written without secrets (read as %s)",
+		         refs[i].path, refs[i].whose);
 		if (e == -EINVAL) {
 			char msg[PATH_MAX + 512];
 
+			/* not err.msg: it may quote the file, whatever the file is */
 			snprintf(msg, sizeof(msg),
-			         "# %s could not be parsed (line %u: %s), so it is left out: vpndoctor only\n"
+			         "# %s could not be parsed (line %u), so it is left out: vpndoctor only\n"
 			         "# writes back a profile it has read whole.\n",
-			         refs[i].path, err.line, err.msg);
+			         refs[i].path, err.line);
 			add_text(r, name, what, msg);
+			missing(r, "%s: %s does not parse as a profile (line %u): only a note is included", name,
+			        refs[i].path, err.line);
 			vd_redact_notes_free(&notes);
 			continue;
 		}
@@ -597,44 +937,23 @@ static void profile_parts(struct report *r, const cJSON *status, const cJSON *fa
 
 /* ---- the bundle ---------------------------------------------------------------------- */
 
-struct sbuf_lite {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sl_printf(struct sbuf_lite *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sl_printf(struct sbuf_lite *b, const char *fmt, ...)
+/* MISSING: what the report could not include and why, one line each. */
+static void missing_part(struct report *r)
 {
-	va_list ap;
-	int n;
+	struct sbuf_lite b = {0};
 
-	if (b->oom)
+	if (!r->n_missing)
 		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if (b->p && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		{
-			size_t cap = (b->cap ? b->cap : 1024) * 2 + (size_t)n;
-			char *np = realloc(b->p, cap);
-
-			if (!np) {
-				b->oom = true;
-				return;
-			}
-			b->p = np;
-			b->cap = cap;
-		}
+	sl_printf(&b, "What this report could not include, and why. vpndoctor report exits 1 when a\n"
+	              "part it should hold is missing; a tool this machine lacks is listed only.\n\n");
+	for (size_t i = 0; i < r->n_missing; i++)
+		sl_printf(&b, "%s\n", r->missing[i]);
+	if (b.oom) {
+		free(b.p);
+		r->oom = true;
+		return;
 	}
+	add_part(r, "MISSING", "what the report could not include, and why", b.p, b.len);
 }
 
 /* Removal notes, the same ones counted, at most MAX_NOTES_SHOWN. */
@@ -891,7 +1210,9 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 			printf("Usage: vpndoctor report [-o FILE] [--anonymize] [--no-daemon] [--profile PATH]...\n\n"
 			       "Writes one tar.gz for the network team: status, findings, history and facts from\n"
 			       "the daemon, OpenVPN's version and log, links, addresses, routes, resolvers and\n"
-			       "each profile, without a secret. See vpndoctor(1).\n");
+			       "each profile, without a secret; a profile and the files it names are read only\n"
+			       "with the rights of whoever named it. Exits 1 when a part it should hold is\n"
+			       "missing (listed on standard error and in MISSING). See vpndoctor(1).\n");
 			return CLI_EXIT_OK;
 		} else
 			return usage();
@@ -947,14 +1268,22 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		e = vd_read_file(NULL, "/etc/resolv.conf", 1 << 20, &rc_data, &rc_len);
 		if (e == 0)
 			add_part(&r, "resolv.conf", "the resolver configuration (/etc/resolv.conf)", rc_data, rc_len);
+		else if (e == -ENOENT)
+			absent(&r, "resolv.conf: /etc/resolv.conf: %s", strerror(-e));
 		else
 			missing(&r, "resolv.conf: /etc/resolv.conf: %s", strerror(-e));
 		add_cmd(&r, "resolvectl-status.txt", "systemd-resolved's per-link DNS servers and domains (resolvectl status)",
 		        rctl);
 	}
 	profile_parts(&r, status, facts, extra, n_extra);
+	if (facts)
+		add_json(&r, "facts.json", "the last facts of every probe, per tunnel, as the rules see them (GetFacts)",
+		         facts);
 	cJSON_Delete(status);
 	cJSON_Delete(facts);
+	if (!r.daemon_ok && !no_daemon)
+		missing(&r, "status.json, findings.json, history.json, facts.json: %s", r.daemon_why);
+	missing_part(&r);
 
 	/* clean */
 	if (!r.oom && anonymize) {
@@ -1019,7 +1348,7 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		cJSON *o = cJSON_CreateObject(), *files;
 
 		cJSON_AddStringToObject(o, "output", output);
-		cJSON_AddBoolToObject(o, "complete", r.daemon_ok && r.n_missing == 0);
+		cJSON_AddBoolToObject(o, "complete", r.incomplete == 0);
 		cJSON_AddBoolToObject(o, "daemon", r.daemon_ok);
 		cJSON_AddBoolToObject(o, "anonymized", anonymize);
 		files = cJSON_AddArrayToObject(o, "files");
@@ -1031,6 +1360,9 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 			cJSON_AddStringToObject(f, "what", r.parts[i].what);
 			cJSON_AddItemToArray(files, f);
 		}
+		files = cJSON_AddArrayToObject(o, "missing");
+		for (size_t i = 0; files && i < r.n_missing; i++)
+			cJSON_AddItemToArray(files, cJSON_CreateString(r.missing[i]));
 		out_json(stdout, o);
 		cJSON_Delete(o);
 	} else {
@@ -1038,11 +1370,14 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		printf("  %s/MANIFEST\n", top);
 		for (size_t i = 0; i < r.n; i++)
 			printf("  %s/%-28s %8zu bytes  %s\n", top, r.parts[i].name, r.parts[i].len, r.parts[i].what);
-		for (size_t i = 0; i < r.n_missing; i++)
-			printf("  missing: %s\n", r.missing[i]);
 	}
-	/* the daemon's sections missing unasked is worth a non-zero status */
-	rc = r.daemon_ok || no_daemon ? CLI_EXIT_OK : CLI_EXIT_WARNING;
+	/* what is not in it, on stderr whatever the output format: a report
+	 * that lacks a part it should hold exits 1 */
+	for (size_t i = 0; i < r.n_missing; i++)
+		fprintf(stderr, "vpndoctor: not in the report: %s\n", r.missing[i]);
+	if (r.incomplete)
+		fprintf(stderr, "vpndoctor: the report is incomplete (see MISSING in it)\n");
+	rc = r.incomplete ? CLI_EXIT_WARNING : CLI_EXIT_OK;
 out:
 	free(man);
 	report_free(&r);

@@ -5,9 +5,15 @@
 # PKCS#12, an auth-user-pass file, inline user/password blocks, a password in
 # a comment and a setenv, a private key and a password in the OpenVPN log) are
 # nowhere in the bundle, nor any PEM private key or static key block, while
-# the certificates' subjects and dates are; --anonymize maps a planted public
-# address and host name the same way in every file and keeps lab, private and
-# .internal ones; with the daemon down the local sections are still written.
+# the certificates' subjects and dates are; neither are the secrets of issue
+# 16 item 5 (a Proxy-Authorization and a custom header, setenv-safe, script
+# arguments, an auth-token); --anonymize maps a planted public address and
+# host name the same way in every file and keeps lab, private and .internal
+# ones; the log's lines that are not OpenVPN's are left out; a profile and a
+# log that a user's (fake) openvpn names are read only as that user could,
+# so a root-only file is refused and said so; history or facts that do not
+# come from the daemon are listed in MISSING and the report exits 1; with the
+# daemon down the local sections are still written.
 set -u
 BIN=${VD_BIN:?}
 SRC=${VD_SRC:?}
@@ -16,10 +22,16 @@ PY=/usr/bin/python3
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root for unshare -n"; exit 77; }
 
 tmp=$(mktemp -d /tmp/vd-report-XXXXXX)
-daemon_pid=
+pub=$(mktemp -d /tmp/vd-report-pub-XXXXXX)
+ns=vdrep$$
+daemon_pid= disc_pid= fake_pids= fakevl_pid=
 cleanup() {
-	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
-	rm -rf "$tmp"
+	local p
+	for p in $daemon_pid $disc_pid $fake_pids $fakevl_pid; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	ip netns del "$ns" 2>/dev/null
+	rm -rf "$tmp" "$pub"
 }
 trap cleanup EXIT
 [ -n "${VD_KEEP:-}" ] && trap - EXIT
@@ -67,6 +79,11 @@ secrets=(
 	"$(sed -n 5p "$p/tc.key")" "$(sed -n 20p "$p/tc.key")"
 	"$(sed -n 2p "$p/v2client.key")"
 	"Kennwort4711" "UserPassw0rd!" "ProxyPassw0rd" "CommentPassw0rd" "EnvSecretPassw0rd" "LogSecretPassw0rd" "alice-user-name"
+	# issue 16 item 5
+	"UHJveHlBdXRoU2VjcmV0" "HeaderTokenSecret9" "SafeEnvSecret77" "UpScriptPassw0rd" "DownScriptT0ken"
+	"AuthTokenSecret55" "Proxy-Authorization"
+	# a log line that is not OpenVPN's
+	"NotOpenVPNLogLine42"
 )
 for s in "${secrets[@]}"; do
 	[ ${#s} -ge 12 ] || { echo "FAIL a planted secret is too short to look for: '$s'"; exit 1; }
@@ -79,6 +96,8 @@ printf 'Kennwort4711\n' >"$tmp/askpass.txt"
 	echo "2026-01-01 10:00:01 dumping what a broken plugin printed: password=LogSecretPassw0rd"
 	cat "$p/trad.key"
 	echo "2026-01-01 10:00:02 TLS Error: TLS key negotiation failed to occur within 60 seconds"
+	echo "2026-01-01 10:00:03 a line some other program wrote: NotOpenVPNLogLine42"
+	printf '2026-01-01 10:00:04 TLS Error: TLS handshake failed \033]0;pwned\007\n'
 } >"$tmp/office.log"
 {
 	echo "# the office VPN; CommentPassw0rd is the wifi password"
@@ -96,6 +115,12 @@ printf 'Kennwort4711\n' >"$tmp/askpass.txt"
 	echo "auth-user-pass pass.txt"
 	echo "askpass askpass.txt"
 	echo "remote-cert-tls server"
+	echo "http-proxy-option CUSTOM-HEADER Proxy-Authorization \"Basic UHJveHlBdXRoU2VjcmV0\""
+	echo "http-proxy-option CUSTOM-HEADER X-Api-Token HeaderTokenSecret9"
+	echo "setenv-safe SESSION_KEY SafeEnvSecret77"
+	echo "up \"/etc/openvpn/up.sh --user alice --password UpScriptPassw0rd\""
+	echo "down \"/etc/openvpn/down.sh token=DownScriptT0ken\""
+	echo "auth-token AuthTokenSecret55"
 	echo "<ca>"; cat "$p/ca.crt"; echo "</ca>"
 	echo "<cert>"; cat "$p/client.crt"; echo "</cert>"
 	echo "<key>"; cat "$p/client.key"; echo "</key>"
@@ -201,9 +226,16 @@ check "profile: inline blocks are emptied" grep -q '^<tls-crypt-v2>$' "$d/profil
 check "MANIFEST: what was removed from the profile" grep -q '<key>: the private key removed' "$d/MANIFEST"
 check "MANIFEST: the auth-user-pass file is named" \
 	grep -q 'auth-user-pass pass.txt: the user name and password in that file is not included' "$d/MANIFEST"
-check "MANIFEST: the scrubbed log" grep -q 'removed a PEM block: RSA PRIVATE KEY' "$d/MANIFEST"
+check "MANIFEST: the log's other lines left out" \
+	grep -q "lines\? OpenVPN's log parser does not recognise left out" "$d/MANIFEST"
+check "profile: the proxy header's value and name gone, its type kept" \
+	grep -q '^http-proxy-option CUSTOM-HEADER \[REDACTED\] \[REDACTED\]$' "$d/profiles/office.conf"
+check "profile: a script keeps its program" grep -q '^up "/etc/openvpn/up.sh \[REDACTED\]"$' "$d/profiles/office.conf"
+check "profile: setenv-safe loses name and value" grep -q '^setenv-safe \[REDACTED\] \[REDACTED\]$' "$d/profiles/office.conf"
 check "MANIFEST: the daemon was reached" grep -q '^daemon: *reached' "$d/MANIFEST"
 check "the log is in, cleaned" grep -q 'TLS key negotiation failed' "$d/openvpn-log-office.txt"
+grep -qF 'TLS handshake failed \x1b]0;pwned\x07' "$d/openvpn-log-office.txt" && ! grep -q $'\033' "$d/openvpn-log-office.txt" &&
+	ok "the log's control characters escaped" || fail "the log: $(cat -v "$d/openvpn-log-office.txt")"
 check "the OpenVPN version" grep -q '"installed_version":.*OpenVPN 2' "$d/openvpn.json"
 check "not anonymized: the public address stays" grep -q '151.101.2.10' "$d/profiles/office.conf"
 
@@ -242,6 +274,165 @@ mkdir "$tmp/cwd"
 f=$(ls "$tmp"/cwd/vpndoctor-report-*-*T*Z.tar.gz 2>/dev/null)
 [ -n "$f" ] && [ "$(stat -c %a "$f")" = 600 ] && ok "default name $(basename "$f"), mode 0600" \
 	|| fail "no default-named bundle: $(ls "$tmp/cwd")"
+
+# --- a history over the daemon's reply limit (issue 16 item 6) -------------------------------
+# history.1 is read at each query: ~1.3 MB of events make GetHistory's reply
+# pass the 1 MiB a connection may queue. The report must never drop them
+# silently: either history.json holds them all, or it says what it holds in
+# MISSING and exits 1.
+$PY - "$tmp/state/history.1" <<'EOP'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(4000):
+        f.write(json.dumps({"time": 1700000000 + i, "event": "opened" if i % 2 == 0 else "resolved",
+                            "tunnel": "office", "cause": "clock-skew", "severity": "warning",
+                            "summary": "the clock is off by %d s; " % i + "x" * 200}) + "\n")
+EOP
+"$CLI" --socket "$sock" report -o "$tmp/r4.tar.gz" >/dev/null 2>"$tmp/r4.err"
+rc=$?
+extract "$tmp/r4.tar.gz" "$tmp/x4"
+d=$(echo "$tmp"/x4/*)
+n=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["events"]))' "$d/history.json" 2>/dev/null)
+if [ "${n:-0}" -ge 4000 ] && [ $rc = 0 ]; then
+	ok "a history over the reply limit: all $n events in history.json, exit 0"
+elif [ $rc = 1 ] && grep -q "^history.json: holds only the newest ${n:-x} events" "$d/MISSING" &&
+	grep -q "not in the report: history.json" "$tmp/r4.err"; then
+	ok "a history over the reply limit: the newest $n events, said in MISSING and on stderr, exit 1"
+else
+	fail "a history over the reply limit: exit $rc, ${n:-no} events, MISSING: $(cat "$d/MISSING" 2>/dev/null)"
+fi
+rm -f "$tmp/state/history.1"
+
+# --- history and facts that do not come (a daemon that fails them) -----------------------------
+# A stand-in daemon on its own socket: GetStatus answers, GetHistory closes the
+# connection (as vpndoctord does when a reply passes its limit), GetFacts
+# answers with an error.
+fsock=$tmp/run/fake.sock
+$PY - "$fsock" <<'EOP' &
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    buf = b""
+    open_ = True
+    while open_:
+        d = c.recv(65536)
+        if not d:
+            break
+        buf += d
+        while b"\0" in buf:
+            m, buf = buf.split(b"\0", 1)
+            meth = json.loads(m)["method"]
+            if meth == "io.vpndoctor.GetStatus":
+                r = {"parameters": {"health": "healthy", "tunnels": [], "findings": [], "probes": []}}
+            elif meth == "io.vpndoctor.GetFacts":
+                r = {"error": "io.vpndoctor.InternalError", "parameters": {}}
+            else:
+                open_ = False
+                break
+            c.sendall(json.dumps(r).encode() + b"\0")
+    c.close()
+EOP
+fakevl_pid=$!
+for _ in $(seq 50); do [ -S "$fsock" ] && break; sleep 0.1; done
+out=$("$CLI" --socket "$fsock" report --json -o "$tmp/r5.tar.gz" 2>"$tmp/r5.err")
+rc=$?
+[ $rc = 1 ] && ok "history and facts missing: exit 1" || fail "history and facts missing: exit $rc: $(cat "$tmp/r5.err")"
+grep -q "not in the report: history.json: GetHistory: " "$tmp/r5.err" &&
+	grep -q "not in the report: facts.json: GetFacts: io.vpndoctor.InternalError" "$tmp/r5.err" &&
+	ok "history and facts missing: stderr says which and why" || fail "stderr: $(cat "$tmp/r5.err")"
+extract "$tmp/r5.tar.gz" "$tmp/x5"
+d=$(echo "$tmp"/x5/*)
+grep -q '^history.json: GetHistory: ' "$d/MISSING" && grep -q '^facts.json: GetFacts: ' "$d/MISSING" &&
+	grep -q '^  history.json: GetHistory: ' "$d/MANIFEST" && [ -f "$d/status.json" ] && [ ! -e "$d/history.json" ] &&
+	ok "history and facts missing: MISSING and the MANIFEST list them, status.json is in" ||
+	fail "history and facts missing: $(ls "$d"; cat "$d/MISSING")"
+$PY -c 'import json,sys; o=json.loads(sys.argv[1]); assert o["complete"] is False and any(m.startswith("history.json") for m in o["missing"])' \
+	"$out" && ok "history and facts missing: --json says complete false" || fail "--json: $out"
+kill "$fakevl_pid" && wait "$fakevl_pid" 2>/dev/null
+fakevl_pid=
+
+# --- a user's fake openvpn names root's files (issue 16 item 2) --------------------------------
+# uid 61234 (no account needed) runs a program named openvpn with --config
+# naming a root-only file, and another naming a profile anyone may read whose
+# log is root-only. A second daemon discovers both in a namespace of this
+# test's own. Root's report must not hold the root-only profile or log, nor
+# what the daemon derived from that profile, and must say so.
+fuid=61234
+chmod 755 "$pub"
+cp "$BIN/fake_openvpn" "$pub/openvpn" && chmod 755 "$pub/openvpn"
+{
+	echo "client"
+	echo "remote RootOnlyHost.example.com 1194"
+	echo "setenv ROOTONLY_VAR RootOnlyValue77"
+} >"$tmp/rootonly.conf"
+chmod 600 "$tmp/rootonly.conf"
+printf '2026-01-01 10:00:02 TLS Error: TLS key negotiation failed to occur within 60 seconds RootOnlyLog88\n' \
+	>"$tmp/rootonly.log"
+chmod 600 "$tmp/rootonly.log"
+printf 'client\nremote public.example.test 1194\nlog %s\n' "$tmp/rootonly.log" >"$pub/user.conf"
+chmod 644 "$pub/user.conf"
+ip netns add "$ns" || { echo "FAIL ip netns add"; exit 1; }
+ip netns exec "$ns" setpriv --reuid $fuid --regid $fuid --clear-groups -- "$pub/openvpn" --config "$tmp/rootonly.conf" &
+fake_pids="$!"
+ip netns exec "$ns" setpriv --reuid $fuid --regid $fuid --clear-groups -- "$pub/openvpn" --config "$pub/user.conf" &
+fake_pids="$fake_pids $!"
+dsock=$tmp/run/disc.sock
+mkdir -p "$tmp/state-disc"
+{
+	printf '[Daemon]\nDiscover=yes\nMaxConcurrentProbes=2\n'
+	for s in Clock DNS MTU Path Ping Reflector Transport Throughput Firewall; do
+		grep -q "config_section = \"$s\"" "$SRC"/probes/*.c && printf '[%s]\nEnabled=no\n' "$s"
+	done
+} >"$tmp/disc.conf"
+ip netns exec "$ns" "$BIN/vpndoctord" --foreground --socket "$dsock" --state-dir "$tmp/state-disc" \
+	--config "$tmp/disc.conf" --log-target stderr 2>"$tmp/disc.log" &
+disc_pid=$!
+for _ in $(seq 200); do [ -S "$dsock" ] && break; sleep 0.1; done
+for _ in $(seq 100); do
+	"$CLI" --socket "$dsock" check >/dev/null 2>&1
+	[ "$("$CLI" --socket "$dsock" facts --json 2>/dev/null | grep -o '"pid":' | wc -l)" -ge 2 ] && break
+	sleep 0.2
+done
+"$CLI" --socket "$dsock" report -o "$tmp/r6.tar.gz" >/dev/null 2>"$tmp/r6.err"
+rc=$?
+[ $rc = 1 ] && ok "a user-named root-only file: exit 1" || fail "a user-named root-only file: exit $rc: $(cat "$tmp/r6.err")"
+extract "$tmp/r6.tar.gz" "$tmp/x6"
+d=$(echo "$tmp"/x6/*)
+if grep -rqiF -e RootOnlyValue77 -e ROOTONLY_VAR -e RootOnlyLog88 "$d"; then
+	fail "a user-named root-only file: its content in $(grep -rliF -e RootOnlyValue77 -e RootOnlyLog88 "$d" | tr '\n' ' ')"
+else
+	ok "a user-named root-only file: nothing of it or of the root-only log in the bundle"
+fi
+# The daemon's own sections are the daemon's to keep clean: until it reads a
+# discovered profile with its process's rights, its facts carry the remote
+# it found there (openvpn.remote, routes.gateway). Nothing the report reads
+# itself may.
+if grep -rlF RootOnlyHost "$d" | grep -qvE '/(facts|status|findings|openvpn)\.json$'; then
+	fail "a user-named root-only file: its remote in $(grep -rlF RootOnlyHost "$d" | tr '\n' ' ')"
+else
+	ok "a user-named root-only file: its remote in none of the files the report reads itself"
+fi
+[ ! -e "$d/profiles/rootonly.conf" ] && [ ! -e "$d/openvpn-log-user.txt" ] &&
+	ok "a user-named root-only file: no profiles/rootonly.conf, no openvpn-log-user.txt" || fail "bundle: $(ls -R "$d")"
+grep -q "^profiles/rootonly.conf: $tmp/rootonly.conf: not included: uid $fuid, whose openvpn (pid [0-9]*) named it may not read it" \
+	"$d/MISSING" && grep -q "^openvpn-log-user.txt: $tmp/rootonly.log: not included: uid $fuid" "$d/MISSING" &&
+	grep -q "not in the report: profiles/rootonly.conf" "$tmp/r6.err" &&
+	ok "a user-named root-only file: MISSING and stderr say whose rights refused it" ||
+	fail "MISSING: $(cat "$d/MISSING" 2>/dev/null)"
+check "a profile the user may read is in, read as the user" grep -q "^remote public.example.test 1194$" "$d/profiles/user.conf"
+check "the MANIFEST says whose rights it was read with" grep -q "(read as uid $fuid, whose openvpn" "$d/MANIFEST"
+$PY - "$d/facts.json" <<'EOP' && ok "facts.json: the refused profile's section omitted" || fail "facts.json: $(cat "$d/facts.json")"
+import json, sys
+f = json.load(open(sys.argv[1]))
+t = [t for t in f["tunnels"] if t["name"] == "rootonly"][0]
+assert list(t["profile"].keys()) == ["omitted"], t["profile"]
+EOP
+for p in $fake_pids $disc_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+fake_pids= disc_pid=
+ip netns del "$ns"
 
 # --- the daemon down ---------------------------------------------------------------------------
 kill "$daemon_pid"
