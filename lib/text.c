@@ -1,4 +1,9 @@
-/* Plain text for people; see vpndoctor/text.h. */
+/* Plain text for people; see vpndoctor/text.h. Widths follow Unicode's East
+ * Asian Width (wide and fullwidth: 2 columns) without the locale, so the CLI
+ * and the catalog generator lay Japanese out the same way in any environment.
+ * Line breaks inside Japanese text follow the basic rules of JIS X 4051: not
+ * before closing brackets, 、。, small kana and the prolonged sound mark; not
+ * after opening brackets. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +43,76 @@ static int32_t utf8_next(const unsigned char *s, size_t len, size_t *n)
 		return -1;
 	*n = k;
 	return (int32_t)cp;
+}
+
+static bool is_wide(uint32_t c)
+{
+	return (c >= 0x1100 && c <= 0x115f) ||   /* Hangul Jamo initials */
+	       (c >= 0x2e80 && c <= 0x303e) ||   /* CJK radicals, symbols and punctuation */
+	       (c >= 0x3041 && c <= 0x33ff) ||   /* kana, CJK compatibility */
+	       (c >= 0x3400 && c <= 0x4dbf) ||   /* CJK extension A */
+	       (c >= 0x4e00 && c <= 0x9fff) ||   /* CJK unified ideographs */
+	       (c >= 0xa000 && c <= 0xa4cf) ||   /* Yi */
+	       (c >= 0xac00 && c <= 0xd7a3) ||   /* Hangul syllables */
+	       (c >= 0xf900 && c <= 0xfaff) ||   /* CJK compatibility ideographs */
+	       (c >= 0xfe30 && c <= 0xfe4f) ||   /* CJK compatibility forms */
+	       (c >= 0xff00 && c <= 0xff60) ||   /* fullwidth forms */
+	       (c >= 0xffe0 && c <= 0xffe6) ||
+	       (c >= 0x1f300 && c <= 0x1f64f) || /* pictographs, emoticons */
+	       (c >= 0x20000 && c <= 0x3fffd);   /* CJK extensions B and on */
+}
+
+/* Characters a line must not start with, and ones it must not end with. */
+static bool no_break_before(uint32_t c)
+{
+	static const uint32_t set[] = {
+		0x3001, 0x3002, 0xff0c, 0xff0e, 0x30fb, 0xff1a, 0xff1b, 0xff01, 0xff1f, /* 、。，．・：；！？ */
+		0xff09, 0x300d, 0x300f, 0x3011, 0x3015, 0x3009, 0x300b, 0xff3d, 0xff5d, /* ）」』】〕〉》］｝ */
+		0x30fc, 0x3005, 0x301c, 0x309d, 0x309e, 0x30fd, 0x30fe,                 /* ー々〜ゝゞヽヾ */
+		0x3041, 0x3043, 0x3045, 0x3047, 0x3049, 0x3063, 0x3083, 0x3085, 0x3087, 0x308e, /* small kana */
+		0x30a1, 0x30a3, 0x30a5, 0x30a7, 0x30a9, 0x30c3, 0x30e3, 0x30e5, 0x30e7, 0x30ee,
+		0x30f5, 0x30f6,
+	};
+	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
+		if (set[i] == c)
+			return true;
+	return false;
+}
+
+static bool no_break_after(uint32_t c)
+{
+	static const uint32_t set[] = {
+		0xff08, 0x300c, 0x300e, 0x3010, 0x3014, 0x3008, 0x300a, 0xff3b, 0xff5b, /* （「『【〔〈《［｛ */
+	};
+	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
+		if (set[i] == c)
+			return true;
+	return false;
+}
+
+/* A line may break between a and b (with nothing between them): between two
+ * wide characters, and before a Latin word or number that follows one; never
+ * after a Latin word, so "SSLサーバー", "TCPに" and "10分" stay whole. */
+static bool breakable(uint32_t a, uint32_t b)
+{
+	bool alnum = (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z');
+
+	if (!is_wide(a) || no_break_after(a))
+		return false;
+	return alnum || (is_wide(b) && !no_break_before(b));
+}
+
+/* The code point at s[0..len) (U+FFFD for a byte that starts no valid
+ * sequence) and its length in *n: for widths and breaks, not escaping. */
+static uint32_t decode(const char *s, size_t len, size_t *n)
+{
+	int32_t cp = utf8_next((const unsigned char *)s, len, n);
+
+	if (cp < 0) {
+		*n = 1;
+		return 0xfffd;
+	}
+	return (uint32_t)cp;
 }
 
 static bool cp_escaped(int32_t cp)
@@ -161,8 +236,18 @@ bool vd_text_clean(const char *s, size_t len)
 	return true;
 }
 
-/* Writes s[0..len) escaped; returns the columns it takes (a character
- * counts one, which is close enough for wrapping). */
+/* Columns of one unit as escape_unit() wrote it: an escape is as wide as it
+ * is long, a character kept as it was takes one or two. */
+static size_t unit_cols(const unsigned char *s, size_t len, size_t n, size_t used)
+{
+	size_t k;
+
+	if (n != used)
+		return n;
+	return is_wide(decode((const char *)s, len, &k)) ? 2 : 1;
+}
+
+/* Writes s[0..len) escaped; returns the columns it takes. */
 static size_t put_escaped(FILE *f, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -173,7 +258,7 @@ static size_t put_escaped(FILE *f, const char *s, size_t len)
 		size_t n = escape_unit(p + i, len - i, unit, &used, false);
 
 		fwrite(unit, 1, n, f);
-		cols += n == used ? 1 : n;
+		cols += unit_cols(p + i, len - i, n, used);
 	}
 	return cols;
 }
@@ -188,7 +273,7 @@ static size_t escaped_cols(const char *s, size_t len)
 	for (size_t i = 0; i < len; i += used) {
 		size_t n = escape_unit(p + i, len - i, unit, &used, false);
 
-		cols += n == used ? 1 : n;
+		cols += unit_cols(p + i, len - i, n, used);
 	}
 	return cols;
 }
@@ -214,33 +299,80 @@ int vd_text_fputs(FILE *f, const char *s)
 	return ferror(f) ? -EIO : 0;
 }
 
+size_t vd_text_width(const char *s)
+{
+	size_t w = 0, n, len = strlen(s);
+
+	for (size_t i = 0; i < len; i += n)
+		w += is_wide(decode(s + i, len - i, &n)) ? 2 : 1;
+	return w;
+}
+
+int vd_text_pad(FILE *f, const char *s, size_t width)
+{
+	fputs(s, f);
+	for (size_t w = vd_text_width(s); w < width; w++)
+		fputc(' ', f);
+	return ferror(f) ? -EIO : 0;
+}
+
 int vd_text_wrap(FILE *f, const char *text, const char *indent, size_t width)
 {
-	size_t start = strlen(indent), col = start;
+	size_t start = vd_text_width(indent), col = start, left = strlen(text);
 	const char *p = text;
 
 	fputs(indent, f);
 	while (*p) {
-		const char *w = p;
-		size_t n;
+		const char *q;
+		size_t gap = 0, cols, n;
+		uint32_t prev = 0;
 
-		while (*w == ' ')
-			w++;
-		n = strcspn(w, " ");
-		if (n == 0)
+		while (*p == ' ') {
+			p++;
+			left--;
+			gap = 1;
+		}
+		if (!*p)
 			break;
-		size_t cols = escaped_cols(w, n);
-		if (col > start && col + 1 + cols > width) {
+		/* one word: up to a space or a place where Japanese may break */
+		for (q = p; *q && *q != ' '; q += n) {
+			uint32_t c = decode(q, left - (size_t)(q - p), &n);
+
+			if (q > p && breakable(prev, c))
+				break;
+			prev = c;
+		}
+		cols = escaped_cols(p, (size_t)(q - p));
+		if (col > start && col + gap + cols > width) {
 			fputc('\n', f);
 			fputs(indent, f);
 			col = start;
-		} else if (col > start) {
+		} else if (col > start && gap) {
 			fputc(' ', f);
 			col++;
 		}
-		col += put_escaped(f, w, n);
-		p = w + n;
+		col += put_escaped(f, p, (size_t)(q - p));
+		left -= (size_t)(q - p);
+		p = q;
 	}
 	fputc('\n', f);
 	return ferror(f) ? -EIO : 0;
+}
+
+size_t vd_text_cut(const char *s, size_t n, size_t max)
+{
+	size_t best = 0, i = 0, len;
+	uint32_t prev = 0;
+
+	if (n <= max)
+		return n;
+	while (i <= max && i < n) {
+		uint32_t c = decode(s + i, n - i, &len);
+
+		if (i > 0 && (c == ' ' || breakable(prev, c)))
+			best = i;
+		prev = c;
+		i += len;
+	}
+	return best;
 }

@@ -1,7 +1,9 @@
 /* Plain text for people: escaping what a terminal or a log reader would act
  * on, and one paragraph word-wrapped to a width, so `vpndoctor explain` and
- * the journal catalog agree. Shared by the CLI, the notifier, the daemon's
- * log and the packaging tools. */
+ * the journal catalog agree, in English and in Japanese. Shared by the CLI,
+ * the notifier, the daemon's log and the packaging tools. Widths are terminal
+ * columns of UTF-8 text: East Asian wide characters take two, every other
+ * character one, whatever the locale. */
 #ifndef VPNDOCTOR_TEXT_H
 #define VPNDOCTOR_TEXT_H
 
@@ -42,11 +44,27 @@ int vd_text_fputs(FILE *f, const char *s);
  * tokens stay. For --json output that may reach a terminal. */
 int vd_text_fputs_json(FILE *f, const char *json);
 
-/* Writes text to f as one paragraph: words (split at spaces) joined by one
- * space, each line starting with indent and kept within width columns unless
- * a single word is longer; ends with a newline. Words are escaped as
- * vd_text_escape() does (the indent is ours and is not). Returns 0 or -EIO
- * when the stream reports an error. */
+/* Writes text to f as one paragraph: words (split at spaces, and where
+ * Japanese line breaking allows: between two wide characters, before a Latin
+ * word that follows one) joined as they were (one space for a run of spaces,
+ * nothing where no space was), each line starting with indent and kept within
+ * width columns unless a single word is longer; ends with a newline. Words are
+ * escaped as vd_text_escape() does (the indent is ours and is not). Returns 0
+ * or -EIO when the stream reports an error. */
 int vd_text_wrap(FILE *f, const char *text, const char *indent, size_t width);
+
+/* Columns the UTF-8 string s takes on a terminal as it is (a byte that is not
+ * valid UTF-8 counts one). */
+size_t vd_text_width(const char *s);
+
+/* Writes s, then spaces up to width columns: "%-*s" for table cells that may
+ * be Japanese (printf counts bytes). Returns 0 or -EIO. */
+int vd_text_pad(FILE *f, const char *s, size_t width);
+
+/* The length of the longest prefix of s[0..n) of at most max bytes that ends
+ * where a line could break (before a space, or where vd_text_wrap() may break
+ * Japanese), so that neither a word nor a UTF-8 sequence is cut; 0 when there
+ * is none; n itself when n <= max. */
+size_t vd_text_cut(const char *s, size_t n, size_t max);
 
 #endif

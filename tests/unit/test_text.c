@@ -1,7 +1,9 @@
 /* lib/text.c: escaping (every class of the header's list, the boundaries of
  * UTF-8 validity, truncation at a buffer's end) and a paragraph wrapped at a
  * width, with and without an indent, runs of spaces, a word longer than the
- * width, escaped words, and a failing stream. */
+ * width, escaped words, and a failing stream; Japanese (two columns a
+ * character, breaks between characters with the kinsoku rules), display
+ * widths, padding and cutting at a break. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -170,6 +172,71 @@ static void test_wrap_escaped(void **state)
 	check("one\ntwo", "", 80, "one\\ntwo\n");
 }
 
+static void test_wrap_japanese(void **state)
+{
+	(void)state;
+	/* 4 characters of 2 columns: 8 columns; breaks between them, no space added */
+	check("時刻同期", "", 8, "時刻同期\n");
+	check("時刻同期", "", 7, "時刻同\n期\n");
+	check("時刻同期", "", 4, "時刻\n同期\n");
+	/* an ASCII word next to kana stays with it; no line starts with ー */
+	check("SSLサーバー", "  ", 8, "  SSLサー\n  バー\n");
+	check("SSLサーバー", "  ", 12, "  SSLサー\n  バー\n");
+	check("SSLサーバー", "  ", 13, "  SSLサーバー\n");
+	/* 。 never starts a line: す goes down with it */
+	check("接続します。再接続", "", 10, "接続しま\nす。再接続\n");
+	/* a line never ends with 「 nor starts with 」 */
+	check("「設定」を", "", 4, "「設\n定」\nを\n");
+	/* a Latin word may start a line after Japanese, never end one before it */
+	check("時刻はchrony", "", 8, "時刻は\nchrony\n");
+	check("はTCPに変更", "", 8, "はTCPに\n変更\n");
+	check("はTCPに変更", "", 6, "は\nTCPに\n変更\n");
+	check("（TCP）に", "", 4, "（TCP）\nに\n");
+	/* spaces between English and Japanese words stay single spaces */
+	check("OpenVPN  2.4.0以降を使う", "", 80, "OpenVPN 2.4.0以降を使う\n");
+	check("OpenVPN 2.4.0以降を使う", "", 12, "OpenVPN\n2.4.0以降を\n使う\n");
+}
+
+static void test_width_pad_cut(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	const char *ja = "時刻同期"; /* 12 bytes */
+
+	(void)state;
+	assert_int_equal(vd_text_width(""), 0);
+	assert_int_equal(vd_text_width("SEVERITY"), 8);
+	assert_int_equal(vd_text_width("時刻"), 4);
+	assert_int_equal(vd_text_width("SSLサーバー（TCP）"), 3 + 8 + 2 + 3 + 2);
+	assert_int_equal(vd_text_width("caf\xc3\xa9"), 4);       /* é: one column */
+	assert_int_equal(vd_text_width("a\xff\xe6\x99"), 4);     /* invalid, truncated: a column a byte */
+	assert_int_equal(vd_text_width("\xed\xa0\x80"), 3);      /* a surrogate is not UTF-8 */
+
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(vd_text_pad(f, "重大度", 8), 0);
+	assert_int_equal(vd_text_pad(f, "|SEVERITY", 8), 0);
+	assert_int_equal(vd_text_pad(f, "|", 3), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(buf, "重大度  |SEVERITY|  ");
+	free(buf);
+
+	/* ASCII: the last space at or before max, as a cut between words */
+	assert_int_equal(vd_text_cut("aaa bbb ccc", 11, 6), 3);
+	assert_int_equal(vd_text_cut("aaa bbb ccc", 11, 7), 7);
+	assert_int_equal(vd_text_cut("aaa bbb ccc", 11, 11), 11);
+	assert_int_equal(vd_text_cut("abcdefgh", 8, 4), 0);
+	/* Japanese: between characters, never inside one, never before 」 */
+	assert_int_equal(vd_text_cut(ja, 12, 7), 6);
+	assert_int_equal(vd_text_cut(ja, 12, 5), 3);
+	assert_int_equal(vd_text_cut(ja, 12, 2), 0);
+	assert_int_equal(vd_text_cut("「設定」", 12, 6), 6);
+	assert_int_equal(vd_text_cut("「設定」", 12, 5), 0);
+	assert_int_equal(vd_text_cut("「設定」", 12, 11), 6);
+	assert_int_equal(vd_text_cut("\xc3\xa9\xc3\xa9\xc3\xa9", 6, 3), 0);
+}
+
 static void test_stream_error(void **state)
 {
 	FILE *f = fopen("/dev/null", "r"); /* writing to a read-only stream fails */
@@ -189,6 +256,8 @@ int main(void)
 		cmocka_unit_test(test_escape_dup_fputs),
 		cmocka_unit_test(test_fputs_json),
 		cmocka_unit_test(test_wrap_escaped),
+		cmocka_unit_test(test_wrap_japanese),
+		cmocka_unit_test(test_width_pad_cut),
 		cmocka_unit_test(test_stream_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
