@@ -1,5 +1,6 @@
 /* `vpndoctor causes` and `vpndoctor explain CAUSE`: the cause catalogue,
- * read from the library's table, so they work without the daemon. */
+ * read from the library's table, so they work without the daemon; its texts in
+ * the reader's language (po/), --json always as the table has them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +9,19 @@
 
 #include "cli.h"
 #include "vpndoctor/cause.h"
+#include "vpndoctor/i18n.h"
 #include "vpndoctor/rules.h"
 #include "vpndoctor/text.h"
 
 #define WIDTH 78
+#define LABEL_WIDTH 15 /* explain's "Severity:      " */
+
+/* An explain label padded to LABEL_WIDTH columns, one space at least. */
+static void label(const char *l)
+{
+	vd_text_pad(stdout, l, LABEL_WIDTH - 1);
+	putchar(' ');
+}
 
 static bool want_help(int argc, char **argv)
 {
@@ -26,7 +36,8 @@ static bool want_help(int argc, char **argv)
 
 int cmd_causes(struct cli_ctx *ctx, int argc, char **argv)
 {
-	size_t w = 0;
+	const char *h_cause = _("CAUSE"), *h_sev = _("SEVERITY");
+	size_t w = vd_text_width(h_cause), sw = vd_text_width(h_sev);
 
 	if (want_help(argc, argv)) {
 		printf("Usage: vpndoctor causes [--json]\n\n"
@@ -63,14 +74,24 @@ int cmd_causes(struct cli_ctx *ctx, int argc, char **argv)
 		cJSON_Delete(doc);
 		return CLI_EXIT_OK;
 	}
-	for (size_t i = 0; i < vd_n_causes; i++)
-		if (strlen(vd_causes[i].id) > w)
-			w = strlen(vd_causes[i].id);
-	printf("%-*s  %-8s %s\n", (int)w, "CAUSE", "SEVERITY", "TITLE");
+	/* Columns as wide as their widest cell, in terminal columns. */
+	for (size_t i = 0; i < vd_n_causes; i++) {
+		if (vd_text_width(vd_causes[i].id) > w)
+			w = vd_text_width(vd_causes[i].id);
+		if (vd_text_width(vd_severity_label(vd_causes[i].severity)) > sw)
+			sw = vd_text_width(vd_severity_label(vd_causes[i].severity));
+	}
+	vd_text_pad(stdout, h_cause, w);
+	fputs("  ", stdout);
+	vd_text_pad(stdout, h_sev, sw);
+	printf(" %s\n", _("TITLE"));
 	for (size_t i = 0; i < vd_n_causes; i++) {
 		const struct vd_cause *c = &vd_causes[i];
-		printf("%-*s  %s%-8s%s %s\n", (int)w, c->id, out_sev_color(ctx, c->severity),
-		       vd_severity_name(c->severity), out_reset(ctx), c->title);
+
+		vd_text_pad(stdout, c->id, w);
+		printf("  %s", out_sev_color(ctx, c->severity));
+		vd_text_pad(stdout, vd_severity_label(c->severity), sw);
+		printf("%s %s\n", out_reset(ctx), _(c->title));
 	}
 	return CLI_EXIT_OK;
 }
@@ -123,38 +144,53 @@ int cmd_explain(struct cli_ctx *ctx, int argc, char **argv)
 		cJSON_Delete(j);
 		return CLI_EXIT_OK;
 	}
-	printf("%s: %s\n\n", c->id, c->title);
-	printf("Severity:      %s%s%s\n", out_sev_color(ctx, c->severity), vd_severity_name(c->severity),
-	       out_reset(ctx));
-	printf("Symptoms:     ");
+	printf("%s: %s\n\n", c->id, _(c->title));
+	label(_("Severity:"));
+	printf("%s%s%s\n", out_sev_color(ctx, c->severity), vd_severity_label(c->severity), out_reset(ctx));
+	label(_("Symptoms:"));
 	if (!c->symptoms[0])
-		printf(" any\n");
+		printf("%s\n", _("any"));
 	for (size_t i = 0; c->symptoms[i]; i++) {
 		const struct vd_symptom *s = vd_symptom_find(c->symptoms[i]);
-		printf("%s %s (\"%s\")\n", i ? "              " : "", c->symptoms[i], s ? s->question : "");
+
+		if (i)
+			printf("%*s", LABEL_WIDTH, "");
+		/* TRANSLATORS: a symptom's id and the FAQ's question for it */
+		printf(_("%s (\"%s\")"), c->symptoms[i], s ? _(s->question) : "");
+		putchar('\n');
 	}
-	printf("\nDescription:\n");
-	vd_text_wrap(stdout, c->description, "  ", WIDTH);
-	printf("\nRemedy:\n");
-	vd_text_wrap(stdout, c->remedy, "  ", WIDTH);
-	printf("\nSuppressed by:");
+	printf("\n%s\n", _("Description:"));
+	vd_text_wrap(stdout, _(c->description), "  ", WIDTH);
+	printf("\n%s\n", _("Remedy:"));
+	vd_text_wrap(stdout, _(c->remedy), "  ", WIDTH);
+	putchar('\n');
+	label(_("Suppressed by:"));
 	if (!c->suppressed_by[0])
-		printf(" nothing");
+		fputs(_("nothing"), stdout);
 	for (size_t i = 0; c->suppressed_by[i]; i++)
-		printf("%s %s", i ? "," : "", c->suppressed_by[i]);
-	printf("\n");
+		printf("%s%s", i ? ", " : "", c->suppressed_by[i]);
+	putchar('\n');
 	inputs = vd_rule_inputs(c->id);
 	if (inputs && inputs[0]) {
-		printf("Facts read:   ");
+		label(_("Facts read:"));
 		for (size_t i = 0; inputs[i]; i++)
-			printf("%s %s", i ? "," : "", inputs[i]);
-		printf("\n");
+			printf("%s%s", i ? ", " : "", inputs[i]);
+		putchar('\n');
 	}
-	printf("Grace period:  %u s\n", c->grace_s);
-	if (c->hold_s)
-		printf("Hold time:     %u s after the last check that showed it\n", c->hold_s);
-	printf("Message ID:    %s\n", c->message_id);
-	if (c->beyond_faq)
-		printf("Source:        beyond the FAQ\n");
+	label(_("Grace period:"));
+	printf(_("%u s"), c->grace_s);
+	putchar('\n');
+	if (c->hold_s) {
+		label(_("Hold time:"));
+		printf(P_("%u s after the last check that showed it", "%u s after the last check that showed it",
+		          c->hold_s), c->hold_s);
+		putchar('\n');
+	}
+	label(_("Message ID:"));
+	printf("%s\n", c->message_id);
+	if (c->beyond_faq) {
+		label(_("Source:"));
+		printf("%s\n", _("beyond the FAQ"));
+	}
 	return CLI_EXIT_OK;
 }

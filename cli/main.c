@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "vpndoctor/i18n.h"
 
 #define DEFAULT_SOCKET "/run/vpndoctor/io.vpndoctor"
 
@@ -60,6 +61,7 @@ int main(int argc, char **argv)
 	int n = 0, i;
 	bool dashdash = false;
 
+	vd_i18n_init();
 	ctx.socket_path = env && *env ? env : DEFAULT_SOCKET;
 	/* no-color.org: NO_COLOR set to any non-empty value turns colour off. */
 	ctx.color = isatty(STDOUT_FILENO) && !(nc && *nc) && !(term && strcmp(term, "dumb") == 0);

@@ -6,18 +6,19 @@
 #include <cjson/cJSON.h>
 
 #include "vpndoctor/cause.h"
+#include "vpndoctor/i18n.h"
 
 const struct vd_symptom vd_symptoms[] = {
-	{"connect-fails", "The client fails to connect to the SSL server"},
-	{"drops-periodically", "The client is disconnected from the SSL server now and then"},
-	{"only-some-connect", "Only some clients can connect"},
-	{"connected-no-ping", "Connected, but ping does not work"},
-	{"ping-one-way", "Connected, but ping works only from the client or only from the VPC"},
-	{"connected-no-dns", "Connected, but domain names or applications are unreachable"},
-	{"connected-no-cloud", "Connected, but cloud resources are unreachable"},
-	{"connected-loss", "Connected, but packets are lost"},
-	{"connected-latency", "Connected, but responses are slow"},
-	{"cipher-differs", "The data channel uses a cipher other than the configured one"},
+	{"connect-fails", N_("The client fails to connect to the SSL server")},
+	{"drops-periodically", N_("The client is disconnected from the SSL server now and then")},
+	{"only-some-connect", N_("Only some clients can connect")},
+	{"connected-no-ping", N_("Connected, but ping does not work")},
+	{"ping-one-way", N_("Connected, but ping works only from the client or only from the VPC")},
+	{"connected-no-dns", N_("Connected, but domain names or applications are unreachable")},
+	{"connected-no-cloud", N_("Connected, but cloud resources are unreachable")},
+	{"connected-loss", N_("Connected, but packets are lost")},
+	{"connected-latency", N_("Connected, but responses are slow")},
+	{"cipher-differs", N_("The data channel uses a cipher other than the configured one")},
 };
 const size_t vd_n_symptoms = VD_ARRAY_SIZE(vd_symptoms);
 
@@ -49,29 +50,29 @@ const size_t vd_n_symptoms = VD_ARRAY_SIZE(vd_symptoms);
 const struct vd_cause vd_causes[] = {
 	[VD_CAUSE_CONFIG_INVALID] = {
 		.id = cause_id_CONFIG_INVALID,
-		.title = "The SSL server or client configuration is invalid",
+		.title = N_("The SSL server or client configuration is invalid"),
 		.severity = VD_SEV_ERROR,
 		.symptoms = {"connect-fails"},
 		.suppressed_by = {NULL},
 		.grace_s = 0,
 		.description =
-			"The client profile cannot work as written: it has no 'remote', a file it "
+			N_("The client profile cannot work as written: it has no 'remote', a file it "
 			"names (ca, cert, key, tls-auth) is missing or unreadable, the key does not "
 			"belong to the certificate, the certificate is not signed by the profile's "
 			"CA, or a directive is unknown or malformed. OpenVPN refuses to start or "
-			"fails the TLS handshake, and reports an 'Options error'.",
+			"fails the TLS handshake, and reports an 'Options error'."),
 		.remedy =
-			"Download the client configuration again from the SSL server's page in the "
+			N_("Download the client configuration again from the SSL server's page in the "
 			"VPN Gateway console and replace the local copy, keeping ca, cert and key "
 			"together with the .ovpn file (or inline). Fix each problem listed in the "
 			"evidence at the file and line given. If the server side was edited, check "
 			"that its settings (protocol, port, cipher, compression) match the profile, "
-			"and reconnect.",
+			"and reconnect."),
 		.message_id = "2c4902b0c05b40a597c3e30f3fc2ed00",
 	},
 	[VD_CAUSE_CERT_EXPIRED] = {
 		.id = cause_id_CERT_EXPIRED,
-		.title = "The SSL client certificate is invalid or expired",
+		.title = N_("The SSL client certificate is invalid or expired"),
 		.severity = VD_SEV_ERROR,
 		.symptoms = {"connect-fails"},
 		/* The OpenVPN log's "certificate has expired" is what a skewed clock
@@ -80,22 +81,22 @@ const struct vd_cause vd_causes[] = {
 		.suppressed_by = {"clock-skew", NULL},
 		.grace_s = 0,
 		.description =
-			"The client certificate is outside its validity period: its notAfter date "
+			N_("The client certificate is outside its validity period: its notAfter date "
 			"has passed or its notBefore date is still ahead, judged by the "
 			"NTP-corrected time. The server rejects it during the TLS handshake, so "
 			"the tunnel never comes up. A certificate with fewer than 14 days left is "
-			"reported as a warning before it breaks.",
+			"reported as a warning before it breaks."),
 		.remedy =
-			"Create a new SSL client certificate for this SSL server in the VPN Gateway "
+			N_("Create a new SSL client certificate for this SSL server in the VPN Gateway "
 			"console, download the new client configuration and replace the old "
 			"certificate and key. If the dates look right, check the clock first "
 			"(vpndoctor explain clock-skew): a client clock more than 10 minutes off "
-			"makes a valid certificate look expired or not yet valid.",
+			"makes a valid certificate look expired or not yet valid."),
 		.message_id = "8cafdee3cbeb46349fea1d7b11f870a7",
 	},
 	[VD_CAUSE_TOO_MANY_CLIENTS] = {
 		.id = cause_id_TOO_MANY_CLIENTS,
-		.title = "More clients are connected than the SSL server allows",
+		.title = N_("More clients are connected than the SSL server allows"),
 		.severity = VD_SEV_ERROR,
 		.symptoms = {"connect-fails", "only-some-connect"},
 		/* A rejected certificate or clock also ends handshakes early; a client
@@ -105,79 +106,79 @@ const struct vd_cause vd_causes[] = {
 		                  "unstable-internet", "udp-blocked", "gateway-unreachable", NULL},
 		.grace_s = 0,
 		.description =
-			"The SSL server accepts a fixed number of concurrent SSL-VPN connections. "
+			N_("The SSL server accepts a fixed number of concurrent SSL-VPN connections. "
 			"Once that many clients are connected, a new client's TLS handshake starts "
 			"and the server then drops the session before it sends the tunnel "
-			"configuration (PUSH_REPLY), again and again.",
+			"configuration (PUSH_REPLY), again and again."),
 		.remedy =
-			"Disconnect clients that are not in use (every device and every extra "
+			N_("Disconnect clients that are not in use (every device and every extra "
 			"OpenVPN process using the same certificate counts), or raise the SSL-VPN "
 			"connection limit of the VPN gateway (upgrade its specification in the VPN "
 			"Gateway console). When raising it, make the client CIDR block hold at "
-			"least 4 addresses per allowed connection.",
+			"least 4 addresses per allowed connection."),
 		.message_id = "e15d05c23b2a43cabb3d07aa8d036ebe",
 	},
 	[VD_CAUSE_IP_CONFLICT] = {
 		.id = cause_id_IP_CONFLICT,
-		.title = "Addresses in the VPC conflict with the client's own",
+		.title = N_("Addresses in the VPC conflict with the client's own"),
 		.severity = VD_SEV_ERROR,
 		.symptoms = {"connect-fails"},
 		.suppressed_by = {NULL},
 		.grace_s = 30,
 		.description =
-			"A network the client sits on (its Wi-Fi or LAN subnet) overlaps the "
+			N_("A network the client sits on (its Wi-Fi or LAN subnet) overlaps the "
 			"VPC or vSwitch blocks that the SSL server pushes, or the client CIDR "
 			"block. Traffic meant for the VPC then leaves through the local network "
-			"instead of the tunnel, or the tunnel's own addresses collide.",
+			"instead of the tunnel, or the tunnel's own addresses collide."),
 		.remedy =
-			"Change the SSL server's Local Network (the VPC or vSwitch CIDR blocks) or "
+			N_("Change the SSL server's Local Network (the VPC or vSwitch CIDR blocks) or "
 			"its Client CIDR block so that neither overlaps the networks clients use "
 			"locally (home and office ranges such as 192.168.0.0/16 are common), then "
 			"reconnect. As a stop-gap, connect the laptop to a network whose subnet "
-			"does not overlap.",
+			"does not overlap."),
 		.message_id = "375ce87bfd6d4f55ad1a466563dfb28b",
 	},
 	[VD_CAUSE_CLIENT_CIDR_TOO_SMALL] = {
 		.id = cause_id_CLIENT_CIDR_TOO_SMALL,
-		.title = "The client CIDR block holds too few addresses",
+		.title = N_("The client CIDR block holds too few addresses"),
 		.severity = VD_SEV_ERROR,
 		.symptoms = {"connect-fails"},
 		.suppressed_by = {NULL},
 		.grace_s = 0,
 		.description =
-			"The SSL server carves its Client CIDR block into /30 subnets and gives one "
+			N_("The SSL server carves its Client CIDR block into /30 subnets and gives one "
 			"to each client: every client uses 4 addresses (for example 192.168.0.4/30 "
 			"out of 192.168.0.0/24: one for the client, three for the network around "
 			"it). When the block holds fewer than 4 addresses per allowed connection, "
-			"the server runs out of addresses and later clients get none.",
+			"the server runs out of addresses and later clients get none."),
 		.remedy =
-			"Set the SSL server's Client CIDR block to a block with at least 4 times as "
+			N_("Set the SSL server's Client CIDR block to a block with at least 4 times as "
 			"many addresses as the gateway's maximum number of SSL-VPN connections "
 			"(each client takes a /30, 4 addresses; a /24 serves at most 64 clients), "
-			"and make sure it overlaps neither the VPC nor the clients' own networks.",
+			"and make sure it overlaps neither the VPC nor the clients' own networks."),
 		.message_id = "a7abacc983bc4046ad0806e2e2539c81",
 	},
 	[VD_CAUSE_VPN_APP_CONFLICT] = {
 		.id = cause_id_VPN_APP_CONFLICT,
-		.title = "Another VPN application conflicts",
+		.title = N_("Another VPN application conflicts"),
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"connect-fails"},
 		.suppressed_by = {NULL},
 		.grace_s = 30,
 		.description =
-			"Another VPN is active on the client: other tun, tap, WireGuard, PPP or "
+			N_("Another VPN is active on the client: other tun, tap, WireGuard, PPP or "
 			"IPsec links, VPN programs such as openconnect, wg-quick, strongSwan's "
 			"charon, vpnc or pppd, or a second OpenVPN on the same profile. They fight "
-			"over routes and DNS, or take the default route or the VPC's routes.",
+			"over routes and DNS, or take the default route or the VPC's routes."),
 		.remedy =
-			"Disconnect and stop the other VPN (and make sure only one OpenVPN runs "
+			N_("Disconnect and stop the other VPN (and make sure only one OpenVPN runs "
 			"per profile), then reconnect this one. If both must run, give them "
-			"non-overlapping routes and turn off 'route all traffic' in the other.",
+			"non-overlapping routes and turn off 'route all traffic' in the other."),
 		.message_id = "a1c79aa66fd84fea9682a677e4305be0",
 	},
 	[VD_CAUSE_UNSTABLE_INTERNET] = {
 		.id = cause_id_UNSTABLE_INTERNET,
-		.title = "The internet path to the VPN gateway is unstable",
+		.title = N_("The internet path to the VPN gateway is unstable"),
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"drops-periodically", "connected-loss"},
 		/* Nothing answering is gateway-unreachable; UDP alone failing is
@@ -186,56 +187,56 @@ const struct vd_cause vd_causes[] = {
 		.grace_s = 60,
 		.hold_s = VD_SAMPLED_HOLD_S,
 		.description =
-			"Packets between the client and the VPN gateway's public address are lost, "
+			N_("Packets between the client and the VPN gateway's public address are lost, "
 			"delayed or arrive with large jitter outside the tunnel, so OpenVPN's "
-			"keepalives time out (ping-restart) and the tunnel drops and reconnects.",
+			"keepalives time out (ping-restart) and the tunnel drops and reconnects."),
 		.remedy =
-			"The problem is on the client's internet connection or its provider, not in "
+			N_("The problem is on the client's internet connection or its provider, not in "
 			"the VPN. Try another network (wired instead of Wi-Fi, another hotspot) to "
 			"confirm, and contact the Internet Service Provider with the loss and "
-			"latency figures in the evidence.",
+			"latency figures in the evidence."),
 		.message_id = "f615ade3c523477981dbc99474b28aa8",
 	},
 	[VD_CAUSE_LONG_DISTANCE_UDP] = {
 		.id = cause_id_LONG_DISTANCE_UDP,
-		.title = "A long-distance UDP connection drops",
+		.title = N_("A long-distance UDP connection drops"),
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"drops-periodically", "only-some-connect"},
 		.suppressed_by = {"udp-blocked", "gateway-unreachable", NULL},
 		.grace_s = 120,
 		.hold_s = VD_SAMPLED_HOLD_S,
 		.description =
-			"Over long distances, such as between US (Silicon Valley) and Singapore, an "
+			N_("Over long distances, such as between US (Silicon Valley) and Singapore, an "
 			"SSL-VPN connection over UDP loses packets and the client is disconnected "
-			"now and then while it reaches the VPC.",
+			"now and then while it reaches the VPC."),
 		.remedy =
-			"Change the SSL server's protocol to TCP in the VPN Gateway console, "
+			N_("Change the SSL server's protocol to TCP in the VPN Gateway console, "
 			"download the new client configuration (proto tcp) and reconnect; TCP "
 			"retransmits what the long path loses. If TCP does not solve it, connect "
 			"the client to the VPC through Cloud Enterprise Network (CEN) and Smart "
-			"Access Gateway (SAG) instead of the public internet.",
+			"Access Gateway (SAG) instead of the public internet."),
 		.message_id = "3162a0430f394ef2b422f8179464cab1",
 	},
 	[VD_CAUSE_SERVER_CONFIG_CHANGED] = {
 		.id = cause_id_SERVER_CONFIG_CHANGED,
-		.title = "The SSL server's configuration changed",
+		.title = N_("The SSL server's configuration changed"),
 		.severity = VD_SEV_INFO,
 		.symptoms = {"drops-periodically"},
 		.suppressed_by = {NULL},
 		.grace_s = 0,
 		.description =
-			"The SSL server's settings were modified, so the server reset the client's "
+			N_("The SSL server's settings were modified, so the server reset the client's "
 			"session and pushed different options (routes, DNS, cipher, topology). The "
-			"disconnect that came with it is expected.",
+			"disconnect that came with it is expected."),
 		.remedy =
-			"Reconnect the client after the SSL server's configuration has been "
+			N_("Reconnect the client after the SSL server's configuration has been "
 			"changed. If the protocol, port, cipher or certificates changed, download "
-			"the new client configuration first.",
+			"the new client configuration first."),
 		.message_id = "8bfd7acfe43a454caaf1b7b1b6333fb5",
 	},
 	[VD_CAUSE_CLIENT_EXCEPTION] = {
 		.id = cause_id_CLIENT_EXCEPTION,
-		.title = "The client or its VPN application misbehaves",
+		.title = N_("The client or its VPN application misbehaves"),
 		.severity = VD_SEV_ERROR,
 		.symptoms = {"only-some-connect"},
 		/* A reconnect loop or a dead process is what most connect failures look
@@ -245,259 +246,259 @@ const struct vd_cause vd_causes[] = {
 		                  "gateway-unreachable", "unstable-internet", "long-distance-udp", NULL},
 		.grace_s = 30,
 		.description =
-			"The OpenVPN client does not run as expected: its process has exited or "
+			N_("The OpenVPN client does not run as expected: its process has exited or "
 			"crashed, it loops reconnecting, or its tun device is gone, so the client "
-			"is disconnected from the SSL server.",
+			"is disconnected from the SSL server."),
 		.remedy =
-			"Restart the VPN client (systemctl restart openvpn-client@NAME, or the "
+			N_("Restart the VPN client (systemctl restart openvpn-client@NAME, or the "
 			"desktop's VPN switch). If it happens again, reinstall OpenVPN and "
 			"re-import the client configuration from the VPN Gateway console, and "
-			"read the last lines of the OpenVPN log for the reason it stopped.",
+			"read the last lines of the OpenVPN log for the reason it stopped."),
 		.message_id = "43577d4b7e52424d9681c14b6adfba84",
 	},
 	[VD_CAUSE_CLOCK_SKEW] = {
 		.id = cause_id_CLOCK_SKEW,
-		.title = "Client and server clocks differ; TLS verification fails",
+		.title = N_("Client and server clocks differ; TLS verification fails"),
 		.severity = VD_SEV_ERROR,
 		.symptoms = {"only-some-connect"},
 		.suppressed_by = {NULL},
 		.grace_s = 0,
 		.description =
-			"The client's clock differs from the SSL server's time by more than the "
+			N_("The client's clock differs from the SSL server's time by more than the "
 			"SSL-VPN tolerates: the difference must not exceed 10 minutes (600 s). "
 			"Beyond that, certificate checks in the TLS handshake fail and the client "
-			"cannot connect. Offsets above 60 s are reported as a warning.",
+			"cannot connect. Offsets above 60 s are reported as a warning."),
 		.remedy =
-			"Set the client's system time to standard time and keep it synchronised: "
+			N_("Set the client's system time to standard time and keep it synchronised: "
 			"enable NTP (timedatectl set-ntp true, or chrony/systemd-timesyncd) and "
 			"check the time zone. The difference to the server must stay within "
-			"10 minutes (600 s). Then reconnect.",
+			"10 minutes (600 s). Then reconnect."),
 		.message_id = "645fdcb4f8ca40f7a04be1dc0e32dd5b",
 	},
 	[VD_CAUSE_ICMP_BLOCKED_LOCALLY] = {
 		.id = cause_id_ICMP_BLOCKED_LOCALLY,
-		.title = "The client's firewall or ACL drops ICMP",
+		.title = N_("The client's firewall or ACL drops ICMP"),
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"connected-no-ping", "ping-one-way"},
 		.suppressed_by = {TUNNEL_DOWN, NULL},
 		.grace_s = 0,
 		.description =
-			"The client's firewall or network ACL drops or rejects inbound ICMP echo "
+			N_("The client's firewall or network ACL drops or rejects inbound ICMP echo "
 			"requests on the tunnel, so hosts in the VPC cannot ping the client even "
-			"though the client can ping them (Windows' firewall does this by default).",
+			"though the client can ping them (Windows' firewall does this by default)."),
 		.remedy =
-			"Allow inbound ICMP echo requests on the tunnel interface in the client's "
+			N_("Allow inbound ICMP echo requests on the tunnel interface in the client's "
 			"firewall, for example 'nft add rule inet filter input iifname tun0 icmp "
 			"type echo-request accept' (before the rule named in the evidence), or "
 			"the matching ufw/firewalld rule; on Windows, enable 'File and Printer "
-			"Sharing (Echo Request - ICMPv4-In)'.",
+			"Sharing (Echo Request - ICMPv4-In)'."),
 		.message_id = "6cd23e97d1d64feab3e3fb8967d27769",
 	},
 	[VD_CAUSE_ASYMMETRIC_PATH] = {
 		.id = cause_id_ASYMMETRIC_PATH,
-		.title = "The path from the client to the VPC differs from the path back",
+		.title = N_("The path from the client to the VPC differs from the path back"),
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"ping-one-way"},
 		.suppressed_by = {TUNNEL_DOWN, "icmp-blocked-locally", NULL},
 		.grace_s = 60,
 		.hold_s = VD_SAMPLED_HOLD_S,
 		.description =
-			"Pings from the client reach the VPC, but pings from the VPC to the client "
+			N_("Pings from the client reach the VPC, but pings from the VPC to the client "
 			"are lost although the client does not block them: the route from the VPC "
 			"back to the client's tunnel address goes elsewhere, or an address is "
-			"translated on the way.",
+			"translated on the way."),
 		.remedy =
-			"Check the return route in the VPC: the route table of the VPC and vSwitch "
+			N_("Check the return route in the VPC: the route table of the VPC and vSwitch "
 			"must send the client CIDR block to the VPN gateway, and no other route "
 			"(another gateway, a NAT or a more specific entry) may capture it. Check "
-			"that the source address the VPC host sees is the client's tunnel address.",
+			"that the source address the VPC host sees is the client's tunnel address."),
 		.message_id = "099a6cf4e7834599bd0bf3e41cdbb699",
 	},
 	[VD_CAUSE_DNS_NO_ROUTE] = {
 		.id = cause_id_DNS_NO_ROUTE,
-		.title = "No route sends DNS queries to the DNS server",
+		.title = N_("No route sends DNS queries to the DNS server"),
 		.severity = VD_SEV_ERROR,
 		.symptoms = {"connected-no-dns"},
 		.suppressed_by = {TUNNEL_DOWN, "local-network-missing", "ip-conflict", "vpn-app-conflict", NULL},
 		.grace_s = 30,
 		.description =
-			"The DNS server the tunnel should use (pushed by the server or configured "
+			N_("The DNS server the tunnel should use (pushed by the server or configured "
 			"on the client) is not routed through the tunnel, or does not answer while "
-			"the tunnel is up, so names in the VPC cannot be resolved.",
+			"the tunnel is up, so names in the VPC cannot be resolved."),
 		.remedy =
-			"Add the DNS server's address (or its VPC block) to the SSL server's Local "
+			N_("Add the DNS server's address (or its VPC block) to the SSL server's Local "
 			"Network so a route to it is pushed, or add 'route DNS_ADDRESS "
 			"255.255.255.255' to the client configuration. Make the client use the "
 			"pushed DNS server: with systemd-resolved install the update-systemd-"
 			"resolved script (or use NetworkManager's OpenVPN plugin) so dhcp-option "
-			"DNS is applied to the tunnel link.",
+			"DNS is applied to the tunnel link."),
 		.message_id = "90f3ef1c3e3a4f80858ef53105dbbbac",
 	},
 	[VD_CAUSE_LOCAL_NETWORK_MISSING] = {
 		.id = cause_id_LOCAL_NETWORK_MISSING,
-		.title = "The SSL server's Local Network is missing or wrong",
+		.title = N_("The SSL server's Local Network is missing or wrong"),
 		.severity = VD_SEV_ERROR,
 		.symptoms = {"connected-no-cloud"},
 		.suppressed_by = {TUNNEL_DOWN, "ip-conflict", "vpn-app-conflict", "local-network-overlap", NULL},
 		.grace_s = 30,
 		.description =
-			"The SSL server's Local Network parameter does not name the VPC or vSwitch "
+			N_("The SSL server's Local Network parameter does not name the VPC or vSwitch "
 			"blocks the client wants to reach, so no route for them is pushed and "
-			"their traffic leaves outside the tunnel.",
+			"their traffic leaves outside the tunnel."),
 		.remedy =
-			"In the VPN Gateway console, set the SSL server's Local Network to the CIDR "
+			N_("In the VPN Gateway console, set the SSL server's Local Network to the CIDR "
 			"blocks of the VPCs or vSwitches the clients must reach (the targets in "
-			"the evidence), then reconnect the client so the new routes are pushed.",
+			"the evidence), then reconnect the client so the new routes are pushed."),
 		.message_id = "a6a45999df7d4fcaa9aeb209aaacca2f",
 	},
 	[VD_CAUSE_LOCAL_NETWORK_OVERLAP] = {
 		.id = cause_id_LOCAL_NETWORK_OVERLAP,
-		.title = "The Local Network overlaps the Client CIDR block",
+		.title = N_("The Local Network overlaps the Client CIDR block"),
 		.severity = VD_SEV_ERROR,
 		.symptoms = {"connected-no-cloud"},
 		.suppressed_by = {NULL},
 		.grace_s = 0,
 		.description =
-			"A CIDR block in the SSL server's Local Network overlaps its Client CIDR "
+			N_("A CIDR block in the SSL server's Local Network overlaps its Client CIDR "
 			"block (Client Subnet), so the addresses given to clients and the VPC "
-			"addresses they want to reach collide.",
+			"addresses they want to reach collide."),
 		.remedy =
-			"Check the SSL server's Local Network and Client Subnet in the VPN Gateway "
-			"console and change one of them so they do not overlap, then reconnect.",
+			N_("Check the SSL server's Local Network and Client Subnet in the VPN Gateway "
+			"console and change one of them so they do not overlap, then reconnect."),
 		.message_id = "9aa72cab934747fdb1d5979ee9ead731",
 	},
 	[VD_CAUSE_IPSEC_ROUTE_OVERLAP] = {
 		.id = cause_id_IPSEC_ROUTE_OVERLAP,
-		.title = "An IPsec-VPN route on the same gateway overlaps the client CIDR",
+		.title = N_("An IPsec-VPN route on the same gateway overlaps the client CIDR"),
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"connected-no-cloud"},
 		.suppressed_by = {NULL},
 		.grace_s = 0,
 		.description =
-			"The VPN gateway of this SSL server also has an IPsec-VPN connection whose "
+			N_("The VPN gateway of this SSL server also has an IPsec-VPN connection whose "
 			"route (policy-based or destination-based) covers the SSL server's Client "
 			"Subnet, so replies meant for SSL-VPN clients are sent into the IPsec "
-			"tunnel instead.",
+			"tunnel instead."),
 		.remedy =
-			"Narrow the IPsec-VPN connection's route to the specific blocks it needs "
+			N_("Narrow the IPsec-VPN connection's route to the specific blocks it needs "
 			"(change the policy-based or destination-based route), or move the SSL "
-			"server's Client Subnet to a block that no IPsec route covers.",
+			"server's Client Subnet to a block that no IPsec route covers."),
 		.message_id = "8da2265c3adf4b75a6cb4dd9280fea40",
 	},
 	[VD_CAUSE_SECURITY_GROUP] = {
 		.id = cause_id_SECURITY_GROUP,
-		.title = "A security group or ACL blocks the client",
+		.title = N_("A security group or ACL blocks the client"),
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"connected-no-cloud"},
 		.suppressed_by = {TUNNEL_DOWN, "ipsec-route-overlap", "local-network-missing", "ip-conflict",
 		                  "local-network-overlap", "openvpn-version", NULL},
 		.grace_s = 60,
 		.description =
-			"The tunnel works (the server end answers and the routes are right), but "
+			N_("The tunnel works (the server end answers and the routes are right), but "
 			"the VPC hosts do not answer: a security group rule of the instances, a "
 			"network ACL of the vSwitch, or the client's own ACL keeps the VPC and the "
-			"client from talking to each other.",
+			"client from talking to each other."),
 		.remedy =
-			"Allow the client CIDR block in the inbound rules of the security groups of "
+			N_("Allow the client CIDR block in the inbound rules of the security groups of "
 			"the instances the client must reach (the ports and ICMP it uses), and in "
-			"the network ACL of their vSwitch; check the client's own ACL as well.",
+			"the network ACL of their vSwitch; check the client's own ACL as well."),
 		.message_id = "13ee6c2ff2104fb5bc687202d3f0b083",
 	},
 	[VD_CAUSE_OPENVPN_VERSION] = {
 		.id = cause_id_OPENVPN_VERSION,
-		.title = "The OpenVPN version is too old or known to be bad",
+		.title = N_("The OpenVPN version is too old or known to be bad"),
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"connected-no-cloud", "cipher-differs"},
 		.suppressed_by = {NULL},
 		.grace_s = 0,
 		.description =
-			"The OpenVPN client is too old or too new for the gateway: releases before "
+			N_("The OpenVPN client is too old or too new for the gateway: releases before "
 			"2.4.0 cannot negotiate the data cipher (NCP), and some releases have "
 			"data-path bugs; OpenVPN 2.6.6 on Windows, for example, cannot ping cloud "
-			"resources through the tunnel.",
+			"resources through the tunnel."),
 		.remedy =
-			"Install the OpenVPN version that the VPN Gateway documentation recommends: "
+			N_("Install the OpenVPN version that the VPN Gateway documentation recommends: "
 			"at least 2.4.0 so the cipher is negotiated, and not 2.6.6 on Windows; on "
-			"Debian and Ubuntu use the distribution's current openvpn package.",
+			"Debian and Ubuntu use the distribution's current openvpn package."),
 		.message_id = "858ffa53464843b1b64ea1764512007b",
 	},
 	[VD_CAUSE_GATEWAY_BANDWIDTH] = {
 		.id = cause_id_GATEWAY_BANDWIDTH,
-		.title = "Traffic exceeds the VPN gateway's bandwidth",
+		.title = N_("Traffic exceeds the VPN gateway's bandwidth"),
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"connected-loss", "connected-latency"},
 		.suppressed_by = {TUNNEL_DOWN, NULL},
 		.grace_s = 60,
 		.hold_s = VD_SAMPLED_HOLD_S,
 		.description =
-			"A sudden surge of traffic exceeds the maximum bandwidth of the VPN gateway: "
+			N_("A sudden surge of traffic exceeds the maximum bandwidth of the VPN gateway: "
 			"the tunnel carries close to the gateway's limit while loss or latency "
 			"rises. The gateway's traffic monitoring in the VPN Gateway console shows "
-			"the surge.",
+			"the surge."),
 		.remedy =
-			"Check the VPN gateway's traffic monitoring in the console for bursts, and "
+			N_("Check the VPN gateway's traffic monitoring in the console for bursts, and "
 			"upgrade the VPN gateway to a higher bandwidth specification, or spread or "
-			"limit the bulk transfers.",
+			"limit the bulk transfers."),
 		.message_id = "874ec2ce8a284b869f4bea69489ebc14",
 	},
 	[VD_CAUSE_UDP_UNRELIABLE] = {
 		.id = cause_id_UDP_UNRELIABLE,
-		.title = "The SSL server uses UDP, which does not retransmit",
+		.title = N_("The SSL server uses UDP, which does not retransmit"),
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"connected-loss"},
 		.suppressed_by = {TUNNEL_DOWN, "gateway-bandwidth", "unstable-internet", "long-distance-udp", NULL},
 		.grace_s = 60,
 		.hold_s = VD_SAMPLED_HOLD_S,
 		.description =
-			"The SSL-VPN connection runs over UDP, which does not retransmit lost "
+			N_("The SSL-VPN connection runs over UDP, which does not retransmit lost "
 			"datagrams: packets are lost inside the tunnel while the path to the "
-			"gateway outside looks clean.",
+			"gateway outside looks clean."),
 		.remedy =
-			"Change the SSL server's protocol from UDP to TCP in the VPN Gateway "
-			"console, download the new client configuration (proto tcp) and reconnect.",
+			N_("Change the SSL server's protocol from UDP to TCP in the VPN Gateway "
+			"console, download the new client configuration (proto tcp) and reconnect."),
 		.message_id = "d4d7604975ec47e69495d9ff49316dcf",
 	},
 	[VD_CAUSE_GATEWAY_OLD_VERSION] = {
 		.id = cause_id_GATEWAY_OLD_VERSION,
-		.title = "The VPN gateway predates 2021-04-01 and forwards slowly",
+		.title = N_("The VPN gateway predates 2021-04-01 and forwards slowly"),
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"connected-latency"},
 		.suppressed_by = {TUNNEL_DOWN, "gateway-bandwidth", NULL},
 		.grace_s = 120,
 		.hold_s = VD_SAMPLED_HOLD_S,
 		.description =
-			"VPN gateways created before 2021-04-01 run an older version whose "
+			N_("VPN gateways created before 2021-04-01 run an older version whose "
 			"forwarding does not keep up with heavy traffic: responses through the "
-			"tunnel are slow although the path to the gateway is fast.",
+			"tunnel are slow although the path to the gateway is fast."),
 		.remedy =
-			"If the VPN gateway was created before 2021-04-01, upgrade it in the VPN "
+			N_("If the VPN gateway was created before 2021-04-01, upgrade it in the VPN "
 			"Gateway console; later versions give SSL-VPN connections better "
-			"performance.",
+			"performance."),
 		.message_id = "b7354e3d91ab40f2a10d1c751d15a647",
 	},
 	[VD_CAUSE_NCP_CIPHER] = {
 		.id = cause_id_NCP_CIPHER,
-		.title = "NCP negotiated a stronger cipher than the configured one",
+		.title = N_("NCP negotiated a stronger cipher than the configured one"),
 		.severity = VD_SEV_INFO,
 		.symptoms = {"cipher-differs"},
 		.suppressed_by = {NULL},
 		.grace_s = 0,
 		.description =
-			"The SSL server and OpenVPN 2.4.0 and later negotiate the data channel "
+			N_("The SSL server and OpenVPN 2.4.0 and later negotiate the data channel "
 			"cipher (NCP) and pick the strongest one both support, AES-256-GCM or "
 			"AES-128-GCM by default, instead of the cipher configured for the SSL "
 			"server. The log shows it as \"Data Channel: using negotiated cipher "
-			"'AES-256-GCM'\". This is expected and safe.",
+			"'AES-256-GCM'\". This is expected and safe."),
 		.remedy =
-			"Nothing needs fixing. Keep the client at OpenVPN 2.4.0 or later so the "
+			N_("Nothing needs fixing. Keep the client at OpenVPN 2.4.0 or later so the "
 			"cipher is negotiated; Tunnelblick negotiates it by default too. To silence "
 			"OpenVPN 2.6's warning, list the configured cipher in data-ciphers (for "
-			"example data-ciphers AES-256-GCM:AES-128-GCM:AES-128-CBC).",
+			"example data-ciphers AES-256-GCM:AES-128-GCM:AES-128-CBC)."),
 		.message_id = "f6b88d96e5c44e6983daccc2914cf900",
 	},
 	[VD_CAUSE_OTHER] = {
 		.id = cause_id_OTHER,
-		.title = "Something else is wrong",
+		.title = N_("Something else is wrong"),
 		.severity = VD_SEV_WARNING,
 		.symptoms = {NULL}, /* any */
 		/* Every specific error cause explains OpenVPN's error lines better. */
@@ -507,67 +508,67 @@ const struct vd_cause vd_causes[] = {
 		                  "gateway-unreachable", NULL},
 		.grace_s = 0,
 		.description =
-			"OpenVPN reports errors that match none of the known causes.",
+			N_("OpenVPN reports errors that match none of the known causes."),
 		.remedy =
-			"Read the OpenVPN log lines in the evidence (journalctl -u "
+			N_("Read the OpenVPN log lines in the evidence (journalctl -u "
 			"openvpn-client@NAME, or the file named by 'log') and troubleshoot from "
 			"them; the VPN Gateway console's SSL-VPN connection logs show the server's "
-			"side of the same events.",
+			"side of the same events."),
 		.message_id = "3797f957bdc949bb80bd8f6c45fc3472",
 	},
 	[VD_CAUSE_UDP_BLOCKED] = {
 		.id = cause_id_UDP_BLOCKED,
-		.title = "A network on the way drops UDP to the gateway's port",
+		.title = N_("A network on the way drops UDP to the gateway's port"),
 		.severity = VD_SEV_ERROR,
 		.symptoms = {"connect-fails", "drops-periodically"},
 		.suppressed_by = {NULL},
 		.grace_s = 30,
 		.description =
-			"The VPN gateway answers an OpenVPN handshake over TCP but never over UDP: "
+			N_("The VPN gateway answers an OpenVPN handshake over TCP but never over UDP: "
 			"a firewall, captive portal or provider on the way drops UDP to the "
-			"gateway's port, so a UDP tunnel cannot come up or stops after a while.",
+			"gateway's port, so a UDP tunnel cannot come up or stops after a while."),
 		.remedy =
-			"Change the SSL server's protocol to TCP in the VPN Gateway console and "
+			N_("Change the SSL server's protocol to TCP in the VPN Gateway console and "
 			"download the new client configuration (proto tcp), or use a network that "
-			"lets UDP to the gateway's port through.",
+			"lets UDP to the gateway's port through."),
 		.message_id = "86b2a735737540d49dcc3e7ff97b044e",
 		.beyond_faq = true,
 	},
 	[VD_CAUSE_GATEWAY_UNREACHABLE] = {
 		.id = cause_id_GATEWAY_UNREACHABLE,
-		.title = "The VPN gateway cannot be reached",
+		.title = N_("The VPN gateway cannot be reached"),
 		.severity = VD_SEV_ERROR,
 		.symptoms = {"connect-fails"},
 		.suppressed_by = {NULL},
 		.grace_s = 30,
 		.description =
-			"Nothing answers at the gateway's public address: no OpenVPN handshake over "
+			N_("Nothing answers at the gateway's public address: no OpenVPN handshake over "
 			"UDP or TCP, or the client has no default route, or the 'remote' name "
-			"cannot be resolved.",
+			"cannot be resolved."),
 		.remedy =
-			"Check the client's own internet access first (a default route, working "
+			N_("Check the client's own internet access first (a default route, working "
 			"DNS, no captive portal). Check that the 'remote' address and port in the "
 			"profile are the VPN gateway's current public IP and the SSL server's port, "
-			"and that the gateway and SSL server are running in the console.",
+			"and that the gateway and SSL server are running in the console."),
 		.message_id = "102c527a05fd44a8aab0e1858b4d2d1b",
 		.beyond_faq = true,
 	},
 	[VD_CAUSE_MTU_BLACKHOLE] = {
 		.id = cause_id_MTU_BLACKHOLE,
-		.title = "Large packets through the tunnel are lost",
+		.title = N_("Large packets through the tunnel are lost"),
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"connected-no-cloud"},
 		.suppressed_by = {TUNNEL_DOWN, NULL},
 		.grace_s = 60,
 		.description =
-			"Small packets pass through the tunnel, but packets above some size vanish "
+			N_("Small packets pass through the tunnel, but packets above some size vanish "
 			"without an ICMP 'fragmentation needed' error, so pings work while web "
-			"pages, file copies and SSH sessions hang.",
+			"pages, file copies and SSH sessions hang."),
 		.remedy =
-			"Lower the tunnel MTU to the largest size that passes (tun-mtu in the "
+			N_("Lower the tunnel MTU to the largest size that passes (tun-mtu in the "
 			"client configuration, as given in the evidence) or clamp TCP with mssfix, "
 			"and check that the networks on the way let ICMP 'fragmentation needed' "
-			"through.",
+			"through."),
 		.message_id = "e7125029eb404baa9493e526a19b082b",
 		.beyond_faq = true,
 	},

@@ -12,6 +12,7 @@ iputils-ping fping ntpsec-ntpdate systemd python3 python3-dbusmock dbus
 network-manager-openvpn
 valgrind scdoc procps psmisc util-linux
 prometheus-node-exporter prometheus systemd-journal-remote curl
+gettext locales
 debhelper dpkg-dev lintian
 "
 

@@ -1,6 +1,8 @@
 /* The cause catalogue: every cause of the SSL-VPN FAQ (and the three beyond it)
  * as data. The rules, `vpndoctor causes`/`explain`, the daemon's journal entries
- * and the generated journal catalog all read this one table (lib/cause.c). */
+ * and the generated journal catalog all read this one table (lib/cause.c).
+ * The texts are English, marked N_() for po/: a reader's language is applied
+ * where they are shown (_() in the CLI and the notifier), never here. */
 #ifndef VPNDOCTOR_CAUSE_H
 #define VPNDOCTOR_CAUSE_H
 
@@ -24,7 +26,7 @@ enum vd_cause_id {
 
 struct vd_symptom {
 	const char *id;       /* "connect-fails" */
-	const char *question; /* the FAQ's question, in English */
+	const char *question; /* the FAQ's question, in English (N_: translated where shown) */
 };
 
 struct vd_cause {

@@ -122,6 +122,9 @@ done
 # journalctl with SIGPIPE and the pipeline fails although the entry is there.)
 grep -q "^$id " <<<"$(journalctl --list-catalog 2>/dev/null)" || fail "catalog entry $id not in journalctl --list-catalog"
 /usr/bin/vpndoctor explain clock-skew >/dev/null || fail "installed vpndoctor does not run"
+# It finds the installed Japanese translation where it was built to look.
+LC_ALL=C.UTF-8 LANGUAGE=ja VPNDOCTOR_LOCALEDIR= /usr/bin/vpndoctor explain clock-skew |
+	grep -q '^clock-skew: クライアントとサーバーの時刻差' || fail "installed vpndoctor is not Japanese under LANGUAGE=ja"
 /usr/sbin/vpndoctord --help >/dev/null 2>&1 || /usr/sbin/vpndoctord --version >/dev/null ||
 	fail "installed vpndoctord does not run"
 echo "installed: user vpndoctor ($uid:$gid), group, units enabled, catalog $id in journalctl"

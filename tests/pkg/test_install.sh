@@ -50,6 +50,11 @@ for src in "$VD_SRC"/packaging/man/*.scd; do
 	page=$(basename "$src" .scd)
 	echo "/usr/share/man/man${page##*.}/$page" >>"$tmp/want"
 done
+# The translations (po/LINGUAS).
+while read -r lang; do
+	case $lang in '' | '#'*) continue ;; esac
+	echo "/usr/share/locale/$lang/LC_MESSAGES/vpndoctor.mo" >>"$tmp/want"
+done <"$VD_SRC/po/LINGUAS"
 sort -o "$tmp/want" "$tmp/want"
 (cd "$d" && find . -type f -o -type l) | sed 's/^\.//' | sort >"$tmp/got"
 diff -u "$tmp/want" "$tmp/got" || fail "installed tree differs (- expected, + installed)"
@@ -84,6 +89,10 @@ journalctl --root="$tmp/croot" --update-catalog 2>"$tmp/log" || { cat "$tmp/log"
 n=$(journalctl --root="$tmp/croot" --list-catalog 2>/dev/null | wc -l)
 [[ $n -eq $(wc -w <<<"$ids") ]] || fail "journalctl lists $n catalog entries, $(wc -w <<<"$ids") causes"
 echo "catalog: $n entries, one per cause"
+# The installed translation is the build's.
+cmp -s "$build/locale/ja/LC_MESSAGES/vpndoctor.mo" "$d/usr/share/locale/ja/LC_MESSAGES/vpndoctor.mo" ||
+	fail "installed vpndoctor.mo differs from the build's"
+echo "translations: vpndoctor.mo"
 
 # The completion: valid bash; explain completes to exactly the catalogue.
 comp=$d$compdir/vpndoctor
