@@ -2,7 +2,8 @@
 # journald, started for this test in a private mount and network namespace,
 # receives one entry per opened and resolved finding with the cause's
 # MESSAGE_ID, PRIORITY and VPNDOCTOR_* fields; `journalctl -x` shows the
-# generated catalog text for it. Without journald, --log-target auto writes
+# generated catalog text for it, in Japanese under ja_JP.UTF-8 (compiled into
+# the work directory, LOCPATH: nothing installed). Without journald, --log-target auto writes
 # "<N>" prefixed lines to stderr. The host's /run, /var/log and catalog are
 # never touched: everything is mounted over inside the namespace.
 set -euo pipefail
@@ -176,6 +177,20 @@ print(f"ok: {event} entry PRIORITY={prio} MESSAGE_ID={msgid}, catalog shown by j
 EOF
 }
 check_entry opened 3
+
+# Under a Japanese locale journalctl -x explains the same entry in Japanese,
+# with the daemon's own summary (English) substituted.
+mkdir "$work/locale"
+localedef -i ja_JP -f UTF-8 "$work/locale/ja_JP.UTF-8" 2>/dev/null ||
+	[ -f "$work/locale/ja_JP.UTF-8/LC_CTYPE" ] || fail "localedef ja_JP.UTF-8"
+LOCPATH=$work/locale LC_ALL=ja_JP.UTF-8 journalctl --no-pager -x -o short "VPNDOCTOR_CAUSE=$cause" \
+	"VPNDOCTOR_EVENT=opened" _PID="$vd_pid" >"$work/entry.ja"
+grep -q '░░ Subject: SSLサーバーまたはクライアントの設定が無効$' "$work/entry.ja" ||
+	{ cat "$work/entry.ja" >&2; fail "journalctl -x under ja_JP.UTF-8: no Japanese subject"; }
+grep -q '░░ vpndoctor、トンネル office（opened）: .*remote' "$work/entry.ja" ||
+	{ cat "$work/entry.ja" >&2; fail "journalctl -x under ja_JP.UTF-8: no summary line"; }
+grep -q '░░ 対処方法:$' "$work/entry.ja" || fail "journalctl -x under ja_JP.UTF-8: no remedy"
+echo "ok: journalctl -x explains it in Japanese under ja_JP.UTF-8"
 
 # The journal was chosen: the finding did not also go to stderr.
 if grep -q "config-invalid on office" "$work/stderr1"; then
