@@ -270,9 +270,9 @@ static void notify_done(void *userdata, uint32_t id, int err, const char *error_
 static const char *cause_title(const struct entry *en)
 {
 	const struct vd_cause *c = vd_cause_find(en->cause);
-	const char *t = jstr(en->finding, "title");
+	const char *t = render_text(jstr(en->finding, "title"), c ? c->title : NULL);
 
-	return t ? t : c ? c->title : en->cause;
+	return t ? t : en->cause;
 }
 
 static int send_open(struct entry *en)
@@ -280,15 +280,14 @@ static int send_open(struct entry *en)
 	struct agent *a = en->a;
 	const struct vd_cause *c = vd_cause_find(en->cause);
 	enum vd_severity sev = finding_severity(en->finding);
-	const char *remedy = jstr(en->finding, "remedy");
+	const char *remedy = render_text(jstr(en->finding, "remedy"), c ? c->remedy : NULL);
 	struct desktop_note n = {
 		.replaces_id = en->id,
 		.category = "network.error",
 		.details_action = true,
 	};
 	char *summary = render_summary(cause_title(en), en->tunnel, false);
-	char *body = render_body(jstr(en->finding, "summary"), remedy ? remedy : c ? c->remedy : NULL,
-	                         desktop_has_markup(a->dt));
+	char *body = render_body(jstr(en->finding, "summary"), remedy, desktop_has_markup(a->dt));
 	int r = -ENOMEM;
 
 	switch (sev) {

@@ -8,6 +8,7 @@
 
 #include "desktop.h"
 #include "nlog.h"
+#include "vpndoctor/i18n.h"
 
 #define NOTIF_NAME  "org.freedesktop.Notifications"
 #define NOTIF_PATH  "/org/freedesktop/Notifications"
@@ -201,7 +202,7 @@ int desktop_notify(struct desktop *d, const struct desktop_note *n, desktop_done
 	if (r < 0)
 		goto out;
 	if (n->details_action && d->actions)
-		r = sd_bus_message_append(m, "as", 2, "details", "Details");
+		r = sd_bus_message_append(m, "as", 2, "details", _("Details"));
 	else
 		r = sd_bus_message_append(m, "as", 0);
 	if (r < 0)

@@ -12,6 +12,7 @@
 #include "agent.h"
 #include "nlog.h"
 #include "settings.h"
+#include "vpndoctor/i18n.h"
 
 #define DEFAULT_SOCKET "/run/vpndoctor/io.vpndoctor"
 #define EXIT_USAGE 64
@@ -61,6 +62,7 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int c, r, status = 1;
 
+	vd_i18n_init();
 	while ((c = getopt_long(argc, argv, "s:c:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': socket_path = optarg; break;

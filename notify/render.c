@@ -1,5 +1,8 @@
 /* See render.h. open_memstream keeps the string building short and bounded by
- * what the finding holds (the daemon's messages are at most 64 KiB). */
+ * what the finding holds (the daemon's messages are at most 64 KiB). Texts are
+ * in the reader's language (gettext): the cause's title, description and
+ * remedy from the catalogue's translation when there is one, else as the
+ * daemon sent them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +12,8 @@
 
 #include "render.h"
 #include "vpndoctor/cause.h"
+#include "vpndoctor/i18n.h"
+#include "vpndoctor/text.h"
 
 static const char *jstr(const cJSON *o, const char *k)
 {
@@ -52,34 +57,44 @@ char *render_escape(const char *s)
 	return finish(f, &buf);
 }
 
+const char *render_text(const char *from_daemon, const char *catalogue)
+{
+	if (vd_translated(catalogue))
+		return _(catalogue);
+	return from_daemon ? from_daemon : catalogue;
+}
+
 char *render_summary(const char *title, const char *tunnel, bool resolved)
 {
 	char *s;
 	int r;
 
 	if (tunnel && tunnel[0])
-		r = asprintf(&s, "%s%s (%s)", resolved ? "Resolved: " : "", title, tunnel);
+		/* TRANSLATORS: a notification's summary: the cause's title, the tunnel */
+		r = asprintf(&s, resolved ? _("Resolved: %s (%s)") : _("%s (%s)"), title, tunnel);
+	else if (resolved)
+		r = asprintf(&s, _("Resolved: %s"), title);
 	else
-		r = asprintf(&s, "%s%s", resolved ? "Resolved: " : "", title);
+		r = asprintf(&s, "%s", title);
 	return r < 0 ? NULL : s;
 }
 
-/* Length of the first sentence: up to ". " (or the end). */
+/* Length of the first sentence: up to ". " or "。" (or the end). */
 static size_t first_sentence(const char *s)
 {
-	const char *p = strstr(s, ". ");
+	const char *p = strstr(s, ". "), *q = strstr(s, "。");
+
+	if (q && (!p || q < p))
+		return (size_t)(q - s) + strlen("。");
 	return p ? (size_t)(p - s) + 1 : strlen(s);
 }
 
-/* Cuts s to at most max bytes at a space, so no word (or UTF-8 sequence) is split. */
+/* Cuts s to at most max bytes where a line could break, so no word (or UTF-8
+ * sequence) is split. */
 static size_t cut(const char *s, size_t n, size_t max, bool *cut_ret)
 {
 	*cut_ret = n > max;
-	if (n <= max)
-		return n;
-	while (max > 0 && s[max] != ' ')
-		max--;
-	return max;
+	return vd_text_cut(s, n, max);
 }
 
 char *render_body(const char *summary, const char *remedy, bool markup)
@@ -104,7 +119,7 @@ char *render_body(const char *summary, const char *remedy, bool markup)
 	}
 	if (remedy && remedy[0]) {
 		n = cut(remedy, first_sentence(remedy), room, &more);
-		fputs(markup ? "<b>What to do:</b> " : "What to do: ", f);
+		fprintf(f, markup ? "<b>%s</b> " : "%s ", _("What to do:"));
 		if (markup)
 			put_escaped(f, remedy, n);
 		else
@@ -114,37 +129,38 @@ char *render_body(const char *summary, const char *remedy, bool markup)
 	return finish(f, &buf);
 }
 
-static void put_time(FILE *f, int64_t t)
+/* "2026-11-27 10:00" in local time, or words saying it is not known. */
+static const char *when(char *buf, size_t size, int64_t t)
 {
-	char buf[64];
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (t > 0 && localtime_r(&tt, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm))
-		fputs(buf, f);
-	else
-		fputs("an unknown time", f);
+	if (t > 0 && localtime_r(&tt, &tm) && strftime(buf, size, "%Y-%m-%d %H:%M", &tm))
+		return buf;
+	return _("an unknown time");
 }
 
 char *render_resolved_body(int64_t since, int64_t now)
 {
-	char *buf = NULL;
+	char *buf = NULL, tb[64];
 	size_t len;
+	const char *t = when(tb, sizeof(tb), since);
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return NULL;
-	fputs("No longer seen", f);
 	if (since > 0 && now >= since) {
-		int64_t m = (now - since + 59) / 60;
+		long long m = (now - since + 59) / 60;
 		if (m < 120)
-			fprintf(f, " after %lld min", (long long)m);
+			fprintf(f, P_("No longer seen after %lld min (open since %s).",
+			              "No longer seen after %lld min (open since %s).", (unsigned long)m), m, t);
 		else
-			fprintf(f, " after %lld h", (long long)(m / 60));
+			fprintf(f, P_("No longer seen after %lld h (open since %s).",
+			              "No longer seen after %lld h (open since %s).", (unsigned long)(m / 60)),
+			        m / 60, t);
+	} else {
+		fprintf(f, _("No longer seen (open since %s)."), t);
 	}
-	fputs(" (open since ", f);
-	put_time(f, since);
-	fputs(").", f);
 	return finish(f, &buf);
 }
 
@@ -152,6 +168,16 @@ static int64_t jint(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+/* The severity word of a finding ("error"), translated; "finding" when unknown. */
+static const char *sev_word(const char *sev)
+{
+	enum vd_severity s;
+
+	if (vd_severity_parse(sev, &s) < 0 || s == VD_SEV_NONE)
+		return _("finding");
+	return vd_severity_label(s);
 }
 
 static void html_para(FILE *f, const char *head, const char *text)
@@ -165,18 +191,22 @@ static void html_para(FILE *f, const char *head, const char *text)
 
 char *render_details_html(const cJSON *finding, const struct vd_cause *cause)
 {
-	const char *title = jstr(finding, "title"), *tunnel = jstr(finding, "tunnel");
-	const char *id = jstr(finding, "cause"), *sev = jstr(finding, "severity");
+	const char *title = render_text(jstr(finding, "title"), cause ? cause->title : NULL);
+	const char *tunnel = jstr(finding, "tunnel"), *id = jstr(finding, "cause");
+	const char *sev = sev_word(jstr(finding, "severity"));
 	const cJSON *evidence = cJSON_GetObjectItemCaseSensitive(finding, "evidence"), *e;
-	char *buf = NULL;
+	char *buf = NULL, tb[64];
+	const char *since = when(tb, sizeof(tb), jint(finding, "since"));
 	size_t len;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return NULL;
 	if (!title)
-		title = cause ? cause->title : "VPN problem";
-	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
+		title = _("VPN problem");
+	/* TRANSLATORS: the language code of the Details page (<html lang>): yours */
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">\n<title>",
+	        C_("html lang", "en"));
 	put_escaped(f, title, strlen(title));
 	fputs("</title>\n<style>body{font-family:sans-serif;max-width:46em;margin:2em auto;padding:0 1em;"
 	      "line-height:1.45}th{text-align:left;padding-right:1em;vertical-align:top}"
@@ -184,14 +214,21 @@ char *render_details_html(const cJSON *finding, const struct vd_cause *cause)
 	put_escaped(f, title, strlen(title));
 	fputs("</h1>\n<p>", f);
 	if (tunnel && tunnel[0]) {
-		fputs("Tunnel <b>", f);
-		put_escaped(f, tunnel, strlen(tunnel));
-		fputs("</b>, ", f);
+		char *t = render_escape(tunnel);
+
+		if (!t) {
+			fclose(f);
+			free(buf);
+			return NULL;
+		}
+		/* TRANSLATORS: the tunnel's name (HTML), the severity, a date and time */
+		fprintf(f, _("Tunnel <b>%s</b>, %s, open since %s."), t, sev, since);
+		free(t);
+	} else {
+		fprintf(f, _("%s, open since %s."), sev, since);
 	}
-	fprintf(f, "%s, open since ", sev ? sev : "finding");
-	put_time(f, jint(finding, "since"));
-	fputs(".</p>\n", f);
-	html_para(f, "What was measured", jstr(finding, "summary"));
+	fputs("</p>\n", f);
+	html_para(f, _("What was measured"), jstr(finding, "summary"));
 	if (cJSON_IsObject(evidence) && evidence->child) {
 		fputs("<table>\n", f);
 		cJSON_ArrayForEach(e, evidence) {
@@ -206,12 +243,12 @@ char *render_details_html(const cJSON *finding, const struct vd_cause *cause)
 		fputs("</table>\n", f);
 	}
 	if (cause) {
-		html_para(f, "What it means", cause->description);
+		html_para(f, _("What it means"), _(cause->description));
 		if (cause->symptoms[0]) {
-			fputs("<h2>What you may notice</h2>\n<ul>\n", f);
+			fprintf(f, "<h2>%s</h2>\n<ul>\n", _("What you may notice"));
 			for (size_t i = 0; cause->symptoms[i]; i++) {
 				const struct vd_symptom *sy = vd_symptom_find(cause->symptoms[i]);
-				const char *q = sy ? sy->question : cause->symptoms[i];
+				const char *q = sy ? _(sy->question) : cause->symptoms[i];
 				fputs("<li>", f);
 				put_escaped(f, q, strlen(q));
 				fputs("</li>\n", f);
@@ -219,11 +256,23 @@ char *render_details_html(const cJSON *finding, const struct vd_cause *cause)
 			fputs("</ul>\n", f);
 		}
 	}
-	html_para(f, "What to do", jstr(finding, "remedy") ? jstr(finding, "remedy") : cause ? cause->remedy : NULL);
+	html_para(f, _("What to do"), render_text(jstr(finding, "remedy"), cause ? cause->remedy : NULL));
 	if (id) {
-		fputs("<p>More: <code>vpndoctor explain ", f);
-		put_escaped(f, id, strlen(id));
-		fputs("</code>, <code>vpndoctor status</code>, <code>journalctl -x -u vpndoctord</code>.</p>\n", f);
+		char *eid = render_escape(id), *explain = NULL;
+
+		if (!eid || asprintf(&explain, "<code>vpndoctor explain %s</code>", eid) < 0) {
+			free(eid);
+			fclose(f);
+			free(buf);
+			return NULL;
+		}
+		fputs("<p>", f);
+		/* TRANSLATORS: three commands (HTML) that tell more about a finding */
+		fprintf(f, _("More: %s, %s, %s."), explain, "<code>vpndoctor status</code>",
+		        "<code>journalctl -x -u vpndoctord</code>");
+		fputs("</p>\n", f);
+		free(explain);
+		free(eid);
 	}
 	fputs("</body></html>\n", f);
 	return finish(f, &buf);
@@ -231,26 +280,26 @@ char *render_details_html(const cJSON *finding, const struct vd_cause *cause)
 
 char *render_details_text(const cJSON *finding, const struct vd_cause *cause, bool markup)
 {
-	const char *remedy = jstr(finding, "remedy"), *sum = jstr(finding, "summary");
+	const char *remedy = render_text(jstr(finding, "remedy"), cause ? cause->remedy : NULL);
+	const char *sum = jstr(finding, "summary");
 	char *buf = NULL;
 	size_t len;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return NULL;
-	if (!remedy && cause)
-		remedy = cause->remedy;
 	if (sum) {
 		markup ? put_escaped(f, sum, strlen(sum)) : (void)fputs(sum, f);
 		fputs("\n\n", f);
 	}
 	if (cause && cause->description) {
-		markup ? put_escaped(f, cause->description, strlen(cause->description))
-		       : (void)fputs(cause->description, f);
+		const char *d = _(cause->description);
+
+		markup ? put_escaped(f, d, strlen(d)) : (void)fputs(d, f);
 		fputs("\n\n", f);
 	}
 	if (remedy) {
-		fputs(markup ? "<b>What to do:</b> " : "What to do: ", f);
+		fprintf(f, markup ? "<b>%s</b> " : "%s ", _("What to do:"));
 		markup ? put_escaped(f, remedy, strlen(remedy)) : (void)fputs(remedy, f);
 	}
 	return finish(f, &buf);

@@ -17,8 +17,9 @@ Asserts summary, body, icon, urgency, expiry, replaces_id and actions for open,
 update and resolve; the Details action (xdg-open on an HTML page, and the
 notification fallback when xdg-open fails); a flapping fault bounded to the
 interval; the agent started before the daemon, and the daemon killed and
-restarted mid-way; MinSeverity, Muted and --min-severity (with --once); a
-server without markup or actions; a malformed settings file.
+restarted mid-way; MinSeverity, Muted and --min-severity (with --once); the
+notification in Japanese under LANGUAGE=ja (with --once); a server without
+markup or actions; a malformed settings file.
 """
 import os
 import shutil
@@ -41,6 +42,7 @@ SLOW = 3 if os.environ.get("VD_SANITIZED") else 1
 INTERVAL = 8 * SLOW        # the agent's Interval= in this test
 TITLE_CI = "The SSL server or client configuration is invalid"
 TITLE_OVERLAP = "An IPsec-VPN route on the same gateway overlaps the client CIDR"
+TITLE_OVERLAP_JA = "同じVPNゲートウェイのIPsec-VPNのルートがクライアントCIDRブロックと重複"
 
 failures = []
 procs = {}
@@ -203,14 +205,18 @@ with open(os.path.join(work, "xdg", "vpndoctor", "notify.conf"), "w") as f:
     f.write(f"# the test's settings\n[Notify]\nMinSeverity=warning\nInterval={INTERVAL}\n")
 
 
-def agent_once(*args, conf=None):
+def agent_once(*args, conf=None, lang=None):
     argv = [os.path.join(VD_BIN, "vpndoctor-notify"), "--once"] + list(args)
     if conf is not None:
         path = os.path.join(work, "once.conf")
         with open(path, "w") as f:
             f.write(conf)
         argv += ["--config", path]
-    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30 * SLOW)
+    e = env
+    if lang:  # the build tree's translations; C.UTF-8 needs no generated locale
+        e = dict(env, LC_ALL="C.UTF-8", LANGUAGE=lang,
+                 VPNDOCTOR_LOCALEDIR=os.path.join(VD_BIN, "..", "locale"))
+    return subprocess.run(argv, env=e, capture_output=True, text=True, timeout=30 * SLOW)
 
 
 def main():
@@ -341,6 +347,15 @@ def main():
     p = agent_once("--min-severity", "error", conf="[Notify]\nMuted=gateway-unreachable\n")
     check(p.returncode == 0 and len(refresh()) == n0,
           "--min-severity error: nothing (no other error open): %s" % [n["summary"] for n in refresh()[n0:]])
+    # in Japanese: the title, the remedy and the Details button from po/ja.po
+    n0 = len(refresh())
+    p = agent_once(conf="[Notify]\nMuted=gateway-unreachable\n", lang="ja")
+    new = refresh()[n0:]
+    check(p.returncode == 0 and len(new) == 1 and new[0]["summary"] == TITLE_OVERLAP_JA + "（branch）",
+          "LANGUAGE=ja: the summary in Japanese: %s" % [n["summary"] for n in new])
+    check(new and "<b>対処方法:</b> IPsec-VPN接続のルートを必要なCIDRブロックだけに絞り込む" in new[0]["body"]
+          and new[0]["actions"] == ["details", "詳細"],
+          "LANGUAGE=ja: the remedy and the Details action in Japanese: %r" % (new and new[0]["body"]))
     p = agent_once("--min-severity", "loud")
     check(p.returncode == 64 and "--min-severity" in p.stderr, "a bad --min-severity is exit 64")
     p = agent_once(conf="[Notify]\nMinSeverity=warning\nMuted=clock-skew no-such-cause\n")
