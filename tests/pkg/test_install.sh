@@ -50,7 +50,12 @@ for src in "$VD_SRC"/packaging/man/*.scd; do
 	page=$(basename "$src" .scd)
 	echo "/usr/share/man/man${page##*.}/$page" >>"$tmp/want"
 done
-# The translations (po/LINGUAS).
+# Translated man pages (packaging/man/LANG/) and the translations (po/LINGUAS).
+for src in "$VD_SRC"/packaging/man/*/*.scd; do
+	[[ -e $src ]] || continue
+	page=$(basename "$src" .scd) lang=$(basename "$(dirname "$src")")
+	echo "/usr/share/man/$lang/man${page##*.}/$page" >>"$tmp/want"
+done
 while read -r lang; do
 	case $lang in '' | '#'*) continue ;; esac
 	echo "/usr/share/locale/$lang/LC_MESSAGES/vpndoctor.mo" >>"$tmp/want"
@@ -89,10 +94,21 @@ journalctl --root="$tmp/croot" --update-catalog 2>"$tmp/log" || { cat "$tmp/log"
 n=$(journalctl --root="$tmp/croot" --list-catalog 2>/dev/null | wc -l)
 [[ $n -eq $(wc -w <<<"$ids") ]] || fail "journalctl lists $n catalog entries, $(wc -w <<<"$ids") causes"
 echo "catalog: $n entries, one per cause"
-# The installed translation is the build's.
+# The installed translation is the build's, and the Japanese man pages are
+# valid roff that man reads without an error.
 cmp -s "$build/locale/ja/LC_MESSAGES/vpndoctor.mo" "$d/usr/share/locale/ja/LC_MESSAGES/vpndoctor.mo" ||
 	fail "installed vpndoctor.mo differs from the build's"
-echo "translations: vpndoctor.mo"
+nman=0
+for p in "$d"/usr/share/man/*/man[18]/*.[18]; do
+	[[ -e $p ]] || continue
+	nman=$((nman + 1))
+	out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$p" 2>&1 >/dev/null) ||
+		fail "man cannot format $p"
+	grep -v "can't break line\|cannot adjust line" <<<"$out" | grep . && fail "man warns about ${p#$d}"
+	[[ $(lexgrog "$p") == *": \"$(basename "$p" | sed 's/\.[18]$//') - "* ]] ||
+		fail "${p#$d}: no whatis entry: $(lexgrog "$p")"
+done
+echo "translations: vpndoctor.mo and $nman translated man pages"
 
 # The completion: valid bash; explain completes to exactly the catalogue.
 comp=$d$compdir/vpndoctor
