@@ -45,7 +45,9 @@ extern char **environ;
 #define CMD_TIMEOUT_MS  10000           /* ip, resolvectl, journalctl, openvpn --version */
 #define CMD_MAX_OUTPUT  (8u << 20)
 #define LOG_LINES       200
-/* When the whole history does not come in one reply: the newest this many. */
+/* history.json holds at most the newest this many events (a few MB). */
+#define HISTORY_MAX      20000
+/* From a daemon that cannot page its history: the newest this many. */
 #define HISTORY_FALLBACK 2000
 #define LOG_TAIL_BYTES  (512 * 1024)
 #define MAX_PROFILES    64
@@ -459,26 +461,80 @@ static int dcall(struct dconn *d, const char *method, const cJSON *params, struc
 	return -1;
 }
 
+/* A call with "more": its pages (GetHistory, GetFacts) merged into the one
+ * reply they stand for. 0 and *ret, or -1 with why (the connection dropped). */
+static int dcall_pages(struct dconn *d, const char *method, const cJSON *params, cJSON **ret, char *why, size_t wl)
+{
+	struct vd_varlink_reply reply;
+	cJSON *merged = NULL;
+	bool more = true;
+	int e;
+
+	if (!d->c && (e = vl_client_connect(d->path, &d->c)) < 0) {
+		snprintf(why, wl, "cannot reach vpndoctord: %s", strerror(-e));
+		return -1;
+	}
+	e = vl_client_call(d->c, method, params, VD_VARLINK_CALL_MORE);
+	if (e == 0 && !(merged = cJSON_CreateObject()))
+		e = -ENOMEM;
+	while (e == 0 && more) {
+		e = vl_client_read(d->c, &reply);
+		if (e < 0)
+			break;
+		if (reply.error) {
+			snprintf(why, wl, "%s", strcmp(reply.error, VD_VARLINK_ERROR_PERMISSION_DENIED) == 0
+			                            ? "permission denied: only root and group vpndoctor may query it"
+			                            : reply.error);
+			vd_varlink_reply_done(&reply);
+			e = -EPROTO;
+			break;
+		}
+		more = reply.continues;
+		if (vl_merge(merged, reply.parameters) < 0)
+			e = -ENOMEM;
+		vd_varlink_reply_done(&reply);
+	}
+	if (e == 0) {
+		*ret = merged;
+		return 0;
+	}
+	if (e != -EPROTO)
+		snprintf(why, wl, "%s", e == -EBADMSG ? "not a Varlink reply" : strerror(-e));
+	cJSON_Delete(merged);
+	vl_client_free(d->c);
+	d->c = NULL;
+	return -1;
+}
+
 static void history_part(struct report *r, struct dconn *d)
 {
 	struct vd_varlink_reply reply;
 	char why[256], why_all[256];
-	cJSON *params;
+	cJSON *params, *all = NULL, *events;
 	int n;
 
-	if (dcall(d, "io.vpndoctor.GetHistory", NULL, &reply, why_all, sizeof(why_all)) == 0) {
-		add_json(r, "history.json", "findings opened and resolved, oldest first (GetHistory)", reply.parameters);
-		vd_varlink_reply_done(&reply);
-		return;
-	}
-	/* the whole history did not come (over the daemon's reply limit, say):
-	 * the newest part of it, said so */
+	/* one more than we keep, to know whether there were more */
 	params = cJSON_CreateObject();
-	if (!params || !cJSON_AddNumberToObject(params, "limit", HISTORY_FALLBACK)) {
+	if (!params || !cJSON_AddNumberToObject(params, "limit", HISTORY_MAX + 1)) {
 		cJSON_Delete(params);
 		r->oom = true;
 		return;
 	}
+	if (dcall_pages(d, "io.vpndoctor.GetHistory", params, &all, why_all, sizeof(why_all)) == 0) {
+		events = cJSON_GetObjectItemCaseSensitive(all, "events");
+		if (cJSON_GetArraySize(events) > HISTORY_MAX) {
+			cJSON_DeleteItemFromArray(events, 0);
+			absent(r, "history.json: holds the newest %d events; the older ones are left out (vpndoctor "
+			          "history --json has them all)", HISTORY_MAX);
+		}
+		add_json(r, "history.json", "findings opened and resolved, oldest first (GetHistory)", all);
+		cJSON_Delete(all);
+		cJSON_Delete(params);
+		return;
+	}
+	/* a daemon that sends no pages, and whose whole history does not fit
+	 * one reply: the newest part of it, said so */
+	cJSON_ReplaceItemInObjectCaseSensitive(params, "limit", cJSON_CreateNumber(HISTORY_FALLBACK));
 	if (dcall(d, "io.vpndoctor.GetHistory", params, &reply, why, sizeof(why)) == 0) {
 		n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(reply.parameters, "events"));
 		add_json(r, "history.json", "the newest findings opened and resolved, oldest first (GetHistory with a limit)",
@@ -519,17 +575,22 @@ static void from_daemon(const struct cli_ctx *ctx, struct report *r, cJSON **sta
 	vd_varlink_reply_done(&reply);
 
 	history_part(r, &d);
-	if (dcall(&d, "io.vpndoctor.GetFacts", NULL, &reply, why, sizeof(why)) == 0) {
-		const cJSON *f = cJSON_GetObjectItemCaseSensitive(reply.parameters, "facts");
+	/* in pages; a reload or discovery while they go out ends the call with
+	 * InternalError: once more then */
+	for (int tries = 0; tries < 2; tries++) {
+		cJSON *all = NULL, *f;
 
+		if (dcall_pages(&d, "io.vpndoctor.GetFacts", NULL, &all, why, sizeof(why)) < 0)
+			continue;
 		/* facts.json is added once the profiles are read (profile_parts) */
-		*facts = cJSON_Duplicate(f ? f : reply.parameters, true);
-		if (!*facts)
-			r->oom = true;
-		vd_varlink_reply_done(&reply);
-	} else {
-		missing(r, "facts.json: GetFacts: %s", why);
+		f = cJSON_DetachItemFromObjectCaseSensitive(all, "facts");
+		*facts = f ? f : all;
+		if (f)
+			cJSON_Delete(all);
+		break;
 	}
+	if (!*facts)
+		missing(r, "facts.json: GetFacts: %s", why);
 	vl_client_free(d.c);
 }
 
