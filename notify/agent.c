@@ -3,9 +3,12 @@
  * One entry per (tunnel, cause) holds what the daemon last said about it and
  * what the desktop last showed; entry_flush() moves the latter towards the
  * former, one Notify in flight per entry (so the id of the first is known to
- * replace it) and at most one per interval (a flapping finding yields its
- * first state at once and its last state when the interval ends, nothing in
- * between). Entries live for the whole session: "notified once" is theirs. */
+ * replace it). The interval limits what can storm: an opening (or an update
+ * of an open one) goes out at most once per interval, so a flapping finding
+ * pops up once and then shows its last state when the interval ends. Good
+ * news is not held back: a resolution replaces the open notification as soon
+ * as the daemon reports it. Entries live for the whole session: "notified
+ * once" is theirs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -54,7 +57,8 @@ struct entry {
 	char *shown_sig;         /* severity and summary of the open notification */
 	uint32_t id;             /* the server's id, for replaces_id */
 	uint32_t details_id;     /* the fallback Details notification */
-	uint64_t next_allowed;   /* CLOCK_MONOTONIC usec */
+	uint64_t next_open;      /* CLOCK_MONOTONIC usec: no opening or update before (the interval) */
+	uint64_t next_retry;     /* CLOCK_MONOTONIC usec: nothing at all before (after a failed Notify) */
 	bool in_flight, failed;
 	enum shown sending;
 	char *sending_sig;
@@ -246,8 +250,8 @@ static void notify_done(void *userdata, uint32_t id, int err, const char *error_
 			nlog(LOG_WARNING, "notification for %s on %s failed: %s", en->cause,
 			     en->tunnel[0] ? en->tunnel : "this host", error_name ? error_name : strerror(-err));
 		en->failed = true;
-		if (retry > en->next_allowed)
-			en->next_allowed = retry;
+		if (retry > en->next_retry)
+			en->next_retry = retry;
 		free(en->sending_sig);
 		en->sending_sig = NULL;
 	} else {
@@ -342,7 +346,7 @@ static void entry_flush(struct entry *en)
 	struct agent *a = en->a;
 	enum want want;
 	char *sig = NULL;
-	uint64_t now;
+	uint64_t now, gate;
 	int r;
 
 	if (en->in_flight || !desktop_ready(a->dt))
@@ -379,8 +383,12 @@ static void entry_flush(struct entry *en)
 		break;
 	}
 	now = now_usec(a);
-	if (now < en->next_allowed) {
-		arm_timer(en, en->next_allowed);
+	/* a resolution waits only for a failed Notify's retry time */
+	gate = en->next_retry;
+	if (want == WANT_OPEN && en->next_open > gate)
+		gate = en->next_open;
+	if (now < gate) {
+		arm_timer(en, gate);
 		free(sig);
 		return;
 	}
@@ -394,7 +402,8 @@ static void entry_flush(struct entry *en)
 	en->sending = want == WANT_OPEN ? SHOWN_OPEN : SHOWN_RESOLVED;
 	free(en->sending_sig);
 	en->sending_sig = sig;
-	en->next_allowed = now + (uint64_t)a->set->interval_s * USEC_PER_SEC;
+	if (want == WANT_OPEN)
+		en->next_open = now + (uint64_t)a->set->interval_s * USEC_PER_SEC;
 }
 
 static void flush_all(struct agent *a)

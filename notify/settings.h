@@ -13,7 +13,7 @@
 
 struct settings {
 	enum vd_severity min_severity; /* nothing below it is shown */
-	unsigned interval_s;           /* per tunnel and cause, one Notify at most this often */
+	unsigned interval_s;           /* per tunnel and cause, one opening or update at most this often */
 	char **muted;                  /* cause ids, NULL-ended */
 	size_t n_muted;
 };

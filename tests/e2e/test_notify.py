@@ -15,11 +15,12 @@ tunnels whose profiles the test breaks and mends:
 The work dir's name holds "R&D" so that the markup escaping shows in bodies.
 Asserts summary, body, icon, urgency, expiry, replaces_id and actions for open,
 update and resolve; the Details action (xdg-open on an HTML page, and the
-notification fallback when xdg-open fails); a flapping fault bounded to the
-interval; the agent started before the daemon, and the daemon killed and
-restarted mid-way; MinSeverity, Muted and --min-severity (with --once); the
-notification in Japanese under LANGUAGE=ja (with --once); a server without
-markup or actions; a malformed settings file.
+notification fallback when xdg-open fails); a repair shown within 5 s even
+inside the interval; a flapping fault bounded to one opening per interval,
+each repair still shown at once; the agent started before the daemon, and the
+daemon killed and restarted mid-way; MinSeverity, Muted and --min-severity
+(with --once); the notification in Japanese under LANGUAGE=ja (with --once); a
+server without markup or actions; a malformed settings file.
 """
 import os
 import shutil
@@ -138,7 +139,7 @@ def refresh():
     for c in calls[len(notes):]:
         a = py(c[2])
         n = {"app": a[0], "replaces": a[1], "icon": a[2], "summary": a[3], "body": a[4],
-             "actions": a[5], "hints": a[6], "expire": a[7]}
+             "actions": a[5], "hints": a[6], "expire": a[7], "t": float(c[0])}
         if n["replaces"]:
             n["id"] = n["replaces"]
         else:
@@ -285,15 +286,19 @@ def main():
           "an update replaces the open notification (replaces_id %d)" % office_id)
     check(len(about(TITLE_CI + " (office)", n0)) == 1, "one Notify for the update")
 
-    # --- resolved: replaces it, low urgency, expires ---------------------------------------
+    # --- resolved: replaces it at once (the interval holds back no good news) ---------------
     n0 = len(refresh())
+    mended = time.time()
     mv("ca.crt.away", "ca.crt")
     r = wait_note("Resolved: " + TITLE_CI + " (office)", n0, INTERVAL + 10)
     check(r is not None and r["replaces"] == office_id and r["hints"].get("urgency") == 0
           and r["expire"] == -1 and r["icon"] == "network-vpn" and r["actions"] == [],
           "resolved replaces it: low urgency, default expiry, no actions")
     check(r is not None and r["body"].startswith("No longer seen"), "the resolved body")
-    check(time.monotonic() - t0 < 2 * INTERVAL + 10, "update and resolve came within the intervals")
+    check(r is not None and r["t"] - mended < 5 * SLOW,
+          "the repair replaced the critical notification within 5 s, inside the update's interval "
+          "(%.1f s)" % (r["t"] - mended if r else -1))
+    check(time.monotonic() - t0 < INTERVAL + 10, "update and resolve came within one interval")
 
     # --- flapping: 10 breaks within one interval give 2 notifications -----------------------
     time.sleep(INTERVAL + 1)
@@ -312,6 +317,32 @@ def main():
           % (len(f), [n["summary"] for n in f]))
     check(f and f[-1]["summary"].startswith("Resolved:") and all(n["replaces"] == office_id for n in f),
           "the last state (resolved) shows, in the same notification")
+
+    # --- flapping every 2 s for 2.5 intervals: one opening per interval, each repair at once ---
+    time.sleep(INTERVAL + 1)
+    n0 = len(refresh())
+    start_t = time.time()
+    while time.time() - start_t < 2.5 * INTERVAL:
+        mv("client.key", "client.key.away")
+        time.sleep(1)
+        mv("client.key.away", "client.key")
+        last_mend = time.time()
+        time.sleep(1)
+    wait_for(lambda: (about(TITLE_CI + " (office)", n0) or [{"summary": ""}])[-1]["summary"]
+             .startswith("Resolved:"), 5)
+    f = about(TITLE_CI + " (office)", n0)
+    opens = [n for n in f if not n["summary"].startswith("Resolved:")]
+    gaps = [b["t"] - a["t"] for a, b in zip(opens, opens[1:])]
+    check(1 <= len(opens) <= 3 and all(g >= INTERVAL - 1 for g in gaps),
+          "flapping for 2.5 intervals: at most one opening per interval (%d, %s s apart; the mock stamps whole seconds)"
+          % (len(opens), ["%.1f" % g for g in gaps]))
+    check(all(n["replaces"] == office_id for n in f), "all in the same notification")
+    late = [b["t"] - a["t"] for a, b in zip(f, f[1:]) if not a["summary"].startswith("Resolved:")
+            and b["summary"].startswith("Resolved:")]
+    check(len(late) == len(opens) and all(x < 5 * SLOW for x in late),
+          "each opening was replaced by its repair within 5 s (%s s)" % ["%.1f" % x for x in late])
+    check(f and f[-1]["summary"].startswith("Resolved:") and f[-1]["t"] - last_mend < 5 * SLOW,
+          "the last repair shows within 5 s")
 
     # --- the daemon killed and restarted mid-way --------------------------------------------
     time.sleep(INTERVAL + 1)
