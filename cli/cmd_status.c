@@ -11,6 +11,7 @@
 
 #include "vpndoctor/common.h"
 #include "vpndoctor/confdump.h"
+#include "vpndoctor/i18n.h"
 #include "vpndoctor/text.h"
 #include "vpndoctor/varlink.h"
 
@@ -372,12 +373,14 @@ static void print_event(const struct cli_ctx *ctx, const cJSON *ev)
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(ev, "finding");
 	const char *event = jstr(ev, "event", "?");
 	char when[32] = "?";
+	char *summary = vd_i18n_render_member(f, "summary_message", "summary");
 	int64_t t;
 
 	if (jint(ev, "time", &t))
 		vd_format_time(t, when, sizeof(when));
 	printf("%s %-8s %s on %s: %s\n", when, event, jstr(f, "cause", "?"), jstr(f, "tunnel", "?"),
-	       jstr(f, "summary", ""));
+	       summary ? summary : "");
+	free(summary);
 	if (strcmp(event, "resolved") != 0)
 		out_finding(ctx, stdout, f, strcmp(event, "opened") == 0);
 }
@@ -447,7 +450,11 @@ static void print_history_event(const struct cli_ctx *ctx, const cJSON *e)
 	putchar(' ');
 	out_field(stdout, jstr(e, "cause", "?"), 22);
 	putchar(' ');
-	out_text(stdout, jstr(e, "summary", ""));
+	{
+		char *summary = vd_i18n_render_member(e, "summary_message", "summary");
+		out_text(stdout, summary ? summary : "");
+		free(summary);
+	}
 	putchar('\n');
 }
 

@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "vpndoctor/i18n.h"
 #include "vpndoctor/text.h"
 
 #include "cli.h"
@@ -78,7 +79,9 @@ void out_finding(const struct cli_ctx *ctx, FILE *f, const cJSON *finding, bool 
 {
 	enum vd_severity sev = VD_SEV_NONE;
 	const char *title = jstr(finding, "title"), *cause = jstr(finding, "cause");
-	const char *summary = jstr(finding, "summary"), *remedy = jstr(finding, "remedy");
+	const char *remedy = jstr(finding, "remedy");
+	/* the measured values in the reader's language (the daemon's English without) */
+	char *summary = vd_i18n_render_member(finding, "summary_message", "summary");
 	const char *by = jstr(finding, "suppressed_by");
 	const size_t indent = 2 + LABEL_WIDTH + 2;
 	char head[512];
@@ -96,6 +99,7 @@ void out_finding(const struct cli_ctx *ctx, FILE *f, const cJSON *finding, bool 
 		fprintf(f, "%*sFix: ", (int)indent, "");
 		wrap(f, remedy, indent + 5, indent + 5);
 	}
+	free(summary);
 }
 
 int out_exit_for(enum vd_severity worst)

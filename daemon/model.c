@@ -489,6 +489,10 @@ static void emit(struct vd_daemon *d, const char *event, const struct tracked *t
 				cJSON_AddStringToObject(h, "cause", t->cause);
 				cJSON_AddStringToObject(h, "severity", sev ? sev : "");
 				cJSON_AddStringToObject(h, "summary", sum ? sum : "");
+				/* so a client can say it in its reader's language */
+				const cJSON *m = cJSON_GetObjectItemCaseSensitive(f, "summary_message");
+				if (cJSON_IsObject(m))
+					cJSON_AddItemToObject(h, "summary_message", cJSON_Duplicate(m, true));
 				int r = history_append(d->hist, h);
 				if (r < 0) {
 					errno = -r;

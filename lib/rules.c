@@ -1,7 +1,29 @@
 /* The rules: one function per cause of the catalogue, each reading the facts
  * sections it names (keys from vpndoctor/facts.def, through their VDF_
  * constants), never guessing when they are missing. The engine adds the profile check's problems, applies suppression
- * and renders findings in tunnel order, then catalogue order. */
+ * and renders findings in tunnel order, then catalogue order.
+ *
+ * How a rule writes its summary: as a message (vpndoctor/message.h), never
+ * with printf, so that each client says it in its reader's language. The
+ * template is the English sentence with {name} where a value goes, marked
+ * N_() (NP_(singular, plural) with fire_n when it counts something); the
+ * values follow by name:
+ *
+ *   fire(o, VD_SEV_WARNING, N_("the path to {gateway} outside the tunnel takes {rtt} ms round trip"),
+ *        VD_TEXT("gateway", addr), VD_NUM("rtt", rtt, 0));
+ *
+ * VD_TEXT: text from the machine, shown as is (an address, a device, a log
+ * line; a port or a pid too: identifiers are not grouped like numbers).
+ * VD_NUM(name, v, digits): a quantity, "%.*f" in English. VD_TIME: epoch
+ * seconds. VD_PHRASE: one of our words, itself N_() ("the gateway" when the
+ * facts lack the address: text_or()). VD_MSG: a message built with MSG().
+ * A sentence that changes with a word (behind / ahead of, with or without a
+ * reason) is two templates, whole, so translators see whole sentences. A "%"
+ * in a template needs an xgettext:no-c-format comment right before its N_()
+ * line, and a TRANSLATORS: comment there explains the placeholders. The
+ * English rendering is the finding's "summary"; the message goes beside it
+ * as "summary_message". Add the template's Japanese to po/ja.po
+ * (tests/cli/test_po.sh fails until it is there, with the same placeholders). */
 #include <errno.h>
 #include <math.h> /* isfinite: a macro, no libm */
 #include <stdarg.h>
@@ -14,6 +36,8 @@
 
 #include "vpndoctor/cidr.h"
 #include "vpndoctor/facts.h"
+#include "vpndoctor/i18n.h"
+#include "vpndoctor/message.h"
 #include "vpndoctor/ovpn_log.h"
 #include "vpndoctor/rules.h"
 #include "vpndoctor/version.h"
@@ -79,11 +103,14 @@ struct rctx {
 	int64_t now;
 };
 
+/* The English summary was a char[512]: older clients may count on that. */
+#define SUMMARY_MAX 512
+
 /* What one rule produces; the engine turns it into a finding. */
 struct rout {
 	bool fired;
 	enum vd_severity sev;
-	char summary[512];
+	cJSON *summary; /* a message (vpndoctor/message.h) */
 	cJSON *evidence;
 	/* Suppressors that do not apply to this finding: its evidence does not
 	 * depend on them (a certificate judged by the NTP-corrected clock). */
@@ -259,18 +286,46 @@ static void ev_field(struct rout *o, const char *key, const cJSON *src, const ch
 		ev_num(o, key, v);
 }
 
-__attribute__((format(printf, 3, 4)))
-static void fire(struct rout *o, enum vd_severity sev, const char *fmt, ...)
+/* The finding's summary: a message (see the top of this file). A later fire
+ * replaces the summary of an earlier one; the severity is the worst. */
+static void fire_msg(struct rout *o, enum vd_severity sev, const char *id, const char *plural, const char *count,
+                     const struct vd_arg *args)
 {
-	va_list ap;
+	cJSON *m;
+	int r;
 
+	if (o->err)
+		return;
 	o->fired = true;
 	if (sev > o->sev)
 		o->sev = sev;
-	va_start(ap, fmt);
-	vsnprintf(o->summary, sizeof(o->summary), fmt, ap);
-	va_end(ap);
+	if ((r = vd_msg_new(id, plural, count, args, &m)) < 0) {
+		o->err = r;
+		return;
+	}
+	cJSON_Delete(o->summary);
+	o->summary = m;
 }
+
+/* A message made elsewhere (it is the rule's to give). */
+static void fire_given(struct rout *o, enum vd_severity sev, cJSON *m)
+{
+	if (o->err) {
+		cJSON_Delete(m);
+		return;
+	}
+	o->fired = true;
+	if (sev > o->sev)
+		o->sev = sev;
+	cJSON_Delete(o->summary);
+	o->summary = m;
+}
+
+#define fire(o, sev, id, ...) \
+	fire_msg(o, sev, id, NULL, NULL, (const struct vd_arg[]){__VA_ARGS__ __VA_OPT__(,) {0}})
+/* with NP_(singular, plural): the number value named count picks the form */
+#define fire_n(o, sev, id_plural, count, ...) \
+	fire_msg(o, sev, id_plural, count, (const struct vd_arg[]){__VA_ARGS__ __VA_OPT__(,) {0}})
 
 static void immune(struct rout *o, const char *cause)
 {
@@ -281,9 +336,53 @@ static void immune(struct rout *o, const char *cause)
 /* ", and N more" after a summary that names the first item. */
 static void and_more(struct rout *o, size_t more)
 {
-	size_t l = strlen(o->summary);
-	if (more > 0)
-		snprintf(o->summary + l, sizeof(o->summary) - l, ", and %zu more", more);
+	cJSON *first = o->summary;
+
+	if (more == 0 || !first || o->err)
+		return;
+	o->summary = NULL;
+	/* TRANSLATORS: {summary} names the first of several problems; {more} is
+	 * how many others there are. */
+	fire_n(o, o->sev, NP_("{summary}, and {more} more", "{summary}, and {more} more"), "more",
+	       VD_MSG("summary", first), VD_NUM("more", (double)more, 0));
+	cJSON_Delete(first);
+}
+
+/* A message to put in another (VD_MSG), or NULL with o->err set. */
+static cJSON *msg_(struct rout *o, const char *id, const char *plural, const char *count, const struct vd_arg *args)
+{
+	cJSON *m = NULL;
+	int r;
+
+	if (o->err)
+		return NULL;
+	if ((r = vd_msg_new(id, plural, count, args, &m)) < 0)
+		o->err = r;
+	return m;
+}
+
+#define MSG(o, id, ...) msg_(o, id, NULL, NULL, (const struct vd_arg[]){__VA_ARGS__ __VA_OPT__(,) {0}})
+
+/* s from the facts as it is, or when absent a word of ours (an N_() phrase). */
+static struct vd_arg text_or(const char *name, const char *s, const char *phrase)
+{
+	return s ? VD_TEXT(name, s) : VD_PHRASE(name, phrase);
+}
+
+/* A count shown as it is: a number when a double holds it exactly. */
+static struct vd_arg count_arg(const char *name, unsigned long long v, char *buf, size_t len)
+{
+	if (v <= (1ULL << 53))
+		return VD_NUM(name, (double)v, 0);
+	snprintf(buf, len, "%llu", v);
+	return VD_TEXT(name, buf);
+}
+
+/* A number that is an identifier (a port, a pid, a line): never grouped. */
+static struct vd_arg id_arg(const char *name, double v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.0f", v);
+	return VD_TEXT(name, buf);
 }
 
 /* A string array of the facts as "a, b, c". */
@@ -346,10 +445,15 @@ static void profile_problems(const struct rctx *c, const char *cause, struct rou
 	{
 		const char *file = nstr(lead, VDF_PROBLEM_FILE);
 		double line = 0;
+		char lb[32];
 		if (file && num(lead, VDF_PROBLEM_LINE, &line) && line > 0)
-			fire(o, worst, "%s (%s line %.0f)", str(lead, VDF_PROBLEM_MESSAGE), file, line);
+			/* TRANSLATORS: {problem} is what is wrong in the OpenVPN client
+			 * configuration {file}, at line {line} */
+			fire(o, worst, N_("{problem} ({file} line {line})"), VD_TEXT("problem", str(lead, VDF_PROBLEM_MESSAGE)),
+			     VD_TEXT("file", file), id_arg("line", line, lb, sizeof(lb)));
 		else
-			fire(o, worst, "%s", str(lead, VDF_PROBLEM_MESSAGE));
+			/* TRANSLATORS: {problem} is what is wrong in the OpenVPN client configuration */
+			fire(o, worst, N_("{problem}"), VD_TEXT("problem", str(lead, VDF_PROBLEM_MESSAGE)));
 	}
 	and_more(o, n - 1);
 	if (nstr(prof, VDF_PROFILE_PATH))
@@ -384,20 +488,22 @@ static void rule_config_invalid(const struct rctx *c, struct rout *o)
 	if (n > 0) {
 		ev_num(o, "log_options_errors", n);
 		if (!o->fired)
-			fire(o, VD_SEV_ERROR, "OpenVPN reported %.0f 'Options error' line%s in the last 10 minutes",
-			     n, n == 1 ? "" : "s");
+			fire_n(o, VD_SEV_ERROR,
+			       NP_("OpenVPN reported {count} 'Options error' line in the last 10 minutes",
+			           "OpenVPN reported {count} 'Options error' lines in the last 10 minutes"),
+			       "count", VD_NUM("count", n, 0));
 	}
 }
 
 static const char *cert_role_name(const char *role)
 {
 	if (!role || strcmp(role, "cert") == 0)
-		return "client certificate";
+		return N_("client certificate");
 	if (strcmp(role, "ca") == 0)
-		return "CA certificate";
+		return N_("CA certificate");
 	if (strcmp(role, "extra-certs") == 0 || strcmp(role, "extra") == 0)
-		return "intermediate certificate";
-	return "certificate";
+		return N_("intermediate certificate");
+	return N_("certificate");
 }
 
 static void rule_cert_expired(const struct rctx *c, struct rout *o)
@@ -476,24 +582,41 @@ static void rule_cert_expired(const struct rctx *c, struct rout *o)
 		if (lead) {
 			const char *role = cert_role_name(str(lead, VDF_CERT_ROLE));
 			const char *subj = nstr(lead, VDF_CERT_SUBJECT) ? str(lead, VDF_CERT_SUBJECT) : "?";
-			const char *judge = corrected ? "by the NTP-corrected clock" : "by the local clock";
+			const char *judge = corrected ? N_("by the NTP-corrected clock") : N_("by the local clock");
 			double nb = 0, na = 0;
 			num_time(lead, VDF_CERT_NOT_BEFORE, &nb);
 			num_time(lead, VDF_CERT_NOT_AFTER, &na);
-			if (lead_rank == 3) {
+			/* TRANSLATORS: {role} is "client certificate", "CA certificate"...,
+			 * {subject} its subject (CN=...), {judged} "by the NTP-corrected
+			 * clock" or "by the local clock" */
+			if (lead_rank == 3 && (now - (int64_t)na) / 86400 < 1) {
+				fire(o, VD_SEV_ERROR,
+				     N_("the {role} {subject} expired less than 1 day ago (not after {not_after}, {judged})"),
+				     VD_PHRASE("role", role), VD_TEXT("subject", subj), VD_TIME("not_after", (int64_t)na),
+				     VD_PHRASE("judged", judge));
+			} else if (lead_rank == 3) {
 				double days = (double)((now - (int64_t)na) / 86400);
-				fire(o, VD_SEV_ERROR, "the %s %s expired %s%.0f day%s ago (not after %s, %s)", role, subj,
-				     days < 1 ? "less than " : "", days < 1 ? 1 : days, days <= 1 ? "" : "s",
-				     vd_format_time((int64_t)na, tb, sizeof(tb)), judge);
+				fire_n(o, VD_SEV_ERROR,
+				       NP_("the {role} {subject} expired {days} day ago (not after {not_after}, {judged})",
+				           "the {role} {subject} expired {days} days ago (not after {not_after}, {judged})"),
+				       "days", VD_PHRASE("role", role), VD_TEXT("subject", subj), VD_NUM("days", days, 0),
+				       VD_TIME("not_after", (int64_t)na), VD_PHRASE("judged", judge));
 			} else if (lead_rank == 2) {
 				double days = (double)(((int64_t)nb - now + 86399) / 86400);
-				fire(o, VD_SEV_ERROR, "the %s %s is not valid for another %.0f day%s (not before %s, %s)",
-				     role, subj, days, days == 1 ? "" : "s",
-				     vd_format_time((int64_t)nb, tb, sizeof(tb)), judge);
+				fire_n(o, VD_SEV_ERROR,
+				       NP_("the {role} {subject} is not valid for another {days} day (not before {not_before}, "
+				           "{judged})",
+				           "the {role} {subject} is not valid for another {days} days (not before {not_before}, "
+				           "{judged})"),
+				       "days", VD_PHRASE("role", role), VD_TEXT("subject", subj), VD_NUM("days", days, 0),
+				       VD_TIME("not_before", (int64_t)nb), VD_PHRASE("judged", judge));
 			} else {
 				double days = (double)(((int64_t)na - now) / 86400);
-				fire(o, VD_SEV_WARNING, "the %s %s expires in %.0f day%s (not after %s, %s)", role, subj,
-				     days, days == 1 ? "" : "s", vd_format_time((int64_t)na, tb, sizeof(tb)), judge);
+				fire_n(o, VD_SEV_WARNING,
+				       NP_("the {role} {subject} expires in {days} day (not after {not_after}, {judged})",
+				           "the {role} {subject} expires in {days} days (not after {not_after}, {judged})"),
+				       "days", VD_PHRASE("role", role), VD_TEXT("subject", subj), VD_NUM("days", days, 0),
+				       VD_TIME("not_after", (int64_t)na), VD_PHRASE("judged", judge));
 			}
 			and_more(o, bad - 1);
 			ev(o, "judged_at", "%s", vd_format_time(now, tb, sizeof(tb)));
@@ -510,9 +633,10 @@ static void rule_cert_expired(const struct rctx *c, struct rout *o)
 		ev_num(o, "log_cert_expired", n_exp);
 	if (n_nyv > 0)
 		ev_num(o, "log_cert_not_yet_valid", n_nyv);
-	if (!o->fired && (n_exp > 0 || n_nyv > 0))
-		fire(o, VD_SEV_ERROR, "OpenVPN reports a certificate that is %s",
-		     n_exp > 0 ? "expired" : "not yet valid");
+	if (!o->fired && n_exp > 0)
+		fire(o, VD_SEV_ERROR, N_("OpenVPN reports a certificate that is expired"));
+	else if (!o->fired && n_nyv > 0)
+		fire(o, VD_SEV_ERROR, N_("OpenVPN reports a certificate that is not yet valid"));
 }
 
 static void rule_too_many_clients(const struct rctx *c, struct rout *o)
@@ -527,10 +651,12 @@ static void rule_too_many_clients(const struct rctx *c, struct rout *o)
 	if (num(hs, VDF_HANDSHAKES_DROPPED_BEFORE_PUSH, &dropped) && dropped >= REPEAT_MIN) {
 		num(hs, VDF_HANDSHAKES_STARTED, &started);
 		num(hs, VDF_HANDSHAKES_COMPLETED, &completed);
-		fire(o, VD_SEV_ERROR,
-		     "the server ended %.0f sessions before sending their configuration (PUSH_REPLY) in the "
-		     "last 10 minutes",
-		     dropped);
+		fire_n(o, VD_SEV_ERROR,
+		       NP_("the server ended {count} session before sending its configuration (PUSH_REPLY) in the "
+		           "last 10 minutes",
+		           "the server ended {count} sessions before sending their configuration (PUSH_REPLY) in the "
+		           "last 10 minutes"),
+		       "count", VD_NUM("count", dropped, 0));
 		ev_num(o, "handshakes_started", started);
 		ev_num(o, "handshakes_completed", completed);
 		ev_num(o, "dropped_before_push", dropped);
@@ -552,10 +678,14 @@ static void rule_too_many_clients(const struct rctx *c, struct rout *o)
 		res = str(obj(tr, proto), VDF_TRANSPORT_TRY_RESULT);
 		if (!res || strcmp(res, "answered") != 0 || tmo + rst < REPEAT_MIN)
 			return;
-		fire(o, VD_SEV_ERROR,
-		     "%.0f sessions failed in the last 10 minutes (%.0f TLS timeouts, %.0f resets) although the "
-		     "gateway answers the OpenVPN handshake over %s",
-		     tmo + rst, tmo, rst, proto);
+		fire_n(o, VD_SEV_ERROR,
+		       /* TRANSLATORS: {proto} is udp or tcp */
+		       NP_("{count} session failed in the last 10 minutes ({timeouts} TLS timeouts, {resets} resets) "
+		           "although the gateway answers the OpenVPN handshake over {proto}",
+		           "{count} sessions failed in the last 10 minutes ({timeouts} TLS timeouts, {resets} resets) "
+		           "although the gateway answers the OpenVPN handshake over {proto}"),
+		       "count", VD_NUM("count", tmo + rst, 0), VD_NUM("timeouts", tmo, 0), VD_NUM("resets", rst, 0),
+		       VD_TEXT("proto", proto));
 		ev_num(o, "log_tls_timeouts", tmo);
 		ev_num(o, "log_connection_resets", rst);
 		ev(o, "transport", "%s %s", proto, res);
@@ -585,22 +715,22 @@ static void rule_ip_conflict(const struct rctx *c, struct rout *o)
 	cJSON_ArrayForEach(it, arr(rt, VDF_ROUTES_PUSHED_ROUTES)) {
 		if (nt < VD_ARRAY_SIZE(theirs) && cJSON_IsString(it) && prefix(it->valuestring, &theirs[nt].p)) {
 			theirs[nt].text = it->valuestring;
-			theirs[nt++].what = "the pushed route";
+			theirs[nt++].what = N_("the pushed route");
 		}
 	}
 	if (nt < VD_ARRAY_SIZE(theirs) && prefix(str(rt, VDF_ROUTES_TUNNEL_SUBNET), &theirs[nt].p)) {
 		theirs[nt].text = str(rt, VDF_ROUTES_TUNNEL_SUBNET);
-		theirs[nt++].what = "the tunnel subnet";
+		theirs[nt++].what = N_("the tunnel subnet");
 	}
 	cJSON_ArrayForEach(it, arr(cl, VDF_CLOUD_LOCAL_NETWORKS)) {
 		if (nt < VD_ARRAY_SIZE(theirs) && cJSON_IsString(it) && prefix(it->valuestring, &theirs[nt].p)) {
 			theirs[nt].text = it->valuestring;
-			theirs[nt++].what = "the VPC local network";
+			theirs[nt++].what = N_("the VPC local network");
 		}
 	}
 	if (nt < VD_ARRAY_SIZE(theirs) && prefix(str(cl, VDF_CLOUD_CLIENT_CIDR), &theirs[nt].p)) {
 		theirs[nt].text = str(cl, VDF_CLOUD_CLIENT_CIDR);
-		theirs[nt++].what = "the client CIDR";
+		theirs[nt++].what = N_("the client CIDR");
 	}
 
 	cJSON_ArrayForEach(it, arr(rt, VDF_ROUTES_LOCAL_SUBNETS)) {
@@ -618,8 +748,12 @@ static void rule_ip_conflict(const struct rctx *c, struct rout *o)
 			snprintf(k, sizeof(k), "overlap_%zu", hits);
 			ev(o, k, "%s on %s overlaps %s %s", pfx, dev, theirs[i].what, theirs[i].text);
 			if (hits == 1)
-				fire(o, VD_SEV_ERROR, "the local network %s on %s overlaps %s %s", pfx, dev,
-				     theirs[i].what, theirs[i].text);
+				/* TRANSLATORS: {what} is "the pushed route", "the tunnel subnet",
+				 * "the VPC local network" or "the client CIDR"; {prefix} its
+				 * address block */
+				fire(o, VD_SEV_ERROR, N_("the local network {network} on {device} overlaps {what} {prefix}"),
+				     VD_TEXT("network", pfx), VD_TEXT("device", dev), VD_PHRASE("what", theirs[i].what),
+				     VD_TEXT("prefix", theirs[i].text));
 		}
 	}
 	if (!hits)
@@ -652,10 +786,14 @@ static void rule_client_cidr_too_small(const struct rctx *c, struct rout *o)
 	cap = vd_prefix_client_capacity(&p);
 	if ((double)cap >= maxc)
 		return;
-	fire(o, VD_SEV_ERROR,
-	     "client CIDR %s holds %llu addresses = %llu clients at 4 addresses each, but %.0f connections "
-	     "are allowed",
-	     cidr, (unsigned long long)count, (unsigned long long)cap, maxc);
+	{
+		char b1[32], b2[32];
+		fire(o, VD_SEV_ERROR,
+		     N_("client CIDR {cidr} holds {addresses} addresses = {clients} clients at 4 addresses each, but "
+		        "{max} connections are allowed"),
+		     VD_TEXT("cidr", cidr), count_arg("addresses", count, b1, sizeof(b1)),
+		     count_arg("clients", cap, b2, sizeof(b2)), VD_NUM("max", maxc, 0));
+	}
 	ev(o, "client_cidr", "%s", cidr);
 	ev(o, "addresses", "%llu", (unsigned long long)count);
 	ev(o, "clients_at_4_addresses", "%llu", (unsigned long long)cap);
@@ -677,7 +815,7 @@ static void rule_vpn_app_conflict(const struct rctx *c, struct rout *o)
 {
 	const cJSON *cf = section(c, VDF_TUNNEL_CONFLICTS);
 	const cJSON *it;
-	char first[256] = "";
+	cJSON *first = NULL;
 	size_t n = 0;
 
 	if (!cf)
@@ -687,44 +825,52 @@ static void rule_vpn_app_conflict(const struct rctx *c, struct rout *o)
 		if (!name)
 			continue;
 		char k[32], d[256];
-		snprintf(d, sizeof(d), "%s link %s",
-		         nstr(it, VDF_CONFLICT_LINK_KIND) ? str(it, VDF_CONFLICT_LINK_KIND) : "VPN", name);
+		const char *kind = nstr(it, VDF_CONFLICT_LINK_KIND) ? str(it, VDF_CONFLICT_LINK_KIND) : "VPN";
+		snprintf(d, sizeof(d), "%s link %s", kind, name);
 		snprintf(k, sizeof(k), "link_%zu", ++n);
 		ev(o, k, "%s", d);
 		if (n == 1)
-			snprintf(first, sizeof(first), "%s", d);
+			/* TRANSLATORS: {kind} is the link's kind (tun, wireguard, ppp...) */
+			first = MSG(o, N_("{kind} link {name}"), VD_TEXT("kind", kind), VD_TEXT("name", name));
 	}
 	cJSON_ArrayForEach(it, arr(cf, VDF_CONFLICTS_PROCESSES)) {
 		const char *name = nstr(it, VDF_CONFLICT_PROCESS_NAME);
 		double pid = 0;
 		if (!name)
 			continue;
-		char k[32], d[256];
-		if (num(it, VDF_CONFLICT_PROCESS_PID, &pid))
+		char k[32], d[256], pb[32];
+		bool has_pid = num(it, VDF_CONFLICT_PROCESS_PID, &pid);
+		if (has_pid)
 			snprintf(d, sizeof(d), "process %s (pid %.0f)", name, pid);
 		else
 			snprintf(d, sizeof(d), "process %s", name);
 		snprintf(k, sizeof(k), "process_%zu", ++n);
 		ev(o, k, "%s", d);
-		if (n == 1)
-			snprintf(first, sizeof(first), "%s", d);
+		if (n == 1 && has_pid)
+			first = MSG(o, N_("process {name} (pid {pid})"), VD_TEXT("name", name),
+			            id_arg("pid", pid, pb, sizeof(pb)));
+		else if (n == 1)
+			first = MSG(o, N_("process {name}"), VD_TEXT("name", name));
 	}
 	cJSON_ArrayForEach(it, arr(cf, VDF_CONFLICTS_ROUTES)) {
 		const char *pfx = nstr(it, VDF_CONFLICT_ROUTE_PREFIX);
 		if (!pfx)
 			continue;
 		char k[32], d[256];
-		snprintf(d, sizeof(d), "route %s via %s", pfx,
-		         nstr(it, VDF_CONFLICT_ROUTE_DEV) ? str(it, VDF_CONFLICT_ROUTE_DEV) : "?");
+		const char *dev = nstr(it, VDF_CONFLICT_ROUTE_DEV) ? str(it, VDF_CONFLICT_ROUTE_DEV) : "?";
+		snprintf(d, sizeof(d), "route %s via %s", pfx, dev);
 		snprintf(k, sizeof(k), "route_%zu", ++n);
 		ev(o, k, "%s", d);
 		if (n == 1)
-			snprintf(first, sizeof(first), "%s", d);
+			first = MSG(o, N_("route {prefix} via {device}"), VD_TEXT("prefix", pfx), VD_TEXT("device", dev));
 	}
-	if (!n)
-		return;
-	fire(o, VD_SEV_WARNING, "another VPN is active: %s", first);
-	and_more(o, n - 1);
+	if (n && first) {
+		/* TRANSLATORS: {first} is "tun link tun1", "process openconnect (pid
+		 * 42)" or "route 10.0.0.0/8 via wg0" */
+		fire(o, VD_SEV_WARNING, N_("another VPN is active: {first}"), VD_MSG("first", first));
+		and_more(o, n - 1);
+	}
+	cJSON_Delete(first);
 }
 
 /* ICMP path figures usable for judging: enough samples and at least one
@@ -740,6 +886,7 @@ static void rule_unstable_internet(const struct rctx *c, struct rout *o)
 {
 	const cJSON *path = section(c, VDF_TUNNEL_PATH);
 	const char *addr = nstr(path, VDF_ECHO_ADDR) ? str(path, VDF_ECHO_ADDR) : "the gateway";
+	struct vd_arg gw = text_or("gateway", nstr(path, VDF_ECHO_ADDR), N_("the gateway"));
 	double loss = 0, jit = 0, rtt = 0;
 	bool l, j, r;
 
@@ -751,13 +898,18 @@ static void rule_unstable_internet(const struct rctx *c, struct rout *o)
 	if (!l && !j && !r)
 		return;
 	if (l)
-		fire(o, VD_SEV_WARNING, "%.1f%% of packets to %s are lost outside the tunnel (%.0f ms round trip, %.0f ms jitter)",
-		     loss, addr, rtt, jit);
+		fire(o, VD_SEV_WARNING,
+		     /* xgettext:no-c-format */
+		     N_("{loss}% of packets to {gateway} are lost outside the tunnel ({rtt} ms round trip, {jitter} ms "
+		        "jitter)"),
+		     VD_NUM("loss", loss, 1), gw, VD_NUM("rtt", rtt, 0), VD_NUM("jitter", jit, 0));
 	else if (j)
-		fire(o, VD_SEV_WARNING, "the path to %s outside the tunnel has %.0f ms of jitter (%.0f ms round trip)",
-		     addr, jit, rtt);
+		fire(o, VD_SEV_WARNING,
+		     N_("the path to {gateway} outside the tunnel has {jitter} ms of jitter ({rtt} ms round trip)"), gw,
+		     VD_NUM("jitter", jit, 0), VD_NUM("rtt", rtt, 0));
 	else
-		fire(o, VD_SEV_WARNING, "the path to %s outside the tunnel takes %.0f ms round trip", addr, rtt);
+		fire(o, VD_SEV_WARNING, N_("the path to {gateway} outside the tunnel takes {rtt} ms round trip"), gw,
+		     VD_NUM("rtt", rtt, 0));
 	ev(o, "gateway", "%s", addr);
 	ev_field(o, "sent", path, VDF_SAMPLE_SENT);
 	ev_field(o, "received", path, VDF_SAMPLE_RECEIVED);
@@ -788,9 +940,11 @@ static void rule_long_distance_udp(const struct rctx *c, struct rout *o)
 	if (loss <= 0 && rec < 1 && pr < 1)
 		return;
 	fire(o, VD_SEV_WARNING,
-	     "the UDP tunnel to %s runs over a %.0f ms round trip with %.1f%% loss and %.0f reconnects in "
-	     "10 minutes",
-	     nstr(path, VDF_ECHO_ADDR) ? str(path, VDF_ECHO_ADDR) : "the gateway", rtt, loss, rec);
+	     /* xgettext:no-c-format */
+	     N_("the UDP tunnel to {gateway} runs over a {rtt} ms round trip with {loss}% loss and {reconnects} "
+	        "reconnects in 10 minutes"),
+	     text_or("gateway", nstr(path, VDF_ECHO_ADDR), N_("the gateway")), VD_NUM("rtt", rtt, 0),
+	     VD_NUM("loss", loss, 1), VD_NUM("reconnects", rec, 0));
 	ev(o, "proto", "udp");
 	ev_num(o, "rtt_avg_ms", rtt);
 	ev_num(o, "loss_pct", loss);
@@ -820,7 +974,7 @@ static void rule_server_config_changed(const struct rctx *c, struct rout *o)
 	double reset = event_count(ovpn, VD_LOG_SERVER_RESET);
 	double changed = event_count(ovpn, VD_LOG_PULLED_CHANGED);
 	size_t n = 0;
-	char first[600] = "";
+	cJSON *first = NULL;
 
 	if (!ovpn)
 		return;
@@ -833,22 +987,31 @@ static void rule_server_config_changed(const struct rctx *c, struct rout *o)
 				continue;
 			ev(o, fields[i], "%s -> %s", *a ? a : "(none)", *b ? b : "(none)");
 			if (!n++)
-				snprintf(first, sizeof(first), "%s %s -> %s", fields[i], *a ? a : "(none)",
-				         *b ? b : "(none)");
+				/* TRANSLATORS: an option the server pushes (routes, dns...),
+				 * its value before and after; "(none)" when absent */
+				first = MSG(o, N_("{option} {before} -> {after}"), VD_TEXT("option", fields[i]),
+				            *a ? VD_TEXT("before", a) : VD_PHRASE("before", N_("(none)")),
+				            *b ? VD_TEXT("after", b) : VD_PHRASE("after", N_("(none)")));
 		}
 	}
 	if (reset > 0)
 		ev_num(o, "log_server_resets", reset);
 	if (changed > 0)
 		ev_num(o, "log_pulled_options_changed", changed);
-	if (n)
-		fire(o, VD_SEV_INFO, "the server pushed different options in the new session: %s%s", first,
-		     n > 1 ? " (and more)" : "");
+	if (n > 1 && first)
+		fire(o, VD_SEV_INFO, N_("the server pushed different options in the new session: {change} (and more)"),
+		     VD_MSG("change", first));
+	else if (n && first)
+		fire(o, VD_SEV_INFO, N_("the server pushed different options in the new session: {change}"),
+		     VD_MSG("change", first));
 	else if (reset > 0)
-		fire(o, VD_SEV_INFO, "the server reset the session %.0f time%s in the last 10 minutes", reset,
-		     reset == 1 ? "" : "s");
+		fire_n(o, VD_SEV_INFO,
+		       NP_("the server reset the session {count} time in the last 10 minutes",
+		           "the server reset the session {count} times in the last 10 minutes"),
+		       "count", VD_NUM("count", reset, 0));
 	else if (changed > 0)
-		fire(o, VD_SEV_INFO, "the options pulled from the server changed on restart");
+		fire(o, VD_SEV_INFO, N_("the options pulled from the server changed on restart"));
+	cJSON_Delete(first);
 }
 
 static void rule_client_exception(const struct rctx *c, struct rout *o)
@@ -870,26 +1033,39 @@ static void rule_client_exception(const struct rctx *c, struct rout *o)
 		ev(o, "state", "%s", state);
 	if (is_true(ovpn, VDF_OPENVPN_CRASHED)) {
 		if (pid > 0) {
-			fire(o, VD_SEV_ERROR, "the OpenVPN client (pid %.0f) crashed", pid);
+			char pb[32];
+			fire(o, VD_SEV_ERROR, N_("the OpenVPN client (pid {pid}) crashed"), id_arg("pid", pid, pb, sizeof(pb)));
 			ev_num(o, "pid", pid);
 		} else {
-			fire(o, VD_SEV_ERROR, "the OpenVPN client crashed");
+			fire(o, VD_SEV_ERROR, N_("the OpenVPN client crashed"));
 		}
 	} else if (state && strcmp(state, "exited") == 0 && !(reason && (strcasestr(reason, "sigterm") ||
 	                                                              strcasestr(reason, "sigint") ||
 	                                                              strcasestr(reason, "user")))) {
 		/* A stop the user asked for (SIGTERM/SIGINT) is no fault. */
-		fire(o, VD_SEV_ERROR, "the OpenVPN client exited%s%s%s", reason ? " (" : "", reason ? reason : "",
-		     reason ? ")" : "");
+		if (reason)
+			/* TRANSLATORS: {reason} as OpenVPN says it (e.g. "fatal-error") */
+			fire(o, VD_SEV_ERROR, N_("the OpenVPN client exited ({reason})"), VD_TEXT("reason", reason));
+		else
+			fire(o, VD_SEV_ERROR, N_("the OpenVPN client exited"));
 	} else if (state && strcmp(state, "connected") == 0 && is_false(tun, VDF_TUN_PRESENT)) {
-		fire(o, VD_SEV_ERROR, "OpenVPN says it is connected but its tun device %s is gone",
-		     nstr(tun, VDF_TUN_NAME) ? str(tun, VDF_TUN_NAME) : "");
+		fire(o, VD_SEV_ERROR, N_("OpenVPN says it is connected but its tun device {device} is gone"),
+		     VD_TEXT("device", nstr(tun, VDF_TUN_NAME) ? str(tun, VDF_TUN_NAME) : ""));
 	} else if (state && strcmp(state, "reconnecting") == 0 && rec >= REPEAT_MIN) {
-		fire(o, VD_SEV_ERROR, "the OpenVPN client loops reconnecting: %.0f restarts in 10 minutes%s%s%s",
-		     rec, reason ? " (last: " : "", reason ? reason : "", reason ? ")" : "");
+		if (reason)
+			fire_n(o, VD_SEV_ERROR,
+			       NP_("the OpenVPN client loops reconnecting: {count} restart in 10 minutes (last: {reason})",
+			           "the OpenVPN client loops reconnecting: {count} restarts in 10 minutes (last: {reason})"),
+			       "count", VD_NUM("count", rec, 0), VD_TEXT("reason", reason));
+		else
+			fire_n(o, VD_SEV_ERROR,
+			       NP_("the OpenVPN client loops reconnecting: {count} restart in 10 minutes",
+			           "the OpenVPN client loops reconnecting: {count} restarts in 10 minutes"),
+			       "count", VD_NUM("count", rec, 0));
 		ev_num(o, "reconnects", rec);
 	} else if (tunerr > 0) {
-		fire(o, VD_SEV_ERROR, "OpenVPN cannot open its tun device (%.0f errors in 10 minutes)", tunerr);
+		fire(o, VD_SEV_ERROR, N_("OpenVPN cannot open its tun device ({count} errors in 10 minutes)"),
+		     VD_NUM("count", tunerr, 0));
 	}
 	if (tunerr > 0)
 		ev_num(o, "log_tun_errors", tunerr);
@@ -899,6 +1075,7 @@ static void rule_clock_skew(const struct rctx *c, struct rout *o)
 {
 	const cJSON *clk = host_clock(c);
 	const char *server = nstr(clk, VDF_CLOCK_SERVER) ? str(clk, VDF_CLOCK_SERVER) : "the NTP server";
+	struct vd_arg srv = text_or("server", nstr(clk, VDF_CLOCK_SERVER), N_("the NTP server"));
 	double off, a;
 
 	if (!clk || !num(clk, VDF_CLOCK_OFFSET_S, &off))
@@ -907,12 +1084,21 @@ static void rule_clock_skew(const struct rctx *c, struct rout *o)
 	if (a <= CLOCK_WARN_S)
 		return;
 	/* offset = server time - local time: positive means the local clock is behind. */
-	if (a > CLOCK_ERROR_S)
-		fire(o, VD_SEV_ERROR, "the clock is %.0f s %s %s (more than the 600 s the VPN tolerates)", a,
-		     off > 0 ? "behind" : "ahead of", server);
+	if (a > CLOCK_ERROR_S && off > 0)
+		fire(o, VD_SEV_ERROR, N_("the clock is {offset} s behind {server} (more than the 600 s the VPN tolerates)"),
+		     VD_NUM("offset", a, 0), srv);
+	else if (a > CLOCK_ERROR_S)
+		fire(o, VD_SEV_ERROR,
+		     N_("the clock is {offset} s ahead of {server} (more than the 600 s the VPN tolerates)"),
+		     VD_NUM("offset", a, 0), srv);
+	else if (off > 0)
+		fire(o, VD_SEV_WARNING,
+		     N_("the clock is {offset} s behind {server} (more than 60 s; the VPN fails beyond 600 s)"),
+		     VD_NUM("offset", a, 0), srv);
 	else
-		fire(o, VD_SEV_WARNING, "the clock is %.0f s %s %s (more than 60 s; the VPN fails beyond 600 s)",
-		     a, off > 0 ? "behind" : "ahead of", server);
+		fire(o, VD_SEV_WARNING,
+		     N_("the clock is {offset} s ahead of {server} (more than 60 s; the VPN fails beyond 600 s)"),
+		     VD_NUM("offset", a, 0), srv);
 	ev(o, "server", "%s", server);
 	ev_num(o, "offset_s", off);
 	ev_field(o, "delay_s", clk, VDF_CLOCK_DELAY_S);
@@ -929,8 +1115,12 @@ static void rule_icmp_blocked_locally(const struct rctx *c, struct rout *o)
 
 	if (!fw || !is_true(fw, VDF_FIREWALL_ICMP_IN_BLOCKED))
 		return;
-	fire(o, VD_SEV_WARNING, "the local firewall drops inbound ICMP echo requests%s%s%s", rule ? " (" : "",
-	     rule ? rule : "", rule ? ")" : "");
+	if (rule)
+		/* TRANSLATORS: {rule} is the firewall rule, as nft lists it */
+		fire(o, VD_SEV_WARNING, N_("the local firewall drops inbound ICMP echo requests ({rule})"),
+		     VD_TEXT("rule", rule));
+	else
+		fire(o, VD_SEV_WARNING, N_("the local firewall drops inbound ICMP echo requests"));
 	if (rule)
 		ev(o, "rule", "%s", rule);
 	if (rf) {
@@ -986,9 +1176,11 @@ static void rule_asymmetric_path(const struct rctx *c, struct rout *o)
 	if (!routed)
 		return;
 	fire(o, VD_SEV_WARNING,
-	     "%s answers the client's pings (%.0f%% loss) but %.0f%% of the VPC's pings back to the client "
-	     "are lost, and the client's firewall lets them in",
-	     str(answering, VDF_ECHO_ADDR) ? str(answering, VDF_ECHO_ADDR) : "a VPC target", ping_loss(answering), rloss);
+	     /* xgettext:no-c-format */
+	     N_("{target} answers the client's pings ({loss}% loss) but {back_loss}% of the VPC's pings back to the "
+	        "client are lost, and the client's firewall lets them in"),
+	     text_or("target", str(answering, VDF_ECHO_ADDR), N_("a VPC target")), VD_NUM("loss", ping_loss(answering), 0),
+	     VD_NUM("back_loss", rloss, 0));
 	ev_num(o, "client_to_vpc_loss_pct", ping_loss(answering));
 	ev_num(o, "vpc_to_client_loss_pct", rloss);
 	const char *seen = nstr(rf, VDF_REFLECTOR_SOURCE_SEEN);
@@ -1012,7 +1204,8 @@ static void dns_outside(struct rout *o, const char *a, const char *dev, bool out
 	snprintf(k, sizeof(k), "server_%zu", ++*n);
 	ev(o, k, "%s routed through %s", a, dev);
 	if (*n == 1)
-		fire(o, VD_SEV_ERROR, "the tunnel's DNS server %s is routed through %s, not the tunnel", a, dev);
+		fire(o, VD_SEV_ERROR, N_("the tunnel's DNS server {server} is routed through {device}, not the tunnel"),
+		     VD_TEXT("server", a), VD_TEXT("device", dev));
 }
 
 static void rule_dns_no_route(const struct rctx *c, struct rout *o)
@@ -1058,8 +1251,10 @@ static void rule_dns_no_route(const struct rctx *c, struct rout *o)
 		snprintf(k, sizeof(k), "server_%zu", ++n);
 		ev(o, k, "%s through the tunnel: %zu of %zu queries timed out", a, silent, total);
 		if (n == 1)
-			fire(o, VD_SEV_ERROR, "the tunnel's DNS server %s does not answer: %zu of %zu queries timed out",
-			     a, silent, total);
+			fire(o, VD_SEV_ERROR,
+			     N_("the tunnel's DNS server {server} does not answer: {timed_out} of {queries} queries timed out"),
+			     VD_TEXT("server", a), VD_NUM("timed_out", (double)silent, 0),
+			     VD_NUM("queries", (double)total, 0));
 	}
 	if (n)
 		and_more(o, n - 1);
@@ -1100,8 +1295,9 @@ static void rule_local_network_missing(const struct rctx *c, struct rout *o)
 		snprintf(k, sizeof(k), "target_%zu", ++n);
 		ev(o, k, "%s routed through %s", a, dev);
 		if (n == 1)
-			fire(o, VD_SEV_ERROR, "no pushed route covers the VPC target %s: it leaves through %s, not the tunnel",
-			     a, dev);
+			fire(o, VD_SEV_ERROR,
+			     N_("no pushed route covers the VPC target {target}: it leaves through {device}, not the tunnel"),
+			     VD_TEXT("target", a), VD_TEXT("device", dev));
 	}
 	if (!n)
 		return;
@@ -1129,8 +1325,8 @@ static void rule_local_network_overlap(const struct rctx *c, struct rout *o)
 			ev(o, k, "pushed route %s overlaps the tunnel subnet %s", it->valuestring,
 			   str(rt, VDF_ROUTES_TUNNEL_SUBNET));
 			if (n == 1)
-				fire(o, VD_SEV_ERROR, "the pushed route %s overlaps the tunnel's own subnet %s",
-				     it->valuestring, str(rt, VDF_ROUTES_TUNNEL_SUBNET));
+				fire(o, VD_SEV_ERROR, N_("the pushed route {route} overlaps the tunnel's own subnet {subnet}"),
+				     VD_TEXT("route", it->valuestring), VD_TEXT("subnet", str(rt, VDF_ROUTES_TUNNEL_SUBNET)));
 		}
 	}
 	/* The cloud profile's Local Network against its Client CIDR. */
@@ -1143,8 +1339,8 @@ static void rule_local_network_overlap(const struct rctx *c, struct rout *o)
 			ev(o, k, "local network %s overlaps the client CIDR %s", it->valuestring,
 			   str(cl, VDF_CLOUD_CLIENT_CIDR));
 			if (n == 1)
-				fire(o, VD_SEV_ERROR, "the Local Network %s overlaps the Client CIDR %s", it->valuestring,
-				     str(cl, VDF_CLOUD_CLIENT_CIDR));
+				fire(o, VD_SEV_ERROR, N_("the Local Network {network} overlaps the Client CIDR {cidr}"),
+				     VD_TEXT("network", it->valuestring), VD_TEXT("cidr", str(cl, VDF_CLOUD_CLIENT_CIDR)));
 		}
 	}
 	if (n)
@@ -1166,8 +1362,9 @@ static void rule_ipsec_route_overlap(const struct rctx *c, struct rout *o)
 		snprintf(k, sizeof(k), "ipsec_route_%zu", ++n);
 		ev(o, k, "%s", it->valuestring);
 		if (n == 1)
-			fire(o, VD_SEV_WARNING, "the IPsec-VPN route %s on the same gateway overlaps the client CIDR %s",
-			     it->valuestring, str(cl, VDF_CLOUD_CLIENT_CIDR));
+			fire(o, VD_SEV_WARNING,
+			     N_("the IPsec-VPN route {route} on the same gateway overlaps the client CIDR {cidr}"),
+			     VD_TEXT("route", it->valuestring), VD_TEXT("cidr", str(cl, VDF_CLOUD_CLIENT_CIDR)));
 	}
 	if (!n)
 		return;
@@ -1204,10 +1401,12 @@ static void rule_security_group(const struct rctx *c, struct rout *o)
 		ev(o, k, "%s: %.0f of %.0f lost%s", a, sent, sent, unr > 0 ? ", ICMP unreachable" : "");
 		if (n == 1)
 			fire(o, VD_SEV_WARNING,
-			     "the tunnel's server end %s answers (%.0f%% loss) but %s does not (%.0f of %.0f lost) "
-			     "although it is routed through %s",
-			     nstr(se, VDF_ECHO_ADDR) ? str(se, VDF_ECHO_ADDR) : "", ping_loss(se), a, sent, sent,
-			     nstr(route, VDF_LOOKUP_DEV) ? str(route, VDF_LOOKUP_DEV) : "the tunnel");
+			     /* xgettext:no-c-format */
+			     N_("the tunnel's server end {server_end} answers ({loss}% loss) but {target} does not ({lost} of "
+			        "{sent} lost) although it is routed through {device}"),
+			     VD_TEXT("server_end", nstr(se, VDF_ECHO_ADDR) ? str(se, VDF_ECHO_ADDR) : ""),
+			     VD_NUM("loss", ping_loss(se), 0), VD_TEXT("target", a), VD_NUM("lost", sent, 0),
+			     VD_NUM("sent", sent, 0), text_or("device", nstr(route, VDF_LOOKUP_DEV), N_("the tunnel")));
 	}
 	if (n)
 		and_more(o, n - 1);
@@ -1219,8 +1418,9 @@ static void rule_openvpn_version(const struct rctx *c, struct rout *o)
 	const cJSON *ver = obj(ovpn, VDF_OPENVPN_VERSION);
 	struct vd_ovpn_version v = {0};
 	double ma, mi, pa;
-	char why[256];
+	cJSON *why = NULL;
 	enum vd_version_verdict verdict;
+	int r;
 
 	if (!ver)
 		return;
@@ -1237,11 +1437,16 @@ static void rule_openvpn_version(const struct rctx *c, struct rout *o)
 	}
 	if (nstr(ver, VDF_VERSION_PLATFORM))
 		snprintf(v.platform, sizeof(v.platform), "%s", str(ver, VDF_VERSION_PLATFORM));
-	verdict = vd_ovpn_version_check(&v, why, sizeof(why));
-	if (verdict == VD_VERSION_OK)
+	if ((r = vd_ovpn_version_message(&v, &verdict, &why)) < 0) {
+		o->err = r;
 		return;
+	}
+	if (verdict == VD_VERSION_OK) {
+		cJSON_Delete(why);
+		return;
+	}
 	/* Newer than anything we know is not known to be wrong: say so quietly. */
-	fire(o, verdict == VD_VERSION_UNKNOWN ? VD_SEV_INFO : VD_SEV_WARNING, "%s", why);
+	fire_given(o, verdict == VD_VERSION_UNKNOWN ? VD_SEV_INFO : VD_SEV_WARNING, why);
 	ev(o, "version", "%u.%u.%u%s", v.major, v.minor, v.patch, v.suffix);
 	if (*v.platform)
 		ev(o, "platform", "%s", v.platform);
@@ -1344,11 +1549,22 @@ static void rule_gateway_bandwidth(const struct rctx *c, struct rout *o)
 		queued = avg - out >= TUNNEL_EXCESS_MS;
 	if (!lossy && !spread && !queued)
 		return;
-	fire(o, VD_SEV_WARNING,
-	     "the tunnel carries %.1f Mbit/s, %.0f%% of the gateway's %.0f Mbit/s, with %.1f%% loss and %.0f ms "
-	     "average round trip (%.0f ms minimum%s%.0f%s)",
-	     rate, rate * 100.0 / bw, bw, loss, avg, mn, queued ? ", " : "", queued ? out : 0.0,
-	     queued ? " ms outside the tunnel" : "");
+	if (queued)
+		fire(o, VD_SEV_WARNING,
+		     /* xgettext:no-c-format */
+		     N_("the tunnel carries {rate} Mbit/s, {share}% of the gateway's {bandwidth} Mbit/s, with {loss}% "
+		        "loss and {rtt} ms average round trip ({rtt_min} ms minimum, {rtt_outside} ms outside the "
+		        "tunnel)"),
+		     VD_NUM("rate", rate, 1), VD_NUM("share", rate * 100.0 / bw, 0), VD_NUM("bandwidth", bw, 0),
+		     VD_NUM("loss", loss, 1), VD_NUM("rtt", avg, 0), VD_NUM("rtt_min", mn, 0),
+		     VD_NUM("rtt_outside", out, 0));
+	else
+		fire(o, VD_SEV_WARNING,
+		     /* xgettext:no-c-format */
+		     N_("the tunnel carries {rate} Mbit/s, {share}% of the gateway's {bandwidth} Mbit/s, with {loss}% "
+		        "loss and {rtt} ms average round trip ({rtt_min} ms minimum)"),
+		     VD_NUM("rate", rate, 1), VD_NUM("share", rate * 100.0 / bw, 0), VD_NUM("bandwidth", bw, 0),
+		     VD_NUM("loss", loss, 1), VD_NUM("rtt", avg, 0), VD_NUM("rtt_min", mn, 0));
 	ev_num(o, "rx_mbps", rx);
 	ev_num(o, "tx_mbps", tx);
 	ev_num(o, "bandwidth_mbps", bw);
@@ -1379,12 +1595,24 @@ static void rule_udp_unreliable(const struct rctx *c, struct rout *o)
 	loss = 100.0 * (sent - recv) / sent;
 	if (loss < TUNNEL_LOSS_PCT)
 		return;
-	fire(o, VD_SEV_WARNING,
-	     "%.1f%% of packets are lost inside the UDP tunnel (%.0f of %.0f echoes to %s%s) while the path "
-	     "to %s outside loses %.1f%%",
-	     loss, sent - recv, sent, nstr(in, VDF_ECHO_ADDR) ? str(in, VDF_ECHO_ADDR) : "the server end",
-	     sent > (ping_measured(in) && num(in, VDF_SAMPLE_SENT, &s1) ? s1 : sent) ? " and the targets" : "",
-	     nstr(path, VDF_ECHO_ADDR) ? str(path, VDF_ECHO_ADDR) : "the gateway", ploss);
+	{
+		struct vd_arg to = text_or("host", nstr(in, VDF_ECHO_ADDR), N_("the server end"));
+		struct vd_arg gw = text_or("gateway", nstr(path, VDF_ECHO_ADDR), N_("the gateway"));
+		if (sent > (ping_measured(in) && num(in, VDF_SAMPLE_SENT, &s1) ? s1 : sent))
+			fire(o, VD_SEV_WARNING,
+			     /* xgettext:no-c-format */
+			     N_("{loss}% of packets are lost inside the UDP tunnel ({lost} of {sent} echoes to {host} and "
+			        "the targets) while the path to {gateway} outside loses {outside_loss}%"),
+			     VD_NUM("loss", loss, 1), VD_NUM("lost", sent - recv, 0), VD_NUM("sent", sent, 0), to, gw,
+			     VD_NUM("outside_loss", ploss, 1));
+		else
+			fire(o, VD_SEV_WARNING,
+			     /* xgettext:no-c-format */
+			     N_("{loss}% of packets are lost inside the UDP tunnel ({lost} of {sent} echoes to {host}) while "
+			        "the path to {gateway} outside loses {outside_loss}%"),
+			     VD_NUM("loss", loss, 1), VD_NUM("lost", sent - recv, 0), VD_NUM("sent", sent, 0), to, gw,
+			     VD_NUM("outside_loss", ploss, 1));
+	}
 	ev(o, "proto", "udp");
 	ev_num(o, "inside_loss_pct", (double)(long long)(loss * 10.0 + 0.5) / 10.0);
 	ev_num(o, "inside_sent", sent);
@@ -1410,9 +1638,10 @@ static void rule_gateway_old_version(const struct rctx *c, struct rout *o)
 	if (rin - rout_ < TUNNEL_EXCESS_MS)
 		return;
 	fire(o, VD_SEV_WARNING,
-	     "the gateway was created on %s, before 2021-04-01, and the tunnel adds %.0f ms (%.0f ms inside "
-	     "against %.0f ms outside)",
-	     created, rin - rout_, rin, rout_);
+	     N_("the gateway was created on {created}, before 2021-04-01, and the tunnel adds {excess} ms ({inside} ms "
+	        "inside against {outside} ms outside)"),
+	     VD_TEXT("created", created), VD_NUM("excess", rin - rout_, 0), VD_NUM("inside", rin, 0),
+	     VD_NUM("outside", rout_, 0));
 	ev(o, "created_on", "%s", created);
 	ev_num(o, "rtt_inside_ms", rin);
 	ev_num(o, "rtt_outside_ms", rout_);
@@ -1431,8 +1660,10 @@ static void rule_ncp_cipher(const struct rctx *c, struct rout *o)
 	if (dep > 0)
 		ev_num(o, "log_deprecated_cipher", dep);
 	if (neg && conf && strcasecmp(neg, conf) != 0) {
-		fire(o, VD_SEV_INFO, "the data channel uses %s, negotiated with the server (NCP), not the configured %s",
-		     neg, conf);
+		fire(o, VD_SEV_INFO,
+		     N_("the data channel uses {negotiated}, negotiated with the server (NCP), not the configured "
+		        "{configured}"),
+		     VD_TEXT("negotiated", neg), VD_TEXT("configured", conf));
 		ev(o, "negotiated_cipher", "%s", neg);
 		ev(o, "configured_cipher", "%s", conf);
 	}
@@ -1470,11 +1701,30 @@ static void rule_other(const struct rctx *c, struct rout *o)
 	if (o->fired)
 		return;
 	if (last)
-		fire(o, VD_SEV_WARNING, "OpenVPN logged %zu error line%s that match%s no known cause; the last: %s",
-		     n, n == 1 ? "" : "s", n == 1 ? "es" : "", last);
+		fire_n(o, VD_SEV_WARNING,
+		       /* TRANSLATORS: {line} is a line of OpenVPN's log, as it is */
+		       NP_("OpenVPN logged {count} error line that matches no known cause; the last: {line}",
+		           "OpenVPN logged {count} error lines that match no known cause; the last: {line}"),
+		       "count", VD_NUM("count", (double)n, 0), VD_TEXT("line", last));
 	else if (events > 0)
-		fire(o, VD_SEV_WARNING, "OpenVPN logged %.0f error%s that match no known cause", events,
-		     events == 1 ? "" : "s");
+		fire_n(o, VD_SEV_WARNING,
+		       NP_("OpenVPN logged {count} error that matches no known cause",
+		           "OpenVPN logged {count} errors that match no known cause"),
+		       "count", VD_NUM("count", events, 0));
+}
+
+/* How a handshake try went: our word for a result we know, the facts' text
+ * for one we do not, "-" without one. */
+static struct vd_arg result_arg(const char *name, const char *res)
+{
+	static const char *const words[] = {N_("timeout"), N_("refused"), N_("error"), N_("answered"), N_("skipped")};
+
+	if (!res)
+		return VD_TEXT(name, "-");
+	for (size_t i = 0; i < VD_ARRAY_SIZE(words); i++)
+		if (strcmp(res, words[i]) == 0)
+			return VD_PHRASE(name, words[i]);
+	return VD_TEXT(name, res);
 }
 
 static bool failed(const char *res)
@@ -1522,9 +1772,11 @@ static void rule_udp_blocked(const struct rctx *c, struct rout *o)
 	if (proto && tunnel_carries(c))
 		return;
 	num(tr, VDF_TRANSPORT_PORT, &port);
+	char pb[32];
 	fire(o, VD_SEV_ERROR,
-	     "the gateway %s answers the OpenVPN handshake on port %.0f over TCP but never over UDP", 
-	     nstr(tr, VDF_TRANSPORT_GATEWAY) ? str(tr, VDF_TRANSPORT_GATEWAY) : "", port);
+	     N_("the gateway {gateway} answers the OpenVPN handshake on port {port} over TCP but never over UDP"),
+	     VD_TEXT("gateway", nstr(tr, VDF_TRANSPORT_GATEWAY) ? str(tr, VDF_TRANSPORT_GATEWAY) : ""),
+	     id_arg("port", port, pb, sizeof(pb)));
 	ev(o, "udp", "%s", udp);
 	ev(o, "tcp", "%s", tcp);
 	ev_field(o, "tcp_rtt_ms", obj(tr, VDF_TRANSPORT_TCP), VDF_TRANSPORT_TRY_RTT_MS);
@@ -1541,7 +1793,7 @@ static void rule_gateway_unreachable(const struct rctx *c, struct rout *o)
 	double res_err = event_count(ovpn, VD_LOG_RESOLVE_ERROR);
 
 	if (rt && is_false(rt, VDF_ROUTES_DEFAULT_ROUTE) && !nstr(obj(rt, VDF_ROUTES_GATEWAY), VDF_LOOKUP_DEV)) {
-		fire(o, VD_SEV_ERROR, "the client has no default route and no route to the gateway");
+		fire(o, VD_SEV_ERROR, N_("the client has no default route and no route to the gateway"));
 		ev(o, "default_route", "false");
 	}
 	/* A tunnel that carries answers reaches the gateway. */
@@ -1560,17 +1812,26 @@ static void rule_gateway_unreachable(const struct rctx *c, struct rout *o)
 				ev_field(o, "ping_sent", path, VDF_SAMPLE_SENT);
 			}
 			if (!o->fired) {
+				char pb[32];
+				struct vd_arg g = VD_TEXT("gateway", gw ? gw : ""), pt = id_arg("port", port, pb, sizeof(pb));
+				struct vd_arg u = result_arg("udp", udp), t = result_arg("tcp", tcp);
+				/* TRANSLATORS: {udp} and {tcp} are how each handshake went:
+				 * "timeout", "refused", "error", "skipped" or "-" */
 				if (path && recv > 0)
 					fire(o, VD_SEV_ERROR,
-					     "the gateway %s answers ping but not the OpenVPN handshake on port %.0f "
-					     "(udp: %s, tcp: %s)",
-					     gw ? gw : "", port, udp ? udp : "-", tcp ? tcp : "-");
+					     N_("the gateway {gateway} answers ping but not the OpenVPN handshake on port {port} "
+					        "(udp: {udp}, tcp: {tcp})"),
+					     g, pt, u, t);
+				else if (path)
+					fire(o, VD_SEV_ERROR,
+					     N_("nothing answers at the gateway {gateway}: no OpenVPN handshake on port {port} "
+					        "(udp: {udp}, tcp: {tcp}) and no reply to ping"),
+					     g, pt, u, t);
 				else
 					fire(o, VD_SEV_ERROR,
-					     "nothing answers at the gateway %s: no OpenVPN handshake on port %.0f "
-					     "(udp: %s, tcp: %s)%s",
-					     gw ? gw : "", port, udp ? udp : "-", tcp ? tcp : "-",
-					     path ? " and no reply to ping" : "");
+					     N_("nothing answers at the gateway {gateway}: no OpenVPN handshake on port {port} "
+					        "(udp: {udp}, tcp: {tcp})"),
+					     g, pt, u, t);
 			}
 		}
 	}
@@ -1580,9 +1841,14 @@ static void rule_gateway_unreachable(const struct rctx *c, struct rout *o)
 		const char *state = str(ovpn, VDF_OPENVPN_STATE);
 		if (!(state && strcmp(state, "connected") == 0)) {
 			ev_num(o, "log_resolve_errors", res_err);
-			if (!o->fired)
-				fire(o, VD_SEV_ERROR, "the gateway's name %s cannot be resolved (%.0f failures in 10 minutes)",
-				     host ? host : "in 'remote'", res_err);
+			if (!o->fired && host)
+				fire(o, VD_SEV_ERROR,
+				     N_("the gateway's name {host} cannot be resolved ({count} failures in 10 minutes)"),
+				     VD_TEXT("host", host), VD_NUM("count", res_err, 0));
+			else if (!o->fired)
+				fire(o, VD_SEV_ERROR,
+				     N_("the gateway's name in 'remote' cannot be resolved ({count} failures in 10 minutes)"),
+				     VD_NUM("count", res_err, 0));
 		}
 	}
 }
@@ -1596,10 +1862,14 @@ static void rule_mtu_blackhole(const struct rctx *c, struct rout *o)
 	    !num(m, VDF_MTU_TUN_MTU, &tun) ||
 	    ok <= 0 || lost <= ok || lost > tun || !is_false(m, VDF_MTU_ICMP_ERROR))
 		return;
+	char mb[32];
 	fire(o, VD_SEV_WARNING,
-	     "packets of %.0f bytes and more are lost in the tunnel without an ICMP error (%.0f pass; the tun "
-	     "MTU is %.0f): set tun-mtu %.0f, or mssfix so that TCP segments stay within an MSS of %.0f",
-	     lost, ok, tun, ok, ok - 40);
+	     /* TRANSLATORS: {tun_mtu} is the value to write after tun-mtu in the
+	      * client configuration */
+	     N_("packets of {lost} bytes and more are lost in the tunnel without an ICMP error ({ok} pass; the tun "
+	        "MTU is {mtu}): set tun-mtu {tun_mtu}, or mssfix so that TCP segments stay within an MSS of {mss}"),
+	     VD_NUM("lost", lost, 0), VD_NUM("ok", ok, 0), VD_NUM("mtu", tun, 0), id_arg("tun_mtu", ok, mb, sizeof(mb)),
+	     VD_NUM("mss", ok - 40, 0));
 	ev_num(o, "largest_ok", ok);
 	ev_num(o, "smallest_lost", lost);
 	ev_num(o, "tun_mtu", tun);
@@ -1681,17 +1951,39 @@ const char *const *vd_rule_inputs(const char *cause_id)
 
 /* ---- the engine ------------------------------------------------------------- */
 
+/* The summary in English, as the daemon logs it and as clients that predate
+ * summary_message read it: cut, as it always was, below 512 bytes (here at a
+ * character boundary). */
+static char *summary_text(const cJSON *m)
+{
+	char *s = vd_msg_render(m, NULL);
+	size_t n;
+
+	if (!s || (n = strlen(s)) < SUMMARY_MAX)
+		return s;
+	n = SUMMARY_MAX - 1;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
 static cJSON *render(const struct vd_cause *cause, struct rout *o, const char *tunnel)
 {
 	cJSON *f = cJSON_CreateObject(), *sy;
+	char *summary = summary_text(o->summary);
 
-	if (!f)
-		return NULL;
+	if (!f || !summary)
+		goto fail;
 	/* a finding's keys, not facts */
 	if (!cJSON_AddStringToObject(f, "cause", cause->id) ||                      /* not a fact */
 	    !cJSON_AddStringToObject(f, "severity", vd_severity_name(o->sev)) || /* not a fact */
-	    !cJSON_AddStringToObject(f, "title", cause->title) || !cJSON_AddStringToObject(f, "summary", o->summary))
+	    !cJSON_AddStringToObject(f, "title", cause->title) || !cJSON_AddStringToObject(f, "summary", summary))
 		goto fail;
+	free(summary);
+	summary = NULL;
+	cJSON_AddItemToObject(f, "summary_message", o->summary);
+	o->summary = NULL;
 	if (!o->evidence && !(o->evidence = cJSON_CreateObject()))
 		goto fail;
 	cJSON_AddItemToObject(f, "evidence", o->evidence);
@@ -1708,6 +2000,7 @@ static cJSON *render(const struct vd_cause *cause, struct rout *o, const char *t
 		goto fail;
 	return f;
 fail:
+	free(summary);
 	cJSON_Delete(f);
 	return NULL;
 }
@@ -1766,8 +2059,10 @@ static int run_tunnel(const struct rctx *c, const char *name, bool keep, cJSON *
 		cJSON_AddItemToArray(out, f);
 	}
 out:
-	for (size_t i = 0; i < VD_ARRAY_SIZE(res); i++)
+	for (size_t i = 0; i < VD_ARRAY_SIZE(res); i++) {
 		cJSON_Delete(res[i].evidence);
+		cJSON_Delete(res[i].summary);
+	}
 	return r;
 }
 

@@ -3,10 +3,15 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <cjson/cJSON.h>
+
 #include "vpndoctor/common.h"
+#include "vpndoctor/i18n.h"
+#include "vpndoctor/message.h"
 #include "vpndoctor/version.h"
 
 /* 2.4.0 is the first release with NCP: older clients cannot take the
@@ -227,56 +232,87 @@ static bool on_windows(const char *platform)
 	       strcasestr(platform, "cygwin");
 }
 
-enum vd_version_verdict vd_ovpn_version_check(const struct vd_ovpn_version *v, char *why, size_t len)
-{
-	char s[48];
-	char dummy[1];
-	int c;
+#define VMSG(id, ...) vd_msg_new(id, NULL, NULL, (const struct vd_arg[]){__VA_ARGS__ __VA_OPT__(,) {0}}, ret)
 
-	if (!why || len == 0) {
-		why = dummy;
-		len = sizeof(dummy);
-	}
+static enum vd_version_verdict verdict_of(const struct vd_ovpn_version *v, cJSON **ret, int *err)
+{
+	char s[48], a[48], b[16];
+
 	if (!v) {
-		snprintf(why, len, "no OpenVPN version known");
+		*err = VMSG(N_("no OpenVPN version known"));
 		return VD_VERSION_UNKNOWN;
 	}
 	snprintf(s, sizeof(s), "%u.%u.%u%s", v->major, v->minor, v->patch, v->suffix);
 
-	c = cmp3(v->major, v->minor, v->patch, MIN_MAJOR, MIN_MINOR, MIN_PATCH);
+	int c = cmp3(v->major, v->minor, v->patch, MIN_MAJOR, MIN_MINOR, MIN_PATCH);
+	snprintf(a, sizeof(a), "%d.%d.%d", MIN_MAJOR, MIN_MINOR, MIN_PATCH);
 	if (c < 0 || (c == 0 && prerelease(v->suffix))) {
-		snprintf(why, len,
-			 "OpenVPN %s is older than %d.%d.%d, the first release with cipher negotiation "
-			 "(NCP): it cannot take the AES-256-GCM the server negotiates",
-			 s, MIN_MAJOR, MIN_MINOR, MIN_PATCH);
+		/* TRANSLATORS: {version} is the client's OpenVPN version, {first} 2.4.0 */
+		*err = VMSG(N_("OpenVPN {version} is older than {first}, the first release with cipher negotiation "
+		               "(NCP): it cannot take the AES-256-GCM the server negotiates"),
+		            VD_TEXT("version", s), VD_TEXT("first", a));
 		return VD_VERSION_TOO_OLD;
 	}
 	if (cmp3(v->major, v->minor, v->patch, BAD_MAJOR, BAD_MINOR, BAD_PATCH) == 0) {
-		bool win = on_windows(v->platform);
-		snprintf(why, len,
-			 "OpenVPN %s%s is a release with known data-path problems (the FAQ's example%s); "
-			 "upgrade to %u.%u.%u",
-			 s, win ? " on Windows" : "", win ? "" : ", seen on Windows", series_last[2].major,
-			 series_last[2].minor, series_last[2].patch);
+		snprintf(a, sizeof(a), "%u.%u.%u", series_last[2].major, series_last[2].minor, series_last[2].patch);
+		if (on_windows(v->platform))
+			*err = VMSG(N_("OpenVPN {version} on Windows is a release with known data-path problems (the "
+			               "FAQ's example); upgrade to {upgrade}"),
+			            VD_TEXT("version", s), VD_TEXT("upgrade", a));
+		else
+			*err = VMSG(N_("OpenVPN {version} is a release with known data-path problems (the FAQ's example, "
+			               "seen on Windows); upgrade to {upgrade}"),
+			            VD_TEXT("version", s), VD_TEXT("upgrade", a));
 		return VD_VERSION_KNOWN_BAD;
 	}
 	if (cmp3(v->major, v->minor, v->patch, NEWEST_MAJOR, NEWEST_MINOR, NEWEST_PATCH) > 0) {
-		snprintf(why, len, "OpenVPN %s is newer than %d.%d.%d, the newest release vpndoctor has data on",
-			 s, NEWEST_MAJOR, NEWEST_MINOR, NEWEST_PATCH);
+		snprintf(a, sizeof(a), "%d.%d.%d", NEWEST_MAJOR, NEWEST_MINOR, NEWEST_PATCH);
+		*err = VMSG(N_("OpenVPN {version} is newer than {newest}, the newest release vpndoctor has data on"),
+		            VD_TEXT("version", s), VD_TEXT("newest", a));
 		return VD_VERSION_UNKNOWN;
 	}
 	for (size_t i = 0; i < VD_ARRAY_SIZE(series_last); i++)
 		if (v->major == series_last[i].major && v->minor == series_last[i].minor &&
 		    v->patch > series_last[i].patch) {
-			snprintf(why, len,
-				 "OpenVPN %s is newer than %u.%u.%u, the last %u.%u release vpndoctor has data on",
-				 s, series_last[i].major, series_last[i].minor, series_last[i].patch,
-				 series_last[i].major, series_last[i].minor);
+			snprintf(a, sizeof(a), "%u.%u.%u", series_last[i].major, series_last[i].minor,
+			         series_last[i].patch);
+			snprintf(b, sizeof(b), "%u.%u", series_last[i].major, series_last[i].minor);
+			/* TRANSLATORS: {series} is a release series such as 2.5 */
+			*err = VMSG(N_("OpenVPN {version} is newer than {last}, the last {series} release vpndoctor has "
+			               "data on"),
+			            VD_TEXT("version", s), VD_TEXT("last", a), VD_TEXT("series", b));
 			return VD_VERSION_UNKNOWN;
 		}
-	snprintf(why, len, "OpenVPN %s is %d.%d.%d or later and not a known bad release", s, MIN_MAJOR,
-		 MIN_MINOR, MIN_PATCH);
+	*err = VMSG(N_("OpenVPN {version} is {first} or later and not a known bad release"), VD_TEXT("version", s),
+	            VD_TEXT("first", a));
 	return VD_VERSION_OK;
+}
+
+int vd_ovpn_version_message(const struct vd_ovpn_version *v, enum vd_version_verdict *verdict, cJSON **ret)
+{
+	cJSON *m = NULL;
+	int r = 0;
+	enum vd_version_verdict vv = verdict_of(v, &m, &r);
+
+	if (r < 0)
+		return r;
+	*verdict = vv;
+	*ret = m;
+	return 0;
+}
+
+enum vd_version_verdict vd_ovpn_version_check(const struct vd_ovpn_version *v, char *why, size_t len)
+{
+	cJSON *m = NULL;
+	int r = 0;
+	enum vd_version_verdict vv = verdict_of(v, &m, &r);
+	char *s = r < 0 ? NULL : vd_msg_render(m, NULL);
+
+	if (why && len > 0)
+		snprintf(why, len, "%s", s ? s : "out of memory");
+	free(s);
+	cJSON_Delete(m);
+	return vv;
 }
 
 const char *vd_version_verdict_name(enum vd_version_verdict v)

@@ -30,6 +30,7 @@
 #include "settings.h"
 #include "vlconn.h"
 #include "vpndoctor/cause.h"
+#include "vpndoctor/i18n.h"
 
 extern char **environ;
 
@@ -291,8 +292,12 @@ static int send_open(struct entry *en)
 		.details_action = true,
 	};
 	char *summary = render_summary(cause_title(en), en->tunnel, false);
-	char *body = render_body(jstr(en->finding, "summary"), remedy, desktop_has_markup(a->dt));
+	/* the measured values in the reader's language (the daemon's English without) */
+	char *measured = vd_i18n_render_member(en->finding, "summary_message", "summary");
+	char *body = render_body(measured, remedy, desktop_has_markup(a->dt));
 	int r = -ENOMEM;
+
+	free(measured);
 
 	switch (sev) {
 	case VD_SEV_ERROR:

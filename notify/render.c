@@ -228,7 +228,11 @@ char *render_details_html(const cJSON *finding, const struct vd_cause *cause)
 		fprintf(f, _("%s, open since %s."), sev, since);
 	}
 	fputs("</p>\n", f);
-	html_para(f, _("What was measured"), jstr(finding, "summary"));
+	{
+		char *measured = vd_i18n_render_member(finding, "summary_message", "summary");
+		html_para(f, _("What was measured"), measured);
+		free(measured);
+	}
 	if (cJSON_IsObject(evidence) && evidence->child) {
 		fputs("<table>\n", f);
 		cJSON_ArrayForEach(e, evidence) {
@@ -281,16 +285,19 @@ char *render_details_html(const cJSON *finding, const struct vd_cause *cause)
 char *render_details_text(const cJSON *finding, const struct vd_cause *cause, bool markup)
 {
 	const char *remedy = render_text(jstr(finding, "remedy"), cause ? cause->remedy : NULL);
-	const char *sum = jstr(finding, "summary");
+	char *sum = vd_i18n_render_member(finding, "summary_message", "summary");
 	char *buf = NULL;
 	size_t len;
 	FILE *f = open_memstream(&buf, &len);
 
-	if (!f)
+	if (!f) {
+		free(sum);
 		return NULL;
+	}
 	if (sum) {
 		markup ? put_escaped(f, sum, strlen(sum)) : (void)fputs(sum, f);
 		fputs("\n\n", f);
+		free(sum);
 	}
 	if (cause && cause->description) {
 		const char *d = _(cause->description);

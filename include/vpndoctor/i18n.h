@@ -10,19 +10,41 @@
 
 #include "vpndoctor/common.h"
 
+struct cJSON;
+struct vd_msg_lang;
+
 #define VD_TEXTDOMAIN "vpndoctor"
 
 /* Where the .mo files are installed (CMake sets it from the install prefix). */
 #ifndef VD_LOCALEDIR
 #define VD_LOCALEDIR "/usr/share/locale"
+/* The reader's language for messages (vpndoctor/message.h): templates through
+ * gettext, numbers with the locale's separators (LC_NUMERIC of the
+ * environment, though the process keeps "C"), times as the translation says
+ * (TRANSLATORS: the strftime format "%x %X") in local time; in the C locale
+ * (LC_TIME C, POSIX or C.*) with no translation, times stay ISO 8601 UTC, so
+ * the text is byte for byte the daemon's English. lib/i18n.c. */
+const struct vd_msg_lang *vd_i18n_lang(void);
+/* A message in the reader's language, or NULL (errno set) when it cannot be
+ * rendered: show the daemon's English text then. malloc'ed. */
+char *vd_i18n_render(const struct cJSON *msg);
+/* The message member key of finding (e.g. "summary_message") rendered, else
+ * a copy of its English member fallback ("summary"); NULL when neither. */
+char *vd_i18n_render_member(const struct cJSON *obj, const char *key, const char *fallback);
+/* A moment for people, as messages show it (see vd_i18n_lang); returns buf. */
+char *vd_i18n_format_time(int64_t t, char *buf, size_t len);
+
 #endif
 
 /* _() translates now; N_() only marks a string for xgettext (tables, which are
  * translated where they are printed); P_() picks the plural form for n;
- * C_() translates a short word in a context ("severity", "error"). */
+ * NP_() marks a singular and plural pair, as two arguments, for a message
+ * whose number is known later (vpndoctor/message.h); C_() translates a short
+ * word in a context ("severity", "error"). */
 #define _(s)        dgettext(VD_TEXTDOMAIN, s)
 #define N_(s)       s
 #define P_(s, p, n) dngettext(VD_TEXTDOMAIN, s, p, n)
+#define NP_(s, p)   s, p
 #define C_(ctx, s)  vd_pgettext(ctx "\004" s, s)
 
 static inline const char *vd_pgettext(const char *ctx_id, const char *id)
@@ -69,5 +91,21 @@ static inline void vd_i18n_init(void)
 	bindtextdomain(VD_TEXTDOMAIN, dir && *dir ? dir : VD_LOCALEDIR);
 	bind_textdomain_codeset(VD_TEXTDOMAIN, "UTF-8");
 }
+
+/* The reader's language for messages (vpndoctor/message.h): templates through
+ * gettext, numbers with the locale's separators (LC_NUMERIC of the
+ * environment, though the process keeps "C"), times as the translation says
+ * (TRANSLATORS: the strftime format "%x %X") in local time; in the C locale
+ * (LC_TIME C, POSIX or C.*) with no translation, times stay ISO 8601 UTC, so
+ * the text is byte for byte the daemon's English. lib/i18n.c. */
+const struct vd_msg_lang *vd_i18n_lang(void);
+/* A message in the reader's language, or NULL (errno set) when it cannot be
+ * rendered: show the daemon's English text then. malloc'ed. */
+char *vd_i18n_render(const struct cJSON *msg);
+/* The message member key of finding (e.g. "summary_message") rendered, else
+ * a copy of its English member fallback ("summary"); NULL when neither. */
+char *vd_i18n_render_member(const struct cJSON *obj, const char *key, const char *fallback);
+/* A moment for people, as messages show it (see vd_i18n_lang); returns buf. */
+char *vd_i18n_format_time(int64_t t, char *buf, size_t len);
 
 #endif

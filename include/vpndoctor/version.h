@@ -23,8 +23,14 @@ enum vd_version_verdict {
 	VD_VERSION_UNKNOWN,   /* newer than anything the project has data on */
 };
 
-/* The policy, with a one-line reason for the finding's summary. */
+struct cJSON;
+
+/* The policy, with a one-line reason for the finding's summary (in English). */
 enum vd_version_verdict vd_ovpn_version_check(const struct vd_ovpn_version *v, char *why, size_t len);
+/* The same reason as a message (vpndoctor/message.h) in *ret, the verdict in
+ * *verdict; 0 or -ENOMEM. */
+int vd_ovpn_version_message(const struct vd_ovpn_version *v, enum vd_version_verdict *verdict,
+                            struct cJSON **ret);
 const char *vd_version_verdict_name(enum vd_version_verdict v);
 
 #endif

@@ -102,6 +102,54 @@ while read -r id; do
 done <"$tmp/ids"
 echo "ok: $(wc -l <"$tmp/ids") causes in Japanese, their numbers intact"
 
+# --- every finding's summary, from its message ---------------------------------------
+# The golden cases' findings (tests/rules): in Japanese each summary differs from
+# the English one and has Japanese in it, its figures there; in C it is the
+# English summary. Times in the reader's zone and the translation's format.
+golden=$VD_BIN/rules_golden
+rules=$VD_SRC/tests/rules
+LC_ALL=C.UTF-8 LANGUAGE=ja TZ=Asia/Tokyo VPNDOCTOR_LOCALEDIR=$loc "$golden" --render "$rules"/*.findings.json \
+	>"$tmp/sum.ja" || fail "a summary_message does not render in Japanese"
+LC_ALL=C VPNDOCTOR_LOCALEDIR=$loc "$golden" --render "$rules"/*.findings.json >"$tmp/sum.c" ||
+	fail "a summary_message does not render in C"
+/usr/bin/python3 - "$tmp/sum.c" "$tmp/sum.ja" "$rules" <<'PY' || fail "summaries in Japanese"
+import glob, json, re, sys
+c = open(sys.argv[1], encoding="utf-8").read().splitlines()
+ja = open(sys.argv[2], encoding="utf-8").read().splitlines()
+want = []
+for f in sorted(glob.glob(sys.argv[3] + "/*.findings.json")):
+    d = json.load(open(f))
+    for x in d.get("findings", []) if isinstance(d, dict) else d:
+        want.append(f + ": " + x["summary"])
+assert c == want, "C rendering is not the summaries: %s" % [a for a, b in zip(c, want) if a != b][:3]
+kana = re.compile("[\u3040-\u30ff\u4e00-\u9fff]")
+for e, j in zip(c, ja):
+    assert e != j and kana.search(j), "not in Japanese: " + j
+    # each figure of the English line is in the Japanese one (times aside)
+    en = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "", e.split(": ", 1)[1])
+    for num in re.findall(r"\d+(?:\.\d+)*", en):
+        assert num in j, "%r of %r missing in %r" % (num, e, j)
+print("ok: %d summaries in Japanese" % len(ja))
+PY
+# the English line of the case cert-expired-fires, and its Japanese with the local time
+grep -qF 'cert-expired-fires.findings.json: SSLクライアント証明書（CN=laptop）の有効期限が12日前に切れています（期限：2026/11/15 17:00:00、NTPで補正した時刻で判定）' "$tmp/sum.ja" ||
+	fail "cert-expired's summary in Japanese: $(grep cert-expired-fires "$tmp/sum.ja")"
+grep -qF 'clock-skew-error.findings.json: この端末の時刻が198.18.1.123より903秒遅れています（VPNが許容する600秒を超えています）' "$tmp/sum.ja" ||
+	fail "clock-skew's summary in Japanese: $(grep clock-skew-error "$tmp/sum.ja")"
+grep -qF 'client-cidr-too-small-fires.findings.json: クライアントCIDRブロック10.8.0.0/28のアドレスは16個で、1クライアントあたり4アドレスでは4クライアント分しかありません' "$tmp/sum.ja" ||
+	fail "client-cidr-too-small's summary in Japanese"
+# numbers as the locale writes them: a real ja_JP.UTF-8 (compiled here) groups thousands
+mkdir -p "$tmp/locale"
+if localedef -i ja_JP -f UTF-8 "$tmp/locale/ja_JP.UTF-8" 2>/dev/null || [ -f "$tmp/locale/ja_JP.UTF-8/LC_NUMERIC" ]; then
+	printf '[{"summary": "x", "summary_message": {"id": "client CIDR {cidr} holds {addresses} addresses = {clients} clients at 4 addresses each, but {max} connections are allowed", "values": {"cidr": {"text": "10.0.0.0/16"}, "addresses": {"number": 65536}, "clients": {"number": 16384}, "max": {"number": 20000}}}}]' >"$tmp/big.json"
+	LOCPATH=$tmp/locale LC_ALL=ja_JP.UTF-8 VPNDOCTOR_LOCALEDIR=$loc "$golden" --render "$tmp/big.json" |
+		grep -qF '10.0.0.0/16のアドレスは65,536個で、1クライアントあたり4アドレスでは16,384クライアント分しかありませんが、許可されている接続数は20,000です' ||
+		fail "ja_JP.UTF-8: thousands not grouped"
+	LC_ALL=C "$golden" --render "$tmp/big.json" | grep -qF 'holds 65536 addresses = 16384 clients' || fail "C: numbers grouped"
+else
+	fail "localedef ja_JP.UTF-8 (the locales package has its source)"
+fi
+
 # --- --json is the same in any locale ---------------------------------------------
 "$vd" causes --json >"$tmp/c.json"
 ja causes --json | cmp -s - "$tmp/c.json" || fail "causes --json differs under LANGUAGE=ja"

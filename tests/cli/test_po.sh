@@ -3,7 +3,8 @@
 # time) is translated in every po/LANG.po: none missing, none untranslated,
 # none fuzzy, none left over from a message that is gone, and msgfmt --check
 # (formats, plural forms, header) passes. A new or changed string fails here
-# until it is translated (`cmake --build build --target update-po` merges it).
+# until it is translated (`cmake --build build --target update-po` merges it);
+# so does a translation that loses or misspells a {placeholder} of its message.
 # The checker itself is shown to fail on a copy with each of those defects.
 set -euo pipefail
 : "${VD_SRC:?}" "${VD_BIN:?}"
@@ -43,6 +44,9 @@ check_po() {
 		echo "$po: obsolete (#~) entries left"
 		bad=1
 	fi
+	# the {name} placeholders of a message (vpndoctor/message.h) all kept
+	msgattrib --no-wrap -o "$tmp/nowrap.po" "$po"
+	/usr/bin/python3 "$VD_SRC/tests/cli/po_placeholders.py" "$tmp/nowrap.po" || bad=1
 	return $bad
 }
 
@@ -78,4 +82,7 @@ expect_bad "a message no longer in the sources" "$tmp/stale.po" "no longer in th
 # a broken format: %u dropped from a c-format translation
 sed '0,/^msgstr "%u秒"$/s//msgstr "秒"/' "$ja" >"$tmp/format.po"
 expect_bad "a translation whose format differs" "$tmp/format.po" "msgfmt --check"
-echo "ok: the check finds untranslated, fuzzy, missing, stale and malformed messages"
+# a placeholder misspelt in a translation
+sed '0,/{summary}（ほか{more}件）/s//{summary}（ほか{moer}件）/' "$ja" >"$tmp/placeholder.po"
+expect_bad "a misspelt placeholder" "$tmp/placeholder.po" "unknown \['moer'\]"
+echo "ok: the check finds untranslated, fuzzy, missing, stale and malformed messages and lost placeholders"

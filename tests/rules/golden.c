@@ -21,7 +21,9 @@
  * {"error": "EINVAL"} for facts the rules must refuse.
  *
  * rules_golden --facts CASE [BASE] prints the facts a case gives, and what
- * the definition says of them. */
+ * the definition says of them; rules_golden --render FINDINGS... prints each
+ * finding's summary_message as the locale says it (vd_i18n_init), one line
+ * each, "FILE: TEXT" (tests/cli/test_i18n.sh). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,6 +34,8 @@
 #include <cjson/cJSON.h>
 
 #include "vpndoctor/facts.h"
+#include "vpndoctor/i18n.h"
+#include "vpndoctor/message.h"
 #include "vpndoctor/rules.h"
 
 static char *slurp(const char *path)
@@ -191,6 +195,37 @@ static cJSON *case_facts(const char *path, const char *base_path)
 	return base;
 }
 
+/* Each finding's summary_message, as the expected file has it (so as JSON
+ * gives it to a client), rendered in English is its summary: byte for byte,
+ * or its first 511 bytes cut at a character for a longer one. Returns how
+ * many are not. */
+static int check_messages(const cJSON *findings, const char *path)
+{
+	const cJSON *f;
+	int bad = 0, i = 0;
+
+	cJSON_ArrayForEach(f, findings) {
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(f, "summary_message");
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(f, "summary");
+		char *r = vd_msg_render(m, NULL);
+		size_t n = r ? strlen(r) : 0, sl = cJSON_IsString(s) ? strlen(s->valuestring) : 0;
+
+		i++;
+		/* a long one is cut below 512 bytes, at most 3 bytes of a character back */
+		bool same = r && cJSON_IsString(s) &&
+		            (strcmp(r, s->valuestring) == 0 ||
+		             (n >= 512 && sl <= 511 && sl >= 508 && strncmp(r, s->valuestring, sl) == 0));
+		if (!same) {
+			fprintf(stderr, "golden: %s: finding %d: summary_message %s\n  renders: %s\n  summary: %s\n", path, i,
+			        r ? "does not render as the summary" : "does not render", r ? r : "(nothing)",
+			        cJSON_IsString(s) ? s->valuestring : "(none)");
+			bad++;
+		}
+		free(r);
+	}
+	return bad;
+}
+
 /* The definition's violations, printed; returns how many. */
 static size_t validate(const cJSON *facts, const char *path, bool quiet)
 {
@@ -223,6 +258,23 @@ int main(int argc, char **argv)
 		free(text);
 		rc = validate(facts, argv[2], false) ? 1 : 0;
 		cJSON_Delete(facts);
+		return rc;
+	}
+	if (argc >= 3 && strcmp(argv[1], "--render") == 0) {
+		vd_i18n_init();
+		rc = 0;
+		for (int i = 2; i < argc; i++) {
+			cJSON *doc = load(argv[i]), *f;
+			const cJSON *list = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "findings") : doc;
+			cJSON_ArrayForEach(f, list) {
+				char *text = vd_i18n_render(cJSON_GetObjectItemCaseSensitive(f, "summary_message"));
+				printf("%s: %s\n", argv[i], text ? text : "(cannot render)");
+				rc |= !text;
+				free(text);
+			}
+			rc |= !doc;
+			cJSON_Delete(doc);
+		}
 		return rc;
 	}
 	if (argc < 3 || argc > 4) {
@@ -294,6 +346,8 @@ int main(int argc, char **argv)
 		diff(want, got);
 		goto out;
 	}
+	if (check_messages(want, argv[2]))
+		goto out;
 	rc = 0;
 out:
 	cJSON_Delete(facts);
