@@ -2,6 +2,9 @@
 #   make deps   install the missing Debian packages (idempotent, quiet when none)
 #   make        build (build/)
 #   make run    build, run the daemon in the foreground and show its diagnosis
+#   make check  build, then the fast tier: the tests that need no root, no
+#               network namespace and no other build (unit, golden, CLI without
+#               a daemon, the fuzz corpora replayed, headers alone), for every edit
 #   make test   deps + build + ASan/UBSan build + fuzz build, then one ctest run
 #               over the unit, golden, CLI, daemon and lab tests, their ASan+UBSan
 #               twins and short fuzz runs
@@ -21,7 +24,7 @@ CMAKE          ?= cmake
 CTEST          ?= ctest
 CMAKE_FLAGS    ?=
 
-.PHONY: all deps build asan-build fuzz-build run test asan fuzz demo clean install deb
+.PHONY: all deps build asan-build fuzz-build run check test asan fuzz demo clean install deb
 
 all: build
 
@@ -42,6 +45,10 @@ fuzz-build: deps
 
 run: build
 	@sh scripts/run.sh $(BUILD_DIR)
+
+# The fast tier (tests/CMakeLists.txt says which tests are in it).
+check: build
+	@$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) -L '^check$$'
 
 test: deps asan-build fuzz-build
 	@$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DVD_VALGRIND=ON \

@@ -6,6 +6,7 @@
 # entries. journalctl picks the language from the locale's name (LANGUAGE does
 # not count), so the test compiles ja_JP.UTF-8 into its own directory
 # (localedef, LOCPATH): nothing is installed on the machine.
+# vd-tier: check (no root, no daemon)
 set -euo pipefail
 cat=$VD_BIN/../packaging/vpndoctor.catalog
 vd=$VD_BIN/vpndoctor

@@ -1,6 +1,7 @@
 #!/bin/bash
 # `vpndoctor causes` and `vpndoctor explain`: human and JSON output, exit
 # statuses, unknown ids. They read the library's table: no daemon needed.
+# vd-tier: check (no root, no daemon)
 set -euo pipefail
 vd=$VD_BIN/vpndoctor
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -2,6 +2,7 @@
 # vpndoctor lint on generated profiles (tests/data/mkprofiles.sh): the causes
 # and severities found, the exit status, the --json shape, --at and --basedir,
 # and hostile input that must give a clear error and exit 2, never a crash.
+# vd-tier: check (no root, no daemon)
 set -u
 VD="${VD_BIN:?}/vpndoctor"
 SRC="${VD_SRC:?}"

@@ -1,5 +1,6 @@
 /* vpndoctor.conf: defaults, a full good file, and every kind of error with
- * the FILE:LINE it must name. */
+ * the FILE:LINE it must name.
+ * vd-tier: check (no root, no namespace) */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -3,7 +3,8 @@
  * the stepped cursor the control socket pages with: pages that add up to the
  * query, a limit over both generations, a snapshot that appends and
  * rotations after the open do not change, the reading budget of one step,
- * and a history.1 that is a FIFO or far over the bound. */
+ * and a history.1 that is a FIFO or far over the bound.
+ * vd-tier: check (no root, no namespace) */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 /* Logging: the stderr "<N>" format, levels, errno kept, fatalx, finding lines,
- * and the parsing of --log-target and --log-level. */
+ * and the parsing of --log-target and --log-level.
+ * vd-tier: check (no root, no namespace) */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>

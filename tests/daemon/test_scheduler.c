@@ -1,6 +1,7 @@
 /* The scheduler with a fake asynchronous probe on a real loop: the bound on
  * concurrent runs and its queue, coalescing of triggers, backoff while
- * failing, a first run skipped on reload, and cancellation on free. */
+ * failing, a first run skipped on reload, and cancellation on free.
+ * vd-tier: check (no root, no namespace) */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
