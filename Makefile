@@ -7,9 +7,10 @@
 #               a daemon, the fuzz corpora replayed, headers alone), for every edit
 #   make test   deps + build + ASan/UBSan build + fuzz build, then one ctest run
 #               over the unit, golden, CLI, daemon and lab tests, their ASan+UBSan
-#               twins and short fuzz runs
+#               twins and the fuzz targets (fixed seed, fixed runs: repeatable)
 #   make asan   the suite under ASan+UBSan only
-#   make fuzz   long fuzz runs (FUZZ_SECONDS each, default 300)
+#   make fuzz   fuzz campaigns with a random seed (FUZZ_SECONDS each, default
+#               300; FUZZ=NAME for one target), kept in build-fuzz/corpus/
 #   make demo   the network lab with live faults
 #   make clean
 
@@ -18,7 +19,7 @@ ASAN_DIR       ?= build-asan
 FUZZ_DIR       ?= build-fuzz
 BUILD_TYPE     ?= RelWithDebInfo
 FUZZ_SECONDS   ?= 300
-SHORT_FUZZ     ?= 10
+FUZZ           ?=
 JOBS           ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE          ?= cmake
 CTEST          ?= ctest
@@ -53,7 +54,7 @@ check: build
 test: deps asan-build fuzz-build
 	@$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DVD_VALGRIND=ON \
 		-DVD_ASAN_BIN_DIR=$(abspath $(ASAN_DIR))/bin -DVD_FUZZ_BIN_DIR=$(abspath $(FUZZ_DIR))/bin \
-		-DVD_FUZZ_SECONDS=$(SHORT_FUZZ) $(CMAKE_FLAGS) >/dev/null
+		$(CMAKE_FLAGS) >/dev/null
 	@$(CMAKE) --build $(BUILD_DIR) -j $(JOBS)
 	@$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
@@ -63,12 +64,19 @@ asan: deps asan-build
 	@$(CMAKE) --build $(BUILD_DIR) -j $(JOBS)
 	@$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) -L asan
 
+# Each campaign goes on from its corpus in $(FUZZ_DIR)/corpus/NAME (made from
+# tests/fuzz/corpus/NAME the first time); run-fuzz.sh says how to add what it
+# found to the repo's corpus, and crashes are kept in $(FUZZ_DIR)/artifacts.
 fuzz: deps fuzz-build
-	@for t in $(FUZZ_DIR)/bin/fuzz_*; do \
+	@failed=""; \
+	for t in $(if $(FUZZ),$(FUZZ_DIR)/bin/fuzz_$(FUZZ),$(FUZZ_DIR)/bin/fuzz_*); do \
 		n=$$(basename $$t | sed 's/^fuzz_//'); \
-		echo "== $$t ($(FUZZ_SECONDS) s)"; \
-		tests/fuzz/run-fuzz.sh $$t tests/fuzz/corpus/$$n $(FUZZ_SECONDS) || exit 1; \
-	done
+		echo "== $$t ($(FUZZ_SECONDS) s, a random seed)"; \
+		VD_FUZZ_ARTIFACTS=$(abspath $(FUZZ_DIR))/artifacts tests/fuzz/run-fuzz.sh \
+			--keep $(FUZZ_DIR)/corpus/$$n $$t tests/fuzz/corpus/$$n -max_total_time=$(FUZZ_SECONDS) || \
+			failed="$$failed $$n"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: found a bug in:$$failed (see above)"; exit 1; fi
 
 demo: build
 	@sh tests/lab/demo.sh $(BUILD_DIR)
