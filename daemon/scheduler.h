@@ -5,6 +5,7 @@
 #define VPNDOCTORD_SCHEDULER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "probes/probe.h"
