@@ -1,7 +1,8 @@
 /* The node_exporter textfile: what metrics_render() makes of a status and a
  * facts snapshot (names, units, labels escaped and bounded), and the file
  * written atomically. promtool's checks of real output are in
- * tests/e2e/test_metrics.sh. */
+ * tests/e2e/test_metrics.sh.
+ * vd-tier: check (no root, no namespace) */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
