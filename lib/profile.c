@@ -17,6 +17,7 @@
 
 #include "vpndoctor/cert.h"
 #include "vpndoctor/common.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/principal.h"
 #include "vpndoctor/profile.h"
@@ -88,12 +89,12 @@ vproblem(struct pctx *c, const char *cause, enum vd_severity sev, const char *co
 		c->oom = true;
 		return;
 	}
-	add_str(c, o, "cause", cause);
-	add_str(c, o, "severity", vd_severity_name(sev));
-	add_str(c, o, "code", code);
-	add_str(c, o, "message", msg);
-	add_str(c, o, "file", c->path);
-	add_num(c, o, "line", line);
+	add_str(c, o, VDF_PROBLEM_CAUSE, cause);
+	add_str(c, o, VDF_PROBLEM_SEVERITY, vd_severity_name(sev));
+	add_str(c, o, VDF_PROBLEM_CODE, code);
+	add_str(c, o, VDF_PROBLEM_MESSAGE, msg);
+	add_str(c, o, VDF_PROBLEM_FILE, c->path);
+	add_num(c, o, VDF_PROBLEM_LINE, line);
 }
 
 static void __attribute__((format(printf, 5, 6)))
@@ -246,16 +247,16 @@ static void add_cert(struct pctx *c, const char *role, const struct vd_cert_info
 		c->oom = true;
 		return;
 	}
-	add_str(c, o, "role", role);
-	add_str(c, o, "subject", ci->subject);
-	add_str(c, o, "issuer", ci->issuer);
-	add_num(c, o, "not_before", (double)ci->not_before);
-	add_num(c, o, "not_after", (double)ci->not_after);
-	add_str(c, o, "file", r->file);
-	add_num(c, o, "line", r->line);
-	add_str(c, o, "key_type", ci->key_type);
-	add_num(c, o, "key_bits", ci->key_bits);
-	add_str(c, o, "sig_digest", ci->sig_digest);
+	add_str(c, o, VDF_CERT_ROLE, role);
+	add_str(c, o, VDF_CERT_SUBJECT, ci->subject);
+	add_str(c, o, VDF_CERT_ISSUER, ci->issuer);
+	add_num(c, o, VDF_CERT_NOT_BEFORE, (double)ci->not_before);
+	add_num(c, o, VDF_CERT_NOT_AFTER, (double)ci->not_after);
+	add_str(c, o, VDF_CERT_FILE, r->file);
+	add_num(c, o, VDF_CERT_LINE, r->line);
+	add_str(c, o, VDF_CERT_KEY_TYPE, ci->key_type);
+	add_num(c, o, VDF_CERT_KEY_BITS, ci->key_bits);
+	add_str(c, o, VDF_CERT_SIG_DIGEST, ci->sig_digest);
 }
 
 static void check_security(struct pctx *c, const char *name, const struct vd_cert_info *ci,
@@ -424,7 +425,7 @@ static void check_options(struct pctx *c, cJSON *sec)
 	const struct vd_ovpn_option *o;
 	enum vd_ovpn_proto pr;
 
-	arr = cJSON_AddArrayToObject(sec, "remotes");
+	arr = cJSON_AddArrayToObject(sec, VDF_PROFILE_REMOTES);
 	if (!arr) {
 		c->oom = true;
 		return;
@@ -441,9 +442,9 @@ static void check_options(struct pctx *c, cJSON *sec)
 			c->oom = true;
 			break;
 		}
-		add_str(c, r, "host", rem[i].host);
-		add_num(c, r, "port", rem[i].port);
-		add_str(c, r, "proto", vd_ovpn_proto_name(rem[i].proto));
+		add_str(c, r, VDF_REMOTE_HOST, rem[i].host);
+		add_num(c, r, VDF_REMOTE_PORT, rem[i].port);
+		add_str(c, r, VDF_REMOTE_PROTO, vd_ovpn_proto_name(rem[i].proto));
 	}
 	free(rem);
 	if (n == 0)
@@ -458,11 +459,11 @@ static void check_options(struct pctx *c, cJSON *sec)
 		dc = arg0(c, "ncp-ciphers");
 	auth = arg0(c, "auth");
 	o = vd_ovpn_config_get(c->cfg, "comp-lzo");
-	add_str(c, sec, "proto", proto);
-	add_str(c, sec, "cipher", cipher);
-	add_str(c, sec, "data_ciphers", dc);
-	add_str(c, sec, "auth", auth);
-	add_bool(c, sec, "comp_lzo", o && !(o->argc >= 1 && strcmp(o->argv[0], "no") == 0));
+	add_str(c, sec, VDF_PROFILE_PROTO, proto);
+	add_str(c, sec, VDF_PROFILE_CIPHER, cipher);
+	add_str(c, sec, VDF_PROFILE_DATA_CIPHERS, dc);
+	add_str(c, sec, VDF_PROFILE_AUTH, auth);
+	add_bool(c, sec, VDF_PROFILE_COMP_LZO, o && !(o->argc >= 1 && strcmp(o->argv[0], "no") == 0));
 
 	if (!has(c, "client") && !(has(c, "pull") && has(c, "tls-client")))
 		problem(c, VD_SEV_ERROR, "no-client-mode", 0,
@@ -709,8 +710,8 @@ int vd_profile_check(const char *path, const struct vd_profile_opts *opts, struc
 	sec = cJSON_CreateObject();
 	if (!sec)
 		return -ENOMEM;
-	add_str(&c, sec, "status", "ok");
-	add_str(&c, sec, "path", path);
+	add_str(&c, sec, VDF_SECTION_STATUS, "ok");
+	add_str(&c, sec, VDF_PROFILE_PATH, path);
 	c.problems = cJSON_CreateArray();
 	c.certs = cJSON_CreateArray();
 	if (!c.problems || !c.certs) {
@@ -748,11 +749,11 @@ int vd_profile_check(const char *path, const struct vd_profile_opts *opts, struc
 		check_refs(&c);
 		vd_ovpn_config_free(cfg);
 	}
-	add_str(&c, sec, "basedir", c.base);
-	if (!cJSON_GetObjectItemCaseSensitive(sec, "remotes") && !cJSON_AddArrayToObject(sec, "remotes"))
+	add_str(&c, sec, VDF_PROFILE_BASEDIR, c.base);
+	if (!cJSON_GetObjectItemCaseSensitive(sec, VDF_PROFILE_REMOTES) && !cJSON_AddArrayToObject(sec, VDF_PROFILE_REMOTES))
 		c.oom = true;
-	cJSON_AddItemToObject(sec, "problems", c.problems);
-	cJSON_AddItemToObject(sec, "certs", c.certs);
+	cJSON_AddItemToObject(sec, VDF_PROFILE_PROBLEMS, c.problems);
+	cJSON_AddItemToObject(sec, VDF_PROFILE_CERTS, c.certs);
 	if (c.oom) {
 		cJSON_Delete(sec);
 		return -ENOMEM;

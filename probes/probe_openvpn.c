@@ -56,6 +56,7 @@
 #include "log.h"
 #include "probes/busutil.h"
 #include "probes/probe.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/ovpn_log.h"
 #include "vpndoctor/ovpn_mgmt.h"
@@ -1805,18 +1806,18 @@ static cJSON *pushed_json(const struct vd_pushed *p)
 
 	if (!o)
 		return NULL;
-	routes = cJSON_AddArrayToObject(o, "routes");
-	dns = cJSON_AddArrayToObject(o, "dns");
+	routes = cJSON_AddArrayToObject(o, VDF_PUSHED_ROUTES);
+	dns = cJSON_AddArrayToObject(o, VDF_PUSHED_DNS);
 	for (unsigned i = 0; routes && i < p->n_routes; i++)
 		cJSON_AddItemToArray(routes, cJSON_CreateString(p->routes[i]));
 	for (unsigned i = 0; dns && i < p->n_dns; i++)
 		cJSON_AddItemToArray(dns, cJSON_CreateString(p->dns[i]));
 	if (*p->domain)
-		cJSON_AddStringToObject(o, "domain", p->domain);
+		cJSON_AddStringToObject(o, VDF_PUSHED_DOMAIN, p->domain);
 	if (*p->topology)
-		cJSON_AddStringToObject(o, "topology", p->topology);
+		cJSON_AddStringToObject(o, VDF_PUSHED_TOPOLOGY, p->topology);
 	if (*p->cipher)
-		cJSON_AddStringToObject(o, "cipher", p->cipher);
+		cJSON_AddStringToObject(o, VDF_PUSHED_CIPHER, p->cipher);
 	return o;
 }
 
@@ -1829,31 +1830,32 @@ static cJSON *build(struct ov_state *st)
 
 	if (!o)
 		return NULL;
-	cJSON_AddStringToObject(o, "status", "ok");
-	cJSON_AddBoolToObject(o, "running", st->running);
+	cJSON_AddStringToObject(o, VDF_SECTION_STATUS, "ok");
+	cJSON_AddBoolToObject(o, VDF_OPENVPN_RUNNING, st->running);
 	if (st->pid > 0)
-		cJSON_AddNumberToObject(o, "pid", st->pid);
-	cJSON_AddBoolToObject(o, "crashed", st->crashed);
-	cJSON_AddStringToObject(o, "state", *st->state ? st->state : "absent");
+		cJSON_AddNumberToObject(o, VDF_OPENVPN_PID, st->pid);
+	cJSON_AddBoolToObject(o, VDF_OPENVPN_CRASHED, st->crashed);
+	cJSON_AddStringToObject(o, VDF_OPENVPN_STATE, *st->state ? st->state : "absent");
 	if (*st->state_reason)
-		cJSON_AddStringToObject(o, "state_reason", st->state_reason);
+		cJSON_AddStringToObject(o, VDF_OPENVPN_STATE_REASON, st->state_reason);
 	if (st->state_src && *st->state)
-		cJSON_AddStringToObject(o, "state_source", st->state_src);
+		cJSON_AddStringToObject(o, VDF_OPENVPN_STATE_SOURCE, st->state_src);
 	if (*st->nm_bus)
-		cJSON_AddStringToObject(o, "nm_plugin", st->nm_bus);
+		cJSON_AddStringToObject(o, VDF_OPENVPN_NM_PLUGIN, st->nm_bus);
 	if (st->state_since)
-		cJSON_AddNumberToObject(o, "state_since", (double)st->state_since);
-	if (*st->version && vd_ovpn_version_parse(st->version, &v) == 0 && (x = cJSON_AddObjectToObject(o, "version"))) {
-		cJSON_AddStringToObject(x, "string", st->version);
-		cJSON_AddNumberToObject(x, "major", v.major);
-		cJSON_AddNumberToObject(x, "minor", v.minor);
-		cJSON_AddNumberToObject(x, "patch", v.patch);
+		cJSON_AddNumberToObject(o, VDF_OPENVPN_STATE_SINCE, (double)st->state_since);
+	if (*st->version && vd_ovpn_version_parse(st->version, &v) == 0 &&
+	    (x = cJSON_AddObjectToObject(o, VDF_OPENVPN_VERSION))) {
+		cJSON_AddStringToObject(x, VDF_VERSION_STRING, st->version);
+		cJSON_AddNumberToObject(x, VDF_VERSION_MAJOR, v.major);
+		cJSON_AddNumberToObject(x, VDF_VERSION_MINOR, v.minor);
+		cJSON_AddNumberToObject(x, VDF_VERSION_PATCH, v.patch);
 		if (*v.platform)
-			cJSON_AddStringToObject(x, "platform", v.platform);
+			cJSON_AddStringToObject(x, VDF_VERSION_PLATFORM, v.platform);
 	}
-	if (*st->tun && (x = cJSON_AddObjectToObject(o, "tun"))) {
-		cJSON_AddStringToObject(x, "name", st->tun);
-		cJSON_AddBoolToObject(x, "present", if_nametoindex(st->tun) != 0);
+	if (*st->tun && (x = cJSON_AddObjectToObject(o, VDF_OPENVPN_TUN))) {
+		cJSON_AddStringToObject(x, VDF_TUN_NAME, st->tun);
+		cJSON_AddBoolToObject(x, VDF_TUN_PRESENT, if_nametoindex(st->tun) != 0);
 	}
 	{
 		const char *local = *st->local_ip ? st->local_ip : st->have_pushed ? st->pushed.ifconfig_local
@@ -1863,46 +1865,46 @@ static cJSON *build(struct ov_state *st)
 		                             ? st->pushed.ifconfig_remote
 		                             : st->link_server;
 		if (*local && st->running)
-			cJSON_AddStringToObject(o, "local_ip", local);
+			cJSON_AddStringToObject(o, VDF_OPENVPN_LOCAL_IP, local);
 		if (*server && st->running)
-			cJSON_AddStringToObject(o, "server_ip", server);
+			cJSON_AddStringToObject(o, VDF_OPENVPN_SERVER_IP, server);
 	}
 	{
 		const char *addr = *st->remote_addr ? st->remote_addr : st->have_proc && st->proc.remote ? st->proc.remote : "";
 		unsigned port = *st->remote_addr ? st->remote_port : st->have_proc ? st->proc.remote_port : 0;
 		const char *proto = *st->proto ? st->proto : st->have_proc && st->proc.proto ? st->proc.proto : "";
 		enum vd_ovpn_proto pr;
-		if ((*addr || *proto) && (x = cJSON_AddObjectToObject(o, "remote"))) {
+		if ((*addr || *proto) && (x = cJSON_AddObjectToObject(o, VDF_OPENVPN_REMOTE))) {
 			if (*addr)
-				cJSON_AddStringToObject(x, "addr", addr);
+				cJSON_AddStringToObject(x, VDF_OVPN_REMOTE_ADDR, addr);
 			if (port)
-				cJSON_AddNumberToObject(x, "port", port);
+				cJSON_AddNumberToObject(x, VDF_OVPN_REMOTE_PORT, port);
 			if (*proto && vd_ovpn_proto_parse(proto, &pr) == 0)
-				cJSON_AddStringToObject(x, "proto", vd_ovpn_proto_name(pr));
+				cJSON_AddStringToObject(x, VDF_OVPN_REMOTE_PROTO, vd_ovpn_proto_name(pr));
 		}
 	}
 	if (st->have_proc && st->proc.cipher)
-		cJSON_AddStringToObject(o, "configured_cipher", st->proc.cipher);
+		cJSON_AddStringToObject(o, VDF_OPENVPN_CONFIGURED_CIPHER, st->proc.cipher);
 	if (*st->negotiated)
-		cJSON_AddStringToObject(o, "negotiated_cipher", st->negotiated);
+		cJSON_AddStringToObject(o, VDF_OPENVPN_NEGOTIATED_CIPHER, st->negotiated);
 	if (st->have_pushed)
-		cJSON_AddItemToObject(o, "pushed", pushed_json(&st->pushed));
+		cJSON_AddItemToObject(o, VDF_OPENVPN_PUSHED, pushed_json(&st->pushed));
 	if (st->have_prev)
-		cJSON_AddItemToObject(o, "previous_pushed", pushed_json(&st->prev_pushed));
+		cJSON_AddItemToObject(o, VDF_OPENVPN_PREVIOUS_PUSHED, pushed_json(&st->prev_pushed));
 	/* What happened since the last connection: configuration and certificate
 	 * errors from before it are history once a session came up. */
 	window_counts(st, n, now, st->connected_at);
 	if (st->connected_at > 0)
-		cJSON_AddItemToObject(o, "events_since_connected", events_json(n));
+		cJSON_AddItemToObject(o, VDF_OPENVPN_EVENTS_SINCE_CONNECTED, events_json(n));
 	window_counts(st, n, now, 0);
-	cJSON_AddItemToObject(o, "events", events_json(n));
-	if ((x = cJSON_AddObjectToObject(o, "handshakes"))) {
-		cJSON_AddNumberToObject(x, "started", n[K_HS_STARTED]);
-		cJSON_AddNumberToObject(x, "completed", n[K_HS_COMPLETED]);
-		cJSON_AddNumberToObject(x, "dropped_before_push", n[K_HS_DROPPED]);
+	cJSON_AddItemToObject(o, VDF_OPENVPN_EVENTS, events_json(n));
+	if ((x = cJSON_AddObjectToObject(o, VDF_OPENVPN_HANDSHAKES))) {
+		cJSON_AddNumberToObject(x, VDF_HANDSHAKES_STARTED, n[K_HS_STARTED]);
+		cJSON_AddNumberToObject(x, VDF_HANDSHAKES_COMPLETED, n[K_HS_COMPLETED]);
+		cJSON_AddNumberToObject(x, VDF_HANDSHAKES_DROPPED_BEFORE_PUSH, n[K_HS_DROPPED]);
 	}
-	cJSON_AddNumberToObject(o, "reconnects", n[K_RECONNECT]);
-	if ((x = cJSON_AddArrayToObject(o, "error_lines")))
+	cJSON_AddNumberToObject(o, VDF_OPENVPN_RECONNECTS, n[K_RECONNECT]);
+	if ((x = cJSON_AddArrayToObject(o, VDF_OPENVPN_ERROR_LINES)))
 		for (unsigned i = 0; i < st->n_err; i++)
 			cJSON_AddItemToArray(x, cJSON_CreateString(
 				st->err_lines[(st->err_next + OV_ERR_LINES - st->n_err + i) % OV_ERR_LINES]));
@@ -2016,7 +2018,7 @@ static int openvpn_start(struct probe_run *run)
 
 const struct probe probe_openvpn = {
 	.name = "openvpn",
-	.section = "openvpn",
+	.section = VDF_TUNNEL_OPENVPN,
 	.config_section = "OpenVPN",
 	.per_tunnel = true,
 	.interval_s = 30,

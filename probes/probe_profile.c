@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "probes/probe.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/profile.h"
 
 #define PROFILE_DEBOUNCE_MS 150 /* one run for an editor's burst of events */
@@ -263,7 +264,7 @@ static int profile_start(struct probe_run *run)
 		probe_run_done(run, PROBE_FAIL, NULL);
 		return 0;
 	}
-	status = cJSON_GetObjectItemCaseSensitive(section, "status");
+	status = cJSON_GetObjectItemCaseSensitive(section, VDF_SECTION_STATUS);
 	if (cJSON_IsString(status) && strcmp(status->valuestring, "ok") == 0)
 		ps = PROBE_OK;
 	else if (cJSON_IsString(status) && strcmp(status->valuestring, "unknown") == 0)
@@ -276,7 +277,7 @@ static int profile_start(struct probe_run *run)
 
 const struct probe probe_profile = {
 	.name = "profile",
-	.section = "profile",
+	.section = VDF_TUNNEL_PROFILE,
 	.config_section = "Profile",
 	.per_tunnel = true,
 	.interval_s = 300,

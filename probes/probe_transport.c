@@ -43,6 +43,7 @@
 #include "probes/probe.h"
 #include "probes/probe_util.h"
 #include "probes/probe_transport.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/profile.h"
 
@@ -158,7 +159,7 @@ static void wrap_from(struct tp_gateway *gw, const struct vd_ovpn_config *cfg, c
 static void from_profile(const struct probe_run *run, struct tp_gateway *gw)
 {
 	const char *config = run->tunnel ? run->tunnel->config : NULL;
-	const char *basedir = pu_jstr_set(probe_run_section(run, "profile"), "basedir");
+	const char *basedir = pu_jstr_set(probe_run_section(run, VDF_TUNNEL_PROFILE), VDF_PROFILE_BASEDIR);
 	struct vd_ovpn_config *cfg = NULL;
 	struct vd_ovpn_remote *rem = NULL;
 	struct vd_error err;
@@ -239,7 +240,7 @@ void probe_transport_gateway_free(struct tp_resolve *r)
 
 int probe_transport_gateway(const struct probe_run *run, tp_gateway_fn cb, void *userdata, struct tp_resolve **ret)
 {
-	const cJSON *rem = cJSON_GetObjectItemCaseSensitive(probe_run_section(run, "openvpn"), "remote");
+	const cJSON *rem = cJSON_GetObjectItemCaseSensitive(probe_run_section(run, VDF_TUNNEL_OPENVPN), VDF_OPENVPN_REMOTE);
 	struct evutil_addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
 					.ai_flags = EVUTIL_AI_ADDRCONFIG};
 	struct addrinfo nhints = {.ai_family = AF_UNSPEC, .ai_flags = AI_NUMERICHOST}, *res = NULL;
@@ -257,11 +258,11 @@ int probe_transport_gateway(const struct probe_run *run, tp_gateway_fn cb, void 
 	}
 	from_profile(run, &r->gw);
 	/* What OpenVPN actually talks to wins over the profile's list. */
-	const char *addr = pu_jstr_set(rem, "addr"), *proto = pu_jstr_set(rem, "proto");
+	const char *addr = pu_jstr_set(rem, VDF_OVPN_REMOTE_ADDR), *proto = pu_jstr_set(rem, VDF_OVPN_REMOTE_PROTO);
 	if (addr) {
 		snprintf(r->gw.host, sizeof(r->gw.host), "%s", addr);
-		if (jport(rem, "port"))
-			r->gw.port = jport(rem, "port");
+		if (jport(rem, VDF_OVPN_REMOTE_PORT))
+			r->gw.port = jport(rem, VDF_OVPN_REMOTE_PORT);
 		if (proto)
 			snprintf(r->gw.proto, sizeof(r->gw.proto), "%s", strncmp(proto, "tcp", 3) == 0 ? "tcp" : "udp");
 	}
@@ -607,15 +608,15 @@ static void add_result(cJSON *sec, const char *name, const struct tp_result *res
 
 	if (!o)
 		return;
-	cJSON_AddStringToObject(o, "result", res->result ? res->result : "error");
+	cJSON_AddStringToObject(o, VDF_TRANSPORT_TRY_RESULT, res->result ? res->result : "error");
 	if (res->rtt_ms >= 0)
-		cJSON_AddNumberToObject(o, "rtt_ms", (double)(long long)(res->rtt_ms * 1000 + 0.5) / 1000);
+		cJSON_AddNumberToObject(o, VDF_TRANSPORT_TRY_RTT_MS, (double)(long long)(res->rtt_ms * 1000 + 0.5) / 1000);
 	if (res->connect_ms >= 0)
-		cJSON_AddNumberToObject(o, "connect_ms", (double)(long long)(res->connect_ms * 1000 + 0.5) / 1000);
+		cJSON_AddNumberToObject(o, VDF_TRANSPORT_TRY_CONNECT_MS, (double)(long long)(res->connect_ms * 1000 + 0.5) / 1000);
 	if (tries)
-		cJSON_AddNumberToObject(o, "tries", tries);
+		cJSON_AddNumberToObject(o, VDF_TRANSPORT_TRY_TRIES, tries);
 	if (res->why[0])
-		cJSON_AddStringToObject(o, "error", res->why);
+		cJSON_AddStringToObject(o, VDF_TRANSPORT_TRY_ERROR, res->why);
 }
 
 static void tr_done(struct tr_run *tr, enum probe_status st)
@@ -625,14 +626,14 @@ static void tr_done(struct tr_run *tr, enum probe_status st)
 	char *text;
 
 	if (sec) {
-		cJSON_AddStringToObject(sec, "gateway", tr->gw.addr[0] ? tr->gw.addr : tr->gw.host);
+		cJSON_AddStringToObject(sec, VDF_TRANSPORT_GATEWAY, tr->gw.addr[0] ? tr->gw.addr : tr->gw.host);
 		if (strcmp(tr->gw.addr, tr->gw.host) != 0)
-			cJSON_AddStringToObject(sec, "host", tr->gw.host);
-		cJSON_AddNumberToObject(sec, "port", tr->gw.port);
-		cJSON_AddStringToObject(sec, "proto", tr->gw.proto);
-		cJSON_AddStringToObject(sec, "wrap", tr->gw.wrap_name ? tr->gw.wrap_name : "none");
-		add_result(sec, "udp", &tr->udp_res, tr->udp_tries);
-		add_result(sec, "tcp", &tr->tcp_res, 0);
+			cJSON_AddStringToObject(sec, VDF_TRANSPORT_HOST, tr->gw.host);
+		cJSON_AddNumberToObject(sec, VDF_TRANSPORT_PORT, tr->gw.port);
+		cJSON_AddStringToObject(sec, VDF_TRANSPORT_PROTO, tr->gw.proto);
+		cJSON_AddStringToObject(sec, VDF_TRANSPORT_WRAP, tr->gw.wrap_name ? tr->gw.wrap_name : "none");
+		add_result(sec, VDF_TRANSPORT_UDP, &tr->udp_res, tr->udp_tries);
+		add_result(sec, VDF_TRANSPORT_TCP, &tr->tcp_res, 0);
 		text = cJSON_PrintUnformatted(sec);
 		log_debug("transport on %s: %s", run->tunnel->name, text ? text : "?");
 		free(text);
@@ -779,7 +780,7 @@ static void transport_cancel(struct probe_run *run)
 
 const struct probe probe_transport = {
 	.name = "transport",
-	.section = "transport",
+	.section = VDF_TUNNEL_TRANSPORT,
 	.config_section = "Transport",
 	.per_tunnel = true,
 	.interval_s = 300,
