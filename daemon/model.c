@@ -20,6 +20,7 @@
 #include "model.h"
 #include "scheduler.h"
 #include "vpndoctor/cause.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/rules.h"
 
 /* The latest result of one probe; keyed by the probe so that a test may feed
@@ -333,9 +334,9 @@ static cJSON *facts_tunnel(const struct tunnel *tn)
 
 	if (!t)
 		return NULL;
-	cJSON_AddStringToObject(t, "name", tn->name);
+	cJSON_AddStringToObject(t, VDF_TUNNEL_NAME, tn->name);
 	if (tn->cloud)
-		cJSON_AddItemToObject(t, "cloud", cJSON_Duplicate(tn->cloud, true));
+		cJSON_AddItemToObject(t, VDF_TUNNEL_CLOUD, cJSON_Duplicate(tn->cloud, true));
 	add_sections(t, tn->recs);
 	return t;
 }
@@ -346,8 +347,8 @@ struct cJSON *daemon_facts_head(struct vd_daemon *d)
 
 	if (!facts)
 		return NULL;
-	cJSON_AddNumberToObject(facts, "now", (double)d->now());
-	host = cJSON_AddObjectToObject(facts, "host");
+	cJSON_AddNumberToObject(facts, VDF_FACTS_NOW, (double)d->now());
+	host = cJSON_AddObjectToObject(facts, VDF_FACTS_HOST);
 	if (!host) {
 		cJSON_Delete(facts);
 		return NULL;
@@ -379,13 +380,38 @@ ssize_t daemon_tunnel_index(const struct vd_daemon *d, const char *name)
 	return -1;
 }
 
+/* Under test the daemon holds every snapshot it builds against the facts
+ * definition (VD_FACTS_VALIDATE in the environment, which the suite sets for
+ * the daemons of its cli, e2e and lab tests): a probe that writes a key the
+ * definition lacks, of another type, or leaves out one the rules read, then
+ * stops the daemon and fails the test that saw it. "log" only logs. */
+static void check_facts(const cJSON *facts)
+{
+	static int mode = -1; /* 0 off, 1 stop, 2 log */
+	struct vd_fact_violation v[16];
+	char buf[300];
+	size_t n = 0;
+
+	if (mode < 0) {
+		const char *e = getenv("VD_FACTS_VALIDATE");
+		mode = !e || !*e || strcmp(e, "0") == 0 ? 0 : strcmp(e, "log") == 0 ? 2 : 1;
+	}
+	if (!mode || vd_facts_validate(facts, v, VD_ARRAY_SIZE(v), &n) < 0 || n == 0)
+		return;
+	for (size_t i = 0; i < n && i < VD_ARRAY_SIZE(v); i++)
+		log_warnx("facts: %s", vd_fact_violation_format(&v[i], buf, sizeof(buf)));
+	if (mode == 1)
+		fatalx("facts: %zu violation%s of include/vpndoctor/facts.def (VD_FACTS_VALIDATE): stopping", n,
+		       n == 1 ? "" : "s");
+}
+
 struct cJSON *model_facts(struct vd_daemon *d)
 {
 	cJSON *facts = daemon_facts_head(d), *tunnels;
 
 	if (!facts)
 		return NULL;
-	tunnels = cJSON_AddArrayToObject(facts, "tunnels");
+	tunnels = cJSON_AddArrayToObject(facts, VDF_FACTS_TUNNELS);
 	if (!tunnels) {
 		cJSON_Delete(facts);
 		return NULL;
@@ -396,6 +422,7 @@ struct cJSON *model_facts(struct vd_daemon *d)
 			break;
 		cJSON_AddItemToArray(tunnels, t);
 	}
+	check_facts(facts);
 	return facts;
 }
 
@@ -817,10 +844,10 @@ void model_probe_result(struct vd_daemon *d, const struct probe *p, const char *
 		section = cJSON_CreateObject();
 	if (section) {
 		/* every section says how it was measured and when (docs/facts.md) */
-		if (!cJSON_GetObjectItemCaseSensitive(section, "status"))
-			cJSON_AddStringToObject(section, "status", probe_status_name(st));
-		if (!cJSON_GetObjectItemCaseSensitive(section, "at"))
-			cJSON_AddNumberToObject(section, "at", (double)started);
+		if (!cJSON_GetObjectItemCaseSensitive(section, VDF_SECTION_STATUS))
+			cJSON_AddStringToObject(section, VDF_SECTION_STATUS, probe_status_name(st));
+		if (!cJSON_GetObjectItemCaseSensitive(section, VDF_SECTION_AT))
+			cJSON_AddNumberToObject(section, VDF_SECTION_AT, (double)started);
 	}
 	cJSON_Delete(rec->section);
 	rec->section = section;
