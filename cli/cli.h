@@ -48,6 +48,9 @@ int out_exit_for(enum vd_severity worst);
  * (vd_text_escape); out_field pads it to width columns as %-*s would. */
 void out_text(FILE *f, const char *s);
 void out_field(FILE *f, const char *s, int width);
+/* Text of several lines (ours, holding values from elsewhere): each line
+ * escaped, the newlines kept. */
+void out_lines(FILE *f, const char *text);
 /* Print a cJSON value as one JSON document and a newline. */
 void out_json(FILE *f, const struct cJSON *v);
 

@@ -103,11 +103,12 @@ static void print_problems(const cJSON *sec)
 		const char *sev = cJSON_GetStringValue(cJSON_GetObjectItem(v[j].p, "severity"));
 
 		if (v[j].line > 0)
-			printf("    line %-5d %-7s %s\n", v[j].line, sev ? sev : "",
-			       cJSON_GetStringValue(cJSON_GetObjectItem(v[j].p, "message")));
+			printf("    line %-5d %-7s ", v[j].line, sev ? sev : "");
 		else
-			printf("    %-10s %-7s %s\n", "", sev ? sev : "",
-			       cJSON_GetStringValue(cJSON_GetObjectItem(v[j].p, "message")));
+			printf("    %-10s %-7s ", "", sev ? sev : "");
+		/* a message may quote the profile: escaped */
+		out_text(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(v[j].p, "message")));
+		putchar('\n');
 	}
 	free(v);
 }
@@ -120,14 +121,20 @@ static void print_human(const struct cli_ctx *ctx, const char *path, const char 
 	char tb[40];
 	bool first = true;
 
-	printf("Profile %s\n", path);
-	if (base)
-		printf("  relative paths resolved against %s (%s)\n", base, base_origin(path, basedir, base));
+	printf("Profile ");
+	out_text(stdout, path);
+	putchar('\n');
+	if (base) {
+		printf("  relative paths resolved against ");
+		out_text(stdout, base);
+		printf(" (%s)\n", base_origin(path, basedir, base));
+	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(sec, "remotes")) {
-		printf("  %s %s port %d/%s\n", first ? "remote " : "       ",
-		       cJSON_GetStringValue(cJSON_GetObjectItem(it, "host")),
-		       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "port")),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(it, "proto")));
+		printf("  %s ", first ? "remote " : "       ");
+		out_text(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(it, "host")));
+		printf(" port %d/", (int)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "port")));
+		out_text(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(it, "proto")));
+		putchar('\n');
 		first = false;
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(sec, "certs")) {
@@ -136,9 +143,9 @@ static void print_human(const struct cli_ctx *ctx, const char *path, const char 
 		/* whole days, as the rules count them */
 		int64_t days = (na >= now ? na - now : now - na) / 86400;
 
-		printf("  %-7s %s, valid until %s (", cJSON_GetStringValue(cJSON_GetObjectItem(it, "role")),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(it, "subject")),
-		       vd_format_time(na, tb, sizeof(tb)));
+		printf("  %-7s ", cJSON_GetStringValue(cJSON_GetObjectItem(it, "role")));
+		out_text(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(it, "subject")));
+		printf(", valid until %s (", vd_format_time(na, tb, sizeof(tb)));
 		if (nb > now)
 			printf("not valid before %s)\n", vd_format_time(nb, tb, sizeof(tb)));
 		else if (na < now)

@@ -71,14 +71,22 @@ static int read_reply(const struct cli_ctx *ctx, struct vl_client *c, const char
 		                "vpndoctor may query it\n", method);
 		r = CLI_EXIT_UNKNOWN;
 	} else if (strcmp(reply->error, "io.vpndoctor.NoSuchTunnel") == 0) {
-		fprintf(stderr, "vpndoctor: no such tunnel: %s\n", jstr(reply->parameters, "tunnel", "?"));
+		fputs("vpndoctor: no such tunnel: ", stderr);
+		out_text(stderr, jstr(reply->parameters, "tunnel", "?"));
+		fputc('\n', stderr);
 		r = CLI_EXIT_USAGE;
 	} else if (strcmp(reply->error, "io.vpndoctor.NoSuchProbe") == 0) {
-		fprintf(stderr, "vpndoctor: no such probe: %s\n", jstr(reply->parameters, "probe", "?"));
+		fputs("vpndoctor: no such probe: ", stderr);
+		out_text(stderr, jstr(reply->parameters, "probe", "?"));
+		fputc('\n', stderr);
 		r = CLI_EXIT_USAGE;
 	} else {
 		params = cJSON_PrintUnformatted(reply->parameters);
-		fprintf(stderr, "vpndoctor: %s failed: %s %s\n", method, reply->error, params ? params : "");
+		fprintf(stderr, "vpndoctor: %s failed: ", method);
+		out_text(stderr, reply->error);
+		fputc(' ', stderr);
+		out_text(stderr, params ? params : "");
+		fputc('\n', stderr);
 		free(params);
 		r = CLI_EXIT_UNKNOWN;
 	}
@@ -148,7 +156,9 @@ static void print_health_line(const struct cli_ctx *ctx, const cJSON *status, co
 	cJSON_ArrayForEach(f, findings)
 		if (!is_suppressed(f))
 			n[finding_severity(f)]++;
-	printf("%s%s%s:", health_severity_color(ctx, health), health, out_reset(ctx));
+	fputs(health_severity_color(ctx, health), stdout);
+	out_text(stdout, health);
+	printf("%s:", out_reset(ctx));
 	if (n[VD_SEV_ERROR] + n[VD_SEV_WARNING] + n[VD_SEV_INFO] == 0)
 		printf(" no findings");
 	else {
@@ -200,10 +210,17 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status)
 	cJSON_ArrayForEach(t, tunnels) {
 		const char *name = jstr(t, "name", "?"), *th = jstr(t, "health", "unknown");
 
-		printf("\ntunnel %s: %s%s%s, %s", name, health_severity_color(ctx, th), th, out_reset(ctx),
-		       jstr(t, "state", "unknown"));
-		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "config")))
-			printf(" (%s)", jstr(t, "config", ""));
+		printf("\ntunnel ");
+		out_text(stdout, name);
+		printf(": %s", health_severity_color(ctx, th));
+		out_text(stdout, th);
+		printf("%s, ", out_reset(ctx));
+		out_text(stdout, jstr(t, "state", "unknown"));
+		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "config"))) {
+			printf(" (");
+			out_text(stdout, jstr(t, "config", ""));
+			printf(")");
+		}
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "discovered")))
 			printf(" [discovered]");
 		printf("\n");
@@ -234,12 +251,19 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status)
 
 			if (jint(p, "age_s", &age))
 				format_age(age, agebuf, sizeof(agebuf));
-			printf("  %-12s %-12s %s%-8s%s %-9s", jstr(p, "name", "?"), tn, color, st,
-			       *color ? out_reset(ctx) : "", agebuf);
+			printf("  ");
+			out_field(stdout, jstr(p, "name", "?"), 12);
+			putchar(' ');
+			out_field(stdout, tn, 12);
+			printf(" %s", color);
+			out_field(stdout, st, 8);
+			printf("%s %-9s", *color ? out_reset(ctx) : "", agebuf);
 			if (jint(p, "duration_ms", &dur))
 				printf(" %" PRId64 " ms", dur);
-			if (jstr(p, "error", NULL) && *jstr(p, "error", ""))
-				printf("  %s", jstr(p, "error", ""));
+			if (jstr(p, "error", NULL) && *jstr(p, "error", "")) {
+				printf("  ");
+				out_text(stdout, jstr(p, "error", ""));
+			}
 			printf("\n");
 		}
 	}
@@ -353,8 +377,13 @@ int cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		pr = cJSON_GetObjectItemCaseSensitive(reply.parameters, "progress");
 		if (reply.continues && cJSON_IsObject(pr)) {
-			fprintf(stderr, "  %-12s %-12s %s\n", jstr(pr, "probe", "?"), jstr(pr, "tunnel", "-"),
-			        jstr(pr, "status", "?"));
+			fputs("  ", stderr);
+			out_field(stderr, jstr(pr, "probe", "?"), 12);
+			fputc(' ', stderr);
+			out_field(stderr, jstr(pr, "tunnel", "-"), 12);
+			fputc(' ', stderr);
+			out_text(stderr, jstr(pr, "status", "?"));
+			fputc('\n', stderr);
 			vd_varlink_reply_done(&reply);
 			continue;
 		}
@@ -378,8 +407,15 @@ static void print_event(const struct cli_ctx *ctx, const cJSON *ev)
 
 	if (jint(ev, "time", &t))
 		vd_format_time(t, when, sizeof(when));
-	printf("%s %-8s %s on %s: %s\n", when, event, jstr(f, "cause", "?"), jstr(f, "tunnel", "?"),
-	       summary ? summary : "");
+	printf("%s ", when);
+	out_field(stdout, event, 8);
+	putchar(' ');
+	out_text(stdout, jstr(f, "cause", "?"));
+	printf(" on ");
+	out_text(stdout, jstr(f, "tunnel", "?"));
+	printf(": ");
+	out_text(stdout, summary ? summary : "");
+	putchar('\n');
 	free(summary);
 	if (strcmp(event, "resolved") != 0)
 		out_finding(ctx, stdout, f, strcmp(event, "opened") == 0);
@@ -444,8 +480,11 @@ static void print_history_event(const struct cli_ctx *ctx, const cJSON *e)
 	if (jint(e, "time", &t))
 		vd_format_time(t, when, sizeof(when));
 	vd_severity_parse(jstr(e, "severity", ""), &sev);
-	printf("%s  %-8s %s%-7s%s ", when, jstr(e, "event", "?"), out_sev_color(ctx, sev),
-	       jstr(e, "severity", "?"), out_reset(ctx));
+	printf("%s  ", when);
+	out_field(stdout, jstr(e, "event", "?"), 8);
+	printf(" %s", out_sev_color(ctx, sev));
+	out_field(stdout, jstr(e, "severity", "?"), 7);
+	printf("%s ", out_reset(ctx));
 	out_field(stdout, jstr(e, "tunnel", "?"), 12);
 	putchar(' ');
 	out_field(stdout, jstr(e, "cause", "?"), 22);
@@ -659,7 +698,7 @@ int cmd_config(struct cli_ctx *ctx, int argc, char **argv)
 		if (ctx->json) {
 			out_json(stdout, reply.parameters);
 		} else if (vd_confdump_text(reply.parameters, &text) == 0) {
-			fputs(text, stdout);
+			out_lines(stdout, text);
 			free(text);
 		} else {
 			fprintf(stderr, "vpndoctor: vpndoctord's GetConfig reply has an unexpected shape\n");

@@ -51,15 +51,23 @@ static void wrap(FILE *f, const char *text, size_t indent, size_t col)
 		n = strcspn(w, " \n\t");
 		if (n == 0)
 			break;
-		if (!first && col + 1 + n > WIDTH) {
+		char word[512], *e = word;
+		size_t need = vd_text_escape(word, sizeof(word), w, n);
+		if (need >= sizeof(word) && (e = malloc(need + 1)))
+			vd_text_escape(e, need + 1, w, n);
+		else if (need >= sizeof(word))
+			e = word; /* cut at a unit rather than nothing */
+		if (!first && col + 1 + need > WIDTH) {
 			fprintf(f, "\n%*s", (int)indent, "");
 			col = indent;
 		} else if (!first) {
 			fputc(' ', f);
 			col++;
 		}
-		fwrite(w, 1, n, f);
-		col += n;
+		fputs(e, f);
+		col += need;
+		if (e != word)
+			free(e);
 		first = false;
 		p = w + n;
 	}
@@ -132,6 +140,21 @@ void out_field(FILE *f, const char *s, int width)
 	fprintf(f, "%-*s", width, e);
 	if (e != buf)
 		free(e);
+}
+
+void out_lines(FILE *f, const char *text)
+{
+	for (const char *p = text; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = strndup(p, n);
+
+		vd_text_fputs(f, line ? line : "");
+		free(line);
+		if (nl)
+			fputc('\n', f);
+		p += n + (nl ? 1 : 0);
+	}
 }
 
 void out_json(FILE *f, const cJSON *v)

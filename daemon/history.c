@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +34,7 @@
 struct history {
 	int fd;
 	int dirfd;
+	int lockfd;
 	size_t max_bytes;
 	off_t size;
 };
@@ -112,6 +114,57 @@ static int rotate(struct history *h)
 	return 0;
 }
 
+/* Two daemons on one state directory would interleave and rotate each
+ * other's files: the second is refused. flock, not a pid file: the kernel
+ * drops the lock with the process, kill -9 included, so no stale lock is
+ * ever left to clear. The pid inside is only for the message. */
+static int take_lock(struct history *h)
+{
+	int fd = openat(h->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0640);
+	struct stat st;
+	char pid[24];
+	int n;
+
+	if (fd < 0)
+		return -errno;
+	h->lockfd = fd;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		return -errno;
+	return 0;
+}
+
+int history_lock_owner(const char *dir)
+{
+	char path[4096], buf[24];
+	ssize_t n;
+	long pid;
+	char *end;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/lock", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENOENT;
+	buf[n] = '\0';
+	errno = 0;
+	pid = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || pid <= 0 || pid > INT32_MAX)
+		return -EINVAL;
+	return (int)pid;
+}
+
 int history_open(const char *dir, size_t max_bytes, struct history **ret)
 {
 	struct history *h;
@@ -124,6 +177,7 @@ int history_open(const char *dir, size_t max_bytes, struct history **ret)
 		return -ENOMEM;
 	h->fd = -1;
 	h->dirfd = -1;
+	h->lockfd = -1;
 	h->max_bytes = max_bytes ? max_bytes : HISTORY_DEFAULT_MAX;
 	if (h->max_bytes < HISTORY_MIN_MAX)
 		h->max_bytes = HISTORY_MIN_MAX;
@@ -132,6 +186,9 @@ int history_open(const char *dir, size_t max_bytes, struct history **ret)
 		r = -errno;
 		goto fail;
 	}
+	r = take_lock(h);
+	if (r < 0)
+		goto fail;
 	r = open_current(h);
 	if (r < 0)
 		goto fail;
@@ -442,5 +499,7 @@ void history_close(struct history *h)
 		close(h->fd);
 	if (h->dirfd >= 0)
 		close(h->dirfd);
+	if (h->lockfd >= 0)
+		close(h->lockfd); /* and with it the lock */
 	free(h);
 }

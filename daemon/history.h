@@ -12,8 +12,13 @@
 struct cJSON;
 struct history;
 
-/* Opens (creating) DIR/history; max_bytes 0 means the default (1 MiB). */
+/* Opens (creating) DIR/history; max_bytes 0 means the default (1 MiB).
+ * The state directory is one daemon's: DIR/lock is held (flock, exclusive)
+ * until history_close, and -EBUSY comes back while another process holds it
+ * (history_lock_owner names it). */
 int history_open(const char *dir, size_t max_bytes, struct history **ret);
+/* The pid written in DIR/lock by the daemon that holds it, or -errno. */
+int history_lock_owner(const char *dir);
 /* ev: {"time","event","tunnel","cause","severity","summary"}. 0 or -errno. */
 int history_append(struct history *h, const struct cJSON *ev);
 /* A query read in steps, so that neither the daemon's memory nor one turn of

@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -17,6 +18,7 @@
 #include "log.h"
 #include "vpndoctor/cause.h"
 #include "vpndoctor/common.h"
+#include "vpndoctor/text.h"
 #include "vpndoctor/version.h"
 
 #define LOG_IDENT "vpndoctord"
@@ -143,10 +145,18 @@ static void emit(int prio, const char *msg)
 	stderr_line(prio, msg);
 }
 
+/* The escaped form of s, into buf (cut at a character, never inside an
+ * escape); returns buf. */
+static const char *esc(char *buf, size_t size, const char *s)
+{
+	vd_text_escape(buf, size, s, strlen(s));
+	return buf;
+}
+
 static void vlog(int prio, const char *errstr, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 static void vlog(int prio, const char *errstr, const char *fmt, va_list ap)
 {
-	char msg[2048];
+	char msg[2048], out[3072];
 	int n;
 
 	if (prio > max_level)
@@ -156,7 +166,43 @@ static void vlog(int prio, const char *errstr, const char *fmt, va_list ap)
 		return;
 	if (errstr && (size_t)n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", errstr);
-	emit(prio, msg);
+	emit(prio, esc(out, sizeof(out), msg));
+}
+
+static int64_t mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+void log_rl(struct log_ratelimit *rl, int prio, const char *fmt, ...)
+{
+	int64_t now = mono_s();
+	int saved = errno;
+	va_list ap;
+
+	if (prio > max_level)
+		return;
+	if (rl->n == 0 || now - rl->begin >= (int64_t)rl->interval_s) {
+		if (rl->suppressed)
+			log_notice("%u similar messages suppressed in the last %u s", rl->suppressed,
+			           (unsigned)(now - rl->begin));
+		rl->begin = now;
+		rl->n = 0;
+		rl->suppressed = 0;
+	}
+	if (rl->n >= rl->burst) {
+		rl->suppressed++;
+		errno = saved;
+		return;
+	}
+	rl->n++;
+	va_start(ap, fmt);
+	vlog(prio, NULL, fmt, ap);
+	va_end(ap);
+	errno = saved;
 }
 
 /* Warnings are logged where an error is handled and the daemon carries on;
@@ -281,13 +327,14 @@ static int send_finding(const char *msg, const char *message_id, int prio, const
 
 void log_finding(const char *event, const cJSON *finding, const struct log_finding_ctx *ctx)
 {
-	const char *cause = json_str(finding, "cause", "unknown");
-	const char *tunnel = json_str(finding, "tunnel", "-");
-	const char *summary = json_str(finding, "summary", "");
+	char e_cause[128], e_tunnel[200], e_summary[1500];
+	const char *cause = esc(e_cause, sizeof(e_cause), json_str(finding, "cause", "unknown"));
+	const char *tunnel = esc(e_tunnel, sizeof(e_tunnel), json_str(finding, "tunnel", "-"));
+	const char *summary = esc(e_summary, sizeof(e_summary), json_str(finding, "summary", ""));
 	const char *sevname = json_str(finding, "severity", "none");
-	const struct vd_cause *c = vd_cause_find(cause);
+	const struct vd_cause *c = vd_cause_find(json_str(finding, "cause", "unknown"));
 	enum vd_severity sev = VD_SEV_NONE;
-	char msg[2048];
+	char msg[2048 + 128];
 	int prio, saved = errno, r = -1;
 
 	if (!event)
@@ -302,8 +349,16 @@ void log_finding(const char *event, const cJSON *finding, const struct log_findi
 			snprintf(msg, sizeof(msg), "%s resolved on %s (was: %s)", cause, tunnel, summary);
 		else
 			snprintf(msg, sizeof(msg), "%s %s on %s: %s", cause, event, tunnel, summary);
+		/* the context's values come from files and processes too */
+		char e_gw[200], e_ver[64], e_prof[300];
+		struct log_finding_ctx ectx = {
+			.gateway = ctx && ctx->gateway ? esc(e_gw, sizeof(e_gw), ctx->gateway) : NULL,
+			.openvpn_version = ctx && ctx->openvpn_version ? esc(e_ver, sizeof(e_ver), ctx->openvpn_version)
+			                                               : NULL,
+			.profile = ctx && ctx->profile ? esc(e_prof, sizeof(e_prof), ctx->profile) : NULL,
+		};
 		r = send_finding(msg, c ? c->message_id : NULL, prio, cause, tunnel, event, summary,
-		                 vd_severity_name(sev), ctx);
+		                 vd_severity_name(sev), &ectx);
 	}
 	if (r < 0) {
 		snprintf(msg, sizeof(msg), "%s %s on %s: %s", event, cause, tunnel, summary);

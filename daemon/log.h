@@ -5,6 +5,7 @@
 #define VPNDOCTORD_LOG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct cJSON;
 
@@ -22,6 +23,21 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* A line that someone outside can trigger at will (a client of the socket
+ * misbehaving, connecting too often, not reading) goes through a rate limit:
+ * at most burst lines per interval_s, then one line saying how many were
+ * suppressed when the next window opens. One struct per kind of line. */
+struct log_ratelimit {
+	unsigned interval_s, burst;
+	int64_t begin;       /* CLOCK_MONOTONIC seconds the window opened */
+	unsigned n, suppressed;
+};
+#define LOG_RATELIMIT_INIT(interval, b) {.interval_s = (interval), .burst = (b)}
+void log_rl(struct log_ratelimit *rl, int prio, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Every line is escaped (vd_text_escape) before it goes out: messages carry
+ * names, paths and text from users' profiles and processes. */
 
 /* One journal entry for an opened/updated/resolved finding: MESSAGE_ID of the
  * cause, PRIORITY by severity (error 3, warning 4, info 6; resolved 5, or 6 for info),

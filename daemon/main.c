@@ -432,6 +432,11 @@ int main(int argc, char **argv)
 	r = mkdir_p(state, 0750);
 	if (r == 0)
 		r = history_open(state, 0, &m.hist);
+	if (r == -EBUSY) {
+		log_warnx("state directory %s is in use by another vpndoctord (pid %d holds %s/lock)", state,
+		          history_lock_owner(state), state);
+		goto out;
+	}
 	if (r < 0) {
 		errno = -r;
 		log_warn("state directory %s", state);

@@ -222,6 +222,22 @@ char *vd_text_escape_dup(const char *s)
 	return out;
 }
 
+bool vd_text_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	for (size_t i = 0; i < len; i += n) {
+		if (p[i] < 0x80) { /* the common case, without the call */
+			n = 1;
+			continue;
+		}
+		if (utf8_next(p + i, len - i, &n) < 0)
+			return false;
+	}
+	return true;
+}
+
 bool vd_text_clean(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -276,6 +292,40 @@ static size_t escaped_cols(const char *s, size_t len)
 		cols += unit_cols(p + i, len - i, n, used);
 	}
 	return cols;
+}
+
+/* JSON mode into buf (NULL: only counts); returns the length. */
+static size_t json_escape(char *buf, const char *json, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)json;
+	size_t off = 0, used;
+	char unit[8];
+
+	for (size_t i = 0; i < len; i += used) {
+		size_t n = escape_unit(p + i, len - i, unit, &used, true);
+
+		if (buf)
+			memcpy(buf + off, unit, n);
+		off += n;
+	}
+	return off;
+}
+
+char *vd_text_json_dup(const char *json)
+{
+	size_t len, need;
+	char *out;
+
+	if (!json)
+		return NULL;
+	len = strlen(json);
+	need = json_escape(NULL, json, len);
+	out = malloc(need + 1);
+	if (!out)
+		return NULL;
+	json_escape(out, json, len);
+	out[need] = '\0';
+	return out;
 }
 
 int vd_text_fputs_json(FILE *f, const char *json)

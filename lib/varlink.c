@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "vpndoctor/common.h"
+#include "vpndoctor/text.h"
 #include "vpndoctor/varlink.h"
 
 struct vd_varlink_decoder {
@@ -239,13 +240,34 @@ static bool unacceptable(const cJSON *v)
 	return false;
 }
 
+/* A string escape \u0000: cJSON decodes it into a NUL that ends the C
+ * string, so "GetStatus\u0000x" would read as "GetStatus" here and as
+ * something else to the peer. JSON text outside strings has no backslash, so
+ * every one is inside a string; each escape is stepped over whole. */
+static bool has_nul_escape(const char *msg, size_t len)
+{
+	for (const char *p = memchr(msg, '\\', len); p; p = memchr(p, '\\', len - (size_t)(p - msg))) {
+		size_t left = len - (size_t)(p - msg);
+
+		if (left >= 6 && p[1] == 'u' && memcmp(p + 2, "0000", 4) == 0)
+			return true;
+		p += left >= 2 ? 2 : 1; /* the backslash and the character it escapes */
+		if (p >= msg + len)
+			break;
+	}
+	return false;
+}
+
 /* Parses exactly msg[0..len) followed by its NUL; NULL when it is not one
- * JSON value, is followed by anything but whitespace, or is unacceptable(). */
+ * JSON value, is followed by anything but whitespace, or is unacceptable().
+ * Text that is not UTF-8 (RFC 8259 requires it) or holds a NUL escape is
+ * refused before it is parsed: neither could be echoed back, logged or
+ * compared safely. */
 static cJSON *parse_exact(const char *msg, size_t len)
 {
 	cJSON *v;
 
-	if (!msg || memchr(msg, '\0', len))
+	if (!msg || memchr(msg, '\0', len) || !vd_text_utf8_valid(msg, len) || has_nul_escape(msg, len))
 		return NULL;
 	v = cJSON_ParseWithLengthOpts(msg, len + 1, NULL, true);
 	if (v && unacceptable(v)) {
@@ -407,13 +429,26 @@ int vd_varlink_param_string(const cJSON *params, const char *name, const char **
 
 /* --- encoding --------------------------------------------------------------- */
 
-/* Prints obj and hands it out with its NUL counted, as the wire wants. */
+/* Prints obj and hands it out with its NUL counted, as the wire wants. A
+ * string the daemon got from a file or a process may hold bytes that are
+ * not UTF-8, which cJSON prints as they are; the peer (rightly) refuses such
+ * a message, so a user could make every reply unreadable with one byte in a
+ * profile. Those go out as U+FFFD (and the characters vd_text_escape would
+ * escape as \u escapes, which mean the same). */
 static int finish(cJSON *obj, char **ret, size_t *ret_len)
 {
 	char *s = cJSON_PrintUnformatted(obj);
 
 	if (!s)
 		return -ENOMEM;
+	if (!vd_text_utf8_valid(s, strlen(s))) {
+		char *safe = vd_text_json_dup(s);
+
+		free(s);
+		if (!safe)
+			return -ENOMEM;
+		s = safe;
+	}
 	*ret = s;
 	*ret_len = strlen(s) + 1;
 	return 0;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "nlog.h"
+#include "vpndoctor/text.h"
 
 static bool prefix, debug;
 
@@ -28,18 +29,22 @@ void nlog_init(bool verbose)
 	debug = verbose;
 }
 
+/* The line is escaped (vd_text_escape): it carries the daemon's findings,
+ * whose text may quote a user's profile. */
 void nlog(int priority, const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
 
 	if (priority >= LOG_DEBUG && !debug)
 		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (prefix)
 		fprintf(stderr, "<%d>", priority);
 	else
 		fputs("vpndoctor-notify: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	vd_text_fputs(stderr, msg);
 	fputc('\n', stderr);
 }

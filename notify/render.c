@@ -21,16 +21,63 @@ static const char *jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* s[0..n) as plain text: what a terminal or the desktop would act on, or
+ * that is not UTF-8 (which D-Bus refuses), escaped (vd_text_escape). Text
+ * in a finding may quote a user's profile or process. */
+static void put_plain(FILE *f, const char *s, size_t n)
+{
+	char buf[1024], *e = buf;
+	size_t len = strnlen(s, n), need = vd_text_escape(buf, sizeof(buf), s, len);
+
+	if (need >= sizeof(buf) && (e = malloc(need + 1)))
+		vd_text_escape(e, need + 1, s, len);
+	else if (need >= sizeof(buf))
+		e = buf; /* cut at a unit rather than nothing */
+	fputs(e, f);
+	if (e != buf)
+		free(e);
+}
+
+/* put_plain's text as a string (NULL when out of memory). */
+static char *plain_dup(const char *s)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	put_plain(f, s, strlen(s));
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The same, then escaped for Pango markup and HTML. */
 static void put_escaped(FILE *f, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n && s[i]; i++) {
-		switch (s[i]) {
+	char *m = NULL;
+	size_t mlen = 0;
+	FILE *mf = open_memstream(&m, &mlen);
+
+	if (!mf)
+		return;
+	put_plain(mf, s, n);
+	if (fclose(mf) != 0) {
+		free(m);
+		return;
+	}
+	for (size_t i = 0; i < mlen; i++) {
+		switch (m[i]) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
-		default: fputc(s[i], f);
+		default: fputc(m[i], f);
 		}
 	}
+	free(m);
 }
 
 /* Ends the stream and hands out its string, NULL on any failure. */
@@ -66,16 +113,22 @@ const char *render_text(const char *from_daemon, const char *catalogue)
 
 char *render_summary(const char *title, const char *tunnel, bool resolved)
 {
-	char *s;
+	char *s = NULL, *t, *n;
 	int r;
 
-	if (tunnel && tunnel[0])
+	t = plain_dup(title);
+	n = tunnel && tunnel[0] ? plain_dup(tunnel) : NULL;
+	if (!t || (tunnel && tunnel[0] && !n))
+		r = -1;
+	else if (n)
 		/* TRANSLATORS: a notification's summary: the cause's title, the tunnel */
-		r = asprintf(&s, resolved ? _("Resolved: %s (%s)") : _("%s (%s)"), title, tunnel);
+		r = asprintf(&s, resolved ? _("Resolved: %s (%s)") : _("%s (%s)"), t, n);
 	else if (resolved)
-		r = asprintf(&s, _("Resolved: %s"), title);
+		r = asprintf(&s, _("Resolved: %s"), t);
 	else
-		r = asprintf(&s, "%s", title);
+		r = asprintf(&s, "%s", t);
+	free(t);
+	free(n);
 	return r < 0 ? NULL : s;
 }
 
@@ -112,7 +165,7 @@ char *render_body(const char *summary, const char *remedy, bool markup)
 		if (markup)
 			put_escaped(f, summary, n);
 		else
-			fwrite(summary, 1, n, f);
+			put_plain(f, summary, n);
 		fputs(more ? "…" : "", f);
 		fputc('\n', f);
 		room -= n;
@@ -123,7 +176,7 @@ char *render_body(const char *summary, const char *remedy, bool markup)
 		if (markup)
 			put_escaped(f, remedy, n);
 		else
-			fwrite(remedy, 1, n, f);
+			put_plain(f, remedy, n);
 		fputs(more || n < strlen(remedy) ? " …" : "", f);
 	}
 	return finish(f, &buf);
@@ -295,7 +348,7 @@ char *render_details_text(const cJSON *finding, const struct vd_cause *cause, bo
 		return NULL;
 	}
 	if (sum) {
-		markup ? put_escaped(f, sum, strlen(sum)) : (void)fputs(sum, f);
+		markup ? put_escaped(f, sum, strlen(sum)) : put_plain(f, sum, strlen(sum));
 		fputs("\n\n", f);
 		free(sum);
 	}
@@ -307,7 +360,7 @@ char *render_details_text(const cJSON *finding, const struct vd_cause *cause, bo
 	}
 	if (remedy) {
 		fprintf(f, markup ? "<b>%s</b> " : "%s ", _("What to do:"));
-		markup ? put_escaped(f, remedy, strlen(remedy)) : (void)fputs(remedy, f);
+		markup ? put_escaped(f, remedy, strlen(remedy)) : put_plain(f, remedy, strlen(remedy));
 	}
 	return finish(f, &buf);
 }

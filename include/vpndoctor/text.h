@@ -34,6 +34,9 @@ size_t vd_text_escape(char *buf, size_t size, const char *s, size_t len);
 /* The escaped form of the string s, malloc'ed; NULL when out of memory or s
  * is NULL. */
 char *vd_text_escape_dup(const char *s);
+/* true when s[0..len) is valid UTF-8 (RFC 3629: no overlong form, no
+ * surrogate, nothing past U+10FFFF; NUL bytes count as valid). */
+bool vd_text_utf8_valid(const char *s, size_t len);
 /* true when s[0..len) escapes to itself. */
 bool vd_text_clean(const char *s, size_t len);
 /* fputs() of the escaped form of s (NULL prints nothing). 0 or -EIO. */
@@ -43,6 +46,8 @@ int vd_text_fputs(FILE *f, const char *s);
  * (a byte of invalid UTF-8 becomes U+FFFD); tabs and newlines between
  * tokens stay. For --json output that may reach a terminal. */
 int vd_text_fputs_json(FILE *f, const char *json);
+/* The same into a malloc'ed string; NULL when out of memory or json is NULL. */
+char *vd_text_json_dup(const char *json);
 
 /* Writes text to f as one paragraph: words (split at spaces, and where
  * Japanese line breaking allows: between two wide characters, before a Latin

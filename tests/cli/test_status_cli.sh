@@ -44,7 +44,9 @@ remote-cert-tls server"
 	if [ "$1" = good ]; then
 		body+=$'\nca ca.crt\ncert client.crt\nkey client.key'
 	else
-		body+=$'\nca missing-ca.crt\ncert missing.crt\nkey missing.key'
+		# the CA's name holds terminal escapes (set the title, clear the
+		# screen): they reach the summary and must reach no terminal raw
+		body+=$'\nca missing-ca\e]0;pwned\a\e[2J.crt\ncert missing.crt\nkey missing.key'
 	fi
 	printf '%s\n' "$body" >"$tmp/office.conf.new" && mv "$tmp/office.conf.new" "$tmp/office.conf"
 }
@@ -83,6 +85,10 @@ import json,sys
 print([f["title"] for f in json.load(sys.stdin)["findings"] if f["cause"] == "config-invalid"][0])')
 grep -qF "$title" <<<"$out" && ok "status: the finding's title" || fail "status: no finding title '$title'"
 grep -q 'missing' <<<"$out" && ok "status: the summary with its detail" || fail "status: no summary"
+# issue 16 item 9: a profile's escapes reached root's terminal
+if grep -q $'[\e\a]' <<<"$out"; then fail "status: a raw escape from the profile"; else ok "status: no raw escape"; fi
+grep -qF 'missing-ca\x1b]0;pwned\x07\x1b[2J.crt' <<<"$out" && ok "status: the escape shown escaped" ||
+	fail "status: the escaped name is not shown"
 grep -Eq '^  profile +office +(ok|fail) +[0-9]+s ago' <<<"$out" && ok "status: the probe's last result and age" \
 	|| fail "status: no probe line"
 
@@ -148,6 +154,7 @@ watch_pid=
 # history: the opened and resolved events, survived in the state dir.
 out=$("$CLI" --socket "$sock" history)
 expect_rc 0 $? "history"
+if grep -q $'[\e\a]' <<<"$out"; then fail "history: a raw escape from the profile"; else ok "history: no raw escape"; fi
 grep -Eq 'opened +error +office +config-invalid' <<<"$out" && grep -q resolved <<<"$out" \
 	&& ok "history: opened and resolved lines" || fail "history: $out"
 out=$("$CLI" --socket "$sock" history --json --limit 1)

@@ -55,6 +55,8 @@ static int teardown(void **state)
 
 	unlink(f->cur);
 	unlink(f->old);
+	snprintf(f->cur, sizeof(f->cur), "%s/lock", f->dir);
+	unlink(f->cur);
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -151,7 +153,7 @@ static void assert_all_cloexec(const char *dir)
 		assert_true(fcntl((int)fd, F_GETFD) & FD_CLOEXEC);
 	}
 	closedir(d);
-	assert_int_equal(found, 2); /* the directory and the file */
+	assert_int_equal(found, 3); /* the directory, the file and the lock */
 }
 
 static void test_append_query(void **state)
@@ -497,6 +499,44 @@ static void test_kill9(void **state)
 	assert_true(next > 20);
 }
 
+/* One daemon per state directory: a second open is refused while the first
+ * holds the lock, the lock names its holder, and it goes with the holder,
+ * closed or killed. */
+static void test_lock(void **state)
+{
+	struct fixture *f = *state;
+	struct history *h = NULL, *h2 = NULL;
+	int status;
+	pid_t pid;
+
+	assert_int_equal(history_open(f->dir, 0, &h), 0);
+	assert_int_equal(history_open(f->dir, 0, &h2), -EBUSY);
+	assert_null(h2);
+	assert_int_equal(history_lock_owner(f->dir), getpid());
+	history_close(h);
+	assert_int_equal(history_open(f->dir, 0, &h2), 0);
+	history_close(h2);
+
+	/* a holder killed with SIGKILL leaves no stale lock */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct history *ch = NULL;
+		if (history_open(f->dir, 0, &ch) < 0)
+			_exit(2);
+		pause();
+		_exit(0);
+	}
+	for (int i = 0; i < 500 && history_lock_owner(f->dir) != pid; i++)
+		usleep(10000);
+	assert_int_equal(history_lock_owner(f->dir), pid);
+	assert_int_equal(history_open(f->dir, 0, &h), -EBUSY);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(history_open(f->dir, 0, &h), 0);
+	history_close(h);
+}
+
 /* Runs a cursor to its end in pages of at most max_bytes; returns all the
  * events in order, checks each page's bound and counts pages and steps. */
 static cJSON *run_pages(struct history *h, int64_t since, size_t limit, size_t max_bytes, size_t *pages,
@@ -670,6 +710,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_and_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill9, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_big, setup, teardown),

@@ -1,5 +1,6 @@
 /* Logging: the stderr "<N>" format, levels, errno kept, fatalx, finding lines,
- * and the parsing of --log-target and --log-level.
+ * escaping of what came from elsewhere, the rate limit, and the parsing of
+ * --log-target and --log-level.
  * vd-tier: check (no root, no namespace) */
 #include <errno.h>
 #include <fcntl.h>
@@ -191,6 +192,47 @@ static void test_finding_stderr(void **state)
 	cJSON_Delete(i);
 }
 
+/* Issue 16 item 9: a tunnel name or a summary from a user's profile with a
+ * terminal escape, a newline or a bad byte reached the log as it was. */
+static void test_escaped(void **state)
+{
+	struct capture *c = *state;
+	cJSON *f = finding("clock-skew", "error");
+
+	log_info("discovery: tunnel %s: config %s", "evil\x1b]0;root\x07", "/tmp/a\nforged line");
+	cJSON_ReplaceItemInObject(f, "tunnel", cJSON_CreateString("t\xc2\x9b" "1m"));
+	cJSON_ReplaceItemInObject(f, "summary", cJSON_CreateString("bad \xff byte\r\x7f"));
+	log_finding("opened", f, NULL);
+	cJSON_Delete(f);
+	assert_string_equal(captured(c),
+	                    "<6>vpndoctord: discovery: tunnel evil\\x1b]0;root\\x07: config /tmp/a\\nforged line\n"
+	                    "<3>vpndoctord: opened clock-skew on t\\u009b1m: bad \\xff byte\\r\\x7f\n");
+}
+
+/* A line a client can trigger: `burst` per window, then one line with the
+ * count of those suppressed when the next window opens. */
+static void test_ratelimit(void **state)
+{
+	struct capture *c = *state;
+	struct log_ratelimit rl = LOG_RATELIMIT_INIT(1, 3);
+	const char *out;
+	int lines = 0;
+
+	for (int i = 0; i < 100; i++)
+		log_rl(&rl, LOG_INFO, "dropping client %d", i);
+	sleep(2); /* the next window */
+	log_rl(&rl, LOG_INFO, "dropping client %d", 100);
+	log_rl(&rl, LOG_DEBUG, "below the level: neither shown nor counted");
+	out = captured(c);
+	for (const char *p = out; (p = strchr(p, '\n')); p++)
+		lines++;
+	assert_int_equal(lines, 5);
+	assert_non_null(strstr(out, "<6>vpndoctord: dropping client 2\n"));
+	assert_null(strstr(out, "dropping client 3\n"));
+	assert_non_null(strstr(out, "<5>vpndoctord: 97 similar messages suppressed in the last "));
+	assert_non_null(strstr(out, "<6>vpndoctord: dropping client 100\n"));
+}
+
 static void test_finding_odd_input(void **state)
 {
 	struct capture *c = *state;
@@ -303,6 +345,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fatalx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finding_stderr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finding_odd_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_escaped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ratelimit, setup, teardown),
 		cmocka_unit_test(test_target_parse),
 		cmocka_unit_test(test_level_parse),
 		cmocka_unit_test_setup_teardown(test_auto_without_journald, setup, teardown),

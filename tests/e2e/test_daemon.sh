@@ -3,7 +3,8 @@
 # errors name FILE:LINE; SIGHUP with a good configuration applies it and with a
 # bad one keeps the running one and logs why; a profile made invalid and valid
 # again opens and resolves config-invalid (seen by `vpndoctor check --json`
-# and in the log); SIGTERM exits 0 with the socket file gone.
+# and in the log); a second daemon on the same state directory is refused,
+# naming the first; SIGTERM exits 0 with the socket file gone.
 set -u
 
 bin=${VD_BIN:?} src=${VD_SRC:?}
@@ -117,6 +118,17 @@ kill -0 $pid 2>/dev/null || fail "the daemon died on a bad reload"
 out=$(cli status --json)
 grep -q '"name":"home"' <<<"$out" && grep -q '"cause":"client-cidr-too-small"' <<<"$out" ||
 	fail "the running configuration was not kept: $out"
+
+# --- a second daemon on the same state directory is refused ---------------------------
+# (two would interleave and rotate each other's history; issue 16 item 9)
+out=$(timeout 20 unshare -n "$bin/vpndoctord" --foreground --config "$work/good.conf.ok" --socket "$work/run/other.sock" \
+	--state-dir "$work/state" 2>&1)
+rc=$?
+[ $rc -eq 1 ] || fail "a second daemon on the state directory exits $rc, not 1: $out"
+grep -q "state directory $work/state is in use by another vpndoctord (pid $pid holds $work/state/lock)" <<<"$out" ||
+	fail "the refusal does not say why: $out"
+[ -e "$work/run/other.sock" ] && fail "the refused daemon left a socket"
+kill -0 $pid 2>/dev/null || fail "the first daemon died"
 
 # --- SIGTERM: clean exit, socket gone --------------------------------------------------
 kill -TERM $pid

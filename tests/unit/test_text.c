@@ -106,6 +106,20 @@ static void test_escape(void **state)
 	ESC("\xe6\x97x", "\\xe6\\x97x");                /* cut short by ASCII */
 }
 
+static void test_utf8_valid(void **state)
+{
+	(void)state;
+	assert_true(vd_text_utf8_valid("", 0));
+	assert_true(vd_text_utf8_valid("a\0b", 3));
+	assert_true(vd_text_utf8_valid("caf\xc3\xa9 \xf4\x8f\xbf\xbf \xe2\x80\xae", 14));
+	assert_false(vd_text_utf8_valid("\xff", 1));
+	assert_false(vd_text_utf8_valid("\xc0\xaf", 2));
+	assert_false(vd_text_utf8_valid("\xed\xa0\x80", 3));
+	assert_false(vd_text_utf8_valid("\xf4\x90\x80\x80", 4));
+	assert_false(vd_text_utf8_valid("ab\xe6\x97", 4));
+	assert_false(vd_text_utf8_valid("\x80", 1));
+}
+
 static void test_escape_truncated(void **state)
 {
 	char buf[8];
@@ -252,6 +266,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_escape_truncated),
 		cmocka_unit_test(test_escape_dup_fputs),
 		cmocka_unit_test(test_fputs_json),

@@ -182,6 +182,26 @@ static void test_call_valid(void **state)
 	vd_varlink_call_done(&c);
 }
 
+/* A reply carrying bytes that are not UTF-8 (from a user's profile, say)
+ * still goes out as a message the peer accepts: U+FFFD in their place. */
+static void test_reply_not_utf8(void **state)
+{
+	cJSON *p = cJSON_CreateObject();
+	struct vd_varlink_reply r;
+	char *out;
+	size_t len;
+
+	(void)state;
+	cJSON_AddStringToObject(p, "summary", "bad \xff byte, caf\xc3\xa9");
+	assert_int_equal(vd_varlink_encode_reply(p, false, &out, &len), 0);
+	assert_int_equal(vd_varlink_reply_parse(out, len - 1, &r), 0);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(r.parameters, "summary")->valuestring,
+	                    "bad \xef\xbf\xbd byte, caf\xc3\xa9");
+	vd_varlink_reply_done(&r);
+	free(out);
+	cJSON_Delete(p);
+}
+
 static void test_call_invalid(void **state)
 {
 	static const struct {
@@ -223,6 +243,20 @@ static void test_call_invalid(void **state)
 		 "message"},
 		{"{\"method\":\"io.vpndoctor.GetHistory\",\"parameters\":{\"x\":[1,-1e400]}}", -EBADMSG,
 		 "message"},
+		/* a NUL escape cuts the C string: the method read as GetStatus
+		 * (issue 16 item 9), or a parameter read as a shorter one */
+		{"{\"method\":\"io.vpndoctor.GetStatus\\u0000x\"}", -EBADMSG, "message"},
+		{"{\"method\":\"io.vpndoctor.GetFacts\",\"parameters\":{\"tunnel\":\"a\\u0000b\"}}", -EBADMSG,
+		 "message"},
+		{"{\"method\":\"io.vpndoctor.GetStatus\",\"parameters\":{\"a\\u0000\":1}}", -EBADMSG, "message"},
+		/* not UTF-8: a stray byte, an overlong form, a surrogate, a cut sequence */
+		{"{\"method\":\"io.vpndoctor.Explain\",\"parameters\":{\"cause\":\"\xff\"}}", -EBADMSG, "message"},
+		{"{\"method\":\"io.vpndoctor.Explain\",\"parameters\":{\"cause\":\"\xc0\xaf\"}}", -EBADMSG,
+		 "message"},
+		{"{\"method\":\"io.vpndoctor.Explain\",\"parameters\":{\"cause\":\"\xed\xa0\x80\"}}", -EBADMSG,
+		 "message"},
+		{"{\"method\":\"io.vpndoctor.Explain\",\"parameters\":{\"cause\":\"\xe6\x97\"}}", -EBADMSG,
+		 "message"},
 	};
 	size_t i;
 
@@ -235,6 +269,22 @@ static void test_call_invalid(void **state)
 		assert_string_equal(bad, cases[i].bad);
 		assert_null(c.root);
 		assert_null(c.method);
+	}
+	/* What looks like a NUL escape but is an escaped backslash followed by
+	 * "u0000", and UTF-8 text, are fine. */
+	{
+		struct vd_varlink_call c;
+		const char *bad = NULL;
+		const cJSON *v;
+
+		assert_int_equal(call("{\"method\":\"io.vpndoctor.Explain\",\"parameters\":{\"cause\":\"a\\\\u0000\"}}",
+		                      &c, &bad), 0);
+		v = cJSON_GetObjectItemCaseSensitive(c.parameters, "cause");
+		assert_string_equal(v->valuestring, "a\\u0000");
+		vd_varlink_call_done(&c);
+		assert_int_equal(call("{\"method\":\"io.vpndoctor.Explain\",\"parameters\":{\"cause\":\"caf\xc3\xa9 \\u00e9\"}}",
+		                      &c, &bad), 0);
+		vd_varlink_call_done(&c);
 	}
 	/* An embedded NUL inside the given length is not one message. */
 	{
@@ -363,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_decoder_limit),
 		cmocka_unit_test(test_call_valid),
 		cmocka_unit_test(test_call_invalid),
+		cmocka_unit_test(test_reply_not_utf8),
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_encode_reply_error),
 		cmocka_unit_test(test_client_roundtrip),
