@@ -2,10 +2,25 @@
  *
  * Every resource a client controls is bounded (control_limits): one request
  * at most max_message bytes (the decoder never buffers more), connections in
- * all and per uid (refused by closing at accept), idle time (no complete
- * request for idle_timeout_s closes the connection, except while a Check or
- * a Subscribe of that connection is active), and queued output (a client
- * whose unread replies pass max_output is dropped; the loop never blocks).
+ * all and per uid (refused by closing at accept; the last CONTROL_ROOT_SLOTS
+ * of them are root's, and root is not held to the per-uid limit, so members
+ * of the group holding subscriptions cannot lock the administrator out),
+ * idle time (no complete request for idle_timeout_s closes the connection,
+ * except while a Check, a Subscribe or a paged reply of that connection is
+ * active; and output that the client does not read for as long drops it),
+ * and queued output: a client is dropped when a reply comes while more than
+ * max_output bytes of earlier ones wait unread (one reply may be larger: the
+ * GetStatus of a thousand tunnels is), and a subscriber that falls behind
+ * first has its "updated" events coalesced (the latest per finding is kept)
+ * and is dropped past CONTROL_SUB_MAX. The loop never blocks.
+ *
+ * Memory: a reply or event that goes to many connections is encoded once
+ * and queued by reference (struct shared), so a subscriber that does not
+ * read costs the buffer's bookkeeping, not a copy of every event; and once a
+ * burst of such clients is gone the heap is trimmed (malloc_trim).
+ *
+ * What a client can make the daemon log (a refused connection, a dropped or
+ * misbehaving client) is rate-limited. 
  *
  * Calls on one connection are answered in order: a Check in progress or an
  * active Subscribe holds the calls after it, unread, until it ends.
@@ -24,13 +39,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,6 +80,20 @@
 /* A page of a reply called with "more": large enough that a page costs far
  * more than its framing, small enough that several fit under max_output. */
 #define CONTROL_PAGE        (256 * 1024)
+/* Connection slots only root (and the daemon's own uid) may take. */
+#define CONTROL_ROOT_SLOTS  8
+/* A subscriber's events wait in its own queue (a pointer each) and are
+ * copied to the socket's buffer only while that holds less than this: an
+ * evbuffer reference costs a 1 KiB chain, about what an event does. */
+#define CONTROL_SUB_LOW     (16 * 1024)
+/* A subscriber with more than this unread has its "updated" events held
+ * (the latest per finding) until it catches up... */
+#define CONTROL_SUB_SOFT    (64 * 1024)
+/* ...and with more than this, or more held than this many, it is dropped. */
+#define CONTROL_SUB_MAX     (256 * 1024)
+#define CONTROL_SUB_HELD    1024
+/* Freed output of at least this much schedules a malloc_trim. */
+#define CONTROL_TRIM_BYTES  (256 * 1024)
 
 static const char varlink_service_interface[] =
 	"# The Varlink Service Interface is provided by every varlink service. It\n"
@@ -102,14 +134,23 @@ static const char varlink_service_interface[] =
 
 struct conn;
 
-/* The encoded GetStatus reply, shared by every connection it is queued on
- * (evbuffer_add_reference): rendered once per model change or second. */
-struct status_cache {
+/* An encoded message shared by every connection it is queued on
+ * (evbuffer_add_reference): the GetStatus reply, rendered once per model
+ * change or second, and each subscription event, encoded once for all. */
+struct shared {
 	char *msg;
 	size_t len;
-	unsigned refs;   /* output buffers holding it, +1 while it is current */
-	uint64_t gen;
+	unsigned refs;   /* output buffers holding it, +1 while it is a cache's */
+	uint64_t gen;    /* status: the model generation and second it shows */
 	int64_t now;
+	uint64_t serial; /* event: the model's serial */
+};
+
+/* A subscriber's "updated" event held back while it is behind: the latest
+ * one per finding (cause and tunnel). */
+struct held {
+	char *key;
+	struct shared *m;
 };
 
 struct control {
@@ -122,9 +163,11 @@ struct control {
 	bool have_group;
 	LIST_HEAD(, conn) conns;
 	size_t n_conns;
-	struct status_cache *status;
-	time_t refused_logged; /* refusals are logged at most once a minute */
-	unsigned long refused;
+	struct shared *status;
+	struct shared *event;  /* the last subscription event encoded */
+	struct event *trim;    /* malloc_trim once a burst of output is freed */
+	struct event *resume;  /* the listener again, after EMFILE */
+	struct log_ratelimit rl_refused, rl_dropped, rl_bad, rl_accept;
 };
 
 /* A reply that goes out in pages as the client reads them (GetHistory,
@@ -170,6 +213,11 @@ struct conn {
 	cJSON *check_call;          /* keeps the probe names alive */
 
 	struct daemon_sub *sub;     /* active Subscribe: later calls wait */
+	struct held *held;          /* a subscriber's coalesced updates */
+	size_t n_held;
+	struct shared **q;          /* a subscriber's events not yet in the buffer */
+	size_t q_head, q_len, q_cap;
+	size_t q_bytes;
 	struct stream *stream;      /* a paged reply going out: later calls wait */
 	bool mute;                  /* handling a oneway call: no reply goes out */
 	bool eof;                   /* the peer shut down its side */
@@ -181,12 +229,61 @@ void control_limits_default(struct control_limits *l)
 {
 	l->max_message = VD_VARLINK_MAX_MESSAGE_DEFAULT;
 	l->max_connections = 256;
-	l->max_per_uid = 32;
+	l->max_per_uid = 32; /* root and the daemon's own uid excepted */
 	l->idle_timeout_s = 60;
 	l->max_output = 1024 * 1024;
 }
 
+size_t control_root_slots(const struct control_limits *l)
+{
+	return l->max_connections / 4 < CONTROL_ROOT_SLOTS ? l->max_connections / 4 : CONTROL_ROOT_SLOTS;
+}
+
 /* --- connection life ------------------------------------------------------ */
+
+static void shared_unref(struct shared *m)
+{
+	if (m && --m->refs == 0) {
+		free(m->msg);
+		free(m);
+	}
+}
+
+static void shared_cleanup(const void *data, size_t len, void *extra)
+{
+	shared_unref(extra);
+}
+
+static void q_clear(struct conn *k)
+{
+	for (size_t i = 0; i < k->q_len; i++)
+		shared_unref(k->q[(k->q_head + i) % k->q_cap]);
+	free(k->q);
+	k->q = NULL;
+	k->q_head = k->q_len = k->q_cap = k->q_bytes = 0;
+}
+
+static void held_clear(struct conn *k)
+{
+	for (size_t i = 0; i < k->n_held; i++) {
+		free(k->held[i].key);
+		shared_unref(k->held[i].m);
+	}
+	free(k->held);
+	k->held = NULL;
+	k->n_held = 0;
+}
+
+/* Heap freed by a burst of clients (500 subscribers that never read held
+ * 531 MB, and 318 MB of it stayed with the process after they were gone):
+ * hand it back to the kernel once, a second after the burst. */
+static void control_trim_later(struct control *c)
+{
+	struct timeval tv = {1, 0};
+
+	if (c->trim && !evtimer_pending(c->trim, NULL))
+		evtimer_add(c->trim, &tv);
+}
 
 static void stream_free(struct stream *s)
 {
@@ -199,6 +296,12 @@ static void stream_free(struct stream *s)
 
 static void conn_free(struct conn *k)
 {
+	if (k->bev && evbuffer_get_length(bufferevent_get_output(k->bev)) >= CONTROL_TRIM_BYTES)
+		control_trim_later(k->c);
+	if (k->q_bytes >= CONTROL_TRIM_BYTES)
+		control_trim_later(k->c);
+	held_clear(k);
+	q_clear(k);
 	stream_free(k->stream);
 	if (k->check)
 		daemon_check_cancel(k->check);
@@ -240,22 +343,51 @@ static void conn_idle_arm(struct conn *k)
 		event_add(k->idle, &tv);
 }
 
-/* Queues one encoded message; a client that does not read its replies is
- * dropped once they pass max_output. Returns false when it was dropped. */
+/* A client that does not read: dropped, with a line the rate limit bounds. */
+static void conn_laggard(struct conn *k, const char *what, size_t unread)
+{
+	log_rl(&k->c->rl_dropped, LOG_INFO, "control: dropping client pid %ld uid %u: %zu bytes of %s unread",
+	       (long)k->pid, (unsigned)k->uid, unread, what);
+	control_trim_later(k->c);
+	conn_drop(k);
+}
+
+/* Whether another reply may be queued: not while more than max_output of
+ * the earlier ones wait (the client is dropped then). One reply may be
+ * larger than max_output on its own. */
+static bool conn_room(struct conn *k)
+{
+	size_t unread = evbuffer_get_length(bufferevent_get_output(k->bev));
+
+	if (unread <= k->c->lim.max_output)
+		return true;
+	conn_laggard(k, "replies", unread);
+	return false;
+}
+
+/* Queues one encoded message (taking it). Returns false when the client was
+ * dropped. */
 static bool conn_send(struct conn *k, char *msg, size_t len)
 {
-	struct evbuffer *out = bufferevent_get_output(k->bev);
-	int r;
-
-	if (k->dead || k->mute) {
+	if (k->dead || k->mute || !conn_room(k)) {
 		free(msg);
 		return !k->dead;
 	}
-	r = evbuffer_add(out, msg, len);
+	if (evbuffer_add(bufferevent_get_output(k->bev), msg, len) < 0) {
+		free(msg);
+		conn_drop(k);
+		return false;
+	}
 	free(msg);
-	if (r < 0 || evbuffer_get_length(out) > k->c->lim.max_output) {
-		log_info("control: dropping client pid %ld uid %u: %zu bytes of replies unread",
-		         (long)k->pid, (unsigned)k->uid, evbuffer_get_length(out));
+	return true;
+}
+
+/* Queues a reference to a shared message. */
+static bool conn_send_shared(struct conn *k, struct shared *m)
+{
+	m->refs++;
+	if (evbuffer_add_reference(bufferevent_get_output(k->bev), m->msg, m->len, shared_cleanup, m) < 0) {
+		m->refs--;
 		conn_drop(k);
 		return false;
 	}
@@ -294,7 +426,8 @@ static void conn_error(struct conn *k, const char *error, const char *key, const
 /* Misbehaviour: tell the client why, then close once that is written. */
 static void conn_protocol_error(struct conn *k, const char *what)
 {
-	log_debug("control: closing client pid %ld uid %u: bad %s", (long)k->pid, (unsigned)k->uid, what);
+	log_rl(&k->c->rl_bad, LOG_DEBUG, "control: closing client pid %ld uid %u: bad %s", (long)k->pid,
+	       (unsigned)k->uid, what);
 	conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", what);
 	k->closing = true;
 	if (!k->dead && evbuffer_get_length(bufferevent_get_output(k->bev)) == 0)
@@ -367,26 +500,13 @@ static void method_get_interface_description(struct conn *k, const cJSON *params
 	cJSON_Delete(p);
 }
 
-static void status_unref(struct status_cache *sc)
-{
-	if (sc && --sc->refs == 0) {
-		free(sc->msg);
-		free(sc);
-	}
-}
-
-static void status_cleanup(const void *data, size_t len, void *extra)
-{
-	status_unref(extra);
-}
-
 /* The current encoded status: a change of the model, or of the second the
  * age_s fields count from, renders it again. */
-static struct status_cache *status_get(struct control *c)
+static struct shared *status_get(struct control *c)
 {
 	uint64_t gen = model_generation(c->d);
 	int64_t now = model_now(c->d);
-	struct status_cache *sc;
+	struct shared *sc;
 	cJSON *p;
 
 	if (c->status && c->status->gen == gen && c->status->now == now)
@@ -402,35 +522,23 @@ static struct status_cache *status_get(struct control *c)
 	sc->refs = 1;
 	sc->gen = gen;
 	sc->now = now;
-	status_unref(c->status);
+	shared_unref(c->status);
 	c->status = sc;
 	return sc;
 }
 
 static void method_get_status(struct conn *k, bool oneway)
 {
-	struct evbuffer *out;
-	struct status_cache *sc;
+	struct shared *sc;
 
-	if (oneway || k->dead || k->mute)
+	if (oneway || k->dead || k->mute || !conn_room(k))
 		return;
 	sc = status_get(k->c);
 	if (!sc) {
 		conn_error(k, "io.vpndoctor.InternalError", "reason", "out of memory");
 		return;
 	}
-	out = bufferevent_get_output(k->bev);
-	sc->refs++;
-	if (evbuffer_add_reference(out, sc->msg, sc->len, status_cleanup, sc) < 0) {
-		sc->refs--;
-		conn_drop(k);
-		return;
-	}
-	if (evbuffer_get_length(out) > k->c->lim.max_output) {
-		log_info("control: dropping client pid %ld uid %u: %zu bytes of replies unread", (long)k->pid,
-		         (unsigned)k->uid, evbuffer_get_length(out));
-		conn_drop(k);
-	}
+	conn_send_shared(k, sc);
 }
 
 static void check_progress(void *userdata, const char *probe, const char *tunnel, const char *status)
@@ -520,12 +628,171 @@ static void method_check(struct conn *k, struct vd_varlink_call *call)
 	call->root = NULL;
 }
 
-static void sub_event(void *userdata, const cJSON *event)
+/* The event encoded once for every subscriber (the model hands each the
+ * same serial). */
+static struct shared *event_get(struct control *c, const cJSON *event, uint64_t serial)
+{
+	struct shared *m;
+
+	if (c->event && c->event->serial == serial)
+		return c->event;
+	m = calloc(1, sizeof(*m));
+	if (!m || vd_varlink_encode_reply(event, true, &m->msg, &m->len) < 0) {
+		free(m);
+		return NULL;
+	}
+	m->refs = 1;
+	m->serial = serial;
+	shared_unref(c->event);
+	c->event = m;
+	return m;
+}
+
+/* "cause\ttunnel" of an event's finding: the key updates coalesce by. */
+static char *event_key(const cJSON *event)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(event, "finding");
+	const cJSON *cause = cJSON_GetObjectItemCaseSensitive(f, "cause");
+	const cJSON *tunnel = cJSON_GetObjectItemCaseSensitive(f, "tunnel");
+	char *key = NULL;
+
+	if (asprintf(&key, "%s\t%s", cJSON_IsString(cause) ? cause->valuestring : "",
+	             cJSON_IsString(tunnel) ? tunnel->valuestring : "") < 0)
+		return NULL;
+	return key;
+}
+
+static ssize_t held_find(struct conn *k, const char *key)
+{
+	for (size_t i = 0; i < k->n_held; i++)
+		if (strcmp(k->held[i].key, key) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+static void held_remove(struct conn *k, size_t i)
+{
+	free(k->held[i].key);
+	shared_unref(k->held[i].m);
+	memmove(&k->held[i], &k->held[i + 1], (k->n_held - i - 1) * sizeof(k->held[0]));
+	k->n_held--;
+}
+
+/* Takes a reference to m into the subscriber's queue. */
+static bool q_push(struct conn *k, struct shared *m)
+{
+	if (k->q_len == k->q_cap) {
+		size_t cap = k->q_cap ? k->q_cap * 2 : 16;
+		struct shared **v = malloc(cap * sizeof(*v));
+
+		if (!v)
+			return false;
+		for (size_t i = 0; i < k->q_len; i++)
+			v[i] = k->q[(k->q_head + i) % k->q_cap];
+		free(k->q);
+		k->q = v;
+		k->q_cap = cap;
+		k->q_head = 0;
+	}
+	k->q[(k->q_head + k->q_len++) % k->q_cap] = m;
+	m->refs++;
+	k->q_bytes += m->len;
+	return true;
+}
+
+/* Moves queued events to the socket's buffer while it holds little; then,
+ * once the queue is empty too, the updates held while it was behind. */
+static void sub_pump(struct conn *k)
+{
+	struct evbuffer *out = bufferevent_get_output(k->bev);
+
+	for (;;) {
+		while (!k->dead && k->q_len > 0 && evbuffer_get_length(out) < CONTROL_SUB_LOW) {
+			struct shared *m = k->q[k->q_head];
+
+			k->q_head = (k->q_head + 1) % k->q_cap;
+			k->q_len--;
+			k->q_bytes -= m->len;
+			if (evbuffer_add(out, m->msg, m->len) < 0)
+				conn_drop(k);
+			shared_unref(m);
+		}
+		if (k->dead || k->q_len > 0 || k->n_held == 0 || evbuffer_get_length(out) >= CONTROL_SUB_SOFT)
+			return;
+		/* caught up: the latest update of each finding held */
+		for (size_t i = 0; i < k->n_held; i++)
+			if (!q_push(k, k->held[i].m)) {
+				conn_drop(k);
+				return;
+			}
+		held_clear(k);
+	}
+}
+
+/* A subscriber that reads keeps getting every event as it happens. One that
+ * falls CONTROL_SUB_SOFT behind gets no more "updated" events until it
+ * catches up, then the latest of each (an update only restates a finding
+ * that is open); "opened" and "resolved" are never held or dropped, and
+ * supersede a held update of the same finding. Past CONTROL_SUB_MAX unread
+ * (or CONTROL_SUB_HELD findings held) it is dropped: it would only fall
+ * further behind, and its buffer is the daemon's memory. */
+static void sub_event(void *userdata, const cJSON *event, uint64_t serial)
 {
 	struct conn *k = userdata;
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(event, "event");
+	bool update = cJSON_IsString(kind) && strcmp(kind->valuestring, "updated") == 0;
+	size_t unread;
+	struct shared *m;
+	char *key;
+	ssize_t i;
 
-	if (!k->dead)
-		conn_reply(k, event, true);
+	if (k->dead)
+		return;
+	unread = evbuffer_get_length(bufferevent_get_output(k->bev)) + k->q_bytes;
+	if (unread > CONTROL_SUB_MAX || k->n_held >= CONTROL_SUB_HELD) {
+		conn_laggard(k, "events", unread);
+		return;
+	}
+	m = event_get(k->c, event, serial);
+	key = event_key(event);
+	if (!m || !key) {
+		free(key);
+		conn_drop(k);
+		return;
+	}
+	i = held_find(k, key);
+	if (update && (unread > CONTROL_SUB_SOFT || k->n_held > 0)) {
+		struct held *v;
+
+		if (i >= 0) {
+			shared_unref(k->held[i].m);
+			k->held[i].m = m;
+			m->refs++;
+			free(key);
+			return;
+		}
+		v = realloc(k->held, (k->n_held + 1) * sizeof(*v));
+		if (!v) {
+			free(key);
+			conn_drop(k);
+			return;
+		}
+		k->held = v;
+		k->held[k->n_held].key = key;
+		k->held[k->n_held++].m = m;
+		m->refs++;
+		return;
+	}
+	/* opened or resolved: never held, and an update of the same finding
+	 * held from before is superseded */
+	if (i >= 0)
+		held_remove(k, (size_t)i);
+	free(key);
+	if (!q_push(k, m)) {
+		conn_drop(k);
+		return;
+	}
+	sub_pump(k);
 }
 
 static void method_subscribe(struct conn *k, struct vd_varlink_call *call)
@@ -547,6 +814,8 @@ static void method_subscribe(struct conn *k, struct vd_varlink_call *call)
 		conn_error(k, "io.vpndoctor.InternalError", "reason", "out of memory");
 		return;
 	}
+	/* the write callback says when the buffer is low: time for more events */
+	bufferevent_setwatermark(k->bev, EV_WRITE, CONTROL_SUB_LOW, 0);
 	/* Says the subscription is in place, so a client knows no event after
 	 * this moment can be missed. */
 	p = cJSON_CreateObject();
@@ -986,16 +1255,24 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *k = arg;
 
-	if (k->closing)
-		conn_drop(k);
-	else if (k->stream)
+	if (k->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			conn_drop(k);
+	} else if (k->stream)
 		event_active(k->work, EV_TIMEOUT, 1); /* room for the next page */
+	else if (k->sub)
+		sub_pump(k); /* room for more events */
 }
 
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *k = arg;
 
+	if (what & BEV_EVENT_TIMEOUT) {
+		/* a write that made no progress for idle_timeout_s */
+		conn_laggard(k, "output", evbuffer_get_length(bufferevent_get_output(bev)));
+		return;
+	}
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !k->sub) {
 		/* A half-closed client still gets the replies to what it sent. */
 		k->eof = true;
@@ -1011,7 +1288,8 @@ static void conn_idle_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (k->sub || k->check)
 		return;
-	log_debug("control: closing idle client pid %ld uid %u", (long)k->pid, (unsigned)k->uid);
+	log_rl(&k->c->rl_bad, LOG_DEBUG, "control: closing idle client pid %ld uid %u", (long)k->pid,
+	       (unsigned)k->uid);
 	conn_drop(k);
 }
 
@@ -1062,14 +1340,13 @@ static bool peer_privileged(struct control *c, int fd, uid_t uid, gid_t gid)
 
 static void control_refused(struct control *c, const char *why, uid_t uid)
 {
-	time_t now = time(NULL);
+	log_rl(&c->rl_refused, LOG_WARNING, "control: refusing connection from uid %u: %s", (unsigned)uid, why);
+}
 
-	c->refused++;
-	if (now - c->refused_logged >= 60) {
-		log_warnx("control: refusing connection from uid %u: %s (%lu refused so far)", (unsigned)uid,
-		          why, c->refused);
-		c->refused_logged = now;
-	}
+/* The administrator: root, and the uid the daemon runs as. */
+static bool peer_admin(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
 }
 
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int socklen,
@@ -1086,7 +1363,11 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		close(fd);
 		return;
 	}
-	if (c->n_conns >= c->lim.max_connections) {
+	/* the last slots are the administrator's, who is held to no per-uid
+	 * limit: members of the group holding every connection (subscriptions
+	 * never idle out) must not lock root out of its own daemon */
+	if (c->n_conns >= c->lim.max_connections ||
+	    (!peer_admin(cred.uid) && c->n_conns + control_root_slots(&c->lim) >= c->lim.max_connections)) {
 		control_refused(c, "too many connections", cred.uid);
 		close(fd);
 		return;
@@ -1094,7 +1375,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	LIST_FOREACH(o, &c->conns, link)
 		if (o->uid == cred.uid && !o->dead)
 			same_uid++;
-	if (same_uid >= c->lim.max_per_uid) {
+	if (!peer_admin(cred.uid) && same_uid >= c->lim.max_per_uid) {
 		control_refused(c, "too many connections from this uid", cred.uid);
 		close(fd);
 		return;
@@ -1125,6 +1406,12 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	}
 	/* Stop reading from the socket while a held call keeps input queued. */
 	bufferevent_setwatermark(k->bev, EV_READ, 0, c->lim.max_message + CONTROL_CHUNK);
+	/* output the client takes none of for as long as an idle client may
+	 * stay: the client is gone or stuck, and its buffer is our memory */
+	if (c->lim.idle_timeout_s) {
+		struct timeval wt = {.tv_sec = c->lim.idle_timeout_s};
+		bufferevent_set_timeouts(k->bev, NULL, &wt);
+	}
 	bufferevent_setcb(k->bev, conn_read_cb, conn_write_cb, conn_event_cb, k);
 	bufferevent_enable(k->bev, EV_READ | EV_WRITE);
 	conn_idle_arm(k);
@@ -1132,10 +1419,30 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 
 static void listener_error_cb(struct evconnlistener *l, void *arg)
 {
+	struct control *c = arg;
+	struct timeval tv = {1, 0};
 	int e = EVUTIL_SOCKET_ERROR();
 
-	/* EMFILE and friends: connections are refused until one closes. */
-	log_warnx("control: accept: %s", evutil_socket_error_to_string(e));
+	/* EMFILE and friends: the pending connection stays in the backlog and
+	 * the listener would fire again at once, spinning the loop; it rests
+	 * a second (connections wait in the backlog meanwhile). */
+	log_rl(&c->rl_accept, LOG_WARNING, "control: accept: %s", evutil_socket_error_to_string(e));
+	if (c->resume && evconnlistener_disable(l) == 0)
+		evtimer_add(c->resume, &tv);
+}
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *c = arg;
+
+	evconnlistener_enable(c->listener);
+}
+
+static void on_trim(evutil_socket_t fd, short what, void *arg)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
 }
 
 /* --- binding --------------------------------------------------------------- */
@@ -1221,6 +1528,15 @@ fail:
 	return r;
 }
 
+static void control_free_events(struct control *c)
+{
+	if (c->trim)
+		event_free(c->trim);
+	if (c->resume)
+		event_free(c->resume);
+	c->trim = c->resume = NULL;
+}
+
 int control_start(struct vd_daemon *d, struct event_base *base, int listen_fd, const char *path,
                   const struct control_limits *lim, struct control **ret)
 {
@@ -1240,10 +1556,22 @@ int control_start(struct vd_daemon *d, struct event_base *base, int listen_fd, c
 	if (c->lim.max_message == 0)
 		c->lim.max_message = VD_VARLINK_MAX_MESSAGE_DEFAULT;
 	c->have_group = lookup_group(&c->group) == 0;
+	c->rl_refused = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 1);
+	c->rl_dropped = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 5);
+	c->rl_bad = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 5);
+	c->rl_accept = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 1);
+	c->trim = evtimer_new(base, on_trim, c);
+	c->resume = evtimer_new(base, on_resume, c);
+	if (!c->trim || !c->resume) {
+		control_free_events(c);
+		free(c);
+		return -ENOMEM;
+	}
 
 	if (fd < 0) {
 		r = bind_socket(c, path, &fd);
 		if (r < 0) {
+			control_free_events(c);
 			free(c);
 			return r;
 		}
@@ -1251,10 +1579,12 @@ int control_start(struct vd_daemon *d, struct event_base *base, int listen_fd, c
 		if (!c->path) {
 			unlink(path);
 			close(fd);
+			control_free_events(c);
 			free(c);
 			return -ENOMEM;
 		}
 	} else if (evutil_make_socket_nonblocking(fd) < 0 || evutil_make_socket_closeonexec(fd) < 0) {
+		control_free_events(c);
 		free(c);
 		return -EINVAL;
 	}
@@ -1267,6 +1597,7 @@ int control_start(struct vd_daemon *d, struct event_base *base, int listen_fd, c
 		if (listen_fd < 0)
 			close(fd);
 		free(c->path);
+		control_free_events(c);
 		free(c);
 		return -ENOMEM;
 	}
@@ -1281,7 +1612,9 @@ void control_free(struct control *c)
 		return;
 	while (!LIST_EMPTY(&c->conns))
 		conn_free(LIST_FIRST(&c->conns));
-	status_unref(c->status);
+	shared_unref(c->status);
+	shared_unref(c->event);
+	control_free_events(c);
 	evconnlistener_free(c->listener);
 	if (c->path) {
 		unlink(c->path);

@@ -12,12 +12,15 @@ struct control;
 
 struct control_limits {
 	size_t max_message;       /* bytes in one request (64 KiB) */
-	size_t max_connections;   /* in all (256) */
-	size_t max_per_uid;       /* per peer uid (32) */
+	size_t max_connections;   /* in all (256), the last control_root_slots() for root */
+	size_t max_per_uid;       /* per peer uid but root's and the daemon's (32) */
 	unsigned idle_timeout_s;  /* a connection with no complete request for this long is closed (60) */
 	size_t max_output;        /* queued reply bytes before a slow reader is dropped (1 MiB) */
 };
 void control_limits_default(struct control_limits *l);
+/* Of max_connections, those only root (and the daemon's uid) may take:
+ * 8, or a quarter of a smaller limit. */
+size_t control_root_slots(const struct control_limits *l);
 
 /* listen_fd >= 0: a socket passed by systemd (already bound and listening);
  * otherwise bind path (0660, group `vpndoctor` when that group exists;

@@ -56,9 +56,11 @@ struct daemon_check *daemon_check_start(struct vd_daemon *d, const char *const *
 void daemon_check_cancel(struct daemon_check *c);
 
 /* Subscribe: cb gets {"event": "opened|updated|resolved", "time": EPOCH,
- * "finding": {...}} for every change, until daemon_unsubscribe(). */
+ * "finding": {...}} for every change, until daemon_unsubscribe(). Every
+ * subscriber gets the same event with the same serial (one per event, never
+ * reused), so a caller can encode it once for all of them. */
 struct daemon_sub;
-typedef void (*daemon_event_fn)(void *userdata, const struct cJSON *event);
+typedef void (*daemon_event_fn)(void *userdata, const struct cJSON *event, uint64_t serial);
 struct daemon_sub *daemon_subscribe(struct vd_daemon *d, daemon_event_fn cb, void *userdata);
 void daemon_unsubscribe(struct daemon_sub *s);
 

@@ -117,6 +117,7 @@ struct vd_daemon {
 	char health_line[384];
 	uint64_t gen;        /* bumped on every change daemon_status() shows but age_s */
 	uint64_t tunnels_gen; /* bumped whenever d->tunnels is rebuilt */
+	uint64_t ev_serial;  /* of the last event sent to subscribers */
 	struct disc_tunnel **disc;
 	size_t n_disc;
 	struct event *disc_timer, *disc_soon, *disc_link;
@@ -536,9 +537,10 @@ static void emit(struct vd_daemon *d, const char *event, const struct tracked *t
 		cJSON_AddItemToObject(ev, "finding", f);
 		f = NULL;
 		d->dispatching++;
+		d->ev_serial++;
 		for (struct daemon_sub *s = d->subs; s; s = s->next)
 			if (!s->dead)
-				s->cb(s->userdata, ev);
+				s->cb(s->userdata, ev, d->ev_serial);
 		d->dispatching--;
 		subs_sweep(d);
 		cJSON_Delete(ev);

@@ -42,15 +42,18 @@ struct events {
 	char cause[64][40];
 	char suppressed_by[64][40];
 	size_t n;
+	uint64_t serial; /* of the last event: each new one is higher */
 };
 
-static void on_event(void *userdata, const cJSON *e)
+static void on_event(void *userdata, const cJSON *e, uint64_t serial)
 {
 	struct events *ev = userdata;
 	const cJSON *f = cJSON_GetObjectItem(e, "finding");
 	const cJSON *sb = cJSON_GetObjectItem(f, "suppressed_by");
 
 	assert_true(ev->n < 64);
+	assert_true(serial > ev->serial);
+	ev->serial = serial;
 	snprintf(ev->ev[ev->n], sizeof(ev->ev[0]), "%s", cJSON_GetObjectItem(e, "event")->valuestring);
 	snprintf(ev->cause[ev->n], sizeof(ev->cause[0]), "%s", cJSON_GetObjectItem(f, "cause")->valuestring);
 	snprintf(ev->suppressed_by[ev->n], sizeof(ev->suppressed_by[0]), "%s",
