@@ -6,7 +6,8 @@
  *   CONTROL_SUB_MAX behind on them is disconnected;
  * - a subscriber that reads gets every event, in order;
  * - the daemon's heap stays bounded however many do not read, because one
- *   event is encoded once and shared by every queue it is in. */
+ *   event is encoded once and shared by every queue it is in.
+ * vd-tier: check (no root, no namespace) */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
