@@ -68,6 +68,9 @@
 #include "interface.h"
 #include "log.h"
 #include "model.h"
+#include "recording.h"
+#include "timeline.h"
+#include "tlfile.h"
 
 #ifndef VD_URL
 #define VD_URL ""
@@ -188,6 +191,17 @@ struct stream {
 			size_t bytes;
 		} hist;
 		struct {
+			struct timeline_query *q;
+			cJSON *page;
+			size_t bytes;
+			uint32_t res;
+		} tl;
+		struct {
+			struct recording *r;
+			cJSON *page;
+			size_t bytes;
+		} rec;
+		struct {
 			size_t next, end;     /* tunnel indexes still to send */
 			uint64_t tunnels_gen;
 			bool head_sent;
@@ -218,6 +232,7 @@ struct conn {
 	struct shared **q;          /* a subscriber's events not yet in the buffer */
 	size_t q_head, q_len, q_cap;
 	size_t q_bytes;
+	struct recording *rec;      /* a Record running: later calls wait */
 	struct stream *stream;      /* a paged reply going out: later calls wait */
 	bool mute;                  /* handling a oneway call: no reply goes out */
 	bool eof;                   /* the peer shut down its side */
@@ -303,6 +318,7 @@ static void conn_free(struct conn *k)
 	held_clear(k);
 	q_clear(k);
 	stream_free(k->stream);
+	recording_free(k->rec);
 	if (k->check)
 		daemon_check_cancel(k->check);
 	if (k->sub)
@@ -337,7 +353,7 @@ static void conn_idle_arm(struct conn *k)
 {
 	struct timeval tv = {.tv_sec = k->c->lim.idle_timeout_s};
 
-	if (k->dead || k->sub || k->check || k->stream || k->c->lim.idle_timeout_s == 0)
+	if (k->dead || k->sub || k->check || k->stream || k->rec || k->c->lim.idle_timeout_s == 0)
 		event_del(k->idle);
 	else
 		event_add(k->idle, &tv);
@@ -1072,6 +1088,260 @@ static void method_get_facts(struct conn *k, const struct vd_varlink_call *call)
 	stream_start(k, s, call->more);
 }
 
+/* --- the timeline ----------------------------------------------------------- */
+
+#define CONTROL_TL_MAX_RES 86400
+
+static void tl_free(struct stream *s)
+{
+	timeline_query_free(s->u.tl.q);
+	cJSON_Delete(s->u.tl.page);
+}
+
+static int tl_step(struct conn *k)
+{
+	struct stream *s = k->stream;
+	int r = TLFILE_END;
+	cJSON *p;
+
+	if (!s->u.tl.page && !(s->u.tl.page = cJSON_CreateArray()))
+		r = -ENOMEM;
+	else if (s->u.tl.q)
+		r = timeline_query_step(s->u.tl.q, s->u.tl.page, &s->u.tl.bytes, s->budget);
+	if (r < 0) {
+		conn_error(k, "io.vpndoctor.InternalError", "reason", "cannot read the timeline");
+		return STREAM_DONE;
+	}
+	if (r == TLFILE_AGAIN)
+		return STREAM_AGAIN;
+	if (r == TLFILE_FULL && !s->more)
+		return stream_expected_more(k);
+	p = cJSON_CreateObject();
+	if (!p || !cJSON_AddNumberToObject(p, "resolution", s->u.tl.res) ||
+	    !cJSON_AddItemToObject(p, "samples", s->u.tl.page)) {
+		cJSON_Delete(p);
+		conn_drop(k);
+		return STREAM_DONE;
+	}
+	s->u.tl.page = NULL;
+	s->u.tl.bytes = 0;
+	conn_reply(k, p, r == TLFILE_FULL);
+	cJSON_Delete(p);
+	return r == TLFILE_FULL ? STREAM_AGAIN : STREAM_DONE;
+}
+
+/* Per-minute samples from the timeline files, in buckets of resolution
+ * seconds; paged like GetHistory. By default everything kept. */
+static void method_get_timeline(struct conn *k, const struct vd_varlink_call *call)
+{
+	static const char *const known[] = {"tunnel", "since", "until", "resolution", NULL};
+	const cJSON *params = call->parameters;
+	struct timeline *tl = daemon_timeline(k->c->d);
+	int64_t now = model_now(k->c->d), since = now - (int64_t)VD_TL_DAYS * 86400, until = INT64_MAX / 2;
+	int64_t res = VD_TL_PERIOD;
+	const char *bad, *tunnel = NULL;
+	struct stream *s;
+	int r;
+
+	if ((bad = unknown_param(params, known))) {
+		conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", bad);
+		return;
+	}
+	if (vd_varlink_param_string(params, "tunnel", &tunnel) == -EINVAL) {
+		conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", "tunnel");
+		return;
+	}
+	if (vd_varlink_param_int(params, "since", INT64_MIN / 2, INT64_MAX / 2, &since) == -EINVAL) {
+		conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", "since");
+		return;
+	}
+	if (vd_varlink_param_int(params, "until", INT64_MIN / 2, INT64_MAX / 2, &until) == -EINVAL) {
+		conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", "until");
+		return;
+	}
+	if (vd_varlink_param_int(params, "resolution", VD_TL_PERIOD, CONTROL_TL_MAX_RES, &res) == -EINVAL ||
+	    res % VD_TL_PERIOD) {
+		conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", "resolution");
+		return;
+	}
+	if (tunnel && !tl && daemon_tunnel_index(k->c->d, tunnel) < 0) {
+		conn_error(k, "io.vpndoctor.NoSuchTunnel", "tunnel", tunnel);
+		return;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		conn_error(k, "io.vpndoctor.InternalError", "reason", "out of memory");
+		return;
+	}
+	r = tl ? timeline_query_open(tl, tunnel, since, until, (uint32_t)res, &s->u.tl.q) : 0;
+	if (r < 0) {
+		free(s);
+		if (r == -ENOENT)
+			conn_error(k, "io.vpndoctor.NoSuchTunnel", "tunnel", tunnel ? tunnel : "");
+		else
+			conn_error(k, "io.vpndoctor.InternalError", "reason", "cannot read the timeline");
+		return;
+	}
+	if (call->oneway) {
+		tl_free(s);
+		free(s);
+		return;
+	}
+	s->u.tl.res = (uint32_t)res;
+	s->step = tl_step;
+	s->free = tl_free;
+	stream_start(k, s, call->more);
+}
+
+static void rec_progress(void *userdata, unsigned elapsed_s, unsigned duration_s, size_t samples)
+{
+	struct conn *k = userdata;
+	cJSON *p, *pr;
+
+	if (k->dead)
+		return;
+	p = cJSON_CreateObject();
+	pr = cJSON_AddObjectToObject(p, "progress");
+	if (!pr || !cJSON_AddNumberToObject(pr, "elapsed_s", elapsed_s) ||
+	    !cJSON_AddNumberToObject(pr, "duration_s", duration_s) ||
+	    !cJSON_AddNumberToObject(pr, "samples", (double)samples)) {
+		cJSON_Delete(p);
+		conn_drop(k);
+		return;
+	}
+	conn_reply(k, p, true);
+	cJSON_Delete(p);
+}
+
+static void rec_stream_free(struct stream *s)
+{
+	recording_free(s->u.rec.r);
+	cJSON_Delete(s->u.rec.page);
+}
+
+static int rec_step(struct conn *k)
+{
+	struct stream *s = k->stream;
+	cJSON *p = cJSON_CreateObject();
+	int r = -ENOMEM;
+
+	if (p && (s->u.rec.page || (s->u.rec.page = cJSON_CreateArray())))
+		r = recording_result_step(s->u.rec.r, p, s->u.rec.page, &s->u.rec.bytes, s->budget);
+	if (r < 0 || !cJSON_AddItemToObject(p, "samples", s->u.rec.page)) {
+		cJSON_Delete(p);
+		conn_drop(k);
+		return STREAM_DONE;
+	}
+	s->u.rec.page = NULL;
+	s->u.rec.bytes = 0;
+	conn_reply(k, p, r == TLFILE_FULL);
+	cJSON_Delete(p);
+	return r == TLFILE_FULL ? STREAM_AGAIN : STREAM_DONE;
+}
+
+/* The recording ended: its samples go out in pages, the calls after it
+ * wait for them. */
+static void rec_done(void *userdata)
+{
+	struct conn *k = userdata;
+	struct stream *s;
+
+	if (k->dead)
+		return;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		conn_drop(k);
+		return;
+	}
+	s->step = rec_step;
+	s->free = rec_stream_free;
+	s->u.rec.r = k->rec;
+	k->rec = NULL;
+	stream_start(k, s, true);
+}
+
+/* Record needs "more": a first progress reply says it runs, one a second
+ * follows, then the samples in pages. */
+static void method_record(struct conn *k, const struct vd_varlink_call *call)
+{
+	static const char *const known[] = {"duration", "tunnel", NULL};
+	const cJSON *params = call->parameters;
+	struct timeline *tl = daemon_timeline(k->c->d);
+	const char *bad, *tunnel = NULL;
+	int64_t duration = 0, since = 0;
+	int r;
+
+	if ((bad = unknown_param(params, known))) {
+		conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", bad);
+		return;
+	}
+	if (vd_varlink_param_int(params, "duration", 1, RECORDING_MAX_S, &duration) < 0) {
+		conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", "duration");
+		return;
+	}
+	if (vd_varlink_param_string(params, "tunnel", &tunnel) == -EINVAL) {
+		conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", "tunnel");
+		return;
+	}
+	if (!call->more) {
+		conn_error(k, VD_VARLINK_ERROR_EXPECTED_MORE, NULL, NULL);
+		return;
+	}
+	if (!tl) {
+		conn_error(k, "io.vpndoctor.InternalError", "reason", "the daemon keeps no timeline");
+		return;
+	}
+	r = recording_start(tl, tunnel, (unsigned)duration, rec_progress, rec_done, k, &k->rec, &since);
+	if (r == -EBUSY) {
+		cJSON *e = cJSON_CreateObject();
+		char *m;
+		size_t len;
+
+		if (!e || !cJSON_AddNumberToObject(e, "since", (double)since) ||
+		    vd_varlink_encode_error("io.vpndoctor.RecordingBusy", e, &m, &len) < 0) {
+			cJSON_Delete(e);
+			conn_drop(k);
+			return;
+		}
+		cJSON_Delete(e);
+		conn_send(k, m, len);
+		return;
+	}
+	if (r == -ENOENT) {
+		conn_error(k, "io.vpndoctor.NoSuchTunnel", "tunnel", tunnel ? tunnel : "");
+		return;
+	}
+	if (r < 0) {
+		conn_error(k, "io.vpndoctor.InternalError", "reason", strerror(-r));
+		return;
+	}
+	conn_idle_arm(k);
+	rec_progress(k, 0, (unsigned)duration, 0);
+}
+
+static void method_stop_recording(struct conn *k, const cJSON *params)
+{
+	static const char *const known[] = {NULL};
+	struct recording *r = timeline_recording(daemon_timeline(k->c->d));
+	const char *bad;
+	cJSON *p;
+
+	if ((bad = unknown_param(params, known))) {
+		conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", bad);
+		return;
+	}
+	if (r)
+		recording_stop(r);
+	p = cJSON_CreateObject();
+	if (!p || !cJSON_AddBoolToObject(p, "stopped", r != NULL)) {
+		cJSON_Delete(p);
+		conn_drop(k);
+		return;
+	}
+	conn_reply(k, p, false);
+	cJSON_Delete(p);
+}
+
 /* The configuration the daemon runs with (after the last good reload), each
  * value with the FILE:LINE it came from (config_dump()). */
 static void method_get_config(struct conn *k, const cJSON *params)
@@ -1177,6 +1447,12 @@ static void conn_dispatch(struct conn *k, struct vd_varlink_call *call)
 		method_get_facts(k, call);
 	else if (strcmp(m, "GetConfig") == 0)
 		method_get_config(k, call->parameters);
+	else if (strcmp(m, "GetTimeline") == 0)
+		method_get_timeline(k, call);
+	else if (strcmp(m, "Record") == 0)
+		method_record(k, call);
+	else if (strcmp(m, "StopRecording") == 0)
+		method_stop_recording(k, call->parameters);
 	else
 		conn_error(k, VD_VARLINK_ERROR_METHOD_NOT_FOUND, "method", call->method);
 }
@@ -1212,7 +1488,7 @@ static void conn_process(struct conn *k)
 	struct evbuffer *in = bufferevent_get_input(k->bev);
 	char chunk[CONTROL_CHUNK];
 
-	while (!k->dead && !k->closing && !k->check && !k->sub && !k->stream) {
+	while (!k->dead && !k->closing && !k->check && !k->sub && !k->stream && !k->rec) {
 		const char *msg;
 		size_t len, n;
 		int r = vd_varlink_decoder_next(k->dec, &msg, &len);
@@ -1236,7 +1512,7 @@ static void conn_process(struct conn *k)
 			break;
 		}
 	}
-	if (!k->dead && !k->closing && k->eof && !k->check && !k->sub && !k->stream) {
+	if (!k->dead && !k->closing && k->eof && !k->check && !k->sub && !k->stream && !k->rec) {
 		/* The peer will send nothing more: close once replies are out. */
 		k->closing = true;
 		if (evbuffer_get_length(bufferevent_get_output(k->bev)) == 0)
@@ -1274,8 +1550,11 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !k->sub) {
-		/* A half-closed client still gets the replies to what it sent. */
+		/* A half-closed client still gets the replies to what it sent;
+		 * a recording it asked for ends now (its Ctrl-C). */
 		k->eof = true;
+		if (k->rec)
+			recording_stop(k->rec);
 		conn_process(k);
 		return;
 	}
@@ -1286,7 +1565,7 @@ static void conn_idle_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *k = arg;
 
-	if (k->sub || k->check)
+	if (k->sub || k->check || k->rec)
 		return;
 	log_rl(&k->c->rl_bad, LOG_DEBUG, "control: closing idle client pid %ld uid %u", (long)k->pid,
 	       (unsigned)k->uid);

@@ -36,6 +36,7 @@ int daemon_history_cursor(struct vd_daemon *d, int64_t since, size_t limit, stru
 size_t daemon_n_tunnels(const struct vd_daemon *d);
 uint64_t daemon_tunnels_gen(const struct vd_daemon *d);
 ssize_t daemon_tunnel_index(const struct vd_daemon *d, const char *name); /* -1: none */
+const char *daemon_tunnel_name(const struct vd_daemon *d, size_t i);       /* NULL: none */
 /* GetFacts in parts: {"now", "host"}, and one element of "tunnels". */
 struct cJSON *daemon_facts_head(struct vd_daemon *d);
 struct cJSON *daemon_facts_tunnel(struct vd_daemon *d, size_t i);
@@ -63,6 +64,11 @@ struct daemon_sub;
 typedef void (*daemon_event_fn)(void *userdata, const struct cJSON *event, uint64_t serial);
 struct daemon_sub *daemon_subscribe(struct vd_daemon *d, daemon_event_fn cb, void *userdata);
 void daemon_unsubscribe(struct daemon_sub *s);
+
+/* The timeline (timeline.h) the control socket serves, when one is kept. */
+struct timeline;
+void daemon_set_timeline(struct vd_daemon *d, struct timeline *tl);
+struct timeline *daemon_timeline(struct vd_daemon *d);
 
 /* Health of the daemon for STATUS= lines ("degraded: 1 warning on office"). */
 const char *daemon_health_line(struct vd_daemon *d);

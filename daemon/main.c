@@ -2,6 +2,7 @@
  * notification protocol. The daemon never forks: it runs in the foreground,
  * as systemd (Type=notify) and a terminal both want. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "scheduler.h"
+#include "timeline.h"
 #include "vpndoctor/confdump.h"
 
 #define DEFAULT_SYSTEM_SOCKET "/run/vpndoctor/io.vpndoctor"
@@ -46,6 +48,7 @@ struct main_ctx {
 	struct opts *o;
 	struct vd_daemon *d;
 	struct history *hist;
+	struct timeline *tl;
 	struct control *ctl;
 	struct metrics *metrics;
 	struct event *sig_term, *sig_int, *sig_hup, *watchdog;
@@ -345,6 +348,7 @@ static void on_evaluated(void *userdata)
 static void cleanup(struct main_ctx *m)
 {
 	control_free(m->ctl);
+	timeline_free(m->tl); /* after the connections: a recording is theirs */
 	metrics_free(m->metrics);
 	daemon_free(m->d);
 	history_close(m->hist);
@@ -454,6 +458,20 @@ int main(int argc, char **argv)
 		errno = -r;
 		log_warn("model");
 		goto out;
+	}
+
+	/* after the history, which holds the state directory's lock */
+	{
+		int sfd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		r = sfd < 0 ? -errno : timeline_new(m.base, m.d, sfd, &m.tl);
+		if (sfd >= 0)
+			close(sfd);
+		if (r < 0) {
+			errno = -r;
+			log_warn("timeline in %s", state);
+			goto out;
+		}
 	}
 
 	m.sig_term = evsignal_new(m.base, SIGTERM, on_stop, &m);

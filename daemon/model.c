@@ -112,6 +112,9 @@ struct vd_daemon {
 	void *health_ud;
 	daemon_evaluated_fn evaluated_cb;
 	void *evaluated_ud;
+	daemon_result_fn result_cb;
+	void *result_ud;
+	struct timeline *timeline;
 	int64_t (*now)(void);
 	unsigned check_deadline_ms;
 	char health_line[384];
@@ -315,6 +318,22 @@ void daemon_set_evaluated_cb(struct vd_daemon *d, daemon_evaluated_fn cb, void *
 	d->evaluated_ud = userdata;
 }
 
+void daemon_set_result_cb(struct vd_daemon *d, daemon_result_fn cb, void *userdata)
+{
+	d->result_cb = cb;
+	d->result_ud = userdata;
+}
+
+void daemon_set_timeline(struct vd_daemon *d, struct timeline *tl)
+{
+	d->timeline = tl;
+}
+
+struct timeline *daemon_timeline(struct vd_daemon *d)
+{
+	return d->timeline;
+}
+
 void daemon_set_clock(struct vd_daemon *d, int64_t (*now)(void))
 {
 	d->now = now ? now : wall_now;
@@ -371,6 +390,11 @@ size_t daemon_n_tunnels(const struct vd_daemon *d)
 uint64_t daemon_tunnels_gen(const struct vd_daemon *d)
 {
 	return d->tunnels_gen;
+}
+
+const char *daemon_tunnel_name(const struct vd_daemon *d, size_t i)
+{
+	return i < d->n_tunnels ? d->tunnels[i].name : NULL;
 }
 
 ssize_t daemon_tunnel_index(const struct vd_daemon *d, const char *name)
@@ -858,6 +882,8 @@ void model_probe_result(struct vd_daemon *d, const struct probe *p, const char *
 	rec->last_run = started;
 	rec->duration_ms = duration_ms;
 	snprintf(rec->error, sizeof(rec->error), "%s", error ? error : "");
+	if (d->result_cb)
+		d->result_cb(d->result_ud, p, tunnel, st, section);
 	if (st == PROBE_FAIL)
 		log_info("probe %s%s%s failed%s%s", p->name, tunnel ? " on " : "", tunnel ? tunnel : "",
 		         rec->error[0] ? ": " : "", rec->error);

@@ -36,6 +36,11 @@ void daemon_set_health_cb(struct vd_daemon *d, daemon_health_fn cb, void *userda
 /* Called after every evaluation of the rules (the metrics file follows it). */
 typedef void (*daemon_evaluated_fn)(void *userdata);
 void daemon_set_evaluated_cb(struct vd_daemon *d, daemon_evaluated_fn cb, void *userdata);
+/* Called with every probe result before the rules see it (the timeline
+ * follows the measurements through it); section is borrowed. */
+typedef void (*daemon_result_fn)(void *userdata, const struct probe *p, const char *tunnel,
+                                 enum probe_status st, const struct cJSON *section);
+void daemon_set_result_cb(struct vd_daemon *d, daemon_result_fn cb, void *userdata);
 /* Replaces time(NULL) (tests). */
 void daemon_set_clock(struct vd_daemon *d, int64_t (*now)(void));
 
