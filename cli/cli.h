@@ -6,6 +6,7 @@
 #define VPNDOCTOR_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "vpndoctor/common.h"
@@ -34,6 +35,20 @@ int cmd_config(struct cli_ctx *ctx, int argc, char **argv);    /* cli/cmd_status
 
 int cmd_fleet(struct cli_ctx *ctx, int argc, char **argv);     /* cli/cmd_fleet.c */
 int cmd_report(struct cli_ctx *ctx, int argc, char **argv);   /* cli/cmd_report.c */
+int cmd_timeline(struct cli_ctx *ctx, int argc, char **argv); /* cli/cmd_timeline.c */
+
+/* cli/cmd_timeline.c, for status and report too. */
+struct cJSON;
+struct vl_client;
+/* "90", "90s", "5m", "5min", "2h", "1d" into seconds at most max; -EINVAL. */
+int cli_parse_duration(const char *s, uint64_t max, uint64_t *ret);
+/* GetTimeline's pages merged into *ret ({"resolution", "samples"}); 0, or
+ * -errno with why (a Varlink error's name, -EPROTO) filled. */
+int cli_timeline_fetch(struct vl_client *c, int64_t since, int64_t until, unsigned resolution, const char *tunnel,
+                       struct cJSON **ret, char *why, size_t why_len);
+/* The last hour's sparklines of tunnel (round trips, loss), two lines
+ * indented under it; nothing when the hour has no measurement. */
+void cli_timeline_sparks(FILE *f, const struct cJSON *timeline, const char *tunnel, int64_t now);
 
 /* cli/output.c: the human renderer shared by lint, status, check and watch. */
 const char *out_sev_color(const struct cli_ctx *ctx, enum vd_severity s); /* "" without colour */

@@ -193,7 +193,8 @@ static void print_findings_of(const struct cli_ctx *ctx, const cJSON *findings, 
 		printf("  no findings\n");
 }
 
-static void print_status(const struct cli_ctx *ctx, const cJSON *status)
+/* timeline (may be NULL): the last hour of GetTimeline, drawn under each tunnel. */
+static void print_status(const struct cli_ctx *ctx, const cJSON *status, const cJSON *timeline)
 {
 	const cJSON *tunnels = cJSON_GetObjectItemCaseSensitive(status, "tunnels");
 	const cJSON *findings = cJSON_GetObjectItemCaseSensitive(status, "findings");
@@ -224,6 +225,8 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status)
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "discovered")))
 			printf(" [discovered]");
 		printf("\n");
+		if (timeline)
+			cli_timeline_sparks(stdout, timeline, name, (int64_t)time(NULL));
 		print_findings_of(ctx, findings, name);
 	}
 	/* Findings of no listed tunnel (host-wide ones) still show. */
@@ -269,12 +272,12 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status)
 	}
 }
 
-static int finish_status(const struct cli_ctx *ctx, const cJSON *params)
+static int finish_status(const struct cli_ctx *ctx, const cJSON *params, const cJSON *timeline)
 {
 	if (ctx->json)
 		out_json(stdout, params);
 	else
-		print_status(ctx, params);
+		print_status(ctx, params, timeline);
 	return health_exit(jstr(params, "health", "unknown"));
 }
 
@@ -314,7 +317,18 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	r = read_reply(ctx, c, "GetStatus", &reply);
 	if (r < 0) {
-		r = finish_status(ctx, reply.parameters);
+		cJSON *timeline = NULL;
+
+		/* the last hour's pictures, from a daemon that keeps a timeline
+		 * (an older one answers MethodNotFound: no pictures then) */
+		if (!ctx->json) {
+			int64_t end = (int64_t)time(NULL) / 60 * 60;
+			char why[128];
+
+			cli_timeline_fetch(c, end - 3600, end, 60, NULL, &timeline, why, sizeof(why));
+		}
+		r = finish_status(ctx, reply.parameters, timeline);
+		cJSON_Delete(timeline);
 		vd_varlink_reply_done(&reply);
 	}
 	vl_client_free(c);
@@ -389,7 +403,7 @@ int cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		if (progress)
 			fprintf(stderr, "\n");
-		r = finish_status(ctx, reply.parameters);
+		r = finish_status(ctx, reply.parameters, NULL);
 		vd_varlink_reply_done(&reply);
 		break;
 	}

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{"watch", cmd_watch, "", "print findings as they open, change and resolve"},
 	{"history", cmd_history, "[--since TIME] [--limit N]", "past opened and resolved findings"},
 	{"facts", cmd_facts, "[--tunnel NAME]", "the facts the daemon's rules see now (JSON)"},
+	{"timeline", cmd_timeline, "[--tunnel NAME] [--since TIME] ...", "what was measured per minute, 7 days kept"},
 	{"report", cmd_report, "[-o FILE] [--anonymize] [--no-daemon]", "one tar.gz for the network team, without secrets"},
 	{"lint", cmd_lint, "PROFILE [--at TIME] [--basedir DIR]", "check an OpenVPN client profile offline"},
 	{"causes", cmd_causes, "", "list the causes vpndoctor knows"},

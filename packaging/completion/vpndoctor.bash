@@ -18,7 +18,7 @@ _vpndoctor()
 		cword=$COMP_CWORD
 	fi
 
-	local commands="status check watch history facts report lint causes explain config fleet"
+	local commands="status check watch history timeline facts report lint causes explain config fleet"
 	local global="--socket --json --help --version"
 
 	# Options taking a value: complete the value.
@@ -32,7 +32,12 @@ _vpndoctor()
 	--probe|-p)
 		COMPREPLY=($(compgen -W "$_vpndoctor_probes" -- "$cur"))
 		return ;;
-	--since|--at|--limit|--machine)
+	--tunnel)
+		# the tunnels the daemon has a timeline of, when it answers
+		COMPREPLY=($(compgen -W "$(vpndoctor timeline --json --since -7d --resolution 1d 2>/dev/null |
+			grep -o '"tunnel":"[^"]*"' | cut -d'"' -f4 | sort -u)" -- "$cur"))
+		return ;;
+	--since|--until|--at|--limit|--machine|--resolution)
 		return ;;
 	esac
 
@@ -60,6 +65,8 @@ _vpndoctor()
 	case $cmd in
 	check)   opts="$opts --probe" ;;
 	history) opts="$opts --since --limit" ;;
+	timeline) opts="$opts --tunnel --since --until --resolution" ;;
+	facts)   opts="$opts --tunnel" ;;
 	lint)    opts="$opts --at --basedir" ;;
 	fleet)   opts="$opts --directory --since --machine" ;;
 	esac
