@@ -5,7 +5,8 @@
  * and by a flush, read back by a query (one tunnel, all, unknown, a FIFO in
  * the way); a restart goes on in the same file; expired files and the
  * bound on files; and a recording on a real loop with fake probes: driven
- * back to back, per-second samples, one at a time, stopped early, bounds. */
+ * back to back, per-second samples, one at a time, stopped early, bounds.
+ * vd-tier: check (no root, no namespace) */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>

@@ -4,7 +4,8 @@
  * set back (later records dropped, order kept), what may not be opened (a
  * FIFO without blocking, a symlink, a second link), the cursor's buckets,
  * filters and pages, and kill -9 during writes in a loop: the file stays
- * readable and loses at most the record being written. */
+ * readable and loses at most the record being written.
+ * vd-tier: check (no root, no namespace) */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
