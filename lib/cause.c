@@ -27,7 +27,12 @@ const size_t vd_n_symptoms = VD_ARRAY_SIZE(vd_symptoms);
  * that is not there), so those causes list all of these as suppressors. */
 #define TUNNEL_DOWN \
 	"config-invalid", "cert-expired", "clock-skew", "too-many-clients", \
-	"udp-blocked", "gateway-unreachable", "client-exception"
+	"udp-blocked", "gateway-unreachable", "client-exception", "vpn-port-silent", \
+	"captive-portal", "no-internet"
+
+/* What the network the laptop is on explains: behind a login page or without
+ * internet, the gateway, its port and the path to it all look broken. */
+#define NETWORK_DOWN "captive-portal", "no-internet"
 
 /* Grace periods: 0 for facts read from files or configuration (they do not
  * flicker); 30 s for route/process facts that pass through transient states
@@ -103,7 +108,8 @@ const struct vd_cause vd_causes[] = {
 		 * CIDR too small to hand out an address does too and is the cause to fix;
 		 * a lossy or blocked path times TLS out as well. */
 		.suppressed_by = {"config-invalid", "cert-expired", "clock-skew", "client-cidr-too-small",
-		                  "unstable-internet", "udp-blocked", "gateway-unreachable", NULL},
+		                  "unstable-internet", "udp-blocked", "gateway-unreachable", "vpn-port-silent",
+		                  NETWORK_DOWN, NULL},
 		.grace_s = 0,
 		.description =
 			N_("The SSL server accepts a fixed number of concurrent SSL-VPN connections. "
@@ -117,6 +123,7 @@ const struct vd_cause vd_causes[] = {
 			"Gateway console). When raising it, make the client CIDR block hold at "
 			"least 4 addresses per allowed connection."),
 		.message_id = "e15d05c23b2a43cabb3d07aa8d036ebe",
+		.settles = true,
 	},
 	[VD_CAUSE_IP_CONFLICT] = {
 		.id = cause_id_IP_CONFLICT,
@@ -183,7 +190,8 @@ const struct vd_cause vd_causes[] = {
 		.symptoms = {"drops-periodically", "connected-loss"},
 		/* Nothing answering is gateway-unreachable; UDP alone failing is
 		 * udp-blocked; high RTT with UDP is the FAQ's long-distance case. */
-		.suppressed_by = {"gateway-unreachable", "udp-blocked", "long-distance-udp", NULL},
+		.suppressed_by = {"gateway-unreachable", "udp-blocked", "long-distance-udp", "vpn-port-silent",
+		                  NETWORK_DOWN, NULL},
 		.grace_s = 60,
 		.hold_s = VD_SAMPLED_HOLD_S,
 		.description =
@@ -196,13 +204,14 @@ const struct vd_cause vd_causes[] = {
 			"confirm, and contact the Internet Service Provider with the loss and "
 			"latency figures in the evidence."),
 		.message_id = "f615ade3c523477981dbc99474b28aa8",
+		.settles = true,
 	},
 	[VD_CAUSE_LONG_DISTANCE_UDP] = {
 		.id = cause_id_LONG_DISTANCE_UDP,
 		.title = N_("A long-distance UDP connection drops"),
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"drops-periodically", "only-some-connect"},
-		.suppressed_by = {"udp-blocked", "gateway-unreachable", NULL},
+		.suppressed_by = {"udp-blocked", "gateway-unreachable", "vpn-port-silent", NETWORK_DOWN, NULL},
 		.grace_s = 120,
 		.hold_s = VD_SAMPLED_HOLD_S,
 		.description =
@@ -216,6 +225,7 @@ const struct vd_cause vd_causes[] = {
 			"the client to the VPC through Cloud Enterprise Network (CEN) and Smart "
 			"Access Gateway (SAG) instead of the public internet."),
 		.message_id = "3162a0430f394ef2b422f8179464cab1",
+		.settles = true,
 	},
 	[VD_CAUSE_SERVER_CONFIG_CHANGED] = {
 		.id = cause_id_SERVER_CONFIG_CHANGED,
@@ -243,7 +253,8 @@ const struct vd_cause vd_causes[] = {
 		 * like from outside; blame the client only when none of them explains it. */
 		.suppressed_by = {"config-invalid", "cert-expired", "clock-skew", "too-many-clients",
 		                  "client-cidr-too-small", "vpn-app-conflict", "udp-blocked",
-		                  "gateway-unreachable", "unstable-internet", "long-distance-udp", NULL},
+		                  "gateway-unreachable", "unstable-internet", "long-distance-udp",
+		                  "vpn-port-silent", NETWORK_DOWN, NULL},
 		.grace_s = 30,
 		.description =
 			N_("The OpenVPN client does not run as expected: its process has exited or "
@@ -255,6 +266,7 @@ const struct vd_cause vd_causes[] = {
 			"re-import the client configuration from the VPN Gateway console, and "
 			"read the last lines of the OpenVPN log for the reason it stopped."),
 		.message_id = "43577d4b7e52424d9681c14b6adfba84",
+		.settles = true,
 	},
 	[VD_CAUSE_CLOCK_SKEW] = {
 		.id = cause_id_CLOCK_SKEW,
@@ -293,6 +305,7 @@ const struct vd_cause vd_causes[] = {
 			"the matching ufw/firewalld rule; on Windows, enable 'File and Printer "
 			"Sharing (Echo Request - ICMPv4-In)'."),
 		.message_id = "6cd23e97d1d64feab3e3fb8967d27769",
+		.settles = true,
 	},
 	[VD_CAUSE_ASYMMETRIC_PATH] = {
 		.id = cause_id_ASYMMETRIC_PATH,
@@ -313,6 +326,7 @@ const struct vd_cause vd_causes[] = {
 			"(another gateway, a NAT or a more specific entry) may capture it. Check "
 			"that the source address the VPC host sees is the client's tunnel address."),
 		.message_id = "099a6cf4e7834599bd0bf3e41cdbb699",
+		.settles = true,
 	},
 	[VD_CAUSE_DNS_NO_ROUTE] = {
 		.id = cause_id_DNS_NO_ROUTE,
@@ -333,6 +347,7 @@ const struct vd_cause vd_causes[] = {
 			"resolved script (or use NetworkManager's OpenVPN plugin) so dhcp-option "
 			"DNS is applied to the tunnel link."),
 		.message_id = "90f3ef1c3e3a4f80858ef53105dbbbac",
+		.settles = true,
 	},
 	[VD_CAUSE_LOCAL_NETWORK_MISSING] = {
 		.id = cause_id_LOCAL_NETWORK_MISSING,
@@ -350,6 +365,7 @@ const struct vd_cause vd_causes[] = {
 			"blocks of the VPCs or vSwitches the clients must reach (the targets in "
 			"the evidence), then reconnect the client so the new routes are pushed."),
 		.message_id = "a6a45999df7d4fcaa9aeb209aaacca2f",
+		.settles = true,
 	},
 	[VD_CAUSE_LOCAL_NETWORK_OVERLAP] = {
 		.id = cause_id_LOCAL_NETWORK_OVERLAP,
@@ -403,6 +419,7 @@ const struct vd_cause vd_causes[] = {
 			"the instances the client must reach (the ports and ICMP it uses), and in "
 			"the network ACL of their vSwitch; check the client's own ACL as well."),
 		.message_id = "13ee6c2ff2104fb5bc687202d3f0b083",
+		.settles = true,
 	},
 	[VD_CAUSE_OPENVPN_VERSION] = {
 		.id = cause_id_OPENVPN_VERSION,
@@ -440,6 +457,7 @@ const struct vd_cause vd_causes[] = {
 			"upgrade the VPN gateway to a higher bandwidth specification, or spread or "
 			"limit the bulk transfers."),
 		.message_id = "874ec2ce8a284b869f4bea69489ebc14",
+		.settles = true,
 	},
 	[VD_CAUSE_UDP_UNRELIABLE] = {
 		.id = cause_id_UDP_UNRELIABLE,
@@ -457,6 +475,7 @@ const struct vd_cause vd_causes[] = {
 			N_("Change the SSL server's protocol from UDP to TCP in the VPN Gateway "
 			"console, download the new client configuration (proto tcp) and reconnect."),
 		.message_id = "d4d7604975ec47e69495d9ff49316dcf",
+		.settles = true,
 	},
 	[VD_CAUSE_GATEWAY_OLD_VERSION] = {
 		.id = cause_id_GATEWAY_OLD_VERSION,
@@ -475,6 +494,7 @@ const struct vd_cause vd_causes[] = {
 			"Gateway console; later versions give SSL-VPN connections better "
 			"performance."),
 		.message_id = "b7354e3d91ab40f2a10d1c751d15a647",
+		.settles = true,
 	},
 	[VD_CAUSE_NCP_CIPHER] = {
 		.id = cause_id_NCP_CIPHER,
@@ -505,7 +525,7 @@ const struct vd_cause vd_causes[] = {
 		.suppressed_by = {"config-invalid", "cert-expired", "too-many-clients", "ip-conflict",
 		                  "client-cidr-too-small", "client-exception", "clock-skew", "dns-no-route",
 		                  "local-network-missing", "local-network-overlap", "udp-blocked",
-		                  "gateway-unreachable", NULL},
+		                  "gateway-unreachable", "vpn-port-silent", NETWORK_DOWN, NULL},
 		.grace_s = 0,
 		.description =
 			N_("OpenVPN reports errors that match none of the known causes."),
@@ -515,36 +535,40 @@ const struct vd_cause vd_causes[] = {
 			"them; the VPN Gateway console's SSL-VPN connection logs show the server's "
 			"side of the same events."),
 		.message_id = "3797f957bdc949bb80bd8f6c45fc3472",
+		.settles = true,
 	},
 	[VD_CAUSE_UDP_BLOCKED] = {
 		.id = cause_id_UDP_BLOCKED,
 		.title = N_("A network on the way drops UDP to the gateway's port"),
 		.severity = VD_SEV_ERROR,
 		.symptoms = {"connect-fails", "drops-periodically"},
-		.suppressed_by = {NULL},
+		.suppressed_by = {NETWORK_DOWN, NULL},
 		.grace_s = 30,
 		.description =
-			N_("The VPN gateway answers an OpenVPN handshake over TCP but never over UDP: "
-			"a firewall, captive portal or provider on the way drops UDP to the "
-			"gateway's port, so a UDP tunnel cannot come up or stops after a while."),
+			N_("The VPN gateway's host answers (an OpenVPN handshake or a refusal over "
+			"TCP, or ping after it answered over UDP from another network) but the "
+			"OpenVPN handshake over UDP never does: a firewall or provider on the way "
+			"drops UDP to the gateway's port, so a UDP tunnel cannot come up or stops "
+			"after a while."),
 		.remedy =
 			N_("Change the SSL server's protocol to TCP in the VPN Gateway console and "
 			"download the new client configuration (proto tcp), or use a network that "
 			"lets UDP to the gateway's port through."),
 		.message_id = "86b2a735737540d49dcc3e7ff97b044e",
 		.beyond_faq = true,
+		.settles = true,
 	},
 	[VD_CAUSE_GATEWAY_UNREACHABLE] = {
 		.id = cause_id_GATEWAY_UNREACHABLE,
 		.title = N_("The VPN gateway cannot be reached"),
 		.severity = VD_SEV_ERROR,
 		.symptoms = {"connect-fails"},
-		.suppressed_by = {NULL},
+		.suppressed_by = {NETWORK_DOWN, NULL},
 		.grace_s = 30,
 		.description =
-			N_("Nothing answers at the gateway's public address: no OpenVPN handshake over "
-			"UDP or TCP, or the client has no default route, or the 'remote' name "
-			"cannot be resolved."),
+			N_("Nothing answers at the gateway's public address: no OpenVPN handshake and "
+			"no refusal over UDP or TCP, and no reply to ping; or the client has no "
+			"default route, or the 'remote' name cannot be resolved."),
 		.remedy =
 			N_("Check the client's own internet access first (a default route, working "
 			"DNS, no captive portal). Check that the 'remote' address and port in the "
@@ -552,6 +576,7 @@ const struct vd_cause vd_causes[] = {
 			"and that the gateway and SSL server are running in the console."),
 		.message_id = "102c527a05fd44a8aab0e1858b4d2d1b",
 		.beyond_faq = true,
+		.settles = true,
 	},
 	[VD_CAUSE_MTU_BLACKHOLE] = {
 		.id = cause_id_MTU_BLACKHOLE,
@@ -571,6 +596,78 @@ const struct vd_cause vd_causes[] = {
 			"through."),
 		.message_id = "e7125029eb404baa9493e526a19b082b",
 		.beyond_faq = true,
+		.settles = true,
+	},
+	[VD_CAUSE_VPN_PORT_SILENT] = {
+		.id = cause_id_VPN_PORT_SILENT,
+		.title = N_("The VPN gateway answers, but its OpenVPN port does not"),
+		.severity = VD_SEV_ERROR,
+		.symptoms = {"connect-fails"},
+		.suppressed_by = {NETWORK_DOWN, NULL},
+		.grace_s = 30,
+		.description =
+			N_("The gateway's host is there (it answers ping, or a handshake or refusal "
+			"over the other protocol), but the port the profile names gives no OpenVPN "
+			"answer over the tunnel's protocol: it is silent or refuses. Either the SSL "
+			"server is not running or listens on another port or protocol than the "
+			"profile says, or a network on the way drops that port; nothing seen from "
+			"the client tells which."),
+		.remedy =
+			N_("In the VPN Gateway console, check that the SSL server is enabled and that "
+			"its protocol and port match the profile's 'proto' and 'remote' (download "
+			"the client configuration again if they changed), and reconnect. If they "
+			"match, the port is blocked on the way: try TCP if the SSL server offers it "
+			"(proto tcp), or another network."),
+		.message_id = "fdd08363e4724793b9704cf7e0fdf272",
+		.beyond_faq = true,
+		.settles = true,
+	},
+	[VD_CAUSE_CAPTIVE_PORTAL] = {
+		.id = cause_id_CAPTIVE_PORTAL,
+		.title = N_("The network the laptop is on wants a login first"),
+		.severity = VD_SEV_ERROR,
+		.symptoms = {"connect-fails"},
+		.suppressed_by = {NULL},
+		/* a state NetworkManager (or the HTTP check) holds, not a sample; 10 s
+		 * let the check settle while a new network comes up */
+		.grace_s = 10,
+		.description =
+			N_("The laptop is on a network with a captive portal (a hotel, airport or guest "
+			"Wi-Fi): until someone logs in on the network's web page, it answers web "
+			"requests with that page and drops or redirects everything else, so the VPN "
+			"cannot reach its gateway. NetworkManager's connectivity check, or the "
+			"daemon's own ([Connectivity] URL=), got the login page instead of the "
+			"expected answer."),
+		.remedy =
+			N_("Open a web browser and log in to the network's page (open any http:// "
+			"address if it does not appear by itself) and accept its terms, then "
+			"reconnect the VPN. The finding clears once the network lets traffic "
+			"through."),
+		.message_id = "7c399af9d9ed4bdaa6db49d7605fa97c",
+		.beyond_faq = true,
+	},
+	[VD_CAUSE_NO_INTERNET] = {
+		.id = cause_id_NO_INTERNET,
+		.title = N_("The network the laptop is on does not reach the internet"),
+		.severity = VD_SEV_ERROR,
+		.symptoms = {"connect-fails"},
+		/* a login page is the more specific reason for the same silence */
+		.suppressed_by = {"captive-portal", NULL},
+		.grace_s = 30,
+		.description =
+			N_("The laptop is connected to a network (Wi-Fi or LAN) that does not reach the "
+			"internet: NetworkManager's connectivity check, or the daemon's own "
+			"([Connectivity] URL=), gets no answer at all, and the VPN gateway does not "
+			"answer either. The fault is in the local network or its uplink, not in "
+			"the VPN."),
+		.remedy =
+			N_("Check the local connection: the right Wi-Fi network and its signal, or the "
+			"cable; restart the router, or ask the network's administrator. Once web "
+			"pages load again, reconnect the VPN. Meanwhile another network (a phone's "
+			"hotspot) shows whether the VPN itself works."),
+		.message_id = "78eaf90cfe4f45ba8c8dfbec4e655147",
+		.beyond_faq = true,
+		.settles = true,
 	},
 };
 const size_t vd_n_causes = VD_ARRAY_SIZE(vd_causes);
@@ -645,7 +742,8 @@ cJSON *vd_cause_to_json(const struct vd_cause *c)
 	    !cJSON_AddStringToObject(o, "description", c->description) ||
 	    !cJSON_AddStringToObject(o, "remedy", c->remedy) ||
 	    !cJSON_AddStringToObject(o, "message_id", c->message_id) ||
-	    !cJSON_AddBoolToObject(o, "beyond_faq", c->beyond_faq))
+	    !cJSON_AddBoolToObject(o, "beyond_faq", c->beyond_faq) ||
+	    !cJSON_AddBoolToObject(o, "settles", c->settles))
 		goto fail;
 	return o;
 fail:

@@ -1753,86 +1753,214 @@ static bool tunnel_carries(const struct rctx *c)
 	return true;
 }
 
+/* ---- the gateway's host and its port ---------------------------------------- */
+
+/* Who answers at the gateway, from the transport section (an OpenVPN hard
+ * reset over UDP and over TCP), the path section (echoes outside the tunnel)
+ * and what the daemon remembers (gateway_memory). */
+struct port_view {
+	const cJSON *tr, *path;
+	const char *proto;     /* the tunnel's transport: "udp" or "tcp" */
+	const char *udp, *tcp; /* their results, NULL when absent */
+	const char *own;       /* the result over proto */
+	double port;
+	bool icmp;             /* the gateway answers echoes (or handshakes, for the path probe) */
+	bool tcp_conn;         /* a TCP connection to the port was set up */
+	const cJSON *elsewhere;/* a network UDP answered from that is not this one */
+};
+
+enum port_verdict {
+	PV_NONE,        /* the port answers, or the facts do not tell */
+	PV_UDP_BLOCKED, /* the host answers, UDP to its port is dropped on the way */
+	PV_PORT_SILENT, /* the host answers, the tunnel's port does not (or refuses) */
+	PV_UNREACHABLE, /* nothing answers at all */
+};
+
+static bool result_is(const char *r, const char *what)
+{
+	return r && strcmp(r, what) == 0;
+}
+
+static bool tried(const char *r)
+{
+	return r && strcmp(r, "skipped") != 0;
+}
+
+/* The network UDP answered from, latest first, that is not the one the
+ * gateway is reached from now; NULL when none (or when "now" is not known:
+ * then nothing tells another network from this one). */
+static const cJSON *udp_answered_elsewhere(const struct rctx *c, const cJSON *tr)
+{
+	const cJSON *m = section(c, VDF_TUNNEL_GATEWAY_MEMORY), *it;
+	const char *net = nstr(m, VDF_GATEWAY_MEMORY_NETWORK), *gw = nstr(tr, VDF_TRANSPORT_GATEWAY);
+	const char *mgw = nstr(m, VDF_GATEWAY_MEMORY_GATEWAY);
+	double mport, tport;
+
+	if (!m || !net || !gw || !mgw || strcmp(mgw, gw) != 0 || !num(m, VDF_GATEWAY_MEMORY_PORT, &mport) ||
+	    !num(tr, VDF_TRANSPORT_PORT, &tport) || mport != tport)
+		return NULL;
+	cJSON_ArrayForEach(it, arr(m, VDF_GATEWAY_MEMORY_UDP_ANSWERED)) {
+		const char *n = nstr(it, VDF_NETWORK_SEEN_NETWORK);
+		double last;
+		if (n && strcmp(n, net) != 0 && num_time(it, VDF_NETWORK_SEEN_LAST, &last))
+			return it;
+	}
+	return NULL;
+}
+
+/* A host that answers anything (an echo, a TCP handshake, a refusal, an
+ * OpenVPN reply) is there: what is missing is its port. A host that refuses
+ * TCP at once but never answers UDP (not even with ICMP port unreachable, as
+ * a closed UDP port would) has its UDP dropped: by the network on the way,
+ * or by its own firewall. An echo alone does not tell a dropped UDP from an
+ * SSL server that is off; that the port answered over UDP from another
+ * network does. */
+static enum port_verdict port_judge(const struct rctx *c, struct port_view *v)
+{
+	double recv = 0, ms;
+	bool host;
+
+	memset(v, 0, sizeof(*v));
+	v->tr = section(c, VDF_TUNNEL_TRANSPORT);
+	v->path = section(c, VDF_TUNNEL_PATH);
+	if (!v->tr)
+		return PV_NONE;
+	v->udp = str(obj(v->tr, VDF_TRANSPORT_UDP), VDF_TRANSPORT_TRY_RESULT);
+	v->tcp = str(obj(v->tr, VDF_TRANSPORT_TCP), VDF_TRANSPORT_TRY_RESULT);
+	v->proto = tunnel_proto(c);
+	if (!v->proto) {
+		const char *p = nstr(v->tr, VDF_TRANSPORT_PROTO);
+		v->proto = p && strcasecmp(p, "tcp") == 0 ? "tcp" : p && strcasecmp(p, "udp") == 0 ? "udp" : NULL;
+	}
+	num(v->tr, VDF_TRANSPORT_PORT, &v->port);
+	v->icmp = v->path && num(v->path, VDF_SAMPLE_RECEIVED, &recv) && recv > 0;
+	v->tcp_conn = num(obj(v->tr, VDF_TRANSPORT_TCP), VDF_TRANSPORT_TRY_CONNECT_MS, &ms) && ms >= 0;
+	/* A tunnel that carries answers reaches the gateway. */
+	if (tunnel_carries(c))
+		return PV_NONE;
+	host = v->icmp || v->tcp_conn || result_is(v->udp, "answered") || result_is(v->udp, "refused") ||
+	       result_is(v->tcp, "answered") || result_is(v->tcp, "refused");
+	if (!host) {
+		/* every protocol tried failed, and nothing else answered */
+		if ((tried(v->udp) || tried(v->tcp)) && (!tried(v->udp) || failed(v->udp)) &&
+		    (!tried(v->tcp) || failed(v->tcp)))
+			return PV_UNREACHABLE;
+		return PV_NONE;
+	}
+	if (!v->proto)
+		return PV_NONE;
+	v->own = strcmp(v->proto, "udp") == 0 ? v->udp : v->tcp;
+	/* answered: the port is fine; an error after a reply (a tls-auth key that
+	 * differs, a reply that is not OpenVPN) is the profile's, not the port's */
+	if (!tried(v->own) || result_is(v->own, "answered") || result_is(v->own, "error"))
+		return PV_NONE;
+	if (strcmp(v->proto, "udp") == 0 && result_is(v->udp, "timeout")) {
+		if (result_is(v->tcp, "answered") || result_is(v->tcp, "refused") || v->tcp_conn)
+			return PV_UDP_BLOCKED;
+		if ((v->elsewhere = udp_answered_elsewhere(c, v->tr)))
+			return PV_UDP_BLOCKED;
+	}
+	return PV_PORT_SILENT;
+}
+
+static void port_evidence(struct rout *o, const struct port_view *v)
+{
+	ev(o, "udp", "%s", v->udp ? v->udp : "unknown");
+	ev(o, "tcp", "%s", v->tcp ? v->tcp : "unknown");
+	ev_field(o, "tcp_connect_ms", obj(v->tr, VDF_TRANSPORT_TCP), VDF_TRANSPORT_TRY_CONNECT_MS);
+	if (v->path) {
+		ev_field(o, "ping_received", v->path, VDF_SAMPLE_RECEIVED);
+		ev_field(o, "ping_sent", v->path, VDF_SAMPLE_SENT);
+	}
+	if (v->proto)
+		ev(o, "tunnel_proto", "%s", v->proto);
+}
+
 static void rule_udp_blocked(const struct rctx *c, struct rout *o)
 {
-	const cJSON *tr = section(c, VDF_TUNNEL_TRANSPORT);
-	const char *udp = str(obj(tr, VDF_TRANSPORT_UDP), VDF_TRANSPORT_TRY_RESULT);
-	const char *tcp = str(obj(tr, VDF_TRANSPORT_TCP), VDF_TRANSPORT_TRY_RESULT);
-	const char *proto = tunnel_proto(c);
-	double port = 0;
-
-	/* A silent drop, not a refusal: ICMP port-unreachable means nothing
-	 * listens on UDP there, which is a server setting, not the network. */
-	if (!tr || !udp || !tcp || strcmp(udp, "timeout") != 0 || strcmp(tcp, "answered") != 0)
-		return;
-	/* A TCP tunnel does not care; a UDP tunnel that carries answers is
-	 * itself UDP passing to the gateway. */
-	if (proto && strcmp(proto, "tcp") == 0)
-		return;
-	if (proto && tunnel_carries(c))
-		return;
-	num(tr, VDF_TRANSPORT_PORT, &port);
+	struct port_view v;
+	struct vd_arg g, pt;
 	char pb[32];
-	fire(o, VD_SEV_ERROR,
-	     N_("the gateway {gateway} answers the OpenVPN handshake on port {port} over TCP but never over UDP"),
-	     VD_TEXT("gateway", nstr(tr, VDF_TRANSPORT_GATEWAY) ? str(tr, VDF_TRANSPORT_GATEWAY) : ""),
-	     id_arg("port", port, pb, sizeof(pb)));
-	ev(o, "udp", "%s", udp);
-	ev(o, "tcp", "%s", tcp);
-	ev_field(o, "tcp_rtt_ms", obj(tr, VDF_TRANSPORT_TCP), VDF_TRANSPORT_TRY_RTT_MS);
-	if (proto)
-		ev(o, "tunnel_proto", "%s", proto);
+	double last = 0;
+
+	if (port_judge(c, &v) != PV_UDP_BLOCKED)
+		return;
+	g = VD_TEXT("gateway", nstr(v.tr, VDF_TRANSPORT_GATEWAY) ? str(v.tr, VDF_TRANSPORT_GATEWAY) : "");
+	pt = id_arg("port", v.port, pb, sizeof(pb));
+	if (!v.elsewhere)
+		v.elsewhere = udp_answered_elsewhere(c, v.tr);
+	if (v.elsewhere)
+		num_time(v.elsewhere, VDF_NETWORK_SEEN_LAST, &last);
+	if (result_is(v.tcp, "answered"))
+		fire(o, VD_SEV_ERROR,
+		     N_("the gateway {gateway} answers the OpenVPN handshake on port {port} over TCP but never over UDP"),
+		     g, pt);
+	else if (result_is(v.tcp, "refused"))
+		fire(o, VD_SEV_ERROR,
+		     N_("the gateway {gateway} refuses TCP on port {port} at once but is silent over UDP, where a closed "
+		        "port would refuse too: UDP to it is dropped on the way"),
+		     g, pt);
+	else if (v.tcp_conn)
+		fire(o, VD_SEV_ERROR,
+		     N_("the gateway {gateway} accepts TCP connections on port {port} but is silent over UDP: UDP to it "
+		        "is dropped on the way"),
+		     g, pt);
+	else
+		/* TRANSLATORS: {network} is a subnet and its router ("192.168.1.0/24
+		 * via 192.168.1.1"); {when} the last time the port answered from it */
+		fire(o, VD_SEV_ERROR,
+		     N_("the gateway {gateway} answers ping but not the OpenVPN handshake over UDP on port {port}, which "
+		        "it answered from another network ({network}, {when}): UDP is dropped on this one"),
+		     g, pt, VD_TEXT("network", str(v.elsewhere, VDF_NETWORK_SEEN_NETWORK)),
+		     VD_TIME("when", (int64_t)last));
+	port_evidence(o, &v);
+	ev_field(o, "tcp_rtt_ms", obj(v.tr, VDF_TRANSPORT_TCP), VDF_TRANSPORT_TRY_RTT_MS);
+	if (v.elsewhere) {
+		ev(o, "udp_answered_from", "%s", str(v.elsewhere, VDF_NETWORK_SEEN_NETWORK));
+		ev_num(o, "udp_answered_at", last);
+		ev(o, "network", "%s", str(section(c, VDF_TUNNEL_GATEWAY_MEMORY), VDF_GATEWAY_MEMORY_NETWORK));
+	}
 }
 
 static void rule_gateway_unreachable(const struct rctx *c, struct rout *o)
 {
-	const cJSON *tr = section(c, VDF_TUNNEL_TRANSPORT), *rt = section(c, VDF_TUNNEL_ROUTES);
-	const cJSON *path = section(c, VDF_TUNNEL_PATH);
+	const cJSON *rt = section(c, VDF_TUNNEL_ROUTES);
 	const cJSON *ovpn = section(c, VDF_TUNNEL_OPENVPN);
-	const char *gw = nstr(tr, VDF_TRANSPORT_GATEWAY);
 	double res_err = event_count(ovpn, VD_LOG_RESOLVE_ERROR);
+	struct port_view v;
 
 	if (rt && is_false(rt, VDF_ROUTES_DEFAULT_ROUTE) && !nstr(obj(rt, VDF_ROUTES_GATEWAY), VDF_LOOKUP_DEV)) {
 		fire(o, VD_SEV_ERROR, N_("the client has no default route and no route to the gateway"));
 		ev(o, "default_route", "false");
 	}
-	/* A tunnel that carries answers reaches the gateway. */
-	if (tr && !tunnel_carries(c)) {
-		const char *udp = str(obj(tr, VDF_TRANSPORT_UDP), VDF_TRANSPORT_TRY_RESULT);
-		const char *tcp = str(obj(tr, VDF_TRANSPORT_TCP), VDF_TRANSPORT_TRY_RESULT);
-		bool u_tried = udp && strcmp(udp, "skipped") != 0, t_tried = tcp && strcmp(tcp, "skipped") != 0;
-		double port = 0, recv = 0;
+	/* Only a host that answers nothing at all: no handshake, no refusal, no
+	 * echo (a host that answers while its port does not is vpn-port-silent). */
+	if (port_judge(c, &v) == PV_UNREACHABLE) {
+		const char *gw = nstr(v.tr, VDF_TRANSPORT_GATEWAY);
+		double recv = 0;
 
-		num(tr, VDF_TRANSPORT_PORT, &port);
-		if ((u_tried || t_tried) && (!u_tried || failed(udp)) && (!t_tried || failed(tcp))) {
-			ev(o, "udp", "%s", udp ? udp : "unknown");
-			ev(o, "tcp", "%s", tcp ? tcp : "unknown");
-			if (path && num(path, VDF_SAMPLE_RECEIVED, &recv)) {
-				ev_num(o, "ping_received", recv);
-				ev_field(o, "ping_sent", path, VDF_SAMPLE_SENT);
-			}
-			if (!o->fired) {
-				char pb[32];
-				struct vd_arg g = VD_TEXT("gateway", gw ? gw : ""), pt = id_arg("port", port, pb, sizeof(pb));
-				struct vd_arg u = result_arg("udp", udp), t = result_arg("tcp", tcp);
-				/* TRANSLATORS: {udp} and {tcp} are how each handshake went:
-				 * "timeout", "refused", "error", "skipped" or "-" */
-				if (path && recv > 0)
-					fire(o, VD_SEV_ERROR,
-					     N_("the gateway {gateway} answers ping but not the OpenVPN handshake on port {port} "
-					        "(udp: {udp}, tcp: {tcp})"),
-					     g, pt, u, t);
-				else if (path)
-					fire(o, VD_SEV_ERROR,
-					     N_("nothing answers at the gateway {gateway}: no OpenVPN handshake on port {port} "
-					        "(udp: {udp}, tcp: {tcp}) and no reply to ping"),
-					     g, pt, u, t);
-				else
-					fire(o, VD_SEV_ERROR,
-					     N_("nothing answers at the gateway {gateway}: no OpenVPN handshake on port {port} "
-					        "(udp: {udp}, tcp: {tcp})"),
-					     g, pt, u, t);
-			}
+		ev(o, "udp", "%s", v.udp ? v.udp : "unknown");
+		ev(o, "tcp", "%s", v.tcp ? v.tcp : "unknown");
+		if (v.path && num(v.path, VDF_SAMPLE_RECEIVED, &recv)) {
+			ev_num(o, "ping_received", recv);
+			ev_field(o, "ping_sent", v.path, VDF_SAMPLE_SENT);
+		}
+		if (!o->fired) {
+			char pb[32];
+			struct vd_arg g = VD_TEXT("gateway", gw ? gw : ""), pt = id_arg("port", v.port, pb, sizeof(pb));
+			struct vd_arg u = result_arg("udp", v.udp), t = result_arg("tcp", v.tcp);
+			/* TRANSLATORS: {udp} and {tcp} are how each handshake went:
+			 * "timeout", "refused", "error", "skipped" or "-" */
+			if (v.path)
+				fire(o, VD_SEV_ERROR,
+				     N_("nothing answers at the gateway {gateway}: no OpenVPN handshake on port {port} "
+				        "(udp: {udp}, tcp: {tcp}) and no reply to ping"),
+				     g, pt, u, t);
+			else
+				fire(o, VD_SEV_ERROR,
+				     N_("nothing answers at the gateway {gateway}: no OpenVPN handshake on port {port} "
+				        "(udp: {udp}, tcp: {tcp})"),
+				     g, pt, u, t);
 		}
 	}
 	if (res_err > 0) {
@@ -1878,6 +2006,157 @@ static void rule_mtu_blackhole(const struct rctx *c, struct rout *o)
 	ev_num(o, "suggested_tcp_mss", ok - 40);
 }
 
+static void rule_vpn_port_silent(const struct rctx *c, struct rout *o)
+{
+	struct port_view v;
+	struct vd_arg g, pt, own, other, other_res;
+	const char *ores;
+	char pb[32];
+	bool udp;
+
+	if (port_judge(c, &v) != PV_PORT_SILENT)
+		return;
+	udp = strcmp(v.proto, "udp") == 0;
+	ores = udp ? v.tcp : v.udp;
+	g = VD_TEXT("gateway", nstr(v.tr, VDF_TRANSPORT_GATEWAY) ? str(v.tr, VDF_TRANSPORT_GATEWAY) : "");
+	pt = id_arg("port", v.port, pb, sizeof(pb));
+	own = VD_TEXT("proto", udp ? "UDP" : "TCP");
+	other = VD_TEXT("other", udp ? "TCP" : "UDP");
+	other_res = result_arg("outcome", ores);
+	if (result_is(v.own, "refused")) {
+		/* the refusal is the host answering */
+		if (result_is(ores, "answered"))
+			fire(o, VD_SEV_ERROR,
+			     udp ? N_("the gateway {gateway} refuses UDP on port {port} (ICMP port unreachable), nothing "
+			              "listens there, while it answers the OpenVPN handshake over TCP: the SSL server uses "
+			              "TCP, the profile UDP")
+			         : N_("the gateway {gateway} refuses TCP on port {port} (TCP reset), nothing listens there, "
+			              "while it answers the OpenVPN handshake over UDP: the SSL server uses UDP, the "
+			              "profile TCP"),
+			     g, pt);
+		else
+			fire(o, VD_SEV_ERROR,
+			     udp ? N_("the gateway {gateway} refuses UDP on port {port} (ICMP port unreachable): nothing "
+			              "listens there")
+			         : N_("the gateway {gateway} refuses TCP on port {port} (TCP reset): nothing listens there"),
+			     g, pt);
+	} else if (v.icmp && tried(ores) && !result_is(ores, "answered")) {
+		/* TRANSLATORS: {proto} and {other} are UDP and TCP; {outcome} how
+		 * the handshake over {other} went ("timeout", "refused", ...) */
+		fire(o, VD_SEV_ERROR,
+		     N_("the gateway {gateway} answers ping, but its OpenVPN port {port} is silent over {proto} "
+		        "({other}: {outcome})"),
+		     g, pt, own, other, other_res);
+	} else if (v.icmp) {
+		fire(o, VD_SEV_ERROR, N_("the gateway {gateway} answers ping, but its OpenVPN port {port} is silent over "
+		                         "{proto}"),
+		     g, pt, own);
+	} else if (result_is(ores, "answered")) {
+		fire(o, VD_SEV_ERROR,
+		     N_("the gateway {gateway} answers the OpenVPN handshake over {other}, but its port {port} is silent "
+		        "over {proto}"),
+		     g, pt, own, other);
+	} else {
+		fire(o, VD_SEV_ERROR,
+		     N_("the gateway {gateway} answers over {other} ({outcome}), but its OpenVPN port {port} is silent "
+		        "over {proto}"),
+		     g, pt, own, other, result_is(ores, "refused") || !v.tcp_conn ? other_res
+		                                                                  : VD_PHRASE("outcome", N_("a connection")));
+	}
+	ev(o, "gateway", "%s", nstr(v.tr, VDF_TRANSPORT_GATEWAY) ? str(v.tr, VDF_TRANSPORT_GATEWAY) : "");
+	ev_num(o, "port", v.port);
+	port_evidence(o, &v);
+}
+
+/* The host's connectivity section, when it tells something. */
+static const cJSON *connectivity(const struct rctx *c)
+{
+	const cJSON *s = obj(c->host, VDF_HOST_CONNECTIVITY);
+	const char *st = str(s, VDF_SECTION_STATUS);
+	return st && strcmp(st, "ok") == 0 ? s : NULL;
+}
+
+/* The gateway's OpenVPN port answers from here: then the network lets the
+ * VPN through, whatever it does to web pages. */
+static bool gateway_answers(const struct rctx *c)
+{
+	const cJSON *tr = section(c, VDF_TUNNEL_TRANSPORT);
+	return result_is(str(obj(tr, VDF_TRANSPORT_UDP), VDF_TRANSPORT_TRY_RESULT), "answered") ||
+	       result_is(str(obj(tr, VDF_TRANSPORT_TCP), VDF_TRANSPORT_TRY_RESULT), "answered");
+}
+
+static void connectivity_evidence(struct rout *o, const cJSON *cn)
+{
+	const char *src = str(cn, VDF_CONNECTIVITY_SOURCE), *state = str(cn, VDF_CONNECTIVITY_STATE);
+
+	ev(o, "source", "%s", src ? src : "");
+	ev(o, "state", "%s", state ? state : "");
+	if (nstr(cn, VDF_CONNECTIVITY_URL))
+		ev(o, "url", "%s", str(cn, VDF_CONNECTIVITY_URL));
+	ev_field(o, "http_status", cn, VDF_CONNECTIVITY_HTTP_STATUS);
+	if (nstr(cn, VDF_CONNECTIVITY_REDIRECT))
+		ev(o, "redirect", "%s", str(cn, VDF_CONNECTIVITY_REDIRECT));
+	if (nstr(cn, VDF_CONNECTIVITY_ERROR))
+		ev(o, "error", "%s", str(cn, VDF_CONNECTIVITY_ERROR));
+	ev_field(o, "since", cn, VDF_CONNECTIVITY_SINCE);
+}
+
+static bool from_nm(const cJSON *cn)
+{
+	return result_is(str(cn, VDF_CONNECTIVITY_SOURCE), "networkmanager");
+}
+
+static void rule_captive_portal(const struct rctx *c, struct rout *o)
+{
+	const cJSON *cn = connectivity(c);
+	const char *url = nstr(cn, VDF_CONNECTIVITY_URL), *to = nstr(cn, VDF_CONNECTIVITY_REDIRECT);
+	double code = 0;
+	char cb[32];
+
+	if (!result_is(str(cn, VDF_CONNECTIVITY_STATE), "portal") || tunnel_carries(c) || gateway_answers(c))
+		return;
+	num(cn, VDF_CONNECTIVITY_HTTP_STATUS, &code);
+	if (from_nm(cn))
+		fire(o, VD_SEV_ERROR, N_("NetworkManager finds a login page (a captive portal) on this network: the "
+		                         "gateway cannot be reached until someone logs in"));
+	else if (to)
+		/* TRANSLATORS: {url} is the check's URL, {to} where the answer
+		 * pointed, {status} its HTTP status code */
+		fire(o, VD_SEV_ERROR,
+		     N_("the connectivity check of {url} is redirected to {to} (HTTP {status}): a login page (a captive "
+		        "portal) holds this network"),
+		     text_or("url", url, N_("the URL")), VD_TEXT("to", to), id_arg("status", code, cb, sizeof(cb)));
+	else
+		fire(o, VD_SEV_ERROR,
+		     N_("the connectivity check of {url} gets another page (HTTP {status}) than its expected answer: a "
+		        "login page (a captive portal) holds this network"),
+		     text_or("url", url, N_("the URL")), id_arg("status", code, cb, sizeof(cb)));
+	connectivity_evidence(o, cn);
+}
+
+static void rule_no_internet(const struct rctx *c, struct rout *o)
+{
+	const cJSON *cn = connectivity(c);
+	const char *state = str(cn, VDF_CONNECTIVITY_STATE), *err = nstr(cn, VDF_CONNECTIVITY_ERROR);
+
+	if (!(result_is(state, "limited") || result_is(state, "none")) || tunnel_carries(c) || gateway_answers(c))
+		return;
+	if (from_nm(cn) && strcmp(state, "none") == 0)
+		fire(o, VD_SEV_ERROR, N_("NetworkManager says this machine is on no network at all"));
+	else if (from_nm(cn))
+		fire(o, VD_SEV_ERROR, N_("NetworkManager finds no internet beyond the local network, and the gateway "
+		                         "does not answer either"));
+	else
+		/* TRANSLATORS: {error} is why no answer came, in English words
+		 * from the daemon ("timeout", "connection refused") */
+		fire(o, VD_SEV_ERROR,
+		     N_("the connectivity check of {url} gets no answer ({error}), and the gateway does not answer "
+		        "either"),
+		     text_or("url", nstr(cn, VDF_CONNECTIVITY_URL), N_("the URL")),
+		     text_or("error", err, N_("nothing came back")));
+	connectivity_evidence(o, cn);
+}
+
 /* ---- the table -------------------------------------------------------------- */
 
 /* One rule per cause, with the facts sections it reads. The table is indexed by
@@ -1910,10 +2189,15 @@ static void rule_mtu_blackhole(const struct rctx *c, struct rout *o)
 	R(GATEWAY_OLD_VERSION, rule_gateway_old_version, VDF_OBJ_CLOUD, VDF_OBJ_PING, VDF_OBJ_PATH) \
 	R(NCP_CIPHER, rule_ncp_cipher, VDF_OBJ_OPENVPN, VDF_OBJ_PROFILE) \
 	R(OTHER, rule_other, VDF_OBJ_OPENVPN, VDF_OBJ_PROFILE) \
-	R(UDP_BLOCKED, rule_udp_blocked, VDF_OBJ_TRANSPORT, VDF_OBJ_OPENVPN, VDF_OBJ_PROFILE) \
+	R(UDP_BLOCKED, rule_udp_blocked, VDF_OBJ_TRANSPORT, VDF_OBJ_PATH, VDF_OBJ_GATEWAY_MEMORY, VDF_OBJ_OPENVPN, \
+	  VDF_OBJ_PROFILE) \
 	R(GATEWAY_UNREACHABLE, rule_gateway_unreachable, VDF_OBJ_TRANSPORT, VDF_OBJ_ROUTES, VDF_OBJ_PATH, \
 	  VDF_OBJ_OPENVPN, VDF_OBJ_PROFILE) \
-	R(MTU_BLACKHOLE, rule_mtu_blackhole, VDF_OBJ_MTU)
+	R(MTU_BLACKHOLE, rule_mtu_blackhole, VDF_OBJ_MTU) \
+	R(VPN_PORT_SILENT, rule_vpn_port_silent, VDF_OBJ_TRANSPORT, VDF_OBJ_PATH, VDF_OBJ_GATEWAY_MEMORY, \
+	  VDF_OBJ_OPENVPN, VDF_OBJ_PROFILE) \
+	R(CAPTIVE_PORTAL, rule_captive_portal, VDF_OBJ_CONNECTIVITY, VDF_OBJ_TRANSPORT, VDF_OBJ_OPENVPN) \
+	R(NO_INTERNET, rule_no_internet, VDF_OBJ_CONNECTIVITY, VDF_OBJ_TRANSPORT, VDF_OBJ_OPENVPN)
 
 struct rule {
 	void (*fn)(const struct rctx *c, struct rout *o);

@@ -1,4 +1,4 @@
-/* The cause catalogue: every cause of the SSL-VPN FAQ (and the three beyond it)
+/* The cause catalogue: every cause of the SSL-VPN FAQ (and those beyond it)
  * as data. The rules, `vpndoctor causes`/`explain`, the daemon's journal entries
  * and the generated journal catalog all read this one table (lib/cause.c).
  * The texts are English, marked N_() for po/: a reader's language is applied
@@ -22,7 +22,7 @@ enum vd_cause_id {
 };
 
 #define VD_CAUSE_MAX_SYMPTOMS   4
-#define VD_CAUSE_MAX_SUPPRESSED 12
+#define VD_CAUSE_MAX_SUPPRESSED 16
 
 struct vd_symptom {
 	const char *id;       /* "connect-fails" */
@@ -43,7 +43,11 @@ struct vd_cause {
 	const char *description;  /* what it means and why it breaks the VPN */
 	const char *remedy;       /* what to do, faithful to the FAQ, with its numbers */
 	const char *message_id;   /* 32 lowercase hex digits, from systemd-id128 new */
-	bool beyond_faq;          /* udp-blocked, gateway-unreachable, mtu-blackhole */
+	bool beyond_faq;          /* udp-blocked, gateway-unreachable, mtu-blackhole, ... */
+	bool settles;             /* a tunnel that reconnects by itself shows it for a
+	                           * while: after sleep or a change of network it does
+	                           * not open within the settle window, and its grace
+	                           * period starts again when the window ends */
 };
 
 extern const struct vd_cause vd_causes[];
@@ -57,7 +61,7 @@ const struct vd_symptom *vd_symptom_find(const char *id);
 int vd_cause_index(const char *id);
 
 /* {"id","title","severity","symptoms":[{"id","question"}],"suppressed_by":[],
- *  "grace_s","hold_s","description","remedy","message_id","beyond_faq"} */
+ *  "grace_s","hold_s","description","remedy","message_id","beyond_faq","settles"} */
 struct cJSON *vd_cause_to_json(const struct vd_cause *c);
 
 #endif

@@ -13,14 +13,15 @@
 #include "vpndoctor/cause.h"
 #include "vpndoctor/rules.h"
 
-/* CAUSES.md, in its order: 24 FAQ causes, then the three beyond it. */
+/* CAUSES.md, in its order: 24 FAQ causes, then those beyond it. */
 static const char *const expected_ids[] = {
 	"config-invalid", "cert-expired", "too-many-clients", "ip-conflict", "client-cidr-too-small",
 	"vpn-app-conflict", "unstable-internet", "long-distance-udp", "server-config-changed",
 	"client-exception", "clock-skew", "icmp-blocked-locally", "asymmetric-path", "dns-no-route",
 	"local-network-missing", "local-network-overlap", "ipsec-route-overlap", "security-group",
 	"openvpn-version", "gateway-bandwidth", "udp-unreliable", "gateway-old-version", "ncp-cipher",
-	"other", "udp-blocked", "gateway-unreachable", "mtu-blackhole",
+	"other", "udp-blocked", "gateway-unreachable", "mtu-blackhole", "vpn-port-silent", "captive-portal",
+	"no-internet",
 };
 
 static const char *const expected_symptoms[] = {
@@ -30,7 +31,7 @@ static const char *const expected_symptoms[] = {
 
 static const char *const tunnel_down[] = {
 	"config-invalid", "cert-expired", "clock-skew", "too-many-clients", "udp-blocked",
-	"gateway-unreachable", "client-exception",
+	"gateway-unreachable", "client-exception", "vpn-port-silent", "captive-portal", "no-internet",
 };
 
 static bool listed(const char *const *list, const char *id)
