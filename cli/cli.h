@@ -54,13 +54,18 @@ void cli_timeline_sparks(FILE *f, const struct cJSON *timeline, const char *tunn
 const char *out_sev_color(const struct cli_ctx *ctx, enum vd_severity s); /* "" without colour */
 const char *out_reset(const struct cli_ctx *ctx);
 struct cJSON;
-/* One finding, indented: severity, title, summary, remedy (wrapped). */
+/* The width of the severity column in the reader's language, and one
+ * severity word there, padded to width columns (coloured on a tty). */
+size_t out_sev_width(void);
+void out_sev_label(const struct cli_ctx *ctx, FILE *f, enum vd_severity s, size_t width);
+/* One finding, indented: severity, title, summary, remedy (wrapped); the
+ * title, summary and remedy in the reader's language when it has them. */
 void out_finding(const struct cli_ctx *ctx, FILE *f, const struct cJSON *finding, bool with_remedy);
 /* Exit status for the worst severity: none/info 0, warning 1, error 2. */
 int out_exit_for(enum vd_severity worst);
 /* Text from the daemon (a summary, a tunnel name, a path, a probe's error:
  * any of it may come from a user's profile or process) printed escaped
- * (vd_text_escape); out_field pads it to width columns as %-*s would. */
+ * (vd_text_escape); out_field pads it to width terminal columns. */
 void out_text(FILE *f, const char *s);
 void out_field(FILE *f, const char *s, int width);
 /* Text of several lines (ours, holding values from elsewhere): each line

@@ -40,9 +40,10 @@ int cmd_causes(struct cli_ctx *ctx, int argc, char **argv)
 	size_t w = vd_text_width(h_cause), sw = vd_text_width(h_sev);
 
 	if (want_help(argc, argv)) {
-		printf("Usage: vpndoctor causes [--json]\n\n"
-		       "List every cause vpndoctor diagnoses: id, severity and title.\n"
-		       "'vpndoctor explain CAUSE' describes one.\n");
+		fputs(_("Usage: vpndoctor causes [--json]\n\n"
+		        "List every cause vpndoctor diagnoses: id, severity and title.\n"
+		        "'vpndoctor explain CAUSE' describes one.\n"),
+		      stdout);
 		return CLI_EXIT_OK;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -50,22 +51,24 @@ int cmd_causes(struct cli_ctx *ctx, int argc, char **argv)
 			ctx->json = true;
 			continue;
 		}
-		fprintf(stderr, "vpndoctor causes: unexpected argument '%s'\n"
-		                "Usage: vpndoctor causes [--json]\n", argv[i]);
+		fprintf(stderr,
+		        _("vpndoctor causes: unexpected argument '%s'\n"
+		          "Usage: vpndoctor causes [--json]\n"),
+		        argv[i]);
 		return CLI_EXIT_USAGE;
 	}
 	if (ctx->json) {
 		cJSON *doc = cJSON_CreateObject(), *a = doc ? cJSON_AddArrayToObject(doc, "causes") : NULL;
 		if (!a) {
 			cJSON_Delete(doc);
-			fprintf(stderr, "vpndoctor: out of memory\n");
+			fputs(_("vpndoctor: out of memory\n"), stderr);
 			return CLI_EXIT_UNKNOWN;
 		}
 		for (size_t i = 0; i < vd_n_causes; i++) {
 			cJSON *c = vd_cause_to_json(&vd_causes[i]);
 			if (!c) {
 				cJSON_Delete(doc);
-				fprintf(stderr, "vpndoctor: out of memory\n");
+				fputs(_("vpndoctor: out of memory\n"), stderr);
 				return CLI_EXIT_UNKNOWN;
 			}
 			cJSON_AddItemToArray(a, c);
@@ -103,9 +106,10 @@ int cmd_explain(struct cli_ctx *ctx, int argc, char **argv)
 	const char *const *inputs;
 
 	if (want_help(argc, argv)) {
-		printf("Usage: vpndoctor explain CAUSE [--json]\n\n"
-		       "Describe one cause: its symptoms (the FAQ's questions), what it means,\n"
-		       "what to do, and which causes suppress it. 'vpndoctor causes' lists the ids.\n");
+		fputs(_("Usage: vpndoctor explain CAUSE [--json]\n\n"
+		        "Describe one cause: its symptoms (the FAQ's questions), what it means,\n"
+		        "what to do, and which causes suppress it. 'vpndoctor causes' lists the ids.\n"),
+		      stdout);
 		return CLI_EXIT_OK;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -114,30 +118,33 @@ int cmd_explain(struct cli_ctx *ctx, int argc, char **argv)
 		} else if (strcmp(argv[i], "--") == 0 && !id && i + 1 < argc) {
 			id = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "vpndoctor explain: unknown option '%s'\n"
-			                "Usage: vpndoctor explain CAUSE [--json]\n", argv[i]);
+			fprintf(stderr,
+			        _("vpndoctor explain: unknown option '%s'\n"
+			          "Usage: vpndoctor explain CAUSE [--json]\n"),
+			        argv[i]);
 			return CLI_EXIT_USAGE;
 		} else if (!id) {
 			id = argv[i];
 		} else {
-			fprintf(stderr, "vpndoctor explain: one CAUSE at a time ('%s' is extra)\n", argv[i]);
+			fprintf(stderr, _("vpndoctor explain: one CAUSE at a time ('%s' is extra)\n"), argv[i]);
 			return CLI_EXIT_USAGE;
 		}
 	}
 	if (!id) {
-		fprintf(stderr, "Usage: vpndoctor explain CAUSE [--json]\n"
-		                "'vpndoctor causes' lists the causes.\n");
+		fputs(_("Usage: vpndoctor explain CAUSE [--json]\n"
+		        "'vpndoctor causes' lists the causes.\n"),
+		      stderr);
 		return CLI_EXIT_USAGE;
 	}
 	c = vd_cause_find(id);
 	if (!c) {
-		fprintf(stderr, "vpndoctor: unknown cause '%s' (see 'vpndoctor causes')\n", id);
+		fprintf(stderr, _("vpndoctor: unknown cause '%s' (see 'vpndoctor causes')\n"), id);
 		return CLI_EXIT_USAGE;
 	}
 	if (ctx->json) {
 		cJSON *j = vd_cause_to_json(c);
 		if (!j) {
-			fprintf(stderr, "vpndoctor: out of memory\n");
+			fputs(_("vpndoctor: out of memory\n"), stderr);
 			return CLI_EXIT_UNKNOWN;
 		}
 		out_json(stdout, j);

@@ -12,24 +12,27 @@
 
 #include "cli.h"
 #include "vpndoctor/common.h"
+#include "vpndoctor/i18n.h"
 #include "vpndoctor/profile.h"
 #include "vpndoctor/rules.h"
+#include "vpndoctor/text.h"
 
 static void usage(FILE *f)
 {
-	fputs("Usage: vpndoctor lint PROFILE [--json] [--at TIME] [--basedir DIR]\n"
-	      "\n"
-	      "Check an OpenVPN client profile and every file it references, offline:\n"
-	      "syntax, remotes, certificates (dates, key match, CA, strength), keys and\n"
-	      "tls-auth/tls-crypt keys. Exit status: 0 no problem (or only notes),\n"
-	      "1 warning, 2 error, 64 usage error.\n"
-	      "\n"
-	      "  --json         print {\"profile\": PATH, \"findings\": [...]}\n"
-	      "  --at TIME      judge certificate dates at TIME instead of now\n"
-	      "                 (2026-11-27, \"2026-11-27 10:00:00\", 2026-11-27T10:00:00Z, @EPOCH; UTC)\n"
-	      "  --basedir DIR  resolve relative file names against DIR instead of the\n"
-	      "                 profile's folder (a `cd` in the profile still wins)\n"
-	      "  -h, --help     show this help\n", f);
+	fputs(_("Usage: vpndoctor lint PROFILE [--json] [--at TIME] [--basedir DIR]\n"
+	        "\n"
+	        "Check an OpenVPN client profile and every file it references, offline:\n"
+	        "syntax, remotes, certificates (dates, key match, CA, strength), keys and\n"
+	        "tls-auth/tls-crypt keys. Exit status: 0 no problem (or only notes),\n"
+	        "1 warning, 2 error, 64 usage error.\n"
+	        "\n"
+	        "  --json         print {\"profile\": PATH, \"findings\": [...]}\n"
+	        "  --at TIME      judge certificate dates at TIME instead of now\n"
+	        "                 (2026-11-27, \"2026-11-27 10:00:00\", 2026-11-27T10:00:00Z, @EPOCH; UTC)\n"
+	        "  --basedir DIR  resolve relative file names against DIR instead of the\n"
+	        "                 profile's folder (a `cd` in the profile still wins)\n"
+	        "  -h, --help     show this help\n"),
+	      f);
 }
 
 static const char *base_name(const char *p)
@@ -47,7 +50,7 @@ static const char *base_origin(const char *path, const char *basedir, const char
 
 	if (basedir) {
 		if (realpath(basedir, real) && strcmp(real, resolved) == 0)
-			return "--basedir";
+			return _("--basedir");
 	} else {
 		if (!s)
 			snprintf(dir, sizeof(dir), ".");
@@ -56,9 +59,9 @@ static const char *base_origin(const char *path, const char *basedir, const char
 		else
 			snprintf(dir, sizeof(dir), "%.*s", (int)(s - path), path);
 		if (realpath(dir, real) && strcmp(real, resolved) == 0)
-			return "the profile's folder; --basedir changes it";
+			return _("the profile's folder; --basedir changes it");
 	}
-	return "set by `cd` in the profile";
+	return _("set by `cd` in the profile");
 }
 
 struct pline {
@@ -98,17 +101,26 @@ static void print_problems(const cJSON *sec)
 		i++;
 	}
 	qsort(v, (size_t)i, sizeof(*v), pline_cmp);
-	printf("  %d problems, in file order:\n", i);
+	printf(P_("  %d problem, in file order:\n", "  %d problems, in file order:\n", (unsigned long)i), i);
 	for (int j = 0; j < i; j++) {
 		const char *sev = cJSON_GetStringValue(cJSON_GetObjectItem(v[j].p, "severity"));
+		/* the problem in the reader's language (the check's English without) */
+		char *msg = vd_i18n_render_member(v[j].p, "message_i18n", "message"), where[64] = "";
+		enum vd_severity sv;
+		size_t sw = out_sev_width() > 7 ? out_sev_width() : 7;
 
 		if (v[j].line > 0)
-			printf("    line %-5d %-7s ", v[j].line, sev ? sev : "");
-		else
-			printf("    %-10s %-7s ", "", sev ? sev : "");
+			/* TRANSLATORS: a line of the profile (lint's list of problems) */
+			snprintf(where, sizeof(where), _("line %-5d"), v[j].line);
+		fputs("    ", stdout);
+		vd_text_pad(stdout, where, 10);
+		putchar(' ');
+		vd_text_pad(stdout, sev && vd_severity_parse(sev, &sv) == 0 ? vd_severity_label(sv) : sev ? sev : "", sw);
 		/* a message may quote the profile: escaped */
-		out_text(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(v[j].p, "message")));
+		putchar(' ');
+		out_text(stdout, msg);
 		putchar('\n');
+		free(msg);
 	}
 	free(v);
 }
@@ -118,23 +130,32 @@ static void print_human(const struct cli_ctx *ctx, const char *path, const char 
 {
 	const cJSON *it;
 	const char *base = cJSON_GetStringValue(cJSON_GetObjectItem(sec, "basedir"));
-	char tb[40];
+	/* TRANSLATORS: lint: the label before the profile's remote servers */
+	const char *rl = _("remote");
+	size_t rw = vd_text_width(rl) + 1;
+	char tb[64], *esc;
 	bool first = true;
 
-	printf("Profile ");
-	out_text(stdout, path);
-	putchar('\n');
+	/* what came from the profile (paths, names) escaped before it is printed */
+	esc = vd_text_escape_dup(path);
+	printf(_("Profile %s\n"), esc ? esc : "?");
+	free(esc);
 	if (base) {
-		printf("  relative paths resolved against ");
-		out_text(stdout, base);
-		printf(" (%s)\n", base_origin(path, basedir, base));
+		esc = vd_text_escape_dup(base);
+		/* TRANSLATORS: a folder, then where it came from */
+		printf(_("  relative paths resolved against %s (%s)\n"), esc ? esc : "?", base_origin(path, basedir, base));
+		free(esc);
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(sec, "remotes")) {
-		printf("  %s ", first ? "remote " : "       ");
+		fputs("  ", stdout);
+		vd_text_pad(stdout, first ? rl : "", rw);
+		putchar(' ');
 		out_text(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(it, "host")));
-		printf(" port %d/", (int)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "port")));
-		out_text(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(it, "proto")));
-		putchar('\n');
+		putchar(' ');
+		esc = vd_text_escape_dup(cJSON_GetStringValue(cJSON_GetObjectItem(it, "proto")));
+		/* TRANSLATORS: a remote's port and protocol (udp, tcp) */
+		printf(_("port %d/%s\n"), (int)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "port")), esc ? esc : "");
+		free(esc);
 		first = false;
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(sec, "certs")) {
@@ -144,19 +165,24 @@ static void print_human(const struct cli_ctx *ctx, const char *path, const char 
 		int64_t days = (na >= now ? na - now : now - na) / 86400;
 
 		printf("  %-7s ", cJSON_GetStringValue(cJSON_GetObjectItem(it, "role")));
-		out_text(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(it, "subject")));
-		printf(", valid until %s (", vd_format_time(na, tb, sizeof(tb)));
+		esc = vd_text_escape_dup(cJSON_GetStringValue(cJSON_GetObjectItem(it, "subject")));
+		/* TRANSLATORS: a certificate's subject and its notAfter date */
+		printf(_("%s, valid until %s"), esc ? esc : "", vd_i18n_format_time(na, tb, sizeof(tb)));
+		free(esc);
+		fputs(" (", stdout);
 		if (nb > now)
-			printf("not valid before %s)\n", vd_format_time(nb, tb, sizeof(tb)));
+			printf(_("not valid before %s"), vd_i18n_format_time(nb, tb, sizeof(tb)));
 		else if (na < now)
-			printf("expired %lld days ago)\n", (long long)days);
+			/* English keeps "days" for 1 too, as it always printed */
+			printf(P_("expired %lld days ago", "expired %lld days ago", (unsigned long)days), (long long)days);
 		else
-			printf("%lld days left)\n", (long long)days);
+			printf(P_("%lld days left", "%lld days left", (unsigned long)days), (long long)days);
+		puts(")");
 	}
 	print_problems(sec);
 	printf("\n");
 	if (cJSON_GetArraySize(findings) == 0) {
-		printf("No problems found.\n");
+		printf("%s\n", _("No problems found."));
 		return;
 	}
 	cJSON_ArrayForEach(it, findings)
@@ -191,7 +217,7 @@ int cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 			if (optind > 1 && strcmp(argv[optind - 1], "--") == 0) {
 				for (; optind < argc; optind++) {
 					if (path) {
-						fprintf(stderr, "vpndoctor lint: one profile at a time ('%s' is extra)\n",
+						fprintf(stderr, _("vpndoctor lint: one profile at a time ('%s' is extra)\n"),
 						        argv[optind]);
 						return CLI_EXIT_USAGE;
 					}
@@ -200,7 +226,7 @@ int cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 				break;
 			}
 			if (path) {
-				fprintf(stderr, "vpndoctor lint: one profile at a time ('%s' is extra)\n", argv[optind]);
+				fprintf(stderr, _("vpndoctor lint: one profile at a time ('%s' is extra)\n"), argv[optind]);
 				return CLI_EXIT_USAGE;
 			}
 			path = argv[optind++];
@@ -212,8 +238,10 @@ int cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'a':
 			if (vd_parse_time(optarg, &now) < 0) {
-				fprintf(stderr, "vpndoctor lint: --at '%s' is not a time "
-				        "(2026-11-27, 2026-11-27T10:00:00Z or @EPOCH)\n", optarg);
+				fprintf(stderr,
+				        _("vpndoctor lint: --at '%s' is not a time "
+				          "(2026-11-27, 2026-11-27T10:00:00Z or @EPOCH)\n"),
+				        optarg);
 				return CLI_EXIT_USAGE;
 			}
 			break;
@@ -224,24 +252,24 @@ int cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 			usage(stdout);
 			return CLI_EXIT_OK;
 		case ':':
-			fprintf(stderr, "vpndoctor lint: %s needs a value\n", argv[optind - 1]);
-			fputs("Try 'vpndoctor lint --help'.\n", stderr);
+			fprintf(stderr, _("vpndoctor lint: %s needs a value\n"), argv[optind - 1]);
+			fputs(_("Try 'vpndoctor lint --help'.\n"), stderr);
 			return CLI_EXIT_USAGE;
 		default:
-			fprintf(stderr, "vpndoctor lint: unknown option '%s'\n", argv[optind - 1]);
-			fputs("Try 'vpndoctor lint --help'.\n", stderr);
+			fprintf(stderr, _("vpndoctor lint: unknown option '%s'\n"), argv[optind - 1]);
+			fputs(_("Try 'vpndoctor lint --help'.\n"), stderr);
 			return CLI_EXIT_USAGE;
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "vpndoctor lint: which profile? Give the path of an OpenVPN client config.\n");
-		fputs("Try 'vpndoctor lint --help'.\n", stderr);
+		fputs(_("vpndoctor lint: which profile? Give the path of an OpenVPN client config.\n"), stderr);
+		fputs(_("Try 'vpndoctor lint --help'.\n"), stderr);
 		return CLI_EXIT_USAGE;
 	}
 
 	r = vd_profile_check(path, &opts, &sec);
 	if (r < 0) {
-		fprintf(stderr, "vpndoctor lint: cannot check %s: %s\n", path, strerror(-r));
+		fprintf(stderr, _("vpndoctor lint: cannot check %s: %s\n"), path, strerror(-r));
 		return CLI_EXIT_ERROR;
 	}
 	facts = cJSON_CreateObject();
@@ -257,7 +285,7 @@ int cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 	sec = NULL;
 	r = vd_rules_run(facts, false, &findings);
 	if (r < 0) {
-		fprintf(stderr, "vpndoctor lint: the rules failed: %s\n", strerror(-r));
+		fprintf(stderr, _("vpndoctor lint: the rules failed: %s\n"), strerror(-r));
 		goto out;
 	}
 	if (json) {
@@ -279,7 +307,7 @@ int cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	goto out;
 oom:
-	fprintf(stderr, "vpndoctor lint: out of memory\n");
+	fputs(_("vpndoctor lint: out of memory\n"), stderr);
 out:
 	cJSON_Delete(findings);
 	cJSON_Delete(facts);

@@ -42,7 +42,7 @@ static int connect_daemon(const struct cli_ctx *ctx, struct vl_client **ret)
 	int r = vl_client_connect(ctx->socket_path, ret);
 
 	if (r < 0)
-		fprintf(stderr, "vpndoctor: cannot reach vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
+		fprintf(stderr, _("vpndoctor: cannot reach vpndoctord at %s: %s\n"), ctx->socket_path, strerror(-r));
 	return r;
 }
 
@@ -52,41 +52,45 @@ static int read_reply(const struct cli_ctx *ctx, struct vl_client *c, const char
                       struct vd_varlink_reply *reply)
 {
 	int r = vl_client_read(c, reply);
-	char *params;
+	char *params, *esc;
 
 	if (r == -ECONNRESET) {
-		fprintf(stderr, "vpndoctor: vpndoctord at %s closed the connection\n", ctx->socket_path);
+		fprintf(stderr, _("vpndoctor: vpndoctord at %s closed the connection\n"), ctx->socket_path);
 		return CLI_EXIT_UNKNOWN;
 	}
 	if (r < 0) {
-		fprintf(stderr, "vpndoctor: bad reply from vpndoctord at %s: %s\n", ctx->socket_path,
-		        r == -EBADMSG ? "not a Varlink reply" : strerror(-r));
+		fprintf(stderr, _("vpndoctor: bad reply from vpndoctord at %s: %s\n"), ctx->socket_path,
+		        r == -EBADMSG ? _("not a Varlink reply") : strerror(-r));
 		return CLI_EXIT_UNKNOWN;
 	}
 	if (!reply->error)
 		return -1;
 
 	if (strcmp(reply->error, VD_VARLINK_ERROR_PERMISSION_DENIED) == 0) {
-		fprintf(stderr, "vpndoctor: vpndoctord denied %s: only root and members of group "
-		                "vpndoctor may query it\n", method);
+		fprintf(stderr, _("vpndoctor: vpndoctord denied %s: only root and members of group "
+		                  "vpndoctor may query it\n"),
+		        method);
 		r = CLI_EXIT_UNKNOWN;
 	} else if (strcmp(reply->error, "io.vpndoctor.NoSuchTunnel") == 0) {
-		fputs("vpndoctor: no such tunnel: ", stderr);
-		out_text(stderr, jstr(reply->parameters, "tunnel", "?"));
-		fputc('\n', stderr);
+		esc = vd_text_escape_dup(jstr(reply->parameters, "tunnel", "?"));
+		fprintf(stderr, _("vpndoctor: no such tunnel: %s\n"), esc ? esc : "?");
+		free(esc);
 		r = CLI_EXIT_USAGE;
 	} else if (strcmp(reply->error, "io.vpndoctor.NoSuchProbe") == 0) {
-		fputs("vpndoctor: no such probe: ", stderr);
-		out_text(stderr, jstr(reply->parameters, "probe", "?"));
-		fputc('\n', stderr);
+		esc = vd_text_escape_dup(jstr(reply->parameters, "probe", "?"));
+		fprintf(stderr, _("vpndoctor: no such probe: %s\n"), esc ? esc : "?");
+		free(esc);
 		r = CLI_EXIT_USAGE;
 	} else {
+		char *e1, *e2;
+
 		params = cJSON_PrintUnformatted(reply->parameters);
-		fprintf(stderr, "vpndoctor: %s failed: ", method);
-		out_text(stderr, reply->error);
-		fputc(' ', stderr);
-		out_text(stderr, params ? params : "");
-		fputc('\n', stderr);
+		e1 = vd_text_escape_dup(reply->error);
+		e2 = vd_text_escape_dup(params ? params : "");
+		/* TRANSLATORS: a method of the daemon, the Varlink error and its parameters */
+		fprintf(stderr, _("vpndoctor: %s failed: %s %s\n"), method, e1 ? e1 : "", e2 ? e2 : "");
+		free(e1);
+		free(e2);
 		free(params);
 		r = CLI_EXIT_UNKNOWN;
 	}
@@ -125,18 +129,102 @@ static const char *health_severity_color(const struct cli_ctx *ctx, const char *
 	return "";
 }
 
+/* A health, state, probe status or event word as people read it: ours
+ * translated, one we do not know (a newer daemon's) as it came. */
+static const char *word(const char *w)
+{
+	static const char *const words[][2] = {
+		{"healthy", NC_("health", "healthy")},
+		{"degraded", NC_("health", "degraded")},
+		{"broken", NC_("health", "broken")},
+		{"unknown", NC_("health", "unknown")},
+		{"idle", NC_("health", "idle")},
+	};
+	for (size_t i = 0; i < VD_ARRAY_SIZE(words); i++)
+		if (strcmp(w, words[i][0]) == 0)
+			return vd_pgettext(words[i][1], w);
+	return w;
+}
+
+static const char *state_word(const char *w)
+{
+	static const char *const words[][2] = {
+		{"connected", NC_("state", "connected")},
+		{"connecting", NC_("state", "connecting")},
+		{"reconnecting", NC_("state", "reconnecting")},
+		{"exited", NC_("state", "exited")},
+		{"absent", NC_("state", "absent")},
+		{"unknown", NC_("state", "unknown")},
+	};
+	for (size_t i = 0; i < VD_ARRAY_SIZE(words); i++)
+		if (strcmp(w, words[i][0]) == 0)
+			return vd_pgettext(words[i][1], w);
+	return w;
+}
+
+static const char *probe_word(const char *w)
+{
+	static const char *const words[][2] = {
+		{"ok", NC_("probe status", "ok")},
+		{"fail", NC_("probe status", "fail")},
+		{"unknown", NC_("probe status", "unknown")},
+		{"running", NC_("probe status", "running")},
+		{"never", NC_("probe status", "never")},
+		{"skipped", NC_("probe status", "skipped")},
+	};
+	for (size_t i = 0; i < VD_ARRAY_SIZE(words); i++)
+		if (strcmp(w, words[i][0]) == 0)
+			return vd_pgettext(words[i][1], w);
+	return w;
+}
+
+static const char *event_word(const char *w)
+{
+	static const char *const words[][2] = {
+		{"opened", NC_("event", "opened")},
+		{"updated", NC_("event", "updated")},
+		{"resolved", NC_("event", "resolved")},
+	};
+	for (size_t i = 0; i < VD_ARRAY_SIZE(words); i++)
+		if (strcmp(w, words[i][0]) == 0)
+			return vd_pgettext(words[i][1], w);
+	return w;
+}
+
+/* pre, then a word (a daemon's word escaped), then post, into buf. */
+static void clean_word(char *buf, size_t len, const char *pre, const char *w, const char *post)
+{
+	size_t n = (size_t)snprintf(buf, len, "%s", pre);
+
+	if (n < len)
+		n += vd_text_escape(buf + n, len - n, w, strlen(w));
+	if (n < len)
+		snprintf(buf + n, len - n, "%s", post);
+}
+
 static void format_age(int64_t age, char *buf, size_t len)
 {
-	if (age < 0)
+	long long n;
+
+	if (age < 0) {
 		snprintf(buf, len, "-");
-	else if (age < 120)
-		snprintf(buf, len, "%" PRId64 "s ago", age);
-	else if (age < 2 * 3600)
-		snprintf(buf, len, "%" PRId64 "m ago", age / 60);
-	else if (age < 2 * 86400)
-		snprintf(buf, len, "%" PRId64 "h ago", age / 3600);
-	else
-		snprintf(buf, len, "%" PRId64 "d ago", age / 86400);
+	} else if (age < 120) {
+		n = (long long)age;
+		/* TRANSLATORS: a probe's last run, seconds ago (short) */
+		snprintf(buf, len, P_("%llds ago", "%llds ago", (unsigned long)n), n);
+	} else if (age < 2 * 3600) {
+		n = (long long)(age / 60);
+		/* TRANSLATORS: minutes ago (short) */
+		snprintf(buf, len, P_("%lldm ago", "%lldm ago", (unsigned long)n), n);
+	} else if (age < 2 * 86400) {
+		n = (long long)(age / 3600);
+		/* TRANSLATORS: hours ago (short) */
+		snprintf(buf, len, P_("%lldh ago", "%lldh ago", (unsigned long)n), n);
+	} else {
+		n = (long long)(age / 86400);
+		/* TRANSLATORS: days ago (short) */
+		snprintf(buf, len, P_("%lldd ago", "%lldd ago", (unsigned long)n), n);
+	}
 }
 
 static bool is_suppressed(const cJSON *f)
@@ -153,29 +241,32 @@ static void print_health_line(const struct cli_ctx *ctx, const cJSON *status, co
 	const cJSON *f;
 	int nt = cJSON_GetArraySize(tunnels);
 
+	char hw[160], counts[256] = "", part[64];
+	size_t l = 0;
+
 	cJSON_ArrayForEach(f, findings)
 		if (!is_suppressed(f))
 			n[finding_severity(f)]++;
-	fputs(health_severity_color(ctx, health), stdout);
-	out_text(stdout, health);
-	printf("%s:", out_reset(ctx));
-	if (n[VD_SEV_ERROR] + n[VD_SEV_WARNING] + n[VD_SEV_INFO] == 0)
-		printf(" no findings");
-	else {
-		const char *sep = " ";
-
-		if (n[VD_SEV_ERROR]) {
-			printf("%s%u error%s", sep, n[VD_SEV_ERROR], n[VD_SEV_ERROR] == 1 ? "" : "s");
-			sep = ", ";
-		}
-		if (n[VD_SEV_WARNING]) {
-			printf("%s%u warning%s", sep, n[VD_SEV_WARNING], n[VD_SEV_WARNING] == 1 ? "" : "s");
-			sep = ", ";
-		}
-		if (n[VD_SEV_INFO])
-			printf("%s%u note%s", sep, n[VD_SEV_INFO], n[VD_SEV_INFO] == 1 ? "" : "s");
+	clean_word(hw, sizeof(hw), health_severity_color(ctx, health), word(health), out_reset(ctx));
+	for (enum vd_severity s = VD_SEV_ERROR; s >= VD_SEV_INFO; s--) {
+		if (!n[s])
+			continue;
+		if (s == VD_SEV_ERROR)
+			snprintf(part, sizeof(part), P_("%u error", "%u errors", n[s]), n[s]);
+		else if (s == VD_SEV_WARNING)
+			snprintf(part, sizeof(part), P_("%u warning", "%u warnings", n[s]), n[s]);
+		else
+			snprintf(part, sizeof(part), P_("%u note", "%u notes", n[s]), n[s]);
+		/* TRANSLATORS: between the counts of errors, warnings and notes */
+		l += (size_t)snprintf(counts + l, sizeof(counts) - l, "%s%s", l ? C_("list", ", ") : "", part);
+		if (l >= sizeof(counts))
+			break;
 	}
-	printf(" on %d tunnel%s\n", nt, nt == 1 ? "" : "s");
+	/* TRANSLATORS: the health line of status: the health (healthy, degraded,
+	 * broken...), then "1 error, 2 warnings" or "no findings", then how many
+	 * tunnels */
+	printf(P_("%s: %s on %d tunnel\n", "%s: %s on %d tunnels\n", (unsigned long)(nt < 0 ? 0 : nt)), hw,
+	       *counts ? counts : _("no findings"), nt);
 }
 
 static void print_findings_of(const struct cli_ctx *ctx, const cJSON *findings, const char *tunnel)
@@ -190,7 +281,7 @@ static void print_findings_of(const struct cli_ctx *ctx, const cJSON *findings, 
 		any = true;
 	}
 	if (!any)
-		printf("  no findings\n");
+		printf("  %s\n", _("no findings"));
 }
 
 /* timeline (may be NULL): the last hour of GetTimeline, drawn under each tunnel. */
@@ -205,25 +296,29 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status, const c
 
 	print_health_line(ctx, status, health);
 	if (cJSON_GetArraySize(tunnels) == 0)
-		printf("no tunnel configured or discovered: no [Tunnel] in vpndoctor.conf and no openvpn\n"
-		       "client runs in the daemon's network namespace (see vpndoctor.conf(5))\n");
+		fputs(_("no tunnel configured or discovered: no [Tunnel] in vpndoctor.conf and no openvpn\n"
+		        "client runs in the daemon's network namespace (see vpndoctor.conf(5))\n"),
+		      stdout);
 
 	cJSON_ArrayForEach(t, tunnels) {
 		const char *name = jstr(t, "name", "?"), *th = jstr(t, "health", "unknown");
 
-		printf("\ntunnel ");
-		out_text(stdout, name);
-		printf(": %s", health_severity_color(ctx, th));
-		out_text(stdout, th);
-		printf("%s, ", out_reset(ctx));
-		out_text(stdout, jstr(t, "state", "unknown"));
+		char hw[160], sw[96], *nm = vd_text_escape_dup(name);
+
+		clean_word(hw, sizeof(hw), health_severity_color(ctx, th), word(th), out_reset(ctx));
+		clean_word(sw, sizeof(sw), "", state_word(jstr(t, "state", "unknown")), "");
+		putchar('\n');
+		/* TRANSLATORS: a tunnel's name, its health, its OpenVPN state */
+		printf(_("tunnel %s: %s, %s"), nm ? nm : "?", hw, sw);
+		free(nm);
 		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "config"))) {
 			printf(" (");
 			out_text(stdout, jstr(t, "config", ""));
 			printf(")");
 		}
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "discovered")))
-			printf(" [discovered]");
+			/* TRANSLATORS: a tunnel found running, not configured */
+			printf(" [%s]", _("discovered"));
 		printf("\n");
 		if (timeline)
 			cli_timeline_sparks(stdout, timeline, name, (int64_t)time(NULL));
@@ -239,19 +334,21 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status, const c
 		if (listed || is_suppressed(f))
 			continue;
 		if (!orphans)
-			printf("\nother:\n");
+			/* TRANSLATORS: findings of no listed tunnel */
+			printf("\n%s\n", _("other:"));
 		orphans = true;
 		out_finding(ctx, stdout, f, true);
 	}
 
 	if (cJSON_GetArraySize(probes) > 0) {
-		printf("\nprobes:\n");
+		printf("\n%s\n", _("probes:"));
 		cJSON_ArrayForEach(p, probes) {
 			const char *tn = jstr(p, "tunnel", "-"), *st = jstr(p, "status", "unknown");
 			const char *color = strcmp(st, "fail") == 0 ? out_sev_color(ctx, VD_SEV_ERROR) : "";
 			int64_t age, dur;
-			char agebuf[32] = "never";
+			char agebuf[64];
 
+			snprintf(agebuf, sizeof(agebuf), "%s", C_("probe age", "never"));
 			if (jint(p, "age_s", &age))
 				format_age(age, agebuf, sizeof(agebuf));
 			printf("  ");
@@ -259,10 +356,14 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status, const c
 			putchar(' ');
 			out_field(stdout, tn, 12);
 			printf(" %s", color);
-			out_field(stdout, st, 8);
-			printf("%s %-9s", *color ? out_reset(ctx) : "", agebuf);
-			if (jint(p, "duration_ms", &dur))
-				printf(" %" PRId64 " ms", dur);
+			out_field(stdout, probe_word(st), 8);
+			printf("%s ", *color ? out_reset(ctx) : "");
+			vd_text_pad(stdout, agebuf, 9);
+			if (jint(p, "duration_ms", &dur)) {
+				putchar(' ');
+				/* TRANSLATORS: how long a probe ran, in milliseconds */
+				printf(_("%lld ms"), (long long)dur);
+			}
 			if (jstr(p, "error", NULL) && *jstr(p, "error", "")) {
 				printf("  ");
 				out_text(stdout, jstr(p, "error", ""));
@@ -288,7 +389,7 @@ static bool is_json_flag(const char *a)
 
 static int usage(const char *text)
 {
-	fprintf(stderr, "usage: vpndoctor [--socket PATH] %s [--json]\n", text);
+	fprintf(stderr, _("usage: vpndoctor [--socket PATH] %s [--json]\n"), text);
 	return CLI_EXIT_USAGE;
 }
 
@@ -300,8 +401,9 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: vpndoctor [--socket PATH] status [--json]\n"
-			       "Shows the health of every tunnel, its findings and the probes' last results.\n");
+			fputs(_("usage: vpndoctor [--socket PATH] status [--json]\n"
+			        "Shows the health of every tunnel, its findings and the probes' last results.\n"),
+			      stdout);
 			return CLI_EXIT_OK;
 		}
 		if (!is_json_flag(argv[i]))
@@ -311,7 +413,7 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_EXIT_UNKNOWN;
 	r = vl_client_call(c, "io.vpndoctor.GetStatus", NULL, 0);
 	if (r < 0) {
-		fprintf(stderr, "vpndoctor: cannot send to vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
+		fprintf(stderr, _("vpndoctor: cannot send to vpndoctord at %s: %s\n"), ctx->socket_path, strerror(-r));
 		vl_client_free(c);
 		return CLI_EXIT_UNKNOWN;
 	}
@@ -349,8 +451,9 @@ int cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 		const char *name = NULL;
 
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: vpndoctor [--socket PATH] check [--probe NAME]... [--json]\n"
-			       "Runs the probes now (all, or those named) and shows the status after.\n");
+			fputs(_("usage: vpndoctor [--socket PATH] check [--probe NAME]... [--json]\n"
+			        "Runs the probes now (all, or those named) and shows the status after.\n"),
+			      stdout);
 			return CLI_EXIT_OK;
 		}
 		if (is_json_flag(argv[i]))
@@ -379,7 +482,7 @@ int cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 	r = vl_client_call(c, "io.vpndoctor.Check", params, progress ? VD_VARLINK_CALL_MORE : 0);
 	cJSON_Delete(params);
 	if (r < 0) {
-		fprintf(stderr, "vpndoctor: cannot send to vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
+		fprintf(stderr, _("vpndoctor: cannot send to vpndoctord at %s: %s\n"), ctx->socket_path, strerror(-r));
 		vl_client_free(c);
 		return CLI_EXIT_UNKNOWN;
 	}
@@ -396,7 +499,7 @@ int cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 			fputc(' ', stderr);
 			out_field(stderr, jstr(pr, "tunnel", "-"), 12);
 			fputc(' ', stderr);
-			out_text(stderr, jstr(pr, "status", "?"));
+			out_text(stderr, probe_word(jstr(pr, "status", "?")));
 			fputc('\n', stderr);
 			vd_varlink_reply_done(&reply);
 			continue;
@@ -415,21 +518,25 @@ static void print_event(const struct cli_ctx *ctx, const cJSON *ev)
 {
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(ev, "finding");
 	const char *event = jstr(ev, "event", "?");
-	char when[32] = "?";
+	char when[64] = "?";
 	char *summary = vd_i18n_render_member(f, "summary_message", "summary");
 	int64_t t;
 
 	if (jint(ev, "time", &t))
-		vd_format_time(t, when, sizeof(when));
+		vd_i18n_format_time(t, when, sizeof(when));
 	printf("%s ", when);
-	out_field(stdout, event, 8);
+	out_field(stdout, event_word(event), 8);
 	putchar(' ');
-	out_text(stdout, jstr(f, "cause", "?"));
-	printf(" on ");
-	out_text(stdout, jstr(f, "tunnel", "?"));
-	printf(": ");
-	out_text(stdout, summary ? summary : "");
-	putchar('\n');
+	{
+		char *ca = vd_text_escape_dup(jstr(f, "cause", "?")), *tu = vd_text_escape_dup(jstr(f, "tunnel", "?"));
+		char *su = vd_text_escape_dup(summary ? summary : "");
+
+		/* TRANSLATORS: watch: a cause, the tunnel, the finding's summary */
+		printf(_("%s on %s: %s\n"), ca ? ca : "?", tu ? tu : "?", su ? su : "");
+		free(ca);
+		free(tu);
+		free(su);
+	}
 	free(summary);
 	if (strcmp(event, "resolved") != 0)
 		out_finding(ctx, stdout, f, strcmp(event, "opened") == 0);
@@ -443,8 +550,9 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: vpndoctor [--socket PATH] watch [--json]\n"
-			       "Prints each finding as it opens, changes or resolves, until interrupted.\n");
+			fputs(_("usage: vpndoctor [--socket PATH] watch [--json]\n"
+			        "Prints each finding as it opens, changes or resolves, until interrupted.\n"),
+			      stdout);
 			return CLI_EXIT_OK;
 		}
 		if (!is_json_flag(argv[i]))
@@ -454,7 +562,7 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_EXIT_UNKNOWN;
 	r = vl_client_call(c, "io.vpndoctor.Subscribe", NULL, VD_VARLINK_CALL_MORE);
 	if (r < 0) {
-		fprintf(stderr, "vpndoctor: cannot send to vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
+		fprintf(stderr, _("vpndoctor: cannot send to vpndoctord at %s: %s\n"), ctx->socket_path, strerror(-r));
 		vl_client_free(c);
 		return CLI_EXIT_UNKNOWN;
 	}
@@ -467,7 +575,7 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 		event = jstr(reply.parameters, "event", "");
 		if (strcmp(event, "subscribed") == 0) {
 			if (!ctx->json)
-				fprintf(stderr, "watching vpndoctord at %s (Ctrl-C to stop)\n", ctx->socket_path);
+				fprintf(stderr, _("watching vpndoctord at %s (Ctrl-C to stop)\n"), ctx->socket_path);
 		} else if (ctx->json) {
 			out_json(stdout, reply.parameters);
 		} else {
@@ -488,17 +596,22 @@ int cmd_watch(struct cli_ctx *ctx, int argc, char **argv)
 static void print_history_event(const struct cli_ctx *ctx, const cJSON *e)
 {
 	enum vd_severity sev = VD_SEV_NONE;
-	char when[32] = "?";
+	char when[64] = "?";
 	int64_t t;
 
 	if (jint(e, "time", &t))
-		vd_format_time(t, when, sizeof(when));
-	vd_severity_parse(jstr(e, "severity", ""), &sev);
+		vd_i18n_format_time(t, when, sizeof(when));
 	printf("%s  ", when);
-	out_field(stdout, jstr(e, "event", "?"), 8);
-	printf(" %s", out_sev_color(ctx, sev));
-	out_field(stdout, jstr(e, "severity", "?"), 7);
-	printf("%s ", out_reset(ctx));
+	out_field(stdout, event_word(jstr(e, "event", "?")), 8);
+	putchar(' ');
+	if (vd_severity_parse(jstr(e, "severity", ""), &sev) == 0 && sev != VD_SEV_NONE) {
+		out_sev_label(ctx, stdout, sev, 7 > out_sev_width() ? 7 : out_sev_width());
+	} else {
+		fputs(out_sev_color(ctx, sev), stdout);
+		out_field(stdout, jstr(e, "severity", "?"), 7);
+		fputs(out_reset(ctx), stdout);
+	}
+	putchar(' ');
 	out_field(stdout, jstr(e, "tunnel", "?"), 12);
 	putchar(' ');
 	out_field(stdout, jstr(e, "cause", "?"), 22);
@@ -526,21 +639,22 @@ int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: vpndoctor [--socket PATH] history [--since TIME] [--limit N] [--json]\n"
-			       "Lists findings opened and resolved, oldest first. TIME: 2026-11-27,\n"
-			       "2026-11-27T10:00:00Z or @EPOCH (UTC).\n");
+			fputs(_("usage: vpndoctor [--socket PATH] history [--since TIME] [--limit N] [--json]\n"
+			        "Lists findings opened and resolved, oldest first. TIME: 2026-11-27,\n"
+			        "2026-11-27T10:00:00Z or @EPOCH (UTC).\n"),
+			      stdout);
 			return CLI_EXIT_OK;
 		}
 		if (is_json_flag(argv[i]))
 			continue;
 		if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
 			if (vd_parse_time(argv[++i], &since) < 0) {
-				fprintf(stderr, "vpndoctor: --since: not a time: %s\n", argv[i]);
+				fprintf(stderr, _("vpndoctor: --since: not a time: %s\n"), argv[i]);
 				return CLI_EXIT_USAGE;
 			}
 		} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
 			if (vd_parse_u64(argv[++i], 1, 1000000, &limit) < 0) {
-				fprintf(stderr, "vpndoctor: --limit: not a number in 1..1000000: %s\n", argv[i]);
+				fprintf(stderr, _("vpndoctor: --limit: not a number in 1..1000000: %s\n"), argv[i]);
 				return CLI_EXIT_USAGE;
 			}
 		} else {
@@ -560,7 +674,7 @@ int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 	r = vl_client_call(c, "io.vpndoctor.GetHistory", params, VD_VARLINK_CALL_MORE);
 	cJSON_Delete(params);
 	if (r < 0) {
-		fprintf(stderr, "vpndoctor: cannot send to vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
+		fprintf(stderr, _("vpndoctor: cannot send to vpndoctord at %s: %s\n"), ctx->socket_path, strerror(-r));
 		vl_client_free(c);
 		return CLI_EXIT_UNKNOWN;
 	}
@@ -597,7 +711,7 @@ int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json)
 		fputs("]}\n", stdout);
 	else if (r == CLI_EXIT_OK && n == 0)
-		printf("no events\n");
+		printf("%s\n", _("no events"));
 	vl_client_free(c);
 	return fflush(stdout) == 0 || r != CLI_EXIT_OK ? r : CLI_EXIT_UNKNOWN;
 }
@@ -612,9 +726,10 @@ int cmd_facts(struct cli_ctx *ctx, int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: vpndoctor [--socket PATH] facts [--tunnel NAME] [--json]\n"
-			       "Prints the facts snapshot the daemon's rules see now (docs/facts.md):\n"
-			       "indented JSON, or one line with --json.\n");
+			fputs(_("usage: vpndoctor [--socket PATH] facts [--tunnel NAME] [--json]\n"
+			        "Prints the facts snapshot the daemon's rules see now (docs/facts.md):\n"
+			        "indented JSON, or one line with --json.\n"),
+			      stdout);
 			return CLI_EXIT_OK;
 		}
 		if (is_json_flag(argv[i]))
@@ -638,7 +753,7 @@ int cmd_facts(struct cli_ctx *ctx, int argc, char **argv)
 	r = vl_client_call(c, "io.vpndoctor.GetFacts", params, VD_VARLINK_CALL_MORE);
 	cJSON_Delete(params);
 	if (r < 0) {
-		fprintf(stderr, "vpndoctor: cannot send to vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
+		fprintf(stderr, _("vpndoctor: cannot send to vpndoctord at %s: %s\n"), ctx->socket_path, strerror(-r));
 		vl_client_free(c);
 		return CLI_EXIT_UNKNOWN;
 	}
@@ -654,7 +769,7 @@ int cmd_facts(struct cli_ctx *ctx, int argc, char **argv)
 		more = reply.continues;
 		if (!merged || vl_merge(merged, reply.parameters) < 0) {
 			vd_varlink_reply_done(&reply);
-			fprintf(stderr, "vpndoctor: out of memory\n");
+			fprintf(stderr, _("vpndoctor: out of memory\n"));
 			r = CLI_EXIT_UNKNOWN;
 			break;
 		}
@@ -688,11 +803,12 @@ int cmd_config(struct cli_ctx *ctx, int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: vpndoctor [--socket PATH] config [--json]\n"
-			       "Prints the configuration vpndoctord runs with: vpndoctor.conf and its\n"
-			       "drop-ins merged, each value after a comment naming the file and line it\n"
-			       "comes from; keys no file sets are commented out with their built-in value.\n"
-			       "'vpndoctord --dump-config' prints the same from the files on disk.\n");
+			fputs(_("usage: vpndoctor [--socket PATH] config [--json]\n"
+			        "Prints the configuration vpndoctord runs with: vpndoctor.conf and its\n"
+			        "drop-ins merged, each value after a comment naming the file and line it\n"
+			        "comes from; keys no file sets are commented out with their built-in value.\n"
+			        "'vpndoctord --dump-config' prints the same from the files on disk.\n"),
+			      stdout);
 			return CLI_EXIT_OK;
 		}
 		if (!is_json_flag(argv[i]))
@@ -702,7 +818,7 @@ int cmd_config(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_EXIT_UNKNOWN;
 	r = vl_client_call(c, "io.vpndoctor.GetConfig", NULL, 0);
 	if (r < 0) {
-		fprintf(stderr, "vpndoctor: cannot send to vpndoctord at %s: %s\n", ctx->socket_path, strerror(-r));
+		fprintf(stderr, _("vpndoctor: cannot send to vpndoctord at %s: %s\n"), ctx->socket_path, strerror(-r));
 		vl_client_free(c);
 		return CLI_EXIT_UNKNOWN;
 	}
@@ -715,7 +831,7 @@ int cmd_config(struct cli_ctx *ctx, int argc, char **argv)
 			out_lines(stdout, text);
 			free(text);
 		} else {
-			fprintf(stderr, "vpndoctor: vpndoctord's GetConfig reply has an unexpected shape\n");
+			fprintf(stderr, _("vpndoctor: vpndoctord's GetConfig reply has an unexpected shape\n"));
 			r = CLI_EXIT_UNKNOWN;
 		}
 		vd_varlink_reply_done(&reply);

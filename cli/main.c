@@ -18,37 +18,39 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"status", cmd_status, "", "health, findings and probes from the daemon"},
-	{"check", cmd_check, "[--probe NAME]...", "run the probes now and show the result"},
-	{"watch", cmd_watch, "", "print findings as they open, change and resolve"},
-	{"history", cmd_history, "[--since TIME] [--limit N]", "past opened and resolved findings"},
-	{"facts", cmd_facts, "[--tunnel NAME]", "the facts the daemon's rules see now (JSON)"},
-	{"timeline", cmd_timeline, "[--tunnel NAME] [--since TIME] ...", "what was measured per minute, 7 days kept"},
-	{"report", cmd_report, "[-o FILE] [--anonymize] [--no-daemon]", "one tar.gz for the network team, without secrets"},
-	{"lint", cmd_lint, "PROFILE [--at TIME] [--basedir DIR]", "check an OpenVPN client profile offline"},
-	{"causes", cmd_causes, "", "list the causes vpndoctor knows"},
-	{"explain", cmd_explain, "CAUSE", "describe one cause and what to do about it"},
-	{"fleet", cmd_fleet, "[--directory DIR] [--since TIME] ...", "many laptops' findings from a journal directory"},
-	{"config", cmd_config, "", "the daemon's configuration, each value's origin"},
+	{"status", cmd_status, "", N_("health, findings and probes from the daemon")},
+	{"check", cmd_check, "[--probe NAME]...", N_("run the probes now and show the result")},
+	{"watch", cmd_watch, "", N_("print findings as they open, change and resolve")},
+	{"history", cmd_history, "[--since TIME] [--limit N]", N_("past opened and resolved findings")},
+	{"facts", cmd_facts, "[--tunnel NAME]", N_("the facts the daemon's rules see now (JSON)")},
+	{"timeline", cmd_timeline, "[--tunnel NAME] [--since TIME] ...", N_("what was measured per minute, 7 days kept")},
+	{"report", cmd_report, "[-o FILE] [--anonymize] [--no-daemon]", N_("one tar.gz for the network team, without secrets")},
+	{"lint", cmd_lint, "PROFILE [--at TIME] [--basedir DIR]", N_("check an OpenVPN client profile offline")},
+	{"causes", cmd_causes, "", N_("list the causes vpndoctor knows")},
+	{"explain", cmd_explain, "CAUSE", N_("describe one cause and what to do about it")},
+	{"fleet", cmd_fleet, "[--directory DIR] [--since TIME] ...", N_("many laptops' findings from a journal directory")},
+	{"config", cmd_config, "", N_("the daemon's configuration, each value's origin")},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vpndoctor [--socket PATH] [--json] COMMAND [ARGS]\n\n"
-	           "Diagnoses OpenVPN (SSL-VPN) connections.\n\nCommands:\n");
+	fputs(_("Usage: vpndoctor [--socket PATH] [--json] COMMAND [ARGS]\n\n"
+	        "Diagnoses OpenVPN (SSL-VPN) connections.\n\nCommands:\n"),
+	      f);
 	for (size_t i = 0; i < VD_ARRAY_SIZE(commands); i++) {
 		char left[64];
 		snprintf(left, sizeof(left), "%s %s", commands[i].name, commands[i].args);
-		fprintf(f, "  %-44s %s\n", left, commands[i].help);
+		fprintf(f, "  %-44s %s\n", left, _(commands[i].help));
 	}
-	fprintf(f, "\nOptions:\n"
-	           "  --socket PATH   the daemon's socket (default: $VPNDOCTOR_SOCKET, else\n"
-	           "                  %s)\n"
-	           "  --json          print JSON instead of text (any position)\n"
-	           "  --help          this text ('vpndoctor COMMAND --help' for a command)\n"
-	           "  --version       print the version\n\n"
-	           "Exit status: 0 healthy, 1 warning, 2 error, 3 unknown or daemon unreachable,\n"
-	           "64 usage error. See vpndoctor(1).\n",
+	fprintf(f,
+	        _("\nOptions:\n"
+	          "  --socket PATH   the daemon's socket (default: $VPNDOCTOR_SOCKET, else\n"
+	          "                  %s)\n"
+	          "  --json          print JSON instead of text (any position)\n"
+	          "  --help          this text ('vpndoctor COMMAND --help' for a command)\n"
+	          "  --version       print the version\n\n"
+	          "Exit status: 0 healthy, 1 warning, 2 error, 3 unknown or daemon unreachable,\n"
+	          "64 usage error. See vpndoctor(1).\n"),
 	        DEFAULT_SOCKET);
 }
 
@@ -71,7 +73,7 @@ int main(int argc, char **argv)
 	 * goes to the command in order. */
 	args = calloc((size_t)argc + 1, sizeof(*args));
 	if (!args) {
-		fprintf(stderr, "vpndoctor: out of memory\n");
+		fprintf(stderr, _("vpndoctor: out of memory\n"));
 		return CLI_EXIT_UNKNOWN;
 	}
 	for (i = 1; i < argc; i++) {
@@ -84,14 +86,14 @@ int main(int argc, char **argv)
 			ctx.json = true;
 		} else if (!dashdash && strcmp(a, "--socket") == 0) {
 			if (i + 1 >= argc || !*argv[i + 1]) {
-				fprintf(stderr, "vpndoctor: --socket needs a PATH\n");
+				fprintf(stderr, _("vpndoctor: --socket needs a PATH\n"));
 				free(args);
 				return CLI_EXIT_USAGE;
 			}
 			ctx.socket_path = argv[++i];
 		} else if (!dashdash && strncmp(a, "--socket=", 9) == 0) {
 			if (!a[9]) {
-				fprintf(stderr, "vpndoctor: --socket needs a PATH\n");
+				fprintf(stderr, _("vpndoctor: --socket needs a PATH\n"));
 				free(args);
 				return CLI_EXIT_USAGE;
 			}
@@ -105,7 +107,7 @@ int main(int argc, char **argv)
 			free(args);
 			return CLI_EXIT_OK;
 		} else if (n == 0 && a[0] == '-' && a[1]) {
-			fprintf(stderr, "vpndoctor: unknown option '%s'\n\n", a);
+			fprintf(stderr, _("vpndoctor: unknown option '%s'\n\n"), a);
 			usage(stderr);
 			free(args);
 			return CLI_EXIT_USAGE;
@@ -125,7 +127,7 @@ int main(int argc, char **argv)
 			return r;
 		}
 	}
-	fprintf(stderr, "vpndoctor: unknown command '%s'\n\n", args[0]);
+	fprintf(stderr, _("vpndoctor: unknown command '%s'\n\n"), args[0]);
 	usage(stderr);
 	free(args);
 	return CLI_EXIT_USAGE;

@@ -1,18 +1,19 @@
-/* The human renderer shared by the commands: severity labels aligned and
- * coloured only on a tty, long texts wrapped at 78 columns, JSON as is. */
+/* The human renderer shared by the commands: severity labels aligned (in
+ * terminal columns, whatever the language) and coloured only on a tty, long
+ * texts wrapped at 78 columns, JSON as is. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "vpndoctor/cause.h"
 #include "vpndoctor/i18n.h"
 #include "vpndoctor/text.h"
 
 #include "cli.h"
 
 #define WIDTH 78
-#define LABEL_WIDTH 7 /* strlen("warning") */
 
 const char *out_sev_color(const struct cli_ctx *ctx, enum vd_severity s)
 {
@@ -36,48 +37,51 @@ const char *out_reset(const struct cli_ctx *ctx)
 	return ctx && ctx->color ? "\033[0m" : "";
 }
 
-/* Words of text from column `col`, continuation lines indented by `indent`. */
-static void wrap(FILE *f, const char *text, size_t indent, size_t col)
+/* text wrapped at WIDTH after a lead already printed (lead_cols columns),
+ * continuation lines indented by indent columns (vd_text_wrap: Japanese
+ * breaks between characters, words escaped). */
+static void wrap(FILE *f, const char *text, size_t lead_cols, size_t indent)
 {
-	const char *p = text;
-	bool first = true;
+	char *buf = NULL, pad[WIDTH + 1];
+	size_t len = 0, n = indent < WIDTH ? indent : WIDTH;
+	FILE *m;
 
-	while (*p) {
-		const char *w = p;
-		size_t n;
-
-		while (*w == ' ' || *w == '\n' || *w == '\t')
-			w++;
-		n = strcspn(w, " \n\t");
-		if (n == 0)
-			break;
-		char word[512], *e = word;
-		size_t need = vd_text_escape(word, sizeof(word), w, n);
-		if (need >= sizeof(word) && (e = malloc(need + 1)))
-			vd_text_escape(e, need + 1, w, n);
-		else if (need >= sizeof(word))
-			e = word; /* cut at a unit rather than nothing */
-		if (!first && col + 1 + need > WIDTH) {
-			fprintf(f, "\n%*s", (int)indent, "");
-			col = indent;
-		} else if (!first) {
-			fputc(' ', f);
-			col++;
-		}
-		fputs(e, f);
-		col += need;
-		if (e != word)
-			free(e);
-		first = false;
-		p = w + n;
+	memset(pad, ' ', n);
+	pad[n] = '\0';
+	/* the first line's indent stands for the lead: print the lines after it */
+	if (lead_cols != indent || !(m = open_memstream(&buf, &len))) {
+		vd_text_wrap(f, text, "", WIDTH > lead_cols ? WIDTH - lead_cols : 1);
+		return;
 	}
-	fputc('\n', f);
+	vd_text_wrap(m, text, pad, WIDTH);
+	if (fclose(m) == 0 && buf && len >= n)
+		fwrite(buf + n, 1, len - n, f);
+	free(buf);
 }
 
 static const char *jstr(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The severity words' column: as wide as the widest in the reader's language
+ * ("warning", 7, in English). */
+size_t out_sev_width(void)
+{
+	size_t w = 0;
+
+	for (enum vd_severity s = VD_SEV_INFO; s <= VD_SEV_ERROR; s++)
+		if (vd_text_width(vd_severity_label(s)) > w)
+			w = vd_text_width(vd_severity_label(s));
+	return w;
+}
+
+void out_sev_label(const struct cli_ctx *ctx, FILE *f, enum vd_severity s, size_t width)
+{
+	fputs(out_sev_color(ctx, s), f);
+	vd_text_pad(f, vd_severity_label(s), width);
+	fputs(out_reset(ctx), f);
 }
 
 /*   error    Title [cause]
@@ -88,24 +92,38 @@ void out_finding(const struct cli_ctx *ctx, FILE *f, const cJSON *finding, bool 
 	enum vd_severity sev = VD_SEV_NONE;
 	const char *title = jstr(finding, "title"), *cause = jstr(finding, "cause");
 	const char *remedy = jstr(finding, "remedy");
+	const char *by = jstr(finding, "suppressed_by");
+	const struct vd_cause *c = cause ? vd_cause_find(cause) : NULL;
 	/* the measured values in the reader's language (the daemon's English without) */
 	char *summary = vd_i18n_render_member(finding, "summary_message", "summary");
-	const char *by = jstr(finding, "suppressed_by");
-	const size_t indent = 2 + LABEL_WIDTH + 2;
-	char head[512];
+	const size_t label = out_sev_width(), indent = 2 + label + 2;
+	char head[1024], suppressed[512] = "";
 
+	/* the catalogue's words when this client knows the cause and has them
+	 * translated, else as the daemon sent them */
+	if (c && vd_translated(c->title))
+		title = _(c->title);
+	if (c && with_remedy && vd_translated(c->remedy))
+		remedy = _(c->remedy);
 	vd_severity_parse(jstr(finding, "severity"), &sev);
-	fprintf(f, "  %s%-*s%s  ", out_sev_color(ctx, sev), LABEL_WIDTH, vd_severity_name(sev), out_reset(ctx));
-	snprintf(head, sizeof(head), "%s [%s]%s%s%s", title ? title : "?", cause ? cause : "?",
-	         by ? " (suppressed by " : "", by ? by : "", by ? ")" : "");
+	fputs("  ", f);
+	out_sev_label(ctx, f, sev, label);
+	fputs("  ", f);
+	if (by)
+		/* TRANSLATORS: after a finding's title: the cause that explains it away */
+		snprintf(suppressed, sizeof(suppressed), _(" (suppressed by %s)"), by);
+	snprintf(head, sizeof(head), "%s [%s]%s", title ? title : "?", cause ? cause : "?", suppressed);
 	wrap(f, head, indent, indent);
 	if (summary && *summary) {
 		fprintf(f, "%*s", (int)indent, "");
 		wrap(f, summary, indent, indent);
 	}
 	if (with_remedy && remedy && *remedy) {
-		fprintf(f, "%*sFix: ", (int)indent, "");
-		wrap(f, remedy, indent + 5, indent + 5);
+		/* TRANSLATORS: before a finding's remedy in status; keep it short */
+		const char *fix = _("Fix: ");
+		size_t w = vd_text_width(fix);
+		fprintf(f, "%*s%s", (int)indent, "", fix);
+		wrap(f, remedy, indent + w, indent + w);
 	}
 	free(summary);
 }
@@ -137,7 +155,8 @@ void out_field(FILE *f, const char *s, int width)
 	/* too long for buf: a copy, or else buf cut at a unit rather than nothing */
 	if (vd_text_escape(buf, sizeof(buf), s, len) >= sizeof(buf) && !(e = vd_text_escape_dup(s)))
 		e = buf;
-	fprintf(f, "%-*s", width, e);
+	/* in terminal columns: a translated word may be Japanese */
+	vd_text_pad(f, e, width > 0 ? (size_t)width : 0);
 	if (e != buf)
 		free(e);
 }

@@ -325,18 +325,23 @@ static bool is_weak_digest(const char *d)
 	return false;
 }
 
+int vd_cert_min_bits(const char *t)
+{
+	if (strcmp(t, "RSA") == 0 || strcmp(t, "RSA-PSS") == 0 || strcmp(t, "DSA") == 0 ||
+	    strcmp(t, "DH") == 0 || strcmp(t, "DHX") == 0)
+		return SECLEVEL_RSA_BITS;
+	if (strcmp(t, "EC") == 0 || strcmp(t, "SM2") == 0)
+		return SECLEVEL_EC_BITS;
+	return 0;
+}
+
 bool vd_cert_security_ok(const struct vd_cert_info *ci, char *why, size_t why_len)
 {
 	const char *t = ci->key_type;
-	int need = 0;
+	int need = vd_cert_min_bits(t);
 
 	if (why && why_len)
 		why[0] = '\0';
-	if (strcmp(t, "RSA") == 0 || strcmp(t, "RSA-PSS") == 0 || strcmp(t, "DSA") == 0 ||
-	    strcmp(t, "DH") == 0 || strcmp(t, "DHX") == 0)
-		need = SECLEVEL_RSA_BITS;
-	else if (strcmp(t, "EC") == 0 || strcmp(t, "SM2") == 0)
-		need = SECLEVEL_EC_BITS;
 	if (need && ci->key_bits < need) {
 		if (why && why_len)
 			snprintf(why, why_len,

@@ -18,6 +18,8 @@
 #include "vpndoctor/cert.h"
 #include "vpndoctor/common.h"
 #include "vpndoctor/facts.h"
+#include "vpndoctor/i18n.h"
+#include "vpndoctor/message.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/principal.h"
 #include "vpndoctor/profile.h"
@@ -69,53 +71,57 @@ static void add_bool(struct pctx *c, cJSON *o, const char *k, bool v)
 		c->oom = true;
 }
 
-/* A message is one sentence without its location and final stop: the rules
- * put it in a finding's summary and add "(FILE line N)" from file and line. */
-static void __attribute__((format(printf, 6, 0)))
-vproblem(struct pctx *c, const char *cause, enum vd_severity sev, const char *code,
-         unsigned line, const char *fmt, va_list ap)
+/* A problem's message is one sentence without its location and final stop:
+ * the rules put it in a finding's summary and add "(FILE line N)" from file
+ * and line. It is a message (vpndoctor/message.h): "message" has its English
+ * text, "message_i18n" the message itself, for the clients to translate. */
+static void problem_add(struct pctx *c, const char *cause, enum vd_severity sev, const char *code, unsigned line,
+                        const char *text, cJSON *msg)
 {
-	char msg[1024];
-	size_t n;
-	cJSON *o;
+	cJSON *o = cJSON_CreateObject();
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strlen(msg);
-	if (n && msg[n - 1] == '.')
-		msg[n - 1] = '\0';
-	o = cJSON_CreateObject();
 	if (!o || !cJSON_AddItemToArray(c->problems, o)) {
 		cJSON_Delete(o);
+		cJSON_Delete(msg);
 		c->oom = true;
 		return;
 	}
 	add_str(c, o, VDF_PROBLEM_CAUSE, cause);
 	add_str(c, o, VDF_PROBLEM_SEVERITY, vd_severity_name(sev));
 	add_str(c, o, VDF_PROBLEM_CODE, code);
-	add_str(c, o, VDF_PROBLEM_MESSAGE, msg);
+	add_str(c, o, VDF_PROBLEM_MESSAGE, text);
+	if (msg)
+		cJSON_AddItemToObject(o, VDF_PROBLEM_MESSAGE_I18N, msg);
 	add_str(c, o, VDF_PROBLEM_FILE, c->path);
 	add_num(c, o, VDF_PROBLEM_LINE, line);
 }
 
-static void __attribute__((format(printf, 5, 6)))
-problem(struct pctx *c, enum vd_severity sev, const char *code, unsigned line, const char *fmt, ...)
+static void problem_msg(struct pctx *c, const char *cause, enum vd_severity sev, const char *code, unsigned line,
+                        const char *id, const struct vd_arg *args)
 {
-	va_list ap;
+	cJSON *m = NULL;
+	char *text = NULL;
 
-	va_start(ap, fmt);
-	vproblem(c, "config-invalid", sev, code, line, fmt, ap);
-	va_end(ap);
+	/* a template naming a value it is not given is a bug the tests catch */
+	if (vd_msg_new(id, NULL, NULL, args, &m) < 0 || !(text = vd_msg_render(m, NULL))) {
+		cJSON_Delete(m);
+		c->oom = true;
+		return;
+	}
+	problem_add(c, cause, sev, code, line, text, m);
+	free(text);
 }
 
-static void __attribute__((format(printf, 6, 7)))
-problem_cause(struct pctx *c, const char *cause, enum vd_severity sev, const char *code,
-              unsigned line, const char *fmt, ...)
-{
-	va_list ap;
+#define problem(c, sev, code, line, id, ...) \
+	problem_msg(c, "config-invalid", sev, code, line, id, (const struct vd_arg[]){__VA_ARGS__ __VA_OPT__(,) {0}})
+#define problem_cause(c, cause, sev, code, line, id, ...) \
+	problem_msg(c, cause, sev, code, line, id, (const struct vd_arg[]){__VA_ARGS__ __VA_OPT__(,) {0}})
 
-	va_start(ap, fmt);
-	vproblem(c, cause, sev, code, line, fmt, ap);
-	va_end(ap);
+/* Where a file's content is: its path, or the profile's inline block. */
+static struct vd_arg where_arg(const char *name, bool inlined, const char *file)
+{
+	/* TRANSLATORS: the inline <ca>...</ca> block of a profile, where a file would be named */
+	return inlined ? VD_PHRASE(name, N_("block")) : VD_TEXT(name, file);
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -124,6 +130,7 @@ validate_cb(void *userdata, unsigned line, const char *fmt, ...)
 	struct pctx *c = userdata;
 	char msg[512];
 	const char *code = "bad-arguments";
+	size_t n;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -133,27 +140,69 @@ validate_cb(void *userdata, unsigned line, const char *fmt, ...)
 	if (strncmp(msg, "unknown option", 14) == 0 || strstr(msg, " was removed in ") ||
 	    strstr(msg, "only in OpenVPN for Windows"))
 		code = "unknown-directive";
-	problem(c, VD_SEV_ERROR, code, line, "%s", msg);
+	/* the validator's English (lib/ovpn_config.c): no message to translate */
+	n = strlen(msg);
+	if (n && msg[n - 1] == '.')
+		msg[n - 1] = '\0';
+	problem_add(c, "config-invalid", VD_SEV_ERROR, code, line, msg, NULL);
 }
 
-static const char *read_error(int r, char *buf, size_t len)
+/* The problem of a referenced file (option name) or of the profile itself
+ * (name NULL) that cannot be read, one sentence per reason so that
+ * translators see whole sentences. */
+static void read_problem(struct pctx *c, unsigned line, const char *name, const char *file, int r)
 {
+	const char *code = r == -ENOENT || r == -ENOTDIR ? "file-missing" : "file-unreadable";
+	const char *why = strerrordesc_np(-r) ? strerrordesc_np(-r) : "error";
+	struct vd_arg o = VD_TEXT("option", name ? name : ""), f = VD_TEXT("file", file);
+	struct vd_arg err = VD_TEXT("error", why);
+
 	switch (-r) {
 	case ENOENT:
 	case ENOTDIR:
-		return "does not exist";
+		if (name)
+			problem(c, VD_SEV_ERROR, code, line, N_("the {option} file {file} does not exist"), o, f);
+		else
+			problem(c, VD_SEV_ERROR, code, line, N_("the profile does not exist"));
+		break;
 	case EACCES:
 	case EPERM:
-		return "cannot be read (permission denied)";
+		if (name)
+			problem(c, VD_SEV_ERROR, code, line,
+			        N_("the {option} file {file} cannot be read (permission denied)"), o, f);
+		else
+			problem(c, VD_SEV_ERROR, code, line, N_("the profile cannot be read (permission denied)"));
+		break;
 	case EISDIR:
-		return "is a directory, not a file";
+		if (name)
+			problem(c, VD_SEV_ERROR, code, line, N_("the {option} file {file} is a directory, not a file"), o, f);
+		else
+			problem(c, VD_SEV_ERROR, code, line, N_("the profile is a directory, not a file"));
+		break;
 	case EINVAL:
-		return "is not a regular file";
+		if (name)
+			problem(c, VD_SEV_ERROR, code, line, N_("the {option} file {file} is not a regular file"), o, f);
+		else
+			problem(c, VD_SEV_ERROR, code, line, N_("the profile is not a regular file"));
+		break;
 	case EFBIG:
-		return "is larger than 1 MiB, too large for a certificate or key file";
+		if (name)
+			problem(c, VD_SEV_ERROR, code, line,
+			        N_("the {option} file {file} is larger than 1 MiB, too large for a certificate or key file"),
+			        o, f);
+		else
+			problem(c, VD_SEV_ERROR, code, line,
+			        N_("the profile is larger than {mib} MiB, so it cannot be an OpenVPN client profile"),
+			        VD_NUM("mib", VD_OVPN_MAX_INPUT / (1024 * 1024), 0));
+		break;
 	default:
-		snprintf(buf, len, "cannot be read (%s)", strerrordesc_np(-r) ? strerrordesc_np(-r) : "error");
-		return buf;
+		/* TRANSLATORS: {error} is the system's description of an errno, in English */
+		if (name)
+			problem(c, VD_SEV_ERROR, code, line, N_("the {option} file {file} cannot be read ({error})"), o, f,
+			        err);
+		else
+			problem(c, VD_SEV_ERROR, code, line, N_("the profile cannot be read ({error})"), err);
+		break;
 	}
 }
 
@@ -177,7 +226,6 @@ static int load_ref(struct pctx *c, const char *name, struct ref *r)
 {
 	const struct vd_ovpn_option *o = vd_ovpn_config_get(c->cfg, name);
 	const char *body = NULL;
-	char ebuf[96];
 	int e;
 
 	memset(r, 0, sizeof(*r));
@@ -194,7 +242,8 @@ static int load_ref(struct pctx *c, const char *name, struct ref *r)
 				body = i->inline_body;
 		if (!body) {
 			problem(c, VD_SEV_ERROR, "file-missing", o->line,
-			        "%s is marked %s but the profile has no <%s> block.", name, o->argv[0], name);
+			        N_("{option} is marked {marker} but the profile has no <{option}> block"),
+			        VD_TEXT("option", name), VD_TEXT("marker", o->argv[0]));
 			return -1;
 		}
 	} else if (o->argc == 0) {
@@ -223,8 +272,7 @@ static int load_ref(struct pctx *c, const char *name, struct ref *r)
 		return -1;
 	}
 	if (e < 0) {
-		problem(c, VD_SEV_ERROR, e == -ENOENT || e == -ENOTDIR ? "file-missing" : "file-unreadable",
-		        o->line, "the %s file %s %s.", name, r->file, read_error(e, ebuf, sizeof(ebuf)));
+		read_problem(c, o->line, name, r->file, e);
 		r->data = NULL;
 		return -1;
 	}
@@ -263,22 +311,32 @@ static void check_security(struct pctx *c, const char *name, const struct vd_cer
                            const struct ref *r)
 {
 	struct vd_cert_info digest_only = *ci;
-	char why[200];
-	const char *where = r->inlined ? "block" : r->file;
+	char why[200], bits[16], need[16];
+	struct vd_arg subj = VD_TEXT("subject", ci->subject), opt = VD_TEXT("option", name);
+	struct vd_arg where = where_arg("where", r->inlined, r->file);
 
 	if (vd_cert_security_ok(ci, why, sizeof(why)))
 		return;
 	if (!strstr(why, "signed with")) {
+		/* the reason as lib/cert.c gives it, in whole sentences here */
+		snprintf(bits, sizeof(bits), "%d", ci->key_bits);
+		snprintf(need, sizeof(need), "%d", vd_cert_min_bits(ci->key_type));
+		/* TRANSLATORS: {option} is ca, cert or extra-certs; {where} the file
+		 * or "block"; {key_type} RSA, EC...; the default security level 2 is
+		 * OpenSSL's setting */
 		problem(c, VD_SEV_ERROR, "weak-key", r->line,
-		        "OpenSSL will refuse the certificate %s (%s %s) because %s.", ci->subject, name,
-		        where, why);
+		        N_("OpenSSL will refuse the certificate {subject} ({option} {where}) because its {key_type} key has "
+		           "{bits} bits, and OpenSSL's default security level 2 needs at least {need}"),
+		        subj, opt, where, VD_TEXT("key_type", ci->key_type), VD_TEXT("bits", bits), VD_TEXT("need", need));
 		/* A weak key often comes with a weak digest: report both at once. */
 		digest_only.key_type[0] = '\0';
 		if (vd_cert_security_ok(&digest_only, why, sizeof(why)))
 			return;
 	}
 	problem(c, VD_SEV_ERROR, "weak-digest", r->line,
-	        "OpenSSL will refuse the certificate %s (%s %s) because %s.", ci->subject, name, where, why);
+	        N_("OpenSSL will refuse the certificate {subject} ({option} {where}) because it is signed with {digest}, "
+	           "which OpenSSL's default security level 2 refuses"),
+	        subj, opt, where, VD_TEXT("digest", ci->sig_digest));
 }
 
 /* Certificates of one role: records each, checks its strength. false when
@@ -304,8 +362,8 @@ static bool certs_of(struct pctx *c, const char *name, const char *role, bool al
 	}
 	if (e < 0) {
 		problem(c, VD_SEV_ERROR, "not-a-certificate", r->line,
-		        "the %s %s holds no certificate OpenSSL can read.", name,
-		        r->inlined ? "block" : r->file);
+		        N_("the {option} {where} holds no certificate OpenSSL can read"), VD_TEXT("option", name),
+		        where_arg("where", r->inlined, r->file));
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -347,13 +405,14 @@ static void check_tls_key(struct pctx *c, const char *name)
 	if (strcmp(name, "tls-crypt-v2") == 0) {
 		if (!memmem(r.data, r.len, TLS_CRYPT_V2_BEGIN, strlen(TLS_CRYPT_V2_BEGIN)))
 			problem(c, VD_SEV_ERROR, "tls-key-invalid", r.line,
-			        "the tls-crypt-v2 %s is not an OpenVPN tls-crypt-v2 client key.",
-			        r.inlined ? "block" : r.file);
+			        N_("the tls-crypt-v2 {where} is not an OpenVPN tls-crypt-v2 client key"),
+			        where_arg("where", r.inlined, r.file));
 	} else if (!static_key_ok(r.data, r.len)) {
+		/* TRANSLATORS: {option} is tls-auth or tls-crypt */
 		problem(c, VD_SEV_ERROR, "tls-key-invalid", r.line,
-		        "the %s %s is not an OpenVPN static key (%d bytes of hex between the "
-		        "'OpenVPN Static key V1' lines, as openvpn --genkey secret writes it).",
-		        name, r.inlined ? "block" : r.file, STATIC_KEY_BYTES);
+		        N_("the {option} {where} is not an OpenVPN static key ({bytes} bytes of hex between the "
+		           "'OpenVPN Static key V1' lines, as openvpn --genkey secret writes it)"),
+		        VD_TEXT("option", name), where_arg("where", r.inlined, r.file), VD_NUM("bytes", STATIC_KEY_BYTES, 0));
 	}
 	ref_free(&r);
 }
@@ -449,7 +508,7 @@ static void check_options(struct pctx *c, cJSON *sec)
 	free(rem);
 	if (n == 0)
 		problem(c, VD_SEV_ERROR, "no-remote", 0,
-		        "there is no remote directive, so OpenVPN does not know which server to connect to.");
+		        N_("there is no remote directive, so OpenVPN does not know which server to connect to"));
 
 	if (arg0(c, "proto") && vd_ovpn_proto_parse(arg0(c, "proto"), &pr) == 0)
 		proto = vd_ovpn_proto_name(pr);
@@ -467,20 +526,21 @@ static void check_options(struct pctx *c, cJSON *sec)
 
 	if (!has(c, "client") && !(has(c, "pull") && has(c, "tls-client")))
 		problem(c, VD_SEV_ERROR, "no-client-mode", 0,
-		        "there is neither client nor pull with tls-client, so OpenVPN would not act as a client of a server.");
+		        N_("there is neither client nor pull with tls-client, so OpenVPN would not act as a "
+		           "client of a server"));
 
 	if (cipher && !has(c, "ncp-disable") && !cipher_listed(cipher, dc ? dc : DEFAULT_DATA_CIPHERS))
 		problem_cause(c, "ncp-cipher", VD_SEV_INFO, "ncp-cipher",
 		              vd_ovpn_config_get(c->cfg, "cipher")->line,
-		              "cipher %s is not in data-ciphers (%s), so OpenVPN 2.6 ignores it and "
-		              "negotiates the data cipher with the server (NCP, since OpenVPN 2.4.0)",
-		              cipher, dc ? dc : DEFAULT_DATA_CIPHERS);
+		              N_("cipher {cipher} is not in data-ciphers ({data_ciphers}), so OpenVPN 2.6 ignores it and "
+		                 "negotiates the data cipher with the server (NCP, since OpenVPN 2.4.0)"),
+		              VD_TEXT("cipher", cipher), VD_TEXT("data_ciphers", dc ? dc : DEFAULT_DATA_CIPHERS));
 
 	o = vd_ovpn_config_get(c->cfg, "comp-lzo");
 	if (o)
 		problem(c, VD_SEV_INFO, "comp-lzo-deprecated", o->line,
-		        "comp-lzo is deprecated: compression weakens the encryption (VORACLE) and newer "
-		        "servers may refuse it, so remove it once the server no longer needs it.");
+		        N_("comp-lzo is deprecated: compression weakens the encryption (VORACLE) and newer "
+		           "servers may refuse it, so remove it once the server no longer needs it"));
 }
 
 static void check_auth(struct pctx *c)
@@ -499,12 +559,13 @@ static void check_auth(struct pctx *c)
 	if (!cert && !key) {
 		if (!has(c, "auth-user-pass"))
 			problem(c, VD_SEV_ERROR, "no-cert-or-key", 0,
-			        "there is no cert and key, pkcs12 or auth-user-pass, so the client has no way to authenticate.");
+			        N_("there is no cert and key, pkcs12 or auth-user-pass, so the client has no way to "
+			           "authenticate"));
 	} else if (!cert || !key) {
 		problem(c, VD_SEV_ERROR, "no-cert-or-key", vd_ovpn_config_get(c->cfg, cert ? "cert" : "key") ?
 		        vd_ovpn_config_get(c->cfg, cert ? "cert" : "key")->line : 0,
-		        "there is a %s but no %s, and OpenVPN needs both.", cert ? "cert" : "key",
-		        cert ? "key" : "cert");
+		        cert ? N_("there is a cert but no key, and OpenVPN needs both")
+		             : N_("there is a key but no cert, and OpenVPN needs both"));
 	}
 }
 
@@ -539,12 +600,13 @@ static void check_certs(struct pctx *c, const char *p12_pass)
 		} else if (e == -EACCES) {
 			p12_locked = true;
 			problem(c, VD_SEV_WARNING, "pkcs12-password", p12.line,
-			        "the pkcs12 %s is protected by a password; OpenVPN will ask for it, so its "
-			        "certificate and key were not checked.", p12.inlined ? "block" : p12.file);
+			        N_("the pkcs12 {where} is protected by a password; OpenVPN will ask for it, so its "
+			           "certificate and key were not checked"),
+			        where_arg("where", p12.inlined, p12.file));
 		} else if (e < 0) {
 			problem(c, VD_SEV_ERROR, "not-a-certificate", p12.line,
-			        "the pkcs12 %s is not a PKCS#12 file OpenSSL can read.",
-			        p12.inlined ? "block" : p12.file);
+			        N_("the pkcs12 {where} is not a PKCS#12 file OpenSSL can read"),
+			        where_arg("where", p12.inlined, p12.file));
 		} else {
 			/* OpenVPN uses the bundle's certificate and key, and its CAs
 			 * only when there is no ca. */
@@ -592,33 +654,37 @@ static void check_certs(struct pctx *c, const char *p12_pass)
 			break;
 		case VD_KEY_ENCRYPTED:
 			problem(c, VD_SEV_WARNING, "key-encrypted", key.line,
-			        "the key %s is protected by a passphrase; OpenVPN will ask for it, so it "
-			        "could not be matched against the certificate.", key.inlined ? "block" : key.file);
+			        N_("the key {where} is protected by a passphrase; OpenVPN will ask for it, so it "
+			           "could not be matched against the certificate"),
+			        where_arg("where", key.inlined, key.file));
 			break;
 		case VD_KEY_INVALID:
 			problem(c, VD_SEV_ERROR, "not-a-key", key.line,
-			        "the key %s holds no private key OpenSSL can read.", key.inlined ? "block" : key.file);
+			        N_("the key {where} holds no private key OpenSSL can read"),
+			        where_arg("where", key.inlined, key.file));
 			break;
 		}
 	}
 	if (cert_ok && key_ok && vd_cert_key_match(cd, cl, kd, kl) == 0)
 		problem(c, VD_SEV_ERROR, "key-mismatch", kr->line,
-		        "the key %s does not belong to the certificate %s, so the TLS handshake cannot succeed.",
-		        kr->inlined ? "block" : kr->file, cr->inlined ? "block" : cr->file);
+		        N_("the key {key} does not belong to the certificate {cert}, so the TLS handshake cannot succeed"),
+		        where_arg("key", kr->inlined, kr->file), where_arg("cert", cr->inlined, cr->file));
 	if (cert_ok && ca_ok) {
 		char why[160];
 
 		e = vd_cert_verify_chain(cd, cl, ad, al, extra.data, extra.data ? extra.len : 0,
 		                         why, sizeof(why));
 		if (e == -EBADMSG)
+			/* TRANSLATORS: {why} is OpenSSL's own reason, in English */
 			problem(c, VD_SEV_ERROR, "wrong-ca", cr->line,
-			        "the certificate %s is not signed by the ca %s (OpenSSL says: %s), so the "
-			        "server will refuse it.", cr->inlined ? "block" : cr->file,
-			        ar->inlined ? "block" : ar->file, why);
+			        N_("the certificate {cert} is not signed by the ca {ca} (OpenSSL says: {why}), so the "
+			           "server will refuse it"),
+			        where_arg("cert", cr->inlined, cr->file), where_arg("ca", ar->inlined, ar->file),
+			        VD_TEXT("why", why));
 	}
 	if (!ca.opt && !ad && !p12_locked && !has(c, "capath") && !has(c, "peer-fingerprint"))
 		problem(c, VD_SEV_ERROR, "no-ca", 0,
-		        "there is no ca (nor capath or peer-fingerprint), so OpenVPN cannot verify the server.");
+		        N_("there is no ca (nor capath or peer-fingerprint), so OpenVPN cannot verify the server"));
 	check_auth(c);
 
 	free(p12_cert);
@@ -678,7 +744,8 @@ static void apply_cd(struct pctx *c)
 	    !S_ISDIR(st.st_mode)) {
 		c->cd_failed = true;
 		problem(c, VD_SEV_ERROR, "file-missing", o->line,
-		        "the cd directory %s does not exist, and OpenVPN stops when it cannot change into it.", tmp);
+		        N_("the cd directory {dir} does not exist, and OpenVPN stops when it cannot change into it"),
+		        VD_TEXT("dir", tmp));
 	}
 	if (realpath(tmp, real))
 		snprintf(c->base, sizeof(c->base), "%s", real);
@@ -695,7 +762,6 @@ int vd_profile_check(const char *path, const struct vd_profile_opts *opts, struc
 	cJSON *sec;
 	char *data = NULL;
 	size_t len = 0;
-	char ebuf[96];
 	int e;
 
 	if (!opts)
@@ -724,20 +790,17 @@ int vd_profile_check(const char *path, const struct vd_profile_opts *opts, struc
 	e = c.read(c.userdata, path, VD_OVPN_MAX_INPUT, &data, &len);
 	if (e == -ENOMEM) {
 		c.oom = true;
-	} else if (e == -EFBIG) {
-		problem(&c, VD_SEV_ERROR, "file-unreadable", 0,
-		        "the profile is larger than %d MiB, so it cannot be an OpenVPN client profile.",
-		        VD_OVPN_MAX_INPUT / (1024 * 1024));
 	} else if (e < 0) {
-		problem(&c, VD_SEV_ERROR, e == -ENOENT || e == -ENOTDIR ? "file-missing" : "file-unreadable", 0,
-		        "the profile %s.", read_error(e, ebuf, sizeof(ebuf)));
+		read_problem(&c, 0, NULL, path, e);
 	} else {
 		e = vd_ovpn_config_parse(path, data, len, &cfg, &err);
 		if (e == -ENOMEM)
 			c.oom = true;
+		else if (e < 0 && err.msg[0])
+			/* the parser's English (lib/ovpn_config.c) */
+			problem_add(&c, "config-invalid", VD_SEV_ERROR, "parse-error", err.line, err.msg, NULL);
 		else if (e < 0)
-			problem(&c, VD_SEV_ERROR, "parse-error", err.line, "%s",
-			        err.msg[0] ? err.msg : "the profile cannot be parsed");
+			problem(&c, VD_SEV_ERROR, "parse-error", err.line, N_("the profile cannot be parsed"));
 	}
 	free(data);
 	if (cfg) {

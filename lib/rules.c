@@ -404,6 +404,19 @@ static void join(const cJSON *a, char *buf, size_t len)
 
 /* ---- the profile check's problems ------------------------------------------- */
 
+/* A problem's sentence: its message when the check gave one and it renders
+ * to the English "message" (so the summary stays what the facts say), else
+ * that English text. */
+static struct vd_arg problem_arg(const cJSON *p)
+{
+	const cJSON *m = obj(p, VDF_PROBLEM_MESSAGE_I18N);
+	char *r = m ? vd_msg_render(m, NULL) : NULL;
+	bool same = r && str(p, VDF_PROBLEM_MESSAGE) && strcmp(r, str(p, VDF_PROBLEM_MESSAGE)) == 0;
+
+	free(r);
+	return same ? VD_MSG("problem", m) : VD_TEXT("problem", str(p, VDF_PROBLEM_MESSAGE));
+}
+
 /* Problems of the "profile" section whose cause is this one: one finding,
  * severity of the worst, summary from the first of the worst, each problem in
  * evidence as problem_1..N in file order. */
@@ -449,11 +462,13 @@ static void profile_problems(const struct rctx *c, const char *cause, struct rou
 		if (file && num(lead, VDF_PROBLEM_LINE, &line) && line > 0)
 			/* TRANSLATORS: {problem} is what is wrong in the OpenVPN client
 			 * configuration {file}, at line {line} */
-			fire(o, worst, N_("{problem} ({file} line {line})"), VD_TEXT("problem", str(lead, VDF_PROBLEM_MESSAGE)),
-			     VD_TEXT("file", file), id_arg("line", line, lb, sizeof(lb)));
+			fire(o, worst, N_("{problem} ({file} line {line})"), problem_arg(lead), VD_TEXT("file", file),
+			     id_arg("line", line, lb, sizeof(lb)));
+		else if (problem_arg(lead).kind == VD_ARG_MESSAGE)
+			fire_given(o, worst, cJSON_Duplicate(problem_arg(lead).message, true));
 		else
 			/* TRANSLATORS: {problem} is what is wrong in the OpenVPN client configuration */
-			fire(o, worst, N_("{problem}"), VD_TEXT("problem", str(lead, VDF_PROBLEM_MESSAGE)));
+			fire(o, worst, N_("{problem}"), problem_arg(lead));
 	}
 	and_more(o, n - 1);
 	if (nstr(prof, VDF_PROFILE_PATH))
@@ -489,9 +504,9 @@ static void rule_config_invalid(const struct rctx *c, struct rout *o)
 		ev_num(o, "log_options_errors", n);
 		if (!o->fired)
 			fire_n(o, VD_SEV_ERROR,
-			       NP_("OpenVPN reported {count} 'Options error' line in the last 10 minutes",
-			           "OpenVPN reported {count} 'Options error' lines in the last 10 minutes"),
-			       "count", VD_NUM("count", n, 0));
+			       NP_("OpenVPN reported {n} 'Options error' line in the last 10 minutes",
+			           "OpenVPN reported {n} 'Options error' lines in the last 10 minutes"),
+			       "n", VD_NUM("n", n, 0));
 	}
 }
 
@@ -652,11 +667,11 @@ static void rule_too_many_clients(const struct rctx *c, struct rout *o)
 		num(hs, VDF_HANDSHAKES_STARTED, &started);
 		num(hs, VDF_HANDSHAKES_COMPLETED, &completed);
 		fire_n(o, VD_SEV_ERROR,
-		       NP_("the server ended {count} session before sending its configuration (PUSH_REPLY) in the "
+		       NP_("the server ended {n} session before sending its configuration (PUSH_REPLY) in the "
 		           "last 10 minutes",
-		           "the server ended {count} sessions before sending their configuration (PUSH_REPLY) in the "
+		           "the server ended {n} sessions before sending their configuration (PUSH_REPLY) in the "
 		           "last 10 minutes"),
-		       "count", VD_NUM("count", dropped, 0));
+		       "n", VD_NUM("n", dropped, 0));
 		ev_num(o, "handshakes_started", started);
 		ev_num(o, "handshakes_completed", completed);
 		ev_num(o, "dropped_before_push", dropped);
@@ -680,11 +695,11 @@ static void rule_too_many_clients(const struct rctx *c, struct rout *o)
 			return;
 		fire_n(o, VD_SEV_ERROR,
 		       /* TRANSLATORS: {proto} is udp or tcp */
-		       NP_("{count} session failed in the last 10 minutes ({timeouts} TLS timeouts, {resets} resets) "
+		       NP_("{n} session failed in the last 10 minutes ({timeouts} TLS timeouts, {resets} resets) "
 		           "although the gateway answers the OpenVPN handshake over {proto}",
-		           "{count} sessions failed in the last 10 minutes ({timeouts} TLS timeouts, {resets} resets) "
+		           "{n} sessions failed in the last 10 minutes ({timeouts} TLS timeouts, {resets} resets) "
 		           "although the gateway answers the OpenVPN handshake over {proto}"),
-		       "count", VD_NUM("count", tmo + rst, 0), VD_NUM("timeouts", tmo, 0), VD_NUM("resets", rst, 0),
+		       "n", VD_NUM("n", tmo + rst, 0), VD_NUM("timeouts", tmo, 0), VD_NUM("resets", rst, 0),
 		       VD_TEXT("proto", proto));
 		ev_num(o, "log_tls_timeouts", tmo);
 		ev_num(o, "log_connection_resets", rst);
@@ -1006,9 +1021,9 @@ static void rule_server_config_changed(const struct rctx *c, struct rout *o)
 		     VD_MSG("change", first));
 	else if (reset > 0)
 		fire_n(o, VD_SEV_INFO,
-		       NP_("the server reset the session {count} time in the last 10 minutes",
-		           "the server reset the session {count} times in the last 10 minutes"),
-		       "count", VD_NUM("count", reset, 0));
+		       NP_("the server reset the session {n} time in the last 10 minutes",
+		           "the server reset the session {n} times in the last 10 minutes"),
+		       "n", VD_NUM("n", reset, 0));
 	else if (changed > 0)
 		fire(o, VD_SEV_INFO, N_("the options pulled from the server changed on restart"));
 	cJSON_Delete(first);
@@ -1054,18 +1069,18 @@ static void rule_client_exception(const struct rctx *c, struct rout *o)
 	} else if (state && strcmp(state, "reconnecting") == 0 && rec >= REPEAT_MIN) {
 		if (reason)
 			fire_n(o, VD_SEV_ERROR,
-			       NP_("the OpenVPN client loops reconnecting: {count} restart in 10 minutes (last: {reason})",
-			           "the OpenVPN client loops reconnecting: {count} restarts in 10 minutes (last: {reason})"),
-			       "count", VD_NUM("count", rec, 0), VD_TEXT("reason", reason));
+			       NP_("the OpenVPN client loops reconnecting: {n} restart in 10 minutes (last: {reason})",
+			           "the OpenVPN client loops reconnecting: {n} restarts in 10 minutes (last: {reason})"),
+			       "n", VD_NUM("n", rec, 0), VD_TEXT("reason", reason));
 		else
 			fire_n(o, VD_SEV_ERROR,
-			       NP_("the OpenVPN client loops reconnecting: {count} restart in 10 minutes",
-			           "the OpenVPN client loops reconnecting: {count} restarts in 10 minutes"),
-			       "count", VD_NUM("count", rec, 0));
+			       NP_("the OpenVPN client loops reconnecting: {n} restart in 10 minutes",
+			           "the OpenVPN client loops reconnecting: {n} restarts in 10 minutes"),
+			       "n", VD_NUM("n", rec, 0));
 		ev_num(o, "reconnects", rec);
 	} else if (tunerr > 0) {
-		fire(o, VD_SEV_ERROR, N_("OpenVPN cannot open its tun device ({count} errors in 10 minutes)"),
-		     VD_NUM("count", tunerr, 0));
+		fire(o, VD_SEV_ERROR, N_("OpenVPN cannot open its tun device ({n} errors in 10 minutes)"),
+		     VD_NUM("n", tunerr, 0));
 	}
 	if (tunerr > 0)
 		ev_num(o, "log_tun_errors", tunerr);
@@ -1703,14 +1718,14 @@ static void rule_other(const struct rctx *c, struct rout *o)
 	if (last)
 		fire_n(o, VD_SEV_WARNING,
 		       /* TRANSLATORS: {line} is a line of OpenVPN's log, as it is */
-		       NP_("OpenVPN logged {count} error line that matches no known cause; the last: {line}",
-		           "OpenVPN logged {count} error lines that match no known cause; the last: {line}"),
-		       "count", VD_NUM("count", (double)n, 0), VD_TEXT("line", last));
+		       NP_("OpenVPN logged {n} error line that matches no known cause; the last: {line}",
+		           "OpenVPN logged {n} error lines that match no known cause; the last: {line}"),
+		       "n", VD_NUM("n", (double)n, 0), VD_TEXT("line", last));
 	else if (events > 0)
 		fire_n(o, VD_SEV_WARNING,
-		       NP_("OpenVPN logged {count} error that matches no known cause",
-		           "OpenVPN logged {count} errors that match no known cause"),
-		       "count", VD_NUM("count", events, 0));
+		       NP_("OpenVPN logged {n} error that matches no known cause",
+		           "OpenVPN logged {n} errors that match no known cause"),
+		       "n", VD_NUM("n", events, 0));
 }
 
 /* How a handshake try went: our word for a result we know, the facts' text
@@ -1971,12 +1986,12 @@ static void rule_gateway_unreachable(const struct rctx *c, struct rout *o)
 			ev_num(o, "log_resolve_errors", res_err);
 			if (!o->fired && host)
 				fire(o, VD_SEV_ERROR,
-				     N_("the gateway's name {host} cannot be resolved ({count} failures in 10 minutes)"),
-				     VD_TEXT("host", host), VD_NUM("count", res_err, 0));
+				     N_("the gateway's name {host} cannot be resolved ({n} failures in 10 minutes)"),
+				     VD_TEXT("host", host), VD_NUM("n", res_err, 0));
 			else if (!o->fired)
 				fire(o, VD_SEV_ERROR,
-				     N_("the gateway's name in 'remote' cannot be resolved ({count} failures in 10 minutes)"),
-				     VD_NUM("count", res_err, 0));
+				     N_("the gateway's name in 'remote' cannot be resolved ({n} failures in 10 minutes)"),
+				     VD_NUM("n", res_err, 0));
 		}
 	}
 }

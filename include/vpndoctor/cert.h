@@ -52,6 +52,9 @@ int vd_cert_verify_chain(const char *cert, size_t cert_len, const char *ca, size
  * level 2 requires; we report against level 2, OpenSSL 3's compiled default).
  * Returns true when acceptable; else a reason in why. */
 bool vd_cert_security_ok(const struct vd_cert_info *ci, char *why, size_t why_len);
+/* The fewest bits level 2 takes for a key of type key_type ("RSA", "EC"...),
+ * 0 for a type it sets no size for. */
+int vd_cert_min_bits(const char *key_type);
 
 /* PKCS#12: split into PEM certificate, PEM key (unencrypted) and PEM CA certs.
  * pass may be NULL (empty password). 0, -EACCES (needs a password), -EINVAL.

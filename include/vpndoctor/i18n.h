@@ -40,11 +40,13 @@ char *vd_i18n_format_time(int64_t t, char *buf, size_t len);
  * translated where they are printed); P_() picks the plural form for n;
  * NP_() marks a singular and plural pair, as two arguments, for a message
  * whose number is known later (vpndoctor/message.h); C_() translates a short
- * word in a context ("severity", "error"). */
+ * word in a context ("severity", "error"); NC_() marks one for a table, to
+ * translate later with vd_pgettext(NC_(ctx, s), s). */
 #define _(s)        dgettext(VD_TEXTDOMAIN, s)
 #define N_(s)       s
 #define P_(s, p, n) dngettext(VD_TEXTDOMAIN, s, p, n)
 #define NP_(s, p)   s, p
+#define NC_(ctx, s) ctx "\004" s
 #define C_(ctx, s)  vd_pgettext(ctx "\004" s, s)
 
 static inline const char *vd_pgettext(const char *ctx_id, const char *id)

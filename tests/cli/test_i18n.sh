@@ -150,6 +150,59 @@ else
 	fail "localedef ja_JP.UTF-8 (the locales package has its source)"
 fi
 
+# --- every command's --help, and its errors -------------------------------------------
+for cmd in "" status check watch history facts config causes explain lint; do
+	# shellcheck disable=SC2086
+	ja $cmd --help >"$tmp/help" 2>&1 || fail "'$cmd --help' under LANGUAGE=ja"
+	LC_ALL=C.UTF-8 grep -qP '[\x{3040}-\x{30ff}]' "$tmp/help" || fail "'$cmd --help' not in Japanese: $(head -3 "$tmp/help")"
+	# shellcheck disable=SC2086
+	LC_ALL=C VPNDOCTOR_LOCALEDIR=/nonexistent "$vd" $cmd --help >"$tmp/help.plain" 2>&1 || fail "'$cmd --help'"
+	# no line wider than 78 columns, or than the English one's widest
+	w=$(cols <"$tmp/help.plain" | sort -n | tail -1)
+	[ "$(cols <"$tmp/help" | sort -n | tail -1)" -le $((w > 78 ? w : 78)) ] || fail "'$cmd --help': a line too wide"
+	# shellcheck disable=SC2086
+	c $cmd --help 2>&1 | cmp -s - "$tmp/help.plain" || fail "'$cmd --help' in C changes with translations reachable"
+	LC_ALL=C.UTF-8 grep -qP '[^\x00-\x7f]' "$tmp/help.plain" && fail "'$cmd --help' in C is not ASCII"
+done
+errs() { ja "$@" >/dev/null 2>"$tmp/err" || true; }
+errs --no-such-option
+grep -q "^vpndoctor: 不明なオプションです: '--no-such-option'$" "$tmp/err" || fail "unknown option: $(head -1 "$tmp/err")"
+errs explain no-such-cause
+grep -q "^vpndoctor: 不明な原因です: 'no-such-cause'（「vpndoctor causes」を参照）$" "$tmp/err" ||
+	fail "explain of an unknown cause: $(cat "$tmp/err")"
+errs status
+grep -q "^vpndoctor: .*のvpndoctordに接続できません: " "$tmp/err" || fail "status without a daemon: $(cat "$tmp/err")"
+errs history --since yesterday
+grep -qF 'vpndoctor: --since: 日時ではありません: yesterday' "$tmp/err" || fail "history --since: $(cat "$tmp/err")"
+errs lint
+grep -qF 'vpndoctor lint: プロファイルが指定されていません。' "$tmp/err" || fail "lint without a profile: $(cat "$tmp/err")"
+
+# --- lint: its listing and findings ----------------------------------------------------
+mkdir "$tmp/prof"
+printf 'client\ndev tun\nproto udp\nremote vpn.example.com 1194\nca ca.crt\ncert client.crt\nkey client.key\ncomp-lzo\n' \
+	>"$tmp/prof/office.ovpn"
+(cd "$tmp/prof" && ja lint office.ovpn) >"$tmp/lint.ja" || [ $? -eq 2 ] || fail "lint: exit status"
+for p in '^プロファイル office.ovpn$' '^  接続先  vpn.example.com ポート 1194/udp$' '^  問題4件（ファイル内の順）:$' \
+	'^    5行目      エラー  caファイル.*/prof/ca.crtが存在しません$' '^    8行目      情報    comp-lzoは非推奨です。' \
+	'^  エラー  SSLサーバーまたはクライアントの設定が無効 \[config-invalid\]$' \
+	'^          caファイル' '（office.ovpnの5行目）' '（ほか3件）' '^          対処: VPN Gateway'; do
+	grep -q -- "$p" "$tmp/lint.ja" || { cat "$tmp/lint.ja"; fail "lint in Japanese: no '$p'"; }
+done
+# the findings' paragraphs wrapped within 78 columns (the problem list is one line each)
+sed -n '/^  エラー/,$p' "$tmp/lint.ja" | cols | awk '$1 > 78 { exit 1 }' || fail "lint: a finding line wider than 78 columns"
+(cd "$tmp/prof" && LC_ALL=C VPNDOCTOR_LOCALEDIR=/nonexistent "$vd" lint office.ovpn) >"$tmp/lint.plain" || true
+(cd "$tmp/prof" && c lint office.ovpn) >"$tmp/lint.c" || true
+cmp -s "$tmp/lint.c" "$tmp/lint.plain" || fail "lint in C changes with translations reachable"
+grep -q '^    line 5     error   the ca file .*/prof/ca.crt does not exist$' "$tmp/lint.plain" &&
+	grep -q '^  error    The SSL server or client configuration is invalid \[config-invalid\]$' "$tmp/lint.plain" &&
+	grep -q '^           Fix: Download the client configuration again' "$tmp/lint.plain" || {
+	cat "$tmp/lint.plain"
+	fail "lint in C is not the English it was"
+}
+(cd "$tmp/prof" && ja lint --json office.ovpn) >"$tmp/lint.ja.json" || true
+(cd "$tmp/prof" && "$vd" lint --json office.ovpn) >"$tmp/lint.json" || true
+cmp -s "$tmp/lint.ja.json" "$tmp/lint.json" || fail "lint --json differs under LANGUAGE=ja"
+
 # --- --json is the same in any locale ---------------------------------------------
 "$vd" causes --json >"$tmp/c.json"
 ja causes --json | cmp -s - "$tmp/c.json" || fail "causes --json differs under LANGUAGE=ja"
