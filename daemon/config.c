@@ -20,6 +20,7 @@
 #include "log.h"
 #include "probes/probe.h"
 #include "vpndoctor/cidr.h"
+#include "vpndoctor/facts.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 #define TUNNEL_NAME_MAX 32
@@ -1273,7 +1274,7 @@ static cJSON *list_json(const struct config_list *l)
 
 struct cJSON *config_tunnel_cloud(const struct config_tunnel *t)
 {
-	cJSON *o;
+	cJSON *o, *origin, *it;
 
 	if (!t->client_cidr && !t->local_networks.n && !t->max_connections && !t->bandwidth_mbps &&
 	    !t->created_on && !t->ipsec_routes.n)
@@ -1282,17 +1283,27 @@ struct cJSON *config_tunnel_cloud(const struct config_tunnel *t)
 	if (!o)
 		return NULL;
 	if (t->client_cidr)
-		cJSON_AddStringToObject(o, "client_cidr", t->client_cidr);
+		cJSON_AddStringToObject(o, VDF_CLOUD_CLIENT_CIDR, t->client_cidr);
 	if (t->local_networks.n)
-		cJSON_AddItemToObject(o, "local_networks", list_json(&t->local_networks));
+		cJSON_AddItemToObject(o, VDF_CLOUD_LOCAL_NETWORKS, list_json(&t->local_networks));
 	if (t->max_connections)
-		cJSON_AddNumberToObject(o, "max_connections", (double)t->max_connections);
+		cJSON_AddNumberToObject(o, VDF_CLOUD_MAX_CONNECTIONS, (double)t->max_connections);
 	if (t->bandwidth_mbps)
-		cJSON_AddNumberToObject(o, "bandwidth_mbps", (double)t->bandwidth_mbps);
+		cJSON_AddNumberToObject(o, VDF_CLOUD_BANDWIDTH_MBPS, (double)t->bandwidth_mbps);
 	if (t->created_on)
-		cJSON_AddStringToObject(o, "created_on", t->created_on);
+		cJSON_AddStringToObject(o, VDF_CLOUD_CREATED_ON, t->created_on);
 	if (t->ipsec_routes.n)
-		cJSON_AddItemToObject(o, "ipsec_routes", list_json(&t->ipsec_routes));
+		cJSON_AddItemToObject(o, VDF_CLOUD_IPSEC_ROUTES, list_json(&t->ipsec_routes));
+	/* every key so far was written in [Tunnel]; imported and derived ones
+	 * join later (lib/cloudfacts.c), each saying so */
+	origin = cJSON_CreateObject();
+	cJSON_ArrayForEach(it, o)
+		cJSON_AddStringToObject(origin, it->string, "config");
+	if (!origin || !cJSON_AddItemToObject(o, VDF_CLOUD_ORIGIN, origin)) {
+		cJSON_Delete(origin);
+		cJSON_Delete(o);
+		return NULL;
+	}
 	return o;
 }
 

@@ -65,7 +65,7 @@ rc=$?
 [ $rc = 0 ] && ok "facts --json: {\"facts\": ...}, exit 0" || fail "facts --json: exit $rc"
 echo "$all" | py 'isinstance(d["now"], (int, float)) and isinstance(d["host"], dict) and [t["name"] for t in d["tunnels"]] == ["office", "home"]' &&
 	ok "facts: now, host, tunnels [office, home]" || fail "facts: shape: $all"
-echo "$all" | py 'd["tunnels"][0]["cloud"] == {"client_cidr": "10.8.0.0/24", "max_connections": 60} and "cloud" not in d["tunnels"][1]' &&
+echo "$all" | py 'd["tunnels"][0]["cloud"] == {"client_cidr": "10.8.0.0/24", "max_connections": 60, "origin": {"client_cidr": "config", "max_connections": "config"}} and "cloud" not in d["tunnels"][1]' &&
 	ok "facts: the [Tunnel] cloud keys as the cloud section" || fail "facts: cloud: $all"
 echo "$all" | py 'any(p["cause"] == "config-invalid" and p["code"] == "file-missing" for p in d["tunnels"][0]["profile"]["problems"]) and d["tunnels"][1]["profile"]["status"] == "ok" and not [p for p in d["tunnels"][1]["profile"].get("problems", []) if p["severity"] == "error"]' &&
 	ok "facts: the profile sections (office's missing files, home clean)" || fail "facts: profile: $all"

@@ -116,7 +116,9 @@ static void test_good(void **state)
 	cloud = config_tunnel_cloud(t);
 	expect = cJSON_Parse("{\"client_cidr\":\"10.8.0.0/24\",\"local_networks\":[\"172.16.0.0/16\","
 	                     "\"192.168.10.0/24\"],\"max_connections\":60,\"bandwidth_mbps\":10,"
-	                     "\"created_on\":\"2020-11-02\",\"ipsec_routes\":[\"192.168.0.0/16\"]}");
+	                     "\"created_on\":\"2020-11-02\",\"ipsec_routes\":[\"192.168.0.0/16\"],\"origin\":{\"client_cidr\":"
+	                     "\"config\",\"local_networks\":\"config\",\"max_connections\":\"config\",\"bandwidth_mbps\":"
+	                     "\"config\",\"created_on\":\"config\",\"ipsec_routes\":\"config\"}}");
 	assert_true(cJSON_Compare(cloud, expect, true));
 	cJSON_Delete(cloud);
 	cJSON_Delete(expect);
