@@ -20,17 +20,18 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: vpndoctor-notify [OPTION]...\n"
-	        "Shows vpndoctord's findings about your VPN as desktop notifications.\n\n"
-	        "  -s, --socket PATH        vpndoctord's control socket ($VPNDOCTOR_SOCKET,\n"
-	        "                           default " DEFAULT_SOCKET ")\n"
-	        "  -c, --config FILE        settings (default $XDG_CONFIG_HOME/vpndoctor/notify.conf)\n"
-	        "      --min-severity SEV   info, warning or error: nothing below it is shown\n"
-	        "      --once               notify the findings open now, then exit\n"
-	        "  -v, --verbose            log debug messages\n"
-	        "      --version            print the version and exit\n"
-	        "  -h, --help               print this help and exit\n\n"
-	        "See vpndoctor-notify(1).\n");
+	        _("usage: vpndoctor-notify [OPTION]...\n"
+	          "Shows vpndoctord's findings about your VPN as desktop notifications.\n\n"
+	          "  -s, --socket PATH        vpndoctord's control socket ($VPNDOCTOR_SOCKET,\n"
+	          "                           default %s)\n"
+	          "  -c, --config FILE        settings (default $XDG_CONFIG_HOME/vpndoctor/notify.conf)\n"
+	          "      --min-severity SEV   info, warning or error: nothing below it is shown\n"
+	          "      --once               notify the findings open now, then exit\n"
+	          "  -v, --verbose            log debug messages\n"
+	          "      --version            print the version and exit\n"
+	          "  -h, --help               print this help and exit\n\n"
+	          "See vpndoctor-notify(1).\n"),
+	        DEFAULT_SOCKET);
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -82,7 +83,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "vpndoctor-notify: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, _("vpndoctor-notify: unexpected argument '%s'\n"), argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (!socket_path || !socket_path[0])
@@ -105,11 +106,11 @@ int main(int argc, char **argv)
 		else if (err.file[0])
 			fprintf(stderr, "vpndoctor-notify: %s: %s\n", err.file, err.msg);
 		else
-			fprintf(stderr, "vpndoctor-notify: cannot read the settings: %s\n", strerror(-r));
+			fprintf(stderr, _("vpndoctor-notify: cannot read the settings: %s\n"), strerror(-r));
 		goto out;
 	}
 	if (min_sev && (vd_severity_parse(min_sev, &set.min_severity) < 0 || set.min_severity == VD_SEV_NONE)) {
-		fprintf(stderr, "vpndoctor-notify: --min-severity: '%s' is not info, warning or error\n", min_sev);
+		fprintf(stderr, _("vpndoctor-notify: --min-severity: '%s' is not info, warning or error\n"), min_sev);
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -126,12 +127,12 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		r = sd_event_add_signal(e, NULL, SIGINT, on_signal, NULL);
 	if (r < 0) {
-		fprintf(stderr, "vpndoctor-notify: cannot set up the event loop: %s\n", strerror(-r));
+		fprintf(stderr, _("vpndoctor-notify: cannot set up the event loop: %s\n"), strerror(-r));
 		goto out;
 	}
 	r = agent_new(e, socket_path, &set, once, &a);
 	if (r < 0) {
-		fprintf(stderr, "vpndoctor-notify: cannot connect to the session bus: %s\n", strerror(-r));
+		fprintf(stderr, _("vpndoctor-notify: cannot connect to the session bus: %s\n"), strerror(-r));
 		goto out;
 	}
 	r = sd_event_loop(e);

@@ -7,6 +7,7 @@
 
 #include "settings.h"
 #include "vpndoctor/cause.h"
+#include "vpndoctor/i18n.h"
 
 void settings_init(struct settings *s)
 {
@@ -70,7 +71,8 @@ static int set_muted(struct parse *p, const char *value)
 		char **v;
 
 		if (!vd_cause_find(tok)) {
-			vd_error_set(p->err, p->file, p->line, "Muted=: '%s' is not a cause id (see vpndoctor causes)", tok);
+			vd_error_set(p->err, p->file, p->line, _("Muted=: '%s' is not a cause id (see vpndoctor causes)"),
+			             tok);
 			free(copy);
 			return -EINVAL;
 		}
@@ -100,12 +102,12 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (p->failed)
 		return 1; /* the first error is the one reported */
 	if (strcmp(section, "Notify") != 0) {
-		vd_error_set(p->err, p->file, p->line, "unknown section [%s] (only [Notify])", section);
+		vd_error_set(p->err, p->file, p->line, _("unknown section [%s] (only [Notify])"), section);
 		r = -EINVAL;
 	} else if (strcmp(name, "MinSeverity") == 0) {
 		enum vd_severity sev;
 		if (vd_severity_parse(value, &sev) < 0 || sev == VD_SEV_NONE) {
-			vd_error_set(p->err, p->file, p->line, "MinSeverity=: '%s' is not info, warning or error", value);
+			vd_error_set(p->err, p->file, p->line, _("MinSeverity=: '%s' is not info, warning or error"), value);
 			r = -EINVAL;
 		} else {
 			p->s->min_severity = sev;
@@ -115,14 +117,14 @@ static int handler(void *user, const char *section, const char *name, const char
 	} else if (strcmp(name, "Interval") == 0) {
 		uint64_t v;
 		if (vd_parse_u64(value, 0, SETTINGS_INTERVAL_MAX, &v) < 0) {
-			vd_error_set(p->err, p->file, p->line, "Interval=: '%s' is not a number of seconds from 0 to %u",
+			vd_error_set(p->err, p->file, p->line, _("Interval=: '%s' is not a number of seconds from 0 to %u"),
 			             value, SETTINGS_INTERVAL_MAX);
 			r = -EINVAL;
 		} else {
 			p->s->interval_s = (unsigned)v;
 		}
 	} else {
-		vd_error_set(p->err, p->file, p->line, "unknown key %s= (MinSeverity, Muted, Interval)", name);
+		vd_error_set(p->err, p->file, p->line, _("unknown key %s= (MinSeverity, Muted, Interval)"), name);
 		r = -EINVAL;
 	}
 	if (r == -ENOMEM)
@@ -154,7 +156,7 @@ int settings_load(struct settings *s, const char *path, struct vd_error *err)
 
 	if (!f) {
 		int e = errno;
-		vd_error_set(err, path, 0, "cannot open: %s", strerror(e));
+		vd_error_set(err, path, 0, _("cannot open: %s"), strerror(e));
 		return -e;
 	}
 	p.f = f;
@@ -166,7 +168,7 @@ int settings_load(struct settings *s, const char *path, struct vd_error *err)
 		return -EINVAL;
 	if (line != 0) {
 		vd_error_set(err, path, line > 0 ? (unsigned)line : 0, "%s",
-		             line > 0 ? "not a [section] or a key=value line" : "cannot read");
+		             line > 0 ? _("not a [section] or a key=value line") : _("cannot read"));
 		return -EINVAL;
 	}
 	return 0;

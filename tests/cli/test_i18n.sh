@@ -164,6 +164,22 @@ for cmd in "" status check watch history facts config causes explain lint; do
 	c $cmd --help 2>&1 | cmp -s - "$tmp/help.plain" || fail "'$cmd --help' in C changes with translations reachable"
 	LC_ALL=C.UTF-8 grep -qP '[^\x00-\x7f]' "$tmp/help.plain" && fail "'$cmd --help' in C is not ASCII"
 done
+# the notifier's --help and settings errors
+vn=$VD_BIN/vpndoctor-notify
+LC_ALL=C.UTF-8 LANGUAGE=ja VPNDOCTOR_LOCALEDIR=$loc "$vn" --help >"$tmp/nhelp"
+grep -q '^使い方: vpndoctor-notify \[OPTION\]\.\.\.$' "$tmp/nhelp" || fail "vpndoctor-notify --help in Japanese"
+LC_ALL=C VPNDOCTOR_LOCALEDIR=/nonexistent "$vn" --help >"$tmp/nhelp.plain"
+[ "$(cols <"$tmp/nhelp" | sort -n | tail -1)" -le "$(cols <"$tmp/nhelp.plain" | sort -n | tail -1)" ] ||
+	fail "vpndoctor-notify --help: wider than the English"
+LC_ALL=C VPNDOCTOR_LOCALEDIR=$loc "$vn" --help | cmp -s - "$tmp/nhelp.plain" || fail "vpndoctor-notify --help in C"
+printf '[Notify]\nInterval=abc\n' >"$tmp/notify.conf"
+LC_ALL=C.UTF-8 LANGUAGE=ja VPNDOCTOR_LOCALEDIR=$loc "$vn" -c "$tmp/notify.conf" 2>"$tmp/err" && fail "bad settings accepted"
+grep -qF "$tmp/notify.conf:2: Interval=: 'abc'は0～86400の秒数ではありません" "$tmp/err" ||
+	fail "the notifier's settings error in Japanese: $(cat "$tmp/err")"
+LC_ALL=C "$vn" -c "$tmp/notify.conf" 2>"$tmp/err" && fail "bad settings accepted"
+grep -qF "$tmp/notify.conf:2: Interval=: 'abc' is not a number of seconds from 0 to 86400" "$tmp/err" ||
+	fail "the notifier's settings error in C: $(cat "$tmp/err")"
+
 errs() { ja "$@" >/dev/null 2>"$tmp/err" || true; }
 errs --no-such-option
 grep -q "^vpndoctor: 不明なオプションです: '--no-such-option'$" "$tmp/err" || fail "unknown option: $(head -1 "$tmp/err")"

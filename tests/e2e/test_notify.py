@@ -19,7 +19,8 @@ notification fallback when xdg-open fails); a repair shown within 5 s even
 inside the interval; a flapping fault bounded to one opening per interval,
 each repair still shown at once; the agent started before the daemon, and the
 daemon killed and restarted mid-way; MinSeverity, Muted and --min-severity
-(with --once); the notification in Japanese under LANGUAGE=ja (with --once); a
+(with --once); the notification in Japanese under LANGUAGE=ja (with --once), its
+summary rendered from the finding's message; a
 server without markup or actions; a malformed settings file.
 """
 import os
@@ -387,6 +388,11 @@ def main():
     check(new and "<b>対処方法:</b> IPsec-VPN接続のルートを必要なCIDRブロックだけに絞り込む" in new[0]["body"]
           and new[0]["actions"] == ["details", "詳細"],
           "LANGUAGE=ja: the remedy and the Details action in Japanese: %r" % (new and new[0]["body"]))
+    # the measured summary rendered from its message (summary_message), not the daemon's English
+    check(new and new[0]["body"].startswith(
+              "同じVPNゲートウェイのIPsec-VPNのルート10.8.0.0/16が、クライアントCIDRブロック10.8.0.0/24と重複しています\n")
+          and "overlaps" not in new[0]["body"],
+          "LANGUAGE=ja: the measured summary in Japanese, from its message: %r" % (new and new[0]["body"]))
     p = agent_once("--min-severity", "loud")
     check(p.returncode == 64 and "--min-severity" in p.stderr, "a bad --min-severity is exit 64")
     p = agent_once(conf="[Notify]\nMinSeverity=warning\nMuted=clock-skew no-such-cause\n")
