@@ -20,6 +20,7 @@
 #include <systemd/sd-journal.h>
 
 #include "vpndoctor/common.h"
+#include "vpndoctor/i18n.h"
 #include "vpndoctor/text.h"
 
 #include "cli.h"
@@ -27,6 +28,8 @@
 #define DEFAULT_DIR "/var/log/journal/remote"
 #define RECOVERED_WINDOW_S 3600
 #define FIELD_MAX 512 /* longer field values are cut: they are names, not prose */
+/* a summary's message: a template and its values; the renderer bounds the rest */
+#define MESSAGE_MAX 16384
 
 enum ev_kind { EV_OPENED, EV_RESOLVED, EV_STOPPED };
 
@@ -36,6 +39,7 @@ struct event {
 	char *machine;     /* _MACHINE_ID */
 	char *hostname;    /* _HOSTNAME */
 	char *cause, *tunnel, *severity, *summary, *gateway, *profile, *openvpn_version;
+	char *summary_message; /* JSON, as the daemon wrote it */
 };
 
 struct events {
@@ -69,13 +73,15 @@ static void event_free(struct event *e)
 	free(e->tunnel);
 	free(e->severity);
 	free(e->summary);
+	free(e->summary_message);
 	free(e->gateway);
 	free(e->profile);
 	free(e->openvpn_version);
 }
 
-/* The value of field in the current entry, or NULL (missing or out of memory). */
-static char *field(sd_journal *j, const char *name)
+/* The value of field in the current entry cut at max bytes, or NULL (missing
+ * or out of memory). */
+static char *field_max(sd_journal *j, const char *name, size_t max)
 {
 	const void *data;
 	size_t len, nl = strlen(name);
@@ -83,9 +89,14 @@ static char *field(sd_journal *j, const char *name)
 	if (sd_journal_get_data(j, name, &data, &len) < 0 || len <= nl || ((const char *)data)[nl] != '=')
 		return NULL;
 	len -= nl + 1;
-	if (len > FIELD_MAX)
-		len = FIELD_MAX;
+	if (len > max)
+		len = max;
 	return strndup((const char *)data + nl + 1, len);
+}
+
+static char *field(sd_journal *j, const char *name)
+{
+	return field_max(j, name, FIELD_MAX);
 }
 
 static int read_entry(sd_journal *j, struct events *ev)
@@ -116,6 +127,8 @@ static int read_entry(sd_journal *j, struct events *ev)
 	e.tunnel = field(j, "VPNDOCTOR_TUNNEL");
 	e.severity = field(j, "VPNDOCTOR_SEVERITY");
 	e.summary = field(j, "VPNDOCTOR_SUMMARY");
+	/* a message cut short does not parse, and the English summary is shown */
+	e.summary_message = field_max(j, "VPNDOCTOR_SUMMARY_MESSAGE", MESSAGE_MAX);
 	e.gateway = field(j, "VPNDOCTOR_GATEWAY");
 	e.profile = field(j, "VPNDOCTOR_PROFILE");
 	e.openvpn_version = field(j, "VPNDOCTOR_OPENVPN_VERSION");
@@ -147,10 +160,12 @@ static void report_error(struct read_report *rr, const char *path, const char *w
 	char *p = vd_text_escape_dup(path);
 	cJSON *o = cJSON_CreateObject();
 
-	fprintf(stderr, "vpndoctor: %s: %s: %s%s", p ? p : "?", what, strerror(-err),
-	        entries ? "" : "\n");
+	/* TRANSLATORS: a journal file, what went wrong with it, the system's reason */
+	fprintf(stderr, _("vpndoctor: %s: %s: %s"), p ? p : "?", _(what), strerror(-err));
 	if (entries)
-		fprintf(stderr, " (the %zu entries before it are used)\n", entries);
+		fprintf(stderr, P_(" (the %zu entry before it is used)", " (the %zu entries before it are used)", entries),
+		        entries);
+	fputc('\n', stderr);
 	if (o) {
 		cJSON_AddStringToObject(o, "file", path);
 		cJSON_AddStringToObject(o, "error", what);
@@ -172,7 +187,7 @@ static int read_file(const char *path, int64_t since_us, struct events *ev, stru
 
 	r = sd_journal_open_files(&j, paths, 0);
 	if (r < 0) {
-		report_error(rr, path, "not a journal file that can be read", r, 0);
+		report_error(rr, path, N_("not a journal file that can be read"), r, 0);
 		return 0;
 	}
 	r = sd_journal_add_match(j, "VPNDOCTOR_EVENT=opened", 0);
@@ -193,7 +208,7 @@ static int read_file(const char *path, int64_t since_us, struct events *ev, stru
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		report_error(rr, path, "damaged, read stopped", r, n);
+		report_error(rr, path, N_("damaged, read stopped"), r, n);
 	} else {
 		rr->read_ok++;
 		cJSON_AddItemToArray(rr->files, cJSON_CreateString(path));
@@ -219,7 +234,7 @@ static int read_dir(const char *dir, int64_t since_us, struct events *ev, struct
 
 	if (stat(dir, &st) < 0) {
 		r = -errno;
-		fprintf(stderr, "vpndoctor: %s: %s\n", dir, strerror(-r));
+		fprintf(stderr, _("vpndoctor: %s: %s\n"), dir, strerror(-r));
 		return r;
 	}
 	if (S_ISREG(st.st_mode))
@@ -227,7 +242,7 @@ static int read_dir(const char *dir, int64_t since_us, struct events *ev, struct
 	d = opendir(dir);
 	if (!d) {
 		r = -errno;
-		fprintf(stderr, "vpndoctor: %s: %s\n", dir, strerror(-r));
+		fprintf(stderr, _("vpndoctor: %s: %s\n"), dir, strerror(-r));
 		return r;
 	}
 	while ((de = readdir(d))) {
@@ -254,7 +269,7 @@ static int read_dir(const char *dir, int64_t since_us, struct events *ev, struct
 		free(names[i]);
 	free(names);
 	if (r == 0 && n == 0)
-		fprintf(stderr, "vpndoctor: %s: no journal files (*.journal)\n", dir);
+		fprintf(stderr, _("vpndoctor: %s: no journal files (*.journal)\n"), dir);
 	return r;
 }
 
@@ -377,6 +392,18 @@ static void fleet_free(struct fleet *fl)
 
 /* ---- output ---- */
 
+static void put(FILE *f, const char *s);
+
+/* A finding's summary in the reader's language when the journal entry had
+ * its message (VPNDOCTOR_SUMMARY_MESSAGE), else the English one. */
+static void put_summary(const cJSON *o)
+{
+	char *s = vd_i18n_render_member(o, "summary_message", "summary");
+
+	put(stdout, s);
+	free(s);
+}
+
 static void put(FILE *f, const char *s)
 {
 	vd_text_fputs(f, s ? s : "-");
@@ -388,6 +415,18 @@ static void add_str(cJSON *o, const char *k, const char *v)
 		cJSON_AddStringToObject(o, k, v);
 	else
 		cJSON_AddNullToObject(o, k);
+}
+
+/* "summary_message": the entry's message when it is a JSON object (any
+ * machine can write to the journal: the renderer bounds what it holds). */
+static void add_message(cJSON *o, const char *json)
+{
+	cJSON *m = json ? cJSON_Parse(json) : NULL;
+
+	if (cJSON_IsObject(m))
+		cJSON_AddItemToObject(o, "summary_message", m);
+	else
+		cJSON_Delete(m);
 }
 
 static cJSON *finding_json(const struct machine *m, const struct event *e)
@@ -405,6 +444,7 @@ static cJSON *finding_json(const struct machine *m, const struct event *e)
 	add_str(o, "profile", e->profile);
 	add_str(o, "openvpn_version", e->openvpn_version);
 	add_str(o, "summary", e->summary);
+	add_message(o, e->summary_message);
 	return o;
 }
 
@@ -516,12 +556,12 @@ static cJSON *summary_json(const struct fleet *fl, int64_t now_us)
 static void print_summary(const struct cli_ctx *ctx, const cJSON *o)
 {
 	const cJSON *c, *f, *g, *r;
-	char t[32];
+	char t[64];
+	int nm = cJSON_GetObjectItem(o, "machines")->valueint;
 
-	printf("%d machine%s in the journal\n", cJSON_GetObjectItem(o, "machines")->valueint,
-	       cJSON_GetObjectItem(o, "machines")->valueint == 1 ? "" : "s");
+	printf(P_("%d machine in the journal\n", "%d machines in the journal\n", (unsigned long)(nm < 0 ? 0 : nm)), nm);
 	if (!cJSON_GetArraySize(cJSON_GetObjectItem(o, "causes")))
-		printf("\nNo finding is open on any machine.\n");
+		printf("\n%s\n", _("No finding is open on any machine."));
 	cJSON_ArrayForEach(c, cJSON_GetObjectItem(o, "causes")) {
 		const char *sev = cJSON_GetStringValue(cJSON_GetObjectItem(c, "severity"));
 		enum vd_severity s = VD_SEV_NONE;
@@ -531,13 +571,16 @@ static void print_summary(const struct cli_ctx *ctx, const cJSON *o)
 		vd_severity_parse(sev ? sev : "", &s);
 		printf("\n%s", out_sev_color(ctx, s));
 		put(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(c, "cause")));
-		printf("%s: open on %d machine%s since %s\n", out_reset(ctx), n, n == 1 ? "" : "s",
-		       vd_format_time((int64_t)cJSON_GetObjectItem(c, "since")->valuedouble, t, sizeof(t)));
-		printf("  gateways:");
+		fputs(out_reset(ctx), stdout);
+		/* TRANSLATORS: after a cause: on how many machines it is open, since when */
+		printf(P_(": open on %d machine since %s\n", ": open on %d machines since %s\n",
+		          (unsigned long)(n < 0 ? 0 : n)),
+		       n, vd_i18n_format_time((int64_t)cJSON_GetObjectItem(c, "since")->valuedouble, t, sizeof(t)));
+		printf("  %s", _("gateways:"));
 		cJSON_ArrayForEach(g, cJSON_GetObjectItem(c, "gateways")) {
 			const char *gw = cJSON_GetStringValue(cJSON_GetObjectItem(g, "gateway"));
 			printf("%s ", first ? "" : ",");
-			put(stdout, gw && *gw ? gw : "unknown");
+			put(stdout, gw && *gw ? gw : C_("gateway", "unknown"));
 			printf(" (%d)", cJSON_GetObjectItem(g, "findings")->valueint);
 			first = false;
 		}
@@ -547,22 +590,32 @@ static void print_summary(const struct cli_ctx *ctx, const cJSON *o)
 			put(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(f, "hostname")));
 			printf("  ");
 			put(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(f, "tunnel")));
-			printf("  since %s  ",
-			       vd_format_time((int64_t)cJSON_GetObjectItem(f, "since")->valuedouble, t, sizeof(t)));
-			put(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(f, "summary")));
+			printf("  ");
+			/* TRANSLATORS: when a machine's finding opened */
+			printf(_("since %s"),
+			       vd_i18n_format_time((int64_t)cJSON_GetObjectItem(f, "since")->valuedouble, t, sizeof(t)));
+			printf("  ");
+			put_summary(f);
 			printf("\n");
 		}
 	}
 	r = cJSON_GetObjectItem(o, "recovered");
-	printf("\n%d machine%s went from broken to healthy in the last hour%s\n", cJSON_GetArraySize(r),
-	       cJSON_GetArraySize(r) == 1 ? "" : "s", cJSON_GetArraySize(r) ? ":" : ".");
+	putchar('\n');
+	if (cJSON_GetArraySize(r))
+		printf(P_("%d machine went from broken to healthy in the last hour:\n",
+		          "%d machines went from broken to healthy in the last hour:\n", (unsigned long)cJSON_GetArraySize(r)),
+		       cJSON_GetArraySize(r));
+	else
+		printf("%s\n", _("0 machines went from broken to healthy in the last hour."));
 	cJSON_ArrayForEach(f, r) {
 		const cJSON *cs;
 		bool first = true;
 		printf("  ");
 		put(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(f, "hostname")));
-		printf("  healthy since %s (",
-		       vd_format_time((int64_t)cJSON_GetObjectItem(f, "healthy_since")->valuedouble, t, sizeof(t)));
+		printf("  ");
+		printf(_("healthy since %s"),
+		       vd_i18n_format_time((int64_t)cJSON_GetObjectItem(f, "healthy_since")->valuedouble, t, sizeof(t)));
+		printf(" (");
 		cJSON_ArrayForEach(cs, cJSON_GetObjectItem(f, "causes")) {
 			printf("%s", first ? "" : ", ");
 			put(stdout, cs->valuestring);
@@ -603,6 +656,7 @@ static cJSON *machine_json(const struct events *ev, const struct fleet *fl, cons
 		add_str(x, "profile", e->profile);
 		add_str(x, "openvpn_version", e->openvpn_version);
 		add_str(x, "summary", e->summary);
+		add_message(x, e->summary_message);
 		cJSON_AddItemToArray(evs, x);
 	}
 	open = cJSON_AddArrayToObject(o, "open");
@@ -615,33 +669,46 @@ static cJSON *machine_json(const struct events *ev, const struct fleet *fl, cons
 static void print_machine(const cJSON *o)
 {
 	const cJSON *e;
-	char t[32];
+	char t[64];
 
 	put(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(o, "hostname")));
-	printf(" (machine ");
+	printf(" (%s ", _("machine"));
 	put(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(o, "machine")));
 	printf(")\n");
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(o, "events")) {
 		const char *gw = cJSON_GetStringValue(cJSON_GetObjectItem(e, "gateway"));
-		printf("  %s  %-8s  ", vd_format_time((int64_t)cJSON_GetObjectItem(e, "time")->valuedouble, t, sizeof(t)),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(e, "event")));
-		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e, "event")), "stopped") == 0) {
-			printf("vpndoctord stopped\n");
+		const char *ev = cJSON_GetStringValue(cJSON_GetObjectItem(e, "event"));
+
+		printf("  %s  ", vd_i18n_format_time((int64_t)cJSON_GetObjectItem(e, "time")->valuedouble, t, sizeof(t)));
+		vd_text_pad(stdout, strcmp(ev, "opened") == 0     ? C_("event", "opened")
+		                    : strcmp(ev, "resolved") == 0 ? C_("event", "resolved")
+		                    : strcmp(ev, "stopped") == 0  ? C_("event", "stopped")
+		                                                  : ev,
+		            8);
+		printf("  ");
+		if (strcmp(ev, "stopped") == 0) {
+			printf("%s\n", _("vpndoctord stopped"));
 			continue;
 		}
-		put(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(e, "cause")));
-		printf(" on ");
-		put(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(e, "tunnel")));
-		if (gw) {
-			printf(" (gateway ");
-			put(stdout, gw);
-			printf(")");
+		{
+			char *ca = vd_text_escape_dup(cJSON_GetStringValue(cJSON_GetObjectItem(e, "cause")));
+			char *tu = vd_text_escape_dup(cJSON_GetStringValue(cJSON_GetObjectItem(e, "tunnel")));
+			char *g = gw ? vd_text_escape_dup(gw) : NULL;
+
+			/* TRANSLATORS: fleet --machine: a cause on a tunnel */
+			printf(_("%s on %s"), ca ? ca : "-", tu ? tu : "-");
+			if (g)
+				/* TRANSLATORS: the gateway of the tunnel, after it */
+				printf(_(" (gateway %s)"), g);
+			free(ca);
+			free(tu);
+			free(g);
 		}
 		printf(": ");
-		put(stdout, cJSON_GetStringValue(cJSON_GetObjectItem(e, "summary")));
+		put_summary(e);
 		printf("\n");
 	}
-	printf("Open now: %d\n", cJSON_GetArraySize(cJSON_GetObjectItem(o, "open")));
+	printf(_("Open now: %d\n"), cJSON_GetArraySize(cJSON_GetObjectItem(o, "open")));
 }
 
 /* "1h", "30min", "2d", "90s" ago, or what vd_parse_time takes. */
@@ -669,16 +736,18 @@ static int parse_since(const char *s, int64_t now, int64_t *ret)
 
 static int usage_fleet(FILE *f)
 {
-	fprintf(f, "usage: vpndoctor fleet [--directory DIR] [--since TIME] [--machine NAME] [--json]\n"
-	           "Reads the findings many machines forwarded to a journal directory\n"
-	           "(systemd-journal-remote; default " DEFAULT_DIR ") and prints, per cause,\n"
-	           "the machines with it open now, since when and on which gateways, and the\n"
-	           "machines that went from broken to healthy in the last hour. --machine NAME\n"
-	           "(a host name or machine id) prints one machine's events instead. --since\n"
-	           "reads only entries from TIME on (2026-11-27, 2026-11-27T10:00:00Z, @EPOCH,\n"
-	           "or 90s, 30min, 2h, 7d ago). A damaged journal file is named on stderr and\n"
-	           "the others are read. Exit status: 0 nothing open, 1 warnings, 2 errors open,\n"
-	           "3 when no file could be read.\n");
+	fprintf(f,
+	        _("usage: vpndoctor fleet [--directory DIR] [--since TIME] [--machine NAME] [--json]\n"
+	          "Reads the findings many machines forwarded to a journal directory\n"
+	          "(systemd-journal-remote; default %s) and prints, per cause,\n"
+	          "the machines with it open now, since when and on which gateways, and the\n"
+	          "machines that went from broken to healthy in the last hour. --machine NAME\n"
+	          "(a host name or machine id) prints one machine's events instead. --since\n"
+	          "reads only entries from TIME on (2026-11-27, 2026-11-27T10:00:00Z, @EPOCH,\n"
+	          "or 90s, 30min, 2h, 7d ago). A damaged journal file is named on stderr and\n"
+	          "the others are read. Exit status: 0 nothing open, 1 warnings, 2 errors open,\n"
+	          "3 when no file could be read.\n"),
+	        DEFAULT_DIR);
 	return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }
 
@@ -715,7 +784,7 @@ int cmd_fleet(struct cli_ctx *ctx, int argc, char **argv)
 			if (a[7] != '=')
 				i++;
 			if (parse_since(s, now, &since) < 0) {
-				fprintf(stderr, "vpndoctor: --since: not a time: %s\n", s);
+				fprintf(stderr, _("vpndoctor: --since: not a time: %s\n"), s);
 				return CLI_EXIT_USAGE;
 			}
 		} else {
@@ -731,7 +800,7 @@ int cmd_fleet(struct cli_ctx *ctx, int argc, char **argv)
 		goto oom;
 	if (r < 0 || rr.read_ok == 0) {
 		if (r == 0)
-			fprintf(stderr, "vpndoctor: no journal file in %s could be read\n", dir);
+			fprintf(stderr, _("vpndoctor: no journal file in %s could be read\n"), dir);
 		goto out;
 	}
 	qsort(ev.v, ev.n, sizeof(*ev.v), cmp_event);
@@ -741,7 +810,7 @@ int cmd_fleet(struct cli_ctx *ctx, int argc, char **argv)
 		out = machine_json(&ev, &fl, machine);
 		if (!out) {
 			char *m = vd_text_escape_dup(machine);
-			fprintf(stderr, "vpndoctor: no machine named %s in %s\n", m ? m : "?", dir);
+			fprintf(stderr, _("vpndoctor: no machine named %s in %s\n"), m ? m : "?", dir);
 			free(m);
 			rc = CLI_EXIT_USAGE;
 			goto out;
@@ -778,7 +847,7 @@ int cmd_fleet(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	goto out;
 oom:
-	fprintf(stderr, "vpndoctor: out of memory\n");
+	fputs(_("vpndoctor: out of memory\n"), stderr);
 	rc = CLI_EXIT_UNKNOWN;
 out:
 	cJSON_Delete(out);

@@ -274,8 +274,8 @@ static int finding_priority(const char *event, enum vd_severity sev)
  * that central readers such as `vpndoctor fleet` rely on). A field whose
  * value is unknown is left out, never sent empty. */
 static int send_finding(const char *msg, const char *message_id, int prio, const char *cause,
-                        const char *tunnel, const char *event, const char *summary, const char *sev,
-                        const struct log_finding_ctx *ctx)
+                        const char *tunnel, const char *event, const char *summary, const char *summary_message,
+                        const char *sev, const struct log_finding_ctx *ctx)
 {
 	const struct {
 		const char *name, *value;
@@ -287,6 +287,7 @@ static int send_finding(const char *msg, const char *message_id, int prio, const
 		{"VPNDOCTOR_TUNNEL", tunnel},
 		{"VPNDOCTOR_EVENT", event},
 		{"VPNDOCTOR_SUMMARY", summary},
+		{"VPNDOCTOR_SUMMARY_MESSAGE", summary_message},
 		{"VPNDOCTOR_SEVERITY", sev},
 		{"VPNDOCTOR_GATEWAY", ctx ? ctx->gateway : NULL},
 		{"VPNDOCTOR_OPENVPN_VERSION", ctx ? ctx->openvpn_version : NULL},
@@ -357,8 +358,13 @@ void log_finding(const char *event, const cJSON *finding, const struct log_findi
 			                                               : NULL,
 			.profile = ctx && ctx->profile ? esc(e_prof, sizeof(e_prof), ctx->profile) : NULL,
 		};
-		r = send_finding(msg, c ? c->message_id : NULL, prio, cause, tunnel, event, summary,
+		/* the summary as a message (JSON), for a reader in another language;
+		 * JSON escapes every control character */
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(finding, "summary_message");
+		char *sm = cJSON_IsObject(m) ? cJSON_PrintUnformatted(m) : NULL;
+		r = send_finding(msg, c ? c->message_id : NULL, prio, cause, tunnel, event, summary, sm,
 		                 vd_severity_name(sev), &ectx);
+		free(sm);
 	}
 	if (r < 0) {
 		snprintf(msg, sizeof(msg), "%s %s on %s: %s", event, cause, tunnel, summary);

@@ -134,9 +134,10 @@ local, arrived = load(sys.argv[1]), load(sys.argv[2])
 assert len(local) == 3, local
 assert local == arrived, (local, arrived)
 need = {"VPNDOCTOR_CAUSE", "VPNDOCTOR_TUNNEL", "VPNDOCTOR_EVENT", "VPNDOCTOR_SUMMARY", "VPNDOCTOR_SEVERITY",
-        "VPNDOCTOR_GATEWAY", "VPNDOCTOR_PROFILE", "VPNDOCTOR_DAEMON_VERSION"}
+        "VPNDOCTOR_GATEWAY", "VPNDOCTOR_PROFILE", "VPNDOCTOR_DAEMON_VERSION", "VPNDOCTOR_SUMMARY_MESSAGE"}
 for e in arrived:
     assert need <= set(e), sorted(set(e))
+    assert json.loads(e["VPNDOCTOR_SUMMARY_MESSAGE"])["id"], e
     assert e["VPNDOCTOR_CAUSE"] == "config-invalid" and e["VPNDOCTOR_TUNNEL"] == "office", e
     assert e["VPNDOCTOR_GATEWAY"] == "10.231.0.2" and e["VPNDOCTOR_PROFILE"] == "office.ovpn", e
     assert e["_MACHINE_ID"] == "0123456789abcdef0123456789abcdef" and e["_HOSTNAME"] == "vd-laptop-real", e
@@ -244,6 +245,20 @@ fleet --machine sim20 | grep -q 'config-invalid on office (gateway 10.231.1.2)' 
 text=$(fleet)
 grep -q '^dns-no-route: open on 9 machines since ' <<<"$text" || fail "text: $text"
 grep -q '^5 machines went from broken to healthy in the last hour:' <<<"$text" || fail "text: $text"
+# in Japanese: the frame, and the real laptop's summaries from VPNDOCTOR_SUMMARY_MESSAGE
+# (the simulated machines wrote none: their English summary is shown)
+loc=$(cd "$bin/.." && pwd)/locale
+jafleet() { LC_ALL=C.UTF-8 LANGUAGE=ja TZ=Asia/Tokyo VPNDOCTOR_LOCALEDIR=$loc "$bin/vpndoctor" fleet --directory "$remote" "$@"; }
+text=$(jafleet)
+grep -q '^21台のマシンがジャーナルにあります$' <<<"$text" || fail "fleet in Japanese: $text"
+grep -q '^dns-no-route: 9台のマシンで発生中（[0-9/: ]*から）$' <<<"$text" || fail "fleet in Japanese: $text"
+grep -q '^  sim01  office  [0-9/: ]*から  dns-no-route on sim01$' <<<"$text" || fail "fleet: English summary kept: $text"
+text=$(jafleet --machine vd-laptop-real)
+grep -Eq '^  [0-9]{4}/[0-9]{2}/[0-9]{2} [0-9:]{8}  発生 +config-invalid、トンネル office（ゲートウェイ 10.231.0.2）: [a-z]+ファイル.*が存在しません' <<<"$text" ||
+	fail "fleet --machine in Japanese, the summary from its message: $text"
+grep -q '^現在発生中: 1$' <<<"$text" || fail "fleet --machine in Japanese: $text"
+fleet --machine vd-laptop-real | grep -Eq ' opened +config-invalid on office \(gateway 10.231.0.2\): the [a-z]+ file .* does not exist' ||
+	fail "fleet --machine in English: $(fleet --machine vd-laptop-real)"
 fleet --machine nobody > /dev/null 2>&1
 [ $? -eq 64 ] || fail "an unknown machine is not a usage error"
 fleet --since yesterday-ish > /dev/null 2>&1
