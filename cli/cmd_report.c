@@ -28,6 +28,7 @@
 #include <cjson/cJSON.h>
 
 #include "vpndoctor/common.h"
+#include "vpndoctor/i18n.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/ovpn_log.h"
 #include "vpndoctor/principal.h"
@@ -1235,7 +1236,7 @@ static void report_free(struct report *r)
 
 static int usage(void)
 {
-	fprintf(stderr, "Usage: vpndoctor report [-o FILE] [--anonymize] [--no-daemon] [--profile PATH]...\n");
+	fputs(_("Usage: vpndoctor report [-o FILE] [--anonymize] [--no-daemon] [--profile PATH]...\n"), stderr);
 	return CLI_EXIT_USAGE;
 }
 
@@ -1268,12 +1269,13 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		else if (strcmp(a, "--profile") == 0 && i + 1 < argc && argv[i + 1][0] && n_extra < MAX_PROFILES)
 			extra[n_extra++] = argv[++i];
 		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			printf("Usage: vpndoctor report [-o FILE] [--anonymize] [--no-daemon] [--profile PATH]...\n\n"
-			       "Writes one tar.gz for the network team: status, findings, history and facts from\n"
-			       "the daemon, OpenVPN's version and log, links, addresses, routes, resolvers and\n"
-			       "each profile, without a secret; a profile and the files it names are read only\n"
-			       "with the rights of whoever named it. Exits 1 when a part it should hold is\n"
-			       "missing (listed on standard error and in MISSING). See vpndoctor(1).\n");
+			fputs(_("Usage: vpndoctor report [-o FILE] [--anonymize] [--no-daemon] [--profile PATH]...\n\n"
+			        "Writes one tar.gz for the network team: status, findings, history and facts from\n"
+			        "the daemon, OpenVPN's version and log, links, addresses, routes, resolvers and\n"
+			        "each profile, without a secret; a profile and the files it names are read only\n"
+			        "with the rights of whoever named it. Exits 1 when a part it should hold is\n"
+			        "missing (listed on standard error and in MISSING). See vpndoctor(1).\n"),
+			      stdout);
 			return CLI_EXIT_OK;
 		} else
 			return usage();
@@ -1309,7 +1311,8 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	else
 		from_daemon(ctx, &r, &status, &facts);
 	if (!r.daemon_ok && !no_daemon)
-		fprintf(stderr, "vpndoctor: %s; the report has only what this machine shows\n", r.daemon_why);
+		/* TRANSLATORS: %s says why the daemon was not asked (in English) */
+		fprintf(stderr, _("vpndoctor: %s; the report has only what this machine shows\n"), r.daemon_why);
 	openvpn_part(&r, facts);
 	{
 		char *const addr[] = {"ip", "-j", "-d", "addr", "show", NULL};
@@ -1375,7 +1378,7 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	vd_anon_free(anon);
 	if (r.oom || !man) {
-		fprintf(stderr, "vpndoctor: out of memory\n");
+		fputs(_("vpndoctor: out of memory\n"), stderr);
 		rc = CLI_EXIT_ERROR;
 		goto out;
 	}
@@ -1383,13 +1386,14 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	/* write */
 	snprintf(stage, sizeof(stage), "%s/vpndoctor-report.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(stage)) {
-		fprintf(stderr, "vpndoctor: cannot make a staging directory in %s: %m\n", tmp && *tmp ? tmp : "/tmp");
+		fprintf(stderr, _("vpndoctor: cannot make a staging directory in %s: %s\n"), tmp && *tmp ? tmp : "/tmp",
+		        strerror(errno));
 		rc = CLI_EXIT_ERROR;
 		goto out;
 	}
 	fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd < 0 || fchmod(fd, 0600) < 0) {
-		fprintf(stderr, "vpndoctor: cannot write %s: %m\n", output);
+		fprintf(stderr, _("vpndoctor: cannot write %s: %s\n"), output, strerror(errno));
 		remove_stage(&r, stage, top);
 		rc = CLI_EXIT_ERROR;
 		goto out;
@@ -1398,7 +1402,7 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	remove_stage(&r, stage, top);
 	close(fd);
 	if (e < 0) {
-		fprintf(stderr, "vpndoctor: cannot write %s: %s\n", output,
+		fprintf(stderr, _("vpndoctor: cannot write %s: %s\n"), output,
 		        e == -EIO ? "tar failed" : strerror(-e));
 		unlink(output);
 		rc = CLI_EXIT_ERROR;
@@ -1427,17 +1431,24 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 		out_json(stdout, o);
 		cJSON_Delete(o);
 	} else {
-		printf("wrote %s\n", output);
+		/* the files' descriptions are the MANIFEST's, in English as the
+		 * archive for the network team is */
+		printf(_("wrote %s\n"), output);
 		printf("  %s/MANIFEST\n", top);
-		for (size_t i = 0; i < r.n; i++)
-			printf("  %s/%-28s %8zu bytes  %s\n", top, r.parts[i].name, r.parts[i].len, r.parts[i].what);
+		for (size_t i = 0; i < r.n; i++) {
+			printf("  %s/%-28s ", top, r.parts[i].name);
+			/* TRANSLATORS: a file's size in the report's listing, 8 columns for the number */
+			printf(P_("%8zu bytes", "%8zu bytes", r.parts[i].len), r.parts[i].len);
+			printf(" %s\n", r.parts[i].what);
+		}
 	}
 	/* what is not in it, on stderr whatever the output format: a report
 	 * that lacks a part it should hold exits 1 */
 	for (size_t i = 0; i < r.n_missing; i++)
-		fprintf(stderr, "vpndoctor: not in the report: %s\n", r.missing[i]);
+		/* TRANSLATORS: %s is a MISSING line of the report, in English */
+		fprintf(stderr, _("vpndoctor: not in the report: %s\n"), r.missing[i]);
 	if (r.incomplete)
-		fprintf(stderr, "vpndoctor: the report is incomplete (see MISSING in it)\n");
+		fputs(_("vpndoctor: the report is incomplete (see MISSING in it)\n"), stderr);
 	rc = r.incomplete ? CLI_EXIT_WARNING : CLI_EXIT_OK;
 out:
 	free(man);

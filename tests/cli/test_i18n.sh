@@ -151,7 +151,7 @@ else
 fi
 
 # --- every command's --help, and its errors -------------------------------------------
-for cmd in "" status check watch history facts config causes explain lint fleet timeline; do
+for cmd in "" status check watch history facts config causes explain lint fleet timeline report; do
 	# shellcheck disable=SC2086
 	ja $cmd --help >"$tmp/help" 2>&1 || fail "'$cmd --help' under LANGUAGE=ja"
 	LC_ALL=C.UTF-8 grep -qP '[\x{3040}-\x{30ff}]' "$tmp/help" || fail "'$cmd --help' not in Japanese: $(head -3 "$tmp/help")"
