@@ -61,6 +61,12 @@ void out_sev_label(const struct cli_ctx *ctx, FILE *f, enum vd_severity s, size_
 /* One finding, indented: severity, title, summary, remedy (wrapped); the
  * title, summary and remedy in the reader's language when it has them. */
 void out_finding(const struct cli_ctx *ctx, FILE *f, const struct cJSON *finding, bool with_remedy);
+/* A health, OpenVPN state, probe status or event word of the daemon as
+ * people read it: ours translated, one we do not know as it came. */
+const char *out_health_word(const char *w);
+const char *out_state_word(const char *w);
+const char *out_probe_word(const char *w);
+const char *out_event_word(const char *w);
 /* Exit status for the worst severity: none/info 0, warning 1, error 2. */
 int out_exit_for(enum vd_severity worst);
 /* Text from the daemon (a summary, a tunnel name, a path, a probe's error:

@@ -129,68 +129,6 @@ static const char *health_severity_color(const struct cli_ctx *ctx, const char *
 	return "";
 }
 
-/* A health, state, probe status or event word as people read it: ours
- * translated, one we do not know (a newer daemon's) as it came. */
-static const char *word(const char *w)
-{
-	static const char *const words[][2] = {
-		{"healthy", NC_("health", "healthy")},
-		{"degraded", NC_("health", "degraded")},
-		{"broken", NC_("health", "broken")},
-		{"unknown", NC_("health", "unknown")},
-		{"idle", NC_("health", "idle")},
-	};
-	for (size_t i = 0; i < VD_ARRAY_SIZE(words); i++)
-		if (strcmp(w, words[i][0]) == 0)
-			return vd_pgettext(words[i][1], w);
-	return w;
-}
-
-static const char *state_word(const char *w)
-{
-	static const char *const words[][2] = {
-		{"connected", NC_("state", "connected")},
-		{"connecting", NC_("state", "connecting")},
-		{"reconnecting", NC_("state", "reconnecting")},
-		{"exited", NC_("state", "exited")},
-		{"absent", NC_("state", "absent")},
-		{"unknown", NC_("state", "unknown")},
-	};
-	for (size_t i = 0; i < VD_ARRAY_SIZE(words); i++)
-		if (strcmp(w, words[i][0]) == 0)
-			return vd_pgettext(words[i][1], w);
-	return w;
-}
-
-static const char *probe_word(const char *w)
-{
-	static const char *const words[][2] = {
-		{"ok", NC_("probe status", "ok")},
-		{"fail", NC_("probe status", "fail")},
-		{"unknown", NC_("probe status", "unknown")},
-		{"running", NC_("probe status", "running")},
-		{"never", NC_("probe status", "never")},
-		{"skipped", NC_("probe status", "skipped")},
-	};
-	for (size_t i = 0; i < VD_ARRAY_SIZE(words); i++)
-		if (strcmp(w, words[i][0]) == 0)
-			return vd_pgettext(words[i][1], w);
-	return w;
-}
-
-static const char *event_word(const char *w)
-{
-	static const char *const words[][2] = {
-		{"opened", NC_("event", "opened")},
-		{"updated", NC_("event", "updated")},
-		{"resolved", NC_("event", "resolved")},
-	};
-	for (size_t i = 0; i < VD_ARRAY_SIZE(words); i++)
-		if (strcmp(w, words[i][0]) == 0)
-			return vd_pgettext(words[i][1], w);
-	return w;
-}
-
 /* pre, then a word (a daemon's word escaped), then post, into buf. */
 static void clean_word(char *buf, size_t len, const char *pre, const char *w, const char *post)
 {
@@ -247,7 +185,7 @@ static void print_health_line(const struct cli_ctx *ctx, const cJSON *status, co
 	cJSON_ArrayForEach(f, findings)
 		if (!is_suppressed(f))
 			n[finding_severity(f)]++;
-	clean_word(hw, sizeof(hw), health_severity_color(ctx, health), word(health), out_reset(ctx));
+	clean_word(hw, sizeof(hw), health_severity_color(ctx, health), out_health_word(health), out_reset(ctx));
 	for (enum vd_severity s = VD_SEV_ERROR; s >= VD_SEV_INFO; s--) {
 		if (!n[s])
 			continue;
@@ -305,8 +243,8 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status, const c
 
 		char hw[160], sw[96], *nm = vd_text_escape_dup(name);
 
-		clean_word(hw, sizeof(hw), health_severity_color(ctx, th), word(th), out_reset(ctx));
-		clean_word(sw, sizeof(sw), "", state_word(jstr(t, "state", "unknown")), "");
+		clean_word(hw, sizeof(hw), health_severity_color(ctx, th), out_health_word(th), out_reset(ctx));
+		clean_word(sw, sizeof(sw), "", out_state_word(jstr(t, "state", "unknown")), "");
 		putchar('\n');
 		/* TRANSLATORS: a tunnel's name, its health, its OpenVPN state */
 		printf(_("tunnel %s: %s, %s"), nm ? nm : "?", hw, sw);
@@ -356,7 +294,7 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status, const c
 			putchar(' ');
 			out_field(stdout, tn, 12);
 			printf(" %s", color);
-			out_field(stdout, probe_word(st), 8);
+			out_field(stdout, out_probe_word(st), 8);
 			printf("%s ", *color ? out_reset(ctx) : "");
 			vd_text_pad(stdout, agebuf, 9);
 			if (jint(p, "duration_ms", &dur)) {
@@ -499,7 +437,7 @@ int cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 			fputc(' ', stderr);
 			out_field(stderr, jstr(pr, "tunnel", "-"), 12);
 			fputc(' ', stderr);
-			out_text(stderr, probe_word(jstr(pr, "status", "?")));
+			out_text(stderr, out_probe_word(jstr(pr, "status", "?")));
 			fputc('\n', stderr);
 			vd_varlink_reply_done(&reply);
 			continue;
@@ -525,7 +463,7 @@ static void print_event(const struct cli_ctx *ctx, const cJSON *ev)
 	if (jint(ev, "time", &t))
 		vd_i18n_format_time(t, when, sizeof(when));
 	printf("%s ", when);
-	out_field(stdout, event_word(event), 8);
+	out_field(stdout, out_event_word(event), 8);
 	putchar(' ');
 	{
 		char *ca = vd_text_escape_dup(jstr(f, "cause", "?")), *tu = vd_text_escape_dup(jstr(f, "tunnel", "?"));
@@ -602,7 +540,7 @@ static void print_history_event(const struct cli_ctx *ctx, const cJSON *e)
 	if (jint(e, "time", &t))
 		vd_i18n_format_time(t, when, sizeof(when));
 	printf("%s  ", when);
-	out_field(stdout, event_word(jstr(e, "event", "?")), 8);
+	out_field(stdout, out_event_word(jstr(e, "event", "?")), 8);
 	putchar(' ');
 	if (vd_severity_parse(jstr(e, "severity", ""), &sev) == 0 && sev != VD_SEV_NONE) {
 		out_sev_label(ctx, stdout, sev, 7 > out_sev_width() ? 7 : out_sev_width());

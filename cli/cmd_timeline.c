@@ -217,11 +217,11 @@ static void print_sample(const cJSON *s)
 	const cJSON *in = cJSON_GetObjectItemCaseSensitive(s, "inside");
 	const cJSON *back = cJSON_GetObjectItemCaseSensitive(s, "reflected");
 	const cJSON *out = cJSON_GetObjectItemCaseSensitive(s, "outside");
-	char when[32], a[16], b[16], c[16], d[48], e[48], l1[16], l2[16], l3[16], jit[16], hs[16], clk[16], rx[16],
+	char when[64], a[16], b[16], c[16], d[48], e[48], l1[16], l2[16], l3[16], jit[16], hs[16], clk[16], rx[16],
 		tx[16];
 	int64_t t = (int64_t)jnum(s, "time");
 
-	vd_format_time(t, when, sizeof(when));
+	vd_i18n_format_time(t, when, sizeof(when));
 	fig(a, sizeof(a), jnum(in, "rtt_min_ms"), 1, "", false);
 	fig(b, sizeof(b), jnum(in, "rtt_median_ms"), 1, "", false);
 	fig(c, sizeof(c), jnum(in, "rtt_p95_ms"), 1, "", false);
@@ -237,8 +237,9 @@ static void print_sample(const cJSON *s)
 	fig(clk, sizeof(clk), jnum(s, "clock_offset_s"), 3, "", true);
 	fig(rx, sizeof(rx), jnum(s, "rx_mbps"), 2, "", false);
 	fig(tx, sizeof(tx), jnum(s, "tx_mbps"), 2, "", false);
-	printf("%-20s  ", when);
-	out_field(stdout, jstr(s, "state", "?"), 12);
+	vd_text_pad(stdout, when, 20);
+	fputs("  ", stdout);
+	out_field(stdout, out_state_word(jstr(s, "state", "?")), 12);
 	printf("  %-17s  %5s  %5s  %-11s  %5s  %5s  %6s  %7s  %s/%s\n", d, l1, l2, e, l3, jit, hs, clk, rx, tx);
 }
 

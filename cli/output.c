@@ -128,6 +128,68 @@ void out_finding(const struct cli_ctx *ctx, FILE *f, const cJSON *finding, bool 
 	free(summary);
 }
 
+/* A health, state, probe status or event word as people read it: ours
+ * translated, one we do not know (a newer daemon's) as it came. */
+const char *out_health_word(const char *w)
+{
+	static const char *const words[][2] = {
+		{"healthy", NC_("health", "healthy")},
+		{"degraded", NC_("health", "degraded")},
+		{"broken", NC_("health", "broken")},
+		{"unknown", NC_("health", "unknown")},
+		{"idle", NC_("health", "idle")},
+	};
+	for (size_t i = 0; i < VD_ARRAY_SIZE(words); i++)
+		if (strcmp(w, words[i][0]) == 0)
+			return vd_pgettext(words[i][1], w);
+	return w;
+}
+
+const char *out_state_word(const char *w)
+{
+	static const char *const words[][2] = {
+		{"connected", NC_("state", "connected")},
+		{"connecting", NC_("state", "connecting")},
+		{"reconnecting", NC_("state", "reconnecting")},
+		{"exited", NC_("state", "exited")},
+		{"absent", NC_("state", "absent")},
+		{"unknown", NC_("state", "unknown")},
+	};
+	for (size_t i = 0; i < VD_ARRAY_SIZE(words); i++)
+		if (strcmp(w, words[i][0]) == 0)
+			return vd_pgettext(words[i][1], w);
+	return w;
+}
+
+const char *out_probe_word(const char *w)
+{
+	static const char *const words[][2] = {
+		{"ok", NC_("probe status", "ok")},
+		{"fail", NC_("probe status", "fail")},
+		{"unknown", NC_("probe status", "unknown")},
+		{"running", NC_("probe status", "running")},
+		{"never", NC_("probe status", "never")},
+		{"skipped", NC_("probe status", "skipped")},
+	};
+	for (size_t i = 0; i < VD_ARRAY_SIZE(words); i++)
+		if (strcmp(w, words[i][0]) == 0)
+			return vd_pgettext(words[i][1], w);
+	return w;
+}
+
+const char *out_event_word(const char *w)
+{
+	static const char *const words[][2] = {
+		{"opened", NC_("event", "opened")},
+		{"updated", NC_("event", "updated")},
+		{"resolved", NC_("event", "resolved")},
+	};
+	for (size_t i = 0; i < VD_ARRAY_SIZE(words); i++)
+		if (strcmp(w, words[i][0]) == 0)
+			return vd_pgettext(words[i][1], w);
+	return w;
+}
+
 int out_exit_for(enum vd_severity worst)
 {
 	switch (worst) {
