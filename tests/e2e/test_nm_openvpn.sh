@@ -170,8 +170,11 @@ EOF
 "${lap[@]}" /usr/bin/python3 "$work/nm.py" "$work" >"$work/nm.log" 2>&1 &
 nmpid=$!
 t_conn=$(elapsed)
-until_ok 'in_lap pgrep -n -x openvpn -P "$ppid_" >/dev/null' 100 || fail "no openvpn child of the plugin"
-opid=$(in_lap pgrep -n -x openvpn -P "$ppid_")
+# the plugin first runs `openvpn --version` (to learn the version), then the
+# client: wait for the one with the plugin's management options
+until_ok 'in_lap pgrep -P "$ppid_" -f -- "--management-query-passwords" >/dev/null' 100 ||
+	fail "no openvpn client child of the plugin: $(in_lap pgrep -a -P "$ppid_")"
+opid=$(in_lap pgrep -n -P "$ppid_" -f -- "--management-query-passwords")
 tr '\0' ' ' </proc/"$opid"/cmdline >"$work/openvpn.cmdline"
 grep -q -- '--config' "$work/openvpn.cmdline" && fail "the plugin's openvpn has a --config: $(cat "$work/openvpn.cmdline")"
 grep -q -- '--management-query-passwords' "$work/openvpn.cmdline" || fail "not the plugin's command line"
@@ -180,6 +183,14 @@ grep -q -- '--bus-name org.freedesktop.NetworkManager.openvpn' "$work/openvpn.cm
 	fail "no --bus-name in the plugin's command line: $(cat "$work/openvpn.cmdline")"
 
 # --- discovered while the server is not up yet: connecting --------------------------------
+# The daemon reads /proc every 30 s and when a link appears (vpndoctord(8)).
+# The plugin's openvpn makes its tun only once connected, and the plugin gives
+# up after 60 s, which a client left 30 s without a server can miss (its
+# retries back off): a link made here has discovery look now, instead of
+# relying on one the namespace happens to make (its IPv6 link-local address
+# comes ~2 s after the veth is up, early or late for the Connect by chance).
+ip -n "$cns" link add vdpoke0 type veth peer name vdpoke1 && ip -n "$cns" link del vdpoke0 ||
+	fail "a link in the laptop's namespace"
 until_ok 'status_is "names() == [\"198.18.0.1\"] and tunnel(\"198.18.0.1\")[\"discovered\"] is True"' $((400 * SLOW)) ||
 	fail "the plugin's openvpn was not discovered: $(cli status --json)"
 echo "discovered $(elapsed_since "$t_conn") s after Connect"
