@@ -195,7 +195,7 @@ static void states(FILE *f, const char *name, const char *label, const char *con
 }
 
 static const char *const healths[] = {"healthy", "degraded", "broken", "unknown", "idle"};
-static const char *const ovpn_states[] = {"connected", "connecting", "reconnecting", "exited", "absent"};
+static const char *const ovpn_states[] = {"connected", "connecting", "reconnecting", "exiting", "exited", "absent"};
 static const char *const probe_states[] = {"ok", "fail", "unknown", "running", "never"};
 
 static void render_findings(FILE *f, const struct view *v, bool since)

@@ -153,6 +153,7 @@ struct ov_state {
 	char unit[256];
 	bool saw_exit, fatal_exit, crashed;
 	char exit_reason[128];
+	const char *exit_src; /* what told the exit (static), as state_src */
 	double last_scan;
 
 	/* state */
@@ -297,6 +298,19 @@ static void set_state(struct ov_state *st, const char *state, const char *reason
 		SCPY(st->state_reason, reason);
 		changed(st);
 	}
+}
+
+/* The client said it ends: its log ("process exiting"), its management
+ * interface (EXITING) or NetworkManager's plugin (stopping). Until its
+ * process is gone the state is "exiting", never "exited": a snapshot that
+ * says a running client has exited contradicts itself. vanished() makes it
+ * "exited" with this reason and source. */
+static void ending(struct ov_state *st, const char *reason, int64_t since, const char *src)
+{
+	st->saw_exit = true;
+	SCPY(st->exit_reason, reason);
+	st->exit_src = src;
+	set_state(st, st->running ? "exiting" : "exited", st->exit_reason, since, src);
 }
 
 /* ---- events in the window ------------------------------------------------------ */
@@ -466,11 +480,15 @@ static void log_line(struct ov_state *st, const char *line, size_t len, bool liv
 		end_handshake(st, now, live);
 		if (!live)
 			break; /* an earlier run's end, in the history */
-		st->saw_exit = true;
 		st->fatal_exit = strcmp(l.arg, "fatal-error") == 0;
-		SCPY(st->exit_reason, l.arg);
-		if (!st->mgmt_up)
-			set_state(st, "exited", l.arg, 0, "log");
+		if (!st->mgmt_up) {
+			ending(st, l.arg, 0, "log");
+		} else { /* the management interface tells the state */
+			st->saw_exit = true;
+			SCPY(st->exit_reason, l.arg);
+			if (!st->exit_src)
+				st->exit_src = "log";
+		}
 		break;
 	case VD_LOG_ERROR_OTHER:
 		if (live) {
@@ -952,9 +970,7 @@ static const char *mgmt_state_name(const char *s)
 		return "connected";
 	if (strcmp(s, "RECONNECTING") == 0)
 		return "reconnecting";
-	if (strcmp(s, "EXITING") == 0)
-		return "exited";
-	return "connecting";
+	return "connecting"; /* EXITING: see ending() */
 }
 
 static void on_mgmt_msg(void *userdata, const struct vd_mgmt_msg *m)
@@ -965,12 +981,10 @@ static void on_mgmt_msg(void *userdata, const struct vd_mgmt_msg *m)
 	switch (m->kind) {
 	case VD_MGMT_STATE: {
 		const char *name = mgmt_state_name(s->name);
-		bool keep_reason = strcmp(name, "reconnecting") == 0 || strcmp(name, "exited") == 0;
-		set_state(st, name, keep_reason ? s->detail : "", s->time, "management");
-		if (strcmp(s->name, "EXITING") == 0) {
-			st->saw_exit = true;
-			SCPY(st->exit_reason, s->detail);
-		}
+		if (strcmp(s->name, "EXITING") == 0)
+			ending(st, s->detail, s->time, "management");
+		else
+			set_state(st, name, strcmp(name, "reconnecting") == 0 ? s->detail : "", s->time, "management");
 		if (*s->local_ip)
 			SCPY(st->local_ip, s->local_ip);
 		if (*s->remote_ip) {
@@ -1275,10 +1289,8 @@ static void nm_apply(struct ov_state *st, uint32_t s)
 		break;
 	case 2: /* shutdown */
 	case 5: /* stopping */
-		st->saw_exit = true;
 		st->fatal_exit = st->crashed = false;
-		SCPY(st->exit_reason, "stopped by the user through NetworkManager");
-		set_state(st, "exited", st->exit_reason, 0, "nm-plugin");
+		ending(st, "stopped by the user through NetworkManager", 0, "nm-plugin");
 		changed(st);
 		break;
 	default: /* 0: unknown; 6: stopped, see above */
@@ -1610,6 +1622,7 @@ static void adopt(struct ov_state *st, struct found *f)
 		st->ever_seen = true;
 		st->saw_exit = st->fatal_exit = st->crashed = false;
 		st->exit_reason[0] = '\0';
+		st->exit_src = NULL;
 		st->hs_open = false;
 		proc_unit(st->pid, st->unit, sizeof(st->unit));
 		if (!st->mgmt_up)
@@ -1666,8 +1679,9 @@ static void vanished(struct ov_state *st)
 		st->pidfd = -1;
 	}
 	mgmt_close(st, false);
+	/* "exiting" becomes "exited" as said by what told the end */
 	set_state(st, "exited", st->saw_exit ? st->exit_reason : "the process vanished without logging an exit",
-	          0, "process");
+	          0, st->saw_exit && st->exit_src ? st->exit_src : "process");
 	st->crashed = !st->saw_exit || st->fatal_exit;
 	changed(st);
 }
