@@ -494,12 +494,108 @@ static double fresh_event_count(const cJSON *ovpn, enum vd_log_event e)
 	return event_count(ovpn, e);
 }
 
+/* A version of the client known to predate NCP (OpenVPN 2.4.0), which then
+ * uses the configured cipher and nothing else. */
+static bool before_ncp(const cJSON *ovpn)
+{
+	const cJSON *ver = obj(ovpn, VDF_OPENVPN_VERSION);
+	double ma, mi;
+
+	return num(ver, VDF_VERSION_MAJOR, &ma) && num(ver, VDF_VERSION_MINOR, &mi) && (ma < 2 || (ma == 2 && mi < 4));
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return a && b && strcasecmp(a, b) == 0;
+}
+
+/* The profile against the SSL server the cloud facts describe. A remote that
+ * reaches the server's address with another protocol or port gets no answer
+ * there (the server listens on one of each); the cipher matters only to a
+ * client that cannot negotiate (CreateSslVpnServer: with OpenVPN 2.4.0 and
+ * later the server negotiates and the configured cipher does not apply). */
+static void server_mismatch(const struct rctx *c, struct rout *o)
+{
+	const cJSON *cl = cloud(c), *prof = section(c, VDF_TUNNEL_PROFILE), *ovpn = section(c, VDF_TUNNEL_OPENVPN);
+	const char *sproto = nstr(cl, VDF_CLOUD_PROTO), *scipher = nstr(cl, VDF_CLOUD_CIPHER);
+	const char *ip = nstr(cl, VDF_CLOUD_INTERNET_IP), *host = nstr(cl, VDF_CLOUD_REMOTE_HOST);
+	const char *server = nstr(cl, VDF_CLOUD_SSL_SERVER);
+	const char *pcipher = nstr(ovpn, VDF_OPENVPN_CONFIGURED_CIPHER);
+	const cJSON *it, *bad = NULL;
+	double sport = 0;
+	bool has_port = num(cl, VDF_CLOUD_PORT, &sport) && sport > 0;
+	char pb[32], sb[32];
+
+	if (!cl || (!sproto && !has_port && !scipher))
+		return;
+	/* the remotes that go to this server: by the name or address that
+	 * matched it, or its address written as it is */
+	cJSON_ArrayForEach(it, arr(prof, VDF_PROFILE_REMOTES)) {
+		const char *h = nstr(it, VDF_REMOTE_HOST), *pr = nstr(it, VDF_REMOTE_PROTO);
+		double port = 0;
+
+		if (!h || !(same_text(h, host) || same_text(h, ip)))
+			continue;
+		num(it, VDF_REMOTE_PORT, &port);
+		if ((sproto && pr && !same_text(sproto, pr)) || (has_port && port > 0 && port != sport)) {
+			bad = it;
+			break;
+		}
+	}
+	if (bad) {
+		double port = 0;
+		num(bad, VDF_REMOTE_PORT, &port);
+		/* TRANSLATORS: {host} is the profile's remote, {proto} udp or tcp,
+		 * {server} the SSL server's id (vss-...), {address} its public
+		 * address; the values that differ are the point */
+		fire(o, VD_SEV_ERROR,
+		     N_("the profile connects to {host} over {proto} port {port}, but the SSL server {server} at "
+		        "{address} listens over {server_proto} port {server_port}"),
+		     VD_TEXT("host", str(bad, VDF_REMOTE_HOST)), VD_TEXT("proto", nstr(bad, VDF_REMOTE_PROTO) ?
+		                                                               str(bad, VDF_REMOTE_PROTO) : "udp"),
+		     id_arg("port", port, pb, sizeof(pb)), text_or("server", server, N_("of the cloud facts")),
+		     text_or("address", ip, N_("its address")),
+		     text_or("server_proto", sproto, N_("its protocol")),
+		     has_port ? id_arg("server_port", sport, sb, sizeof(sb)) : VD_PHRASE("server_port", N_("its port")));
+		ev(o, "profile_remote", "%s %s %.0f", str(bad, VDF_REMOTE_HOST),
+		   nstr(bad, VDF_REMOTE_PROTO) ? str(bad, VDF_REMOTE_PROTO) : "udp", port);
+		ev(o, "ssl_server", "%s %s %.0f", server ? server : "?", sproto ? sproto : "?", sport);
+	}
+	if (!pcipher)
+		pcipher = nstr(prof, VDF_PROFILE_CIPHER);
+	if (scipher && pcipher && !same_text(scipher, pcipher)) {
+		ev(o, "cipher", "%s in the profile, %s on the SSL server", pcipher, scipher);
+		if (before_ncp(ovpn) && !o->fired) {
+			const cJSON *ver = obj(ovpn, VDF_OPENVPN_VERSION);
+			double ma = 0, mi = 0, pa = 0;
+			char vb[48];
+			num(ver, VDF_VERSION_MAJOR, &ma);
+			num(ver, VDF_VERSION_MINOR, &mi);
+			num(ver, VDF_VERSION_PATCH, &pa);
+			snprintf(vb, sizeof(vb), "%.0f.%.0f.%.0f", ma, mi, pa);
+			/* TRANSLATORS: {version} is the client's OpenVPN version (2.3.18) */
+			fire(o, VD_SEV_ERROR,
+			     N_("the profile's cipher {cipher} is not the SSL server's {server_cipher}, and OpenVPN {version} "
+			        "cannot negotiate another (NCP came with 2.4.0)"),
+			     VD_TEXT("cipher", pcipher), VD_TEXT("server_cipher", scipher), VD_TEXT("version", vb));
+		}
+	}
+	if (o->fired) {
+		char list[256];
+		join(arr(cl, VDF_CLOUD_FILES), list, sizeof(list));
+		if (*list)
+			ev(o, "cloud_facts", "%s", list);
+	}
+}
+
 static void rule_config_invalid(const struct rctx *c, struct rout *o)
 {
 	const cJSON *ovpn = section(c, VDF_TUNNEL_OPENVPN);
 	double n = fresh_event_count(ovpn, VD_LOG_OPTIONS_ERROR);
 
 	profile_problems(c, "config-invalid", o);
+	if (!o->fired)
+		server_mismatch(c, o);
 	if (n > 0) {
 		ev_num(o, "log_options_errors", n);
 		if (!o->fired)
@@ -663,6 +759,25 @@ static void rule_too_many_clients(const struct rctx *c, struct rout *o)
 
 	if (!ovpn || (state && strcmp(state, "connected") == 0))
 		return;
+	/* The SSL server's count when its facts were exported: full then, and
+	 * this client not connected now, is the FAQ's cause as the console saw it. */
+	{
+		const cJSON *cl = cloud(c);
+		double conns, maxc, at;
+		if (num(cl, VDF_CLOUD_CONNECTIONS, &conns) && num(cl, VDF_CLOUD_MAX_CONNECTIONS, &maxc) && maxc > 0) {
+			ev_num(o, "server_connections", conns);
+			ev_num(o, "server_max_connections", maxc);
+			if (num_time(cl, VDF_CLOUD_EXPORTED_AT, &at))
+				ev(o, "exported_at", "%s", vd_format_time((int64_t)at, (char[40]){0}, 40));
+			if (conns >= maxc && state && (strcmp(state, "connecting") == 0 || strcmp(state, "reconnecting") == 0)) {
+				/* TRANSLATORS: {connections} and {max} are counts of VPN clients */
+				fire(o, VD_SEV_ERROR,
+				     N_("the SSL server had {connections} of its {max} connections in use when its facts were "
+				        "exported, and this client is not connected"),
+				     VD_NUM("connections", conns, 0), VD_NUM("max", maxc, 0));
+			}
+		}
+	}
 	if (num(hs, VDF_HANDSHAKES_DROPPED_BEFORE_PUSH, &dropped) && dropped >= REPEAT_MIN) {
 		num(hs, VDF_HANDSHAKES_STARTED, &started);
 		num(hs, VDF_HANDSHAKES_COMPLETED, &completed);
@@ -1287,6 +1402,77 @@ static bool covered(const struct vd_prefix *t, const cJSON *routes)
 	return false;
 }
 
+static bool result_is(const char *r, const char *what);
+
+static bool connected(const struct rctx *c)
+{
+	const char *state = str(section(c, VDF_TUNNEL_OPENVPN), VDF_OPENVPN_STATE);
+	return state && strcmp(state, "connected") == 0;
+}
+
+/* With the SSL server's Local Network known (LocalNetworks=, or LocalSubnet of
+ * the cloud facts), two checks that need no route lookup: a VPC host of
+ * Targets= outside every Local Network is one the server announces no route
+ * to (the FAQ's missing or wrong parameter), and a Local Network that no route
+ * the server pushed covers is not reached through the tunnel. */
+static void local_networks_missing(const struct rctx *c, struct rout *o, size_t *n)
+{
+	const cJSON *rt = section(c, VDF_TUNNEL_ROUTES), *lns = arr(cloud(c), VDF_CLOUD_LOCAL_NETWORKS);
+	const cJSON *pushed = arr(rt, VDF_ROUTES_PUSHED_ROUTES), *it;
+	char list[256], k[32];
+	struct vd_prefix p;
+
+	if (!lns || cJSON_GetArraySize(lns) == 0)
+		return;
+	join(lns, list, sizeof(list));
+	cJSON_ArrayForEach(it, arr(rt, VDF_ROUTES_TARGETS)) {
+		const char *a = nstr(it, VDF_LOOKUP_ADDR);
+
+		if (!a || !prefix(a, &p) || covered(&p, lns))
+			continue;
+		snprintf(k, sizeof(k), "target_%zu", ++*n);
+		ev(o, k, "%s is outside the Local Network %s", a, list);
+		if (*n == 1)
+			/* TRANSLATORS: {networks} is the SSL server's Local Network
+			 * parameter, CIDR blocks separated by commas */
+			fire(o, VD_SEV_ERROR,
+			     N_("the VPC target {target} is outside the SSL server's Local Network {networks}: the server "
+			        "gives the client no route to it"),
+			     VD_TEXT("target", a), VD_TEXT("networks", list));
+	}
+	/* The server pushes a route for each of its Local Networks; only the
+	 * exported parameter says what it pushes (a LocalNetworks= written by hand
+	 * is often the whole VPC), and a network some pushed route reaches into
+	 * is left alone. */
+	if (!pushed || !connected(c) || !result_is(str(obj(cloud(c), VDF_CLOUD_ORIGIN), VDF_CLOUD_LOCAL_NETWORKS),
+	                                           "cloud-facts"))
+		return;
+	cJSON_ArrayForEach(it, lns) {
+		char rl[256];
+		const cJSON *r;
+		struct vd_prefix q;
+		bool reached = false;
+
+		if (!cJSON_IsString(it) || !prefix(it->valuestring, &p))
+			continue;
+		cJSON_ArrayForEach(r, pushed)
+			reached |= cJSON_IsString(r) && prefix(r->valuestring, &q) && vd_prefix_overlaps(&p, &q);
+		if (reached)
+			continue;
+		join(pushed, rl, sizeof(rl));
+		snprintf(k, sizeof(k), "local_network_%zu", ++*n);
+		ev(o, k, "%s is not covered by a pushed route", it->valuestring);
+		if (*n == 1)
+			fire(o, VD_SEV_ERROR,
+			     N_("the SSL server's Local Network {network} is not among the routes it pushed ({routes}): "
+			        "traffic to it does not enter the tunnel"),
+			     VD_TEXT("network", it->valuestring),
+			     *rl ? VD_TEXT("routes", rl) : VD_PHRASE("routes", N_("none")));
+	}
+	if (*n)
+		ev(o, "local_networks", "%s", list);
+}
+
 static void rule_local_network_missing(const struct rctx *c, struct rout *o)
 {
 	const cJSON *rt = section(c, VDF_TUNNEL_ROUTES);
@@ -1314,6 +1500,7 @@ static void rule_local_network_missing(const struct rctx *c, struct rout *o)
 			     N_("no pushed route covers the VPC target {target}: it leaves through {device}, not the tunnel"),
 			     VD_TEXT("target", a), VD_TEXT("device", dev));
 	}
+	local_networks_missing(c, o, &n);
 	if (!n)
 		return;
 	and_more(o, n - 1);
@@ -1642,7 +1829,15 @@ static void rule_gateway_old_version(const struct rctx *c, struct rout *o)
 	const char *created = nstr(cl, VDF_CLOUD_CREATED_ON);
 	int64_t t, limit;
 	double rin, rout_;
+	/* Without the gateway's own date, its SSL server's: the gateway is at
+	 * least as old as a server made on it. An upgraded gateway (its Tag's
+	 * VpnNewImage) runs the current version whatever its age. */
+	bool by_server = !created;
 
+	if (is_true(cl, VDF_CLOUD_GATEWAY_UPGRADED))
+		return;
+	if (by_server)
+		created = nstr(cl, VDF_CLOUD_SERVER_CREATED_ON);
 	if (!created || vd_parse_time(created, &t) < 0 || vd_parse_time(GATEWAY_NEW_DATE, &limit) < 0 ||
 	    t >= limit)
 		return;
@@ -1652,12 +1847,22 @@ static void rule_gateway_old_version(const struct rctx *c, struct rout *o)
 		return;
 	if (rin - rout_ < TUNNEL_EXCESS_MS)
 		return;
-	fire(o, VD_SEV_WARNING,
-	     N_("the gateway was created on {created}, before 2021-04-01, and the tunnel adds {excess} ms ({inside} ms "
-	        "inside against {outside} ms outside)"),
-	     VD_TEXT("created", created), VD_NUM("excess", rin - rout_, 0), VD_NUM("inside", rin, 0),
-	     VD_NUM("outside", rout_, 0));
-	ev(o, "created_on", "%s", created);
+	if (by_server)
+		fire(o, VD_SEV_WARNING,
+		     N_("the gateway is older than its SSL server, created on {created}, before 2021-04-01, and the "
+		        "tunnel adds {excess} ms ({inside} ms inside against {outside} ms outside)"),
+		     VD_TEXT("created", created), VD_NUM("excess", rin - rout_, 0), VD_NUM("inside", rin, 0),
+		     VD_NUM("outside", rout_, 0));
+	else
+		fire(o, VD_SEV_WARNING,
+		     N_("the gateway was created on {created}, before 2021-04-01, and the tunnel adds {excess} ms ({inside} "
+		        "ms inside against {outside} ms outside)"),
+		     VD_TEXT("created", created), VD_NUM("excess", rin - rout_, 0), VD_NUM("inside", rin, 0),
+		     VD_NUM("outside", rout_, 0));
+	if (by_server)
+		ev(o, "server_created_on", "%s", created);
+	else
+		ev(o, "created_on", "%s", created);
 	ev_num(o, "rtt_inside_ms", rin);
 	ev_num(o, "rtt_outside_ms", rout_);
 }
@@ -2179,9 +2384,9 @@ static void rule_no_internet(const struct rctx *c, struct rout *o)
  * without a rule, a rule for a cause that is not there, or one cause twice
  * fails the build. */
 #define VD_RULES(R) \
-	R(CONFIG_INVALID, rule_config_invalid, VDF_OBJ_PROFILE, VDF_OBJ_OPENVPN) \
+	R(CONFIG_INVALID, rule_config_invalid, VDF_OBJ_PROFILE, VDF_OBJ_OPENVPN, VDF_OBJ_CLOUD) \
 	R(CERT_EXPIRED, rule_cert_expired, VDF_OBJ_PROFILE, VDF_OBJ_CLOCK, VDF_OBJ_OPENVPN) \
-	R(TOO_MANY_CLIENTS, rule_too_many_clients, VDF_OBJ_OPENVPN, VDF_OBJ_TRANSPORT, VDF_OBJ_PROFILE) \
+	R(TOO_MANY_CLIENTS, rule_too_many_clients, VDF_OBJ_OPENVPN, VDF_OBJ_TRANSPORT, VDF_OBJ_PROFILE, VDF_OBJ_CLOUD) \
 	R(IP_CONFLICT, rule_ip_conflict, VDF_OBJ_ROUTES, VDF_OBJ_CLOUD) \
 	R(CLIENT_CIDR_TOO_SMALL, rule_client_cidr_too_small, VDF_OBJ_CLOUD, VDF_OBJ_OPENVPN) \
 	R(VPN_APP_CONFLICT, rule_vpn_app_conflict, VDF_OBJ_CONFLICTS) \
@@ -2194,7 +2399,7 @@ static void rule_no_internet(const struct rctx *c, struct rout *o)
 	R(ASYMMETRIC_PATH, rule_asymmetric_path, VDF_OBJ_REFLECTOR, VDF_OBJ_PING, VDF_OBJ_FIREWALL, VDF_OBJ_ROUTES, \
 	  VDF_OBJ_OPENVPN) \
 	R(DNS_NO_ROUTE, rule_dns_no_route, VDF_OBJ_ROUTES, VDF_OBJ_DNS) \
-	R(LOCAL_NETWORK_MISSING, rule_local_network_missing, VDF_OBJ_ROUTES) \
+	R(LOCAL_NETWORK_MISSING, rule_local_network_missing, VDF_OBJ_ROUTES, VDF_OBJ_CLOUD, VDF_OBJ_OPENVPN) \
 	R(LOCAL_NETWORK_OVERLAP, rule_local_network_overlap, VDF_OBJ_ROUTES, VDF_OBJ_CLOUD) \
 	R(IPSEC_ROUTE_OVERLAP, rule_ipsec_route_overlap, VDF_OBJ_CLOUD) \
 	R(SECURITY_GROUP, rule_security_group, VDF_OBJ_PING, VDF_OBJ_ROUTES) \
@@ -2246,6 +2451,359 @@ const char *const *vd_rule_inputs(const char *cause_id)
 {
 	const struct rule *r = rule_find(cause_id);
 	return r ? r->inputs : NULL;
+}
+
+/* ---- what the facts could not decide ---------------------------------------- */
+
+/* Per cause, whether its rule had the facts it needs; when it had not (and so
+ * could not have fired), what would let it be checked and why, in words.
+ * "healthy" must never hide a cause nobody could look at: GetStatus lists
+ * these per tunnel. A cause without a function here is always decidable. */
+
+enum {
+	NEED_CLIENT = 1u << 0,
+	NEED_CONNECTED = 1u << 1,
+	NEED_TARGETS = 1u << 2,
+	NEED_CLOUD = 1u << 3,
+	NEED_REFLECTOR = 1u << 4,
+	NEED_PROFILE = 1u << 5,
+	NEED_NTP = 1u << 6,
+	NEED_CONNECTIVITY = 1u << 7,
+};
+
+static const char *const need_names[] = {
+	VD_NEED_CLIENT, VD_NEED_CONNECTED, VD_NEED_TARGETS, VD_NEED_CLOUD,
+	VD_NEED_REFLECTOR, VD_NEED_PROFILE, VD_NEED_NTP, VD_NEED_CONNECTIVITY,
+};
+
+struct lack {
+	unsigned needs;
+	const char *reason; /* an N_() sentence */
+};
+
+static bool lacking(struct lack *l, unsigned needs, const char *reason)
+{
+	l->needs |= needs;
+	if (!l->reason)
+		l->reason = reason;
+	return false;
+}
+
+static bool client_runs(const struct rctx *c)
+{
+	return connected(c) || is_true(section(c, VDF_TUNNEL_OPENVPN), VDF_OPENVPN_RUNNING);
+}
+
+/* What the tunnel itself must be before a probe inside it can measure. */
+static bool tunnel_up(const struct rctx *c, struct lack *l)
+{
+	if (!client_runs(c))
+		return lacking(l, NEED_CLIENT, N_("the OpenVPN client is not running"));
+	if (!connected(c))
+		return lacking(l, NEED_CONNECTED, N_("the tunnel is not connected"));
+	return true;
+}
+
+static bool client_up(const struct rctx *c, struct lack *l)
+{
+	return client_runs(c) || lacking(l, NEED_CLIENT, N_("the OpenVPN client is not running"));
+}
+
+/* A probe section inside the tunnel: measured, else the tunnel's state, else
+ * (connected, and still nothing) time. */
+static bool measured(const struct rctx *c, const char *name, struct lack *l)
+{
+	if (section(c, name))
+		return true;
+	if (!tunnel_up(c, l))
+		return false;
+	return lacking(l, 0, N_("nothing has been measured for it yet"));
+}
+
+static bool has_targets(const struct rctx *c)
+{
+	return cJSON_GetArraySize(arr(section(c, VDF_TUNNEL_ROUTES), VDF_ROUTES_TARGETS)) > 0 ||
+	       cJSON_GetArraySize(arr(section(c, VDF_TUNNEL_PING), VDF_PING_TARGETS)) > 0;
+}
+
+static bool has_profile(const struct rctx *c, struct lack *l)
+{
+	return section(c, VDF_TUNNEL_PROFILE) ||
+	       lacking(l, NEED_PROFILE, N_("no client profile (the OpenVPN configuration) could be read"));
+}
+
+static bool can_config_invalid(const struct rctx *c, struct lack *l)
+{
+	return has_profile(c, l);
+}
+
+static bool can_too_many_clients(const struct rctx *c, struct lack *l)
+{
+	return client_up(c, l);
+}
+
+static bool can_ip_conflict(const struct rctx *c, struct lack *l)
+{
+	const cJSON *rt = section(c, VDF_TUNNEL_ROUTES), *cl = cloud(c);
+
+	if (rt && (arr(cl, VDF_CLOUD_LOCAL_NETWORKS) || nstr(cl, VDF_CLOUD_CLIENT_CIDR) ||
+	           arr(rt, VDF_ROUTES_PUSHED_ROUTES) || nstr(rt, VDF_ROUTES_TUNNEL_SUBNET)))
+		return true;
+	if (!rt)
+		return client_up(c, l) && lacking(l, 0, N_("the routes have not been looked at yet"));
+	return lacking(l, (client_runs(c) ? NEED_CONNECTED : NEED_CLIENT) | NEED_CLOUD,
+	               N_("the VPN's networks are not known: no pushed route, no tunnel address and no Local Network"));
+}
+
+static bool can_client_cidr_too_small(const struct rctx *c, struct lack *l)
+{
+	const cJSON *cl = cloud(c);
+	double m;
+
+	return (nstr(cl, VDF_CLOUD_CLIENT_CIDR) && num(cl, VDF_CLOUD_MAX_CONNECTIONS, &m)) ||
+	       lacking(l, NEED_CLOUD,
+	               N_("the SSL server's client CIDR block and maximum number of connections are not both known"));
+}
+
+static bool can_vpn_app_conflict(const struct rctx *c, struct lack *l)
+{
+	return section(c, VDF_TUNNEL_CONFLICTS) || lacking(l, 0, N_("the other VPNs have not been looked at yet"));
+}
+
+static bool can_path(const struct rctx *c, struct lack *l)
+{
+	if (section(c, VDF_TUNNEL_PATH))
+		return true;
+	return lacking(l, client_runs(c) ? 0 : NEED_CLIENT,
+	               N_("the path to the gateway outside the tunnel has not been measured"));
+}
+
+static bool can_long_distance_udp(const struct rctx *c, struct lack *l)
+{
+	if (!tunnel_proto(c))
+		return has_profile(c, l) && lacking(l, NEED_CLIENT, N_("the tunnel's protocol is not known"));
+	return can_path(c, l);
+}
+
+static bool can_server_config_changed(const struct rctx *c, struct lack *l)
+{
+	return client_up(c, l);
+}
+
+static bool can_client_exception(const struct rctx *c, struct lack *l)
+{
+	return section(c, VDF_TUNNEL_OPENVPN) || lacking(l, 0, N_("the OpenVPN client has not been looked at yet"));
+}
+
+static bool can_clock_skew(const struct rctx *c, struct lack *l)
+{
+	return host_clock(c) || lacking(l, NEED_NTP, N_("no NTP server answered"));
+}
+
+static bool can_icmp_blocked_locally(const struct rctx *c, struct lack *l)
+{
+	return measured(c, VDF_TUNNEL_FIREWALL, l);
+}
+
+static bool can_asymmetric_path(const struct rctx *c, struct lack *l)
+{
+	bool ok = tunnel_up(c, l);
+
+	if (!section(c, VDF_TUNNEL_REFLECTOR))
+		ok = lacking(l, NEED_REFLECTOR,
+		             N_("it needs the reflector in the VPC (vpndoctor-reflector) to ping the client back"));
+	if (!has_targets(c))
+		ok = lacking(l, NEED_TARGETS, N_("no VPC host to ping is known"));
+	return ok && measured(c, VDF_TUNNEL_PING, l);
+}
+
+static bool can_dns_no_route(const struct rctx *c, struct lack *l)
+{
+	return measured(c, VDF_TUNNEL_ROUTES, l) && tunnel_up(c, l);
+}
+
+static bool can_local_network_missing(const struct rctx *c, struct lack *l)
+{
+	const cJSON *rt = section(c, VDF_TUNNEL_ROUTES);
+	const cJSON *lns = arr(cloud(c), VDF_CLOUD_LOCAL_NETWORKS);
+	bool targets = cJSON_GetArraySize(arr(rt, VDF_ROUTES_TARGETS)) > 0;
+
+	if (targets)
+		return true;
+	if (lns && connected(c) && arr(rt, VDF_ROUTES_PUSHED_ROUTES))
+		return true;
+	if (!lns)
+		return lacking(l, NEED_TARGETS | NEED_CLOUD,
+		               N_("neither a VPC host (Targets=) nor the SSL server's Local Network is known to check the "
+		                  "routes against"));
+	return tunnel_up(c, l) && lacking(l, 0, N_("the routes the server pushed are not known"));
+}
+
+static bool can_local_network_overlap(const struct rctx *c, struct lack *l)
+{
+	const cJSON *rt = section(c, VDF_TUNNEL_ROUTES), *cl = cloud(c);
+
+	if ((nstr(rt, VDF_ROUTES_TUNNEL_SUBNET) && arr(rt, VDF_ROUTES_PUSHED_ROUTES)) ||
+	    (nstr(cl, VDF_CLOUD_CLIENT_CIDR) && arr(cl, VDF_CLOUD_LOCAL_NETWORKS)))
+		return true;
+	return lacking(l, (connected(c) ? 0 : client_runs(c) ? NEED_CONNECTED : NEED_CLIENT) | NEED_CLOUD,
+	               N_("neither the pushed routes with the tunnel's subnet nor the SSL server's Local Network with "
+	                  "its client CIDR block are known"));
+}
+
+static bool can_ipsec_route_overlap(const struct rctx *c, struct lack *l)
+{
+	const cJSON *cl = cloud(c);
+
+	return (nstr(cl, VDF_CLOUD_CLIENT_CIDR) && arr(cl, VDF_CLOUD_IPSEC_ROUTES)) ||
+	       lacking(l, NEED_CLOUD, N_("the gateway's IPsec-VPN routes and the client CIDR block are not both known"));
+}
+
+static bool can_security_group(const struct rctx *c, struct lack *l)
+{
+	bool up = tunnel_up(c, l);
+	bool ok = has_targets(c) || lacking(l, NEED_TARGETS, N_("no VPC host to ping is known"));
+
+	return up && ok && measured(c, VDF_TUNNEL_PING, l);
+}
+
+static bool can_openvpn_version(const struct rctx *c, struct lack *l)
+{
+	return obj(section(c, VDF_TUNNEL_OPENVPN), VDF_OPENVPN_VERSION) ||
+	       (client_up(c, l) && lacking(l, 0, N_("the client's version could not be read")));
+}
+
+static bool can_gateway_bandwidth(const struct rctx *c, struct lack *l)
+{
+	double bw;
+	bool ok = num(cloud(c), VDF_CLOUD_BANDWIDTH_MBPS, &bw) ||
+	          lacking(l, NEED_CLOUD, N_("the gateway's bandwidth is not known"));
+
+	return measured(c, VDF_TUNNEL_THROUGHPUT, l) && ok;
+}
+
+static bool can_udp_unreliable(const struct rctx *c, struct lack *l)
+{
+	const char *proto = tunnel_proto(c);
+
+	if (proto && strcmp(proto, "tcp") == 0)
+		return true;
+	return measured(c, VDF_TUNNEL_PING, l) && can_path(c, l);
+}
+
+static bool can_gateway_old_version(const struct rctx *c, struct lack *l)
+{
+	const cJSON *cl = cloud(c);
+	const char *created = nstr(cl, VDF_CLOUD_CREATED_ON);
+	int64_t t, limit;
+
+	if (is_true(cl, VDF_CLOUD_GATEWAY_UPGRADED))
+		return true;
+	if (!created)
+		created = nstr(cl, VDF_CLOUD_SERVER_CREATED_ON);
+	if (!created || vd_parse_time(created, &t) < 0)
+		return lacking(l, NEED_CLOUD, N_("the gateway's creation date is not known"));
+	if (vd_parse_time(GATEWAY_NEW_DATE, &limit) == 0 && t >= limit && nstr(cl, VDF_CLOUD_CREATED_ON))
+		return true;
+	return measured(c, VDF_TUNNEL_PING, l) && can_path(c, l);
+}
+
+static bool can_ncp_cipher(const struct rctx *c, struct lack *l)
+{
+	if (!tunnel_up(c, l))
+		return false;
+	return nstr(section(c, VDF_TUNNEL_OPENVPN), VDF_OPENVPN_NEGOTIATED_CIPHER) ||
+	       lacking(l, 0, N_("the data channel's cipher is not known (the client's log could not be read)"));
+}
+
+static bool can_other(const struct rctx *c, struct lack *l)
+{
+	return can_client_exception(c, l);
+}
+
+static bool can_transport(const struct rctx *c, struct lack *l)
+{
+	if (section(c, VDF_TUNNEL_TRANSPORT))
+		return true;
+	if (!section(c, VDF_TUNNEL_PROFILE) && !client_runs(c))
+		return lacking(l, NEED_PROFILE | NEED_CLIENT, N_("the gateway's address and port are not known"));
+	return lacking(l, 0, N_("the gateway's OpenVPN port has not been tried yet"));
+}
+
+static bool can_mtu_blackhole(const struct rctx *c, struct lack *l)
+{
+	return measured(c, VDF_TUNNEL_MTU, l);
+}
+
+static bool can_connectivity(const struct rctx *c, struct lack *l)
+{
+	return obj(c->host, VDF_HOST_CONNECTIVITY) ||
+	       lacking(l, NEED_CONNECTIVITY, N_("neither NetworkManager nor a connectivity check says whether this "
+	                                        "network reaches the internet"));
+}
+
+static bool (*const decidable[VD_N_CAUSES])(const struct rctx *c, struct lack *l) = {
+	[VD_CAUSE_CONFIG_INVALID] = can_config_invalid,
+	[VD_CAUSE_CERT_EXPIRED] = can_config_invalid,
+	[VD_CAUSE_TOO_MANY_CLIENTS] = can_too_many_clients,
+	[VD_CAUSE_IP_CONFLICT] = can_ip_conflict,
+	[VD_CAUSE_CLIENT_CIDR_TOO_SMALL] = can_client_cidr_too_small,
+	[VD_CAUSE_VPN_APP_CONFLICT] = can_vpn_app_conflict,
+	[VD_CAUSE_UNSTABLE_INTERNET] = can_path,
+	[VD_CAUSE_LONG_DISTANCE_UDP] = can_long_distance_udp,
+	[VD_CAUSE_SERVER_CONFIG_CHANGED] = can_server_config_changed,
+	[VD_CAUSE_CLIENT_EXCEPTION] = can_client_exception,
+	[VD_CAUSE_CLOCK_SKEW] = can_clock_skew,
+	[VD_CAUSE_ICMP_BLOCKED_LOCALLY] = can_icmp_blocked_locally,
+	[VD_CAUSE_ASYMMETRIC_PATH] = can_asymmetric_path,
+	[VD_CAUSE_DNS_NO_ROUTE] = can_dns_no_route,
+	[VD_CAUSE_LOCAL_NETWORK_MISSING] = can_local_network_missing,
+	[VD_CAUSE_LOCAL_NETWORK_OVERLAP] = can_local_network_overlap,
+	[VD_CAUSE_IPSEC_ROUTE_OVERLAP] = can_ipsec_route_overlap,
+	[VD_CAUSE_SECURITY_GROUP] = can_security_group,
+	[VD_CAUSE_OPENVPN_VERSION] = can_openvpn_version,
+	[VD_CAUSE_GATEWAY_BANDWIDTH] = can_gateway_bandwidth,
+	[VD_CAUSE_UDP_UNRELIABLE] = can_udp_unreliable,
+	[VD_CAUSE_GATEWAY_OLD_VERSION] = can_gateway_old_version,
+	[VD_CAUSE_NCP_CIPHER] = can_ncp_cipher,
+	[VD_CAUSE_OTHER] = can_other,
+	[VD_CAUSE_UDP_BLOCKED] = can_transport,
+	[VD_CAUSE_GATEWAY_UNREACHABLE] = can_transport,
+	[VD_CAUSE_MTU_BLACKHOLE] = can_mtu_blackhole,
+	[VD_CAUSE_VPN_PORT_SILENT] = can_transport,
+	[VD_CAUSE_CAPTIVE_PORTAL] = can_connectivity,
+	[VD_CAUSE_NO_INTERNET] = can_connectivity,
+};
+
+static cJSON *unchecked_entry(const char *cause, const struct lack *l)
+{
+	cJSON *e = cJSON_CreateObject(), *needs, *m = NULL;
+	char *reason = NULL;
+
+	/* an entry of GetStatus's unchecked, not facts */
+	if (!e || !cJSON_AddStringToObject(e, "cause", cause) || /* not a fact */
+	    !(needs = cJSON_AddArrayToObject(e, "needs")))
+		goto fail;
+	for (size_t i = 0; i < VD_ARRAY_SIZE(need_names); i++) {
+		cJSON *n;
+		if (!(l->needs & (1u << i)))
+			continue;
+		if (!(n = cJSON_CreateString(need_names[i])))
+			goto fail;
+		cJSON_AddItemToArray(needs, n);
+	}
+	if (vd_msg_new(l->reason, NULL, NULL, (const struct vd_arg[]){{0}}, &m) < 0 || !(reason = vd_msg_render(m, NULL)))
+		goto fail;
+	if (!cJSON_AddStringToObject(e, "reason", reason)) /* not a fact */
+		goto fail;
+	free(reason);
+	cJSON_AddItemToObject(e, "reason_message", m);
+	return e;
+fail:
+	free(reason);
+	cJSON_Delete(m);
+	cJSON_Delete(e);
+	return NULL;
 }
 
 /* ---- the engine ------------------------------------------------------------- */
@@ -2312,7 +2870,7 @@ static bool is_immune(const struct rout *o, const char *cause)
 	return false;
 }
 
-static int run_tunnel(const struct rctx *c, const char *name, bool keep, cJSON *out)
+static int run_tunnel(const struct rctx *c, const char *name, bool keep, cJSON *out, cJSON *unchecked)
 {
 	/* one per cause, indexed like vd_causes and rules */
 	struct rout res[VD_N_CAUSES];
@@ -2325,6 +2883,20 @@ static int run_tunnel(const struct rctx *c, const char *name, bool keep, cJSON *
 			r = res[i].err;
 			goto out;
 		}
+	}
+	for (size_t i = 0; unchecked && i < VD_N_CAUSES; i++) {
+		struct lack l = {0};
+		cJSON *e;
+
+		if (res[i].fired || !decidable[i] || decidable[i](c, &l))
+			continue;
+		if (!l.reason)
+			l.reason = N_("the facts it needs are not known");
+		if (!(e = unchecked_entry(vd_causes[i].id, &l))) {
+			r = -ENOMEM;
+			goto out;
+		}
+		cJSON_AddItemToArray(unchecked, e);
 	}
 	/* Suppression looks at what fired, suppressed or not: the matrix has no
 	 * cycles, so the result does not depend on evaluation order. A finding
@@ -2367,9 +2939,14 @@ out:
 
 int vd_rules_run(const cJSON *facts, bool keep_suppressed, cJSON **ret)
 {
+	return vd_rules_run_ex(facts, keep_suppressed, ret, NULL);
+}
+
+int vd_rules_run_ex(const cJSON *facts, bool keep_suppressed, cJSON **ret, cJSON **ret_unchecked)
+{
 	const cJSON *tunnels = arr(facts, VDF_FACTS_TUNNELS), *t;
 	struct rctx c = {.facts = facts, .host = obj(facts, VDF_FACTS_HOST)};
-	cJSON *out;
+	cJSON *out, *unchecked = NULL;
 	double now;
 	size_t idx = 0;
 
@@ -2379,11 +2956,15 @@ int vd_rules_run(const cJSON *facts, bool keep_suppressed, cJSON **ret)
 		c.have_now = true;
 		c.now = (int64_t)now;
 	}
-	if (!(out = cJSON_CreateArray()))
+	if (!(out = cJSON_CreateArray()) || (ret_unchecked && !(unchecked = cJSON_CreateObject()))) {
+		cJSON_Delete(out);
 		return -ENOMEM;
+	}
 	cJSON_ArrayForEach(t, tunnels) {
 		char name[32];
 		const char *tn = nstr(t, VDF_TUNNEL_NAME);
+		cJSON *u = NULL;
+		int r;
 
 		idx++;
 		if (!cJSON_IsObject(t))
@@ -2393,13 +2974,21 @@ int vd_rules_run(const cJSON *facts, bool keep_suppressed, cJSON **ret)
 			tn = name;
 		}
 		c.tunnel = t;
-		int r = run_tunnel(&c, tn, keep_suppressed, out);
+		if (unchecked && !cJSON_GetObjectItemCaseSensitive(unchecked, tn) &&
+		    !(u = cJSON_AddArrayToObject(unchecked, tn))) {
+			r = -ENOMEM;
+		} else {
+			r = run_tunnel(&c, tn, keep_suppressed, out, u);
+		}
 		if (r < 0) {
 			cJSON_Delete(out);
+			cJSON_Delete(unchecked);
 			return r;
 		}
 	}
 	*ret = out;
+	if (ret_unchecked)
+		*ret_unchecked = unchecked;
 	return 0;
 }
 

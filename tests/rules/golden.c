@@ -18,7 +18,9 @@
  *  - CASE.facts.json: a whole document that is no snapshot at all; not valid.
  * The expected file is either the findings array, or an object
  * {"keep_suppressed": true, "findings": [...]} to see suppressed ones, or
- * {"error": "EINVAL"} for facts the rules must refuse.
+ * {"error": "EINVAL"} for facts the rules must refuse. An object with
+ * "unchecked" (the tunnels' lists of causes the facts could not decide,
+ * vd_rules_run_ex) has those compared too.
  *
  * rules_golden --facts CASE [BASE] prints the facts a case gives, and what
  * the definition says of them; rules_golden --render FINDINGS... prints each
@@ -243,8 +245,8 @@ static size_t validate(const cJSON *facts, const char *path, bool quiet)
 
 int main(int argc, char **argv)
 {
-	cJSON *facts = NULL, *exp = NULL, *got = NULL;
-	const cJSON *want;
+	cJSON *facts = NULL, *exp = NULL, *got = NULL, *got_unchecked = NULL;
+	const cJSON *want, *want_unchecked = NULL;
 	bool keep = false;
 	int rc = 1, r;
 	const char *upd = getenv("VD_GOLDEN_UPDATE");
@@ -300,10 +302,11 @@ int main(int argc, char **argv)
 	if (cJSON_IsObject(exp)) {
 		keep = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(exp, "keep_suppressed"));
 		want = cJSON_GetObjectItemCaseSensitive(exp, "findings");
+		want_unchecked = cJSON_GetObjectItemCaseSensitive(exp, "unchecked");
 	} else {
 		want = exp;
 	}
-	r = vd_rules_run(facts, keep, &got);
+	r = vd_rules_run_ex(facts, keep, &got, want_unchecked ? &got_unchecked : NULL);
 	/* {"error": "EINVAL"}: the facts must be refused, not judged. */
 	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(exp, "error"))) {
 		const char *e = cJSON_GetObjectItemCaseSensitive(exp, "error")->valuestring;
@@ -321,10 +324,13 @@ int main(int argc, char **argv)
 	}
 	if (upd && strcmp(upd, "1") == 0) {
 		cJSON *doc = got;
-		if (keep) {
+		if (keep || got_unchecked) {
 			doc = cJSON_CreateObject();
-			cJSON_AddBoolToObject(doc, "keep_suppressed", true);
+			if (keep)
+				cJSON_AddBoolToObject(doc, "keep_suppressed", true);
 			cJSON_AddItemReferenceToObject(doc, "findings", got);
+			if (got_unchecked)
+				cJSON_AddItemReferenceToObject(doc, "unchecked", got_unchecked);
 		}
 		r = write_file(argv[2], doc);
 		if (doc != got)
@@ -348,10 +354,17 @@ int main(int argc, char **argv)
 	}
 	if (check_messages(want, argv[2]))
 		goto out;
+	if (want_unchecked && !cJSON_Compare(want_unchecked, got_unchecked, true)) {
+		fprintf(stderr, "golden: %s: what could not be checked differs\n", argv[1]);
+		print_item("  - expected", want_unchecked);
+		print_item("  + produced", got_unchecked);
+		goto out;
+	}
 	rc = 0;
 out:
 	cJSON_Delete(facts);
 	cJSON_Delete(exp);
 	cJSON_Delete(got);
+	cJSON_Delete(got_unchecked);
 	return rc;
 }
