@@ -44,7 +44,7 @@ LAB_PY=/usr/bin/python3
 
 # Faults, in the order `lab.sh faults` lists them: NAME|ARGS|what it does.
 LAB_FAULTS="
-loss|PCT|drop PCT% of the laptops' packets at the internet router (nftables numgen)
+loss|PCT|drop PCT% (one decimal: 0.5) of the laptops' packets at the internet router (nftables numgen)
 latency|RTT_MS [JITTER_MS]|add RTT_MS (+-JITTER_MS) on the gateway's way out (userspace delay line)
 udp-block||the router drops UDP to the gateway's OpenVPN port
 icmp-in-block||the laptop's nftables drops inbound ICMP echo requests
@@ -635,9 +635,12 @@ lab_fault() {
 	loss)
 		lab__nft_del_comment router vdlab forward vdlab-loss
 		if [ "$mode" = on ]; then
-			local pct=${1:?loss on PCT}
+			local pct=${1:?loss on PCT} pm
+			# in tenths of a percent, so a healthy link's 0.5% can be made too
+			[[ "$pct" =~ ^([0-9]|[1-9][0-9]|100)(\.[0-9])?$ ]] || lab__die "loss on PCT: 0-100, one decimal at most"
+			pm=$(awk -v p="$pct" 'BEGIN {printf "%d", p * 10 + 0.5}')
 			lab__nft_router add rule inet vdlab forward iifname '{ "lap0", "lap20" }' \
-				numgen random mod 100 '<' "$pct" drop comment '"vdlab-loss"'
+				numgen random mod 1000 '<' "$pm" drop comment '"vdlab-loss"'
 		fi
 		;;
 	latency)

@@ -1,0 +1,344 @@
+#!/bin/bash
+# Benchmark of how fast vpndoctord names and clears the sampled causes, and
+# what watching a healthy tunnel costs (issue 12). Prints figures; not a
+# pass/fail test. Drives the project's lab (tests/lab/lab.sh: a real OpenVPN
+# client and server in network namespaces) with the lab's own faults.
+#
+#   cost     a healthy live tunnel, COST_S seconds with no client asking the
+#            daemon anything: its wake-ups (context switches of all its
+#            threads, /proc/PID/task/*/status), and its traffic on the
+#            laptop's uplink, tunnel encapsulation included (nftables
+#            counters in the laptop: eth0 without OpenVPN's own flow, plus
+#            tun0's packets with the encapsulation's bytes per packet,
+#            measured on a calibration burst before the daemon starts).
+#            Bytes are IP bytes (add 14 per packet for Ethernet headers).
+#   detect   RUNS runs of each fault: 10% loss and 3% loss at the internet
+#            router (the lab's loss fault: inside and outside the tunnel
+#            alike), and 200 ms added to what the gateway sends to the
+#            internet (the lab's latency fault: the UDP tunnel and the
+#            gateway's public address alike). Time from the fault's onset
+#            to the first sampled finding in GetStatus (`vpndoctor status`,
+#            polled every POLL_S: it runs no probe), and from the fix to its
+#            resolution; medians over the runs.
+#   soak     SOAK_S seconds of a healthy tunnel with 0.5% random loss and
+#            5 ms jitter (a delay line at 5 +- 5 ms): every warning or error
+#            that shows in GetStatus (polled every 2 s) or opens in the log.
+#   rates    the false-alarm rate each sampled cause's tests are built for,
+#            as `vpndoctor explain CAUSE --json` gives it.
+#
+# Usage: tests/bench/bench_detect.sh [BUILD_BIN_DIR]
+#   env: PHASES="cost detect soak rates" RUNS=5 COST_S=600 SOAK_S=1800
+#        DETECT_TIMEOUT=300 RESOLVE_TIMEOUT=300 POLL_S=0.5 LABEL=name
+#        RESULTS=FILE (appends "LABEL KEY VALUE" lines)
+set -u
+
+VD_BIN=${1:-${VD_BIN:-build/bin}}
+VD_BIN=$(cd "$VD_BIN" && pwd)
+PHASES=${PHASES:-cost detect soak rates}
+RUNS=${RUNS:-5}
+COST_S=${COST_S:-600}
+SOAK_S=${SOAK_S:-1800}
+DETECT_TIMEOUT=${DETECT_TIMEOUT:-300}
+RESOLVE_TIMEOUT=${RESOLVE_TIMEOUT:-300}
+POLL_S=${POLL_S:-0.5}
+LABEL=${LABEL:-$(basename "$(dirname "$VD_BIN")")}
+RESULTS=${RESULTS:-}
+SAMPLED="unstable-internet long-distance-udp udp-unreliable gateway-bandwidth gateway-old-version asymmetric-path security-group"
+
+[ -x "$VD_BIN/vpndoctord" ] || { echo "no $VD_BIN/vpndoctord" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "needs root (the lab's namespaces)" >&2; exit 1; }
+
+# shellcheck source=../lab/lab.sh
+. "$(cd "$(dirname "$0")/../lab" && pwd)/lab.sh"
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}'; }
+say() { echo "[$LABEL] $*"; }
+result() { # KEY VALUE
+	say "$1: $2"
+	[ -n "$RESULTS" ] && echo "$LABEL $1 $2" >>"$RESULTS"
+	return 0
+}
+
+cleanup() {
+	trap - EXIT INT TERM
+	[ -n "${LAB_DIR:-}" ] && lab_down
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+vd() { "$VD_BIN/vpndoctor" --socket "$SOCK" "$@"; }
+
+# The findings GetStatus has on the lab's tunnel, not suppressed: "CAUSE:SEVERITY" lines.
+findings() {
+	vd status --json 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except ValueError:
+    sys.exit(0)
+for f in d.get("findings", []):
+    if f.get("tunnel") == "lab" and not f.get("suppressed_by"):
+        print("%s:%s" % (f.get("cause"), f.get("severity")))
+'
+}
+
+# The first sampled cause in the findings, or nothing.
+sampled_finding() {
+	local f c
+	for f in $(findings); do
+		c=${f%%:*}
+		case " $SAMPLED " in *" $c "*) echo "$c"; return 0 ;; esac
+	done
+	return 1
+}
+
+median() { sort -g | awk '{v[NR] = $1} END {if (!NR) {print "-"; exit} if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+start_daemon() {
+	SOCK=$LAB_DIR/vpndoctor.sock
+	mkdir -p "$LAB_DIR/vdstate"
+	cat >"$LAB_DIR/vpndoctor.conf" <<-EOF
+	[Clock]
+	NTPServers=$LAB_NTP_IP
+
+	[Tunnel lab]
+	Config=$LAB_DIR/laptop/client.conf
+	Management=$LAB_DIR/laptop/mgmt.sock
+	Targets=$LAB_VPC_DB
+	Names=$LAB_VPC_NAME
+	ClientCIDR=$LAB_CLIENT_CIDR
+	LocalNetworks=$LAB_VPC_NET
+	MaxConnections=$LAB_MAX_CLIENTS
+	EOF
+	lab__spawn vpndoctord laptop "$VD_BIN/vpndoctord" --foreground --log-target stderr \
+		--config "$LAB_DIR/vpndoctor.conf" --socket "$SOCK" --state-dir "$LAB_DIR/vdstate"
+	local i
+	for i in $(seq 1 100); do
+		[ -S "$SOCK" ] && break
+		sleep 0.1
+	done
+	[ -S "$SOCK" ] || { echo "vpndoctord did not start" >&2; tail "$LAB_DIR/logs/vpndoctord.out" >&2; exit 1; }
+	DPID=$(lab__pid vpndoctord)
+}
+
+# Healthy: no warning or error for 10 s in a row (at most 300 s).
+wait_calm() {
+	local t0 calm=0 f
+	t0=$(date +%s)
+	while [ $(($(date +%s) - t0)) -lt 300 ]; do
+		f=$(findings | grep -E ':(warning|error)$' || true)
+		if [ -z "$f" ]; then
+			calm=$((calm + 1))
+			[ "$calm" -ge 10 ] && return 0
+		else
+			calm=0
+		fi
+		sleep 1
+	done
+	say "not calm after 300 s: $f"
+	return 1
+}
+
+# ---- nftables counters in the laptop
+
+OVPN_PORT=""
+counters_setup() {
+	OVPN_PORT=$(lab_exec laptop ss -Huanp 2>/dev/null | awk '/openvpn/ {n = split($4, a, ":"); print a[n]; exit}')
+	[ -n "$OVPN_PORT" ] || { echo "OpenVPN's UDP port not found in the laptop" >&2; exit 1; }
+	lab_exec laptop nft -f - <<-EOF || exit 1
+	table inet vdbench {
+		counter eth_out {}
+		counter eth_in {}
+		counter ovpn_out {}
+		counter ovpn_in {}
+		counter tun_out {}
+		counter tun_in {}
+		chain out {
+			type filter hook output priority -300; policy accept;
+			oifname "eth0" udp sport $OVPN_PORT counter name ovpn_out accept
+			oifname "eth0" counter name eth_out
+			oifname "tun0" counter name tun_out
+		}
+		chain in {
+			type filter hook input priority -300; policy accept;
+			iifname "eth0" udp dport $OVPN_PORT counter name ovpn_in accept
+			iifname "eth0" counter name eth_in
+			iifname "tun0" counter name tun_in
+		}
+	}
+	EOF
+}
+
+# "PACKETS BYTES" of a counter
+counter() {
+	lab_exec laptop nft list counter inet vdbench "$1" | awk '/packets/ {for (i = 1; i < NF; i++) {if ($i == "packets") p = $(i + 1); if ($i == "bytes") b = $(i + 1)} print p, b}'
+}
+counters_all() { local c; for c in eth_out eth_in ovpn_out ovpn_in tun_out tun_in; do counter "$c"; done | tr '\n' ' '; }
+
+# Bytes OpenVPN adds to each packet of the tunnel (IP, UDP, its data channel
+# header and tag): a burst of pings through the tunnel before the daemon runs.
+calibrate() {
+	local a b
+	a=$(counters_all)
+	lab_exec laptop ping -c 50 -i 0.01 -q "$LAB_VPC_DB" >/dev/null 2>&1
+	b=$(counters_all)
+	ENCAP=$(echo "$a $b" | awk '{
+		dob = $18 - $6; dtb = $22 - $10; dtp = $21 - $9
+		dib = $20 - $8; dtib = $24 - $12; dtip = $23 - $11
+		if (dtp + dtip > 0) printf "%.0f", (dob + dib - dtb - dtib) / (dtp + dtip); else print 0 }')
+	result "encapsulation_bytes_per_packet" "$ENCAP"
+}
+
+ctx_all() {
+	local f v=0 n=0 a b
+	for f in /proc/"$DPID"/task/*/status; do
+		a=$(awk '/^voluntary_ctxt_switches/ {print $2}' "$f" 2>/dev/null || echo 0)
+		b=$(awk '/^nonvoluntary_ctxt_switches/ {print $2}' "$f" 2>/dev/null || echo 0)
+		v=$((v + ${a:-0}))
+		n=$((n + ${b:-0}))
+	done
+	echo "$v $n"
+}
+
+phase_cost() {
+	say "== cost: healthy tunnel, ${COST_S} s, nobody asking"
+	wait_calm || return
+	sleep 30 # the first rounds of every probe are over
+	local c0 c1 w0 w1
+	c0=$(counters_all)
+	w0=$(ctx_all)
+	sleep "$COST_S"
+	w1=$(ctx_all)
+	c1=$(counters_all)
+	local wake
+	wake=$(echo "$w0 $w1" | awk -v s="$COST_S" '{printf "%.2f", (($3 - $1) + ($4 - $2)) / s}')
+	result "wakeups_per_s" "$wake"
+	echo "$c0 $c1" | awk -v s="$COST_S" -v e="$ENCAP" '{
+		op = ($13 - $1) + ($15 - $3); ob = ($14 - $2) + ($16 - $4)
+		tp = ($21 - $9) + ($23 - $11); tb = ($22 - $10) + ($24 - $12)
+		m = 60 / s
+		printf "outside %.0f packets %.0f B/min; inside %.0f packets %.0f B/min, %.0f B/min on the wire; total %.0f B/min IP (%.0f with Ethernet headers)\n",
+			op * m, ob * m, tp * m, tb * m, (tb + tp * e) * m, (ob + tb + tp * e) * m, (ob + tb + tp * e + 14 * (op + tp)) * m
+		printf "%.0f %.0f\n", (ob + tb + tp * e) * m, (ob + tb + tp * e + 14 * (op + tp)) * m > "/dev/stderr"
+	}' 2>"$LAB_DIR/cost.out" | while read -r l; do say "$l"; done
+	read -r ip l2 <"$LAB_DIR/cost.out"
+	result "traffic_bytes_per_min" "$ip"
+	result "traffic_bytes_per_min_l2" "$l2"
+}
+
+# detect_run NAME FAULT ARGS...: one run; prints "DETECT RESOLVE CAUSE"
+detect_run() {
+	local t0 t1 c="" d=">$DETECT_TIMEOUT" r="-"
+	LAB_QUIET=1 lab_fault "$@" || exit 1
+	t0=$(now)
+	while awk -v a="$(since "$t0")" -v b="$DETECT_TIMEOUT" 'BEGIN {exit !(a < b)}'; do
+		if c=$(sampled_finding); then
+			d=$(since "$t0")
+			break
+		fi
+		sleep "$POLL_S"
+	done
+	LAB_QUIET=1 lab_fault "$1" off || exit 1
+	t1=$(now)
+	if [ -n "$c" ]; then
+		r=">$RESOLVE_TIMEOUT"
+		while awk -v a="$(since "$t1")" -v b="$RESOLVE_TIMEOUT" 'BEGIN {exit !(a < b)}'; do
+			if ! findings | grep -q "^$c:"; then
+				r=$(since "$t1")
+				break
+			fi
+			sleep "$POLL_S"
+		done
+	fi
+	echo "$d $r ${c:--}"
+}
+
+phase_detect() {
+	local spec name i out d r c m
+	for spec in "loss10:loss on 10" "loss3:loss on 3" "latency200:latency on 200"; do
+		name=${spec%%:*}
+		say "== detect $name: $RUNS runs (${spec#*:})"
+		: >"$LAB_DIR/$name.d"
+		: >"$LAB_DIR/$name.r"
+		for i in $(seq 1 "$RUNS"); do
+			wait_calm || true
+			# shellcheck disable=SC2086
+			out=$(detect_run ${spec#*:})
+			read -r d r c <<<"$out"
+			say "run $i: named $c after $d s, resolved $r s after the fix"
+			echo "${d#>}" >>"$LAB_DIR/$name.d"
+			[ "$r" != - ] && echo "${r#>}" >>"$LAB_DIR/$name.r"
+			echo "$c" >>"$LAB_DIR/$name.c"
+		done
+		# a run that named nothing counts as its timeout: the median is then a bound
+		m=$(median <"$LAB_DIR/$name.d")
+		awk -v m="$m" -v t="$DETECT_TIMEOUT" 'BEGIN {exit !(m >= t)}' && m=">$m"
+		result "detect_${name}_median_s" "$m"
+		result "detect_${name}_runs_s" "$(tr '\n' ' ' <"$LAB_DIR/$name.d")"
+		result "resolve_${name}_median_s" "$(median <"$LAB_DIR/$name.r")"
+		result "resolve_${name}_runs_s" "$(tr '\n' ' ' <"$LAB_DIR/$name.r")"
+		result "detect_${name}_causes" "$(sort "$LAB_DIR/$name.c" | uniq -c | awk '{printf "%s%s x%s", s, $2, $1; s = ", "}')"
+	done
+}
+
+phase_soak() {
+	say "== soak: ${SOAK_S} s healthy with 0.5% loss and 5 +- 5 ms delay"
+	wait_calm || true
+	local mark t0 f seen="" n=0
+	mark=$(stat -c %s "$LAB_DIR/logs/vpndoctord.out")
+	LAB_QUIET=1 lab_fault loss on 0.5 || exit 1
+	LAB_QUIET=1 lab_fault latency on 5 5 || exit 1
+	t0=$(date +%s)
+	while [ $(($(date +%s) - t0)) -lt "$SOAK_S" ]; do
+		for f in $(findings | grep -E ':(warning|error)$'); do
+			case " $seen " in *" $f "*) ;; *) seen="$seen $f"; say "soak: $f at $(($(date +%s) - t0)) s" ;; esac
+			n=$((n + 1))
+		done
+		sleep 2
+	done
+	LAB_QUIET=1 lab_fault loss off
+	LAB_QUIET=1 lab_fault latency off
+	local opened
+	opened=$(tail -c +"$((mark + 1))" "$LAB_DIR/logs/vpndoctord.out" | grep -cE 'opened [a-z-]+ on lab' || true)
+	result "soak_s" "$SOAK_S"
+	result "soak_polls_with_warning_or_error" "$n"
+	result "soak_findings_opened_in_log" "$opened"
+	result "soak_causes" "${seen:- none}"
+	tail -c +"$((mark + 1))" "$LAB_DIR/logs/vpndoctord.out" | grep -E 'opened [a-z-]+ on lab' | head -5 | while read -r l; do say "log: $l"; done
+}
+
+phase_rates() {
+	say "== false-alarm rates the tests are built for (vpndoctor explain)"
+	local c out
+	for c in $SAMPLED; do
+		out=$("$VD_BIN/vpndoctor" explain "$c" --json 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+t = d.get("tests")
+if not t:
+    print("none: a fixed grace of %s s and hold of %s s" % (d.get("grace_s"), d.get("hold_s")))
+    sys.exit(0)
+for x in t:
+    print("%s: %s, false alarms <= %s per 30 days" % (x.get("test"), x.get("hypotheses"), x.get("false_alarms_per_30_days")))
+')
+		while read -r l; do result "rates_$c" "$l"; done <<<"$out"
+	done
+}
+
+say "vpndoctord at $VD_BIN: $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+LAB_OWNER="$$ $(sed 's/.*) //' /proc/$$/stat | awk '{print $20}')"
+LAB_QUIET=1 lab_up --proto udp || { echo "lab up failed" >&2; exit 1; }
+counters_setup
+calibrate
+start_daemon
+for p in $PHASES; do
+	case "$p" in
+	cost) phase_cost ;;
+	detect) phase_detect ;;
+	soak) phase_soak ;;
+	rates) phase_rates ;;
+	*) echo "unknown phase $p" >&2; exit 1 ;;
+	esac
+done
+say "done"
