@@ -3,7 +3,8 @@
  * start(): it is fast local I/O (a few small files, size-bounded by the lib)
  * and never waits on the network, so the loop is not held up in practice.
  * Changes are seen through inotify on the files' directories, so an editor's
- * or a package manager's replace-by-rename is seen as well as a write. */
+ * or a package manager's replace-by-rename is seen as well as a write; the
+ * watches of every tunnel share one inotify instance (fswatch.h). */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "probes/fswatch.h"
 #include "probes/probe.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/profile.h"
@@ -27,15 +29,14 @@
                     IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
 struct watch {
-	int wd;
+	struct fswatch *fw;
 	char *dir;
 	char **names;
 	size_t n_names;
 };
 
 struct profile_state {
-	int fd;
-	struct event *ev;
+	struct event_base *base;
 	struct event *debounce;
 	struct probe_slot *slot;
 	struct watch *w;
@@ -49,6 +50,7 @@ struct files {
 
 static void watch_clear(struct watch *w)
 {
+	fswatch_free(w->fw);
 	free(w->dir);
 	for (size_t i = 0; i < w->n_names; i++)
 		free(w->names[i]);
@@ -61,15 +63,11 @@ static void profile_free_state(void *p)
 
 	if (!st)
 		return;
-	if (st->ev)
-		event_free(st->ev);
 	if (st->debounce)
 		event_free(st->debounce);
 	for (size_t i = 0; i < st->n; i++)
 		watch_clear(&st->w[i]);
 	free(st->w);
-	if (st->fd >= 0)
-		close(st->fd);
 	free(st);
 }
 
@@ -88,27 +86,14 @@ static void on_debounce(evutil_socket_t fd, short what, void *arg)
 	probe_slot_trigger(st->slot);
 }
 
-static void on_inotify(evutil_socket_t fd, short what, void *arg)
+static void on_change(void *userdata, const struct inotify_event *e)
 {
-	struct profile_state *st = arg;
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool hit = false;
-	ssize_t n;
+	struct profile_state *st = userdata;
+	bool hit = (e->mask & (IN_Q_OVERFLOW | IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) != 0;
 
-	while ((n = read(st->fd, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + n;) {
-			const struct inotify_event *e = (const struct inotify_event *)(void *)p;
-
-			p += sizeof(*e) + e->len;
-			if (e->mask & (IN_Q_OVERFLOW | IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
-				hit = true;
-				continue;
-			}
-			for (size_t i = 0; i < st->n; i++)
-				if (st->w[i].wd == e->wd && e->len && watch_has(&st->w[i], e->name))
-					hit = true;
-		}
-	}
+	for (size_t i = 0; i < st->n && !hit; i++)
+		if (fswatch_wd(st->w[i].fw) == e->wd && e->len && watch_has(&st->w[i], e->name))
+			hit = true;
 	if (hit) {
 		struct timeval tv = {0, PROFILE_DEBOUNCE_MS * 1000};
 		evtimer_add(st->debounce, &tv); /* re-adding restarts the delay */
@@ -122,15 +107,9 @@ static int state_new(struct probe_run *run, struct profile_state **ret)
 	if (!st)
 		return -ENOMEM;
 	st->slot = run->slot;
-	st->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (st->fd < 0) {
-		int r = -errno;
-		free(st);
-		return r;
-	}
-	st->ev = event_new(run->base, st->fd, EV_READ | EV_PERSIST, on_inotify, st);
+	st->base = run->base;
 	st->debounce = evtimer_new(run->base, on_debounce, st);
-	if (!st->ev || !st->debounce || event_add(st->ev, NULL) < 0) {
+	if (!st->debounce) {
 		profile_free_state(st);
 		return -ENOMEM;
 	}
@@ -165,14 +144,16 @@ static int split(const char *path, const char *base, char **dir, char **name)
 }
 
 /* The watch set becomes the directories of files; a directory that does not
- * exist cannot be watched, and the timer covers it. */
-static void watches_update(struct profile_state *st, const char *config, const struct files *files)
+ * exist cannot be watched, and the timer covers it. Returns 0, or the -errno
+ * of running out of watches (a limit of the user's, or memory). */
+static int watches_update(struct profile_state *st, const char *config, const struct files *files)
 {
 	struct watch *nw = calloc(PROFILE_MAX_WATCHES, sizeof(*nw));
 	size_t nn = 0;
+	int ret = 0;
 
 	if (!nw)
-		return;
+		return -ENOMEM;
 	for (size_t i = 0; i <= files->n; i++) {
 		const char *path = i == files->n ? config : files->v[i];
 		char *dir, *name;
@@ -183,13 +164,15 @@ static void watches_update(struct profile_state *st, const char *config, const s
 		for (k = 0; k < nn && strcmp(nw[k].dir, dir) != 0; k++)
 			;
 		if (k == nn) {
-			int wd = nn < PROFILE_MAX_WATCHES ? inotify_add_watch(st->fd, dir, WATCH_MASK) : -1;
-			if (wd < 0) {
+			int r = nn < PROFILE_MAX_WATCHES ? fswatch_add(st->base, dir, WATCH_MASK, on_change, st, &nw[nn].fw)
+			                                 : -ENOENT;
+			if (r < 0) {
+				if (r == -EMFILE || r == -ENFILE || r == -ENOSPC || r == -ENOMEM)
+					ret = ret ? ret : r;
 				free(dir);
 				free(name);
 				continue;
 			}
-			nw[nn].wd = wd;
 			nw[nn].dir = dir;
 			nn++;
 		} else {
@@ -203,19 +186,14 @@ static void watches_update(struct profile_state *st, const char *config, const s
 			free(name);
 		}
 	}
-	/* inotify gives a directory watched twice the same wd: only drop the
-	 * ones no longer wanted */
-	for (size_t i = 0; i < st->n; i++) {
-		bool keep = false;
-		for (size_t k = 0; k < nn; k++)
-			keep |= nw[k].wd == st->w[i].wd;
-		if (!keep)
-			inotify_rm_watch(st->fd, st->w[i].wd);
+	/* the new watches are in place before the old go: a directory in both
+	 * keeps its kernel watch, and no event between is lost */
+	for (size_t i = 0; i < st->n; i++)
 		watch_clear(&st->w[i]);
-	}
 	free(st->w);
 	st->w = nw;
 	st->n = nn;
+	return ret;
 }
 
 /* Every file the check opens, so that it can be watched. */
@@ -255,8 +233,11 @@ static int profile_start(struct probe_run *run)
 			*run->state = st;
 	}
 	r = vd_profile_check(t->config, &opts, &section);
-	if (st)
-		watches_update(st, t->config, &files);
+	if (st) {
+		int w = watches_update(st, t->config, &files);
+		if (w < 0)
+			probe_run_error(run, "inotify: %s (changes are seen on the timer only)", strerror(-w));
+	}
 	for (size_t i = 0; i < files.n; i++)
 		free(files.v[i]);
 	if (r < 0) {
