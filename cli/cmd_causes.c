@@ -193,6 +193,14 @@ int cmd_explain(struct cli_ctx *ctx, int argc, char **argv)
 		          c->hold_s), c->hold_s);
 		putchar('\n');
 	}
+	if (c->settles) {
+		/* TRANSLATORS: a label: after what the daemon waits for a tunnel
+		 * that reconnects by itself before this cause may open */
+		label(_("Settles after:"));
+		printf("%s\n", c->settles == VD_SETTLE_ANY         ? _("a resume or a change of network")
+		                : (c->settles & VD_SETTLE_RESUME) ? _("a resume")
+		                                                  : _("a change of network"));
+	}
 	label(_("Message ID:"));
 	printf("%s\n", c->message_id);
 	if (c->beyond_faq) {

@@ -46,7 +46,11 @@ struct tunnel {
 	cJSON *cloud;
 	struct recs *recs;
 	bool discovered;
+	int64_t settle_until;  /* the settle window (model_settle) */
+	unsigned settle_kinds;
 };
+
+#define MODEL_MAX_OBSERVERS 4
 
 /* A tunnel discovery made: its config_tunnel lives here (the scheduler's
  * slots point at it) until the tunnel is forgotten. */
@@ -114,6 +118,10 @@ struct vd_daemon {
 	void *evaluated_ud;
 	daemon_result_fn result_cb;
 	void *result_ud;
+	struct {
+		daemon_result_fn cb;
+		void *ud;
+	} observers[MODEL_MAX_OBSERVERS];
 	struct timeline *timeline;
 	int64_t (*now)(void);
 	unsigned check_deadline_ms;
@@ -203,6 +211,10 @@ static int tunnels_build(struct vd_daemon *d, const struct config *cfg)
 		v[i].config = ct->config ? strdup(ct->config) : NULL;
 		v[i].cloud = config_tunnel_cloud(ct);
 		v[i].discovered = ct->discovered;
+		if (old) {
+			v[i].settle_until = old->settle_until;
+			v[i].settle_kinds = old->settle_kinds;
+		}
 		if (old && old->recs) {
 			v[i].recs = old->recs;
 			old->recs = NULL;
@@ -316,6 +328,54 @@ void daemon_set_evaluated_cb(struct vd_daemon *d, daemon_evaluated_fn cb, void *
 {
 	d->evaluated_cb = cb;
 	d->evaluated_ud = userdata;
+}
+
+int daemon_add_result_cb(struct vd_daemon *d, daemon_result_fn cb, void *userdata)
+{
+	for (size_t i = 0; i < MODEL_MAX_OBSERVERS; i++)
+		if (!d->observers[i].cb) {
+			d->observers[i].cb = cb;
+			d->observers[i].ud = userdata;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+void daemon_remove_result_cb(struct vd_daemon *d, daemon_result_fn cb, void *userdata)
+{
+	for (size_t i = 0; i < MODEL_MAX_OBSERVERS; i++)
+		if (d->observers[i].cb == cb && d->observers[i].ud == userdata)
+			d->observers[i].cb = NULL;
+}
+
+void model_settle(struct vd_daemon *d, const char *tunnel, unsigned kinds, int64_t until)
+{
+	for (size_t i = 0; i < d->n_tunnels; i++) {
+		struct tunnel *t = &d->tunnels[i];
+
+		if (tunnel && strcmp(t->name, tunnel) != 0)
+			continue;
+		if (t->settle_until < d->now())
+			t->settle_kinds = 0; /* the old window is over */
+		if (until > t->settle_until)
+			t->settle_until = until;
+		t->settle_kinds |= kinds;
+	}
+	model_evaluate(d);
+}
+
+int64_t model_settling(struct vd_daemon *d, const char *tunnel, unsigned *kinds)
+{
+	const struct tunnel *t = tunnel_find(d, tunnel);
+
+	if (!t || t->settle_until <= d->now()) {
+		if (kinds)
+			*kinds = 0;
+		return 0;
+	}
+	if (kinds)
+		*kinds = t->settle_kinds;
+	return t->settle_until;
 }
 
 void daemon_set_result_cb(struct vd_daemon *d, daemon_result_fn cb, void *userdata)
@@ -806,6 +866,13 @@ void model_evaluate(struct vd_daemon *d)
 		}
 		vc = vd_cause_find(cause);
 		int64_t grace = vc ? (int64_t)vc->grace_s : 0;
+		/* After sleep or a change of network a tunnel reconnects by itself:
+		 * what that shows does not open within the window, and its grace
+		 * period starts when the window ends. */
+		const struct tunnel *tn = tunnel_find(d, tunnel);
+		if (vc && tn && (vc->settles & tn->settle_kinds) && now < tn->settle_until &&
+		    t->first_seen < tn->settle_until)
+			t->first_seen = tn->settle_until;
 		if (now - t->first_seen >= grace) {
 			t->open = true;
 			t->since = now;
@@ -884,6 +951,9 @@ void model_probe_result(struct vd_daemon *d, const struct probe *p, const char *
 	snprintf(rec->error, sizeof(rec->error), "%s", error ? error : "");
 	if (d->result_cb)
 		d->result_cb(d->result_ud, p, tunnel, st, section);
+	for (size_t i = 0; i < MODEL_MAX_OBSERVERS; i++)
+		if (d->observers[i].cb)
+			d->observers[i].cb(d->observers[i].ud, p, tunnel, st, section);
 	if (st == PROBE_FAIL)
 		log_info("probe %s%s%s failed%s%s", p->name, tunnel ? " on " : "", tunnel ? tunnel : "",
 		         rec->error[0] ? ": " : "", rec->error);
@@ -919,6 +989,11 @@ static const cJSON *section_of(void *userdata, const char *tunnel, const char *s
 		if (r->v[i].section && strcmp(r->v[i].p->section, section) == 0)
 			return r->v[i].section;
 	return NULL;
+}
+
+const cJSON *model_section(struct vd_daemon *d, const char *tunnel, const char *section)
+{
+	return section_of(d, tunnel, section);
 }
 
 static void on_sched_event(void *userdata, unsigned events);

@@ -41,6 +41,19 @@ void daemon_set_evaluated_cb(struct vd_daemon *d, daemon_evaluated_fn cb, void *
 typedef void (*daemon_result_fn)(void *userdata, const struct probe *p, const char *tunnel,
                                  enum probe_status st, const struct cJSON *section);
 void daemon_set_result_cb(struct vd_daemon *d, daemon_result_fn cb, void *userdata);
+/* More followers of the probe results, called after that one (the gateway
+ * memory, the laptop's life); at most 4: -ENOSPC. */
+int daemon_add_result_cb(struct vd_daemon *d, daemon_result_fn cb, void *userdata);
+void daemon_remove_result_cb(struct vd_daemon *d, daemon_result_fn cb, void *userdata);
+/* The settle window of tunnel (every tunnel when NULL): until the epoch
+ * second until, a finding whose cause settles after any of kinds
+ * (VD_SETTLE_*, vpndoctor/cause.h) does not open, and its grace period
+ * starts when the window ends; what is open stays as the rules say. A window
+ * that is still running is extended (never shortened), its kinds added to.
+ * Re-runs the rules. */
+void model_settle(struct vd_daemon *d, const char *tunnel, unsigned kinds, int64_t until);
+/* The end of tunnel's window, 0 when none runs; *kinds (may be NULL) its kinds. */
+int64_t model_settling(struct vd_daemon *d, const char *tunnel, unsigned *kinds);
 /* Replaces time(NULL) (tests). */
 void daemon_set_clock(struct vd_daemon *d, int64_t (*now)(void));
 
@@ -51,6 +64,9 @@ void model_probe_result(struct vd_daemon *d, const struct probe *p, const char *
                         int64_t started, uint64_t duration_ms);
 /* Re-runs the rules on the current facts (the grace timer does this). */
 void model_evaluate(struct vd_daemon *d);
+/* The latest section of tunnel (the host's when NULL) by its name in the
+ * facts, or NULL; borrowed until the next probe result. */
+const struct cJSON *model_section(struct vd_daemon *d, const char *tunnel, const char *section);
 /* The facts snapshot now (docs/facts.md); caller owns it. */
 struct cJSON *model_facts(struct vd_daemon *d);
 /* "healthy", "degraded", "broken", "unknown" */

@@ -27,6 +27,7 @@ struct probe_slot {
 	struct probe_run run;
 	void *state;
 	bool running, queued, again, done_pending;
+	bool burst;              /* its next run starts whatever the concurrency bound */
 	enum probe_status d_status;
 	cJSON *d_section;
 	char error[160];
@@ -52,6 +53,7 @@ struct scheduler {
 	struct probe_slot **slots;
 	size_t n_slots;
 	unsigned running, queued, max_running;
+	bool paused;             /* asleep: no run starts, no timer is armed */
 	uint64_t rng;
 	TAILQ_HEAD(, probe_slot) queue;
 };
@@ -128,7 +130,7 @@ static void pump(struct scheduler *s)
 {
 	struct probe_slot *slot;
 
-	while (s->running < s->max_running && (slot = TAILQ_FIRST(&s->queue))) {
+	while (!s->paused && s->running < s->max_running && (slot = TAILQ_FIRST(&s->queue))) {
 		TAILQ_REMOVE(&s->queue, slot, q);
 		slot->queued = false;
 		s->queued--;
@@ -138,6 +140,8 @@ static void pump(struct scheduler *s)
 
 uint64_t scheduler_run_now(struct scheduler *s, struct probe_slot *slot)
 {
+	if (s->paused)
+		return slot->seq + 1; /* a run that comes after the resume answers it */
 	if (slot->running) {
 		slot->again = true;
 	} else if (!slot->queued) {
@@ -152,6 +156,62 @@ uint64_t scheduler_run_now(struct scheduler *s, struct probe_slot *slot)
 		TAILQ_INSERT_TAIL(&s->queue, slot, q);
 	}
 	return slot->seq + 1;
+}
+
+/* A run in flight is dropped: cancelled without a callback. */
+static void drop_run(struct scheduler *s, struct probe_slot *slot)
+{
+	if (slot->queued) {
+		TAILQ_REMOVE(&s->queue, slot, q);
+		slot->queued = false;
+		s->queued--;
+	}
+	if (slot->running && !slot->done_pending) {
+		if (slot->p->cancel)
+			slot->p->cancel(&slot->run);
+		slot->running = false;
+		s->running--;
+	}
+	slot->again = false;
+	(*s->changes)++;
+}
+
+void scheduler_pause(struct scheduler *s)
+{
+	s->paused = true;
+	for (size_t i = 0; i < s->n_slots; i++) {
+		evtimer_del(s->slots[i]->timer);
+		drop_run(s, s->slots[i]);
+	}
+}
+
+bool scheduler_paused(const struct scheduler *s)
+{
+	return s->paused;
+}
+
+void scheduler_restart(struct scheduler *s, unsigned events)
+{
+	s->paused = false;
+	for (size_t i = 0; i < s->n_slots; i++) {
+		struct probe_slot *slot = s->slots[i];
+
+		if (events && !(slot->p->events & events))
+			continue;
+		if (slot->running && slot->done_pending) {
+			/* its result is on the way: the new run follows at once */
+			slot->again = slot->burst = true;
+			continue;
+		}
+		drop_run(s, slot);
+		start(slot);
+	}
+	/* the slots this round left alone get their timers back */
+	for (size_t i = 0; i < s->n_slots; i++) {
+		struct probe_slot *slot = s->slots[i];
+		if (!slot->running && !slot->queued && !evtimer_pending(slot->timer, NULL))
+			arm(slot, scheduler_delay(slot->interval_s, slot->failures, rand01(s)));
+	}
 }
 
 void probe_slot_trigger(struct probe_slot *slot)
@@ -224,7 +284,8 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	} else {
 		slot->failures = 0;
 	}
-	arm(slot, scheduler_delay(slot->interval_s, slot->failures, rand01(s)));
+	if (!s->paused)
+		arm(slot, scheduler_delay(slot->interval_s, slot->failures, rand01(s)));
 	r = (struct sched_result){
 		.probe = slot->p,
 		.tunnel = slot->t ? slot->t->name : NULL,
@@ -238,8 +299,12 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	};
 	slot->d_section = NULL;
 	s->cb(s->userdata, slot, &r);
-	if (slot->again)
+	if (slot->again && slot->burst && !s->paused) {
+		slot->burst = false;
+		start(slot);
+	} else if (slot->again) {
 		scheduler_run_now(s, slot);
+	}
 	pump(s);
 }
 

@@ -67,6 +67,17 @@ void scheduler_set_event_fn(struct scheduler *s, sched_event_fn fn);
 
 /* Runs every slot whose probe listens for any of events now (coalesced). */
 void scheduler_trigger(struct scheduler *s, unsigned events);
+/* Sleep: every run in flight is dropped (cancelled, no callback), no timer
+ * stays armed and nothing starts (run_now and triggers wait) until
+ * scheduler_restart(). */
+void scheduler_pause(struct scheduler *s);
+bool scheduler_paused(const struct scheduler *s);
+/* A fresh round (a resume, a new network): every slot whose probe listens
+ * for any of events (every slot when events is 0) starts now, whatever the
+ * concurrency bound; a run in flight measured the old state, so it is
+ * dropped and started again. Ends a pause; the other slots re-arm their
+ * timers. */
+void scheduler_restart(struct scheduler *s, unsigned events);
 /* Runs a slot now; returns the run number whose result will answer this
  * request (a run already in progress started too early, so one more follows). */
 uint64_t scheduler_run_now(struct scheduler *s, struct probe_slot *slot);

@@ -123,7 +123,7 @@ const struct vd_cause vd_causes[] = {
 			"Gateway console). When raising it, make the client CIDR block hold at "
 			"least 4 addresses per allowed connection."),
 		.message_id = "e15d05c23b2a43cabb3d07aa8d036ebe",
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_IP_CONFLICT] = {
 		.id = cause_id_IP_CONFLICT,
@@ -204,7 +204,7 @@ const struct vd_cause vd_causes[] = {
 			"confirm, and contact the Internet Service Provider with the loss and "
 			"latency figures in the evidence."),
 		.message_id = "f615ade3c523477981dbc99474b28aa8",
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_LONG_DISTANCE_UDP] = {
 		.id = cause_id_LONG_DISTANCE_UDP,
@@ -225,7 +225,7 @@ const struct vd_cause vd_causes[] = {
 			"the client to the VPC through Cloud Enterprise Network (CEN) and Smart "
 			"Access Gateway (SAG) instead of the public internet."),
 		.message_id = "3162a0430f394ef2b422f8179464cab1",
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_SERVER_CONFIG_CHANGED] = {
 		.id = cause_id_SERVER_CONFIG_CHANGED,
@@ -266,7 +266,7 @@ const struct vd_cause vd_causes[] = {
 			"re-import the client configuration from the VPN Gateway console, and "
 			"read the last lines of the OpenVPN log for the reason it stopped."),
 		.message_id = "43577d4b7e52424d9681c14b6adfba84",
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_CLOCK_SKEW] = {
 		.id = cause_id_CLOCK_SKEW,
@@ -286,6 +286,9 @@ const struct vd_cause vd_causes[] = {
 			"check the time zone. The difference to the server must stay within "
 			"10 minutes (600 s). Then reconnect."),
 		.message_id = "645fdcb4f8ca40f7a04be1dc0e32dd5b",
+		/* the clock jump of a long sleep: NTP steps the clock back in line
+		 * within the window, so an offset measured then is not the skew */
+		.settles = VD_SETTLE_RESUME,
 	},
 	[VD_CAUSE_ICMP_BLOCKED_LOCALLY] = {
 		.id = cause_id_ICMP_BLOCKED_LOCALLY,
@@ -305,7 +308,7 @@ const struct vd_cause vd_causes[] = {
 			"the matching ufw/firewalld rule; on Windows, enable 'File and Printer "
 			"Sharing (Echo Request - ICMPv4-In)'."),
 		.message_id = "6cd23e97d1d64feab3e3fb8967d27769",
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_ASYMMETRIC_PATH] = {
 		.id = cause_id_ASYMMETRIC_PATH,
@@ -326,7 +329,7 @@ const struct vd_cause vd_causes[] = {
 			"(another gateway, a NAT or a more specific entry) may capture it. Check "
 			"that the source address the VPC host sees is the client's tunnel address."),
 		.message_id = "099a6cf4e7834599bd0bf3e41cdbb699",
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_DNS_NO_ROUTE] = {
 		.id = cause_id_DNS_NO_ROUTE,
@@ -347,7 +350,7 @@ const struct vd_cause vd_causes[] = {
 			"resolved script (or use NetworkManager's OpenVPN plugin) so dhcp-option "
 			"DNS is applied to the tunnel link."),
 		.message_id = "90f3ef1c3e3a4f80858ef53105dbbbac",
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_LOCAL_NETWORK_MISSING] = {
 		.id = cause_id_LOCAL_NETWORK_MISSING,
@@ -365,7 +368,7 @@ const struct vd_cause vd_causes[] = {
 			"blocks of the VPCs or vSwitches the clients must reach (the targets in "
 			"the evidence), then reconnect the client so the new routes are pushed."),
 		.message_id = "a6a45999df7d4fcaa9aeb209aaacca2f",
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_LOCAL_NETWORK_OVERLAP] = {
 		.id = cause_id_LOCAL_NETWORK_OVERLAP,
@@ -419,7 +422,7 @@ const struct vd_cause vd_causes[] = {
 			"the instances the client must reach (the ports and ICMP it uses), and in "
 			"the network ACL of their vSwitch; check the client's own ACL as well."),
 		.message_id = "13ee6c2ff2104fb5bc687202d3f0b083",
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_OPENVPN_VERSION] = {
 		.id = cause_id_OPENVPN_VERSION,
@@ -457,7 +460,7 @@ const struct vd_cause vd_causes[] = {
 			"upgrade the VPN gateway to a higher bandwidth specification, or spread or "
 			"limit the bulk transfers."),
 		.message_id = "874ec2ce8a284b869f4bea69489ebc14",
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_UDP_UNRELIABLE] = {
 		.id = cause_id_UDP_UNRELIABLE,
@@ -475,7 +478,7 @@ const struct vd_cause vd_causes[] = {
 			N_("Change the SSL server's protocol from UDP to TCP in the VPN Gateway "
 			"console, download the new client configuration (proto tcp) and reconnect."),
 		.message_id = "d4d7604975ec47e69495d9ff49316dcf",
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_GATEWAY_OLD_VERSION] = {
 		.id = cause_id_GATEWAY_OLD_VERSION,
@@ -494,7 +497,7 @@ const struct vd_cause vd_causes[] = {
 			"Gateway console; later versions give SSL-VPN connections better "
 			"performance."),
 		.message_id = "b7354e3d91ab40f2a10d1c751d15a647",
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_NCP_CIPHER] = {
 		.id = cause_id_NCP_CIPHER,
@@ -535,7 +538,7 @@ const struct vd_cause vd_causes[] = {
 			"them; the VPN Gateway console's SSL-VPN connection logs show the server's "
 			"side of the same events."),
 		.message_id = "3797f957bdc949bb80bd8f6c45fc3472",
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_UDP_BLOCKED] = {
 		.id = cause_id_UDP_BLOCKED,
@@ -556,7 +559,7 @@ const struct vd_cause vd_causes[] = {
 			"lets UDP to the gateway's port through."),
 		.message_id = "86b2a735737540d49dcc3e7ff97b044e",
 		.beyond_faq = true,
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_GATEWAY_UNREACHABLE] = {
 		.id = cause_id_GATEWAY_UNREACHABLE,
@@ -576,7 +579,7 @@ const struct vd_cause vd_causes[] = {
 			"and that the gateway and SSL server are running in the console."),
 		.message_id = "102c527a05fd44a8aab0e1858b4d2d1b",
 		.beyond_faq = true,
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_MTU_BLACKHOLE] = {
 		.id = cause_id_MTU_BLACKHOLE,
@@ -596,7 +599,7 @@ const struct vd_cause vd_causes[] = {
 			"through."),
 		.message_id = "e7125029eb404baa9493e526a19b082b",
 		.beyond_faq = true,
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_VPN_PORT_SILENT] = {
 		.id = cause_id_VPN_PORT_SILENT,
@@ -620,7 +623,7 @@ const struct vd_cause vd_causes[] = {
 			"(proto tcp), or another network."),
 		.message_id = "fdd08363e4724793b9704cf7e0fdf272",
 		.beyond_faq = true,
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 	[VD_CAUSE_CAPTIVE_PORTAL] = {
 		.id = cause_id_CAPTIVE_PORTAL,
@@ -667,7 +670,7 @@ const struct vd_cause vd_causes[] = {
 			"hotspot) shows whether the VPN itself works."),
 		.message_id = "78eaf90cfe4f45ba8c8dfbec4e655147",
 		.beyond_faq = true,
-		.settles = true,
+		.settles = VD_SETTLE_ANY,
 	},
 };
 const size_t vd_n_causes = VD_ARRAY_SIZE(vd_causes);
@@ -742,8 +745,10 @@ cJSON *vd_cause_to_json(const struct vd_cause *c)
 	    !cJSON_AddStringToObject(o, "description", c->description) ||
 	    !cJSON_AddStringToObject(o, "remedy", c->remedy) ||
 	    !cJSON_AddStringToObject(o, "message_id", c->message_id) ||
-	    !cJSON_AddBoolToObject(o, "beyond_faq", c->beyond_faq) ||
-	    !cJSON_AddBoolToObject(o, "settles", c->settles))
+	    !cJSON_AddBoolToObject(o, "beyond_faq", c->beyond_faq) || !(a = cJSON_AddArrayToObject(o, "settles")))
+		goto fail;
+	if (((c->settles & VD_SETTLE_RESUME) && !cJSON_AddItemToArray(a, cJSON_CreateString("resume"))) ||
+	    ((c->settles & VD_SETTLE_ROAM) && !cJSON_AddItemToArray(a, cJSON_CreateString("roam"))))
 		goto fail;
 	return o;
 fail:

@@ -44,10 +44,17 @@ struct vd_cause {
 	const char *remedy;       /* what to do, faithful to the FAQ, with its numbers */
 	const char *message_id;   /* 32 lowercase hex digits, from systemd-id128 new */
 	bool beyond_faq;          /* udp-blocked, gateway-unreachable, mtu-blackhole, ... */
-	bool settles;             /* a tunnel that reconnects by itself shows it for a
-	                           * while: after sleep or a change of network it does
-	                           * not open within the settle window, and its grace
-	                           * period starts again when the window ends */
+	unsigned settles;         /* VD_SETTLE_*: after which events it waits out the
+	                           * settle window (the daemon's: a tunnel that
+	                           * reconnects by itself shows it for a while) before
+	                           * it may open; its grace period starts again then */
+};
+
+/* The events after which a cause settles (vd_cause.settles). */
+enum {
+	VD_SETTLE_RESUME = 1u << 0, /* the machine woke from sleep */
+	VD_SETTLE_ROAM = 1u << 1,   /* the uplink changed: default route, address, link */
+	VD_SETTLE_ANY = VD_SETTLE_RESUME | VD_SETTLE_ROAM,
 };
 
 extern const struct vd_cause vd_causes[];
@@ -61,7 +68,8 @@ const struct vd_symptom *vd_symptom_find(const char *id);
 int vd_cause_index(const char *id);
 
 /* {"id","title","severity","symptoms":[{"id","question"}],"suppressed_by":[],
- *  "grace_s","hold_s","description","remedy","message_id","beyond_faq","settles"} */
+ *  "grace_s","hold_s","description","remedy","message_id","beyond_faq",
+ *  "settles": ["resume", "roam"]} */
 struct cJSON *vd_cause_to_json(const struct vd_cause *c);
 
 #endif

@@ -60,6 +60,15 @@ assert d["grace_s"] == 120 and d["hold_s"] == 90 and d["beyond_faq"] is False
 grep -q '^Hold time: *90 s after the last check that showed it$' <<<"$("$vd" explain unstable-internet)" ||
 	fail "explain: hold time of a sampled cause"
 grep -q '^Hold time' "$tmp/explain" && fail "explain: a hold time for client-cidr-too-small"
+grep -q '^Settles after: *a resume or a change of network$' <<<"$("$vd" explain udp-blocked)" ||
+	fail "explain: what a reconnecting tunnel shows settles"
+grep -q '^Settles after: *a resume$' <<<"$("$vd" explain clock-skew)" || fail "explain: clock-skew settles after a resume"
+grep -q '^Settles' "$tmp/explain" && fail "explain: client-cidr-too-small does not settle"
+"$vd" explain captive-portal --json | /usr/bin/python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+assert c["settles"] == [] and c["beyond_faq"] is True, c
+' || fail "explain json: captive-portal settles after nothing"
 
 # Errors: unknown cause and usage are exit 64 with a clear line on stderr.
 set +e

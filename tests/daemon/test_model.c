@@ -304,6 +304,89 @@ static void test_hold_sampled(void **state)
 	fx_free(f);
 }
 
+static unsigned observed;
+static void on_observe(void *userdata, const struct probe *p, const char *tunnel, enum probe_status st,
+                       const cJSON *section)
+{
+	(void)p, (void)st;
+	assert_non_null(section);
+	if (tunnel && strcmp(tunnel, "office") == 0)
+		*(unsigned *)userdata += 1;
+}
+
+/* After sleep or a change of network: what a reconnecting tunnel shows does
+ * not open within the window, and its grace period starts when it ends. */
+static void test_settle(void **state)
+{
+	struct fx *f = fx_new(conf2, NULL);
+	unsigned kinds = 99;
+	int64_t t0 = fake_now;
+
+	(void)state;
+	observed = 0;
+	assert_int_equal(daemon_add_result_cb(f->d, on_observe, &observed), 0);
+	assert_int_equal(model_settling(f->d, "office", &kinds), 0);
+	assert_int_equal(kinds, 0);
+	model_settle(f->d, "office", VD_SETTLE_ROAM, t0 + 60);
+	model_settle(f->d, "office", VD_SETTLE_ROAM, t0 + 30); /* never shortened */
+	assert_int_equal(model_settling(f->d, "office", &kinds), t0 + 60);
+	assert_int_equal(kinds, VD_SETTLE_ROAM);
+	assert_int_equal(model_settling(f->d, "home", NULL), 0);
+
+	feed(f, &fake_routes, "office", routes(true)); /* local-network-missing: grace 30 s, settles */
+	feed(f, &fake_routes, "home", routes(true));
+	assert_int_equal(observed, 1);
+	fake_now += 40;
+	model_evaluate(f->d);
+	/* home's grace is over; office waits for its window */
+	assert_int_equal(f->ev.n, 1);
+	assert_string_equal(f->ev.cause[0], "local-network-missing");
+	assert_string_equal(model_health(f->d, "office"), "healthy");
+	assert_string_equal(model_health(f->d, "home"), "broken");
+	/* what does not settle opens within the window: a broken profile */
+	feed(f, &probe_profile, "office", profile("ca.crt does not exist"));
+	assert_int_equal(f->ev.n, 2);
+	assert_string_equal(f->ev.cause[1], "config-invalid");
+	feed(f, &probe_profile, "office", profile(NULL));
+	assert_int_equal(f->ev.n, 3);
+	/* the window ends at t0 + 60; the grace period starts there */
+	fake_now = t0 + 60;
+	model_evaluate(f->d);
+	assert_int_equal(model_settling(f->d, "office", NULL), 0);
+	assert_int_equal(f->ev.n, 3);
+	fake_now = t0 + 89;
+	model_evaluate(f->d);
+	assert_int_equal(f->ev.n, 3);
+	fake_now = t0 + 90;
+	model_evaluate(f->d);
+	assert_int_equal(f->ev.n, 4);
+	assert_string_equal(f->ev.ev[3], "opened");
+	assert_string_equal(model_health(f->d, "office"), "broken");
+
+	/* a window of other kinds holds nothing back: clock-skew settles after a
+	 * resume only, and what is already open stays open */
+	model_settle(f->d, NULL, VD_SETTLE_RESUME, fake_now + 120);
+	assert_int_equal(model_settling(f->d, "home", &kinds), fake_now + 120);
+	assert_int_equal(kinds, VD_SETTLE_RESUME);
+	assert_string_equal(model_health(f->d, "office"), "broken");
+	feed(f, &fake_routes, "office", routes(false));
+	assert_int_equal(f->ev.n, 5);
+	assert_string_equal(f->ev.ev[4], "resolved");
+	feed(f, &fake_routes, "office", routes(true)); /* breaks again during a resume window */
+	fake_now += 100;
+	model_evaluate(f->d);
+	assert_int_equal(f->ev.n, 5);
+	fake_now += 50; /* 120 s window + 30 s grace */
+	model_evaluate(f->d);
+	assert_int_equal(f->ev.n, 6);
+	assert_string_equal(f->ev.ev[5], "opened");
+	assert_int_equal(observed, 5);
+	daemon_remove_result_cb(f->d, on_observe, &observed);
+	feed(f, &fake_routes, "office", routes(true));
+	assert_int_equal(observed, 5);
+	fx_free(f);
+}
+
 static void test_suppression_and_update(void **state)
 {
 	struct fx *f = fx_new("[Tunnel office]\n", NULL);
@@ -756,6 +839,7 @@ int main(void)
 		cmocka_unit_test(test_grace),
 		cmocka_unit_test(test_finding_ctx),
 		cmocka_unit_test(test_hold_sampled),
+		cmocka_unit_test(test_settle),
 		cmocka_unit_test(test_suppression_and_update),
 		cmocka_unit_test(test_status_document),
 		cmocka_unit_test(test_cloud_and_reload),

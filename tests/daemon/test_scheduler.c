@@ -254,12 +254,80 @@ static void test_skip_first_and_cancel(void **state)
 	event_base_free(base);
 }
 
+/* Sleep and resume, and a change of network: paused, nothing runs and what
+ * was in flight is dropped; a fresh round starts every slot at once, past
+ * the concurrency bound, and a run in flight is started again. */
+static void test_pause_and_restart(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct config *cfg = five();
+	struct results res = {0};
+	struct scheduler *s = NULL;
+
+	(void)state;
+	reset();
+	run_ms = 300;
+	assert_int_equal(scheduler_new_with(base, cfg, table, 1, on_result, &res, NULL, &s), 0);
+	run_loop(base, 50);
+	assert_int_equal(n_running, 2);
+	assert_int_equal(scheduler_queued(s), 3);
+	scheduler_pause(s);
+	assert_true(scheduler_paused(s));
+	assert_int_equal(n_cancel, 2);
+	assert_int_equal(n_running, 0);
+	assert_int_equal(scheduler_running(s), 0);
+	assert_int_equal(scheduler_queued(s), 0);
+	/* asleep: triggers and asked-for runs wait, no timer fires */
+	scheduler_trigger(s, PROBE_EV_NET);
+	scheduler_run_now(s, scheduler_slot(s, 3));
+	run_loop(base, 400);
+	assert_int_equal(res.n, 0);
+	assert_int_equal(n_running, 0);
+	for (size_t i = 0; i < 5; i++)
+		assert_false(scheduler_slot_running(scheduler_slot(s, i)));
+
+	/* resumed: all five start now, past the bound of 2 */
+	scheduler_restart(s, 0);
+	assert_false(scheduler_paused(s));
+	assert_int_equal(n_running, 5);
+	assert_int_equal(scheduler_running(s), 5);
+	for (int i = 0; i < 50 && res.n < 5; i++)
+		run_loop(base, 20);
+	assert_int_equal(res.n, 5);
+	assert_int_equal(max_running, 5);
+	for (size_t i = 0; i < 5; i++) {
+		double next = scheduler_slot_next_s(scheduler_slot(s, i));
+		assert_true(next > 89 && next < 111);
+	}
+
+	/* a new network: the listening slots start again, a run in flight is
+	 * dropped and started afresh, the others keep their timers */
+	run_ms = 200;
+	scheduler_run_now(s, scheduler_slot(s, 0));
+	assert_int_equal(n_running, 1);
+	int cancels = n_cancel;
+	scheduler_restart(s, PROBE_EV_FILE); /* not its event: nothing */
+	assert_int_equal(n_running, 1);
+	scheduler_restart(s, PROBE_EV_NET);
+	assert_int_equal(n_cancel, cancels + 1);
+	assert_int_equal(n_running, 5);
+	for (int i = 0; i < 50 && res.n < 10; i++)
+		run_loop(base, 20);
+	run_loop(base, 250);
+	assert_int_equal(res.n, 10); /* the dropped run gave no result */
+	assert_int_equal(scheduler_running(s), 0);
+	scheduler_free(s);
+	config_free(cfg);
+	event_base_free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bound_and_coalescing),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_skip_first_and_cancel),
+		cmocka_unit_test(test_pause_and_restart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
