@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <event2/http.h>
 
 #include "config.h"
 #include "log.h"
@@ -26,7 +27,7 @@
 #define TUNNEL_NAME_MAX 32
 #define DROPINS_MAX 256
 
-enum section_kind { SEC_NONE, SEC_DAEMON, SEC_CLOCK, SEC_PROBE, SEC_TUNNEL, SEC_METRICS };
+enum section_kind { SEC_NONE, SEC_DAEMON, SEC_CLOCK, SEC_PROBE, SEC_TUNNEL, SEC_METRICS, SEC_CONNECTIVITY };
 
 struct parse {
 	struct config *c;
@@ -129,6 +130,8 @@ void config_free(struct config *c)
 	}
 	free(c->origins);
 	free(c->metrics_dir);
+	free(c->connectivity_url);
+	free(c->connectivity_response);
 	free(c->path);
 	free(c->socket);
 	free(c->state_dir);
@@ -153,6 +156,8 @@ int config_new_default(struct config **ret)
 	c->max_connections_per_uid = CONFIG_DEFAULT_MAX_PER_UID;
 	c->discover = CONFIG_DISCOVER_AUTO;
 	c->discovery_forget_s = CONFIG_DEFAULT_DISCOVERY_FORGET_S;
+	c->connectivity_interval_s = CONFIG_DEFAULT_CONNECTIVITY_INTERVAL_S;
+	c->connectivity_nm = true;
 	c->probes = calloc(probes_n ? probes_n : 1, sizeof(*c->probes));
 	if (!c->probes || list_add(&c->ntp_servers, CONFIG_DEFAULT_NTP_SERVERS) < 0) {
 		config_free(c);
@@ -324,6 +329,10 @@ static const struct key tunnel_keys[] = {
 	{"Reflector", false, NULL}, {"ReflectorKey", false, NULL},
 };
 static const struct key metrics_keys[] = {{"TextfileDirectory", false, NULL}};
+static const struct key connectivity_keys[] = {
+	{"URL", false, ""}, {"Response", false, ""},
+	{"Interval", false, STR(CONFIG_DEFAULT_CONNECTIVITY_INTERVAL_S)}, {"NetworkManager", false, "yes"},
+};
 
 static void begin_section(struct parse *p, const char *s, size_t n)
 {
@@ -347,6 +356,10 @@ static void begin_section(struct parse *p, const char *s, size_t n)
 	}
 	if (n == 7 && memcmp(s, "Metrics", 7) == 0) {
 		p->kind = SEC_METRICS;
+		return;
+	}
+	if (n == 12 && memcmp(s, "Connectivity", 12) == 0) {
+		p->kind = SEC_CONNECTIVITY;
 		return;
 	}
 	if (n >= 6 && memcmp(s, "Tunnel", 6) == 0 && (n == 6 || s[6] == ' ' || s[6] == '\t')) {
@@ -788,6 +801,64 @@ static void handle_metrics(struct parse *p, const char *name, const char *v)
 		set_str(p, &p->c->metrics_dir, v);
 }
 
+/* URL=: an http:// URL with a host, as evhttp_uri_parse() reads it. A
+ * captive portal answers plain HTTP; an https:// check cannot see one (the
+ * portal's certificate fails before anything is read), so it is refused. */
+static bool valid_check_url(const char *v)
+{
+	struct evhttp_uri *u;
+	bool ok;
+
+	if (strncmp(v, "http://", 7) != 0 || strlen(v) > 512)
+		return false;
+	for (const char *c = v; *c; c++)
+		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
+			return false;
+	u = evhttp_uri_parse_with_flags(v, 0);
+	ok = u && evhttp_uri_get_host(u) && *evhttp_uri_get_host(u) && !evhttp_uri_get_userinfo(u) &&
+	     evhttp_uri_get_port(u) != 0;
+	if (u)
+		evhttp_uri_free(u);
+	return ok;
+}
+
+static void handle_connectivity(struct parse *p, const char *name, const char *v)
+{
+	uint64_t u;
+	bool b;
+
+	switch (key_index(p, connectivity_keys, VD_ARRAY_SIZE(connectivity_keys), name, 0)) {
+	case 0:
+		/* empty: no check of our own (the default) */
+		if (*v && !valid_check_url(v))
+			fail(p, "URL=: '%s' is not an http:// URL with a host (a captive portal answers plain HTTP; "
+			        "https cannot see one)", v);
+		else
+			set_str(p, &p->c->connectivity_url, v);
+		break;
+	case 1:
+		if (strlen(v) > 256)
+			fail(p, "Response=: at most 256 bytes");
+		else
+			set_str(p, &p->c->connectivity_response, v);
+		break;
+	case 2:
+		if (parse_duration(v, 10, 86400, &u) < 0)
+			fail(p, "Interval=: '%s' is not a duration from 10s to 24h (like 300, 90s, 5min, 1h)", v);
+		else
+			p->c->connectivity_interval_s = (unsigned)u;
+		break;
+	case 3:
+		if (!parse_bool(v, &b))
+			fail(p, "NetworkManager=: '%s' is not a boolean (yes/no, true/false, on/off, 1/0)", v);
+		else
+			p->c->connectivity_nm = b;
+		break;
+	default:
+		break;
+	}
+}
+
 static const struct key *key_of(const struct key *keys, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -812,6 +883,8 @@ static const struct key *section_key(const struct parse *p, const char *name)
 		return key_of(tunnel_keys, VD_ARRAY_SIZE(tunnel_keys), name);
 	case SEC_METRICS:
 		return key_of(metrics_keys, VD_ARRAY_SIZE(metrics_keys), name);
+	case SEC_CONNECTIVITY:
+		return key_of(connectivity_keys, VD_ARRAY_SIZE(connectivity_keys), name);
 	case SEC_PROBE:
 	case SEC_NONE:
 	default:
@@ -947,6 +1020,9 @@ static int handler(void *user, const char *section, const char *name, const char
 		break;
 	case SEC_METRICS:
 		handle_metrics(p, name, value);
+		break;
+	case SEC_CONNECTIVITY:
+		handle_connectivity(p, name, value);
 		break;
 	}
 	if (!p->failed)
@@ -1238,6 +1314,7 @@ struct cJSON *config_dump(const struct config *c)
 		const char *m = config_metrics_dir(c);
 		dump_key(arr, c, "Metrics", &metrics_keys[0], m ? m : "");
 	}
+	dump_keys(sections, c, "Connectivity", connectivity_keys, VD_ARRAY_SIZE(connectivity_keys));
 	/* every probe's Interval= and Enabled=, in its own section (the clock's in [Clock]) */
 	for (unsigned i = 0; i < probes_n; i++) {
 		const char *cs = probes_all[i]->config_section;

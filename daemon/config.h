@@ -22,6 +22,8 @@ struct cJSON;
 #define CONFIG_DEFAULT_DISCOVERY_FORGET_S 600
 /* Debian's node_exporter textfile collector directory. */
 #define CONFIG_DEFAULT_METRICS_DIR "/var/lib/prometheus/node-exporter"
+/* As NetworkManager's connectivity check: every 5 minutes. */
+#define CONFIG_DEFAULT_CONNECTIVITY_INTERVAL_S 300
 
 /* Discover=: auto runs discovery when the file has no [Tunnel] section. */
 enum config_discover { CONFIG_DISCOVER_AUTO, CONFIG_DISCOVER_YES, CONFIG_DISCOVER_NO };
@@ -91,6 +93,11 @@ struct config {
 	struct config_tunnel *tunnels;  /* [Tunnel NAME] sections, file order */
 	size_t n_tunnels;
 	char *metrics_dir;     /* [Metrics] TextfileDirectory=: NULL unset (config_metrics_dir()), "" off */
+	/* [Connectivity]: is the network the machine is on the internet, or a login page? */
+	char *connectivity_url;          /* URL=: the daemon's own HTTP check; NULL or "": none */
+	char *connectivity_response;     /* Response=: the start of the expected body; NULL or "": a 204 */
+	unsigned connectivity_interval_s; /* Interval= */
+	bool connectivity_nm;            /* NetworkManager=: use its Connectivity where it runs */
 };
 
 /* Reads path (NULL: CONFIG_DEFAULT_PATH, where a missing file is fine and

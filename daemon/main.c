@@ -19,8 +19,11 @@
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
+#include "connectivity.h"
 #include "control.h"
+#include "gwmemory.h"
 #include "history.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "metrics.h"
 #include "model.h"
@@ -49,6 +52,9 @@ struct main_ctx {
 	struct vd_daemon *d;
 	struct history *hist;
 	struct timeline *tl;
+	struct gwmemory *mem;
+	struct connectivity *conn;
+	struct lifecycle *life;
 	struct control *ctl;
 	struct metrics *metrics;
 	struct event *sig_term, *sig_int, *sig_hup, *watchdog;
@@ -272,6 +278,8 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 		log_init(m->o->target, cfg->log_level >= 0 ? cfg->log_level : LOG_INFO);
 	size_t n = cfg->n_tunnels;
 	r = daemon_reload(m->d, cfg);
+	if (r == 0 && m->conn) /* URL= or NetworkManager= may have changed */
+		connectivity_check(m->conn);
 	if (r == 0 && metrics_set_dir(m->metrics, config_metrics_dir(daemon_config(m->d))) < 0)
 		log_warnx("reload: out of memory for the metrics directory; metrics left as they were");
 	if (r < 0) {
@@ -348,6 +356,9 @@ static void on_evaluated(void *userdata)
 static void cleanup(struct main_ctx *m)
 {
 	control_free(m->ctl);
+	lifecycle_free(m->life);
+	connectivity_free(m->conn);
+	gwmemory_free(m->mem);
 	timeline_free(m->tl); /* after the connections: a recording is theirs */
 	metrics_free(m->metrics);
 	daemon_free(m->d);
@@ -465,11 +476,34 @@ int main(int argc, char **argv)
 		int sfd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		r = sfd < 0 ? -errno : timeline_new(m.base, m.d, sfd, &m.tl);
-		if (sfd >= 0)
-			close(sfd);
 		if (r < 0) {
+			if (sfd >= 0)
+				close(sfd);
 			errno = -r;
 			log_warn("timeline in %s", state);
+			goto out;
+		}
+		r = gwmemory_open(sfd, &m.mem);
+		close(sfd);
+		if (r == 0)
+			r = gwmemory_follow(m.mem, m.base, m.d);
+		if (r < 0) {
+			errno = -r;
+			log_warn("gateway memory in %s", state);
+			goto out;
+		}
+	}
+	/* the network the machine is on, and its sleep and moves */
+	{
+		struct lifecycle_parts parts = {.timeline = m.tl, .memory = m.mem};
+
+		r = connectivity_new(m.base, m.d, &m.conn);
+		parts.connectivity = m.conn;
+		if (r == 0)
+			r = lifecycle_new(m.base, m.d, &parts, &m.life);
+		if (r < 0) {
+			errno = -r;
+			log_warn("connectivity, sleep and roaming");
 			goto out;
 		}
 	}
