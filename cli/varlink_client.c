@@ -14,6 +14,7 @@
 struct vl_client {
 	int fd;
 	struct vd_varlink_decoder *dec;
+	volatile sig_atomic_t *intr;
 };
 
 int vl_client_connect(const char *path, struct vl_client **ret)
@@ -91,8 +92,11 @@ int vl_client_read(struct vl_client *c, struct vd_varlink_reply *reply)
 		if (r < 0)
 			return -EBADMSG;
 		n = read(c->fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && errno == EINTR) {
+			if (c->intr && *c->intr)
+				return -EINTR;
 			continue;
+		}
 		if (n < 0)
 			return errno == ECONNRESET ? -ECONNRESET : -errno;
 		if (n == 0)
@@ -103,33 +107,17 @@ int vl_client_read(struct vl_client *c, struct vd_varlink_reply *reply)
 	}
 }
 
+void vl_client_set_interrupt(struct vl_client *c, volatile sig_atomic_t *flag)
+{
+	c->intr = flag;
+}
+
+int vl_client_shutdown_write(struct vl_client *c)
+{
+	return shutdown(c->fd, SHUT_WR) < 0 ? -errno : 0;
+}
+
 int vl_merge(cJSON *dst, const cJSON *page)
 {
-	const cJSON *m;
-
-	cJSON_ArrayForEach(m, page) {
-		cJSON *have = cJSON_GetObjectItemCaseSensitive(dst, m->string);
-
-		if (have && cJSON_IsArray(have) && cJSON_IsArray(m)) {
-			for (const cJSON *e = m->child; e; e = e->next) {
-				cJSON *copy = cJSON_Duplicate(e, true);
-				if (!copy || !cJSON_AddItemToArray(have, copy)) {
-					cJSON_Delete(copy);
-					return -ENOMEM;
-				}
-			}
-		} else if (have && cJSON_IsObject(have) && cJSON_IsObject(m)) {
-			if (vl_merge(have, m) < 0)
-				return -ENOMEM;
-		} else {
-			cJSON *copy = cJSON_Duplicate(m, true);
-			if (!copy)
-				return -ENOMEM;
-			if (have ? !cJSON_ReplaceItemViaPointer(dst, have, copy) : !cJSON_AddItemToObject(dst, m->string, copy)) {
-				cJSON_Delete(copy);
-				return -ENOMEM;
-			}
-		}
-	}
-	return 0;
+	return vd_varlink_merge(dst, page);
 }

@@ -3,6 +3,8 @@
 #ifndef VPNDOCTOR_CLI_VARLINK_CLIENT_H
 #define VPNDOCTOR_CLI_VARLINK_CLIENT_H
 
+#include <signal.h>
+
 #include "vpndoctor/varlink.h"
 
 struct cJSON;
@@ -20,6 +22,13 @@ int vl_client_call(struct vl_client *c, const char *method, const struct cJSON *
  * connection; -EBADMSG for a malformed or oversized reply; -errno. The
  * caller calls vd_varlink_reply_done(). */
 int vl_client_read(struct vl_client *c, struct vd_varlink_reply *reply);
+
+/* While *flag is non-zero a read interrupted by a signal returns -EINTR
+ * (a Ctrl-C the caller handles) instead of reading on; NULL: never. */
+void vl_client_set_interrupt(struct vl_client *c, volatile sig_atomic_t *flag);
+/* Shuts down the writing side: the daemon reads the end of our calls (a
+ * Record then ends early and still sends its samples). 0 or -errno. */
+int vl_client_shutdown_write(struct vl_client *c);
 
 /* Merges the parameters of one page of a reply called with "more" into dst:
  * arrays are appended to, objects merged member by member, anything else

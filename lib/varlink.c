@@ -602,3 +602,34 @@ void vd_varlink_reply_done(struct vd_varlink_reply *reply)
 	cJSON_Delete(reply->root);
 	memset(reply, 0, sizeof(*reply));
 }
+
+int vd_varlink_merge(cJSON *dst, const cJSON *page)
+{
+	const cJSON *m;
+
+	cJSON_ArrayForEach(m, page) {
+		cJSON *have = cJSON_GetObjectItemCaseSensitive(dst, m->string);
+
+		if (have && cJSON_IsArray(have) && cJSON_IsArray(m)) {
+			for (const cJSON *e = m->child; e; e = e->next) {
+				cJSON *copy = cJSON_Duplicate(e, true);
+				if (!copy || !cJSON_AddItemToArray(have, copy)) {
+					cJSON_Delete(copy);
+					return -ENOMEM;
+				}
+			}
+		} else if (have && cJSON_IsObject(have) && cJSON_IsObject(m)) {
+			if (vd_varlink_merge(have, m) < 0)
+				return -ENOMEM;
+		} else {
+			cJSON *copy = cJSON_Duplicate(m, true);
+			if (!copy)
+				return -ENOMEM;
+			if (have ? !cJSON_ReplaceItemViaPointer(dst, have, copy) : !cJSON_AddItemToObject(dst, m->string, copy)) {
+				cJSON_Delete(copy);
+				return -ENOMEM;
+			}
+		}
+	}
+	return 0;
+}

@@ -94,4 +94,9 @@ struct vd_varlink_reply {
 int vd_varlink_reply_parse(const char *msg, size_t len, struct vd_varlink_reply *reply);
 void vd_varlink_reply_done(struct vd_varlink_reply *reply);
 
+/* Merges the parameters of one page of a reply called with "more" into dst,
+ * as io.vpndoctor.varlink says pages add up: arrays appended to, objects
+ * merged member by member, anything else replaced. 0 or -ENOMEM. */
+int vd_varlink_merge(struct cJSON *dst, const struct cJSON *page);
+
 #endif
