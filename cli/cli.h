@@ -49,6 +49,15 @@ int cli_timeline_fetch(struct vl_client *c, int64_t since, int64_t until, unsign
 /* The last hour's sparklines of tunnel (round trips, loss), two lines
  * indented under it; nothing when the hour has no measurement. */
 void cli_timeline_sparks(FILE *f, const struct cJSON *timeline, const char *tunnel, int64_t now);
+/* report --record: a Record of duration s on every tunnel, with its progress
+ * on a terminal's stderr; Ctrl-C (or TERM) ends it early and its samples
+ * still come. 0 and *ret (Record's reply, the pages merged), or -errno with
+ * why filled. */
+int cli_record(const struct cli_ctx *ctx, unsigned duration, struct cJSON **ret, char *why, size_t why_len);
+/* timeline.html from the report's (cleaned) parts: timeline.json,
+ * history.json and recording.json (each may be NULL). NULL: out of memory. */
+char *cli_timeline_page(const char *timeline, size_t tl_len, const char *history, size_t h_len,
+                        const char *recording, size_t r_len, int64_t since, int64_t until, int64_t now);
 
 /* cli/output.c: the human renderer shared by lint, status, check and watch. */
 const char *out_sev_color(const struct cli_ctx *ctx, enum vd_severity s); /* "" without colour */

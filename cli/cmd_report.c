@@ -549,6 +549,31 @@ static void history_part(struct report *r, struct dconn *d)
 	cJSON_Delete(params);
 }
 
+/* The timeline: every tunnel's minutes of the kept week (GetTimeline, in
+ * pages); the page timeline.html is drawn from it once it is cleaned. */
+static void timeline_part(struct report *r, struct dconn *d, int64_t now)
+{
+	cJSON *params = cJSON_CreateObject(), *all = NULL;
+	char why[256];
+
+	if (!params || !cJSON_AddNumberToObject(params, "since", (double)(now - 7 * 86400)) ||
+	    !cJSON_AddNumberToObject(params, "resolution", 60)) {
+		cJSON_Delete(params);
+		r->oom = true;
+		return;
+	}
+	if (dcall_pages(d, "io.vpndoctor.GetTimeline", params, &all, why, sizeof(why)) == 0) {
+		add_json(r, "timeline.json", "what the probes measured per tunnel and minute, the kept week (GetTimeline)",
+		         all);
+		cJSON_Delete(all);
+	} else if (strcmp(why, VD_VARLINK_ERROR_METHOD_NOT_FOUND) == 0) {
+		absent(r, "timeline.json, timeline.html: this vpndoctord keeps no timeline");
+	} else {
+		missing(r, "timeline.json, timeline.html: GetTimeline: %s", why);
+	}
+	cJSON_Delete(params);
+}
+
 static void from_daemon(const struct cli_ctx *ctx, struct report *r, cJSON **status, cJSON **facts)
 {
 	struct dconn d = {.path = ctx->socket_path};
@@ -576,6 +601,7 @@ static void from_daemon(const struct cli_ctx *ctx, struct report *r, cJSON **sta
 	vd_varlink_reply_done(&reply);
 
 	history_part(r, &d);
+	timeline_part(r, &d, (int64_t)time(NULL));
 	/* in pages; a reload or discovery while they go out ends the call with
 	 * InternalError: once more then */
 	for (int tries = 0; tries < 2; tries++) {
@@ -1095,6 +1121,36 @@ static char *manifest(const struct cli_ctx *ctx, const struct report *r, const s
 	return b.p;
 }
 
+static const struct part *part_named(const struct report *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->parts[i].name, name) == 0)
+			return &r->parts[i];
+	return NULL;
+}
+
+/* timeline.html, drawn from the parts as they were cleaned (anonymized
+ * alike), so that it needs no cleaning of its own. */
+static void timeline_page(struct report *r, int64_t now)
+{
+	const struct part *t = part_named(r, "timeline.json"), *h = part_named(r, "history.json");
+	const struct part *rec = part_named(r, "recording.json");
+	char *page;
+
+	if (!t && !rec)
+		return;
+	page = cli_timeline_page(t ? t->data : NULL, t ? t->len : 0, h ? h->data : NULL, h ? h->len : 0,
+	                         rec ? rec->data : NULL, rec ? rec->len : 0, now - 7 * 86400, now, now);
+	if (!page) {
+		r->oom = true;
+		return;
+	}
+	add_part(r, "timeline.html",
+	         "the timeline as a page: charts of round trips, loss, jitter and clock offset per tunnel, with "
+	         "the findings on the time axis (and the recording, per second); open it in a browser", page,
+	         strlen(page));
+}
+
 /* Scrub, then anonymize, every part in place. */
 static int clean_parts(struct report *r, struct vd_anon *anon)
 {
@@ -1236,7 +1292,9 @@ static void report_free(struct report *r)
 
 static int usage(void)
 {
-	fputs(_("Usage: vpndoctor report [-o FILE] [--anonymize] [--no-daemon] [--profile PATH]...\n"), stderr);
+	fputs(_("Usage: vpndoctor report [-o FILE] [--anonymize] [--no-daemon] [--profile PATH]...\n"
+	        "       [--record DURATION]\n"),
+	      stderr);
 	return CLI_EXIT_USAGE;
 }
 
@@ -1244,6 +1302,7 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *output = NULL;
 	bool anonymize = false, no_daemon = false;
+	uint64_t record = 0;
 	char *extra[MAX_PROFILES];
 	size_t n_extra = 0;
 	struct report r = {0};
@@ -1268,13 +1327,26 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 			no_daemon = true;
 		else if (strcmp(a, "--profile") == 0 && i + 1 < argc && argv[i + 1][0] && n_extra < MAX_PROFILES)
 			extra[n_extra++] = argv[++i];
+		else if ((strcmp(a, "--record") == 0 && i + 1 < argc) || strncmp(a, "--record=", 9) == 0) {
+			const char *v = a[8] == '=' ? a + 9 : argv[++i];
+
+			if (cli_parse_duration(v, 600, &record) < 0 || record == 0) {
+				fprintf(stderr, _("vpndoctor: --record: not a duration from 1 s to 10 min: %s\n"), v);
+				return CLI_EXIT_USAGE;
+			}
+		}
 		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(_("Usage: vpndoctor report [-o FILE] [--anonymize] [--no-daemon] [--profile PATH]...\n\n"
+			fputs(_("Usage: vpndoctor report [-o FILE] [--anonymize] [--no-daemon] [--profile PATH]...\n"
+			        "       [--record DURATION]\n\n"
 			        "Writes one tar.gz for the network team: status, findings, history and facts from\n"
 			        "the daemon, OpenVPN's version and log, links, addresses, routes, resolvers and\n"
 			        "each profile, without a secret; a profile and the files it names are read only\n"
 			        "with the rights of whoever named it. Exits 1 when a part it should hold is\n"
-			        "missing (listed on standard error and in MISSING). See vpndoctor(1).\n"),
+			        "missing (listed on standard error and in MISSING). With the daemon it holds\n"
+			        "timeline.html, a page of the kept week's charts with the findings on them.\n"
+			        "--record DURATION (90s, 5m; at most 10 min) first has the daemon probe at a high\n"
+			        "rate for that long while you reproduce the problem (Ctrl-C ends it early), and\n"
+			        "the report holds that recording, per second. See vpndoctor(1).\n"),
 			      stdout);
 			return CLI_EXIT_OK;
 		} else
@@ -1303,6 +1375,25 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 			bl -= 4;
 		snprintf(tmpname, sizeof(tmpname), "%.*s", (int)(bl > 200 ? 200 : bl), base);
 		safe_name(tmpname, top, sizeof(top));
+	}
+
+	if (no_daemon && record) {
+		fputs(_("vpndoctor: --record needs the daemon; not with --no-daemon\n"), stderr);
+		return CLI_EXIT_USAGE;
+	}
+
+	/* the recording first: the rest shows the state right after it */
+	if (record) {
+		cJSON *rec = NULL;
+		char why[PATH_MAX + 128];
+
+		if (cli_record(ctx, (unsigned)record, &rec, why, sizeof(why)) == 0) {
+			add_json(&r, "recording.json", "what the probes measured per second while the daemon recorded "
+			                               "(Record; report --record)", rec);
+			cJSON_Delete(rec);
+		} else {
+			missing(&r, "recording.json: %s", why);
+		}
 	}
 
 	/* collect */
@@ -1346,7 +1437,8 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	cJSON_Delete(status);
 	cJSON_Delete(facts);
 	if (!r.daemon_ok && !no_daemon)
-		missing(&r, "status.json, findings.json, history.json, facts.json: %s", r.daemon_why);
+		missing(&r, "status.json, findings.json, history.json, timeline.json, timeline.html, facts.json: %s",
+		        r.daemon_why);
 	missing_part(&r);
 
 	/* clean */
@@ -1359,6 +1451,8 @@ int cmd_report(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (!r.oom && clean_parts(&r, anon) < 0)
 		r.oom = true;
+	if (!r.oom)
+		timeline_page(&r, (int64_t)now);
 	if (!r.oom) {
 		char *m = manifest(ctx, &r, anon, now);
 		size_t ml;

@@ -3,6 +3,8 @@
  * sparklines lib/tlchart.c draws. */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <unistd.h>
 #include <langinfo.h>
 #include <math.h>
 #include <stdlib.h>
@@ -388,4 +390,119 @@ int cmd_timeline(struct cli_ctx *ctx, int argc, char **argv)
 		printf("%s", _("no samples in that window\n"));
 	vl_client_free(c);
 	return fflush(stdout) == 0 || r != CLI_EXIT_OK ? r : CLI_EXIT_UNKNOWN;
+}
+
+/* ---- report: the recording and the page ------------------------------------------- */
+
+static volatile sig_atomic_t record_interrupted;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	record_interrupted = 1;
+}
+
+int cli_record(const struct cli_ctx *ctx, unsigned duration, cJSON **ret, char *why, size_t why_len)
+{
+	struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
+	bool tty = isatty(STDERR_FILENO), stopping = false;
+	struct vd_varlink_reply reply;
+	cJSON *params = cJSON_CreateObject(), *all = cJSON_CreateObject();
+	struct vl_client *c = NULL;
+	int r;
+
+	if (!params || !all || !cJSON_AddNumberToObject(params, "duration", duration)) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = vl_client_connect(ctx->socket_path, &c);
+	if (r < 0) {
+		snprintf(why, why_len, _("cannot reach vpndoctord at %s: %s"), ctx->socket_path, strerror(-r));
+		goto out;
+	}
+	/* Ctrl-C (or a TERM) ends the recording early: the daemon still sends
+	 * what it has, and the report is written with it. No SA_RESTART: the
+	 * read is interrupted. A second one stops us as usual. */
+	record_interrupted = 0;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	vl_client_set_interrupt(c, &record_interrupted);
+	r = vl_client_call(c, "io.vpndoctor.Record", params, VD_VARLINK_CALL_MORE);
+	while (r == 0) {
+		const cJSON *pr;
+
+		r = vl_client_read(c, &reply);
+		if (r == -EINTR) {
+			record_interrupted = 0;
+			vl_client_set_interrupt(c, NULL);
+			stopping = true;
+			if (tty)
+				fprintf(stderr, "\n%s\n", _("ending the recording early; the report follows"));
+			r = vl_client_shutdown_write(c);
+			continue;
+		}
+		if (r < 0) {
+			snprintf(why, why_len, "%s", r == -ECONNRESET ? _("the connection was closed") : strerror(-r));
+			break;
+		}
+		if (reply.error) {
+			if (strcmp(reply.error, "io.vpndoctor.RecordingBusy") == 0)
+				snprintf(why, why_len, "%s", _("another recording is running (vpndoctor report --record "
+				                              "elsewhere); try again when it ends"));
+			else
+				snprintf(why, why_len, "Record: %s", reply.error);
+			vd_varlink_reply_done(&reply);
+			r = -EPROTO;
+			break;
+		}
+		pr = cJSON_GetObjectItemCaseSensitive(reply.parameters, "progress");
+		if (cJSON_IsObject(pr)) {
+			if (tty && !stopping)
+			{
+				fputc('\r', stderr);
+				fprintf(stderr, _("recording: %.0f of %.0f s, %.0f samples (Ctrl-C ends it early) "),
+				        jnum(pr, "elapsed_s"), jnum(pr, "duration_s"), jnum(pr, "samples"));
+			}
+			vd_varlink_reply_done(&reply);
+			continue;
+		}
+		r = vl_merge(all, reply.parameters);
+		if (!reply.continues) {
+			vd_varlink_reply_done(&reply);
+			break;
+		}
+		vd_varlink_reply_done(&reply);
+	}
+	if (tty && !stopping)
+		fputc('\n', stderr);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (r == 0) {
+		*ret = all;
+		all = NULL;
+	} else if (r == -ENOMEM) {
+		snprintf(why, why_len, "%s", strerror(ENOMEM));
+	}
+out:
+	vl_client_free(c);
+	cJSON_Delete(params);
+	cJSON_Delete(all);
+	return r;
+}
+
+char *cli_timeline_page(const char *timeline, size_t tl_len, const char *history, size_t h_len,
+                        const char *recording, size_t r_len, int64_t since, int64_t until, int64_t now)
+{
+	cJSON *t = timeline ? cJSON_ParseWithLength(timeline, tl_len) : NULL;
+	cJSON *h = history ? cJSON_ParseWithLength(history, h_len) : NULL;
+	cJSON *rec = recording ? cJSON_ParseWithLength(recording, r_len) : NULL;
+	char *page = vd_tlchart_html(cJSON_GetObjectItemCaseSensitive(t, "samples"),
+	                             cJSON_GetObjectItemCaseSensitive(h, "events"), rec, since, until, now);
+
+	cJSON_Delete(t);
+	cJSON_Delete(h);
+	cJSON_Delete(rec);
+	return page;
 }

@@ -29,4 +29,19 @@ size_t vd_tlchart_spark(const struct cJSON *samples, const char *tunnel, int64_t
                         unsigned period_s, enum vd_tlchart_metric m, bool utf8, char *buf, size_t len,
                         char *legend, size_t legend_len);
 
+/* The page: per tunnel, charts of round trips (inside and outside the
+ * tunnel), loss (both ways inside, and outside), jitter and clock offset
+ * over [since, until), and every history event of the tunnel (or of no
+ * tunnel) in that window marked on the time axis with its cause, an opened
+ * finding's span shaded until it resolved; the events listed too. Each chart
+ * draws at most one point per pixel column (the largest of the samples in
+ * it), so a week of minutes stays a small page. recording (may be NULL):
+ * Record's reply ({"started", "ended", "samples"}), drawn per second after
+ * the timeline. generated: when the page was made. Everything from
+ * elsewhere is escaped; no script, no external resource (a
+ * Content-Security-Policy tells the browser so). Returns a malloc'ed
+ * string, or NULL when out of memory. */
+char *vd_tlchart_html(const struct cJSON *samples, const struct cJSON *events, const struct cJSON *recording,
+                      int64_t since, int64_t until, int64_t generated);
+
 #endif

@@ -37,7 +37,7 @@ _vpndoctor()
 		COMPREPLY=($(compgen -W "$(vpndoctor timeline --json --since -7d --resolution 1d 2>/dev/null |
 			grep -o '"tunnel":"[^"]*"' | cut -d'"' -f4 | sort -u)" -- "$cur"))
 		return ;;
-	--since|--until|--at|--limit|--machine|--resolution)
+	--since|--until|--at|--limit|--machine|--resolution|--record)
 		return ;;
 	esac
 
@@ -66,6 +66,7 @@ _vpndoctor()
 	check)   opts="$opts --probe" ;;
 	history) opts="$opts --since --limit" ;;
 	timeline) opts="$opts --tunnel --since --until --resolution" ;;
+	report)  opts="$opts -o --output --anonymize --no-daemon --profile --record" ;;
 	facts)   opts="$opts --tunnel" ;;
 	lint)    opts="$opts --at --basedir" ;;
 	fleet)   opts="$opts --directory --since --machine" ;;
