@@ -31,6 +31,7 @@
 #include "vlconn.h"
 #include "vpndoctor/cause.h"
 #include "vpndoctor/i18n.h"
+#include "vpndoctor/tlchart.h"
 
 extern char **environ;
 
@@ -40,11 +41,25 @@ extern char **environ;
 #define POLL_S            2u    /* GetStatus while stale findings are being settled */
 #define WARMUP_MAX_S      60u   /* a restarted daemon has run its probes by then */
 #define SETTLE_MARGIN_S   3u
+#define TIMELINE_DAYS     7u    /* the Details page links to the kept week */
+#define TIMELINE_RES_S    300u  /* its charts draw a point per pixel: 5 minutes is enough */
+#define FETCH_TIMEOUT_S   10u   /* a Details page comes even when the daemon does not answer */
 
 enum shown { SHOWN_NONE, SHOWN_OPEN, SHOWN_RESOLVED };
 enum want { WANT_NONE, WANT_OPEN, WANT_RESOLVED };
 
 struct agent;
+struct entry;
+
+/* The tunnel's timeline and history fetched for a Details page: the pages of
+ * GetTimeline, then those of GetHistory, on a connection of their own. */
+struct tl_fetch {
+	struct entry *en;
+	struct vlconn *c;
+	sd_event_source *timeout;
+	cJSON *timeline, *history;
+	bool timeline_done, ok;
+};
 
 struct entry {
 	struct agent *a;
@@ -65,6 +80,7 @@ struct entry {
 	char *sending_sig;
 	sd_event_source *timer;
 	sd_event_source *details_child; /* xdg-open, while it runs */
+	struct tl_fetch *fetch;         /* Details asked: the timeline on its way */
 };
 
 struct agent {
@@ -168,8 +184,11 @@ static struct entry *entry_get(struct agent *a, const char *tunnel, const char *
 	return en;
 }
 
+static void fetch_free(struct tl_fetch *t);
+
 static void entry_free(struct entry *en)
 {
+	fetch_free(en->fetch);
 	sd_event_source_disable_unref(en->timer);
 	sd_event_source_disable_unref(en->details_child);
 	cJSON_Delete(en->finding);
@@ -553,13 +572,21 @@ static int write_file(const char *path, const char *text)
 
 /* The way a desktop user expects "Details": a page in their browser, written
  * to $XDG_RUNTIME_DIR (private, tmpfs, gone at logout) and opened with
- * xdg-open; where that is impossible, the full text as a notification. */
-static void details_show(struct entry *en)
+ * xdg-open; where that is impossible, the full text as a notification. The
+ * page links to a second one beside it, timeline-TUNNEL.html: the tunnel's
+ * last week drawn as vpndoctor report's timeline.html is (the same renderer,
+ * lib/tlchart.c), from GetTimeline and GetHistory asked for when Details is
+ * clicked, so it is as fresh as the click. It is this user's copy, written
+ * by the agent as the user, and needs no browser access to the daemon's
+ * socket. When the daemon does not answer within FETCH_TIMEOUT_S, the page
+ * comes without the link. */
+static void details_open(struct entry *en, const cJSON *timeline, const cJSON *history)
 {
 	const char *rt = getenv("XDG_RUNTIME_DIR");
-	char dir[512], path[768], t[64], c[64];
+	char dir[512], path[768], tpath[768], t[64], c[64], tname[96];
 	char *html = NULL;
 	char *argv[9];
+	const char *href = NULL;
 	size_t n = 0;
 	pid_t pid;
 	int r;
@@ -574,8 +601,34 @@ static void details_show(struct entry *en)
 	}
 	safe_name(t, sizeof(t), en->tunnel[0] ? en->tunnel : "host");
 	safe_name(c, sizeof(c), en->cause);
+	if (timeline) {
+		int64_t now = (int64_t)time(NULL);
+		cJSON *events = cJSON_CreateArray(), *e;
+		char *page = NULL;
+
+		/* the finding's tunnel's events, and the host's; all for a host finding */
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(history, "events")) {
+			const char *et = jstr(e, "tunnel");
+
+			if (events && (!en->tunnel[0] || !et || !et[0] || strcmp(et, en->tunnel) == 0))
+				cJSON_AddItemToArray(events, cJSON_Duplicate(e, true));
+		}
+		if (events)
+			page = vd_tlchart_html(cJSON_GetObjectItemCaseSensitive(timeline, "samples"), events, NULL,
+			                       now - (int64_t)TIMELINE_DAYS * 86400, now, now);
+		cJSON_Delete(events);
+
+		snprintf(tname, sizeof(tname), "timeline-%s.html", t);
+		snprintf(tpath, sizeof(tpath), "%s/%s", dir, tname);
+		r = page ? write_file(tpath, page) : -ENOMEM;
+		free(page);
+		if (r < 0)
+			nlog(LOG_WARNING, "cannot write %s: %s", tpath, strerror(-r));
+		else
+			href = tname;
+	}
 	snprintf(path, sizeof(path), "%s/%s-%s.html", dir, t, c);
-	html = render_details_html(en->finding, vd_cause_find(en->cause));
+	html = render_details_html(en->finding, vd_cause_find(en->cause), href);
 	if (!html)
 		goto fallback;
 	r = write_file(path, html);
@@ -611,6 +664,122 @@ static void details_show(struct entry *en)
 	return;
 fallback:
 	details_fallback(en);
+}
+
+static void fetch_free(struct tl_fetch *t)
+{
+	if (!t)
+		return;
+	vlconn_free(t->c);
+	sd_event_source_disable_unref(t->timeout);
+	cJSON_Delete(t->timeline);
+	cJSON_Delete(t->history);
+	free(t);
+}
+
+/* The fetch is over (answered, refused, gone or timed out): the page opens
+ * with what came. */
+static void fetch_end(struct tl_fetch *t)
+{
+	struct entry *en = t->en;
+
+	en->fetch = NULL;
+	details_open(en, t->ok ? t->timeline : NULL, t->ok ? t->history : NULL);
+	fetch_free(t);
+}
+
+static void fetch_reply(void *userdata, struct vlconn *c, const struct vd_varlink_reply *reply)
+{
+	struct tl_fetch *t = userdata;
+	cJSON *into = t->timeline_done ? t->history : t->timeline;
+
+	if (reply->error) {
+		/* an older daemon without GetTimeline, or a tunnel it forgot */
+		nlog(LOG_INFO, "no timeline for the Details page: %s", reply->error);
+		t->ok = false;
+		fetch_end(t);
+		return;
+	}
+	if (vd_varlink_merge(into, reply->parameters) < 0) {
+		t->ok = false;
+		fetch_end(t);
+		return;
+	}
+	if (reply->continues)
+		return;
+	if (!t->timeline_done) {
+		t->timeline_done = true;
+		return;
+	}
+	t->ok = true;
+	fetch_end(t);
+}
+
+static void fetch_closed(void *userdata, struct vlconn *c, int err)
+{
+	struct tl_fetch *t = userdata;
+
+	nlog(LOG_INFO, "no timeline for the Details page: %s", strerror(-err));
+	t->ok = false;
+	fetch_end(t);
+}
+
+static const struct vlconn_ops fetch_ops = {
+	.reply = fetch_reply,
+	.closed = fetch_closed,
+};
+
+static int fetch_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct tl_fetch *t = userdata;
+
+	nlog(LOG_INFO, "no timeline for the Details page: vpndoctord did not answer within %u s", FETCH_TIMEOUT_S);
+	t->ok = false;
+	fetch_end(t);
+	return 0;
+}
+
+static void details_show(struct entry *en)
+{
+	struct agent *a = en->a;
+	int64_t since = (int64_t)time(NULL) - (int64_t)TIMELINE_DAYS * 86400;
+	cJSON *tp = cJSON_CreateObject(), *hp = cJSON_CreateObject();
+	struct tl_fetch *t;
+	int r = -ENOMEM;
+
+	if (en->fetch) /* a second click while the first one's page is coming */
+		goto out;
+	t = calloc(1, sizeof(*t));
+	if (!t || !tp || !hp || !cJSON_AddNumberToObject(tp, "since", (double)since) ||
+	    !cJSON_AddNumberToObject(tp, "resolution", TIMELINE_RES_S) ||
+	    (en->tunnel[0] && !cJSON_AddStringToObject(tp, "tunnel", en->tunnel)) ||
+	    !cJSON_AddNumberToObject(hp, "since", (double)since) || !(t->timeline = cJSON_CreateObject()) ||
+	    !(t->history = cJSON_CreateObject())) {
+		fetch_free(t);
+		goto fail;
+	}
+	t->en = en;
+	r = vlconn_open(a->e, a->socket_path, &fetch_ops, t, &t->c);
+	if (r >= 0)
+		r = vlconn_call(t->c, "io.vpndoctor.GetTimeline", tp, VD_VARLINK_CALL_MORE);
+	if (r >= 0)
+		r = vlconn_call(t->c, "io.vpndoctor.GetHistory", hp, VD_VARLINK_CALL_MORE);
+	if (r >= 0)
+		r = sd_event_add_time_relative(a->e, &t->timeout, CLOCK_MONOTONIC, FETCH_TIMEOUT_S * USEC_PER_SEC, 0,
+		                               fetch_timeout, t);
+	if (r < 0) {
+		fetch_free(t);
+		goto fail;
+	}
+	en->fetch = t;
+	goto out;
+fail:
+	/* no daemon to ask: the page without its timeline */
+	nlog(LOG_INFO, "no timeline for the Details page: %s", strerror(-r));
+	details_open(en, NULL, NULL);
+out:
+	cJSON_Delete(tp);
+	cJSON_Delete(hp);
 }
 
 /* ---- desktop callbacks ---- */

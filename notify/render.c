@@ -242,7 +242,7 @@ static void html_para(FILE *f, const char *head, const char *text)
 	fputs("</p>\n", f);
 }
 
-char *render_details_html(const cJSON *finding, const struct vd_cause *cause)
+char *render_details_html(const cJSON *finding, const struct vd_cause *cause, const char *timeline_href)
 {
 	const char *title = render_text(jstr(finding, "title"), cause ? cause->title : NULL);
 	const char *tunnel = jstr(finding, "tunnel"), *id = jstr(finding, "cause");
@@ -298,6 +298,19 @@ char *render_details_html(const cJSON *finding, const struct vd_cause *cause)
 			fputs("</td></tr>\n", f);
 		}
 		fputs("</table>\n", f);
+	}
+	if (timeline_href) {
+		char *href = render_escape(timeline_href);
+
+		if (!href) {
+			fclose(f);
+			free(buf);
+			return NULL;
+		}
+		/* TRANSLATORS: a link (HTML) to the page of the tunnel's timeline */
+		fprintf(f, _("<p><a href=\"%s\">The tunnel's timeline</a>: its round trips, loss, jitter and clock "
+		             "offset over the last week, with the findings on them.</p>\n"), href);
+		free(href);
 	}
 	if (cause) {
 		html_para(f, _("What it means"), _(cause->description));

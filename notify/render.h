@@ -34,8 +34,10 @@ char *render_resolved_body(int64_t since, int64_t now);
 /* A self-contained HTML page: the finding (summary, evidence, since) and the
  * cause's description, symptoms and full remedy. cause may be NULL. All in
  * the reader's language but the evidence (keys and values as the daemon
- * wrote them); the summary from its summary_message when it has one. */
-char *render_details_html(const struct cJSON *finding, const struct vd_cause *cause);
+ * wrote them); the summary from its summary_message when it has one.
+ * timeline_href (may be NULL): a page beside it to link to, the tunnel's
+ * timeline (a file name, escaped here). */
+char *render_details_html(const struct cJSON *finding, const struct vd_cause *cause, const char *timeline_href);
 /* The same as plain text, for a notification when no browser can show it. */
 char *render_details_text(const struct cJSON *finding, const struct vd_cause *cause, bool markup);
 

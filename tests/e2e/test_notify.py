@@ -23,7 +23,9 @@ daemon killed and restarted mid-way; MinSeverity, Muted and --min-severity
 summary rendered from the finding's message; a
 server without markup or actions; a malformed settings file.
 """
+import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -179,6 +181,15 @@ IPsecRoutes=10.8.0.0/16
 """)
 
 
+# an hour of office's timeline, so that the Details page has a picture to link to
+os.makedirs(os.path.join(work, "state"), exist_ok=True)
+_end = int(time.time()) // 60 * 60
+subprocess.run([os.path.join(VD_BIN, "timeline_seed"), os.path.join(work, "state")], check=True,
+               input="".join(json.dumps({"tunnel": "office", "time": _end - 3600 + 60 * i, "state": "connected",
+                                         "inside": {"sent": 20, "received": 20, "rtt_median_ms": 20 + i % 7}})
+                             + "\n" for i in range(60)).encode())
+
+
 def start_daemon():
     start("daemon", ["unshare", "-n", os.path.join(VD_BIN, "vpndoctord"), "--foreground",
                      "--log-target", "stderr", "--config", os.path.join(work, "vpndoctor.conf"),
@@ -259,7 +270,7 @@ def main():
     # --- Details: an HTML page through xdg-open, else a notification -------------------
     mock().EmitSignal("org.freedesktop.Notifications", "ActionInvoked", "us",
                       [dbus.UInt32(office_id), "details"])
-    check(wait_for(lambda: read("opened.html"), 10), "Details runs xdg-open on a page")
+    check(wait_for(lambda: read("opened.html") and read("xdg-open.log"), 10), "Details runs xdg-open on a page")
     page = read("opened.html")
     check("<h1>" + TITLE_CI + "</h1>" in page and "R&amp;D" in page
           and "client.key does not exist" in page, "the page names the finding, escaped")
@@ -268,6 +279,17 @@ def main():
     opened = read("xdg-open.log").strip()
     check(opened.startswith(rt + "/vpndoctor/") and stat.S_IMODE(os.stat(opened).st_mode) == 0o600,
           "the page is private, in $XDG_RUNTIME_DIR/vpndoctor: %s" % opened)
+    tl_page = os.path.join(rt, "vpndoctor", "timeline-office.html")
+    check('<a href="timeline-office.html">' in page and os.path.exists(tl_page)
+          and stat.S_IMODE(os.stat(tl_page).st_mode) == 0o600,
+          "the page links to the tunnel's timeline, a private page beside it")
+    tl = read(tl_page) if os.path.exists(tl_page) else ""
+    check('<section class="tunnel" data-tunnel="office">' in tl and tl.count('<svg class="chart"') == 4
+          and "default-src 'none'" in tl and "<script" not in tl
+          and int((re.findall(r'data-points="(\d+)"', tl) or ["0"])[0]) >= 10,
+          "the timeline page: office's charts, as report's timeline.html draws them (%s, %d charts, points %s)"
+          % (re.findall(r'<section class="tunnel" data-tunnel="[^"]*"', tl), tl.count('<svg class="chart"'),
+             re.findall(r'data-points="(\d+)"', tl)[:3]))
     open(os.path.join(work, "xdg-fail"), "w").close()
     n0 = len(refresh())
     mock().EmitSignal("org.freedesktop.Notifications", "ActionInvoked", "us",

@@ -49,7 +49,7 @@ static void test_details(void **state)
 
 	(void)state;
 	assert_non_null(f);
-	html = render_details_html(f, NULL);
+	html = render_details_html(f, NULL, NULL);
 	assert_non_null(strstr(html, "Tunnel <b>x\\x1b[2J</b>, finding, open since"));
 	assert_non_null(strstr(html, "<p>s\\x07</p>"));
 	assert_non_null(strstr(html, "<tr><th>k\\x1b</th><td>v\\u009b</td></tr>"));

@@ -99,7 +99,15 @@ static void test_english(void **state)
 	assert_string_equal(render_text(NULL, c->title), c->title);
 	assert_null(render_text(NULL, NULL));
 
-	s = render_details_html(f, c);
+	s = render_details_html(f, c, NULL);
+	{
+		char *l = render_details_html(f, c, "timeline-a&b.html");
+
+		/* the link to the timeline, its name escaped; none without one */
+		has(l, "<a href=\"timeline-a&amp;b.html\">The tunnel's timeline</a>");
+		assert_null(strstr(s, "timeline"));
+		free(l);
+	}
 	assert_non_null(s);
 	has(s, "<html lang=\"en\">");
 	has(s, "<h1>The SSL server or client configuration is invalid</h1>");
@@ -142,7 +150,7 @@ static void test_japanese(void **state)
 	eq(render_resolved_body(SINCE, SINCE + 3 * 3600), "3時間後に検出されなくなりました（2026-11-27 10:00から発生）。");
 	eq(render_resolved_body(0, SINCE), "検出されなくなりました（不明な時刻から発生）。");
 
-	s = render_details_html(f, c);
+	s = render_details_html(f, c, NULL);
 	assert_non_null(s);
 	has(s, "<html lang=\"ja\">");
 	has(s, "<h1>SSLクライアント証明書が無効または期限切れ</h1>");
