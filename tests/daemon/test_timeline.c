@@ -54,6 +54,24 @@ struct fx {
 	struct timeline *tl;
 };
 
+/* The directories made, removed by the group's teardown too: a failed
+ * assertion leaves a test before its fx_free. */
+static char made[8][64];
+static size_t n_made;
+
+static int remove_made(void **state)
+{
+	char cmd[96];
+
+	for (size_t i = 0; i < n_made; i++) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%.63s'", made[i]);
+		if (system(cmd) != 0)
+			return -1;
+	}
+	n_made = 0;
+	return 0;
+}
+
 static struct fx *fx_new(const char *conf)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -63,6 +81,8 @@ static struct fx *fx_new(const char *conf)
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/vd-tl-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
+	if (n_made < 8)
+		snprintf(made[n_made++], sizeof(made[0]), "%s", f->dir);
 	f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(f->dirfd >= 0);
 	assert_int_equal(config_parse_string("/tmp/t.conf", conf, &cfg, &err), 0);
@@ -462,5 +482,5 @@ int main(void)
 		cmocka_unit_test(test_recording),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, remove_made);
 }
