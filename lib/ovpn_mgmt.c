@@ -320,7 +320,7 @@ void vd_mgmt_reader_free(struct vd_mgmt_reader *r)
 
 int vd_mgmt_expect(struct vd_mgmt_reader *r, enum vd_mgmt_reply reply)
 {
-	if (reply < VD_MGMT_REPLY_STATUS || reply > VD_MGMT_REPLY_STATUS_STATE_LIST)
+	if (reply < VD_MGMT_REPLY_STATUS || reply > VD_MGMT_REPLY_DATA_LIST)
 		return -EINVAL;
 	if (r->n >= VD_MGMT_MAX_PENDING)
 		return -ENOBUFS;

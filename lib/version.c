@@ -329,3 +329,120 @@ const char *vd_version_verdict_name(enum vd_version_verdict v)
 	}
 	return "unknown";
 }
+
+/* ---- versions found without running the binary ------------------------------- */
+
+static bool title_at(const char *p, const char *end, char *out, size_t size)
+{
+	const char *q = p + 8, *word;
+	struct vd_ovpn_version v;
+	size_t n = 0;
+	bool dash = false;
+
+	/* the version: digits and dots, then an optional _suffix */
+	if (q >= end || !is_digit(*q))
+		return false;
+	while (q < end && (is_digit(*q) || *q == '.' || (*q >= 'a' && *q <= 'z') || *q == '_'))
+		q++;
+	if (q >= end || *q != ' ')
+		return false;
+	word = ++q;
+	while (q < end && *q > ' ' && *q < 0x7f) {
+		dash |= *q == '-';
+		q++;
+	}
+	if (q == word || !dash || end - q < 2 || q[0] != ' ' || q[1] != '[')
+		return false;
+	/* the whole title: to the first NUL or control byte */
+	while (p + n < end && n + 1 < size && p[n] >= ' ' && p[n] < 0x7f)
+		n++;
+	if (n == 0 || n + 1 > size)
+		return false;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return vd_ovpn_version_parse(out, &v) == 0;
+}
+
+int vd_ovpn_version_scan(const char *buf, size_t len, char *out, size_t size)
+{
+	const char *end = buf + len, *p = buf;
+
+	if (!buf || !out || size == 0)
+		return -EINVAL;
+	while (p < end && (p = memmem(p, (size_t)(end - p), "OpenVPN ", 8))) {
+		if (title_at(p, end, out, size < VD_OVPN_TITLE_MAX ? size : VD_OVPN_TITLE_MAX))
+			return 0;
+		p += 8;
+	}
+	out[0] = '\0';
+	return -ENOENT;
+}
+
+/* The value of "Key: value" in one stanza [s, e), or NULL; *n its length. */
+static const char *stanza_field(const char *s, const char *e, const char *key, size_t *n)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = s; l < e;) {
+		const char *nl = memchr(l, '\n', (size_t)(e - l));
+		size_t ll = nl ? (size_t)(nl - l) : (size_t)(e - l);
+
+		if (ll > kl + 1 && memcmp(l, key, kl) == 0 && l[kl] == ':') {
+			const char *v = l + kl + 1;
+			while (v < l + ll && is_space(*v))
+				v++;
+			*n = (size_t)(l + ll - v);
+			return v;
+		}
+		l += ll + 1;
+	}
+	return NULL;
+}
+
+int vd_dpkg_version(const char *status, size_t len, const char *package, char *out, size_t size)
+{
+	const char *end = status + len;
+
+	if (!status || !package || !out || size == 0)
+		return -EINVAL;
+	for (const char *s = status; s < end;) {
+		const char *e = memmem(s, (size_t)(end - s), "\n\n", 2);
+		const char *v, *colon, *dash;
+		size_t n;
+
+		e = e ? e + 1 : end;
+		v = stanza_field(s, e, "Package", &n);
+		if (v && n == strlen(package) && memcmp(v, package, n) == 0) {
+			const char *st = stanza_field(s, e, "Status", &n);
+			struct vd_ovpn_version ver;
+
+			if (!st || n != strlen("install ok installed") || memcmp(st, "install ok installed", n) != 0) {
+				s = e < end ? e + 1 : end;
+				continue; /* removed, or config-files only */
+			}
+			v = stanza_field(s, e, "Version", &n);
+			if (!v || n == 0)
+				return -EINVAL;
+			colon = memchr(v, ':', n);
+			if (colon) {
+				n -= (size_t)(colon + 1 - v);
+				v = colon + 1;
+			}
+			for (dash = NULL, colon = v; colon < v + n; colon++)
+				if (*colon == '-')
+					dash = colon;
+			if (dash)
+				n = (size_t)(dash - v);
+			if (n == 0 || n + 1 > size)
+				return -EINVAL;
+			for (size_t i = 0; i < n; i++)
+				if (v[i] <= ' ' || v[i] >= 0x7f)
+					return -EINVAL;
+			memcpy(out, v, n);
+			out[n] = '\0';
+			return vd_ovpn_version_parse(out, &ver) == 0 ? 0 : -EINVAL;
+		}
+		s = e < end ? e + 1 : end;
+	}
+	return -ENOENT;
+}

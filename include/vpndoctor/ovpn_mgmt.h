@@ -91,13 +91,15 @@ struct vd_mgmt_msg {
 /* What a command's reply looks like, so that the lines of a list can be read:
  * `state on` / `bytecount N` answer one SUCCESS/ERROR line; `state` and
  * `state all` answer a list of state lines and END; `log on all` answers
- * SUCCESS, then a list of log lines and END. */
+ * SUCCESS, then a list of log lines and END; `version` answers lines
+ * ("OpenVPN Version: OpenVPN 2.6.14 ...", "Management Version: 5") and END. */
 enum vd_mgmt_reply {
 	VD_MGMT_REPLY_STATUS = 1,
 	VD_MGMT_REPLY_STATE_LIST,
 	VD_MGMT_REPLY_LOG_LIST,       /* `log all`, `log N`: the list alone */
 	VD_MGMT_REPLY_STATUS_LOG_LIST, /* `log on all` */
 	VD_MGMT_REPLY_STATUS_STATE_LIST, /* `state on all` */
+	VD_MGMT_REPLY_DATA_LIST,      /* `version`, `help`: plain lines (DATA), then END */
 };
 
 #define VD_MGMT_MAX_PENDING 16

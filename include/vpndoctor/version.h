@@ -16,6 +16,22 @@ struct vd_ovpn_version {
  * bare "2.6.14". Returns 0 or -EINVAL. */
 int vd_ovpn_version_parse(const char *line, struct vd_ovpn_version *ret);
 
+/* The title string in an openvpn binary's bytes ("OpenVPN 2.6.14
+ * x86_64-pc-linux-gnu [SSL (OpenSSL)] ..."), found without running it: the
+ * first "OpenVPN " + a version + one word with a '-' (the target triple) +
+ * " [" in buf, which need not be NUL-terminated. Printable ASCII only, cut at
+ * the first NUL or control byte and to size. 0 and the title in out, or
+ * -ENOENT. A caller scanning a file in windows overlaps them by
+ * VD_OVPN_TITLE_MAX bytes. */
+#define VD_OVPN_TITLE_MAX 256
+int vd_ovpn_version_scan(const char *buf, size_t len, char *out, size_t size);
+
+/* The upstream version of an installed package in a dpkg status database
+ * (/var/lib/dpkg/status): the stanza of package whose Status is "install
+ * ok installed", its Version without epoch or Debian revision ("1:2.6.14-1"
+ * gives "2.6.14"). 0, -ENOENT (not installed), -EINVAL (no usable Version). */
+int vd_dpkg_version(const char *status, size_t len, const char *package, char *out, size_t size);
+
 enum vd_version_verdict {
 	VD_VERSION_OK,
 	VD_VERSION_TOO_OLD,   /* before 2.4.0: no NCP */

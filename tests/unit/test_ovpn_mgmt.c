@@ -236,6 +236,32 @@ static void test_reader_error_and_bounds(void **state)
 	vd_mgmt_reader_free(NULL);
 }
 
+/* `version` answers plain lines and END; the state list after it is read as such. */
+static void test_reader_version(void **state)
+{
+	struct vd_mgmt_reader *r;
+	struct seen s = {.n = 0};
+	const char in[] = "OpenVPN Version: OpenVPN 2.6.14 x86_64-pc-linux-gnu [SSL (OpenSSL)] [LZO]\r\n"
+	                  "Management Version: 5\r\nEND\r\n1795772728,CONNECTED,SUCCESS,10.8.0.6,,,,,\r\nEND\r\n";
+
+	(void)state;
+	assert_int_equal(vd_mgmt_reader_new(&r), 0);
+	assert_int_equal(vd_mgmt_expect(r, VD_MGMT_REPLY_DATA_LIST), 0);
+	assert_int_equal(vd_mgmt_expect(r, VD_MGMT_REPLY_STATE_LIST), 0);
+	vd_mgmt_feed(r, in, sizeof(in) - 1, collect, &s);
+	assert_int_equal(s.n, 5);
+	assert_int_equal(s.m[0].kind, VD_MGMT_DATA);
+	assert_true(s.m[0].reply);
+	assert_string_equal(s.text[0], "OpenVPN Version: OpenVPN 2.6.14 x86_64-pc-linux-gnu [SSL (OpenSSL)] [LZO]");
+	assert_int_equal(s.m[1].kind, VD_MGMT_DATA);
+	assert_int_equal(s.m[2].kind, VD_MGMT_END);
+	assert_int_equal(s.m[3].kind, VD_MGMT_STATE);
+	assert_int_equal(s.m[4].kind, VD_MGMT_END);
+	assert_int_equal(vd_mgmt_pending(r), 0);
+	assert_int_equal(vd_mgmt_expect(r, (enum vd_mgmt_reply)(VD_MGMT_REPLY_DATA_LIST + 1)), -EINVAL);
+	vd_mgmt_reader_free(r);
+}
+
 struct lines {
 	size_t n, trunc;
 	size_t lens[8];
@@ -294,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_log_bytecount_other),
 		cmocka_unit_test(test_reader_transcript),
 		cmocka_unit_test(test_reader_error_and_bounds),
+		cmocka_unit_test(test_reader_version),
 		cmocka_unit_test(test_linesplit_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

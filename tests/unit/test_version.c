@@ -1,9 +1,12 @@
-/* lib/version.c: `openvpn --version` title lines and the version policy. */
+/* lib/version.c: `openvpn --version` title lines, the version policy, and the
+ * title found in a binary's bytes or dpkg's database without running anything. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -189,12 +192,79 @@ static void test_names(void **state)
 	assert_string_equal(vd_version_verdict_name((enum vd_version_verdict)42), "unknown");
 }
 
+/* The title in a binary's bytes, found without running it. */
+static void test_scan(void **state)
+{
+	static const char bin[] =
+		"\x7f""ELF\0\0junk OpenVPN 2.7 will remove it\0"
+		"NOTE: starting with OpenVPN 2.1, '--script-security 2'\0"
+		"Upgrade to OpenVPN 2.6.0+)\0"
+		"OpenVPN 2.6.14 x86_64-pc-linux-gnu [SSL (OpenSSL)] [LZO] [LZ4] [EPOLL] [PKCS11] [DCO]\0tail";
+	char out[VD_OVPN_TITLE_MAX];
+	struct vd_ovpn_version v;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(vd_ovpn_version_scan(bin, sizeof(bin) - 1, out, sizeof(out)), 0);
+	assert_string_equal(out, "OpenVPN 2.6.14 x86_64-pc-linux-gnu [SSL (OpenSSL)] [LZO] [LZ4] [EPOLL] [PKCS11] [DCO]");
+	assert_int_equal(vd_ovpn_version_parse(out, &v), 0);
+	assert_int_equal(v.patch, 14);
+	/* a suffix, and a title cut by the window's end is not one */
+	assert_int_equal(vd_ovpn_version_scan("OpenVPN 2.7_rc2 arm-apple-darwin [SSL", 37, out, sizeof(out)), 0);
+	assert_string_equal(out, "OpenVPN 2.7_rc2 arm-apple-darwin [SSL");
+	assert_int_equal(vd_ovpn_version_scan("OpenVPN 2.6.14 x86_64-pc-linux-gnu", 34, out, sizeof(out)), -ENOENT);
+	assert_int_equal(vd_ovpn_version_scan("OpenVPN 2.6.14 nodash [SSL]", 27, out, sizeof(out)), -ENOENT);
+	assert_int_equal(vd_ovpn_version_scan("nothing here", 12, out, sizeof(out)), -ENOENT);
+	/* control bytes end it; a small buffer cuts it */
+	assert_int_equal(vd_ovpn_version_scan("OpenVPN 2.5.1 x-y [SSL]\x1b[31m", 28, out, sizeof(out)), 0);
+	assert_string_equal(out, "OpenVPN 2.5.1 x-y [SSL]");
+	assert_int_equal(vd_ovpn_version_scan("OpenVPN 2.5.1 x-y [SSL (OpenSSL)]", 33, out, 20), 0);
+	assert_string_equal(out, "OpenVPN 2.5.1 x-y [");
+	/* the real binary, when there is one */
+	f = fopen("/usr/sbin/openvpn", "rb");
+	if (f) {
+		char *buf = malloc(32 << 20);
+		size_t n;
+		assert_non_null(buf);
+		n = fread(buf, 1, 32 << 20, f);
+		fclose(f);
+		assert_int_equal(vd_ovpn_version_scan(buf, n, out, sizeof(out)), 0);
+		assert_int_equal(strncmp(out, "OpenVPN 2.", 10), 0);
+		free(buf);
+	}
+}
+
+static void test_dpkg(void **state)
+{
+	static const char db[] =
+		"Package: openvpn-auth-ldap\nStatus: install ok installed\nVersion: 2.0.4-1\n\n"
+		"Package: openvpn\nStatus: deinstall ok config-files\nVersion: 2.5.1-3\n\n"
+		"Package: openvpn\nStatus: install ok installed\nPriority: optional\n"
+		"Version: 1:2.6.14-0+deb12u2\nDepends: libc6\n\n"
+		"Package: zzz\nStatus: install ok installed\nVersion: 1.0\n";
+	char out[64];
+
+	(void)state;
+	assert_int_equal(vd_dpkg_version(db, sizeof(db) - 1, "openvpn", out, sizeof(out)), 0);
+	assert_string_equal(out, "2.6.14");
+	assert_int_equal(vd_dpkg_version(db, sizeof(db) - 1, "openvpn-auth-ldap", out, sizeof(out)), 0);
+	assert_string_equal(out, "2.0.4");
+	assert_int_equal(vd_dpkg_version(db, sizeof(db) - 1, "absent", out, sizeof(out)), -ENOENT);
+	assert_int_equal(vd_dpkg_version("Package: openvpn\nStatus: deinstall ok config-files\nVersion: 2.5\n", 62,
+	                                 "openvpn", out, sizeof(out)), -ENOENT);
+	assert_int_equal(vd_dpkg_version("Package: openvpn\nStatus: install ok installed\n", 46, "openvpn", out,
+	                                 sizeof(out)), -EINVAL);
+	assert_int_equal(vd_dpkg_version("Package: openvpn\nStatus: install ok installed\nVersion: x y\n", 58,
+	                                 "openvpn", out, sizeof(out)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_distributions), cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_long_platform), cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_scan), cmocka_unit_test(test_dpkg),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
