@@ -335,14 +335,38 @@ static int inline_feed(struct vd_ovpn_parser *p, struct inline_state *st, const 
 	return 0;
 }
 
+static const struct directive *directive_find(const char *name);
+
+/* Text of the file in a message only when it names a known directive: a
+ * file read for another user's process may be anything (a key, a password
+ * file), and its words must not reach the daemon's output. */
+static const char *known(const char *tag)
+{
+	return strcmp(tag, "connection") == 0 || directive_find(tag) ? tag : NULL;
+}
+
 static int inline_unterminated(struct vd_ovpn_parser *p, const struct inline_state *st)
 {
-	if (st->mismatch_line)
+	const char *tag = known(p->cfg->opts[st->opt].name);
+
+	if (!tag)
+		return fail(p, -EINVAL, st->line, "an inline block of an unknown directive is not closed");
+	if (st->mismatch_line) {
+		/* "</cert>": quoted when it closes a known directive */
+		char inner[sizeof(st->mismatch)];
+		size_t n = strlen(st->mismatch);
+		bool named = n > 3 && memcmp(st->mismatch, "</", 2) == 0;
+		if (named) {
+			memcpy(inner, st->mismatch + 2, n - 3);
+			inner[n - 3] = '\0';
+			named = known(inner) != NULL;
+		}
 		return fail(p, -EINVAL, st->line,
-		            "inline block <%s> is not closed: %s at line %u does not match, endtag %s missing",
-		            p->cfg->opts[st->opt].name, st->mismatch, st->mismatch_line, st->close_tag);
-	return fail(p, -EINVAL, st->line, "inline block <%s> is not closed: endtag %s missing",
-	            p->cfg->opts[st->opt].name, st->close_tag);
+		            "inline block <%s> is not closed: %s at line %u does not match, endtag %s missing", tag,
+		            named ? st->mismatch : "the closing tag", st->mismatch_line, st->close_tag);
+	}
+	return fail(p, -EINVAL, st->line, "inline block <%s> is not closed: endtag %s missing", tag,
+	            st->close_tag);
 }
 
 static int parse_conn_body(struct vd_ovpn_parser *p);
@@ -378,9 +402,12 @@ static int option_line(struct vd_ovpn_parser *p, struct inline_state *st, const 
 		const char *inl[2] = { tag, INLINE_ARG };
 
 		tag[wl - 2] = '\0';
-		if (tag[0] == '/')
+		if (tag[0] == '/') {
+			if (!known(tag + 1))
+				return fail(p, -EINVAL, line, "a closing tag without its opening tag");
 			return fail(p, -EINVAL, line, "closing tag <%s> without an open <%s> block", tag,
 			            tag + 1);
+		}
 		if (strcmp(tag, "connection") == 0) {
 			if (conn)
 				return fail(p, -EINVAL, line,
@@ -1116,6 +1143,13 @@ static const char *plural(size_t n)
 
 unsigned vd_ovpn_config_validate(const struct vd_ovpn_config *c, vd_ovpn_problem_cb cb, void *userdata)
 {
+	return vd_ovpn_config_check(c, 0, cb, userdata);
+}
+
+unsigned vd_ovpn_config_check(const struct vd_ovpn_config *c, unsigned flags, vd_ovpn_problem_cb cb,
+                              void *userdata)
+{
+	const bool quote = !(flags & VD_OVPN_NO_QUOTE);
 	struct ignore_list ign = { 0 };
 	bool server, forward_compatible = false;
 	unsigned count = 0;
@@ -1156,8 +1190,10 @@ unsigned vd_ovpn_config_validate(const struct vd_ovpn_config *c, vd_ovpn_problem
 		if (!known || argc < d->min || argc > d->max) {
 			if (soft)
 				continue;
-			if (!d)
+			if (!d && quote)
 				PROBLEM(o->line, "unknown option '%s' (OpenVPN: Unrecognized option)", name);
+			else if (!d)
+				PROBLEM(o->line, "an unknown directive (OpenVPN: Unrecognized option)");
 			else if (d->removed)
 				PROBLEM(o->line, "option '%s' was removed in OpenVPN 2.%u; newer versions refuse it",
 				        name, d->removed % 10);
@@ -1183,8 +1219,12 @@ unsigned vd_ovpn_config_validate(const struct vd_ovpn_config *c, vd_ovpn_problem
 		if ((d->flags & OS) && !server)
 			PROBLEM(o->line, "option '%s' is server-only: it requires --mode server", name);
 		if ((strcmp(name, "proto") == 0 && vd_ovpn_proto_parse(argv[0], NULL) < 0) ||
-		    (strcmp(name, "remote") == 0 && argc == 3 && vd_ovpn_proto_parse(argv[2], NULL) < 0))
-			PROBLEM(o->line, "bad protocol '%s'", argv[argc - 1]);
+		    (strcmp(name, "remote") == 0 && argc == 3 && vd_ovpn_proto_parse(argv[2], NULL) < 0)) {
+			if (quote)
+				PROBLEM(o->line, "bad protocol '%s'", argv[argc - 1]);
+			else
+				PROBLEM(o->line, "option '%s' names a protocol OpenVPN does not know", d->name);
+		}
 		if (o->connection)
 			continue;
 		if (strcmp(name, "ignore-unknown-option") == 0) {

@@ -539,6 +539,7 @@ enum vd_log_event vd_ovpn_log_classify(const char *line, size_t len, struct vd_l
 	struct vd_log_line l = {0};
 	const char *m;
 	size_t n = 0;
+	bool stamped;
 
 	if (!line)
 		len = 0;
@@ -554,9 +555,13 @@ enum vd_log_event vd_ovpn_log_classify(const char *line, size_t len, struct vd_l
 	m = buf;
 	while (is_space(*m))
 		m++;
-	m = skip_management(m);
-	m = skip_syslog_ident(m);
-	m = skip_ovpn_time(m);
+	{
+		const char *start = m;
+		m = skip_management(m);
+		m = skip_syslog_ident(m);
+		m = skip_ovpn_time(m);
+		stamped = m != start;
+	}
 	m = skip_peer(m);
 
 	/* manage.c echoes its own conversation into the log ("MANAGEMENT: CMD
@@ -566,6 +571,7 @@ enum vd_log_event vd_ovpn_log_classify(const char *line, size_t len, struct vd_l
 		l.event = VD_LOG_NONE;
 	else
 		l.event = classify(m, &l);
+	l.stamped = stamped;
 	if (ret)
 		*ret = l;
 	return l.event;

@@ -47,6 +47,7 @@ struct pctx {
 	vd_read_file_fn read;
 	void *userdata;
 	const struct vd_ovpn_config *cfg;
+	const char *read_as; /* NULL: the reader's own rights */
 	cJSON *problems;
 	cJSON *certs;
 	bool cd_failed; /* reported once; the files under it are not looked for */
@@ -137,7 +138,8 @@ validate_cb(void *userdata, unsigned line, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* The validator has one callback for both kinds; its wording tells them apart. */
-	if (strncmp(msg, "unknown option", 14) == 0 || strstr(msg, " was removed in ") ||
+	if (strncmp(msg, "unknown option", 14) == 0 || strncmp(msg, "an unknown directive", 20) == 0 ||
+	    strstr(msg, " was removed in ") ||
 	    strstr(msg, "only in OpenVPN for Windows"))
 		code = "unknown-directive";
 	/* the validator's English (lib/ovpn_config.c): no message to translate */
@@ -167,7 +169,15 @@ static void read_problem(struct pctx *c, unsigned line, const char *name, const 
 		break;
 	case EACCES:
 	case EPERM:
-		if (name)
+		if (c->read_as && name)
+			/* read for a process: as whom ("alice (uid 1000)") */
+			problem(c, VD_SEV_ERROR, code, line,
+			        N_("the {option} file {file} cannot be read as {user} (permission denied)"), o, f,
+			        VD_TEXT("user", c->read_as));
+		else if (c->read_as)
+			problem(c, VD_SEV_ERROR, code, line, N_("the profile cannot be read as {user} (permission denied)"),
+			        VD_TEXT("user", c->read_as));
+		else if (name)
 			problem(c, VD_SEV_ERROR, code, line,
 			        N_("the {option} file {file} cannot be read (permission denied)"), o, f);
 		else
@@ -771,6 +781,7 @@ int vd_profile_check(const char *path, const struct vd_profile_opts *opts, struc
 	c.path = path;
 	c.read = opts->read ? opts->read : vd_read_file;
 	c.userdata = opts->userdata;
+	c.read_as = opts->read_as;
 	set_base(&c, opts->basedir);
 
 	sec = cJSON_CreateObject();
@@ -778,6 +789,8 @@ int vd_profile_check(const char *path, const struct vd_profile_opts *opts, struc
 		return -ENOMEM;
 	add_str(&c, sec, VDF_SECTION_STATUS, "ok");
 	add_str(&c, sec, VDF_PROFILE_PATH, path);
+	if (c.read_as)
+		add_str(&c, sec, VDF_PROFILE_READ_AS, c.read_as);
 	c.problems = cJSON_CreateArray();
 	c.certs = cJSON_CreateArray();
 	if (!c.problems || !c.certs) {
@@ -806,7 +819,7 @@ int vd_profile_check(const char *path, const struct vd_profile_opts *opts, struc
 	if (cfg) {
 		c.cfg = cfg;
 		apply_cd(&c);
-		vd_ovpn_config_validate(cfg, validate_cb, &c);
+		vd_ovpn_config_check(cfg, opts->no_quote ? VD_OVPN_NO_QUOTE : 0, validate_cb, &c);
 		check_options(&c, sec);
 		check_certs(&c, opts->p12_pass);
 		check_refs(&c);

@@ -84,5 +84,12 @@ int vd_ovpn_config_remotes(const struct vd_ovpn_config *c, struct vd_ovpn_remote
 typedef void (*vd_ovpn_problem_cb)(void *userdata, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 unsigned vd_ovpn_config_validate(const struct vd_ovpn_config *c, vd_ovpn_problem_cb cb, void *userdata);
+/* The same; with VD_OVPN_NO_QUOTE no word of the file is in a message but
+ * the names of known directives ("an unknown directive", "option 'proto'
+ * names a protocol OpenVPN does not know"): for a file read on behalf of
+ * another user's process. The parser's own messages never quote more. */
+#define VD_OVPN_NO_QUOTE 1u
+unsigned vd_ovpn_config_check(const struct vd_ovpn_config *c, unsigned flags, vd_ovpn_problem_cb cb,
+                              void *userdata);
 
 #endif

@@ -4,6 +4,7 @@
 #ifndef VPNDOCTOR_OVPN_LOG_H
 #define VPNDOCTOR_OVPN_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum vd_log_event {
@@ -45,6 +46,10 @@ struct vd_log_line {
 	 * peer's VERIFY ERROR text. An argument too long is cut (PUSH_REPLY at the
 	 * last whole option). */
 	char arg[VD_LOG_ARG_MAX];
+	/* The line carried what OpenVPN's own lines carry in a log file or a
+	 * syslog: its timestamp, a syslog identifier, or the management
+	 * interface's >LOG: prefix. A line without one may be anything. */
+	bool stamped;
 };
 
 /* Classify one line (no trailing newline needed). Returns the event. */

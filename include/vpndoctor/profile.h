@@ -5,6 +5,7 @@
 #ifndef VPNDOCTOR_PROFILE_H
 #define VPNDOCTOR_PROFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,12 @@ struct vd_profile_opts {
 	vd_read_file_fn read; /* NULL: vd_read_file */
 	void *userdata;
 	const char *p12_pass; /* for a PKCS#12 with a password; may be NULL */
+	/* A profile read on behalf of another user's process (the daemon):
+	 * no word of its files in a message but known directives' (see
+	 * VD_OVPN_NO_QUOTE), and read_as (who the files are read as, "alice
+	 * (uid 1000)") in the section and in "cannot be read" messages. */
+	bool no_quote;
+	const char *read_as;
 };
 
 /* Check the profile at path. Returns 0 and the "profile" section in *ret even

@@ -203,6 +203,19 @@ static void test_inline_errors(void **state)
 	t = "client\n</ca>\n";
 	assert_int_equal(parse_err(t, strlen(t), &err), -EINVAL);
 	assert_int_equal(err.line, 2);
+	assert_non_null(strstr(err.msg, "</ca>"));
+
+	/* words of the file that name no directive are never in a message */
+	t = "client\n<ca>\nAAAA\n</ROOTONLY_SECRET>\n";
+	assert_int_equal(parse_err(t, strlen(t), &err), -EINVAL);
+	assert_null(strstr(err.msg, "ROOTONLY_SECRET"));
+	assert_non_null(strstr(err.msg, "line 4"));
+	t = "client\n</ROOTONLY_SECRET>\n";
+	assert_int_equal(parse_err(t, strlen(t), &err), -EINVAL);
+	assert_null(strstr(err.msg, "ROOTONLY_SECRET"));
+	t = "client\n<ROOTONLY_SECRET>\nAAAA\n";
+	assert_int_equal(parse_err(t, strlen(t), &err), -EINVAL);
+	assert_null(strstr(err.msg, "ROOTONLY_SECRET"));
 
 	t = "<connection>\nremote a\n<connection>\nremote b\n</connection>\n</connection>\n";
 	assert_int_equal(parse_err(t, strlen(t), &err), -EINVAL);
@@ -582,6 +595,29 @@ static void test_validate(void **state)
 	}
 }
 
+/* For a file read on another user's behalf, nothing but known directives' names. */
+static void test_validate_no_quote(void **state)
+{
+	struct vd_ovpn_config *c = parse_ok("client\nROOTONLY_SECRET=hunter2\nproto SECRET2\n"
+	                                    "remote vpn.example.com 1194 SECRET3\n");
+	struct problems pr;
+
+	(void)state;
+	memset(&pr, 0, sizeof(pr));
+	assert_int_equal(vd_ovpn_config_check(c, VD_OVPN_NO_QUOTE, collect, &pr), 3);
+	assert_null(strstr(pr.text, "SECRET"));
+	assert_null(strstr(pr.text, "hunter2"));
+	assert_non_null(strstr(pr.text, "an unknown directive"));
+	assert_non_null(strstr(pr.text, "option 'proto' names a protocol"));
+	assert_non_null(strstr(pr.text, "option 'remote' names a protocol"));
+	assert_int_equal(pr.lines[0], 2);
+	/* lint's own files keep the words */
+	memset(&pr, 0, sizeof(pr));
+	assert_int_equal(vd_ovpn_config_validate(c, collect, &pr), 3);
+	assert_non_null(strstr(pr.text, "ROOTONLY_SECRET=hunter2"));
+	vd_ovpn_config_free(c);
+}
+
 static void test_alibaba_profile(void **state)
 {
 	const char *dir = getenv("VD_TESTDATA");
@@ -631,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_binary_empty),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_validate_no_quote),
 		cmocka_unit_test(test_alibaba_profile),
 	};
 

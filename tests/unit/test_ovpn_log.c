@@ -214,7 +214,23 @@ static void test_prefixes(void **state)
 					 vd_log_event_name(s->event));
 			if (s->arg && strcmp(l.arg, s->arg) != 0)
 				fail_msg("\"%s\": arg \"%s\", want \"%s\"", line, l.arg, s->arg);
+			/* every prefix but white space says it is a log line */
+			if (s->line[strspn(s->line, " \t")] && l.stamped != (prefixes[p][0] != ' '))
+				fail_msg("\"%s\": stamped %d", line, l.stamped);
 		}
+}
+
+/* A line without OpenVPN's prefixes may be any file's: it still counts,
+ * but says it is not known to be a log line (its text is not quoted). */
+static void test_stamped(void **state)
+{
+	struct vd_log_line l;
+
+	(void)state;
+	assert_int_equal(vd_ovpn_log_classify("ROOTONLY_SECRET error", 21, &l), VD_LOG_ERROR_OTHER);
+	assert_false(l.stamped);
+	assert_int_equal(vd_ovpn_log_classify("2026-11-27 10:00:00 ERROR: x", 28, &l), VD_LOG_ERROR_OTHER);
+	assert_true(l.stamped);
 }
 
 static void test_server_prefix(void **state)
@@ -407,6 +423,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_samples),	      cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_stamped),
 		cmocka_unit_test(test_server_prefix), cmocka_unit_test(test_len_and_nul),
 		cmocka_unit_test(test_long_lines),    cmocka_unit_test(test_names),
 		cmocka_unit_test(test_pushed_2614),   cmocka_unit_test(test_pushed_more),

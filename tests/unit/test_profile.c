@@ -286,6 +286,45 @@ static void test_reader(void **state)
 	assert_int_equal(f.calls, 1);
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(sec, "remotes")), 0);
 	cJSON_Delete(sec);
+
+	/* read on a process's behalf: whose rights, in the section and the message */
+	f.deny = "client.key";
+	o.read_as = "alice (uid 1000)";
+	sec = check("valid-files.ovpn", &o);
+	assert_string_equal(str(sec, "read_as"), "alice (uid 1000)");
+	assert_non_null(strstr(str(cJSON_GetArrayItem(cJSON_GetObjectItem(sec, "problems"), 0), "message"),
+	                       "cannot be read as alice (uid 1000) (permission denied)"));
+	cJSON_Delete(sec);
+}
+
+static void write_file(const char *name, const char *data, size_t len, size_t repeat);
+
+/* A file that is no profile (a secret, say) read for another user's process:
+ * each line an unknown directive, and not one of its words in the section. */
+static void test_no_quote(void **state)
+{
+	struct vd_profile_opts o = {.no_quote = true};
+	char *text;
+	cJSON *sec;
+	static const char secret[] = "ReflectorKey=ROOTONLY_SECRET_abc\nhunter2 is the password\n";
+
+	(void)state;
+	write_file("secret.conf", secret, sizeof(secret) - 1, 1);
+	assert_int_equal(vd_profile_check(at("secret.conf"), &o, &sec), 0);
+	text = cJSON_PrintUnformatted(sec);
+	assert_non_null(text);
+	assert_null(strstr(text, "ROOTONLY_SECRET"));
+	assert_null(strstr(text, "hunter2"));
+	assert_non_null(strstr(text, "an unknown directive"));
+	free(text);
+	cJSON_Delete(sec);
+	/* lint, on the user's own file, names them */
+	o.no_quote = false;
+	assert_int_equal(vd_profile_check(at("secret.conf"), &o, &sec), 0);
+	text = cJSON_PrintUnformatted(sec);
+	assert_non_null(strstr(text, "ROOTONLY_SECRET"));
+	free(text);
+	cJSON_Delete(sec);
 }
 
 static void write_file(const char *name, const char *data, size_t len, size_t repeat)
@@ -385,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_basedir),
 		cmocka_unit_test(test_p12_pass),
 		cmocka_unit_test(test_reader),
+		cmocka_unit_test(test_no_quote),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_read_file),
 	};
