@@ -18,6 +18,7 @@
 #include <event2/http.h>
 
 #include "config.h"
+#include "priv.h"
 #include "log.h"
 #include "probes/probe.h"
 #include "vpndoctor/cidr.h"
@@ -1088,18 +1089,20 @@ static int read_file(const char *file, char **ret, struct vd_error *err)
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
-	int fd, r;
+	int fd = -1, r;
 
-	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		r = -errno;
+	/* the administrator's file: read as root through the privileged parent
+	 * (a reload happens in the engine, which is not root) */
+	r = priv_open(NULL, file, SIZE_MAX, &fd);
+	if (r < 0 && r != -EINVAL && r != -EISDIR) {
 		vd_error_set(err, file, 0, "cannot open: %s", strerror(-r));
 		return r;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX_BYTES) {
-		r = S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
+	if (r < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX_BYTES) {
+		r = r < 0 || !S_ISREG(st.st_mode) ? -EINVAL : -EFBIG;
 		vd_error_set(err, file, 0, "not a regular file of at most %d bytes", CONFIG_MAX_BYTES);
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return r;
 	}
 	buf = malloc((size_t)st.st_size + 1);
@@ -1153,14 +1156,19 @@ static int cmp_str(const void *a, const void *b)
  * managers' leftovers) are not read. A missing directory has none. */
 static int dropins_list(const char *dir, struct config_list *ret, struct vd_error *err)
 {
-	DIR *d = opendir(dir);
+	DIR *d = NULL;
 	struct dirent *de;
-	int r = 0;
+	int fd, r;
 
-	if (!d) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 0;
+	/* the administrator's, listed as root (daemon/priv.h) */
+	r = priv_opendir(NULL, dir, &fd);
+	if (r == 0 && !(d = fdopendir(fd))) {
 		r = -errno;
+		close(fd);
+	}
+	if (r < 0) {
+		if (r == -ENOENT || r == -ENOTDIR)
+			return 0;
 		vd_error_set(err, dir, 0, "cannot read the drop-in directory: %s", strerror(-r));
 		return r;
 	}

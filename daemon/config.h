@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "vpndoctor/common.h"
+#include "vpndoctor/principal.h"
 
 struct cJSON;
 
@@ -52,6 +53,9 @@ struct config_tunnel {
 	char *reflector_key;               /* ReflectorKey=: absolute path, or NULL */
 	/* Set by discovery (daemon/discovery.c), never by the file: */
 	bool discovered;
+	struct vd_proc_id owner;           /* the process whose principal reads what it names
+	                                    * (Config= and the files in it); pid 0: the
+	                                    * administrator's, for a [Tunnel] of the file */
 	pid_t pid;                         /* a process without --config (NetworkManager's): the
 	                                    * openvpn probe follows this pid, as nothing else names it */
 };

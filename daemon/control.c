@@ -1807,6 +1807,14 @@ fail:
 	return r;
 }
 
+int control_bind(const char *path, int *ret_fd)
+{
+	struct control c = {0};
+
+	c.have_group = lookup_group(&c.group) == 0;
+	return bind_socket(&c, path, ret_fd);
+}
+
 static void control_free_events(struct control *c)
 {
 	if (c->trim)

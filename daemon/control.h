@@ -27,6 +27,10 @@ size_t control_root_slots(const struct control_limits *l);
  * a stale socket file is replaced). Returns 0 or -errno. */
 int control_start(struct vd_daemon *d, struct event_base *base, int listen_fd, const char *path,
                   const struct control_limits *lim, struct control **ret);
+/* Binds and listens at path as control_start would (0660, group vpndoctor,
+ * a stale socket replaced), for a caller that hands the socket on (the
+ * privileged parent binds, the engine serves). 0 and *ret_fd, or -errno. */
+int control_bind(const char *path, int *ret_fd);
 /* Closes every connection; unlinks the socket file when it created it. */
 void control_free(struct control *c);
 

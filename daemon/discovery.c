@@ -17,20 +17,24 @@
 #include <unistd.h>
 
 #include "discovery.h"
+#include "priv.h"
 #include "vpndoctor/common.h"
 #include "vpndoctor/ovpn_config.h"
+#include "vpndoctor/principal.h"
 #include "vpndoctor/proc_openvpn.h"
 #include "vpndoctor/profile.h"
 
 #define DISC_CONFIG_MAX (1024 * 1024)
 
-bool proc_same_netns(pid_t pid)
+bool proc_same_netns(pid_t pid, uint64_t start)
 {
 	static dev_t self_dev;
 	static ino_t self_ino;
 	static bool have_self;
+	const struct vd_proc_id who = {.pid = pid, .start = start};
 	char path[64];
 	struct stat st;
+	int fd, r;
 
 	if (!have_self) {
 		if (stat("/proc/self/ns/net", &st) < 0)
@@ -40,8 +44,23 @@ bool proc_same_netns(pid_t pid)
 		have_self = true;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	if (stat(path, &st) < 0)
-		return errno != ENOENT; /* gone: not ours; unreadable: counted */
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return false; /* gone: not ours */
+		/* another user's process: the privileged parent opens its link
+		 * as that user (or tells it is gone); else it is counted */
+		if (start == 0)
+			return true;
+		r = priv_proc(&who, PRIV_PROC_NETNS, &fd);
+		if (r == -ESRCH)
+			return false;
+		if (r < 0)
+			return true; /* cannot tell (not an openvpn, say): counted */
+		r = fstat(fd, &st);
+		close(fd);
+		if (r < 0)
+			return true;
+	}
 	return st.st_dev == self_dev && st.st_ino == self_ino;
 }
 
@@ -65,24 +84,32 @@ static int read_small(const char *path, char *buf, size_t size, size_t *len)
 /* Field 22 of /proc/PID/stat. */
 static int starttime_of(pid_t pid, unsigned long long *ret)
 {
-	char path[64], buf[1024], *p, *end;
+	char path[64], buf[1024];
 	uint64_t v;
+	size_t len;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_small(path, buf, sizeof(buf), NULL) < 0 || !(p = strrchr(buf, ')')))
+	if (read_small(path, buf, sizeof(buf), &len) < 0 || vd_proc_stat_starttime(buf, len, &v) < 0)
 		return -ENOENT;
-	p++;
-	for (int field = 3; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (!p)
-		return -EINVAL;
-	p++;
-	end = p + strcspn(p, " \n");
-	*end = '\0';
-	if (vd_parse_u64(p, 0, UINT64_MAX, &v) < 0)
-		return -EINVAL;
 	*ret = v;
 	return 0;
+}
+
+int proc_id_of(pid_t pid, struct vd_proc_id *ret)
+{
+	unsigned long long start;
+
+	if (starttime_of(pid, &start) < 0)
+		return -ESRCH;
+	*ret = (struct vd_proc_id){.pid = pid, .start = start};
+	return 0;
+}
+
+uint64_t proc_start_of(pid_t pid)
+{
+	unsigned long long start;
+
+	return starttime_of(pid, &start) < 0 ? 0 : start;
 }
 
 /* "openvpn-client@office.service" or "openvpn@office.service" in
@@ -151,20 +178,25 @@ static char *config_name(const char *config)
 	return n ? make_name(base, n) : NULL;
 }
 
-/* One process; -ENOENT when it is not an openvpn of ours. */
+/* One process; -ENOENT when it is not an openvpn of ours. Everything it
+ * names is opened as its principal (daemon/priv.h): its directory, its
+ * --config, which may name the management socket. */
 static int inspect(pid_t pid, struct discovered *d)
 {
 	char path[PATH_MAX + 64], cwd[PATH_MAX], full[PATH_MAX], real[PATH_MAX], unit[256], *cmd;
 	struct vd_proc_openvpn p;
+	struct vd_principal pr;
+	struct vd_proc_id who;
+	unsigned long long start;
 	size_t len;
-	ssize_t n;
-	int r;
+	int r, fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	if (read_small(path, path, 64, &len) < 0 || strcmp(path, "openvpn\n") != 0)
 		return -ENOENT;
-	if (!proc_same_netns(pid))
+	if (starttime_of(pid, &start) < 0 || !proc_same_netns(pid, start))
 		return -ENOENT;
+	who = (struct vd_proc_id){.pid = pid, .start = start};
 	cmd = malloc(VD_PROC_CMDLINE_MAX + 1);
 	if (!cmd)
 		return -ENOMEM;
@@ -177,31 +209,38 @@ static int inspect(pid_t pid, struct discovered *d)
 		return r == -ENOMEM ? r : -ENOENT;
 	memset(d, 0, sizeof(*d));
 	d->pid = pid;
-	if (starttime_of(pid, &d->starttime) < 0) {
-		vd_proc_openvpn_clear(&p);
-		return -ENOENT;
-	}
+	d->starttime = start;
+	/* a root-owned unit's process, or root's own, is a profile's tunnel
+	 * before any other user's process running the same profile */
+	d->root = vd_principal_of_pid(pid, start, &pr, NULL) == 0 && vd_principal_is_root(&pr);
 	/* --cd was carried out while the options were read, so the process's
 	 * directory is already the one its relative paths are under */
-	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
-	n = readlink(path, cwd, sizeof(cwd) - 1);
-	cwd[n > 0 ? n : 0] = '\0';
-	if (p.config && vd_proc_path_join(cwd, p.config, full, sizeof(full)) == 0) {
+	if (priv_cwd(&who, cwd, sizeof(cwd)) < 0)
+		cwd[0] = '\0';
+	if (p.config && vd_proc_path_join(cwd, p.config, full, sizeof(full)) == 0 &&
+	    (full[0] == '/' || (p.config[0] == '/'))) {
 		char *data = NULL;
 		size_t dlen;
 		struct vd_ovpn_config *c = NULL;
 
-		d->config = strdup(realpath(full, real) ? real : full);
-		if (!d->config)
-			goto oom;
-		/* what the command line leaves out (management) is in the file */
-		if (vd_read_file(NULL, d->config, DISC_CONFIG_MAX, &data, &dlen) == 0 &&
-		    vd_ovpn_config_parse(d->config, data, dlen, &c, NULL) == 0)
-			vd_proc_openvpn_apply_config(&p, c);
+		/* as its user: a file that user could not read is not read; its
+		 * real path then stays unknown, and the profile probe says why */
+		r = priv_open(&who, full, DISC_CONFIG_MAX, &fd);
+		if (r == 0) {
+			if (priv_fd_path(fd, real, sizeof(real)) < 0)
+				snprintf(real, sizeof(real), "%s", full);
+			if (vd_read_fd(fd, DISC_CONFIG_MAX, &data, &dlen) == 0 &&
+			    vd_ovpn_config_parse(real, data, dlen, &c, NULL) == 0)
+				vd_proc_openvpn_apply_config(&p, c); /* what the command line leaves out */
+			close(fd);
+		}
+		d->config = strdup(r == 0 ? real : full);
 		vd_ovpn_config_free(c);
 		free(data);
+		if (!d->config)
+			goto oom;
 	}
-	if (p.mgmt_unix && vd_proc_path_join(cwd, p.mgmt_unix, full, sizeof(full)) == 0) {
+	if (p.mgmt_unix && vd_proc_path_join(cwd, p.mgmt_unix, full, sizeof(full)) == 0 && full[0] == '/') {
 		if (!(d->mgmt_any = strdup(full)) || (!p.mgmt_gui && !(d->management = strdup(full))))
 			goto oom;
 	}
@@ -230,10 +269,13 @@ oom:
 	return -ENOMEM;
 }
 
+/* Root's processes first (see inspect), then the oldest. */
 static int by_start(const void *a, const void *b)
 {
 	const struct discovered *x = a, *y = b;
 
+	if (x->root != y->root)
+		return x->root ? -1 : 1;
 	return x->starttime < y->starttime ? -1 : x->starttime > y->starttime;
 }
 

@@ -5,7 +5,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+#include "vpndoctor/principal.h"
 
 #define DISCOVERY_RESCAN_S 30   /* /proc is read again this often (and on link changes) */
 #define DISCOVERY_NAME_MAX 32   /* as a [Tunnel NAME] */
@@ -13,6 +16,7 @@
 struct discovered {
 	pid_t pid;
 	unsigned long long starttime; /* tells a reused pid apart */
+	bool root;        /* its principal is root (vpndoctor/principal.h) */
 	char *key;        /* the identity across scans: "config:PATH", else "pid:PID:START" */
 	char *name;       /* the unit instance (openvpn-client@NAME), the config's basename
 	                   * without .conf/.ovpn, else the remote host, else "openvpn-PID";
@@ -24,7 +28,9 @@ struct discovered {
 };
 
 /* The openvpn processes (comm "openvpn") in this process's network namespace,
- * oldest first. 0 or -errno (opendir of /proc). */
+ * those whose principal is root first, each part oldest first. What a
+ * process names is read as its principal (daemon/priv.h). 0 or -errno
+ * (opendir of /proc). */
 int discovery_scan(struct discovered **ret, size_t *n);
 /* Frees the strings of n entries; the array stays the caller's. */
 void discovery_free(struct discovered *v, size_t n);
@@ -35,10 +41,17 @@ void discovery_free(struct discovered *v, size_t n);
 int discovery_link_socket(void);
 void discovery_link_drain(int fd);
 
-/* Whether pid lives in this process's network namespace (/proc/PID/ns/net
- * against /proc/self/ns/net). When that cannot be told (no permission, as for
- * an unprivileged daemon and a root process) it says true: the process is
- * counted, as before namespaces were looked at. */
-bool proc_same_netns(pid_t pid);
+/* Whether pid (started at start) lives in this process's network namespace
+ * (/proc/PID/ns/net against /proc/self/ns/net; through the privileged
+ * parent when the link is another user's). When that cannot be told (no
+ * parent, and no permission, as for an unprivileged daemon and a root
+ * process) it says true: the process is counted, as before namespaces were
+ * looked at. */
+bool proc_same_netns(pid_t pid, uint64_t start);
+
+/* pid with its start time (/proc/PID/stat): 0 or -ESRCH. */
+int proc_id_of(pid_t pid, struct vd_proc_id *ret);
+/* Its start time, or 0 when it is gone. */
+uint64_t proc_start_of(pid_t pid);
 
 #endif

@@ -167,25 +167,37 @@ int history_lock_owner(const char *dir)
 
 int history_open(const char *dir, size_t max_bytes, struct history **ret)
 {
-	struct history *h;
-	int r;
+	int fd;
 
 	if (!dir || !ret)
 		return -EINVAL;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return history_open_dirfd(fd, max_bytes, ret);
+}
+
+int history_open_dirfd(int dirfd, size_t max_bytes, struct history **ret)
+{
+	struct history *h;
+	int r;
+
+	if (dirfd < 0 || !ret) {
+		if (dirfd >= 0)
+			close(dirfd);
+		return -EINVAL;
+	}
 	h = calloc(1, sizeof(*h));
-	if (!h)
+	if (!h) {
+		close(dirfd);
 		return -ENOMEM;
+	}
 	h->fd = -1;
-	h->dirfd = -1;
 	h->lockfd = -1;
 	h->max_bytes = max_bytes ? max_bytes : HISTORY_DEFAULT_MAX;
 	if (h->max_bytes < HISTORY_MIN_MAX)
 		h->max_bytes = HISTORY_MIN_MAX;
-	h->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (h->dirfd < 0) {
-		r = -errno;
-		goto fail;
-	}
+	h->dirfd = dirfd;
 	r = take_lock(h);
 	if (r < 0)
 		goto fail;

@@ -19,6 +19,10 @@ struct history;
 int history_open(const char *dir, size_t max_bytes, struct history **ret);
 /* The pid written in DIR/lock by the daemon that holds it, or -errno. */
 int history_lock_owner(const char *dir);
+/* The same in a directory already open (O_DIRECTORY), whose descriptor it
+ * takes over even on failure: the privileged parent opens the state
+ * directory, which the engine's user may not reach by its path. */
+int history_open_dirfd(int dirfd, size_t max_bytes, struct history **ret);
 /* ev: {"time","event","tunnel","cause","severity","summary"}. 0 or -errno. */
 int history_append(struct history *h, const struct cJSON *ev);
 /* A query read in steps, so that neither the daemon's memory nor one turn of

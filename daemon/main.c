@@ -1,10 +1,14 @@
 /* vpndoctord: options, paths, the one event loop, signals and systemd's
- * notification protocol. The daemon never forks: it runs in the foreground,
- * as systemd (Type=notify) and a terminal both want. */
+ * notification protocol. The daemon never goes to the background: it runs in
+ * the foreground, as systemd (Type=notify) and a terminal both want. Started
+ * as root it prepares what needs root (state directory, socket) and splits
+ * into a privileged parent and the engine (daemon/priv.h) before anything
+ * else runs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,12 +31,14 @@
 #include "log.h"
 #include "metrics.h"
 #include "model.h"
+#include "priv.h"
 #include "scheduler.h"
 #include "timeline.h"
 #include "vpndoctor/confdump.h"
 
 #define DEFAULT_SYSTEM_SOCKET "/run/vpndoctor/io.vpndoctor"
 #define DEFAULT_SYSTEM_STATE "/var/lib/vpndoctor"
+#define DEFAULT_USER "vpndoctor"
 
 struct opts {
 	const char *config;
@@ -44,6 +50,8 @@ struct opts {
 	bool level_set;
 	bool foreground;
 	bool dump_config;
+	const char *user;
+	bool user_set;
 };
 
 struct main_ctx {
@@ -57,10 +65,11 @@ struct main_ctx {
 	struct lifecycle *life;
 	struct control *ctl;
 	struct metrics *metrics;
-	struct event *sig_term, *sig_int, *sig_hup, *watchdog;
+	struct event *sig_term, *sig_int, *sig_hup, *watchdog, *parent;
 	const char *socket;
 	const char *state_dir;
 	int exit_code;
+	bool parent_gone;
 };
 
 static void usage(FILE *f)
@@ -79,7 +88,12 @@ static void usage(FILE *f)
 	        "      --log-target TARGET auto, journal or stderr (default auto)\n"
 	        "      --log-level LEVEL   err, warning, notice, info, debug or 0-7 (default info)\n"
 	        "  -f, --foreground        log to stderr unless --log-target says otherwise\n"
-	        "                          (the daemon never forks either way)\n"
+	        "                          (the daemon never goes to the background)\n"
+	        "  -u, --user USER         started as root: the engine runs as USER (default\n"
+	        "                          " DEFAULT_USER ") with CAP_NET_RAW and CAP_NET_ADMIN, a\n"
+	        "                          small parent keeps root to open files as their\n"
+	        "                          owners' users; 'root' keeps one process as root\n"
+	        "                          (for debugging only)\n"
 	        "      --dump-config       print the effective configuration (the file and its\n"
 	        "                          drop-ins FILE.d/*.conf merged), each value with the\n"
 	        "                          file and line it comes from, and exit\n"
@@ -97,6 +111,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"log-target", required_argument, NULL, OPT_LOG_TARGET},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"foreground", no_argument, NULL, 'f'},
+		{"user", required_argument, NULL, 'u'},
 		{"dump-config", no_argument, NULL, OPT_DUMP_CONFIG},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -104,7 +119,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:s:d:fVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:d:fu:Vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -140,6 +155,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'f':
 			o->foreground = true;
+			break;
+		case 'u':
+			if (!optarg[0]) {
+				fprintf(stderr, "vpndoctord: --user needs a user name\n");
+				return 64;
+			}
+			o->user = optarg;
+			o->user_set = true;
 			break;
 		case OPT_DUMP_CONFIG:
 			o->dump_config = true;
@@ -202,6 +225,15 @@ static char *default_state_dir(void)
 			p = NULL;
 	}
 	return p;
+}
+
+/* Whether name is this process's own user (a --user that changes nothing). */
+static bool is_me(const char *name)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	return getpwnam_r(name, &pw, buf, sizeof(buf), &res) == 0 && res && pw.pw_uid == geteuid();
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -292,6 +324,30 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 	sd_notifyf(0, "READY=1\nSTATUS=%s", daemon_health_line(m->d));
 }
 
+/* The privileged parent forwards the signals it gets (it may not send them:
+ * no CAP_KILL), and its end of the pipe closing says it is gone. */
+static void on_parent(evutil_socket_t fd, short what, void *arg)
+{
+	struct main_ctx *m = arg;
+	int ev;
+
+	while ((ev = priv_parent_event()) != 0) {
+		if (ev < 0) {
+			log_warnx("the privileged process is gone: stopping");
+			sd_notify(0, "STOPPING=1");
+			event_del(m->parent);
+			m->exit_code = 1;
+			m->parent_gone = true;
+			event_base_loopbreak(m->base);
+			return;
+		}
+		if (ev == SIGHUP)
+			on_reload(ev, 0, m);
+		else if (ev == SIGTERM || ev == SIGINT)
+			on_stop(ev, 0, m);
+	}
+}
+
 static void on_watchdog(evutil_socket_t fd, short what, void *arg)
 {
 	sd_notify(0, "WATCHDOG=1");
@@ -371,6 +427,8 @@ static void cleanup(struct main_ctx *m)
 		event_free(m->sig_hup);
 	if (m->watchdog)
 		event_free(m->watchdog);
+	if (m->parent)
+		event_free(m->parent);
 	if (m->base) {
 		drain(m->base);
 		event_base_free(m->base);
@@ -407,14 +465,16 @@ static int dump_config(const struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.target = LOG_TARGET_AUTO, .level = LOG_INFO};
+	struct opts o = {.target = LOG_TARGET_AUTO, .level = LOG_INFO, .user = DEFAULT_USER};
 	struct main_ctx m = {.o = &o, .exit_code = 1};
 	struct config *cfg = NULL;
 	struct vd_error err = {0};
 	struct control_limits lim;
 	char *sock = NULL, *state = NULL, msg[600];
 	uint64_t wd_usec = 0;
-	int r, listen_fd;
+	struct priv_user user;
+	bool separate = false, from_systemd = false;
+	int r, listen_fd = -1, state_fd = -1;
 
 	r = parse_args(argc, argv, &o);
 	if (r >= 0)
@@ -444,12 +504,86 @@ int main(int argc, char **argv)
 	m.state_dir = state;
 	signal(SIGPIPE, SIG_IGN);
 
-	r = mkdir_p(state, 0750);
-	if (r == 0)
-		r = history_open(state, 0, &m.hist);
+	if (geteuid() == 0 && strcmp(o.user, "root") != 0) {
+		r = priv_user_lookup(o.user, &user, msg, sizeof(msg));
+		if (r < 0) {
+			log_warnx("%s", msg);
+			if (o.target != LOG_TARGET_STDERR)
+				fprintf(stderr, "vpndoctord: %s\n", msg);
+			goto out;
+		}
+		separate = true;
+	} else if (geteuid() != 0 && o.user_set && !is_me(o.user)) {
+		/* nothing to drop: the daemon is a user's already, with a user's rights */
+		log_notice("not started as root: --user %s changes nothing (this is uid %u)", o.user,
+		           (unsigned)geteuid());
+	}
+
+	/* Everything that needs root happens here, before the fork: the state
+	 * directory handed to the engine's user, the socket bound. */
+	if (separate) {
+		char *slash = strrchr(state, '/');
+		r = 0;
+		if (slash && slash != state) {
+			*slash = '\0';
+			r = mkdir_p(state, 0755);
+			*slash = '/';
+		}
+		if (r == 0)
+			r = priv_state_dir(state, &user);
+		/* opened here: the engine's user may not reach it by its path */
+		if (r == 0 && (state_fd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			r = -errno;
+	} else {
+		r = mkdir_p(state, 0750);
+	}
+	if (r < 0) {
+		errno = -r;
+		log_warn("state directory %s", state);
+		goto out;
+	}
+	listen_fd = listen_fd_from_systemd();
+	from_systemd = listen_fd >= 0;
+	if (listen_fd < 0) {
+		/* the directory is made only when we bind ourselves; 0755 lets the
+		 * socket's own mode and group decide who gets in */
+		char *slash = strrchr(sock, '/');
+		if (slash && slash != sock) {
+			*slash = '\0';
+			r = mkdir_p(sock, 0755);
+			*slash = '/';
+			if (r < 0) {
+				errno = -r;
+				log_warn("socket directory of %s", sock);
+				goto out;
+			}
+		}
+		if (separate && (r = control_bind(sock, &listen_fd)) < 0) {
+			errno = -r;
+			log_warn("control socket %s", sock);
+			goto out;
+		}
+	}
+	if (separate) {
+		const int engine_fds[] = {listen_fd, state_fd};
+		r = priv_separate(&user, from_systemd ? NULL : sock, engine_fds, VD_ARRAY_SIZE(engine_fds));
+		if (r < 0) {
+			errno = -r;
+			log_warn("cannot become %s", o.user);
+			goto out;
+		}
+		log_debug("engine: uid %u, the privileged process is pid %d", (unsigned)user.uid, (int)getppid());
+	}
+
+	r = state_fd >= 0 ? history_open_dirfd(state_fd, 0, &m.hist) : history_open(state, 0, &m.hist);
+	state_fd = -1;
 	if (r == -EBUSY) {
-		log_warnx("state directory %s is in use by another vpndoctord (pid %d holds %s/lock)", state,
-		          history_lock_owner(state), state);
+		int owner = history_lock_owner(state);
+		if (owner > 0)
+			log_warnx("state directory %s is in use by another vpndoctord (pid %d holds %s/lock)", state,
+			          owner, state);
+		else
+			log_warnx("state directory %s is in use by another vpndoctord (it holds %s/lock)", state, state);
 		goto out;
 	}
 	if (r < 0) {
@@ -516,23 +650,14 @@ int main(int argc, char **argv)
 		log_warnx("cannot set up signal handling");
 		goto out;
 	}
-
-	listen_fd = listen_fd_from_systemd();
-	if (listen_fd < 0) {
-		/* the directory is made only when we bind ourselves; 0755 lets the
-		 * socket's own mode and group decide who gets in */
-		char *slash = strrchr(sock, '/');
-		if (slash && slash != sock) {
-			*slash = '\0';
-			r = mkdir_p(sock, 0755);
-			*slash = '/';
-			if (r < 0) {
-				errno = -r;
-				log_warn("socket directory of %s", sock);
-				goto out;
-			}
+	if (priv_separated()) {
+		m.parent = event_new(m.base, priv_parent_fd(), EV_READ | EV_PERSIST, on_parent, &m);
+		if (!m.parent || event_add(m.parent, NULL) < 0) {
+			log_warnx("cannot watch the privileged process");
+			goto out;
 		}
 	}
+
 	control_limits_default(&lim);
 	lim.idle_timeout_s = daemon_config(m.d)->idle_timeout_s;
 	lim.max_connections = daemon_config(m.d)->max_connections;
@@ -540,7 +665,7 @@ int main(int argc, char **argv)
 	r = control_start(m.d, m.base, listen_fd, sock, &lim, &m.ctl);
 	if (r < 0) {
 		errno = -r;
-		log_warn("control socket %s", listen_fd >= 0 ? "(socket activation)" : sock);
+		log_warn("control socket %s", from_systemd ? "(socket activation)" : sock);
 		if (listen_fd >= 0)
 			close(listen_fd);
 		goto out;
@@ -570,15 +695,17 @@ int main(int argc, char **argv)
 		}
 	}
 	log_notice("vpndoctord " VD_VERSION " ready on %s (state in %s, %zu tunnel%s)",
-	           listen_fd >= 0 ? "a socket from systemd" : sock, state, daemon_config(m.d)->n_tunnels,
+	           from_systemd ? "a socket from systemd" : sock, state, daemon_config(m.d)->n_tunnels,
 	           daemon_config(m.d)->n_tunnels == 1 ? "" : "s");
 	sd_notifyf(0, "READY=1\nSTATUS=%s", daemon_health_line(m.d));
 
 	if (event_base_dispatch(m.base) < 0)
 		log_warnx("event loop failed");
-	else
+	else if (!m.parent_gone)
 		m.exit_code = 0;
 out:
+	if (state_fd >= 0)
+		close(state_fd);
 	config_free(cfg);
 	cleanup(&m);
 	free(sock);

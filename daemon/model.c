@@ -1196,6 +1196,8 @@ static int disc_add(struct vd_daemon *d, const struct discovered *f)
 	dt->ct.management = f->management ? strdup(f->management) : NULL;
 	dt->ct.discovered = true;
 	dt->ct.pid = f->config ? 0 : f->pid;
+	/* what it names is read as its principal, never as the daemon */
+	dt->ct.owner = (struct vd_proc_id){.pid = f->pid, .start = f->starttime};
 	dt->key = strdup(f->key);
 	dt->pid = f->pid;
 	dt->seen = true;
@@ -1221,6 +1223,18 @@ static int disc_add(struct vd_daemon *d, const struct discovered *f)
 	           f->config ? ", config " : ", no config file", f->config ? f->config : "",
 	           f->management ? ", management " : "", f->management ? f->management : "");
 	return 0;
+}
+
+/* The tunnel's profile probe, now. */
+static void disc_recheck(struct vd_daemon *d, const struct disc_tunnel *dt)
+{
+	for (size_t i = 0; d->sched && i < scheduler_n_slots(d->sched); i++) {
+		struct probe_slot *slot = scheduler_slot(d->sched, i);
+		const char *t = scheduler_slot_tunnel(slot);
+
+		if (t && strcmp(t, dt->ct.name) == 0 && strcmp(scheduler_slot_probe(slot)->name, "profile") == 0)
+			scheduler_run_now(d->sched, slot);
+	}
 }
 
 static struct disc_tunnel *disc_find(struct vd_daemon *d, const char *key)
@@ -1265,6 +1279,12 @@ static void disc_rescan(struct vd_daemon *d)
 				log_info("discovery: tunnel %s: openvpn runs again (pid %d)", dt->ct.name, (int)f->pid);
 			dt->gone_since = 0;
 			dt->pid = f->pid;
+			if (dt->ct.owner.pid != f->pid || dt->ct.owner.start != f->starttime) {
+				/* another process, maybe another user: its files are read
+				 * again as its principal, now rather than in 5 minutes */
+				dt->ct.owner = (struct vd_proc_id){.pid = f->pid, .start = f->starttime};
+				disc_recheck(d, dt);
+			}
 			continue;
 		}
 		r = disc_add(d, f);

@@ -1,13 +1,16 @@
 /* See settings.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "settings.h"
 #include "vpndoctor/cause.h"
 #include "vpndoctor/i18n.h"
+#include "vpndoctor/principal.h"
 
 void settings_init(struct settings *s)
 {
@@ -151,13 +154,18 @@ static char *reader(char *str, int num, void *stream)
 int settings_load(struct settings *s, const char *path, struct vd_error *err)
 {
 	struct parse p = {.s = s, .err = err, .file = path};
-	FILE *f = fopen(path, "re");
-	int line;
+	FILE *f = NULL;
+	int line, fd;
+	/* a regular file only: a FIFO there never holds the agent */
+	int e = vd_open_as(NULL, AT_FDCWD, path, (1024 * 1024), &fd);
 
-	if (!f) {
-		int e = errno;
-		vd_error_set(err, path, 0, _("cannot open: %s"), strerror(e));
-		return -e;
+	if (e == 0 && !(f = fdopen(fd, "re"))) {
+		e = -errno;
+		close(fd);
+	}
+	if (e < 0) {
+		vd_error_set(err, path, 0, _("cannot open: %s"), e == -EINVAL ? _("not a regular file") : strerror(-e));
+		return e;
 	}
 	p.f = f;
 	line = ini_parse_stream(reader, &p, handler, &p);

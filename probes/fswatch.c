@@ -9,6 +9,7 @@
 #include <event2/event.h>
 
 #include "fswatch.h"
+#include "priv.h"
 
 struct fswatch_loop {
 	struct event_base *base;
@@ -69,8 +70,24 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static int add(struct event_base *base, bool as_who, const struct vd_proc_id *who, const char *dir, uint32_t mask,
+               fswatch_fn fn, void *userdata, struct fswatch **ret);
+
 int fswatch_add(struct event_base *base, const char *dir, uint32_t mask, fswatch_fn fn, void *userdata,
                 struct fswatch **ret)
+{
+	return add(base, false, NULL, dir, mask, fn, userdata, ret);
+}
+
+int fswatch_add_as(struct event_base *base, const struct vd_proc_id *who, const char *dir, uint32_t mask,
+                   fswatch_fn fn, void *userdata, struct fswatch **ret)
+{
+	return add(base, true, who, dir, mask, fn, userdata, ret);
+}
+
+/* as_who: through daemon/priv.h as who's principal, else with our own rights */
+static int add(struct event_base *base, bool as_who, const struct vd_proc_id *who, const char *dir, uint32_t mask,
+               fswatch_fn fn, void *userdata, struct fswatch **ret)
 {
 	struct fswatch_loop *l;
 	struct fswatch *w;
@@ -98,9 +115,10 @@ int fswatch_add(struct event_base *base, const char *dir, uint32_t mask, fswatch
 	}
 	if (!(w = calloc(1, sizeof(*w)))) {
 		r = -ENOMEM;
-	} else if ((w->wd = inotify_add_watch(l->fd, dir, mask | IN_MASK_ADD)) < 0) {
+	} else if ((w->wd = as_who ? priv_watch(who, l->fd, dir, mask | IN_MASK_ADD)
+	                           : inotify_add_watch(l->fd, dir, mask | IN_MASK_ADD)) < 0) {
 		/* IN_MASK_ADD: another watch of the directory keeps its events */
-		r = -errno;
+		r = as_who ? w->wd : -errno;
 		free(w);
 	} else {
 		w->l = l;

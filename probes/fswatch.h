@@ -23,6 +23,12 @@ typedef void (*fswatch_fn)(void *userdata, const struct inotify_event *e);
  * own events. Returns 0 or -errno (-ENOENT: no such directory). */
 int fswatch_add(struct event_base *base, const char *dir, uint32_t mask, fswatch_fn fn, void *userdata,
                 struct fswatch **ret);
+/* The same, the watch added as who's principal (daemon/priv.h: the
+ * privileged parent adds it when the engine may not read dir itself); who
+ * NULL or pid 0 for what the administrator named. */
+struct vd_proc_id;
+int fswatch_add_as(struct event_base *base, const struct vd_proc_id *who, const char *dir, uint32_t mask,
+                   fswatch_fn fn, void *userdata, struct fswatch **ret);
 /* The kernel's watch descriptor of w (events carry it), -1 once it is gone. */
 int fswatch_wd(const struct fswatch *w);
 /* Takes NULL; the last watch of a loop closes its instance. */

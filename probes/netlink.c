@@ -27,6 +27,7 @@
 #include <netlink/socket.h>
 
 #include "config.h"
+#include "priv.h"
 #include "log.h"
 #include "probes/netlink.h"
 #include "probes/probe.h"
@@ -435,7 +436,7 @@ static char *profile_dev(const struct config_tunnel *t)
 	char *data = NULL, *dev = NULL;
 	size_t len;
 
-	if (!t || !t->config || vd_read_file(NULL, t->config, NETLINK_MAX_CONFIG, &data, &len) < 0)
+	if (!t || !t->config || priv_read(&t->owner, t->config, NETLINK_MAX_CONFIG, &data, &len) < 0)
 		return NULL;
 	if (vd_ovpn_config_parse(t->config, data, len, &cfg, &err) == 0) {
 		o = vd_ovpn_config_get(cfg, "dev");

@@ -27,6 +27,7 @@
 #include "probes/probe.h"
 #include "probes/probe_util.h"
 #include "discovery.h"
+#include "priv.h"
 #include "vpndoctor/common.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/profile.h"
@@ -90,30 +91,36 @@ void probe_conflicts_openvpn_args(const char *cmdline, size_t len, const char **
 
 /* ---- /proc ---- */
 
-/* The real path of an OpenVPN process's config file, or NULL. */
+/* The real path of an OpenVPN process's config file, or NULL: as the
+ * kernel resolves it for the process's principal (daemon/priv.h), so that
+ * nothing its user could not reach is looked at. */
 static char *openvpn_config_of(long pid)
 {
-	char path[64], *cmd = NULL, *out = NULL, *full = NULL;
+	char path[64], cwd[PATH_MAX], real[PATH_MAX], *cmd = NULL, *out = NULL, *full = NULL;
 	const char *config, *cd;
+	struct vd_proc_id who;
 	size_t len;
 
+	if (proc_id_of((pid_t)pid, &who) < 0)
+		return NULL;
 	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
 	if (vd_read_file(NULL, path, CONFLICTS_MAX_CMDLINE, &cmd, &len) < 0)
 		return NULL;
 	probe_conflicts_openvpn_args(cmd, len, &config, &cd);
 	if (config) {
-		int r;
+		int r = -1, fd;
 		/* relative paths are the process's: its cwd, moved by --cd */
 		if (config[0] == '/')
 			r = asprintf(&full, "%s", config);
 		else if (cd && cd[0] == '/')
 			r = asprintf(&full, "%s/%s", cd, config);
-		else if (cd)
-			r = asprintf(&full, "/proc/%ld/cwd/%s/%s", pid, cd, config);
-		else
-			r = asprintf(&full, "/proc/%ld/cwd/%s", pid, config);
-		if (r >= 0)
-			out = realpath(full, NULL);
+		else if (priv_cwd(&who, cwd, sizeof(cwd)) == 0)
+			r = cd ? asprintf(&full, "%s/%s/%s", cwd, cd, config) : asprintf(&full, "%s/%s", cwd, config);
+		if (r >= 0 && priv_open(&who, full, SIZE_MAX, &fd) == 0) {
+			if (priv_fd_path(fd, real, sizeof(real)) == 0)
+				out = strdup(real);
+			close(fd);
+		}
 		free(full);
 	}
 	free(cmd);
@@ -177,7 +184,7 @@ static int add_processes(cJSON *sec, const struct config_tunnel *t, const cJSON 
 		kind = probe_conflicts_process_kind(comm);
 		free(comm);
 		/* a VPN in another network namespace (a container) routes nothing of ours */
-		if (!kind || !proc_same_netns((pid_t)pid))
+		if (!kind || !proc_same_netns((pid_t)pid, proc_start_of((pid_t)pid)))
 			continue;
 		if (strcmp(kind, "openvpn") == 0) {
 			/* only a second client of this very profile conflicts with it */

@@ -54,12 +54,14 @@
 #include "config.h"
 #include "discovery.h"
 #include "log.h"
+#include "priv.h"
 #include "probes/busutil.h"
 #include "probes/probe.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/ovpn_log.h"
 #include "vpndoctor/ovpn_mgmt.h"
+#include "vpndoctor/principal.h"
 #include "vpndoctor/proc_openvpn.h"
 #include "vpndoctor/profile.h"
 #include "vpndoctor/version.h"
@@ -75,7 +77,9 @@
 #define OV_TAIL_MAX (64 * 1024)  /* log history read when a file is first followed */
 #define OV_JOURNAL_HISTORY 200   /* journal entries read back when first opened */
 #define OV_JOURNAL_BATCH 1000    /* entries handled per wakeup */
-#define OV_VERSION_TIMEOUT_S 5
+#define OV_EXE_WINDOW (256 * 1024) /* a binary is scanned for its title in windows of this */
+#define OV_DPKG_STATUS "/var/lib/dpkg/status"
+#define OV_DPKG_MAX (64 * 1024 * 1024)
 #define OV_MGMT_BACKOFF_MAX 60
 #define OV_MGMT_YIELD_S 60
 #define OV_NOTIFY_MS 100         /* one run for a burst of lines */
@@ -114,19 +118,6 @@ struct ov_follow {
 	bool more;              /* the read budget ran out: data is left */
 };
 
-struct ov_state;
-
-struct ov_vjob {
-	struct ov_state *st;
-	pid_t child;
-	int fd;
-	struct event *rd, *timer;
-	char buf[512];
-	size_t len;
-	bool reading;
-	int64_t deadline;
-};
-
 struct ov_state {
 	struct probe_slot *slot;
 	struct event_base *base;
@@ -140,7 +131,8 @@ struct ov_state {
 	struct event *pidev;
 	char name[64];        /* the tunnel's, for the log */
 	char *conf_real;      /* realpath of Config= */
-	char *mgmt_conf;      /* Management= */
+	char *mgmt_conf;      /* Management=, or the --management of the process discovery found */
+	bool configured;      /* a [Tunnel] of vpndoctor.conf: what it names is the administrator's */
 	pid_t disc_pid;       /* a discovered tunnel without a config: its process */
 
 	/* the process */
@@ -149,6 +141,7 @@ struct ov_state {
 	bool running, ever_seen;
 	struct vd_proc_openvpn proc;
 	bool have_proc;
+	char proc_argv0[256];
 	char cwd[PATH_MAX];
 	char unit[256];
 	bool saw_exit, fatal_exit, crashed;
@@ -177,13 +170,16 @@ struct ov_state {
 	char err_lines[OV_ERR_LINES][256];
 	unsigned n_err, err_next;
 
-	/* version */
+	/* version: never by running the binary (a user's program, as root) */
 	char version[256];
-	bool version_from_exe;
+	const char *version_src; /* management|log|binary|package (static) */
+	unsigned version_rank;   /* VR_*: a better source replaces a worse one */
 	dev_t exe_dev;
 	ino_t exe_ino;
 	struct timespec exe_mtime;
-	struct ov_vjob *vjob;
+	bool exe_seen;
+	char read_as[96];        /* whose rights the process's files are read with */
+	char log_error[320];     /* why its log file is not read, or "" */
 
 	/* log */
 	enum log_src src;
@@ -234,6 +230,57 @@ static void cpy(char *dst, size_t size, const char *src, size_t len)
 }
 
 #define SCPY(dst, src) cpy((dst), sizeof(dst), (src), strlen(src))
+
+/* Where the version came from, best first. */
+enum { VR_NONE, VR_PACKAGE, VR_BINARY, VR_LOG, VR_MANAGEMENT };
+
+/* The process the probe follows, as daemon/priv.h names it; none (pid -1,
+ * never the administrator's 0) before one was found. */
+static struct vd_proc_id who_of(const struct ov_state *st)
+{
+	return (struct vd_proc_id){.pid = st->pid > 0 ? st->pid : -1, .start = st->starttime};
+}
+
+/* Text of the process (its log, its management interface) into a fact:
+ * control bytes escaped as \xNN, cut to the buffer. */
+static void clean_cpy(char *dst, size_t size, const char *src, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && src[i] && o + 1 < size; i++) {
+		unsigned char c = (unsigned char)src[i];
+		if (c < 0x20 || c == 0x7f) {
+			if (o + 5 > size)
+				break;
+			o += (size_t)snprintf(dst + o, size - o, "\\x%02x", c);
+		} else {
+			dst[o++] = (char)c;
+		}
+	}
+	dst[o] = '\0';
+}
+
+#define CLEAN(dst, src) clean_cpy((dst), sizeof(dst), (src), strlen(src))
+
+static void changed(struct ov_state *st);
+
+static void set_version(struct ov_state *st, const char *title, unsigned rank, const char *src)
+{
+	char buf[sizeof(st->version)];
+	struct vd_ovpn_version v;
+
+	CLEAN(buf, title);
+	if (rank < st->version_rank || vd_ovpn_version_parse(buf, &v) < 0)
+		return;
+	st->version_rank = rank;
+	st->version_src = src;
+	if (strcmp(st->version, buf) != 0) {
+		if (rank >= VR_BINARY)
+			log_info("openvpn on %s: pid %d runs '%s' (from its %s)", st->name, (int)st->pid, buf, src);
+		SCPY(st->version, buf);
+		changed(st);
+	}
+}
 
 /* ---- change notification ---------------------------------------------------- */
 
@@ -389,23 +436,25 @@ static void tun_opened(struct ov_state *st, const char *line)
 		return;
 	p += strlen("TUN/TAP device ");
 	e = strstr(p, " opened");
-	if (e && e > p && (size_t)(e - p) < sizeof(st->tun) && !memchr(p, ' ', (size_t)(e - p)))
-		cpy(st->tun, sizeof(st->tun), p, (size_t)(e - p));
+	if (!e || e <= p || (size_t)(e - p) >= sizeof(st->tun))
+		return;
+	for (const char *c = p; c < e; c++)
+		if (*c <= ' ' || *c >= 0x7f || *c == '/')
+			return; /* no link name */
+	cpy(st->tun, sizeof(st->tun), p, (size_t)(e - p));
 }
 
-/* The banner "OpenVPN 2.6.14 x86_64-pc-linux-gnu [SSL (OpenSSL)] ..." when
- * the binary itself could not be asked. */
+/* The banner "OpenVPN 2.6.14 x86_64-pc-linux-gnu [SSL (OpenSSL)] ..." that
+ * OpenVPN logs first: better than the binary's bytes (it is what runs),
+ * second to the management interface's own answer. */
 static void banner(struct ov_state *st, const char *line)
 {
 	const char *p = strstr(line, "OpenVPN ");
-	struct vd_ovpn_version v;
 
-	if (st->version_from_exe || !p || !isdigit((unsigned char)p[8]) || !strstr(p, " [SSL"))
+	if (!p || !isdigit((unsigned char)p[8]) || !strstr(p, " [SSL"))
 		return;
-	if ((p == line || p[-1] == ' ') && vd_ovpn_version_parse(p, &v) == 0 && strcmp(st->version, p) != 0) {
-		SCPY(st->version, p);
-		changed(st);
-	}
+	if (p == line || p[-1] == ' ')
+		set_version(st, p, VR_LOG, "log");
 }
 
 static void end_handshake(struct ov_state *st, int64_t t, bool live)
@@ -462,7 +511,7 @@ static void log_line(struct ov_state *st, const char *line, size_t len, bool liv
 		changed(st);
 		break;
 	case VD_LOG_DATA_CIPHER:
-		SCPY(st->negotiated, l.arg);
+		CLEAN(st->negotiated, l.arg);
 		changed(st);
 		break;
 	case VD_LOG_CONNECTED:
@@ -473,8 +522,11 @@ static void log_line(struct ov_state *st, const char *line, size_t len, bool liv
 		end_handshake(st, now, live);
 		if (live)
 			count(st, K_RECONNECT, now);
-		if (!st->mgmt_up)
-			set_state(st, "reconnecting", l.arg, 0, "log");
+		if (!st->mgmt_up) {
+			char reason[128];
+			CLEAN(reason, l.arg);
+			set_state(st, "reconnecting", reason, 0, "log");
+		}
 		break;
 	case VD_LOG_EXITING:
 		end_handshake(st, now, live);
@@ -482,17 +534,21 @@ static void log_line(struct ov_state *st, const char *line, size_t len, bool liv
 			break; /* an earlier run's end, in the history */
 		st->fatal_exit = strcmp(l.arg, "fatal-error") == 0;
 		if (!st->mgmt_up) {
-			ending(st, l.arg, 0, "log");
+			char reason[sizeof(st->exit_reason)];
+			CLEAN(reason, l.arg);
+			ending(st, reason, 0, "log");
 		} else { /* the management interface tells the state */
 			st->saw_exit = true;
-			SCPY(st->exit_reason, l.arg);
+			CLEAN(st->exit_reason, l.arg);
 			if (!st->exit_src)
 				st->exit_src = "log";
 		}
 		break;
 	case VD_LOG_ERROR_OTHER:
-		if (live) {
-			SCPY(st->err_lines[st->err_next], text);
+		/* quoted only when it is plainly an OpenVPN log line: from the
+		 * journal or the management interface, or with OpenVPN's prefix */
+		if (live && (l.stamped || st->src != SRC_FILE)) {
+			CLEAN(st->err_lines[st->err_next], text);
 			st->err_next = (st->err_next + 1) % OV_ERR_LINES;
 			if (st->n_err < OV_ERR_LINES)
 				st->n_err++;
@@ -557,6 +613,7 @@ static void on_inotify(evutil_socket_t fd, short what, void *arg);
  * polls every second, as before. */
 static void watch(struct ov_state *st)
 {
+	const struct vd_proc_id who = who_of(st);
 	struct ov_follow *f = &st->f;
 	char dir[PATH_MAX];
 	const char *slash;
@@ -581,8 +638,9 @@ static void watch(struct ov_state *st)
 		inotify_rm_watch(st->ifd, f->wd_file);
 		f->wd_file = -1;
 	}
+	/* added as the process's principal, as its log is read (daemon/priv.h) */
 	if (f->wd_file < 0) {
-		f->wd_file = inotify_add_watch(st->ifd, f->path, IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF);
+		f->wd_file = priv_watch(&who, st->ifd, f->path, IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF);
 		f->wd_ino = f->ino;
 	}
 	slash = strrchr(f->path, '/');
@@ -594,7 +652,7 @@ static void watch(struct ov_state *st)
 			snprintf(dir, sizeof(dir), "/");
 		else
 			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - f->path), f->path);
-		f->wd_dir = inotify_add_watch(st->ifd, dir, IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
+		f->wd_dir = priv_watch(&who, st->ifd, dir, IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
 		                                           IN_ONLYDIR);
 	}
 	if (f->wd_file < 0 || f->wd_dir < 0)
@@ -611,13 +669,19 @@ static int follow_open(struct ov_state *st, const char *path, bool from_start)
 	char *buf;
 	ssize_t n;
 
+	const struct vd_proc_id who = who_of(st);
+	int r;
+
 	follow_close(st);
 	f->path = strdup(path);
 	if (!f->path)
 		return -ENOMEM;
-	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (f->fd < 0 || fstat(f->fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		int r = f->fd < 0 ? -errno : -EINVAL;
+	/* as the process's principal: a regular file its user may read */
+	r = priv_open(&who, path, SIZE_MAX, &f->fd);
+	if (r < 0 || fstat(f->fd, &sb) < 0) {
+		if (r == 0)
+			r = -errno;
+		f->fd = -1;
 		follow_close(st);
 		return r;
 	}
@@ -681,8 +745,10 @@ static void follow_poll(struct ov_state *st)
 	}
 	follow_read(st, &budget);
 	if (budget > 0 && stat(f->path, &path_sb) == 0 && (path_sb.st_ino != f->ino || path_sb.st_dev != f->dev)) {
-		int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		if (fd >= 0) {
+		const struct vd_proc_id who = who_of(st);
+		int fd;
+		/* rotated: the new file, opened as the process's principal too */
+		if (priv_open(&who, f->path, SIZE_MAX, &fd) == 0) {
 			vd_linesplit_flush(&f->split, on_file_line, st);
 			close(f->fd);
 			f->fd = fd;
@@ -807,141 +873,105 @@ fail:
 
 /* ---- the version ------------------------------------------------------------------ */
 
-static void vjob_free(struct ov_vjob *v, bool kill_child)
+/* The binary's title string, read from its bytes (never run: the binary is
+ * whatever the process's user put there): /proc/PID/exe opened as the
+ * process's principal, scanned in windows that overlap by a title's length.
+ * Once per binary (its inode and mtime). */
+static int exe_title(struct ov_state *st, char *out, size_t size, char *path, size_t path_size)
 {
-	if (!v)
-		return;
-	if (v->rd)
-		event_free(v->rd);
-	if (v->timer)
-		event_free(v->timer);
-	if (v->fd >= 0)
-		close(v->fd);
-	if (v->child > 0 && kill_child) {
-		kill(v->child, SIGKILL);
-		/* SIGKILL ends it at once: a brief wait beats leaving a zombie */
-		waitpid(v->child, NULL, 0);
-	}
-	free(v);
-}
-
-static void vjob_finish(struct ov_vjob *v)
-{
-	struct ov_state *st = v->st;
-	struct vd_ovpn_version ver;
-	char *nl;
-
-	v->buf[v->len] = '\0';
-	nl = strchr(v->buf, '\n');
-	if (nl)
-		*nl = '\0';
-	if (v->len && vd_ovpn_version_parse(v->buf, &ver) == 0) {
-		/* once per binary: the result is cached by its inode and mtime */
-		log_info("openvpn on %s: pid %d runs '%s'", st->name, (int)st->pid, v->buf);
-		SCPY(st->version, v->buf);
-		st->version_from_exe = true;
-		changed(st);
-	}
-}
-
-/* Reaps the child by polling waitpid(pid, WNOHANG): a SIGCHLD handler would
- * be one more signal for the daemon's loop to share. */
-static void on_vjob_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct ov_vjob *v = arg;
-	struct timeval tv = {0, 100 * 1000};
-
-	if (v->reading && wall() >= v->deadline) {
-		kill(v->child, SIGKILL);
-		event_del(v->rd);
-		v->reading = false;
-	}
-	if (!v->reading) {
-		pid_t r = waitpid(v->child, NULL, WNOHANG);
-		if (r == v->child || (r < 0 && errno == ECHILD)) {
-			v->child = 0;
-			v->st->vjob = NULL;
-			vjob_free(v, false);
-			return;
-		}
-	}
-	evtimer_add(v->timer, &tv);
-}
-
-static void on_vjob_read(evutil_socket_t fd, short what, void *arg)
-{
-	struct ov_vjob *v = arg;
-	ssize_t n = read(fd, v->buf + v->len, sizeof(v->buf) - 1 - v->len);
-
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n > 0)
-		v->len += (size_t)n;
-	if (n <= 0 || v->len == sizeof(v->buf) - 1 || memchr(v->buf, '\n', v->len)) {
-		event_del(v->rd);
-		v->reading = false;
-		vjob_finish(v);
-	}
-}
-
-extern char **environ;
-
-static void version_query(struct ov_state *st)
-{
-	char exe[64];
+	const struct vd_proc_id who = who_of(st);
 	struct stat sb;
-	struct ov_vjob *v;
-	int p[2];
-	posix_spawn_file_actions_t fa;
-	char *const argv[] = {(char *)"openvpn", (char *)"--version", NULL};
-	char *const envp[] = {(char *)"LC_ALL=C", NULL};
-	struct timeval tv = {0, 100 * 1000};
-	int r;
+	char *buf;
+	off_t off = 0;
+	int fd, r;
 
-	if (st->vjob || st->pid <= 0)
-		return;
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)st->pid);
-	if (stat(exe, &sb) < 0)
-		return; /* not ours to read (no ptrace access): the log's banner says it */
-	if (st->version_from_exe && sb.st_dev == st->exe_dev && sb.st_ino == st->exe_ino &&
-	    sb.st_mtim.tv_sec == st->exe_mtime.tv_sec && sb.st_mtim.tv_nsec == st->exe_mtime.tv_nsec)
-		return;
+	path[0] = '\0';
+	r = priv_proc(&who, PRIV_PROC_EXE, &fd);
+	if (r < 0)
+		return r;
+	if (priv_fd_path(fd, path, path_size) < 0)
+		path[0] = '\0';
+	if (fstat(fd, &sb) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (st->exe_seen && sb.st_dev == st->exe_dev && sb.st_ino == st->exe_ino &&
+	    sb.st_mtim.tv_sec == st->exe_mtime.tv_sec && sb.st_mtim.tv_nsec == st->exe_mtime.tv_nsec) {
+		close(fd);
+		return -EALREADY;
+	}
+	st->exe_seen = true;
 	st->exe_dev = sb.st_dev;
 	st->exe_ino = sb.st_ino;
 	st->exe_mtime = sb.st_mtim;
-	st->version_from_exe = false;
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+	buf = malloc(OV_EXE_WINDOW + VD_OVPN_TITLE_MAX);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	r = -ENOENT;
+	while (off < (off_t)PRIV_FILE_MAX) {
+		ssize_t n = pread(fd, buf, OV_EXE_WINDOW + VD_OVPN_TITLE_MAX, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (vd_ovpn_version_scan(buf, (size_t)n, out, size) == 0) {
+			r = 0;
+			break;
+		}
+		if (n < OV_EXE_WINDOW + VD_OVPN_TITLE_MAX)
+			break;
+		off += OV_EXE_WINDOW;
+	}
+	free(buf);
+	close(fd);
+	return r;
+}
+
+/* The installed package's version, the last resort: only for the binary
+ * the package installs. */
+static int package_version(const char *exe, const char *argv0, char *out, size_t size)
+{
+	char ver[64], *data = NULL;
+	size_t len;
+	int r;
+
+	if (!(exe && strcmp(exe, "/usr/sbin/openvpn") == 0) &&
+	    !(!exe[0] && argv0 && (strcmp(argv0, "/usr/sbin/openvpn") == 0 || strcmp(argv0, "openvpn") == 0)))
+		return -ENOENT;
+	r = vd_read_file(NULL, OV_DPKG_STATUS, OV_DPKG_MAX, &data, &len);
+	if (r < 0)
+		return r;
+	r = vd_dpkg_version(data, len, "openvpn", ver, sizeof(ver));
+	free(data);
+	if (r == 0)
+		snprintf(out, size, "OpenVPN %s", ver);
+	return r;
+}
+
+/* The version without the management interface or the log: the binary's
+ * bytes, else the package. Each upgrade of the binary is seen (its inode
+ * changes). */
+static void version_learn(struct ov_state *st)
+{
+	char title[VD_OVPN_TITLE_MAX], exe[PATH_MAX];
+	int r;
+
+	if (st->pid <= 0 || !st->running || st->version_rank >= VR_LOG)
 		return;
-	v = calloc(1, sizeof(*v));
-	if (!v || posix_spawn_file_actions_init(&fa) != 0) {
-		free(v);
-		close(p[0]);
-		close(p[1]);
+	r = exe_title(st, title, sizeof(title), exe, sizeof(exe));
+	if (r == -EALREADY)
+		return;
+	if (r == 0) {
+		set_version(st, title, VR_BINARY, "binary");
 		return;
 	}
-	v->st = st;
-	v->fd = p[0];
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	/* the exe link, not a path: the binary that runs, even if replaced since */
-	r = posix_spawn(&v->child, exe, &fa, NULL, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (r != 0) {
-		v->child = 0;
-		vjob_free(v, false);
+	if (r == -ESRCH)
 		return;
-	}
-	v->reading = true;
-	v->deadline = wall() + OV_VERSION_TIMEOUT_S;
-	v->rd = event_new(st->base, v->fd, EV_READ | EV_PERSIST, on_vjob_read, v);
-	v->timer = evtimer_new(st->base, on_vjob_timer, v);
-	if (!v->rd || !v->timer || event_add(v->rd, NULL) < 0 || evtimer_add(v->timer, &tv) < 0) {
-		vjob_free(v, true);
-		return;
-	}
-	st->vjob = v;
+	if (package_version(exe, st->have_proc ? st->proc_argv0 : NULL, title, sizeof(title)) == 0)
+		set_version(st, title, VR_PACKAGE, "package");
 }
 
 /* ---- management ------------------------------------------------------------------- */
@@ -981,10 +1011,12 @@ static void on_mgmt_msg(void *userdata, const struct vd_mgmt_msg *m)
 	switch (m->kind) {
 	case VD_MGMT_STATE: {
 		const char *name = mgmt_state_name(s->name);
+		char detail[sizeof(st->state_reason)];
+		CLEAN(detail, s->detail);
 		if (strcmp(s->name, "EXITING") == 0)
-			ending(st, s->detail, s->time, "management");
+			ending(st, detail, s->time, "management");
 		else
-			set_state(st, name, strcmp(name, "reconnecting") == 0 ? s->detail : "", s->time, "management");
+			set_state(st, name, strcmp(name, "reconnecting") == 0 ? detail : "", s->time, "management");
 		if (*s->local_ip)
 			SCPY(st->local_ip, s->local_ip);
 		if (*s->remote_ip) {
@@ -1003,8 +1035,16 @@ static void on_mgmt_msg(void *userdata, const struct vd_mgmt_msg *m)
 	case VD_MGMT_FATAL:
 		st->saw_exit = true;
 		st->fatal_exit = true;
-		cpy(st->exit_reason, sizeof(st->exit_reason), m->text, m->text_len);
+		clean_cpy(st->exit_reason, sizeof(st->exit_reason), m->text, m->text_len);
 		changed(st);
+		break;
+	case VD_MGMT_DATA:
+		/* the `version` command's answer: what runs, said by itself */
+		if (m->reply && m->text_len > 17 && memcmp(m->text, "OpenVPN Version: ", 17) == 0) {
+			char title[VD_OVPN_TITLE_MAX];
+			clean_cpy(title, sizeof(title), m->text + 17, m->text_len - 17);
+			set_version(st, title, VR_MANAGEMENT, "management");
+		}
 		break;
 	default:
 		break;
@@ -1033,6 +1073,7 @@ static void on_mgmt_event(struct bufferevent *bev, short what, void *arg)
 		{"log on all\n", VD_MGMT_REPLY_STATUS_LOG_LIST},
 		{"bytecount 5\n", VD_MGMT_REPLY_STATUS},
 		{"state\n", VD_MGMT_REPLY_STATE_LIST},
+		{"version\n", VD_MGMT_REPLY_DATA_LIST},
 	};
 
 	if (what & BEV_EVENT_CONNECTED) {
@@ -1115,17 +1156,31 @@ static int mgmt_addr(const char *target, struct sockaddr_storage *ss, socklen_t 
 	}
 }
 
+/* A unix socket is connected as the principal of whoever named it (the
+ * administrator for Management=, else the process, daemon/priv.h); a
+ * HOST:PORT of Management= needs no file and is the engine's own. */
 static void mgmt_connect(struct ov_state *st)
 {
 	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd;
+	socklen_t len = 0;
+	int fd, r;
 
-	if (mgmt_addr(st->mgmt_target, &ss, &len) < 0)
-		return;
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
+	if (st->mgmt_unix) {
+		/* Management= of vpndoctor.conf is the administrator's; anything
+		 * else a process named (discovery passes its --management on) */
+		const struct vd_proc_id who = who_of(st), admin = {0};
+		r = priv_connect(st->mgmt_conf && st->configured ? &admin : &who, st->mgmt_target, &fd);
+		if (r < 0) {
+			mgmt_close(st, true);
+			return;
+		}
+	} else {
+		if (mgmt_addr(st->mgmt_target, &ss, &len) < 0)
+			return;
+		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return;
+	}
 	if (vd_mgmt_reader_new(&st->rd) < 0) {
 		close(fd);
 		return;
@@ -1137,7 +1192,9 @@ static void mgmt_connect(struct ov_state *st)
 		return;
 	}
 	bufferevent_setcb(st->bev, on_mgmt_read, NULL, on_mgmt_event, st);
-	if (bufferevent_socket_connect(st->bev, (struct sockaddr *)&ss, (int)len) < 0)
+	if (st->mgmt_unix)
+		on_mgmt_event(st->bev, BEV_EVENT_CONNECTED, st); /* connected already */
+	else if (bufferevent_socket_connect(st->bev, (struct sockaddr *)&ss, (int)len) < 0)
 		mgmt_close(st, true);
 }
 
@@ -1217,22 +1274,20 @@ static int proc_starttime(pid_t pid, unsigned long long *ret)
 	return 0;
 }
 
-/* "0::/system.slice/system-openvpn\x2dclient.slice/openvpn-client@office.service" */
+/* "0::/system.slice/system-openvpn\x2dclient.slice/openvpn-client@office.service":
+ * only a root-owned OpenVPN unit's own cgroup (vd_cgroup_root_unit) names
+ * the journal to follow. A user can give a process of theirs a cgroup of
+ * that name in their own subtree, and root's unit's journal is not theirs. */
 static void proc_unit(pid_t pid, char *unit, size_t size)
 {
-	char path[64], buf[2048], *p, *end;
+	char path[64], buf[2048];
+	size_t len;
 
 	unit[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	if (read_small(path, buf, sizeof(buf), NULL) < 0)
-		return;
-	for (char *line = strtok_r(buf, "\n", &end); line; line = strtok_r(NULL, "\n", &end)) {
-		p = strrchr(line, '/');
-		if (p && (strncmp(p + 1, "openvpn", 7) == 0) && strstr(p + 1, ".service")) {
-			cpy(unit, size, p + 1, strlen(p + 1));
-			return;
-		}
-	}
+	if (read_small(path, buf, sizeof(buf), &len) < 0 || !vd_cgroup_root_unit(buf, len, unit, size) ||
+	    strncmp(unit, "openvpn", 7) != 0)
+		unit[0] = '\0';
 }
 
 /* ---- NetworkManager's plugin ------------------------------------------------------ */
@@ -1395,36 +1450,28 @@ static void nm_forget(struct ov_state *st)
 }
 
 /* The tun link of the process: its /dev/net/tun descriptor's fdinfo names
- * it ("iff:\ttun0"). */
-static void proc_tun(pid_t pid, char *out, size_t size)
+ * it ("iff:\ttun0"); the privileged parent finds and opens that fdinfo as
+ * the process's principal (daemon/priv.h). */
+static void proc_tun(const struct ov_state *st, char *out, size_t size)
 {
-	char path[64], link[32], info[512], *p;
-	struct dirent *de;
-	DIR *d;
+	const struct vd_proc_id who = who_of(st);
+	char info[512], *p;
 	ssize_t n;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	if (!(d = opendir(path)))
+	if (priv_proc(&who, PRIV_PROC_TUN, &fd) < 0)
 		return;
-	while ((de = readdir(d))) {
-		snprintf(path, sizeof(path), "/proc/%d/fd/%.20s", (int)pid, de->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n <= 0)
-			continue;
-		link[n] = '\0';
-		if (strcmp(link, "/dev/net/tun") != 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%.20s", (int)pid, de->d_name);
-		if (read_small(path, info, sizeof(info), NULL) == 0 && (p = strstr(info, "\niff:\t"))) {
-			p += strlen("\niff:\t");
-			size_t len = strcspn(p, "\n");
-			if (len > 0 && len < size && len <= IFNAMSIZ) {
-				cpy(out, size, p, len);
-				break;
-			}
-		}
+	n = read(fd, info, sizeof(info) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	info[n] = '\0';
+	if ((p = strstr(info, "\niff:\t"))) {
+		p += strlen("\niff:\t");
+		size_t len = strcspn(p, "\n");
+		if (len > 0 && len < size && len <= IFNAMSIZ)
+			cpy(out, size, p, len);
 	}
-	closedir(d);
 }
 
 /* NetworkManager, not openvpn, configures the link (the plugin runs it with
@@ -1442,7 +1489,7 @@ static void nm_link(struct ov_state *st)
 
 	st->link_local[0] = st->link_server[0] = '\0';
 	st->link_up = false;
-	proc_tun(st->pid, st->tun, sizeof(st->tun)); /* a new link after a restart */
+	proc_tun(st, st->tun, sizeof(st->tun)); /* a new link after a restart */
 	if (!*st->tun || getifaddrs(&ifa) < 0)
 		return;
 	for (const struct ifaddrs *i = ifa; i; i = i->ifa_next) {
@@ -1498,18 +1545,24 @@ static void nm_infer(struct ov_state *st)
 struct found {
 	pid_t pid;
 	unsigned long long starttime;
+	bool root;              /* its principal is root (vpndoctor/principal.h) */
 	struct vd_proc_openvpn proc;
 	char cwd[PATH_MAX];
+	char config_real[PATH_MAX]; /* its --config as the kernel resolved it for its user, else as
+	                             * written (under its directory), or "" */
+	char argv0[256];
 	char nm_bus[256];
 };
 
-/* Reads one candidate process's options (command line, then its config). */
-static int inspect(pid_t pid, struct found *f)
+/* Reads one candidate process's options (command line, then its config,
+ * read as its principal: daemon/priv.h). */
+static int inspect(pid_t pid, unsigned long long start, struct found *f)
 {
+	const struct vd_proc_id who = {.pid = pid, .start = start};
+	struct vd_principal pr;
 	char path[PATH_MAX + 64], *cmd;
 	size_t len;
-	ssize_t n;
-	int r;
+	int r, fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	if (read_small(path, path, 64, &len) < 0 || strcmp(path, "openvpn\n") != 0)
@@ -1521,29 +1574,35 @@ static int inspect(pid_t pid, struct found *f)
 	r = read_small(path, cmd, VD_PROC_CMDLINE_MAX + 1, &len);
 	if (r == 0)
 		r = vd_proc_openvpn_parse(cmd, len, &f->proc);
-	if (r == 0)
+	if (r == 0) {
 		nm_bus_name(cmd, len, f->nm_bus, sizeof(f->nm_bus));
+		cpy(f->argv0, sizeof(f->argv0), cmd, strnlen(cmd, len));
+	}
 	free(cmd);
 	if (r < 0)
 		return r;
-	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
-	n = readlink(path, f->cwd, sizeof(f->cwd) - 1);
-	f->cwd[n > 0 ? n : 0] = '\0';
 	f->pid = pid;
-	if (proc_starttime(pid, &f->starttime) < 0) {
-		vd_proc_openvpn_clear(&f->proc);
-		return -ENOENT;
-	}
+	f->starttime = start;
+	f->root = vd_principal_of_pid(pid, start, &pr, NULL) == 0 && vd_principal_is_root(&pr);
+	if (priv_cwd(&who, f->cwd, sizeof(f->cwd)) < 0)
+		f->cwd[0] = '\0';
 	if (f->proc.config) {
 		char cfg[PATH_MAX], *data = NULL;
 		size_t dlen;
 		struct vd_ovpn_config *c = NULL;
-		/* through /proc/PID/cwd: what the process sees, even in another mount namespace */
-		snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
-		if (vd_proc_path_join(path, f->proc.config, cfg, sizeof(cfg)) == 0 &&
-		    vd_read_file(NULL, cfg, OV_CONFIG_MAX, &data, &dlen) == 0 &&
-		    vd_ovpn_config_parse(cfg, data, dlen, &c, NULL) == 0)
-			vd_proc_openvpn_apply_config(&f->proc, c);
+
+		/* the path as written (joined to its directory) names it when its
+		 * user may not open it: discovery names the tunnel so too */
+		if (vd_proc_path_join(f->cwd, f->proc.config, cfg, sizeof(cfg)) == 0 && cfg[0] == '/')
+			SCPY(f->config_real, cfg);
+		if (f->config_real[0] && priv_open(&who, cfg, OV_CONFIG_MAX, &fd) == 0) {
+			if (priv_fd_path(fd, f->config_real, sizeof(f->config_real)) < 0)
+				SCPY(f->config_real, cfg);
+			if (vd_read_fd(fd, OV_CONFIG_MAX, &data, &dlen) == 0 &&
+			    vd_ovpn_config_parse(cfg, data, dlen, &c, NULL) == 0)
+				vd_proc_openvpn_apply_config(&f->proc, c);
+			close(fd);
+		}
 		vd_ovpn_config_free(c);
 		free(data);
 	}
@@ -1552,14 +1611,10 @@ static int inspect(pid_t pid, struct found *f)
 
 static bool matches(const struct ov_state *st, pid_t pid, const struct found *f)
 {
-	char path[PATH_MAX + 64], real[PATH_MAX];
+	char real[PATH_MAX];
 
-	if (st->conf_real && f->proc.config) {
-		snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
-		if (vd_proc_path_join(path, f->proc.config, real, sizeof(real)) == 0 && realpath(real, path) &&
-		    strcmp(path, st->conf_real) == 0)
-			return true;
-	}
+	if (st->conf_real && *f->config_real)
+		return strcmp(f->config_real, st->conf_real) == 0;
 	if (!st->conf_real && !st->mgmt_conf && st->disc_pid)
 		return pid == st->disc_pid; /* discovered without a config: that process only */
 	if (!st->conf_real && st->mgmt_conf && f->proc.mgmt_unix &&
@@ -1568,7 +1623,16 @@ static bool matches(const struct ov_state *st, pid_t pid, const struct found *f)
 	return false;
 }
 
-/* The openvpn process of this tunnel (the oldest one when several run it). */
+/* Whether f is a better process for the tunnel than have: root's (a unit's)
+ * before another user's running the same profile, then the oldest. */
+static bool better(const struct found *f, const struct found *have)
+{
+	if (f->root != have->root)
+		return f->root;
+	return f->starttime < have->starttime;
+}
+
+/* The openvpn process of this tunnel. */
 static bool scan(struct ov_state *st, struct found *ret)
 {
 	DIR *d = opendir("/proc");
@@ -1578,15 +1642,16 @@ static bool scan(struct ov_state *st, struct found *ret)
 	if (!d)
 		return false;
 	while ((de = readdir(d))) {
+		struct vd_proc_id id;
 		uint64_t pid;
 		struct found f;
 
 		memset(&f, 0, sizeof(f));
 		/* a client in another network namespace is not this machine's tunnel */
-		if (vd_parse_u64(de->d_name, 1, INT_MAX, &pid) < 0 || !proc_same_netns((pid_t)pid) ||
-		    inspect((pid_t)pid, &f) < 0)
+		if (vd_parse_u64(de->d_name, 1, INT_MAX, &pid) < 0 || proc_id_of((pid_t)pid, &id) < 0 ||
+		    !proc_same_netns(id.pid, id.start) || inspect(id.pid, id.start, &f) < 0)
 			continue;
-		if (matches(st, (pid_t)pid, &f) && (!have || f.starttime < ret->starttime)) {
+		if (matches(st, (pid_t)pid, &f) && (!have || better(&f, ret))) {
 			if (have)
 				vd_proc_openvpn_clear(&ret->proc);
 			*ret = f;
@@ -1603,6 +1668,7 @@ static bool scan(struct ov_state *st, struct found *ret)
 static void adopt(struct ov_state *st, struct found *f)
 {
 	char path[PATH_MAX];
+	int r;
 	bool new_pid = f->pid != st->pid || f->starttime != st->starttime;
 
 	if (st->have_proc)
@@ -1611,6 +1677,7 @@ static void adopt(struct ov_state *st, struct found *f)
 	st->have_proc = true;
 	memset(&f->proc, 0, sizeof(f->proc));
 	SCPY(st->cwd, f->cwd);
+	SCPY(st->proc_argv0, f->argv0);
 	if (new_pid || strcmp(st->nm_bus, f->nm_bus) != 0) {
 		nm_forget(st);
 		SCPY(st->nm_bus, f->nm_bus);
@@ -1624,6 +1691,15 @@ static void adopt(struct ov_state *st, struct found *f)
 		st->exit_reason[0] = '\0';
 		st->exit_src = NULL;
 		st->hs_open = false;
+		/* another process, maybe another binary: its version is learnt anew */
+		st->version[0] = '\0';
+		st->version_rank = VR_NONE;
+		st->version_src = NULL;
+		st->exe_seen = false;
+		{
+			const struct vd_proc_id who = who_of(st);
+			priv_describe(&who, st->read_as, sizeof(st->read_as));
+		}
 		proc_unit(st->pid, st->unit, sizeof(st->unit));
 		if (!st->mgmt_up)
 			set_state(st, "connecting", "", 0, "process");
@@ -1639,15 +1715,22 @@ static void adopt(struct ov_state *st, struct found *f)
 		journal_close(st);
 		if (!restart && st->f.path && strcmp(st->f.path, path) == 0 && st->f.fd >= 0) {
 			st->src = SRC_FILE;
-		} else if (follow_open(st, path, restart) == 0) {
+		} else if ((r = follow_open(st, path, restart)) == 0) {
 			st->src = SRC_FILE;
+			st->log_error[0] = '\0';
 		} else {
-			log_info("openvpn: cannot read the log %s of pid %d", path, (int)st->pid);
+			char e[sizeof(st->log_error)];
+			snprintf(e, sizeof(e), "the log %.80s cannot be read as %.95s: %.100s", path, st->read_as,
+			         r == -EINVAL ? "not a regular file" : strerror(-r));
+			if (strcmp(e, st->log_error) != 0)
+				log_info("openvpn on %s: %s", st->name, e);
+			SCPY(st->log_error, e);
 			st->src = SRC_NONE;
 		}
 	} else {
 		char m1[300], m2[64];
-		int r = -ENOENT;
+		r = -ENOENT;
+		st->log_error[0] = '\0';
 		follow_close(st);
 		if (*st->unit) {
 			snprintf(m1, sizeof(m1), "_SYSTEMD_UNIT=%s", st->unit);
@@ -1659,7 +1742,7 @@ static void adopt(struct ov_state *st, struct found *f)
 		}
 		st->src = r == 0 ? SRC_JOURNAL : SRC_NONE;
 	}
-	version_query(st);
+	version_learn(st);
 	nm_ask(st);
 }
 
@@ -1866,7 +1949,13 @@ static cJSON *build(struct ov_state *st)
 		cJSON_AddNumberToObject(x, VDF_VERSION_PATCH, v.patch);
 		if (*v.platform)
 			cJSON_AddStringToObject(x, VDF_VERSION_PLATFORM, v.platform);
+		if (st->version_src)
+			cJSON_AddStringToObject(x, VDF_VERSION_SOURCE, st->version_src);
 	}
+	if (*st->read_as && st->running)
+		cJSON_AddStringToObject(o, VDF_OPENVPN_READ_AS, st->read_as);
+	if (*st->log_error)
+		cJSON_AddStringToObject(o, VDF_OPENVPN_LOG_ERROR, st->log_error);
 	if (*st->tun && (x = cJSON_AddObjectToObject(o, VDF_OPENVPN_TUN))) {
 		cJSON_AddStringToObject(x, VDF_TUN_NAME, st->tun);
 		cJSON_AddBoolToObject(x, VDF_TUN_PRESENT, if_nametoindex(st->tun) != 0);
@@ -1938,7 +2027,6 @@ static void openvpn_free_state(void *p)
 	st->tick = NULL; /* mgmt_close below must not re-arm it */
 	if (st->notify)
 		event_free(st->notify);
-	vjob_free(st->vjob, true);
 	mgmt_close(st, false);
 	journal_close(st);
 	follow_close(st);
@@ -1973,13 +2061,23 @@ static int state_new(struct probe_run *run, struct ov_state **ret)
 	st->f.wd_file = st->f.wd_dir = -1;
 	st->ifd = st->pidfd = -1;
 	SCPY(st->name, t->name);
-	if (t->config && realpath(t->config, real))
-		st->conf_real = strdup(real);
-	else if (t->config)
-		st->conf_real = strdup(t->config); /* not there yet: compared as written */
+	if (t->config) {
+		int fd;
+		/* as the kernel resolves it for whoever named it */
+		if (priv_open(&t->owner, t->config, SIZE_MAX, &fd) == 0) {
+			if (priv_fd_path(fd, real, sizeof(real)) == 0)
+				st->conf_real = strdup(real);
+			close(fd);
+		}
+		if (!st->conf_real && realpath(t->config, real))
+			st->conf_real = strdup(real);
+		else if (!st->conf_real)
+			st->conf_real = strdup(t->config); /* not there yet: compared as written */
+	}
 	if (t->management)
 		st->mgmt_conf = strdup(t->management);
 	st->disc_pid = t->pid;
+	st->configured = !t->discovered;
 	st->tick = evtimer_new(run->base, on_tick, st);
 	st->notify = evtimer_new(run->base, on_notify, st);
 	if ((t->config && !st->conf_real) || (t->management && !st->mgmt_conf) || !st->tick || !st->notify) {
@@ -2015,7 +2113,7 @@ static int openvpn_start(struct probe_run *run)
 		rescan(st);
 	}
 	if (st->running) {
-		version_query(st); /* the binary may have been upgraded under it */
+		version_learn(st); /* the binary may have been upgraded under it */
 		nm_ask(st);        /* a safety net under StateChanged */
 	}
 	if (*st->nm_bus && st->running) {

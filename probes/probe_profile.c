@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "priv.h"
 #include "probes/fswatch.h"
 #include "probes/probe.h"
 #include "vpndoctor/facts.h"
@@ -36,6 +37,7 @@ struct watch {
 };
 
 struct profile_state {
+	cJSON *last;  /* the last section, for a run while the owner is gone */
 	struct event_base *base;
 	struct event *debounce;
 	struct probe_slot *slot;
@@ -46,6 +48,8 @@ struct profile_state {
 struct files {
 	char *v[PROFILE_MAX_FILES];
 	size_t n;
+	const struct vd_proc_id *owner;
+	bool gone;   /* the process went away: its principal is unknown */
 };
 
 static void watch_clear(struct watch *w)
@@ -65,6 +69,7 @@ static void profile_free_state(void *p)
 		return;
 	if (st->debounce)
 		event_free(st->debounce);
+	cJSON_Delete(st->last);
 	for (size_t i = 0; i < st->n; i++)
 		watch_clear(&st->w[i]);
 	free(st->w);
@@ -146,7 +151,8 @@ static int split(const char *path, const char *base, char **dir, char **name)
 /* The watch set becomes the directories of files; a directory that does not
  * exist cannot be watched, and the timer covers it. Returns 0, or the -errno
  * of running out of watches (a limit of the user's, or memory). */
-static int watches_update(struct profile_state *st, const char *config, const struct files *files)
+static int watches_update(struct profile_state *st, const char *config, const struct files *files,
+                          const struct vd_proc_id *owner)
 {
 	struct watch *nw = calloc(PROFILE_MAX_WATCHES, sizeof(*nw));
 	size_t nn = 0;
@@ -164,7 +170,9 @@ static int watches_update(struct profile_state *st, const char *config, const st
 		for (k = 0; k < nn && strcmp(nw[k].dir, dir) != 0; k++)
 			;
 		if (k == nn) {
-			int r = nn < PROFILE_MAX_WATCHES ? fswatch_add(st->base, dir, WATCH_MASK, on_change, st, &nw[nn].fw)
+			/* added as whoever the files are read as (daemon/priv.h) */
+			int r = nn < PROFILE_MAX_WATCHES
+			                ? fswatch_add_as(st->base, owner, dir, WATCH_MASK, on_change, st, &nw[nn].fw)
 			                                 : -ENOENT;
 			if (r < 0) {
 				if (r == -EMFILE || r == -ENFILE || r == -ENOSPC || r == -ENOMEM)
@@ -196,25 +204,32 @@ static int watches_update(struct profile_state *st, const char *config, const st
 	return ret;
 }
 
-/* Every file the check opens, so that it can be watched. */
+/* Every file the check opens, so that it can be watched; each opened as
+ * the principal of the process the tunnel was found running (the
+ * administrator's for a [Tunnel] of vpndoctor.conf): daemon/priv.h. */
 static int recording_read(void *userdata, const char *path, size_t max, char **ret, size_t *ret_len)
 {
 	struct files *f = userdata;
+	int r;
 
 	if (f->n < PROFILE_MAX_FILES) {
 		char *p = strdup(path);
 		if (p)
 			f->v[f->n++] = p;
 	}
-	return vd_read_file(NULL, path, max, ret, ret_len);
+	r = priv_read(f->owner, path, max, ret, ret_len);
+	if (r == -ESRCH)
+		f->gone = true;
+	return r;
 }
 
 static int profile_start(struct probe_run *run)
 {
 	const struct config_tunnel *t = run->tunnel;
 	struct profile_state *st = *run->state;
-	struct files files = {.n = 0};
-	struct vd_profile_opts opts = {.read = recording_read, .userdata = &files};
+	struct files files = {.n = 0, .owner = &t->owner};
+	char read_as[128];
+	struct vd_profile_opts opts = {.read = recording_read, .userdata = &files, .no_quote = true};
 	cJSON *section = NULL;
 	const cJSON *status;
 	enum probe_status ps;
@@ -232,9 +247,20 @@ static int profile_start(struct probe_run *run)
 		else
 			*run->state = st;
 	}
+	opts.read_as = priv_describe(&t->owner, read_as, sizeof(read_as));
 	r = vd_profile_check(t->config, &opts, &section);
+	if (r == 0 && files.gone && st && st->last) {
+		/* the client is gone, and with it whose rights its files are read
+		 * with: what was seen while it ran stands until it is back */
+		cJSON_Delete(section);
+		section = cJSON_Duplicate(st->last, true);
+		r = section ? 0 : -ENOMEM;
+	} else if (r == 0 && st) {
+		cJSON_Delete(st->last);
+		st->last = cJSON_Duplicate(section, true);
+	}
 	if (st) {
-		int w = watches_update(st, t->config, &files);
+		int w = watches_update(st, t->config, &files, &t->owner);
 		if (w < 0)
 			probe_run_error(run, "inotify: %s (changes are seen on the timer only)", strerror(-w));
 	}

@@ -21,6 +21,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "priv.h"
 #include "probes/probe.h"
 #include "probes/probe_util.h"
 #include "vpndoctor/common.h"
@@ -66,15 +67,22 @@ static void finish(struct refl_ctx *c, enum probe_status st, cJSON *sec)
 	probe_run_done(run, st, sec);
 }
 
-static int read_key(const char *path, uint8_t *key, size_t cap, size_t *len)
+/* ReflectorKey= is the administrator's (vpndoctor.conf): read as root by the
+ * privileged parent, a regular file only (a FIFO there never blocks). */
+static int read_key(const char *path, uint8_t *key, size_t cap, size_t *len, const char **why)
 {
 	uint8_t buf[VD_RFL_KEY_MAX + 64];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r;
+	int fd, r = priv_open(NULL, path, sizeof(buf), &fd);
 	ssize_t n;
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf));
+	if (r < 0) {
+		*why = r == -EINVAL ? "not a regular file" : r == -EFBIG ? "larger than a key" : strerror(-r);
+		return r;
+	}
+	*why = "not a key of 16 to 512 bytes";
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
 	r = n < 0 ? -errno : 0;
 	close(fd);
 	if (r < 0)
@@ -189,6 +197,7 @@ static int reflector_start(struct probe_run *run)
 	struct sockaddr_storage ss;
 	socklen_t len;
 	struct refl_ctx *c;
+	const char *why = "";
 	int r;
 
 	if (!t)
@@ -213,9 +222,8 @@ static int reflector_start(struct probe_run *run)
 	c->run = run;
 	c->fd = -1;
 	snprintf(c->target, sizeof(c->target), "%s", t->reflector);
-	if ((r = read_key(t->reflector_key, c->key, sizeof(c->key), &c->keylen)) < 0) {
-		probe_run_error(run, "ReflectorKey=%s: %s", t->reflector_key,
-		                r == -EINVAL ? "not a key of 16 to 512 bytes" : strerror(-r));
+	if ((r = read_key(t->reflector_key, c->key, sizeof(c->key), &c->keylen, &why)) < 0) {
+		probe_run_error(run, "ReflectorKey=%s: %s", t->reflector_key, r == -EINVAL || r == -EFBIG ? why : strerror(-r));
 		ctx_free(c);
 		probe_run_done(run, PROBE_FAIL, NULL);
 		return 0;

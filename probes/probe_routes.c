@@ -19,6 +19,7 @@
 #include <netlink/route/route.h>
 
 #include "config.h"
+#include "priv.h"
 #include "log.h"
 #include "probes/netlink.h"
 #include "probes/probe.h"
@@ -257,7 +258,7 @@ static char *profile_remote_addr(const struct config_tunnel *t)
 	size_t len, n = 0;
 	struct vd_prefix p;
 
-	if (!t->config || vd_read_file(NULL, t->config, ROUTES_MAX_CONFIG, &data, &len) < 0)
+	if (!t->config || priv_read(&t->owner, t->config, ROUTES_MAX_CONFIG, &data, &len) < 0)
 		return NULL;
 	if (vd_ovpn_config_parse(t->config, data, len, &cfg, &err) == 0 && vd_ovpn_config_remotes(cfg, &rem, &n) == 0) {
 		for (size_t i = 0; i < n && !out; i++)

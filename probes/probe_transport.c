@@ -39,6 +39,7 @@
 #include <event2/util.h>
 
 #include "config.h"
+#include "priv.h"
 #include "log.h"
 #include "probes/probe.h"
 #include "probes/probe_util.h"
@@ -90,7 +91,7 @@ static void key_path(const char *config, const char *basedir, const char *file, 
 }
 
 static int load_key(struct tp_gateway *gw, const struct vd_ovpn_option *o, const char *config,
-		    const char *basedir)
+		    const char *basedir, const struct vd_proc_id *owner)
 {
 	char path[4096], *data = NULL;
 	size_t len = 0;
@@ -100,7 +101,8 @@ static int load_key(struct tp_gateway *gw, const struct vd_ovpn_option *o, const
 		r = vd_ovpn_static_key_parse(o->inline_body, strlen(o->inline_body), &gw->wrap.key);
 	} else if (o->argc >= 1) {
 		key_path(config, basedir, o->argv[0], path, sizeof(path));
-		r = vd_read_file(NULL, path, TR_KEY_MAX, &data, &len);
+		/* as whoever named the profile (daemon/priv.h) */
+		r = priv_read(owner, path, TR_KEY_MAX, &data, &len);
 		if (r < 0) {
 			snprintf(gw->error, sizeof(gw->error), "cannot read the %s key %.200s: %s", o->name, path,
 				 strerror(-r));
@@ -117,7 +119,7 @@ static int load_key(struct tp_gateway *gw, const struct vd_ovpn_option *o, const
 }
 
 static void wrap_from(struct tp_gateway *gw, const struct vd_ovpn_config *cfg, const char *config,
-		      const char *basedir)
+		      const char *basedir, const struct vd_proc_id *owner)
 {
 	const struct vd_ovpn_option *o;
 
@@ -135,7 +137,7 @@ static void wrap_from(struct tp_gateway *gw, const struct vd_ovpn_config *cfg, c
 	if ((o = vd_ovpn_config_get(cfg, "tls-crypt"))) {
 		gw->wrap.mode = VD_OVPN_WRAP_CRYPT;
 		gw->wrap_name = "tls-crypt";
-		gw->speakable = load_key(gw, o, config, basedir) == 0;
+		gw->speakable = load_key(gw, o, config, basedir, owner) == 0;
 		return;
 	}
 	if ((o = vd_ovpn_config_get(cfg, "tls-auth"))) {
@@ -149,7 +151,7 @@ static void wrap_from(struct tp_gateway *gw, const struct vd_ovpn_config *cfg, c
 				   : strcmp(dir, "1") == 0 ? VD_OVPN_KEYDIR_1 : VD_OVPN_KEYDIR_BIDI;
 		if (auth && auth->argc >= 1)
 			snprintf(gw->wrap.digest, sizeof(gw->wrap.digest), "%s", auth->argv[0]);
-		gw->speakable = load_key(gw, o, config, basedir) == 0;
+		gw->speakable = load_key(gw, o, config, basedir, owner) == 0;
 	}
 }
 
@@ -168,7 +170,7 @@ static void from_profile(const struct probe_run *run, struct tp_gateway *gw)
 
 	gw->wrap_name = "none";
 	gw->speakable = true;
-	if (!config || vd_read_file(NULL, config, VD_OVPN_MAX_INPUT, &data, &len) < 0)
+	if (!config || priv_read(&run->tunnel->owner, config, VD_OVPN_MAX_INPUT, &data, &len) < 0)
 		return;
 	memset(&err, 0, sizeof(err));
 	if (vd_ovpn_config_parse(config, data, len, &cfg, &err) == 0) {
@@ -178,7 +180,7 @@ static void from_profile(const struct probe_run *run, struct tp_gateway *gw)
 			snprintf(gw->proto, sizeof(gw->proto), "%s", vd_ovpn_proto_name(rem[0].proto));
 		}
 		free(rem);
-		wrap_from(gw, cfg, config, basedir);
+		wrap_from(gw, cfg, config, basedir, &run->tunnel->owner);
 		vd_ovpn_config_free(cfg);
 	}
 	free(data);

@@ -35,6 +35,7 @@
 
 #include "vpndoctor/common.h"
 #include "vpndoctor/icmp.h"
+#include "vpndoctor/principal.h"
 #include "vpndoctor/reflector.h"
 #include "vpndoctor/sockaddr.h"
 
@@ -107,10 +108,11 @@ static int read_key(const char *path, uint8_t *key, size_t cap, size_t *len)
 	uint8_t buf[VD_RFL_KEY_MAX + 64];
 	struct stat st;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r;
+	/* a regular file only: a FIFO there never holds the start */
+	int fd, r = vd_open_as(NULL, AT_FDCWD, path, sizeof(buf), &fd);
 
-	if (fd < 0)
-		return -errno;
+	if (r < 0)
+		return r;
 	if (fstat(fd, &st) == 0 && (st.st_mode & S_IROTH))
 		say("warning: %s is readable by everyone; the key is a shared secret (chmod 0600)", path);
 	n = read(fd, buf, sizeof(buf));

@@ -6,6 +6,8 @@
 # generated configuration naming the sample profile as its one tunnel. As root
 # with /run/vpndoctor free it uses the system paths (/run/vpndoctor/io.vpndoctor,
 # /var/lib/vpndoctor); otherwise socket and state live in a temporary directory.
+# As root it creates the system user vpndoctor when missing (systemd-sysusers
+# with the package's sysusers.d file): the daemon's engine runs as that user.
 # The daemon measures the machine it runs on (the clock probe asks NTP servers);
 # `unshare -n make run` keeps the demo off the network, and it works there too.
 set -eu
@@ -31,6 +33,16 @@ cat > "$tmp/vpndoctor.conf" <<EOC
 [Tunnel sample]
 Config=$src/tests/data/sample/sample.ovpn
 EOC
+
+# As root, the daemon's engine runs as the user vpndoctor (vpndoctord --user),
+# made here as the package makes it when it is missing.
+if [ "$(id -u)" -eq 0 ] && ! getent passwd vpndoctor >/dev/null; then
+	echo "== systemd-sysusers packaging/systemd/vpndoctor.sysusers (the user vpndoctor)"
+	systemd-sysusers "$src/packaging/systemd/vpndoctor.sysusers" || {
+		echo "run: cannot create the user vpndoctor" >&2
+		exit 1
+	}
+fi
 
 set --
 sock=/run/vpndoctor/io.vpndoctor

@@ -66,7 +66,7 @@ if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
 fi
 
 # Its own network namespace (unshare execs in place: $! is the daemon).
-$pin_daemon unshare -n "$VD_BIN/vpndoctord" --foreground --config "$work/vpndoctor.conf" \
+$pin_daemon unshare -n "$VD_BIN/vpndoctord" --foreground --user nobody --config "$work/vpndoctor.conf" \
 	--socket "$work/sock" --state-dir "$work/state" --log-target stderr --log-level notice \
 	2>"$work/stderr" &
 pid=$!

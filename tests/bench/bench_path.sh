@@ -60,7 +60,7 @@ printf 'client\ndev tun\nproto udp\nremote 198.51.100.1 1194\n' > "$work/bench.o
 } > "$work/vpndoctor.conf"
 
 sock=$work/io.vpndoctor
-ip netns exec "$lap" "$VD_BIN/vpndoctord" --foreground --log-target stderr --log-level debug \
+ip netns exec "$lap" "$VD_BIN/vpndoctord" --foreground --user nobody --log-target stderr --log-level debug \
 	--config "$work/vpndoctor.conf" --socket "$sock" --state-dir "$work/state" 2> "$work/daemon.log" &
 dpid=$!
 for ((i = 0; i < 100; i++)); do [ -S "$sock" ] && break; sleep 0.1; done

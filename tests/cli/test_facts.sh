@@ -50,7 +50,7 @@ printf '%s\nca ca.crt\ncert client.crt\nkey client.key\n' "$base" >"$tmp/home.co
 rc=$?
 [ $rc = 3 ] && ok "facts without a daemon: exit 3" || fail "facts without a daemon: exit $rc, want 3"
 
-unshare -n "$BIN/vpndoctord" --foreground --config "$tmp/vpndoctor.conf" --socket "$sock" \
+unshare -n "$BIN/vpndoctord" --foreground --user nobody --config "$tmp/vpndoctor.conf" --socket "$sock" \
 	--state-dir "$tmp/state" --log-target stderr 2>"$tmp/daemon.log" &
 daemon_pid=$!
 for _ in $(seq 100); do

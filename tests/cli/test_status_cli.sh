@@ -62,7 +62,7 @@ out=$(VPNDOCTOR_SOCKET=$tmp/nothing "$CLI" history 2>&1)
 expect_rc 3 $? "history without a daemon (VPNDOCTOR_SOCKET)"
 [[ $out == *"$tmp/nothing"* ]] && ok "VPNDOCTOR_SOCKET names the path tried" || fail "VPNDOCTOR_SOCKET ignored: $out"
 
-unshare -n "$BIN/vpndoctord" --foreground --socket "$sock" --state-dir "$tmp/state" \
+unshare -n "$BIN/vpndoctord" --foreground --user nobody --socket "$sock" --state-dir "$tmp/state" \
 	--config "$tmp/vpndoctor.conf" --log-target stderr 2>"$tmp/daemon.log" &
 daemon_pid=$!
 for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.1; done

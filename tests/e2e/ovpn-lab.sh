@@ -216,7 +216,7 @@ EOC
 # start_daemon [ARG...]: vpndoctord on $work/vpndoctor.conf in the client's
 # namespace, logging to $dlog; waits for its socket.
 start_daemon() {
-	ip netns exec "$cns" "$bin/vpndoctord" --foreground --config "$work/vpndoctor.conf" --socket "$sock" \
+	ip netns exec "$cns" "$bin/vpndoctord" --foreground --user nobody --config "$work/vpndoctor.conf" --socket "$sock" \
 		--state-dir "$work/state" --log-level info "$@" 2>"$dlog" &
 	dpid=$!
 	until_ok '[ -S "$sock" ]' 100 || fail "no daemon socket"

@@ -92,7 +92,7 @@ Config=$work/sample.ovpn
 EOC
 
 chronyd_start +15m
-ip netns exec "$ns" "$bin/vpndoctord" --foreground --log-target stderr --config "$work/vpndoctor.conf" \
+ip netns exec "$ns" "$bin/vpndoctord" --foreground --user nobody --log-target stderr --config "$work/vpndoctor.conf" \
 	--socket "$sock" --state-dir "$work/state" 2>"$log" &
 vd_pid=$!
 until_ok '[ -S "$sock" ]' 100 || fail "no socket"

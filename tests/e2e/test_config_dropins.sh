@@ -79,7 +79,7 @@ grep -q "$conf.d/60-broken.conf:2: MaxConnections=: 'lots'" <<<"$out" || fail "s
 rm "$conf.d/60-broken.conf"
 
 # --- the running daemon --------------------------------------------------------------
-unshare -n "$bin/vpndoctord" --foreground --config "$conf" --socket "$sock" --state-dir "$work/state" 2>"$log" &
+unshare -n "$bin/vpndoctord" --foreground --user nobody --config "$conf" --socket "$sock" --state-dir "$work/state" 2>"$log" &
 pid=$!
 until_ok '[ -S "$sock" ]' || fail "no socket"
 # MaxConnections=60 (70-team.conf) > 10 (50-site.conf): a /26 holds 64 addresses, 4 x 60 > 64

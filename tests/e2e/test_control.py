@@ -126,7 +126,9 @@ class Daemon:
             f.write("[Tunnel office]\nConfig=%s\n" % self.profile)
         self.log = open(os.path.join(tmp, "daemon.log"), "w+")
         self.proc = subprocess.Popen(
-            ["unshare", "-n", os.path.join(VD_BIN, "vpndoctord"), "--foreground",
+            # --user root: uid nobody is this test's outsider, and a socket
+            # trusts its daemon's own user; one process, as root
+            ["unshare", "-n", os.path.join(VD_BIN, "vpndoctord"), "--foreground", "--user", "root",
              "--socket", self.sock, "--state-dir", self.state, "--config", self.conf,
              "--log-target", "stderr", "--log-level", "info"],
             stdout=self.log, stderr=subprocess.STDOUT)

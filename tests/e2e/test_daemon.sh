@@ -55,7 +55,7 @@ out=$("$bin/vpndoctord" --config "$work/missing.conf" --socket "$sock" --state-d
 [ -e "$sock" ] && fail "a failed start left a socket"
 
 # --- start -------------------------------------------------------------------------
-unshare -n "$bin/vpndoctord" --foreground --config "$work/good.conf" --socket "$sock" \
+unshare -n "$bin/vpndoctord" --foreground --user nobody --config "$work/good.conf" --socket "$sock" \
 	--state-dir "$work/state" --log-level info 2>"$log" &
 pid=$!
 until_ok '[ -S "$sock" ]' || fail "no socket"

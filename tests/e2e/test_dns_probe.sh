@@ -83,7 +83,7 @@ Interval=5s
 [Tunnel office]
 Names=db.vpc.internal nope.vpc.internal
 EOC
-ip netns exec "$lap" "$bin/vpndoctord" --foreground --log-target stderr --config "$work/vd.conf" \
+ip netns exec "$lap" "$bin/vpndoctord" --foreground --user nobody --log-target stderr --config "$work/vd.conf" \
 	--socket "$sock" --state-dir "$work/state" 2> "$log" &
 dpid=$!
 until_ok "[ -S '$sock' ]" 100 || fail "no control socket"

@@ -33,6 +33,8 @@ SLOW=1
 tag=vdr$$
 lap=$tag-lap vpc=$tag-vpc
 work=$(mktemp -d /tmp/vd-e2e-dnsres.XXXXXX)
+# the bus socket in it is reached by the daemon's engine, which runs as nobody
+chmod 711 "$work"
 sock=$work/io.vpndoctor
 log=$work/daemon.log
 bus=unix:path=$work/system_bus_socket
@@ -149,7 +151,7 @@ Interval=5s
 Names=db.vpc.internal nope.vpc.internal
 EOC
 t_start=$(date +%s)
-ip netns exec "$lap" env DBUS_SYSTEM_BUS_ADDRESS="$bus" "$bin/vpndoctord" --foreground --log-target stderr \
+ip netns exec "$lap" env DBUS_SYSTEM_BUS_ADDRESS="$bus" "$bin/vpndoctord" --foreground --user nobody --log-target stderr \
 	--config "$work/vd.conf" --socket "$sock" --state-dir "$work/state" 2> "$log" &
 dpid=$!
 until_ok "[ -S '$sock' ]" 100 || fail "no control socket"

@@ -109,9 +109,12 @@ jd_pid=$!
 wait_for 10 test -S /run/systemd/journal/socket || fail "journald did not create its socket"
 
 start_daemon() {
-	"$VD_BIN/vpndoctord" --foreground --config "$work/vpndoctor.conf" --socket "$work/sock" \
+	"$VD_BIN/vpndoctord" --foreground --user nobody --config "$work/vpndoctor.conf" --socket "$work/sock" \
 		--state-dir "$work/state" --log-target auto --log-level info 2>"$work/$1" &
 	vd_pid=$!
+	# as root the engine, a child running as nobody, is what logs
+	wait_for 10 pgrep -P "$vd_pid" >/dev/null || fail "no engine process under $vd_pid"
+	log_pid=$(pgrep -P "$vd_pid")
 }
 stop_daemon() {
 	kill "$vd_pid"
@@ -120,7 +123,7 @@ stop_daemon() {
 }
 
 has_entry() { # EVENT
-	[ -n "$(journalctl --no-pager -o json "VPNDOCTOR_CAUSE=$cause" "VPNDOCTOR_EVENT=$1" _PID="$vd_pid")" ]
+	[ -n "$(journalctl --no-pager -o json "VPNDOCTOR_CAUSE=$cause" "VPNDOCTOR_EVENT=$1" _PID="$log_pid")" ]
 }
 
 start_daemon stderr1
@@ -129,11 +132,11 @@ wait_for 30 has_entry opened || fail "no 'opened' journal entry for $cause withi
 # check_entry EVENT PRIORITY: the fields of the (only) entry for EVENT, and the
 # catalog text journalctl -x shows with it.
 check_entry() {
-	journalctl --no-pager -o json "VPNDOCTOR_CAUSE=$cause" "VPNDOCTOR_EVENT=$1" _PID="$vd_pid" \
+	journalctl --no-pager -o json "VPNDOCTOR_CAUSE=$cause" "VPNDOCTOR_EVENT=$1" _PID="$log_pid" \
 		>"$work/entry.json"
-	journalctl --no-pager -x -o short "VPNDOCTOR_CAUSE=$cause" "VPNDOCTOR_EVENT=$1" _PID="$vd_pid" \
+	journalctl --no-pager -x -o short "VPNDOCTOR_CAUSE=$cause" "VPNDOCTOR_EVENT=$1" _PID="$log_pid" \
 		>"$work/entry.x"
-	$PY - "$work/entry.json" "$work/entry.x" "$CATALOG" "$msgid" "$1" "$2" "$vd_pid" <<'EOF'
+	$PY - "$work/entry.json" "$work/entry.x" "$CATALOG" "$msgid" "$1" "$2" "$log_pid" <<'EOF'
 import json, re, sys
 
 entry_json, entry_x, catalog, msgid, event, prio, pid = sys.argv[1:]

@@ -95,7 +95,7 @@ Enabled=no
 Interval=1h
 EOC
 start_daemon() {
-	"${lap[@]}" "$bin/vpndoctord" --foreground --config "$work/vpndoctor.conf" --socket "$sock" \
+	"${lap[@]}" "$bin/vpndoctord" --foreground --user nobody --config "$work/vpndoctor.conf" --socket "$sock" \
 		--state-dir "$work/state" --log-level info 2>>"$dlog" &
 	dpid=$!
 	until_ok '[ -S "$sock" ]' 100 || fail "no daemon socket"

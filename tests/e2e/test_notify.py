@@ -191,7 +191,7 @@ subprocess.run([os.path.join(VD_BIN, "timeline_seed"), os.path.join(work, "state
 
 
 def start_daemon():
-    start("daemon", ["unshare", "-n", os.path.join(VD_BIN, "vpndoctord"), "--foreground",
+    start("daemon", ["unshare", "-n", os.path.join(VD_BIN, "vpndoctord"), "--foreground", "--user", "nobody",
                      "--log-target", "stderr", "--config", os.path.join(work, "vpndoctor.conf"),
                      "--socket", sock, "--state-dir", os.path.join(work, "state")], "daemon.log")
 

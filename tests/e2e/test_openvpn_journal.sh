@@ -68,6 +68,10 @@ o = [t for t in d.get("tunnels", []) if t.get("name") == "office"][0].get("openv
 '
 }
 
+# the journal readable by the group systemd-journal, as systemd-tmpfiles makes
+# it (the daemon's engine, not root, reads it as a member of that group)
+mkdir -p /run/log/journal && chgrp systemd-journal /run/log/journal && chmod 2755 /run/log/journal ||
+	fail "cannot make /run/log/journal the group systemd-journal's"
 # journald for this namespace only: openvpn's syslog(3) reaches it via /dev/log
 "$JOURNALD" >"$work/journald.log" 2>&1 &
 jpid=$!

@@ -117,7 +117,7 @@ run_daemon() {
 	local ticks
 	: >"$log"
 	# not through nsx: $! must be the daemon, not a subshell
-	ip netns exec "$ns" "$bin/vpndoctord" --foreground --config "$work/vpndoctor.conf" --socket "$sock" \
+	ip netns exec "$ns" "$bin/vpndoctord" --foreground --user nobody --config "$work/vpndoctor.conf" --socket "$sock" \
 		--state-dir "$work/state" --log-target stderr --log-level info 2>"$log" &
 	pid=$!
 	until_ok '[ -S "$sock" ]' 100 || fail "$1: the daemon did not listen"

@@ -94,7 +94,7 @@ write_conf() {
 for try in 1 2 3 4 5 6 7 8 9; do
 	write_conf
 	# nsenter execs the daemon itself (ip netns exec forks): $! is its pid.
-	nsenter --net="/run/netns/$ns" -- "$bin/vpndoctord" --foreground --log-target stderr --log-level debug \
+	nsenter --net="/run/netns/$ns" -- "$bin/vpndoctord" --foreground --user nobody --log-target stderr --log-level debug \
 		--config "$work/vpndoctor.conf" --socket "$sock" --state-dir "$work/state" 2> "$log" &
 	pid=$!
 	until_ok '[ -S "$sock" ] || ! kill -0 $pid 2>/dev/null' 100

@@ -166,7 +166,7 @@ cases="healthy udpblock dead lossy icmpfilt badname"
 } > "$work/vpndoctor.conf"
 
 t_daemon=$(now)
-ip netns exec "$lap" "$bin/vpndoctord" --foreground --log-target stderr --log-level debug \
+ip netns exec "$lap" "$bin/vpndoctord" --foreground --user nobody --log-target stderr --log-level debug \
 	--config "$work/vpndoctor.conf" --socket "$sock" --state-dir "$work/state" 2> "$log" &
 dpid=$!
 for ((i = 0; i < 100; i++)); do [ -S "$sock" ] && break; sleep 0.1; done

@@ -110,7 +110,7 @@ sc_daemon() {
 	} >"$SC_CONF"
 	local t0
 	t0=$(sc__now)
-	lab__spawn vpndoctord laptop "$VD_BIN/vpndoctord" --foreground --log-target stderr \
+	lab__spawn vpndoctord laptop "$VD_BIN/vpndoctord" --foreground --user nobody --log-target stderr \
 		--config "$SC_CONF" --socket "$SC_SOCK" --state-dir "$LAB_DIR/vdstate"
 	local i
 	for i in $(seq 1 100); do
