@@ -1,11 +1,15 @@
 /* fake_openvpn: what a local user can start to look like an OpenVPN client
- * (issue 16 item 2): copied to a file named "openvpn", its process has the
- * comm and the command line discovery looks for (openvpn --config FILE ...)
- * and does nothing but wait for a signal. With --version anywhere it prints
- * an OpenVPN-like version line and exits, so that a daemon that still runs
- * a discovered binary to learn its version is not held up by it.
+ * (issue 16 items 1 and 2): copied to a file named "openvpn", its process has
+ * the comm and the command line discovery looks for (openvpn --config FILE
+ * ...), /proc/PID/exe is this program, and it does nothing but wait for a
+ * signal. Run with --version anywhere (as a daemon that executes a client's
+ * binary would), it writes the marker file PATH.version-ran beside itself
+ * (PATH: its own /proc/self/exe, the marker saying who ran it), prints an
+ * OpenVPN-like version line and exits.
  *
  *   cp fake_openvpn DIR/openvpn && DIR/openvpn --config FILE */
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,11 +17,25 @@
 
 int main(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++)
+	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
-			printf("OpenVPN 2.6.0 x86_64-pc-linux-gnu [fake]\n");
+			char self[PATH_MAX], marker[PATH_MAX + 16];
+			ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+			int fd;
+
+			if (n > 0) {
+				self[n] = '\0';
+				snprintf(marker, sizeof(marker), "%s.version-ran", self);
+				fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+				if (fd >= 0) {
+					dprintf(fd, "uid %u\n", (unsigned)geteuid());
+					close(fd);
+				}
+			}
+			printf("OpenVPN 2.6.14 x86_64-pc-linux-gnu [SSL (OpenSSL)] [fake]\n");
 			return 0;
 		}
+	}
 	signal(SIGTERM, SIG_DFL);
 	for (;;)
 		pause();
