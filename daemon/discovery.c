@@ -14,6 +14,7 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "discovery.h"
@@ -25,6 +26,38 @@
 #include "vpndoctor/profile.h"
 
 #define DISC_CONFIG_MAX (1024 * 1024)
+
+/* A process's namespace, looked up through the parent, is kept a while:
+ * every openvpn probe scans /proc, and a host with many clients in other
+ * namespaces (containers, a lab) would ask the same questions again and
+ * again. A process that moves to another namespace is seen at most
+ * NETNS_CACHE_S late. */
+#define NETNS_CACHE 128
+#define NETNS_CACHE_S 30
+
+static struct netns_seen {
+	pid_t pid;
+	uint64_t start;
+	bool same;
+	time_t until;
+} netns_cache[NETNS_CACHE];
+
+static bool netns_lookup(pid_t pid, uint64_t start, bool *same)
+{
+	const struct netns_seen *e = &netns_cache[(unsigned)pid % NETNS_CACHE];
+
+	if (e->pid != pid || e->start != start || time(NULL) >= e->until)
+		return false;
+	*same = e->same;
+	return true;
+}
+
+static bool netns_store(pid_t pid, uint64_t start, bool same)
+{
+	netns_cache[(unsigned)pid % NETNS_CACHE] =
+		(struct netns_seen){.pid = pid, .start = start, .same = same, .until = time(NULL) + NETNS_CACHE_S};
+	return same;
+}
 
 bool proc_same_netns(pid_t pid, uint64_t start)
 {
@@ -45,21 +78,25 @@ bool proc_same_netns(pid_t pid, uint64_t start)
 	}
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	if (stat(path, &st) < 0) {
+		bool same;
 		if (errno == ENOENT)
 			return false; /* gone: not ours */
-		/* another user's process: the privileged parent opens its link
-		 * as that user (or tells it is gone); else it is counted */
+		/* another user's process: the privileged parent looks (or tells
+		 * it is gone); else it is counted */
 		if (start == 0)
 			return true;
+		if (netns_lookup(pid, start, &same))
+			return same;
 		r = priv_proc(&who, PRIV_PROC_NETNS, &fd);
 		if (r == -ESRCH)
 			return false;
 		if (r < 0)
-			return true; /* cannot tell (not an openvpn, say): counted */
+			return netns_store(pid, start, true); /* cannot tell: counted */
 		r = fstat(fd, &st);
 		close(fd);
 		if (r < 0)
 			return true;
+		return netns_store(pid, start, st.st_dev == self_dev && st.st_ino == self_ino);
 	}
 	return st.st_dev == self_dev && st.st_ino == self_ino;
 }

@@ -265,7 +265,10 @@ static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_val
 		if (procfd < 0)
 			return errno == ENOENT ? -ESRCH : -errno;
 		r = vd_principal_of_procfd(procfd, q->start, &p, NULL);
-		if (r == 0)
+		/* what a process names is opened for an openvpn only; which
+		 * network namespace it is in may be asked of any (the conflicts
+		 * probe's other VPN clients) */
+		if (r == 0 && !(q->kind == PRIV_PROC && q->which == PRIV_PROC_NETNS))
 			r = is_openvpn(procfd);
 	}
 	if (r == 0) {
@@ -351,14 +354,22 @@ static int request(const struct vd_proc_id *who, uint32_t kind, uint32_t which, 
 	q.pid = who ? who->pid : 0;
 	q.start = who && who->pid ? who->start : 0;
 	q.max = max;
-	if (path) {
+	if (path && path[0] && path[0] != '/') {
+		/* relative to this process's directory (--config ./x.conf), which the
+		 * parent, a process of its own, is told in full */
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)))
+			return -errno;
+		if (vd_path_join(cwd, path, q.path, sizeof(q.path)) < 0)
+			return -ENAMETOOLONG;
+	} else if (path) {
 		if (strlen(path) >= sizeof(q.path))
 			return -ENAMETOOLONG;
 		memcpy(q.path, path, strlen(path) + 1);
 	}
 	if (q.pid < 0 || (q.pid > 0 && q.start == 0))
 		return -ESRCH;
-	if (kind != PRIV_PROC && path[0] != '/')
+	if (kind != PRIV_PROC && q.path[0] != '/')
 		return -EINVAL;
 	if (chan < 0)
 		return handle(&q, in_fd, ret_fd, ret_value);

@@ -389,7 +389,7 @@ mkdir -p "$tmp/state-disc"
 		grep -q "config_section = \"$s\"" "$SRC"/probes/*.c && printf '[%s]\nEnabled=no\n' "$s"
 	done
 } >"$tmp/disc.conf"
-ip netns exec "$ns" "$BIN/vpndoctord" --foreground --socket "$dsock" --state-dir "$tmp/state-disc" \
+ip netns exec "$ns" "$BIN/vpndoctord" --foreground --user nobody --socket "$dsock" --state-dir "$tmp/state-disc" \
 	--config "$tmp/disc.conf" --log-target stderr 2>"$tmp/disc.log" &
 disc_pid=$!
 for _ in $(seq 200); do [ -S "$dsock" ] && break; sleep 0.1; done

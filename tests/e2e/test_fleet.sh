@@ -68,7 +68,7 @@ if [ "${1:-}" = --laptop ]; then
 		done
 		printf '[Tunnel office]\nConfig=%s/office.ovpn\n' "$p"
 	} > "$work/vpndoctor.conf"
-	"$bin/vpndoctord" --foreground --config "$work/vpndoctor.conf" --socket "$work/sock" \
+	"$bin/vpndoctord" --foreground --user nobody --config "$work/vpndoctor.conf" --socket "$work/sock" \
 		--state-dir "$work/state" --log-target journal 2> "$work/vpndoctord.log" &
 	vd=$!
 	cli() { "$bin/vpndoctor" --socket "$work/sock" "$@"; }

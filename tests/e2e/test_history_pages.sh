@@ -70,7 +70,7 @@ cp "$src"/tests/data/sample/* "$work/"
 		done
 	done
 } >"$work/vd.conf"
-unshare -n "$bin/vpndoctord" --foreground --config "$work/vd.conf" --socket "$sock" --state-dir "$state" \
+unshare -n "$bin/vpndoctord" --foreground --user nobody --config "$work/vd.conf" --socket "$sock" --state-dir "$state" \
 	--log-level info 2>"$log" &
 pid=$!
 until_ok '[ -S "$sock" ]' 100 || fail "no socket"

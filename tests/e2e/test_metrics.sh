@@ -33,6 +33,9 @@ fail() {
 ip netns add "$ns" || fail "ip netns add"
 ip -n "$ns" link set lo up
 mkdir "$work/prom"
+# the daemon's engine (nobody) writes the file: the directory is its, as a
+# textfile directory is the daemon user's to write in
+chown nobody "$work/prom" && chmod 711 "$work"
 cp "$src"/tests/data/sample/* "$work/"
 conf=$work/vpndoctor.conf
 # Only the profile probe runs: the others would find no gateway in this
@@ -57,7 +60,7 @@ nepid=$!
 scrape() { ip netns exec "$ns" curl -sf --max-time 5 http://127.0.0.1:9100/metrics; }
 until_ok 'scrape >/dev/null' || fail "node_exporter does not answer"
 
-ip netns exec "$ns" "$bin/vpndoctord" --foreground --config "$conf" --socket "$sock" \
+ip netns exec "$ns" "$bin/vpndoctord" --foreground --user nobody --config "$conf" --socket "$sock" \
 	--state-dir "$work/state" 2>"$log" &
 pid=$!
 until_ok 'scrape | grep -q "^vpndoctor_probe_status{probe=\"profile\",status=\"ok\",tunnel=\"office\"} 1$"' 200 ||

@@ -70,7 +70,7 @@ cp "$src"/tests/data/sample/* "$work/"
 	for i in 1 2 3 4 5 6; do printf '[Tunnel t%s]\nConfig=%s/sample.ovpn\n' "$i" "$work"; done
 } >"$work/vd.conf"
 
-ip netns exec "$ns" "${vg[@]}" "$bin/vpndoctord" --foreground --config "$work/vd.conf" --socket "$sock" \
+ip netns exec "$ns" "${vg[@]}" "$bin/vpndoctord" --foreground --user nobody --config "$work/vd.conf" --socket "$sock" \
 	--state-dir "$work/state" --log-level info 2>"$log" &
 pid=$!
 until_ok '[ -S "$sock" ]' 100 || fail "no socket"
