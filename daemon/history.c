@@ -140,6 +140,18 @@ static int take_lock(struct history *h)
 	return 0;
 }
 
+int history_lock_busy(int dirfd)
+{
+	int fd = openat(dirfd, "lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY), r = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+	close(fd); /* and with it the shared lock, had it been taken */
+	return r;
+}
+
 int history_lock_owner(const char *dir)
 {
 	char path[4096], buf[24];

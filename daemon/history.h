@@ -17,6 +17,10 @@ struct history;
  * until history_close, and -EBUSY comes back while another process holds it
  * (history_lock_owner names it). */
 int history_open(const char *dir, size_t max_bytes, struct history **ret);
+/* -EBUSY while a daemon holds the lock of the state directory open at
+ * dirfd (for a check before the engine, which takes it, is started), else
+ * 0 or another -errno. */
+int history_lock_busy(int dirfd);
 /* The pid written in DIR/lock by the daemon that holds it, or -errno. */
 int history_lock_owner(const char *dir);
 /* The same in a directory already open (O_DIRECTORY), whose descriptor it

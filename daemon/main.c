@@ -474,7 +474,7 @@ int main(int argc, char **argv)
 	uint64_t wd_usec = 0;
 	struct priv_user user;
 	bool separate = false, from_systemd = false;
-	int r, listen_fd = -1, state_fd = -1;
+	int r, listen_fd = -1, state_fd = -1, tl_fd = -1;
 
 	r = parse_args(argc, argv, &o);
 	if (r >= 0)
@@ -534,6 +534,18 @@ int main(int argc, char **argv)
 		/* opened here: the engine's user may not reach it by its path */
 		if (r == 0 && (state_fd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 			r = -errno;
+		/* another daemon's: said now, before a socket is bound and a
+		 * process started for nothing (the engine's lock decides) */
+		if (r == 0 && history_lock_busy(state_fd) == -EBUSY) {
+			int owner = history_lock_owner(state);
+			if (owner > 0)
+				log_warnx("state directory %s is in use by another vpndoctord (pid %d holds %s/lock)",
+				          state, owner, state);
+			else
+				log_warnx("state directory %s is in use by another vpndoctord (it holds %s/lock)", state,
+				          state);
+			goto out;
+		}
 	} else {
 		r = mkdir_p(state, 0750);
 	}
@@ -575,6 +587,11 @@ int main(int argc, char **argv)
 		log_debug("engine: uid %u, the privileged process is pid %d", (unsigned)user.uid, (int)getppid());
 	}
 
+	/* the timeline's copy: the engine's user may not reach the directory by its path */
+	if (state_fd >= 0 && (tl_fd = fcntl(state_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		log_warn("state directory %s", state);
+		goto out;
+	}
 	r = state_fd >= 0 ? history_open_dirfd(state_fd, 0, &m.hist) : history_open(state, 0, &m.hist);
 	state_fd = -1;
 	if (r == -EBUSY) {
@@ -607,8 +624,9 @@ int main(int argc, char **argv)
 
 	/* after the history, which holds the state directory's lock */
 	{
-		int sfd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int sfd = tl_fd >= 0 ? tl_fd : open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
+		tl_fd = -1;
 		r = sfd < 0 ? -errno : timeline_new(m.base, m.d, sfd, &m.tl);
 		if (r < 0) {
 			if (sfd >= 0)
@@ -706,6 +724,8 @@ int main(int argc, char **argv)
 out:
 	if (state_fd >= 0)
 		close(state_fd);
+	if (tl_fd >= 0)
+		close(tl_fd);
 	config_free(cfg);
 	cleanup(&m);
 	free(sock);

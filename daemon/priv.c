@@ -56,9 +56,18 @@ struct priv_req {
 struct priv_rep {
 	uint32_t magic;
 	uint32_t seq;
-	int32_t err;   /* 0 (a descriptor comes with it, but for PRIV_WATCH) or an errno */
+	int32_t err;   /* 0 (a descriptor comes with it, but for PRIV_WATCH and the
+	                * working directory) or an errno */
 	int32_t value; /* PRIV_WATCH: the watch descriptor */
+	char path[PATH_MAX]; /* PRIV_PROC_CWD: the directory, NUL-terminated */
 };
+
+/* A working directory comes back as its name: a descriptor of it would let
+ * the engine reach, below it, what that user's closed parents hide. */
+static bool gives_fd(uint32_t kind, uint32_t which)
+{
+	return kind != PRIV_WATCH && !(kind == PRIV_PROC && which == PRIV_PROC_CWD);
+}
 
 static int chan = -1;     /* the engine's end; -1: no parent */
 static int from_parent = -1; /* the engine's read end of the signal pipe */
@@ -138,7 +147,7 @@ static int open_tun(int procfd, int *ret_fd)
 	return r;
 }
 
-static int proc_open(int procfd, const struct vd_principal *p, uint32_t which, int *ret_fd)
+static int proc_open(int procfd, const struct vd_principal *p, uint32_t which, int *ret_fd, char *ret_path)
 {
 	struct vd_principal admin;
 	struct window w;
@@ -177,6 +186,11 @@ static int proc_open(int procfd, const struct vd_principal *p, uint32_t which, i
 	if (r == 0 && fd < 0)
 		r = -errno;
 	window_close(&w);
+	if (r == 0 && which == PRIV_PROC_CWD) {
+		r = priv_fd_path(fd, ret_path, PATH_MAX);
+		close(fd);
+		return r;
+	}
 	if (r == 0 && which == PRIV_PROC_EXE) {
 		r = vd_check_fd(p, fd, PRIV_FILE_MAX);
 		if (r == 0)
@@ -249,7 +263,7 @@ static int open_dir(const struct vd_principal *p, const char *path, int *ret_fd)
 }
 
 /* One request, checked: the principal comes from /proc, never from the request. */
-static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_value)
+static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_value, char *ret_path)
 {
 	struct vd_principal p;
 	char path[32];
@@ -280,7 +294,7 @@ static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_val
 			r = vd_connect_unix_as(&p, q->path, ret_fd);
 			break;
 		case PRIV_PROC:
-			r = proc_open(procfd, &p, q->which, ret_fd);
+			r = proc_open(procfd, &p, q->which, ret_fd, ret_path);
 			break;
 		case PRIV_WATCH:
 			r = add_watch(&p, in_fd, q->path, q->which, ret_value);
@@ -335,7 +349,7 @@ static void channel_lost(const char *what)
 }
 
 static int request(const struct vd_proc_id *who, uint32_t kind, uint32_t which, const char *path, size_t max,
-                   int in_fd, int *ret_fd, int *ret_value)
+                   int in_fd, int *ret_fd, int *ret_value, char *ret_path)
 {
 	struct priv_req q;
 	struct priv_rep a;
@@ -372,7 +386,7 @@ static int request(const struct vd_proc_id *who, uint32_t kind, uint32_t which, 
 	if (kind != PRIV_PROC && q.path[0] != '/')
 		return -EINVAL;
 	if (chan < 0)
-		return handle(&q, in_fd, ret_fd, ret_value);
+		return handle(&q, in_fd, ret_fd, ret_value, ret_path);
 
 	q.seq = ++next_seq;
 	{
@@ -417,7 +431,8 @@ static int request(const struct vd_proc_id *who, uint32_t kind, uint32_t which, 
 		    cm->cmsg_len == CMSG_LEN(sizeof(int)) && fd < 0)
 			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	if (n != (ssize_t)sizeof(a) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || a.magic != PRIV_MAGIC ||
-	    a.seq != q.seq || (a.err == 0 && kind != PRIV_WATCH) != (fd >= 0) || a.err < 0) {
+	    a.seq != q.seq || (a.err == 0 && gives_fd(kind, which)) != (fd >= 0) || a.err < 0 ||
+	    !memchr(a.path, '\0', sizeof(a.path))) {
 		if (fd >= 0)
 			close(fd);
 		channel_lost(n == 0 ? "it is gone" : "a malformed answer");
@@ -427,6 +442,8 @@ static int request(const struct vd_proc_id *who, uint32_t kind, uint32_t which, 
 		return -a.err;
 	if (kind == PRIV_WATCH)
 		*ret_value = a.value;
+	else if (!gives_fd(kind, which))
+		memcpy(ret_path, a.path, sizeof(a.path));
 	else
 		*ret_fd = fd;
 	return 0;
@@ -438,7 +455,7 @@ int priv_open(const struct vd_proc_id *who, const char *path, size_t max, int *r
 
 	if (!path)
 		return -EINVAL;
-	r = request(who, PRIV_OPEN, 0, path, max, -1, &fd, NULL);
+	r = request(who, PRIV_OPEN, 0, path, max, -1, &fd, NULL, NULL);
 	/* what came from the parent is checked once more for type and size */
 	if (r == 0 && (r = vd_check_fd(NULL, fd, max)) < 0)
 		close(fd);
@@ -465,7 +482,7 @@ int priv_connect(const struct vd_proc_id *who, const char *path, int *ret_fd)
 
 	if (!path)
 		return -EINVAL;
-	r = request(who, PRIV_CONNECT, 0, path, 0, -1, &fd, NULL);
+	r = request(who, PRIV_CONNECT, 0, path, 0, -1, &fd, NULL, NULL);
 	if (r == 0 && (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))) {
 		close(fd);
 		r = -ENOTSOCK;
@@ -477,9 +494,9 @@ int priv_connect(const struct vd_proc_id *who, const char *path, int *ret_fd)
 
 int priv_proc(const struct vd_proc_id *who, enum priv_proc which, int *ret_fd)
 {
-	if (!who || who->pid <= 0)
-		return -EINVAL;
-	return request(who, PRIV_PROC, (uint32_t)which, "", 0, -1, ret_fd, NULL);
+	if (!who || who->pid <= 0 || which == PRIV_PROC_CWD)
+		return -EINVAL; /* priv_cwd */
+	return request(who, PRIV_PROC, (uint32_t)which, "", 0, -1, ret_fd, NULL, NULL);
 }
 
 int priv_opendir(const struct vd_proc_id *who, const char *path, int *ret_fd)
@@ -489,7 +506,7 @@ int priv_opendir(const struct vd_proc_id *who, const char *path, int *ret_fd)
 
 	if (!path)
 		return -EINVAL;
-	r = request(who, PRIV_OPENDIR, 0, path, 0, -1, &fd, NULL);
+	r = request(who, PRIV_OPENDIR, 0, path, 0, -1, &fd, NULL, NULL);
 	if (r == 0 && (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))) {
 		close(fd);
 		r = -ENOTDIR;
@@ -505,7 +522,7 @@ int priv_watch(const struct vd_proc_id *who, int inotify_fd, const char *path, u
 
 	if (!path || inotify_fd < 0)
 		return -EINVAL;
-	r = request(who, PRIV_WATCH, mask, path, 0, inotify_fd, NULL, &wd);
+	r = request(who, PRIV_WATCH, mask, path, 0, inotify_fd, NULL, &wd, NULL);
 	return r < 0 ? r : wd;
 }
 
@@ -526,13 +543,18 @@ int priv_fd_path(int fd, char *buf, size_t size)
 
 int priv_cwd(const struct vd_proc_id *who, char *buf, size_t size)
 {
-	int fd, r = priv_proc(who, PRIV_PROC_CWD, &fd);
+	char path[PATH_MAX];
+	int r;
 
+	if (!who || who->pid <= 0)
+		return -EINVAL;
+	r = request(who, PRIV_PROC, PRIV_PROC_CWD, "", 0, -1, NULL, NULL, path);
 	if (r < 0)
 		return r;
-	r = priv_fd_path(fd, buf, size);
-	close(fd);
-	return r;
+	if (strlen(path) >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, path, strlen(path) + 1);
+	return buf[0] == '/' ? 0 : -ENOENT;
 }
 
 const char *priv_describe(const struct vd_proc_id *who, char *buf, size_t size)
@@ -719,9 +741,17 @@ static int drop_parent(void)
 	return caps_are(eff, prm, prm, 0) ? 0 : -EPERM;
 }
 
-static int reply(int fd_chan, uint32_t seq, int err, int fd, int value)
+static int reply(int fd_chan, uint32_t seq, int err, int fd, int value, const char *path)
 {
-	struct priv_rep a = {.magic = PRIV_MAGIC, .seq = seq, .err = err, .value = value};
+	static struct priv_rep a; /* 4 KiB: not on the stack of each call */
+
+	memset(&a, 0, sizeof(a));
+	a.magic = PRIV_MAGIC;
+	a.seq = seq;
+	a.err = err;
+	a.value = value;
+	if (path)
+		snprintf(a.path, sizeof(a.path), "%s", path);
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {.iov_base = &a, .iov_len = sizeof(a)};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
@@ -755,6 +785,7 @@ static int serve_one(int fd_chan)
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *cm;
+	static char path[PATH_MAX];
 	ssize_t n;
 	int fd = -1, in_fd = -1, value = 0, r, extra = 0;
 
@@ -779,17 +810,18 @@ static int serve_one(int fd_chan)
 		log_warnx("privileged process: a malformed request from the engine (%zd bytes); ending it", n);
 		return -1;
 	}
-	r = handle(&q, in_fd, &fd, &value);
+	path[0] = '\0';
+	r = handle(&q, in_fd, &fd, &value, path);
 	if (in_fd >= 0)
 		close(in_fd);
 	if (r < 0)
-		r = reply(fd_chan, q.seq, -r, -1, 0);
-	else if (q.kind == PRIV_WATCH)
-		r = reply(fd_chan, q.seq, 0, -1, value);
+		r = reply(fd_chan, q.seq, -r, -1, 0, NULL);
+	else if (!gives_fd(q.kind, q.which))
+		r = reply(fd_chan, q.seq, 0, -1, value, path);
 	else if (fd < 0)
-		r = reply(fd_chan, q.seq, EIO, -1, 0);
+		r = reply(fd_chan, q.seq, EIO, -1, 0, NULL);
 	else
-		r = reply(fd_chan, q.seq, 0, fd, 0);
+		r = reply(fd_chan, q.seq, 0, fd, 0, NULL);
 	if (fd >= 0)
 		close(fd);
 	return r < 0 ? 0 : 1;

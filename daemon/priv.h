@@ -23,7 +23,7 @@
 #define PRIV_FILE_MAX (64 * 1024 * 1024)
 
 enum priv_proc {
-	PRIV_PROC_CWD = 1, /* /proc/PID/cwd, an O_PATH directory */
+	PRIV_PROC_CWD = 1, /* /proc/PID/cwd: by priv_cwd, as a name only */
 	PRIV_PROC_EXE,     /* /proc/PID/exe opened for reading: the binary's bytes */
 	PRIV_PROC_NETNS,   /* /proc/PID/ns/net */
 	PRIV_PROC_TUN,     /* /proc/PID/fdinfo/N of its first /dev/net/tun descriptor */
@@ -43,7 +43,9 @@ int priv_open(const struct vd_proc_id *who, const char *path, size_t max, int *r
 int priv_read(const struct vd_proc_id *who, const char *path, size_t max, char **ret, size_t *ret_len);
 /* A unix stream socket connected as who's principal; non-blocking. */
 int priv_connect(const struct vd_proc_id *who, const char *path, int *ret_fd);
-/* One of the process's /proc links, opened as its principal (never for pid 0). */
+/* One of the process's /proc links, opened as its principal (never for pid
+ * 0): its binary's bytes; its network namespace and its tun's fdinfo (facts
+ * of the process rather than files it names, looked at as root). */
 int priv_proc(const struct vd_proc_id *who, enum priv_proc which, int *ret_fd);
 /* A directory to list (O_RDONLY|O_DIRECTORY: fdopendir it), opened as who's
  * principal. */

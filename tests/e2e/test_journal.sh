@@ -187,7 +187,7 @@ mkdir "$work/locale"
 localedef -i ja_JP -f UTF-8 "$work/locale/ja_JP.UTF-8" 2>/dev/null ||
 	[ -f "$work/locale/ja_JP.UTF-8/LC_CTYPE" ] || fail "localedef ja_JP.UTF-8"
 LOCPATH=$work/locale LC_ALL=ja_JP.UTF-8 journalctl --no-pager -x -o short "VPNDOCTOR_CAUSE=$cause" \
-	"VPNDOCTOR_EVENT=opened" _PID="$vd_pid" >"$work/entry.ja"
+	"VPNDOCTOR_EVENT=opened" _PID="$log_pid" >"$work/entry.ja"
 grep -q '░░ Subject: SSLサーバーまたはクライアントの設定が無効$' "$work/entry.ja" ||
 	{ cat "$work/entry.ja" >&2; fail "journalctl -x under ja_JP.UTF-8: no Japanese subject"; }
 grep -q '░░ vpndoctor、トンネル office（opened）: .*remote' "$work/entry.ja" ||

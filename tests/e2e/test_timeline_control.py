@@ -106,8 +106,10 @@ def main():
             seed.stdin.write((json.dumps(s) + "\n").encode())
         seed.stdin.write((json.dumps({"tunnel": "old", "time": start, "state": "exited"}) + "\n").encode())
     log = open(os.path.join(tmp, "daemon.log"), "w+")
+    # --user root: uid nobody is this test's outsider, and a socket trusts
+    # its daemon's own user; one process, as root
     proc = subprocess.Popen(["unshare", "-n", os.path.join(VD_BIN, "vpndoctord"), "--foreground",
-                             "--socket", sock, "--state-dir", state, "--config", conf, "--log-target", "stderr"],
+                             "--user", "root", "--socket", sock, "--state-dir", state, "--config", conf, "--log-target", "stderr"],
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         for _ in range(200 * SLOW):
