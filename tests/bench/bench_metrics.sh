@@ -22,7 +22,7 @@ mkdir "$work/prom"
 cc -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -I"$SRC" -I"$SRC/daemon" -I"$SRC/include" \
 	$(pkg-config --cflags libcjson libevent) -o "$work/driver" "$SRC/tests/bench/bench_metrics_driver.c" \
 	"$BUILD/daemon/libvpndoctord-core.a" "$BUILD/lib/libvpndoctor.a" \
-	$(pkg-config --libs libevent libsystemd inih libnl-3.0 libnl-route-3.0 libcjson openssl) -lm
+	$(pkg-config --libs libevent libsystemd inih libnl-3.0 libnl-route-3.0 libcjson openssl libcap-ng) -lm
 
 echo "vpndoctor.prom writer: $(nproc) cores, $(uname -r), $(df -T "$work" | awk 'NR == 2 { print $2 }') at $work"
 "$work/driver" "$work/prom" "${CADENCE_S:-65}" "${N:-1000}" "${TUNNELS:-4}"

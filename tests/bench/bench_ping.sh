@@ -35,7 +35,7 @@ trap cleanup EXIT
 cc -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$SRC" -I"$SRC/daemon" -I"$SRC/include" \
 	$(pkg-config --cflags libnl-3.0 libcjson) -o "$work/driver" "$SRC/tests/bench/bench_ping_driver.c" \
 	"$BUILD/daemon/libvpndoctord-core.a" "$BUILD/lib/libvpndoctor.a" \
-	$(pkg-config --libs libevent libsystemd inih libnl-3.0 libnl-route-3.0 libcjson openssl) -lm
+	$(pkg-config --libs libevent libsystemd inih libnl-3.0 libnl-route-3.0 libcjson openssl libcap-ng) -lm
 
 ip netns add "$A"
 ip netns add "$B"

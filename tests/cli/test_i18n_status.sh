@@ -47,7 +47,7 @@ profile() { # good|bad
 }
 profile bad
 printf '[Tunnel office]\nConfig=%s\n' "$tmp/office.conf" >"$tmp/vpndoctor.conf"
-unshare -n "$BIN/vpndoctord" --foreground --socket "$sock" --state-dir "$tmp/state" \
+unshare -n "$BIN/vpndoctord" --foreground --user nobody --socket "$sock" --state-dir "$tmp/state" \
 	--config "$tmp/vpndoctor.conf" --log-target stderr 2>"$tmp/daemon.log" &
 daemon_pid=$!
 for _ in $(seq 200); do [ -S "$sock" ] && break; sleep 0.1; done
