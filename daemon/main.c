@@ -578,6 +578,7 @@ int main(int argc, char **argv)
 	}
 	if (separate) {
 		const int engine_fds[] = {listen_fd, state_fd};
+		priv_admin_allow(cfg, o.config ? o.config : CONFIG_DEFAULT_PATH);
 		r = priv_separate(&user, from_systemd ? NULL : sock, engine_fds, VD_ARRAY_SIZE(engine_fds));
 		if (r < 0) {
 			errno = -r;

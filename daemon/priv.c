@@ -27,6 +27,7 @@
 #include <cap-ng.h>
 #include <systemd/sd-daemon.h>
 
+#include "config.h"
 #include "log.h"
 #include "priv.h"
 #include "vpndoctor/common.h"
@@ -68,6 +69,18 @@ static bool gives_fd(uint32_t kind, uint32_t which)
 {
 	return kind != PRIV_WATCH && !(kind == PRIV_PROC && which == PRIV_PROC_CWD);
 }
+
+/* What the administrator named, as the parent saw the configuration before
+ * the fork (admin_paths): the only paths the engine may have opened as root
+ * by asking for the administrator (pid 0), so that an engine that broke
+ * cannot read /etc/shadow that way. A directory entry covers what is below
+ * it. */
+struct admin_path {
+	char *path;
+	bool tree;
+};
+static struct admin_path *admin_paths;
+static size_t n_admin;
 
 static int chan = -1;     /* the engine's end; -1: no parent */
 static int from_parent = -1; /* the engine's read end of the signal pipe */
@@ -262,6 +275,91 @@ static int open_dir(const struct vd_principal *p, const char *path, int *ret_fd)
 	return r;
 }
 
+static void admin_add(const char *path, bool tree)
+{
+	char real[PATH_MAX], *copy;
+	struct admin_path *v;
+
+	if (!path || !path[0])
+		return;
+	/* what does not exist yet is kept as written, when that is absolute */
+	if (realpath(path, real))
+		copy = strdup(real);
+	else if (path[0] == '/')
+		copy = strdup(path);
+	else
+		return;
+	v = copy ? realloc(admin_paths, (n_admin + 1) * sizeof(*v)) : NULL;
+	if (!v) {
+		free(copy);
+		return; /* the list is only shorter: stricter */
+	}
+	admin_paths = v;
+	admin_paths[n_admin++] = (struct admin_path){.path = copy, .tree = tree};
+}
+
+static void admin_add_dir_of(const char *file)
+{
+	char real[PATH_MAX], dir[PATH_MAX], *slash;
+
+	if (!file || file[0] != '/')
+		return;
+	snprintf(dir, sizeof(dir), "%s", realpath(file, real) ? real : file);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	*(slash == dir ? slash + 1 : slash) = '\0';
+	admin_add(dir, true);
+}
+
+/* Whether the real path is one the administrator named (see admin above). */
+static bool admin_allows(const char *real)
+{
+	for (size_t i = 0; i < n_admin; i++) {
+		const struct admin_path *a = &admin_paths[i];
+		size_t n = strlen(a->path);
+		if (strcmp(real, a->path) == 0)
+			return true;
+		if (a->tree && strncmp(real, a->path, n) == 0 && (real[n] == '/' || (n == 1 && a->path[0] == '/')))
+			return true;
+	}
+	return false;
+}
+
+/* The descriptor's real path is the administrator's, else -EACCES. */
+static int admin_fd_allowed(int fd)
+{
+	char real[PATH_MAX];
+
+	return priv_fd_path(fd, real, sizeof(real)) == 0 && admin_allows(real) ? 0 : -EACCES;
+}
+
+/* The path (resolved now) is the administrator's, else -EACCES. */
+static int admin_path_allowed(const char *path)
+{
+	char real[PATH_MAX];
+
+	return realpath(path, real) && admin_allows(real) ? 0 : -EACCES;
+}
+
+void priv_admin_allow(const struct config *cfg, const char *config_path)
+{
+	char dropins[PATH_MAX];
+
+	/* the file and its drop-ins, read again on a reload */
+	admin_add(config_path, false);
+	if (snprintf(dropins, sizeof(dropins), "%s.d", config_path) < (int)sizeof(dropins))
+		admin_add(dropins, true);
+	for (size_t i = 0; cfg && i < cfg->n_tunnels; i++) {
+		const struct config_tunnel *t = &cfg->tunnels[i];
+		/* the profile and what it names beside or below it */
+		admin_add_dir_of(t->config);
+		admin_add(t->reflector_key, false);
+		if (t->management && t->management[0] == '/')
+			admin_add(t->management, false);
+	}
+}
+
 /* One request, checked: the principal comes from /proc, never from the request. */
 static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_value, char *ret_path)
 {
@@ -285,6 +383,9 @@ static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_val
 		if (r == 0 && !(q->kind == PRIV_PROC && q->which == PRIV_PROC_NETNS))
 			r = is_openvpn(procfd);
 	}
+	/* the administrator's, from the engine: only what the configuration named */
+	if (r == 0 && q->pid == 0 && is_parent && (q->kind == PRIV_CONNECT || q->kind == PRIV_WATCH))
+		r = admin_path_allowed(q->path);
 	if (r == 0) {
 		switch (q->kind) {
 		case PRIV_OPEN:
@@ -309,6 +410,9 @@ static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_val
 	}
 	if (procfd >= 0)
 		close(procfd);
+	if (r == 0 && q->pid == 0 && is_parent && (q->kind == PRIV_OPEN || q->kind == PRIV_OPENDIR) &&
+	    (r = admin_fd_allowed(*ret_fd)) < 0)
+		close(*ret_fd);
 	return r;
 }
 
@@ -387,6 +491,13 @@ static int request(const struct vd_proc_id *who, uint32_t kind, uint32_t which, 
 		return -EINVAL;
 	if (chan < 0)
 		return handle(&q, in_fd, ret_fd, ret_value, ret_path);
+	if (q.pid == 0) {
+		/* the administrator's: with the engine's own rights first (no
+		 * round trip), root's through the parent only where those fail */
+		int r = handle(&q, in_fd, ret_fd, ret_value, ret_path);
+		if (r != -EACCES && r != -EPERM)
+			return r;
+	}
 
 	q.seq = ++next_seq;
 	{

@@ -78,6 +78,14 @@ struct priv_user {
 
 /* The engine's user by name: 0, or -ENOENT with a message in err. */
 int priv_user_lookup(const char *name, struct priv_user *ret, char *err, size_t err_size);
+struct config;
+/* What the administrator named in cfg (read from config_path), for the
+ * parent: the configuration file and its drop-in directory, each Config='s
+ * directory and what is below it, ReflectorKey= and Management= sockets.
+ * An engine asking as the administrator gets these opened as root and
+ * nothing else; what a reload names anew it opens with its own rights. Call
+ * before priv_separate. */
+void priv_admin_allow(const struct config *cfg, const char *config_path);
 /* Makes dir (mode 0750) and hands it and the regular files in it to u. */
 int priv_state_dir(const char *dir, const struct priv_user *u);
 /* Forks. In the engine: drops to u with CAP_NET_RAW and CAP_NET_ADMIN

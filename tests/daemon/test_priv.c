@@ -1,0 +1,209 @@
+/* daemon/priv.c from the engine's side, as root (else skipped): this
+ * process separates (priv_separate, the engine as nobody) and then asks its
+ * parent. What the administrator named in the configuration (the file, a
+ * Config='s directory and below, ReflectorKey=) is opened as root; anything
+ * else asked as the administrator (/etc/shadow, a root-only file beside the
+ * configuration's) is refused, as from an engine that broke. A request the
+ * protocol does not know ends the parent, and the engine's next request
+ * fails instead of hanging. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "priv.h"
+
+static char dir[64];
+static pid_t parent;
+
+static void put(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "we");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static char *at(const char *name)
+{
+	static char buf[4][160];
+	static unsigned i;
+	char *p = buf[i++ % 4];
+
+	snprintf(p, sizeof(buf[0]), "%s/%s", dir, name);
+	return p;
+}
+
+static void test_admin_named(void **state)
+{
+	char *data = NULL;
+	size_t len = 0;
+
+	(void)state;
+	/* root-only, but named: the configuration file, the profile and a file
+	 * below its directory, the reflector key */
+	assert_int_equal(priv_read(NULL, at("vd.conf"), 4096, &data, &len), 0);
+	assert_non_null(strstr(data, "[Tunnel a]"));
+	free(data);
+	assert_int_equal(priv_read(NULL, at("prof/a.ovpn"), 4096, &data, &len), 0);
+	assert_string_equal(data, "client\n");
+	free(data);
+	assert_int_equal(priv_read(NULL, at("prof/keys/ca.crt"), 4096, &data, &len), 0);
+	free(data);
+	assert_int_equal(priv_read(NULL, at("key"), 4096, &data, &len), 0);
+	free(data);
+}
+
+static void test_admin_not_named(void **state)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int fd = -1;
+
+	(void)state;
+	/* root-only and not named: refused, whatever the engine claims */
+	assert_int_equal(priv_read(NULL, at("secret"), 4096, &data, &len), -EACCES);
+	assert_int_equal(priv_read(NULL, "/etc/shadow", 1 << 20, &data, &len), -EACCES);
+	assert_int_equal(priv_opendir(NULL, "/root", &fd), -EACCES);
+	/* through a link in a named directory: the real path counts */
+	assert_int_equal(priv_read(NULL, at("prof/link"), 4096, &data, &len), -EACCES);
+	/* a process that does not exist has no principal */
+	{
+		const struct vd_proc_id gone = {.pid = 0x7ffffff0, .start = 1};
+		assert_int_equal(priv_read(&gone, at("prof/a.ovpn"), 4096, &data, &len), -ESRCH);
+	}
+	/* the engine's own process is no openvpn: nothing is opened for it */
+	{
+		struct vd_principal p;
+		uint64_t start;
+		struct vd_proc_id self;
+		assert_int_equal(vd_principal_of_pid(getpid(), 0, &p, &start), 0);
+		self = (struct vd_proc_id){.pid = getpid(), .start = start};
+		assert_int_equal(priv_read(&self, at("vd.conf"), 4096, &data, &len), -EPERM);
+	}
+}
+
+/* The channel, found as the one SOCK_SEQPACKET descriptor. */
+static int channel_fd(void)
+{
+	for (int fd = 3; fd < 256; fd++) {
+		int type;
+		socklen_t l = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) == 0 && type == SOCK_SEQPACKET)
+			return fd;
+	}
+	return -1;
+}
+
+static void test_malformed(void **state)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int ch = channel_fd();
+	struct timespec nap = {0, 100 * 1000 * 1000};
+
+	(void)state;
+	assert_true(ch >= 0);
+	/* 12 bytes of nothing the protocol knows: the parent closes its ends
+	 * (the engine's requests fail at once), gives the engine 5 s, exits */
+	assert_int_equal(send(ch, "not a request", 12, MSG_NOSIGNAL), 12);
+	{
+		struct timespec brief = {0, 300 * 1000 * 1000};
+		nanosleep(&brief, NULL);
+		assert_int_equal(priv_read(NULL, at("vd.conf"), 4096, &data, &len), -EPIPE);
+	}
+	for (int i = 0; i < 100 && getppid() == parent; i++) /* it waits 5 s for the engine */
+		nanosleep(&nap, NULL);
+	assert_int_not_equal(getppid(), parent);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_admin_named),
+		cmocka_unit_test(test_admin_not_named),
+		cmocka_unit_test(test_malformed),
+	};
+	struct config *cfg = NULL;
+	struct vd_error err = {0};
+	struct priv_user u;
+	char text[512], msg[256];
+	int r;
+
+	if (geteuid() != 0) {
+		printf("SKIP: needs root\n");
+		return 77;
+	}
+	snprintf(dir, sizeof(dir), "/tmp/vd-test-priv.XXXXXX");
+	if (!mkdtemp(dir) || chmod(dir, 0700) < 0)
+		return 1;
+	mkdir(at("prof"), 0700);
+	mkdir(at("prof/keys"), 0700);
+	put(at("prof/a.ovpn"), "client\n", 0600);
+	put(at("prof/keys/ca.crt"), "x\n", 0600);
+	put(at("key"), "0123456789abcdef0123456789abcdef\n", 0600);
+	put(at("secret"), "ROOTONLY\n", 0600);
+	if (symlink(at("secret"), at("prof/link")) < 0)
+		return 1;
+	snprintf(text, sizeof(text), "[Tunnel a]\nConfig=%s\nReflector=127.0.0.1:7\nReflectorKey=%s\n",
+	         at("prof/a.ovpn"), at("key"));
+	put(at("vd.conf"), text, 0600);
+	if (config_parse_string(at("vd.conf"), text, &cfg, &err) < 0 || priv_user_lookup("nobody", &u, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "setup: %s\n", err.msg[0] ? err.msg : msg);
+		return 1;
+	}
+	priv_admin_allow(cfg, at("vd.conf"));
+	config_free(cfg);
+	/* the separated pair in a child: this process, root, cleans up after
+	 * it; the engine's verdict comes back on a pipe (the parent's own exit
+	 * status says it ended the engine for a broken request) */
+	int verdict[2];
+	if (pipe2(verdict, O_CLOEXEC) < 0)
+		return 1;
+	pid_t pair = fork();
+	if (pair == 0) {
+		unsigned char v;
+		close(verdict[0]);
+		signal(SIGTERM, SIG_IGN); /* a lost channel stops the engine with it */
+		parent = getpid();
+		r = priv_separate(&u, NULL, NULL, 0);
+		if (r < 0) {
+			fprintf(stderr, "priv_separate: %s\n", strerror(-r));
+			_exit(1);
+		}
+		/* the engine, as nobody */
+		v = cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
+		_exit(write(verdict[1], &v, 1) == 1 ? 0 : 1);
+	}
+	close(verdict[1]);
+	r = 1;
+	if (pair > 0) {
+		unsigned char v = 1;
+		if (read(verdict[0], &v, 1) == 1)
+			r = v;
+		while (waitpid(pair, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(verdict[0]);
+	snprintf(text, sizeof(text), "rm -rf '%s'", dir);
+	if (system(text) != 0)
+		r = 1;
+	return r;
+}
