@@ -48,6 +48,8 @@ procs = {}
 tag = "vdc%d" % os.getpid()
 lap, web = tag + "-lap", tag + "-web"
 work = tempfile.mkdtemp(prefix="vd-conn-")
+# the bus socket in it is reached by the daemon's engine, which runs as nobody
+os.chmod(work, 0o711)
 sock = os.path.join(work, "io.vpndoctor")
 bus_addr = "unix:path=" + os.path.join(work, "system_bus_socket")
 env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=bus_addr)
@@ -232,7 +234,7 @@ Config=%s/sample.ovpn
 
 
 def start_daemon():
-    start("daemon", ["ip", "netns", "exec", lap, os.path.join(VD_BIN, "vpndoctord"), "--foreground",
+    start("daemon", ["ip", "netns", "exec", lap, os.path.join(VD_BIN, "vpndoctord"), "--foreground", "--user", "nobody",
                      "--log-target", "stderr", "--config", os.path.join(work, "vpndoctor.conf"), "--socket", sock,
                      "--state-dir", os.path.join(work, "state")], "daemon.log")
     assert wait_for(lambda: os.path.exists(sock), 10), "the daemon did not listen: " + read("daemon.log")

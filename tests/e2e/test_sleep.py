@@ -42,6 +42,8 @@ if os.geteuid() != 0:
 failures = []
 procs = {}
 work = tempfile.mkdtemp(prefix="vd-sleep-")
+# the bus socket in it is reached by the daemon's engine, which runs as nobody
+os.chmod(work, 0o711)
 sock = os.path.join(work, "io.vpndoctor")
 bus_addr = "unix:path=" + os.path.join(work, "system_bus_socket")
 env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=bus_addr)
@@ -188,7 +190,7 @@ Config=%s/sample.ovpn
 
 
 def start_daemon():
-    start("daemon", ["unshare", "-n", os.path.join(VD_BIN, "vpndoctord"), "--foreground", "--log-target",
+    start("daemon", ["unshare", "-n", os.path.join(VD_BIN, "vpndoctord"), "--foreground", "--user", "nobody", "--log-target",
                      "stderr", "--config", os.path.join(work, "vpndoctor.conf"), "--socket", sock,
                      "--state-dir", os.path.join(work, "state")], "daemon.log")
 
