@@ -111,7 +111,7 @@ start_daemon() {
 	LocalNetworks=$LAB_VPC_NET
 	MaxConnections=$LAB_MAX_CLIENTS
 	EOF
-	lab__spawn vpndoctord laptop "$VD_BIN/vpndoctord" --foreground --log-target stderr \
+	lab__spawn vpndoctord laptop "$VD_BIN/vpndoctord" --foreground --user nobody --log-target stderr \
 		--config "$LAB_DIR/vpndoctor.conf" --socket "$SOCK" --state-dir "$LAB_DIR/vdstate"
 	local i
 	for i in $(seq 1 100); do

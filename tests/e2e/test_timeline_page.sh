@@ -73,7 +73,7 @@ with open(state + "/history", "w") as h:
 EOP
 "$BIN/timeline_seed" "$tmp/state" <"$tmp/seed.jsonl" || { echo "FAIL cannot seed"; exit 1; }
 
-unshare -n "$BIN/vpndoctord" --foreground --socket "$sock" --state-dir "$tmp/state" --config "$tmp/vd.conf" \
+unshare -n "$BIN/vpndoctord" --foreground --user nobody --socket "$sock" --state-dir "$tmp/state" --config "$tmp/vd.conf" \
 	--log-target stderr 2>"$tmp/daemon.log" &
 pid=$!
 until_ok '[ -S "$sock" ]' 100 || { cat "$tmp/daemon.log"; echo "FAIL daemon did not start"; exit 1; }
