@@ -87,7 +87,7 @@ write_conf() {
 		for s in $others; do printf '[%s]\nEnabled=no\n' "$s"; done
 		printf '[Tunnel office]\nConfig=%s\n' "$work/office.ovpn"
 		printf 'Targets=172.16.1.20 172.31.0.9\nClientCIDR=10.8.0.0/28\nMaxConnections=10\n'
-		printf 'LocalNetworks=172.16.0.0/16\nIPsecRoutes=10.8.0.0/24\n'
+		printf 'LocalNetworks=172.16.1.0/24 172.31.0.0/16\nIPsecRoutes=10.8.0.0/24\n'
 	} > "$work/vpndoctor.conf"
 }
 
