@@ -12,6 +12,7 @@
 #include "vpndoctor/common.h"
 #include "vpndoctor/confdump.h"
 #include "vpndoctor/i18n.h"
+#include "vpndoctor/rules.h"
 #include "vpndoctor/text.h"
 #include "vpndoctor/varlink.h"
 
@@ -19,6 +20,8 @@
 #include "varlink_client.h"
 
 #define MAX_PROBE_ARGS 64
+/* The lines of status the CLI wraps stay within this many columns. */
+#define STATUS_WIDTH 78
 
 static const char *jstr(const cJSON *o, const char *key, const char *def)
 {
@@ -100,7 +103,8 @@ static int read_reply(const struct cli_ctx *ctx, struct vl_client *c, const char
 
 static int health_exit(const char *health)
 {
-	if (strcmp(health, "healthy") == 0)
+	/* idle: no client runs, and nothing is wrong with what is there */
+	if (strcmp(health, "healthy") == 0 || strcmp(health, "idle") == 0)
 		return CLI_EXIT_OK;
 	if (strcmp(health, "degraded") == 0)
 		return CLI_EXIT_WARNING;
@@ -222,8 +226,97 @@ static void print_findings_of(const struct cli_ctx *ctx, const cJSON *findings, 
 		printf("  %s\n", _("no findings"));
 }
 
+/* A need of GetStatus's unchecked: a configuration key as it is, a state in
+ * the reader's words. */
+static const char *need_word(const char *need)
+{
+	if (strcmp(need, VD_NEED_CLIENT) == 0)
+		return _("a running client");
+	if (strcmp(need, VD_NEED_CONNECTED) == 0)
+		return _("a connected tunnel");
+	return need;
+}
+
+/* The needs of one entry (e), or of all of them (e NULL, each once, in the
+ * order they first come), as "Targets=, CloudFacts=" into buf (vd_text_wrap
+ * escapes it on the way out). */
+static void needs_text(const cJSON *unchecked, const cJSON *e, char *buf, size_t len)
+{
+	const char *seen[16];
+	size_t n_seen = 0, l = 0;
+	const cJSON *x, *n;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(x, unchecked) {
+		if (e && x != e)
+			continue;
+		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(x, "needs")) {
+			const char *w;
+			bool dup = false;
+
+			if (!cJSON_IsString(n))
+				continue;
+			for (size_t i = 0; i < n_seen; i++)
+				dup |= strcmp(seen[i], n->valuestring) == 0;
+			if (dup || n_seen == VD_ARRAY_SIZE(seen))
+				continue;
+			seen[n_seen++] = n->valuestring;
+			w = need_word(n->valuestring);
+			if (l + strlen(w) + 3 >= len)
+				continue;
+			l += (size_t)snprintf(buf + l, len - l, "%s%s", l ? C_("list", ", ") : "", w);
+		}
+	}
+}
+
+/* What the facts of a tunnel could not decide: one line, or each cause with
+ * its reason under --verbose; wrapped within the status's 78 columns. */
+static void print_unchecked(const cJSON *t, bool verbose)
+{
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(t, "unchecked"), *e;
+	int n = cJSON_GetArraySize(u);
+	char needs[512], line[1024];
+
+	if (n <= 0)
+		return;
+	needs_text(u, NULL, needs, sizeof(needs));
+	if (verbose)
+		snprintf(line, sizeof(line), P_("not checked: %d cause", "not checked: %d causes", (unsigned long)n), n);
+	else if (*needs)
+		/* TRANSLATORS: how many causes could not be checked on a tunnel,
+		 * then what would let them be (configuration keys such as Targets=,
+		 * or "a running client") */
+		snprintf(line, sizeof(line),
+		         P_("not checked: %d cause (need %s); vpndoctor status --verbose lists it",
+		            "not checked: %d causes (need %s); vpndoctor status --verbose lists them", (unsigned long)n),
+		         n, needs);
+	else
+		snprintf(line, sizeof(line),
+		         P_("not checked: %d cause; vpndoctor status --verbose lists it",
+		            "not checked: %d causes; vpndoctor status --verbose lists them", (unsigned long)n),
+		         n);
+	vd_text_wrap(stdout, line, "  ", STATUS_WIDTH);
+	if (!verbose)
+		return;
+	cJSON_ArrayForEach(e, u) {
+		char *reason = vd_i18n_render_member(e, "reason_message", "reason");
+
+		needs_text(u, e, needs, sizeof(needs));
+		if (*needs)
+			/* TRANSLATORS: a cause that could not be checked, why, and
+			 * what would let it be */
+			snprintf(line, sizeof(line), _("%s: %s (need %s)"), jstr(e, "cause", "?"), reason ? reason : "",
+			         needs);
+		else
+			/* TRANSLATORS: a cause that could not be checked, and why */
+			snprintf(line, sizeof(line), _("%s: %s"), jstr(e, "cause", "?"), reason ? reason : "");
+		vd_text_wrap(stdout, line, "    ", STATUS_WIDTH);
+		free(reason);
+	}
+}
+
 /* timeline (may be NULL): the last hour of GetTimeline, drawn under each tunnel. */
-static void print_status(const struct cli_ctx *ctx, const cJSON *status, const cJSON *timeline)
+static void print_status(const struct cli_ctx *ctx, const cJSON *status, const cJSON *timeline, bool verbose)
 {
 	const cJSON *tunnels = cJSON_GetObjectItemCaseSensitive(status, "tunnels");
 	const cJSON *findings = cJSON_GetObjectItemCaseSensitive(status, "findings");
@@ -260,7 +353,11 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status, const c
 		printf("\n");
 		if (timeline)
 			cli_timeline_sparks(stdout, timeline, name, (int64_t)time(NULL));
+		if (strcmp(th, "idle") == 0)
+			vd_text_wrap(stdout, _("idle: no OpenVPN client runs, so nothing in the tunnel can be checked"), "  ",
+			             STATUS_WIDTH);
 		print_findings_of(ctx, findings, name);
+		print_unchecked(t, verbose);
 	}
 	/* Findings of no listed tunnel (host-wide ones) still show. */
 	cJSON_ArrayForEach(f, findings) {
@@ -311,18 +408,23 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status, const c
 	}
 }
 
-static int finish_status(const struct cli_ctx *ctx, const cJSON *params, const cJSON *timeline)
+static int finish_status(const struct cli_ctx *ctx, const cJSON *params, const cJSON *timeline, bool verbose)
 {
 	if (ctx->json)
 		out_json(stdout, params);
 	else
-		print_status(ctx, params, timeline);
+		print_status(ctx, params, timeline, verbose);
 	return health_exit(jstr(params, "health", "unknown"));
 }
 
 static bool is_json_flag(const char *a)
 {
 	return strcmp(a, "--json") == 0;
+}
+
+static bool is_verbose_flag(const char *a)
+{
+	return strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0;
 }
 
 static int usage(const char *text)
@@ -335,17 +437,21 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct vd_varlink_reply reply;
 	struct vl_client *c;
+	bool verbose = false;
 	int i, r;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(_("usage: vpndoctor [--socket PATH] status [--json]\n"
-			        "Shows the health of every tunnel, its findings and the probes' last results.\n"),
+			fputs(_("usage: vpndoctor [--socket PATH] status [--verbose] [--json]\n"
+			        "Shows the health of every tunnel, its findings, what could not be checked and the\n"
+			        "probes' last results; --verbose lists each cause not checked and why.\n"),
 			      stdout);
 			return CLI_EXIT_OK;
 		}
-		if (!is_json_flag(argv[i]))
-			return usage("status");
+		if (is_verbose_flag(argv[i]))
+			verbose = true;
+		else if (!is_json_flag(argv[i]))
+			return usage("status [--verbose]");
 	}
 	if (connect_daemon(ctx, &c) < 0)
 		return CLI_EXIT_UNKNOWN;
@@ -367,7 +473,7 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 
 			cli_timeline_fetch(c, end - 3600, end, 60, NULL, &timeline, why, sizeof(why));
 		}
-		r = finish_status(ctx, reply.parameters, timeline);
+		r = finish_status(ctx, reply.parameters, timeline, verbose);
 		cJSON_Delete(timeline);
 		vd_varlink_reply_done(&reply);
 	}
@@ -381,7 +487,7 @@ int cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 	struct vd_varlink_reply reply;
 	struct vl_client *c;
 	size_t n = 0;
-	bool progress = !ctx->json && isatty(STDERR_FILENO);
+	bool progress = !ctx->json && isatty(STDERR_FILENO), verbose = false;
 	cJSON *params = NULL, *arr;
 	int i, r;
 
@@ -389,13 +495,17 @@ int cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 		const char *name = NULL;
 
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(_("usage: vpndoctor [--socket PATH] check [--probe NAME]... [--json]\n"
+			fputs(_("usage: vpndoctor [--socket PATH] check [--probe NAME]... [--verbose] [--json]\n"
 			        "Runs the probes now (all, or those named) and shows the status after.\n"),
 			      stdout);
 			return CLI_EXIT_OK;
 		}
 		if (is_json_flag(argv[i]))
 			continue;
+		if (is_verbose_flag(argv[i])) {
+			verbose = true;
+			continue;
+		}
 		if ((strcmp(argv[i], "--probe") == 0 || strcmp(argv[i], "-p") == 0) && i + 1 < argc)
 			name = argv[++i];
 		else if (strncmp(argv[i], "--probe=", 8) == 0)
@@ -444,7 +554,7 @@ int cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		if (progress)
 			fprintf(stderr, "\n");
-		r = finish_status(ctx, reply.parameters, NULL);
+		r = finish_status(ctx, reply.parameters, NULL, verbose);
 		vd_varlink_reply_done(&reply);
 		break;
 	}

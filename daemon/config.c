@@ -28,7 +28,7 @@
 #define TUNNEL_NAME_MAX 32
 #define DROPINS_MAX 256
 
-enum section_kind { SEC_NONE, SEC_DAEMON, SEC_CLOCK, SEC_PROBE, SEC_TUNNEL, SEC_METRICS, SEC_CONNECTIVITY };
+enum section_kind { SEC_NONE, SEC_DAEMON, SEC_CLOCK, SEC_PROBE, SEC_TUNNEL, SEC_METRICS, SEC_CONNECTIVITY, SEC_CLOUD };
 
 struct parse {
 	struct config *c;
@@ -115,6 +115,7 @@ static void tunnel_free(struct config_tunnel *t)
 	list_free(&t->ipsec_routes);
 	free(t->reflector);
 	free(t->reflector_key);
+	free(t->cloud_facts);
 }
 
 void config_free(struct config *c)
@@ -133,6 +134,7 @@ void config_free(struct config *c)
 	free(c->metrics_dir);
 	free(c->connectivity_url);
 	free(c->connectivity_response);
+	free(c->cloud_dir);
 	free(c->path);
 	free(c->socket);
 	free(c->state_dir);
@@ -327,13 +329,14 @@ static const struct key tunnel_keys[] = {
 	{"Config", false, NULL}, {"Management", false, NULL}, {"Targets", true, NULL}, {"Names", true, NULL},
 	{"ClientCIDR", false, NULL}, {"LocalNetworks", true, NULL}, {"MaxConnections", false, NULL},
 	{"BandwidthMbps", false, NULL}, {"CreatedOn", false, NULL}, {"IPsecRoutes", true, NULL},
-	{"Reflector", false, NULL}, {"ReflectorKey", false, NULL},
+	{"Reflector", false, NULL}, {"ReflectorKey", false, NULL}, {"CloudFacts", false, NULL},
 };
 static const struct key metrics_keys[] = {{"TextfileDirectory", false, NULL}};
 static const struct key connectivity_keys[] = {
 	{"URL", false, ""}, {"Response", false, ""},
 	{"Interval", false, STR(CONFIG_DEFAULT_CONNECTIVITY_INTERVAL_S)}, {"NetworkManager", false, "yes"},
 };
+static const struct key cloud_keys[] = {{"Directory", false, CONFIG_DEFAULT_CLOUD_DIR}};
 
 static void begin_section(struct parse *p, const char *s, size_t n)
 {
@@ -361,6 +364,10 @@ static void begin_section(struct parse *p, const char *s, size_t n)
 	}
 	if (n == 12 && memcmp(s, "Connectivity", 12) == 0) {
 		p->kind = SEC_CONNECTIVITY;
+		return;
+	}
+	if (n == 5 && memcmp(s, "Cloud", 5) == 0) {
+		p->kind = SEC_CLOUD;
 		return;
 	}
 	if (n >= 6 && memcmp(s, "Tunnel", 6) == 0 && (n == 6 || s[6] == ' ' || s[6] == '\t')) {
@@ -786,6 +793,12 @@ static void handle_tunnel(struct parse *p, const char *name, const char *v)
 		if (!(t->reflector_key = make_path(p, v)))
 			fail(p, "out of memory");
 		break;
+	case 12:
+		/* empty: no cloud facts for this tunnel, not even the directory's */
+		free(t->cloud_facts);
+		if (!(t->cloud_facts = *v ? make_path(p, v) : strdup("")))
+			fail(p, "out of memory");
+		break;
 	default:
 		break;
 	}
@@ -860,6 +873,17 @@ static void handle_connectivity(struct parse *p, const char *name, const char *v
 	}
 }
 
+static void handle_cloud(struct parse *p, const char *name, const char *v)
+{
+	if (key_index(p, cloud_keys, VD_ARRAY_SIZE(cloud_keys), name, 0) != 0)
+		return;
+	/* empty: no directory of cloud facts */
+	if (*v && v[0] != '/')
+		fail(p, "Directory=: an absolute path is needed (or nothing, to read no cloud facts directory)");
+	else
+		set_str(p, &p->c->cloud_dir, v);
+}
+
 static const struct key *key_of(const struct key *keys, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -886,6 +910,8 @@ static const struct key *section_key(const struct parse *p, const char *name)
 		return key_of(metrics_keys, VD_ARRAY_SIZE(metrics_keys), name);
 	case SEC_CONNECTIVITY:
 		return key_of(connectivity_keys, VD_ARRAY_SIZE(connectivity_keys), name);
+	case SEC_CLOUD:
+		return key_of(cloud_keys, VD_ARRAY_SIZE(cloud_keys), name);
 	case SEC_PROBE:
 	case SEC_NONE:
 	default:
@@ -982,6 +1008,8 @@ static void record(struct parse *p, const char *name, const char *value)
 		shown = t->config;
 	else if (t && strcmp(name, "ReflectorKey") == 0 && t->reflector_key)
 		shown = t->reflector_key;
+	else if (t && strcmp(name, "CloudFacts") == 0 && t->cloud_facts)
+		shown = t->cloud_facts;
 	else if (k->list && !(shown = tmp = list_shown(value))) {
 		fail(p, "out of memory");
 		return;
@@ -1024,6 +1052,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		break;
 	case SEC_CONNECTIVITY:
 		handle_connectivity(p, name, value);
+	case SEC_CLOUD:
+		handle_cloud(p, name, value);
 		break;
 	}
 	if (!p->failed)
@@ -1240,6 +1270,13 @@ int config_load(const char *path, struct config **ret, struct vd_error *err)
 
 /* ---- the effective configuration ---- */
 
+const char *config_cloud_dir(const struct config *c)
+{
+	if (c->cloud_dir)
+		return c->cloud_dir[0] ? c->cloud_dir : NULL;
+	return CONFIG_DEFAULT_CLOUD_DIR;
+}
+
 const char *config_metrics_dir(const struct config *c)
 {
 	struct stat st;
@@ -1323,6 +1360,7 @@ struct cJSON *config_dump(const struct config *c)
 		dump_key(arr, c, "Metrics", &metrics_keys[0], m ? m : "");
 	}
 	dump_keys(sections, c, "Connectivity", connectivity_keys, VD_ARRAY_SIZE(connectivity_keys));
+	dump_keys(sections, c, "Cloud", cloud_keys, VD_ARRAY_SIZE(cloud_keys));
 	/* every probe's Interval= and Enabled=, in its own section (the clock's in [Clock]) */
 	for (unsigned i = 0; i < probes_n; i++) {
 		const char *cs = probes_all[i]->config_section;

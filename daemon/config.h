@@ -25,6 +25,8 @@ struct cJSON;
 #define CONFIG_DEFAULT_METRICS_DIR "/var/lib/prometheus/node-exporter"
 /* As NetworkManager's connectivity check: every 5 minutes. */
 #define CONFIG_DEFAULT_CONNECTIVITY_INTERVAL_S 300
+/* The VPN Gateway API's answers, as the vendor's CLI prints them (daemon/cloud.c). */
+#define CONFIG_DEFAULT_CLOUD_DIR "/etc/vpndoctor/cloud.d"
 
 /* Discover=: auto runs discovery when the file has no [Tunnel] section. */
 enum config_discover { CONFIG_DISCOVER_AUTO, CONFIG_DISCOVER_YES, CONFIG_DISCOVER_NO };
@@ -51,6 +53,8 @@ struct config_tunnel {
 	struct config_list ipsec_routes;   /* prefixes */
 	char *reflector;                   /* Reflector=: "ADDR:PORT" ("[v6]:PORT"), or NULL */
 	char *reflector_key;               /* ReflectorKey=: absolute path, or NULL */
+	char *cloud_facts;                 /* CloudFacts=: absolute path, "" (none, not even
+	                                    * [Cloud] Directory='s), or NULL (the directory's) */
 	/* Set by discovery (daemon/discovery.c), never by the file: */
 	bool discovered;
 	struct vd_proc_id owner;           /* the process whose principal reads what it names
@@ -102,6 +106,7 @@ struct config {
 	char *connectivity_response;     /* Response=: the start of the expected body; NULL or "": a 204 */
 	unsigned connectivity_interval_s; /* Interval= */
 	bool connectivity_nm;            /* NetworkManager=: use its Connectivity where it runs */
+	char *cloud_dir;       /* [Cloud] Directory=: NULL unset (config_cloud_dir()), "" off */
 };
 
 /* Reads path (NULL: CONFIG_DEFAULT_PATH, where a missing file is fine and
@@ -120,6 +125,9 @@ int config_parse_more(struct config *c, const char *name, const char *text, stru
  * vpndoctor.prom into, or NULL (off). Unset, it is CONFIG_DEFAULT_METRICS_DIR
  * when that exists and the daemon runs under systemd ($INVOCATION_ID). */
 const char *config_metrics_dir(const struct config *c);
+/* [Cloud] Directory= as it applies: the directory of cloud facts files, or
+ * NULL (off). Unset, CONFIG_DEFAULT_CLOUD_DIR (a missing directory is none). */
+const char *config_cloud_dir(const struct config *c);
 /* The effective configuration, each key with its value and origin:
  * {"files": [FILE...], "sections": [{"name": "Daemon", "keys": [{"key",
  * "value", "origin" (null: the built-in default)}]}]}. Caller owns it. */

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
+#include "cloud.h"
 #include "config.h"
 #include "discovery.h"
 #include "history.h"
@@ -20,6 +21,7 @@
 #include "model.h"
 #include "scheduler.h"
 #include "vpndoctor/cause.h"
+#include "vpndoctor/cloudfacts.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/rules.h"
 
@@ -44,6 +46,8 @@ struct tunnel {
 	char *name;
 	char *config;
 	cJSON *cloud;
+	char *cloud_facts;  /* CloudFacts= (cloud.h), or NULL */
+	cJSON *unchecked;   /* what the last evaluation could not decide (rules.h) */
 	struct recs *recs;
 	bool discovered;
 	int64_t settle_until;  /* the settle window (model_settle) */
@@ -123,6 +127,7 @@ struct vd_daemon {
 		void *ud;
 	} observers[MODEL_MAX_OBSERVERS];
 	struct timeline *timeline;
+	struct cloud *cloud;
 	int64_t (*now)(void);
 	unsigned check_deadline_ms;
 	char health_line[384];
@@ -171,6 +176,8 @@ static void tunnel_free(struct tunnel *t)
 	free(t->name);
 	free(t->config);
 	cJSON_Delete(t->cloud);
+	free(t->cloud_facts);
+	cJSON_Delete(t->unchecked);
 	recs_free(t->recs);
 }
 
@@ -210,6 +217,7 @@ static int tunnels_build(struct vd_daemon *d, const struct config *cfg)
 		v[i].name = strdup(ct->name);
 		v[i].config = ct->config ? strdup(ct->config) : NULL;
 		v[i].cloud = config_tunnel_cloud(ct);
+		v[i].cloud_facts = ct->cloud_facts ? strdup(ct->cloud_facts) : NULL;
 		v[i].discovered = ct->discovered;
 		if (old) {
 			v[i].settle_until = old->settle_until;
@@ -221,7 +229,7 @@ static int tunnels_build(struct vd_daemon *d, const struct config *cfg)
 		} else {
 			v[i].recs = calloc(1, sizeof(struct recs));
 		}
-		if (!v[i].name || (ct->config && !v[i].config) || !v[i].recs) {
+		if (!v[i].name || (ct->config && !v[i].config) || !v[i].recs || (ct->cloud_facts && !v[i].cloud_facts)) {
 			for (size_t j = 0; j <= i; j++)
 				tunnel_free(&v[j]);
 			free(v);
@@ -243,6 +251,12 @@ static void on_grace(evutil_socket_t fd, short what, void *arg)
 	model_evaluate(arg);
 }
 
+/* The cloud facts files changed, or a remote's name resolved. */
+static void on_cloud(void *arg)
+{
+	model_evaluate(arg);
+}
+
 int daemon_new(struct event_base *base, struct config *cfg, struct history *hist, struct vd_daemon **ret)
 {
 	struct vd_daemon *d = calloc(1, sizeof(*d));
@@ -259,10 +273,11 @@ int daemon_new(struct event_base *base, struct config *cfg, struct history *hist
 	d->disc_link_fd = -1;
 	d->host = calloc(1, sizeof(*d->host));
 	d->grace_ev = evtimer_new(base, on_grace, d);
-	if (!d->host || !d->grace_ev || tunnels_build(d, cfg) < 0) {
+	if (!d->host || !d->grace_ev || cloud_new(base, on_cloud, d, &d->cloud) < 0 || tunnels_build(d, cfg) < 0) {
 		daemon_free(d);
 		return -ENOMEM;
 	}
+	cloud_load(d->cloud, cfg);
 	model_evaluate(d);
 	*ret = d;
 	return 0;
@@ -304,6 +319,7 @@ void daemon_free(struct vd_daemon *d)
 	free(d->findings);
 	if (d->grace_ev)
 		event_free(d->grace_ev);
+	cloud_free(d->cloud);
 	config_free(d->cfg);
 	free(d);
 }
@@ -408,16 +424,28 @@ static void add_sections(cJSON *o, const struct recs *r)
 			cJSON_AddItemToObject(o, r->v[i].p->section, cJSON_Duplicate(r->v[i].section, true));
 }
 
-static cJSON *facts_tunnel(const struct tunnel *tn)
+/* The tunnel's facts: its sections, and the cloud side as [Tunnel] keys give
+ * it, then the cloud facts files, then what the sections themselves show. */
+static cJSON *facts_tunnel(struct vd_daemon *d, const struct tunnel *tn)
 {
-	cJSON *t = cJSON_CreateObject();
+	cJSON *t = cJSON_CreateObject(), *cloud;
 
 	if (!t)
 		return NULL;
 	cJSON_AddStringToObject(t, VDF_TUNNEL_NAME, tn->name);
-	if (tn->cloud)
-		cJSON_AddItemToObject(t, VDF_TUNNEL_CLOUD, cJSON_Duplicate(tn->cloud, true));
+	cloud = tn->cloud ? cJSON_Duplicate(tn->cloud, true) : cJSON_CreateObject();
+	if (!cloud || !cJSON_AddItemToObject(t, VDF_TUNNEL_CLOUD, cloud)) {
+		cJSON_Delete(cloud);
+		cJSON_Delete(t);
+		return NULL;
+	}
 	add_sections(t, tn->recs);
+	if (cloud_apply(d->cloud, tn->cloud_facts, t) < 0 || vd_cloud_derive(t) < 0) {
+		cJSON_Delete(t);
+		return NULL;
+	}
+	if (!cloud->child)
+		cJSON_DeleteItemFromObjectCaseSensitive(t, VDF_TUNNEL_CLOUD);
 	return t;
 }
 
@@ -439,7 +467,7 @@ struct cJSON *daemon_facts_head(struct vd_daemon *d)
 
 struct cJSON *daemon_facts_tunnel(struct vd_daemon *d, size_t i)
 {
-	return i < d->n_tunnels ? facts_tunnel(&d->tunnels[i]) : NULL;
+	return i < d->n_tunnels ? facts_tunnel(d, &d->tunnels[i]) : NULL;
 }
 
 size_t daemon_n_tunnels(const struct vd_daemon *d)
@@ -502,7 +530,7 @@ struct cJSON *model_facts(struct vd_daemon *d)
 		return NULL;
 	}
 	for (size_t i = 0; i < d->n_tunnels; i++) {
-		cJSON *t = facts_tunnel(&d->tunnels[i]);
+		cJSON *t = facts_tunnel(d, &d->tunnels[i]);
 		if (!t)
 			break;
 		cJSON_AddItemToArray(tunnels, t);
@@ -708,21 +736,42 @@ static enum vd_severity worst_on(struct vd_daemon *d, const char *tunnel)
 	return w;
 }
 
+/* The tunnel's client is known not to run: the openvpn section says so
+ * (a client that is gone keeps its findings: a crash is an error, not idle). */
+static bool tunnel_idle(const struct tunnel *t)
+{
+	for (size_t i = 0; t && i < t->recs->n; i++) {
+		const cJSON *sec = t->recs->v[i].section;
+		if (!sec || strcmp(t->recs->v[i].p->section, VDF_TUNNEL_OPENVPN) != 0)
+			continue;
+		return cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(sec, VDF_OPENVPN_RUNNING));
+	}
+	return false;
+}
+
 const char *model_health(struct vd_daemon *d, const char *tunnel)
 {
 	static const char *const order[] = {"healthy", "unknown", "degraded", "broken"};
-	size_t worst = 0;
+	size_t worst = 0, idle = 0;
 
 	if (tunnel) {
 		struct tunnel *t = tunnel_find(d, tunnel);
-		return health_of(worst_on(d, tunnel), t && recs_ran(t->recs));
+		enum vd_severity w = worst_on(d, tunnel);
+		/* nothing wrong, and nothing to look at: not "healthy" */
+		if (w < VD_SEV_WARNING && tunnel_idle(t))
+			return "idle";
+		return health_of(w, t && recs_ran(t->recs));
 	}
-	/* overall: the worst of the tunnels and of host findings; a tunnel not
-	 * measured yet makes the whole unknown unless another is worse */
+	/* overall: the worst of the tunnels that run and of host findings; a
+	 * tunnel not measured yet makes the whole unknown unless another is
+	 * worse; an idle one does not count, and when every tunnel is idle the
+	 * whole is */
 	if (!d->n_tunnels && !recs_ran(d->host))
 		worst = 1;
 	for (size_t i = 0; i < d->n_tunnels; i++) {
 		const char *h = model_health(d, d->tunnels[i].name);
+		if (strcmp(h, "idle") == 0)
+			idle++;
 		for (size_t k = 0; k < VD_ARRAY_SIZE(order); k++)
 			if (strcmp(h, order[k]) == 0 && k > worst)
 				worst = k;
@@ -735,6 +784,8 @@ const char *model_health(struct vd_daemon *d, const char *tunnel)
 				worst = k;
 		}
 	}
+	if (worst == 0 && d->n_tunnels && idle == d->n_tunnels)
+		return "idle";
 	return order[worst];
 }
 
@@ -765,6 +816,9 @@ static void update_health(struct vd_daemon *d)
 		if (strcmp(h, "unknown") == 0)
 			snprintf(line, sizeof(line), "unknown: %s",
 			         d->n_tunnels ? "no probe has completed yet" : "no tunnel configured");
+		else if (strcmp(h, "idle") == 0)
+			snprintf(line, sizeof(line), "idle: %zu tunnel%s, no OpenVPN client running", d->n_tunnels,
+			         d->n_tunnels == 1 ? "" : "s");
 		else
 			snprintf(line, sizeof(line), "%s: %zu tunnel%s, no findings", h, d->n_tunnels,
 			         d->n_tunnels == 1 ? "" : "s");
@@ -805,19 +859,24 @@ size_t model_pending(const struct vd_daemon *d)
 void model_evaluate(struct vd_daemon *d)
 {
 	int64_t now = d->now(), deadline = INT64_MAX;
-	cJSON *facts = model_facts(d), *found = NULL, *f;
+	cJSON *facts = model_facts(d), *found = NULL, *unchecked = NULL, *f;
 	int r;
 
 	d->gen++;
 	if (!facts)
 		return;
-	r = vd_rules_run(facts, true, &found);
+	r = vd_rules_run_ex(facts, true, &found, &unchecked);
 	cJSON_Delete(facts);
 	if (r < 0) {
 		errno = -r;
 		log_warn("rules: cannot evaluate the facts");
 		return;
 	}
+	for (size_t i = 0; i < d->n_tunnels; i++) {
+		cJSON_Delete(d->tunnels[i].unchecked);
+		d->tunnels[i].unchecked = cJSON_DetachItemFromObjectCaseSensitive(unchecked, d->tunnels[i].name);
+	}
+	cJSON_Delete(unchecked);
 	for (size_t i = 0; i < d->n_findings; i++)
 		d->findings[i].mark = false;
 
@@ -1078,6 +1137,7 @@ int daemon_reload(struct vd_daemon *d, struct config *cfg)
 	}
 	d->cfg = cfg;
 	config_free(old);
+	cloud_load(d->cloud, cfg);
 	if (had_sched) {
 		r = sched_create(d, skip_first);
 		if (r == 0)
@@ -1482,6 +1542,9 @@ struct cJSON *daemon_status(struct vd_daemon *d)
 			cJSON_AddNullToObject(to, "config");
 		cJSON_AddStringToObject(to, "state", state ? state : "unknown");
 		cJSON_AddBoolToObject(to, "discovered", t->discovered);
+		/* every cause the facts could not decide, so "healthy" hides none */
+		cJSON_AddItemToObject(to, "unchecked", t->unchecked ? cJSON_Duplicate(t->unchecked, true)
+		                                                    : cJSON_CreateArray());
 		cJSON_AddItemToArray(tunnels, to);
 	}
 	for (size_t i = 0; i < d->n_findings; i++)

@@ -1413,8 +1413,10 @@ static bool connected(const struct rctx *c)
 /* With the SSL server's Local Network known (LocalNetworks=, or LocalSubnet of
  * the cloud facts), two checks that need no route lookup: a VPC host of
  * Targets= outside every Local Network is one the server announces no route
- * to (the FAQ's missing or wrong parameter), and a Local Network that no route
- * the server pushed covers is not reached through the tunnel. */
+ * to (the FAQ's missing or wrong parameter), said before the tunnel is up (a
+ * target whose route is known is the route check's: through the tunnel it
+ * reaches the VPC whatever the parameter says); and a Local Network that no
+ * route the server pushed covers is not reached through the tunnel. */
 static void local_networks_missing(const struct rctx *c, struct rout *o, size_t *n)
 {
 	const cJSON *rt = section(c, VDF_TUNNEL_ROUTES), *lns = arr(cloud(c), VDF_CLOUD_LOCAL_NETWORKS);
@@ -1428,7 +1430,7 @@ static void local_networks_missing(const struct rctx *c, struct rout *o, size_t 
 	cJSON_ArrayForEach(it, arr(rt, VDF_ROUTES_TARGETS)) {
 		const char *a = nstr(it, VDF_LOOKUP_ADDR);
 
-		if (!a || !prefix(a, &p) || covered(&p, lns))
+		if (!a || !prefix(a, &p) || covered(&p, lns) || cJSON_GetObjectItemCaseSensitive(it, VDF_LOOKUP_VIA_TUNNEL))
 			continue;
 		snprintf(k, sizeof(k), "target_%zu", ++*n);
 		ev(o, k, "%s is outside the Local Network %s", a, list);

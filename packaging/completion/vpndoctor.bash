@@ -63,7 +63,8 @@ _vpndoctor()
 
 	local opts="--json --help --socket"
 	case $cmd in
-	check)   opts="$opts --probe" ;;
+	status)  opts="$opts --verbose" ;;
+	check)   opts="$opts --probe --verbose" ;;
 	history) opts="$opts --since --limit" ;;
 	timeline) opts="$opts --tunnel --since --until --resolution" ;;
 	report)  opts="$opts -o --output --anonymize --no-daemon --profile --record" ;;

@@ -29,7 +29,7 @@ expect_rc() { # WANT GOT WHAT
 }
 # Exit status the monitoring-plugins way, from the health in a JSON status.
 health_rc() {
-	$PY -c 'import json,sys; h=json.load(sys.stdin)["health"]; print({"healthy":0,"degraded":1,"broken":2}.get(h,3))'
+	$PY -c 'import json,sys; h=json.load(sys.stdin)["health"]; print({"healthy":0,"idle":0,"degraded":1,"broken":2}.get(h,3))'
 }
 
 sock=$tmp/run/io.vpndoctor
@@ -142,6 +142,36 @@ json=$("$CLI" --socket "$sock" status --json)
 rc=$?
 expect_rc "$(health_rc <<<"$json")" $rc "status after the fix: exit matches health $($PY -c 'import json,sys; print(json.load(sys.stdin)["health"])' <<<"$json")"
 [ $rc -lt 2 ] && ok "status after the fix is no longer broken" || fail "still broken after the fix"
+
+# No openvpn runs for office: idle, not healthy, and every cause the facts
+# cannot decide listed, each with what would let it be checked.
+$PY -c '
+import json,sys
+d=json.load(sys.stdin); t=d["tunnels"][0]
+assert d["health"]=="idle" and t["health"]=="idle", (d["health"], t["health"])
+u=t["unchecked"]; causes=[e["cause"] for e in u]
+assert "security-group" in causes and "mtu-blackhole" in causes, causes
+assert all(set(e)=={"cause","needs","reason","reason_message"} and e["reason"] for e in u), u
+assert any("a running client" in e["needs"] for e in u), u
+assert "config-invalid" not in causes and "cert-expired" not in causes, causes' <<<"$json" \
+	&& ok "status --json: idle, with what could not be checked" || fail "idle/unchecked: $json"
+out=$("$CLI" --socket "$sock" status)
+expect_rc 0 $? "status of an idle tunnel"
+grep -q '^tunnel office: idle, ' <<<"$out" &&
+	grep -q '^  idle: no OpenVPN client runs, so nothing in the tunnel can be checked$' <<<"$out" \
+	&& ok "status: idle, in words" || fail "status (idle): $out"
+# (wrapped within 78 columns: the words joined again)
+grep -Eq ' not checked: [0-9]+ causes \(need a running client, .*\); vpndoctor status --verbose lists them ' \
+	<<<"$(tr -s ' \n' ' ' <<<"$out")" && ok "status: one sentence of what was not checked" \
+	|| fail "status (not checked): $out"
+out=$("$CLI" --socket "$sock" status --verbose)
+grep -Eq ' security-group: the OpenVPN client is not running \(need a running client, Targets=\) ' \
+	<<<"$(tr -s ' \n' ' ' <<<"$out")" && ok "status --verbose: each cause, why, and what it needs" \
+	|| fail "status --verbose: $out"
+awk 'length > 78 { exit 1 }' <<<"$(sed '/^probes:$/,$d' <<<"$out")" && ok "status --verbose: within 78 columns" \
+	|| fail "status --verbose: a line wider than 78 columns"
+"$CLI" --socket "$sock" status --bogus >/dev/null 2>&1
+expect_rc 64 $? "status --bogus"
 
 profile bad
 "$CLI" --socket "$sock" check --probe profile >/dev/null

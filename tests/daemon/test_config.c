@@ -366,6 +366,35 @@ static void test_metrics_dir(void **state)
 	assert_string_equal(err.msg, "TextfileDirectory=: an absolute path is needed (or nothing, to write no metrics)");
 }
 
+static void test_cloud_keys(void **state)
+{
+	struct config *c = NULL;
+	struct vd_error err = {0};
+
+	assert_int_equal(config_parse_string("/etc/vpndoctor/vpndoctor.conf", "", &c, &err), 0);
+	assert_string_equal(config_cloud_dir(c), "/etc/vpndoctor/cloud.d");
+	config_free(c);
+	assert_int_equal(config_parse_string("/etc/vpndoctor/vpndoctor.conf",
+	                                     "[Cloud]\nDirectory=/srv/cloud\n[Tunnel a]\nCloudFacts=a.json\n"
+	                                     "[Tunnel b]\nCloudFacts=\n[Tunnel c]\nConfig=/c.conf\n",
+	                                     &c, &err), 0);
+	assert_string_equal(config_cloud_dir(c), "/srv/cloud");
+	/* relative to the file's directory; empty is none; unset is the directory's */
+	assert_string_equal(config_tunnel_find(c, "a")->cloud_facts, "/etc/vpndoctor/a.json");
+	assert_string_equal(config_tunnel_find(c, "b")->cloud_facts, "");
+	assert_null(config_tunnel_find(c, "c")->cloud_facts);
+	config_free(c);
+	assert_int_equal(config_parse_string("t", "[Cloud]\nDirectory=\n", &c, &err), 0);
+	assert_null(config_cloud_dir(c)); /* empty: off */
+	config_free(c);
+	assert_int_equal(config_parse_string("t", "[Cloud]\nDirectory=cloud.d\n", &c, &err), -EINVAL);
+	assert_string_equal(err.msg,
+	                    "Directory=: an absolute path is needed (or nothing, to read no cloud facts directory)");
+	assert_int_equal(err.line, 2);
+	assert_int_equal(config_parse_string("t", "[Cloud]\nDirectry=/x\n", &c, &err), -EINVAL);
+	assert_int_equal(err.line, 2);
+}
+
 /* ---- drop-ins ---- */
 
 static char dir[64];
@@ -555,7 +584,7 @@ int main(void)
 		cmocka_unit_test(test_list_reset), cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_long_line), cmocka_unit_test(test_files),
 		cmocka_unit_test(test_shipped_example), cmocka_unit_test(test_probe_sections),
-		cmocka_unit_test(test_metrics_dir),
+		cmocka_unit_test(test_metrics_dir), cmocka_unit_test(test_cloud_keys),
 		cmocka_unit_test_setup_teardown(test_dropin_merge, dropin_setup, dropin_teardown),
 		cmocka_unit_test_setup_teardown(test_dropin_errors, dropin_setup, dropin_teardown),
 	};
