@@ -1,10 +1,11 @@
 /* The cloud facts files: read, watched, and applied to tunnels (cloud.h).
  *
  * The files are the administrator's (/etc/vpndoctor/cloud.d, or a path in
- * vpndoctor.conf), opened as the administrator's with the checks every
- * configured path gets (a regular file, of bounded size, never waited on: a
- * FIFO there does not hold the daemon). They hold ids and addresses, no
- * secret. Matching a tunnel takes its gateway's addresses from its facts and
+ * vpndoctor.conf), opened as the administrator's (daemon/priv.h: with the
+ * engine's own rights first, the parent's for what the configuration read at
+ * start names) with the checks every configured path gets (a regular file, of
+ * bounded size, never waited on: a FIFO there does not hold the daemon). They
+ * hold ids and addresses, no secret. Matching a tunnel takes its gateway's addresses from its facts and
  * the names of its profile's remotes, resolved here with evdns (only while
  * some cloud facts are loaded: no file, no lookup). */
 #include <dirent.h>
@@ -27,6 +28,7 @@
 #include "cloud.h"
 #include "config.h"
 #include "log.h"
+#include "priv.h"
 #include "probes/probe_util.h"
 #include "vpndoctor/cidr.h"
 #include "vpndoctor/cloudfacts.h"
@@ -115,7 +117,7 @@ struct loaded {
 };
 
 /* One file, parsed; false after the one log line that says why not. */
-static bool load_file(int dirfd, const char *name, const char *shown, struct loaded *ret)
+static bool load_file(const char *shown, struct loaded *ret)
 {
 	struct vd_cloud_error err;
 	struct stat st;
@@ -124,7 +126,7 @@ static bool load_file(int dirfd, const char *name, const char *shown, struct loa
 	int fd = -1, r;
 
 	memset(ret, 0, sizeof(*ret));
-	r = vd_open_as(NULL, dirfd, name, VD_CLOUD_FILE_MAX, &fd);
+	r = priv_open(NULL, shown, VD_CLOUD_FILE_MAX, &fd);
 	if (r == 0 && fstat(fd, &st) < 0)
 		r = -errno;
 	if (r == 0)
@@ -202,13 +204,14 @@ static void load_dir(struct cloud *cl)
 	size_t n = 0, cap = 0, used = 0;
 	struct dirent *de;
 	DIR *d;
-	int dfd;
+	int dfd = -1, r;
 
 	if (!cl->dir)
 		return;
-	dfd = open(cl->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
+	if ((r = priv_opendir(NULL, cl->dir, &dfd)) < 0 || !(d = fdopendir(dfd))) {
+		if (r < 0)
+			errno = -r;
+		else
 			close(dfd);
 		if (errno != ENOENT || cl->dir_set)
 			log_warn("cloud facts: %s", cl->dir);
@@ -235,7 +238,7 @@ static void load_dir(struct cloud *cl)
 	for (size_t i = 0; v && i < n && i < CLOUD_MAX_FILES; i++) {
 		char shown[PATH_MAX];
 		snprintf(shown, sizeof(shown), "%s/%s", cl->dir, names[i]);
-		if (load_file(dirfd(d), names[i], shown, &v[used]))
+		if (load_file(shown, &v[used]))
 			used++;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -267,7 +270,7 @@ static void load_named(struct cloud *cl, const struct config *cfg)
 		if (!(nv->path = strdup(p)))
 			continue;
 		cl->n_named++;
-		if (load_file(AT_FDCWD, p, p, &one))
+		if (load_file(p, &one))
 			gather(&one, 1, &nv->src);
 	}
 }
@@ -304,7 +307,8 @@ static void watch_dir(struct cloud *cl, const char *dir, bool cloud_dir)
 			cl->watches[i].cloud_dir |= cloud_dir;
 			return;
 		}
-	if ((wd = inotify_add_watch(cl->in_fd, dir, WATCH_MASK)) < 0) {
+	if ((wd = priv_watch(NULL, cl->in_fd, dir, WATCH_MASK)) < 0) {
+		errno = -wd;
 		if (errno != ENOENT)
 			log_warn("cloud facts: cannot watch %s (changes are read on SIGHUP only)", dir);
 		return;
@@ -441,7 +445,7 @@ static void reload(struct cloud *cl, const struct config *cfg)
 		/* the same files as before, read again */
 		for (size_t i = 0; i < cl->n_named; i++) {
 			struct loaded one;
-			if (load_file(AT_FDCWD, cl->named[i].path, cl->named[i].path, &one))
+			if (load_file(cl->named[i].path, &one))
 				gather(&one, 1, &cl->named[i].src);
 		}
 	}

@@ -1052,6 +1052,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		break;
 	case SEC_CONNECTIVITY:
 		handle_connectivity(p, name, value);
+		break;
 	case SEC_CLOUD:
 		handle_cloud(p, name, value);
 		break;

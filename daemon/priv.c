@@ -357,7 +357,11 @@ void priv_admin_allow(const struct config *cfg, const char *config_path)
 		admin_add(t->reflector_key, false);
 		if (t->management && t->management[0] == '/')
 			admin_add(t->management, false);
+		admin_add(t->cloud_facts, false);
 	}
+	/* the cloud facts files (daemon/cloud.c) */
+	if (cfg)
+		admin_add(config_cloud_dir(cfg), true);
 }
 
 /* One request, checked: the principal comes from /proc, never from the request. */

@@ -13,6 +13,8 @@
 # whose remote is a name (resolved in the daemon's namespace: /etc/netns/NS/hosts)
 # and whose client does not run matches by that name, is idle, not healthy; its
 # own CloudFacts= file wins over the directory; SIGHUP reads a new Directory=.
+# The daemon runs as root, its engine as nobody (vpndoctord(8) PRIVILEGES):
+# a file of the configured directory that only root may read still is read.
 # Nothing leaves the namespaces (no NTP, the server a veth away).
 set -u
 
@@ -88,6 +90,9 @@ put() { # FILE: stdin written whole, as a redirection then a rename would
 	cat >"$1.tmp" && mv "$1.tmp" "$1"
 }
 answers UDP 1194 | put "$work/cloud.d/lab.json"
+# root's alone: the engine (nobody) has the parent open it, as the directory
+# is the configuration's
+chmod 600 "$work/cloud.d/lab.json"
 
 # no [Tunnel] at all: discovery, and the cloud facts directory
 cat >"$work/vpndoctor.conf" <<EOC
@@ -169,7 +174,10 @@ Config=$work/byname.conf
 Config=$work/own.conf
 CloudFacts=$work/own.json
 EOC
-kill -HUP "$dpid"
+# (a restart: a Config= named by a reload is read with the engine's rights
+# only, vpndoctord(8) PRIVILEGES, and the lab's key is root's)
+stop_daemon
+start_daemon
 until_ok 'json_is "$(cli facts --json --tunnel byname)" "d[\"facts\"][\"tunnels\"][0][\"cloud\"][\"remote_host\"] == \"vpn.lab.test\""' 100 ||
 	fail "byname: no match by its remote's name: $(cli facts --json --tunnel byname)"
 json_is "$(cli facts --json --tunnel own)" 'd["facts"]["tunnels"][0]["cloud"]["client_cidr"] == "10.8.0.0/24"' ||
