@@ -18,22 +18,6 @@ struct vd_msg_lang;
 /* Where the .mo files are installed (CMake sets it from the install prefix). */
 #ifndef VD_LOCALEDIR
 #define VD_LOCALEDIR "/usr/share/locale"
-/* The reader's language for messages (vpndoctor/message.h): templates through
- * gettext, numbers with the locale's separators (LC_NUMERIC of the
- * environment, though the process keeps "C"), times as the translation says
- * (TRANSLATORS: the strftime format "%x %X") in local time; in the C locale
- * (LC_TIME C, POSIX or C.*) with no translation, times stay ISO 8601 UTC, so
- * the text is byte for byte the daemon's English. lib/i18n.c. */
-const struct vd_msg_lang *vd_i18n_lang(void);
-/* A message in the reader's language, or NULL (errno set) when it cannot be
- * rendered: show the daemon's English text then. malloc'ed. */
-char *vd_i18n_render(const struct cJSON *msg);
-/* The message member key of finding (e.g. "summary_message") rendered, else
- * a copy of its English member fallback ("summary"); NULL when neither. */
-char *vd_i18n_render_member(const struct cJSON *obj, const char *key, const char *fallback);
-/* A moment for people, as messages show it (see vd_i18n_lang); returns buf. */
-char *vd_i18n_format_time(int64_t t, char *buf, size_t len);
-
 #endif
 
 /* _() translates now; N_() only marks a string for xgettext (tables, which are
