@@ -1,6 +1,13 @@
 /* OpenVPN client configuration parser: a byte-for-byte model of the way
  * OpenVPN 2.6's options.c splits a config into options, plus the directive
- * table that tells which of them OpenVPN 2.4 to 2.6 accepts on a client. */
+ * table that tells which of them OpenVPN 2.4 to 2.6 accepts on a client.
+ *
+ * Its errors and the check's problems are messages (vpndoctor/message.h):
+ * an English template marked N_() with {name} where a value goes, the values
+ * by name, so that `vpndoctor lint` says them in its reader's language; the
+ * English rendering is the text callers always had. A value from the file is
+ * VD_TEXT, and only a known directive's name may be one when the caller asks
+ * for no quoting (a file read for another user's process). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -9,6 +16,10 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include <cjson/cJSON.h>
+
+#include "vpndoctor/i18n.h"
+#include "vpndoctor/message.h"
 #include "vpndoctor/ovpn_config.h"
 
 /* OpenVPN's OPTION_LINE_SIZE: fgets() reads 256 bytes, and a read that fills
@@ -42,6 +53,7 @@ struct vd_ovpn_parser {
 	bool failed;
 	int error;
 	struct vd_error err;
+	cJSON *msg; /* err as a message; NULL for -ENOMEM */
 	struct inline_state top;
 	/* A <connection> block is read raw first and parsed when it is complete,
 	 * as OpenVPN does: its end is the first line starting with </connection>. */
@@ -85,23 +97,45 @@ static const char *fname(const struct vd_ovpn_parser *p)
 	return p->cfg->filename ? p->cfg->filename : "<input>";
 }
 
-static int fail(struct vd_ovpn_parser *p, int r, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(struct vd_ovpn_parser *p, int r, unsigned line, const char *fmt, ...)
+/* A number that names a place (a line) is text: not grouped like a quantity. */
+static const char *u_str(char *buf, size_t len, unsigned v)
 {
-	va_list ap;
+	snprintf(buf, len, "%u", v);
+	return buf;
+}
+#define LINE_ARG(n, v) VD_TEXT(n, u_str((char[16]){ 0 }, 16, (v)))
+
+/* The first error is kept: as a message, and in English in p->err. */
+static int fail_msg(struct vd_ovpn_parser *p, int r, unsigned line, const char *id, const struct vd_arg *args)
+{
+	char *text = NULL;
+	int e = r;
 
 	if (p->failed)
 		return p->error;
 	snprintf(p->err.file, sizeof(p->err.file), "%s", fname(p));
 	p->err.line = line;
-	va_start(ap, fmt);
-	vsnprintf(p->err.msg, sizeof(p->err.msg), fmt, ap);
-	va_end(ap);
+	if (r != -ENOMEM) {
+		e = vd_msg_new(id, NULL, NULL, args, &p->msg);
+		if (e == 0 && !(text = vd_msg_render(p->msg, NULL)))
+			e = -ENOMEM;
+	}
+	if (text)
+		snprintf(p->err.msg, sizeof(p->err.msg), "%s", text);
+	else
+		/* the template when it names a value it is not given: a bug the tests see */
+		snprintf(p->err.msg, sizeof(p->err.msg), "%s", e == -ENOMEM ? "out of memory" : id);
+	if (!text) {
+		cJSON_Delete(p->msg);
+		p->msg = NULL;
+	}
+	free(text);
 	p->failed = true;
 	p->error = r;
 	return r;
 }
+#define fail(p, r, line, id, ...) \
+	fail_msg(p, r, line, id, (const struct vd_arg[]){ __VA_ARGS__ __VA_OPT__(,) { 0 } })
 
 /* isspace() of the C locale, as OpenVPN runs; NUL counts as space (space()). */
 static bool is_space(char c)
@@ -159,6 +193,7 @@ void vd_ovpn_parser_free(struct vd_ovpn_parser *p)
 	buf_free(&p->line);
 	buf_free(&p->top.body);
 	buf_free(&p->conn_body);
+	cJSON_Delete(p->msg);
 	free(p);
 }
 
@@ -263,25 +298,25 @@ static int split_words(struct vd_ovpn_parser *p, const char *s, size_t len, unsi
 			}
 			if (backslash && o && !(o == '\\' || o == '"' || is_space(o)))
 				return fail(p, -EINVAL, line,
-				            "bad backslash ('\\') usage: OpenVPN treats a backslash as an escape "
-				            "only before \\, \" or a space; write \\\\ for a literal one");
+				            N_("bad backslash ('\\') usage: OpenVPN treats a backslash as an escape "
+				               "only before \\, \" or a space; write \\\\ for a literal one"));
 			backslash = false;
 		}
 		if (o) {
 			if (parm_len >= OVPN_PARM_SIZE)
-				return fail(p, -EINVAL, line, "parameter is too long (%d characters max)",
-				            OVPN_PARM_SIZE);
+				return fail(p, -EINVAL, line, N_("parameter is too long ({max} characters max)"),
+				            VD_NUM("max", OVPN_PARM_SIZE, 0));
 			out[w + parm_len++] = o;
 		}
 		if (n >= VD_OVPN_MAX_ARGS || in == '\0')
 			break;
 	}
 	if (state == QUOTED)
-		return fail(p, -EINVAL, line, "no closing quotation (\")");
+		return fail(p, -EINVAL, line, N_("no closing quotation (\")"));
 	if (state == SQUOTED)
-		return fail(p, -EINVAL, line, "no closing single quotation (')");
+		return fail(p, -EINVAL, line, N_("no closing single quotation (')"));
 	if (state != INITIAL)
-		return fail(p, -EINVAL, line, "backslash at the end of the line");
+		return fail(p, -EINVAL, line, N_("backslash at the end of the line"));
 	*n_words = n;
 	return 0;
 }
@@ -350,7 +385,7 @@ static int inline_unterminated(struct vd_ovpn_parser *p, const struct inline_sta
 	const char *tag = known(p->cfg->opts[st->opt].name);
 
 	if (!tag)
-		return fail(p, -EINVAL, st->line, "an inline block of an unknown directive is not closed");
+		return fail(p, -EINVAL, st->line, N_("an inline block of an unknown directive is not closed"));
 	if (st->mismatch_line) {
 		/* "</cert>": quoted when it closes a known directive */
 		char inner[sizeof(st->mismatch)];
@@ -361,12 +396,20 @@ static int inline_unterminated(struct vd_ovpn_parser *p, const struct inline_sta
 			inner[n - 3] = '\0';
 			named = known(inner) != NULL;
 		}
+		if (named)
+			return fail(p, -EINVAL, st->line,
+			            /* TRANSLATORS: {tag} and {other} are OpenVPN directives (ca,
+			             * cert...): a <ca> block with a </cert> line where </ca> belongs */
+			            N_("inline block <{tag}> is not closed: </{other}> at line {line} does not match, "
+			               "endtag </{tag}> missing"),
+			            VD_TEXT("tag", tag), VD_TEXT("other", inner), LINE_ARG("line", st->mismatch_line));
 		return fail(p, -EINVAL, st->line,
-		            "inline block <%s> is not closed: %s at line %u does not match, endtag %s missing", tag,
-		            named ? st->mismatch : "the closing tag", st->mismatch_line, st->close_tag);
+		            N_("inline block <{tag}> is not closed: the closing tag at line {line} does not match, "
+		               "endtag </{tag}> missing"),
+		            VD_TEXT("tag", tag), LINE_ARG("line", st->mismatch_line));
 	}
-	return fail(p, -EINVAL, st->line, "inline block <%s> is not closed: endtag %s missing", tag,
-	            st->close_tag);
+	return fail(p, -EINVAL, st->line, N_("inline block <{tag}> is not closed: endtag </{tag}> missing"),
+	            VD_TEXT("tag", tag));
 }
 
 static int parse_conn_body(struct vd_ovpn_parser *p);
@@ -384,8 +427,11 @@ static int option_line(struct vd_ovpn_parser *p, struct inline_state *st, const 
 
 	if (len >= OVPN_LINE_SIZE)
 		return fail(p, -EINVAL, line,
-		            "line is %zu characters long; OpenVPN reads at most %d per option line "
-		            "(Maximum option line length exceeded)", len, OVPN_LINE_SIZE - 1);
+		            /* TRANSLATORS: "Maximum option line length exceeded" is
+		             * OpenVPN's own message, in English */
+		            N_("line is {length} characters long; OpenVPN reads at most {max} per option line "
+		               "(Maximum option line length exceeded)"),
+		            VD_NUM("length", (double)len, 0), VD_NUM("max", OVPN_LINE_SIZE - 1, 0));
 	if (line == 1 && conn == 0 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
 		s += 3;
 		len -= 3;
@@ -404,15 +450,15 @@ static int option_line(struct vd_ovpn_parser *p, struct inline_state *st, const 
 		tag[wl - 2] = '\0';
 		if (tag[0] == '/') {
 			if (!known(tag + 1))
-				return fail(p, -EINVAL, line, "a closing tag without its opening tag");
-			return fail(p, -EINVAL, line, "closing tag <%s> without an open <%s> block", tag,
-			            tag + 1);
+				return fail(p, -EINVAL, line, N_("a closing tag without its opening tag"));
+			return fail(p, -EINVAL, line, N_("closing tag </{tag}> without an open <{tag}> block"),
+			            VD_TEXT("tag", tag + 1));
 		}
 		if (strcmp(tag, "connection") == 0) {
 			if (conn)
 				return fail(p, -EINVAL, line,
-				            "<connection> inside the <connection> block of line %u: blocks cannot nest",
-				            p->conn_line);
+				            N_("<connection> inside the <connection> block of line {line}: blocks cannot nest"),
+				            LINE_ARG("line", p->conn_line));
 			idx = add_option(p, inl, 2, line, ++p->cfg->n_connections);
 			if (idx < 0)
 				return fail(p, -ENOMEM, line, "out of memory");
@@ -471,8 +517,9 @@ static int parse_conn_body(struct vd_ovpn_parser *p)
 			r = inline_feed(p, &st, s, nl ? len + 1 : len, line);
 		else if (len >= OVPN_LINE_SIZE)
 			r = fail(p, -EINVAL, line,
-			         "line is %zu characters long; OpenVPN reads at most %d per line in a <connection> block",
-			         len, OVPN_LINE_SIZE - 1);
+			         N_("line is {length} characters long; OpenVPN reads at most {max} per line in a "
+			            "<connection> block"),
+			         VD_NUM("length", (double)len, 0), VD_NUM("max", OVPN_LINE_SIZE - 1, 0));
 		else
 			r = option_line(p, &st, s, len, line, p->conn_no);
 		if (r < 0)
@@ -500,7 +547,8 @@ int vd_ovpn_parser_feed(struct vd_ovpn_parser *p, const char *data, size_t len)
 	if (p->failed)
 		return p->error;
 	if (len > VD_OVPN_MAX_INPUT - p->total)
-		return fail(p, -E2BIG, p->lineno + 1, "config is larger than %d bytes", VD_OVPN_MAX_INPUT);
+		return fail(p, -E2BIG, p->lineno + 1, N_("config is larger than {max} bytes"),
+		            VD_NUM("max", VD_OVPN_MAX_INPUT, 0));
 	p->total += len;
 	while (len > 0) {
 		const char *nl = memchr(data, '\n', len);
@@ -508,10 +556,11 @@ int vd_ovpn_parser_feed(struct vd_ovpn_parser *p, const char *data, size_t len)
 		int r;
 
 		if (memchr(data, '\0', n))
-			return fail(p, -EINVAL, p->lineno + 1, "binary data (a NUL byte): not a config file");
+			return fail(p, -EINVAL, p->lineno + 1, N_("binary data (a NUL byte): not a config file"));
 		if (p->line.len + n > VD_OVPN_MAX_LINE + 1 ||
 		    (!nl && p->line.len + n > VD_OVPN_MAX_LINE))
-			return fail(p, -E2BIG, p->lineno + 1, "line is longer than %d bytes", VD_OVPN_MAX_LINE);
+			return fail(p, -E2BIG, p->lineno + 1, N_("line is longer than {max} bytes"),
+			            VD_NUM("max", VD_OVPN_MAX_LINE, 0));
 		data += n;
 		len -= n;
 		if (!nl) {
@@ -536,6 +585,12 @@ int vd_ovpn_parser_feed(struct vd_ovpn_parser *p, const char *data, size_t len)
 
 int vd_ovpn_parser_finish(struct vd_ovpn_parser *p, struct vd_ovpn_config **ret, struct vd_error *err)
 {
+	return vd_ovpn_parser_finish_msg(p, ret, err, NULL);
+}
+
+int vd_ovpn_parser_finish_msg(struct vd_ovpn_parser *p, struct vd_ovpn_config **ret, struct vd_error *err,
+                              cJSON **ret_msg)
+{
 	int r = 0;
 
 	if (!p)
@@ -547,13 +602,16 @@ int vd_ovpn_parser_finish(struct vd_ovpn_parser *p, struct vd_ovpn_config **ret,
 		r = top_line(p, p->line.data, p->line.len, p->lineno);
 	}
 	if (r == 0 && p->in_conn)
-		r = fail(p, -EINVAL, p->conn_line,
-		         "<connection> block is not closed: endtag </connection> missing");
+		r = fail(p, -EINVAL, p->conn_line, N_("<connection> block is not closed: endtag </connection> missing"));
 	if (r == 0 && p->top.open)
 		r = inline_unterminated(p, &p->top);
 	if (r < 0) {
 		if (err)
 			*err = p->err;
+		if (ret_msg) {
+			*ret_msg = p->msg;
+			p->msg = NULL;
+		}
 	} else if (ret) {
 		*ret = p->cfg;
 		p->cfg = NULL;
@@ -565,16 +623,24 @@ int vd_ovpn_parser_finish(struct vd_ovpn_parser *p, struct vd_ovpn_config **ret,
 int vd_ovpn_config_parse(const char *filename, const char *data, size_t len,
                          struct vd_ovpn_config **ret, struct vd_error *err)
 {
+	return vd_ovpn_config_parse_msg(filename, data, len, ret, err, NULL);
+}
+
+int vd_ovpn_config_parse_msg(const char *filename, const char *data, size_t len, struct vd_ovpn_config **ret,
+                             struct vd_error *err, cJSON **ret_msg)
+{
 	struct vd_ovpn_parser *p;
 	int r;
 
 	r = vd_ovpn_parser_new(filename, &p);
 	if (r < 0) {
 		vd_error_set(err, filename ? filename : "<input>", 0, "out of memory");
+		if (ret_msg)
+			*ret_msg = NULL;
 		return r;
 	}
 	(void)vd_ovpn_parser_feed(p, data, len);
-	return vd_ovpn_parser_finish(p, ret, err);
+	return vd_ovpn_parser_finish_msg(p, ret, err, ret_msg);
 }
 
 const struct vd_ovpn_option *vd_ovpn_config_get(const struct vd_ovpn_config *c, const char *name)
@@ -1136,9 +1202,24 @@ static bool block_has_remote(const struct vd_ovpn_config *c, size_t i)
 	return false;
 }
 
-static const char *plural(size_t n)
+/* One problem to cb: its message, and that in English. */
+static void problem_msg(vd_ovpn_problem_cb cb, void *userdata, unsigned line, bool unknown, const char *id,
+                        const char *plural, const char *count, const struct vd_arg *args)
 {
-	return n == 1 ? "" : "s";
+	struct vd_ovpn_problem pr = { .line = line, .unknown = unknown };
+	cJSON *m = NULL;
+	char *text = NULL;
+
+	if (!cb)
+		return;
+	/* without memory the problem still counts, with no words */
+	if (vd_msg_new(id, plural, count, args, &m) == 0 && (text = vd_msg_render(m, NULL))) {
+		pr.text = text;
+		pr.msg = m;
+	}
+	cb(userdata, &pr);
+	free(text);
+	cJSON_Delete(m);
 }
 
 unsigned vd_ovpn_config_validate(const struct vd_ovpn_config *c, vd_ovpn_problem_cb cb, void *userdata)
@@ -1154,12 +1235,21 @@ unsigned vd_ovpn_config_check(const struct vd_ovpn_config *c, unsigned flags, vd
 	bool server, forward_compatible = false;
 	unsigned count = 0;
 
-#define PROBLEM(line, ...)                               \
-	do {                                             \
-		count++;                                 \
-		if (cb)                                  \
-			cb(userdata, (line), __VA_ARGS__); \
+	/* KIND is unknown (OpenVPN does not take the option) or bad (it does, not so) */
+#define PROBLEM(line, kind, id, ...)                                                                  \
+	do {                                                                                          \
+		count++;                                                                              \
+		problem_msg(cb, userdata, (line), (kind) == UNKNOWN, id, NULL, NULL,                  \
+		            (const struct vd_arg[]){ __VA_ARGS__ __VA_OPT__(,) { 0 } });              \
 	} while (0)
+	/* IDS: NP_(singular, plural); N names the number that picks one */
+#define PROBLEM_N(line, ids, n, ...)                                                                  \
+	do {                                                                                          \
+		count++;                                                                              \
+		problem_msg(cb, userdata, (line), false, ids, n,                                      \
+		            (const struct vd_arg[]){ __VA_ARGS__, { 0 } });                           \
+	} while (0)
+	enum { UNKNOWN, BAD };
 
 	if (!c)
 		return 0;
@@ -1174,7 +1264,8 @@ unsigned vd_ovpn_config_check(const struct vd_ovpn_config *c, unsigned flags, vd
 
 		if (strcmp(o->name, "connection") == 0 && o->connection) {
 			if (!block_has_remote(c, i))
-				PROBLEM(o->line, "<connection> block has no 'remote' (OpenVPN needs exactly one per block)");
+				PROBLEM(o->line, BAD,
+				        N_("<connection> block has no 'remote' (OpenVPN needs exactly one per block)"));
 			continue;
 		}
 		if (!effective(o, &name, &argv, &argc))
@@ -1188,42 +1279,59 @@ unsigned vd_ovpn_config_check(const struct vd_ovpn_config *c, unsigned flags, vd
 		d = directive_find(name);
 		known = d && !d->removed && !(d->flags & OW);
 		if (!known || argc < d->min || argc > d->max) {
+			struct vd_arg opt = VD_TEXT("option", name);
+			char version[16];
+
 			if (soft)
 				continue;
-			if (!d && quote)
-				PROBLEM(o->line, "unknown option '%s' (OpenVPN: Unrecognized option)", name);
-			else if (!d)
-				PROBLEM(o->line, "an unknown directive (OpenVPN: Unrecognized option)");
-			else if (d->removed)
-				PROBLEM(o->line, "option '%s' was removed in OpenVPN 2.%u; newer versions refuse it",
-				        name, d->removed % 10);
-			else if (d->flags & OW)
-				PROBLEM(o->line, "option '%s' exists only in OpenVPN for Windows; OpenVPN on Linux refuses it",
-				        name);
-			else if (d->min == d->max)
-				PROBLEM(o->line, "option '%s' takes %u argument%s, not %zu", name, d->min,
-				        plural(d->min), argc);
-			else
-				PROBLEM(o->line, "option '%s' takes %u to %u arguments, not %zu", name, d->min,
-				        d->max, argc);
+			if (!d && quote) {
+				/* TRANSLATORS: "Unrecognized option" is OpenVPN's own
+				 * message, in English; {option} is the word of the profile */
+				PROBLEM(o->line, UNKNOWN, N_("unknown option '{option}' (OpenVPN: Unrecognized option)"), opt);
+			} else if (!d) {
+				/* TRANSLATORS: "Unrecognized option" is OpenVPN's own message, in English */
+				PROBLEM(o->line, UNKNOWN, N_("an unknown directive (OpenVPN: Unrecognized option)"));
+			} else if (d->removed) {
+				snprintf(version, sizeof(version), "2.%u", d->removed % 10);
+				PROBLEM(o->line, UNKNOWN,
+				        /* TRANSLATORS: {option} is a directive OpenVPN had; {version} is 2.5 or 2.6 */
+				        N_("option '{option}' was removed in OpenVPN {version}; newer versions refuse it"), opt,
+				        VD_TEXT("version", version));
+			} else if (d->flags & OW) {
+				PROBLEM(o->line, UNKNOWN,
+				        N_("option '{option}' exists only in OpenVPN for Windows; OpenVPN on Linux refuses it"),
+				        opt);
+			} else if (d->min == d->max) {
+				PROBLEM_N(o->line, NP_("option '{option}' takes {count} argument, not {given}",
+				                       "option '{option}' takes {count} arguments, not {given}"),
+				          "count", opt, VD_NUM("count", d->min, 0), VD_NUM("given", (double)argc, 0));
+			} else {
+				PROBLEM(o->line, BAD, N_("option '{option}' takes {min} to {max} arguments, not {given}"), opt,
+				        VD_NUM("min", d->min, 0), VD_NUM("max", d->max, 0), VD_NUM("given", (double)argc, 0));
+			}
 			continue;
 		}
 		if (o->connection && !(d->flags & OC)) {
-			PROBLEM(o->line, "option '%s' cannot be used in a <connection> block", name);
+			PROBLEM(o->line, BAD, N_("option '{option}' cannot be used in a <connection> block"),
+			        VD_TEXT("option", d->name));
 			continue;
 		}
 		if (o->inline_body && !(d->flags & OI)) {
-			PROBLEM(o->line, "option '%s' cannot be an inline <%s> block", name, name);
+			PROBLEM(o->line, BAD, N_("option '{option}' cannot be an inline <{option}> block"),
+			        VD_TEXT("option", d->name));
 			continue;
 		}
 		if ((d->flags & OS) && !server)
-			PROBLEM(o->line, "option '%s' is server-only: it requires --mode server", name);
+			PROBLEM(o->line, BAD, N_("option '{option}' is server-only: it requires --mode server"),
+			        VD_TEXT("option", d->name));
 		if ((strcmp(name, "proto") == 0 && vd_ovpn_proto_parse(argv[0], NULL) < 0) ||
 		    (strcmp(name, "remote") == 0 && argc == 3 && vd_ovpn_proto_parse(argv[2], NULL) < 0)) {
 			if (quote)
-				PROBLEM(o->line, "bad protocol '%s'", argv[argc - 1]);
+				/* TRANSLATORS: {protocol} is the word of the profile */
+				PROBLEM(o->line, BAD, N_("bad protocol '{protocol}'"), VD_TEXT("protocol", argv[argc - 1]));
 			else
-				PROBLEM(o->line, "option '%s' names a protocol OpenVPN does not know", d->name);
+				PROBLEM(o->line, BAD, N_("option '{option}' names a protocol OpenVPN does not know"),
+				        VD_TEXT("option", d->name));
 		}
 		if (o->connection)
 			continue;
@@ -1242,6 +1350,7 @@ unsigned vd_ovpn_config_check(const struct vd_ovpn_config *c, unsigned flags, vd
 		}
 	}
 #undef PROBLEM
+#undef PROBLEM_N
 	free(ign.names);
 	return count;
 }

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,28 +124,18 @@ static struct vd_arg where_arg(const char *name, bool inlined, const char *file)
 	return inlined ? VD_PHRASE(name, N_("block")) : VD_TEXT(name, file);
 }
 
-static void __attribute__((format(printf, 3, 4)))
-validate_cb(void *userdata, unsigned line, const char *fmt, ...)
+/* A problem of the directive check (lib/ovpn_config.c), as its message. */
+static void validate_cb(void *userdata, const struct vd_ovpn_problem *p)
 {
 	struct pctx *c = userdata;
-	char msg[512];
-	const char *code = "bad-arguments";
-	size_t n;
-	va_list ap;
+	cJSON *m = p->msg ? cJSON_Duplicate(p->msg, true) : NULL;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	/* The validator has one callback for both kinds; its wording tells them apart. */
-	if (strncmp(msg, "unknown option", 14) == 0 || strncmp(msg, "an unknown directive", 20) == 0 ||
-	    strstr(msg, " was removed in ") ||
-	    strstr(msg, "only in OpenVPN for Windows"))
-		code = "unknown-directive";
-	/* the validator's English (lib/ovpn_config.c): no message to translate */
-	n = strlen(msg);
-	if (n && msg[n - 1] == '.')
-		msg[n - 1] = '\0';
-	problem_add(c, "config-invalid", VD_SEV_ERROR, code, line, msg, NULL);
+	if (!m) {
+		c->oom = true;
+		return;
+	}
+	problem_add(c, "config-invalid", VD_SEV_ERROR, p->unknown ? "unknown-directive" : "bad-arguments", p->line,
+	            p->text, m);
 }
 
 /* The problem of a referenced file (option name) or of the profile itself
@@ -806,14 +795,24 @@ int vd_profile_check(const char *path, const struct vd_profile_opts *opts, struc
 	} else if (e < 0) {
 		read_problem(&c, 0, NULL, path, e);
 	} else {
-		e = vd_ovpn_config_parse(path, data, len, &cfg, &err);
-		if (e == -ENOMEM)
+		cJSON *m = NULL;
+		char *text = NULL;
+
+		e = vd_ovpn_config_parse_msg(path, data, len, &cfg, &err, &m);
+		if (e == -ENOMEM) {
 			c.oom = true;
-		else if (e < 0 && err.msg[0])
-			/* the parser's English (lib/ovpn_config.c) */
+		} else if (e < 0 && m && (text = vd_msg_render(m, NULL))) {
+			/* the parser's error, whole (err.msg is cut at 255 bytes) */
+			problem_add(&c, "config-invalid", VD_SEV_ERROR, "parse-error", err.line, text, m);
+			m = NULL;
+		} else if (e < 0 && err.msg[0]) {
+			/* no message: the parser's English as it is */
 			problem_add(&c, "config-invalid", VD_SEV_ERROR, "parse-error", err.line, err.msg, NULL);
-		else if (e < 0)
+		} else if (e < 0) {
 			problem(&c, VD_SEV_ERROR, "parse-error", err.line, N_("the profile cannot be parsed"));
+		}
+		free(text);
+		cJSON_Delete(m);
 	}
 	free(data);
 	if (cfg) {

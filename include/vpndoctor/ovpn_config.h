@@ -11,6 +11,8 @@
 
 #include "vpndoctor/common.h"
 
+struct cJSON;
+
 #define VD_OVPN_MAX_LINE   (16 * 1024)        /* a longer line is -E2BIG (OpenVPN itself reads 256 bytes a line) */
 #define VD_OVPN_MAX_INPUT  (4 * 1024 * 1024)  /* a config larger than this is rejected */
 #define VD_OVPN_MAX_ARGS   16                 /* OpenVPN's MAX_PARMS */
@@ -48,9 +50,18 @@ int vd_ovpn_parser_finish(struct vd_ovpn_parser *p, struct vd_ovpn_config **ret,
 const struct vd_error *vd_ovpn_parser_error(const struct vd_ovpn_parser *p);
 void vd_ovpn_parser_free(struct vd_ovpn_parser *p);
 
-/* Convenience: parse a whole buffer. */
+/* The same, and on failure the error also as a message (vpndoctor/message.h)
+ * for a client to say in its reader's language: *ret_msg is the caller's,
+ * NULL when the error is -ENOMEM or there was no memory for it; err->msg is
+ * its English (cut at 255 bytes). Untouched on success. */
+int vd_ovpn_parser_finish_msg(struct vd_ovpn_parser *p, struct vd_ovpn_config **ret, struct vd_error *err,
+                              struct cJSON **ret_msg);
+
+/* Convenience: parse a whole buffer (with the error as a message, _msg). */
 int vd_ovpn_config_parse(const char *filename, const char *data, size_t len,
                          struct vd_ovpn_config **ret, struct vd_error *err);
+int vd_ovpn_config_parse_msg(const char *filename, const char *data, size_t len, struct vd_ovpn_config **ret,
+                             struct vd_error *err, struct cJSON **ret_msg);
 void vd_ovpn_config_free(struct vd_ovpn_config *c);
 
 /* The last occurrence of NAME outside <connection> blocks (OpenVPN: last wins),
@@ -80,9 +91,20 @@ struct vd_ovpn_remote {
 int vd_ovpn_config_remotes(const struct vd_ovpn_config *c, struct vd_ovpn_remote **ret, size_t *n);
 
 /* Directive table check: unknown option names, and known ones with the wrong
- * number of arguments. Calls cb for each problem; returns the count. */
-typedef void (*vd_ovpn_problem_cb)(void *userdata, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+ * number of arguments or in the wrong place. Calls cb for each problem;
+ * returns the count. A problem is a message (vpndoctor/message.h), so that
+ * a client says it in its reader's language, and its English rendering;
+ * both are NULL when there was no memory to make them (the problem still
+ * counts). They live until cb returns. */
+struct vd_ovpn_problem {
+	unsigned line;
+	bool unknown;             /* an option OpenVPN on Linux does not take at all
+	                           * (unknown, removed, Windows only); else a known
+	                           * one with wrong arguments or in the wrong place */
+	const char *text;         /* English, one sentence without its final stop */
+	const struct cJSON *msg;
+};
+typedef void (*vd_ovpn_problem_cb)(void *userdata, const struct vd_ovpn_problem *p);
 unsigned vd_ovpn_config_validate(const struct vd_ovpn_config *c, vd_ovpn_problem_cb cb, void *userdata);
 /* The same; with VD_OVPN_NO_QUOTE no word of the file is in a message but
  * the names of known directives ("an unknown directive", "option 'proto'

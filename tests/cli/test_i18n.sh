@@ -220,6 +220,82 @@ grep -q '^    line 5     error   the ca file .*/prof/ca.crt does not exist$' "$t
 (cd "$tmp/prof" && "$vd" lint --json office.ovpn) >"$tmp/lint.json" || true
 cmp -s "$tmp/lint.ja.json" "$tmp/lint.json" || fail "lint --json differs under LANGUAGE=ja"
 
+# --- lint: the directive check's and the parser's sentences ----------------------------
+# Every word of `lint` in Japanese: the problems of lib/ovpn_config.c too; in C
+# the English it always printed, byte for byte.
+printf 'client\ndev tun\nproto sctp\nremote vpn.example.com 1194\nfrob 1\nverb\nclient-to-client\n'\
+'ncp-disable\nblock-outside-dns\nremote-cert-tls\n<connection>\nremote b 1194\nmute 3\n</connection>\n'\
+'<connection>\nport 1\n</connection>\n<dev>\ntun\n</dev>\nauth-user-pass\n<ca>\nx\n</ca>\n' >"$tmp/prof/check.ovpn"
+(cd "$tmp/prof" && ja lint check.ovpn) >"$tmp/check.ja" && fail "lint check.ovpn: exit 0"
+while IFS='|' read -r line what; do
+	grep -qF -- "    ${line}行目$(printf '%*s' $((7 - ${#line})) '')エラー  $what" "$tmp/check.ja" ||
+		{ cat "$tmp/check.ja"; fail "lint in Japanese: no line $line '$what'"; }
+done <<'EOF2'
+3|'sctp'はOpenVPNが対応していないプロトコルです
+5|不明なオプション'frob'です（OpenVPNは「Unrecognized option」を報告します）
+6|verbの引数は1個ですが、0個指定されています
+7|client-to-clientはサーバー専用のオプションです（--mode serverが必要です）
+8|ncp-disableはOpenVPN 2.6で廃止されたオプションです。このバージョン以降では受け付けられません
+9|block-outside-dnsはWindows版OpenVPN専用のオプションです。Linux版OpenVPNでは受け付けられません
+10|remote-cert-tlsの引数は1個ですが、0個指定されています
+13|muteは<connection>ブロックの中では使えません
+15|<connection>ブロックにremoteがありません（OpenVPNではブロックごとにちょうど1つ必要です）
+18|devはインラインブロック<dev>として書くことはできません
+EOF2
+# the finding's summary, its wrapped lines joined
+sed -n '/^  エラー  SSLサーバー/,/^          対処/p' "$tmp/check.ja" | sed '1d;$d;s/^ *//' | tr -d '\n' |
+	grep -qxF "'sctp'はOpenVPNが対応していないプロトコルです（check.ovpnの3行目）（ほか10件）" ||
+	fail "lint: the finding's summary in Japanese"
+# no sentence of the problem list left in English
+sed -n '/ファイル内の順/,/^$/p' "$tmp/check.ja" | grep -E '(option|unknown|takes|argument|block|protocol) ' &&
+	fail "lint: a problem in English under LANGUAGE=ja"
+(cd "$tmp/prof" && c lint check.ovpn) >"$tmp/check.c" || true
+for want in "    line 3     error   bad protocol 'sctp'" \
+	"    line 5     error   unknown option 'frob' (OpenVPN: Unrecognized option)" \
+	"    line 6     error   option 'verb' takes 1 argument, not 0" \
+	"    line 7     error   option 'client-to-client' is server-only: it requires --mode server" \
+	"    line 8     error   option 'ncp-disable' was removed in OpenVPN 2.6; newer versions refuse it" \
+	"    line 9     error   option 'block-outside-dns' exists only in OpenVPN for Windows; OpenVPN on Linux refuses it" \
+	"    line 13    error   option 'mute' cannot be used in a <connection> block" \
+	"    line 15    error   <connection> block has no 'remote' (OpenVPN needs exactly one per block)" \
+	"    line 18    error   option 'dev' cannot be an inline <dev> block" \
+	"           bad protocol 'sctp' (check.ovpn line 3), and 10 more"; do
+	grep -qxF -- "$want" "$tmp/check.c" || { cat "$tmp/check.c"; fail "lint in C: no '$want'"; }
+done
+(cd "$tmp/prof" && LC_ALL=C VPNDOCTOR_LOCALEDIR=/nonexistent "$vd" lint check.ovpn) >"$tmp/check.plain" || true
+cmp -s "$tmp/check.plain" "$tmp/check.c" || fail "lint check.ovpn in C changes with translations reachable"
+# the problems' kinds as before: unknown directives apart from bad arguments
+(cd "$tmp/prof" && "$vd" lint --json check.ovpn) >"$tmp/check.json" || true
+(cd "$tmp/prof" && ja lint --json check.ovpn) >"$tmp/check.ja.json" || true
+cmp -s "$tmp/check.ja.json" "$tmp/check.json" || fail "lint --json differs under LANGUAGE=ja"
+/usr/bin/python3 - "$tmp/check.json" <<'PY' || fail "lint --json: the problems' codes"
+import json, sys
+ev = json.load(open(sys.argv[1]))["findings"][0]["evidence"]
+codes = [v.rsplit(" [", 1)[1].rstrip("]") for k, v in sorted(ev.items()) if k.startswith("problem_")]
+assert codes.count("unknown-directive") == 3 and codes.count("bad-arguments") == 7, codes
+PY
+# the parser's errors: the profile cannot be read as options at all
+parse_case() { # TEXT JAPANESE ENGLISH
+	printf '%b' "$1" >"$tmp/prof/p.ovpn"
+	(cd "$tmp/prof" && ja lint p.ovpn) >"$tmp/p.ja" || true
+	# the finding's summary (one problem: no list), its wrapped lines joined
+	sed -n '/^  エラー  SSLサーバー/,/^          対処/p' "$tmp/p.ja" | sed '1d;$d;s/^ *//' | tr -d '\n' |
+		grep -qxF -- "$2" || { cat "$tmp/p.ja"; fail "lint: the parser's error in Japanese: not '$2'"; }
+	(cd "$tmp/prof" && c lint p.ovpn) >"$tmp/p.c" || true
+	sed -n '/^  error    The SSL server/,/^           Fix:/p' "$tmp/p.c" | sed '1d;$d;s/^ *//' | paste -sd' ' |
+		grep -qxF -- "$3" || { cat "$tmp/p.c"; fail "lint: the parser's error in C: not '$3'"; }
+}
+parse_case 'client\n<ca>\nAAAA\n</cert>\n' \
+	'インラインブロック<ca>が閉じられていません。4行目の</cert>は対応する終了タグではなく、</ca>がありません（p.ovpnの2行目）' \
+	'inline block <ca> is not closed: </cert> at line 4 does not match, endtag </ca> missing (p.ovpn line 2)'
+parse_case 'client\nremote "vpn\n' '閉じる引用符（"）がありません（p.ovpnの2行目）' 'no closing quotation (") (p.ovpn line 2)'
+parse_case '<connection>\nremote a\n<connection>\n</connection>\n' \
+	'1行目から始まる<connection>ブロックの中に<connection>があります。ブロックは入れ子にできません（p.ovpnの3行目）' \
+	'<connection> inside the <connection> block of line 1: blocks cannot nest (p.ovpn line 3)'
+parse_case "remote $(printf 'a%.0s' $(seq 300))\n" \
+	'行の長さが308文字あります。OpenVPNがオプション1行として読み込めるのは255文字までです（OpenVPNは「Maximum option line length exceeded」を報告します）（p.ovpnの1行目）' \
+	'line is 308 characters long; OpenVPN reads at most 255 per option line (Maximum option line length exceeded) (p.ovpn line 1)'
+
 # --- --json is the same in any locale ---------------------------------------------
 "$vd" causes --json >"$tmp/c.json"
 ja causes --json | cmp -s - "$tmp/c.json" || fail "causes --json differs under LANGUAGE=ja"

@@ -1,25 +1,29 @@
 /* libFuzzer target for the OpenVPN config parser: a config fed whole and fed
  * in two pieces must parse the same; validate and remotes run on the result. */
-#include <stdarg.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "vpndoctor/message.h"
 #include "vpndoctor/ovpn_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void problem(void *userdata, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void problem(void *userdata, unsigned line, const char *fmt, ...)
+/* A problem's message says in English what its text says. */
+static void problem(void *userdata, const struct vd_ovpn_problem *pr)
 {
-	char buf[512];
-	va_list ap;
+	char *r;
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap); /* exercises the format arguments */
-	va_end(ap);
+	if (pr->msg) {
+		r = vd_msg_render(pr->msg, NULL);
+		if (!r || !pr->text || strcmp(r, pr->text) != 0)
+			abort();
+		free(r);
+	}
 	(*(unsigned *)userdata)++;
 }
 
@@ -49,9 +53,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vd_ovpn_remote *r = NULL;
 	size_t cut, n = 0;
 	unsigned count = 0;
+	cJSON *msg = NULL;
 	int r1, r2;
 
-	r1 = vd_ovpn_config_parse("fuzz.ovpn", text, size, &whole, &e1);
+	r1 = vd_ovpn_config_parse_msg("fuzz.ovpn", text, size, &whole, &e1, &msg);
+	/* the error's message is its English text (which is cut at 255 bytes) */
+	if (r1 < 0 && r1 != -ENOMEM) {
+		char *en = vd_msg_render(msg, NULL);
+
+		if (!en || strncmp(en, e1.msg, sizeof(e1.msg) - 1) != 0)
+			abort();
+		free(en);
+	}
+	cJSON_Delete(msg);
 
 	cut = size ? data[0] % (size + 1) : 0;
 	if (vd_ovpn_parser_new("fuzz.ovpn", &p) < 0)

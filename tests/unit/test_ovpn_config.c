@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
+#include "vpndoctor/message.h"
 #include "vpndoctor/ovpn_config.h"
 
 static struct vd_ovpn_config *parse_ok(const char *text)
@@ -25,13 +27,26 @@ static struct vd_ovpn_config *parse_ok(const char *text)
 	return c;
 }
 
+/* A parse that fails: its error as a message too, which says in English
+ * what err->msg says (but for -ENOMEM, which has no message). */
 static int parse_err(const char *text, size_t len, struct vd_error *err)
 {
 	struct vd_ovpn_config *c = NULL;
-	int r = vd_ovpn_config_parse("t.ovpn", text, len, &c, err);
+	cJSON *m = NULL;
+	char *en;
+	int r = vd_ovpn_config_parse_msg("t.ovpn", text, len, &c, err, &m);
 
 	assert_null(c);
 	assert_string_equal(err->file, "t.ovpn");
+	assert_true(r < 0);
+	if (r != -ENOMEM) {
+		assert_non_null(m);
+		en = vd_msg_render(m, NULL);
+		assert_non_null(en);
+		assert_string_equal(en, err->msg);
+		free(en);
+	}
+	cJSON_Delete(m);
 	return r;
 }
 
@@ -502,24 +517,29 @@ static void test_binary_empty(void **state)
 struct problems {
 	unsigned n;
 	unsigned lines[32];
+	bool unknown[32];
 	char text[4096];
 };
 
-static void collect(void *userdata, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void collect(void *userdata, unsigned line, const char *fmt, ...)
+/* Each problem's English, and its message rendered in English is the same. */
+static void collect(void *userdata, const struct vd_ovpn_problem *pr)
 {
 	struct problems *p = userdata;
 	size_t len = strlen(p->text);
-	va_list ap;
+	char *r;
 
-	if (p->n < 32)
-		p->lines[p->n] = line;
+	assert_non_null(pr->text);
+	assert_non_null(pr->msg);
+	r = vd_msg_render(pr->msg, NULL);
+	assert_non_null(r);
+	assert_string_equal(r, pr->text);
+	free(r);
+	if (p->n < 32) {
+		p->lines[p->n] = pr->line;
+		p->unknown[p->n] = pr->unknown;
+	}
 	p->n++;
-	va_start(ap, fmt);
-	vsnprintf(p->text + len, sizeof(p->text) - len, fmt, ap);
-	va_end(ap);
-	len = strlen(p->text);
-	snprintf(p->text + len, sizeof(p->text) - len, "\n");
+	snprintf(p->text + len, sizeof(p->text) - len, "%s\n", pr->text);
 }
 
 static unsigned validate(const char *text, struct problems *pr)
@@ -618,6 +638,109 @@ static void test_validate_no_quote(void **state)
 	vd_ovpn_config_free(c);
 }
 
+/* The English of every error and problem, byte for byte what it was when it
+ * was printf-built: lint's output in the C locale and the daemon's summaries
+ * keep it. */
+static void test_english_texts(void **state)
+{
+	static const struct {
+		const char *in, *msg;
+	} errs[] = {
+		{ "remote a\\b\n", "bad backslash ('\\') usage: OpenVPN treats a backslash as an escape only before "
+		                   "\\, \" or a space; write \\\\ for a literal one" },
+		{ "remote \"abc\n", "no closing quotation (\")" },
+		{ "remote 'abc\n", "no closing single quotation (')" },
+		{ "remote abc\\", "backslash at the end of the line" },
+		{ "<zzz>\nx\n", "an inline block of an unknown directive is not closed" },
+		{ "client\n<ca>\nAAAA\n</cert>\nverb 3\n",
+		  "inline block <ca> is not closed: </cert> at line 4 does not match, endtag </ca> missing" },
+		{ "client\n<ca>\nAAAA\n</zzz>\n",
+		  "inline block <ca> is not closed: the closing tag at line 4 does not match, endtag </ca> missing" },
+		{ "client\n<ca>\nAAAA\n", "inline block <ca> is not closed: endtag </ca> missing" },
+		{ "</zzz>\n", "a closing tag without its opening tag" },
+		{ "client\n</ca>\n", "closing tag </ca> without an open <ca> block" },
+		{ "<connection>\nremote a\n<connection>\n</connection>\n",
+		  "<connection> inside the <connection> block of line 1: blocks cannot nest" },
+		{ "<connection>\nremote a\n", "<connection> block is not closed: endtag </connection> missing" },
+		{ "client\nx\0y\n", "binary data (a NUL byte): not a config file" },
+	};
+	static const struct {
+		const char *in, *msg;
+		bool unknown;
+	} probs[] = {
+		{ "<connection>\nport 1\n</connection>\n",
+		  "<connection> block has no 'remote' (OpenVPN needs exactly one per block)", false },
+		{ "frob 1\n", "unknown option 'frob' (OpenVPN: Unrecognized option)", true },
+		{ "ncp-disable\n", "option 'ncp-disable' was removed in OpenVPN 2.6; newer versions refuse it", true },
+		{ "key-method 2\n", "option 'key-method' was removed in OpenVPN 2.5; newer versions refuse it", true },
+		{ "block-outside-dns\n",
+		  "option 'block-outside-dns' exists only in OpenVPN for Windows; OpenVPN on Linux refuses it", true },
+		{ "verb\n", "option 'verb' takes 1 argument, not 0", false },
+		{ "nobind 1\n", "option 'nobind' takes 0 arguments, not 1", false },
+		{ "keepalive 1\n", "option 'keepalive' takes 2 arguments, not 1", false },
+		{ "remote a 1 udp x\n", "option 'remote' takes 1 to 3 arguments, not 4", false },
+		{ "<connection>\nremote a\nverb 3\n</connection>\n",
+		  "option 'verb' cannot be used in a <connection> block", false },
+		{ "<dev>\ntun\n</dev>\n", "option 'dev' cannot be an inline <dev> block", false },
+		{ "client-to-client\n", "option 'client-to-client' is server-only: it requires --mode server", false },
+		{ "proto quic\n", "bad protocol 'quic'", false },
+	};
+	struct vd_error err;
+	struct problems pr;
+	char *buf;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		size_t len = strlen(errs[i].in);
+
+		if (strcmp(errs[i].in, "client\nx") == 0)
+			len = 11; /* the NUL byte and what follows */
+		memset(&err, 0, sizeof(err));
+		parse_err(errs[i].in, len, &err);
+		assert_string_equal(err.msg, errs[i].msg);
+	}
+	/* limits */
+	buf = malloc(VD_OVPN_MAX_INPUT + 2);
+	assert_non_null(buf);
+	memset(buf, 'a', 300);
+	buf[299] = '\n';
+	parse_err(buf, 300, &err);
+	assert_string_equal(err.msg, "line is 300 characters long; OpenVPN reads at most 255 per option line "
+	                             "(Maximum option line length exceeded)");
+	memcpy(buf, "<connection>\n", 13);
+	memcpy(buf + 313, "\n</connection>\n", 15);
+	memset(buf + 13, 'a', 300);
+	parse_err(buf, 328, &err);
+	assert_string_equal(err.msg, "line is 300 characters long; OpenVPN reads at most 255 per line in a "
+	                             "<connection> block");
+	memset(buf, 'a', VD_OVPN_MAX_LINE + 2);
+	parse_err(buf, VD_OVPN_MAX_LINE + 2, &err);
+	assert_string_equal(err.msg, "line is longer than 16384 bytes");
+	memset(buf, '\n', VD_OVPN_MAX_INPUT + 1);
+	parse_err(buf, VD_OVPN_MAX_INPUT + 1, &err);
+	assert_string_equal(err.msg, "config is larger than 4194304 bytes");
+	free(buf);
+
+	for (size_t i = 0; i < sizeof(probs) / sizeof(probs[0]); i++) {
+		assert_int_equal(validate(probs[i].in, &pr), 1);
+		assert_int_equal(pr.unknown[0], probs[i].unknown);
+		pr.text[strlen(pr.text) - 1] = '\0';
+		assert_string_equal(pr.text, probs[i].msg);
+	}
+	/* for another user's file */
+	{
+		struct vd_ovpn_config *c = parse_ok("frob\nproto quic\n");
+
+		memset(&pr, 0, sizeof(pr));
+		assert_int_equal(vd_ovpn_config_check(c, VD_OVPN_NO_QUOTE, collect, &pr), 2);
+		assert_string_equal(pr.text, "an unknown directive (OpenVPN: Unrecognized option)\n"
+		                             "option 'proto' names a protocol OpenVPN does not know\n");
+		assert_true(pr.unknown[0]);
+		assert_false(pr.unknown[1]);
+		vd_ovpn_config_free(c);
+	}
+}
+
 static void test_alibaba_profile(void **state)
 {
 	const char *dir = getenv("VD_TESTDATA");
@@ -668,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_binary_empty),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_validate_no_quote),
+		cmocka_unit_test(test_english_texts),
 		cmocka_unit_test(test_alibaba_profile),
 	};
 
