@@ -79,6 +79,8 @@ struct connectivity {
 	/* what was published */
 	char state[16], source[16];
 	int64_t since;
+	connectivity_change_fn change_cb;
+	void *change_ud;
 };
 
 struct http_check {
@@ -119,9 +121,12 @@ static void publish(struct connectivity *c, const char *source, const char *stat
 
 	if (!sec)
 		return;
+	char from[sizeof(c->state)] = "";
 	if (state && (strcmp(state, c->state) != 0 || strcmp(source, c->source) != 0)) {
-		if (!c->state[0] || strcmp(state, c->state) != 0)
+		if (!c->state[0] || strcmp(state, c->state) != 0) {
 			c->since = now;
+			snprintf(from, sizeof(from), "%s", c->state);
+		}
 		log_info("connectivity: %s (%s%s%s)", state, source, error ? ": " : "", error ? error : "");
 		snprintf(c->state, sizeof(c->state), "%s", state);
 		snprintf(c->source, sizeof(c->source), "%s", source);
@@ -146,6 +151,9 @@ static void publish(struct connectivity *c, const char *source, const char *stat
 	model_probe_result(c->d, &connectivity_probe, NULL, st, sec,
 	                   state ? NULL : "no NetworkManager answers and [Connectivity] URL= is not set", now, 0);
 	arm(c);
+	/* last: the callback may start a new look */
+	if (from[0] && c->change_cb)
+		c->change_cb(c->change_ud, from, state);
 }
 
 /* ---- the HTTP check ---- */
@@ -617,6 +625,12 @@ void connectivity_check(struct connectivity *c)
 	if (cfg->connectivity_nm && nm_ask(c))
 		return;
 	fallback(c);
+}
+
+void connectivity_set_change_cb(struct connectivity *c, connectivity_change_fn fn, void *userdata)
+{
+	c->change_cb = fn;
+	c->change_ud = userdata;
 }
 
 void connectivity_pause(struct connectivity *c)

@@ -25,5 +25,9 @@ void connectivity_free(struct connectivity *c);
 void connectivity_check(struct connectivity *c);
 /* Sleep: nothing runs until connectivity_check(). */
 void connectivity_pause(struct connectivity *c);
+/* Called when the state changes (not for the first one): a login done, a
+ * network that lost its internet. from/to: "full", "portal", ... */
+typedef void (*connectivity_change_fn)(void *userdata, const char *from, const char *to);
+void connectivity_set_change_cb(struct connectivity *c, connectivity_change_fn fn, void *userdata);
 
 #endif

@@ -45,6 +45,14 @@ struct gw_entry {
 	size_t n;
 };
 
+/* The network a tunnel's gateway is reached from, and since when: what was
+ * measured before the move is not an answer from the new network. */
+struct tunnel_net {
+	char *tunnel;
+	char network[VD_UPLINK_LEN]; /* "" while not known */
+	int64_t since;               /* 0: as long as the daemon has looked */
+};
+
 struct gwmemory {
 	int dirfd;
 	struct gw_entry *v; /* the latest answering first */
@@ -56,6 +64,8 @@ struct gwmemory {
 	struct event *update_ev;
 	char *pending[GWMEMORY_MAX_PENDING]; /* tunnels whose sections changed */
 	size_t n_pending;
+	struct tunnel_net *nets;
+	size_t n_nets;
 };
 
 /* The section's descriptor: not a probe the scheduler runs, the name the
@@ -404,6 +414,24 @@ static const char *status_ok(const cJSON *sec)
 	return st && strcmp(st, "ok") == 0 ? st : NULL;
 }
 
+static struct tunnel_net *tunnel_net(struct gwmemory *g, const char *tunnel)
+{
+	struct tunnel_net *v;
+
+	for (size_t i = 0; i < g->n_nets; i++)
+		if (strcmp(g->nets[i].tunnel, tunnel) == 0)
+			return &g->nets[i];
+	if (g->n_nets >= 256 || !(v = realloc(g->nets, (g->n_nets + 1) * sizeof(*v))))
+		return NULL;
+	g->nets = v;
+	v += g->n_nets;
+	memset(v, 0, sizeof(*v));
+	if (!(v->tunnel = strdup(tunnel)))
+		return NULL;
+	g->n_nets++;
+	return v;
+}
+
 /* One tunnel: what its sections show now, noted and handed back. */
 static void update_tunnel(struct gwmemory *g, const char *tunnel)
 {
@@ -421,19 +449,30 @@ static void update_tunnel(struct gwmemory *g, const char *tunnel)
 	cJSON *sec;
 
 	have_net = vd_uplink_network(rt, network, sizeof(network)) == 0;
+	struct tunnel_net *tn = tunnel_net(g, tunnel);
+	if (!tn)
+		return;
+	if (have_net && strcmp(tn->network, network) != 0) {
+		/* a move (the first network seen has been there all along) */
+		tn->since = tn->network[0] ? now : 0;
+		snprintf(tn->network, sizeof(tn->network), "%s", network);
+	}
 	if (status_ok(tr) && (gw = sec_str(tr, VDF_TRANSPORT_GATEWAY)) && jnum(tr, VDF_TRANSPORT_PORT, 1, 65535, &port)) {
 		const cJSON *udp = cJSON_GetObjectItemCaseSensitive(tr, VDF_TRANSPORT_UDP);
 		const char *res = sec_str(udp, VDF_TRANSPORT_TRY_RESULT);
 		double at = 0;
 		/* a handshake that answered in this section, on this network */
-		if (have_net && res && strcmp(res, "answered") == 0 && jnum(tr, VDF_SECTION_AT, 0, 1e11, &at))
-			news |= gwmemory_note(g, gw, (unsigned)port, network, (int64_t)at);
+		if (have_net && res && strcmp(res, "answered") == 0 && jnum(tr, VDF_SECTION_AT, 0, 1e11, &at) &&
+		    (int64_t)at >= tn->since)
+			news |= gwmemory_note(g, gw, (unsigned)port, network, (int64_t)at) > 0;
 	}
-	/* a UDP tunnel that is up had its handshake answered, over UDP */
+	/* a UDP tunnel that came up on this network had its handshake answered,
+	 * over UDP (one connected before the move proves nothing of this one) */
 	if (status_ok(ovpn) && state && strcmp(state, "connected") == 0 && have_net) {
 		const char *addr = sec_str(remote, VDF_OVPN_REMOTE_ADDR), *proto = sec_str(remote, VDF_OVPN_REMOTE_PROTO);
-		double rport;
-		if (addr && proto && strncmp(proto, "udp", 3) == 0 && jnum(remote, VDF_OVPN_REMOTE_PORT, 1, 65535, &rport)) {
+		double rport, since = -1;
+		if (addr && proto && strncmp(proto, "udp", 3) == 0 && jnum(remote, VDF_OVPN_REMOTE_PORT, 1, 65535, &rport) &&
+		    (tn->since == 0 || (jnum(ovpn, VDF_OPENVPN_STATE_SINCE, 0, 1e11, &since) && since >= tn->since))) {
 			news |= gwmemory_note(g, addr, (unsigned)rport, network, now) > 0;
 			if (!gw) {
 				gw = addr;
@@ -516,6 +555,9 @@ void gwmemory_free(struct gwmemory *g)
 		event_free(g->update_ev);
 	for (size_t i = 0; i < g->n_pending; i++)
 		free(g->pending[i]);
+	for (size_t i = 0; i < g->n_nets; i++)
+		free(g->nets[i].tunnel);
+	free(g->nets);
 	if (g->dirfd >= 0 && g->v)
 		save_logged(g);
 	if (g->dirfd >= 0)

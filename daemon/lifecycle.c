@@ -16,6 +16,7 @@
 #include "sleepwatch.h"
 #include "timeline.h"
 #include "vpndoctor/cause.h"
+#include "vpndoctor/facts.h"
 #include "vpndoctor/uplink.h"
 
 #define LIFECYCLE_MAX_TUNNELS 256
@@ -24,7 +25,9 @@ struct uplink_seen {
 	char *tunnel;
 	char fp[VD_UPLINK_LEN + 32];
 	bool moved;          /* a roam to act on */
+	bool back;           /* carries again: its window ends */
 	char was[VD_UPLINK_LEN + 32];
+	int64_t settle_from; /* the window this daemon gave it began then (0: none) */
 };
 
 struct lifecycle {
@@ -37,6 +40,7 @@ struct lifecycle {
 	struct event *roam_ev;   /* acts on roams from the loop */
 	struct event *window_ev; /* a settle window ends: one more round */
 	int64_t window_end;
+	char net_change[64];     /* the network's answer changed: every tunnel settles */
 };
 
 unsigned lifecycle_settle_s(struct vd_daemon *d, const char *tunnel)
@@ -73,6 +77,40 @@ static void on_window_end(evutil_socket_t fd, short what, void *arg)
 		scheduler_restart(s, 0);
 	if (l->parts.connectivity)
 		connectivity_check(l->parts.connectivity);
+}
+
+static struct uplink_seen *seen_get(struct lifecycle *l, const char *tunnel);
+
+static void settle(struct lifecycle *l, const char *tunnel, unsigned kinds, int64_t now, int64_t until)
+{
+	struct uplink_seen *u = seen_get(l, tunnel);
+
+	if (u)
+		u->settle_from = now;
+	model_settle(l->d, tunnel, kinds, until);
+}
+
+/* The tunnel carries again: connected, and a ping measured since the window
+ * began came back. Then the window has done its work. */
+static bool back(struct lifecycle *l, const char *tunnel, int64_t from)
+{
+	const cJSON *ovpn = model_section(l->d, tunnel, "openvpn"), *ping = model_section(l->d, tunnel, "ping");
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_STATE);
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(ping, VDF_SECTION_AT), *t;
+	const cJSON *se = cJSON_GetObjectItemCaseSensitive(ping, VDF_PING_SERVER_END);
+
+	if (!cJSON_IsString(st) || strcmp(st->valuestring, "connected") != 0 || !cJSON_IsNumber(at) ||
+	    at->valuedouble < (double)from)
+		return false;
+	t = cJSON_GetObjectItemCaseSensitive(se, VDF_SAMPLE_RECEIVED);
+	if (cJSON_IsNumber(t) && t->valuedouble > 0)
+		return true;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(ping, VDF_PING_TARGETS)) {
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(t, VDF_SAMPLE_RECEIVED);
+		if (cJSON_IsNumber(r) && r->valuedouble > 0)
+			return true;
+	}
+	return false;
 }
 
 /* ---- sleep ---- */
@@ -112,7 +150,7 @@ static void resumed(void *userdata, uint64_t slept_ms)
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(t, "name");
 		if (cJSON_IsString(name)) {
 			int64_t until = now + (int64_t)lifecycle_settle_s(l->d, name->valuestring);
-			model_settle(l->d, name->valuestring, VD_SETTLE_ANY, until);
+			settle(l, name->valuestring, VD_SETTLE_ANY, now, until);
 			if (until > end)
 				end = until;
 		}
@@ -163,6 +201,13 @@ static void on_roam(evutil_socket_t fd, short what, void *arg)
 		struct uplink_seen *u = &l->seen[i];
 		unsigned w;
 
+		if (u->back) {
+			u->back = false;
+			if (model_settling(l->d, u->tunnel, NULL)) {
+				log_info("tunnel %s carries again: its settle window ends", u->tunnel);
+				model_settle_end(l->d, u->tunnel);
+			}
+		}
 		if (!u->moved)
 			continue;
 		u->moved = false;
@@ -171,19 +216,51 @@ static void on_roam(evutil_socket_t fd, short what, void *arg)
 		w = lifecycle_settle_s(l->d, u->tunnel);
 		log_notice("tunnel %s: the network changed (%s, was %s): the probes of the path run again; %u s for "
 		           "the tunnel to reconnect by itself", u->tunnel, u->fp, u->was, w);
-		model_settle(l->d, u->tunnel, VD_SETTLE_ROAM, now + w);
+		settle(l, u->tunnel, VD_SETTLE_ROAM, now, now + w);
 		if (now + w > end)
 			end = now + w;
 		any = true;
 	}
-	if (!any)
+	/* A login page that lets go, a network that gets its internet back:
+	 * the tunnels reconnect by themselves, as after a move. */
+	if (l->net_change[0]) {
+		size_t n = daemon_n_tunnels(l->d);
+		for (size_t i = 0; i < n; i++) {
+			cJSON *t = daemon_facts_tunnel(l->d, i);
+			const cJSON *name = cJSON_GetObjectItemCaseSensitive(t, "name");
+			if (cJSON_IsString(name)) {
+				unsigned w = lifecycle_settle_s(l->d, name->valuestring);
+				settle(l, name->valuestring, VD_SETTLE_ROAM, now, now + w);
+				if (now + w > end)
+					end = now + w;
+			}
+			cJSON_Delete(t);
+		}
+		log_notice("the network's connectivity changed (%s): the probes of the path run again; %lld s for "
+		           "the tunnels to reconnect by themselves", l->net_change, (long long)(end - now));
+		l->net_change[0] = '\0';
+	} else if (!any) {
 		return;
+	} else if (l->parts.connectivity) {
+		/* a new network: is it the internet? */
+		connectivity_check(l->parts.connectivity);
+	}
 	/* the path changed for every probe that follows it */
 	if (s && !scheduler_paused(s))
 		scheduler_restart(s, PROBE_EV_NET | PROBE_EV_OPENVPN);
-	if (l->parts.connectivity)
-		connectivity_check(l->parts.connectivity);
 	window_until(l, end);
+}
+
+static void on_connectivity(void *userdata, const char *from, const char *to)
+{
+	struct lifecycle *l = userdata;
+
+	/* only the way back: a network that breaks is named at once (the
+	 * causes of the network explain the rest) */
+	if (strcmp(to, "full") != 0)
+		return;
+	snprintf(l->net_change, sizeof(l->net_change), "%s, was %s", to, from);
+	event_active(l->roam_ev, 0, 0);
 }
 
 static void on_result(void *userdata, const struct probe *p, const char *tunnel, enum probe_status st,
@@ -194,7 +271,19 @@ static void on_result(void *userdata, const struct probe *p, const char *tunnel,
 	char fp[sizeof(u->fp)];
 
 	(void)st;
-	if (!tunnel || strcmp(p->section, "routes") != 0 || vd_uplink_fingerprint(section, fp, sizeof(fp)) < 0)
+	if (!tunnel)
+		return;
+	/* a tunnel that carries again ends its window early */
+	if (strcmp(p->section, "ping") == 0 || strcmp(p->section, "openvpn") == 0) {
+		if ((u = seen_get(l, tunnel)) && u->settle_from && model_settling(l->d, tunnel, NULL) &&
+		    back(l, tunnel, u->settle_from)) {
+			u->settle_from = 0;
+			u->back = true;
+			event_active(l->roam_ev, 0, 0);
+		}
+		return;
+	}
+	if (strcmp(p->section, "routes") != 0 || vd_uplink_fingerprint(section, fp, sizeof(fp)) < 0)
 		return;
 	if (!(u = seen_get(l, tunnel)) || strcmp(u->fp, fp) == 0)
 		return;
@@ -225,6 +314,8 @@ int lifecycle_new(struct event_base *base, struct vd_daemon *d, const struct lif
 		lifecycle_free(l);
 		return -ENOMEM;
 	}
+	if (l->parts.connectivity)
+		connectivity_set_change_cb(l->parts.connectivity, on_connectivity, l);
 	r = daemon_add_result_cb(d, on_result, l);
 	if (r == 0)
 		r = sleepwatch_new(base, &sleep_ops, l, &l->sleep);
@@ -241,6 +332,8 @@ void lifecycle_free(struct lifecycle *l)
 	if (!l)
 		return;
 	sleepwatch_free(l->sleep);
+	if (l->parts.connectivity)
+		connectivity_set_change_cb(l->parts.connectivity, NULL, NULL);
 	daemon_remove_result_cb(l->d, on_result, l);
 	if (l->roam_ev)
 		event_free(l->roam_ev);

@@ -10,7 +10,10 @@
  * to a tunnel's gateway leaves by another link, subnet or next hop: a new
  * default route, address or link, as the routes probe sees netlink's events)
  * starts the probes that depend on the path again at once and gives that
- * tunnel a settle window too. When a window ends every probe runs once more,
+ * tunnel a settle window too, as does a network whose login page lets go or
+ * whose internet comes back. A tunnel that carries again (connected, and a
+ * ping since the window began answered) ends its window at once. When a
+ * window ends every probe runs once more,
  * so what opens then is measured after it. */
 #ifndef VPNDOCTORD_LIFECYCLE_H
 #define VPNDOCTORD_LIFECYCLE_H

@@ -380,6 +380,22 @@ void model_settle(struct vd_daemon *d, const char *tunnel, unsigned kinds, int64
 	model_evaluate(d);
 }
 
+void model_settle_end(struct vd_daemon *d, const char *tunnel)
+{
+	struct tunnel *t = tunnel_find(d, tunnel);
+	int64_t now = d->now();
+
+	if (!t || t->settle_until <= now)
+		return;
+	t->settle_until = now;
+	t->settle_kinds = 0;
+	/* what waited for the window's end waits from now */
+	for (size_t i = 0; i < d->n_findings; i++)
+		if (!d->findings[i].open && strcmp(d->findings[i].tunnel, tunnel) == 0 && d->findings[i].first_seen > now)
+			d->findings[i].first_seen = now;
+	model_evaluate(d);
+}
+
 int64_t model_settling(struct vd_daemon *d, const char *tunnel, unsigned *kinds)
 {
 	const struct tunnel *t = tunnel_find(d, tunnel);

@@ -52,6 +52,9 @@ void daemon_remove_result_cb(struct vd_daemon *d, daemon_result_fn cb, void *use
  * that is still running is extended (never shortened), its kinds added to.
  * Re-runs the rules. */
 void model_settle(struct vd_daemon *d, const char *tunnel, unsigned kinds, int64_t until);
+/* The tunnel is back before its window ends: the window ends now (the grace
+ * periods that waited for it start now). */
+void model_settle_end(struct vd_daemon *d, const char *tunnel);
 /* The end of tunnel's window, 0 when none runs; *kinds (may be NULL) its kinds. */
 int64_t model_settling(struct vd_daemon *d, const char *tunnel, unsigned *kinds);
 /* Replaces time(NULL) (tests). */

@@ -45,32 +45,34 @@ int vd_uplink_network(const cJSON *routes, char *buf, size_t len)
 		if (d && p && strcmp(d, dev) == 0 && (!subnet || (strchr(subnet, ':') && !strchr(p, ':'))))
 			subnet = p;
 	}
-	if (subnet && hop)
-		return put(buf, len, snprintf(buf, len, "%s via %s", subnet, hop));
-	if (subnet)
-		return put(buf, len, snprintf(buf, len, "%s", subnet));
+	/* a link not (yet) listed with its subnet: the network is not known,
+	 * rather than named another way than it will be a moment later */
+	if (!subnet)
+		return -ENOENT;
 	if (hop)
-		return put(buf, len, snprintf(buf, len, "via %s", hop));
-	return -ENOENT;
+		return put(buf, len, snprintf(buf, len, "%s via %s", subnet, hop));
+	return put(buf, len, snprintf(buf, len, "%s", subnet));
 }
 
 int vd_uplink_fingerprint(const cJSON *routes, char *buf, size_t len)
 {
 	const cJSON *rt = measured(routes), *gw;
 	char net[VD_UPLINK_LEN];
-	int r;
+	const char *dev, *hop;
 
 	if (!buf || !len)
 		return -EINVAL;
 	gw = rt ? cJSON_GetObjectItemCaseSensitive(rt, VDF_ROUTES_GATEWAY) : NULL;
 	if (!cJSON_IsObject(gw))
 		return -ENOENT;
-	if (!str(gw, VDF_LOOKUP_DEV))
+	dev = str(gw, VDF_LOOKUP_DEV);
+	hop = str(gw, VDF_LOOKUP_GATEWAY);
+	if (!dev)
 		return put(buf, len, snprintf(buf, len, "no route"));
-	r = vd_uplink_network(rt, net, sizeof(net));
-	if (r == -ENOENT) /* through the tunnel: what it says is the route */
-		return put(buf, len, snprintf(buf, len, "dev %s", str(gw, VDF_LOOKUP_DEV)));
-	if (r < 0)
-		return r;
-	return put(buf, len, snprintf(buf, len, "%s dev %s", net, str(gw, VDF_LOOKUP_DEV)));
+	if (vd_uplink_network(rt, net, sizeof(net)) == 0)
+		return put(buf, len, snprintf(buf, len, "%s dev %s", net, dev));
+	/* through the tunnel, or a link whose subnet is not listed yet */
+	if (hop)
+		return put(buf, len, snprintf(buf, len, "via %s dev %s", hop, dev));
+	return put(buf, len, snprintf(buf, len, "dev %s", dev));
 }

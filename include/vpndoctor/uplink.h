@@ -13,10 +13,9 @@ struct cJSON;
 /* The network a gateway is reached from, from the tunnel's "routes" section:
  * the subnet of the link the route to the gateway leaves by, and the route's
  * next hop: "192.168.1.0/24 via 192.168.1.1"; "192.168.1.0/24" for a gateway
- * on that link; "via 192.168.1.1" when the link has no subnet listed.
- * -ENOENT when the section does not tell (not measured, no lookup of the
- * gateway, no route, or a route through the tunnel itself), -ENOSPC when buf
- * is too small. */
+ * on that link. -ENOENT when the section does not tell (not measured, no
+ * lookup of the gateway, no route, a route through the tunnel itself, or a
+ * link without a subnet listed), -ENOSPC when buf is too small. */
 int vd_uplink_network(const struct cJSON *routes, char *buf, size_t len);
 
 /* What a move to another network changes: the network as above and the link

@@ -380,10 +380,27 @@ static void test_settle(void **state)
 	model_evaluate(f->d);
 	assert_int_equal(f->ev.n, 6);
 	assert_string_equal(f->ev.ev[5], "opened");
-	assert_int_equal(observed, 5);
+	/* back before the window ends: it ends now, the grace period starts now */
+	feed(f, &fake_routes, "office", routes(false));
+	assert_int_equal(f->ev.n, 7);
+	model_settle(f->d, "office", VD_SETTLE_ROAM, fake_now + 300);
+	feed(f, &fake_routes, "office", routes(true));
+	fake_now += 100;
+	model_evaluate(f->d);
+	assert_int_equal(f->ev.n, 7);
+	model_settle_end(f->d, "office");
+	assert_int_equal(model_settling(f->d, "office", NULL), 0);
+	fake_now += 29;
+	model_evaluate(f->d);
+	assert_int_equal(f->ev.n, 7);
+	fake_now += 1;
+	model_evaluate(f->d);
+	assert_int_equal(f->ev.n, 8);
+	assert_string_equal(f->ev.ev[7], "opened");
+	assert_int_equal(observed, 7);
 	daemon_remove_result_cb(f->d, on_observe, &observed);
 	feed(f, &fake_routes, "office", routes(true));
-	assert_int_equal(observed, 5);
+	assert_int_equal(observed, 7);
 	fx_free(f);
 }
 
