@@ -17,6 +17,10 @@
 #                                   ntp0 198.19.1.1 --- ntp 198.19.1.123         |
 #                                                   (chronyd, faketime)    vpc eth0 172.16.1.10 (dnsmasq)
 #                                                                                  172.16.1.20 (db.vpc.internal)
+# The web: lab_web starts a connectivity check server on the NTP host
+# (http://$LAB_NTP_IP/generate_204 answers 204); the captive-portal fault adds
+# a login page on the router ($LAB_PORTAL_IP:80).
+#
 # Names: namespaces are PREFIX-NODE with PREFIX vdl<pid> (unique per run); links are
 # created inside the namespaces, so the host's own network is never touched.
 
@@ -41,6 +45,10 @@ LAB_LAN_OVERLAP_IP=172.16.1.2/24
 LAB_OTHER_VPN_IP=100.100.7.2/24
 LAB_FAKETIME_LIB=${LAB_FAKETIME_LIB:-/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1}
 LAB_PY=/usr/bin/python3
+LAB_PORTAL_IP=198.18.1.1
+LAB_CHECK_URL=http://$LAB_NTP_IP/generate_204
+LAB_ROAM_IP=198.18.3.2
+LAB_ROAM_GW=198.18.3.1
 
 # Faults, in the order `lab.sh faults` lists them: NAME|ARGS|what it does.
 LAB_FAULTS="
@@ -67,6 +75,8 @@ mtu-blackhole|[BYTES]|the gateway drops packets over BYTES (1300) from the tunne
 push-overlap||the server also pushes 10.0.0.0/8, over its own client pool (server restarted)
 profile-cipher|[CIPHER]|the laptop's profile says 'cipher CIPHER' (AES-128-CBC), as old profiles do
 client-kill||the laptop's OpenVPN client is killed with SIGKILL (off: started again)
+captive-portal||the router catches the laptop's web requests with a login page and drops the rest
+roam|[udp-blocked]|the laptop moves to another uplink (wlan0, 198.18.3.2/24); with udp-blocked, one that drops UDP to the gateway's port
 "
 
 lab__die() { echo "lab: $*" >&2; exit 1; }
@@ -834,6 +844,51 @@ lab_fault() {
 		[ "$mode" = on ] && echo "cipher ${1:-AES-128-CBC}" >>"$LAB_DIR/laptop/client.conf"
 		lab__client_restart_wait client
 		;;
+	captive-portal)
+		lab_exec router nft delete chain inet vdlab portal_pre 2>/dev/null || true
+		lab__nft_del_comment router vdlab forward vdlab-portal
+		if [ "$mode" = on ]; then
+			lab__alive portal || lab__spawn portal router "$LAB_PY" "$LAB_SRC/tools/webcheck.py" \
+				--listen "$LAB_PORTAL_IP:80" --portal
+			# every web request of the laptops goes to the login page; nothing else passes
+			lab__nft_router add chain inet vdlab portal_pre '{ type nat hook prerouting priority -100 ; }'
+			lab__nft_router add rule inet vdlab portal_pre iifname '{ "lap0", "lap20" }' tcp dport 80 \
+				dnat ip to "$LAB_PORTAL_IP:80"
+			lab__nft_router add rule inet vdlab forward iifname '{ "lap0", "lap20" }' drop \
+				comment '"vdlab-portal"'
+			lab__nft_router add rule inet vdlab forward oifname '{ "lap0", "lap20" }' drop \
+				comment '"vdlab-portal"'
+			local w
+			for w in $(seq 1 50); do
+				lab_exec router ss -Hltn "sport = :80" | grep -q . && break
+				sleep 0.1
+			done
+		else
+			lab__stop portal
+		fi
+		;;
+	roam)
+		lab__nft_del_comment router vdlab forward vdlab-roam
+		if [ "$mode" = on ]; then
+			# a second uplink (the Wi-Fi of another place), and the move to it
+			if ! lab_exec laptop ip link show wlan0 >/dev/null 2>&1; then
+				lab__veth laptop wlan0 "$LAB_ROAM_IP/24" router lap3 "$LAB_ROAM_GW/24" || lab__die "roam: no link"
+			fi
+			if [ "${1:-}" = udp-blocked ]; then
+				lab__nft_router add rule inet vdlab forward iifname lap3 ip daddr "$LAB_GW_IP" \
+					udp dport "$LAB_PORT" drop comment '"vdlab-roam"'
+				lab__nft_router add rule inet vdlab forward oifname lap3 ip saddr "$LAB_GW_IP" \
+					udp sport "$LAB_PORT" drop comment '"vdlab-roam"'
+			fi
+			lab_exec laptop ip link set wlan0 up
+			lab_exec laptop ip route replace default via "$LAB_ROAM_GW" dev wlan0
+			lab_exec laptop ip link set eth0 down
+		else
+			lab_exec laptop ip link set eth0 up
+			lab_exec laptop ip route replace default via 198.18.1.1 dev eth0
+			lab_exec laptop ip link del wlan0 2>/dev/null || true
+		fi
+		;;
 	client-kill)
 		if [ "$mode" = on ]; then
 			lab__alive openvpn-laptop || lab__die "the laptop's client is not running"
@@ -850,6 +905,18 @@ lab_fault() {
 	*) lab__die "unknown fault '$name' (lab.sh faults lists them)" ;;
 	esac
 	lab__fault_mark "$name" "$mode"
+}
+
+# lab_web: the internet's connectivity check ($LAB_CHECK_URL answers 204).
+lab_web() {
+	lab__alive webcheck && return 0
+	lab__spawn webcheck ntp "$LAB_PY" "$LAB_SRC/tools/webcheck.py" --listen "$LAB_NTP_IP:80" --check
+	local i
+	for i in $(seq 1 50); do
+		lab_exec ntp ss -Hltn "sport = :80" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 lab_faults() {

@@ -56,6 +56,7 @@ sc__exit() {
 	fi
 	[ -n "${VD_LAB_KEEP:-}" ] && LAB_KEEP=1
 	[ -n "${LAB_DIR:-}" ] && lab_down
+	[ -n "${SC_BUS_DIR:-}" ] && rm -rf "$SC_BUS_DIR"
 	if [ "$rc" -eq 0 ]; then
 		sc__result total "$(sc__since "$SC_T0")"
 		sc_say "PASS"
@@ -110,8 +111,9 @@ sc_daemon() {
 	} >"$SC_CONF"
 	local t0
 	t0=$(sc__now)
-	lab__spawn vpndoctord laptop "$VD_BIN/vpndoctord" --foreground --user nobody --log-target stderr \
-		--config "$SC_CONF" --socket "$SC_SOCK" --state-dir "$LAB_DIR/vdstate"
+	# shellcheck disable=SC2086 # SC_DAEMON_ENV: VAR=VALUE words
+	lab__spawn vpndoctord laptop ${SC_DAEMON_ENV:+env $SC_DAEMON_ENV} "$VD_BIN/vpndoctord" --foreground \
+		--user nobody --log-target stderr --config "$SC_CONF" --socket "$SC_SOCK" --state-dir "$LAB_DIR/vdstate"
 	local i
 	for i in $(seq 1 100); do
 		[ -S "$SC_SOCK" ] && break
@@ -253,5 +255,62 @@ sc_openvpn_log() {
 sc_ping() {
 	lab_exec "$1" ping -c 3 -i 0.2 -W 1 -q "$2" >/dev/null || sc_fail "$1 cannot ping $2"
 }
+
+# sc_never CAUSE|loud [--since EPOCH]: the history has no CAUSE opened ("loud":
+# no warning or error at all), since EPOCH.
+sc_never() {
+	local why
+	sc_vd history --json >"$LAB_DIR/history.json" 2>"$LAB_DIR/history.err" ||
+		[ $? -le 2 ] || sc_fail "history: $(head -c 300 "$LAB_DIR/history.err")"
+	why=$(/usr/bin/python3 "$LAB_SRC/tools/findings.py" never "$@" <"$LAB_DIR/history.json") || sc_fail "$why"
+}
+
+# sc_system_bus [logind] [nm]: a private system bus (a dbus-daemon of the lab's
+# own; its socket is a file, so namespaces do not matter) with python3-dbusmock's
+# logind and NetworkManager mocks as asked; the daemon started after this uses
+# it (SC_DAEMON_ENV), and busmock.py drives the mocks. Skips (77) without them.
+sc_system_bus() {
+	local m
+	command -v dbus-daemon >/dev/null || { echo "SKIP: no dbus-daemon"; exit 77; }
+	/usr/bin/python3 -c 'import dbusmock' 2>/dev/null || { echo "SKIP: no python3-dbusmock"; exit 77; }
+	# beside the lab's directory, which the daemon's engine (nobody) cannot enter
+	SC_BUS_DIR=$(mktemp -d /tmp/vdlab-bus.XXXXXX) || sc_fail "no directory for the bus"
+	chmod 0711 "$SC_BUS_DIR"
+	SC_BUS="unix:path=$SC_BUS_DIR/system_bus_socket"
+	cat >"$LAB_DIR/bus.conf" <<-EOB
+	<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+	 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+	<busconfig>
+	  <type>system</type>
+	  <listen>$SC_BUS</listen>
+	  <auth>EXTERNAL</auth>
+	  <policy context="default">
+	    <allow user="*"/>
+	    <allow own="*"/>
+	    <allow send_destination="*"/>
+	    <allow receive_sender="*"/>
+	  </policy>
+	</busconfig>
+	EOB
+	lab__spawn system-bus laptop dbus-daemon --config-file="$LAB_DIR/bus.conf" --nofork --nopidfile
+	lab__wait_file "$SC_BUS_DIR/system_bus_socket" 10 || sc_fail "the lab's system bus did not start"
+	SC_DAEMON_ENV="DBUS_SYSTEM_BUS_ADDRESS=$SC_BUS"
+	for m in "$@"; do
+		case "$m" in
+		logind) lab__spawn mock-logind laptop env "DBUS_SYSTEM_BUS_ADDRESS=$SC_BUS" "$LAB_PY" -m dbusmock \
+			--system --template logind ;;
+		nm) lab__spawn mock-nm laptop env "DBUS_SYSTEM_BUS_ADDRESS=$SC_BUS" "$LAB_PY" -m dbusmock \
+			--system --template networkmanager ;;
+		*) sc_fail "sc_system_bus: no mock '$m'" ;;
+		esac
+		sc_busmock wait "$m" || sc_fail "the $m mock did not start: $(tail -n 5 "$LAB_DIR/logs/mock-$m.out")"
+	done
+}
+
+# sc_busmock ARGS: tools/busmock.py on the lab's system bus.
+sc_busmock() { DBUS_SYSTEM_BUS_ADDRESS=$SC_BUS "$LAB_PY" "$LAB_SRC/tools/busmock.py" "$@"; }
+
+# sc_status_json: the daemon's status (no probe is run for it).
+sc_status_json() { sc_vd status --json 2>/dev/null; }
 
 sc_pass() { exit 0; }

@@ -11,6 +11,9 @@ not (the reason on stdout, one line); 2: the input is not what it should be.
   absent CAUSE [--tunnel T]      CAUSE is not reported
   quiet [--tunnel T]             no warning and no error; every probe has run
   history CAUSE [--tunnel T]     the history has CAUSE opened, then resolved
+  never CAUSE|loud [--tunnel T] [--since EPOCH]
+                                 the history has no CAUSE opened (since EPOCH);
+                                 "loud": no warning or error opened at all
   show                           one line per finding (for logs)
 """
 import argparse
@@ -32,11 +35,12 @@ def line(f):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("op", choices=["expect", "absent", "quiet", "history", "show"])
+    ap.add_argument("op", choices=["expect", "absent", "quiet", "history", "never", "show"])
     ap.add_argument("cause", nargs="?")
     ap.add_argument("--tunnel", default="lab")
     ap.add_argument("--severity")
     ap.add_argument("--evidence", action="append", default=[])
+    ap.add_argument("--since", type=float, default=0)
     a = ap.parse_args()
 
     try:
@@ -47,6 +51,21 @@ def main():
     if not isinstance(doc, dict):
         print("not a JSON object")
         return 2
+
+    if a.op == "never":
+        events = doc.get("events")
+        if not isinstance(events, list):
+            print("no events array")
+            return 2
+        bad = [e for e in events if e.get("event") == "opened" and e.get("tunnel") in (a.tunnel, None)
+               and (e.get("time") or 0) >= a.since
+               and (e.get("cause") == a.cause or
+                    (a.cause == "loud" and e.get("severity") in ("warning", "error")))]
+        if bad:
+            print("opened: %s" % "; ".join("%s %s (%s)" % (e.get("severity"), e.get("cause"), e.get("summary"))
+                                           for e in bad))
+            return 1
+        return 0
 
     if a.op == "history":
         events = doc.get("events")
