@@ -656,6 +656,8 @@ const struct vd_cause vd_causes[] = {
 		.symptoms = {"connect-fails"},
 		/* a login page is the more specific reason for the same silence */
 		.suppressed_by = {"captive-portal", NULL},
+		/* the network's own state, as captive-portal's: it does not settle;
+		 * 30 s cover a Wi-Fi that associates after a resume */
 		.grace_s = 30,
 		.description =
 			N_("The laptop is connected to a network (Wi-Fi or LAN) that does not reach the "
@@ -670,7 +672,6 @@ const struct vd_cause vd_causes[] = {
 			"hotspot) shows whether the VPN itself works."),
 		.message_id = "78eaf90cfe4f45ba8c8dfbec4e655147",
 		.beyond_faq = true,
-		.settles = VD_SETTLE_ANY,
 	},
 };
 const size_t vd_n_causes = VD_ARRAY_SIZE(vd_causes);
