@@ -362,12 +362,6 @@ static void on_inotify(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(cl->settle, &tv);
 }
 
-static bool is_dir(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* The directory of a CloudFacts= file, into buf. */
 static const char *dir_of(const char *path, char *buf, size_t len)
 {
@@ -383,13 +377,9 @@ static const char *dir_of(const char *path, char *buf, size_t len)
 static void watches_setup(struct cloud *cl)
 {
 	char dir[PATH_MAX];
-	bool any = cl->dir && is_dir(cl->dir);
 
 	watches_clear(cl);
-	/* inotify instances are few (128 per user by default): none for nothing */
-	for (size_t i = 0; !any && i < cl->n_named; i++)
-		any = dir_of(cl->named[i].path, dir, sizeof(dir)) && is_dir(dir);
-	if (!any)
+	if (!cl->dir && !cl->n_named)
 		return;
 	cl->in_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (cl->in_fd < 0) {
@@ -401,6 +391,13 @@ static void watches_setup(struct cloud *cl)
 	for (size_t i = 0; i < cl->n_named; i++)
 		if (dir_of(cl->named[i].path, dir, sizeof(dir)))
 			watch_dir(cl, dir, false);
+	/* inotify instances are few (128 per user by default): none for nothing
+	 * (the watches go through priv_watch: a directory only root may read is
+	 * watched all the same, so whether one exists is known only now) */
+	if (!cl->n_watches) {
+		watches_clear(cl);
+		return;
+	}
 	cl->in_ev = event_new(cl->base, cl->in_fd, EV_READ | EV_PERSIST, on_inotify, cl);
 	if (!cl->in_ev || event_add(cl->in_ev, NULL) < 0)
 		log_warnx("cloud facts: out of memory for the file watches (changes are read on SIGHUP only)");

@@ -85,7 +85,11 @@ answers() { # PROTO PORT
 }
 EOJ
 }
-mkdir -p "$work/cloud.d" "$work/cloud2.d"
+# the directory under one only root may enter: the engine (nobody) has the
+# parent open and watch it, as the configuration names it
+mkdir -p "$work/private/cloud.d" "$work/cloud2.d"
+chmod 700 "$work/private"
+ln -s private/cloud.d "$work/cloud.d"
 put() { # FILE: stdin written whole, as a redirection then a rename would
 	cat >"$1.tmp" && mv "$1.tmp" "$1"
 }
@@ -103,7 +107,7 @@ NTPServers=
 [Profile]
 Interval=1h
 [Cloud]
-Directory=$work/cloud.d
+Directory=$work/private/cloud.d
 EOC
 ovpn_client_conf client 198.18.0.1 "log $work/client.log"
 (cd "$work" && exec ip netns exec "$cns" openvpn --config client.conf) &
@@ -117,7 +121,7 @@ name=$(cli status --json | /usr/bin/python3 -c 'import json,sys; print(json.load
 facts=$(cli facts --json --tunnel "$name")
 json_is "$facts" '(c["client_cidr"] == "10.8.0.0/28" and c["max_connections"] == 10 and c["proto"] == "udp" and
     c["bandwidth_mbps"] == 10 and c["ssl_server"] == "vss-lab0000000000000000" and c["remote_addr"] == "198.18.0.1" and
-    c["origin"]["client_cidr"] == "cloud-facts" and c["files"] == ["'"$work"'/cloud.d/lab.json"])' \
+    c["origin"]["client_cidr"] == "cloud-facts" and c["files"] == ["'"$work"'/private/cloud.d/lab.json"])' \
 	'c = d["facts"]["tunnels"][0]["cloud"]' || fail "the cloud section: $facts"
 echo "ok: the discovered tunnel has the SSL server's facts ($(elapsed) s)"
 
@@ -132,7 +136,7 @@ echo "ok: client-cidr-too-small from the file alone, gone from unchecked ($(elap
 # a file that is not an answer: one line, naming it and the field; the other still used
 printf '{"SslVpnServers": {"SslVpnServer": [{"InternetIp": "198.18.0.9", "Port": "https"}]}}\n' |
 	put "$work/cloud.d/broken.json"
-until_ok 'grep -q "cloud facts: $work/cloud.d/broken.json: DescribeSslVpnServers answer, SslVpnServers.SslVpnServer\[0\].Port: " "$dlog"' 50 ||
+until_ok 'grep -q "cloud facts: $work/private/cloud.d/broken.json: DescribeSslVpnServers answer, SslVpnServers.SslVpnServer\[0\].Port: " "$dlog"' 50 ||
 	fail "no log line for broken.json"
 [ "$(grep -c 'broken.json' "$dlog")" = 1 ] || fail "more than one line for broken.json"
 grep -q https "$dlog" && fail "the log echoes a value of the file"
@@ -167,7 +171,7 @@ NTPServers=
 [Profile]
 Interval=1h
 [Cloud]
-Directory=$work/cloud.d
+Directory=$work/private/cloud.d
 [Tunnel byname]
 Config=$work/byname.conf
 [Tunnel own]

@@ -109,6 +109,10 @@ sc_daemon() {
 		local l
 		for l in "$@"; do echo "$l"; done
 	} >"$SC_CONF"
+	sc__start_daemon
+}
+
+sc__start_daemon() {
 	local t0
 	t0=$(sc__now)
 	# shellcheck disable=SC2086 # SC_DAEMON_ENV: VAR=VALUE words
@@ -122,6 +126,68 @@ sc_daemon() {
 	done
 	[ -S "$SC_SOCK" ] || sc_fail "vpndoctord did not listen on $SC_SOCK within 10 s"
 	sc__result "daemon ready" "$(sc__since "$t0")"
+}
+
+# sc_daemon_discovered [CONFIG LINES...]: as a laptop is set up, no [Tunnel]
+# at all: vpndoctord finds the laptop's openvpn (a tunnel named after its
+# profile, client) and reads the cloud facts files of $LAB_DIR/cloud.d
+# (sc_cloud_facts); the lines given may open further sections.
+sc_daemon_discovered() {
+	SC_SOCK=$LAB_DIR/vpndoctor.sock
+	SC_CONF=$LAB_DIR/vpndoctor.conf
+	SC_TUNNEL=client
+	mkdir -p "$LAB_DIR/vdstate" "$LAB_DIR/cloud.d"
+	{
+		echo "[Clock]"
+		echo "NTPServers=$LAB_NTP_IP"
+		[ "${SC_CLOCK:-0}" = 1 ] || echo "Enabled=no"
+		echo
+		echo "[Cloud]"
+		echo "Directory=$LAB_DIR/cloud.d"
+		local l
+		for l in "$@"; do echo "$l"; done
+	} >"$SC_CONF"
+	sc__start_daemon
+	local t0 i
+	t0=$(sc__now)
+	for i in $(seq 1 300); do
+		sc_vd status --json 2>/dev/null | grep -q '"name":"client"' && break
+		sleep 0.1
+	done
+	sc_vd status --json 2>/dev/null | grep -q '"name":"client"' ||
+		sc_fail "the laptop's openvpn was not discovered within 30 s: $(sc_vd status 2>&1 | head -5)"
+	sc__result "discovered" "$(sc__since "$t0")"
+}
+
+# sc_cloud_facts [FIELD=VALUE...]: $LAB_DIR/cloud.d/lab.json, the lab gateway as
+# the IT team exports it (`aliyun vpc DescribeSslVpnServers ...;
+# DescribeVpnGateways ...; DescribeVpnRouteEntries ...`, tests/lab/tools/
+# cloudfacts.py), written whole; each FIELD=VALUE changes a field of the SSL
+# server (ClientIpPool=10.8.0.0/29). sc_cloud_facts --remove takes it away.
+sc_cloud_facts() {
+	mkdir -p "$LAB_DIR/cloud.d"
+	if [ "${1:-}" = --remove ]; then
+		rm -f "$LAB_DIR/cloud.d/lab.json"
+	else
+		/usr/bin/python3 "$LAB_SRC/tools/cloudfacts.py" "$LAB_GW_IP" "$LAB_PROTO" "$LAB_PORT" "$LAB_CLIENT_CIDR" \
+			"$LAB_VPC_NET" "$LAB_MAX_CLIENTS" "$@" >"$LAB_DIR/cloud.d/.lab.json.tmp" &&
+			mv "$LAB_DIR/cloud.d/.lab.json.tmp" "$LAB_DIR/cloud.d/lab.json" || sc_fail "cloud facts file"
+	fi
+	SC_FAULT_T=$(sc__now)
+}
+
+# sc_unchecked PYTHON: the expression holds over the last check's list of
+# causes not checked on the tunnel (u: cause -> its entry).
+sc_unchecked() {
+	sc_check || sc_fail "check failed"
+	/usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = next(t for t in d["tunnels"] if t["name"] == sys.argv[2])
+u = {e["cause"]: e for e in t["unchecked"]}
+sys.exit(0 if eval(sys.argv[3]) else 1)' "$LAB_DIR/check.json" "$SC_TUNNEL" "$1" ||
+		sc_fail "unchecked: not ($1): $(/usr/bin/python3 -c 'import json,sys; print([(t["name"], [e["cause"] for e in t["unchecked"]]) for t in json.load(open(sys.argv[1]))["tunnels"]])' "$LAB_DIR/check.json")"
+	sc_say "unchecked: $1"
 }
 
 # sc_vd ARGS...: the CLI against the lab's daemon (a Unix socket: no network).
@@ -155,10 +221,11 @@ sc__until() {
 	done
 }
 
-# sc__opts ARGS: split --timeout N off the findings.py arguments.
+# sc__opts ARGS: split --timeout N off the findings.py arguments (which get
+# the tunnel's name: lab, or client when discovered).
 sc__opts() {
 	SC_T=$SC_TIMEOUT
-	SC_ARGS=()
+	SC_ARGS=(--tunnel "${SC_TUNNEL:-lab}")
 	while [ $# -gt 0 ]; do
 		if [ "$1" = --timeout ]; then SC_T=$2; shift 2; else SC_ARGS+=("$1"); shift; fi
 	done
@@ -223,12 +290,13 @@ sc_history() {
 	local cause=$1 why
 	sc_vd history --json >"$LAB_DIR/history.json" 2>"$LAB_DIR/history.err" ||
 		[ $? -le 2 ] || sc_fail "history: $(head -c 300 "$LAB_DIR/history.err")"
-	why=$(/usr/bin/python3 "$LAB_SRC/tools/findings.py" history "$cause" <"$LAB_DIR/history.json") ||
+	local tn=${SC_TUNNEL:-lab}
+	why=$(/usr/bin/python3 "$LAB_SRC/tools/findings.py" history "$cause" --tunnel "$tn" <"$LAB_DIR/history.json") ||
 		sc_fail "$why"
-	grep -Eq "opened $cause on lab" "$LAB_DIR/logs/vpndoctord.out" ||
-		sc_fail "no 'opened $cause on lab' in the daemon's log"
-	grep -Eq "resolved $cause on lab" "$LAB_DIR/logs/vpndoctord.out" ||
-		sc_fail "no 'resolved $cause on lab' in the daemon's log"
+	grep -Eq "opened $cause on $tn" "$LAB_DIR/logs/vpndoctord.out" ||
+		sc_fail "no 'opened $cause on $tn' in the daemon's log"
+	grep -Eq "resolved $cause on $tn" "$LAB_DIR/logs/vpndoctord.out" ||
+		sc_fail "no 'resolved $cause on $tn' in the daemon's log"
 	sc_say "history and log have $cause opened and resolved"
 }
 
