@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vpndoctor/common.h"
@@ -408,11 +409,32 @@ static int type_and_size(const struct stat *st, size_t max)
 	return 0;
 }
 
-int vd_check_fd(const struct vd_principal *p, int fd, size_t max)
+/* The real path of fd (/proc/self/fd) leads to this very inode (st) and
+ * its directories are ones who may search. Not so in another mount
+ * namespace, or after a rename: then its directories are unknown. */
+static int fd_dirs_searchable(const struct vd_principal *who, int fd, const struct stat *st)
 {
 	char link[64], path[PATH_MAX];
-	struct stat st, pst;
+	struct stat pst;
 	ssize_t n;
+
+	if (st->st_nlink == 0)
+		return -ENOENT;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n < 0)
+		return -errno;
+	if (n == 0 || (size_t)n >= sizeof(path) - 1)
+		return -ENAMETOOLONG;
+	path[n] = '\0';
+	if (path[0] != '/' || lstat(path, &pst) < 0 || pst.st_dev != st->st_dev || pst.st_ino != st->st_ino)
+		return -EACCES;
+	return ancestors_searchable(who, path);
+}
+
+int vd_check_fd(const struct vd_principal *p, int fd, size_t max)
+{
+	struct stat st;
 	int r;
 
 	if (fstat(fd, &st) < 0)
@@ -422,20 +444,7 @@ int vd_check_fd(const struct vd_principal *p, int fd, size_t max)
 		return r;
 	if (!vd_principal_may(p, st.st_uid, st.st_gid, st.st_mode, R_OK))
 		return -EACCES;
-	if (st.st_nlink == 0)
-		return -ENOENT;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	if (n < 0)
-		return -errno;
-	if (n == 0 || (size_t)n >= sizeof(path) - 1)
-		return -ENAMETOOLONG;
-	path[n] = '\0';
-	/* the path must lead to this very file (not so in another mount
-	 * namespace, or after a rename): else its directories are unknown */
-	if (path[0] != '/' || lstat(path, &pst) < 0 || pst.st_dev != st.st_dev || pst.st_ino != st.st_ino)
-		return -EACCES;
-	return ancestors_searchable(p, path);
+	return fd_dirs_searchable(p, fd, &st);
 }
 
 int vd_open_as(const struct vd_principal *p, int dirfd, const char *path, size_t max, int *ret_fd)
@@ -546,48 +555,89 @@ int vd_read_file_as(const struct vd_principal *p, const char *path, size_t max, 
 	return r;
 }
 
+/* connect(2) gives the peer the caller's credentials (SO_PEERCRED: its
+ * effective ids; SO_PEERGROUPS), not the file system ids the path walk used:
+ * a connection root makes with setfsuid would be root's to the server (the
+ * system bus, systemd's private socket), whoever then holds the descriptor.
+ * So as root, for any other user, the connection is made by a child that has
+ * taken all of the principal's ids and ends at once; the socket is the
+ * parent's. The child's status is its errno. */
+static int connect_in_child(const struct vd_principal *p, int fd, const struct sockaddr_un *sa)
+{
+	pid_t pid, w;
+	int st;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int e = 0;
+
+		if (setgroups(p->n_groups, p->groups) < 0 || setresgid(p->gid, p->gid, p->gid) < 0 ||
+		    setresuid(p->uid, p->uid, p->uid) < 0 || geteuid() != p->uid || getegid() != p->gid)
+			e = EPERM;
+		else if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0)
+			e = errno;
+		_exit(e > 0 && e < 256 ? e : e ? EIO : 0);
+	}
+	do
+		w = waitpid(pid, &st, 0);
+	while (w < 0 && errno == EINTR);
+	if (w != pid || !WIFEXITED(st))
+		return -EIO;
+	return -WEXITSTATUS(st);
+}
+
 int vd_connect_unix_as(const struct vd_principal *p, const char *path, int *ret_fd)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	char real[PATH_MAX];
 	struct vd_identity id;
 	struct stat st;
-	int fd, r, e = 0;
+	int pfd, fd, r;
 
 	if (!path || path[0] != '/')
 		return -EINVAL;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	/* the path is walked once, as p (O_PATH opens nothing), and what is
+	 * connected is that inode, through its descriptor: nothing can be
+	 * swapped in between the check and the connection */
 	r = vd_identity_enter(p, &id);
+	if (r < 0)
+		return r;
+	pfd = openat(AT_FDCWD, path, O_PATH | O_CLOEXEC);
+	r = pfd < 0 ? -errno : 0;
+	vd_identity_leave(&id);
+	if (r < 0)
+		return r;
+	if (fstat(pfd, &st) < 0)
+		r = -errno;
+	else if (!S_ISSOCK(st.st_mode))
+		r = -ENOTSOCK;
+	/* the second check, by the mode bits (write) and the directories' */
+	else if (p && !vd_principal_is_root(p) && !vd_principal_may(p, st.st_uid, st.st_gid, st.st_mode, W_OK))
+		r = -EACCES;
+	else if (p && !vd_principal_is_root(p))
+		r = fd_dirs_searchable(p, pfd, &st);
+	if (r < 0) {
+		close(pfd);
+		return r;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", pfd);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		r = -errno;
+		close(pfd);
+		return r;
+	}
+	if (p && !vd_principal_is_root(p) && geteuid() == 0)
+		r = connect_in_child(p, fd, &sa);
+	else if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		r = -errno;
+	close(pfd);
 	if (r < 0) {
 		close(fd);
 		return r;
-	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		e = errno;
-	vd_identity_leave(&id);
-	if (e && e != EINPROGRESS) {
-		close(fd);
-		return -e;
-	}
-	/* the second check, by the path (a socket has no descriptor of its file) */
-	if (p && !vd_principal_is_root(p)) {
-		if (!realpath(path, real) || stat(real, &st) < 0)
-			r = -errno;
-		else if (!S_ISSOCK(st.st_mode))
-			r = -ENOTSOCK;
-		else if (!vd_principal_may(p, st.st_uid, st.st_gid, st.st_mode, W_OK))
-			r = -EACCES;
-		else
-			r = ancestors_searchable(p, real);
-		if (r < 0) {
-			close(fd);
-			return r;
-		}
 	}
 	*ret_fd = fd;
 	return 0;

@@ -11,8 +11,10 @@
  * system identity when the caller is root, and is checked again on the
  * descriptor: read permission by its mode bits, search permission on every
  * directory of its real path. POSIX ACLs are not consulted, so the check can
- * refuse a file an ACL grants, never the reverse. The parsers are pure; the
- * functions marked I/O read /proc and the file system; none logs. */
+ * refuse a file an ACL grants, never the reverse. A unix socket is connected
+ * by a process with all of the principal's ids (the peer sees who it is).
+ * The parsers are pure; the functions marked I/O read /proc and the file
+ * system; none logs. */
 #ifndef VPNDOCTOR_PRINCIPAL_H
 #define VPNDOCTOR_PRINCIPAL_H
 
@@ -111,9 +113,12 @@ int vd_read_fd(int fd, size_t max, char **ret, size_t *ret_len);
 /* vd_open_as + vd_read_fd. */
 int vd_read_file_as(const struct vd_principal *p, const char *path, size_t max, char **ret, size_t *ret_len);
 /* A SOCK_STREAM connection to the unix socket at the absolute path, made as p
- * (NULL: as the caller); non-blocking, close-on-exec. Without root, p is
- * checked afterwards by the socket file's mode bits (write) and its
- * directories' (search). 0 and *ret_fd, -EAGAIN (its backlog is full),
+ * (NULL: as the caller); non-blocking, close-on-exec. The path is walked
+ * once, as p, and that socket (its O_PATH descriptor) is what is connected;
+ * p is checked by its mode bits (write) and its directories' (search). As
+ * root, for a user other than root, a child process with all of p's ids
+ * connects (I/O: fork), so that the peer's SO_PEERCRED and SO_PEERGROUPS
+ * name p, never root. 0 and *ret_fd, -EAGAIN (its backlog is full),
  * -EACCES, -ECONNREFUSED, -ENOTSOCK, -errno. */
 int vd_connect_unix_as(const struct vd_principal *p, const char *path, int *ret_fd);
 

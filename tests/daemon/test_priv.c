@@ -5,7 +5,8 @@
  * else asked as the administrator (/etc/shadow, a root-only file beside the
  * configuration's) is refused, as from an engine that broke. A request the
  * protocol does not know ends the parent, and the engine's next request
- * fails instead of hanging. */
+ * fails instead of hanging. A socket the parent connects for a process is
+ * that process's user's connection to the server, never root's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,7 +32,9 @@
 #include "priv.h"
 
 static char dir[64];
-static pid_t parent;
+static char pub[64]; /* 0755: a socket anyone may use, lfd listening on it */
+static int lfd = -1;
+static pid_t parent, fake = -1;
 
 static void put(const char *path, const char *text, mode_t mode)
 {
@@ -112,6 +117,70 @@ static int channel_fd(void)
 	return -1;
 }
 
+/* The engine's own process named openvpn, as a broken engine could make
+ * one: the parent connects as its principal (nobody), and the server sees
+ * nobody in SO_PEERCRED, not root, so that a bus or systemd's private
+ * socket does not take the descriptor for root's. */
+static void test_connect_peer(void **state)
+{
+	char path[96], *data = NULL;
+	struct vd_principal p;
+	struct vd_proc_id who;
+	struct ucred cred;
+	socklen_t l = sizeof(cred);
+	uint64_t start;
+	size_t len;
+	pid_t c;
+	int fd = -1, a;
+
+	(void)state;
+	c = fake = fork();
+	assert_true(c >= 0);
+	if (c == 0) {
+		prctl(PR_SET_NAME, "openvpn");
+		for (;;)
+			pause();
+	}
+	for (int i = 0; i < 100; i++) {
+		char comm[32] = "";
+		FILE *f;
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)c);
+		f = fopen(path, "re");
+		if (f && fgets(comm, sizeof(comm), f) && strcmp(comm, "openvpn\n") == 0) {
+			fclose(f);
+			break;
+		}
+		if (f)
+			fclose(f);
+		usleep(10000);
+	}
+	assert_int_equal(vd_principal_of_pid(c, 0, &p, &start), 0);
+	who = (struct vd_proc_id){.pid = c, .start = start};
+	snprintf(path, sizeof(path), "%s/s", pub);
+	assert_int_equal(priv_connect(&who, path, &fd), 0);
+	a = accept(lfd, NULL, NULL);
+	assert_true(a >= 0);
+	assert_int_equal(getsockopt(a, SOL_SOCKET, SO_PEERCRED, &cred, &l), 0);
+	assert_int_equal(cred.uid, getuid());
+	assert_int_not_equal(cred.uid, 0);
+	close(a);
+	close(fd);
+	/* and a root-only file is still not that process's to read */
+	assert_int_equal(priv_read(&who, at("vd.conf"), 4096, &data, &len), -EACCES);
+}
+
+/* The fake openvpn goes, whatever the test said (it holds the verdict's pipe). */
+static int fake_gone(void **state)
+{
+	(void)state;
+	if (fake > 0) {
+		kill(fake, SIGKILL);
+		waitpid(fake, NULL, 0);
+	}
+	fake = -1;
+	return 0;
+}
+
 static void test_malformed(void **state)
 {
 	char *data = NULL;
@@ -139,6 +208,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_admin_named),
 		cmocka_unit_test(test_admin_not_named),
+		cmocka_unit_test_teardown(test_connect_peer, fake_gone),
 		cmocka_unit_test(test_malformed),
 	};
 	struct config *cfg = NULL;
@@ -154,6 +224,17 @@ int main(void)
 	snprintf(dir, sizeof(dir), "/tmp/vd-test-priv.XXXXXX");
 	if (!mkdtemp(dir) || chmod(dir, 0700) < 0)
 		return 1;
+	snprintf(pub, sizeof(pub), "/tmp/vd-test-priv-pub.XXXXXX");
+	if (!mkdtemp(pub) || chmod(pub, 0755) < 0)
+		return 1;
+	{
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/s", pub);
+		lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 4) < 0 ||
+		    chmod(sa.sun_path, 0666) < 0)
+			return 1;
+	}
 	mkdir(at("prof"), 0700);
 	mkdir(at("prof/keys"), 0700);
 	put(at("prof/a.ovpn"), "client\n", 0600);
@@ -202,7 +283,7 @@ int main(void)
 			;
 	}
 	close(verdict[0]);
-	snprintf(text, sizeof(text), "rm -rf '%s'", dir);
+	snprintf(text, sizeof(text), "rm -rf '%s' '%s'", dir, pub);
 	if (system(text) != 0)
 		r = 1;
 	return r;

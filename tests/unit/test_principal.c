@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -392,6 +395,87 @@ static void test_of_pid(void **state)
 	assert_int_equal(vd_principal_of_pid(0x7ffffff0, 0, &p, NULL), -ESRCH);
 }
 
+/* A listening unix socket at name in dir, of this mode. */
+static int listen_at(const char *name, mode_t mode)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, name);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(chmod(sa.sun_path, mode), 0);
+	return fd;
+}
+
+/* A connection made for a principal is that principal's to the peer: the
+ * server sees its uid, gid and groups in SO_PEERCRED and SO_PEERGROUPS, not
+ * root's (who made it), since a peer that trusts uid 0 (the system bus,
+ * systemd's private socket) would obey whoever holds the descriptor. And
+ * what is connected is the socket the check looked at: a file that is no
+ * socket is refused as one. */
+static void test_connect_as(void **state)
+{
+	struct vd_principal other = {.kind = VD_PRINCIPAL_USER, .uid = 4000001, .gid = 4000002,
+	                             .groups = {4000003}, .n_groups = 1};
+	struct ucred cred;
+	gid_t groups[8];
+	socklen_t l = sizeof(cred);
+	char path[96];
+	int lfd, fd = -1, a;
+
+	(void)state;
+	assert_int_equal(chmod(dir, 0755), 0);
+	put("file", "x\n", 0666);
+	snprintf(path, sizeof(path), "%s/file", dir);
+	assert_int_equal(vd_connect_unix_as(NULL, path, &fd), -ENOTSOCK);
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	assert_int_equal(vd_connect_unix_as(NULL, path, &fd), -ENOENT);
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	lfd = listen_at("open.sock", 0666);
+	snprintf(path, sizeof(path), "%s/open.sock", dir);
+	assert_int_equal(vd_connect_unix_as(&other, path, &fd), 0);
+	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	a = accept(lfd, NULL, NULL);
+	assert_true(a >= 0);
+	assert_int_equal(getsockopt(a, SOL_SOCKET, SO_PEERCRED, &cred, &l), 0);
+	assert_int_equal(cred.uid, 4000001);
+	assert_int_equal(cred.gid, 4000002);
+	l = sizeof(groups);
+	assert_int_equal(getsockopt(a, SOL_SOCKET, SO_PEERGROUPS, groups, &l), 0);
+	assert_int_equal(l, sizeof(gid_t));
+	assert_int_equal(groups[0], 4000003);
+	close(a);
+	close(fd);
+	/* and this process is root again, its file system ids too */
+	assert_int_equal(geteuid(), 0);
+	assert_int_equal(setfsuid((uid_t)-1), 0);
+	assert_int_equal(setfsgid((gid_t)-1), 0);
+	/* a socket only root may use: refused, nothing reaches it */
+	close(lfd);
+	lfd = listen_at("root.sock", 0600);
+	snprintf(path, sizeof(path), "%s/root.sock", dir);
+	assert_int_equal(vd_connect_unix_as(&other, path, &fd), -EACCES);
+	assert_int_equal(fcntl(lfd, F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(accept(lfd, NULL, NULL), -1);
+	/* root's own principal connects as root */
+	other.kind = VD_PRINCIPAL_UNIT;
+	assert_int_equal(vd_connect_unix_as(&other, path, &fd), 0);
+	a = accept(lfd, NULL, NULL);
+	assert_true(a >= 0);
+	l = sizeof(cred);
+	assert_int_equal(getsockopt(a, SOL_SOCKET, SO_PEERCRED, &cred, &l), 0);
+	assert_int_equal(cred.uid, 0);
+	close(a);
+	close(fd);
+	close(lfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +489,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_kinds, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_check_fd, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_identity, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_connect_as, setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
