@@ -28,7 +28,7 @@ const size_t vd_n_symptoms = VD_ARRAY_SIZE(vd_symptoms);
 #define TUNNEL_DOWN \
 	"config-invalid", "cert-expired", "clock-skew", "too-many-clients", \
 	"udp-blocked", "gateway-unreachable", "client-exception", "vpn-port-silent", \
-	"captive-portal", "no-internet"
+	"captive-portal", "no-internet", "proxy-failed"
 
 /* What the network the laptop is on explains: behind a login page or without
  * internet, the gateway, its port and the path to it all look broken. */
@@ -109,7 +109,7 @@ const struct vd_cause vd_causes[] = {
 		 * a lossy or blocked path times TLS out as well. */
 		.suppressed_by = {"config-invalid", "cert-expired", "clock-skew", "client-cidr-too-small",
 		                  "unstable-internet", "udp-blocked", "gateway-unreachable", "vpn-port-silent",
-		                  NETWORK_DOWN, NULL},
+		                  "proxy-failed", NETWORK_DOWN, NULL},
 		.grace_s = 0,
 		.description =
 			N_("The SSL server accepts a fixed number of concurrent SSL-VPN connections. "
@@ -254,7 +254,7 @@ const struct vd_cause vd_causes[] = {
 		.suppressed_by = {"config-invalid", "cert-expired", "clock-skew", "too-many-clients",
 		                  "client-cidr-too-small", "vpn-app-conflict", "udp-blocked",
 		                  "gateway-unreachable", "unstable-internet", "long-distance-udp",
-		                  "vpn-port-silent", NETWORK_DOWN, NULL},
+		                  "vpn-port-silent", "proxy-failed", NETWORK_DOWN, NULL},
 		.grace_s = 30,
 		.description =
 			N_("The OpenVPN client does not run as expected: its process has exited or "
@@ -528,7 +528,7 @@ const struct vd_cause vd_causes[] = {
 		.suppressed_by = {"config-invalid", "cert-expired", "too-many-clients", "ip-conflict",
 		                  "client-cidr-too-small", "client-exception", "clock-skew", "dns-no-route",
 		                  "local-network-missing", "local-network-overlap", "udp-blocked",
-		                  "gateway-unreachable", "vpn-port-silent", NETWORK_DOWN, NULL},
+		                  "gateway-unreachable", "vpn-port-silent", "proxy-failed", NETWORK_DOWN, NULL},
 		.grace_s = 0,
 		.description =
 			N_("OpenVPN reports errors that match none of the known causes."),
@@ -672,6 +672,30 @@ const struct vd_cause vd_causes[] = {
 			"hotspot) shows whether the VPN itself works."),
 		.message_id = "78eaf90cfe4f45ba8c8dfbec4e655147",
 		.beyond_faq = true,
+	},
+	[VD_CAUSE_PROXY_FAILED] = {
+		.id = cause_id_PROXY_FAILED,
+		.title = N_("The proxy the profile names does not let the VPN through"),
+		.severity = VD_SEV_ERROR,
+		.symptoms = {"connect-fails"},
+		.suppressed_by = {NETWORK_DOWN, NULL},
+		.grace_s = 30,
+		.description =
+			N_("The client profile sends OpenVPN through a proxy (http-proxy or socks-proxy), "
+			"and the proxy does not connect it to the VPN gateway: it refuses (an HTTP "
+			"status such as 403, a SOCKS5 reply such as 'connection not allowed by "
+			"ruleset'), wants credentials the profile does not give, or does not answer "
+			"at all. OpenVPN reaches the gateway only through it, over TCP."),
+		.remedy =
+			N_("Ask the network's administrator whether the proxy lets a connection to the "
+			"gateway's address and port through (many proxies allow CONNECT to port 443 "
+			"only: the SSL server can listen on TCP 443), and put the credentials it "
+			"wants in the authfile of http-proxy or socks-proxy (or "
+			"<http-proxy-user-pass>). If the network needs no proxy, remove the "
+			"directive from the profile and reconnect."),
+		.message_id = "7691129abb664acf8a66908c21bdbc7d",
+		.beyond_faq = true,
+		.settles = VD_SETTLE_ANY,
 	},
 };
 const size_t vd_n_causes = VD_ARRAY_SIZE(vd_causes);

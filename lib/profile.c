@@ -474,6 +474,46 @@ static const char *arg0(const struct pctx *c, const char *name)
 	return o && o->argc >= 1 ? o->argv[0] : NULL;
 }
 
+/* When OpenVPN gives up on a silent server by itself (the daemon's settle
+ * window after a sleep or a move follows it), and the proxy it goes
+ * through. */
+static void check_timers_and_proxy(struct pctx *c, cJSON *sec)
+{
+	const struct vd_ovpn_option *o;
+	uint64_t v;
+	cJSON *px;
+
+	o = vd_ovpn_config_get(c->cfg, "keepalive");
+	if (o && o->argc >= 2 && vd_parse_u64(o->argv[1], 1, 86400, &v) == 0)
+		add_num(c, sec, VDF_PROFILE_PING_RESTART_S, (double)v);
+	else if ((o = vd_ovpn_config_get(c->cfg, "ping-restart")) && o->argc >= 1 &&
+	         vd_parse_u64(o->argv[0], 1, 86400, &v) == 0)
+		add_num(c, sec, VDF_PROFILE_PING_RESTART_S, (double)v);
+
+	/* http-proxy SERVER [PORT [AUTHFILE|auto|auto-nct [METHOD]]];
+	 * socks-proxy SERVER [PORT [AUTHFILE]] */
+	bool http = true;
+	o = vd_ovpn_config_get(c->cfg, "http-proxy");
+	if (!o) {
+		o = vd_ovpn_config_get(c->cfg, "socks-proxy");
+		http = false;
+	}
+	if (!o || o->argc < 1)
+		return;
+	if (!(px = cJSON_AddObjectToObject(sec, VDF_PROFILE_PROXY))) {
+		c->oom = true;
+		return;
+	}
+	add_str(c, px, VDF_PROFILE_PROXY_TYPE, http ? "http" : "socks");
+	add_str(c, px, VDF_PROFILE_PROXY_HOST, o->argv[0]);
+	if (o->argc >= 2 && vd_parse_u64(o->argv[1], 1, 65535, &v) == 0)
+		add_num(c, px, VDF_PROFILE_PROXY_PORT, (double)v);
+	else
+		add_num(c, px, VDF_PROFILE_PROXY_PORT, http ? 8080 : 1080);
+	add_bool(c, px, VDF_PROFILE_PROXY_CREDENTIALS,
+	         o->argc >= 3 || (http && vd_ovpn_config_get(c->cfg, "http-proxy-user-pass")));
+}
+
 static void check_options(struct pctx *c, cJSON *sec)
 {
 	struct vd_ovpn_remote *rem = NULL;
@@ -522,6 +562,7 @@ static void check_options(struct pctx *c, cJSON *sec)
 	add_str(c, sec, VDF_PROFILE_DATA_CIPHERS, dc);
 	add_str(c, sec, VDF_PROFILE_AUTH, auth);
 	add_bool(c, sec, VDF_PROFILE_COMP_LZO, o && !(o->argc >= 1 && strcmp(o->argv[0], "no") == 0));
+	check_timers_and_proxy(c, sec);
 
 	if (!has(c, "client") && !(has(c, "pull") && has(c, "tls-client")))
 		problem(c, VD_SEV_ERROR, "no-client-mode", 0,

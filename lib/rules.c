@@ -2278,12 +2278,18 @@ static void rule_vpn_port_silent(const struct rctx *c, struct rout *o)
 		     N_("the gateway {gateway} answers the OpenVPN handshake over {other}, but its port {port} is silent "
 		        "over {proto}"),
 		     g, pt, own, other);
+	} else if (!udp && v.tcp_conn) {
+		/* the port takes the connection (directly, or through the
+		 * profile's proxy) and then says nothing */
+		fire(o, VD_SEV_ERROR,
+		     N_("the gateway {gateway} accepts TCP connections on port {port}, but gives no OpenVPN answer over "
+		        "them"),
+		     g, pt);
 	} else {
 		fire(o, VD_SEV_ERROR,
-		     N_("the gateway {gateway} answers over {other} ({outcome}), but its OpenVPN port {port} is silent "
-		        "over {proto}"),
-		     g, pt, own, other, result_is(ores, "refused") || !v.tcp_conn ? other_res
-		                                                                  : VD_PHRASE("outcome", N_("a connection")));
+		     N_("the gateway {gateway} refuses {other} at once, but its OpenVPN port {port} is silent over "
+		        "{proto}"),
+		     g, pt, own, other);
 	}
 	ev(o, "gateway", "%s", nstr(v.tr, VDF_TRANSPORT_GATEWAY) ? str(v.tr, VDF_TRANSPORT_GATEWAY) : "");
 	ev_num(o, "port", v.port);
@@ -2379,6 +2385,53 @@ static void rule_no_internet(const struct rctx *c, struct rout *o)
 	connectivity_evidence(o, cn);
 }
 
+static void rule_proxy_failed(const struct rctx *c, struct rout *o)
+{
+	const cJSON *tr = section(c, VDF_TUNNEL_TRANSPORT), *px = obj(tr, VDF_TRANSPORT_PROXY);
+	const cJSON *pp = obj(section(c, VDF_TUNNEL_PROFILE), VDF_PROFILE_PROXY);
+	const char *res = str(px, VDF_TRANSPORT_PROXY_RESULT), *reply = nstr(px, VDF_TRANSPORT_PROXY_REPLY);
+	const char *err = nstr(px, VDF_TRANSPORT_PROXY_ERROR), *gw = nstr(tr, VDF_TRANSPORT_GATEWAY);
+	bool socks = result_is(str(px, VDF_TRANSPORT_PROXY_TYPE), "socks");
+	double port = 0, gport = 0;
+	char pb[32], gb[32], where[96];
+
+	if (!res || result_is(res, "connected") || tunnel_carries(c))
+		return;
+	/* wanting credentials the profile gives is no fault the daemon can see:
+	 * it never sends a user's password */
+	if (result_is(res, "auth-required") && is_true(pp, VDF_PROFILE_PROXY_CREDENTIALS))
+		return;
+	num(px, VDF_TRANSPORT_PROXY_PORT, &port);
+	num(tr, VDF_TRANSPORT_PORT, &gport);
+	snprintf(where, sizeof(where), "%s:%.0f", nstr(px, VDF_TRANSPORT_PROXY_ADDR) ? str(px, VDF_TRANSPORT_PROXY_ADDR)
+	                                                                             : "?", port);
+	struct vd_arg kind = VD_TEXT("kind", socks ? "SOCKS5" : "HTTP"), at = VD_TEXT("proxy", where);
+	struct vd_arg g = VD_TEXT("gateway", gw ? gw : ""), gp = id_arg("port", gport, gb, sizeof(gb));
+	(void)pb;
+	/* TRANSLATORS: {kind} is HTTP or SOCKS5, {proxy} its address:port,
+	 * {answer} what it said (its status line, or its reply in words) */
+	if (result_is(res, "auth-required"))
+		fire(o, VD_SEV_ERROR,
+		     N_("the {kind} proxy {proxy} wants credentials ({answer}), and the profile gives none"), kind, at,
+		     text_or("answer", reply, N_("no answer")));
+	else if (result_is(res, "refused"))
+		fire(o, VD_SEV_ERROR,
+		     N_("the {kind} proxy {proxy} refuses to connect to the gateway {gateway} port {port}: {answer}"), kind,
+		     at, g, gp, text_or("answer", reply, N_("no answer")));
+	else
+		fire(o, VD_SEV_ERROR, N_("the {kind} proxy {proxy} does not answer ({error})"), kind, at,
+		     text_or("error", err ? err : res, N_("nothing came back")));
+	ev(o, "proxy", "%s", where);
+	ev(o, "proxy_type", "%s", socks ? "socks" : "http");
+	ev(o, "proxy_result", "%s", res);
+	if (reply)
+		ev(o, "proxy_reply", "%s", reply);
+	if (err)
+		ev(o, "proxy_error", "%s", err);
+	if (pp)
+		ev(o, "profile_credentials", "%s", is_true(pp, VDF_PROFILE_PROXY_CREDENTIALS) ? "yes" : "no");
+}
+
 /* ---- the table -------------------------------------------------------------- */
 
 /* One rule per cause, with the facts sections it reads. The table is indexed by
@@ -2419,7 +2472,8 @@ static void rule_no_internet(const struct rctx *c, struct rout *o)
 	R(VPN_PORT_SILENT, rule_vpn_port_silent, VDF_OBJ_TRANSPORT, VDF_OBJ_PATH, VDF_OBJ_GATEWAY_MEMORY, \
 	  VDF_OBJ_OPENVPN, VDF_OBJ_PROFILE) \
 	R(CAPTIVE_PORTAL, rule_captive_portal, VDF_OBJ_CONNECTIVITY, VDF_OBJ_TRANSPORT, VDF_OBJ_OPENVPN) \
-	R(NO_INTERNET, rule_no_internet, VDF_OBJ_CONNECTIVITY, VDF_OBJ_TRANSPORT, VDF_OBJ_OPENVPN)
+	R(NO_INTERNET, rule_no_internet, VDF_OBJ_CONNECTIVITY, VDF_OBJ_TRANSPORT, VDF_OBJ_OPENVPN) \
+	R(PROXY_FAILED, rule_proxy_failed, VDF_OBJ_TRANSPORT, VDF_OBJ_PROFILE, VDF_OBJ_OPENVPN)
 
 struct rule {
 	void (*fn)(const struct rctx *c, struct rout *o);

@@ -22,7 +22,7 @@ import json, sys
 for c in json.load(sys.stdin)["causes"]:
     print(c["message_id"], c["id"], c["title"], sep="\t")' > "$tmp/causes.tsv"
 n=$(wc -l < "$tmp/causes.tsv")
-[ "$n" -eq 30 ] || fail "expected 30 causes, got $n"
+[ "$n" -eq 31 ] || fail "expected 31 causes, got $n"
 
 # One "-- ID" header per cause and one "-- ID ja", each once, and nothing else
 # starts with "-- ".

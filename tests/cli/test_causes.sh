@@ -11,7 +11,7 @@ export VPNDOCTOR_SOCKET=$tmp/no-daemon-here
 
 # causes: a header and one aligned row per cause, no colour off a tty.
 NO_COLOR= "$vd" causes > "$tmp/causes"
-[ "$(wc -l < "$tmp/causes")" -eq 31 ] || fail "causes: expected 30 rows and a header"
+[ "$(wc -l < "$tmp/causes")" -eq 32 ] || fail "causes: expected 31 rows and a header"
 head -1 "$tmp/causes" | grep -q '^CAUSE  *SEVERITY  *TITLE$' || fail "causes: header"
 grep -q '^clock-skew  *error  *Client and server clocks differ; TLS verification fails$' "$tmp/causes" || fail "causes: clock-skew row"
 grep -q '^ncp-cipher  *info  *NCP negotiated' "$tmp/causes" || fail "causes: ncp-cipher row"
@@ -27,10 +27,10 @@ for args in "causes --json" "--json causes"; do
 import json, sys
 d = json.load(sys.stdin)
 c = d["causes"]
-assert len(c) == 30, len(c)
+assert len(c) == 31, len(c)
 ids = [x["id"] for x in c]
-assert ids[0] == "config-invalid" and ids[-1] == "no-internet", ids
-assert len(set(x["message_id"] for x in c)) == 30
+assert ids[0] == "config-invalid" and ids[-1] == "proxy-failed", ids
+assert len(set(x["message_id"] for x in c)) == 31
 skew = c[ids.index("clock-skew")]
 assert skew["severity"] == "error" and "600 s" in skew["remedy"], skew
 assert skew["symptoms"] == [{"id": "only-some-connect", "question": "Only some clients can connect"}]

@@ -26,7 +26,7 @@ for l in sys.stdin.read().splitlines():
 
 # --- causes ---------------------------------------------------------------------
 ja causes >"$tmp/causes"
-[ "$(wc -l <"$tmp/causes")" -eq 31 ] || fail "causes: 30 rows and a header"
+[ "$(wc -l <"$tmp/causes")" -eq 32 ] || fail "causes: 31 rows and a header"
 head -1 "$tmp/causes" | grep -q '^原因  *重大度 概要$' || fail "causes: Japanese header: $(head -1 "$tmp/causes")"
 grep -q '^clock-skew  *エラー クライアントとサーバーの時刻差によりSSL検証が失敗$' "$tmp/causes" ||
 	fail "causes: clock-skew row"

@@ -21,7 +21,7 @@ static const char *const expected_ids[] = {
 	"local-network-missing", "local-network-overlap", "ipsec-route-overlap", "security-group",
 	"openvpn-version", "gateway-bandwidth", "udp-unreliable", "gateway-old-version", "ncp-cipher",
 	"other", "udp-blocked", "gateway-unreachable", "mtu-blackhole", "vpn-port-silent", "captive-portal",
-	"no-internet",
+	"no-internet", "proxy-failed",
 };
 
 static const char *const expected_symptoms[] = {
@@ -32,6 +32,7 @@ static const char *const expected_symptoms[] = {
 static const char *const tunnel_down[] = {
 	"config-invalid", "cert-expired", "clock-skew", "too-many-clients", "udp-blocked",
 	"gateway-unreachable", "client-exception", "vpn-port-silent", "captive-portal", "no-internet",
+	"proxy-failed",
 };
 
 static bool listed(const char *const *list, const char *id)

@@ -211,6 +211,59 @@ static void test_fields(void **state)
 	cJSON_Delete(sec);
 }
 
+static void write_at(const char *name, const char *text)
+{
+	FILE *f = fopen(at(name), "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* When OpenVPN restarts a silent session, and the proxy it goes through. */
+static void test_timers_and_proxy(void **state)
+{
+	cJSON *sec;
+	const cJSON *px;
+
+	(void)state;
+	write_at("proxy-http.ovpn", "client\ndev tun\nproto tcp-client\nremote vpn.example.test 443\n"
+	                            "http-proxy 10.0.0.1 3128\nkeepalive 10 60\n");
+	sec = check("proxy-http.ovpn", NULL);
+	assert_int_equal((int)cJSON_GetNumberValue(cJSON_GetObjectItem(sec, "ping_restart_s")), 60);
+	px = cJSON_GetObjectItem(sec, "proxy");
+	assert_string_equal(str(px, "type"), "http");
+	assert_string_equal(str(px, "host"), "10.0.0.1");
+	assert_int_equal((int)cJSON_GetNumberValue(cJSON_GetObjectItem(px, "port")), 3128);
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(px, "credentials")));
+	cJSON_Delete(sec);
+
+	write_at("proxy-socks.ovpn", "client\ndev tun\nremote vpn.example.test 1194\n"
+	                             "socks-proxy proxy.example.test 1081 socks.auth\nping-restart 45\n");
+	sec = check("proxy-socks.ovpn", NULL);
+	assert_int_equal((int)cJSON_GetNumberValue(cJSON_GetObjectItem(sec, "ping_restart_s")), 45);
+	px = cJSON_GetObjectItem(sec, "proxy");
+	assert_string_equal(str(px, "type"), "socks");
+	assert_int_equal((int)cJSON_GetNumberValue(cJSON_GetObjectItem(px, "port")), 1081);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(px, "credentials")));
+	cJSON_Delete(sec);
+
+	write_at("proxy-inline.ovpn", "client\ndev tun\nproto tcp-client\nremote vpn.example.test 443\n"
+	                              "http-proxy proxy.example.test\n<http-proxy-user-pass>\nu\np\n</http-proxy-user-pass>\n");
+	sec = check("proxy-inline.ovpn", NULL);
+	assert_null(cJSON_GetObjectItem(sec, "ping_restart_s"));
+	px = cJSON_GetObjectItem(sec, "proxy");
+	assert_int_equal((int)cJSON_GetNumberValue(cJSON_GetObjectItem(px, "port")), 8080);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(px, "credentials")));
+	cJSON_Delete(sec);
+
+	write_at("no-proxy.ovpn", "client\ndev tun\nremote vpn.example.test 1194\nkeepalive 10 nonsense\n");
+	sec = check("no-proxy.ovpn", NULL);
+	assert_null(cJSON_GetObjectItem(sec, "proxy"));
+	assert_null(cJSON_GetObjectItem(sec, "ping_restart_s"));
+	cJSON_Delete(sec);
+}
+
 static void test_basedir(void **state)
 {
 	struct vd_profile_opts o = { 0 };
@@ -421,6 +474,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_profiles),
 		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_timers_and_proxy),
 		cmocka_unit_test(test_basedir),
 		cmocka_unit_test(test_p12_pass),
 		cmocka_unit_test(test_reader),
