@@ -45,9 +45,14 @@ struct lifecycle {
 
 unsigned lifecycle_settle_s(struct vd_daemon *d, const char *tunnel)
 {
-	(void)d, (void)tunnel;
-	/* The value the server pushed is not among the openvpn probe's facts
-	 * yet; until it is, every tunnel gets the common one. */
+	const cJSON *prof = model_section(d, tunnel, "profile");
+	const cJSON *pr = cJSON_GetObjectItemCaseSensitive(prof, VDF_PROFILE_PING_RESTART_S);
+
+	/* The profile's keepalive or ping-restart; what a server pushes
+	 * overrides it, but is not among the openvpn probe's facts yet: then
+	 * the common value. */
+	if (cJSON_IsNumber(pr) && pr->valuedouble >= 1 && pr->valuedouble <= 3600)
+		return (unsigned)pr->valuedouble + LIFECYCLE_MARGIN_S;
 	return LIFECYCLE_PING_RESTART_S + LIFECYCLE_MARGIN_S;
 }
 
