@@ -22,84 +22,20 @@
 #include "vpndoctor/common.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/principal.h"
+#include "vpndoctor/proc_inspect.h"
 #include "vpndoctor/proc_openvpn.h"
 #include "vpndoctor/profile.h"
 
 #define DISC_CONFIG_MAX (1024 * 1024)
 
-/* A process's namespace, looked up through the parent, is kept a while:
- * every openvpn probe scans /proc, and a host with many clients in other
- * namespaces (containers, a lab) would ask the same questions again and
- * again. A process that moves to another namespace is seen at most
- * NETNS_CACHE_S late. */
-#define NETNS_CACHE 128
-#define NETNS_CACHE_S 30
-
-static struct netns_seen {
-	pid_t pid;
-	uint64_t start;
-	bool same;
-	time_t until;
-} netns_cache[NETNS_CACHE];
-
-static bool netns_lookup(pid_t pid, uint64_t start, bool *same)
+/* What /proc does not show the engine it asks the privileged parent for,
+ * as the process's principal. */
+static int io_netns(const struct vd_proc_id *who, int *ret_fd)
 {
-	const struct netns_seen *e = &netns_cache[(unsigned)pid % NETNS_CACHE];
-
-	if (e->pid != pid || e->start != start || time(NULL) >= e->until)
-		return false;
-	*same = e->same;
-	return true;
+	return priv_proc(who, PRIV_PROC_NETNS, ret_fd);
 }
 
-static bool netns_store(pid_t pid, uint64_t start, bool same)
-{
-	netns_cache[(unsigned)pid % NETNS_CACHE] =
-		(struct netns_seen){.pid = pid, .start = start, .same = same, .until = time(NULL) + NETNS_CACHE_S};
-	return same;
-}
-
-bool proc_same_netns(pid_t pid, uint64_t start)
-{
-	static dev_t self_dev;
-	static ino_t self_ino;
-	static bool have_self;
-	const struct vd_proc_id who = {.pid = pid, .start = start};
-	char path[64];
-	struct stat st;
-	int fd, r;
-
-	if (!have_self) {
-		if (stat("/proc/self/ns/net", &st) < 0)
-			return true;
-		self_dev = st.st_dev;
-		self_ino = st.st_ino;
-		have_self = true;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	if (stat(path, &st) < 0) {
-		bool same;
-		if (errno == ENOENT)
-			return false; /* gone: not ours */
-		/* another user's process: the privileged parent looks (or tells
-		 * it is gone); else it is counted */
-		if (start == 0)
-			return true;
-		if (netns_lookup(pid, start, &same))
-			return same;
-		r = priv_proc(&who, PRIV_PROC_NETNS, &fd);
-		if (r == -ESRCH)
-			return false;
-		if (r < 0)
-			return netns_store(pid, start, true); /* cannot tell: counted */
-		r = fstat(fd, &st);
-		close(fd);
-		if (r < 0)
-			return true;
-		return netns_store(pid, start, st.st_dev == self_dev && st.st_ino == self_ino);
-	}
-	return st.st_dev == self_dev && st.st_ino == self_ino;
-}
+static const struct vd_proc_io proc_io = {.netns = io_netns, .cwd = priv_cwd, .open = priv_open};
 
 static int read_small(const char *path, char *buf, size_t size, size_t *len)
 {
@@ -130,23 +66,6 @@ static int starttime_of(pid_t pid, unsigned long long *ret)
 		return -ENOENT;
 	*ret = v;
 	return 0;
-}
-
-int proc_id_of(pid_t pid, struct vd_proc_id *ret)
-{
-	unsigned long long start;
-
-	if (starttime_of(pid, &start) < 0)
-		return -ESRCH;
-	*ret = (struct vd_proc_id){.pid = pid, .start = start};
-	return 0;
-}
-
-uint64_t proc_start_of(pid_t pid)
-{
-	unsigned long long start;
-
-	return starttime_of(pid, &start) < 0 ? 0 : start;
 }
 
 /* "openvpn-client@office.service" or "openvpn@office.service" in
@@ -231,9 +150,11 @@ static int inspect(pid_t pid, struct discovered *d)
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	if (read_small(path, path, 64, &len) < 0 || strcmp(path, "openvpn\n") != 0)
 		return -ENOENT;
-	if (starttime_of(pid, &start) < 0 || !proc_same_netns(pid, start))
+	if (starttime_of(pid, &start) < 0)
 		return -ENOENT;
 	who = (struct vd_proc_id){.pid = pid, .start = start};
+	if (!vd_proc_same_netns(&who, &proc_io))
+		return -ENOENT;
 	cmd = malloc(VD_PROC_CMDLINE_MAX + 1);
 	if (!cmd)
 		return -ENOMEM;
@@ -264,7 +185,7 @@ static int inspect(pid_t pid, struct discovered *d)
 		 * real path then stays unknown, and the profile probe says why */
 		r = priv_open(&who, full, DISC_CONFIG_MAX, &fd);
 		if (r == 0) {
-			if (priv_fd_path(fd, real, sizeof(real)) < 0)
+			if (vd_fd_path(fd, real, sizeof(real)) < 0)
 				snprintf(real, sizeof(real), "%s", full);
 			if (vd_read_fd(fd, DISC_CONFIG_MAX, &data, &dlen) == 0 &&
 			    vd_ovpn_config_parse(real, data, dlen, &c, NULL) == 0)

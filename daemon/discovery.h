@@ -41,17 +41,4 @@ void discovery_free(struct discovered *v, size_t n);
 int discovery_link_socket(void);
 void discovery_link_drain(int fd);
 
-/* Whether pid (started at start) lives in this process's network namespace
- * (/proc/PID/ns/net against /proc/self/ns/net; through the privileged
- * parent when the link is another user's). When that cannot be told (no
- * parent, and no permission, as for an unprivileged daemon and a root
- * process) it says true: the process is counted, as before namespaces were
- * looked at. */
-bool proc_same_netns(pid_t pid, uint64_t start);
-
-/* pid with its start time (/proc/PID/stat): 0 or -ESRCH. */
-int proc_id_of(pid_t pid, struct vd_proc_id *ret);
-/* Its start time, or 0 when it is gone. */
-uint64_t proc_start_of(pid_t pid);
-
 #endif

@@ -229,6 +229,14 @@ void log_warn(const char *fmt, ...)
 		errno = saved;                    \
 	}
 
+void log_vmsg(int prio, const char *fmt, va_list ap)
+{
+	int saved = errno;
+
+	vlog(prio, NULL, fmt, ap);
+	errno = saved;
+}
+
 LOG_FN(log_warnx, LOG_WARNING)
 LOG_FN(log_notice, LOG_NOTICE)
 LOG_FN(log_info, LOG_INFO)

@@ -4,6 +4,7 @@
 #ifndef VPNDOCTORD_LOG_H
 #define VPNDOCTORD_LOG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -22,6 +23,8 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Any priority (LOG_ERR..LOG_DEBUG), for the probes' host (probes/probe.h). */
+void log_vmsg(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* A line that someone outside can trigger at will (a client of the socket

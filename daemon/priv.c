@@ -200,7 +200,7 @@ static int proc_open(int procfd, const struct vd_principal *p, uint32_t which, i
 		r = -errno;
 	window_close(&w);
 	if (r == 0 && which == PRIV_PROC_CWD) {
-		r = priv_fd_path(fd, ret_path, PATH_MAX);
+		r = vd_fd_path(fd, ret_path, PATH_MAX);
 		close(fd);
 		return r;
 	}
@@ -331,7 +331,7 @@ static int admin_fd_allowed(int fd)
 {
 	char real[PATH_MAX];
 
-	return priv_fd_path(fd, real, sizeof(real)) == 0 && admin_allows(real) ? 0 : -EACCES;
+	return vd_fd_path(fd, real, sizeof(real)) == 0 && admin_allows(real) ? 0 : -EACCES;
 }
 
 /* The path (resolved now) is the administrator's, else -EACCES. */
@@ -641,21 +641,6 @@ int priv_watch(const struct vd_proc_id *who, int inotify_fd, const char *path, u
 	return r < 0 ? r : wd;
 }
 
-int priv_fd_path(int fd, char *buf, size_t size)
-{
-	char link[64];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, buf, size - 1);
-	if (n < 0)
-		return -errno;
-	if ((size_t)n >= size - 1)
-		return -ENAMETOOLONG;
-	buf[n] = '\0';
-	return buf[0] == '/' ? 0 : -ENOENT;
-}
-
 int priv_cwd(const struct vd_proc_id *who, char *buf, size_t size)
 {
 	char path[PATH_MAX];
@@ -670,19 +655,6 @@ int priv_cwd(const struct vd_proc_id *who, char *buf, size_t size)
 		return -ENAMETOOLONG;
 	memcpy(buf, path, strlen(path) + 1);
 	return buf[0] == '/' ? 0 : -ENOENT;
-}
-
-const char *priv_describe(const struct vd_proc_id *who, char *buf, size_t size)
-{
-	struct vd_principal p;
-
-	if (!who || who->pid == 0)
-		vd_principal_admin(&p);
-	else if (vd_principal_of_pid(who->pid, who->start, &p, NULL) < 0) {
-		snprintf(buf, size, "the user of process %d", (int)who->pid);
-		return buf;
-	}
-	return vd_principal_describe(&p, buf, size);
 }
 
 bool priv_separated(void)

@@ -59,12 +59,6 @@ int priv_watch(const struct vd_proc_id *who, int inotify_fd, const char *path, u
 /* The process's working directory as a path (PRIV_PROC_CWD, then the
  * descriptor's own name). */
 int priv_cwd(const struct vd_proc_id *who, char *buf, size_t size);
-/* The path a descriptor of this process names (/proc/self/fd): a file's
- * real path as the kernel resolved it. 0, -ENOENT (not a path), -errno. */
-int priv_fd_path(int fd, char *buf, size_t size);
-/* Who the reads of who are made as, for messages ("alice (uid 1000)"):
- * derived here, independently of the parent, from /proc. */
-const char *priv_describe(const struct vd_proc_id *who, char *buf, size_t size);
 
 /* ---- start-up (daemon/main.c) ------------------------------------------------ */
 

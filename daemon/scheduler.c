@@ -1,6 +1,8 @@
 /* Probe slots (probe x tunnel) on libevent timers. A run's end is delivered
  * through an event made active by probe_run_done(), so a probe may finish
- * inside start() without re-entering the scheduler or the model. */
+ * inside start() without re-entering the scheduler or the model. The
+ * scheduler is the probes' host (probes/probe.h): it shows them a tunnel as
+ * struct probe_tunnel, and lends them the privileged parent and the log. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,12 +17,15 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "log.h"
+#include "priv.h"
 #include "scheduler.h"
 
 struct probe_slot {
 	struct scheduler *s;
 	const struct probe *p;
 	const struct config_tunnel *t;
+	struct probe_tunnel pt;  /* t as the probe sees it, as of the run's start */
 	unsigned interval_s;
 	struct event *timer;
 	struct event *done_ev;
@@ -42,6 +47,7 @@ struct probe_slot {
 struct scheduler {
 	struct event_base *base;
 	const struct config *cfg;
+	struct probe_settings settings; /* cfg as probes see it */
 	sched_result_fn cb;
 	void *userdata;
 	sched_section_fn section_fn;
@@ -96,6 +102,25 @@ static void arm(struct probe_slot *slot, double delay)
 	evtimer_add(slot->timer, &tv);
 }
 
+static void tunnel_view(const struct config_tunnel *t, struct probe_tunnel *ret)
+{
+	*ret = (struct probe_tunnel){
+		.name = t->name,
+		.config = t->config,
+		.management = t->management,
+		.targets = {t->targets.v, t->targets.n},
+		.names = {t->names.v, t->names.n},
+		.client_cidr = t->client_cidr,
+		.reflector = t->reflector,
+		.reflector_key = t->reflector_key,
+		.discovered = t->discovered,
+		.owner = t->owner,
+		.pid = t->pid,
+	};
+}
+
+static void sched_run_done(struct probe_run *run, enum probe_status status, struct cJSON *section);
+
 static void start(struct probe_slot *slot)
 {
 	struct scheduler *s = slot->s;
@@ -111,18 +136,21 @@ static void start(struct probe_slot *slot)
 	s->running++;
 	clock_gettime(CLOCK_MONOTONIC, &slot->t_start);
 	slot->started_wall = (int64_t)time(NULL);
+	/* discovery updates a tunnel in place (another process, another owner) */
+	if (slot->t)
+		tunnel_view(slot->t, &slot->pt);
 	slot->run = (struct probe_run){
 		.probe = slot->p,
 		.base = s->base,
-		.tunnel = slot->t,
+		.tunnel = slot->t ? &slot->pt : NULL,
 		.state = &slot->state,
 		.slot = slot,
-		.config = s->cfg,
+		.settings = &s->settings,
 	};
 	r = slot->p->start(&slot->run);
 	if (r < 0 && !slot->done_pending) {
 		snprintf(slot->error, sizeof(slot->error), "could not start: %s", strerror(-r));
-		probe_run_done(&slot->run, PROBE_FAIL, NULL);
+		sched_run_done(&slot->run, PROBE_FAIL, NULL);
 	}
 }
 
@@ -214,12 +242,12 @@ void scheduler_restart(struct scheduler *s, unsigned events)
 	}
 }
 
-void probe_slot_trigger(struct probe_slot *slot)
+static void sched_slot_trigger(struct probe_slot *slot)
 {
 	scheduler_run_now(slot->s, slot);
 }
 
-void probe_slot_trigger_events(struct probe_slot *slot, unsigned events)
+static void sched_slot_trigger_events(struct probe_slot *slot, unsigned events)
 {
 	scheduler_trigger(slot->s, events);
 }
@@ -234,7 +262,7 @@ void scheduler_set_section_fn(struct scheduler *s, sched_section_fn fn)
 	s->section_fn = fn;
 }
 
-const struct cJSON *probe_run_section(const struct probe_run *run, const char *section)
+static const struct cJSON *sched_run_section(const struct probe_run *run, const char *section)
 {
 	struct scheduler *s = run->slot->s;
 
@@ -308,7 +336,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	pump(s);
 }
 
-void probe_run_done(struct probe_run *run, enum probe_status status, struct cJSON *section)
+static void sched_run_done(struct probe_run *run, enum probe_status status, struct cJSON *section)
 {
 	struct probe_slot *slot = run->slot;
 
@@ -322,26 +350,37 @@ void probe_run_done(struct probe_run *run, enum probe_status status, struct cJSO
 	event_active(slot->done_ev, 0, 0);
 }
 
-void probe_run_error(struct probe_run *run, const char *fmt, ...)
+static void sched_run_error(struct probe_run *run, const char *msg)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(run->slot->error, sizeof(run->slot->error), fmt, ap);
-	va_end(ap);
+	snprintf(run->slot->error, sizeof(run->slot->error), "%s", msg);
 }
 
-const char *probe_status_name(enum probe_status st)
+static int host_proc(const struct vd_proc_id *who, enum probe_proc which, int *ret_fd)
 {
-	switch (st) {
-	case PROBE_OK:
-		return "ok";
-	case PROBE_FAIL:
-		return "fail";
-	default:
-		return "unknown";
+	switch (which) {
+	case PROBE_PROC_EXE:
+		return priv_proc(who, PRIV_PROC_EXE, ret_fd);
+	case PROBE_PROC_NETNS:
+		return priv_proc(who, PRIV_PROC_NETNS, ret_fd);
+	case PROBE_PROC_TUN:
+		return priv_proc(who, PRIV_PROC_TUN, ret_fd);
 	}
+	return -EINVAL;
 }
+
+static const struct probe_host host = {
+	.run_done = sched_run_done,
+	.run_error = sched_run_error,
+	.slot_trigger = sched_slot_trigger,
+	.slot_trigger_events = sched_slot_trigger_events,
+	.run_section = sched_run_section,
+	.log = log_vmsg,
+	.open = priv_open,
+	.connect = priv_connect,
+	.proc = host_proc,
+	.watch = priv_watch,
+	.cwd = priv_cwd,
+};
 
 static int add_slot(struct scheduler *s, const struct probe *p, const struct config_tunnel *t,
                     unsigned interval_s, bool skip)
@@ -406,8 +445,10 @@ int scheduler_new_with(struct event_base *base, const struct config *cfg, const 
 
 	if (!s)
 		return -ENOMEM;
+	probe_host_set(&host);
 	s->base = base;
 	s->cfg = cfg;
+	s->settings = (struct probe_settings){.ntp_servers = {cfg->ntp_servers.v, cfg->ntp_servers.n}};
 	s->cb = cb;
 	s->userdata = userdata;
 	s->max_running = cfg->max_concurrent ? cfg->max_concurrent : 1;

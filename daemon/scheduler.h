@@ -12,6 +12,7 @@
 
 struct cJSON;
 struct config;
+struct config_tunnel;
 struct event_base;
 struct scheduler;
 

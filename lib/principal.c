@@ -327,6 +327,40 @@ int vd_principal_of_pid(pid_t pid, uint64_t start, struct vd_principal *ret, uin
 	return r;
 }
 
+int vd_proc_id_of(pid_t pid, struct vd_proc_id *ret)
+{
+	char path[32], buf[1024];
+	uint64_t start;
+	size_t len;
+	int r;
+
+	if (pid <= 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	r = read_at(AT_FDCWD, path, buf, sizeof(buf), &len);
+	if (r == 0 && vd_proc_stat_starttime(buf, len, &start) < 0)
+		r = -ESRCH; /* a zombie's or a kernel thread's odd line: nothing to follow */
+	if (r < 0)
+		return r;
+	*ret = (struct vd_proc_id){.pid = pid, .start = start};
+	return 0;
+}
+
+int vd_fd_path(int fd, char *buf, size_t size)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= size - 1)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return buf[0] == '/' ? 0 : -ENOENT;
+}
+
 /* ---- identity ------------------------------------------------------------------ */
 
 int vd_identity_enter(const struct vd_principal *p, struct vd_identity *s)
@@ -659,4 +693,17 @@ const char *vd_principal_describe(const struct vd_principal *p, char *buf, size_
 	else
 		snprintf(buf, size, "uid %u", (unsigned)p->uid);
 	return buf;
+}
+
+const char *vd_proc_describe(const struct vd_proc_id *who, char *buf, size_t size)
+{
+	struct vd_principal p;
+
+	if (!who || who->pid == 0)
+		vd_principal_admin(&p);
+	else if (vd_principal_of_pid(who->pid, who->start, &p, NULL) < 0) {
+		snprintf(buf, size, "the user of process %d", (int)who->pid);
+		return buf;
+	}
+	return vd_principal_describe(&p, buf, size);
 }

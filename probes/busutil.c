@@ -5,7 +5,7 @@
 
 #include <event2/event.h>
 
-#include "probes/busutil.h"
+#include "busutil.h"
 
 static void on_bus(evutil_socket_t fd, short what, void *arg)
 {

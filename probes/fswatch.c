@@ -9,7 +9,7 @@
 #include <event2/event.h>
 
 #include "fswatch.h"
-#include "priv.h"
+#include "probe.h"
 
 struct fswatch_loop {
 	struct event_base *base;
@@ -115,7 +115,7 @@ static int add(struct event_base *base, bool as_who, const struct vd_proc_id *wh
 	}
 	if (!(w = calloc(1, sizeof(*w)))) {
 		r = -ENOMEM;
-	} else if ((w->wd = as_who ? priv_watch(who, l->fd, dir, mask | IN_MASK_ADD)
+	} else if ((w->wd = as_who ? probe_watch(who, l->fd, dir, mask | IN_MASK_ADD)
 	                           : inotify_add_watch(l->fd, dir, mask | IN_MASK_ADD)) < 0) {
 		/* IN_MASK_ADD: another watch of the directory keeps its events */
 		r = as_who ? w->wd : -errno;

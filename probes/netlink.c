@@ -26,12 +26,9 @@
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
 
-#include "config.h"
-#include "priv.h"
-#include "log.h"
-#include "probes/netlink.h"
-#include "probes/probe.h"
-#include "probes/probe_util.h"
+#include "netlink.h"
+#include "probe.h"
+#include "probe_util.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/profile.h"
@@ -127,11 +124,11 @@ static void on_debounce(evutil_socket_t fd, short what, void *arg)
 
 	if (r < 0) {
 		errno = -r;
-		log_warn("netlink: cannot dump links, addresses and routes");
+		probe_log(LOG_WARNING, "netlink: cannot dump links, addresses and routes: %s", strerror(errno));
 		arm_debounce(nl); /* try again rather than keep stale caches */
 		return;
 	}
-	log_debug("netlink: change seen, caches resynced (generation %llu)", (unsigned long long)nl->gen);
+	probe_log(LOG_DEBUG, "netlink: change seen, caches resynced (generation %llu)", (unsigned long long)nl->gen);
 	if (nl->n_slots && nl->slots[0]) /* tests hold it without a slot */
 		probe_slot_trigger_events(nl->slots[0], PROBE_EV_NET);
 }
@@ -148,7 +145,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		if (n > 0) {
 			changed = true;
 		} else if (n < 0 && errno == ENOBUFS) {
-			log_debug("netlink: receive buffer overrun, full resync");
+			probe_log(LOG_DEBUG, "netlink: receive buffer overrun, full resync");
 			changed = true;
 		} else if (n < 0 && errno == EINTR) {
 			continue;
@@ -428,7 +425,7 @@ static bool link_exists(struct netlink *nl, const char *name)
 }
 
 /* The `dev` of the tunnel's OpenVPN profile, or NULL. */
-static char *profile_dev(const struct config_tunnel *t)
+static char *profile_dev(const struct probe_tunnel *t)
 {
 	struct vd_ovpn_config *cfg = NULL;
 	const struct vd_ovpn_option *o;
@@ -436,7 +433,7 @@ static char *profile_dev(const struct config_tunnel *t)
 	char *data = NULL, *dev = NULL;
 	size_t len;
 
-	if (!t || !t->config || priv_read(&t->owner, t->config, NETLINK_MAX_CONFIG, &data, &len) < 0)
+	if (!t || !t->config || probe_read(&t->owner, t->config, NETLINK_MAX_CONFIG, &data, &len) < 0)
 		return NULL;
 	if (vd_ovpn_config_parse(t->config, data, len, &cfg, &err) == 0) {
 		o = vd_ovpn_config_get(cfg, "dev");
@@ -448,7 +445,7 @@ static char *profile_dev(const struct config_tunnel *t)
 	return dev;
 }
 
-void netlink_tun_dev(struct netlink *nl, const struct config_tunnel *t, const cJSON *ovpn, char *ret, size_t len)
+void netlink_tun_dev(struct netlink *nl, const struct probe_tunnel *t, const cJSON *ovpn, char *ret, size_t len)
 {
 	const cJSON *tunj = cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_TUN);
 	const char *name = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(tunj, VDF_TUN_PRESENT))
@@ -607,7 +604,7 @@ void netlink_probe_done(struct probe_run *run, cJSON *sec)
 {
 	char *text = cJSON_PrintUnformatted(sec);
 
-	log_debug("%s on %s: %s", run->probe->name, run->tunnel->name, text ? text : "?");
+	probe_log(LOG_DEBUG, "%s on %s: %s", run->probe->name, run->tunnel->name, text ? text : "?");
 	free(text);
 	probe_run_done(run, PROBE_OK, sec);
 }

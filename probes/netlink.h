@@ -12,7 +12,7 @@
 #include "vpndoctor/cidr.h"
 
 struct cJSON;
-struct config_tunnel;
+struct probe_tunnel;
 struct event_base;
 struct nl_addr;
 struct nl_cache;
@@ -54,7 +54,7 @@ int netlink_route_get(struct netlink *nl, const struct vd_prefix *addr, struct n
  * carrying its local_ip or peering its server_ip, the profile's `dev` when it
  * names a device, or the only tun/tap link there is. ret gets "" when none
  * can be told. ovpn may be NULL. */
-void netlink_tun_dev(struct netlink *nl, const struct config_tunnel *t, const struct cJSON *ovpn, char *ret,
+void netlink_tun_dev(struct netlink *nl, const struct probe_tunnel *t, const struct cJSON *ovpn, char *ret,
                      size_t len);
 /* The VPN kind of a link ("tun", "tap", "wireguard", "ppp", "xfrm", "vti",
  * "vti6", "ipsec"), or NULL when it is not one. */

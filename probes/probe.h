@@ -3,6 +3,12 @@
  * scheduler (daemon/scheduler.c) decides when it runs, and the model turns
  * its sections into findings through the rules.
  *
+ * probes/ is a layer of its own (the library vpndoctor-probes), above lib/
+ * and below the daemon: a probe sees a tunnel and the daemon's settings only
+ * as this header describes them (struct probe_tunnel, struct probe_settings,
+ * filled by the daemon from its configuration), and reaches the daemon only
+ * through struct probe_host. No file under probes/ includes a daemon header.
+ *
  * Adding a probe:
  *  1. write probes/probe_NAME.c defining `const struct probe probe_NAME`
  *     (functions prefixed probe_NAME_), and declare it at the end of this file;
@@ -19,13 +25,48 @@
 #ifndef VPNDOCTOR_PROBE_H
 #define VPNDOCTOR_PROBE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <syslog.h>
+
+#include "vpndoctor/principal.h"
 
 struct cJSON;
 struct event_base;
-struct config;
-struct config_tunnel;
 struct probe_slot;
+
+/* A list of strings of the configuration (borrowed). */
+struct probe_list {
+	char *const *v;
+	size_t n;
+};
+
+/* A tunnel as its probes see it: what its [Tunnel NAME] section of
+ * vpndoctor.conf (or discovery) says, filled by the daemon. Borrowed: valid
+ * while the slot lives; its values are those of the run's start. */
+struct probe_tunnel {
+	const char *name;
+	const char *config;           /* Config=: absolute path of the OpenVPN client config, or NULL */
+	const char *management;       /* Management=: "/path" or "HOST:PORT", or NULL */
+	struct probe_list targets;    /* Targets=: addresses in the VPC */
+	struct probe_list names;      /* Names=: DNS names to resolve through the tunnel */
+	const char *client_cidr;      /* ClientCIDR=: the cloud side's client prefix, or NULL */
+	const char *reflector;        /* Reflector=: "ADDR:PORT" ("[v6]:PORT"), or NULL */
+	const char *reflector_key;    /* ReflectorKey=: absolute path, or NULL */
+	bool discovered;              /* made by discovery, not by a [Tunnel] of the file */
+	struct vd_proc_id owner;      /* whose principal reads what the tunnel names (Config=
+	                               * and the files in it); pid 0: the administrator's */
+	pid_t pid;                    /* a process without --config (NetworkManager's): the
+	                               * openvpn probe follows this pid, as nothing else names it */
+};
+
+/* The daemon's settings that probes read. */
+struct probe_settings {
+	struct probe_list ntp_servers; /* [Clock] NTPServers= */
+};
 
 /* Events that re-run dependent probes at once (scheduler_trigger). */
 enum probe_event {
@@ -44,11 +85,11 @@ enum probe_status {
 struct probe_run {
 	const struct probe *probe;
 	struct event_base *base;
-	const struct config_tunnel *tunnel; /* NULL for a host-wide probe */
+	const struct probe_tunnel *tunnel; /* NULL for a host-wide probe */
 	void **state;             /* the slot's persistent state (NULL until set) */
 	struct probe_slot *slot;  /* for probe_slot_trigger() from persistent state */
 	void *priv;               /* the probe's own per-run data */
-	const struct config *config; /* the daemon's configuration ([Clock] NTPServers=) */
+	const struct probe_settings *settings; /* the daemon's settings ([Clock] NTPServers=) */
 };
 
 struct probe {
@@ -78,6 +119,54 @@ void probe_slot_trigger_events(struct probe_slot *slot, unsigned events);
 const struct cJSON *probe_run_section(const struct probe_run *run, const char *section);
 
 const char *probe_status_name(enum probe_status s); /* "ok", "fail", "unknown" */
+
+/* ---- the host: what the daemon lends its probes ------------------------------ */
+
+/* Links of a process's /proc directory that the host opens for a probe. */
+enum probe_proc {
+	PROBE_PROC_EXE,   /* /proc/PID/exe, for reading: the binary's bytes */
+	PROBE_PROC_NETNS, /* /proc/PID/ns/net */
+	PROBE_PROC_TUN,   /* /proc/PID/fdinfo/N of its first /dev/net/tun descriptor */
+};
+
+/* Set once, before the first run (the daemon's scheduler does it). The first
+ * five are the scheduler's side of the functions above. The rest open what a
+ * process names as that process's principal (daemon/priv.h: through the
+ * privileged parent when there is one): who is the process (pid and start
+ * time), NULL or pid 0 for what the administrator named; they return 0 or
+ * -errno, -ESRCH when the process is gone (or its pid is another's now). */
+struct probe_host {
+	void (*run_done)(struct probe_run *run, enum probe_status status, struct cJSON *section);
+	void (*run_error)(struct probe_run *run, const char *msg);
+	void (*slot_trigger)(struct probe_slot *slot);
+	void (*slot_trigger_events)(struct probe_slot *slot, unsigned events);
+	const struct cJSON *(*run_section)(const struct probe_run *run, const char *section);
+	/* a line for the daemon's log; priority: LOG_ERR..LOG_DEBUG of syslog.h */
+	void (*log)(int priority, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+	/* a regular file of at most max bytes (SIZE_MAX: any), close-on-exec */
+	int (*open)(const struct vd_proc_id *who, const char *path, size_t max, int *ret_fd);
+	/* a unix stream socket connected to path, non-blocking */
+	int (*connect)(const struct vd_proc_id *who, const char *path, int *ret_fd);
+	/* one of the process's /proc links (never for pid 0) */
+	int (*proc)(const struct vd_proc_id *who, enum probe_proc which, int *ret_fd);
+	/* a watch on path added to inotify_fd (the caller's instance): its
+	 * descriptor, or -errno */
+	int (*watch)(const struct vd_proc_id *who, int inotify_fd, const char *path, uint32_t mask);
+	/* the process's working directory as a path */
+	int (*cwd)(const struct vd_proc_id *who, char *buf, size_t size);
+};
+void probe_host_set(const struct probe_host *host);
+
+/* The host's services for probes (probes/probe.c); without a host the log
+ * goes to stderr and the others fail with -ENOSYS. */
+void probe_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int probe_open(const struct vd_proc_id *who, const char *path, size_t max, int *ret_fd);
+/* probe_open + vd_read_fd: the whole file, NUL-terminated. */
+int probe_read(const struct vd_proc_id *who, const char *path, size_t max, char **ret, size_t *ret_len);
+int probe_connect(const struct vd_proc_id *who, const char *path, int *ret_fd);
+int probe_proc(const struct vd_proc_id *who, enum probe_proc which, int *ret_fd);
+int probe_watch(const struct vd_proc_id *who, int inotify_fd, const char *path, uint32_t mask);
+int probe_cwd(const struct vd_proc_id *who, char *buf, size_t size);
 
 /* probes/probes.c */
 extern const struct probe *const probes_all[];

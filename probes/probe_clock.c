@@ -33,9 +33,8 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
-#include "config.h"
-#include "probes/probe.h"
-#include "probes/probe_util.h"
+#include "probe.h"
+#include "probe_util.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/sntp.h"
 
@@ -110,9 +109,9 @@ static void ms_tv(unsigned ms, struct timeval *tv)
 	tv->tv_usec = (suseconds_t)(ms % 1000) * 1000;
 }
 
-static const struct config_list *servers(const struct clock_run *cr)
+static const struct probe_list *servers(const struct clock_run *cr)
 {
-	const struct config *c = cr->run->config;
+	const struct probe_settings *c = cr->run->settings;
 	return c ? &c->ntp_servers : NULL;
 }
 
@@ -655,7 +654,7 @@ static int clock_start(struct probe_run *run)
 {
 	struct clock_run *cr;
 
-	if (!run->config || run->config->ntp_servers.n == 0) {
+	if (!run->settings || run->settings->ntp_servers.n == 0) {
 		cJSON *sec = cJSON_CreateObject();
 		if (sec) {
 			cJSON_AddStringToObject(sec, VDF_SECTION_STATUS, "unknown");

@@ -21,15 +21,12 @@
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
 
-#include "config.h"
-#include "log.h"
-#include "probes/netlink.h"
-#include "probes/probe.h"
-#include "probes/probe_util.h"
-#include "discovery.h"
-#include "priv.h"
+#include "netlink.h"
+#include "probe.h"
+#include "probe_util.h"
 #include "vpndoctor/common.h"
 #include "vpndoctor/facts.h"
+#include "vpndoctor/proc_inspect.h"
 #include "vpndoctor/profile.h"
 
 #define CONFLICTS_MAX_LINKS 64
@@ -101,7 +98,7 @@ static char *openvpn_config_of(long pid)
 	struct vd_proc_id who;
 	size_t len;
 
-	if (proc_id_of((pid_t)pid, &who) < 0)
+	if (vd_proc_id_of((pid_t)pid, &who) < 0)
 		return NULL;
 	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
 	if (vd_read_file(NULL, path, CONFLICTS_MAX_CMDLINE, &cmd, &len) < 0)
@@ -114,10 +111,10 @@ static char *openvpn_config_of(long pid)
 			r = asprintf(&full, "%s", config);
 		else if (cd && cd[0] == '/')
 			r = asprintf(&full, "%s/%s", cd, config);
-		else if (priv_cwd(&who, cwd, sizeof(cwd)) == 0)
+		else if (probe_cwd(&who, cwd, sizeof(cwd)) == 0)
 			r = cd ? asprintf(&full, "%s/%s/%s", cwd, cd, config) : asprintf(&full, "%s/%s", cwd, config);
-		if (r >= 0 && priv_open(&who, full, SIZE_MAX, &fd) == 0) {
-			if (priv_fd_path(fd, real, sizeof(real)) == 0)
+		if (r >= 0 && probe_open(&who, full, SIZE_MAX, &fd) == 0) {
+			if (vd_fd_path(fd, real, sizeof(real)) == 0)
 				out = strdup(real);
 			close(fd);
 		}
@@ -147,7 +144,7 @@ static int cmp_long(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int add_processes(cJSON *sec, const struct config_tunnel *t, const cJSON *ovpn)
+static int add_processes(cJSON *sec, const struct probe_tunnel *t, const cJSON *ovpn)
 {
 	cJSON *arr = cJSON_AddArrayToObject(sec, VDF_CONFLICTS_PROCESSES);
 	char *mine = t->config ? realpath(t->config, NULL) : NULL;
@@ -172,6 +169,7 @@ static int add_processes(cJSON *sec, const struct config_tunnel *t, const cJSON 
 	while (r == 0 && (de = readdir(d)) && n < CONFLICTS_MAX_ITEMS) {
 		uint64_t pid;
 		char path[64], *comm = NULL;
+		struct vd_proc_id id;
 		size_t len;
 		const char *kind;
 
@@ -184,7 +182,7 @@ static int add_processes(cJSON *sec, const struct config_tunnel *t, const cJSON 
 		kind = probe_conflicts_process_kind(comm);
 		free(comm);
 		/* a VPN in another network namespace (a container) routes nothing of ours */
-		if (!kind || !proc_same_netns((pid_t)pid, proc_start_of((pid_t)pid)))
+		if (!kind || vd_proc_id_of((pid_t)pid, &id) < 0 || !vd_proc_same_netns(&id, &pu_proc_io))
 			continue;
 		if (strcmp(kind, "openvpn") == 0) {
 			/* only a second client of this very profile conflicts with it */
@@ -266,7 +264,7 @@ static const char *vpn_dev(const struct rtnl_route *cr, const struct vpn_link *v
 
 /* Routes through another VPN's link, in any table but the local one (wg-quick
  * and strongSwan use their own tables), that take the default route or a target. */
-static int add_routes(struct netlink *nl, cJSON *sec, const struct config_tunnel *t, const struct vpn_link *v,
+static int add_routes(struct netlink *nl, cJSON *sec, const struct probe_tunnel *t, const struct vpn_link *v,
                       size_t nv)
 {
 	cJSON *arr = cJSON_AddArrayToObject(sec, VDF_CONFLICTS_ROUTES);

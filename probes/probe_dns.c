@@ -31,11 +31,10 @@
 #include <event2/event.h>
 #include <systemd/sd-bus.h>
 
-#include "config.h"
-#include "probes/busutil.h"
-#include "probes/netlink.h"
-#include "probes/probe.h"
-#include "probes/probe_util.h"
+#include "busutil.h"
+#include "netlink.h"
+#include "probe.h"
+#include "probe_util.h"
 #include "vpndoctor/cidr.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/profile.h"
@@ -667,7 +666,7 @@ fail:
 
 static int dns_start(struct probe_run *run)
 {
-	const struct config_tunnel *t = run->tunnel;
+	const struct probe_tunnel *t = run->tunnel;
 	struct dns_state *st = *run->state;
 	const cJSON *ovpn = probe_run_section(run, VDF_TUNNEL_OPENVPN), *pushed;
 	const char *domain, *ost = pu_jstr(ovpn, VDF_SECTION_STATUS);

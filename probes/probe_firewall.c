@@ -20,10 +20,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "config.h"
-#include "probes/probe.h"
-#include "probes/probe_util.h"
-#include "probes/spawn.h"
+#include "probe.h"
+#include "probe_util.h"
+#include "spawn.h"
 #include "vpndoctor/cidr.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/nftrules.h"
@@ -165,7 +164,7 @@ static void on_nft(void *arg, int status, const char *out, size_t len)
 static int firewall_start(struct probe_run *run)
 {
 	static const char *const nft_paths[] = {"/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft", NULL};
-	const struct config_tunnel *t = run->tunnel;
+	const struct probe_tunnel *t = run->tunnel;
 	const cJSON *ovpn = probe_run_section(run, VDF_TUNNEL_OPENVPN), *routes = probe_run_section(run, VDF_TUNNEL_ROUTES);
 	const char *dev = NULL, *local = NULL, *state, *nft;
 	struct vd_prefix src, dst;

@@ -30,9 +30,8 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
-#include "config.h"
-#include "probes/probe.h"
-#include "probes/probe_util.h"
+#include "probe.h"
+#include "probe_util.h"
 #include "vpndoctor/cidr.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/icmp.h"
@@ -348,7 +347,7 @@ static bool set_dest(struct mtu_ctx *c, const char *text)
 
 static int mtu_start(struct probe_run *run)
 {
-	const struct config_tunnel *t = run->tunnel;
+	const struct probe_tunnel *t = run->tunnel;
 	const cJSON *ovpn = probe_run_section(run, VDF_TUNNEL_OPENVPN), *routes = probe_run_section(run, VDF_TUNNEL_ROUTES);
 	const char *dev = NULL, *state;
 	struct mtu_ctx *c;

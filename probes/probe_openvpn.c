@@ -51,17 +51,15 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-journal.h>
 
-#include "config.h"
-#include "discovery.h"
-#include "log.h"
-#include "priv.h"
-#include "probes/busutil.h"
-#include "probes/probe.h"
+#include "busutil.h"
+#include "probe.h"
+#include "probe_util.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/ovpn_log.h"
 #include "vpndoctor/ovpn_mgmt.h"
 #include "vpndoctor/principal.h"
+#include "vpndoctor/proc_inspect.h"
 #include "vpndoctor/proc_openvpn.h"
 #include "vpndoctor/profile.h"
 #include "vpndoctor/version.h"
@@ -78,6 +76,7 @@
 #define OV_JOURNAL_HISTORY 200   /* journal entries read back when first opened */
 #define OV_JOURNAL_BATCH 1000    /* entries handled per wakeup */
 #define OV_EXE_WINDOW (256 * 1024) /* a binary is scanned for its title in windows of this */
+#define OV_EXE_MAX (64 * 1024 * 1024) /* and no further (the privileged parent's bound too) */
 #define OV_DPKG_STATUS "/var/lib/dpkg/status"
 #define OV_DPKG_MAX (64 * 1024 * 1024)
 #define OV_MGMT_BACKOFF_MAX 60
@@ -276,7 +275,7 @@ static void set_version(struct ov_state *st, const char *title, unsigned rank, c
 	st->version_src = src;
 	if (strcmp(st->version, buf) != 0) {
 		if (rank >= VR_BINARY)
-			log_info("openvpn on %s: pid %d runs '%s' (from its %s)", st->name, (int)st->pid, buf, src);
+			probe_log(LOG_INFO, "openvpn on %s: pid %d runs '%s' (from its %s)", st->name, (int)st->pid, buf, src);
 		SCPY(st->version, buf);
 		changed(st);
 	}
@@ -305,7 +304,7 @@ static void log_state(const struct ov_state *st)
 		join_list(routes, sizeof(routes), st->pushed.routes, st->pushed.n_routes);
 		join_list(dns, sizeof(dns), st->pushed.dns, st->pushed.n_dns);
 	}
-	log_info("openvpn on %s: %s%s%s%s, pid %d, version '%s', routes '%s', dns '%s', cipher '%s'", st->name,
+	probe_log(LOG_INFO, "openvpn on %s: %s%s%s%s, pid %d, version '%s', routes '%s', dns '%s', cipher '%s'", st->name,
 	         st->state, *st->state_reason ? " (" : "", st->state_reason, *st->state_reason ? ")" : "",
 	         (int)st->pid, st->version, routes, dns, st->negotiated);
 }
@@ -640,7 +639,7 @@ static void watch(struct ov_state *st)
 	}
 	/* added as the process's principal, as its log is read (daemon/priv.h) */
 	if (f->wd_file < 0) {
-		f->wd_file = priv_watch(&who, st->ifd, f->path, IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF);
+		f->wd_file = probe_watch(&who, st->ifd, f->path, IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF);
 		f->wd_ino = f->ino;
 	}
 	slash = strrchr(f->path, '/');
@@ -652,7 +651,7 @@ static void watch(struct ov_state *st)
 			snprintf(dir, sizeof(dir), "/");
 		else
 			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - f->path), f->path);
-		f->wd_dir = priv_watch(&who, st->ifd, dir, IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
+		f->wd_dir = probe_watch(&who, st->ifd, dir, IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
 		                                           IN_ONLYDIR);
 	}
 	if (f->wd_file < 0 || f->wd_dir < 0)
@@ -677,7 +676,7 @@ static int follow_open(struct ov_state *st, const char *path, bool from_start)
 	if (!f->path)
 		return -ENOMEM;
 	/* as the process's principal: a regular file its user may read */
-	r = priv_open(&who, path, SIZE_MAX, &f->fd);
+	r = probe_open(&who, path, SIZE_MAX, &f->fd);
 	if (r < 0 || fstat(f->fd, &sb) < 0) {
 		if (r == 0)
 			r = -errno;
@@ -748,7 +747,7 @@ static void follow_poll(struct ov_state *st)
 		const struct vd_proc_id who = who_of(st);
 		int fd;
 		/* rotated: the new file, opened as the process's principal too */
-		if (priv_open(&who, f->path, SIZE_MAX, &fd) == 0) {
+		if (probe_open(&who, f->path, SIZE_MAX, &fd) == 0) {
 			vd_linesplit_flush(&f->split, on_file_line, st);
 			close(f->fd);
 			f->fd = fd;
@@ -886,10 +885,10 @@ static int exe_title(struct ov_state *st, char *out, size_t size, char *path, si
 	int fd, r;
 
 	path[0] = '\0';
-	r = priv_proc(&who, PRIV_PROC_EXE, &fd);
+	r = probe_proc(&who, PROBE_PROC_EXE, &fd);
 	if (r < 0)
 		return r;
-	if (priv_fd_path(fd, path, path_size) < 0)
+	if (vd_fd_path(fd, path, path_size) < 0)
 		path[0] = '\0';
 	if (fstat(fd, &sb) < 0) {
 		r = -errno;
@@ -911,7 +910,7 @@ static int exe_title(struct ov_state *st, char *out, size_t size, char *path, si
 		return -ENOMEM;
 	}
 	r = -ENOENT;
-	while (off < (off_t)PRIV_FILE_MAX) {
+	while (off < (off_t)OV_EXE_MAX) {
 		ssize_t n = pread(fd, buf, OV_EXE_WINDOW + VD_OVPN_TITLE_MAX, off);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -1169,7 +1168,7 @@ static void mgmt_connect(struct ov_state *st)
 		/* Management= of vpndoctor.conf is the administrator's; anything
 		 * else a process named (discovery passes its --management on) */
 		const struct vd_proc_id who = who_of(st), admin = {0};
-		r = priv_connect(st->mgmt_conf && st->configured ? &admin : &who, st->mgmt_target, &fd);
+		r = probe_connect(st->mgmt_conf && st->configured ? &admin : &who, st->mgmt_target, &fd);
 		if (r < 0) {
 			mgmt_close(st, true);
 			return;
@@ -1221,7 +1220,7 @@ static void mgmt_upkeep(struct ov_state *st)
 	if (st->bev) {
 		/* another client waits in the queue: it is theirs */
 		if (st->mgmt_up && st->mgmt_unix && unix_clients(target) >= 2) {
-			log_info("openvpn: another client waits for the management interface %s: releasing it", target);
+			probe_log(LOG_INFO, "openvpn: another client waits for the management interface %s: releasing it", target);
 			mgmt_close(st, false);
 			st->next_try = mono() + OV_MGMT_YIELD_S;
 			changed(st);
@@ -1459,7 +1458,7 @@ static void proc_tun(const struct ov_state *st, char *out, size_t size)
 	ssize_t n;
 	int fd;
 
-	if (priv_proc(&who, PRIV_PROC_TUN, &fd) < 0)
+	if (probe_proc(&who, PROBE_PROC_TUN, &fd) < 0)
 		return;
 	n = read(fd, info, sizeof(info) - 1);
 	close(fd);
@@ -1584,7 +1583,7 @@ static int inspect(pid_t pid, unsigned long long start, struct found *f)
 	f->pid = pid;
 	f->starttime = start;
 	f->root = vd_principal_of_pid(pid, start, &pr, NULL) == 0 && vd_principal_is_root(&pr);
-	if (priv_cwd(&who, f->cwd, sizeof(f->cwd)) < 0)
+	if (probe_cwd(&who, f->cwd, sizeof(f->cwd)) < 0)
 		f->cwd[0] = '\0';
 	if (f->proc.config) {
 		char cfg[PATH_MAX], *data = NULL;
@@ -1595,8 +1594,8 @@ static int inspect(pid_t pid, unsigned long long start, struct found *f)
 		 * user may not open it: discovery names the tunnel so too */
 		if (vd_proc_path_join(f->cwd, f->proc.config, cfg, sizeof(cfg)) == 0 && cfg[0] == '/')
 			SCPY(f->config_real, cfg);
-		if (f->config_real[0] && priv_open(&who, cfg, OV_CONFIG_MAX, &fd) == 0) {
-			if (priv_fd_path(fd, f->config_real, sizeof(f->config_real)) < 0)
+		if (f->config_real[0] && probe_open(&who, cfg, OV_CONFIG_MAX, &fd) == 0) {
+			if (vd_fd_path(fd, f->config_real, sizeof(f->config_real)) < 0)
 				SCPY(f->config_real, cfg);
 			if (vd_read_fd(fd, OV_CONFIG_MAX, &data, &dlen) == 0 &&
 			    vd_ovpn_config_parse(cfg, data, dlen, &c, NULL) == 0)
@@ -1648,8 +1647,8 @@ static bool scan(struct ov_state *st, struct found *ret)
 
 		memset(&f, 0, sizeof(f));
 		/* a client in another network namespace is not this machine's tunnel */
-		if (vd_parse_u64(de->d_name, 1, INT_MAX, &pid) < 0 || proc_id_of((pid_t)pid, &id) < 0 ||
-		    !proc_same_netns(id.pid, id.start) || inspect(id.pid, id.start, &f) < 0)
+		if (vd_parse_u64(de->d_name, 1, INT_MAX, &pid) < 0 || vd_proc_id_of((pid_t)pid, &id) < 0 ||
+		    !vd_proc_same_netns(&id, &pu_proc_io) || inspect(id.pid, id.start, &f) < 0)
 			continue;
 		if (matches(st, (pid_t)pid, &f) && (!have || better(&f, ret))) {
 			if (have)
@@ -1698,7 +1697,7 @@ static void adopt(struct ov_state *st, struct found *f)
 		st->exe_seen = false;
 		{
 			const struct vd_proc_id who = who_of(st);
-			priv_describe(&who, st->read_as, sizeof(st->read_as));
+			vd_proc_describe(&who, st->read_as, sizeof(st->read_as));
 		}
 		proc_unit(st->pid, st->unit, sizeof(st->unit));
 		if (!st->mgmt_up)
@@ -1723,7 +1722,7 @@ static void adopt(struct ov_state *st, struct found *f)
 			snprintf(e, sizeof(e), "the log %.80s cannot be read as %.95s: %.100s", path, st->read_as,
 			         r == -EINVAL ? "not a regular file" : strerror(-r));
 			if (strcmp(e, st->log_error) != 0)
-				log_info("openvpn on %s: %s", st->name, e);
+				probe_log(LOG_INFO, "openvpn on %s: %s", st->name, e);
 			SCPY(st->log_error, e);
 			st->src = SRC_NONE;
 		}
@@ -2049,7 +2048,7 @@ static void openvpn_free_state(void *p)
 
 static int state_new(struct probe_run *run, struct ov_state **ret)
 {
-	const struct config_tunnel *t = run->tunnel;
+	const struct probe_tunnel *t = run->tunnel;
 	struct ov_state *st = calloc(1, sizeof(*st));
 	char real[PATH_MAX];
 
@@ -2064,8 +2063,8 @@ static int state_new(struct probe_run *run, struct ov_state **ret)
 	if (t->config) {
 		int fd;
 		/* as the kernel resolves it for whoever named it */
-		if (priv_open(&t->owner, t->config, SIZE_MAX, &fd) == 0) {
-			if (priv_fd_path(fd, real, sizeof(real)) == 0)
+		if (probe_open(&t->owner, t->config, SIZE_MAX, &fd) == 0) {
+			if (vd_fd_path(fd, real, sizeof(real)) == 0)
 				st->conf_real = strdup(real);
 			close(fd);
 		}
@@ -2090,7 +2089,7 @@ static int state_new(struct probe_run *run, struct ov_state **ret)
 
 static int openvpn_start(struct probe_run *run)
 {
-	const struct config_tunnel *t = run->tunnel;
+	const struct probe_tunnel *t = run->tunnel;
 	struct ov_state *st = *run->state;
 	int r;
 

@@ -41,11 +41,9 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
-#include "config.h"
-#include "log.h"
-#include "probes/probe.h"
-#include "probes/probe_util.h"
-#include "probes/probe_transport.h"
+#include "probe.h"
+#include "probe_util.h"
+#include "probe_transport.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/icmp.h"
 
@@ -187,7 +185,7 @@ static void on_finish(evutil_socket_t fd, short what, void *arg)
 		cJSON_AddStringToObject(sec, VDF_PATH_SEND_ERROR, pr->send_error);
 	}
 	text = cJSON_PrintUnformatted(sec);
-	log_debug("path on %s: %s", pr->run->tunnel->name, text ? text : "?");
+	probe_log(LOG_DEBUG, "path on %s: %s", pr->run->tunnel->name, text ? text : "?");
 	free(text);
 	pr_end(pr, PROBE_OK, sec);
 }

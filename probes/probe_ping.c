@@ -48,9 +48,8 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
-#include "config.h"
-#include "probes/probe.h"
-#include "probes/probe_util.h"
+#include "probe.h"
+#include "probe_util.h"
 #include "vpndoctor/cidr.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/icmp.h"
@@ -570,7 +569,7 @@ static void add_dest(struct ping_ctx *c, const char *text, bool server_end)
 
 static int ping_start(struct probe_run *run)
 {
-	const struct config_tunnel *t = run->tunnel;
+	const struct probe_tunnel *t = run->tunnel;
 	const cJSON *ovpn = probe_run_section(run, VDF_TUNNEL_OPENVPN), *routes = probe_run_section(run, VDF_TUNNEL_ROUTES);
 	const char *server = NULL, *dev = NULL, *state;
 	struct ping_state *st;

@@ -15,10 +15,8 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
-#include "config.h"
-#include "priv.h"
-#include "probes/fswatch.h"
-#include "probes/probe.h"
+#include "fswatch.h"
+#include "probe.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/profile.h"
 
@@ -217,7 +215,7 @@ static int recording_read(void *userdata, const char *path, size_t max, char **r
 		if (p)
 			f->v[f->n++] = p;
 	}
-	r = priv_read(f->owner, path, max, ret, ret_len);
+	r = probe_read(f->owner, path, max, ret, ret_len);
 	if (r == -ESRCH)
 		f->gone = true;
 	return r;
@@ -225,7 +223,7 @@ static int recording_read(void *userdata, const char *path, size_t max, char **r
 
 static int profile_start(struct probe_run *run)
 {
-	const struct config_tunnel *t = run->tunnel;
+	const struct probe_tunnel *t = run->tunnel;
 	struct profile_state *st = *run->state;
 	struct files files = {.n = 0, .owner = &t->owner};
 	char read_as[128];
@@ -247,7 +245,7 @@ static int profile_start(struct probe_run *run)
 		else
 			*run->state = st;
 	}
-	opts.read_as = priv_describe(&t->owner, read_as, sizeof(read_as));
+	opts.read_as = vd_proc_describe(&t->owner, read_as, sizeof(read_as));
 	r = vd_profile_check(t->config, &opts, &section);
 	if (r == 0 && files.gone && st && st->last) {
 		/* the client is gone, and with it whose rights its files are read

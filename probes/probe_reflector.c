@@ -20,10 +20,8 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
-#include "config.h"
-#include "priv.h"
-#include "probes/probe.h"
-#include "probes/probe_util.h"
+#include "probe.h"
+#include "probe_util.h"
 #include "vpndoctor/common.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/reflector.h"
@@ -72,7 +70,7 @@ static void finish(struct refl_ctx *c, enum probe_status st, cJSON *sec)
 static int read_key(const char *path, uint8_t *key, size_t cap, size_t *len, const char **why)
 {
 	uint8_t buf[VD_RFL_KEY_MAX + 64];
-	int fd, r = priv_open(NULL, path, sizeof(buf), &fd);
+	int fd, r = probe_open(NULL, path, sizeof(buf), &fd);
 	ssize_t n;
 
 	if (r < 0) {
@@ -191,7 +189,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 static int reflector_start(struct probe_run *run)
 {
-	const struct config_tunnel *t = run->tunnel;
+	const struct probe_tunnel *t = run->tunnel;
 	const cJSON *ovpn = probe_run_section(run, VDF_TUNNEL_OPENVPN), *routes = probe_run_section(run, VDF_TUNNEL_ROUTES);
 	const char *state, *dev = NULL;
 	struct sockaddr_storage ss;

@@ -18,12 +18,9 @@
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
 
-#include "config.h"
-#include "priv.h"
-#include "log.h"
-#include "probes/netlink.h"
-#include "probes/probe.h"
-#include "probes/probe_util.h"
+#include "netlink.h"
+#include "probe.h"
+#include "probe_util.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/profile.h"
@@ -249,7 +246,7 @@ static int add_lookups(struct netlink *nl, cJSON *sec, const char *key, const ch
 }
 
 /* The first remote of the profile written as an address (no DNS here). */
-static char *profile_remote_addr(const struct config_tunnel *t)
+static char *profile_remote_addr(const struct probe_tunnel *t)
 {
 	struct vd_ovpn_config *cfg = NULL;
 	struct vd_ovpn_remote *rem = NULL;
@@ -258,7 +255,7 @@ static char *profile_remote_addr(const struct config_tunnel *t)
 	size_t len, n = 0;
 	struct vd_prefix p;
 
-	if (!t->config || priv_read(&t->owner, t->config, ROUTES_MAX_CONFIG, &data, &len) < 0)
+	if (!t->config || probe_read(&t->owner, t->config, ROUTES_MAX_CONFIG, &data, &len) < 0)
 		return NULL;
 	if (vd_ovpn_config_parse(t->config, data, len, &cfg, &err) == 0 && vd_ovpn_config_remotes(cfg, &rem, &n) == 0) {
 		for (size_t i = 0; i < n && !out; i++)
@@ -294,7 +291,7 @@ static bool has_default_route(struct netlink *nl)
 
 static int build(struct probe_run *run, struct netlink *nl, cJSON *sec)
 {
-	const struct config_tunnel *t = run->tunnel;
+	const struct probe_tunnel *t = run->tunnel;
 	const cJSON *ovpn = probe_run_section(run, VDF_TUNNEL_OPENVPN), *pushed_from, *dns, *it;
 	const char *st = pu_jstr_set(ovpn, VDF_SECTION_STATUS);
 	char tun[NETLINK_DEV_LEN];

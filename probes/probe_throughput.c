@@ -28,8 +28,7 @@
 
 #include "vpndoctor/facts.h"
 
-#include "config.h"
-#include "probes/probe.h"
+#include "probe.h"
 
 #define TP_SAMPLE_S 5
 #define TP_WINDOW_S 30

@@ -38,12 +38,9 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
-#include "config.h"
-#include "priv.h"
-#include "log.h"
-#include "probes/probe.h"
-#include "probes/probe_util.h"
-#include "probes/probe_transport.h"
+#include "probe.h"
+#include "probe_util.h"
+#include "probe_transport.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/profile.h"
@@ -102,7 +99,7 @@ static int load_key(struct tp_gateway *gw, const struct vd_ovpn_option *o, const
 	} else if (o->argc >= 1) {
 		key_path(config, basedir, o->argv[0], path, sizeof(path));
 		/* as whoever named the profile (daemon/priv.h) */
-		r = priv_read(owner, path, TR_KEY_MAX, &data, &len);
+		r = probe_read(owner, path, TR_KEY_MAX, &data, &len);
 		if (r < 0) {
 			snprintf(gw->error, sizeof(gw->error), "cannot read the %s key %.200s: %s", o->name, path,
 				 strerror(-r));
@@ -170,7 +167,7 @@ static void from_profile(const struct probe_run *run, struct tp_gateway *gw)
 
 	gw->wrap_name = "none";
 	gw->speakable = true;
-	if (!config || priv_read(&run->tunnel->owner, config, VD_OVPN_MAX_INPUT, &data, &len) < 0)
+	if (!config || probe_read(&run->tunnel->owner, config, VD_OVPN_MAX_INPUT, &data, &len) < 0)
 		return;
 	memset(&err, 0, sizeof(err));
 	if (vd_ovpn_config_parse(config, data, len, &cfg, &err) == 0) {
@@ -637,7 +634,7 @@ static void tr_done(struct tr_run *tr, enum probe_status st)
 		add_result(sec, VDF_TRANSPORT_UDP, &tr->udp_res, tr->udp_tries);
 		add_result(sec, VDF_TRANSPORT_TCP, &tr->tcp_res, 0);
 		text = cJSON_PrintUnformatted(sec);
-		log_debug("transport on %s: %s", run->tunnel->name, text ? text : "?");
+		probe_log(LOG_DEBUG, "transport on %s: %s", run->tunnel->name, text ? text : "?");
 		free(text);
 	}
 	run->priv = NULL;

@@ -13,11 +13,21 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
-#include "config.h"
-#include "probes/probe_util.h"
+#include "probe.h"
+#include "probe_util.h"
 #include "vpndoctor/cidr.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/icmp.h"
+#include "vpndoctor/proc_inspect.h"
+
+/* ---- /proc ---- */
+
+static int proc_netns(const struct vd_proc_id *who, int *ret_fd)
+{
+	return probe_proc(who, PROBE_PROC_NETNS, ret_fd);
+}
+
+const struct vd_proc_io pu_proc_io = {.netns = proc_netns, .cwd = probe_cwd, .open = probe_open};
 
 /* ---- sections ---- */
 
@@ -73,7 +83,7 @@ const char *pu_tun_dev(const cJSON *ovpn, const cJSON *routes)
  * 10.8.0.1"): a pushed IPv4 /32 inside the client pool (ClientCIDR=, else the
  * /24 around our tunnel address, the --server default). Otherwise (p2p)
  * server_ip is the server's address. */
-const char *pu_server_end(const cJSON *ovpn, const struct config_tunnel *t)
+const char *pu_server_end(const cJSON *ovpn, const struct probe_tunnel *t)
 {
 	const cJSON *pushed = cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_PUSHED), *it;
 	const char *local = pu_jstr(ovpn, VDF_OPENVPN_LOCAL_IP);

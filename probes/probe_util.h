@@ -12,10 +12,11 @@ struct cJSON;
 struct cmsghdr;
 struct event_base;
 struct evdns_base;
-struct config_tunnel;
+struct probe_tunnel;
 struct sock_extended_err;
 struct vd_icmp_match;
 struct vd_prefix;
+struct vd_proc_io;
 
 /* o's string member k, or NULL (o may be NULL). */
 const char *pu_jstr(const struct cJSON *o, const char *k);
@@ -25,6 +26,10 @@ const char *pu_jstr_set(const struct cJSON *o, const char *k);
 const struct cJSON *pu_jobj(const struct cJSON *o, const char *k);
 /* A section whose "status" is "ok" (s may be NULL). */
 bool pu_section_ok(const struct cJSON *s);
+
+/* How probes look at a process in /proc (vpndoctor/proc_inspect.h): through
+ * the host, as its principal (probe_proc, probe_cwd, probe_open). */
+extern const struct vd_proc_io pu_proc_io;
 
 /* The openvpn section's state when it is ok and says the tunnel is not
  * "connected" (the probes inside the tunnel then have nothing to measure),
@@ -37,7 +42,7 @@ const char *pu_tun_dev(const struct cJSON *ovpn, const struct cJSON *routes);
 /* The tunnel's server end to send echoes to, from the openvpn section: a
  * pushed IPv4 host route inside the client pool (net30), else server_ip; NULL
  * when neither is known. Borrowed from ovpn. */
-const char *pu_server_end(const struct cJSON *ovpn, const struct config_tunnel *t);
+const char *pu_server_end(const struct cJSON *ovpn, const struct probe_tunnel *t);
 
 int64_t pu_mono_ns(void);     /* CLOCK_MONOTONIC */
 int64_t pu_realtime_ns(void); /* CLOCK_REALTIME, the clock of SO_TIMESTAMPNS */

@@ -1,7 +1,7 @@
 /* The probe table: the one list of probes the daemon knows (see probe.h). */
 #include <string.h>
 
-#include "probes/probe.h"
+#include "probe.h"
 
 const struct probe *const probes_all[] = {
 	&probe_profile,

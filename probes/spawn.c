@@ -15,7 +15,7 @@
 
 #include <event2/event.h>
 
-#include "probes/spawn.h"
+#include "spawn.h"
 
 #define SPAWN_POLL_MIN_MS 2
 #define SPAWN_POLL_MAX_MS 100

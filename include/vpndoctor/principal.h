@@ -82,6 +82,11 @@ int vd_principal_of_pid(pid_t pid, uint64_t start, struct vd_principal *ret, uin
 /* The same through an open /proc/PID directory (O_PATH is enough): every
  * file read through it belongs to that one process, whatever reuses the pid. */
 int vd_principal_of_procfd(int procfd, uint64_t start, struct vd_principal *ret, uint64_t *ret_start);
+/* pid as it runs now: with its start time. 0, -ESRCH (gone), -EINVAL. */
+int vd_proc_id_of(pid_t pid, struct vd_proc_id *ret);
+/* The path the kernel resolved for fd (/proc/self/fd/FD): a file's real path.
+ * 0, -ENOENT (not a path: a socket, a pipe), -ENAMETOOLONG, -errno. */
+int vd_fd_path(int fd, char *buf, size_t size);
 
 /* The caller's file system identity as p's, for the opens in between:
  * setgroups, setfsgid, setfsuid (each checked) when the caller is root and p
@@ -126,5 +131,8 @@ int vd_connect_unix_as(const struct vd_principal *p, const char *path, int *ret_
  * database knows it: I/O), "root (unit openvpn-client@x.service)",
  * "root (the administrator)". Returns buf. */
 const char *vd_principal_describe(const struct vd_principal *p, char *buf, size_t size);
+/* The same for whoever reads as who (vd_principal_of_pid; NULL or pid 0: the
+ * administrator), "the user of process PID" when it is gone. Returns buf. */
+const char *vd_proc_describe(const struct vd_proc_id *who, char *buf, size_t size);
 
 #endif

@@ -5,6 +5,7 @@
  * a file the principal could not reach. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -476,6 +477,42 @@ static void test_connect_as(void **state)
 	close(lfd);
 }
 
+/* A process as the inspector names it; the path the kernel resolved for a
+ * descriptor; who a read is made as, in words. */
+static void test_proc_id_fd_path(void **state)
+{
+	struct vd_proc_id id, admin = {0}, gone = {.pid = 0x7ffffff0, .start = 1};
+	char tmpl[] = "/tmp/vd-principal-XXXXXX", buf[PATH_MAX], real[PATH_MAX];
+	uint64_t start = 0;
+	struct vd_principal p;
+	int fd, pipefd[2];
+
+	(void)state;
+	assert_int_equal(vd_proc_id_of(getpid(), &id), 0);
+	assert_int_equal(id.pid, getpid());
+	assert_int_equal(vd_principal_of_pid(getpid(), 0, &p, &start), 0);
+	assert_int_equal(id.start, start);
+	assert_int_equal(vd_proc_id_of(0, &id), -EINVAL);
+	assert_int_equal(vd_proc_id_of(0x7ffffff0, &id), -ESRCH);
+
+	fd = mkstemp(tmpl);
+	assert_true(fd >= 0);
+	assert_non_null(realpath(tmpl, real));
+	assert_int_equal(vd_fd_path(fd, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, real);
+	assert_int_equal(vd_fd_path(fd, buf, 4), -ENAMETOOLONG);
+	close(fd);
+	unlink(tmpl);
+	assert_int_equal(pipe(pipefd), 0);
+	assert_int_equal(vd_fd_path(pipefd[0], buf, sizeof(buf)), -ENOENT); /* "pipe:[N]" */
+	close(pipefd[0]);
+	close(pipefd[1]);
+
+	assert_string_equal(vd_proc_describe(NULL, buf, sizeof(buf)), "root (the administrator)");
+	assert_string_equal(vd_proc_describe(&admin, buf, sizeof(buf)), "root (the administrator)");
+	assert_string_equal(vd_proc_describe(&gone, buf, sizeof(buf)), "the user of process 2147483632");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -486,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_may),
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_of_pid),
+		cmocka_unit_test(test_proc_id_fd_path),
 		cmocka_unit_test_setup_teardown(test_open_kinds, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_check_fd, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_identity, setup_dir, teardown_dir),

@@ -1,0 +1,124 @@
+/* The probe framework's side of probe.h: a run's calls into the scheduler and
+ * the privileged opens go through the host the daemon set, so that probes/
+ * links against lib/ alone. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+static const struct probe_host *host;
+
+void probe_host_set(const struct probe_host *h)
+{
+	host = h;
+}
+
+void probe_run_done(struct probe_run *run, enum probe_status status, struct cJSON *section)
+{
+	host->run_done(run, status, section);
+}
+
+void probe_run_error(struct probe_run *run, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	host->run_error(run, msg);
+}
+
+void probe_slot_trigger(struct probe_slot *slot)
+{
+	host->slot_trigger(slot);
+}
+
+void probe_slot_trigger_events(struct probe_slot *slot, unsigned events)
+{
+	host->slot_trigger_events(slot, events);
+}
+
+const struct cJSON *probe_run_section(const struct probe_run *run, const char *section)
+{
+	if (!section)
+		return NULL;
+	return host->run_section(run, section);
+}
+
+const char *probe_status_name(enum probe_status st)
+{
+	switch (st) {
+	case PROBE_OK:
+		return "ok";
+	case PROBE_FAIL:
+		return "fail";
+	default:
+		return "unknown";
+	}
+}
+
+void probe_log(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (host && host->log) {
+		host->log(priority, fmt, ap);
+	} else {
+		char msg[512];
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		fprintf(stderr, "<%d>%s\n", priority, msg);
+	}
+	va_end(ap);
+}
+
+int probe_open(const struct vd_proc_id *who, const char *path, size_t max, int *ret_fd)
+{
+	if (!host || !host->open)
+		return -ENOSYS;
+	return host->open(who, path, max, ret_fd);
+}
+
+int probe_read(const struct vd_proc_id *who, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	int fd, r = probe_open(who, path, max, &fd);
+
+	if (r < 0)
+		return r;
+	r = vd_read_fd(fd, max, ret, ret_len);
+	close(fd);
+	return r;
+}
+
+int probe_connect(const struct vd_proc_id *who, const char *path, int *ret_fd)
+{
+	if (!host || !host->connect)
+		return -ENOSYS;
+	return host->connect(who, path, ret_fd);
+}
+
+int probe_proc(const struct vd_proc_id *who, enum probe_proc which, int *ret_fd)
+{
+	if (!host || !host->proc)
+		return -ENOSYS;
+	return host->proc(who, which, ret_fd);
+}
+
+int probe_watch(const struct vd_proc_id *who, int inotify_fd, const char *path, uint32_t mask)
+{
+	if (!host || !host->watch)
+		return -ENOSYS;
+	return host->watch(who, inotify_fd, path, mask);
+}
+
+int probe_cwd(const struct vd_proc_id *who, char *buf, size_t size)
+{
+	if (!host || !host->cwd)
+		return -ENOSYS;
+	return host->cwd(who, buf, size);
+}

@@ -1,0 +1,220 @@
+/* The probes as a layer: the real probe table, and the host through which
+ * probes reach the daemon (probes/probe.h). This binary links the probes'
+ * library and libvpndoctor alone: a probe that calls into the daemon does
+ * not link here. vd-tier: check */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "probes/probe.h"
+
+/* ---- the table ------------------------------------------------------------ */
+
+static void table_names_and_sections(void **unused)
+{
+	(void)unused;
+	assert_true(probes_n > 0);
+	for (unsigned i = 0; i < probes_n; i++) {
+		const struct probe *p = probes_all[i];
+
+		assert_non_null(p->name);
+		assert_non_null(p->section);
+		assert_non_null(p->config_section);
+		assert_non_null(p->start);
+		assert_ptr_equal(probes_find(p->name), p);
+		for (unsigned k = 0; k < i; k++) {
+			assert_string_not_equal(probes_all[k]->name, p->name);
+			assert_string_not_equal(probes_all[k]->section, p->section);
+		}
+	}
+	assert_null(probes_find("no-such-probe"));
+	assert_null(probes_find(NULL));
+}
+
+/* ---- the host ------------------------------------------------------------- */
+
+static struct {
+	const struct probe_run *run;
+	char section[64];
+	char error[200];
+	char log[200];
+	int log_prio;
+	struct vd_proc_id who;
+	char path[256];
+	size_t max;
+	struct probe_slot *triggered;
+	unsigned events;
+	enum probe_status status;
+	bool done;
+} seen;
+
+static const cJSON *fake_section_obj;
+
+static void fake_done(struct probe_run *run, enum probe_status status, struct cJSON *section)
+{
+	seen.run = run;
+	seen.status = status;
+	seen.done = true;
+	cJSON_Delete(section);
+}
+
+static void fake_error(struct probe_run *run, const char *msg)
+{
+	seen.run = run;
+	snprintf(seen.error, sizeof(seen.error), "%s", msg);
+}
+
+static void fake_trigger(struct probe_slot *slot)
+{
+	seen.triggered = slot;
+}
+
+static void fake_trigger_events(struct probe_slot *slot, unsigned events)
+{
+	seen.triggered = slot;
+	seen.events = events;
+}
+
+static const struct cJSON *fake_section(const struct probe_run *run, const char *section)
+{
+	seen.run = run;
+	snprintf(seen.section, sizeof(seen.section), "%s", section);
+	return fake_section_obj;
+}
+
+static void fake_log(int prio, const char *fmt, va_list ap)
+{
+	seen.log_prio = prio;
+	vsnprintf(seen.log, sizeof(seen.log), fmt, ap);
+}
+
+static int fake_open(const struct vd_proc_id *who, const char *path, size_t max, int *ret_fd)
+{
+	int fd;
+
+	seen.who = who ? *who : (struct vd_proc_id){0};
+	snprintf(seen.path, sizeof(seen.path), "%s", path);
+	seen.max = max;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*ret_fd = fd;
+	return 0;
+}
+
+static const struct probe_host fake_host = {
+	.run_done = fake_done,
+	.run_error = fake_error,
+	.slot_trigger = fake_trigger,
+	.slot_trigger_events = fake_trigger_events,
+	.run_section = fake_section,
+	.log = fake_log,
+	.open = fake_open,
+	/* connect, proc, watch, cwd: not lent */
+};
+
+/* Runs first: no host has been set in this process yet. */
+static void without_host(void **unused)
+{
+	const struct vd_proc_id who = {.pid = 1, .start = 1};
+	char buf[64], *data = NULL;
+	size_t len;
+	int fd = -1;
+
+	(void)unused;
+	assert_int_equal(probe_open(&who, "/etc/hostname", 100, &fd), -ENOSYS);
+	assert_int_equal(probe_read(&who, "/etc/hostname", 100, &data, &len), -ENOSYS);
+	assert_int_equal(probe_connect(&who, "/run/x.sock", &fd), -ENOSYS);
+	assert_int_equal(probe_proc(&who, PROBE_PROC_EXE, &fd), -ENOSYS);
+	assert_int_equal(probe_watch(&who, 3, "/tmp", 1), -ENOSYS);
+	assert_int_equal(probe_cwd(&who, buf, sizeof(buf)), -ENOSYS);
+	assert_int_equal(fd, -1);
+	assert_null(data);
+	probe_log(LOG_DEBUG, "no host: this line goes to stderr (%d)", 42);
+}
+
+static void host_lends_the_scheduler(void **unused)
+{
+	struct probe_run run = {.probe = &probe_routes};
+	struct probe_slot *slot = (struct probe_slot *)&run; /* opaque: only passed on */
+	cJSON *obj = cJSON_CreateObject();
+
+	(void)unused;
+	probe_host_set(&fake_host);
+	fake_section_obj = obj;
+	memset(&seen, 0, sizeof(seen));
+	assert_ptr_equal(probe_run_section(&run, "openvpn"), obj);
+	assert_ptr_equal(seen.run, &run);
+	assert_string_equal(seen.section, "openvpn");
+	assert_null(probe_run_section(&run, NULL));
+
+	probe_run_error(&run, "cannot reach %s on port %d", "203.0.113.7", 1194);
+	assert_string_equal(seen.error, "cannot reach 203.0.113.7 on port 1194");
+
+	probe_slot_trigger(slot);
+	assert_ptr_equal(seen.triggered, slot);
+	probe_slot_trigger_events(slot, PROBE_EV_OPENVPN);
+	assert_int_equal(seen.events, PROBE_EV_OPENVPN);
+
+	probe_run_done(&run, PROBE_UNKNOWN, cJSON_CreateObject());
+	assert_true(seen.done);
+	assert_int_equal(seen.status, PROBE_UNKNOWN);
+
+	probe_log(LOG_NOTICE, "openvpn on %s: %s", "office", "connected");
+	assert_int_equal(seen.log_prio, LOG_NOTICE);
+	assert_string_equal(seen.log, "openvpn on office: connected");
+	fake_section_obj = NULL;
+	cJSON_Delete(obj);
+}
+
+static void host_opens_as_who(void **unused)
+{
+	const struct vd_proc_id who = {.pid = 4242, .start = 99};
+	char tmpl[] = "/tmp/vd-probes-XXXXXX", buf[16], *data = NULL;
+	size_t len = 0;
+	int fd;
+
+	(void)unused;
+	probe_host_set(&fake_host);
+	fd = mkstemp(tmpl);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "remote gw 1194\n", 15), 15);
+	close(fd);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(probe_read(&who, tmpl, 1024, &data, &len), 0);
+	assert_int_equal(len, 15);
+	assert_string_equal(data, "remote gw 1194\n");
+	assert_int_equal(seen.who.pid, 4242);
+	assert_int_equal(seen.who.start, 99);
+	assert_string_equal(seen.path, tmpl);
+	assert_int_equal(seen.max, 1024);
+	free(data);
+	/* larger than max: refused by the read, the descriptor closed */
+	data = NULL;
+	assert_int_equal(probe_read(&who, tmpl, 4, &data, &len), -EFBIG);
+	assert_null(data);
+	/* what the host does not lend fails as without one */
+	assert_int_equal(probe_cwd(&who, buf, sizeof(buf)), -ENOSYS);
+	assert_int_equal(probe_connect(&who, "/run/x.sock", &fd), -ENOSYS);
+	unlink(tmpl);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(without_host),
+		cmocka_unit_test(table_names_and_sections),
+		cmocka_unit_test(host_lends_the_scheduler),
+		cmocka_unit_test(host_opens_as_who),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
