@@ -230,7 +230,8 @@ static void load_dir(struct cloud *cl)
 			break;
 		n++;
 	}
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
 	if (n > CLOUD_MAX_FILES)
 		log_warnx("cloud facts: %s holds %zu files; the first %d in name order are read", cl->dir, n,
 		          CLOUD_MAX_FILES);

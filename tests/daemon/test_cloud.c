@@ -344,6 +344,14 @@ static void test_missing(void **state)
 	unlink("/tmp/vd-test-cloud-fifo.json");
 	cloud_free(cl);
 	config_free(c);
+	/* an empty directory: none in use, nothing said */
+	snprintf(text, sizeof(text), "[Cloud]\nDirectory=%s\n", dir);
+	c = conf(text);
+	assert_int_equal(cloud_new(base, on_changed, NULL, &cl), 0);
+	cloud_load(cl, c);
+	assert_int_equal(cloud_files_used(cl), 0);
+	cloud_free(cl);
+	config_free(c);
 	/* the default directory missing is no news */
 	c = conf("");
 	assert_int_equal(cloud_new(base, on_changed, NULL, &cl), 0);
