@@ -793,7 +793,9 @@ static void apply_cd(struct pctx *c)
 		snprintf(c->base, sizeof(c->base), "%s", tmp);
 }
 
-int vd_profile_check(const char *path, const struct vd_profile_opts *opts, struct cJSON **ret)
+/* The file at path (text NULL), or text standing for it. */
+static int check(const char *path, const char *given, size_t given_len, const struct vd_profile_opts *opts,
+                 struct cJSON **ret)
 {
 	static const struct vd_profile_opts none;
 	struct vd_ovpn_config *cfg = NULL;
@@ -830,7 +832,16 @@ int vd_profile_check(const char *path, const struct vd_profile_opts *opts, struc
 		return -ENOMEM;
 	}
 
-	e = c.read(c.userdata, path, VD_OVPN_MAX_INPUT, &data, &len);
+	if (given) {
+		e = given_len > VD_OVPN_MAX_INPUT ? -EFBIG : (data = malloc(given_len + 1)) ? 0 : -ENOMEM;
+		if (e == 0) {
+			memcpy(data, given, given_len);
+			data[given_len] = '\0';
+			len = given_len;
+		}
+	} else {
+		e = c.read(c.userdata, path, VD_OVPN_MAX_INPUT, &data, &len);
+	}
 	if (e == -ENOMEM) {
 		c.oom = true;
 	} else if (e < 0) {
@@ -876,4 +887,17 @@ int vd_profile_check(const char *path, const struct vd_profile_opts *opts, struc
 	}
 	*ret = sec;
 	return 0;
+}
+
+int vd_profile_check(const char *path, const struct vd_profile_opts *opts, struct cJSON **ret)
+{
+	return check(path, NULL, 0, opts, ret);
+}
+
+int vd_profile_check_text(const char *name, const char *text, size_t len, const struct vd_profile_opts *opts,
+                          struct cJSON **ret)
+{
+	if (!name || !text)
+		return -EINVAL;
+	return check(name, text, len, opts, ret);
 }

@@ -37,5 +37,11 @@ struct vd_profile_opts {
  * when the profile has problems (they are listed in it); -errno only when the
  * section itself could not be built (-ENOMEM). */
 int vd_profile_check(const char *path, const struct vd_profile_opts *opts, struct cJSON **ret);
+/* The same for a profile that is no file: len bytes of text (a command
+ * line's or NetworkManager's settings', vpndoctor/ovpn_argv.h) standing for
+ * the file name (shown as the profile's path and in its problems, "/proc/1234/
+ * cmdline"); opts->basedir is where its relative paths resolve. */
+int vd_profile_check_text(const char *name, const char *text, size_t len, const struct vd_profile_opts *opts,
+                          struct cJSON **ret);
 
 #endif
