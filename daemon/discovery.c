@@ -54,20 +54,6 @@ static int read_small(const char *path, char *buf, size_t size, size_t *len)
 	return 0;
 }
 
-/* Field 22 of /proc/PID/stat. */
-static int starttime_of(pid_t pid, unsigned long long *ret)
-{
-	char path[64], buf[1024];
-	uint64_t v;
-	size_t len;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_small(path, buf, sizeof(buf), &len) < 0 || vd_proc_stat_starttime(buf, len, &v) < 0)
-		return -ENOENT;
-	*ret = v;
-	return 0;
-}
-
 /* "openvpn-client@office.service" or "openvpn@office.service" in
  * /proc/PID/cgroup: the instance, with systemd's \xNN escapes undone. */
 static void unit_instance(pid_t pid, char *out, size_t size)
@@ -134,27 +120,76 @@ static char *config_name(const char *config)
 	return n ? make_name(base, n) : NULL;
 }
 
-/* One process; -ENOENT when it is not an openvpn of ours. Everything it
- * names is opened as its principal (daemon/priv.h): its directory, its
- * --config, which may name the management socket. */
-static int inspect(pid_t pid, struct discovered *d)
+/* How many processes of each user other than root one scan has looked at
+ * (its network namespace asked, through the parent for another user's) and
+ * read in full (those in ours). A user's processes in other namespaces
+ * (containers) do not take its share of ours, but are looked at no more than
+ * BUDGET_LOOK_FACTOR times that many. */
+#define BUDGET_LOOK_FACTOR 4
+
+struct user_share {
+	uid_t uid;
+	unsigned looked, read;
+};
+
+struct user_budget {
+	struct user_share *v;
+	size_t n;
+	unsigned skipped;
+};
+
+/* The share of uid, made when it is new; NULL without memory. */
+static struct user_share *budget_of(struct user_budget *b, uid_t uid)
+{
+	struct user_share *nv;
+
+	for (size_t i = 0; i < b->n; i++)
+		if (b->v[i].uid == uid)
+			return &b->v[i];
+	nv = realloc(b->v, (b->n + 1) * sizeof(*b->v));
+	if (!nv)
+		return NULL;
+	b->v = nv;
+	b->v[b->n] = (struct user_share){.uid = uid};
+	return &b->v[b->n++];
+}
+
+/* One process; -ENOENT when it is not an openvpn of ours (or its user has
+ * had its share of this scan). Everything it names is opened as its
+ * principal (daemon/priv.h): its directory, its --config, which may name the
+ * management socket. */
+static int inspect(pid_t pid, struct discovered *d, struct user_budget *budget)
 {
 	char path[PATH_MAX + 64], cwd[PATH_MAX], full[PATH_MAX], real[PATH_MAX], unit[256], *cmd;
 	struct vd_proc_openvpn p;
 	struct vd_principal pr;
 	struct vd_proc_id who;
-	unsigned long long start;
+	uint64_t start;
 	size_t len;
 	int r, fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	if (read_small(path, path, 64, &len) < 0 || strcmp(path, "openvpn\n") != 0)
 		return -ENOENT;
-	if (starttime_of(pid, &start) < 0)
+	/* whose it is, before anything costs: a user's share is bounded */
+	if (vd_principal_of_pid(pid, 0, &pr, &start) < 0)
 		return -ENOENT;
 	who = (struct vd_proc_id){.pid = pid, .start = start};
-	if (!vd_proc_same_netns(&who, &proc_io))
+	if (!vd_principal_is_root(&pr)) {
+		struct user_share *u = budget_of(budget, pr.uid);
+		if (!u)
+			return -ENOMEM;
+		if (u->looked >= BUDGET_LOOK_FACTOR * DISCOVERY_USER_MAX || u->read >= DISCOVERY_USER_MAX) {
+			budget->skipped++;
+			return -ENOENT;
+		}
+		u->looked++;
+		if (!vd_proc_same_netns(&who, &proc_io))
+			return -ENOENT;
+		u->read++;
+	} else if (!vd_proc_same_netns(&who, &proc_io)) {
 		return -ENOENT;
+	}
 	cmd = malloc(VD_PROC_CMDLINE_MAX + 1);
 	if (!cmd)
 		return -ENOMEM;
@@ -170,7 +205,8 @@ static int inspect(pid_t pid, struct discovered *d)
 	d->starttime = start;
 	/* a root-owned unit's process, or root's own, is a profile's tunnel
 	 * before any other user's process running the same profile */
-	d->root = vd_principal_of_pid(pid, start, &pr, NULL) == 0 && vd_principal_is_root(&pr);
+	d->root = vd_principal_is_root(&pr);
+	d->uid = d->root ? 0 : pr.uid;
 	/* --cd was carried out while the options were read, so the process's
 	 * directory is already the one its relative paths are under */
 	if (priv_cwd(&who, cwd, sizeof(cwd)) < 0)
@@ -237,9 +273,10 @@ static int by_start(const void *a, const void *b)
 	return x->starttime < y->starttime ? -1 : x->starttime > y->starttime;
 }
 
-int discovery_scan(struct discovered **ret, size_t *ret_n)
+int discovery_scan(struct discovered **ret, size_t *ret_n, unsigned *ret_skipped)
 {
 	DIR *dir = opendir("/proc");
+	struct user_budget budget = {0};
 	struct discovered *v = NULL;
 	size_t n = 0;
 	struct dirent *de;
@@ -253,7 +290,7 @@ int discovery_scan(struct discovered **ret, size_t *ret_n)
 
 		if (vd_parse_u64(de->d_name, 1, INT_MAX, &pid) < 0)
 			continue;
-		r = inspect((pid_t)pid, &d);
+		r = inspect((pid_t)pid, &d, &budget);
 		if (r == -ENOENT) {
 			r = 0;
 			continue;
@@ -270,6 +307,7 @@ int discovery_scan(struct discovered **ret, size_t *ret_n)
 		v[n++] = d;
 	}
 	closedir(dir);
+	free(budget.v);
 	if (r < 0) {
 		for (size_t i = 0; i < n; i++)
 			discovery_free(&v[i], 1);
@@ -280,6 +318,8 @@ int discovery_scan(struct discovered **ret, size_t *ret_n)
 		qsort(v, n, sizeof(*v), by_start);
 	*ret = v;
 	*ret_n = n;
+	if (ret_skipped)
+		*ret_skipped = budget.skipped;
 	return 0;
 }
 

@@ -12,11 +12,18 @@
 
 #define DISCOVERY_RESCAN_S 30   /* /proc is read again this often (and on link changes) */
 #define DISCOVERY_NAME_MAX 32   /* as a [Tunnel NAME] */
+/* A user other than root has at most this many processes read per scan and
+ * this many discovered tunnels (gone ones included): each process costs a
+ * read of its command line and its --config, each tunnel all of its probes,
+ * and a local user can start thousands. Root's (and a root unit's) are not
+ * limited. */
+#define DISCOVERY_USER_MAX 8
 
 struct discovered {
 	pid_t pid;
 	unsigned long long starttime; /* tells a reused pid apart */
 	bool root;        /* its principal is root (vpndoctor/principal.h) */
+	uid_t uid;        /* its principal's uid (0 when root) */
 	char *key;        /* the identity across scans: "config:PATH", else "pid:PID:START" */
 	char *name;       /* the unit instance (openvpn-client@NAME), the config's basename
 	                   * without .conf/.ovpn, else the remote host, else "openvpn-PID";
@@ -28,10 +35,12 @@ struct discovered {
 };
 
 /* The openvpn processes (comm "openvpn") in this process's network namespace,
- * those whose principal is root first, each part oldest first. What a
- * process names is read as its principal (daemon/priv.h). 0 or -errno
- * (opendir of /proc). */
-int discovery_scan(struct discovered **ret, size_t *n);
+ * those whose principal is root first, each part oldest first; of another
+ * user's, the first DISCOVERY_USER_MAX in /proc's order (and no more than
+ * four times that many looked at in all namespaces), the others counted in
+ * *ret_skipped (may be NULL). What a process names is read as its principal
+ * (daemon/priv.h). 0 or -errno (opendir of /proc). */
+int discovery_scan(struct discovered **ret, size_t *n, unsigned *ret_skipped);
 /* Frees the strings of n entries; the array stays the caller's. */
 void discovery_free(struct discovered *v, size_t n);
 

@@ -62,6 +62,8 @@ struct disc_tunnel {
 	struct config_tunnel ct;
 	char *key;           /* struct discovered's identity */
 	pid_t pid;
+	bool root;           /* its process's principal is root */
+	uid_t uid;           /* else its user (DISCOVERY_USER_MAX) */
 	int64_t gone_since;  /* 0 while its process runs */
 	bool seen;
 };
@@ -136,6 +138,7 @@ struct vd_daemon {
 	uint64_t ev_serial;  /* of the last event sent to subscribers */
 	struct disc_tunnel **disc;
 	size_t n_disc;
+	unsigned disc_skipped; /* processes left out at the last scan (DISCOVERY_USER_MAX) */
 	struct event *disc_timer, *disc_soon, *disc_link;
 	int disc_link_fd;
 };
@@ -1276,6 +1279,8 @@ static int disc_add(struct vd_daemon *d, const struct discovered *f)
 	dt->ct.owner = (struct vd_proc_id){.pid = f->pid, .start = f->starttime};
 	dt->key = strdup(f->key);
 	dt->pid = f->pid;
+	dt->root = f->root;
+	dt->uid = f->uid;
 	dt->seen = true;
 	v = realloc(d->disc, (d->n_disc + 1) * sizeof(*v));
 	if (!dt->ct.name || (f->config && !dt->ct.config) || (f->management && !dt->ct.management) || !dt->key ||
@@ -1321,17 +1326,47 @@ static struct disc_tunnel *disc_find(struct vd_daemon *d, const char *key)
 	return NULL;
 }
 
+/* Room for one more tunnel of f's user: true when it has fewer than
+ * DISCOVERY_USER_MAX, or when the oldest of its tunnels whose process is
+ * gone made way (its findings resolve, as when it is forgotten). A user
+ * who starts and ends clients in a loop holds that many, not thousands. */
+static bool disc_room(struct vd_daemon *d, const struct discovered *f, bool *changed)
+{
+	size_t held = 0, oldest = SIZE_MAX;
+
+	if (f->root)
+		return true;
+	for (size_t i = 0; i < d->n_disc; i++) {
+		const struct disc_tunnel *dt = d->disc[i];
+		if (dt->root || dt->uid != f->uid)
+			continue;
+		held++;
+		if (dt->gone_since && (oldest == SIZE_MAX || dt->gone_since < d->disc[oldest]->gone_since))
+			oldest = i;
+	}
+	if (held < DISCOVERY_USER_MAX)
+		return true;
+	if (oldest == SIZE_MAX)
+		return false;
+	log_info("discovery: tunnel %s removed: uid %u has %d tunnels, and its openvpn pid %d is gone",
+	         d->disc[oldest]->ct.name, (unsigned)f->uid, DISCOVERY_USER_MAX, (int)d->disc[oldest]->pid);
+	disc_remove(d, oldest);
+	*changed = true;
+	return true;
+}
+
 static void disc_rescan(struct vd_daemon *d)
 {
 	struct discovered *v = NULL;
 	size_t n = 0;
 	int64_t now = d->now();
 	bool changed = false;
+	unsigned skipped = 0;
 	int r;
 
 	if (!discovery_on(d->cfg))
 		return;
-	r = discovery_scan(&v, &n);
+	r = discovery_scan(&v, &n, &skipped);
 	if (r < 0) {
 		errno = -r;
 		log_warn("discovery: cannot read /proc");
@@ -1355,12 +1390,18 @@ static void disc_rescan(struct vd_daemon *d)
 				log_info("discovery: tunnel %s: openvpn runs again (pid %d)", dt->ct.name, (int)f->pid);
 			dt->gone_since = 0;
 			dt->pid = f->pid;
+			dt->root = f->root;
+			dt->uid = f->uid;
 			if (dt->ct.owner.pid != f->pid || dt->ct.owner.start != f->starttime) {
 				/* another process, maybe another user: its files are read
 				 * again as its principal, now rather than in 5 minutes */
 				dt->ct.owner = (struct vd_proc_id){.pid = f->pid, .start = f->starttime};
 				disc_recheck(d, dt);
 			}
+			continue;
+		}
+		if (!disc_room(d, f, &changed)) {
+			skipped++;
 			continue;
 		}
 		r = disc_add(d, f);
@@ -1373,6 +1414,12 @@ static void disc_rescan(struct vd_daemon *d)
 	}
 	discovery_free(v, n);
 	free(v);
+	/* said when it changes, not at every scan */
+	if (skipped != d->disc_skipped && skipped)
+		log_notice("discovery: %u openvpn processes not diagnosed: a user other than root has at most %d "
+		           "tunnels",
+		           skipped, DISCOVERY_USER_MAX);
+	d->disc_skipped = skipped;
 	/* A tunnel whose process is gone stays a while, so that a crash is seen
 	 * and reported (client-exception) and a restart finds its history. */
 	for (size_t i = d->n_disc; i-- > 0;) {

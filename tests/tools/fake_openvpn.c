@@ -7,12 +7,18 @@
  * (PATH: its own /proc/self/exe, the marker saying who ran it), prints an
  * OpenVPN-like version line and exits.
  *
+ * With --children N it first forks N children that do the same, each a
+ * process of its own with this command line (a user starting many clients;
+ * they die with it).
+ *
  *   cp fake_openvpn DIR/openvpn && DIR/openvpn --config FILE */
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -35,6 +41,20 @@ int main(int argc, char **argv)
 			printf("OpenVPN 2.6.14 x86_64-pc-linux-gnu [SSL (OpenSSL)] [fake]\n");
 			return 0;
 		}
+	}
+	for (int i = 1; i + 1 < argc; i++) {
+		if (strcmp(argv[i], "--children") != 0)
+			continue;
+		for (long n = strtol(argv[i + 1], NULL, 10); n > 0; n--) {
+			pid_t c = fork();
+			if (c < 0)
+				return 1;
+			if (c == 0) {
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
+				break;
+			}
+		}
+		break;
 	}
 	signal(SIGTERM, SIG_DFL);
 	for (;;)
