@@ -417,6 +417,69 @@ static int finish_status(const struct cli_ctx *ctx, const cJSON *params, const c
 	return health_exit(jstr(params, "health", "unknown"));
 }
 
+/* The replies of GetStatus or Check called with "more": Check's progress
+ * replies (printed when progress), then the status in pages, merged into
+ * the one status they stand for and printed (with the last hour's pictures
+ * when with_timeline, from a daemon that keeps a timeline: an older one
+ * answers MethodNotFound, and there are none then). Returns the exit
+ * status. */
+static int read_status(const struct cli_ctx *ctx, struct vl_client *c, const char *method, bool progress,
+                       bool with_timeline, bool verbose)
+{
+	struct vd_varlink_reply reply;
+	bool had_progress = false;
+	cJSON *status = cJSON_CreateObject();
+	int r;
+
+	for (;;) {
+		const cJSON *pr;
+		bool more;
+
+		r = read_reply(ctx, c, method, &reply);
+		if (r >= 0)
+			break;
+		more = reply.continues;
+		pr = cJSON_GetObjectItemCaseSensitive(reply.parameters, "progress");
+		if (more && cJSON_IsObject(pr)) {
+			if (progress) {
+				fputs("  ", stderr);
+				out_field(stderr, jstr(pr, "probe", "?"), 12);
+				fputc(' ', stderr);
+				out_field(stderr, jstr(pr, "tunnel", "-"), 12);
+				fputc(' ', stderr);
+				out_text(stderr, out_probe_word(jstr(pr, "status", "?")));
+				fputc('\n', stderr);
+				had_progress = true;
+			}
+			vd_varlink_reply_done(&reply);
+			continue;
+		}
+		if (!status || vl_merge(status, reply.parameters) < 0) {
+			vd_varlink_reply_done(&reply);
+			fprintf(stderr, "vpndoctor: out of memory\n");
+			r = CLI_EXIT_UNKNOWN;
+			break;
+		}
+		vd_varlink_reply_done(&reply);
+		if (more)
+			continue;
+		if (had_progress)
+			fprintf(stderr, "\n");
+		cJSON *timeline = NULL;
+		if (with_timeline && !ctx->json) {
+			int64_t end = (int64_t)time(NULL) / 60 * 60;
+			char why[128];
+
+			cli_timeline_fetch(c, end - 3600, end, 60, NULL, &timeline, why, sizeof(why));
+		}
+		r = finish_status(ctx, status, timeline, verbose);
+		cJSON_Delete(timeline);
+		break;
+	}
+	cJSON_Delete(status);
+	return r;
+}
+
 static bool is_json_flag(const char *a)
 {
 	return strcmp(a, "--json") == 0;
@@ -435,7 +498,6 @@ static int usage(const char *text)
 
 int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct vd_varlink_reply reply;
 	struct vl_client *c;
 	bool verbose = false;
 	int i, r;
@@ -455,28 +517,14 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (connect_daemon(ctx, &c) < 0)
 		return CLI_EXIT_UNKNOWN;
-	r = vl_client_call(c, "io.vpndoctor.GetStatus", NULL, 0);
+	/* in pages (with "more"): no reply limit, whatever the tunnel count */
+	r = vl_client_call(c, "io.vpndoctor.GetStatus", NULL, VD_VARLINK_CALL_MORE);
 	if (r < 0) {
 		fprintf(stderr, _("vpndoctor: cannot send to vpndoctord at %s: %s\n"), ctx->socket_path, strerror(-r));
 		vl_client_free(c);
 		return CLI_EXIT_UNKNOWN;
 	}
-	r = read_reply(ctx, c, "GetStatus", &reply);
-	if (r < 0) {
-		cJSON *timeline = NULL;
-
-		/* the last hour's pictures, from a daemon that keeps a timeline
-		 * (an older one answers MethodNotFound: no pictures then) */
-		if (!ctx->json) {
-			int64_t end = (int64_t)time(NULL) / 60 * 60;
-			char why[128];
-
-			cli_timeline_fetch(c, end - 3600, end, 60, NULL, &timeline, why, sizeof(why));
-		}
-		r = finish_status(ctx, reply.parameters, timeline, verbose);
-		cJSON_Delete(timeline);
-		vd_varlink_reply_done(&reply);
-	}
+	r = read_status(ctx, c, "GetStatus", false, true, verbose);
 	vl_client_free(c);
 	return r;
 }
@@ -484,7 +532,6 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 int cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *probes[MAX_PROBE_ARGS];
-	struct vd_varlink_reply reply;
 	struct vl_client *c;
 	size_t n = 0;
 	bool progress = !ctx->json && isatty(STDERR_FILENO), verbose = false;
@@ -527,37 +574,15 @@ int cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 		cJSON_Delete(params);
 		return CLI_EXIT_UNKNOWN;
 	}
-	r = vl_client_call(c, "io.vpndoctor.Check", params, progress ? VD_VARLINK_CALL_MORE : 0);
+	/* with "more": progress (shown on a terminal), then the status in pages */
+	r = vl_client_call(c, "io.vpndoctor.Check", params, VD_VARLINK_CALL_MORE);
 	cJSON_Delete(params);
 	if (r < 0) {
 		fprintf(stderr, _("vpndoctor: cannot send to vpndoctord at %s: %s\n"), ctx->socket_path, strerror(-r));
 		vl_client_free(c);
 		return CLI_EXIT_UNKNOWN;
 	}
-	for (;;) {
-		const cJSON *pr;
-
-		r = read_reply(ctx, c, "Check", &reply);
-		if (r >= 0)
-			break;
-		pr = cJSON_GetObjectItemCaseSensitive(reply.parameters, "progress");
-		if (reply.continues && cJSON_IsObject(pr)) {
-			fputs("  ", stderr);
-			out_field(stderr, jstr(pr, "probe", "?"), 12);
-			fputc(' ', stderr);
-			out_field(stderr, jstr(pr, "tunnel", "-"), 12);
-			fputc(' ', stderr);
-			out_text(stderr, out_probe_word(jstr(pr, "status", "?")));
-			fputc('\n', stderr);
-			vd_varlink_reply_done(&reply);
-			continue;
-		}
-		if (progress)
-			fprintf(stderr, "\n");
-		r = finish_status(ctx, reply.parameters, NULL, verbose);
-		vd_varlink_reply_done(&reply);
-		break;
-	}
+	r = read_status(ctx, c, "Check", progress, false, verbose);
 	vl_client_free(c);
 	return r;
 }

@@ -206,6 +206,11 @@ struct stream {
 			uint64_t tunnels_gen;
 			bool head_sent;
 		} facts;
+		struct {
+			size_t next;          /* the first tunnel of the next page */
+			size_t per_page;      /* tunnels a page, adapted to CONTROL_PAGE */
+			uint64_t tunnels_gen;
+		} status;
 	} u;
 };
 
@@ -543,12 +548,70 @@ static struct shared *status_get(struct control *c)
 	return sc;
 }
 
-static void method_get_status(struct conn *k, bool oneway)
+static void stream_start(struct conn *k, struct stream *s, bool more);
+
+/* The status in pages of whole tunnels (GetStatus or Check with "more"):
+ * each page its tunnels' entries, findings and probes, the host's probes
+ * in the last; as many tunnels a page as make about CONTROL_PAGE. */
+static int status_step(struct conn *k)
+{
+	struct stream *s = k->stream;
+	struct vd_daemon *d = k->c->d;
+	size_t n = daemon_n_tunnels(d), to;
+	char *m;
+	size_t len;
+	bool last;
+	cJSON *p;
+
+	if (daemon_tunnels_gen(d) != s->u.status.tunnels_gen) {
+		conn_error(k, "io.vpndoctor.InternalError", "reason",
+		           "the tunnels changed while the status was sent (a reload or discovery): call again");
+		return STREAM_DONE;
+	}
+	to = s->u.status.next + s->u.status.per_page;
+	if (to > n)
+		to = n;
+	last = to >= n;
+	p = daemon_status_page(d, s->u.status.next, to);
+	if (!p || vd_varlink_encode_reply(p, !last, &m, &len) < 0) {
+		cJSON_Delete(p);
+		conn_drop(k);
+		return STREAM_DONE;
+	}
+	cJSON_Delete(p);
+	if (len > CONTROL_PAGE && s->u.status.per_page > 1)
+		s->u.status.per_page /= 2;
+	else if (len < CONTROL_PAGE / 4)
+		s->u.status.per_page *= 2;
+	s->u.status.next = to;
+	conn_send(k, m, len);
+	return last ? STREAM_DONE : STREAM_AGAIN;
+}
+
+static void status_stream(struct conn *k)
+{
+	struct stream *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		conn_error(k, "io.vpndoctor.InternalError", "reason", "out of memory");
+		return;
+	}
+	s->step = status_step;
+	s->u.status.per_page = 32;
+	s->u.status.tunnels_gen = daemon_tunnels_gen(k->c->d);
+	stream_start(k, s, true);
+}
+
+static void method_get_status(struct conn *k, bool oneway, bool more)
 {
 	struct shared *sc;
 
 	if (oneway || k->dead || k->mute || !conn_room(k))
 		return;
+	if (more) {
+		status_stream(k);
+		return;
+	}
 	sc = status_get(k->c);
 	if (!sc) {
 		conn_error(k, "io.vpndoctor.InternalError", "reason", "out of memory");
@@ -589,7 +652,7 @@ static void check_done(void *userdata)
 	if (k->dead)
 		return;
 	if (!k->check_oneway)
-		method_get_status(k, false);
+		method_get_status(k, false, k->check_more);
 	/* Resume the calls queued behind this one from the loop, not from
 	 * inside the daemon's callback. */
 	if (!k->dead)
@@ -1434,7 +1497,7 @@ static void conn_dispatch(struct conn *k, struct vd_varlink_call *call)
 		if ((bad = unknown_param(call->parameters, no_params)))
 			conn_error(k, VD_VARLINK_ERROR_INVALID_PARAMETER, "parameter", bad);
 		else
-			method_get_status(k, false);
+			method_get_status(k, call->oneway, call->more);
 	} else if (strcmp(m, "Check") == 0)
 		method_check(k, call);
 	else if (strcmp(m, "Subscribe") == 0)

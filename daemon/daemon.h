@@ -20,6 +20,10 @@ struct vd_daemon;
  *              "last_run": EPOCH, "age_s", "duration_ms", "error"}]}
  * Caller owns the result. */
 struct cJSON *daemon_status(struct vd_daemon *d);
+/* The same for tunnels [from, to) only: their entries, findings and probes;
+ * the host's probes come with the last page (to >= the tunnel count).
+ * GetStatus with "more" sends the status as such pages. */
+struct cJSON *daemon_status_page(struct vd_daemon *d, size_t from, size_t to);
 
 /* GetHistory parameters: {"events": [{"time", "event": "opened|resolved",
  * "tunnel", "cause", "severity", "summary"}]}, oldest first; since < 0 and

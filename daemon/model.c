@@ -42,6 +42,14 @@ struct recs {
 	size_t n;
 };
 
+struct tracked;
+
+/* A tunnel: its probes' latest sections and the findings tracked on it.
+ * Each is evaluated on its own (its sections and the host's): a probe
+ * result costs the rules on one tunnel, never on all of them (at 1,000
+ * tunnels every result rebuilt the whole snapshot and the daemon spun a
+ * core, issue 16 item 7). Its health and counts are kept up to date as it
+ * is evaluated, so the overall health is a few counters, not a scan. */
 struct tunnel {
 	char *name;
 	char *config;
@@ -52,9 +60,19 @@ struct tunnel {
 	bool discovered;
 	int64_t settle_until;  /* the settle window (model_settle) */
 	unsigned settle_kinds;
+	bool ran;              /* a probe of it has a result */
+	struct tracked *f;     /* open, held, or waiting out a grace period */
+	size_t nf;
+	unsigned nsev[4];      /* open findings by severity */
+	unsigned cat;          /* health: HEALTH_* below, counted in d->ncat */
+	int64_t deadline;      /* a grace or hold ends: evaluate again then */
 };
 
 #define MODEL_MAX_OBSERVERS 4
+
+/* Health categories, in order of badness. */
+enum { HEALTH_HEALTHY, HEALTH_IDLE, HEALTH_UNKNOWN, HEALTH_DEGRADED, HEALTH_BROKEN, HEALTH_N };
+static const char *const health_names[HEALTH_N] = {"healthy", "idle", "unknown", "degraded", "broken"};
 
 /* A tunnel discovery made: its config_tunnel lives here (the scheduler's
  * slots point at it) until the tunnel is forgotten. */
@@ -99,6 +117,8 @@ struct daemon_check {
 	void *userdata;
 	struct check_item *items;
 	size_t n_items, remaining;
+	size_t *by_slot;     /* slot pointer hash: item index + 1, 0 empty */
+	size_t by_slot_cap;
 	struct event *finish_ev;
 	bool dead, finished;
 	struct daemon_check *next;
@@ -112,9 +132,13 @@ struct vd_daemon {
 	struct tunnel *tunnels;
 	size_t n_tunnels;
 	struct recs *host;
-	struct tracked *findings;
-	size_t n_findings;
+	size_t *index;       /* tunnel name hash: index + 1 per slot, 0 empty */
+	size_t index_cap;
+	unsigned ncat[HEALTH_N]; /* tunnels per health category */
+	unsigned nsev[4];    /* open findings by severity, all tunnels */
+	bool health_dirty;   /* the health line needs building again */
 	struct event *grace_ev;
+	int64_t grace_at;    /* when grace_ev fires (INT64_MAX: not armed) */
 	struct daemon_sub *subs;
 	struct daemon_check *checks;
 	unsigned dispatching;
@@ -174,6 +198,13 @@ static struct probe_rec *rec_get(struct recs *r, const struct probe *p, bool cre
 	return v;
 }
 
+static void tracked_free(struct tracked *t)
+{
+	free(t->cause);
+	free(t->tunnel);
+	cJSON_Delete(t->finding);
+}
+
 static void tunnel_free(struct tunnel *t)
 {
 	free(t->name);
@@ -182,20 +213,52 @@ static void tunnel_free(struct tunnel *t)
 	free(t->cloud_facts);
 	cJSON_Delete(t->unchecked);
 	recs_free(t->recs);
+	for (size_t i = 0; i < t->nf; i++)
+		tracked_free(&t->f[i]);
+	free(t->f);
 }
 
-static void tracked_free(struct tracked *t)
+/* FNV-1a: tunnel names are short and few; what matters is O(1) per lookup
+ * where a probe result, a section read or a status line used to scan every
+ * tunnel by name. */
+static size_t name_hash(const char *s)
 {
-	free(t->cause);
-	free(t->tunnel);
-	cJSON_Delete(t->finding);
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (size_t)h;
 }
 
-static struct tunnel *tunnel_find(struct vd_daemon *d, const char *name)
+/* The name index of tunnels v[0..n): open addressing, at most half full. */
+static int index_new(const struct tunnel *v, size_t n, size_t **ret, size_t *ret_cap)
 {
-	for (size_t i = 0; name && i < d->n_tunnels; i++)
-		if (strcmp(d->tunnels[i].name, name) == 0)
-			return &d->tunnels[i];
+	size_t cap = 16, *idx;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	idx = calloc(cap, sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = name_hash(v[i].name) & (cap - 1);
+
+		while (idx[k])
+			k = (k + 1) & (cap - 1);
+		idx[k] = i + 1;
+	}
+	*ret = idx;
+	*ret_cap = cap;
+	return 0;
+}
+
+static struct tunnel *tunnel_find(const struct vd_daemon *d, const char *name)
+{
+	if (!name || !d->index)
+		return NULL;
+	for (size_t k = name_hash(name) & (d->index_cap - 1); d->index[k]; k = (k + 1) & (d->index_cap - 1))
+		if (strcmp(d->tunnels[d->index[k] - 1].name, name) == 0)
+			return &d->tunnels[d->index[k] - 1];
 	return NULL;
 }
 
@@ -205,33 +268,46 @@ static const struct config_tunnel *ct_at(const struct vd_daemon *d, const struct
 	return i < cfg->n_tunnels ? &cfg->tunnels[i] : &d->disc[i - cfg->n_tunnels]->ct;
 }
 
-/* New tunnels from cfg and discovery; the records of tunnels that keep their name move over. */
+static void emit(struct vd_daemon *d, const char *event, const struct tracked *t, int64_t now);
+static unsigned tunnel_cat(const struct tunnel *t);
+
+/* d's counters and the grace timer from its tunnels as they are. */
+static void counters_rebuild(struct vd_daemon *d)
+{
+	memset(d->ncat, 0, sizeof(d->ncat));
+	memset(d->nsev, 0, sizeof(d->nsev));
+	for (size_t i = 0; i < d->n_tunnels; i++) {
+		struct tunnel *t = &d->tunnels[i];
+
+		t->cat = tunnel_cat(t);
+		d->ncat[t->cat]++;
+		for (int k = 0; k < 4; k++)
+			d->nsev[k] += t->nsev[k];
+	}
+	d->health_dirty = true;
+}
+
+/* New tunnels from cfg and discovery; the records and findings of tunnels
+ * that keep their name move over. A tunnel no longer there takes its
+ * findings with it: the open ones resolve. */
 static int tunnels_build(struct vd_daemon *d, const struct config *cfg)
 {
-	size_t n = cfg->n_tunnels + d->n_disc;
+	size_t n = cfg->n_tunnels + d->n_disc, *idx = NULL, cap = 0;
 	struct tunnel *v = calloc(n ? n : 1, sizeof(*v));
+	int64_t now = d->now();
 
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const struct config_tunnel *ct = ct_at(d, cfg, i);
-		struct tunnel *old = tunnel_find(d, ct->name);
 
 		v[i].name = strdup(ct->name);
 		v[i].config = ct->config ? strdup(ct->config) : NULL;
 		v[i].cloud = config_tunnel_cloud(ct);
 		v[i].cloud_facts = ct->cloud_facts ? strdup(ct->cloud_facts) : NULL;
 		v[i].discovered = ct->discovered;
-		if (old) {
-			v[i].settle_until = old->settle_until;
-			v[i].settle_kinds = old->settle_kinds;
-		}
-		if (old && old->recs) {
-			v[i].recs = old->recs;
-			old->recs = NULL;
-		} else {
-			v[i].recs = calloc(1, sizeof(struct recs));
-		}
+		v[i].deadline = INT64_MAX;
+		v[i].recs = calloc(1, sizeof(struct recs));
 		if (!v[i].name || (ct->config && !v[i].config) || !v[i].recs || (ct->cloud_facts && !v[i].cloud_facts)) {
 			for (size_t j = 0; j <= i; j++)
 				tunnel_free(&v[j]);
@@ -239,19 +315,85 @@ static int tunnels_build(struct vd_daemon *d, const struct config *cfg)
 			return -ENOMEM;
 		}
 	}
+	if (index_new(v, n, &idx, &cap) < 0) {
+		for (size_t j = 0; j < n; j++)
+			tunnel_free(&v[j]);
+		free(v);
+		return -ENOMEM;
+	}
+	/* nothing fails from here on */
+	for (size_t i = 0; i < n; i++) {
+		struct tunnel *old = tunnel_find(d, v[i].name);
+
+		if (old) {
+			v[i].settle_until = old->settle_until;
+			v[i].settle_kinds = old->settle_kinds;
+		}
+		if (!old || !old->recs)
+			continue;
+		recs_free(v[i].recs);
+		v[i].recs = old->recs;
+		v[i].ran = old->ran;
+		v[i].f = old->f;
+		v[i].nf = old->nf;
+		memcpy(v[i].nsev, old->nsev, sizeof(v[i].nsev));
+		v[i].deadline = old->deadline;
+		old->recs = NULL;
+		old->f = NULL;
+		old->nf = 0;
+	}
+	/* the events name the old tunnels' sections: all sent before any is freed */
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		for (size_t k = 0; k < d->tunnels[i].nf; k++)
+			if (d->tunnels[i].f[k].open)
+				emit(d, "resolved", &d->tunnels[i].f[k], now);
 	for (size_t i = 0; i < d->n_tunnels; i++)
 		tunnel_free(&d->tunnels[i]);
 	free(d->tunnels);
+	free(d->index);
 	d->tunnels = v;
 	d->n_tunnels = n;
+	d->index = idx;
+	d->index_cap = cap;
 	d->gen++;
 	d->tunnels_gen++;
+	counters_rebuild(d);
 	return 0;
 }
 
+static void evaluate_tunnel(struct vd_daemon *d, struct tunnel *tn, int64_t now);
+static void evaluated(struct vd_daemon *d);
+
+/* Arms the grace timer for a deadline, unless it fires sooner already. */
+static void grace_arm(struct vd_daemon *d, int64_t deadline, int64_t now)
+{
+	struct timeval tv = {0};
+
+	if (deadline == INT64_MAX || deadline >= d->grace_at)
+		return;
+	tv.tv_sec = deadline > now ? (time_t)(deadline - now) : 0;
+	d->grace_at = deadline;
+	evtimer_add(d->grace_ev, &tv);
+}
+
+/* A grace period or a hold time ended: the tunnels whose deadline it was
+ * are evaluated again, and the timer goes to the next deadline. */
 static void on_grace(evutil_socket_t fd, short what, void *arg)
 {
-	model_evaluate(arg);
+	struct vd_daemon *d = arg;
+	int64_t now = d->now(), next = INT64_MAX;
+
+	d->grace_at = INT64_MAX;
+	for (size_t i = 0; i < d->n_tunnels; i++) {
+		struct tunnel *t = &d->tunnels[i];
+
+		if (t->deadline <= now)
+			evaluate_tunnel(d, t, now);
+		if (t->deadline < next)
+			next = t->deadline;
+	}
+	grace_arm(d, next, now);
+	evaluated(d);
 }
 
 /* The cloud facts files changed, or a remote's name resolved. */
@@ -274,6 +416,7 @@ int daemon_new(struct event_base *base, struct config *cfg, struct history *hist
 	d->now = wall_now;
 	d->check_deadline_ms = DAEMON_CHECK_DEADLINE_S * 1000;
 	d->disc_link_fd = -1;
+	d->grace_at = INT64_MAX;
 	d->host = calloc(1, sizeof(*d->host));
 	d->grace_ev = evtimer_new(base, on_grace, d);
 	if (!d->host || !d->grace_ev || cloud_new(base, on_cloud, d, &d->cloud) < 0 || tunnels_build(d, cfg) < 0) {
@@ -284,6 +427,14 @@ int daemon_new(struct event_base *base, struct config *cfg, struct history *hist
 	model_evaluate(d);
 	*ret = d;
 	return 0;
+}
+
+static bool recs_ran(const struct recs *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].ran)
+			return true;
+	return false;
 }
 
 static void checks_sweep(struct vd_daemon *d);
@@ -317,9 +468,7 @@ void daemon_free(struct vd_daemon *d)
 		disc_tunnel_free(d->disc[i]);
 	free(d->disc);
 	recs_free(d->host);
-	for (size_t i = 0; i < d->n_findings; i++)
-		tracked_free(&d->findings[i]);
-	free(d->findings);
+	free(d->index);
 	if (d->grace_ev)
 		event_free(d->grace_ev);
 	cloud_free(d->cloud);
@@ -393,10 +542,11 @@ void model_settle_end(struct vd_daemon *d, const char *tunnel)
 	t->settle_until = now;
 	t->settle_kinds = 0;
 	/* what waited for the window's end waits from now */
-	for (size_t i = 0; i < d->n_findings; i++)
-		if (!d->findings[i].open && strcmp(d->findings[i].tunnel, tunnel) == 0 && d->findings[i].first_seen > now)
-			d->findings[i].first_seen = now;
-	model_evaluate(d);
+	for (size_t i = 0; i < t->nf; i++)
+		if (!t->f[i].open && t->f[i].first_seen > now)
+			t->f[i].first_seen = now;
+	evaluate_tunnel(d, t, now);
+	evaluated(d);
 }
 
 int64_t model_settling(struct vd_daemon *d, const char *tunnel, unsigned *kinds)
@@ -445,9 +595,13 @@ static void add_sections(cJSON *o, const struct recs *r)
 
 /* The tunnel's facts: its sections, and the cloud side as [Tunnel] keys give
  * it, then the cloud facts files, then what the sections themselves show. */
-static cJSON *facts_tunnel(struct vd_daemon *d, const struct tunnel *tn)
+/* by_ref: the sections by reference (the rules' snapshot, gone before the
+ * next result), else copies (what leaves the model). The cloud section is
+ * always the tunnel's own copy: the cloud facts are applied to it. */
+static cJSON *facts_tunnel(struct vd_daemon *d, const struct tunnel *tn, bool by_ref)
 {
 	cJSON *t = cJSON_CreateObject(), *cloud;
+	bool ok = true;
 
 	if (!t)
 		return NULL;
@@ -458,7 +612,17 @@ static cJSON *facts_tunnel(struct vd_daemon *d, const struct tunnel *tn)
 		cJSON_Delete(t);
 		return NULL;
 	}
-	add_sections(t, tn->recs);
+	if (by_ref) {
+		for (size_t i = 0; ok && i < tn->recs->n; i++)
+			if (tn->recs->v[i].section)
+				ok = cJSON_AddItemReferenceToObject(t, tn->recs->v[i].p->section, tn->recs->v[i].section);
+	} else {
+		add_sections(t, tn->recs);
+	}
+	if (!ok) {
+		cJSON_Delete(t);
+		return NULL;
+	}
 	if (cloud_apply(d->cloud, tn->cloud_facts, t) < 0 || vd_cloud_derive(t) < 0) {
 		cJSON_Delete(t);
 		return NULL;
@@ -486,7 +650,7 @@ struct cJSON *daemon_facts_head(struct vd_daemon *d)
 
 struct cJSON *daemon_facts_tunnel(struct vd_daemon *d, size_t i)
 {
-	return i < d->n_tunnels ? facts_tunnel(d, &d->tunnels[i]) : NULL;
+	return i < d->n_tunnels ? facts_tunnel(d, &d->tunnels[i], false) : NULL;
 }
 
 size_t daemon_n_tunnels(const struct vd_daemon *d)
@@ -506,10 +670,9 @@ const char *daemon_tunnel_name(const struct vd_daemon *d, size_t i)
 
 ssize_t daemon_tunnel_index(const struct vd_daemon *d, const char *name)
 {
-	for (size_t i = 0; name && i < d->n_tunnels; i++)
-		if (strcmp(d->tunnels[i].name, name) == 0)
-			return (ssize_t)i;
-	return -1;
+	const struct tunnel *t = tunnel_find(d, name);
+
+	return t ? (ssize_t)(t - d->tunnels) : -1;
 }
 
 /* Under test the daemon holds every snapshot it builds against the facts
@@ -549,7 +712,7 @@ struct cJSON *model_facts(struct vd_daemon *d)
 		return NULL;
 	}
 	for (size_t i = 0; i < d->n_tunnels; i++) {
-		cJSON *t = facts_tunnel(d, &d->tunnels[i]);
+		cJSON *t = facts_tunnel(d, &d->tunnels[i], false);
 		if (!t)
 			break;
 		cJSON_AddItemToArray(tunnels, t);
@@ -681,39 +844,39 @@ static void emit(struct vd_daemon *d, const char *event, const struct tracked *t
 
 /* ---- findings ---- */
 
-static struct tracked *tracked_find(struct vd_daemon *d, const char *cause, const char *tunnel)
+static struct tracked *tracked_find(struct tunnel *tn, const char *cause)
 {
-	for (size_t i = 0; i < d->n_findings; i++)
-		if (strcmp(d->findings[i].cause, cause) == 0 && strcmp(d->findings[i].tunnel, tunnel) == 0)
-			return &d->findings[i];
+	for (size_t i = 0; i < tn->nf; i++)
+		if (strcmp(tn->f[i].cause, cause) == 0)
+			return &tn->f[i];
 	return NULL;
 }
 
-static struct tracked *tracked_add(struct vd_daemon *d, const char *cause, const char *tunnel, int64_t now)
+static struct tracked *tracked_add(struct tunnel *tn, const char *cause, int64_t now)
 {
-	struct tracked *v = realloc(d->findings, (d->n_findings + 1) * sizeof(*v)), *t;
+	struct tracked *v = realloc(tn->f, (tn->nf + 1) * sizeof(*v)), *t;
 
 	if (!v)
 		return NULL;
-	d->findings = v;
-	t = &v[d->n_findings];
+	tn->f = v;
+	t = &v[tn->nf];
 	memset(t, 0, sizeof(*t));
 	t->cause = strdup(cause);
-	t->tunnel = strdup(tunnel);
+	t->tunnel = strdup(tn->name);
 	if (!t->cause || !t->tunnel) {
 		tracked_free(t);
 		return NULL;
 	}
 	t->first_seen = now;
-	d->n_findings++;
+	tn->nf++;
 	return t;
 }
 
-static void tracked_remove(struct vd_daemon *d, size_t i)
+static void tracked_remove(struct tunnel *tn, size_t i)
 {
-	tracked_free(&d->findings[i]);
-	memmove(&d->findings[i], &d->findings[i + 1], (d->n_findings - i - 1) * sizeof(d->findings[0]));
-	d->n_findings--;
+	tracked_free(&tn->f[i]);
+	memmove(&tn->f[i], &tn->f[i + 1], (tn->nf - i - 1) * sizeof(tn->f[0]));
+	tn->nf--;
 }
 
 static enum vd_severity finding_sev(const struct tracked *t)
@@ -724,35 +887,6 @@ static enum vd_severity finding_sev(const struct tracked *t)
 	if (n)
 		vd_severity_parse(n, &s);
 	return s;
-}
-
-static const char *health_of(enum vd_severity worst, bool known)
-{
-	if (worst == VD_SEV_ERROR)
-		return "broken";
-	if (worst == VD_SEV_WARNING)
-		return "degraded";
-	return known ? "healthy" : "unknown";
-}
-
-static bool recs_ran(const struct recs *r)
-{
-	for (size_t i = 0; i < r->n; i++)
-		if (r->v[i].ran)
-			return true;
-	return false;
-}
-
-static enum vd_severity worst_on(struct vd_daemon *d, const char *tunnel)
-{
-	enum vd_severity w = VD_SEV_NONE;
-
-	for (size_t i = 0; i < d->n_findings; i++) {
-		const struct tracked *t = &d->findings[i];
-		if (t->open && (!tunnel || strcmp(t->tunnel, tunnel) == 0) && finding_sev(t) > w)
-			w = finding_sev(t);
-	}
-	return w;
 }
 
 /* The tunnel's client is known not to run: the openvpn section says so
@@ -768,68 +902,59 @@ static bool tunnel_idle(const struct tunnel *t)
 	return false;
 }
 
+/* Nothing wrong and nothing to look at is idle, not healthy. */
+static unsigned tunnel_cat(const struct tunnel *t)
+{
+	if (t->nsev[VD_SEV_ERROR])
+		return HEALTH_BROKEN;
+	if (t->nsev[VD_SEV_WARNING])
+		return HEALTH_DEGRADED;
+	if (tunnel_idle(t))
+		return HEALTH_IDLE;
+	return t->ran ? HEALTH_HEALTHY : HEALTH_UNKNOWN;
+}
+
 const char *model_health(struct vd_daemon *d, const char *tunnel)
 {
-	static const char *const order[] = {"healthy", "unknown", "degraded", "broken"};
-	size_t worst = 0, idle = 0;
-
 	if (tunnel) {
 		struct tunnel *t = tunnel_find(d, tunnel);
-		enum vd_severity w = worst_on(d, tunnel);
-		/* nothing wrong, and nothing to look at: not "healthy" */
-		if (w < VD_SEV_WARNING && tunnel_idle(t))
-			return "idle";
-		return health_of(w, t && recs_ran(t->recs));
+		return health_names[t ? tunnel_cat(t) : HEALTH_UNKNOWN];
 	}
-	/* overall: the worst of the tunnels that run and of host findings; a
-	 * tunnel not measured yet makes the whole unknown unless another is
-	 * worse; an idle one does not count, and when every tunnel is idle the
-	 * whole is */
+	/* overall: the worst of the tunnels that run; a tunnel not measured
+	 * yet makes the whole unknown unless another is worse; an idle one does
+	 * not count, and when every tunnel is idle the whole is; with no
+	 * tunnel, what the host probes say */
+	for (int k = HEALTH_N - 1; k > HEALTH_IDLE; k--)
+		if (d->ncat[k])
+			return health_names[k];
+	if (d->ncat[HEALTH_HEALTHY])
+		return health_names[HEALTH_HEALTHY];
+	if (d->n_tunnels && d->ncat[HEALTH_IDLE] == d->n_tunnels)
+		return health_names[HEALTH_IDLE];
 	if (!d->n_tunnels && !recs_ran(d->host))
-		worst = 1;
-	for (size_t i = 0; i < d->n_tunnels; i++) {
-		const char *h = model_health(d, d->tunnels[i].name);
-		if (strcmp(h, "idle") == 0)
-			idle++;
-		for (size_t k = 0; k < VD_ARRAY_SIZE(order); k++)
-			if (strcmp(h, order[k]) == 0 && k > worst)
-				worst = k;
-	}
-	for (size_t i = 0; i < d->n_findings; i++) {
-		const struct tracked *t = &d->findings[i];
-		if (t->open && !tunnel_find(d, t->tunnel)) {
-			size_t k = finding_sev(t) == VD_SEV_ERROR ? 3 : finding_sev(t) == VD_SEV_WARNING ? 2 : 0;
-			if (k > worst)
-				worst = k;
-		}
-	}
-	if (worst == 0 && d->n_tunnels && idle == d->n_tunnels)
-		return "idle";
-	return order[worst];
+		return health_names[HEALTH_UNKNOWN];
+	return health_names[HEALTH_HEALTHY];
 }
 
 static void update_health(struct vd_daemon *d)
 {
 	char line[sizeof(d->health_line)], names[160] = "";
-	unsigned n[4] = {0};
+	const unsigned *n = d->nsev;
 	const char *h = model_health(d, NULL);
 	size_t off = 0;
 	int len;
 
-	for (size_t i = 0; i < d->n_findings; i++) {
-		const struct tracked *t = &d->findings[i];
-		if (!t->open)
+	if (!d->health_dirty)
+		return;
+	d->health_dirty = false;
+	/* the tunnels with open findings, in order, as many as fit */
+	for (size_t i = 0; i < d->n_tunnels && off < sizeof(names); i++) {
+		const struct tunnel *t = &d->tunnels[i];
+
+		if (!t->nsev[VD_SEV_ERROR] && !t->nsev[VD_SEV_WARNING] && !t->nsev[VD_SEV_INFO])
 			continue;
-		n[finding_sev(t)]++;
-		/* each tunnel once, in finding order */
-		bool dup = false;
-		for (size_t j = 0; j < i; j++)
-			if (d->findings[j].open && strcmp(d->findings[j].tunnel, t->tunnel) == 0)
-				dup = true;
-		if (!dup && off < sizeof(names)) {
-			len = snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "", t->tunnel);
-			off += len > 0 ? (size_t)len : 0;
-		}
+		len = snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "", t->name);
+		off += len > 0 ? (size_t)len : 0;
 	}
 	if (n[VD_SEV_ERROR] + n[VD_SEV_WARNING] + n[VD_SEV_INFO] == 0) {
 		if (strcmp(h, "unknown") == 0)
@@ -870,45 +995,80 @@ const char *daemon_health_line(struct vd_daemon *d)
 size_t model_pending(const struct vd_daemon *d)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < d->n_findings; i++)
-		n += !d->findings[i].open;
+
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		for (size_t k = 0; k < d->tunnels[i].nf; k++)
+			n += !d->tunnels[i].f[k].open;
 	return n;
 }
 
-void model_evaluate(struct vd_daemon *d)
+/* The snapshot the rules see for one tunnel: "now", the host sections and
+ * this tunnel alone, by reference (nothing copied). */
+static cJSON *facts_for(struct vd_daemon *d, const struct tunnel *tn, int64_t now)
 {
-	int64_t now = d->now(), deadline = INT64_MAX;
-	cJSON *facts = model_facts(d), *found = NULL, *unchecked = NULL, *f;
+	cJSON *facts = cJSON_CreateObject(), *host, *arr, *t;
+	bool ok;
+
+	if (!facts)
+		return NULL;
+	host = cJSON_AddObjectToObject(facts, VDF_FACTS_HOST);
+	arr = cJSON_AddArrayToObject(facts, VDF_FACTS_TUNNELS);
+	t = facts_tunnel(d, tn, true);
+	ok = cJSON_AddNumberToObject(facts, VDF_FACTS_NOW, (double)now) && host && arr && t &&
+	     cJSON_AddItemToArray(arr, t);
+	if (!ok) {
+		if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0)
+			cJSON_Delete(t);
+		cJSON_Delete(facts);
+		return NULL;
+	}
+	for (size_t i = 0; ok && i < d->host->n; i++)
+		if (d->host->v[i].section)
+			ok = cJSON_AddItemReferenceToObject(host, d->host->v[i].p->section, d->host->v[i].section);
+	if (!ok) {
+		cJSON_Delete(facts);
+		return NULL;
+	}
+	return facts;
+}
+
+/* The rules on one tunnel: its findings open (after their grace), update,
+ * resolve (after their hold), and its health and the daemon's counters
+ * follow. tn->deadline says when time alone changes something. */
+static void evaluate_tunnel(struct vd_daemon *d, struct tunnel *tn, int64_t now)
+{
+	int64_t deadline = INT64_MAX;
+	cJSON *facts = facts_for(d, tn, now), *found = NULL, *unchecked = NULL, *f;
+	unsigned before[4];
 	int r;
 
 	d->gen++;
 	if (!facts)
 		return;
+	check_facts(facts);
 	r = vd_rules_run_ex(facts, true, &found, &unchecked);
 	cJSON_Delete(facts);
 	if (r < 0) {
 		errno = -r;
-		log_warn("rules: cannot evaluate the facts");
+		log_warn("rules: cannot evaluate the facts of %s", tn->name);
 		return;
 	}
-	for (size_t i = 0; i < d->n_tunnels; i++) {
-		cJSON_Delete(d->tunnels[i].unchecked);
-		d->tunnels[i].unchecked = cJSON_DetachItemFromObjectCaseSensitive(unchecked, d->tunnels[i].name);
-	}
+	/* every cause the facts could not decide, for the status */
+	cJSON_Delete(tn->unchecked);
+	tn->unchecked = cJSON_DetachItemFromObjectCaseSensitive(unchecked, tn->name);
 	cJSON_Delete(unchecked);
-	for (size_t i = 0; i < d->n_findings; i++)
-		d->findings[i].mark = false;
+	memcpy(before, tn->nsev, sizeof(before));
+	for (size_t i = 0; i < tn->nf; i++)
+		tn->f[i].mark = false;
 
 	cJSON_ArrayForEach(f, found) {
-		const char *cause = jstr(f, "cause"), *tunnel = jstr(f, "tunnel");
+		const char *cause = jstr(f, "cause");
 		const struct vd_cause *vc;
 		struct tracked *t;
 
 		if (!cause)
 			continue;
-		if (!tunnel)
-			tunnel = "";
-		t = tracked_find(d, cause, tunnel);
+		t = tracked_find(tn, cause);
 		if (jstr(f, "suppressed_by")) {
 			/* A cause it depends on explains it: it never opens, and an open
 			 * one resolves, naming what suppressed it. */
@@ -920,10 +1080,10 @@ void model_evaluate(struct vd_daemon *d)
 					emit(d, "resolved", t, now);
 			}
 			if (t)
-				tracked_remove(d, (size_t)(t - d->findings));
+				tracked_remove(tn, (size_t)(t - tn->f));
 			continue;
 		}
-		if (!t && !(t = tracked_add(d, cause, tunnel, now)))
+		if (!t && !(t = tracked_add(tn, cause, now)))
 			continue;
 		t->mark = true;
 		bool changed = t->open && t->finding &&
@@ -947,8 +1107,7 @@ void model_evaluate(struct vd_daemon *d)
 		/* After sleep or a change of network a tunnel reconnects by itself:
 		 * what that shows does not open within the window, and its grace
 		 * period starts when the window ends. */
-		const struct tunnel *tn = tunnel_find(d, tunnel);
-		if (vc && tn && (vc->settles & tn->settle_kinds) && now < tn->settle_until &&
+		if (vc && (vc->settles & tn->settle_kinds) && now < tn->settle_until &&
 		    t->first_seen < tn->settle_until)
 			t->first_seen = tn->settle_until;
 		if (now - t->first_seen >= grace) {
@@ -964,34 +1123,58 @@ void model_evaluate(struct vd_daemon *d)
 	/* What no longer shows resolves at once (no grace on the way down),
 	 * but a sampled cause's finding is held for its hold time first: one
 	 * burst that got through neither resolves it nor, while it waits out its
-	 * grace period, starts that period afresh. A tunnel no longer there
-	 * takes its findings with it. */
-	for (size_t i = d->n_findings; i-- > 0;) {
-		struct tracked *t = &d->findings[i];
+	 * grace period, starts that period afresh. */
+	for (size_t i = tn->nf; i-- > 0;) {
+		struct tracked *t = &tn->f[i];
 		const struct vd_cause *vc;
 
 		if (t->mark)
 			continue;
 		vc = vd_cause_find(t->cause);
-		if (vc && vc->hold_s && now - t->last_seen < (int64_t)vc->hold_s &&
-		    (!t->tunnel[0] || tunnel_find(d, t->tunnel))) {
+		if (vc && vc->hold_s && now - t->last_seen < (int64_t)vc->hold_s) {
 			if (t->last_seen + (int64_t)vc->hold_s < deadline)
 				deadline = t->last_seen + (int64_t)vc->hold_s;
 			continue;
 		}
 		if (t->open)
 			emit(d, "resolved", t, now);
-		tracked_remove(d, i);
+		tracked_remove(tn, i);
 	}
 
-	evtimer_del(d->grace_ev);
-	if (deadline != INT64_MAX) {
-		struct timeval tv = {.tv_sec = deadline > now ? (time_t)(deadline - now) : 0};
-		evtimer_add(d->grace_ev, &tv);
+	memset(tn->nsev, 0, sizeof(tn->nsev));
+	for (size_t i = 0; i < tn->nf; i++)
+		if (tn->f[i].open)
+			tn->nsev[finding_sev(&tn->f[i])]++;
+	for (int k = 0; k < 4; k++)
+		d->nsev[k] += tn->nsev[k] - before[k];
+	unsigned cat = tunnel_cat(tn);
+	if (cat != tn->cat || memcmp(before, tn->nsev, sizeof(before)) != 0) {
+		d->ncat[tn->cat]--;
+		d->ncat[cat]++;
+		tn->cat = cat;
+		d->health_dirty = true;
 	}
+	tn->deadline = deadline;
+	grace_arm(d, deadline, now);
+}
+
+/* After one or more tunnels were evaluated. */
+static void evaluated(struct vd_daemon *d)
+{
 	update_health(d);
 	if (d->evaluated_cb)
 		d->evaluated_cb(d->evaluated_ud);
+}
+
+void model_evaluate(struct vd_daemon *d)
+{
+	int64_t now = d->now();
+
+	d->gen++;
+	d->health_dirty = true; /* the tunnel count, the host's results */
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		evaluate_tunnel(d, &d->tunnels[i], now);
+	evaluated(d);
 }
 
 /* ---- probe results ---- */
@@ -1035,7 +1218,14 @@ void model_probe_result(struct vd_daemon *d, const struct probe *p, const char *
 	if (st == PROBE_FAIL)
 		log_info("probe %s%s%s failed%s%s", p->name, tunnel ? " on " : "", tunnel ? tunnel : "",
 		         rec->error[0] ? ": " : "", rec->error);
-	model_evaluate(d);
+	/* a tunnel's result: its rules alone; the host's: every tunnel's */
+	if (!t) {
+		model_evaluate(d);
+		return;
+	}
+	t->ran = true;
+	evaluate_tunnel(d, t, d->now());
+	evaluated(d);
 }
 
 static void on_sched_result(void *userdata, struct probe_slot *slot, struct sched_result *r)
@@ -1518,23 +1708,37 @@ static int discovery_start(struct vd_daemon *d)
 
 /* ---- status ---- */
 
-static struct probe_slot *slot_find(struct vd_daemon *d, const struct probe *p, const char *tunnel)
+/* Which slots run now, by tunnel and probe: one pass over the slots for a
+ * whole status (looking each up by name cost tunnels x slots). Index
+ * ti * probes_n + pi, the host's at n_tunnels * probes_n. NULL when out of
+ * memory (nothing shows as running then). */
+static bool *running_map(struct vd_daemon *d)
 {
+	bool *run = calloc((d->n_tunnels + 1) * probes_n + 1, sizeof(*run));
+
+	if (!run)
+		return NULL;
 	for (size_t i = 0; i < scheduler_n_slots(d->sched); i++) {
-		struct probe_slot *s = scheduler_slot(d->sched, i);
-		const char *st = scheduler_slot_tunnel(s);
-		if (scheduler_slot_probe(s) == p && ((!st && !tunnel) || (st && tunnel && strcmp(st, tunnel) == 0)))
-			return s;
+		struct probe_slot *sl = scheduler_slot(d->sched, i);
+		const struct probe *p = scheduler_slot_probe(sl);
+		const char *tn = scheduler_slot_tunnel(sl);
+		struct tunnel *t = tn ? tunnel_find(d, tn) : NULL;
+		size_t ti = t ? (size_t)(t - d->tunnels) : d->n_tunnels;
+
+		if (!scheduler_slot_running(sl) || (tn && !t))
+			continue;
+		for (unsigned pi = 0; pi < probes_n; pi++)
+			if (probes_all[pi] == p)
+				run[ti * probes_n + pi] = true;
 	}
-	return NULL;
+	return run;
 }
 
-static void add_probe(struct vd_daemon *d, cJSON *arr, const struct probe *p, const char *tunnel,
-                      struct recs *recs, int64_t now)
+static void add_probe(cJSON *arr, const struct probe *p, const char *tunnel, struct recs *recs, bool running,
+                      int64_t now)
 {
 	static const struct probe_rec never;
 	cJSON *o = cJSON_CreateObject();
-	struct probe_slot *slot = slot_find(d, p, tunnel);
 	const struct probe_rec *rec = rec_get(recs, p, false);
 	const char *status;
 
@@ -1543,7 +1747,7 @@ static void add_probe(struct vd_daemon *d, cJSON *arr, const struct probe *p, co
 
 	if (!o)
 		return;
-	if (slot && scheduler_slot_running(slot))
+	if (running)
 		status = "running";
 	else if (!rec->ran)
 		status = "never";
@@ -1571,34 +1775,29 @@ static void add_probe(struct vd_daemon *d, cJSON *arr, const struct probe *p, co
 	cJSON_AddItemToArray(arr, o);
 }
 
-struct cJSON *daemon_status(struct vd_daemon *d)
+static bool probe_shown(struct vd_daemon *d, const struct probe *p)
 {
-	cJSON *o = cJSON_CreateObject(), *tunnels, *findings, *probes;
-	int64_t now = d->now();
+	const struct config_probe *cp = config_probe(d->cfg, p->name);
 
-	if (!o)
-		return NULL;
-	cJSON_AddStringToObject(o, "health", model_health(d, NULL));
-	tunnels = cJSON_AddArrayToObject(o, "tunnels");
-	findings = cJSON_AddArrayToObject(o, "findings");
-	probes = cJSON_AddArrayToObject(o, "probes");
-	if (!tunnels || !findings || !probes) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	for (size_t i = 0; i < d->n_tunnels; i++) {
-		const struct tunnel *t = &d->tunnels[i];
-		cJSON *to = cJSON_CreateObject();
-		const char *state = NULL;
+	return !cp || cp->enabled;
+}
 
-		if (!to)
-			continue;
+/* One tunnel's part of the status: its entry, its open findings, its
+ * probes. */
+static void status_tunnel(struct vd_daemon *d, size_t i, const bool *run, int64_t now, cJSON *tunnels,
+                          cJSON *findings, cJSON *probes)
+{
+	struct tunnel *t = &d->tunnels[i];
+	cJSON *to = cJSON_CreateObject();
+	const char *state = NULL;
+
+	if (to) {
 		/* the openvpn probe's section, whoever delivers it */
 		for (size_t k = 0; k < t->recs->n && !state; k++)
 			if (strcmp(t->recs->v[k].p->section, "openvpn") == 0 && t->recs->v[k].section)
 				state = jstr(t->recs->v[k].section, "state");
 		cJSON_AddStringToObject(to, "name", t->name);
-		cJSON_AddStringToObject(to, "health", model_health(d, t->name));
+		cJSON_AddStringToObject(to, "health", health_names[tunnel_cat(t)]);
 		if (t->config)
 			cJSON_AddStringToObject(to, "config", t->config);
 		else
@@ -1610,23 +1809,59 @@ struct cJSON *daemon_status(struct vd_daemon *d)
 		                                                    : cJSON_CreateArray());
 		cJSON_AddItemToArray(tunnels, to);
 	}
-	for (size_t i = 0; i < d->n_findings; i++)
-		if (d->findings[i].open)
-			cJSON_AddItemToArray(findings, finding_json(&d->findings[i]));
-	for (unsigned i = 0; i < probes_n; i++) {
-		const struct probe *p = probes_all[i];
-		const struct config_probe *cp = config_probe(d->cfg, p->name);
+	for (size_t k = 0; k < t->nf; k++)
+		if (t->f[k].open)
+			cJSON_AddItemToArray(findings, finding_json(&t->f[k]));
+	for (unsigned pi = 0; pi < probes_n; pi++)
+		if (probes_all[pi]->per_tunnel && probe_shown(d, probes_all[pi]))
+			add_probe(probes, probes_all[pi], t->name, t->recs, run && run[i * probes_n + pi], now);
+}
 
-		if (cp && !cp->enabled)
-			continue;
-		if (!p->per_tunnel) {
-			add_probe(d, probes, p, NULL, d->host, now);
-			continue;
-		}
-		for (size_t j = 0; j < d->n_tunnels; j++)
-			add_probe(d, probes, p, d->tunnels[j].name, d->tunnels[j].recs, now);
+static void status_host(struct vd_daemon *d, const bool *run, int64_t now, cJSON *probes)
+{
+	for (unsigned pi = 0; pi < probes_n; pi++)
+		if (!probes_all[pi]->per_tunnel && probe_shown(d, probes_all[pi]))
+			add_probe(probes, probes_all[pi], NULL, d->host, run && run[d->n_tunnels * probes_n + pi],
+			          now);
+}
+
+/* {"health", "tunnels": [], "findings": [], "probes": []} for tunnels
+ * [from, to), and the host's probes when with_host. */
+static cJSON *status_part(struct vd_daemon *d, size_t from, size_t to, bool with_host)
+{
+	cJSON *o = cJSON_CreateObject(), *tunnels, *findings, *probes;
+	int64_t now = d->now();
+	bool *run;
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "health", model_health(d, NULL));
+	tunnels = cJSON_AddArrayToObject(o, "tunnels");
+	findings = cJSON_AddArrayToObject(o, "findings");
+	probes = cJSON_AddArrayToObject(o, "probes");
+	if (!tunnels || !findings || !probes) {
+		cJSON_Delete(o);
+		return NULL;
 	}
+	run = running_map(d);
+	for (size_t i = from; i < to && i < d->n_tunnels; i++)
+		status_tunnel(d, i, run, now, tunnels, findings, probes);
+	if (with_host)
+		status_host(d, run, now, probes);
+	free(run);
 	return o;
+}
+
+/* The probes: each tunnel's in table order, tunnel after tunnel, then the
+ * host's (a page of GetStatus holds whole tunnels). */
+struct cJSON *daemon_status(struct vd_daemon *d)
+{
+	return status_part(d, 0, d->n_tunnels, true);
+}
+
+struct cJSON *daemon_status_page(struct vd_daemon *d, size_t from, size_t to)
+{
+	return status_part(d, from, to, to >= d->n_tunnels);
 }
 
 struct cJSON *daemon_history(struct vd_daemon *d, int64_t since, size_t limit)
@@ -1696,7 +1931,28 @@ static void check_free(struct daemon_check *c)
 	if (c->finish_ev)
 		event_free(c->finish_ev);
 	free(c->items);
+	free(c->by_slot);
 	free(c);
+}
+
+static size_t slot_hash(const struct probe_slot *slot, size_t cap)
+{
+	uint64_t h = (uint64_t)(uintptr_t)slot * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 20) & (cap - 1);
+}
+
+/* The item of slot in c, or NULL: a result looks its slot up in O(1) (a
+ * Check of every probe on 1,000 tunnels has 13,000 items and as many
+ * results). */
+static struct check_item *check_item_of(struct daemon_check *c, const struct probe_slot *slot)
+{
+	if (!c->by_slot)
+		return NULL;
+	for (size_t k = slot_hash(slot, c->by_slot_cap); c->by_slot[k]; k = (k + 1) & (c->by_slot_cap - 1))
+		if (c->items[c->by_slot[k] - 1].slot == slot)
+			return &c->items[c->by_slot[k] - 1];
+	return NULL;
 }
 
 static void checks_sweep(struct vd_daemon *d)
@@ -1742,12 +1998,12 @@ static void check_progress(struct vd_daemon *d, struct probe_slot *slot, uint64_
 {
 	d->dispatching++;
 	for (struct daemon_check *c = d->checks; c; c = c->next) {
+		struct check_item *it;
+
 		if (c->dead)
 			continue;
-		for (size_t i = 0; i < c->n_items; i++) {
-			struct check_item *it = &c->items[i];
-			if (it->done || it->slot != slot || seq < it->seq)
-				continue;
+		it = check_item_of(c, slot);
+		if (it && !it->done && seq >= it->seq) {
 			it->done = true;
 			c->remaining--;
 			if (c->progress)
@@ -1816,6 +2072,22 @@ struct daemon_check *daemon_check_start(struct vd_daemon *d, const char *const *
 			want = strcmp(probes[j], scheduler_slot_probe(slot)->name) == 0;
 		if (want)
 			c->items[c->n_items++].slot = slot;
+	}
+	c->by_slot_cap = 16;
+	while (c->by_slot_cap < 2 * c->n_items)
+		c->by_slot_cap *= 2;
+	c->by_slot = calloc(c->by_slot_cap, sizeof(*c->by_slot));
+	if (!c->by_slot) {
+		check_free(c);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < c->n_items; i++) {
+		size_t k = slot_hash(c->items[i].slot, c->by_slot_cap);
+
+		while (c->by_slot[k])
+			k = (k + 1) & (c->by_slot_cap - 1);
+		c->by_slot[k] = i + 1;
 	}
 	c->remaining = c->n_items;
 	c->next = d->checks;
