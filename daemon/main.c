@@ -664,6 +664,11 @@ int main(int argc, char **argv)
 	m.sig_term = evsignal_new(m.base, SIGTERM, on_stop, &m);
 	m.sig_int = evsignal_new(m.base, SIGINT, on_stop, &m);
 	m.sig_hup = evsignal_new(m.base, SIGHUP, on_reload, &m);
+	/* a stop goes before the results of a burst of probes (scheduler.h) */
+	if (m.sig_term && m.sig_int) {
+		event_priority_set(m.sig_term, SCHED_PRIORITY_SIGNAL);
+		event_priority_set(m.sig_int, SCHED_PRIORITY_SIGNAL);
+	}
 	if (!m.sig_term || !m.sig_int || !m.sig_hup || evsignal_add(m.sig_term, NULL) < 0 ||
 	    evsignal_add(m.sig_int, NULL) < 0 || evsignal_add(m.sig_hup, NULL) < 0) {
 		log_warnx("cannot set up signal handling");

@@ -423,8 +423,16 @@ struct event_base *scheduler_event_base_new(void)
 	if (!ec)
 		return NULL;
 	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	/* After 32 callbacks of priority 1 (everything but signals) the loop
+	 * looks for new events again, so SIGTERM (priority 0) is handled after
+	 * at most that many, not after every result a burst queued. */
+	event_config_set_max_dispatch_interval(ec, NULL, 32, 1);
 	base = event_base_new_with_config(ec);
 	event_config_free(ec);
+	if (base && event_base_priority_init(base, SCHED_PRIORITIES) < 0) {
+		event_base_free(base);
+		return NULL;
+	}
 	return base;
 }
 

@@ -36,6 +36,10 @@ typedef void (*sched_result_fn)(void *userdata, struct probe_slot *slot, struct 
  * loop turn (a reply's write event, a probe socket watched for one round)
  * costs no epoll_ctl at all. NULL when out of memory. */
 struct event_base *scheduler_event_base_new(void);
+/* Its priorities: 0 for the signals that stop the daemon, 1 (the default
+ * for every other event) for the rest. */
+#define SCHED_PRIORITIES 2
+#define SCHED_PRIORITY_SIGNAL 0
 
 /* One slot per enabled probe and tunnel of cfg (cfg must outlive the
  * scheduler). Every slot runs once soon after creation, unless skip_first()
