@@ -1631,26 +1631,82 @@ static bool better(const struct found *f, const struct found *have)
 	return f->starttime < have->starttime;
 }
 
-/* The openvpn process of this tunnel. */
-static bool scan(struct ov_state *st, struct found *ret)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	bool have = false;
+/* The processes named openvpn in our network namespace (pid and start
+ * time), from one pass over /proc a second at most, shared by every
+ * tunnel's probe: with a thousand tunnels and no client running, each of
+ * them passed over /proc every OV_RESCAN_S, 200 passes a second, and the
+ * loop did little else (issue 16 item 7). A process found a second late is
+ * found. */
+#define OV_PIDS_TTL_S 1.0
+static struct {
+	double at;
+	struct vd_proc_id *v;
+	size_t n, cap;
+	bool valid;
+} ov_pids;
 
+static bool openvpn_named(pid_t pid)
+{
+	char path[64];
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	return read_small(path, path, 64, &len) == 0 && strcmp(path, "openvpn\n") == 0;
+}
+
+static bool candidates(void)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if (ov_pids.valid && mono() - ov_pids.at < OV_PIDS_TTL_S)
+		return true;
+	d = opendir("/proc");
 	if (!d)
 		return false;
+	ov_pids.n = 0;
 	while ((de = readdir(d))) {
 		struct vd_proc_id id;
 		uint64_t pid;
+
+		/* a client in another network namespace is not this machine's tunnel */
+		if (vd_parse_u64(de->d_name, 1, INT_MAX, &pid) < 0 || !openvpn_named((pid_t)pid) ||
+		    vd_proc_id_of((pid_t)pid, &id) < 0 || !vd_proc_same_netns(&id, &pu_proc_io))
+			continue;
+		if (ov_pids.n == ov_pids.cap) {
+			size_t cap = ov_pids.cap ? ov_pids.cap * 2 : 16;
+			struct vd_proc_id *v = realloc(ov_pids.v, cap * sizeof(*v));
+
+			if (!v)
+				break;
+			ov_pids.v = v;
+			ov_pids.cap = cap;
+		}
+		ov_pids.v[ov_pids.n++] = id;
+	}
+	closedir(d);
+	ov_pids.at = mono();
+	ov_pids.valid = true;
+	return true;
+}
+
+/* The openvpn process of this tunnel. */
+static bool scan(struct ov_state *st, struct found *ret)
+{
+	bool have = false;
+
+	if (!candidates())
+		return false;
+	for (size_t i = 0; i < ov_pids.n; i++) {
+		const struct vd_proc_id id = ov_pids.v[i];
+		struct vd_proc_id again;
 		struct found f;
 
 		memset(&f, 0, sizeof(f));
-		/* a client in another network namespace is not this machine's tunnel */
-		if (vd_parse_u64(de->d_name, 1, INT_MAX, &pid) < 0 || vd_proc_id_of((pid_t)pid, &id) < 0 ||
-		    !vd_proc_same_netns(&id, &pu_proc_io) || inspect(id.pid, id.start, &f) < 0)
+		/* the same process still (its pid not reused since the pass) */
+		if (vd_proc_id_of(id.pid, &again) < 0 || again.start != id.start || inspect(id.pid, id.start, &f) < 0)
 			continue;
-		if (matches(st, (pid_t)pid, &f) && (!have || better(&f, ret))) {
+		if (matches(st, id.pid, &f) && (!have || better(&f, ret))) {
 			if (have)
 				vd_proc_openvpn_clear(&ret->proc);
 			*ret = f;
@@ -1659,7 +1715,6 @@ static bool scan(struct ov_state *st, struct found *ret)
 			vd_proc_openvpn_clear(&f.proc);
 		}
 	}
-	closedir(d);
 	return have;
 }
 

@@ -294,13 +294,15 @@ static void on_resolver_free(evutil_socket_t fd, short what, void *arg)
 	evdns_base_free(arg, 0);
 }
 
-/* The deferred callbacks of a cancel run on the loop's next turn; a second
- * is far past that and costs nothing (main.c's drain() waits for it at
- * exit). Whether a lookup was cancelled is not tracked: a flag per owner is
- * one more thing to forget, and the delay is harmless when none was. */
+/* The deferred callbacks of a cancel are made active at the start of the
+ * loop's next turn, before that turn's timers, so even a timer due at once
+ * would run after them; 50 ms is margin on top (and all main.c's drain()
+ * waits for at exit). Whether a lookup was cancelled is not tracked: a flag
+ * per owner is one more thing to forget, and the delay is harmless when
+ * none was. */
 void pu_resolver_free(struct event_base *base, struct evdns_base *dns)
 {
-	struct timeval tv = {1, 0};
+	struct timeval tv = {0, 50 * 1000};
 
 	if (!dns)
 		return;

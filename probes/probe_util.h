@@ -77,7 +77,7 @@ bool pu_icmp_errqueue_ee(const struct cmsghdr *cm, struct sock_extended_err *ee)
 /* A resolver on the loop (libevent's evdns, from resolv.conf) bounded to 2
  * tries of 2 s instead of libevent's 3 x 5 s; NULL when there is none. */
 struct evdns_base *pu_resolver_new(struct event_base *base);
-/* Frees it from the loop, 1 s from now, never at once: libevent finishes a
+/* Frees it from the loop, 50 ms from now, never at once: libevent finishes a
  * cancelled getaddrinfo in deferred callbacks that still read the
  * evdns_base, so freeing it right after evdns_getaddrinfo_cancel() is a use
  * after free (issue 16: a reload while lookups ran). Every evdns_base of the
