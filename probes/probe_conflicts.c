@@ -144,29 +144,36 @@ static int cmp_long(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int add_processes(cJSON *sec, const struct probe_tunnel *t, const cJSON *ovpn)
-{
-	cJSON *arr = cJSON_AddArrayToObject(sec, VDF_CONFLICTS_PROCESSES);
-	char *mine = t->config ? realpath(t->config, NULL) : NULL;
-	long same[CONFLICTS_MAX_ITEMS], self = (long)getpid(), ours = -1;
-	size_t n_same = 0, n = 0;
-	const cJSON *jpid = cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_PID);
-	struct dirent *de;
-	DIR *d;
-	int r = 0;
+/* The VPN programs in our network namespace, from one pass over /proc a
+ * second at most, shared by every tunnel's probe: each tunnel's run used to
+ * read every process's comm, and a thousand tunnels (run on their timers,
+ * a Check, a link change) made that the loop's whole work (issue 16 item
+ * 7). A program seen a second late is seen. */
+#define CONFLICTS_PROCS_TTL_S 1.0
+static struct {
+	double at;
+	bool valid;
+	size_t n;
+	struct {
+		long pid;
+		const char *kind; /* probe_conflicts_process_kind()'s, static */
+	} v[4 * CONFLICTS_MAX_ITEMS];
+} vpn_procs;
 
-	if (!arr) {
-		free(mine);
-		return -ENOMEM;
-	}
-	if (cJSON_IsNumber(jpid))
-		ours = (long)jpid->valuedouble;
+static int vpn_procs_scan(void)
+{
+	long self = (long)getpid();
+	struct dirent *de;
+	double now = pu_mono_ms() / 1000.0;
+	DIR *d;
+
+	if (vpn_procs.valid && now - vpn_procs.at < CONFLICTS_PROCS_TTL_S)
+		return 0;
 	d = opendir("/proc");
-	if (!d) {
-		free(mine);
+	if (!d)
 		return -errno;
-	}
-	while (r == 0 && (de = readdir(d)) && n < CONFLICTS_MAX_ITEMS) {
+	vpn_procs.n = 0;
+	while ((de = readdir(d)) && vpn_procs.n < VD_ARRAY_SIZE(vpn_procs.v)) {
 		uint64_t pid;
 		char path[64], *comm = NULL;
 		struct vd_proc_id id;
@@ -184,19 +191,51 @@ static int add_processes(cJSON *sec, const struct probe_tunnel *t, const cJSON *
 		/* a VPN in another network namespace (a container) routes nothing of ours */
 		if (!kind || vd_proc_id_of((pid_t)pid, &id) < 0 || !vd_proc_same_netns(&id, &pu_proc_io))
 			continue;
+		vpn_procs.v[vpn_procs.n].pid = (long)pid;
+		vpn_procs.v[vpn_procs.n++].kind = kind;
+	}
+	closedir(d);
+	vpn_procs.at = now;
+	vpn_procs.valid = true;
+	return 0;
+}
+
+static int add_processes(cJSON *sec, const struct probe_tunnel *t, const cJSON *ovpn)
+{
+	cJSON *arr = cJSON_AddArrayToObject(sec, VDF_CONFLICTS_PROCESSES);
+	char *mine = t->config ? realpath(t->config, NULL) : NULL;
+	long same[CONFLICTS_MAX_ITEMS], ours = -1;
+	size_t n_same = 0, n = 0;
+	const cJSON *jpid = cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_PID);
+	int r = 0;
+
+	if (!arr) {
+		free(mine);
+		return -ENOMEM;
+	}
+	if (cJSON_IsNumber(jpid))
+		ours = (long)jpid->valuedouble;
+	r = vpn_procs_scan();
+	if (r < 0) {
+		free(mine);
+		return r;
+	}
+	for (size_t i = 0; r == 0 && i < vpn_procs.n && n < CONFLICTS_MAX_ITEMS; i++) {
+		long pid = vpn_procs.v[i].pid;
+		const char *kind = vpn_procs.v[i].kind;
+
 		if (strcmp(kind, "openvpn") == 0) {
 			/* only a second client of this very profile conflicts with it */
-			char *cfg = mine ? openvpn_config_of((long)pid) : NULL;
+			char *cfg = mine ? openvpn_config_of(pid) : NULL;
 			bool match = cfg && strcmp(cfg, mine) == 0;
 			free(cfg);
 			if (match && n_same < CONFLICTS_MAX_ITEMS)
-				same[n_same++] = (long)pid;
+				same[n_same++] = pid;
 			continue;
 		}
-		r = add_proc(arr, kind, (long)pid);
+		r = add_proc(arr, kind, pid);
 		n++;
 	}
-	closedir(d);
 	free(mine);
 	if (r < 0 || n_same < 2)
 		return r;
