@@ -86,7 +86,7 @@ while True:
     assert "error" not in r, r
     biggest = max(biggest, size)
     p = r["parameters"]
-    assert p["health"] in ("healthy", "degraded", "broken", "unknown"), p["health"]
+    assert p["health"] in ("healthy", "degraded", "broken", "unknown", "idle"), p["health"]
     tunnels += [t["name"] for t in p["tunnels"]]
     probes += len(p["probes"])
     pages += 1
