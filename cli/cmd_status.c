@@ -271,6 +271,34 @@ static void needs_text(const cJSON *unchecked, const cJSON *e, char *buf, size_t
 
 /* What the facts of a tunnel could not decide: one line, or each cause with
  * its reason under --verbose; wrapped within the status's 78 columns. */
+/* A tunnel in its settle window, after a sleep or a move: why nothing about
+ * its reconnection shows yet. */
+static void print_settling(const cJSON *t)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(t, "settling"), *a;
+	const cJSON *until = cJSON_GetObjectItemCaseSensitive(st, "until");
+	bool resume = false, roam = false;
+	char when[64], line[400];
+
+	if (!cJSON_IsNumber(until))
+		return;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(st, "after")) {
+		resume |= cJSON_IsString(a) && strcmp(a->valuestring, "resume") == 0;
+		roam |= cJSON_IsString(a) && strcmp(a->valuestring, "roam") == 0;
+	}
+	vd_i18n_format_time((int64_t)until->valuedouble, when, sizeof(when));
+	/* TRANSLATORS: %s is a time; after a sleep or a change of network, what
+	 * a tunnel that reconnects by itself shows is not a finding until then */
+	snprintf(line, sizeof(line),
+	         resume && !roam ? _("settling after a resume: a tunnel that reconnects by itself is no finding until %s")
+	         : roam && !resume
+	                 ? _("settling after a change of network: a tunnel that reconnects by itself is no finding until %s")
+	                 : _("settling after a resume or a change of network: a tunnel that reconnects by itself is no "
+	                     "finding until %s"),
+	         when);
+	vd_text_wrap(stdout, line, "  ", STATUS_WIDTH);
+}
+
 static void print_unchecked(const cJSON *t, bool verbose)
 {
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(t, "unchecked"), *e;
@@ -353,6 +381,7 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status, const c
 		printf("\n");
 		if (timeline)
 			cli_timeline_sparks(stdout, timeline, name, (int64_t)time(NULL));
+		print_settling(t);
 		if (strcmp(th, "idle") == 0)
 			vd_text_wrap(stdout, _("idle: no OpenVPN client runs, so nothing in the tunnel can be checked"), "  ",
 			             STATUS_WIDTH);

@@ -1804,6 +1804,17 @@ static void status_tunnel(struct vd_daemon *d, size_t i, const bool *run, int64_
 			cJSON_AddNullToObject(to, "config");
 		cJSON_AddStringToObject(to, "state", state ? state : "unknown");
 		cJSON_AddBoolToObject(to, "discovered", t->discovered);
+		/* after a sleep or a move: what a reconnecting tunnel shows waits */
+		if (t->settle_until > d->now()) {
+			cJSON *st = cJSON_AddObjectToObject(to, "settling"), *after;
+			if (st && cJSON_AddNumberToObject(st, "until", (double)t->settle_until) &&
+			    (after = cJSON_AddArrayToObject(st, "after"))) {
+				if (t->settle_kinds & VD_SETTLE_RESUME)
+					cJSON_AddItemToArray(after, cJSON_CreateString("resume"));
+				if (t->settle_kinds & VD_SETTLE_ROAM)
+					cJSON_AddItemToArray(after, cJSON_CreateString("roam"));
+			}
+		}
 		/* every cause the facts could not decide, so "healthy" hides none */
 		cJSON_AddItemToObject(to, "unchecked", t->unchecked ? cJSON_Duplicate(t->unchecked, true)
 		                                                    : cJSON_CreateArray());

@@ -231,6 +231,12 @@ def main():
     check(ok and max(started) <= 5, "PrepareForSleep(false): every probe has run again within 5 s "
           "(started %s s after it)" % sorted(set(started)))
     check(wait_for(lambda: len(ours()) == 1, 5), "the delay lock is taken again")
+    st = status() or {}
+    settling = (st.get("tunnels") or [{}])[0].get("settling") or {}
+    check(settling.get("after") == ["resume", "roam"] and settling.get("until", 0) >= t_resume + 100,
+          "the tunnel settles (%s)" % settling)
+    human = vd("status").stdout
+    check("settling after a resume or a change of network" in human, "status says so: %r" % human[:300])
     check("woke" in read("daemon.log"), "it says so in its log")
 
     # --- logind restarted: followed again ------------------------------------------------------
