@@ -91,6 +91,7 @@ static const struct cJSON *fake_section(const struct probe_run *run, const char 
 	return fake_section_obj;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void fake_log(int prio, const char *fmt, va_list ap)
 {
 	seen.log_prio = prio;
