@@ -51,7 +51,10 @@ while [ ! -S "$sock" ]; do
 	sleep 0.05
 done
 sleep 2
-rss() { awk -v k="$1" '$1 == k":" { print $2 }' "/proc/$pid/status"; }
+# started as root, vpndoctord is a privileged parent and an engine as its
+# own user (vpndoctord(8)): the engine holds the subscribers, and is measured
+eng=$(pgrep -P "$pid" -x vpndoctord | head -n 1)
+rss() { awk -v k="$1" '$1 == k":" { print $2 }' "/proc/${eng:-$pid}/status"; }
 before=$(rss VmRSS)
 
 # the clients: SUBS that never read, one that reads everything

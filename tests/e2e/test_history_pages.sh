@@ -75,7 +75,15 @@ unshare -n "$bin/vpndoctord" --foreground --user nobody --config "$work/vd.conf"
 pid=$!
 until_ok '[ -S "$sock" ]' 100 || fail "no socket"
 
-rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status"; }
+# started as root, vpndoctord is a privileged parent and an engine as its
+# own user (vpndoctord(8)): the engine reads the history, and is measured
+engine=$pid
+for _ in $(seq 1 50); do
+	e=$(pgrep -P "$pid" -x vpndoctord | head -n 1)
+	[ -n "$e" ] && { engine=$e; break; }
+	sleep 0.1
+done
+rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$engine/status"; }
 before=$(rss_kb)
 
 # --- the whole history through the CLI ---------------------------------------------------
