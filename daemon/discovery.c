@@ -30,12 +30,7 @@
 
 /* What /proc does not show the engine it asks the privileged parent for,
  * as the process's principal. */
-static int io_netns(const struct vd_proc_id *who, int *ret_fd)
-{
-	return priv_proc(who, PRIV_PROC_NETNS, ret_fd);
-}
-
-static const struct vd_proc_io proc_io = {.netns = io_netns, .cwd = priv_cwd, .open = priv_open};
+static const struct vd_proc_io proc_io = {.same_netns = priv_same_netns, .cwd = priv_cwd, .open = priv_open};
 
 static int read_small(const char *path, char *buf, size_t size, size_t *len)
 {

@@ -59,15 +59,30 @@ struct priv_rep {
 	uint32_t seq;
 	int32_t err;   /* 0 (a descriptor comes with it, but for PRIV_WATCH and the
 	                * working directory) or an errno */
-	int32_t value; /* PRIV_WATCH: the watch descriptor */
+	int32_t value; /* PRIV_WATCH: the watch descriptor; PRIV_PROC_NETNS: 1 when
+	                * the process's network namespace is the parent's (and the
+	                * engine's, which cannot change its own), else 0 */
 	char path[PATH_MAX]; /* PRIV_PROC_CWD: the directory, NUL-terminated */
 };
 
 /* A working directory comes back as its name: a descriptor of it would let
- * the engine reach, below it, what that user's closed parents hide. */
+ * the engine reach, below it, what that user's closed parents hide. A
+ * network namespace comes back as an answer (the engine's or not): with its
+ * descriptor, CAP_NET_ADMIN could make or move links in any process's
+ * namespace, a container's or a sandboxed service's. */
 static bool gives_fd(uint32_t kind, uint32_t which)
 {
-	return kind != PRIV_WATCH && !(kind == PRIV_PROC && which == PRIV_PROC_CWD);
+	return kind != PRIV_WATCH && !(kind == PRIV_PROC && (which == PRIV_PROC_CWD || which == PRIV_PROC_NETNS));
+}
+
+/* Whether fd is a descriptor of this process's own network namespace. */
+static int netns_is_own(int fd)
+{
+	struct stat a, b;
+
+	if (fstat(fd, &a) < 0 || stat("/proc/self/ns/net", &b) < 0)
+		return -errno;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* What the administrator named, as the parent saw the configuration before
@@ -160,7 +175,8 @@ static int open_tun(int procfd, int *ret_fd)
 	return r;
 }
 
-static int proc_open(int procfd, const struct vd_principal *p, uint32_t which, int *ret_fd, char *ret_path)
+static int proc_open(int procfd, const struct vd_principal *p, uint32_t which, int *ret_fd, int *ret_value,
+                     char *ret_path)
 {
 	struct vd_principal admin;
 	struct window w;
@@ -203,6 +219,14 @@ static int proc_open(int procfd, const struct vd_principal *p, uint32_t which, i
 		r = vd_fd_path(fd, ret_path, PATH_MAX);
 		close(fd);
 		return r;
+	}
+	if (r == 0 && which == PRIV_PROC_NETNS) {
+		r = netns_is_own(fd);
+		close(fd);
+		if (r < 0)
+			return r;
+		*ret_value = r;
+		return 0;
 	}
 	if (r == 0 && which == PRIV_PROC_EXE) {
 		r = vd_check_fd(p, fd, PRIV_FILE_MAX);
@@ -399,7 +423,7 @@ static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_val
 			r = vd_connect_unix_as(&p, q->path, ret_fd);
 			break;
 		case PRIV_PROC:
-			r = proc_open(procfd, &p, q->which, ret_fd, ret_path);
+			r = proc_open(procfd, &p, q->which, ret_fd, ret_value, ret_path);
 			break;
 		case PRIV_WATCH:
 			r = add_watch(&p, in_fd, q->path, q->which, ret_value);
@@ -555,7 +579,7 @@ static int request(const struct vd_proc_id *who, uint32_t kind, uint32_t which, 
 	}
 	if (a.err)
 		return -a.err;
-	if (kind == PRIV_WATCH)
+	if (kind == PRIV_WATCH || (kind == PRIV_PROC && which == PRIV_PROC_NETNS))
 		*ret_value = a.value;
 	else if (!gives_fd(kind, which))
 		memcpy(ret_path, a.path, sizeof(a.path));
@@ -609,9 +633,19 @@ int priv_connect(const struct vd_proc_id *who, const char *path, int *ret_fd)
 
 int priv_proc(const struct vd_proc_id *who, enum priv_proc which, int *ret_fd)
 {
-	if (!who || who->pid <= 0 || which == PRIV_PROC_CWD)
-		return -EINVAL; /* priv_cwd */
+	if (!who || who->pid <= 0 || which == PRIV_PROC_CWD || which == PRIV_PROC_NETNS)
+		return -EINVAL; /* priv_cwd, priv_same_netns */
 	return request(who, PRIV_PROC, (uint32_t)which, "", 0, -1, ret_fd, NULL, NULL);
+}
+
+int priv_same_netns(const struct vd_proc_id *who)
+{
+	int same = 0, r;
+
+	if (!who || who->pid <= 0)
+		return -EINVAL;
+	r = request(who, PRIV_PROC, PRIV_PROC_NETNS, "", 0, -1, NULL, &same, NULL);
+	return r < 0 ? r : same != 0;
 }
 
 int priv_opendir(const struct vd_proc_id *who, const char *path, int *ret_fd)

@@ -25,7 +25,7 @@
 enum priv_proc {
 	PRIV_PROC_CWD = 1, /* /proc/PID/cwd: by priv_cwd, as a name only */
 	PRIV_PROC_EXE,     /* /proc/PID/exe opened for reading: the binary's bytes */
-	PRIV_PROC_NETNS,   /* /proc/PID/ns/net */
+	PRIV_PROC_NETNS,   /* /proc/PID/ns/net: by priv_same_netns, as an answer only */
 	PRIV_PROC_TUN,     /* /proc/PID/fdinfo/N of its first /dev/net/tun descriptor */
 };
 
@@ -44,9 +44,14 @@ int priv_read(const struct vd_proc_id *who, const char *path, size_t max, char *
 /* A unix stream socket connected as who's principal; non-blocking. */
 int priv_connect(const struct vd_proc_id *who, const char *path, int *ret_fd);
 /* One of the process's /proc links, opened as its principal (never for pid
- * 0): its binary's bytes; its network namespace and its tun's fdinfo (facts
- * of the process rather than files it names, looked at as root). */
+ * 0): its binary's bytes; its tun's fdinfo (a fact of the process rather
+ * than a file it names, looked at as root). */
 int priv_proc(const struct vd_proc_id *who, enum priv_proc which, int *ret_fd);
+/* Whether the process's network namespace is this one's: 1, 0 or -errno,
+ * looked at as root, of any process (the conflicts probe asks of other VPN
+ * clients). Never a descriptor of the namespace: with one, CAP_NET_ADMIN
+ * could make or move links in it. */
+int priv_same_netns(const struct vd_proc_id *who);
 /* A directory to list (O_RDONLY|O_DIRECTORY: fdopendir it), opened as who's
  * principal. */
 int priv_opendir(const struct vd_proc_id *who, const char *path, int *ret_fd);

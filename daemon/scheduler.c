@@ -360,8 +360,6 @@ static int host_proc(const struct vd_proc_id *who, enum probe_proc which, int *r
 	switch (which) {
 	case PROBE_PROC_EXE:
 		return priv_proc(who, PRIV_PROC_EXE, ret_fd);
-	case PROBE_PROC_NETNS:
-		return priv_proc(who, PRIV_PROC_NETNS, ret_fd);
 	case PROBE_PROC_TUN:
 		return priv_proc(who, PRIV_PROC_TUN, ret_fd);
 	}
@@ -378,6 +376,7 @@ static const struct probe_host host = {
 	.open = priv_open,
 	.connect = priv_connect,
 	.proc = host_proc,
+	.same_netns = priv_same_netns,
 	.watch = priv_watch,
 	.cwd = priv_cwd,
 };

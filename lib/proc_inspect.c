@@ -3,11 +3,10 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "vpndoctor/proc_inspect.h"
 
-/* A process's namespace, looked up through io->netns, is kept a while: every
+/* A process's namespace, looked up through io->same_netns, is kept a while: every
  * openvpn probe scans /proc, and a host with many clients in other
  * namespaces (containers, a lab) would ask the same questions again and
  * again. A process that moves to another namespace is seen at most
@@ -47,7 +46,7 @@ bool vd_proc_same_netns(const struct vd_proc_id *who, const struct vd_proc_io *i
 	char path[64];
 	struct stat st;
 	bool same;
-	int fd, r;
+	int r;
 
 	if (!have_self) {
 		if (stat("/proc/self/ns/net", &st) < 0)
@@ -63,18 +62,12 @@ bool vd_proc_same_netns(const struct vd_proc_id *who, const struct vd_proc_io *i
 		return false; /* gone: not ours */
 	/* another user's process: the caller's privileged side looks (or tells
 	 * it is gone); else it is counted */
-	if (who->start == 0 || !io || !io->netns)
+	if (who->start == 0 || !io || !io->same_netns)
 		return true;
 	if (netns_lookup(who, &same))
 		return same;
-	r = io->netns(who, &fd);
+	r = io->same_netns(who);
 	if (r == -ESRCH)
 		return false;
-	if (r < 0)
-		return netns_store(who, true); /* cannot tell: counted */
-	r = fstat(fd, &st);
-	close(fd);
-	if (r < 0)
-		return true;
-	return netns_store(who, st.st_dev == self_dev && st.st_ino == self_ino);
+	return netns_store(who, r != 0); /* cannot tell (r < 0): counted */
 }

@@ -109,6 +109,13 @@ int probe_proc(const struct vd_proc_id *who, enum probe_proc which, int *ret_fd)
 	return host->proc(who, which, ret_fd);
 }
 
+int probe_same_netns(const struct vd_proc_id *who)
+{
+	if (!host || !host->same_netns)
+		return -ENOSYS;
+	return host->same_netns(who);
+}
+
 int probe_watch(const struct vd_proc_id *who, int inotify_fd, const char *path, uint32_t mask)
 {
 	if (!host || !host->watch)

@@ -125,7 +125,6 @@ const char *probe_status_name(enum probe_status s); /* "ok", "fail", "unknown" *
 /* Links of a process's /proc directory that the host opens for a probe. */
 enum probe_proc {
 	PROBE_PROC_EXE,   /* /proc/PID/exe, for reading: the binary's bytes */
-	PROBE_PROC_NETNS, /* /proc/PID/ns/net */
 	PROBE_PROC_TUN,   /* /proc/PID/fdinfo/N of its first /dev/net/tun descriptor */
 };
 
@@ -149,6 +148,9 @@ struct probe_host {
 	int (*connect)(const struct vd_proc_id *who, const char *path, int *ret_fd);
 	/* one of the process's /proc links (never for pid 0) */
 	int (*proc)(const struct vd_proc_id *who, enum probe_proc which, int *ret_fd);
+	/* whether the process's network namespace is the daemon's: 1, 0, -errno
+	 * (an answer, not a descriptor of the namespace) */
+	int (*same_netns)(const struct vd_proc_id *who);
 	/* a watch on path added to inotify_fd (the caller's instance): its
 	 * descriptor, or -errno */
 	int (*watch)(const struct vd_proc_id *who, int inotify_fd, const char *path, uint32_t mask);
@@ -165,6 +167,7 @@ int probe_open(const struct vd_proc_id *who, const char *path, size_t max, int *
 int probe_read(const struct vd_proc_id *who, const char *path, size_t max, char **ret, size_t *ret_len);
 int probe_connect(const struct vd_proc_id *who, const char *path, int *ret_fd);
 int probe_proc(const struct vd_proc_id *who, enum probe_proc which, int *ret_fd);
+int probe_same_netns(const struct vd_proc_id *who);
 int probe_watch(const struct vd_proc_id *who, int inotify_fd, const char *path, uint32_t mask);
 int probe_cwd(const struct vd_proc_id *who, char *buf, size_t size);
 

@@ -22,12 +22,7 @@
 
 /* ---- /proc ---- */
 
-static int proc_netns(const struct vd_proc_id *who, int *ret_fd)
-{
-	return probe_proc(who, PROBE_PROC_NETNS, ret_fd);
-}
-
-const struct vd_proc_io pu_proc_io = {.netns = proc_netns, .cwd = probe_cwd, .open = probe_open};
+const struct vd_proc_io pu_proc_io = {.same_netns = probe_same_netns, .cwd = probe_cwd, .open = probe_open};
 
 /* ---- sections ---- */
 

@@ -16,8 +16,10 @@
  * another's now). A member may be NULL: what it would open is then not
  * looked at. */
 struct vd_proc_io {
-	/* who's /proc/PID/ns/net, opened */
-	int (*netns)(const struct vd_proc_id *who, int *ret_fd);
+	/* whether who's /proc/PID/ns/net is the caller's network namespace: 1
+	 * or 0 (an answer: a descriptor of another process's namespace is more
+	 * than a look needs) */
+	int (*same_netns)(const struct vd_proc_id *who);
 	/* who's working directory, as a path */
 	int (*cwd)(const struct vd_proc_id *who, char *buf, size_t size);
 	/* a regular file of at most max bytes that who names, opened as who's principal */
@@ -25,9 +27,9 @@ struct vd_proc_io {
 };
 
 /* Whether who lives in the caller's network namespace (/proc/PID/ns/net
- * against /proc/self/ns/net; through io->netns when the link is another
+ * against /proc/self/ns/net; through io->same_netns when the link is another
  * user's, the answer kept for 30 s). A process that is gone does not; when it
- * cannot be told (no io->netns, no permission, who->start 0) it does: the
+ * cannot be told (no io->same_netns, no permission, who->start 0) it does: the
  * process is counted, as before namespaces were looked at. */
 bool vd_proc_same_netns(const struct vd_proc_id *who, const struct vd_proc_io *io);
 

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -121,22 +123,17 @@ static int channel_fd(void)
  * one: the parent connects as its principal (nobody), and the server sees
  * nobody in SO_PEERCRED, not root, so that a bus or systemd's private
  * socket does not take the descriptor for root's. */
-static void test_connect_peer(void **state)
+/* A process of the engine's own, named openvpn, as a broken engine could
+ * make one (it dies with the test: fake_gone). */
+static struct vd_proc_id spawn_fake(void)
 {
-	char path[96], *data = NULL;
 	struct vd_principal p;
-	struct vd_proc_id who;
-	struct ucred cred;
-	socklen_t l = sizeof(cred);
-	uint64_t start;
-	size_t len;
-	pid_t c;
-	int fd = -1, a;
+	uint64_t start = 0;
+	char path[64];
 
-	(void)state;
-	c = fake = fork();
-	assert_true(c >= 0);
-	if (c == 0) {
+	fake = fork();
+	assert_true(fake >= 0);
+	if (fake == 0) {
 		prctl(PR_SET_NAME, "openvpn");
 		for (;;)
 			pause();
@@ -144,7 +141,7 @@ static void test_connect_peer(void **state)
 	for (int i = 0; i < 100; i++) {
 		char comm[32] = "";
 		FILE *f;
-		snprintf(path, sizeof(path), "/proc/%d/comm", (int)c);
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)fake);
 		f = fopen(path, "re");
 		if (f && fgets(comm, sizeof(comm), f) && strcmp(comm, "openvpn\n") == 0) {
 			fclose(f);
@@ -154,8 +151,21 @@ static void test_connect_peer(void **state)
 			fclose(f);
 		usleep(10000);
 	}
-	assert_int_equal(vd_principal_of_pid(c, 0, &p, &start), 0);
-	who = (struct vd_proc_id){.pid = c, .start = start};
+	assert_int_equal(vd_principal_of_pid(fake, 0, &p, &start), 0);
+	return (struct vd_proc_id){.pid = fake, .start = start};
+}
+
+static void test_connect_peer(void **state)
+{
+	char path[96], *data = NULL;
+	struct vd_proc_id who;
+	struct ucred cred;
+	socklen_t l = sizeof(cred);
+	size_t len;
+	int fd = -1, a;
+
+	(void)state;
+	who = spawn_fake();
 	snprintf(path, sizeof(path), "%s/s", pub);
 	assert_int_equal(priv_connect(&who, path, &fd), 0);
 	a = accept(lfd, NULL, NULL);
@@ -179,6 +189,29 @@ static int fake_gone(void **state)
 	}
 	fake = -1;
 	return 0;
+}
+
+/* No answer of the parent is a namespace's descriptor (with CAP_NET_ADMIN
+ * the engine could make or move links in it): whether a process shares the
+ * engine's network namespace comes back as yes or no. */
+static void test_no_netns_fd(void **state)
+{
+	struct vd_proc_id who;
+
+	(void)state;
+	who = spawn_fake();
+	for (int which = PRIV_PROC_EXE; which <= PRIV_PROC_TUN; which++) {
+		int fd = -1;
+		if (priv_proc(&who, (enum priv_proc)which, &fd) == 0) {
+			assert_true(ioctl(fd, NS_GET_NSTYPE) < 0);
+			close(fd);
+		}
+	}
+	assert_int_equal(priv_same_netns(&who), 1);
+	{
+		const struct vd_proc_id gone = {.pid = 0x7ffffff0, .start = 1};
+		assert_int_equal(priv_same_netns(&gone), -ESRCH);
+	}
 }
 
 static void test_malformed(void **state)
@@ -209,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_admin_named),
 		cmocka_unit_test(test_admin_not_named),
 		cmocka_unit_test_teardown(test_connect_peer, fake_gone),
+		cmocka_unit_test_teardown(test_no_netns_fd, fake_gone),
 		cmocka_unit_test(test_malformed),
 	};
 	struct config *cfg = NULL;

@@ -19,20 +19,16 @@
 
 static int asked;
 
-static int netns_self(const struct vd_proc_id *who, int *ret_fd)
+static int netns_self(const struct vd_proc_id *who)
 {
-	int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-
+	(void)who;
 	asked++;
-	if (fd < 0)
-		return -errno;
-	*ret_fd = fd;
-	return 0;
+	return 1;
 }
 
 static void test_same_netns(void **state)
 {
-	const struct vd_proc_io io = {.netns = netns_self};
+	const struct vd_proc_io io = {.same_netns = netns_self};
 	struct vd_proc_id self;
 	pid_t child;
 	int st;
