@@ -33,6 +33,12 @@ struct probe_slot {
 	void *state;
 	bool running, queued, again, done_pending;
 	bool burst;              /* its next run starts whatever the concurrency bound */
+	bool waiting;            /* its first run waits for the probes whose sections it needs */
+	bool delivered;          /* a run of it has ended: what needs it may start */
+	const struct probe_slot **deps; /* while waiting: the slots of what it needs */
+	size_t n_deps;
+	bool deps_known;
+	TAILQ_ENTRY(probe_slot) wq; /* in the scheduler's waiting list */
 	enum probe_status d_status;
 	cJSON *d_section;
 	char error[160];
@@ -52,7 +58,7 @@ struct scheduler {
 	void *userdata;
 	sched_section_fn section_fn;
 	sched_event_fn event_fn;
-	const struct probe *const *probes;
+	const struct probe **probes; /* the table, in the order of first runs (probes_order) */
 	size_t n_probes;
 	uint64_t *changes;
 	uint64_t own_changes;
@@ -60,8 +66,10 @@ struct scheduler {
 	size_t n_slots;
 	unsigned running, queued, max_running;
 	bool paused;             /* asleep: no run starts, no timer is armed */
+	double first_wait_s;     /* how long a first run waits for what it needs at most */
 	uint64_t rng;
 	TAILQ_HEAD(, probe_slot) queue;
+	TAILQ_HEAD(, probe_slot) waiting; /* slots whose first run waits (release_waiting) */
 };
 
 static double mono_now(void)
@@ -101,6 +109,9 @@ static void arm(struct probe_slot *slot, double delay)
 	slot->due = mono_now() + delay;
 	evtimer_add(slot->timer, &tv);
 }
+
+static void unwait(struct scheduler *s, struct probe_slot *slot);
+static void release_waiting(struct scheduler *s, const struct probe_slot *from);
 
 static void tunnel_view(const struct config_tunnel *t, struct probe_tunnel *ret)
 {
@@ -170,6 +181,8 @@ uint64_t scheduler_run_now(struct scheduler *s, struct probe_slot *slot)
 {
 	if (s->paused)
 		return slot->seq + 1; /* a run that comes after the resume answers it */
+	if (slot->waiting)
+		return slot->seq + 1; /* its first run, once what it needs is there, answers it */
 	if (slot->running) {
 		slot->again = true;
 	} else if (!slot->queued) {
@@ -232,14 +245,17 @@ void scheduler_restart(struct scheduler *s, unsigned events)
 			continue;
 		}
 		drop_run(s, slot);
+		unwait(s, slot);
 		start(slot);
 	}
 	/* the slots this round left alone get their timers back */
 	for (size_t i = 0; i < s->n_slots; i++) {
 		struct probe_slot *slot = s->slots[i];
 		if (!slot->running && !slot->queued && !evtimer_pending(slot->timer, NULL))
-			arm(slot, scheduler_delay(slot->interval_s, slot->failures, rand01(s)));
+			arm(slot, slot->waiting ? s->first_wait_s
+			                        : scheduler_delay(slot->interval_s, slot->failures, rand01(s)));
 	}
+	release_waiting(s, NULL);
 }
 
 static void sched_slot_trigger(struct probe_slot *slot)
@@ -250,6 +266,16 @@ static void sched_slot_trigger(struct probe_slot *slot)
 static void sched_slot_trigger_events(struct probe_slot *slot, unsigned events)
 {
 	scheduler_trigger(slot->s, events);
+}
+
+void scheduler_set_first_wait(struct scheduler *s, double seconds)
+{
+	struct probe_slot *w;
+
+	s->first_wait_s = seconds;
+	if (!s->paused)
+		TAILQ_FOREACH(w, &s->waiting, wq)
+			arm(w, seconds);
 }
 
 void scheduler_set_change_counter(struct scheduler *s, uint64_t *ctr)
@@ -285,10 +311,93 @@ void scheduler_trigger(struct scheduler *s, unsigned events)
 			scheduler_run_now(s, s->slots[i]);
 }
 
+/* ---- first runs in the order of needs ----------------------------------------
+ * A slot's first run starts once each probe it needs has delivered a result
+ * for its tunnel (or for the host), or when it has waited first_wait_s: a
+ * probe that hangs delays the others no longer. A need whose probe is off
+ * (or not in the table) is no need. */
+
+static void unwait(struct scheduler *s, struct probe_slot *slot)
+{
+	if (!slot->waiting)
+		return;
+	slot->waiting = false;
+	TAILQ_REMOVE(&s->waiting, slot, wq);
+	free(slot->deps);
+	slot->deps = NULL;
+	slot->n_deps = 0;
+}
+
+/* The slot of tunnel t (NULL: the host's) whose probe fills section, or NULL. */
+static const struct probe_slot *provider(const struct scheduler *s, const struct config_tunnel *t,
+                                         const char *section)
+{
+	for (size_t i = 0; i < s->n_slots; i++) {
+		const struct probe_slot *o = s->slots[i];
+		if ((o->t == t || o->t == NULL) && strcmp(o->p->section, section) == 0 &&
+		    o->t == (o->p->per_tunnel ? t : NULL))
+			return o;
+	}
+	return NULL;
+}
+
+/* Once every slot of a batch is there (scheduler_new, scheduler_add_tunnel). */
+static void resolve_deps(struct scheduler *s)
+{
+	struct probe_slot *w;
+
+	TAILQ_FOREACH(w, &s->waiting, wq) {
+		size_t n = 0;
+
+		if (w->deps_known)
+			continue;
+		w->deps_known = true;
+		for (const char *const *need = w->p->needs; need && *need; need++)
+			n++;
+		if (!(w->deps = calloc(n, sizeof(*w->deps))))
+			continue; /* out of memory: it waits for nothing */
+		for (const char *const *need = w->p->needs; need && *need; need++) {
+			const struct probe_slot *o = provider(s, w->t, *need);
+			if (o)
+				w->deps[w->n_deps++] = o;
+		}
+	}
+}
+
+static bool needs_met(const struct probe_slot *slot)
+{
+	for (size_t i = 0; i < slot->n_deps; i++)
+		if (!slot->deps[i]->delivered)
+			return false;
+	return true;
+}
+
+/* The waiting slots whose needs are met start from the loop (as every first
+ * run does: never inside the caller); from: the slot that just delivered its
+ * first result (only its tunnel's can be met now), or NULL for all. */
+static void release_waiting(struct scheduler *s, const struct probe_slot *from)
+{
+	struct probe_slot *w, *next;
+
+	if (s->paused)
+		return;
+	for (w = TAILQ_FIRST(&s->waiting); w; w = next) {
+		next = TAILQ_NEXT(w, wq);
+		if (from && from->t && w->t != from->t)
+			continue;
+		if (needs_met(w)) {
+			unwait(s, w);
+			evtimer_del(w->timer);
+			arm(w, 0);
+		}
+	}
+}
+
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct probe_slot *slot = arg;
 
+	unwait(slot->s, slot); /* a first run that waited long enough runs without */
 	scheduler_run_now(slot->s, slot);
 }
 
@@ -298,6 +407,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	struct scheduler *s = slot->s;
 	struct timespec now;
 	struct sched_result r;
+	bool first;
 
 	if (!slot->running || !slot->done_pending)
 		return;
@@ -326,6 +436,8 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		.seq = slot->seq,
 	};
 	slot->d_section = NULL;
+	first = !slot->delivered;
+	slot->delivered = true;
 	s->cb(s->userdata, slot, &r);
 	if (slot->again && slot->burst && !s->paused) {
 		slot->burst = false;
@@ -333,6 +445,8 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	} else if (slot->again) {
 		scheduler_run_now(s, slot);
 	}
+	if (first)
+		release_waiting(s, slot);
 	pump(s);
 }
 
@@ -408,9 +522,14 @@ static int add_slot(struct scheduler *s, const struct probe *p, const struct con
 		return -ENOMEM;
 	}
 	s->slots[s->n_slots++] = slot;
-	/* A first run at once gives a diagnosis right after start; the
-	 * concurrency bound spreads the burst. */
-	arm(slot, skip ? scheduler_delay(slot->interval_s, 0, rand01(s)) : 0);
+	/* A first run at once gives a diagnosis right after start (the
+	 * concurrency bound spreads the burst), after the runs of what it needs
+	 * when it needs something (release_waiting). */
+	if (!skip && p->needs && p->needs[0]) {
+		slot->waiting = true;
+		TAILQ_INSERT_TAIL(&s->waiting, slot, wq);
+	}
+	arm(slot, skip ? scheduler_delay(slot->interval_s, 0, rand01(s)) : slot->waiting ? s->first_wait_s : 0);
 	return 0;
 }
 
@@ -447,11 +566,23 @@ int scheduler_new_with(struct event_base *base, const struct config *cfg, const 
                        bool (*skip_first)(void *userdata, const struct probe *p, const char *tunnel),
                        struct scheduler **ret)
 {
-	struct scheduler *s = calloc(1, sizeof(*s));
-	int r = 0;
+	struct scheduler *s;
+	char err[256];
+	int r;
 
-	if (!s)
+	/* what the probes need of each other holds together, or nothing runs */
+	if ((r = probes_check(probes, n_probes, err, sizeof(err))) < 0) {
+		log_warnx("probes: %s", err);
+		return r;
+	}
+	if (!(s = calloc(1, sizeof(*s))))
 		return -ENOMEM;
+	if (!(s->probes = calloc(n_probes ? n_probes : 1, sizeof(*s->probes)))) {
+		free(s);
+		return -ENOMEM;
+	}
+	probes_order(probes, n_probes, s->probes);
+	s->n_probes = n_probes;
 	probe_host_set(&host);
 	s->base = base;
 	s->cfg = cfg;
@@ -460,15 +591,15 @@ int scheduler_new_with(struct event_base *base, const struct config *cfg, const 
 	s->userdata = userdata;
 	s->max_running = cfg->max_concurrent ? cfg->max_concurrent : 1;
 	s->changes = &s->own_changes;
-	s->probes = probes;
-	s->n_probes = n_probes;
+	s->first_wait_s = SCHED_FIRST_WAIT_S;
 	TAILQ_INIT(&s->queue);
+	TAILQ_INIT(&s->waiting);
 	if (getrandom(&s->rng, sizeof(s->rng), GRND_NONBLOCK) != sizeof(s->rng))
 		s->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	s->rng |= 1; /* xorshift must not start at zero */
 
 	for (size_t i = 0; r == 0 && i < n_probes; i++) {
-		const struct probe *p = probes[i];
+		const struct probe *p = s->probes[i];
 		const struct config_probe *cp = config_probe(cfg, p->name);
 		unsigned interval = cp ? cp->interval_s : p->interval_s;
 
@@ -486,12 +617,15 @@ int scheduler_new_with(struct event_base *base, const struct config *cfg, const 
 		scheduler_free(s);
 		return r;
 	}
+	resolve_deps(s);
+	release_waiting(s, NULL); /* what needs a probe that is off waits for nothing */
 	*ret = s;
 	return 0;
 }
 
 static void slot_free(struct probe_slot *slot)
 {
+	unwait(slot->s, slot);
 	if (slot->running && !slot->done_pending && slot->p->cancel)
 		slot->p->cancel(&slot->run);
 	cJSON_Delete(slot->d_section);
@@ -509,6 +643,7 @@ void scheduler_free(struct scheduler *s)
 	for (size_t i = 0; i < s->n_slots; i++)
 		slot_free(s->slots[i]);
 	free(s->slots);
+	free(s->probes);
 	free(s);
 }
 
@@ -524,9 +659,13 @@ int scheduler_add_tunnel(struct scheduler *s, const struct config_tunnel *t)
 			continue;
 		r = add_slot(s, p, t, cp ? cp->interval_s : p->interval_s, false);
 	}
-	if (r < 0)
+	if (r < 0) {
 		scheduler_remove_tunnel(s, t);
-	return r;
+		return r;
+	}
+	resolve_deps(s);
+	release_waiting(s, NULL);
+	return 0;
 }
 
 void scheduler_remove_tunnel(struct scheduler *s, const struct config_tunnel *t)

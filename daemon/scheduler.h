@@ -17,6 +17,7 @@ struct event_base;
 struct scheduler;
 
 #define SCHED_BACKOFF_CAP 8 /* a failing probe waits at most 8 intervals */
+#define SCHED_FIRST_WAIT_S 10 /* a first run waits at most this long for what it needs */
 
 struct sched_result {
 	const struct probe *probe;
@@ -47,7 +48,11 @@ struct event_base *scheduler_event_base_new(void);
 int scheduler_new(struct event_base *base, const struct config *cfg, sched_result_fn cb, void *userdata,
                   bool (*skip_first)(void *userdata, const struct probe *p, const char *tunnel),
                   struct scheduler **ret);
-/* The same over another probe table (tests). */
+/* The same over another probe table (tests). A table whose needs do not
+ * hold together (probes_check) is refused with -ENOENT, -EINVAL or -ELOOP,
+ * said in the log. Slots are made, and first runs start, in the order of
+ * needs (probes_order): a probe's first run after those of the probes whose
+ * sections it needs, on the same tunnel, or SCHED_FIRST_WAIT_S at most. */
 int scheduler_new_with(struct event_base *base, const struct config *cfg, const struct probe *const *probes,
                        size_t n_probes, sched_result_fn cb, void *userdata,
                        bool (*skip_first)(void *userdata, const struct probe *p, const char *tunnel),
@@ -55,6 +60,8 @@ int scheduler_new_with(struct event_base *base, const struct config *cfg, const 
 /* Where probe_run_section() looks (the model's latest sections); unset: NULL. */
 typedef const struct cJSON *(*sched_section_fn)(void *userdata, const char *tunnel, const char *section);
 void scheduler_set_section_fn(struct scheduler *s, sched_section_fn fn);
+/* How long a first run waits at most for what it needs (tests). */
+void scheduler_set_first_wait(struct scheduler *s, double seconds);
 /* *ctr is incremented whenever a slot starts, queues or ends a run (what the
  * status' probe list shows); the model keys its cached status on it. */
 void scheduler_set_change_counter(struct scheduler *s, uint64_t *ctr);

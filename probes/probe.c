@@ -1,10 +1,12 @@
 /* The probe framework's side of probe.h: a run's calls into the scheduler and
  * the privileged opens go through the host the daemon set, so that probes/
  * links against lib/ alone. */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -43,10 +45,26 @@ void probe_slot_trigger_events(struct probe_slot *slot, unsigned events)
 	host->slot_trigger_events(slot, events);
 }
 
+static bool declared(const struct probe *p, const char *section)
+{
+	for (const char *const *need = p->needs; need && *need; need++)
+		if (strcmp(*need, section) == 0)
+			return true;
+	return false;
+}
+
+/* An undeclared read would run before the section it reads has a first
+ * value, and hide from probes_check: it is refused, so that none creeps in. */
 const struct cJSON *probe_run_section(const struct probe_run *run, const char *section)
 {
 	if (!section)
 		return NULL;
+	if (!declared(run->probe, section)) {
+		probe_log(LOG_ERR, "probe %s reads the section %s without declaring it in its needs: refused",
+		          run->probe->name, section);
+		assert(!"a probe reads a section it does not declare in its needs");
+		return NULL;
+	}
 	return host->run_section(run, section);
 }
 

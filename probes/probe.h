@@ -21,7 +21,9 @@
  *     (a watch, a connection) goes in *run->state and is freed by free_state();
  *  4. define its section and keys in include/vpndoctor/facts.def (docs/facts.md
  *     is made from it) and write them through their VDF_ constants; document its
- *     configuration keys in vpndoctor.conf(5). */
+ *     configuration keys in vpndoctor.conf(5);
+ *  5. list in .needs the sections of other probes it reads: probe_run_section()
+ *     refuses any other, and its first run comes after theirs. */
 #ifndef VPNDOCTOR_PROBE_H
 #define VPNDOCTOR_PROBE_H
 
@@ -99,6 +101,10 @@ struct probe {
 	bool per_tunnel;            /* one run per tunnel, else one host-wide */
 	unsigned interval_s;        /* default period */
 	unsigned events;            /* enum probe_event bits that run it at once */
+	/* The sections of other probes it reads (probe_run_section), NULL-ended;
+	 * NULL for none. Checked at start-up (probes_check), and its first run
+	 * comes after theirs (iwd's IWD_MODULE_DEPENDS). */
+	const char *const *needs;
 	int (*start)(struct probe_run *run); /* 0, or -errno: the run failed at once */
 	void (*cancel)(struct probe_run *run); /* may be NULL when start() always finishes */
 	void (*free_state)(void *state);       /* may be NULL */
@@ -115,7 +121,9 @@ void probe_slot_trigger(struct probe_slot *slot);
  * now (scheduler_trigger on the slot's scheduler; an OpenVPN state change). */
 void probe_slot_trigger_events(struct probe_slot *slot, unsigned events);
 /* Another probe's latest section (by section name) for this run's tunnel, the
- * host's for a host-wide run, or NULL; borrowed until the run returns to the loop. */
+ * host's for a host-wide run, or NULL; borrowed until the run returns to the
+ * loop. Only a section the probe declares in needs: any other is refused
+ * (NULL, a line in the log, and an assertion in a debug build). */
 const struct cJSON *probe_run_section(const struct probe_run *run, const char *section);
 
 const char *probe_status_name(enum probe_status s); /* "ok", "fail", "unknown" */
@@ -175,6 +183,15 @@ int probe_cwd(const struct vd_proc_id *who, char *buf, size_t size);
 extern const struct probe *const probes_all[];
 extern const unsigned probes_n;
 const struct probe *probes_find(const char *name);
+/* Whether the needs of the n probes of v hold together: each is the section
+ * of a probe of v, a host-wide probe needs no tunnel's section, and no probe
+ * needs itself through others. 0, or -ENOENT (a need no probe fills),
+ * -EINVAL (a host-wide probe needing a tunnel's section), -ELOOP (a cycle),
+ * with a sentence in err. */
+int probes_check(const struct probe *const *v, size_t n, char *err, size_t err_size);
+/* v's probes into order, each after the probes it needs and otherwise in v's
+ * order (the order of first runs). v must pass probes_check. */
+void probes_order(const struct probe *const *v, size_t n, const struct probe **order);
 
 extern const struct probe probe_profile; /* probes/probe_profile.c */
 extern const struct probe probe_clock;   /* probes/probe_clock.c */

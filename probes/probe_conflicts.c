@@ -381,6 +381,7 @@ const struct probe probe_conflicts = {
 	.per_tunnel = true,
 	.interval_s = 120,
 	.events = PROBE_EV_NET | PROBE_EV_OPENVPN | PROBE_EV_RELOAD,
+	.needs = (const char *const[]){VDF_TUNNEL_OPENVPN, NULL},
 	.start = conflicts_start,
 	.cancel = NULL, /* start() always finishes the run */
 	.free_state = netlink_probe_free_state,

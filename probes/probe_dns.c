@@ -736,6 +736,7 @@ const struct probe probe_dns = {
 	.per_tunnel = true,
 	.interval_s = 60,
 	.events = PROBE_EV_OPENVPN | PROBE_EV_NET,
+	.needs = (const char *const[]){VDF_TUNNEL_OPENVPN, VDF_TUNNEL_ROUTES, NULL},
 	.start = dns_start,
 	.cancel = dns_cancel,
 	.free_state = state_free,

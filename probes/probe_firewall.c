@@ -245,6 +245,7 @@ const struct probe probe_firewall = {
 	.per_tunnel = true,
 	.interval_s = 300,
 	.events = PROBE_EV_NET | PROBE_EV_OPENVPN,
+	.needs = (const char *const[]){VDF_TUNNEL_OPENVPN, VDF_TUNNEL_ROUTES, NULL},
 	.start = firewall_start,
 	.cancel = firewall_cancel,
 	.free_state = NULL,

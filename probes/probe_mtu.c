@@ -426,6 +426,7 @@ const struct probe probe_mtu = {
 	.per_tunnel = true,
 	.interval_s = 600,
 	.events = PROBE_EV_OPENVPN,
+	.needs = (const char *const[]){VDF_TUNNEL_OPENVPN, VDF_TUNNEL_ROUTES, NULL},
 	.start = mtu_start,
 	.cancel = mtu_cancel,
 	.free_state = NULL,

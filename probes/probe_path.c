@@ -495,6 +495,7 @@ const struct probe probe_path = {
 	.per_tunnel = true,
 	.interval_s = 120,
 	.events = PROBE_EV_NET | PROBE_EV_OPENVPN | PROBE_EV_RELOAD,
+	.needs = (const char *const[]){VDF_TUNNEL_TRANSPORT, NULL},
 	.start = path_start,
 	.cancel = path_cancel,
 	.free_state = NULL,

@@ -686,6 +686,7 @@ const struct probe probe_ping = {
 	.per_tunnel = true,
 	.interval_s = 60,
 	.events = PROBE_EV_OPENVPN,
+	.needs = (const char *const[]){VDF_TUNNEL_OPENVPN, VDF_TUNNEL_ROUTES, NULL},
 	.start = ping_start,
 	.cancel = ping_cancel,
 	.free_state = state_free,

@@ -270,6 +270,7 @@ const struct probe probe_reflector = {
 	.per_tunnel = true,
 	.interval_s = 120,
 	.events = PROBE_EV_OPENVPN,
+	.needs = (const char *const[]){VDF_TUNNEL_OPENVPN, VDF_TUNNEL_ROUTES, NULL},
 	.start = reflector_start,
 	.cancel = reflector_cancel,
 	.free_state = NULL,

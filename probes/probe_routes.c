@@ -370,6 +370,7 @@ const struct probe probe_routes = {
 	.per_tunnel = true,
 	.interval_s = 60,
 	.events = PROBE_EV_NET | PROBE_EV_OPENVPN | PROBE_EV_RELOAD,
+	.needs = (const char *const[]){VDF_TUNNEL_OPENVPN, NULL},
 	.start = routes_start,
 	.cancel = NULL, /* start() always finishes the run */
 	.free_state = netlink_probe_free_state,

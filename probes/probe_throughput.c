@@ -271,6 +271,7 @@ const struct probe probe_throughput = {
 	.per_tunnel = true,
 	.interval_s = 30,
 	.events = 0,
+	.needs = (const char *const[]){VDF_TUNNEL_OPENVPN, VDF_TUNNEL_ROUTES, NULL},
 	.start = tp_start,
 	.cancel = tp_cancel,
 	.free_state = state_free,

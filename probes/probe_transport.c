@@ -784,6 +784,7 @@ const struct probe probe_transport = {
 	.per_tunnel = true,
 	.interval_s = 300,
 	.events = PROBE_EV_NET | PROBE_EV_OPENVPN | PROBE_EV_RELOAD,
+	.needs = (const char *const[]){VDF_TUNNEL_PROFILE, VDF_TUNNEL_OPENVPN, NULL},
 	.start = transport_start,
 	.cancel = transport_cancel,
 	.free_state = NULL,

@@ -1,6 +1,7 @@
 /* The scheduler with a fake asynchronous probe on a real loop: the bound on
  * concurrent runs and its queue, coalescing of triggers, backoff while
- * failing, a first run skipped on reload, and cancellation on free.
+ * failing, a first run skipped on reload, cancellation on free, and first
+ * runs in the order of what probes need of each other.
  * vd-tier: check (no root, no namespace) */
 #include <errno.h>
 #include <setjmp.h>
@@ -321,6 +322,192 @@ static void test_pause_and_restart(void **state)
 	event_base_free(base);
 }
 
+/* ---- first runs in the order of needs ----------------------------------- */
+
+/* "up" fills a section after up_ms (never with up_ms < 0); "down" needs it
+ * and notes, at each start, whether up had delivered for its tunnel. */
+static int up_ms, n_up_done[2], n_down_started[2], n_down_before_up[2];
+
+static int tunnel_index(const struct probe_run *run)
+{
+	return strcmp(run->tunnel->name, "a") == 0 ? 0 : 1;
+}
+
+struct up_run {
+	struct event *ev;
+	struct probe_run *run;
+};
+
+static void up_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct up_run *ur = arg;
+
+	n_up_done[tunnel_index(ur->run)]++;
+	probe_run_done(ur->run, PROBE_OK, cJSON_CreateObject());
+	event_free(ur->ev);
+	free(ur);
+}
+
+static int up_start(struct probe_run *run)
+{
+	struct up_run *ur = calloc(1, sizeof(*ur));
+	struct timeval tv = {0, up_ms * 1000};
+
+	ur->run = run;
+	ur->ev = evtimer_new(run->base, up_done, ur);
+	if (up_ms >= 0)
+		evtimer_add(ur->ev, &tv);
+	run->priv = ur;
+	return 0;
+}
+
+static void up_cancel(struct probe_run *run)
+{
+	struct up_run *ur = run->priv;
+
+	event_free(ur->ev);
+	free(ur);
+}
+
+static int down_start(struct probe_run *run)
+{
+	int t = tunnel_index(run);
+
+	n_down_started[t]++;
+	if (n_down_started[t] == 1 && n_up_done[t] == 0)
+		n_down_before_up[t]++;
+	probe_run_done(run, PROBE_OK, cJSON_CreateObject());
+	return 0;
+}
+
+/* named as real probes so that [OpenVPN] Enabled=no turns "up" off */
+static const struct probe up = {
+	.name = "openvpn", .section = "up", .per_tunnel = true, .interval_s = 100,
+	.start = up_start, .cancel = up_cancel,
+};
+static const struct probe down = {
+	.name = "routes", .section = "down", .per_tunnel = true, .interval_s = 100,
+	.events = PROBE_EV_NET, .needs = (const char *const[]){"up", NULL}, .start = down_start,
+};
+/* the table lists down first: the order of needs, not the table's, counts */
+static const struct probe *const needs_table[] = {&down, &up};
+
+static void count_result(void *ud, struct probe_slot *slot, struct sched_result *r)
+{
+	(*(int *)ud)++;
+	cJSON_Delete(r->section);
+}
+
+static void reset_needs(void)
+{
+	memset(n_up_done, 0, sizeof(n_up_done));
+	memset(n_down_started, 0, sizeof(n_down_started));
+	memset(n_down_before_up, 0, sizeof(n_down_before_up));
+}
+
+static struct config *two(const char *extra)
+{
+	struct config *c = NULL;
+	struct vd_error err;
+	char text[256];
+
+	snprintf(text, sizeof(text), "%s[Tunnel a]\n[Tunnel b]\n", extra);
+	assert_int_equal(config_parse_string("t.conf", text, &c, &err), 0);
+	return c;
+}
+
+static void test_first_runs_after_needs(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct config *cfg = two("");
+	struct scheduler *s = NULL;
+	int n = 0;
+
+	(void)state;
+	reset_needs();
+	up_ms = 150;
+	assert_int_equal(scheduler_new_with(base, cfg, needs_table, 2, count_result, &n, NULL, &s), 0);
+	/* slots in the order of first runs: up's before down's */
+	assert_ptr_equal(scheduler_slot_probe(scheduler_slot(s, 0)), &up);
+	assert_ptr_equal(scheduler_slot_probe(scheduler_slot(s, 2)), &down);
+	/* an event meanwhile does not start down before up has delivered */
+	run_loop(base, 50);
+	scheduler_trigger(s, PROBE_EV_NET);
+	run_loop(base, 50);
+	assert_int_equal(n_down_started[0] + n_down_started[1], 0);
+	for (int i = 0; i < 50 && n < 4; i++)
+		run_loop(base, 20);
+	assert_int_equal(n, 4);
+	assert_int_equal(n_up_done[0], 1);
+	assert_int_equal(n_up_done[1], 1);
+	assert_int_equal(n_down_started[0], 1); /* once: the trigger waited with it */
+	assert_int_equal(n_down_started[1], 1);
+	assert_int_equal(n_down_before_up[0] + n_down_before_up[1], 0);
+	scheduler_free(s);
+
+	/* up never ends: down runs without it once it has waited long enough */
+	reset_needs();
+	up_ms = -1;
+	n = 0;
+	assert_int_equal(scheduler_new_with(base, cfg, needs_table, 2, count_result, &n, NULL, &s), 0);
+	scheduler_set_first_wait(s, 0.2);
+	run_loop(base, 100);
+	assert_int_equal(n_down_started[0] + n_down_started[1], 0);
+	for (int i = 0; i < 50 && n < 2; i++)
+		run_loop(base, 20);
+	assert_int_equal(n, 2);
+	assert_int_equal(n_down_before_up[0], 1);
+	assert_int_equal(n_down_before_up[1], 1);
+	scheduler_free(s);
+	config_free(cfg);
+
+	/* up is off: down waits for nothing */
+	reset_needs();
+	up_ms = 150;
+	n = 0;
+	cfg = two("[OpenVPN]\nEnabled=no\n");
+	assert_int_equal(scheduler_new_with(base, cfg, needs_table, 2, count_result, &n, NULL, &s), 0);
+	assert_int_equal(scheduler_n_slots(s), 2);
+	run_loop(base, 50);
+	assert_int_equal(n_down_started[0], 1);
+	assert_int_equal(n_down_started[1], 1);
+	scheduler_free(s);
+	config_free(cfg);
+	event_base_free(base);
+}
+
+static const struct probe orphan = {
+	.name = "routes", .section = "down", .per_tunnel = true, .interval_s = 100,
+	.needs = (const char *const[]){"nobody-fills-this", NULL}, .start = down_start,
+};
+static const struct probe *const orphan_table[] = {&orphan};
+static const struct probe cyc_a = {
+	.name = "openvpn", .section = "a", .per_tunnel = true, .interval_s = 100,
+	.needs = (const char *const[]){"b", NULL}, .start = down_start,
+};
+static const struct probe cyc_b = {
+	.name = "routes", .section = "b", .per_tunnel = true, .interval_s = 100,
+	.needs = (const char *const[]){"a", NULL}, .start = down_start,
+};
+static const struct probe *const cycle_table[] = {&cyc_a, &cyc_b};
+
+/* A table whose needs do not hold together starts nothing. */
+static void test_needs_refused(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct config *cfg = two("");
+	struct scheduler *s = NULL;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(scheduler_new_with(base, cfg, orphan_table, 1, count_result, &n, NULL, &s), -ENOENT);
+	assert_null(s);
+	assert_int_equal(scheduler_new_with(base, cfg, cycle_table, 2, count_result, &n, NULL, &s), -ELOOP);
+	assert_null(s);
+	config_free(cfg);
+	event_base_free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +515,8 @@ int main(void)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_skip_first_and_cancel),
 		cmocka_unit_test(test_pause_and_restart),
+		cmocka_unit_test(test_first_runs_after_needs),
+		cmocka_unit_test(test_needs_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

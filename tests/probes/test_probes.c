@@ -1,15 +1,18 @@
 /* The probes as a layer: the real probe table, and the host through which
- * probes reach the daemon (probes/probe.h). This binary links the probes'
+ * probes reach the daemon (probes/probe.h), and what probes need of each
+ * other: checked, ordered, and no undeclared read. This binary links the probes'
  * library and libvpndoctor alone: a probe that calls into the daemon does
  * not link here. vd-tier: check */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -38,6 +41,111 @@ static void table_names_and_sections(void **unused)
 	}
 	assert_null(probes_find("no-such-probe"));
 	assert_null(probes_find(NULL));
+}
+
+/* ---- needs ---------------------------------------------------------------- */
+
+static size_t index_in(const struct probe *const *v, size_t n, const struct probe *p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == p)
+			return i;
+	return n;
+}
+
+static bool needs(const struct probe *p, const char *section)
+{
+	for (const char *const *need = p->needs; need && *need; need++)
+		if (strcmp(*need, section) == 0)
+			return true;
+	return false;
+}
+
+/* The real table holds together, as the daemon checks at start-up. */
+static void real_table_needs(void **unused)
+{
+	const struct probe *order[64];
+	char err[256] = "unset";
+
+	(void)unused;
+	assert_int_equal(probes_check(probes_all, probes_n, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	probes_order(probes_all, probes_n, order);
+	for (unsigned i = 0; i < probes_n; i++) {
+		assert_true(index_in(order, probes_n, probes_all[i]) < probes_n); /* each once */
+		for (const char *const *need = probes_all[i]->needs; need && *need; need++)
+			for (unsigned k = 0; k < probes_n; k++)
+				if (strcmp(probes_all[k]->section, *need) == 0)
+					assert_true(index_in(order, probes_n, probes_all[k]) <
+					            index_in(order, probes_n, probes_all[i]));
+	}
+	/* what the probes read of each other, as their code does */
+	assert_true(needs(&probe_path, probe_transport.section));
+	assert_true(needs(&probe_transport, probe_profile.section));
+	assert_true(needs(&probe_transport, probe_openvpn.section));
+	assert_true(needs(&probe_dns, probe_routes.section));
+	assert_true(needs(&probe_ping, probe_openvpn.section));
+	assert_null(probe_openvpn.needs);
+	assert_null(probe_profile.needs);
+	assert_null(probe_clock.needs);
+}
+
+static int nop_start(struct probe_run *run)
+{
+	(void)run;
+	return 0;
+}
+
+#define P(var, nm, sec, tun, ...)                                                             \
+	static const struct probe var = {.name = nm, .section = sec, .config_section = nm,        \
+	                                 .per_tunnel = tun, .start = nop_start, .needs = __VA_ARGS__}
+
+P(p_a, "a", "sa", true, NULL);
+P(p_b, "b", "sb", true, (const char *const[]){"sa", NULL});
+P(p_c, "c", "sc", true, (const char *const[]){"sa", "sb", NULL});
+P(p_d, "d", "sd", true, (const char *const[]){"sc", "sh", NULL});
+P(p_h, "h", "sh", false, NULL);
+P(p_self, "self", "sself", true, (const char *const[]){"sself", NULL});
+P(p_x, "x", "sx", true, (const char *const[]){"sy", NULL});
+P(p_y, "y", "sy", true, (const char *const[]){"sz", NULL});
+P(p_z, "z", "sz", true, (const char *const[]){"sx", NULL});
+P(p_orphan, "orphan", "so", true, (const char *const[]){"nobody", NULL});
+P(p_hostneeds, "hn", "shn", false, (const char *const[]){"sa", NULL});
+
+static void check_fails(const struct probe *const *v, size_t n, int want, const char *words)
+{
+	char err[256] = "";
+
+	assert_int_equal(probes_check(v, n, err, sizeof(err)), want);
+	assert_non_null(strstr(err, words));
+}
+
+static void needs_refused(void **unused)
+{
+	(void)unused;
+	check_fails((const struct probe *const[]){&p_a, &p_orphan}, 2, -ENOENT,
+	            "probe orphan needs the section nobody, which no probe fills");
+	check_fails((const struct probe *const[]){&p_self}, 1, -ELOOP, "probe self needs its own section sself");
+	check_fails((const struct probe *const[]){&p_a, &p_x, &p_y, &p_z}, 4, -ELOOP, "which needs it back");
+	check_fails((const struct probe *const[]){&p_a, &p_hostneeds}, 2, -EINVAL,
+	            "probe hn runs for the host but needs sa, a tunnel's section");
+}
+
+static void needs_order(void **unused)
+{
+	/* listed backwards; a tunnel's probe may need the host's */
+	const struct probe *const v[] = {&p_d, &p_c, &p_b, &p_h, &p_a};
+	const struct probe *order[5];
+	char err[64];
+
+	(void)unused;
+	assert_int_equal(probes_check(v, 5, err, sizeof(err)), 0);
+	probes_order(v, 5, order);
+	assert_ptr_equal(order[0], &p_h); /* the first ready in the table's order */
+	assert_ptr_equal(order[1], &p_a);
+	assert_ptr_equal(order[2], &p_b);
+	assert_ptr_equal(order[3], &p_c);
+	assert_ptr_equal(order[4], &p_d);
 }
 
 /* ---- the host ------------------------------------------------------------- */
@@ -177,6 +285,39 @@ static void host_lends_the_scheduler(void **unused)
 	cJSON_Delete(obj);
 }
 
+/* A section the probe does not declare is refused: NULL without asking the
+ * host, and in a debug build (no NDEBUG) an assertion that stops it. */
+static void undeclared_section_refused(void **unused)
+{
+	struct probe_run run = {.probe = &probe_ping};
+	pid_t child;
+	int st;
+
+	(void)unused;
+	probe_host_set(&fake_host);
+	fake_section_obj = (const cJSON *)&run; /* any pointer: not to be returned */
+	memset(&seen, 0, sizeof(seen));
+	assert_ptr_equal(probe_run_section(&run, probe_openvpn.section), fake_section_obj); /* declared */
+	memset(&seen, 0, sizeof(seen));
+	fflush(NULL);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		/* ping reads no DNS section */
+		const struct cJSON *got = probe_run_section(&run, probe_dns.section);
+		_exit(got == NULL && seen.section[0] == '\0' && strstr(seen.log, "without declaring") ? 0 : 1);
+	}
+	assert_int_equal(waitpid(child, &st, 0), child);
+#ifdef NDEBUG
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+#else
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGABRT);
+#endif
+	fake_section_obj = NULL;
+}
+
 static void host_opens_as_who(void **unused)
 {
 	const struct vd_proc_id who = {.pid = 4242, .start = 99};
@@ -214,7 +355,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(without_host),
 		cmocka_unit_test(table_names_and_sections),
+		cmocka_unit_test(real_table_needs),
+		cmocka_unit_test(needs_refused),
+		cmocka_unit_test(needs_order),
 		cmocka_unit_test(host_lends_the_scheduler),
+		cmocka_unit_test(undeclared_section_refused),
 		cmocka_unit_test(host_opens_as_who),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
