@@ -82,6 +82,26 @@ w = lambda s: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s
 sys.exit(any(w(l) > 78 for l in open(sys.argv[1], encoding="utf-8").read().splitlines()))
 PY
 
+# What could not be checked (GetStatus's unchecked): a count and what is
+# needed, and under --verbose each cause with its reason, in Japanese.
+has "$tmp/status" '^  未確認の原因: [0-9]+件（必要なもの: ' "status: what was not checked, and what it needs"
+ja status --verbose >"$tmp/status.v"
+sed -n '/^  未確認の原因: [0-9]*件$/,/^$/p' "$tmp/status.v" >"$tmp/unchecked"
+n_ja=$(LC_ALL=C.UTF-8 grep -cP '^    [a-z-]+: .*[\x{3040}-\x{30ff}\x{4e00}-\x{9fff}]' "$tmp/unchecked")
+[ "$n_ja" -gt 0 ] && [ "$n_ja" = "$(grep -c '^    [a-z-]*: ' "$tmp/unchecked")" ] &&
+	ok "status --verbose: each cause not checked, its reason in Japanese" ||
+	{ fail "status --verbose: a cause's reason not in Japanese"; cat "$tmp/unchecked"; }
+if grep -Eq '^    [a-z-]+: .* (the|is|are|no|not|needs?) ' "$tmp/unchecked"; then
+	fail "status --verbose: a reason in English"
+	cat "$tmp/unchecked"
+else
+	ok "status --verbose: no reason left in English"
+fi
+c status --verbose >"$tmp/status.v.c"
+has "$tmp/status.v.c" '^  not checked: [0-9]+ causes?$' "status --verbose in C: the English count"
+[ "$(grep -c '^    [a-z-]*: ' "$tmp/status.v.c")" = "$(grep -c '^    [a-z-]*: ' "$tmp/unchecked")" ] &&
+	ok "status --verbose: as many causes in both languages" || fail "status --verbose: causes differ"
+
 # The C locale: as without translations, byte for byte but for the ages.
 c status | steady >"$tmp/status.c"
 plain status | steady >"$tmp/status.plain"
