@@ -58,6 +58,7 @@ struct tunnel {
 	cJSON *unchecked;   /* what the last evaluation could not decide (rules.h) */
 	struct recs *recs;
 	bool discovered;
+	bool has_targets;   /* Targets= set: no derived ones */
 	int64_t settle_until;  /* the settle window (model_settle) */
 	unsigned settle_kinds;
 	bool ran;              /* a probe of it has a result */
@@ -306,6 +307,7 @@ static int tunnels_build(struct vd_daemon *d, const struct config *cfg)
 		v[i].cloud = config_tunnel_cloud(ct);
 		v[i].cloud_facts = ct->cloud_facts ? strdup(ct->cloud_facts) : NULL;
 		v[i].discovered = ct->discovered;
+		v[i].has_targets = ct->targets.n > 0;
 		v[i].deadline = INT64_MAX;
 		v[i].recs = calloc(1, sizeof(struct recs));
 		if (!v[i].name || (ct->config && !v[i].config) || !v[i].recs || (ct->cloud_facts && !v[i].cloud_facts)) {
@@ -622,6 +624,18 @@ static cJSON *facts_tunnel(struct vd_daemon *d, const struct tunnel *tn, bool by
 	if (!ok) {
 		cJSON_Delete(t);
 		return NULL;
+	}
+	/* the targets the scheduler gives a tunnel without Targets= (scheduler.c) */
+	if (!tn->has_targets) {
+		char v[VD_CLOUD_DERIVED_TARGETS_MAX][48];
+		size_t n = vd_cloud_derive_targets(cJSON_GetObjectItemCaseSensitive(t, VDF_TUNNEL_OPENVPN), v,
+		                                   VD_CLOUD_DERIVED_TARGETS_MAX);
+		cJSON *der = n ? cJSON_AddObjectToObject(t, VDF_TUNNEL_DERIVED) : NULL, *a;
+		if (der && (a = cJSON_AddArrayToObject(der, VDF_DERIVED_TARGETS))) {
+			for (size_t i = 0; i < n; i++)
+				cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+			cJSON_AddStringToObject(der, VDF_DERIVED_TARGETS_FROM, "pushed-dns");
+		}
 	}
 	if (cloud_apply(d->cloud, tn->cloud_facts, t) < 0 || vd_cloud_derive(t) < 0) {
 		cJSON_Delete(t);

@@ -20,12 +20,17 @@
 #include "log.h"
 #include "priv.h"
 #include "scheduler.h"
+#include "vpndoctor/cloudfacts.h"
+#include "vpndoctor/facts.h"
 
 struct probe_slot {
 	struct scheduler *s;
 	const struct probe *p;
 	const struct config_tunnel *t;
 	struct probe_tunnel pt;  /* t as the probe sees it, as of the run's start */
+	/* a tunnel without Targets=: the hosts it knows to be in the VPC (pt's targets) */
+	char derived[VD_CLOUD_DERIVED_TARGETS_MAX][48];
+	char *derived_v[VD_CLOUD_DERIVED_TARGETS_MAX];
 	unsigned interval_s;
 	struct event *timer;
 	struct event *done_ev;
@@ -150,6 +155,15 @@ static void start(struct probe_slot *slot)
 	/* discovery updates a tunnel in place (another process, another owner) */
 	if (slot->t)
 		tunnel_view(slot->t, &slot->pt);
+	/* no Targets=: the hosts the tunnel knows to be inside the VPC, as the
+	 * facts show them (derived, lib/cloudfacts.c) */
+	if (slot->t && slot->t->targets.n == 0 && s->section_fn) {
+		size_t n = vd_cloud_derive_targets(s->section_fn(s->userdata, slot->t->name, VDF_TUNNEL_OPENVPN),
+		                                   slot->derived, VD_CLOUD_DERIVED_TARGETS_MAX);
+		for (size_t i = 0; i < n; i++)
+			slot->derived_v[i] = slot->derived[i];
+		slot->pt.targets = (struct probe_list){slot->derived_v, n};
+	}
 	slot->run = (struct probe_run){
 		.probe = slot->p,
 		.base = s->base,

@@ -880,3 +880,27 @@ int vd_cloud_derive(cJSON *tunnel)
 	snprintf(line, sizeof(line), "the tunnel's subnet %s under the pushed topology subnet", sub->valuestring);
 	return cJSON_AddStringToObject(df, VDF_CLOUD_CLIENT_CIDR, line) ? 0 : -ENOMEM;
 }
+
+size_t vd_cloud_derive_targets(const cJSON *openvpn, char out[][48], size_t max)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(openvpn, VDF_OPENVPN_STATE);
+	const cJSON *pushed = cJSON_GetObjectItemCaseSensitive(openvpn, VDF_OPENVPN_PUSHED), *it;
+	size_t n = 0;
+
+	/* what this session pushed: a tunnel that is down knows nothing of now */
+	if (!cJSON_IsString(st) || strcmp(st->valuestring, "connected") != 0)
+		return 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(pushed, VDF_PUSHED_DNS)) {
+		struct vd_prefix a;
+		bool dup = false;
+
+		if (n == max || !cJSON_IsString(it) || vd_addr_parse(it->valuestring, &a) < 0)
+			continue;
+		vd_prefix_format(&a, true, out[n], 48);
+		for (size_t i = 0; i < n; i++)
+			dup |= strcmp(out[i], out[n]) == 0;
+		if (!dup)
+			n++;
+	}
+	return n;
+}

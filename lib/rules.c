@@ -202,6 +202,35 @@ static const cJSON *cloud(const struct rctx *c)
 	return obj(c->tunnel, VDF_TUNNEL_CLOUD);
 }
 
+/* A target the daemon derived (a pushed DNS server), not one of Targets=. */
+static bool derived_target(const struct rctx *c, const char *addr)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr(obj(c->tunnel, VDF_TUNNEL_DERIVED), VDF_DERIVED_TARGETS))
+		if (cJSON_IsString(it) && addr && strcmp(it->valuestring, addr) == 0)
+			return true;
+	return false;
+}
+
+/* A DNS server of the tunnel that answered a query through it: reachable,
+ * whatever ping says. */
+static bool dns_answers(const struct rctx *c, const char *addr)
+{
+	const cJSON *it, *r;
+
+	cJSON_ArrayForEach(it, arr(obj(c->tunnel, VDF_TUNNEL_DNS), VDF_DNS_SERVERS)) {
+		const char *a = str(it, VDF_DNS_SERVER_ADDR);
+		if (!a || !addr || strcmp(a, addr) != 0)
+			continue;
+		cJSON_ArrayForEach(r, obj(it, VDF_DNS_SERVER_RESULTS))
+			if (cJSON_IsString(r) && (strcmp(r->valuestring, "answer") == 0 ||
+			                          strcmp(r->valuestring, "nxdomain") == 0))
+				return true;
+	}
+	return false;
+}
+
 static const cJSON *host_clock(const struct rctx *c)
 {
 	const cJSON *s = obj(c->host, VDF_HOST_CLOCK);
@@ -1430,7 +1459,8 @@ static void local_networks_missing(const struct rctx *c, struct rout *o, size_t 
 	cJSON_ArrayForEach(it, arr(rt, VDF_ROUTES_TARGETS)) {
 		const char *a = nstr(it, VDF_LOOKUP_ADDR);
 
-		if (!a || !prefix(a, &p) || covered(&p, lns) || cJSON_GetObjectItemCaseSensitive(it, VDF_LOOKUP_VIA_TUNNEL))
+		if (!a || !prefix(a, &p) || covered(&p, lns) || cJSON_GetObjectItemCaseSensitive(it, VDF_LOOKUP_VIA_TUNNEL) ||
+		    derived_target(c, a))
 			continue;
 		snprintf(k, sizeof(k), "target_%zu", ++*n);
 		ev(o, k, "%s is outside the Local Network %s", a, list);
@@ -1488,7 +1518,8 @@ static void rule_local_network_missing(const struct rctx *c, struct rout *o)
 		const char *dev = nstr(it, VDF_LOOKUP_DEV) ? str(it, VDF_LOOKUP_DEV) : "?";
 		struct vd_prefix t;
 
-		if (!a || !is_false(it, VDF_LOOKUP_VIA_TUNNEL))
+		/* a derived target is a DNS server: dns-no-route's */
+		if (!a || !is_false(it, VDF_LOOKUP_VIA_TUNNEL) || derived_target(c, a))
 			continue;
 		/* A target a pushed route covers that still leaves elsewhere is taken
 		 * by a more specific local route: that is ip-conflict or another VPN. */
@@ -1590,6 +1621,10 @@ static void rule_security_group(const struct rctx *c, struct rout *o)
 		double sent = 0, unr = 0;
 
 		if (!a || !ping_measured(it) || ping_loss(it) < 100)
+			continue;
+		/* a pushed DNS server taken as a target (the daemon's, not the
+		 * user's) that answers DNS is reached: its ICMP is only filtered */
+		if (derived_target(c, a) && dns_answers(c, a))
 			continue;
 		cJSON_ArrayForEach(r, arr(rt, VDF_ROUTES_TARGETS)) {
 			if (nstr(r, VDF_LOOKUP_ADDR) && strcmp(str(r, VDF_LOOKUP_ADDR), a) == 0)
@@ -2454,10 +2489,11 @@ static void rule_proxy_failed(const struct rctx *c, struct rout *o)
 	R(ASYMMETRIC_PATH, rule_asymmetric_path, VDF_OBJ_REFLECTOR, VDF_OBJ_PING, VDF_OBJ_FIREWALL, VDF_OBJ_ROUTES, \
 	  VDF_OBJ_OPENVPN) \
 	R(DNS_NO_ROUTE, rule_dns_no_route, VDF_OBJ_ROUTES, VDF_OBJ_DNS) \
-	R(LOCAL_NETWORK_MISSING, rule_local_network_missing, VDF_OBJ_ROUTES, VDF_OBJ_CLOUD, VDF_OBJ_OPENVPN) \
+	R(LOCAL_NETWORK_MISSING, rule_local_network_missing, VDF_OBJ_ROUTES, VDF_OBJ_CLOUD, VDF_OBJ_OPENVPN, \
+	  VDF_OBJ_DERIVED) \
 	R(LOCAL_NETWORK_OVERLAP, rule_local_network_overlap, VDF_OBJ_ROUTES, VDF_OBJ_CLOUD) \
 	R(IPSEC_ROUTE_OVERLAP, rule_ipsec_route_overlap, VDF_OBJ_CLOUD) \
-	R(SECURITY_GROUP, rule_security_group, VDF_OBJ_PING, VDF_OBJ_ROUTES) \
+	R(SECURITY_GROUP, rule_security_group, VDF_OBJ_PING, VDF_OBJ_ROUTES, VDF_OBJ_DERIVED, VDF_OBJ_DNS) \
 	R(OPENVPN_VERSION, rule_openvpn_version, VDF_OBJ_OPENVPN) \
 	R(GATEWAY_BANDWIDTH, rule_gateway_bandwidth, VDF_OBJ_THROUGHPUT, VDF_OBJ_PING, VDF_OBJ_CLOUD) \
 	R(UDP_UNRELIABLE, rule_udp_unreliable, VDF_OBJ_PING, VDF_OBJ_PATH, VDF_OBJ_OPENVPN, VDF_OBJ_PROFILE) \
@@ -2680,9 +2716,13 @@ static bool can_dns_no_route(const struct rctx *c, struct lack *l)
 
 static bool can_local_network_missing(const struct rctx *c, struct lack *l)
 {
-	const cJSON *rt = section(c, VDF_TUNNEL_ROUTES);
+	const cJSON *rt = section(c, VDF_TUNNEL_ROUTES), *it;
 	const cJSON *lns = arr(cloud(c), VDF_CLOUD_LOCAL_NETWORKS);
-	bool targets = cJSON_GetArraySize(arr(rt, VDF_ROUTES_TARGETS)) > 0;
+	bool targets = false;
+
+	/* the user's targets: a derived one (a DNS server) is dns-no-route's */
+	cJSON_ArrayForEach(it, arr(rt, VDF_ROUTES_TARGETS))
+		targets |= !derived_target(c, nstr(it, VDF_LOOKUP_ADDR));
 
 	if (targets)
 		return true;

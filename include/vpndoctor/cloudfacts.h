@@ -142,4 +142,11 @@ int vd_cloud_section(const struct vd_cloud_set *s, const struct vd_cloud_pick *p
  * 0 or -ENOMEM. */
 int vd_cloud_derive(struct cJSON *tunnel);
 
+/* Hosts a tunnel already knows to be inside the VPC, for a tunnel with no
+ * Targets=: the DNS servers the server pushed in this session (openvpn is
+ * the tunnel's "openvpn" facts section). Each an address, into out (at most
+ * max); returns how many. */
+#define VD_CLOUD_DERIVED_TARGETS_MAX 4
+size_t vd_cloud_derive_targets(const struct cJSON *openvpn, char out[][48], size_t max);
+
 #endif

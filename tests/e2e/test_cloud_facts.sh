@@ -6,7 +6,8 @@
 # Asserts: the discovered tunnel gets the SSL server's facts (matched by the
 # gateway's address), each key marked cloud-facts; client-cidr-too-small fires
 # for a pool too small for MaxConnections and is not among the unchecked
-# causes, while security-group is (no Targets=); a file that is not an answer
+# causes; with no Targets= the pushed DNS server is the probes' VPC host,
+# shown as derived, so security-group is checked too; a file that is not an answer
 # is one log line naming it and the field, the other file still used; a file
 # changed is read again at once (inotify): the server now on TCP 443 makes the
 # profile config-invalid with both values in its summary; a configured tunnel
@@ -128,8 +129,14 @@ echo "ok: the discovered tunnel has the SSL server's facts ($(elapsed) s)"
 until_ok 'status_is "finding(\"client-cidr-too-small\", \"$name\") is not None"' 100 ||
 	fail "client-cidr-too-small did not fire: $(cli status --json)"
 status_is '([e["cause"] for e in tunnel("'"$name"'")["unchecked"]].count("client-cidr-too-small") == 0 and
-    any(e["cause"] == "security-group" and e["needs"] == ["Targets="] for e in tunnel("'"$name"'")["unchecked"]))' ||
+    any(e["cause"] == "asymmetric-path" and "Reflector=" in e["needs"] for e in tunnel("'"$name"'")["unchecked"]))' ||
 	fail "unchecked: $(cli status --json)"
+# no Targets=: the pushed DNS server is the host inside the VPC the probes use, shown as derived
+until_ok 'json_is "$(cli facts --json --tunnel "$name")" "(t[\"derived\"] == {\"targets\": [\"172.16.1.10\"], \"targets_from\": \"pushed-dns\"} and
+    [x[\"addr\"] for x in t[\"ping\"][\"targets\"]] == [\"172.16.1.10\"])" "t = d[\"facts\"][\"tunnels\"][0]"' 100 ||
+	fail "derived targets: $(cli facts --json --tunnel "$name")"
+status_is '"security-group" not in [e["cause"] for e in tunnel("'"$name"'")["unchecked"]]' ||
+	fail "security-group still unchecked with a derived target: $(cli status --json)"
 cli status | grep -q 'not checked: ' || fail "status has no not-checked line: $(cli status)"
 echo "ok: client-cidr-too-small from the file alone, gone from unchecked ($(elapsed) s)"
 

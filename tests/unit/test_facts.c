@@ -86,7 +86,7 @@ static void test_definition(void **state)
 			fail_msg("%s.%s has no meaning", vd_fact_objects[f->object].name, f->key);
 		assert_true((f->object == VD_FO_HOST || f->object == VD_FO_TUNNEL) || !is_section);
 		if ((f->object == VD_FO_HOST || f->object == VD_FO_TUNNEL) && f->kind == VD_FK_OBJECT)
-			assert_true(is_section || f->shape == VD_FO_CLOUD);
+			assert_true(is_section || f->shape == VD_FO_CLOUD || f->shape == VD_FO_DERIVED);
 		/* "a|b", no empty alternative */
 		assert_true(!*v || (v[0] != '|' && v[strlen(v) - 1] != '|' && !strstr(v, "||")));
 		assert_true(!*v || f->kind == VD_FK_STRING || f->item == VD_FK_STRING);

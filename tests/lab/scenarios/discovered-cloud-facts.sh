@@ -3,7 +3,8 @@
 # laptop's openvpn, and with no cloud facts file says it cannot check
 # client-cidr-too-small (needs CloudFacts=). The IT team's export of the lab
 # gateway (the aliyun answers, matched by the gateway's address) then decides
-# it: quiet, nothing false, the cloud causes checked. An export whose pool is
+# it: quiet, nothing false, the cloud causes checked (and security-group, on
+# the pushed DNS server taken as the VPC host to ping). An export whose pool is
 # too small for MaxConnections (a /29: 2 clients for 4) makes
 # client-cidr-too-small an error at once (the file is read again when it is
 # replaced); the file taken away, the finding resolves and the cause is
@@ -17,6 +18,9 @@ sc_unchecked 'u["client-cidr-too-small"]["needs"] == ["CloudFacts="] and "gatewa
 sc_cloud_facts
 sc_quiet
 sc_unchecked '"client-cidr-too-small" not in u and "gateway-old-version" not in u and "ipsec-route-overlap" not in u'
+# no Targets=: the pushed DNS server is the VPC host pinged (derived), so
+# security-group is checked, and quiet above
+sc_unchecked '"security-group" not in u'
 sc_cloud_facts ClientIpPool=10.8.0.0/29
 sc_expect client-cidr-too-small --severity error --timeout 30 --evidence 'max_connections=^4$' \
 	--evidence 'clients_at_4_addresses=^2$'
