@@ -20,7 +20,18 @@
  *   few ms to a few hundred ms, and one lost datagram is not a blocked port.
  * - TCP: one connection with 7 s for connect and answer: the kernel itself
  *   retransmits the SYN after 1 and 3 s.
- * - the whole run is bounded by 10 s, name resolution included. */
+ * - the whole run is bounded by 10 s, name resolution included.
+ *
+ * Through a proxy: a profile with http-proxy or socks-proxy reaches the
+ * gateway only through it, over TCP, so the direct path tells nothing of what
+ * OpenVPN meets. The probe then does what OpenVPN does: it connects to the
+ * proxy, asks it to CONNECT to the remote as the profile names it (the proxy
+ * resolves the name, not the laptop; an HTTP CONNECT, or SOCKS5 offering no
+ * authentication: the daemon never sends a user's proxy password), and sends
+ * the hard reset through the tunnel the proxy opens. UDP is "skipped"; the
+ * proxy's answer (status line or SOCKS5 reply, escaped and cut: remote text)
+ * is in the facts. With proto udp it tries nothing and says why: OpenVPN
+ * refuses an HTTP proxy over UDP, and a SOCKS5 UDP relay is not probed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -41,9 +52,12 @@
 #include "probe.h"
 #include "probe_util.h"
 #include "probe_transport.h"
+#include "vpndoctor/common.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/profile.h"
+#include "vpndoctor/proxy.h"
+#include "vpndoctor/text.h"
 
 #define TR_DEADLINE_MS 10000
 #define TR_UDP_TRIES 3
@@ -152,7 +166,26 @@ static void wrap_from(struct tp_gateway *gw, const struct vd_ovpn_config *cfg, c
 	}
 }
 
-/* The profile's first remote and its wrapping; the config is read here (a
+/* http-proxy SERVER PORT [AUTHFILE|auto|auto-nct [METHOD]], socks-proxy
+ * SERVER [PORT [AUTHFILE]] (lib/profile.c says the same in the facts). */
+static void proxy_from(struct tp_gateway *gw, const struct vd_ovpn_config *cfg)
+{
+	const struct vd_ovpn_option *o = vd_ovpn_config_get(cfg, "http-proxy");
+	uint64_t port;
+
+	gw->proxy.socks = !o;
+	if (!o)
+		o = vd_ovpn_config_get(cfg, "socks-proxy");
+	if (!o || o->argc < 1)
+		return;
+	snprintf(gw->proxy.host, sizeof(gw->proxy.host), "%s", o->argv[0]);
+	if (o->argc >= 2 && vd_parse_u64(o->argv[1], 1, 65535, &port) == 0)
+		gw->proxy.port = (unsigned)port;
+	else
+		gw->proxy.port = gw->proxy.socks ? 1080 : 8080;
+}
+
+/* The profile's first remote, its proxy and its wrapping; the config is read here (a
  * small local file, as the profile probe does) because the profile section
  * does not carry key material. */
 static void from_profile(const struct probe_run *run, struct tp_gateway *gw)
@@ -177,6 +210,7 @@ static void from_profile(const struct probe_run *run, struct tp_gateway *gw)
 			snprintf(gw->proto, sizeof(gw->proto), "%s", vd_ovpn_proto_name(rem[0].proto));
 		}
 		free(rem);
+		proxy_from(gw, cfg);
 		wrap_from(gw, cfg, config, basedir, &run->tunnel->owner);
 		vd_ovpn_config_free(cfg);
 	}
@@ -237,7 +271,8 @@ void probe_transport_gateway_free(struct tp_resolve *r)
 	free(r);
 }
 
-int probe_transport_gateway(const struct probe_run *run, tp_gateway_fn cb, void *userdata, struct tp_resolve **ret)
+static int gateway_start(const struct probe_run *run, bool resolve, tp_gateway_fn cb, void *userdata,
+			 struct tp_resolve **ret)
 {
 	const cJSON *rem = cJSON_GetObjectItemCaseSensitive(probe_run_section(run, VDF_TUNNEL_OPENVPN), VDF_OPENVPN_REMOTE);
 	struct evutil_addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
@@ -256,9 +291,12 @@ int probe_transport_gateway(const struct probe_run *run, tp_gateway_fn cb, void 
 		return -ENOMEM;
 	}
 	from_profile(run, &r->gw);
-	/* What OpenVPN actually talks to wins over the profile's list. */
+	/* What OpenVPN actually talks to wins over the profile's list; through
+	 * a proxy, that is the proxy. */
 	const char *addr = pu_jstr_set(rem, VDF_OVPN_REMOTE_ADDR), *proto = pu_jstr_set(rem, VDF_OVPN_REMOTE_PROTO);
-	if (addr) {
+	if (!r->gw.proxy.host[0])
+		resolve = true;
+	if (addr && resolve) {
 		snprintf(r->gw.host, sizeof(r->gw.host), "%s", addr);
 		if (jport(rem, VDF_OVPN_REMOTE_PORT))
 			r->gw.port = jport(rem, VDF_OVPN_REMOTE_PORT);
@@ -273,6 +311,10 @@ int probe_transport_gateway(const struct probe_run *run, tp_gateway_fn cb, void 
 	if (!r->gw.host[0]) {
 		snprintf(r->gw.error, sizeof(r->gw.error), "no remote: neither OpenVPN nor the profile names the gateway");
 		r->err = -ENOENT;
+		event_active(r->kick, EV_TIMEOUT, 0);
+		return 0;
+	}
+	if (!resolve) {
 		event_active(r->kick, EV_TIMEOUT, 0);
 		return 0;
 	}
@@ -302,11 +344,38 @@ int probe_transport_gateway(const struct probe_run *run, tp_gateway_fn cb, void 
 	return 0;
 }
 
+int probe_transport_gateway(const struct probe_run *run, tp_gateway_fn cb, void *userdata, struct tp_resolve **ret)
+{
+	return gateway_start(run, true, cb, userdata, ret);
+}
+
+int probe_transport_gateway_named(const struct probe_run *run, tp_gateway_fn cb, void *userdata,
+				  struct tp_resolve **ret)
+{
+	return gateway_start(run, false, cb, userdata, ret);
+}
+
 /* ---- one hard reset ----------------------------------------------------------- */
+
+enum px_phase {
+	PX_DONE,   /* no proxy, or it connected: the OpenVPN handshake */
+	PX_HTTP,   /* the CONNECT sent (or being sent), its answer awaited */
+	PX_METHOD, /* SOCKS5: the greeting, then the method it chose */
+	PX_REPLY,  /* SOCKS5: the CONNECT, then its reply */
+};
 
 struct tp_hs {
 	struct vd_ovpn_wrap wrap;
 	bool tcp, finished;
+	bool connected; /* the TCP connection is up (to the gateway, or to the proxy) */
+	/* through a proxy: what is sent to it and what it answered */
+	enum px_phase px;
+	char gw_host[256];
+	unsigned gw_port;
+	uint8_t px_out[768];
+	size_t px_out_len, px_out_off;
+	char px_in[VD_PROXY_HEAD_MAX + 1];
+	size_t px_in_len;
 	int fd;
 	struct event *rd, *wr, *timer;
 	uint8_t sid[VD_OVPN_SID_LEN];
@@ -402,6 +471,187 @@ static bool hs_packet(struct tp_hs *hs, const uint8_t *p, size_t len)
 	return false;
 }
 
+/* The proxy did not connect to the gateway: the handshake was not tried. */
+static void px_fail(struct tp_hs *hs, const char *result, const char *reply, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void px_fail(struct tp_hs *hs, const char *result, const char *reply, const char *fmt, ...)
+{
+	va_list ap;
+
+	hs->res.proxy_result = result;
+	if (reply)
+		snprintf(hs->res.proxy_reply, sizeof(hs->res.proxy_reply), "%s", reply);
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(hs->res.proxy_error, sizeof(hs->res.proxy_error), fmt, ap);
+		va_end(ap);
+	}
+	hs->px = PX_DONE;
+	hs_finish(hs, "skipped", "not tried: the proxy did not connect to the gateway");
+}
+
+static void px_errno(struct tp_hs *hs, int e, const char *what)
+{
+	if (e == ECONNREFUSED)
+		px_fail(hs, "error", NULL, "%s: connection refused (TCP RST)", what);
+	else
+		px_fail(hs, e == ETIMEDOUT ? "timeout" : "error", NULL, "%s: %s", what, strerror(e));
+}
+
+static void hs_send(struct tp_hs *hs);
+
+/* What is queued for the proxy; then its answer is awaited. */
+static void px_send(struct tp_hs *hs)
+{
+	while (hs->px_out_off < hs->px_out_len) {
+		ssize_t n = send(hs->fd, hs->px_out + hs->px_out_off, hs->px_out_len - hs->px_out_off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			event_add(hs->wr, NULL);
+			return;
+		}
+		if (n < 0) {
+			px_errno(hs, errno, "send");
+			return;
+		}
+		hs->px_out_off += (size_t)n;
+	}
+	event_add(hs->rd, NULL);
+}
+
+/* The proxy connected: what followed its answer is the gateway's (nothing,
+ * before our reset), and the handshake goes on as over a direct connection. */
+static void px_connected(struct tp_hs *hs, size_t used, const char *reply)
+{
+	size_t rest = hs->px_in_len - used;
+
+	hs->res.proxy_result = "connected";
+	snprintf(hs->res.proxy_reply, sizeof(hs->res.proxy_reply), "%s", reply);
+	if (rest > sizeof(hs->in)) {
+		px_fail(hs, "error", reply, "%zu bytes of more than an answer", rest);
+		return;
+	}
+	memcpy(hs->in, hs->px_in + used, rest);
+	hs->in_len = rest;
+	hs->px = PX_DONE;
+	hs->res.connect_ms = pu_mono_ms() - hs->t_start;
+	hs_send(hs);
+}
+
+/* The proxy's answer so far: true when it is settled (failed, or the
+ * handshake has started), false when more is needed. */
+static bool px_parse(struct tp_hs *hs)
+{
+	char reply[VD_PROXY_REPLY_MAX], head[64];
+	size_t used = 0;
+	uint8_t v;
+	int r;
+
+	vd_text_escape(head, sizeof(head), hs->px_in, hs->px_in_len < 40 ? hs->px_in_len : 40);
+	switch (hs->px) {
+	case PX_HTTP: {
+		struct vd_proxy_http_reply rep;
+
+		r = vd_proxy_http_parse(hs->px_in, hs->px_in_len, &rep, &used);
+		if (r == 0)
+			return false;
+		if (r == -E2BIG) {
+			px_fail(hs, "error", NULL, "its answer's head passes %d bytes", VD_PROXY_HEAD_MAX);
+			return true;
+		}
+		if (r < 0) {
+			px_fail(hs, "error", NULL, "its answer is not HTTP: %s", head);
+			return true;
+		}
+		if (rep.status >= 200 && rep.status <= 299)
+			px_connected(hs, used, rep.line);
+		else
+			px_fail(hs, rep.status == 407 ? "auth-required" : "refused", rep.line, NULL);
+		return true;
+	}
+	case PX_METHOD:
+		r = vd_socks5_method((const uint8_t *)hs->px_in, hs->px_in_len, &v);
+		if (r == 0)
+			return false;
+		if (r < 0) {
+			px_fail(hs, "error", NULL, "its answer is not SOCKS5: %s", head);
+			return true;
+		}
+		if (v == 0xff || v == 0x02) {
+			/* none of ours (it wants credentials), or username and
+			 * password though we did not offer them */
+			snprintf(reply, sizeof(reply), "SOCKS5 method %u: %s", v,
+				 v == 0xff ? "no acceptable method" : "username/password, not offered");
+			px_fail(hs, "auth-required", reply, NULL);
+			return true;
+		}
+		if (v != 0x00) {
+			px_fail(hs, "error", NULL, "it chose SOCKS5 method %u, which was not offered", v);
+			return true;
+		}
+		if (hs->px_in_len > 2) {
+			/* it cannot reply to a request it has not had */
+			px_fail(hs, "error", NULL, "more than a method in its answer: %s", head);
+			return true;
+		}
+		hs->px_in_len = 0;
+		r = vd_socks5_request(hs->gw_host, hs->gw_port, hs->px_out, sizeof(hs->px_out));
+		if (r < 0) {
+			px_fail(hs, "error", NULL, "cannot ask it for %.200s: %s", hs->gw_host, strerror(-r));
+			return true;
+		}
+		hs->px_out_len = (size_t)r;
+		hs->px_out_off = 0;
+		hs->px = PX_REPLY;
+		px_send(hs); /* last: a failure may free hs */
+		return true;
+	case PX_REPLY:
+		r = vd_socks5_reply((const uint8_t *)hs->px_in, hs->px_in_len, &v, &used);
+		if (r == 0)
+			return false;
+		if (r < 0) {
+			px_fail(hs, "error", NULL, "its reply is not SOCKS5: %s", head);
+			return true;
+		}
+		snprintf(reply, sizeof(reply), "SOCKS5 reply %u: %s", v, vd_socks5_reply_name(v));
+		if (v == 0)
+			px_connected(hs, used, reply);
+		else
+			px_fail(hs, "refused", reply, NULL);
+		return true;
+	case PX_DONE:
+		break;
+	}
+	return true;
+}
+
+static void px_on_read(struct tp_hs *hs)
+{
+	for (;;) {
+		size_t room = sizeof(hs->px_in) - hs->px_in_len;
+		ssize_t n = room ? recv(hs->fd, hs->px_in + hs->px_in_len, room, 0) : 0;
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n < 0) {
+			px_errno(hs, errno, "recv");
+			return;
+		}
+		if (n == 0) {
+			if (hs->px_in_len)
+				vd_text_escape(hs->res.proxy_reply, sizeof(hs->res.proxy_reply), hs->px_in, hs->px_in_len);
+			px_fail(hs, "error", NULL, "it closed the connection %s", hs->px_in_len ? "within its answer"
+											: "without answering");
+			return;
+		}
+		hs->px_in_len += (size_t)n;
+		if (px_parse(hs))
+			return;
+	}
+}
+
 static void hs_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct tp_hs *hs = arg;
@@ -410,10 +660,15 @@ static void hs_on_timer(evutil_socket_t fd, short what, void *arg)
 		hs_finish(hs, hs->res.result, NULL);
 		return;
 	}
+	if (hs->px != PX_DONE) {
+		px_fail(hs, "timeout", NULL, hs->connected ? "no answer within %.0f ms" : "no TCP connection within %.0f ms",
+			pu_mono_ms() - hs->t_start);
+		return;
+	}
 	if (hs->seen_any && hs->seen == VD_OVPN_REPLY_BAD_HMAC)
 		hs_finish(hs, "error", "replies fail the %s check: the key or key-direction differs from the server's",
 			  hs->wrap.mode == VD_OVPN_WRAP_CRYPT ? "tls-crypt" : "tls-auth");
-	else if (hs->tcp && hs->t_sent == 0)
+	else if (hs->tcp && !hs->connected)
 		hs_finish(hs, "timeout", "no TCP connection within %.0f ms", pu_mono_ms() - hs->t_start);
 	else
 		hs_finish(hs, "timeout", NULL);
@@ -423,6 +678,10 @@ static void hs_on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct tp_hs *hs = arg;
 
+	if (hs->px != PX_DONE) {
+		px_on_read(hs);
+		return;
+	}
 	for (;;) {
 		ssize_t n = recv(hs->fd, hs->in + hs->in_len, sizeof(hs->in) - hs->in_len, 0);
 
@@ -494,21 +753,30 @@ static void hs_on_write(evutil_socket_t fd, short what, void *arg)
 	int e = 0;
 	socklen_t el = sizeof(e);
 
-	if (hs->tcp && hs->res.connect_ms < 0) {
+	if (hs->tcp && !hs->connected) {
 		if (getsockopt(hs->fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
 			e = errno;
-		if (e) {
+		if (e && hs->px != PX_DONE)
+			px_errno(hs, e, "connect");
+		else if (e)
 			hs_errno(hs, e, "connect");
+		if (e)
 			return;
-		}
-		hs->res.connect_ms = pu_mono_ms() - hs->t_start;
+		hs->connected = true;
+		if (hs->px == PX_DONE)
+			hs->res.connect_ms = pu_mono_ms() - hs->t_start;
 	}
-	hs_send(hs);
+	if (hs->px != PX_DONE)
+		px_send(hs);
+	else
+		hs_send(hs);
 }
 
-int probe_transport_hs(struct event_base *base, const struct tp_gateway *gw, bool tcp, unsigned timeout_ms,
-		       tp_hs_fn cb, void *userdata, struct tp_hs **ret)
+static int hs_start(struct event_base *base, const struct tp_gateway *gw, bool tcp, const struct tp_proxy *px,
+		    unsigned timeout_ms, tp_hs_fn cb, void *userdata, struct tp_hs **ret)
 {
+	const struct sockaddr_storage *to = px ? &px->ss : &gw->ss;
+	socklen_t to_len = px ? px->slen : gw->slen;
 	struct tp_hs *hs = calloc(1, sizeof(*hs));
 	struct timeval tv;
 	int r;
@@ -544,7 +812,26 @@ int probe_transport_hs(struct event_base *base, const struct tp_gateway *gw, boo
 			 r == -ENOTSUP ? " (auth digest unknown to OpenSSL)" : "");
 		goto settled;
 	}
-	hs->fd = socket(gw->ss.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (px) {
+		snprintf(hs->gw_host, sizeof(hs->gw_host), "%s", gw->host);
+		hs->gw_port = gw->port;
+		if (px->socks) {
+			vd_socks5_greeting(hs->px_out);
+			r = VD_SOCKS5_GREETING_LEN;
+		} else {
+			r = vd_proxy_http_request(gw->host, gw->port, NULL, (char *)hs->px_out, sizeof(hs->px_out));
+		}
+		if (r < 0) {
+			hs->res.result = "skipped";
+			hs->res.proxy_result = "error";
+			snprintf(hs->res.proxy_error, sizeof(hs->res.proxy_error), "cannot ask it for %.200s: %s",
+				 gw->host, strerror(-r));
+			goto settled;
+		}
+		hs->px_out_len = (size_t)r;
+		hs->px = px->socks ? PX_METHOD : PX_HTTP;
+	}
+	hs->fd = socket(to->ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (hs->fd < 0) {
 		hs->res.result = "error";
 		snprintf(hs->res.why, sizeof(hs->res.why), "socket: %s", strerror(errno));
@@ -559,7 +846,13 @@ int probe_transport_hs(struct event_base *base, const struct tp_gateway *gw, boo
 	}
 	/* connect()ed UDP: an ICMP port unreachable comes back as ECONNREFUSED,
 	 * which tells a closed port from a silent (filtered) one. */
-	if (connect(hs->fd, (const struct sockaddr *)&gw->ss, gw->slen) < 0) {
+	if (connect(hs->fd, (const struct sockaddr *)to, to_len) < 0) {
+		if (errno != EINPROGRESS && hs->px != PX_DONE) {
+			hs->res.result = "skipped";
+			hs->res.proxy_result = "error";
+			snprintf(hs->res.proxy_error, sizeof(hs->res.proxy_error), "connect: %s", strerror(errno));
+			goto settled;
+		}
 		if (errno != EINPROGRESS) {
 			hs->res.result = errno == ECONNREFUSED ? "refused" : "error";
 			snprintf(hs->res.why, sizeof(hs->res.why), "connect: %s", strerror(errno));
@@ -575,12 +868,32 @@ settled:
 	return 0;
 }
 
+int probe_transport_hs(struct event_base *base, const struct tp_gateway *gw, bool tcp, unsigned timeout_ms,
+		       tp_hs_fn cb, void *userdata, struct tp_hs **ret)
+{
+	return hs_start(base, gw, tcp, NULL, timeout_ms, cb, userdata, ret);
+}
+
+int probe_transport_hs_proxy(struct event_base *base, const struct tp_gateway *gw, const struct tp_proxy *px,
+			     unsigned timeout_ms, tp_hs_fn cb, void *userdata, struct tp_hs **ret)
+{
+	return hs_start(base, gw, true, px, timeout_ms, cb, userdata, ret);
+}
+
 /* ---- the probe ------------------------------------------------------------------ */
 
 struct tr_run {
 	struct probe_run *run;
 	struct tp_resolve *res;
 	struct tp_gateway gw;
+	/* the profile's proxy, when it names one */
+	bool has_proxy;
+	struct tp_proxy px;
+	char px_host[256], px_addr[64];
+	unsigned px_port;
+	struct evdns_base *px_dns;
+	struct evdns_getaddrinfo_request *px_req;
+	bool px_pending;
 	struct tp_hs *udp, *tcp;
 	struct tp_result udp_res, tcp_res;
 	bool udp_done, tcp_done;
@@ -594,6 +907,12 @@ static void tr_free(struct tr_run *tr)
 	if (!tr)
 		return;
 	probe_transport_gateway_free(tr->res);
+	if (tr->px_req) {
+		struct evdns_getaddrinfo_request *req = tr->px_req;
+		tr->px_req = NULL;
+		evdns_getaddrinfo_cancel(req);
+	}
+	pu_resolver_free(tr->run->base, tr->px_dns);
 	probe_transport_hs_free(tr->udp);
 	probe_transport_hs_free(tr->tcp);
 	if (tr->finish)
@@ -618,6 +937,23 @@ static void add_result(cJSON *sec, const char *name, const struct tp_result *res
 		cJSON_AddStringToObject(o, VDF_TRANSPORT_TRY_ERROR, res->why);
 }
 
+static void add_proxy(cJSON *sec, const struct tr_run *tr)
+{
+	cJSON *o = cJSON_AddObjectToObject(sec, VDF_TRANSPORT_PROXY);
+	const struct tp_result *r = &tr->tcp_res;
+
+	if (!o)
+		return;
+	cJSON_AddStringToObject(o, VDF_TRANSPORT_PROXY_TYPE, tr->px.socks ? "socks" : "http");
+	cJSON_AddStringToObject(o, VDF_TRANSPORT_PROXY_ADDR, tr->px_addr[0] ? tr->px_addr : tr->px_host);
+	cJSON_AddNumberToObject(o, VDF_TRANSPORT_PROXY_PORT, tr->px_port);
+	cJSON_AddStringToObject(o, VDF_TRANSPORT_PROXY_RESULT, r->proxy_result);
+	if (r->proxy_reply[0])
+		cJSON_AddStringToObject(o, VDF_TRANSPORT_PROXY_REPLY, r->proxy_reply);
+	if (r->proxy_error[0])
+		cJSON_AddStringToObject(o, VDF_TRANSPORT_PROXY_ERROR, r->proxy_error);
+}
+
 static void tr_done(struct tr_run *tr, enum probe_status st)
 {
 	struct probe_run *run = tr->run;
@@ -626,13 +962,15 @@ static void tr_done(struct tr_run *tr, enum probe_status st)
 
 	if (sec) {
 		cJSON_AddStringToObject(sec, VDF_TRANSPORT_GATEWAY, tr->gw.addr[0] ? tr->gw.addr : tr->gw.host);
-		if (strcmp(tr->gw.addr, tr->gw.host) != 0)
+		if (tr->gw.addr[0] && strcmp(tr->gw.addr, tr->gw.host) != 0)
 			cJSON_AddStringToObject(sec, VDF_TRANSPORT_HOST, tr->gw.host);
 		cJSON_AddNumberToObject(sec, VDF_TRANSPORT_PORT, tr->gw.port);
 		cJSON_AddStringToObject(sec, VDF_TRANSPORT_PROTO, tr->gw.proto);
 		cJSON_AddStringToObject(sec, VDF_TRANSPORT_WRAP, tr->gw.wrap_name ? tr->gw.wrap_name : "none");
 		add_result(sec, VDF_TRANSPORT_UDP, &tr->udp_res, tr->udp_tries);
 		add_result(sec, VDF_TRANSPORT_TCP, &tr->tcp_res, 0);
+		if (tr->has_proxy && tr->tcp_res.proxy_result)
+			add_proxy(sec, tr);
 		text = cJSON_PrintUnformatted(sec);
 		probe_log(LOG_DEBUG, "transport on %s: %s", run->tunnel->name, text ? text : "?");
 		free(text);
@@ -711,6 +1049,118 @@ static void tr_unknown(struct tr_run *tr, const char *why)
 	probe_run_done(run, PROBE_UNKNOWN, NULL);
 }
 
+static void on_tcp(void *arg, const struct tp_result *res);
+
+/* Neither transport tried, for a reason the facts say. */
+static void tr_skip(struct tr_run *tr, const char *why)
+{
+	tr->udp_res = (struct tp_result){.result = "skipped", .rtt_ms = -1, .connect_ms = -1};
+	snprintf(tr->udp_res.why, sizeof(tr->udp_res.why), "%s", why);
+	tr->tcp_res = tr->udp_res;
+	tr->udp_done = tr->tcp_done = true;
+	maybe_done(tr);
+}
+
+/* The proxy's own failure before any handshake: the facts name it. */
+static void px_unreached(struct tr_run *tr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void px_unreached(struct tr_run *tr, const char *fmt, ...)
+{
+	va_list ap;
+
+	tr->tcp_res = (struct tp_result){.result = "skipped", .rtt_ms = -1, .connect_ms = -1,
+					 .proxy_result = "error"};
+	snprintf(tr->tcp_res.why, sizeof(tr->tcp_res.why), "not tried: the proxy did not connect to the gateway");
+	va_start(ap, fmt);
+	vsnprintf(tr->tcp_res.proxy_error, sizeof(tr->tcp_res.proxy_error), fmt, ap);
+	va_end(ap);
+	tr->tcp_done = true;
+	maybe_done(tr);
+}
+
+static void px_set(struct tr_run *tr, const struct sockaddr *sa, socklen_t len)
+{
+	if (len > sizeof(tr->px.ss))
+		len = sizeof(tr->px.ss);
+	memcpy(&tr->px.ss, sa, len);
+	tr->px.slen = len;
+	if (sa->sa_family == AF_INET)
+		((struct sockaddr_in *)&tr->px.ss)->sin_port = htons((uint16_t)tr->px_port);
+	else
+		((struct sockaddr_in6 *)&tr->px.ss)->sin6_port = htons((uint16_t)tr->px_port);
+	if (getnameinfo(sa, len, tr->px_addr, sizeof(tr->px_addr), NULL, 0, NI_NUMERICHOST) != 0)
+		tr->px_addr[0] = '\0';
+}
+
+static void px_go(struct tr_run *tr)
+{
+	double left = TR_DEADLINE_MS - (pu_mono_ms() - tr->t0);
+
+	if (left < 1000)
+		left = 1000;
+	if (probe_transport_hs_proxy(tr->run->base, &tr->gw, &tr->px,
+				     left < TR_TCP_WAIT_MS ? (unsigned)left : TR_TCP_WAIT_MS, on_tcp, tr, &tr->tcp) < 0)
+		px_unreached(tr, "out of memory");
+}
+
+static void px_resolved(int result, struct evutil_addrinfo *ai, void *arg)
+{
+	struct tr_run *tr = arg;
+
+	if (result == EVUTIL_EAI_CANCEL)
+		return; /* freeing: tr is going away */
+	tr->px_req = NULL;
+	tr->px_pending = false;
+	if (result == 0 && ai) {
+		px_set(tr, ai->ai_addr, (socklen_t)ai->ai_addrlen);
+		px_go(tr);
+	} else {
+		px_unreached(tr, "cannot resolve %.200s: %s", tr->px_host, evutil_gai_strerror(result));
+	}
+	if (ai)
+		evutil_freeaddrinfo(ai);
+}
+
+/* As OpenVPN does with a proxy: no UDP (it goes through the proxy over TCP
+ * alone), and over TCP through the proxy to the gateway's name as the
+ * profile gives it (the proxy resolves it, not the laptop). */
+static void px_start(struct tr_run *tr)
+{
+	struct evutil_addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+					.ai_flags = EVUTIL_AI_ADDRCONFIG};
+	struct addrinfo nhints = {.ai_family = AF_UNSPEC, .ai_flags = AI_NUMERICHOST}, *res = NULL;
+
+	if (strcmp(tr->gw.proto, "tcp") != 0) {
+		/* OpenVPN refuses http-proxy over UDP; socks-proxy over UDP goes
+		 * through the proxy's UDP relay, which we do not speak */
+		tr_skip(tr, tr->px.socks ? "not tried: the handshake through a SOCKS5 proxy's UDP relay is not probed"
+					 : "not tried: OpenVPN goes through an HTTP proxy over TCP only, and the "
+					   "profile's proto is udp");
+		return;
+	}
+	tr->udp_res = (struct tp_result){.result = "skipped", .rtt_ms = -1, .connect_ms = -1};
+	snprintf(tr->udp_res.why, sizeof(tr->udp_res.why), "not tried: OpenVPN goes through its proxy over TCP");
+	tr->udp_done = true;
+	if (getaddrinfo(tr->px_host, NULL, &nhints, &res) == 0) {
+		px_set(tr, res->ai_addr, res->ai_addrlen);
+		freeaddrinfo(res);
+		px_go(tr);
+		return;
+	}
+	tr->px_dns = pu_resolver_new(tr->run->base);
+	if (!tr->px_dns) {
+		px_unreached(tr, "cannot resolve %.200s: no resolver (resolv.conf)", tr->px_host);
+		return;
+	}
+	tr->px_pending = true; /* px_resolved may run before evdns_getaddrinfo returns */
+	struct evdns_getaddrinfo_request *req = evdns_getaddrinfo(tr->px_dns, tr->px_host, NULL, &hints, px_resolved, tr);
+	if (tr->px_pending && req) {
+		tr->px_req = req;
+	} else if (tr->px_pending) {
+		tr->px_pending = false;
+		px_unreached(tr, "cannot resolve %.200s: the query could not start", tr->px_host);
+	}
+}
+
 static void on_gateway(void *arg, struct tp_gateway *gw, int err)
 {
 	struct tr_run *tr = arg;
@@ -732,6 +1182,14 @@ static void on_gateway(void *arg, struct tp_gateway *gw, int err)
 	}
 	if (!gw->speakable) {
 		tr_unknown(tr, gw->error);
+		return;
+	}
+	if (gw->proxy.host[0]) {
+		tr->has_proxy = true;
+		tr->px.socks = gw->proxy.socks;
+		snprintf(tr->px_host, sizeof(tr->px_host), "%s", gw->proxy.host);
+		tr->px_port = gw->proxy.port;
+		px_start(tr);
 		return;
 	}
 	left = TR_DEADLINE_MS - (pu_mono_ms() - tr->t0);
@@ -762,7 +1220,8 @@ static int transport_start(struct probe_run *run)
 		return -ENOMEM;
 	}
 	run->priv = tr;
-	r = probe_transport_gateway(run, on_gateway, tr, &tr->res);
+	/* through the profile's proxy, when it names one */
+	r = probe_transport_gateway_named(run, on_gateway, tr, &tr->res);
 	if (r < 0) {
 		run->priv = NULL;
 		tr_free(tr);

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "vpndoctor/ovpn_wire.h"
+#include "vpndoctor/proxy.h"
 
 struct event_base;
 struct probe_run;
@@ -22,6 +23,12 @@ struct tp_gateway {
 	const char *wrap_name; /* "none", "tls-auth", "tls-crypt", "tls-crypt-v2" */
 	bool speakable;      /* false: tls-crypt-v2, or a key that could not be read */
 	char error[320];     /* why it is not resolved or not speakable */
+	/* the profile's http-proxy or socks-proxy; host empty without one */
+	struct {
+		bool socks;
+		char host[256];
+		unsigned port;
+	} proxy;
 };
 
 /* Finds the gateway of run's tunnel (the openvpn section's remote, else the
@@ -32,6 +39,12 @@ typedef void (*tp_gateway_fn)(void *userdata, struct tp_gateway *gw, int err);
 struct tp_resolve;
 int probe_transport_gateway(const struct probe_run *run, tp_gateway_fn cb, void *userdata,
 			    struct tp_resolve **ret);
+/* The same, but when the profile names a proxy (gw->proxy) the gateway is
+ * not resolved: the profile's first remote as it names it is what OpenVPN
+ * asks its proxy to connect to (addr and ss stay empty; err is 0 or
+ * -ENOENT). */
+int probe_transport_gateway_named(const struct probe_run *run, tp_gateway_fn cb, void *userdata,
+				  struct tp_resolve **ret);
 void probe_transport_gateway_free(struct tp_resolve *r); /* cancels; cb is not called */
 
 /* One P_CONTROL_HARD_RESET_CLIENT_V2 with a fresh session id. result is
@@ -41,6 +54,10 @@ struct tp_result {
 	double rtt_ms;     /* reset sent to reply in (answered) */
 	double connect_ms; /* TCP: the connection's handshake; else < 0 */
 	char why[320];
+	/* through a proxy (probe_transport_hs_proxy): what it answered, else NULL */
+	const char *proxy_result;        /* "connected", "auth-required", "refused", "timeout", "error" */
+	char proxy_reply[VD_PROXY_REPLY_MAX]; /* its status line or SOCKS5 reply in words, escaped */
+	char proxy_error[320];           /* why nothing came back */
 };
 typedef void (*tp_hs_fn)(void *userdata, const struct tp_result *res);
 struct tp_hs;
@@ -48,5 +65,19 @@ struct tp_hs;
 int probe_transport_hs(struct event_base *base, const struct tp_gateway *gw, bool tcp, unsigned timeout_ms,
 		       tp_hs_fn cb, void *userdata, struct tp_hs **ret);
 void probe_transport_hs_free(struct tp_hs *hs);
+
+/* The same over TCP through a proxy, as OpenVPN goes through it: an HTTP
+ * CONNECT or a SOCKS5 CONNECT (no credentials offered: the daemon never
+ * sends a user's proxy password) to gw's host and port, then the reset over
+ * the tunnel the proxy opened. result is "skipped" when the proxy did not
+ * connect (proxy_result says what it did); connect_ms is the time until it
+ * did. */
+struct tp_proxy {
+	bool socks;
+	struct sockaddr_storage ss; /* the proxy's address and port */
+	socklen_t slen;
+};
+int probe_transport_hs_proxy(struct event_base *base, const struct tp_gateway *gw, const struct tp_proxy *px,
+			     unsigned timeout_ms, tp_hs_fn cb, void *userdata, struct tp_hs **ret);
 
 #endif
