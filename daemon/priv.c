@@ -17,12 +17,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/sysmacros.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 
 #include <cap-ng.h>
 #include <systemd/sd-daemon.h>
@@ -240,6 +246,119 @@ static int proc_open(int procfd, const struct vd_principal *p, uint32_t which, i
 	return r;
 }
 
+/* The sockfs inodes of the listening unix sockets bound to the file of st,
+ * in this network namespace (unix_diag, UDIAG_SHOW_VFS): up to max of them
+ * in ino[]; their count, or -errno. */
+static int listeners_at(const struct stat *st, uint32_t *ino, int max)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct unix_diag_req rq;
+	} q = {
+		.nh = {.nlmsg_len = sizeof(q), .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+		.rq = {.sdiag_family = AF_UNIX, .udiag_states = 1u << 10 /* TCP_LISTEN */, .udiag_show = UDIAG_SHOW_VFS},
+	};
+	/* the kernel's dev_t, as unix_diag gives it (MINORBITS 20) */
+	uint32_t dev = (major(st->st_dev) << 20) | minor(st->st_dev);
+	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG), n = 0, r = 0;
+	long buf[8192 / sizeof(long)];
+
+	if (nl < 0)
+		return -errno;
+	if (send(nl, &q, sizeof(q), 0) != (ssize_t)sizeof(q)) {
+		r = -errno;
+		goto out;
+	}
+	for (;;) {
+		ssize_t len = recv(nl, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		if (len < 0) {
+			r = -errno;
+			goto out;
+		}
+		for (; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
+			struct unix_diag_msg *m = NLMSG_DATA(h);
+			struct rtattr *a;
+			int alen;
+
+			if (h->nlmsg_type == NLMSG_DONE)
+				goto out;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				r = -EIO;
+				goto out;
+			}
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+				continue;
+			alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
+			for (a = (struct rtattr *)(m + 1); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+				struct unix_diag_vfs *v = RTA_DATA(a);
+				if (a->rta_type == UNIX_DIAG_VFS && RTA_PAYLOAD(a) >= sizeof(*v) &&
+				    v->udiag_vfs_ino == st->st_ino && v->udiag_vfs_dev == dev && n < max)
+					ino[n++] = m->udiag_ino;
+			}
+		}
+	}
+out:
+	close(nl);
+	return r < 0 ? r : n;
+}
+
+/* A socket the parent connects for a process is one that process listens on
+ * (vd_socket_allow_fn; arg: its /proc directory). OpenVPN's --management
+ * socket is; a bus's, systemd's or another service's never is, so that an
+ * engine that broke cannot have root connect it there by naming a root
+ * process that it merely calls openvpn, or a unit's real one. Looked at as
+ * root (its descriptors), in this network namespace, which is the engine's
+ * and its tunnels'. -ECONNREFUSED: nothing listens there; -EPERM: another
+ * process does. */
+static int listener_is_its(const struct stat *st, void *arg)
+{
+	int procfd = *(const int *)arg, dfd, r = -EPERM;
+	struct vd_principal admin;
+	struct window w;
+	uint32_t ino[8];
+	unsigned seen = 0;
+	struct dirent *de;
+	DIR *d;
+	int n = listeners_at(st, ino, (int)VD_ARRAY_SIZE(ino));
+
+	if (n <= 0)
+		return n < 0 ? n : -ECONNREFUSED;
+	vd_principal_admin(&admin);
+	r = window_open(&admin, &w);
+	if (r < 0)
+		return r;
+	dfd = openat(procfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = dfd < 0 ? -errno : -EPERM;
+	d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (dfd >= 0 && !d) {
+		r = -errno;
+		close(dfd);
+	}
+	while (d && r == -EPERM && (de = readdir(d)) && seen++ < PRIV_FD_SCAN_MAX) {
+		char link[64];
+		uint64_t sino;
+		ssize_t l = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
+
+		if (l <= 0)
+			continue;
+		link[l] = '\0';
+		if (strncmp(link, "socket:[", 8) != 0 || link[l - 1] != ']')
+			continue;
+		link[l - 1] = '\0';
+		if (vd_parse_u64(link + 8, 0, UINT32_MAX, &sino) < 0)
+			continue;
+		for (int i = 0; i < n; i++)
+			if (ino[i] == sino)
+				r = 0;
+	}
+	if (d)
+		closedir(d);
+	window_close(&w);
+	return r;
+}
+
 /* Only a process named openvpn is discovery's: whatever else runs with the
  * pid's start time is no client, and nothing is opened for it. */
 static int is_openvpn(int procfd)
@@ -420,7 +539,7 @@ static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_val
 			r = vd_open_as(&p, AT_FDCWD, q->path, (size_t)q->max, ret_fd);
 			break;
 		case PRIV_CONNECT:
-			r = vd_connect_unix_as(&p, q->path, ret_fd);
+			r = vd_connect_unix_as(&p, q->path, procfd >= 0 ? listener_is_its : NULL, &procfd, ret_fd);
 			break;
 		case PRIV_PROC:
 			r = proc_open(procfd, &p, q->which, ret_fd, ret_value, ret_path);

@@ -622,7 +622,8 @@ static int connect_in_child(const struct vd_principal *p, int fd, const struct s
 	return -WEXITSTATUS(st);
 }
 
-int vd_connect_unix_as(const struct vd_principal *p, const char *path, int *ret_fd)
+int vd_connect_unix_as(const struct vd_principal *p, const char *path, vd_socket_allow_fn *allow, void *arg,
+                       int *ret_fd)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct vd_identity id;
@@ -653,6 +654,9 @@ int vd_connect_unix_as(const struct vd_principal *p, const char *path, int *ret_
 		r = -EACCES;
 	else if (p && !vd_principal_is_root(p))
 		r = fd_dirs_searchable(p, pfd, &st);
+	/* and the caller's own word on this inode (whose socket it is) */
+	if (r == 0 && allow)
+		r = allow(&st, arg);
 	if (r < 0) {
 		close(pfd);
 		return r;

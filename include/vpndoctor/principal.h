@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* A process with more supplementary groups has no principal (-E2BIG): a
@@ -117,15 +118,20 @@ int vd_open_as(const struct vd_principal *p, int dirfd, const char *path, size_t
 int vd_read_fd(int fd, size_t max, char **ret, size_t *ret_len);
 /* vd_open_as + vd_read_fd. */
 int vd_read_file_as(const struct vd_principal *p, const char *path, size_t max, char **ret, size_t *ret_len);
+/* What the caller says of the socket file a path led to (vd_connect_unix_as),
+ * before anything connects to it: 0, or the -errno to fail with. */
+typedef int vd_socket_allow_fn(const struct stat *st, void *arg);
 /* A SOCK_STREAM connection to the unix socket at the absolute path, made as p
  * (NULL: as the caller); non-blocking, close-on-exec. The path is walked
  * once, as p, and that socket (its O_PATH descriptor) is what is connected;
- * p is checked by its mode bits (write) and its directories' (search). As
+ * p is checked by its mode bits (write) and its directories' (search), then
+ * by allow (may be NULL) on that same inode. As
  * root, for a user other than root, a child process with all of p's ids
  * connects (I/O: fork), so that the peer's SO_PEERCRED and SO_PEERGROUPS
  * name p, never root. 0 and *ret_fd, -EAGAIN (its backlog is full),
  * -EACCES, -ECONNREFUSED, -ENOTSOCK, -errno. */
-int vd_connect_unix_as(const struct vd_principal *p, const char *path, int *ret_fd);
+int vd_connect_unix_as(const struct vd_principal *p, const char *path, vd_socket_allow_fn *allow, void *arg,
+                       int *ret_fd);
 
 /* Who p is, for messages: "alice (uid 1000)" (the name when the user
  * database knows it: I/O), "root (unit openvpn-client@x.service)",

@@ -6,7 +6,8 @@
  * configuration's) is refused, as from an engine that broke. A request the
  * protocol does not know ends the parent, and the engine's next request
  * fails instead of hanging. A socket the parent connects for a process is
- * that process's user's connection to the server, never root's. */
+ * that process's user's connection to the server, never root's, and only
+ * one that the process itself listens on. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -36,7 +37,9 @@
 static char dir[64];
 static char pub[64]; /* 0755: a socket anyone may use, lfd listening on it */
 static int lfd = -1;
+static int bus = -1; /* pub/bus: a root service's socket, open to all (a bus) */
 static pid_t parent, fake = -1;
+static pid_t root_fake = -1; /* root, named openvpn, listening on pub/m only */
 
 static void put(const char *path, const char *text, mode_t mode)
 {
@@ -191,6 +194,38 @@ static int fake_gone(void **state)
 	return 0;
 }
 
+/* A root process named openvpn (a unit's, or one an engine that broke
+ * found): the parent connects, as root, only a socket that process listens
+ * on (its --management), never a bus's or another service's. */
+static void test_connect_not_its(void **state)
+{
+	struct vd_principal p;
+	uint64_t start = 0;
+	struct vd_proc_id who;
+	char path[96];
+	int fd = -1, a;
+
+	(void)state;
+	assert_true(root_fake > 0);
+	assert_int_equal(vd_principal_of_pid(root_fake, 0, &p, &start), 0);
+	assert_int_equal(p.uid, 0);
+	who = (struct vd_proc_id){.pid = root_fake, .start = start};
+	snprintf(path, sizeof(path), "%s/bus", pub);
+	assert_int_equal(priv_connect(&who, path, &fd), -EPERM);
+	/* nothing reached the service */
+	assert_int_equal(fcntl(bus, F_SETFL, O_NONBLOCK), 0);
+	a = accept(bus, NULL, NULL);
+	assert_int_equal(a, -1);
+	assert_int_equal(errno, EAGAIN);
+	/* its own socket it does listen on */
+	snprintf(path, sizeof(path), "%s/m", pub);
+	assert_int_equal(priv_connect(&who, path, &fd), 0);
+	close(fd);
+	/* a path where nothing listens is refused as the kernel would */
+	snprintf(path, sizeof(path), "%s/s", dir);
+	assert_int_not_equal(priv_connect(&who, path, &fd), 0);
+}
+
 /* No answer of the parent is a namespace's descriptor (with CAP_NET_ADMIN
  * the engine could make or move links in it): whether a process shares the
  * engine's network namespace comes back as yes or no. */
@@ -242,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_admin_named),
 		cmocka_unit_test(test_admin_not_named),
 		cmocka_unit_test_teardown(test_connect_peer, fake_gone),
+		cmocka_unit_test(test_connect_not_its),
 		cmocka_unit_test_teardown(test_no_netns_fd, fake_gone),
 		cmocka_unit_test(test_malformed),
 	};
@@ -249,7 +285,7 @@ int main(void)
 	struct vd_error err = {0};
 	struct priv_user u;
 	char text[512], msg[256];
-	int r;
+	int r = 1;
 
 	if (geteuid() != 0) {
 		printf("SKIP: needs root\n");
@@ -269,6 +305,29 @@ int main(void)
 		    chmod(sa.sun_path, 0666) < 0)
 			return 1;
 	}
+	/* root's openvpn, holding pub/m; pub/bus is made after it, not its */
+	{
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		int m = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/m", pub);
+		if (m < 0 || bind(m, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(m, 4) < 0)
+			return 1;
+		root_fake = fork();
+		if (root_fake == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			prctl(PR_SET_NAME, "openvpn");
+			for (;;)
+				pause();
+		}
+		close(m);
+		if (root_fake < 0)
+			goto fail;
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/bus", pub);
+		bus = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (bus < 0 || bind(bus, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(bus, 4) < 0 ||
+		    chmod(sa.sun_path, 0666) < 0)
+			goto fail;
+	}
 	mkdir(at("prof"), 0700);
 	mkdir(at("prof/keys"), 0700);
 	put(at("prof/a.ovpn"), "client\n", 0600);
@@ -276,13 +335,13 @@ int main(void)
 	put(at("key"), "0123456789abcdef0123456789abcdef\n", 0600);
 	put(at("secret"), "ROOTONLY\n", 0600);
 	if (symlink(at("secret"), at("prof/link")) < 0)
-		return 1;
+		goto fail;
 	snprintf(text, sizeof(text), "[Tunnel a]\nConfig=%s\nReflector=127.0.0.1:7\nReflectorKey=%s\n",
 	         at("prof/a.ovpn"), at("key"));
 	put(at("vd.conf"), text, 0600);
 	if (config_parse_string(at("vd.conf"), text, &cfg, &err) < 0 || priv_user_lookup("nobody", &u, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "setup: %s\n", err.msg[0] ? err.msg : msg);
-		return 1;
+		goto fail;
 	}
 	priv_admin_allow(cfg, at("vd.conf"));
 	config_free(cfg);
@@ -291,7 +350,7 @@ int main(void)
 	 * status says it ended the engine for a broken request) */
 	int verdict[2];
 	if (pipe2(verdict, O_CLOEXEC) < 0)
-		return 1;
+		goto fail;
 	pid_t pair = fork();
 	if (pair == 0) {
 		unsigned char v;
@@ -317,6 +376,13 @@ int main(void)
 			;
 	}
 	close(verdict[0]);
+fail:
+	if (bus >= 0)
+		close(bus);
+	if (root_fake > 0) {
+		kill(root_fake, SIGKILL);
+		waitpid(root_fake, NULL, 0);
+	}
 	snprintf(text, sizeof(text), "rm -rf '%s' '%s'", dir, pub);
 	if (system(text) != 0)
 		r = 1;

@@ -430,16 +430,16 @@ static void test_connect_as(void **state)
 	assert_int_equal(chmod(dir, 0755), 0);
 	put("file", "x\n", 0666);
 	snprintf(path, sizeof(path), "%s/file", dir);
-	assert_int_equal(vd_connect_unix_as(NULL, path, &fd), -ENOTSOCK);
+	assert_int_equal(vd_connect_unix_as(NULL, path, NULL, NULL, &fd), -ENOTSOCK);
 	snprintf(path, sizeof(path), "%s/missing", dir);
-	assert_int_equal(vd_connect_unix_as(NULL, path, &fd), -ENOENT);
+	assert_int_equal(vd_connect_unix_as(NULL, path, NULL, NULL, &fd), -ENOENT);
 	if (geteuid() != 0) {
 		skip();
 		return;
 	}
 	lfd = listen_at("open.sock", 0666);
 	snprintf(path, sizeof(path), "%s/open.sock", dir);
-	assert_int_equal(vd_connect_unix_as(&other, path, &fd), 0);
+	assert_int_equal(vd_connect_unix_as(&other, path, NULL, NULL, &fd), 0);
 	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
 	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	a = accept(lfd, NULL, NULL);
@@ -461,12 +461,12 @@ static void test_connect_as(void **state)
 	close(lfd);
 	lfd = listen_at("root.sock", 0600);
 	snprintf(path, sizeof(path), "%s/root.sock", dir);
-	assert_int_equal(vd_connect_unix_as(&other, path, &fd), -EACCES);
+	assert_int_equal(vd_connect_unix_as(&other, path, NULL, NULL, &fd), -EACCES);
 	assert_int_equal(fcntl(lfd, F_SETFL, O_NONBLOCK), 0);
 	assert_int_equal(accept(lfd, NULL, NULL), -1);
 	/* root's own principal connects as root */
 	other.kind = VD_PRINCIPAL_UNIT;
-	assert_int_equal(vd_connect_unix_as(&other, path, &fd), 0);
+	assert_int_equal(vd_connect_unix_as(&other, path, NULL, NULL, &fd), 0);
 	a = accept(lfd, NULL, NULL);
 	assert_true(a >= 0);
 	l = sizeof(cred);
