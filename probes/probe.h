@@ -195,7 +195,7 @@ void probes_order(const struct probe *const *v, size_t n, const struct probe **o
 
 extern const struct probe probe_profile; /* probes/probe_profile.c */
 extern const struct probe probe_clock;   /* probes/probe_clock.c */
-extern const struct probe probe_openvpn; /* probes/probe_openvpn.c */
+extern const struct probe probe_openvpn; /* probes/openvpn/ */
 extern const struct probe probe_routes;    /* probes/probe_routes.c */
 extern const struct probe probe_conflicts; /* probes/probe_conflicts.c */
 extern const struct probe probe_dns;       /* probes/probe_dns.c */

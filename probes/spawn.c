@@ -1,7 +1,6 @@
 /* Helper programs for probes (see spawn.h). The child is reaped by polling
- * waitpid(WNOHANG), as probe_openvpn.c does for `openvpn --version`: a
- * SIGCHLD handler would be one more signal for the daemon's loop to share.
- * That probe keeps its own copy of the pattern, woven into its state. */
+ * waitpid(WNOHANG): a SIGCHLD handler would be one more signal for the
+ * daemon's loop to share. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
