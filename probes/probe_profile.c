@@ -1,5 +1,9 @@
 /* The profile probe: vd_profile_check() on a tunnel's Config= on a timer and
- * at once when the file or one it references changes. Checking runs inside
+ * at once when the file or one it references changes; for a discovered
+ * client with no config file (NetworkManager's plugin gives openvpn its
+ * options on the command line) the same check of that command line's
+ * options (vd_profile_check_text), its files read as that process's
+ * principal. Checking runs inside
  * start(): it is fast local I/O (a few small files, size-bounded by the lib)
  * and never waits on the network, so the loop is not held up in practice.
  * Changes are seen through inotify on the files' directories, so an editor's
@@ -17,6 +21,7 @@
 
 #include "fswatch.h"
 #include "probe.h"
+#include "probe_util.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/profile.h"
 
@@ -163,7 +168,8 @@ static int watches_update(struct profile_state *st, const char *config, const st
 		char *dir, *name;
 		size_t k;
 
-		if (split(path, config, &dir, &name) < 0)
+		/* a command line's profile: no file of its own to watch */
+		if (!path || split(path, config ? config : "/", &dir, &name) < 0)
 			continue;
 		for (k = 0; k < nn && strcmp(nw[k].dir, dir) != 0; k++)
 			;
@@ -233,10 +239,29 @@ static int profile_start(struct probe_run *run)
 	enum probe_status ps;
 	int r;
 
-	if (!t || !t->config) {
+	char *text = NULL, name[64], cwd[PATH_MAX];
+	size_t tlen = 0;
+
+	if (!t || (!t->config && t->pid <= 0)) {
 		probe_run_error(run, "no Config= for this tunnel");
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
+	}
+	/* no file: the options NetworkManager's plugin gave on the command line */
+	if (!t->config) {
+		r = pu_cmdline_profile(t, &text, &tlen, name, sizeof(name), cwd, sizeof(cwd));
+		if (r < 0 && st && st->last) {
+			/* gone: what was seen while it ran stands until it is back */
+			probe_run_done(run, PROBE_UNKNOWN, cJSON_Duplicate(st->last, true));
+			return 0;
+		}
+		if (r < 0) {
+			probe_run_error(run, "cannot read the command line of openvpn pid %d: %s", (int)t->pid,
+					strerror(-r));
+			probe_run_done(run, PROBE_UNKNOWN, NULL);
+			return 0;
+		}
+		opts.basedir = cwd[0] ? cwd : "/";
 	}
 	if (!st) {
 		r = state_new(run, &st);
@@ -246,7 +271,11 @@ static int profile_start(struct probe_run *run)
 			*run->state = st;
 	}
 	opts.read_as = vd_proc_describe(&t->owner, read_as, sizeof(read_as));
-	r = vd_profile_check(t->config, &opts, &section);
+	if (t->config)
+		r = vd_profile_check(t->config, &opts, &section);
+	else
+		r = vd_profile_check_text(name, text, tlen, &opts, &section);
+	free(text);
 	if (r == 0 && files.gone && st && st->last) {
 		/* the client is gone, and with it whose rights its files are read
 		 * with: what was seen while it ran stands until it is back */

@@ -34,6 +34,7 @@
  * refuses an HTTP proxy over UDP, and a SOCKS5 UDP relay is not probed. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -195,13 +196,22 @@ static void from_profile(const struct probe_run *run, struct tp_gateway *gw)
 	struct vd_ovpn_config *cfg = NULL;
 	struct vd_ovpn_remote *rem = NULL;
 	struct vd_error err;
-	char *data = NULL;
+	char *data = NULL, name[64], cwd[PATH_MAX];
 	size_t len = 0, n = 0;
 
 	gw->wrap_name = "none";
 	gw->speakable = true;
-	if (!config || probe_read(&run->tunnel->owner, config, VD_OVPN_MAX_INPUT, &data, &len) < 0)
+	if (!config && run->tunnel && run->tunnel->pid > 0) {
+		/* no file: the options NetworkManager's plugin gave on the command
+		 * line, relative paths under the process's directory */
+		if (pu_cmdline_profile(run->tunnel, &data, &len, name, sizeof(name), cwd, sizeof(cwd)) < 0)
+			return;
+		config = name;
+		if (!basedir && cwd[0])
+			basedir = cwd;
+	} else if (!config || probe_read(&run->tunnel->owner, config, VD_OVPN_MAX_INPUT, &data, &len) < 0) {
 		return;
+	}
 	memset(&err, 0, sizeof(err));
 	if (vd_ovpn_config_parse(config, data, len, &cfg, &err) == 0) {
 		if (vd_ovpn_config_remotes(cfg, &rem, &n) == 0 && n > 0) {

@@ -1,5 +1,8 @@
 /* Helpers the probes share (probe_util.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h> /* before linux/errqueue.h, which needs struct timespec */
 #include <linux/errqueue.h>
 #include <linux/filter.h>
@@ -8,6 +11,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <event2/dns.h>
@@ -18,11 +22,58 @@
 #include "vpndoctor/cidr.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/icmp.h"
+#include "vpndoctor/ovpn_argv.h"
+#include "vpndoctor/principal.h"
 #include "vpndoctor/proc_inspect.h"
+#include "vpndoctor/proc_openvpn.h"
 
 /* ---- /proc ---- */
 
 const struct vd_proc_io pu_proc_io = {.same_netns = probe_same_netns, .cwd = probe_cwd, .open = probe_open};
+
+int pu_cmdline_profile(const struct probe_tunnel *t, char **text, size_t *len, char *name, size_t name_size,
+                       char *cwd, size_t cwd_size)
+{
+	char path[32], *cmd;
+	struct vd_principal pr;
+	size_t off = 0;
+	ssize_t n;
+	int dfd, fd, r;
+
+	if (!t || t->pid <= 0 || t->owner.pid != t->pid)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/proc/%d", (int)t->pid);
+	dfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	/* the directory is the process's for as long as it is open: its start
+	 * time is the one discovery saw, or another process has the pid now */
+	r = vd_principal_of_procfd(dfd, t->owner.start, &pr, NULL);
+	fd = r < 0 ? -1 : openat(dfd, "cmdline", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (r == 0 && fd < 0)
+		r = errno == ENOENT ? -ESRCH : -errno;
+	close(dfd);
+	if (r < 0)
+		return r;
+	cmd = malloc(VD_PROC_CMDLINE_MAX + 1);
+	if (!cmd) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (off <= VD_PROC_CMDLINE_MAX && (n = read(fd, cmd + off, VD_PROC_CMDLINE_MAX + 1 - off)) > 0)
+		off += (size_t)n;
+	close(fd);
+	r = off > VD_PROC_CMDLINE_MAX ? -E2BIG : off == 0 ? -ESRCH /* a zombie's */ : 0;
+	if (r == 0)
+		r = vd_ovpn_argv_profile(cmd, off, text, len);
+	free(cmd);
+	if (r < 0)
+		return r;
+	snprintf(name, name_size, "/proc/%d/cmdline", (int)t->pid);
+	if (probe_cwd(&t->owner, cwd, cwd_size) < 0 && cwd_size)
+		cwd[0] = '\0';
+	return 0;
+}
 
 /* ---- sections ---- */
 

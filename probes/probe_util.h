@@ -84,4 +84,15 @@ struct evdns_base *pu_resolver_new(struct event_base *base);
  * probes goes through here. dns may be NULL. */
 void pu_resolver_free(struct event_base *base, struct evdns_base *dns);
 
+/* The profile of a tunnel with no Config= whose process the daemon found
+ * (NetworkManager's openvpn plugin starts openvpn with its options on the
+ * command line, no file): the command line as a config file's text
+ * (vd_ovpn_argv_profile of vpndoctor/ovpn_argv.h), the name that stands for
+ * it ("/proc/PID/cmdline") and the process's working directory, where its
+ * relative paths resolve (cwd[0] 0: unknown). Read only while t->owner is
+ * still that process (its start time). 0 and a malloc'ed *text; -ENOENT (no
+ * such process named: t->pid 0), -ESRCH (gone), -errno. */
+int pu_cmdline_profile(const struct probe_tunnel *t, char **text, size_t *len, char *name, size_t name_size,
+                       char *cwd, size_t cwd_size);
+
 #endif
