@@ -50,7 +50,7 @@ printf 'client\ndev tun\nproto udp\nremote 198.51.100.1 1194\n' > "$work/bench.o
 {
 	echo "[Daemon]"
 	for p in $(grep -o '&probe_[a-z_]*' "$(dirname "$0")/../../probes/probes.c" | sed 's/&probe_//'); do
-		sec=$(grep -o 'config_section = "[A-Za-z]*"' "$(dirname "$0")/../../probes/probe_$p.c" | cut -d'"' -f2)
+		sec=$(find "$(dirname "$0")/../../probes" -name '*.c' -exec awk -v p="probe_$p" '$0 ~ "^const struct probe " p " = " { on = 1 } on && match($0, /config_section = "[A-Za-z]*"/) { split($0, a, "\""); print a[2]; exit }' {} + | head -n 1)
 		case $p in
 		path) printf '[%s]\nInterval=24h\n' "$sec" ;;
 		*) printf '[%s]\nEnabled=no\n' "$sec" ;;

@@ -145,7 +145,7 @@ cases="httpok socksok http403 http407 http407cred socksrule socksauth deadproxy 
 	echo "[Daemon]"
 	echo "MaxConcurrentProbes=16"
 	for p in $(grep -o '&probe_[a-z_]*' "$VD_SRC/probes/probes.c" | sed 's/&probe_//'); do
-		sec=$(grep -o 'config_section = "[A-Za-z]*"' "$VD_SRC/probes/probe_$p.c" | cut -d'"' -f2)
+		sec=$(find "$VD_SRC/probes" -name '*.c' -exec awk -v p="probe_$p" '$0 ~ "^const struct probe " p " = " { on = 1 } on && match($0, /config_section = "[A-Za-z]*"/) { split($0, a, "\""); print a[2]; exit }' {} + | head -n 1)
 		[ -n "$sec" ] || fail "no config section for probe $p"
 		case $p in
 		profile | transport) printf '[%s]\nInterval=1h\n' "$sec" ;;
