@@ -15,9 +15,9 @@
  * NetworkManager's check is), or a tunnel that carries the default route
  * (redirect-gateway, and persist-tun keeps its routes while it reconnects)
  * would swallow the check and call the hotel's network "no internet". What
- * comes back is remote text: read bounded, and only the status code, a
- * Location and the start of the body are kept (the Location escaped and cut
- * to 200 bytes before it goes anywhere). */
+ * comes back is remote text: read bounded by lib/httpanswer.c (fuzzed), and
+ * only the status code, a Location and the start of the body are kept (the
+ * Location escaped and cut to 200 bytes before it goes anywhere). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -47,15 +47,13 @@
 #include "probes/probe_util.h"
 #include "vpndoctor/cidr.h"
 #include "vpndoctor/facts.h"
-#include "vpndoctor/text.h"
+#include "vpndoctor/httpanswer.h"
 
 #define NM_NAME "org.freedesktop.NetworkManager"
 #define NM_PATH "/org/freedesktop/NetworkManager"
 #define NM_IFACE "org.freedesktop.NetworkManager"
 #define PROPS_IFACE "org.freedesktop.DBus.Properties"
 
-#define REDIRECT_MAX 200
-#define HEAD_MAX 16384 /* status line and headers, all of them */
 
 enum nm_connectivity { NM_UNKNOWN = 0, NM_NONE = 1, NM_PORTAL = 2, NM_LIMITED = 3, NM_FULL = 4 };
 
@@ -92,13 +90,7 @@ struct http_check {
 	struct event *timeout;
 	char url[520], host[256], target[768];
 	int port;
-	/* the answer */
-	int status;
-	bool head_done;
-	long content_length;
-	char redirect[REDIRECT_MAX + 1];
-	char body[CONNECTIVITY_BODY_MAX + 1];
-	size_t body_len;
+	struct vd_http_answer ans;
 };
 
 static const struct probe connectivity_probe = {
@@ -141,10 +133,10 @@ static void publish(struct connectivity *c, const char *source, const char *stat
 		cJSON_AddNumberToObject(sec, VDF_CONNECTIVITY_SINCE, (double)c->since);
 		if (strcmp(source, "http") == 0 && cfg->connectivity_url)
 			cJSON_AddStringToObject(sec, VDF_CONNECTIVITY_URL, cfg->connectivity_url);
-		if (h && h->status > 0)
-			cJSON_AddNumberToObject(sec, VDF_CONNECTIVITY_HTTP_STATUS, h->status);
-		if (h && h->redirect[0])
-			cJSON_AddStringToObject(sec, VDF_CONNECTIVITY_REDIRECT, h->redirect);
+		if (h && h->ans.status > 0 && h->ans.state >= 0)
+			cJSON_AddNumberToObject(sec, VDF_CONNECTIVITY_HTTP_STATUS, h->ans.status);
+		if (h && h->ans.redirect[0])
+			cJSON_AddStringToObject(sec, VDF_CONNECTIVITY_REDIRECT, h->ans.redirect);
 		if (error)
 			cJSON_AddStringToObject(sec, VDF_CONNECTIVITY_ERROR, error);
 	}
@@ -185,17 +177,14 @@ static void http_finish(struct http_check *h, const char *error)
 	const char *want = cfg->connectivity_response;
 	const char *state;
 
-	if (error && h->status <= 0) {
+	int status = h->ans.state < 0 ? -1 : h->ans.status;
+
+	if (error && status <= 0)
 		state = strcmp(error, "no default route") == 0 ? "none" : "limited";
-	} else if (want && *want) {
-		size_t n = strlen(want);
-		state = h->status == 200 && h->body_len >= n && memcmp(h->body, want, n) == 0 ? "full" : "portal";
-	} else {
-		/* nothing expected: "204 No Content", or a 200 without a body */
-		state = h->status == 204 || (h->status == 200 && h->body_len == 0) ? "full" : "portal";
-	}
-	if (strcmp(state, "portal") == 0 && h->status >= 200 && h->status < 300 && !h->redirect[0])
-		log_debug("connectivity: %s answered %d with another page than expected", h->url, h->status);
+	else
+		state = vd_http_answer_verdict(&h->ans, want);
+	if (strcmp(state, "portal") == 0 && status >= 200 && status < 300 && !h->ans.redirect[0])
+		log_debug("connectivity: %s answered %d with another page than expected", h->url, status);
 	publish(c, "http", state, h, strcmp(state, "full") == 0 || strcmp(state, "portal") == 0 ? NULL : error);
 	http_free(h);
 }
@@ -206,79 +195,19 @@ static void on_http_timeout(evutil_socket_t fd, short what, void *arg)
 	http_finish(arg, "timeout");
 }
 
-static void keep_redirect(struct http_check *h, const char *v)
-{
-	size_t n = strlen(v);
-
-	/* remote text: escaped, then cut at a character boundary */
-	vd_text_escape(h->redirect, sizeof(h->redirect), v, n);
-}
-
-/* Status line and headers, as far as they have come; true when the answer
- * is complete (or cannot be read on). */
-static bool parse_head(struct http_check *h, struct evbuffer *in)
-{
-	char *line;
-	size_t n;
-
-	while (!h->head_done && (line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF))) {
-		if (h->status == 0) {
-			int maj, min, code;
-			char sp;
-			if (sscanf(line, "HTTP/%d.%d %3d%c", &maj, &min, &code, &sp) < 3 || code < 100 || code > 599) {
-				free(line);
-				h->status = -1;
-				return true;
-			}
-			h->status = code;
-		} else if (n == 0) {
-			h->head_done = true;
-		} else if (strncasecmp(line, "Location:", 9) == 0 && !h->redirect[0]) {
-			const char *v = line + 9;
-			while (*v == ' ' || *v == '\t')
-				v++;
-			keep_redirect(h, v);
-		} else if (strncasecmp(line, "Content-Length:", 15) == 0) {
-			char *end;
-			long l = strtol(line + 15, &end, 10);
-			if (end != line + 15 && l >= 0)
-				h->content_length = l;
-		}
-		free(line);
-	}
-	if (!h->head_done && evbuffer_get_length(in) > HEAD_MAX) {
-		h->status = -1;
-		return true;
-	}
-	return false;
-}
-
-static bool read_body(struct http_check *h, struct evbuffer *in)
-{
-	size_t room = CONNECTIVITY_BODY_MAX - h->body_len;
-	int n;
-
-	if (h->status == 204 || h->status == 304 || (h->status >= 100 && h->status < 200))
-		return true;
-	n = evbuffer_remove(in, h->body + h->body_len, room);
-	if (n > 0)
-		h->body_len += (size_t)n;
-	h->body[h->body_len] = '\0';
-	evbuffer_drain(in, evbuffer_get_length(in));
-	return h->body_len >= CONNECTIVITY_BODY_MAX ||
-	       (h->content_length >= 0 && h->body_len >= (size_t)h->content_length);
-}
-
 static void on_http_read(struct bufferevent *bev, void *arg)
 {
 	struct http_check *h = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
+	char buf[4096];
+	int n, r = 0;
 
-	if (parse_head(h, in)) {
+	while (r == 0 && (n = evbuffer_remove(in, buf, sizeof(buf))) > 0)
+		r = vd_http_answer_feed(&h->ans, buf, (size_t)n);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	if (r < 0)
 		http_finish(h, "not an HTTP answer");
-		return;
-	}
-	if (h->head_done && read_body(h, in))
+	else if (r > 0)
 		http_finish(h, NULL);
 }
 
@@ -302,10 +231,11 @@ static void on_http_event(struct bufferevent *bev, short what, void *arg)
 		on_http_read(bev, h);
 		if (h->c->http != h)
 			return;
-		if (h->status > 0 && h->head_done)
+		if (vd_http_answer_usable(&h->ans))
 			http_finish(h, NULL);
 		else
-			http_finish(h, h->status == 0 ? "the connection closed without an answer" : "not an HTTP answer");
+			http_finish(h, h->ans.status == 0 && h->ans.state == 0 ? "the connection closed without an answer"
+			                                                       : "not an HTTP answer");
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
@@ -421,7 +351,7 @@ static void http_start(struct connectivity *c, const char *url)
 	if (!h)
 		return;
 	h->c = c;
-	h->content_length = -1;
+	vd_http_answer_init(&h->ans);
 	c->http = h;
 	snprintf(h->url, sizeof(h->url), "%s", url);
 	u = evhttp_uri_parse_with_flags(url, 0);

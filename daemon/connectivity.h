@@ -16,8 +16,8 @@ struct vd_daemon;
 #define CONNECTIVITY_RECHECK_S 30
 /* One HTTP check: connection, request and answer. */
 #define CONNECTIVITY_HTTP_TIMEOUT_S 10
-/* Of the answer's body, this much is read and compared. */
-#define CONNECTIVITY_BODY_MAX 4096
+/* Of the answer's body, VD_HTTPANS_BODY_MAX bytes are read and compared
+ * (vpndoctor/httpanswer.h). */
 
 int connectivity_new(struct event_base *base, struct vd_daemon *d, struct connectivity **ret);
 void connectivity_free(struct connectivity *c);
