@@ -174,14 +174,26 @@ static bool is_suppressed(const cJSON *f)
 	return cJSON_IsString(cJSON_GetObjectItemCaseSensitive(f, "suppressed_by"));
 }
 
+/* The health as the text says it: "healthy" only when nothing was left
+ * unchecked; with causes the rules could not decide it is "partly checked"
+ * (the JSON's health and the exit status stay "healthy": vpndoctor(1)). */
+static const char *health_text_word(const char *health, int unchecked)
+{
+	if (strcmp(health, "healthy") == 0 && unchecked > 0)
+		/* TRANSLATORS: the health of status' text when no finding is open
+		 * but some causes could not be checked ("not checked: ...") */
+		return C_("health", "partly checked");
+	return out_health_word(health);
+}
+
 /* "degraded: 1 error, 2 warnings on 2 tunnels" */
 static void print_health_line(const struct cli_ctx *ctx, const cJSON *status, const char *health)
 {
 	const cJSON *findings = cJSON_GetObjectItemCaseSensitive(status, "findings");
 	const cJSON *tunnels = cJSON_GetObjectItemCaseSensitive(status, "tunnels");
 	unsigned n[4] = {0};
-	const cJSON *f;
-	int nt = cJSON_GetArraySize(tunnels);
+	const cJSON *f, *t;
+	int nt = cJSON_GetArraySize(tunnels), nu = 0;
 
 	char hw[160], counts[256] = "", part[64];
 	size_t l = 0;
@@ -189,7 +201,9 @@ static void print_health_line(const struct cli_ctx *ctx, const cJSON *status, co
 	cJSON_ArrayForEach(f, findings)
 		if (!is_suppressed(f))
 			n[finding_severity(f)]++;
-	clean_word(hw, sizeof(hw), health_severity_color(ctx, health), out_health_word(health), out_reset(ctx));
+	cJSON_ArrayForEach(t, tunnels)
+		nu += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(t, "unchecked"));
+	clean_word(hw, sizeof(hw), health_severity_color(ctx, health), health_text_word(health, nu), out_reset(ctx));
 	for (enum vd_severity s = VD_SEV_ERROR; s >= VD_SEV_INFO; s--) {
 		if (!n[s])
 			continue;
@@ -364,7 +378,9 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status, const c
 
 		char hw[160], sw[96], *nm = vd_text_escape_dup(name);
 
-		clean_word(hw, sizeof(hw), health_severity_color(ctx, th), out_health_word(th), out_reset(ctx));
+		clean_word(hw, sizeof(hw), health_severity_color(ctx, th),
+		           health_text_word(th, cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(t, "unchecked"))),
+		           out_reset(ctx));
 		clean_word(sw, sizeof(sw), "", out_state_word(jstr(t, "state", "unknown")), "");
 		putchar('\n');
 		/* TRANSLATORS: a tunnel's name, its health, its OpenVPN state */

@@ -77,6 +77,15 @@ grep -q "discovery: tunnel office: openvpn pid $cpid, config $work/office.conf, 
 	fail "the discovery was not logged with the pid, config and management socket"
 # the profile probe checks the discovered Config=
 until_ok 'cli facts --tunnel office --json | grep -q "\"profile\":{"' 100 || fail "no profile facts for office"
+# healthy with causes left unchecked: the text never says "healthy" (vpndoctor(1))
+until_ok 'status_is "d[\"health\"] == \"healthy\" and tunnel(\"office\")[\"health\"] == \"healthy\" and tunnel(\"office\")[\"unchecked\"]"' 300 ||
+	fail "office is not healthy with unchecked causes: $(cli status --json)"
+out=$(cli status)
+rc=$?
+[ $rc -eq 0 ] || fail "status of a healthy tunnel exits $rc"
+grep -q '^partly checked: no findings on 1 tunnel$' <<<"$out" && grep -q '^tunnel office: partly checked, connected ' <<<"$out" &&
+	grep -q '^  not checked: ' <<<"$out" || fail "status does not say partly checked: $out"
+grep -qw healthy <<<"$out" && fail "status says healthy with causes unchecked: $out"
 
 # --- a client driven by its command line alone (NetworkManager's way) -----------------
 ip netns exec "$cns" openvpn --client --dev tun --proto udp --remote 198.18.0.1 1194 --nobind \
