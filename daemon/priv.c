@@ -539,7 +539,10 @@ static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_val
 			r = vd_open_as(&p, AT_FDCWD, q->path, (size_t)q->max, ret_fd);
 			break;
 		case PRIV_CONNECT:
-			r = vd_connect_unix_as(&p, q->path, procfd >= 0 ? listener_is_its : NULL, &procfd, ret_fd);
+			/* (as root only: without root the engine itself would connect
+			 * with the same rights, and could not see whose socket it is) */
+			r = vd_connect_unix_as(&p, q->path, procfd >= 0 && geteuid() == 0 ? listener_is_its : NULL, &procfd,
+			                       ret_fd);
 			break;
 		case PRIV_PROC:
 			r = proc_open(procfd, &p, q->which, ret_fd, ret_value, ret_path);
