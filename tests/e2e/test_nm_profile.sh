@@ -11,9 +11,9 @@
 #     the CA listed from the files the command line names; the transport
 #     probe wraps its handshake in the connection's tls-auth key (ta, ta-dir).
 #  2. After the plugin's Disconnect, a connection whose certificate is valid
-#     for 30 more days by the local clock, against an NTP server (chronyd
+#     for 31 more days by the local clock, against an NTP server (chronyd
 #     under libfaketime, in the server's namespace) 20 days ahead: the warning
-#     (cert-expired, severity warning, "expires in 9/10 days ... by the
+#     (cert-expired, severity warning, "expires in 10 days ... by the
 #     NTP-corrected clock"), the 14-day warning judged by the corrected clock.
 # No server runs: the client keeps trying, as on a laptop off the network.
 # Nothing leaves the namespaces.
@@ -39,7 +39,7 @@ ovpn_lab_more_pids="nmpid ppid_ buspid hpid chrony_pid"
 ovpn_lab_pki
 ovpn_lab_net vp
 
-# --- the certificates: expired 30 days ago, and valid 30 more days ------------------------
+# --- the certificates: expired 30 days ago, and valid 31 more days ------------------------
 p=$work/pki
 # shellcheck disable=SC2086 # ${3:+...}: the three words of the environment
 sign() { # NAME DAYS [FAKETIME]
@@ -49,7 +49,7 @@ sign() { # NAME DAYS [FAKETIME]
 			-days "$2" -extfile "$p/client.ext" -out "$p/$1.crt" >/dev/null 2>&1 || fail "cannot sign $1"
 }
 sign client-expired 30 -60d
-sign client-30d 30
+sign client-31d 31
 openvpn --genkey secret "$p/ta.key" || fail "openvpn --genkey"
 na=$(date -d "$(openssl x509 -in "$p/client-expired.crt" -noout -enddate | cut -d= -f2)" +%s)
 [ "$na" -lt "$(date +%s)" ] || fail "client-expired.crt is not expired (faketime?)"
@@ -207,8 +207,8 @@ print("1. %s: %s; profile %s; transport wrap %s" % (f["cause"], f["summary"], p[
 EOF
 disconnect
 
-# --- 2. valid 30 more days by the local clock, 10 by the NTP server's -----------------------
-connect client-30d.crt
+# --- 2. valid 31 more days by the local clock, 10 by the NTP server's -----------------------
+connect client-31d.crt
 until_ok 'status_is "(finding(\"cert-expired\", \"198.18.0.1\") or {}).get(\"severity\") == \"warning\""' $((300 * SLOW)) ||
 	fail "no warning for the plugin's client: $(cli status --json; cli facts --json)"
 cli status --json >"$work/status.json"
@@ -217,7 +217,7 @@ import json, sys
 st = json.load(open(sys.argv[1]))
 f = next(f for f in st["findings"] if f["cause"] == "cert-expired" and f["tunnel"] == "198.18.0.1")
 assert f["severity"] == "warning" and "by the NTP-corrected clock" in f["summary"], f
-assert "expires in 9 days" in f["summary"] or "expires in 10 days" in f["summary"], f
+assert "expires in 10 days" in f["summary"], f
 print("2. %s (%s): %s" % (f["cause"], f["severity"], f["summary"]))
 EOF
 disconnect
