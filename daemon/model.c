@@ -15,7 +15,7 @@
 
 #include "cloud.h"
 #include "config.h"
-#include "discovery.h"
+#include "discoverer.h"
 #include "history.h"
 #include "log.h"
 #include "model.h"
@@ -74,18 +74,6 @@ struct tunnel {
 /* Health categories, in order of badness. */
 enum { HEALTH_HEALTHY, HEALTH_IDLE, HEALTH_UNKNOWN, HEALTH_DEGRADED, HEALTH_BROKEN, HEALTH_N };
 static const char *const health_names[HEALTH_N] = {"healthy", "idle", "unknown", "degraded", "broken"};
-
-/* A tunnel discovery made: its config_tunnel lives here (the scheduler's
- * slots point at it) until the tunnel is forgotten. */
-struct disc_tunnel {
-	struct config_tunnel ct;
-	char *key;           /* struct discovered's identity */
-	pid_t pid;
-	bool root;           /* its process's principal is root */
-	uid_t uid;           /* else its user (DISCOVERY_USER_MAX) */
-	int64_t gone_since;  /* 0 while its process runs */
-	bool seen;
-};
 
 struct tracked {
 	char *cause;
@@ -161,11 +149,7 @@ struct vd_daemon {
 	uint64_t gen;        /* bumped on every change daemon_status() shows but age_s */
 	uint64_t tunnels_gen; /* bumped whenever d->tunnels is rebuilt */
 	uint64_t ev_serial;  /* of the last event sent to subscribers */
-	struct disc_tunnel **disc;
-	size_t n_disc;
-	unsigned disc_skipped; /* processes left out at the last scan (DISCOVERY_USER_MAX) */
-	struct event *disc_timer, *disc_soon, *disc_link;
-	int disc_link_fd;
+	struct discoverer *disc; /* discovery's tunnels */
 };
 
 static int64_t wall_now(void)
@@ -266,7 +250,7 @@ static struct tunnel *tunnel_find(const struct vd_daemon *d, const char *name)
 /* cfg's tunnels, then the discovered ones */
 static const struct config_tunnel *ct_at(const struct vd_daemon *d, const struct config *cfg, size_t i)
 {
-	return i < cfg->n_tunnels ? &cfg->tunnels[i] : &d->disc[i - cfg->n_tunnels]->ct;
+	return i < cfg->n_tunnels ? &cfg->tunnels[i] : discoverer_tunnel(d->disc, i - cfg->n_tunnels);
 }
 
 static void emit(struct vd_daemon *d, const char *event, const struct tracked *t, int64_t now);
@@ -293,7 +277,7 @@ static void counters_rebuild(struct vd_daemon *d)
  * findings with it: the open ones resolve. */
 static int tunnels_build(struct vd_daemon *d, const struct config *cfg)
 {
-	size_t n = cfg->n_tunnels + d->n_disc, *idx = NULL, cap = 0;
+	size_t n = cfg->n_tunnels + discoverer_n(d->disc), *idx = NULL, cap = 0;
 	struct tunnel *v = calloc(n ? n : 1, sizeof(*v));
 	int64_t now = d->now();
 
@@ -398,6 +382,8 @@ static void on_grace(evutil_socket_t fd, short what, void *arg)
 	evaluated(d);
 }
 
+static const struct discoverer_hooks disc_hooks;
+
 /* The cloud facts files changed, or a remote's name resolved. */
 static void on_cloud(void *arg)
 {
@@ -417,11 +403,11 @@ int daemon_new(struct event_base *base, struct config *cfg, struct history *hist
 	d->hist = hist;
 	d->now = wall_now;
 	d->check_deadline_ms = DAEMON_CHECK_DEADLINE_S * 1000;
-	d->disc_link_fd = -1;
 	d->grace_at = INT64_MAX;
 	d->host = calloc(1, sizeof(*d->host));
 	d->grace_ev = evtimer_new(base, on_grace, d);
-	if (!d->host || !d->grace_ev || cloud_new(base, on_cloud, d, &d->cloud) < 0 || tunnels_build(d, cfg) < 0) {
+	if (!d->host || !d->grace_ev || discoverer_new(base, &d->cfg, &disc_hooks, d, &d->disc) < 0 ||
+	    cloud_new(base, on_cloud, d, &d->cloud) < 0 || tunnels_build(d, cfg) < 0) {
 		daemon_free(d);
 		return -ENOMEM;
 	}
@@ -441,21 +427,12 @@ static bool recs_ran(const struct recs *r)
 
 static void checks_sweep(struct vd_daemon *d);
 static void subs_sweep(struct vd_daemon *d);
-static void disc_tunnel_free(struct disc_tunnel *dt);
 
 void daemon_free(struct vd_daemon *d)
 {
 	if (!d)
 		return;
 	scheduler_free(d->sched);
-	if (d->disc_timer)
-		event_free(d->disc_timer);
-	if (d->disc_soon)
-		event_free(d->disc_soon);
-	if (d->disc_link)
-		event_free(d->disc_link);
-	if (d->disc_link_fd >= 0)
-		close(d->disc_link_fd);
 	for (struct daemon_check *c = d->checks; c; c = c->next)
 		c->dead = true;
 	for (struct daemon_sub *s = d->subs; s; s = s->next)
@@ -466,9 +443,7 @@ void daemon_free(struct vd_daemon *d)
 	for (size_t i = 0; i < d->n_tunnels; i++)
 		tunnel_free(&d->tunnels[i]);
 	free(d->tunnels);
-	for (size_t i = 0; i < d->n_disc; i++)
-		disc_tunnel_free(d->disc[i]);
-	free(d->disc);
+	discoverer_free(d->disc);
 	recs_free(d->host);
 	free(d->index);
 	if (d->grace_ev)
@@ -1288,8 +1263,8 @@ static int sched_setup(struct vd_daemon *d)
 	scheduler_set_section_fn(d->sched, section_of);
 	scheduler_set_change_counter(d->sched, &d->gen);
 	scheduler_set_event_fn(d->sched, on_sched_event);
-	for (size_t i = 0; r == 0 && i < d->n_disc; i++)
-		r = scheduler_add_tunnel(d->sched, &d->disc[i]->ct);
+	for (size_t i = 0; r == 0 && i < discoverer_n(d->disc); i++)
+		r = scheduler_add_tunnel(d->sched, discoverer_tunnel(d->disc, i));
 	return r;
 }
 
@@ -1300,7 +1275,6 @@ static int sched_create(struct vd_daemon *d, bool (*skip)(void *, const struct p
 	return r == 0 ? sched_setup(d) : r;
 }
 
-static int discovery_start(struct vd_daemon *d);
 
 int daemon_start_probes(struct vd_daemon *d)
 {
@@ -1309,7 +1283,7 @@ int daemon_start_probes(struct vd_daemon *d)
 	if (d->sched)
 		return 0;
 	r = sched_create(d, NULL);
-	return r == 0 ? discovery_start(d) : r;
+	return r == 0 ? discoverer_start(d->disc) : r;
 }
 
 int daemon_start_probes_with(struct vd_daemon *d, const struct probe *const *probes, size_t n)
@@ -1338,7 +1312,6 @@ void daemon_set_check_deadline(struct vd_daemon *d, unsigned ms)
 }
 
 static void checks_abort(struct vd_daemon *d);
-static void disc_prune(struct vd_daemon *d, const struct config *cfg);
 
 int daemon_reload(struct vd_daemon *d, struct config *cfg)
 {
@@ -1350,7 +1323,7 @@ int daemon_reload(struct vd_daemon *d, struct config *cfg)
 	checks_abort(d);
 	scheduler_free(d->sched);
 	d->sched = NULL;
-	disc_prune(d, cfg);
+	discoverer_prune(d->disc, cfg);
 	r = tunnels_build(d, cfg);
 	if (r < 0) {
 		config_free(cfg);
@@ -1364,7 +1337,7 @@ int daemon_reload(struct vd_daemon *d, struct config *cfg)
 	if (had_sched) {
 		r = sched_create(d, skip_first);
 		if (r == 0)
-			r = discovery_start(d);
+			r = discoverer_start(d->disc);
 		if (r < 0)
 			return r;
 	}
@@ -1373,49 +1346,7 @@ int daemon_reload(struct vd_daemon *d, struct config *cfg)
 }
 
 
-/* ---- discovery ---- */
-
-static bool discovery_on(const struct config *cfg)
-{
-	return cfg->discover == CONFIG_DISCOVER_YES || (cfg->discover == CONFIG_DISCOVER_AUTO && cfg->n_tunnels == 0);
-}
-
-static void disc_tunnel_free(struct disc_tunnel *dt)
-{
-	if (!dt)
-		return;
-	free(dt->ct.name);
-	free(dt->ct.config);
-	free(dt->ct.management);
-	free(dt->key);
-	free(dt);
-}
-
-/* A [Tunnel] of cfg already describes this process: same Config= (both
- * resolved) or same management socket. */
-static bool disc_configured(const struct config *cfg, const char *config, const char *mgmt)
-{
-	char real[PATH_MAX];
-
-	for (size_t i = 0; i < cfg->n_tunnels; i++) {
-		const struct config_tunnel *ct = &cfg->tunnels[i];
-
-		if (config && ct->config &&
-		    (strcmp(ct->config, config) == 0 || (realpath(ct->config, real) && strcmp(real, config) == 0)))
-			return true;
-		if (mgmt && ct->management && strcmp(ct->management, mgmt) == 0)
-			return true;
-	}
-	return false;
-}
-
-static bool name_taken(const struct vd_daemon *d, const struct config *cfg, const char *name)
-{
-	for (size_t i = 0; i < cfg->n_tunnels + d->n_disc; i++)
-		if (strcmp(ct_at(d, cfg, i)->name, name) == 0)
-			return true;
-	return false;
-}
+/* ---- discovery (discoverer.h) ---- */
 
 /* Checks waiting on slots that are about to go count them as ended. */
 static void checks_forget_tunnel(struct vd_daemon *d, const char *tunnel)
@@ -1437,211 +1368,49 @@ static void checks_forget_tunnel(struct vd_daemon *d, const char *tunnel)
 	}
 }
 
-/* Takes dt out of the list (and the scheduler); the caller rebuilds the tunnels. */
-static void disc_remove(struct vd_daemon *d, size_t i)
+static int disc_add(void *userdata, const struct config_tunnel *ct)
 {
-	struct disc_tunnel *dt = d->disc[i];
+	struct vd_daemon *d = userdata;
+	int r = tunnels_build(d, d->cfg);
+
+	return r == 0 && d->sched ? scheduler_add_tunnel(d->sched, ct) : r;
+}
+
+static void disc_remove(void *userdata, const struct config_tunnel *ct)
+{
+	struct vd_daemon *d = userdata;
 
 	if (d->sched) {
-		checks_forget_tunnel(d, dt->ct.name);
-		scheduler_remove_tunnel(d->sched, &dt->ct);
-	}
-	memmove(&d->disc[i], &d->disc[i + 1], (d->n_disc - i - 1) * sizeof(d->disc[0]));
-	d->n_disc--;
-	disc_tunnel_free(dt);
-}
-
-/* A reload: what the new file describes itself, or a name it now uses, is no
- * longer discovery's; with discovery off, none is. */
-static void disc_prune(struct vd_daemon *d, const struct config *cfg)
-{
-	for (size_t i = d->n_disc; i-- > 0;) {
-		const struct disc_tunnel *dt = d->disc[i];
-		if (!discovery_on(cfg) || disc_configured(cfg, dt->ct.config, dt->ct.management) ||
-		    config_tunnel_find(cfg, dt->ct.name))
-			disc_remove(d, i);
+		checks_forget_tunnel(d, ct->name);
+		scheduler_remove_tunnel(d->sched, ct);
 	}
 }
 
-static int disc_add(struct vd_daemon *d, const struct discovered *f)
+static int disc_rebuild(void *userdata)
 {
-	struct disc_tunnel *dt = calloc(1, sizeof(*dt)), **v;
-	char name[DISCOVERY_NAME_MAX + 16];
-	int r;
+	struct vd_daemon *d = userdata;
 
-	if (!dt)
-		return -ENOMEM;
-	snprintf(name, sizeof(name), "%s", f->name);
-	for (unsigned k = 2; name_taken(d, d->cfg, name) && k < 1000; k++)
-		snprintf(name, sizeof(name), "%.*s-%u", DISCOVERY_NAME_MAX - 4, f->name, k);
-	dt->ct.name = strdup(name);
-	dt->ct.config = f->config ? strdup(f->config) : NULL;
-	dt->ct.management = f->management ? strdup(f->management) : NULL;
-	dt->ct.discovered = true;
-	dt->ct.pid = f->config ? 0 : f->pid;
-	/* what it names is read as its principal, never as the daemon */
-	dt->ct.owner = (struct vd_proc_id){.pid = f->pid, .start = f->starttime};
-	dt->key = strdup(f->key);
-	dt->pid = f->pid;
-	dt->root = f->root;
-	dt->uid = f->uid;
-	dt->seen = true;
-	v = realloc(d->disc, (d->n_disc + 1) * sizeof(*v));
-	if (!dt->ct.name || (f->config && !dt->ct.config) || (f->management && !dt->ct.management) || !dt->key ||
-	    !v) {
-		if (v)
-			d->disc = v;
-		disc_tunnel_free(dt);
-		return -ENOMEM;
-	}
-	d->disc = v;
-	d->disc[d->n_disc++] = dt;
-	r = tunnels_build(d, d->cfg);
-	if (r == 0 && d->sched)
-		r = scheduler_add_tunnel(d->sched, &dt->ct);
-	if (r < 0) {
-		disc_remove(d, d->n_disc - 1);
-		tunnels_build(d, d->cfg);
-		return r;
-	}
-	log_notice("discovery: tunnel %s: openvpn pid %d%s%s%s%s", dt->ct.name, (int)f->pid,
-	           f->config ? ", config " : ", no config file", f->config ? f->config : "",
-	           f->management ? ", management " : "", f->management ? f->management : "");
-	return 0;
+	return tunnels_build(d, d->cfg);
 }
 
 /* The tunnel's profile probe, now. */
-static void disc_recheck(struct vd_daemon *d, const struct disc_tunnel *dt)
+static void disc_recheck(void *userdata, const struct config_tunnel *ct)
 {
+	struct vd_daemon *d = userdata;
+
 	for (size_t i = 0; d->sched && i < scheduler_n_slots(d->sched); i++) {
 		struct probe_slot *slot = scheduler_slot(d->sched, i);
 		const char *t = scheduler_slot_tunnel(slot);
 
-		if (t && strcmp(t, dt->ct.name) == 0 && strcmp(scheduler_slot_probe(slot)->name, "profile") == 0)
+		if (t && strcmp(t, ct->name) == 0 && strcmp(scheduler_slot_probe(slot)->name, "profile") == 0)
 			scheduler_run_now(d->sched, slot);
 	}
 }
 
-static struct disc_tunnel *disc_find(struct vd_daemon *d, const char *key)
+static void disc_scanned(void *userdata, bool changed)
 {
-	for (size_t i = 0; i < d->n_disc; i++)
-		if (strcmp(d->disc[i]->key, key) == 0)
-			return d->disc[i];
-	return NULL;
-}
+	struct vd_daemon *d = userdata;
 
-/* Room for one more tunnel of f's user: true when it has fewer than
- * DISCOVERY_USER_MAX, or when the oldest of its tunnels whose process is
- * gone made way (its findings resolve, as when it is forgotten). A user
- * who starts and ends clients in a loop holds that many, not thousands. */
-static bool disc_room(struct vd_daemon *d, const struct discovered *f, bool *changed)
-{
-	size_t held = 0, oldest = SIZE_MAX;
-
-	if (f->root)
-		return true;
-	for (size_t i = 0; i < d->n_disc; i++) {
-		const struct disc_tunnel *dt = d->disc[i];
-		if (dt->root || dt->uid != f->uid)
-			continue;
-		held++;
-		if (dt->gone_since && (oldest == SIZE_MAX || dt->gone_since < d->disc[oldest]->gone_since))
-			oldest = i;
-	}
-	if (held < DISCOVERY_USER_MAX)
-		return true;
-	if (oldest == SIZE_MAX)
-		return false;
-	log_info("discovery: tunnel %s removed: uid %u has %d tunnels, and its openvpn pid %d is gone",
-	         d->disc[oldest]->ct.name, (unsigned)f->uid, DISCOVERY_USER_MAX, (int)d->disc[oldest]->pid);
-	disc_remove(d, oldest);
-	*changed = true;
-	return true;
-}
-
-static void disc_rescan(struct vd_daemon *d)
-{
-	struct discovered *v = NULL;
-	size_t n = 0;
-	int64_t now = d->now();
-	bool changed = false;
-	unsigned skipped = 0;
-	int r;
-
-	if (!discovery_on(d->cfg))
-		return;
-	r = discovery_scan(&v, &n, &skipped);
-	if (r < 0) {
-		errno = -r;
-		log_warn("discovery: cannot read /proc");
-		return;
-	}
-	for (size_t i = 0; i < d->n_disc; i++)
-		d->disc[i]->seen = false;
-	for (size_t i = 0; i < n; i++) {
-		const struct discovered *f = &v[i];
-		struct disc_tunnel *dt;
-
-		if (disc_configured(d->cfg, f->config, f->mgmt_any))
-			continue;
-		dt = disc_find(d, f->key);
-		if (dt) {
-			/* the oldest process of a profile is its tunnel (v is oldest first) */
-			if (dt->seen)
-				continue;
-			dt->seen = true;
-			if (dt->gone_since)
-				log_info("discovery: tunnel %s: openvpn runs again (pid %d)", dt->ct.name, (int)f->pid);
-			dt->gone_since = 0;
-			dt->pid = f->pid;
-			dt->root = f->root;
-			dt->uid = f->uid;
-			if (dt->ct.owner.pid != f->pid || dt->ct.owner.start != f->starttime) {
-				/* another process, maybe another user: its files are read
-				 * again as its principal, now rather than in 5 minutes */
-				dt->ct.owner = (struct vd_proc_id){.pid = f->pid, .start = f->starttime};
-				disc_recheck(d, dt);
-			}
-			continue;
-		}
-		if (!disc_room(d, f, &changed)) {
-			skipped++;
-			continue;
-		}
-		r = disc_add(d, f);
-		if (r < 0) {
-			errno = -r;
-			log_warn("discovery: cannot add the tunnel of openvpn pid %d", (int)f->pid);
-			continue;
-		}
-		changed = true;
-	}
-	discovery_free(v, n);
-	free(v);
-	/* said when it changes, not at every scan */
-	if (skipped != d->disc_skipped && skipped)
-		log_notice("discovery: %u openvpn processes not diagnosed: a user other than root has at most %d "
-		           "tunnels",
-		           skipped, DISCOVERY_USER_MAX);
-	d->disc_skipped = skipped;
-	/* A tunnel whose process is gone stays a while, so that a crash is seen
-	 * and reported (client-exception) and a restart finds its history. */
-	for (size_t i = d->n_disc; i-- > 0;) {
-		struct disc_tunnel *dt = d->disc[i];
-
-		if (dt->seen)
-			continue;
-		if (!dt->gone_since) {
-			dt->gone_since = now;
-			log_info("discovery: tunnel %s: openvpn pid %d is gone; forgetting it in %u s", dt->ct.name,
-			         (int)dt->pid, d->cfg->discovery_forget_s);
-		} else if (now - dt->gone_since >= (int64_t)d->cfg->discovery_forget_s) {
-			log_notice("discovery: tunnel %s removed: its openvpn process has been gone for %lld s",
-			           dt->ct.name, (long long)(now - dt->gone_since));
-			disc_remove(d, i);
-			changed = true;
-		}
-	}
 	if (changed) {
 		if (tunnels_build(d, d->cfg) < 0)
 			log_warnx("discovery: out of memory");
@@ -1650,74 +1419,28 @@ static void disc_rescan(struct vd_daemon *d)
 	d->gen++;
 }
 
-static void on_disc_timer(evutil_socket_t fd, short what, void *arg)
+static int64_t disc_now(void *userdata)
 {
-	struct vd_daemon *d = arg;
+	struct vd_daemon *d = userdata;
 
-	disc_rescan(d);
-	/* the forget deadline of a gone process may come before the next rescan */
-	for (size_t i = 0; i < d->n_disc; i++)
-		if (d->disc[i]->gone_since && !evtimer_pending(d->disc_soon, NULL)) {
-			int64_t left = d->disc[i]->gone_since + (int64_t)d->cfg->discovery_forget_s - d->now();
-			struct timeval tv = {.tv_sec = left > 0 ? (time_t)left : 0};
-			if (left < DISCOVERY_RESCAN_S)
-				evtimer_add(d->disc_soon, &tv);
-		}
+	return d->now();
 }
 
-/* A link or an OpenVPN client changed: look again soon (coalesced; a new
- * openvpn has its tun before it is connected). Never rescans from inside
- * the scheduler's dispatch. */
+static const struct discoverer_hooks disc_hooks = {
+	.add = disc_add,
+	.remove = disc_remove,
+	.rebuild = disc_rebuild,
+	.recheck = disc_recheck,
+	.scanned = disc_scanned,
+	.now = disc_now,
+};
+
+/* A link or an OpenVPN client changed: discovery looks again soon. */
 static void on_sched_event(void *userdata, unsigned events)
 {
 	struct vd_daemon *d = userdata;
-	struct timeval tv = {1, 0};
 
-	if (d->disc_soon && (events & (PROBE_EV_NET | PROBE_EV_OPENVPN)) && discovery_on(d->cfg) &&
-	    !evtimer_pending(d->disc_soon, NULL))
-		evtimer_add(d->disc_soon, &tv);
-}
-
-static void on_disc_link(evutil_socket_t fd, short what, void *arg)
-{
-	struct vd_daemon *d = arg;
-
-	discovery_link_drain(fd);
-	on_sched_event(d, PROBE_EV_NET);
-}
-
-static int discovery_start(struct vd_daemon *d)
-{
-	struct timeval every = {DISCOVERY_RESCAN_S, 0};
-
-	if (!discovery_on(d->cfg)) {
-		if (d->disc_timer)
-			evtimer_del(d->disc_timer);
-		if (d->disc_link)
-			event_del(d->disc_link);
-		return 0;
-	}
-	if (d->disc_link)
-		event_add(d->disc_link, NULL);
-	if (!d->disc_timer) {
-		d->disc_timer = event_new(d->base, -1, EV_PERSIST, on_disc_timer, d);
-		d->disc_soon = evtimer_new(d->base, on_disc_timer, d);
-		if (!d->disc_timer || !d->disc_soon)
-			return -ENOMEM;
-		/* with no tunnel yet no probe watches the links: this does */
-		d->disc_link_fd = discovery_link_socket();
-		if (d->disc_link_fd < 0) {
-			errno = -d->disc_link_fd;
-			log_warn("discovery: no netlink socket; new clients are seen within %d s", DISCOVERY_RESCAN_S);
-		} else if (!(d->disc_link = event_new(d->base, d->disc_link_fd, EV_READ | EV_PERSIST, on_disc_link, d)) ||
-		           event_add(d->disc_link, NULL) < 0) {
-			return -ENOMEM;
-		}
-	}
-	if (event_add(d->disc_timer, &every) < 0)
-		return -ENOMEM;
-	disc_rescan(d);
-	return 0;
+	discoverer_events(d->disc, events);
 }
 
 /* ---- status ---- */
