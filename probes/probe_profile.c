@@ -152,14 +152,18 @@ static int split(const char *path, const char *base, char **dir, char **name)
 }
 
 /* The watch set becomes the directories of files; a directory that does not
- * exist cannot be watched, and the timer covers it. Returns 0, or the -errno
- * of running out of watches (a limit of the user's, or memory). */
+ * exist cannot be watched, and the timer covers it. A directory watched only
+ * from now on may have changed after the check read it and before its watch
+ * was in place (a key put back while the check ran): one more check follows,
+ * with the watch in place. Returns 0, or the -errno of running out of
+ * watches (a limit of the user's, or memory). */
 static int watches_update(struct profile_state *st, const char *config, const struct files *files,
                           const struct vd_proc_id *owner)
 {
 	struct watch *nw = calloc(PROFILE_MAX_WATCHES, sizeof(*nw));
 	size_t nn = 0;
 	int ret = 0;
+	bool added = false;
 
 	if (!nw)
 		return -ENOMEM;
@@ -187,6 +191,10 @@ static int watches_update(struct profile_state *st, const char *config, const st
 			}
 			nw[nn].dir = dir;
 			nn++;
+			size_t j;
+			for (j = 0; j < st->n && strcmp(st->w[j].dir, dir) != 0; j++)
+				;
+			added |= j == st->n;
 		} else {
 			free(dir);
 		}
@@ -205,6 +213,10 @@ static int watches_update(struct profile_state *st, const char *config, const st
 	free(st->w);
 	st->w = nw;
 	st->n = nn;
+	if (added) {
+		struct timeval tv = {0, PROFILE_DEBOUNCE_MS * 1000};
+		evtimer_add(st->debounce, &tv);
+	}
 	return ret;
 }
 

@@ -10,7 +10,7 @@ libsystemd-dev libinih-dev libcmocka-dev libcap-ng-dev
 openssl openvpn dnsmasq-base chrony libfaketime faketime nftables iproute2
 iputils-ping fping ntpsec-ntpdate systemd python3 python3-dbusmock dbus
 network-manager-openvpn
-valgrind scdoc procps psmisc util-linux chromium
+valgrind scdoc procps psmisc util-linux chromium strace
 prometheus-node-exporter prometheus systemd-journal-remote curl
 gettext locales
 debhelper dpkg-dev lintian
