@@ -17,9 +17,9 @@ SLOW=1
 work=$(mktemp -d /tmp/vd-e2e-race.XXXXXX)
 sock=$work/io.vpndoctor
 log=$work/daemon.log
-pid= dpid=
-# the daemon first: killed, strace would leave it running, detached
-trap 'kill_wait "$dpid" "$pid"; rm -rf "$work"' EXIT
+pid= dpids=
+# the daemon's processes first: killed, strace would leave them running, detached
+trap 'kill_wait $dpids "$pid"; rm -rf "$work"' EXIT
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -35,6 +35,10 @@ sys.exit(0 if any(f["cause"] == sys.argv[1] for f in json.load(sys.stdin)["findi
 
 cp "$src"/tests/data/sample/* "$work/"
 mv "$work/client.key" "$work/client.key.away"
+# the engine (nobody) reads the profile itself: the privileged parent, which
+# would read it for an engine refused, is not the process strace holds
+chmod 755 "$work"
+chmod 644 "$work"/*
 cat >"$work/vd.conf" <<EOC
 [Profile]
 Interval=1h
@@ -43,17 +47,21 @@ Enabled=no
 [Tunnel office]
 Config=$work/sample.ovpn
 EOC
-# -P: only what touches the key stops the daemon; its open returns 4 s late
+# -P: only what touches the key is traced; its first open returns 4 s late
 unshare -n strace -f -qq -o "$work/strace.log" -P "$work/client.key" -e trace=%file \
-	-e inject=%file:delay_exit=$((4000000 * SLOW)) \
-	"$bin/vpndoctord" --foreground --config "$work/vd.conf" --socket "$sock" --state-dir "$work/state" \
+	-e inject=openat:delay_exit=$((4000000 * SLOW)):when=1 \
+	"$bin/vpndoctord" --foreground --user nobody --config "$work/vd.conf" --socket "$sock" --state-dir "$work/state" \
 	--log-level info 2>"$log" &
 pid=$!
 
-# the daemon held in the delay: its main thread stopped by strace (state t)
+# the daemon held in the delay: the engine (the privileged parent's child)
+# stopped by strace (state t)
 held() {
-	[ -n "$dpid" ] || dpid=$(pgrep -P "$pid" -x vpndoctord) || return 1
-	[ "$(awk '{print $3}' "/proc/$dpid/stat" 2>/dev/null)" = t ]
+	local parent engine
+	parent=$(pgrep -P "$pid" -x vpndoctord) || return 1
+	engine=$(pgrep -P "$parent" -x vpndoctord) || return 1
+	dpids="$engine $parent"
+	[ "$(awk '{print $3}' "/proc/$engine/stat" 2>/dev/null)" = t ]
 }
 t_ok=0
 for ((i = 0; i < 300 * SLOW; i++)); do
