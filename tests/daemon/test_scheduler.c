@@ -2,6 +2,9 @@
  * concurrent runs and its queue, coalescing of triggers, backoff while
  * failing, a first run skipped on reload, cancellation on free, and first
  * runs in the order of what probes need of each other.
+ * A run that must still be in flight when the test looks is held (never
+ * ends by itself), not timed: a test descheduled on a loaded machine would
+ * find a timed one over.
  * vd-tier: check (no root, no namespace) */
 #include <errno.h>
 #include <setjmp.h>
@@ -10,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
@@ -18,6 +22,7 @@
 #include "config.h"
 #include "scheduler.h"
 
+/* run_ms < 0: a run ends only when cancelled */
 static int n_running, max_running, n_cancel, n_state_free, run_ms = 30;
 static bool fail_mode;
 
@@ -49,7 +54,8 @@ static int fake_start(struct probe_run *run)
 		*run->state = calloc(1, 16);
 	fr->run = run;
 	fr->ev = evtimer_new(run->base, fake_done, fr);
-	evtimer_add(fr->ev, &tv);
+	if (run_ms >= 0)
+		evtimer_add(fr->ev, &tv);
 	run->priv = fr;
 	if (++n_running > max_running)
 		max_running = n_running;
@@ -240,7 +246,7 @@ static void test_skip_first_and_cancel(void **state)
 	scheduler_free(s);
 
 	/* freed with runs in flight: they are cancelled, no result arrives */
-	run_ms = 1000;
+	run_ms = -1;
 	assert_int_equal(scheduler_new_with(base, cfg, table, 1, on_result, &res, NULL, &s), 0);
 	run_loop(base, 50);
 	assert_int_equal(n_running, 2);
@@ -267,11 +273,12 @@ static void test_pause_and_restart(void **state)
 
 	(void)state;
 	reset();
-	run_ms = 300;
+	run_ms = -1;
 	assert_int_equal(scheduler_new_with(base, cfg, table, 1, on_result, &res, NULL, &s), 0);
 	run_loop(base, 50);
 	assert_int_equal(n_running, 2);
 	assert_int_equal(scheduler_queued(s), 3);
+	run_ms = 300;
 	scheduler_pause(s);
 	assert_true(scheduler_paused(s));
 	assert_int_equal(n_cancel, 2);
@@ -324,9 +331,20 @@ static void test_pause_and_restart(void **state)
 
 /* ---- first runs in the order of needs ----------------------------------- */
 
-/* "up" fills a section after up_ms (never with up_ms < 0); "down" needs it
- * and notes, at each start, whether up had delivered for its tunnel. */
+/* "up" fills a section after up_ms (with up_ms < 0, when up_release says);
+ * "down" needs it and notes, at each start, whether up had delivered for its
+ * tunnel, and how long after the scheduler's start it first ran. */
 static int up_ms, n_up_done[2], n_down_started[2], n_down_before_up[2];
+static double t_start, t_down_first[2];
+static struct up_run *up_held[2];
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static int tunnel_index(const struct probe_run *run)
 {
@@ -343,6 +361,7 @@ static void up_done(evutil_socket_t fd, short what, void *arg)
 	struct up_run *ur = arg;
 
 	n_up_done[tunnel_index(ur->run)]++;
+	up_held[tunnel_index(ur->run)] = NULL;
 	probe_run_done(ur->run, PROBE_OK, cJSON_CreateObject());
 	event_free(ur->ev);
 	free(ur);
@@ -357,14 +376,27 @@ static int up_start(struct probe_run *run)
 	ur->ev = evtimer_new(run->base, up_done, ur);
 	if (up_ms >= 0)
 		evtimer_add(ur->ev, &tv);
+	else
+		up_held[tunnel_index(run)] = ur;
 	run->priv = ur;
 	return 0;
+}
+
+/* the held runs of up deliver now */
+static void up_release(void)
+{
+	static const struct timeval zero = {0, 0};
+
+	for (int t = 0; t < 2; t++)
+		if (up_held[t])
+			evtimer_add(up_held[t]->ev, &zero);
 }
 
 static void up_cancel(struct probe_run *run)
 {
 	struct up_run *ur = run->priv;
 
+	up_held[tunnel_index(run)] = NULL;
 	event_free(ur->ev);
 	free(ur);
 }
@@ -374,8 +406,11 @@ static int down_start(struct probe_run *run)
 	int t = tunnel_index(run);
 
 	n_down_started[t]++;
-	if (n_down_started[t] == 1 && n_up_done[t] == 0)
-		n_down_before_up[t]++;
+	if (n_down_started[t] == 1) {
+		t_down_first[t] = now_s() - t_start;
+		if (n_up_done[t] == 0)
+			n_down_before_up[t]++;
+	}
 	probe_run_done(run, PROBE_OK, cJSON_CreateObject());
 	return 0;
 }
@@ -403,6 +438,8 @@ static void reset_needs(void)
 	memset(n_up_done, 0, sizeof(n_up_done));
 	memset(n_down_started, 0, sizeof(n_down_started));
 	memset(n_down_before_up, 0, sizeof(n_down_before_up));
+	memset(up_held, 0, sizeof(up_held));
+	t_start = now_s();
 }
 
 static struct config *two(const char *extra)
@@ -425,16 +462,18 @@ static void test_first_runs_after_needs(void **state)
 
 	(void)state;
 	reset_needs();
-	up_ms = 150;
+	up_ms = -1;
 	assert_int_equal(scheduler_new_with(base, cfg, needs_table, 2, count_result, &n, NULL, &s), 0);
 	/* slots in the order of first runs: up's before down's */
 	assert_ptr_equal(scheduler_slot_probe(scheduler_slot(s, 0)), &up);
 	assert_ptr_equal(scheduler_slot_probe(scheduler_slot(s, 2)), &down);
-	/* an event meanwhile does not start down before up has delivered */
+	/* an event meanwhile does not start down before up has delivered (up
+	 * held; the default first wait, 10 s, far away) */
 	run_loop(base, 50);
 	scheduler_trigger(s, PROBE_EV_NET);
 	run_loop(base, 50);
 	assert_int_equal(n_down_started[0] + n_down_started[1], 0);
+	up_release();
 	for (int i = 0; i < 50 && n < 4; i++)
 		run_loop(base, 20);
 	assert_int_equal(n, 4);
@@ -451,13 +490,15 @@ static void test_first_runs_after_needs(void **state)
 	n = 0;
 	assert_int_equal(scheduler_new_with(base, cfg, needs_table, 2, count_result, &n, NULL, &s), 0);
 	scheduler_set_first_wait(s, 0.2);
-	run_loop(base, 100);
-	assert_int_equal(n_down_started[0] + n_down_started[1], 0);
 	for (int i = 0; i < 50 && n < 2; i++)
 		run_loop(base, 20);
 	assert_int_equal(n, 2);
 	assert_int_equal(n_down_before_up[0], 1);
 	assert_int_equal(n_down_before_up[1], 1);
+	/* not before it had waited (the clock's, not the loop's, account) */
+	for (int t = 0; t < 2; t++)
+		if (t_down_first[t] < 0.19)
+			fail_msg("down ran without up after %.3f s, not 0.2 s", t_down_first[t]);
 	scheduler_free(s);
 	config_free(cfg);
 
@@ -468,7 +509,8 @@ static void test_first_runs_after_needs(void **state)
 	cfg = two("[OpenVPN]\nEnabled=no\n");
 	assert_int_equal(scheduler_new_with(base, cfg, needs_table, 2, count_result, &n, NULL, &s), 0);
 	assert_int_equal(scheduler_n_slots(s), 2);
-	run_loop(base, 50);
+	for (int i = 0; i < 50 && n < 2; i++)
+		run_loop(base, 20);
 	assert_int_equal(n_down_started[0], 1);
 	assert_int_equal(n_down_started[1], 1);
 	scheduler_free(s);
