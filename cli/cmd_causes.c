@@ -99,6 +99,66 @@ int cmd_causes(struct cli_ctx *ctx, int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
+/* A probability as a percentage, without trailing zeros: "0.5%", "10%". */
+static void pct(char *buf, size_t len, double p)
+{
+	snprintf(buf, len, "%.3g%%", p * 100);
+}
+
+/* The sequential tests a sampled cause opens on, from the rules' table. */
+static void explain_tests(const char *cause)
+{
+	const struct vd_sprt_spec *const *t = vd_rule_tests(cause);
+	double total = 0;
+
+	printf("\n%s\n", _("Decided by sequential tests (Wald's SPRT run as a CUSUM), one step per sample:"));
+	for (size_t i = 0; t[i]; i++) {
+		const struct vd_sampling *sm = vd_sampling_find(t[i]->section);
+		struct vd_sprt_limits l;
+		char p0[16], p1[16], line[512];
+		double fa = vd_test_false_alarms(t[i], 30);
+
+		if (vd_sprt_limits(t[i], &l) < 0)
+			continue;
+		total += fa;
+		pct(p0, sizeof(p0), t[i]->p0);
+		pct(p1, sizeof(p1), t[i]->p1);
+		printf("  %s.%s\n", t[i]->section, t[i]->key);
+		if (t[i]->event != VD_SPRT_EV_LOST)
+			/* TRANSLATORS: the event of a test, and its bound: "a round trip
+			 * ... exceeds the bound (150 ms)" */
+			snprintf(line, sizeof(line), _("event: %s (%.0f ms)"), _(t[i]->meaning), t[i]->bound_ms);
+		else
+			snprintf(line, sizeof(line), _("event: %s"), _(t[i]->meaning));
+		vd_text_wrap(stdout, line, "    ", WIDTH);
+		/* TRANSLATORS: H0 and H1 are the test's hypotheses, p the event's
+		 * probability per sample; alpha and beta its error rates per sample */
+		snprintf(line, sizeof(line), _("H0: p = %s (healthy), H1: p = %s (the fault); alpha %.0e, beta %.0e"), p0, p1,
+		         t[i]->alpha, t[i]->beta);
+		vd_text_wrap(stdout, line, "    ", WIDTH);
+		snprintf(line, sizeof(line),
+		         _("opens at %.1f, resolves at %.1f (log-likelihood ratio); about %.0f samples to open at H1, "
+		           "%.0f to resolve at H0"),
+		         l.upper, l.lower, vd_sprt_arl_open(&l, t[i]->p1), vd_sprt_arl_resolve(&l, t[i]->p0));
+		vd_text_wrap(stdout, line, "    ", WIDTH);
+		if (t[i]->after) {
+			snprintf(line, sizeof(line), _("follows %s: fed while that does not stand at H1, afresh when it resolves"),
+			         t[i]->after);
+			vd_text_wrap(stdout, line, "    ", WIDTH);
+		}
+		if (sm && fa >= 0) {
+			snprintf(line, sizeof(line),
+			         _("false alarms: at most %.2g in 30 days (at most %.2g samples/s while healthy)"), fa,
+			         vd_sampling_max_rate(sm, sm->slow_s));
+			vd_text_wrap(stdout, line, "    ", WIDTH);
+		}
+	}
+	label(_("False alarms:"));
+	/* TRANSLATORS: the sum over the cause's tests, at the default sampling */
+	printf(_("at most %.2g in 30 days on a healthy tunnel (default sampling)"), total);
+	putchar('\n');
+}
+
 int cmd_explain(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *id = NULL;
@@ -143,6 +203,10 @@ int cmd_explain(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (ctx->json) {
 		cJSON *j = vd_cause_to_json(c);
+		if (j && vd_rule_tests_add_json(c->id, j) < 0) {
+			cJSON_Delete(j);
+			j = NULL;
+		}
 		if (!j) {
 			fputs(_("vpndoctor: out of memory\n"), stderr);
 			return CLI_EXIT_UNKNOWN;
@@ -184,13 +248,11 @@ int cmd_explain(struct cli_ctx *ctx, int argc, char **argv)
 			printf("%s%s", i ? ", " : "", inputs[i]);
 		putchar('\n');
 	}
-	label(_("Grace period:"));
-	printf(_("%u s"), c->grace_s);
-	putchar('\n');
-	if (c->hold_s) {
-		label(_("Hold time:"));
-		printf(P_("%u s after the last check that showed it", "%u s after the last check that showed it",
-		          c->hold_s), c->hold_s);
+	if (vd_rule_tests(c->id))
+		explain_tests(c->id);
+	else {
+		label(_("Grace period:"));
+		printf(_("%u s"), c->grace_s);
 		putchar('\n');
 	}
 	if (c->settles) {

@@ -59,6 +59,7 @@
 #include <event2/listener.h>
 
 #include "vpndoctor/cause.h"
+#include "vpndoctor/rules.h"
 #include "vpndoctor/varlink.h"
 
 #include "config.h"
@@ -1448,7 +1449,7 @@ static void method_explain(struct conn *k, const cJSON *params)
 	}
 	entry = vd_cause_to_json(cause);
 	p = cJSON_CreateObject();
-	if (!entry || !p || !cJSON_AddItemToObject(p, "cause", entry)) {
+	if (!entry || !p || vd_rule_tests_add_json(cause->id, entry) < 0 || !cJSON_AddItemToObject(p, "cause", entry)) {
 		cJSON_Delete(entry);
 		cJSON_Delete(p);
 		conn_drop(k);

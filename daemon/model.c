@@ -1109,22 +1109,14 @@ static void evaluate_tunnel(struct vd_daemon *d, struct tunnel *tn, int64_t now)
 	}
 	cJSON_Delete(found);
 
-	/* What no longer shows resolves at once (no grace on the way down),
-	 * but a sampled cause's finding is held for its hold time first: one
-	 * burst that got through neither resolves it nor, while it waits out its
-	 * grace period, starts that period afresh. */
+	/* What no longer shows resolves at once (no grace on the way down; a
+	 * sampled cause's rule shows it until its test resolves, so one burst
+	 * that got through does not). */
 	for (size_t i = tn->nf; i-- > 0;) {
 		struct tracked *t = &tn->f[i];
-		const struct vd_cause *vc;
 
 		if (t->mark)
 			continue;
-		vc = vd_cause_find(t->cause);
-		if (vc && vc->hold_s && now - t->last_seen < (int64_t)vc->hold_s) {
-			if (t->last_seen + (int64_t)vc->hold_s < deadline)
-				deadline = t->last_seen + (int64_t)vc->hold_s;
-			continue;
-		}
 		if (t->open)
 			emit(d, "resolved", t, now);
 		tracked_remove(tn, i);

@@ -1,12 +1,16 @@
 /* The cause catalogue as one static table. Texts are ours, faithful to the
  * SSL-VPN FAQ; MESSAGE_IDs were made once with `systemd-id128 new` and must
  * never change (journal entries and the catalog are keyed on them). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "vpndoctor/cause.h"
 #include "vpndoctor/i18n.h"
+#include "vpndoctor/rules.h"
 
 const struct vd_symptom vd_symptoms[] = {
 	{"connect-fails", N_("The client fails to connect to the SSL server")},
@@ -36,15 +40,13 @@ const size_t vd_n_symptoms = VD_ARRAY_SIZE(vd_symptoms);
 
 /* Grace periods: 0 for facts read from files or configuration (they do not
  * flicker); 30 s for route/process facts that pass through transient states
- * while links come and go; 60-120 s for measured loss, latency and paths, so a
- * single bad burst of probes is not an alarm. */
-
-/* A finding of a sampled cause outlives checks that do not show it by this
- * much: at 5 % loss a 10-echo burst comes back whole 6 times in 10, and
- * without a hold such a finding would open and resolve with every burst.
- * 90 s is more than the ping probe's interval (60 s), so at least one more
- * burst must come back clean before it resolves. */
-#define VD_SAMPLED_HOLD_S 90
+ * while links come and go. The sampled causes (loss, delay, silent hosts:
+ * unstable-internet, long-distance-udp, asymmetric-path, security-group,
+ * gateway-bandwidth, udp-unreliable, gateway-old-version) have neither a
+ * grace nor a hold: their rules open and resolve on sequential tests whose
+ * error rates are stated beside them (lib/rules.c, vpndoctor/sprt.h), so one
+ * bad burst is not an alarm and one clean one is not a resolution, by
+ * design rather than by waiting. */
 
 /* The ids, from causes.def: each entry names its cause by symbol, so the table
  * and the list cannot drift apart. */
@@ -192,8 +194,7 @@ const struct vd_cause vd_causes[] = {
 		 * udp-blocked; high RTT with UDP is the FAQ's long-distance case. */
 		.suppressed_by = {"gateway-unreachable", "udp-blocked", "long-distance-udp", "vpn-port-silent",
 		                  NETWORK_DOWN, NULL},
-		.grace_s = 60,
-		.hold_s = VD_SAMPLED_HOLD_S,
+		.grace_s = 0,
 		.description =
 			N_("Packets between the client and the VPN gateway's public address are lost, "
 			"delayed or arrive with large jitter outside the tunnel, so OpenVPN's "
@@ -212,8 +213,7 @@ const struct vd_cause vd_causes[] = {
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"drops-periodically", "only-some-connect"},
 		.suppressed_by = {"udp-blocked", "gateway-unreachable", "vpn-port-silent", NETWORK_DOWN, NULL},
-		.grace_s = 120,
-		.hold_s = VD_SAMPLED_HOLD_S,
+		.grace_s = 0,
 		.description =
 			N_("Over long distances, such as between US (Silicon Valley) and Singapore, an "
 			"SSL-VPN connection over UDP loses packets and the client is disconnected "
@@ -316,8 +316,7 @@ const struct vd_cause vd_causes[] = {
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"ping-one-way"},
 		.suppressed_by = {TUNNEL_DOWN, "icmp-blocked-locally", NULL},
-		.grace_s = 60,
-		.hold_s = VD_SAMPLED_HOLD_S,
+		.grace_s = 0,
 		.description =
 			N_("Pings from the client reach the VPC, but pings from the VPC to the client "
 			"are lost although the client does not block them: the route from the VPC "
@@ -411,7 +410,7 @@ const struct vd_cause vd_causes[] = {
 		.symptoms = {"connected-no-cloud"},
 		.suppressed_by = {TUNNEL_DOWN, "ipsec-route-overlap", "local-network-missing", "ip-conflict",
 		                  "local-network-overlap", "openvpn-version", NULL},
-		.grace_s = 60,
+		.grace_s = 0,
 		.description =
 			N_("The tunnel works (the server end answers and the routes are right), but "
 			"the VPC hosts do not answer: a security group rule of the instances, a "
@@ -448,8 +447,7 @@ const struct vd_cause vd_causes[] = {
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"connected-loss", "connected-latency"},
 		.suppressed_by = {TUNNEL_DOWN, NULL},
-		.grace_s = 60,
-		.hold_s = VD_SAMPLED_HOLD_S,
+		.grace_s = 0,
 		.description =
 			N_("A sudden surge of traffic exceeds the maximum bandwidth of the VPN gateway: "
 			"the tunnel carries close to the gateway's limit while loss or latency "
@@ -468,8 +466,7 @@ const struct vd_cause vd_causes[] = {
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"connected-loss"},
 		.suppressed_by = {TUNNEL_DOWN, "gateway-bandwidth", "unstable-internet", "long-distance-udp", NULL},
-		.grace_s = 60,
-		.hold_s = VD_SAMPLED_HOLD_S,
+		.grace_s = 0,
 		.description =
 			N_("The SSL-VPN connection runs over UDP, which does not retransmit lost "
 			"datagrams: packets are lost inside the tunnel while the path to the "
@@ -486,8 +483,7 @@ const struct vd_cause vd_causes[] = {
 		.severity = VD_SEV_WARNING,
 		.symptoms = {"connected-latency"},
 		.suppressed_by = {TUNNEL_DOWN, "gateway-bandwidth", NULL},
-		.grace_s = 120,
-		.hold_s = VD_SAMPLED_HOLD_S,
+		.grace_s = 0,
 		.description =
 			N_("VPN gateways created before 2021-04-01 run an older version whose "
 			"forwarding does not keep up with heavy traffic: responses through the "
@@ -766,7 +762,6 @@ cJSON *vd_cause_to_json(const struct vd_cause *c)
 		cJSON_AddItemToArray(a, s);
 	}
 	if (!cJSON_AddNumberToObject(o, "grace_s", c->grace_s) ||
-	    !cJSON_AddNumberToObject(o, "hold_s", c->hold_s) ||
 	    !cJSON_AddStringToObject(o, "description", c->description) ||
 	    !cJSON_AddStringToObject(o, "remedy", c->remedy) ||
 	    !cJSON_AddStringToObject(o, "message_id", c->message_id) ||
@@ -779,4 +774,50 @@ cJSON *vd_cause_to_json(const struct vd_cause *c)
 fail:
 	cJSON_Delete(o);
 	return NULL;
+}
+
+/* ---- a sampled cause's tests (vd_rule_tests_add_json, vpndoctor/rules.h) ---- */
+
+static bool add_num(cJSON *o, const char *k, double v)
+{
+	/* JSON has no infinity: a figure that never comes is left out */
+	return !isfinite(v) || cJSON_AddNumberToObject(o, k, v);
+}
+
+int vd_rule_tests_add_json(const char *cause_id, cJSON *entry)
+{
+	const struct vd_sprt_spec *const *t = vd_rule_tests(cause_id);
+	double total = 0;
+	cJSON *a;
+
+	if (!t)
+		return 0;
+	if (!(a = cJSON_AddArrayToObject(entry, "tests")))
+		return -ENOMEM;
+	for (size_t i = 0; t[i]; i++) {
+		const struct vd_sampling *sm = vd_sampling_find(t[i]->section);
+		struct vd_sprt_limits l;
+		char name[64];
+		cJSON *o = cJSON_CreateObject();
+		double fa = vd_test_false_alarms(t[i], 30);
+
+		if (!o)
+			return -ENOMEM;
+		cJSON_AddItemToArray(a, o);
+		if (vd_sprt_limits(t[i], &l) < 0)
+			return -EINVAL; /* the table is wrong: the unit test says which */
+		snprintf(name, sizeof(name), "%s.%s", t[i]->section, t[i]->key);
+		total += fa;
+		if (!cJSON_AddStringToObject(o, "test", name) || !cJSON_AddStringToObject(o, "event", t[i]->meaning) ||
+		    (t[i]->event != VD_SPRT_EV_LOST && !add_num(o, "bound_ms", t[i]->bound_ms)) ||
+		    !add_num(o, "p0", t[i]->p0) || !add_num(o, "p1", t[i]->p1) || !add_num(o, "alpha", t[i]->alpha) ||
+		    !add_num(o, "beta", t[i]->beta) || !add_num(o, "upper", l.upper) || !add_num(o, "lower", l.lower) ||
+		    (t[i]->after && !cJSON_AddStringToObject(o, "follows", t[i]->after)) ||
+		    !add_num(o, "max_samples_per_s", vd_sampling_max_rate(sm, sm ? sm->slow_s : 0)) ||
+		    !add_num(o, "false_alarms_per_30_days", fa) ||
+		    !add_num(o, "samples_to_open", vd_sprt_arl_open(&l, t[i]->p1)) ||
+		    !add_num(o, "samples_to_resolve", vd_sprt_arl_resolve(&l, t[i]->p0)))
+			return -ENOMEM;
+	}
+	return add_num(entry, "false_alarms_per_30_days", total) ? 0 : -ENOMEM;
 }

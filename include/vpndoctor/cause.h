@@ -35,11 +35,9 @@ struct vd_cause {
 	enum vd_severity severity;/* the catalogue's severity; a finding may be lower */
 	const char *symptoms[VD_CAUSE_MAX_SYMPTOMS + 1];        /* symptom ids, NULL-ended */
 	const char *suppressed_by[VD_CAUSE_MAX_SUPPRESSED + 1]; /* cause ids, NULL-ended */
-	unsigned grace_s;         /* how long the condition must hold before it opens */
-	unsigned hold_s;          /* sampled causes (loss, delay): how long a finding
-	                           * outlives checks that do not show it, so a burst
-	                           * that happens to get through neither resolves it
-	                           * nor restarts its grace period */
+	unsigned grace_s;         /* how long the condition must hold before it opens
+	                           * (0 for the sampled causes: their rules decide
+	                           * by sequential tests, vd_rule_tests) */
 	const char *description;  /* what it means and why it breaks the VPN */
 	const char *remedy;       /* what to do, faithful to the FAQ, with its numbers */
 	const char *message_id;   /* 32 lowercase hex digits, from systemd-id128 new */
@@ -68,7 +66,7 @@ const struct vd_symptom *vd_symptom_find(const char *id);
 int vd_cause_index(const char *id);
 
 /* {"id","title","severity","symptoms":[{"id","question"}],"suppressed_by":[],
- *  "grace_s","hold_s","description","remedy","message_id","beyond_faq",
+ *  "grace_s","description","remedy","message_id","beyond_faq",
  *  "settles": ["resume", "roam"]} */
 struct cJSON *vd_cause_to_json(const struct vd_cause *c);
 

@@ -6,6 +6,7 @@
 #define VPNDOCTOR_RULES_H
 
 #include "vpndoctor/cause.h"
+#include "vpndoctor/sprt.h"
 
 struct cJSON;
 
@@ -45,5 +46,62 @@ enum vd_severity vd_findings_worst(const struct cJSON *findings);
  * NULL-ended; for `explain` and for the daemon to know which probes matter to
  * which cause. */
 const char *const *vd_rule_inputs(const char *cause_id);
+
+/* ---- the sequential tests of the sampled causes ----------------------------
+ * Each is designed beside the rule that reads it (lib/rules.c): its event,
+ * hypotheses p0/p1 and error rates alpha/beta. The probe that samples feeds
+ * it and publishes its state in its section's "tests" (facts.def: TEST);
+ * the rules read only the decisions. */
+enum vd_test_id {
+	VD_TEST_PATH_LOSS_HEAVY,
+	VD_TEST_PATH_LOSS_LIGHT,
+	VD_TEST_PATH_RTT_LONG,
+	VD_TEST_PATH_RTT_VERY_LONG,
+	VD_TEST_PATH_JITTER,
+	VD_TEST_INSIDE_LOSS_HEAVY,
+	VD_TEST_INSIDE_LOSS_LIGHT,
+	VD_TEST_INSIDE_EXCESS_DELAY,
+	VD_TEST_INSIDE_SILENT,
+	VD_TEST_REFLECTOR_ONE_WAY,
+	VD_N_TESTS
+};
+extern const struct vd_sprt_spec vd_tests[VD_N_TESTS];
+
+/* The test of that section and key ("ping", "silent"), or NULL. */
+const struct vd_sprt_spec *vd_test_find(const char *section, const char *key);
+/* The tests whose h1 a cause's rule opens on, NULL-ended; NULL for a cause
+ * that samples nothing. */
+const struct vd_sprt_spec *const *vd_rule_tests(const char *cause_id);
+
+/* How a probe samples for its tests; slow_s is the default of Interval= in
+ * the probe's section of vpndoctor.conf. */
+struct vd_sampling {
+	const char *section;     /* "path", "ping", "reflector" */
+	double slow_s;           /* between runs while every test rests (h0 at its floor) */
+	double watch_s;          /* between runs while a test stands at h1 near its ceiling */
+	unsigned per_run;        /* samples per destination in a run at rest */
+	unsigned burst;          /* samples per destination in a run while a test is pending */
+	double burst_spacing_s;  /* between them */
+	unsigned fast_per_hour;  /* pending samples a healthy tunnel may take in an hour, at most */
+	double deadline_s;       /* an echo not answered within this is lost */
+};
+
+/* NULL for a section that runs no test. */
+const struct vd_sampling *vd_sampling_find(const char *section);
+/* The most samples per second a test of s takes while nothing is open: the
+ * runs at rest, every slow_s, and the pending budget (the false alarms of
+ * its tests scale with it). */
+double vd_sampling_max_rate(const struct vd_sampling *s, double slow_s);
+/* Expected false alarms of the test in `days` at the section's default
+ * sampling, from Lorden's bound (vd_sprt_false_alarms); -1 when unknown. */
+double vd_test_false_alarms(const struct vd_sprt_spec *t, double days);
+
+/* Adds to a catalogue entry (vd_cause_to_json) what its tests are, when its
+ * cause samples: "tests": [{"test" ("path.loss_heavy"), "event", "bound_ms"
+ * (a bound's test), "p0", "p1", "alpha", "beta", "upper", "lower",
+ * "follows" (when it does), "max_samples_per_s", "false_alarms_per_30_days",
+ * "samples_to_open" (at p1), "samples_to_resolve" (at p0; both Wald's)}],
+ * and "false_alarms_per_30_days" for them all. 0, or -ENOMEM. */
+int vd_rule_tests_add_json(const char *cause_id, struct cJSON *entry);
 
 #endif

@@ -39,8 +39,10 @@ enum vd_sprt_decision {
 
 /* What one sample's event is. */
 enum vd_sprt_event {
-	VD_SPRT_EV_LOST,   /* an echo is not answered */
-	VD_SPRT_EV_ABOVE,  /* a round trip (or a difference of them) exceeds bound_ms */
+	VD_SPRT_EV_LOST,   /* an echo is not answered (every echo is a sample) */
+	VD_SPRT_EV_ABOVE,  /* a round trip exceeds bound_ms (every answered echo) */
+	VD_SPRT_EV_EXCESS, /* a round trip exceeds a baseline (the path outside) by bound_ms */
+	VD_SPRT_EV_STEP,   /* two successive round trips differ by more than bound_ms */
 };
 
 /* A test's design, a constant beside the rule that reads it. */
@@ -48,7 +50,7 @@ struct vd_sprt_spec {
 	const char *section; /* the facts section whose echoes it is fed: "path", "ping", "reflector" */
 	const char *key;     /* its key under that section's "tests": "loss_heavy" */
 	enum vd_sprt_event event;
-	double bound_ms;     /* VD_SPRT_EV_ABOVE: the bound */
+	double bound_ms;     /* all but VD_SPRT_EV_LOST: the bound */
 	const char *meaning; /* the event in words, for `explain`: "an echo to the gateway is lost" */
 	double p0, p1;       /* P(event) per sample under H0 and under H1; 0 < p0 < p1 < 1 */
 	double alpha, beta;  /* per-sample false alarm and false resolution bounds; 0 < alpha <= beta < 1 */

@@ -54,12 +54,29 @@ import json, sys
 d = json.load(sys.stdin)
 assert d["id"] == "long-distance-udp"
 assert "Smart Access Gateway" in d["remedy"] and "TCP" in d["remedy"]
-assert d["grace_s"] == 120 and d["hold_s"] == 90 and d["beyond_faq"] is False
+assert d["grace_s"] == 0 and "hold_s" not in d and d["beyond_faq"] is False
+t = d["tests"]
+assert [x["test"] for x in t] == ["path.rtt_long"], t
+assert t[0]["bound_ms"] == 150 and t[0]["p0"] < t[0]["p1"] and t[0]["alpha"] <= t[0]["beta"]
+assert t[0]["upper"] > t[0]["lower"] >= 0 and 0 < t[0]["samples_to_open"] < 100
+assert 0 < d["false_alarms_per_30_days"] < 1
 ' || fail "explain json"
-# A sampled cause shows its hold time; one read from files has none.
-grep -q '^Hold time: *90 s after the last check that showed it$' <<<"$("$vd" explain unstable-internet)" ||
-	fail "explain: hold time of a sampled cause"
-grep -q '^Hold time' "$tmp/explain" && fail "explain: a hold time for client-cidr-too-small"
+"$vd" explain client-cidr-too-small --json | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert "tests" not in d and "false_alarms_per_30_days" not in d
+' || fail "explain json: tests of a cause that samples nothing"
+# A sampled cause shows its tests, their hypotheses and false alarms instead of
+# a grace period; one read from files shows its grace period.
+ui=$("$vd" explain unstable-internet)
+grep -q '^Decided by sequential tests' <<<"$ui" || fail "explain: the tests of a sampled cause"
+grep -q '^  path.loss_heavy$' <<<"$ui" || fail "explain: the heavy loss test"
+grep -q 'H0: p = 0.5% (healthy), H1: p = 10% (the fault); alpha 1e-07, beta 1e-04' <<<"$ui" ||
+	fail "explain: hypotheses and error rates"
+grep -q '^False alarms: *at most 0\.[0-9]* in 30 days' <<<"$ui" || fail "explain: the false alarms"
+grep -q '^Grace period' <<<"$ui" && fail "explain: a grace period for a sampled cause"
+sed -n '/^Decided by/,$p' <<<"$ui" | awk 'length > 78 { exit 1 }' || fail "explain unstable-internet: a test's line longer than 78 columns"
+grep -q '^Grace period: *0 s$' "$tmp/explain" || fail "explain: the grace period of client-cidr-too-small"
 grep -q '^Settles after: *a resume or a change of network$' <<<"$("$vd" explain udp-blocked)" ||
 	fail "explain: what a reconnecting tunnel shows settles"
 grep -q '^Settles after: *a resume$' <<<"$("$vd" explain clock-skew)" || fail "explain: clock-skew settles after a resume"

@@ -70,7 +70,10 @@ expect openvpn-version 'OpenVPN 2\.6\.6' '2\.4\.0' 'Windows'
 expect ncp-cipher 'OpenVPN 2\.4\.0以降' 'AES-256-GCM' '^重大度:  *情報$'
 expect gateway-old-version '2021年4月1日' '2021-04-01' 'アップグレード'
 expect long-distance-udp 'シリコンバレー' 'シンガポール' 'TCP' 'Cloud Enterprise Network（CEN）' \
-	'Smart Access' 'Gateway（SAG）' '^保持時間:  *90秒（最後に検出したチェックから）$'
+	'Smart Access' 'Gateway（SAG）' '^逐次検定（CUSUMとして運用するWaldのSPRT）で判定します' \
+	'^    事象: トンネルの外側でVPNゲートウェイまでの往復時間が上限を超える（150ms）$' \
+	'^    H0: p = 10%（正常）、H1: p = 60%（障害）、alpha 1e-07、beta 1e-04$' \
+	'^誤検知:  *正常なトンネルで30日間に最大0\.[0-9]*回（既定のサンプリング）$'
 expect cert-expired 'SSLクライアント証明書' '10分' '14日'
 expect too-many-clients '4つ以上のアドレス' 'PUSH_REPLY'
 expect ip-conflict 'ローカルネットワーク' 'vSwitch' '192\.168\.0\.0/16'

@@ -187,16 +187,86 @@ static void test_grace(void **state)
 		"config-invalid", "cert-expired", "client-cidr-too-small", "local-network-overlap",
 		"ipsec-route-overlap", "openvpn-version", "clock-skew", "ncp-cipher",
 	};
-	static const char *const measured[] = {
-		"unstable-internet", "long-distance-udp", "udp-unreliable", "gateway-bandwidth",
-		"gateway-old-version", "security-group", "asymmetric-path", "mtu-blackhole",
-	};
 	(void)state;
 	for (size_t i = 0; i < VD_ARRAY_SIZE(immediate); i++)
 		assert_int_equal(vd_cause_find(immediate[i])->grace_s, 0);
-	for (size_t i = 0; i < VD_ARRAY_SIZE(measured); i++) {
-		unsigned g = vd_cause_find(measured[i])->grace_s;
-		assert_true(g >= 30 && g <= 120);
+	/* measured by its own probe's statistics, not a sequential test */
+	assert_int_equal(vd_cause_find("mtu-blackhole")->grace_s, 60);
+}
+
+/* The sampled causes wait no fixed time: they open and resolve on sequential
+ * tests, each valid, and every other cause has none. */
+static const char *const sampled[] = {
+	"unstable-internet", "long-distance-udp", "udp-unreliable", "gateway-bandwidth",
+	"gateway-old-version", "security-group", "asymmetric-path",
+};
+
+static void test_sampled_tests(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < vd_n_causes; i++) {
+		const struct vd_cause *c = &vd_causes[i];
+		const struct vd_sprt_spec *const *t = vd_rule_tests(c->id);
+		bool is_sampled = false;
+
+		for (size_t k = 0; k < VD_ARRAY_SIZE(sampled); k++)
+			is_sampled |= strcmp(sampled[k], c->id) == 0;
+		if (!is_sampled) {
+			assert_null(t);
+			continue;
+		}
+		assert_int_equal(c->grace_s, 0);
+		assert_non_null(t);
+		for (size_t k = 0; t[k]; k++) {
+			struct vd_sprt_limits l;
+
+			assert_int_equal(vd_sprt_limits(t[k], &l), 0);
+			assert_ptr_equal(vd_test_find(t[k]->section, t[k]->key), t[k]);
+			assert_non_null(vd_sampling_find(t[k]->section));
+			/* a follower follows a test of its own section */
+			if (t[k]->after)
+				assert_non_null(vd_test_find(t[k]->section, t[k]->after));
+			if (t[k]->event != VD_SPRT_EV_LOST)
+				assert_true(t[k]->bound_ms > 0);
+		}
+	}
+}
+
+/* Lorden's bound over every test one tunnel runs, at the default sampling and
+ * with the most hosts it may ping (Targets=: 16, and the server end): under
+ * one false alarm in 30 days (issue 12). */
+static void test_false_alarm_budget(void **state)
+{
+	double total = 0;
+
+	(void)state;
+	for (size_t i = 0; i < VD_N_TESTS; i++) {
+		double fa = vd_test_false_alarms(&vd_tests[i], 30);
+		unsigned hosts = strcmp(vd_tests[i].key, "silent") == 0 ? 17 : 1;
+
+		assert_true(fa > 0);
+		total += hosts * fa;
+	}
+	print_message("false alarms of one tunnel's tests: at most %.3f in 30 days\n", total);
+	assert_true(total < 1);
+	/* as explain shows them */
+	{
+		cJSON *j = vd_cause_to_json(vd_cause_find("unstable-internet"));
+		const cJSON *t, *fa;
+
+		assert_int_equal(vd_rule_tests_add_json("unstable-internet", j), 0);
+		t = cJSON_GetObjectItem(j, "tests");
+		assert_int_equal(cJSON_GetArraySize(t), 4);
+		assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(t, 0), "test")->valuestring, "path.loss_heavy");
+		assert_float_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(t, 0), "p1")->valuedouble, 0.10, 1e-12);
+		assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(t, 1), "follows")->valuestring, "loss_heavy");
+		fa = cJSON_GetObjectItem(j, "false_alarms_per_30_days");
+		assert_true(cJSON_IsNumber(fa) && fa->valuedouble > 0 && fa->valuedouble < 1);
+		cJSON_Delete(j);
+		j = vd_cause_to_json(vd_cause_find("clock-skew"));
+		assert_int_equal(vd_rule_tests_add_json("clock-skew", j), 0);
+		assert_null(cJSON_GetObjectItem(j, "tests"));
+		cJSON_Delete(j);
 	}
 }
 
@@ -287,6 +357,8 @@ int main(void)
 		cmocka_unit_test(test_message_ids),
 		cmocka_unit_test(test_suppression_matrix),
 		cmocka_unit_test(test_grace),
+		cmocka_unit_test(test_sampled_tests),
+		cmocka_unit_test(test_false_alarm_budget),
 		cmocka_unit_test(test_faq_numbers),
 		cmocka_unit_test(test_every_cause_has_a_rule),
 		cmocka_unit_test(test_to_json),
