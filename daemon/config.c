@@ -621,8 +621,8 @@ static void handle_probe(struct parse *p, const char *name, const char *v)
 
 	switch (key_index(p, probe_keys, VD_ARRAY_SIZE(probe_keys), name, 64)) {
 	case 0:
-		if (parse_duration(v, 5, 86400, &u) < 0)
-			fail(p, "Interval=: '%s' is not a duration from 5s to 24h (like 300, 90s, 5min, 1h)", v);
+		if (parse_duration(v, 1, 86400, &u) < 0)
+			fail(p, "Interval=: '%s' is not a duration from 1s to 24h (like 300, 90s, 5min, 1h)", v);
 		else
 			p->probe->interval_s = (unsigned)u;
 		break;

@@ -171,6 +171,7 @@ static void start(struct probe_slot *slot)
 		.state = &slot->state,
 		.slot = slot,
 		.settings = &s->settings,
+		.interval_s = slot->interval_s,
 	};
 	r = slot->p->start(&slot->run);
 	if (r < 0 && !slot->done_pending) {
@@ -437,7 +438,9 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		slot->failures = 0;
 	}
 	if (!s->paused)
-		arm(slot, scheduler_delay(slot->interval_s, slot->failures, rand01(s)));
+		arm(slot, slot->d_status != PROBE_FAIL && slot->run.next_s > 0 ?
+		                  slot->run.next_s :
+		                  scheduler_delay(slot->interval_s, slot->failures, rand01(s)));
 	r = (struct sched_result){
 		.probe = slot->p,
 		.tunnel = slot->t ? slot->t->name : NULL,

@@ -92,6 +92,10 @@ struct probe_run {
 	struct probe_slot *slot;  /* for probe_slot_trigger() from persistent state */
 	void *priv;               /* the probe's own per-run data */
 	const struct probe_settings *settings; /* the daemon's settings ([Clock] NTPServers=) */
+	unsigned interval_s;      /* the slot's period: its section's Interval=, or the probe's default */
+	double next_s;            /* a probe that paces itself (a sampling one, vpndoctor/sampler.h)
+	                           * sets it before probe_run_done: its next timed run after this
+	                           * many seconds; 0 (and after a failure): interval_s, jittered */
 };
 
 struct probe {

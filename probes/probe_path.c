@@ -1,6 +1,9 @@
 /* The path probe: loss, round trip and jitter to the gateway's public address
  * over the physical link, outside the tunnel (lib/icmp.c builds and matches
- * the echoes, and computes the figures as iputils ping does).
+ * the echoes), and the sequential tests those echoes feed (lib/sampler.c:
+ * loss, long round trips, jitter; their design stands beside the rules in
+ * lib/rules.c). It is the tunnel's sentinel: a healthy path costs one small
+ * echo every few seconds, and the tests say when to look closer.
  *
  * Outside the tunnel without binding to a device: the route table already
  * sends the gateway's address over the physical link, because OpenVPN adds a
@@ -12,21 +15,26 @@
  * The socket: the unprivileged ICMP datagram socket when
  * net.ipv4.ping_group_range admits our group (the kernel then owns the echo
  * id), else a raw socket (CAP_NET_RAW; the daemon's unit grants it). Replies
- * are ours by id (raw), sequence and a per-run 16-byte cookie.
+ * are ours by id (raw), sequence and a per-run 16-byte cookie; the round trip
+ * is the kernel's receive stamp minus the send time.
  *
- * Why these numbers: 10 echoes of 64 bytes, 200 ms apart (ping -i 0.2, the
- * fastest interval iputils allows an unprivileged user), then 1.5 s for the
- * last replies: 2 s per run and about 1.3 kB both ways, every 120 s by
- * default: about 1 MB a day, polite on a metered link, and 10 samples are
- * enough to see the 2% and more of loss the rules look at within a few runs.
- * The framework has no per-probe keys besides Interval= and Enabled=, so the
- * count and spacing are fixed here.
+ * How much: a run sends as many echoes as the pacer says (one while the
+ * tests rest, a burst of them 100 ms apart while one is undecided or its
+ * evidence moves), of VD_ICMP_ECHO_MIN bytes (32 of ICMP, 52 of IP: 104 both
+ * ways), and asks to run again after the pacer's delay (vd_sampling "path":
+ * every 3 s at rest, [Path] Interval=). An echo not answered 2 s after the
+ * last one was sent is lost. The tests start afresh when the way to the
+ * gateway changes (its address, or the link and next hop the route takes):
+ * the evidence of another network says nothing about this one.
  *
- * Where ICMP gets no answer at all (filtered on the way or at the gateway),
- * the probe measures with OpenVPN hard resets instead (method "handshake"):
- * 5 of them, 200 ms apart, over the protocol the transport probe saw
- * answered (the tunnel's own when both did); 5 is the rules' minimum sample. */
+ * Where ICMP gets no answer at all (filtered on the way or at the gateway:
+ * PATH_ICMP_GIVE_UP echoes in a row, none ever answered on this way), the
+ * probe measures with OpenVPN hard resets instead (method "handshake"), over
+ * the protocol the transport probe saw answered (the tunnel's own when both
+ * did), one per echo it would have sent; it tries ICMP again after
+ * PATH_ICMP_RETRY_S. */
 #include <errno.h>
+#include <math.h>
 #include <time.h> /* before linux/errqueue.h, which needs struct timespec */
 #include <linux/errqueue.h>
 #include <netinet/in.h>
@@ -42,20 +50,40 @@
 #include <event2/event.h>
 
 #include "probe.h"
-#include "probe_util.h"
 #include "probe_transport.h"
+#include "probe_util.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/icmp.h"
+#include "vpndoctor/sampler.h"
 
-#define PATH_ECHOES 10
-#define PATH_SPACING_MS 200
-#define PATH_WAIT_MS 1500
-#define PATH_ECHO_SIZE 64 /* ICMP bytes, as ping's default 56 + 8 */
-#define PATH_HS_N 5
+#define PATH_MAX_BURST 16
+#define PATH_ECHO_SIZE VD_ICMP_ECHO_MIN
 #define PATH_HS_WAIT_MS 1000
+#define PATH_ICMP_GIVE_UP 10  /* echoes unanswered in a row, none ever answered: handshakes instead */
+#define PATH_ICMP_RETRY_S 600 /* and ICMP again after this */
+#define PATH_GW_TTL_S 300     /* a resolved gateway is good for this long */
+
+static const char *const path_tests[] = {
+	VDF_TESTS_LOSS_HEAVY, VDF_TESTS_LOSS_LIGHT, VDF_TESTS_RTT_LONG, VDF_TESTS_RTT_VERY_LONG, VDF_TESTS_JITTER, NULL,
+};
+
+/* The slot's state: the tests and the pace, kept from run to run. */
+struct path_state {
+	struct vd_bank bank;
+	struct vd_pacer pacer;
+	unsigned next_count;   /* echoes the next run sends */
+	char way[192];         /* the gateway and the route to it the tests are about */
+	bool hs_mode;          /* measuring by handshakes */
+	double hs_since;       /* monotonic s */
+	unsigned unanswered;   /* echoes in a row without an answer */
+	bool ever_answered;    /* an echo was answered on this way */
+	struct tp_gateway gw;  /* the last resolved gateway */
+	double gw_at;          /* monotonic s; 0: none */
+};
 
 struct path_run {
 	struct probe_run *run;
+	struct path_state *st;
 	struct tp_resolve *res;
 	struct tp_gateway gw;
 	struct sockaddr_storage dst;
@@ -64,23 +92,32 @@ struct path_run {
 	struct event *rd, *tick, *finish;
 	struct vd_icmp_match m;
 	uint16_t id;
+	unsigned count;        /* echoes (or handshakes) this run */
 	unsigned sent, received, unreachable, ttl_exceeded, send_errors;
 	char send_error[96];
-	double sent_ms[PATH_ECHOES];
-	double sent_rt[PATH_ECHOES]; /* CLOCK_REALTIME, against the kernel's receive stamp */
-	double rtt[PATH_ECHOES];
-	bool got[PATH_ECHOES];
-	/* the handshake fallback */
-	bool hs_phase, hs_tcp;
+	double sent_ms[PATH_MAX_BURST];
+	double sent_rt[PATH_MAX_BURST]; /* CLOCK_REALTIME, against the kernel's receive stamp */
+	double rtt[PATH_MAX_BURST];
+	bool got[PATH_MAX_BURST];
+	/* handshakes */
+	bool hs_tcp;
 	struct tp_hs *hs;
-	unsigned hs_sent, hs_got;
-	double hs_rtt[PATH_HS_N];
 	double hs_t;
 };
 
 static double r3(double v)
 {
 	return (double)(long long)(v * 1000 + 0.5) / 1000;
+}
+
+static double mono_s(void)
+{
+	return pu_mono_ms() / 1000.0;
+}
+
+static void state_free(void *p)
+{
+	free(p);
 }
 
 static void sock_close(struct path_run *pr)
@@ -124,10 +161,11 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* This run's echoes, as the section's figures (the timeline adds them up). */
 static void add_stats(cJSON *sec, const double *rtt, size_t n, unsigned sent)
 {
 	struct vd_rtt_stats s;
-	double sorted[PATH_ECHOES];
+	double sorted[PATH_MAX_BURST];
 
 	if (vd_rtt_stats_compute(rtt, n, sent, &s) < 0)
 		return;
@@ -144,39 +182,58 @@ static void add_stats(cJSON *sec, const double *rtt, size_t n, unsigned sent)
 	cJSON_AddNumberToObject(sec, VDF_PATH_RTT_MEDIAN_MS,
 	                        r3(n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2));
 	cJSON_AddNumberToObject(sec, VDF_SAMPLE_RTT_MAX_MS, r3(s.max_ms));
-	cJSON_AddNumberToObject(sec, VDF_ECHO_RTT_MDEV_MS, r3(s.mdev_ms));
-	cJSON_AddNumberToObject(sec, VDF_ECHO_RTT_P95_MS, r3(s.p95_ms));
-	cJSON_AddNumberToObject(sec, VDF_ECHO_JITTER_MS, r3(s.jitter_ms));
+	if (s.received > 1) {
+		cJSON_AddNumberToObject(sec, VDF_ECHO_RTT_MDEV_MS, r3(s.mdev_ms));
+		cJSON_AddNumberToObject(sec, VDF_ECHO_RTT_P95_MS, r3(s.p95_ms));
+		cJSON_AddNumberToObject(sec, VDF_ECHO_JITTER_MS, r3(s.jitter_ms));
+	}
+}
+
+/* The next run's size and time, from the tests as they stand now. */
+static void pace(struct path_run *pr)
+{
+	struct path_state *st = pr->st;
+	double delay;
+
+	vd_pacer_plan(&st->pacer, vd_bank_pace(&st->bank), vd_bank_any_h1(&st->bank), pr->run->interval_s,
+	              mono_s(), &st->next_count, &delay);
+	if (st->next_count > PATH_MAX_BURST)
+		st->next_count = PATH_MAX_BURST;
+	pr->run->next_s = delay;
 }
 
 static void on_finish(evutil_socket_t fd, short what, void *arg)
 {
 	struct path_run *pr = arg;
-	cJSON *sec = cJSON_CreateObject();
-	double rtt[PATH_ECHOES];
+	struct path_state *st = pr->st;
+	cJSON *sec = cJSON_CreateObject(), *tests;
+	double rtt[PATH_MAX_BURST];
 	size_t n = 0;
 	char *text;
 
+	(void)fd;
+	(void)what;
+	/* every echo sent is a sample, in the order sent */
+	for (unsigned i = 0; i < pr->sent; i++) {
+		vd_bank_echo(&st->bank, pr->got[i], pr->rtt[i], NAN);
+		if (pr->got[i]) {
+			rtt[n++] = pr->rtt[i];
+			st->unanswered = 0;
+			st->ever_answered = true;
+		} else {
+			st->unanswered++;
+		}
+	}
+	pace(pr);
 	if (!sec) {
 		pr_end(pr, PROBE_FAIL, NULL);
 		return;
 	}
 	cJSON_AddStringToObject(sec, VDF_ECHO_ADDR, pr->gw.addr);
-	if (pr->hs_got > 0) {
-		cJSON_AddStringToObject(sec, VDF_PATH_METHOD, "handshake");
+	cJSON_AddStringToObject(sec, VDF_PATH_METHOD, st->hs_mode ? "handshake" : "icmp");
+	if (st->hs_mode)
 		cJSON_AddStringToObject(sec, VDF_PATH_HANDSHAKE_PROTO, pr->hs_tcp ? "tcp" : "udp");
-		add_stats(sec, pr->hs_rtt, pr->hs_got, pr->hs_sent);
-		cJSON_AddNumberToObject(sec, VDF_PATH_ICMP_SENT, pr->sent);
-		cJSON_AddNumberToObject(sec, VDF_PATH_ICMP_RECEIVED, 0);
-	} else {
-		for (unsigned i = 0; i < pr->sent; i++)
-			if (pr->got[i])
-				rtt[n++] = pr->rtt[i];
-		cJSON_AddStringToObject(sec, VDF_PATH_METHOD, "icmp");
-		add_stats(sec, rtt, n, pr->sent);
-		if (pr->hs_sent)
-			cJSON_AddNumberToObject(sec, VDF_PATH_HANDSHAKE_SENT, pr->hs_sent);
-	}
+	add_stats(sec, rtt, n, pr->sent);
 	cJSON_AddStringToObject(sec, VDF_PATH_SOCKET, pr->dgram ? "dgram" : "raw");
 	cJSON_AddNumberToObject(sec, VDF_ECHO_UNREACHABLE, pr->unreachable);
 	cJSON_AddNumberToObject(sec, VDF_ECHO_TTL_EXCEEDED, pr->ttl_exceeded);
@@ -184,6 +241,8 @@ static void on_finish(evutil_socket_t fd, short what, void *arg)
 		cJSON_AddNumberToObject(sec, VDF_PATH_SEND_ERRORS, pr->send_errors);
 		cJSON_AddStringToObject(sec, VDF_PATH_SEND_ERROR, pr->send_error);
 	}
+	if ((tests = vd_bank_json(&st->bank)))
+		cJSON_AddItemToObject(sec, VDF_SAMPLE_TESTS, tests);
 	text = cJSON_PrintUnformatted(sec);
 	probe_log(LOG_DEBUG, "path on %s: %s", pr->run->tunnel->name, text ? text : "?");
 	free(text);
@@ -198,14 +257,18 @@ static void on_hs(void *arg, const struct tp_result *res)
 {
 	struct path_run *pr = arg;
 	struct timeval tv;
+	unsigned k = pr->sent - 1;
 
-	if (strcmp(res->result, "answered") == 0)
-		pr->hs_rtt[pr->hs_got++] = res->rtt_ms;
-	if (pr->hs_sent >= PATH_HS_N) {
+	if (strcmp(res->result, "answered") == 0) {
+		pr->got[k] = true;
+		pr->rtt[k] = res->rtt_ms;
+		pr->received++;
+	}
+	if (pr->sent >= pr->count) {
 		event_active(pr->finish, EV_TIMEOUT, 0);
 		return;
 	}
-	pu_ms_tv(pr->hs_t + PATH_SPACING_MS - pu_mono_ms(), &tv);
+	pu_ms_tv(pr->hs_t + pr->st->pacer.s->burst_spacing_s * 1000 - pu_mono_ms(), &tv);
 	evtimer_add(pr->tick, &tv);
 }
 
@@ -216,7 +279,7 @@ static void hs_next(struct path_run *pr)
 	pr->hs = NULL;
 	probe_transport_hs_free(old);
 	pr->hs_t = pu_mono_ms();
-	pr->hs_sent++;
+	pr->sent++;
 	if (probe_transport_hs(pr->run->base, &pr->gw, pr->hs_tcp, PATH_HS_WAIT_MS, on_hs, pr, &pr->hs) < 0)
 		event_active(pr->finish, EV_TIMEOUT, 0);
 }
@@ -247,18 +310,6 @@ static bool hs_choose(struct path_run *pr)
 }
 
 /* ---- ICMP ------------------------------------------------------------------------ */
-
-static void icmp_done(struct path_run *pr)
-{
-	sock_close(pr);
-	evtimer_del(pr->tick);
-	if (pr->received == 0 && hs_choose(pr)) {
-		pr->hs_phase = true;
-		hs_next(pr);
-		return;
-	}
-	event_active(pr->finish, EV_TIMEOUT, 0);
-}
 
 static void got(struct path_run *pr, const struct vd_icmp_result *res, double now)
 {
@@ -309,6 +360,8 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct path_run *pr = arg;
 
+	(void)fd;
+	(void)what;
 	if (pr->dgram)
 		read_errqueue(pr);
 	for (;;) {
@@ -347,8 +400,8 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 			got(pr, &res, now);
 		}
 	}
-	if (pr->sent == PATH_ECHOES && pr->received == PATH_ECHOES)
-		icmp_done(pr); /* all in: no need to wait */
+	if (pr->sent == pr->count && pr->received == pr->count)
+		event_active(pr->finish, EV_TIMEOUT, 0); /* all in: no need to wait */
 }
 
 static void send_echo(struct path_run *pr)
@@ -374,17 +427,20 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct path_run *pr = arg;
 	struct timeval tv;
+	double spacing = pr->st->pacer.s->burst_spacing_s * 1000, wait = pr->st->pacer.s->deadline_s * 1000;
 
-	if (pr->hs_phase) {
+	(void)fd;
+	(void)what;
+	if (pr->st->hs_mode) {
 		hs_next(pr);
 		return;
 	}
-	if (pr->sent == PATH_ECHOES) {
-		icmp_done(pr);
+	if (pr->sent == pr->count) {
+		event_active(pr->finish, EV_TIMEOUT, 0); /* the deadline: what is not in is lost */
 		return;
 	}
 	send_echo(pr);
-	pu_ms_tv(pr->sent < PATH_ECHOES ? PATH_SPACING_MS : PATH_WAIT_MS, &tv);
+	pu_ms_tv(pr->sent < pr->count ? spacing : wait, &tv);
 	evtimer_add(pr->tick, &tv);
 }
 
@@ -415,20 +471,59 @@ static int icmp_open(struct path_run *pr)
 	return 0;
 }
 
-static void on_gateway(void *arg, struct tp_gateway *gw, int err)
+/* What the tests are about: the gateway's address and the route to it (the
+ * routes probe's lookup: link and next hop). */
+static void way_of(struct path_run *pr, char *buf, size_t len)
 {
-	struct path_run *pr = arg;
+	const cJSON *lk = pu_jobj(probe_run_section(pr->run, VDF_TUNNEL_ROUTES), VDF_ROUTES_GATEWAY);
+	const char *dev = pu_jstr(lk, VDF_LOOKUP_DEV), *nh = pu_jstr(lk, VDF_LOOKUP_GATEWAY);
+
+	snprintf(buf, len, "%s %s %s", pr->gw.addr, dev ? dev : "-", nh ? nh : "-");
+}
+
+static void start_sending(struct path_run *pr)
+{
+	struct path_state *st = pr->st;
+	char way[sizeof(st->way)];
 	int r;
 
-	pr->gw = *gw;
-	if (err < 0) {
-		/* the transport probe reports an unresolvable name */
-		probe_run_error(pr->run, "%s", gw->error);
-		pr_end(pr, PROBE_UNKNOWN, NULL);
-		return;
+	way_of(pr, way, sizeof(way));
+	if (strcmp(way, st->way) != 0) {
+		/* another way to the gateway (the laptop moved, the gateway
+		 * changed): what the tests knew was about the old one */
+		if (st->way[0])
+			probe_log(LOG_INFO, "path on %s: the way to the gateway is now %s: its tests start afresh", pr->run->tunnel->name,
+			         way);
+		snprintf(st->way, sizeof(st->way), "%s", way);
+		vd_bank_restart(&st->bank);
+		st->hs_mode = false;
+		st->unanswered = 0;
+		st->ever_answered = false;
+		st->next_count = st->pacer.s->burst;
+		pr->count = st->next_count;
 	}
-	pr->v6 = gw->ss.ss_family == AF_INET6;
-	memcpy(&pr->dst, &gw->ss, sizeof(pr->dst));
+	/* ICMP filtered: handshakes for a while, then ICMP again */
+	if (!st->hs_mode && !st->ever_answered && st->unanswered >= PATH_ICMP_GIVE_UP && hs_choose(pr)) {
+		st->hs_mode = true;
+		st->hs_since = mono_s();
+		vd_bank_restart(&st->bank);
+		probe_log(LOG_INFO, "path on %s: %s answers no echo: measuring with OpenVPN handshakes", pr->run->tunnel->name,
+		         pr->gw.addr);
+	} else if (st->hs_mode && mono_s() - st->hs_since > PATH_ICMP_RETRY_S) {
+		st->hs_mode = false;
+		st->unanswered = 0;
+		vd_bank_restart(&st->bank);
+	}
+	if (st->hs_mode) {
+		if (!hs_choose(pr)) {
+			st->hs_mode = false;
+		} else {
+			event_active(pr->tick, EV_TIMEOUT, 0);
+			return;
+		}
+	}
+	pr->v6 = pr->gw.ss.ss_family == AF_INET6;
+	memcpy(&pr->dst, &pr->gw.ss, sizeof(pr->dst));
 	if (pr->v6)
 		((struct sockaddr_in6 *)&pr->dst)->sin6_port = 0;
 	else
@@ -436,7 +531,7 @@ static void on_gateway(void *arg, struct tp_gateway *gw, int err)
 	r = icmp_open(pr);
 	if (r < 0) {
 		probe_run_error(pr->run, "no ICMP socket: %s%s", strerror(-r),
-				r == -EPERM || r == -EACCES ? " (needs CAP_NET_RAW or net.ipv4.ping_group_range)" : "");
+		                r == -EPERM || r == -EACCES ? " (needs CAP_NET_RAW or net.ipv4.ping_group_range)" : "");
 		pr_end(pr, PROBE_FAIL, NULL);
 		return;
 	}
@@ -457,15 +552,63 @@ static void on_gateway(void *arg, struct tp_gateway *gw, int err)
 	event_active(pr->tick, EV_TIMEOUT, 0);
 }
 
+static void on_gateway(void *arg, struct tp_gateway *gw, int err)
+{
+	struct path_run *pr = arg;
+
+	pr->gw = *gw;
+	if (err < 0) {
+		/* the transport probe reports an unresolvable name */
+		probe_run_error(pr->run, "%s", gw->error);
+		pr_end(pr, PROBE_UNKNOWN, NULL);
+		return;
+	}
+	pr->st->gw = *gw;
+	pr->st->gw_at = mono_s();
+	start_sending(pr);
+}
+
+/* The resolved gateway is reused for a while unless what OpenVPN talks to
+ * changed: a run every few seconds must not resolve a name each time. */
+static bool gateway_cached(struct path_run *pr)
+{
+	struct path_state *st = pr->st;
+	const char *addr = pu_jstr_set(pu_jobj(probe_run_section(pr->run, VDF_TUNNEL_OPENVPN), VDF_OPENVPN_REMOTE),
+	                               VDF_OVPN_REMOTE_ADDR);
+
+	if (!st->gw_at || mono_s() - st->gw_at > PATH_GW_TTL_S)
+		return false;
+	if (addr && strcmp(addr, st->gw.host) != 0 && strcmp(addr, st->gw.addr) != 0)
+		return false;
+	pr->gw = st->gw;
+	return true;
+}
+
 static int path_start(struct probe_run *run)
 {
-	struct path_run *pr = calloc(1, sizeof(*pr));
+	struct path_state *st = *run->state;
+	struct path_run *pr;
 	int r;
 
-	if (!pr)
+	if (!st) {
+		const struct vd_sampling *sm = vd_sampling_find(VDF_TUNNEL_PATH);
+
+		if (!sm || !(st = calloc(1, sizeof(*st))))
+			return -ENOMEM;
+		if (vd_bank_init(&st->bank, VDF_TUNNEL_PATH, path_tests) < 0) {
+			free(st);
+			return -EINVAL;
+		}
+		vd_pacer_init(&st->pacer, sm, mono_s());
+		st->next_count = sm->burst; /* undecided: a first burst */
+		*run->state = st;
+	}
+	if (!(pr = calloc(1, sizeof(*pr))))
 		return -ENOMEM;
 	pr->fd = -1;
 	pr->run = run;
+	pr->st = st;
+	pr->count = st->next_count ? st->next_count : 1;
 	pr->tick = evtimer_new(run->base, on_tick, pr);
 	pr->finish = event_new(run->base, -1, 0, on_finish, pr);
 	if (!pr->tick || !pr->finish) {
@@ -473,6 +616,10 @@ static int path_start(struct probe_run *run)
 		return -ENOMEM;
 	}
 	run->priv = pr;
+	if (gateway_cached(pr)) {
+		start_sending(pr);
+		return 0;
+	}
 	r = probe_transport_gateway(run, on_gateway, pr, &pr->res);
 	if (r < 0) {
 		run->priv = NULL;
@@ -493,10 +640,10 @@ const struct probe probe_path = {
 	.section = VDF_TUNNEL_PATH,
 	.config_section = "Path",
 	.per_tunnel = true,
-	.interval_s = 120,
+	.interval_s = 3,
 	.events = PROBE_EV_NET | PROBE_EV_OPENVPN | PROBE_EV_RELOAD,
-	.needs = (const char *const[]){VDF_TUNNEL_TRANSPORT, NULL},
+	.needs = (const char *const[]){VDF_TUNNEL_TRANSPORT, VDF_TUNNEL_PROFILE, VDF_TUNNEL_OPENVPN, VDF_TUNNEL_ROUTES, NULL},
 	.start = path_start,
 	.cancel = path_cancel,
-	.free_state = NULL,
+	.free_state = state_free,
 };

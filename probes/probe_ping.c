@@ -3,13 +3,15 @@
  * PING_COUNT echoes PING_SPACING_MS apart; RTT statistics as iputils ping
  * gives them, RFC 3550 jitter, and ICMP errors counted as what they are.
  *
- * Defaults, chosen for a metered link: 10 echoes of 64 bytes (ping's own size)
- * 200 ms apart every 60 s cost about 1.7 KB a minute per host (request and
- * reply, plus OpenVPN's overhead: ~2.5 MB a day), and hold a probe slot for
- * ~2 s. Ten echoes is the smallest burst in which one loss shows (10%) while
- * the rules' 5-sample floor is met twice over; 200 ms is the shortest spacing
- * iputils allows an unprivileged user, the usual measure of polite. The
- * framework has no per-probe keys: [Ping] Interval= sets the period.
+ * How many and how often: every echo feeds the sequential tests of its
+ * host (lib/rules.c designs them, vpndoctor/sampler.h keeps them: loss and
+ * excess delay over the path outside on the server end, or on the first
+ * target without one; silence on every host), and the tests pace the probe
+ * (vd_pacer_plan, the ping's vd_sampling): at rest one small echo (52
+ * bytes of IP) to each host every Interval= (60 s by default), a burst
+ * of a few 200 ms apart while a test is undecided, and one every few
+ * seconds while a fault stands. The tests are the slot's state, kept per
+ * host from run to run; a host no longer pinged takes its tests with it.
  *
  * Sockets: the ICMP datagram ("ping") socket first, which needs no privilege
  * where net.ipv4.ping_group_range covers our gid and where the kernel matches
@@ -36,6 +38,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/errqueue.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,11 +56,12 @@
 #include "vpndoctor/cidr.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/icmp.h"
+#include "vpndoctor/sampler.h"
 
-#define PING_COUNT 10
+#define PING_COUNT 10        /* the most echoes a run sends each host */
 #define PING_SPACING_MS 200
 #define PING_TIMEOUT_MS 2000 /* after the last send: a later reply is a loss */
-#define PING_SIZE 64         /* ICMP bytes: ping's 56 data bytes and the header */
+#define PING_SIZE VD_ICMP_ECHO_MIN /* ICMP bytes: header, cookie and send time (52 of IP) */
 #define PING_MAX_DESTS 17    /* the server end and 16 targets */
 #define PING_RECV_BATCH 64   /* datagrams read per wake-up before yielding to the loop */
 /* Echoes left unread in the socket at most: a small reply takes about 1 KiB
@@ -80,10 +84,27 @@ struct ping_sock {
 	struct vd_icmp_match m;
 };
 
-/* The slot's state: the sockets kept from run to run. */
+/* One host's tests. */
+struct ping_bank {
+	char addr[INET6_ADDRSTRLEN];
+	bool lead;              /* it carries the loss and delay tests */
+	struct vd_bank bank;
+};
+
+/* The slot's state: the sockets kept from run to run, the hosts' tests and
+ * their pace. */
 struct ping_state {
 	struct ping_sock s4, s6;
+	struct ping_bank b[PING_MAX_DESTS];
+	size_t nb;
+	struct vd_pacer pacer;
+	bool paced;             /* pacer and count are set */
+	unsigned count;         /* echoes of the next run, to each host */
 };
+
+static const char *const lead_tests[] = {VDF_TESTS_LOSS_HEAVY, VDF_TESTS_LOSS_LIGHT, VDF_TESTS_EXCESS_DELAY,
+                                         VDF_TESTS_SILENT, NULL};
+static const char *const host_tests[] = {VDF_TESTS_SILENT, NULL};
 
 struct ping_dest {
 	char addr[INET6_ADDRSTRLEN];
@@ -100,6 +121,8 @@ struct ping_dest {
 
 struct ping_ctx {
 	struct probe_run *run;
+	struct ping_state *st;
+	unsigned count;            /* echoes to each destination this run */
 	struct ping_dest d[PING_MAX_DESTS];
 	size_t n;
 	struct ping_sock *s4, *s6; /* the state's, NULL when not needed */
@@ -235,7 +258,7 @@ static bool same_addr(const struct ping_dest *d, const struct sockaddr_storage *
 
 static void check_done(struct ping_ctx *c)
 {
-	if (c->k == PING_COUNT && c->resolved == c->n * PING_COUNT)
+	if (c->k == c->count && c->resolved == c->n * c->count)
 		event_active(c->fin, EV_TIMEOUT, 0);
 }
 
@@ -445,7 +468,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	 * account() takes nothing before a round is sent), before the last (the
 	 * wait for it then starts on an empty socket), and before a round that
 	 * would leave more than PING_UNREAD_MAX echoes unread. */
-	if (c->k == 0 || c->k + 1 == PING_COUNT || (c->unread + 1) * c->n > PING_UNREAD_MAX) {
+	if (c->k == 0 || c->k + 1 == c->count || (c->unread + 1) * c->n > PING_UNREAD_MAX) {
 		if (c->s4 && !c->s4->watched)
 			drain(c->s4);
 		if (c->s6 && !c->s6->watched)
@@ -458,7 +481,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	c->unread++;
 	for (size_t i = 0; i < c->n; i++)
 		send_echo(c, i, c->k - 1);
-	if (c->k < PING_COUNT) {
+	if (c->k < c->count) {
 		struct timeval tv = {0, PING_SPACING_MS * 1000};
 		evtimer_add(c->tick, &tv);
 	} else {
@@ -512,22 +535,103 @@ static cJSON *dest_json(const struct ping_dest *d)
 	return o;
 }
 
+/* The tests of this run's hosts: each keeps its own from earlier runs (the
+ * lead's only while it leads), a new one starts fresh, a host no longer
+ * pinged is dropped. NULL for a host whose tests could not be made. */
+static void banks_match(struct ping_ctx *c, struct vd_bank *ret[PING_MAX_DESTS])
+{
+	struct ping_state *st = c->st;
+	struct ping_bank nb[PING_MAX_DESTS];
+	bool lead_taken = false;
+
+	for (size_t i = 0; i < c->n; i++) {
+		bool lead = !lead_taken && (c->d[i].server_end || i == 0);
+		size_t k;
+
+		lead_taken |= lead;
+		for (k = 0; k < st->nb; k++)
+			if (st->b[k].lead == lead && strcmp(st->b[k].addr, c->d[i].addr) == 0)
+				break;
+		if (k < st->nb) {
+			nb[i] = st->b[k];
+		} else {
+			snprintf(nb[i].addr, sizeof(nb[i].addr), "%s", c->d[i].addr);
+			nb[i].lead = lead;
+			if (vd_bank_init(&nb[i].bank, VDF_TUNNEL_PING, lead ? lead_tests : host_tests) < 0)
+				nb[i].addr[0] = '\0';
+		}
+	}
+	memcpy(st->b, nb, c->n * sizeof(nb[0]));
+	st->nb = c->n;
+	for (size_t i = 0; i < c->n; i++)
+		ret[i] = st->b[i].addr[0] ? &st->b[i].bank : NULL;
+}
+
+/* The path outside's shortest round trip: what the tunnel's excess is
+ * measured against (NaN without one). */
+static double path_baseline(const struct probe_run *run)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(probe_run_section(run, VDF_TUNNEL_PATH),
+	                                                  VDF_SAMPLE_RTT_MIN_MS);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* Feeds each host's echoes, in the order they were sent, to its tests, and
+ * plans the next run. */
+static void feed_tests(struct ping_ctx *c, struct vd_bank *banks[PING_MAX_DESTS])
+{
+	const struct vd_sampling *smp = vd_sampling_find(VDF_TUNNEL_PING);
+	enum vd_sprt_pace pace = VD_SPRT_SLOW;
+	double base = path_baseline(c->run), delay, now = pu_mono_ms() / 1e3;
+	bool any_h1 = false;
+	unsigned count;
+
+	banks_match(c, banks);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct ping_dest *d = &c->d[i];
+
+		if (!banks[i])
+			continue;
+		for (unsigned k = 0; k < d->sent && k < PING_COUNT; k++)
+			vd_bank_echo(banks[i], d->got[k], d->got[k] ? d->rtt_ms[k] : NAN, base);
+		if (vd_bank_pace(banks[i]) > pace)
+			pace = vd_bank_pace(banks[i]);
+		any_h1 |= vd_bank_any_h1(banks[i]);
+	}
+	if (!smp)
+		return;
+	if (!c->st->paced) {
+		vd_pacer_init(&c->st->pacer, smp, now);
+		c->st->paced = true;
+	}
+	vd_pacer_plan(&c->st->pacer, pace, any_h1, c->run->interval_s, now, &count, &delay);
+	c->st->count = count;
+	c->run->next_s = delay;
+}
+
 static void on_fin(evutil_socket_t fd, short what, void *arg)
 {
 	struct ping_ctx *c = arg;
 	struct probe_run *run = c->run;
 	cJSON *sec = cJSON_CreateObject(), *targets = NULL, *o;
+	struct vd_bank *banks[PING_MAX_DESTS];
 	bool ok = sec != NULL;
 
 	(void)fd;
 	(void)what;
+	feed_tests(c, banks);
 	if (sec)
 		targets = cJSON_AddArrayToObject(sec, VDF_PING_TARGETS);
 	for (size_t i = 0; ok && i < c->n; i++) {
+		cJSON *tests;
+
 		if (!(o = dest_json(&c->d[i]))) {
 			ok = false;
 			break;
 		}
+		if (banks[i] && (tests = vd_bank_json(banks[i])))
+			cJSON_AddItemToObject(o, VDF_SAMPLE_TESTS, tests);
 		if (c->d[i].server_end)
 			cJSON_AddItemToObject(sec, VDF_PING_SERVER_END, o);
 		else if (targets)
@@ -585,6 +689,11 @@ static int ping_start(struct probe_run *run)
 		st->s4.fd = st->s6.fd = -1;
 		*run->state = st;
 	}
+	if (!st->paced) {
+		const struct vd_sampling *smp = vd_sampling_find(VDF_TUNNEL_PING);
+		/* fresh tests are undecided: a first burst decides them */
+		st->count = smp ? smp->burst : PING_COUNT;
+	}
 	if ((state = pu_tunnel_down(ovpn))) {
 		/* no echoes for a while: the sockets need not wait for them */
 		sock_close(&st->s4);
@@ -600,6 +709,8 @@ static int ping_start(struct probe_run *run)
 	if (!(c = calloc(1, sizeof(*c))))
 		return -ENOMEM;
 	c->run = run;
+	c->st = st;
+	c->count = st->count < 1 ? 1 : st->count > PING_COUNT ? PING_COUNT : st->count;
 	if (dev)
 		snprintf(c->dev, sizeof(c->dev), "%s", dev);
 	if (server)
@@ -686,7 +797,7 @@ const struct probe probe_ping = {
 	.per_tunnel = true,
 	.interval_s = 60,
 	.events = PROBE_EV_OPENVPN,
-	.needs = (const char *const[]){VDF_TUNNEL_OPENVPN, VDF_TUNNEL_ROUTES, NULL},
+	.needs = (const char *const[]){VDF_TUNNEL_OPENVPN, VDF_TUNNEL_ROUTES, VDF_TUNNEL_PATH, NULL},
 	.start = ping_start,
 	.cancel = ping_cancel,
 	.free_state = state_free,

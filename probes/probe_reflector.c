@@ -5,10 +5,18 @@
  * comes once the reflector is done, about REFL_COUNT x 200 ms plus its 2 s
  * wait. One retry with a fresh nonce if no answer came; then "fail": no
  * answer is not a measurement (a wrong key, a stopped reflector and a clock
- * 30 s off all look alike from here, and say so in the probe's error). */
+ * 30 s off all look alike from here, and say so in the probe's error).
+ *
+ * The answer's echoes feed the test of the way back (one_way, lib/rules.c;
+ * kept in the slot's state from run to run, afresh for another reflector),
+ * which paces the probe (vd_pacer_plan, the reflector's vd_sampling): every
+ * Interval= at rest, sooner while the test is undecided or a fault stands.
+ * The answer counts the echoes, not their order: the lost ones are fed
+ * spread evenly among the answered. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +33,25 @@
 #include "vpndoctor/common.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/reflector.h"
+#include "vpndoctor/sampler.h"
 #include "vpndoctor/sockaddr.h"
 
 #define REFL_COUNT 10
 #define REFL_WAIT_MS (REFL_COUNT * 200 + 2000 + 2000) /* the reflector's time, and slack */
 #define REFL_TRIES 2
 
+/* The test of the way back and its pace (the slot's state). */
+struct refl_state {
+	struct vd_bank bank;
+	struct vd_pacer pacer;
+	char target[80];       /* the reflector it measures */
+};
+
+static const char *const refl_tests[] = {VDF_TESTS_ONE_WAY, NULL};
+
 struct refl_ctx {
 	struct probe_run *run;
+	struct refl_state *st;
 	int fd;
 	struct event *rd, *timer;
 	uint8_t key[VD_RFL_KEY_MAX];
@@ -117,6 +136,34 @@ static double ms(uint32_t us)
 	return (double)us / 1000.0;
 }
 
+/* The answer's echoes to the test, and the next run's time. */
+static void feed_tests(struct refl_ctx *c, const struct vd_rfl_response *a, cJSON *sec)
+{
+	struct refl_state *st = c->st;
+	const struct vd_sampling *smp = vd_sampling_find(VDF_TUNNEL_REFLECTOR);
+	double rtt = a->received ? ms(a->rtt_avg_us) : NAN, delay, now = pu_mono_ms() / 1e3;
+	unsigned received = a->received < a->sent ? a->received : a->sent, count;
+	cJSON *tests;
+
+	if (strcmp(st->target, c->target) != 0) {
+		vd_bank_restart(&st->bank);
+		snprintf(st->target, sizeof(st->target), "%s", c->target);
+	}
+	/* echo i is answered when the even spread of received over sent
+	 * steps there */
+	for (unsigned i = 0; i < a->sent; i++) {
+		bool answered = (uint64_t)(i + 1) * received / a->sent > (uint64_t)i * received / a->sent;
+		vd_bank_echo(&st->bank, answered, answered ? rtt : NAN, NAN);
+	}
+	if ((tests = vd_bank_json(&st->bank)))
+		cJSON_AddItemToObject(sec, VDF_SAMPLE_TESTS, tests);
+	if (!smp)
+		return;
+	vd_pacer_plan(&st->pacer, vd_bank_pace(&st->bank), vd_bank_any_h1(&st->bank), c->run->interval_s, now,
+	              &count, &delay);
+	c->run->next_s = delay;
+}
+
 static void on_answer(struct refl_ctx *c, const struct vd_rfl_response *a)
 {
 	struct probe_run *run = c->run;
@@ -143,6 +190,8 @@ static void on_answer(struct refl_ctx *c, const struct vd_rfl_response *a)
 		cJSON_AddNumberToObject(sec, VDF_SAMPLE_RTT_AVG_MS, ms(a->rtt_avg_us));
 		cJSON_AddNumberToObject(sec, VDF_SAMPLE_RTT_MAX_MS, ms(a->rtt_max_us));
 	}
+	if (a->sent)
+		feed_tests(c, a, sec);
 	finish(c, a->sent ? PROBE_OK : PROBE_FAIL, sec);
 }
 
@@ -196,10 +245,22 @@ static int reflector_start(struct probe_run *run)
 	socklen_t len;
 	struct refl_ctx *c;
 	const char *why = "";
+	struct refl_state *st = *run->state;
+	const struct vd_sampling *smp = vd_sampling_find(VDF_TUNNEL_REFLECTOR);
 	int r;
 
-	if (!t)
+	if (!t || !smp)
 		return -EINVAL;
+	if (!st) {
+		if (!(st = calloc(1, sizeof(*st))))
+			return -ENOMEM;
+		if (vd_bank_init(&st->bank, VDF_TUNNEL_REFLECTOR, refl_tests) < 0) {
+			free(st);
+			return -EINVAL;
+		}
+		vd_pacer_init(&st->pacer, smp, pu_mono_ms() / 1e3);
+		*run->state = st;
+	}
 	if (!t->reflector || !t->reflector_key) {
 		probe_run_error(run, "no Reflector= and ReflectorKey= for this tunnel");
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
@@ -218,6 +279,7 @@ static int reflector_start(struct probe_run *run)
 	if (!(c = calloc(1, sizeof(*c))))
 		return -ENOMEM;
 	c->run = run;
+	c->st = st;
 	c->fd = -1;
 	snprintf(c->target, sizeof(c->target), "%s", t->reflector);
 	if ((r = read_key(t->reflector_key, c->key, sizeof(c->key), &c->keylen, &why)) < 0) {
@@ -273,5 +335,5 @@ const struct probe probe_reflector = {
 	.needs = (const char *const[]){VDF_TUNNEL_OPENVPN, VDF_TUNNEL_ROUTES, NULL},
 	.start = reflector_start,
 	.cancel = reflector_cancel,
-	.free_state = NULL,
+	.free_state = free,
 };

@@ -175,7 +175,7 @@ static const struct bad bad[] = {
 	{"[Daemon]\nMaxConcurrentProbes=4x\n", 2, "MaxConcurrentProbes="},
 	{"[Daemon]\nSocket=/a\nSocket=/b\n", 3, "Socket= is set twice"},
 	{"[Clock]\nNTPServers=ok.example bad!host\n", 2, "'bad!host'"},
-	{"[Profile]\nInterval=2s\n", 2, "Interval=: '2s'"},
+	{"[Profile]\nInterval=0s\n", 2, "Interval=: '0s' is not a duration from 1s"},
 	{"[Profile]\nInterval=5 parsecs\n", 2, "Interval="},
 	{"[Profile]\nInterval=2d\n", 2, "Interval="},
 	{"[Profile]\nEnabled=maybe\n", 2, "Enabled=: 'maybe' is not a boolean"},

@@ -25,6 +25,8 @@
 /* run_ms < 0: a run ends only when cancelled */
 static int n_running, max_running, n_cancel, n_state_free, run_ms = 30;
 static bool fail_mode;
+static double next_s;              /* what the fake asks for its next run */
+static unsigned seen_interval_s;   /* the period its last run was told */
 
 struct fake_run {
 	struct event *ev;
@@ -40,6 +42,8 @@ static void fake_done(evutil_socket_t fd, short what, void *arg)
 	cJSON_AddStringToObject(s, "status", fail_mode ? "fail" : "ok");
 	if (fail_mode)
 		probe_run_error(fr->run, "fake failure");
+	seen_interval_s = fr->run->interval_s;
+	fr->run->next_s = next_s;
 	probe_run_done(fr->run, fail_mode ? PROBE_FAIL : PROBE_OK, s);
 	event_free(fr->ev);
 	free(fr);
@@ -129,6 +133,8 @@ static void reset(void)
 	n_running = max_running = n_cancel = n_state_free = 0;
 	fail_mode = false;
 	run_ms = 30;
+	next_s = 0;
+	seen_interval_s = 0;
 }
 
 static void test_bound_and_coalescing(void **state)
@@ -220,6 +226,43 @@ static void test_backoff(void **state)
 	assert_int_equal(scheduler_slot_failures(slot), 0);
 	assert_true(scheduler_slot_next_s(slot) < 111);
 	assert_string_equal(res.last_error, "");
+	scheduler_free(s);
+	config_free(cfg);
+	event_base_free(base);
+}
+
+/* A probe that paces itself (a sampling one) times its next run; after a
+ * failure the backoff applies whatever it asked. */
+static void test_probe_paces(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct config *cfg = NULL;
+	struct vd_error err;
+	struct results res = {0};
+	struct scheduler *s = NULL;
+	struct probe_slot *slot;
+
+	reset();
+	next_s = 2.5;
+	assert_int_equal(config_parse_string("t.conf", "[Tunnel a]\n", &cfg, &err), 0);
+	assert_int_equal(scheduler_new_with(base, cfg, table, 1, on_result, &res, NULL, &s), 0);
+	slot = scheduler_slot(s, 0);
+	for (int i = 0; i < 50 && res.n < 1; i++)
+		run_loop(base, 20);
+	assert_int_equal(res.n, 1);
+	assert_int_equal(seen_interval_s, 100);
+	double next = scheduler_slot_next_s(slot);
+	if (!(next > 2.3 && next <= 2.5))
+		fail_msg("asked for 2.5 s, the next run is in %.2f s", next);
+	/* a failed run backs off from the interval, not from its wish */
+	fail_mode = true;
+	scheduler_run_now(s, slot);
+	for (int i = 0; i < 50 && res.n < 2; i++)
+		run_loop(base, 20);
+	assert_int_equal(res.n, 2);
+	next = scheduler_slot_next_s(slot);
+	if (!(next > 179))
+		fail_msg("after a failure the next run is in %.1f s", next);
 	scheduler_free(s);
 	config_free(cfg);
 	event_base_free(base);
@@ -555,6 +598,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bound_and_coalescing),
 		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_probe_paces),
 		cmocka_unit_test(test_skip_first_and_cancel),
 		cmocka_unit_test(test_pause_and_restart),
 		cmocka_unit_test(test_first_runs_after_needs),

@@ -180,6 +180,17 @@ f = json.load(sys.stdin)
 sys.exit(0 if ($3) else 1)" 2>/dev/null
 }
 show() { grep -a "$1 on $2: " "$log" | tail -n 1 | sed "s/^.*$1 on $2: /  $1 $2: /"; }
+# wait_facts SECTION TUNNEL PYEXPR: facts, within 30 s (the path probe paces
+# its runs by its tests: a burst first, then one echo a run; it turns to
+# handshakes after 10 echoes in a row that none answered).
+wait_facts() {
+	local i
+	for ((i = 0; i < 60; i++)); do
+		facts "$@" && return 0
+		sleep 0.5
+	done
+	return 1
+}
 
 # A check runs every probe and answers once they are done.
 "$bin/vpndoctor" --socket "$sock" check --json > "$work/check1.json" 2>&1
@@ -195,23 +206,24 @@ done
 
 facts transport healthy 'f["udp"]["result"] == "answered" and f["tcp"]["result"] == "answered" and f["wrap"] == "tls-auth" and f["port"] == 1195 and f["udp"]["rtt_ms"] < 100' ||
 	fail "healthy: the tls-auth gateway did not answer over both"
-facts path healthy 'f["method"] == "icmp" and f["sent"] == 10 and f["received"] == 10 and f["loss_pct"] == 0 and f["rtt_avg_ms"] < 50 and f["socket"] == "dgram"' ||
-	fail "healthy: path is not 10/10 by ICMP"
+facts path healthy 'f["method"] == "icmp" and f["sent"] >= 1 and f["received"] == f["sent"] and f["loss_pct"] == 0 and f["rtt_avg_ms"] < 50 and f["socket"] == "dgram" and f["tests"]["loss_heavy"]["decision"] != "h1"' ||
+	fail "healthy: path is not all answered by ICMP"
 facts transport udpblock 'f["udp"]["result"] == "timeout" and f["udp"]["tries"] == 3 and f["tcp"]["result"] == "answered" and f["gateway"] == "198.51.100.2"' ||
 	fail "udpblock: not udp timeout + tcp answered"
-facts path udpblock 'f["method"] == "icmp" and f["received"] == 10' || fail "udpblock: ICMP should pass"
+facts path udpblock 'f["method"] == "icmp" and f["sent"] >= 1 and f["received"] == f["sent"]' || fail "udpblock: ICMP should pass"
 facts transport dead 'f["udp"]["result"] == "timeout" and f["tcp"]["result"] == "timeout"' ||
 	fail "dead: both should time out"
-facts path dead 'f["method"] == "icmp" and f["sent"] == 10 and f["received"] == 0 and f["loss_pct"] == 100' ||
+facts path dead 'f["method"] == "icmp" and f["sent"] >= 1 and f["received"] == 0 and f["loss_pct"] == 100' ||
 	fail "dead: path should have no answer"
 facts transport lossy 'f["udp"]["result"] == "answered" and f["tcp"]["result"] == "answered"' ||
 	fail "lossy: the handshake should pass (only echo requests are dropped)"
-# 50% loss of 10 echoes: the lost count is within 1..9 with 99.8% probability.
-facts path lossy 'f["method"] == "icmp" and f["sent"] == 10 and 10 <= f["loss_pct"] <= 90' ||
-	fail "lossy: loss outside 10..90% for 50% injected"
+# 50% loss: the heavy loss test decides h1 within a few bursts (10%'s test:
+# 72 samples at 10%, about 8 at 50%), on both answered and lost echoes.
+wait_facts path lossy 'f["method"] == "icmp" and f["tests"]["loss_heavy"]["decision"] == "h1" and 0 < f["tests"]["loss_heavy"]["evidence_events"] < f["tests"]["loss_heavy"]["evidence_samples"]' ||
+	fail "lossy: the loss test did not decide h1 on some lost and some answered echoes"
 facts transport icmpfilt 'f["proto"] == "tcp" and f["tcp"]["result"] == "answered"' ||
 	fail "icmpfilt: tcp should answer"
-facts path icmpfilt 'f["method"] == "handshake" and f["handshake_proto"] == "tcp" and f["sent"] == 5 and f["received"] == 5 and f["icmp_received"] == 0' ||
+wait_facts path icmpfilt 'f["method"] == "handshake" and f["handshake_proto"] == "tcp" and f["sent"] >= 1 and f["received"] == f["sent"]' ||
 	fail "icmpfilt: the path should be measured by TCP handshakes"
 facts transport badname 'f["udp"]["result"] == "error" and "cannot resolve gw.vd-test.invalid" in f["udp"]["error"] and f["tcp"]["result"] == "error"' ||
 	fail "badname: the resolution failure is not reported"

@@ -43,7 +43,7 @@ lab_exec vpc ping -c 2 -i 0.2 -W 1 -q "$(lab_exec laptop ip -4 -o addr show dev 
 /usr/bin/python3 "$LAB_SRC/tools/findings.py" absent icmp-blocked-locally <"$LAB_DIR/check.json" ||
 	sc_fail "icmp-blocked-locally reported though the laptop's firewall is clean"
 asym off
-sc_resolved asymmetric-path --timeout 150 # held 90 s after the last check that showed it
+sc_resolved asymmetric-path --timeout 150 # when the one-way test comes back to h0
 sc_history asymmetric-path
 lab__stop reflector
 sc_pass

@@ -23,6 +23,6 @@ sc_expect gateway-bandwidth --severity warning --timeout 240 --evidence 'bandwid
 	--evidence 'rx_mbps=^(4\.[5-9]|5)' --evidence 'rtt_outside_ms=^[0-9](\.[0-9]+)?$'
 lab__stop udpblast
 sc_fault bandwidth off
-sc_resolved gateway-bandwidth --timeout 150 # held 90 s after the last check that showed it
+sc_resolved gateway-bandwidth --timeout 150 # when the throughput falls (or the tests come back to h0)
 sc_history gateway-bandwidth
 sc_pass

@@ -9,8 +9,8 @@ sc_daemon CreatedOn=2020-11-02
 sc_quiet
 sc_fault inner-latency on 100
 sc_expect gateway-old-version --severity warning --timeout 210 --evidence 'created_on=2020-11-02' \
-	--evidence 'rtt_inside_ms=^1[0-9][0-9]'
+	--evidence 'excess_delay=^h1: '
 sc_fault inner-latency off
-sc_resolved gateway-old-version --timeout 150 # held 90 s after the last check that showed it
+sc_resolved gateway-old-version --timeout 150 # when the excess-delay test comes back to h0
 sc_history gateway-old-version
 sc_pass

@@ -11,9 +11,9 @@ sc_daemon
 sc_quiet
 sc_fault loss on 40
 sc_expect unstable-internet --severity warning --timeout 150 --evidence 'method=icmp' \
-	--evidence 'loss_pct=^([2-9]|[1-9][0-9])' --evidence 'sent=^10$'
+	--evidence 'loss_pct=^([2-9]|[1-9][0-9])' --evidence 'loss_heavy=^h1: '
 sc_fault loss off
-sc_resolved unstable-internet --timeout 150 # held 90 s after the last check that showed it
+sc_resolved unstable-internet --timeout 150 # when the heavy loss test comes back to h0
 sc_ping laptop "$LAB_VPC_DB"
 sc_history unstable-internet
 sc_pass

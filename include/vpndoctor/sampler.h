@@ -1,0 +1,73 @@
+/* What a sampling probe (path, ping, reflector) keeps per destination: the
+ * sequential tests its echoes feed (vpndoctor/sprt.h, designed beside the
+ * rules in lib/rules.c), and the pace of its next runs. Pure: the probe
+ * sends and receives, tells its bank what came back, writes the bank's
+ * facts, and asks its pacer when to run again and with how many echoes. */
+#ifndef VPNDOCTOR_SAMPLER_H
+#define VPNDOCTOR_SAMPLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vpndoctor/rules.h"
+#include "vpndoctor/sprt.h"
+
+struct cJSON;
+
+#define VD_BANK_MAX 6
+
+/* The tests of one destination. */
+struct vd_bank {
+	size_t n;
+	const struct vd_sprt_spec *spec[VD_BANK_MAX];
+	struct vd_sprt_limits lim[VD_BANK_MAX];
+	struct vd_sprt t[VD_BANK_MAX];
+	int leader[VD_BANK_MAX]; /* the index of the test it follows, or -1 */
+	double prev_rtt_ms;      /* the last echo's round trip; NaN after a loss */
+};
+
+/* The tests of section with these keys (NULL-ended, in feeding order; a
+ * follower after its leader), all fresh. 0, or -EINVAL for a key with no
+ * test in that section, too many, or a follower before its leader. */
+int vd_bank_init(struct vd_bank *b, const char *section, const char *const *keys);
+
+/* Every test afresh (a new path: the laptop moved, the tunnel reconnected). */
+void vd_bank_restart(struct vd_bank *b);
+
+/* One echo: answered in rtt_ms, or lost. baseline_ms (NaN: unknown) is what
+ * an excess test measures against (the path outside). A loss feeds the loss
+ * tests; an answer the loss tests and the round-trip tests; two answers in
+ * a row the step tests. */
+void vd_bank_echo(struct vd_bank *b, bool answered, double rtt_ms, double baseline_ms);
+
+/* The fastest pace any test asks for (followers only at h1). */
+enum vd_sprt_pace vd_bank_pace(const struct vd_bank *b);
+/* A test stands at h1: something of this destination is open. */
+bool vd_bank_any_h1(const struct vd_bank *b);
+/* The state of the bank's test of that key, or NULL. */
+const struct vd_sprt *vd_bank_test(const struct vd_bank *b, const char *key);
+
+/* The facts' "tests" object (TESTS, of TEST) for the bank; NULL when out of
+ * memory. */
+struct cJSON *vd_bank_json(const struct vd_bank *b);
+
+/* A probe's pace over all its destinations, with the budget that bounds what
+ * a healthy tunnel spends on pending tests (and with it the false alarms
+ * vd_test_false_alarms states). */
+struct vd_pacer {
+	const struct vd_sampling *s;
+	double tokens; /* pending samples left in the hour's budget */
+	double at;     /* monotonic seconds of the last refill */
+};
+
+void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now);
+
+/* The next run: *count echoes to each destination (burst_spacing_s apart
+ * when more than one), after *delay_s. pace is the fastest of its banks',
+ * any_h1 whether a test of any stands at h1; slow_s the Interval= of the
+ * probe's section (<= 0: the default). A burst while nothing is open comes
+ * out of the budget; with the budget spent the run is a slow one. */
+void vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, double slow_s, double now,
+                   unsigned *count, double *delay_s);
+
+#endif

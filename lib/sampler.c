@@ -1,0 +1,189 @@
+/* The banks of tests a sampling probe keeps per destination, and its pacer
+ * (see vpndoctor/sampler.h). */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "vpndoctor/facts.h"
+#include "vpndoctor/sampler.h"
+
+int vd_bank_init(struct vd_bank *b, const char *section, const char *const *keys)
+{
+	struct vd_bank nb;
+
+	memset(&nb, 0, sizeof(nb));
+	nb.prev_rtt_ms = NAN;
+	for (size_t i = 0; keys && keys[i]; i++) {
+		const struct vd_sprt_spec *s = vd_test_find(section, keys[i]);
+
+		if (!s || nb.n == VD_BANK_MAX || vd_sprt_limits(s, &nb.lim[nb.n]) < 0)
+			return -EINVAL;
+		nb.spec[nb.n] = s;
+		nb.leader[nb.n] = -1;
+		if (s->after) {
+			for (size_t k = 0; k < nb.n; k++)
+				if (strcmp(nb.spec[k]->key, s->after) == 0)
+					nb.leader[nb.n] = (int)k;
+			if (nb.leader[nb.n] < 0)
+				return -EINVAL;
+		}
+		vd_sprt_start(&nb.t[nb.n]);
+		nb.n++;
+	}
+	*b = nb;
+	return 0;
+}
+
+void vd_bank_restart(struct vd_bank *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		vd_sprt_start(&b->t[i]);
+	b->prev_rtt_ms = NAN;
+}
+
+/* Whether this echo is a sample of test i, and its event. */
+static bool sample_of(const struct vd_bank *b, size_t i, bool answered, double rtt, double baseline, bool *event)
+{
+	const struct vd_sprt_spec *s = b->spec[i];
+
+	switch (s->event) {
+	case VD_SPRT_EV_LOST:
+		*event = !answered;
+		return true;
+	case VD_SPRT_EV_ABOVE:
+		*event = rtt > s->bound_ms;
+		return answered;
+	case VD_SPRT_EV_EXCESS:
+		*event = rtt - baseline > s->bound_ms;
+		return answered && isfinite(baseline);
+	case VD_SPRT_EV_STEP:
+		*event = fabs(rtt - b->prev_rtt_ms) > s->bound_ms;
+		return answered && isfinite(b->prev_rtt_ms);
+	}
+	return false;
+}
+
+void vd_bank_echo(struct vd_bank *b, bool answered, double rtt_ms, double baseline_ms)
+{
+	enum vd_sprt_decision before[VD_BANK_MAX];
+	bool event;
+
+	if (answered && !isfinite(rtt_ms))
+		answered = false;
+	for (size_t i = 0; i < b->n; i++)
+		before[i] = b->t[i].decision;
+	/* leaders come first in the bank, so a follower sees its leader's new
+	 * decision */
+	for (size_t i = 0; i < b->n; i++) {
+		if (!sample_of(b, i, answered, rtt_ms, baseline_ms, &event))
+			continue;
+		if (b->leader[i] >= 0)
+			vd_sprt_follow(&b->t[i], &b->lim[i], before[b->leader[i]], b->t[b->leader[i]].decision, event);
+		else
+			vd_sprt_feed(&b->t[i], &b->lim[i], event);
+	}
+	b->prev_rtt_ms = answered ? rtt_ms : NAN;
+}
+
+enum vd_sprt_pace vd_bank_pace(const struct vd_bank *b)
+{
+	enum vd_sprt_pace p = VD_SPRT_SLOW;
+
+	for (size_t i = 0; i < b->n; i++) {
+		enum vd_sprt_pace q = b->leader[i] >= 0 ? vd_sprt_follower_pace(&b->t[i], &b->lim[i]) :
+		                                          vd_sprt_pace(&b->t[i], &b->lim[i]);
+		if (q > p)
+			p = q;
+	}
+	return p;
+}
+
+bool vd_bank_any_h1(const struct vd_bank *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (b->t[i].decision == VD_SPRT_H1)
+			return true;
+	return false;
+}
+
+const struct vd_sprt *vd_bank_test(const struct vd_bank *b, const char *key)
+{
+	for (size_t i = 0; key && i < b->n; i++)
+		if (strcmp(b->spec[i]->key, key) == 0)
+			return &b->t[i];
+	return NULL;
+}
+
+/* Three decimals: the statistic and thresholds are shown, not computed on. */
+static double r3(double v)
+{
+	return round(v * 1000) / 1000;
+}
+
+cJSON *vd_bank_json(const struct vd_bank *b)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (size_t i = 0; o && i < b->n; i++) {
+		const struct vd_sprt *t = &b->t[i];
+		cJSON *x = cJSON_AddObjectToObject(o, b->spec[i]->key);
+
+		if (!x || !cJSON_AddStringToObject(x, VDF_TEST_DECISION, vd_sprt_decision_name(t->decision)) ||
+		    !cJSON_AddNumberToObject(x, VDF_TEST_STATISTIC, r3(t->s)) ||
+		    !cJSON_AddNumberToObject(x, VDF_TEST_UPPER, r3(b->lim[i].upper)) ||
+		    !cJSON_AddNumberToObject(x, VDF_TEST_LOWER, r3(b->lim[i].lower)) ||
+		    !cJSON_AddNumberToObject(x, VDF_TEST_SAMPLES, (double)t->samples) ||
+		    !cJSON_AddNumberToObject(x, VDF_TEST_EVIDENCE_SAMPLES, (double)t->evidence_samples) ||
+		    !cJSON_AddNumberToObject(x, VDF_TEST_EVIDENCE_EVENTS, (double)t->evidence_events)) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now)
+{
+	p->s = s;
+	/* a full budget: the first minutes of a fresh start are decided fast */
+	p->tokens = s ? s->fast_per_hour : 0;
+	p->at = now;
+}
+
+void vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, double slow_s, double now,
+                   unsigned *count, double *delay_s)
+{
+	const struct vd_sampling *s = p->s;
+
+	if (!(slow_s > 0))
+		slow_s = s->slow_s;
+	if (now > p->at) {
+		p->tokens += (now - p->at) * s->fast_per_hour / 3600.0;
+		if (p->tokens > s->fast_per_hour)
+			p->tokens = s->fast_per_hour;
+	}
+	p->at = now;
+	*count = s->per_run;
+	*delay_s = slow_s;
+	switch (pace) {
+	case VD_SPRT_FAST:
+		/* while something is open the budget does not apply: a healthy
+		 * tunnel's false alarms are what it bounds */
+		if (!any_h1) {
+			if (p->tokens < s->burst)
+				return;
+			p->tokens -= s->burst;
+		}
+		*count = s->burst;
+		*delay_s = s->burst_spacing_s;
+		return;
+	case VD_SPRT_WATCH:
+		*delay_s = s->watch_s < slow_s ? s->watch_s : slow_s;
+		return;
+	case VD_SPRT_SLOW:
+	default:
+		return;
+	}
+}
