@@ -29,7 +29,8 @@
 # Usage: tests/bench/bench_detect.sh [BUILD_BIN_DIR]
 #   env: PHASES="cost detect soak rates" RUNS=5 COST_S=600 SOAK_S=1800
 #        DETECT_TIMEOUT=300 RESOLVE_TIMEOUT=300 POLL_S=0.5 LABEL=name
-#        RESULTS=FILE (appends "LABEL KEY VALUE" lines)
+#        RESULTS=FILE (appends "LABEL KEY VALUE" lines), BENCH_KEEP=1 (keep
+#        the lab's files), BENCH_DEBUG=1 (the daemon logs at debug level)
 set -u
 
 VD_BIN=${1:-${VD_BIN:-build/bin}}
@@ -62,6 +63,8 @@ result() { # KEY VALUE
 
 cleanup() {
 	trap - EXIT INT TERM
+	# BENCH_KEEP=1 keeps the lab's files (the daemon's log) for a look afterwards
+	[ -n "${BENCH_KEEP:-}" ] && LAB_KEEP=1
 	[ -n "${LAB_DIR:-}" ] && lab_down
 }
 trap cleanup EXIT
@@ -112,6 +115,7 @@ start_daemon() {
 	MaxConnections=$LAB_MAX_CLIENTS
 	EOF
 	lab__spawn vpndoctord laptop "$VD_BIN/vpndoctord" --foreground --user nobody --log-target stderr \
+		${BENCH_DEBUG:+--log-level debug} \
 		--config "$LAB_DIR/vpndoctor.conf" --socket "$SOCK" --state-dir "$LAB_DIR/vdstate"
 	local i
 	for i in $(seq 1 100); do
@@ -317,21 +321,42 @@ import json, sys
 d = json.load(sys.stdin)
 t = d.get("tests")
 if not t:
-    print("none: a fixed grace of %s s and hold of %s s" % (d.get("grace_s"), d.get("hold_s")))
+    print("no tests: a fixed grace of %s s and hold of %s s" % (d.get("grace_s"), d.get("hold_s")))
     sys.exit(0)
 for x in t:
-    print("%s: %s, false alarms <= %s per 30 days" % (x.get("test"), x.get("hypotheses"), x.get("false_alarms_per_30_days")))
+    ev = x["event"] + (" (%g ms)" % x["bound_ms"] if "bound_ms" in x else "")
+    print("%s: %s; H0 p=%g, H1 p=%g, alpha %g, beta %g; ~%.0f samples to open at p1; <= %.3f false alarms/30 days at <= %.2f samples/s"
+          % (x["test"], ev, x["p0"], x["p1"], x["alpha"], x["beta"], x["samples_to_open"],
+             x["false_alarms_per_30_days"], x["max_samples_per_s"]))
+print("cause total: <= %.3f false alarms per 30 days" % d["false_alarms_per_30_days"])
 ')
 		while read -r l; do result "rates_$c" "$l"; done <<<"$out"
 	done
+	# one tunnel of the lab: every test once, the silence test per host (the
+	# server end and its one target), the reflector's when it has one
+	local tot
+	tot=$(/usr/bin/python3 - "$VD_BIN/vpndoctor" $SAMPLED <<-'EOF'
+	import json, subprocess, sys
+	seen = {}
+	for c in sys.argv[2:]:
+	    d = json.loads(subprocess.run([sys.argv[1], "explain", c, "--json"], capture_output=True, text=True).stdout)
+	    for t in d.get("tests", []):
+	        seen[t["test"]] = t["false_alarms_per_30_days"] * (2 if t["test"].endswith(".silent") else 1)
+	print("%.3f (%d tests)" % (sum(seen.values()), len(seen)) if seen else "none: no sequential tests")
+	EOF
+	)
+	result "false_alarms_per_tunnel_per_30_days" "$tot"
 }
 
 say "vpndoctord at $VD_BIN: $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
-LAB_OWNER="$$ $(sed 's/.*) //' /proc/$$/stat | awk '{print $20}')"
-LAB_QUIET=1 lab_up --proto udp || { echo "lab up failed" >&2; exit 1; }
-counters_setup
-calibrate
-start_daemon
+if [ "$PHASES" != rates ]; then
+	# shellcheck disable=SC2034 # lab.sh's: its reaper takes the lab down if this dies
+	LAB_OWNER="$$ $(sed 's/.*) //' /proc/$$/stat | awk '{print $20}')"
+	LAB_QUIET=1 lab_up --proto udp || { echo "lab up failed" >&2; exit 1; }
+	counters_setup
+	calibrate
+	start_daemon
+fi
 for p in $PHASES; do
 	case "$p" in
 	cost) phase_cost ;;
