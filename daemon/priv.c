@@ -312,7 +312,7 @@ out:
  * root (its descriptors), in this network namespace, which is the engine's
  * and its tunnels'. -ECONNREFUSED: nothing listens there; -EPERM: another
  * process does. */
-static int listener_is_its(const struct stat *st, void *arg)
+static int listener_is_its(int pfd, const struct stat *st, void *arg)
 {
 	int procfd = *(const int *)arg, dfd, r = -EPERM;
 	struct vd_principal admin;
@@ -323,6 +323,7 @@ static int listener_is_its(const struct stat *st, void *arg)
 	DIR *d;
 	int n = listeners_at(st, ino, (int)VD_ARRAY_SIZE(ino));
 
+	(void)pfd;
 	if (n <= 0)
 		return n < 0 ? n : -ECONNREFUSED;
 	vd_principal_admin(&admin);
@@ -477,6 +478,16 @@ static int admin_fd_allowed(int fd)
 	return vd_fd_path(fd, real, sizeof(real)) == 0 && admin_allows(real) ? 0 : -EACCES;
 }
 
+/* The socket a path led to is the administrator's (vd_socket_allow_fn): its
+ * real path, of the inode that is then connected, not of the path resolved
+ * once more, which a link swapped in between could lead elsewhere. */
+static int admin_socket_allowed(int pfd, const struct stat *st, void *arg)
+{
+	(void)st;
+	(void)arg;
+	return admin_fd_allowed(pfd);
+}
+
 /* The path (resolved now) is the administrator's, else -EACCES. */
 static int admin_path_allowed(const char *path)
 {
@@ -531,7 +542,7 @@ static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_val
 			r = is_openvpn(procfd);
 	}
 	/* the administrator's, from the engine: only what the configuration named */
-	if (r == 0 && q->pid == 0 && is_parent && (q->kind == PRIV_CONNECT || q->kind == PRIV_WATCH))
+	if (r == 0 && q->pid == 0 && is_parent && q->kind == PRIV_WATCH)
 		r = admin_path_allowed(q->path);
 	if (r == 0) {
 		switch (q->kind) {
@@ -541,8 +552,11 @@ static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_val
 		case PRIV_CONNECT:
 			/* (as root only: without root the engine itself would connect
 			 * with the same rights, and could not see whose socket it is) */
-			r = vd_connect_unix_as(&p, q->path, procfd >= 0 && geteuid() == 0 ? listener_is_its : NULL, &procfd,
-			                       ret_fd);
+			if (q->pid == 0)
+				r = vd_connect_unix_as(&p, q->path, is_parent ? admin_socket_allowed : NULL, NULL, ret_fd);
+			else
+				r = vd_connect_unix_as(&p, q->path, geteuid() == 0 ? listener_is_its : NULL, &procfd,
+				                       ret_fd);
 			break;
 		case PRIV_PROC:
 			r = proc_open(procfd, &p, q->which, ret_fd, ret_value, ret_path);

@@ -656,7 +656,7 @@ int vd_connect_unix_as(const struct vd_principal *p, const char *path, vd_socket
 		r = fd_dirs_searchable(p, pfd, &st);
 	/* and the caller's own word on this inode (whose socket it is) */
 	if (r == 0 && allow)
-		r = allow(&st, arg);
+		r = allow(pfd, &st, arg);
 	if (r < 0) {
 		close(pfd);
 		return r;

@@ -118,9 +118,10 @@ int vd_open_as(const struct vd_principal *p, int dirfd, const char *path, size_t
 int vd_read_fd(int fd, size_t max, char **ret, size_t *ret_len);
 /* vd_open_as + vd_read_fd. */
 int vd_read_file_as(const struct vd_principal *p, const char *path, size_t max, char **ret, size_t *ret_len);
-/* What the caller says of the socket file a path led to (vd_connect_unix_as),
- * before anything connects to it: 0, or the -errno to fail with. */
-typedef int vd_socket_allow_fn(const struct stat *st, void *arg);
+/* What the caller says of the socket file a path led to (vd_connect_unix_as:
+ * pfd, its O_PATH descriptor, and its stat), before anything connects to it:
+ * 0, or the -errno to fail with. */
+typedef int vd_socket_allow_fn(int pfd, const struct stat *st, void *arg);
 /* A SOCK_STREAM connection to the unix socket at the absolute path, made as p
  * (NULL: as the caller); non-blocking, close-on-exec. The path is walked
  * once, as p, and that socket (its O_PATH descriptor) is what is connected;

@@ -40,6 +40,8 @@ static int lfd = -1;
 static int bus = -1; /* pub/bus: a root service's socket, open to all (a bus) */
 static pid_t parent, fake = -1;
 static pid_t root_fake = -1; /* root, named openvpn, listening on pub/m only */
+static char wdir[64]; /* the engine's user's, a Config='s directory: a tree it may write in */
+static int rootbus = -1; /* pub/rootbus: a root-only service (0600) */
 
 static void put(const char *path, const char *text, mode_t mode)
 {
@@ -226,6 +228,56 @@ static void test_connect_not_its(void **state)
 	assert_int_not_equal(priv_connect(&who, path, &fd), 0);
 }
 
+/* A Config= in a directory the engine may write in (its user's, or /tmp)
+ * makes that tree the administrator's: a link there that the engine swaps
+ * between the check and the connection must not lead root to another
+ * socket (a bus). */
+static void test_connect_admin_swap(void **state)
+{
+	char lnk[96], tmp[96], ok[3200], bad[96];
+	size_t n;
+	pid_t flip;
+	int got = 0;
+
+	(void)state;
+	snprintf(lnk, sizeof(lnk), "%s/lnk", wdir);
+	snprintf(tmp, sizeof(tmp), "%s/lnk.tmp", wdir);
+	/* the way to the named socket made long (d/.. 600 times), as an
+	 * attacker widens the window between a check and the use */
+	n = (size_t)snprintf(ok, sizeof(ok), "%s", wdir);
+	for (int i = 0; i < 600; i++)
+		n += (size_t)snprintf(ok + n, sizeof(ok) - n, "/d/..");
+	snprintf(ok + n, sizeof(ok) - n, "/ok");
+	snprintf(bad, sizeof(bad), "%s/rootbus", pub);
+	assert_int_equal(symlink(ok, lnk), 0);
+	flip = fork();
+	assert_true(flip >= 0);
+	if (flip == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (unsigned i = 0;; i++) {
+			if (symlink(i % 2 ? bad : ok, tmp) == 0 && rename(tmp, lnk) < 0)
+				unlink(tmp);
+		}
+	}
+	for (int i = 0; i < 3000; i++) {
+		int fd = -1;
+		if (priv_connect(NULL, lnk, &fd) == 0) {
+			got++;
+			close(fd);
+		}
+	}
+	kill(flip, SIGKILL);
+	waitpid(flip, NULL, 0);
+	unlink(lnk);
+	unlink(tmp);
+	/* the link did lead to the named tree's socket now and then */
+	assert_true(got > 0);
+	/* and never to root's service */
+	assert_int_equal(fcntl(rootbus, F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(accept(rootbus, NULL, NULL), -1);
+	assert_int_equal(errno, EAGAIN);
+}
+
 /* No answer of the parent is a namespace's descriptor (with CAP_NET_ADMIN
  * the engine could make or move links in it): whether a process shares the
  * engine's network namespace comes back as yes or no. */
@@ -278,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_admin_not_named),
 		cmocka_unit_test_teardown(test_connect_peer, fake_gone),
 		cmocka_unit_test(test_connect_not_its),
+		cmocka_unit_test(test_connect_admin_swap),
 		cmocka_unit_test_teardown(test_no_netns_fd, fake_gone),
 		cmocka_unit_test(test_malformed),
 	};
@@ -328,6 +381,27 @@ int main(void)
 		    chmod(sa.sun_path, 0666) < 0)
 			goto fail;
 	}
+	/* a root-only service, and a root-only socket in the engine's tree */
+	snprintf(wdir, sizeof(wdir), "/tmp/vd-test-privw.XXXXXX");
+	if (!mkdtemp(wdir) || chmod(wdir, 0755) < 0 || priv_user_lookup("nobody", &u, msg, sizeof(msg)) < 0 ||
+	    chown(wdir, u.uid, u.gid) < 0)
+		goto fail;
+	snprintf(text, sizeof(text), "%s/d", wdir);
+	if (mkdir(text, 0755) < 0)
+		goto fail;
+	{
+		const char *names[2] = {"rootbus", "ok"};
+		for (int i = 0; i < 2; i++) {
+			struct sockaddr_un sa = {.sun_family = AF_UNIX};
+			int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", i ? wdir : pub, names[i]);
+			if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 4096) < 0 ||
+			    chmod(sa.sun_path, 0600) < 0)
+				goto fail;
+			if (i == 0)
+				rootbus = s; /* the ok one stays open in this process and the engine */
+		}
+	}
 	mkdir(at("prof"), 0700);
 	mkdir(at("prof/keys"), 0700);
 	put(at("prof/a.ovpn"), "client\n", 0600);
@@ -336,8 +410,8 @@ int main(void)
 	put(at("secret"), "ROOTONLY\n", 0600);
 	if (symlink(at("secret"), at("prof/link")) < 0)
 		goto fail;
-	snprintf(text, sizeof(text), "[Tunnel a]\nConfig=%s\nReflector=127.0.0.1:7\nReflectorKey=%s\n",
-	         at("prof/a.ovpn"), at("key"));
+	snprintf(text, sizeof(text), "[Tunnel a]\nConfig=%s\nReflector=127.0.0.1:7\nReflectorKey=%s\n"
+	         "[Tunnel b]\nConfig=%s/b.ovpn\n", at("prof/a.ovpn"), at("key"), wdir);
 	put(at("vd.conf"), text, 0600);
 	if (config_parse_string(at("vd.conf"), text, &cfg, &err) < 0 || priv_user_lookup("nobody", &u, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "setup: %s\n", err.msg[0] ? err.msg : msg);
@@ -383,7 +457,9 @@ fail:
 		kill(root_fake, SIGKILL);
 		waitpid(root_fake, NULL, 0);
 	}
-	snprintf(text, sizeof(text), "rm -rf '%s' '%s'", dir, pub);
+	if (rootbus >= 0)
+		close(rootbus);
+	snprintf(text, sizeof(text), "rm -rf '%s' '%s' '%s'", dir, pub, wdir);
 	if (system(text) != 0)
 		r = 1;
 	return r;
