@@ -11,6 +11,10 @@
 #   lossy     198.51.100.4 50% of echo requests dropped -> path loss ~50%: unstable-internet
 #   icmpfilt  198.51.100.5 ICMP dropped, proto tcp     -> path by handshake over TCP, no findings
 #   badname   a name that does not resolve             -> transport error: gateway-unreachable
+#   portrst   198.51.100.6 answers ping, UDP dropped, TCP refused by RST (a
+#             UDP-only gateway behind a filter)         -> udp-blocked, not unreachable
+#   portquiet 198.51.100.7 answers ping, its port silent over UDP and TCP
+#                                                       -> vpn-port-silent, not unreachable
 # Facts come from the daemon's debug lines, findings from `vpndoctor check
 # --json` and `status --json`. Prints how long each diagnosis took; the
 # slowest is unstable-internet with its 60 s grace period.
@@ -63,7 +67,7 @@ for n in "$gw" "$net" "$lap"; do
 done
 ip link add g0 netns "$gw" type veth peer name rg netns "$net" || fail "veth"
 ip link add l0 netns "$lap" type veth peer name rl netns "$net" || fail "veth"
-for a in 1 2 3 4 5; do ip -n "$gw" addr add 198.51.100.$a/24 dev g0; done
+for a in 1 2 3 4 5 6 7; do ip -n "$gw" addr add 198.51.100.$a/24 dev g0; done
 ip -n "$gw" link set g0 up
 ip -n "$gw" route add default via 198.51.100.254
 ip -n "$net" addr add 198.51.100.254/24 dev rg
@@ -90,6 +94,10 @@ table inet vdtest {
 		ip daddr 198.51.100.3 drop
 		ip daddr 198.51.100.4 icmp type echo-request numgen random mod 100 < 50 drop
 		ip daddr 198.51.100.5 icmp type echo-request drop
+		ip daddr 198.51.100.6 udp dport 1194 drop
+		ip daddr 198.51.100.6 tcp dport 1194 reject with tcp reset
+		ip daddr 198.51.100.7 udp dport 1194 drop
+		ip daddr 198.51.100.7 tcp dport 1194 drop
 	}
 }
 EOF
@@ -147,7 +155,9 @@ profile dead 198.51.100.3 1194 udp
 profile lossy 198.51.100.4 1194 udp
 profile icmpfilt 198.51.100.5 1194 tcp
 profile badname gw.vd-test.invalid 1194 udp
-cases="healthy udpblock dead lossy icmpfilt badname"
+profile portrst 198.51.100.6 1194 udp
+profile portquiet 198.51.100.7 1194 udp
+cases="healthy udpblock dead lossy icmpfilt badname portrst portquiet"
 
 # Every other probe of the table stays off: only these two (and the profile,
 # which the rules read the tunnel's proto from) run.
@@ -196,7 +206,7 @@ wait_facts() {
 "$bin/vpndoctor" --socket "$sock" check --json > "$work/check1.json" 2>&1
 rc=$?
 [ $rc -le 2 ] || fail "check failed ($rc): $(cat "$work/check1.json")"
-echo "first check (every probe of 6 tunnels): $(since "$t_daemon") s"
+echo "first check (every probe of 8 tunnels): $(since "$t_daemon") s"
 for c in $cases; do
 	for s in transport path; do
 		grep -aq "$s on $c: " "$log" || [ "$c/$s" = badname/path ] || fail "no $s facts for $c"
@@ -227,6 +237,13 @@ wait_facts path icmpfilt 'f["method"] == "handshake" and f["handshake_proto"] ==
 	fail "icmpfilt: the path should be measured by TCP handshakes"
 facts transport badname 'f["udp"]["result"] == "error" and "cannot resolve gw.vd-test.invalid" in f["udp"]["error"] and f["tcp"]["result"] == "error"' ||
 	fail "badname: the resolution failure is not reported"
+facts transport portrst 'f["udp"]["result"] == "timeout" and f["tcp"]["result"] == "refused"' ||
+	fail "portrst: not udp timeout + tcp refused"
+facts transport portquiet 'f["udp"]["result"] == "timeout" and f["tcp"]["result"] == "timeout"' ||
+	fail "portquiet: both should time out"
+for c in portrst portquiet; do
+	facts path $c 'f["method"] == "icmp" and f["received"] == 10' || fail "$c: the gateway should answer ping"
+done
 
 # --- findings: wait for each to open (grace periods: 30 s, 30 s, 60 s) ---------------
 # findings_ok PYEXPR over causes: {tunnel: set of causes}
@@ -239,7 +256,8 @@ for x in d['findings']:
     causes[x.get('tunnel')].add(x['cause'])
 sys.exit(0 if ($1) else 1)" 2>/dev/null
 }
-declare -A want=([udpblock]=udp-blocked [dead]=gateway-unreachable [badname]=gateway-unreachable [lossy]=unstable-internet)
+declare -A want=([udpblock]=udp-blocked [dead]=gateway-unreachable [badname]=gateway-unreachable [lossy]=unstable-internet
+	[portrst]=udp-blocked [portquiet]=vpn-port-silent)
 declare -A seen=()
 for ((i = 0; i < 180 && ${#seen[@]} < ${#want[@]}; i++)); do
 	for c in "${!want[@]}"; do
@@ -258,8 +276,15 @@ done
 # The whole picture at once; nothing false.
 findings_ok "causes['udpblock'] == {'udp-blocked'} and causes['dead'] == {'gateway-unreachable'} and
 causes['badname'] == {'gateway-unreachable'} and 'healthy' not in causes and 'icmpfilt' not in causes and
-'unstable-internet' in causes['lossy'] and causes['lossy'] <= {'unstable-internet'}" ||
+'unstable-internet' in causes['lossy'] and causes['lossy'] <= {'unstable-internet'} and
+causes['portrst'] == {'udp-blocked'} and causes['portquiet'] == {'vpn-port-silent'}" ||
 	fail "the findings are not what the faults make: $("$bin/vpndoctor" --socket "$sock" status --json)"
+# The titles say the port, not the host, is silent.
+"$bin/vpndoctor" --socket "$sock" status --json | /usr/bin/python3 -c "import json, sys
+s = {(x['tunnel'], x['cause']): x['summary'] for x in json.load(sys.stdin)['findings']}
+sys.exit(0 if 'answers ping, but its OpenVPN port 1194 is silent over UDP' in s[('portquiet', 'vpn-port-silent')] and
+'refuses TCP on port 1194 at once but is silent over UDP' in s[('portrst', 'udp-blocked')] else 1)" ||
+	fail "the silent port's summaries: $("$bin/vpndoctor" --socket "$sock" status --json)"
 "$bin/vpndoctor" --socket "$sock" status --json | /usr/bin/python3 -c "import json, sys
 for x in json.load(sys.stdin)['findings']:
     print('  finding %s on %s: %s' % (x['cause'], x['tunnel'], x['summary']))"
