@@ -20,11 +20,9 @@
 #include "discovery.h"
 #include "priv.h"
 #include "vpndoctor/common.h"
-#include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/principal.h"
 #include "vpndoctor/proc_inspect.h"
 #include "vpndoctor/proc_openvpn.h"
-#include "vpndoctor/profile.h"
 
 #define DISC_CONFIG_MAX (1024 * 1024)
 
@@ -151,20 +149,19 @@ static struct user_share *budget_of(struct user_budget *b, uid_t uid)
 
 /* One process; -ENOENT when it is not an openvpn of ours (or its user has
  * had its share of this scan). Everything it names is opened as its
- * principal (daemon/priv.h): its directory, its --config, which may name the
- * management socket. */
+ * principal (daemon/priv.h, lib/proc_inspect.c): its directory, its
+ * --config, which may name the management socket. */
 static int inspect(pid_t pid, struct discovered *d, struct user_budget *budget)
 {
-	char path[PATH_MAX + 64], cwd[PATH_MAX], full[PATH_MAX], real[PATH_MAX], unit[256], *cmd;
-	struct vd_proc_openvpn p;
+	struct vd_proc_openvpn_info f;
+	char full[PATH_MAX], unit[256];
+	const struct vd_proc_openvpn *p = &f.opts;
 	struct vd_principal pr;
 	struct vd_proc_id who;
 	uint64_t start;
-	size_t len;
-	int r, fd;
+	int r;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if (read_small(path, path, 64, &len) < 0 || strcmp(path, "openvpn\n") != 0)
+	if (!vd_proc_openvpn_named(pid))
 		return -ENOENT;
 	/* whose it is, before anything costs: a user's share is bounded */
 	if (vd_principal_of_pid(pid, 0, &pr, &start) < 0)
@@ -185,52 +182,20 @@ static int inspect(pid_t pid, struct discovered *d, struct user_budget *budget)
 	} else if (!vd_proc_same_netns(&who, &proc_io)) {
 		return -ENOENT;
 	}
-	cmd = malloc(VD_PROC_CMDLINE_MAX + 1);
-	if (!cmd)
-		return -ENOMEM;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	r = read_small(path, cmd, VD_PROC_CMDLINE_MAX + 1, &len);
-	if (r == 0)
-		r = vd_proc_openvpn_parse(cmd, len, &p);
-	free(cmd);
+	r = vd_proc_openvpn_inspect(&who, &proc_io, DISC_CONFIG_MAX, &f);
 	if (r < 0)
 		return r == -ENOMEM ? r : -ENOENT;
 	memset(d, 0, sizeof(*d));
 	d->pid = pid;
-	d->starttime = start;
+	d->starttime = f.who.start;
 	/* a root-owned unit's process, or root's own, is a profile's tunnel
 	 * before any other user's process running the same profile */
-	d->root = vd_principal_is_root(&pr);
-	d->uid = d->root ? 0 : pr.uid;
-	/* --cd was carried out while the options were read, so the process's
-	 * directory is already the one its relative paths are under */
-	if (priv_cwd(&who, cwd, sizeof(cwd)) < 0)
-		cwd[0] = '\0';
-	if (p.config && vd_proc_path_join(cwd, p.config, full, sizeof(full)) == 0 &&
-	    (full[0] == '/' || (p.config[0] == '/'))) {
-		char *data = NULL;
-		size_t dlen;
-		struct vd_ovpn_config *c = NULL;
-
-		/* as its user: a file that user could not read is not read; its
-		 * real path then stays unknown, and the profile probe says why */
-		r = priv_open(&who, full, DISC_CONFIG_MAX, &fd);
-		if (r == 0) {
-			if (vd_fd_path(fd, real, sizeof(real)) < 0)
-				snprintf(real, sizeof(real), "%s", full);
-			if (vd_read_fd(fd, DISC_CONFIG_MAX, &data, &dlen) == 0 &&
-			    vd_ovpn_config_parse(real, data, dlen, &c, NULL) == 0)
-				vd_proc_openvpn_apply_config(&p, c); /* what the command line leaves out */
-			close(fd);
-		}
-		d->config = strdup(r == 0 ? real : full);
-		vd_ovpn_config_free(c);
-		free(data);
-		if (!d->config)
-			goto oom;
-	}
-	if (p.mgmt_unix && vd_proc_path_join(cwd, p.mgmt_unix, full, sizeof(full)) == 0 && full[0] == '/') {
-		if (!(d->mgmt_any = strdup(full)) || (!p.mgmt_gui && !(d->management = strdup(full))))
+	d->root = f.root;
+	d->uid = f.uid;
+	if (f.config[0] && !(d->config = strdup(f.config)))
+		goto oom;
+	if (p->mgmt_unix && vd_proc_path_join(f.cwd, p->mgmt_unix, full, sizeof(full)) == 0 && full[0] == '/') {
+		if (!(d->mgmt_any = strdup(full)) || (!p->mgmt_gui && !(d->management = strdup(full))))
 			goto oom;
 	}
 	unit_instance(pid, unit, sizeof(unit));
@@ -238,8 +203,8 @@ static int inspect(pid_t pid, struct discovered *d, struct user_budget *budget)
 		d->name = make_name(unit, strlen(unit));
 	else if (d->config)
 		d->name = config_name(d->config);
-	if (!d->name && p.remote)
-		d->name = make_name(p.remote, strlen(p.remote));
+	if (!d->name && p->remote)
+		d->name = make_name(p->remote, strlen(p->remote));
 	if (!d->name && asprintf(&d->name, "openvpn-%d", (int)pid) < 0)
 		d->name = NULL;
 	if (d->config)
@@ -250,10 +215,10 @@ static int inspect(pid_t pid, struct discovered *d, struct user_budget *budget)
 		d->key = NULL;
 	if (!d->name || !d->key)
 		goto oom;
-	vd_proc_openvpn_clear(&p);
+	vd_proc_openvpn_info_clear(&f);
 	return 0;
 oom:
-	vd_proc_openvpn_clear(&p);
+	vd_proc_openvpn_info_clear(&f);
 	discovery_free(d, 1);
 	return -ENOMEM;
 }

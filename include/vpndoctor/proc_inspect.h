@@ -7,10 +7,13 @@
 #ifndef VPNDOCTOR_PROC_INSPECT_H
 #define VPNDOCTOR_PROC_INSPECT_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "vpndoctor/principal.h"
+#include "vpndoctor/proc_openvpn.h"
 
 /* Each returns 0 or -errno, -ESRCH when the process is gone (or its pid is
  * another's now). A member may be NULL: what it would open is then not
@@ -32,5 +35,34 @@ struct vd_proc_io {
  * cannot be told (no io->same_netns, no permission, who->start 0) it does: the
  * process is counted, as before namespaces were looked at. */
 bool vd_proc_same_netns(const struct vd_proc_id *who, const struct vd_proc_io *io);
+
+/* Whether pid's /proc/PID/comm says "openvpn" (a cheap first look). */
+bool vd_proc_openvpn_named(pid_t pid);
+
+/* One openvpn process as OpenVPN reads its options. */
+struct vd_proc_openvpn_info {
+	struct vd_proc_id who;       /* its pid and start time */
+	bool root;                   /* its principal is root (a root unit's, or root's own) */
+	uid_t uid;                   /* its principal's uid; 0 when root */
+	struct vd_proc_openvpn opts; /* its command line, then what its --config adds */
+	char cwd[PATH_MAX];          /* its working directory; "" when unknown */
+	char config[PATH_MAX];       /* its --config: the real path of the file opened as its
+	                              * principal, else as written (joined to cwd) when its
+	                              * user may not open it; "" without one, or relative
+	                              * with cwd unknown */
+	char *cmdline;               /* its command line as read: NUL-separated words */
+	size_t cmdline_len;
+};
+
+/* Reads who (pid and start time; start 0 takes the one running now): comm
+ * "openvpn", its principal, its command line (/proc), and through io as its
+ * principal its working directory and its --config (at most max_config
+ * bytes), never as the caller's and never by running anything. 0, -ENOENT
+ * (not an openvpn, or gone, or its command line is not OpenVPN's), -ESRCH
+ * (its pid is another's now, or it went while read), -ENOMEM. *ret is cleared with
+ * vd_proc_openvpn_info_clear() after 0 only. */
+int vd_proc_openvpn_inspect(const struct vd_proc_id *who, const struct vd_proc_io *io, size_t max_config,
+                            struct vd_proc_openvpn_info *ret);
+void vd_proc_openvpn_info_clear(struct vd_proc_openvpn_info *info);
 
 #endif

@@ -15,7 +15,6 @@
 
 #include "ov.h"
 #include "vpndoctor/common.h"
-#include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/principal.h"
 
 #define OV_CONFIG_MAX (1024 * 1024)
@@ -72,6 +71,7 @@ static void proc_unit(pid_t pid, char *unit, size_t size)
 	    strncmp(unit, "openvpn", 7) != 0)
 		unit[0] = '\0';
 }
+
 struct found {
 	pid_t pid;
 	unsigned long long starttime;
@@ -84,58 +84,26 @@ struct found {
 	char nm_bus[256];
 };
 
-/* Reads one candidate process's options (command line, then its config,
- * read as its principal: daemon/priv.h). */
+/* Reads one candidate process's options: the command line, then its config
+ * read as its principal (lib/proc_inspect.c, daemon/priv.h). */
 static int inspect(pid_t pid, unsigned long long start, struct found *f)
 {
-	const struct vd_proc_id who = {.pid = pid, .start = start};
-	struct vd_principal pr;
-	char path[PATH_MAX + 64], *cmd;
-	size_t len;
-	int r, fd;
+	struct vd_proc_openvpn_info i;
+	int r = vd_proc_openvpn_inspect(&(struct vd_proc_id){.pid = pid, .start = start}, &pu_proc_io, OV_CONFIG_MAX,
+	                                &i);
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if (read_small(path, path, 64, &len) < 0 || strcmp(path, "openvpn\n") != 0)
-		return -ENOENT;
-	cmd = malloc(VD_PROC_CMDLINE_MAX + 1);
-	if (!cmd)
-		return -ENOMEM;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	r = read_small(path, cmd, VD_PROC_CMDLINE_MAX + 1, &len);
-	if (r == 0)
-		r = vd_proc_openvpn_parse(cmd, len, &f->proc);
-	if (r == 0) {
-		ov_nm_bus_name(cmd, len, f->nm_bus, sizeof(f->nm_bus));
-		cpy(f->argv0, sizeof(f->argv0), cmd, strnlen(cmd, len));
-	}
-	free(cmd);
 	if (r < 0)
 		return r;
 	f->pid = pid;
-	f->starttime = start;
-	f->root = vd_principal_of_pid(pid, start, &pr, NULL) == 0 && vd_principal_is_root(&pr);
-	if (probe_cwd(&who, f->cwd, sizeof(f->cwd)) < 0)
-		f->cwd[0] = '\0';
-	if (f->proc.config) {
-		char cfg[PATH_MAX], *data = NULL;
-		size_t dlen;
-		struct vd_ovpn_config *c = NULL;
-
-		/* the path as written (joined to its directory) names it when its
-		 * user may not open it: discovery names the tunnel so too */
-		if (vd_proc_path_join(f->cwd, f->proc.config, cfg, sizeof(cfg)) == 0 && cfg[0] == '/')
-			SCPY(f->config_real, cfg);
-		if (f->config_real[0] && probe_open(&who, cfg, OV_CONFIG_MAX, &fd) == 0) {
-			if (vd_fd_path(fd, f->config_real, sizeof(f->config_real)) < 0)
-				SCPY(f->config_real, cfg);
-			if (vd_read_fd(fd, OV_CONFIG_MAX, &data, &dlen) == 0 &&
-			    vd_ovpn_config_parse(cfg, data, dlen, &c, NULL) == 0)
-				vd_proc_openvpn_apply_config(&f->proc, c);
-			close(fd);
-		}
-		vd_ovpn_config_free(c);
-		free(data);
-	}
+	f->starttime = i.who.start;
+	f->root = i.root;
+	f->proc = i.opts;
+	memset(&i.opts, 0, sizeof(i.opts));
+	SCPY(f->cwd, i.cwd);
+	SCPY(f->config_real, i.config);
+	ov_nm_bus_name(i.cmdline, i.cmdline_len, f->nm_bus, sizeof(f->nm_bus));
+	cpy(f->argv0, sizeof(f->argv0), i.cmdline, strnlen(i.cmdline, i.cmdline_len));
+	vd_proc_openvpn_info_clear(&i);
 	return 0;
 }
 
@@ -176,15 +144,6 @@ static struct {
 	bool valid;
 } ov_pids;
 
-static bool openvpn_named(pid_t pid)
-{
-	char path[64];
-	size_t len;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	return read_small(path, path, 64, &len) == 0 && strcmp(path, "openvpn\n") == 0;
-}
-
 static bool candidates(void)
 {
 	struct dirent *de;
@@ -201,7 +160,7 @@ static bool candidates(void)
 		uint64_t pid;
 
 		/* a client in another network namespace is not this machine's tunnel */
-		if (vd_parse_u64(de->d_name, 1, INT_MAX, &pid) < 0 || !openvpn_named((pid_t)pid) ||
+		if (vd_parse_u64(de->d_name, 1, INT_MAX, &pid) < 0 || !vd_proc_openvpn_named((pid_t)pid) ||
 		    vd_proc_id_of((pid_t)pid, &id) < 0 || !vd_proc_same_netns(&id, &pu_proc_io))
 			continue;
 		if (ov_pids.n == ov_pids.cap) {
