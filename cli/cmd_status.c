@@ -445,8 +445,11 @@ static void print_status(const struct cli_ctx *ctx, const cJSON *status, const c
 				printf(_("%lld ms"), (long long)dur);
 			}
 			if (jstr(p, "error", NULL) && *jstr(p, "error", "")) {
+				char *error = vd_i18n_render_member(p, "error_message", "error");
+
 				printf("  ");
-				out_text(stdout, jstr(p, "error", ""));
+				out_text(stdout, error ? error : jstr(p, "error", ""));
+				free(error);
 			}
 			printf("\n");
 		}

@@ -35,6 +35,7 @@ struct probe_rec {
 	int64_t last_run;
 	uint64_t duration_ms;
 	char error[160];
+	cJSON *error_message; /* error as a message (the probe's), or NULL */
 };
 
 struct recs {
@@ -161,8 +162,10 @@ static void recs_free(struct recs *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->n; i++) {
 		cJSON_Delete(r->v[i].section);
+		cJSON_Delete(r->v[i].error_message);
+	}
 	free(r->v);
 	free(r);
 }
@@ -1166,6 +1169,13 @@ void model_probe_result(struct vd_daemon *d, const struct probe *p, const char *
                         enum probe_status st, struct cJSON *section, const char *error,
                         int64_t started, uint64_t duration_ms)
 {
+	model_probe_result_msg(d, p, tunnel, st, section, error, NULL, started, duration_ms);
+}
+
+void model_probe_result_msg(struct vd_daemon *d, const struct probe *p, const char *tunnel,
+                            enum probe_status st, struct cJSON *section, const char *error,
+                            const struct cJSON *error_message, int64_t started, uint64_t duration_ms)
+{
 	struct tunnel *t = tunnel ? tunnel_find(d, tunnel) : NULL;
 	struct probe_rec *rec = NULL;
 
@@ -1191,6 +1201,9 @@ void model_probe_result(struct vd_daemon *d, const struct probe *p, const char *
 	rec->last_run = started;
 	rec->duration_ms = duration_ms;
 	snprintf(rec->error, sizeof(rec->error), "%s", error ? error : "");
+	cJSON_Delete(rec->error_message);
+	/* out of memory: the English error alone */
+	rec->error_message = rec->error[0] && error_message ? cJSON_Duplicate(error_message, true) : NULL;
 	if (d->result_cb)
 		d->result_cb(d->result_ud, p, tunnel, st, section);
 	for (size_t i = 0; i < MODEL_MAX_OBSERVERS; i++)
@@ -1214,7 +1227,8 @@ static void on_sched_result(void *userdata, struct probe_slot *slot, struct sche
 	struct vd_daemon *d = userdata;
 	const char *status = probe_status_name(r->status);
 
-	model_probe_result(d, r->probe, r->tunnel, r->status, r->section, r->error, r->started, r->duration_ms);
+	model_probe_result_msg(d, r->probe, r->tunnel, r->status, r->section, r->error, r->error_message, r->started,
+	                       r->duration_ms);
 	check_progress(d, slot, r->seq, status);
 }
 
@@ -1501,6 +1515,10 @@ static void add_probe(cJSON *arr, const struct probe *p, const char *tunnel, str
 		cJSON_AddStringToObject(o, "error", rec->error);
 	else
 		cJSON_AddNullToObject(o, "error");
+	/* the error in the reader's language (vpndoctor/message.h); absent for
+	 * a probe that has none, or whose error is plain text */
+	if (rec->error[0] && rec->error_message)
+		cJSON_AddItemToObject(o, "error_message", cJSON_Duplicate(rec->error_message, true));
 	cJSON_AddItemToArray(arr, o);
 }
 

@@ -65,6 +65,11 @@ void daemon_set_clock(struct vd_daemon *d, int64_t (*now)(void));
 void model_probe_result(struct vd_daemon *d, const struct probe *p, const char *tunnel,
                         enum probe_status st, struct cJSON *section, const char *error,
                         int64_t started, uint64_t duration_ms);
+/* The same with error also as a message (vpndoctor/message.h; borrowed), which
+ * GetStatus gives beside it as the probe's error_message. */
+void model_probe_result_msg(struct vd_daemon *d, const struct probe *p, const char *tunnel,
+                            enum probe_status st, struct cJSON *section, const char *error,
+                            const struct cJSON *error_message, int64_t started, uint64_t duration_ms);
 /* Re-runs the rules on the current facts (the grace timer does this). */
 void model_evaluate(struct vd_daemon *d);
 /* The latest section of tunnel (the host's when NULL) by its name in the

@@ -47,6 +47,7 @@ struct probe_slot {
 	enum probe_status d_status;
 	cJSON *d_section;
 	char error[160];
+	cJSON *error_msg;        /* error as a message (vpndoctor/message.h), or NULL */
 	unsigned failures;
 	uint64_t seq;            /* runs started */
 	struct timespec t_start;
@@ -148,6 +149,8 @@ static void start(struct probe_slot *slot)
 	slot->again = false;
 	slot->done_pending = false;
 	slot->error[0] = '\0';
+	cJSON_Delete(slot->error_msg);
+	slot->error_msg = NULL;
 	slot->seq++;
 	s->running++;
 	clock_gettime(CLOCK_MONOTONIC, &slot->t_start);
@@ -447,6 +450,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		.status = slot->d_status,
 		.section = slot->d_section,
 		.error = slot->error,
+		.error_message = slot->error_msg,
 		.started = slot->started_wall,
 		.duration_ms = (uint64_t)((now.tv_sec - slot->t_start.tv_sec) * 1000 +
 		                          (now.tv_nsec - slot->t_start.tv_nsec) / 1000000),
@@ -484,6 +488,15 @@ static void sched_run_done(struct probe_run *run, enum probe_status status, stru
 static void sched_run_error(struct probe_run *run, const char *msg)
 {
 	snprintf(run->slot->error, sizeof(run->slot->error), "%s", msg);
+	cJSON_Delete(run->slot->error_msg);
+	run->slot->error_msg = NULL;
+}
+
+static void sched_run_error_msg(struct probe_run *run, const char *text, const cJSON *msg)
+{
+	sched_run_error(run, text);
+	/* out of memory: the English alone */
+	run->slot->error_msg = cJSON_Duplicate(msg, true);
 }
 
 static int host_proc(const struct vd_proc_id *who, enum probe_proc which, int *ret_fd)
@@ -500,6 +513,7 @@ static int host_proc(const struct vd_proc_id *who, enum probe_proc which, int *r
 static const struct probe_host host = {
 	.run_done = sched_run_done,
 	.run_error = sched_run_error,
+	.run_error_msg = sched_run_error_msg,
 	.slot_trigger = sched_slot_trigger,
 	.slot_trigger_events = sched_slot_trigger_events,
 	.run_section = sched_run_section,
@@ -646,6 +660,7 @@ static void slot_free(struct probe_slot *slot)
 	if (slot->running && !slot->done_pending && slot->p->cancel)
 		slot->p->cancel(&slot->run);
 	cJSON_Delete(slot->d_section);
+	cJSON_Delete(slot->error_msg);
 	if (slot->state && slot->p->free_state)
 		slot->p->free_state(slot->state);
 	event_free(slot->timer);

@@ -25,6 +25,7 @@ struct sched_result {
 	enum probe_status status;
 	struct cJSON *section;     /* handed over to the callback (may be NULL) */
 	const char *error;         /* "" when none */
+	const struct cJSON *error_message; /* error as a message, or NULL (borrowed) */
 	int64_t started;           /* epoch seconds */
 	uint64_t duration_ms;
 	uint64_t seq;              /* the slot's run number (see scheduler_run_now) */

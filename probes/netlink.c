@@ -590,7 +590,7 @@ int netlink_probe_begin(struct probe_run *run, struct netlink **ret)
 		r = netlink_ref(run->base, run->slot, &st->nl);
 		if (r < 0) {
 			free(st);
-			probe_run_error(run, "netlink: %s", strerror(-r));
+			PROBE_ERROR(run, N_("netlink: {error}"), VD_TEXT("error", strerror(-r)));
 			probe_run_done(run, PROBE_FAIL, NULL);
 			return 1;
 		}

@@ -10,6 +10,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "probe.h"
 
 static const struct probe_host *host;
@@ -33,6 +35,23 @@ void probe_run_error(struct probe_run *run, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	host->run_error(run, msg);
+}
+
+void probe_run_error_msg(struct probe_run *run, const char *id, const struct vd_arg *args)
+{
+	cJSON *m = NULL;
+	char *text = NULL;
+
+	if (vd_msg_new(id, NULL, NULL, args, &m) == 0)
+		text = vd_msg_render(m, NULL);
+	if (!text)
+		host->run_error(run, id); /* out of memory, or a template's bug: its words */
+	else if (host->run_error_msg)
+		host->run_error_msg(run, text, m);
+	else
+		host->run_error(run, text);
+	free(text);
+	cJSON_Delete(m);
 }
 
 void probe_slot_trigger(struct probe_slot *slot)

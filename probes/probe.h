@@ -34,6 +34,7 @@
 #include <sys/types.h>
 #include <syslog.h>
 
+#include "vpndoctor/message.h"
 #include "vpndoctor/principal.h"
 
 struct cJSON;
@@ -119,6 +120,19 @@ struct probe {
 void probe_run_done(struct probe_run *run, enum probe_status status, struct cJSON *section);
 /* A one-line reason shown in the status' probe list; call before probe_run_done. */
 void probe_run_error(struct probe_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same as a message (vpndoctor/message.h): id is an English template
+ * marked N_() ("no tun link known", "ICMP socket on {device}: {error}"), args
+ * its named values ended by { 0 }. Its English rendering is the reason, and
+ * the message goes beside it in the probe list, so that the CLI says it in
+ * its reader's language. Values from the machine (a device, an address,
+ * strerror's text) are VD_TEXT and shown as they are. PROBE_ERROR() ends the
+ * list itself. */
+void probe_run_error_msg(struct probe_run *run, const char *id, const struct vd_arg *args);
+#define PROBE_ERROR(run, id, ...) \
+	probe_run_error_msg((run), (id), (const struct vd_arg[]){ __VA_ARGS__ __VA_OPT__(,) { 0 } })
+#ifndef N_
+#define N_(s) s /* marks a template for xgettext (po/CMakeLists.txt reads probes/) */
+#endif
 /* Run this slot's probe now (coalesced with a run already queued or running). */
 void probe_slot_trigger(struct probe_slot *slot);
 /* From persistent state: run every slot whose probe listens for any of events
@@ -149,6 +163,8 @@ enum probe_proc {
 struct probe_host {
 	void (*run_done)(struct probe_run *run, enum probe_status status, struct cJSON *section);
 	void (*run_error)(struct probe_run *run, const char *msg);
+	/* msg's English rendering and msg (borrowed); NULL: run_error(text) */
+	void (*run_error_msg)(struct probe_run *run, const char *text, const struct cJSON *msg);
 	void (*slot_trigger)(struct probe_slot *slot);
 	void (*slot_trigger_events)(struct probe_slot *slot, unsigned events);
 	const struct cJSON *(*run_section)(const struct probe_run *run, const char *section);

@@ -297,7 +297,8 @@ static void finish(struct clock_run *cr, size_t best)
 		cr->tried = NULL;
 	}
 	if (!ok) {
-		probe_run_error(run, servers(cr) && servers(cr)->n ? "no NTP server answered" : "no NTPServers= configured");
+		PROBE_ERROR(run, servers(cr) && servers(cr)->n ? N_("no NTP server answered")
+		                 : N_("no NTPServers= configured"));
 		if (st) {
 			struct timeval tv = {CLOCK_RETRY_S, 0};
 			evtimer_add(st->retry, &tv);
@@ -661,7 +662,7 @@ static int clock_start(struct probe_run *run)
 			cJSON_AddNumberToObject(sec, VDF_SECTION_AT, (double)time(NULL));
 			add_kernel(sec);
 		}
-		probe_run_error(run, "no NTPServers= configured");
+		PROBE_ERROR(run, N_("no NTPServers= configured"));
 		probe_run_done(run, PROBE_UNKNOWN, sec);
 		return 0;
 	}

@@ -362,7 +362,7 @@ static int conflicts_start(struct probe_run *run)
 	if (r == 0)
 		r = add_routes(nl, sec, run->tunnel, links, nl_links);
 	if (r == 0 && (r = add_processes(sec, run->tunnel, ovpn)) < 0 && r != -ENOMEM) {
-		probe_run_error(run, "/proc: %s", strerror(-r));
+		PROBE_ERROR(run, N_("/proc: {error}"), VD_TEXT("error", strerror(-r)));
 		cJSON_DeleteItemFromObjectCaseSensitive(sec, VDF_CONFLICTS_PROCESSES); /* unknown, not none */
 		r = 0; /* links and routes still stand */
 	}

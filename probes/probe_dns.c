@@ -355,7 +355,7 @@ oom:
 	cJSON_Delete(sec);
 	ctx_free(c);
 	run->priv = NULL;
-	probe_run_error(run, "out of memory");
+	PROBE_ERROR(run, N_("out of memory"));
 	probe_run_done(run, PROBE_FAIL, NULL);
 }
 
@@ -642,11 +642,12 @@ static void start_queries_or_fail(struct dns_ctx *c)
 		have_tunnel |= c->srv[i].tunnel;
 	r = servers_resolv_conf(c, !have_tunnel);
 	if (r < 0 && !have_tunnel) {
-		probe_run_error(run, "%s: %s", DNS_RESOLV_CONF, strerror(-r));
+		PROBE_ERROR(run, N_("{file}: {error}"),
+		            VD_TEXT("file", DNS_RESOLV_CONF), VD_TEXT("error", strerror(-r)));
 		goto fail;
 	}
 	if (c->n_srv == 0) {
-		probe_run_error(run, "no DNS server: none pushed, none in %s", DNS_RESOLV_CONF);
+		PROBE_ERROR(run, N_("no DNS server: none pushed, none in {file}"), VD_TEXT("file", DNS_RESOLV_CONF));
 		ctx_free(c);
 		run->priv = NULL;
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
@@ -657,7 +658,7 @@ static void start_queries_or_fail(struct dns_ctx *c)
 			via_tunnel(c, &c->srv[i], routes);
 	if (queries_start(c) == 0)
 		return;
-	probe_run_error(run, "out of memory");
+	PROBE_ERROR(run, N_("out of memory"));
 fail:
 	ctx_free(c);
 	run->priv = NULL;
@@ -705,7 +706,7 @@ static int dns_start(struct probe_run *run)
 	if (c->n_names == 0) {
 		ctx_free(c);
 		run->priv = NULL;
-		probe_run_error(run, "no Names= for this tunnel and no pushed domain");
+		PROBE_ERROR(run, N_("no Names= for this tunnel and no pushed domain"));
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}

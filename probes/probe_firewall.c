@@ -109,24 +109,26 @@ static void on_nft(void *arg, int status, const char *out, size_t len)
 	run->priv = NULL;
 	if (status != 0) {
 		if (status == -ETIMEDOUT)
-			probe_run_error(run, "nft -j list ruleset: no answer within %d s", FW_TIMEOUT_MS / 1000);
+			PROBE_ERROR(run, N_("nft -j list ruleset: no answer within {seconds} s"),
+			            VD_NUM("seconds", FW_TIMEOUT_MS / 1000, 0));
 		else if (status < 0)
-			probe_run_error(run, "nft -j list ruleset: %s", strerror(-status));
+			PROBE_ERROR(run, N_("nft -j list ruleset: {error}"), VD_TEXT("error", strerror(-status)));
 		else
-			probe_run_error(run, "nft -j list ruleset exited with status %d", status);
+			PROBE_ERROR(run, N_("nft -j list ruleset exited with status {status}"),
+			            VD_NUM("status", status, 0));
 		free(c);
 		probe_run_done(run, PROBE_FAIL, NULL);
 		return;
 	}
 	n = vd_nft_count_tables(out, len);
 	if (n < 0 || vd_nft_eval(out, len, &c->pkt, &r) < 0) {
-		probe_run_error(run, "nft -j list ruleset: output not understood");
+		PROBE_ERROR(run, N_("nft -j list ruleset: output not understood"));
 		free(c);
 		probe_run_done(run, PROBE_FAIL, NULL);
 		return;
 	}
 	if (n == 0 && find_exe((const char *const[]){"/usr/sbin/iptables-legacy", "/sbin/iptables-legacy", NULL})) {
-		probe_run_error(run, "no nftables table; legacy iptables rules are not evaluated");
+		PROBE_ERROR(run, N_("no nftables table; legacy iptables rules are not evaluated"));
 		free(c);
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return;
@@ -153,7 +155,7 @@ static void on_nft(void *arg, int status, const char *out, size_t len)
 	if (r.verdict == VD_NFT_UNKNOWN) {
 		/* no icmp_in_blocked: a rule must not read a guess */
 		cJSON_AddStringToObject(sec, VDF_FIREWALL_REASON, r.reason);
-		probe_run_error(run, "the ruleset's answer is unknown: %s", r.reason);
+		PROBE_ERROR(run, N_("the ruleset's answer is unknown: {reason}"), VD_TEXT("reason", r.reason));
 		probe_run_done(run, PROBE_UNKNOWN, sec);
 		return;
 	}
@@ -174,7 +176,7 @@ static int firewall_start(struct probe_run *run)
 	if (!t)
 		return -EINVAL;
 	if ((state = pu_tunnel_down(ovpn))) {
-		probe_run_error(run, "the tunnel is %s", state);
+		pu_error_tunnel_down(run, state);
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
@@ -182,7 +184,7 @@ static int firewall_start(struct probe_run *run)
 		local = pu_jstr(ovpn, VDF_OPENVPN_LOCAL_IP);
 	dev = pu_tun_dev(ovpn, routes);
 	if (!dev || !local || vd_addr_parse(local, &dst) < 0 || strlen(dev) >= sizeof(c->pkt.iifname)) {
-		probe_run_error(run, "no tunnel link and address yet");
+		PROBE_ERROR(run, N_("no tunnel link and address yet"));
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
@@ -195,18 +197,18 @@ static int firewall_start(struct probe_run *run)
 		if (i == t->targets.n && (!pu_jstr(ovpn, VDF_OPENVPN_SERVER_IP) ||
 		                          vd_addr_parse(pu_jstr(ovpn, VDF_OPENVPN_SERVER_IP), &src) < 0 ||
 		                          src.family != dst.family)) {
-			probe_run_error(run, "no peer address to evaluate the ruleset for");
+			PROBE_ERROR(run, N_("no peer address to evaluate the ruleset for"));
 			probe_run_done(run, PROBE_UNKNOWN, NULL);
 			return 0;
 		}
 	}
 	if (!(nft = find_exe(nft_paths))) {
-		probe_run_error(run, "nft is not installed");
+		PROBE_ERROR(run, N_("nft is not installed"));
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
 	if (geteuid() != 0 && !have_net_admin()) {
-		probe_run_error(run, "listing the ruleset needs CAP_NET_ADMIN");
+		PROBE_ERROR(run, N_("listing the ruleset needs CAP_NET_ADMIN"));
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
@@ -226,7 +228,8 @@ static int firewall_start(struct probe_run *run)
 	if (r < 0) {
 		run->priv = NULL;
 		free(c);
-		probe_run_error(run, "cannot run %s: %s", nft, strerror(-r));
+		PROBE_ERROR(run, N_("cannot run {program}: {error}"),
+		            VD_TEXT("program", nft), VD_TEXT("error", strerror(-r)));
 		probe_run_done(run, PROBE_FAIL, NULL);
 	}
 	return 0;

@@ -70,7 +70,7 @@ struct mtu_ctx {
 	int64_t seq_sent[MTU_MAX_SEQ];
 	enum probe_status result;
 	bool finished;
-	char why[128];
+	const char *why;  /* why it could not measure: a template of {address} and {size}, or NULL */
 };
 
 static void ctx_free(struct mtu_ctx *c)
@@ -94,8 +94,7 @@ static void finish(struct mtu_ctx *c, enum probe_status st, const char *why)
 		return;
 	c->finished = true;
 	c->result = st;
-	if (why)
-		snprintf(c->why, sizeof(c->why), "%s", why);
+	c->why = why;
 	evtimer_del(c->timer);
 	event_active(c->fin, EV_TIMEOUT, 0);
 }
@@ -154,9 +153,7 @@ static void size_passed(struct mtu_ctx *c, int64_t rtt_ns)
 static void size_lost(struct mtu_ctx *c)
 {
 	if (!c->baseline_done) {
-		char why[128];
-		snprintf(why, sizeof(why), "%s does not answer echoes of %u bytes", c->addr, c->size);
-		finish(c, PROBE_UNKNOWN, why);
+		finish(c, PROBE_UNKNOWN, N_("{address} does not answer echoes of {size} bytes"));
 		return;
 	}
 	if (c->size < c->hi)
@@ -172,14 +169,14 @@ static void try_send(struct mtu_ctx *c)
 	struct timeval tv;
 
 	if (c->nseq == MTU_MAX_SEQ) {
-		finish(c, PROBE_FAIL, "too many echoes");
+		finish(c, PROBE_FAIL, N_("too many echoes"));
 		return;
 	}
 	e.seq = (uint16_t)c->nseq;
 	memcpy(e.cookie, c->m.cookie, sizeof(e.cookie));
 	e.sent_ns = (uint64_t)pu_mono_ns();
 	if (vd_icmp_echo_build(&e, icmp, buf, sizeof(buf)) < 0) {
-		finish(c, PROBE_FAIL, "cannot build an echo");
+		finish(c, PROBE_FAIL, N_("cannot build an echo"));
 		return;
 	}
 	c->seq_size[c->nseq] = c->size;
@@ -302,8 +299,8 @@ static void on_fin(evutil_socket_t fd, short what, void *arg)
 		cJSON_AddBoolToObject(sec, VDF_MTU_ICMP_ERROR, c->icmp_error);
 		cJSON_AddNumberToObject(sec, VDF_MTU_TUN_MTU, c->tun_mtu);
 	}
-	if (*c->why)
-		probe_run_error(run, "%s", c->why);
+	if (c->why) /* c->size is the size that went unanswered: finish() ends the search */
+		PROBE_ERROR(run, c->why, VD_TEXT("address", c->addr), VD_NUM("size", c->size, 0));
 	enum probe_status st = c->result == PROBE_OK && !sec ? PROBE_FAIL : c->result;
 	ctx_free(c);
 	run->priv = NULL;
@@ -360,7 +357,7 @@ static int mtu_start(struct probe_run *run)
 	c->run = run;
 	c->fd = -1;
 	if ((state = pu_tunnel_down(ovpn))) {
-		probe_run_error(run, "the tunnel is %s", state);
+		pu_error_tunnel_down(run, state);
 		goto unknown;
 	}
 	if (pu_section_ok(ovpn))
@@ -369,11 +366,11 @@ static int mtu_start(struct probe_run *run)
 	if (!*c->addr && t->targets.n)
 		set_dest(c, t->targets.v[0]);
 	if (!dev || !*dev) {
-		probe_run_error(run, "no tun link known");
+		PROBE_ERROR(run, N_("no tun link known"));
 		goto unknown;
 	}
 	if (!*c->addr) {
-		probe_run_error(run, "no server end known and no Targets=");
+		PROBE_ERROR(run, N_("no server end known and no Targets="));
 		goto unknown;
 	}
 	snprintf(c->dev, sizeof(c->dev), "%s", dev);
@@ -384,7 +381,8 @@ static int mtu_start(struct probe_run *run)
 		return r;
 	}
 	if ((r = sock_setup(c)) < 0) {
-		probe_run_error(run, "ICMP socket on %s: %s", c->dev, strerror(-r));
+		PROBE_ERROR(run, N_("ICMP socket on {device}: {error}"),
+		            VD_TEXT("device", c->dev), VD_TEXT("error", strerror(-r)));
 		ctx_free(c);
 		probe_run_done(run, r == -ENODEV ? PROBE_UNKNOWN : PROBE_FAIL, NULL);
 		return 0;
@@ -393,7 +391,9 @@ static int mtu_start(struct probe_run *run)
 	c->hi = c->tun_mtu + 1;
 	c->size = c->v6 ? MTU_MIN6 : MTU_MIN4;
 	if (c->size > c->tun_mtu) {
-		probe_run_error(run, "%s's MTU %u is below the minimum %u", c->dev, c->tun_mtu, c->size);
+		PROBE_ERROR(run, N_("{device}'s MTU {mtu} is below the minimum {minimum}"),
+		            VD_TEXT("device", c->dev), VD_NUM("mtu", c->tun_mtu, 0),
+		            VD_NUM("minimum", c->size, 0));
 		goto unknown;
 	}
 	c->wait_ms = MTU_FIRST_WAIT_MS;

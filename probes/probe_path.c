@@ -530,14 +530,16 @@ static void start_sending(struct path_run *pr)
 		((struct sockaddr_in *)&pr->dst)->sin_port = 0;
 	r = icmp_open(pr);
 	if (r < 0) {
-		probe_run_error(pr->run, "no ICMP socket: %s%s", strerror(-r),
-		                r == -EPERM || r == -EACCES ? " (needs CAP_NET_RAW or net.ipv4.ping_group_range)" : "");
+		PROBE_ERROR(pr->run,
+		            r == -EPERM || r == -EACCES ? N_("no ICMP socket: {error} (needs CAP_NET_RAW or net.ipv4.ping_group_range)")
+		                                        : N_("no ICMP socket: {error}"),
+		            VD_TEXT("error", strerror(-r)));
 		pr_end(pr, PROBE_FAIL, NULL);
 		return;
 	}
 	if (getrandom(pr->m.cookie, sizeof(pr->m.cookie), 0) != (ssize_t)sizeof(pr->m.cookie) ||
 	    getrandom(&pr->id, sizeof(pr->id), 0) != (ssize_t)sizeof(pr->id)) {
-		probe_run_error(pr->run, "getrandom: %s", strerror(errno));
+		PROBE_ERROR(pr->run, N_("getrandom: {error}"), VD_TEXT("error", strerror(errno)));
 		pr_end(pr, PROBE_FAIL, NULL);
 		return;
 	}
@@ -559,7 +561,7 @@ static void on_gateway(void *arg, struct tp_gateway *gw, int err)
 	pr->gw = *gw;
 	if (err < 0) {
 		/* the transport probe reports an unresolvable name */
-		probe_run_error(pr->run, "%s", gw->error);
+		probe_transport_gateway_error(pr->run, gw);
 		pr_end(pr, PROBE_UNKNOWN, NULL);
 		return;
 	}

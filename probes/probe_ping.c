@@ -133,7 +133,7 @@ struct ping_ctx {
 	unsigned unread;        /* rounds sent since the sockets were last read */
 	struct event *tick, *deadline, *fin;
 	char dev[PING_DEV_LEN];
-	char note[96];
+	int bind_err;           /* a socket not bound to dev: errno, else 0 */
 };
 
 static void sock_close(struct ping_sock *s)
@@ -239,7 +239,7 @@ static int sock_open(struct ping_ctx *c, struct ping_sock *s, bool v6)
 			return -ENOMEM;
 	}
 	if (bind_err)
-		snprintf(c->note, sizeof(c->note), "not bound to %s: %s", c->dev, strerror(bind_err));
+		c->bind_err = bind_err;
 	memcpy(s->m.cookie, c->cookie, sizeof(s->m.cookie));
 	s->c = c;
 	return 0;
@@ -637,13 +637,14 @@ static void on_fin(evutil_socket_t fd, short what, void *arg)
 		else if (targets)
 			cJSON_AddItemToArray(targets, o);
 	}
-	if (*c->note)
-		probe_run_error(run, "%s", c->note);
+	if (c->bind_err)
+		PROBE_ERROR(run, N_("not bound to {device}: {error}"), VD_TEXT("device", c->dev),
+		            VD_TEXT("error", strerror(c->bind_err)));
 	ctx_free(c);
 	run->priv = NULL;
 	if (!ok) {
 		cJSON_Delete(sec);
-		probe_run_error(run, "out of memory");
+		PROBE_ERROR(run, N_("out of memory"));
 		probe_run_done(run, PROBE_FAIL, NULL);
 		return;
 	}
@@ -698,7 +699,7 @@ static int ping_start(struct probe_run *run)
 		/* no echoes for a while: the sockets need not wait for them */
 		sock_close(&st->s4);
 		sock_close(&st->s6);
-		probe_run_error(run, "the tunnel is %s", state);
+		pu_error_tunnel_down(run, state);
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
@@ -721,7 +722,7 @@ static int ping_start(struct probe_run *run)
 		ctx_free(c);
 		sock_close(&st->s4);
 		sock_close(&st->s6);
-		probe_run_error(run, "nothing to ping: no server end known and no Targets=");
+		PROBE_ERROR(run, N_("nothing to ping: no server end known and no Targets="));
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
@@ -756,7 +757,8 @@ static int ping_start(struct probe_run *run)
 	else if (r == 0 && need6)
 		c->s6 = &st->s6;
 	if (r < 0) {
-		probe_run_error(run, "ICMP socket%s%s: %s", *c->dev ? " on " : "", c->dev, strerror(-r));
+		PROBE_ERROR(run, *c->dev ? N_("ICMP socket on {device}: {error}") : N_("ICMP socket: {error}"),
+		            VD_TEXT("device", c->dev), VD_TEXT("error", strerror(-r)));
 		ctx_free(c);
 		run->priv = NULL;
 		probe_run_done(run, r == -ENODEV ? PROBE_UNKNOWN : PROBE_FAIL, NULL);

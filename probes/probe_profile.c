@@ -255,7 +255,7 @@ static int profile_start(struct probe_run *run)
 	size_t tlen = 0;
 
 	if (!t || (!t->config && t->pid <= 0)) {
-		probe_run_error(run, "no Config= for this tunnel");
+		PROBE_ERROR(run, N_("no Config= for this tunnel"));
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
@@ -268,8 +268,8 @@ static int profile_start(struct probe_run *run)
 			return 0;
 		}
 		if (r < 0) {
-			probe_run_error(run, "cannot read the command line of openvpn pid %d: %s", (int)t->pid,
-					strerror(-r));
+			PROBE_ERROR(run, N_("cannot read the command line of openvpn pid {pid}: {error}"),
+			            VD_NUM("pid", t->pid, 0), VD_TEXT("error", strerror(-r)));
 			probe_run_done(run, PROBE_UNKNOWN, NULL);
 			return 0;
 		}
@@ -278,7 +278,8 @@ static int profile_start(struct probe_run *run)
 	if (!st) {
 		r = state_new(run, &st);
 		if (r < 0)
-			probe_run_error(run, "inotify: %s (changes are seen on the timer only)", strerror(-r));
+			PROBE_ERROR(run, N_("inotify: {error} (changes are seen on the timer only)"),
+			            VD_TEXT("error", strerror(-r)));
 		else
 			*run->state = st;
 	}
@@ -301,12 +302,13 @@ static int profile_start(struct probe_run *run)
 	if (st) {
 		int w = watches_update(st, t->config, &files, &t->owner);
 		if (w < 0)
-			probe_run_error(run, "inotify: %s (changes are seen on the timer only)", strerror(-w));
+			PROBE_ERROR(run, N_("inotify: {error} (changes are seen on the timer only)"),
+			            VD_TEXT("error", strerror(-w)));
 	}
 	for (size_t i = 0; i < files.n; i++)
 		free(files.v[i]);
 	if (r < 0) {
-		probe_run_error(run, "profile check failed: %s", strerror(-r));
+		PROBE_ERROR(run, N_("profile check failed: {error}"), VD_TEXT("error", strerror(-r)));
 		probe_run_done(run, PROBE_FAIL, NULL);
 		return 0;
 	}

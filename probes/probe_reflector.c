@@ -171,7 +171,8 @@ static void on_answer(struct refl_ctx *c, const struct vd_rfl_response *a)
 	cJSON *sec;
 
 	if (a->status != VD_RFL_OK) {
-		probe_run_error(run, "the reflector at %s answered: %s", c->target, vd_rfl_status_name(a->status));
+		PROBE_ERROR(run, N_("the reflector at {address} answered: {status}"), VD_TEXT("address", c->target),
+		            VD_TEXT("status", vd_rfl_status_name(a->status)));
 		finish(c, PROBE_FAIL, NULL);
 		return;
 	}
@@ -207,7 +208,8 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 
 		if (n < 0) {
 			if (errno == ECONNREFUSED) {
-				probe_run_error(c->run, "the reflector at %s refused (nothing listens on that port)", c->target);
+				PROBE_ERROR(c->run, N_("the reflector at {address} refused (nothing listens on that port)"),
+				            VD_TEXT("address", c->target));
 				finish(c, PROBE_FAIL, NULL);
 			}
 			return;
@@ -231,8 +233,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (c->tries < REFL_TRIES && (r = send_request(c)) == 0)
 		return;
-	probe_run_error(c->run, "no answer from the reflector at %s (is it running, with the same key, and a clock within %d s?)",
-	                c->target, VD_RFL_WINDOW_S);
+	PROBE_ERROR(c->run,
+	            N_("no answer from the reflector at {address} (is it running, with the same key, and a clock within {seconds} s?)"),
+	            VD_TEXT("address", c->target), VD_NUM("seconds", VD_RFL_WINDOW_S, 0));
 	finish(c, PROBE_FAIL, NULL);
 }
 
@@ -262,13 +265,13 @@ static int reflector_start(struct probe_run *run)
 		*run->state = st;
 	}
 	if (!t->reflector || !t->reflector_key) {
-		probe_run_error(run, "no Reflector= and ReflectorKey= for this tunnel");
+		PROBE_ERROR(run, N_("no Reflector= and ReflectorKey= for this tunnel"));
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
 	state = pu_jstr(ovpn, VDF_OPENVPN_STATE);
 	if (state && strcmp(state, "connected") != 0) {
-		probe_run_error(run, "the tunnel is %s", state);
+		pu_error_tunnel_down(run, state);
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
@@ -283,7 +286,8 @@ static int reflector_start(struct probe_run *run)
 	c->fd = -1;
 	snprintf(c->target, sizeof(c->target), "%s", t->reflector);
 	if ((r = read_key(t->reflector_key, c->key, sizeof(c->key), &c->keylen, &why)) < 0) {
-		probe_run_error(run, "ReflectorKey=%s: %s", t->reflector_key, r == -EINVAL || r == -EFBIG ? why : strerror(-r));
+		PROBE_ERROR(run, N_("ReflectorKey={file}: {error}"), VD_TEXT("file", t->reflector_key),
+		            VD_TEXT("error", r == -EINVAL || r == -EFBIG ? why : strerror(-r)));
 		ctx_free(c);
 		probe_run_done(run, PROBE_FAIL, NULL);
 		return 0;
@@ -300,7 +304,8 @@ static int reflector_start(struct probe_run *run)
 		(void)setsockopt(c->fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev) + 1);
 	/* connected: an ICMP port unreachable becomes ECONNREFUSED */
 	if (connect(c->fd, (struct sockaddr *)&ss, len) < 0) {
-		probe_run_error(run, "reflector %s: %s", c->target, strerror(errno));
+		PROBE_ERROR(run, N_("reflector {address}: {error}"),
+		            VD_TEXT("address", c->target), VD_TEXT("error", strerror(errno)));
 		ctx_free(c);
 		probe_run_done(run, PROBE_FAIL, NULL);
 		return 0;
@@ -313,7 +318,8 @@ static int reflector_start(struct probe_run *run)
 	}
 	run->priv = c;
 	if ((r = send_request(c)) < 0) {
-		probe_run_error(run, "reflector %s: %s", c->target, strerror(-r));
+		PROBE_ERROR(run, N_("reflector {address}: {error}"),
+		            VD_TEXT("address", c->target), VD_TEXT("error", strerror(-r)));
 		finish(c, PROBE_FAIL, NULL);
 	}
 	return 0;

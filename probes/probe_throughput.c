@@ -48,7 +48,8 @@ struct tp_state {
 	struct tp_sample ring[TP_RING];
 	size_t head, n;              /* oldest at head */
 	struct probe_run *waiting;   /* a first run waiting for its second sample */
-	char err[96];
+	const char *err;             /* why the last sample failed: a template (probe.h), or NULL */
+	const char *err_text;        /* its {error}: libnl's words */
 };
 
 static const char *jstr(const cJSON *o, const char *k)
@@ -105,18 +106,19 @@ static void sample(struct tp_state *st)
 		if (nl_connect(st->sk, NETLINK_ROUTE) < 0) {
 			nl_socket_free(st->sk);
 			st->sk = NULL;
-			snprintf(st->err, sizeof(st->err), "netlink: cannot connect");
+			st->err = N_("netlink: cannot connect");
 			return;
 		}
 	}
 	r = rtnl_link_get_kernel(st->sk, 0, st->dev, &link);
 	if (r < 0) {
-		snprintf(st->err, sizeof(st->err), "%s: %s", st->dev, nl_geterror(r));
+		st->err = N_("{device}: {error}");
+		st->err_text = nl_geterror(r);
 		st->n = 0;
 		evtimer_del(st->timer); /* the link is gone: the next run looks again */
 		return;
 	}
-	st->err[0] = '\0';
+	st->err = NULL;
 	s.t = mono_s();
 	s.rx_bytes = rtnl_link_get_stat(link, RTNL_LINK_RX_BYTES);
 	s.tx_bytes = rtnl_link_get_stat(link, RTNL_LINK_TX_BYTES);
@@ -151,8 +153,9 @@ static void report(struct tp_state *st, struct probe_run *run)
 	cJSON *sec;
 
 	if (st->n < 2) {
-		probe_run_error(run, "%s", *st->err ? st->err : "no counters yet");
-		probe_run_done(run, *st->err ? PROBE_FAIL : PROBE_UNKNOWN, NULL);
+		PROBE_ERROR(run, st->err ? st->err : N_("no counters yet"), VD_TEXT("device", st->dev),
+		            VD_TEXT("error", st->err_text ? st->err_text : ""));
+		probe_run_done(run, st->err ? PROBE_FAIL : PROBE_UNKNOWN, NULL);
 		return;
 	}
 	for (size_t i = 1; i < st->n; i++) {
@@ -218,7 +221,7 @@ static int tp_start(struct probe_run *run)
 			st->n = 0;
 			evtimer_del(st->timer);
 		}
-		probe_run_error(run, "no tun link known");
+		PROBE_ERROR(run, N_("no tun link known"));
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
@@ -247,7 +250,7 @@ static int tp_start(struct probe_run *run)
 		report(st, run);
 		return 0;
 	}
-	if (*st->err && st->n == 0) {
+	if (st->err && st->n == 0) {
 		report(st, run);
 		return 0;
 	}

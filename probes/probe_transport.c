@@ -98,6 +98,36 @@ static void key_path(const char *config, const char *basedir, const char *file, 
 		snprintf(buf, len, "%s", file);
 }
 
+#define GW_ARGS(gw)                                                                                    \
+	((const struct vd_arg[]){ VD_TEXT("key", (gw)->error_key), VD_TEXT("path", (gw)->error_path),         \
+	                          VD_TEXT("host", (gw)->error_path), VD_TEXT("error", (gw)->error_text), { 0 } })
+
+/* Why the gateway is not resolved or not speakable: the template id (N_())
+ * with its values, and its English in gw->error (facts and logs). */
+static void gw_fail(struct tp_gateway *gw, const char *id, const char *key, const char *path, const char *error)
+{
+	cJSON *m = NULL;
+	char *text = NULL;
+
+	gw->error_id = id;
+	snprintf(gw->error_key, sizeof(gw->error_key), "%s", key ? key : "");
+	snprintf(gw->error_path, sizeof(gw->error_path), "%.200s", path ? path : "");
+	snprintf(gw->error_text, sizeof(gw->error_text), "%s", error ? error : "");
+	if (vd_msg_new(id, NULL, NULL, GW_ARGS(gw), &m) == 0)
+		text = vd_msg_render(m, NULL);
+	snprintf(gw->error, sizeof(gw->error), "%s", text ? text : id);
+	free(text);
+	cJSON_Delete(m);
+}
+
+void probe_transport_gateway_error(struct probe_run *run, const struct tp_gateway *gw)
+{
+	if (gw->error_id)
+		probe_run_error_msg(run, gw->error_id, GW_ARGS(gw));
+	else
+		probe_run_error(run, "%s", gw->error);
+}
+
 static int load_key(struct tp_gateway *gw, const struct vd_ovpn_option *o, const char *config,
 		    const char *basedir, const struct vd_proc_id *owner)
 {
@@ -112,8 +142,7 @@ static int load_key(struct tp_gateway *gw, const struct vd_ovpn_option *o, const
 		/* as whoever named the profile (daemon/priv.h) */
 		r = probe_read(owner, path, TR_KEY_MAX, &data, &len);
 		if (r < 0) {
-			snprintf(gw->error, sizeof(gw->error), "cannot read the %s key %.200s: %s", o->name, path,
-				 strerror(-r));
+			gw_fail(gw, N_("cannot read the {key} key {path}: {error}"), o->name, path, strerror(-r));
 			return r;
 		}
 		r = vd_ovpn_static_key_parse(data, len, &gw->wrap.key);
@@ -122,7 +151,7 @@ static int load_key(struct tp_gateway *gw, const struct vd_ovpn_option *o, const
 		r = -EINVAL;
 	}
 	if (r < 0)
-		snprintf(gw->error, sizeof(gw->error), "the %s key is not an OpenVPN static key", o->name);
+		gw_fail(gw, N_("the {key} key is not an OpenVPN static key"), o->name, NULL, NULL);
 	return r;
 }
 
@@ -139,7 +168,7 @@ static void wrap_from(struct tp_gateway *gw, const struct vd_ovpn_config *cfg, c
 		 * wrapped key in a reset of its own kind, which we do not build. */
 		gw->wrap_name = "tls-crypt-v2";
 		gw->speakable = false;
-		snprintf(gw->error, sizeof(gw->error), "tls-crypt-v2 handshakes are not probed");
+		gw_fail(gw, N_("tls-crypt-v2 handshakes are not probed"), NULL, NULL, NULL);
 		return;
 	}
 	if ((o = vd_ovpn_config_get(cfg, "tls-crypt"))) {
@@ -253,8 +282,7 @@ static void on_resolved(int result, struct evutil_addrinfo *ai, void *arg)
 		set_addr(&r->gw, ai->ai_addr, (socklen_t)ai->ai_addrlen);
 		r->err = 0;
 	} else {
-		snprintf(r->gw.error, sizeof(r->gw.error), "cannot resolve %.200s: %s", r->gw.host,
-			 evutil_gai_strerror(result));
+		gw_fail(&r->gw, N_("cannot resolve {host}: {error}"), NULL, r->gw.host, evutil_gai_strerror(result));
 		r->err = -EHOSTUNREACH;
 	}
 	if (ai)
@@ -315,7 +343,7 @@ static int gateway_start(const struct probe_run *run, bool resolve, tp_gateway_f
 		snprintf(r->gw.proto, sizeof(r->gw.proto), "udp");
 	*ret = r;
 	if (!r->gw.host[0]) {
-		snprintf(r->gw.error, sizeof(r->gw.error), "no remote: neither OpenVPN nor the profile names the gateway");
+		gw_fail(&r->gw, N_("no remote: neither OpenVPN nor the profile names the gateway"), NULL, NULL, NULL);
 		r->err = -ENOENT;
 		event_active(r->kick, EV_TIMEOUT, 0);
 		return 0;
@@ -333,7 +361,7 @@ static int gateway_start(const struct probe_run *run, bool resolve, tp_gateway_f
 	}
 	r->dns = pu_resolver_new(run->base);
 	if (!r->dns) {
-		snprintf(r->gw.error, sizeof(r->gw.error), "cannot resolve %.200s: no resolver (resolv.conf)", r->gw.host);
+		gw_fail(&r->gw, N_("cannot resolve {host}: no resolver (resolv.conf)"), NULL, r->gw.host, NULL);
 		r->err = -EHOSTUNREACH;
 		event_active(r->kick, EV_TIMEOUT, 0);
 		return 0;
@@ -341,7 +369,7 @@ static int gateway_start(const struct probe_run *run, bool resolve, tp_gateway_f
 	r->err = 1; /* in progress: on_resolved may run before evdns_getaddrinfo returns */
 	struct evdns_getaddrinfo_request *req = evdns_getaddrinfo(r->dns, r->gw.host, NULL, &hints, on_resolved, r);
 	if (r->err == 1 && !req) {
-		snprintf(r->gw.error, sizeof(r->gw.error), "cannot resolve %.200s: the query could not start", r->gw.host);
+		gw_fail(&r->gw, N_("cannot resolve {host}: the query could not start"), NULL, r->gw.host, NULL);
 		r->err = -EHOSTUNREACH;
 		event_active(r->kick, EV_TIMEOUT, 0);
 	} else if (r->err == 1) {
@@ -520,11 +548,11 @@ static void on_tcp(void *arg, const struct tp_result *res)
 }
 
 /* Nothing to measure: no gateway named, or one we cannot speak to. */
-static void tr_unknown(struct tr_run *tr, const char *why)
+static void tr_unknown(struct tr_run *tr, const struct tp_gateway *gw)
 {
 	struct probe_run *run = tr->run;
 
-	probe_run_error(run, "%s", why);
+	probe_transport_gateway_error(run, gw);
 	run->priv = NULL;
 	tr_free(tr);
 	probe_run_done(run, PROBE_UNKNOWN, NULL);
@@ -649,7 +677,7 @@ static void on_gateway(void *arg, struct tp_gateway *gw, int err)
 
 	tr->gw = *gw;
 	if (err == -ENOENT) {
-		tr_unknown(tr, gw->error);
+		tr_unknown(tr, gw);
 		return;
 	}
 	if (err < 0) {
@@ -662,7 +690,7 @@ static void on_gateway(void *arg, struct tp_gateway *gw, int err)
 		return;
 	}
 	if (!gw->speakable) {
-		tr_unknown(tr, gw->error);
+		tr_unknown(tr, gw);
 		return;
 	}
 	if (gw->proxy.host[0]) {

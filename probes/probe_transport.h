@@ -23,6 +23,10 @@ struct tp_gateway {
 	const char *wrap_name; /* "none", "tls-auth", "tls-crypt", "tls-crypt-v2" */
 	bool speakable;      /* false: tls-crypt-v2, or a key that could not be read */
 	char error[320];     /* why it is not resolved or not speakable */
+	const char *error_id; /* error as a template (probe.h), or NULL; its values: */
+	char error_key[32];   /* {key}, the directive (tls-auth, tls-crypt) */
+	char error_path[208]; /* {path} or {host}, at most 200 bytes */
+	char error_text[128]; /* {error}, the system's or the resolver's words */
 	/* the profile's http-proxy or socks-proxy; host empty without one */
 	struct {
 		bool socks;
@@ -30,6 +34,9 @@ struct tp_gateway {
 		unsigned port;
 	} proxy;
 };
+
+/* gw->error as run's error (probe_run_error_msg), in the reader's language. */
+void probe_transport_gateway_error(struct probe_run *run, const struct tp_gateway *gw);
 
 /* Finds the gateway of run's tunnel (the openvpn section's remote, else the
  * profile's first remote) and resolves it; cb runs from the loop, never from

@@ -111,6 +111,19 @@ const char *pu_tunnel_down(const cJSON *ovpn)
 	return state && strcmp(state, "connected") != 0 ? state : NULL;
 }
 
+void pu_error_tunnel_down(struct probe_run *run, const char *state)
+{
+	/* TRANSLATORS: a tunnel's state in "the tunnel is {state}" */
+	static const char *const words[] = {N_("connecting"), N_("reconnecting"), N_("exited"), N_("absent")};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(state, words[i]) == 0) {
+			PROBE_ERROR(run, N_("the tunnel is {state}"), VD_PHRASE("state", words[i]));
+			return;
+		}
+	PROBE_ERROR(run, N_("the tunnel is {state}"), VD_TEXT("state", state));
+}
+
 const char *pu_tun_dev(const cJSON *ovpn, const cJSON *routes)
 {
 	const cJSON *tun = cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_TUN);

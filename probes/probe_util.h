@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+struct probe_run;
+
 struct cJSON;
 struct cmsghdr;
 struct event_base;
@@ -35,6 +37,9 @@ extern const struct vd_proc_io pu_proc_io;
  * "connected" (the probes inside the tunnel then have nothing to measure),
  * else NULL. */
 const char *pu_tunnel_down(const struct cJSON *ovpn);
+/* run's error "the tunnel is STATE" for pu_tunnel_down's state, as a message
+ * whose state is a phrase (translated) when it is one of the known states. */
+void pu_error_tunnel_down(struct probe_run *run, const char *state);
 /* The tun link's name: the routes section's tun_dev, else the openvpn
  * section's tun.name while tun.present (each only from an ok section); NULL. */
 const char *pu_tun_dev(const struct cJSON *ovpn, const struct cJSON *routes);

@@ -68,8 +68,22 @@ has "$tmp/status" '（ほか[0-9]+件）' "status: and N more"
 has "$tmp/status" '^          対処: VPN GatewayコンソールのSSLサーバーのページから' "status: the remedy"
 has "$tmp/status" '^プローブ:$' "status: the probes' heading"
 has "$tmp/status" '^  profile +office +(正常|失敗) +[0-9]+秒前' "status: a probe, its result and age"
-# (a probe's error is the daemon's English, as it wrote it: not checked)
 sed '/^プローブ:$/,$d' "$tmp/status" >"$tmp/status.head"
+# A probe's error, from its message (GetStatus's error_message): no English
+# sentence but the openvpn probe's (still its English text) and the words of
+# the machine (a state, an errno's text, nft's name).
+sed -n '/^プローブ:$/,$p' "$tmp/status" >"$tmp/probes"
+n_err=$(LC_ALL=C.UTF-8 grep -cP '^  (?!openvpn )[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[0-9]+ミリ秒  .*[\x{3040}-\x{30ff}\x{4e00}-\x{9fff}]' "$tmp/probes")
+[ "$n_err" -gt 0 ] && ok "status: $n_err probe errors in Japanese" || { fail "status: no probe error in Japanese"; cat "$tmp/probes"; }
+if grep -v '^  openvpn ' "$tmp/probes" | grep -Eq ' (the|is|are|does|not|no|and) '; then
+	fail "status: a probe's error in English"
+	cat "$tmp/probes"
+else
+	ok "status: no probe's error left in English"
+fi
+c status >"$tmp/status.c.probes"
+has "$tmp/status.c.probes" '^  (ping|mtu|reflector|firewall) +office +\S+ +\S+ ago +[0-9]+ ms  (the tunnel is absent|no Reflector= and ReflectorKey= for this tunnel)' \
+	"status in C: a probe's English error"
 if grep -Eq ' (the|is|are|does|not) ' "$tmp/status.head"; then
 	fail "status: English words left"
 	cat "$tmp/status"

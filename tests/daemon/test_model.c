@@ -486,8 +486,10 @@ static void test_status_document(void **state)
 	cJSON *st, *o;
 
 	feed(f, &probe_profile, "office", profile("ca file 'ca.crt' not found"));
-	model_probe_result(f->d, &probe_profile, "home", PROBE_UNKNOWN, NULL, "no Config= for this tunnel",
-	                   fake_now, 0);
+	cJSON *emsg = cJSON_Parse("{\"id\":\"no Config= for this tunnel\"}");
+	model_probe_result_msg(f->d, &probe_profile, "home", PROBE_UNKNOWN, NULL, "no Config= for this tunnel",
+	                       emsg, fake_now, 0);
+	cJSON_Delete(emsg); /* borrowed: the model keeps its own copy */
 	feed(f, &fake_openvpn, "office", cJSON_Parse("{\"status\":\"ok\",\"state\":\"connecting\"}"));
 	fake_now += 7;
 	st = daemon_status(f->d);
@@ -528,9 +530,13 @@ static void test_status_document(void **state)
 		if (strcmp(cJSON_GetObjectItem(o, "tunnel")->valuestring, "home") == 0) {
 			assert_string_equal(cJSON_GetObjectItem(o, "status")->valuestring, "unknown");
 			assert_string_equal(cJSON_GetObjectItem(o, "error")->valuestring, "no Config= for this tunnel");
+			/* and as a message, for the CLI to say in its reader's language */
+			assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "error_message"), "id")->valuestring,
+			                    "no Config= for this tunnel");
 		} else {
 			assert_string_equal(cJSON_GetObjectItem(o, "status")->valuestring, "ok");
 			assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "error")));
+			assert_null(cJSON_GetObjectItem(o, "error_message"));
 			assert_int_equal(cJSON_GetObjectItem(o, "duration_ms")->valuedouble, 3);
 		}
 	}

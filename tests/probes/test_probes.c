@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "probes/probe.h"
+#include "probes/probe_util.h"
 
 /* ---- the table ------------------------------------------------------------ */
 
@@ -181,6 +182,17 @@ static void fake_error(struct probe_run *run, const char *msg)
 	snprintf(seen.error, sizeof(seen.error), "%s", msg);
 }
 
+static char seen_text[160];
+static cJSON *seen_msg;
+
+static void fake_error_msg(struct probe_run *run, const char *text, const struct cJSON *msg)
+{
+	seen.run = run;
+	snprintf(seen_text, sizeof(seen_text), "%s", text);
+	cJSON_Delete(seen_msg);
+	seen_msg = cJSON_Duplicate(msg, true);
+}
+
 static void fake_trigger(struct probe_slot *slot)
 {
 	seen.triggered = slot;
@@ -230,6 +242,64 @@ static const struct probe_host fake_host = {
 	.open = fake_open,
 	/* connect, proc, watch, cwd: not lent */
 };
+
+static const struct probe_host fake_host_msg = {
+	.run_done = fake_done,
+	.run_error = fake_error,
+	.run_error_msg = fake_error_msg,
+	.run_section = fake_section,
+	.log = fake_log,
+};
+
+static const char *msg_value(const cJSON *msg, const char *name, const char *kind)
+{
+	const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(msg, "values"), name), kind);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A probe's error as a message: its English rendering is the text the
+ * printf-built one was, byte for byte, and the message goes beside it. */
+static void error_as_message(void **unused)
+{
+	struct probe_run run = {.probe = &probe_ping};
+	const cJSON *state;
+
+	(void)unused;
+	probe_host_set(&fake_host_msg);
+	PROBE_ERROR(&run, N_("ICMP socket on {device}: {error}"), VD_TEXT("device", "tun0"),
+	            VD_TEXT("error", "Operation not permitted"));
+	assert_string_equal(seen_text, "ICMP socket on tun0: Operation not permitted");
+	assert_string_equal(cJSON_GetObjectItem(seen_msg, "id")->valuestring, "ICMP socket on {device}: {error}");
+	assert_string_equal(msg_value(seen_msg, "device", "text"), "tun0");
+	PROBE_ERROR(&run, N_("nft -j list ruleset: no answer within {seconds} s"), VD_NUM("seconds", 5, 0));
+	assert_string_equal(seen_text, "nft -j list ruleset: no answer within 5 s");
+	PROBE_ERROR(&run, N_("no tun link known"));
+	assert_string_equal(seen_text, "no tun link known");
+	assert_null(cJSON_GetObjectItem(seen_msg, "values"));
+
+	/* a known state is a phrase (translated), another one text */
+	pu_error_tunnel_down(&run, "connecting");
+	assert_string_equal(seen_text, "the tunnel is connecting");
+	state = cJSON_GetObjectItem(cJSON_GetObjectItem(seen_msg, "values"), "state");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(state, "message"), "id")->valuestring,
+	                    "connecting");
+	pu_error_tunnel_down(&run, "weird");
+	assert_string_equal(seen_text, "the tunnel is weird");
+	assert_string_equal(msg_value(seen_msg, "state", "text"), "weird");
+
+	/* a template naming a value not given: its words, as plain text */
+	seen_text[0] = '\0';
+	PROBE_ERROR(&run, N_("{device}: {error}"), VD_TEXT("device", "tun0"));
+	assert_string_equal(seen.error, "{device}: {error}");
+	assert_string_equal(seen_text, "");
+
+	/* a host without run_error_msg gets the English */
+	probe_host_set(&fake_host);
+	PROBE_ERROR(&run, N_("getrandom: {error}"), VD_TEXT("error", "Function not implemented"));
+	assert_string_equal(seen.error, "getrandom: Function not implemented");
+	cJSON_Delete(seen_msg);
+	seen_msg = NULL;
+}
 
 /* Runs first: no host has been set in this process yet. */
 static void without_host(void **unused)
@@ -359,6 +429,7 @@ int main(void)
 		cmocka_unit_test(needs_refused),
 		cmocka_unit_test(needs_order),
 		cmocka_unit_test(host_lends_the_scheduler),
+		cmocka_unit_test(error_as_message),
 		cmocka_unit_test(undeclared_section_refused),
 		cmocka_unit_test(host_opens_as_who),
 	};
