@@ -40,7 +40,8 @@ void probe_transport_gateway_error(struct probe_run *run, const struct tp_gatewa
 
 /* Finds the gateway of run's tunnel (the openvpn section's remote, else the
  * profile's first remote) and resolves it; cb runs from the loop, never from
- * inside this call. err: 0 resolved, -ENOENT no remote known, -EHOSTUNREACH
+ * inside this call. The calling probe reads the openvpn and profile sections
+ * through its run: both are in its needs. err: 0 resolved, -ENOENT no remote known, -EHOSTUNREACH
  * the name did not resolve (gw->error says why). */
 typedef void (*tp_gateway_fn)(void *userdata, struct tp_gateway *gw, int err);
 struct tp_resolve;

@@ -9,7 +9,8 @@
 #  1. A client certificate that expired 30 days ago: cert-expired, error, the
 #     profile's path the process's command line, the client certificate and
 #     the CA listed from the files the command line names; the transport
-#     probe wraps its handshake in the connection's tls-auth key (ta, ta-dir).
+#     probe wraps its handshake in the connection's tls-auth key (ta, ta-dir);
+#     the path probe pings the gateway the command line names.
 #  2. After the plugin's Disconnect, a connection whose certificate is valid
 #     for 31 more days by the local clock, against an NTP server (chronyd
 #     under libfaketime, in the server's namespace) 20 days ahead: the warning
@@ -190,6 +191,9 @@ cli status --json >"$work/status.json"
 cli facts --tunnel 198.18.0.1 --json >"$work/facts.json"
 until_ok 'cli facts --tunnel 198.18.0.1 --json | grep -q "\"wrap\""' $((300 * SLOW)) ||
 	fail "no transport section: $(cli facts --tunnel 198.18.0.1 --json)"
+# the path probe finds the gateway as the transport probe does (its needs)
+until_ok 'json_is "$(cli facts --tunnel 198.18.0.1 --json)" "p[\"addr\"] == \"198.18.0.1\" and p[\"method\"] == \"icmp\" and p[\"received\"] > 0" "p = d[\"facts\"][\"tunnels\"][0][\"path\"]"' $((300 * SLOW)) ||
+	fail "no path to the plugin's gateway: $(cli facts --tunnel 198.18.0.1 --json)"
 cli facts --tunnel 198.18.0.1 --json >"$work/facts.json"
 /usr/bin/python3 - "$work/status.json" "$work/facts.json" "$opid" "$work" <<'EOF' || fail "after the expired client"
 import json, sys

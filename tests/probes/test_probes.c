@@ -82,6 +82,9 @@ static void real_table_needs(void **unused)
 	}
 	/* what the probes read of each other, as their code does */
 	assert_true(needs(&probe_path, probe_transport.section));
+	/* probe_transport_gateway() reads both through the path probe's run */
+	assert_true(needs(&probe_path, probe_openvpn.section));
+	assert_true(needs(&probe_path, probe_profile.section));
 	assert_true(needs(&probe_transport, probe_profile.section));
 	assert_true(needs(&probe_transport, probe_openvpn.section));
 	assert_true(needs(&probe_dns, probe_routes.section));
