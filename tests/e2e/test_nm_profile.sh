@@ -35,8 +35,9 @@ done
 SLOW=1
 [ -n "${VD_SANITIZED:-}" ] && SLOW=3
 ovpn_lab_init nmprof vdnp
-hpid= buspid= ppid_= nmpid= chrony_pid=
-ovpn_lab_more_pids="nmpid ppid_ buspid hpid chrony_pid"
+hpid= buspid= ppid_= nmpid= chrony_pid= opid=
+# the plugin's openvpn outlives the plugin: it goes too, also on failure
+ovpn_lab_more_pids="opid nmpid ppid_ buspid hpid chrony_pid"
 ovpn_lab_pki
 ovpn_lab_net vp
 
