@@ -378,14 +378,20 @@ static int is_openvpn(int procfd)
 	return strcmp(comm, "openvpn\n") == 0 ? 0 : -EPERM;
 }
 
+static int admin_fd_allowed(int fd);
+
 /* A watch on path in the engine's inotify instance, added as the principal
- * (inotify_add_watch checks read permission on the path then, and only then). */
-static int add_watch(const struct vd_principal *p, int ifd, const char *path, uint32_t mask, int *ret_wd)
+ * (inotify_add_watch checks read permission on the path then, and only then).
+ * The path is walked once, as the principal (O_PATH), and the watch is added
+ * to that inode (/proc/self/fd), which for the administrator must be what the
+ * configuration named: a link swapped after the check leads nowhere else. */
+static int add_watch(const struct vd_principal *p, bool admin, int ifd, const char *path, uint32_t mask,
+                     int *ret_wd)
 {
 	char link[64], what[32];
 	struct window w;
 	ssize_t n;
-	int wd, r;
+	int wd = -1, pfd, r;
 
 	/* the engine's descriptor must be what it says */
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", ifd);
@@ -395,8 +401,15 @@ static int add_watch(const struct vd_principal *p, int ifd, const char *path, ui
 	r = window_open(p, &w);
 	if (r < 0)
 		return r;
-	wd = inotify_add_watch(ifd, path, mask);
-	r = wd < 0 ? -errno : 0;
+	pfd = open(path, O_PATH | O_CLOEXEC);
+	r = pfd < 0 ? -errno : admin ? admin_fd_allowed(pfd) : 0;
+	if (r == 0) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
+		wd = inotify_add_watch(ifd, link, mask);
+		r = wd < 0 ? -errno : 0;
+	}
+	if (pfd >= 0)
+		close(pfd);
 	window_close(&w);
 	if (r == 0)
 		*ret_wd = wd;
@@ -488,14 +501,6 @@ static int admin_socket_allowed(int pfd, const struct stat *st, void *arg)
 	return admin_fd_allowed(pfd);
 }
 
-/* The path (resolved now) is the administrator's, else -EACCES. */
-static int admin_path_allowed(const char *path)
-{
-	char real[PATH_MAX];
-
-	return realpath(path, real) && admin_allows(real) ? 0 : -EACCES;
-}
-
 void priv_admin_allow(const struct config *cfg, const char *config_path)
 {
 	char dropins[PATH_MAX];
@@ -542,8 +547,6 @@ static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_val
 			r = is_openvpn(procfd);
 	}
 	/* the administrator's, from the engine: only what the configuration named */
-	if (r == 0 && q->pid == 0 && is_parent && q->kind == PRIV_WATCH)
-		r = admin_path_allowed(q->path);
 	if (r == 0) {
 		switch (q->kind) {
 		case PRIV_OPEN:
@@ -562,7 +565,7 @@ static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_val
 			r = proc_open(procfd, &p, q->which, ret_fd, ret_value, ret_path);
 			break;
 		case PRIV_WATCH:
-			r = add_watch(&p, in_fd, q->path, q->which, ret_value);
+			r = add_watch(&p, q->pid == 0 && is_parent, in_fd, q->path, q->which, ret_value);
 			break;
 		case PRIV_OPENDIR:
 			r = open_dir(&p, q->path, ret_fd);

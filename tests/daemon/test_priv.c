@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/nsfs.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -228,37 +229,58 @@ static void test_connect_not_its(void **state)
 	assert_int_not_equal(priv_connect(&who, path, &fd), 0);
 }
 
-/* A Config= in a directory the engine may write in (its user's, or /tmp)
- * makes that tree the administrator's: a link there that the engine swaps
- * between the check and the connection must not lead root to another
- * socket (a bus). */
-static void test_connect_admin_swap(void **state)
+/* A child of the engine that swaps the link wdir/NAME between good (made
+ * slow to resolve: d/.. 600 times, as an attacker widens the window between
+ * a check and the use) and bad, until it is killed. */
+static pid_t flipper(const char *name, const char *good, const char *bad, char *lnk, size_t lnk_size)
 {
-	char lnk[96], tmp[96], ok[3200], bad[96];
+	char tmp[96], ok[3200];
 	size_t n;
-	pid_t flip;
-	int got = 0;
+	pid_t pid;
 
-	(void)state;
-	snprintf(lnk, sizeof(lnk), "%s/lnk", wdir);
-	snprintf(tmp, sizeof(tmp), "%s/lnk.tmp", wdir);
-	/* the way to the named socket made long (d/.. 600 times), as an
-	 * attacker widens the window between a check and the use */
+	snprintf(lnk, lnk_size, "%s/%s", wdir, name);
+	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", wdir, name);
 	n = (size_t)snprintf(ok, sizeof(ok), "%s", wdir);
 	for (int i = 0; i < 600; i++)
 		n += (size_t)snprintf(ok + n, sizeof(ok) - n, "/d/..");
-	snprintf(ok + n, sizeof(ok) - n, "/ok");
-	snprintf(bad, sizeof(bad), "%s/rootbus", pub);
+	snprintf(ok + n, sizeof(ok) - n, "/%s", good);
 	assert_int_equal(symlink(ok, lnk), 0);
-	flip = fork();
-	assert_true(flip >= 0);
-	if (flip == 0) {
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		for (unsigned i = 0;; i++) {
 			if (symlink(i % 2 ? bad : ok, tmp) == 0 && rename(tmp, lnk) < 0)
 				unlink(tmp);
 		}
 	}
+	return pid;
+}
+
+static void flipper_end(pid_t pid, const char *lnk)
+{
+	char tmp[112];
+
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	unlink(lnk);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", lnk);
+	unlink(tmp);
+}
+
+/* A Config= in a directory the engine may write in (its user's, or /tmp)
+ * makes that tree the administrator's: a link there that the engine swaps
+ * between the check and the connection must not lead root to another
+ * socket (a bus). */
+static void test_connect_admin_swap(void **state)
+{
+	char lnk[96], bad[96];
+	pid_t flip;
+	int got = 0;
+
+	(void)state;
+	snprintf(bad, sizeof(bad), "%s/rootbus", pub);
+	flip = flipper("lnk", "ok", bad, lnk, sizeof(lnk));
 	for (int i = 0; i < 3000; i++) {
 		int fd = -1;
 		if (priv_connect(NULL, lnk, &fd) == 0) {
@@ -266,16 +288,46 @@ static void test_connect_admin_swap(void **state)
 			close(fd);
 		}
 	}
-	kill(flip, SIGKILL);
-	waitpid(flip, NULL, 0);
-	unlink(lnk);
-	unlink(tmp);
+	flipper_end(flip, lnk);
 	/* the link did lead to the named tree's socket now and then */
 	assert_true(got > 0);
 	/* and never to root's service */
 	assert_int_equal(fcntl(rootbus, F_SETFL, O_NONBLOCK), 0);
 	assert_int_equal(accept(rootbus, NULL, NULL), -1);
 	assert_int_equal(errno, EAGAIN);
+}
+
+/* The same for a watch: never on a root-only directory outside the tree
+ * (its events would name what is made in it). */
+static void test_watch_admin_swap(void **state)
+{
+	char lnk[96], line[256], path[64];
+	struct stat secret;
+	pid_t flip;
+	FILE *f;
+	int ifd, got = 0;
+
+	(void)state;
+	assert_int_equal(stat(dir, &secret), 0);
+	ifd = inotify_init1(IN_CLOEXEC);
+	assert_true(ifd >= 0);
+	flip = flipper("wl", "okfile", dir, lnk, sizeof(lnk));
+	for (int i = 0; i < 3000; i++)
+		if (priv_watch(NULL, ifd, lnk, IN_ATTRIB) >= 0)
+			got++;
+	flipper_end(flip, lnk);
+	assert_true(got > 0);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ifd);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long ino = 0;
+		const char *p = strstr(line, " ino:");
+		if (p && sscanf(p, " ino:%lx", &ino) == 1)
+			assert_int_not_equal(ino, (unsigned long)secret.st_ino);
+	}
+	fclose(f);
+	close(ifd);
 }
 
 /* No answer of the parent is a namespace's descriptor (with CAP_NET_ADMIN
@@ -331,6 +383,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_connect_peer, fake_gone),
 		cmocka_unit_test(test_connect_not_its),
 		cmocka_unit_test(test_connect_admin_swap),
+		cmocka_unit_test(test_watch_admin_swap),
 		cmocka_unit_test_teardown(test_no_netns_fd, fake_gone),
 		cmocka_unit_test(test_malformed),
 	};
@@ -389,6 +442,8 @@ int main(void)
 	snprintf(text, sizeof(text), "%s/d", wdir);
 	if (mkdir(text, 0755) < 0)
 		goto fail;
+	snprintf(text, sizeof(text), "%s/okfile", wdir);
+	put(text, "x\n", 0600);
 	{
 		const char *names[2] = {"rootbus", "ok"};
 		for (int i = 0; i < 2; i++) {
