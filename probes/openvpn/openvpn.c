@@ -425,7 +425,7 @@ static int openvpn_start(struct probe_run *run)
 	int r;
 
 	if (!t || (!t->config && !t->management && !t->pid)) {
-		probe_run_error(run, "no Config= or Management= for this tunnel");
+		PROBE_ERROR(run, N_("no Config= or Management= for this tunnel"));
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
@@ -451,9 +451,13 @@ static int openvpn_start(struct probe_run *run)
 		ov_nm_infer(st);
 	}
 	ov_tick_arm(st);
-	if (!st->running && !st->ever_seen)
-		probe_run_error(run, "no openvpn process runs %s",
-		                t->config ? t->config : t->management ? t->management : "this tunnel");
+	if (!st->running && !st->ever_seen) {
+		if (t->config || t->management)
+			PROBE_ERROR(run, N_("no openvpn process runs {file}"),
+			            VD_TEXT("file", t->config ? t->config : t->management));
+		else
+			PROBE_ERROR(run, N_("no openvpn process runs this tunnel"));
+	}
 	probe_run_done(run, PROBE_OK, build(st));
 	return 0;
 }

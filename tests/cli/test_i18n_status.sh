@@ -70,18 +70,19 @@ has "$tmp/status" '^プローブ:$' "status: the probes' heading"
 has "$tmp/status" '^  profile +office +(正常|失敗) +[0-9]+秒前' "status: a probe, its result and age"
 sed '/^プローブ:$/,$d' "$tmp/status" >"$tmp/status.head"
 # A probe's error, from its message (GetStatus's error_message): no English
-# sentence but the openvpn probe's (still its English text) and the words of
-# the machine (a state, an errno's text, nft's name).
+# sentence but the words of the machine (a path, an errno's text).
 sed -n '/^プローブ:$/,$p' "$tmp/status" >"$tmp/probes"
-n_err=$(LC_ALL=C.UTF-8 grep -cP '^  (?!openvpn )[^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[0-9]+ミリ秒  .*[\x{3040}-\x{30ff}\x{4e00}-\x{9fff}]' "$tmp/probes")
+n_err=$(LC_ALL=C.UTF-8 grep -cP '^  [^ ]+ +[^ ]+ +[^ ]+ +[^ ]+ +[0-9]+ミリ秒  .*[\x{3040}-\x{30ff}\x{4e00}-\x{9fff}]' "$tmp/probes")
 [ "$n_err" -gt 0 ] && ok "status: $n_err probe errors in Japanese" || { fail "status: no probe error in Japanese"; cat "$tmp/probes"; }
-if grep -v '^  openvpn ' "$tmp/probes" | grep -Eq ' (the|is|are|does|not|no|and) '; then
+if grep -Eq ' (the|is|are|does|not|no|and|runs) ' "$tmp/probes"; then
 	fail "status: a probe's error in English"
 	cat "$tmp/probes"
 else
 	ok "status: no probe's error left in English"
 fi
 c status >"$tmp/status.c.probes"
+has "$tmp/status.c.probes" '^  openvpn +office +[^ ]+ +[^ ]+ ago +[0-9]+ ms  no openvpn process runs /tmp/' \
+	"status in C: the openvpn probe's English error"
 has "$tmp/status.c.probes" '^  (ping|mtu|reflector|firewall) +office +\S+ +\S+ ago +[0-9]+ ms  (the tunnel is absent|no Reflector= and ReflectorKey= for this tunnel)' \
 	"status in C: a probe's English error"
 if grep -Eq ' (the|is|are|does|not) ' "$tmp/status.head"; then
