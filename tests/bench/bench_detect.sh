@@ -29,6 +29,7 @@
 # Usage: tests/bench/bench_detect.sh [BUILD_BIN_DIR]
 #   env: PHASES="cost detect soak rates" RUNS=5 COST_S=600 SOAK_S=1800
 #        DETECT_TIMEOUT=300 RESOLVE_TIMEOUT=300 POLL_S=0.5 LABEL=name
+#        DETECT_FAULTS="loss10 loss3 latency200" (which faults detect runs)
 #        RESULTS=FILE (appends "LABEL KEY VALUE" lines), BENCH_KEEP=1 (keep
 #        the lab's files), BENCH_DEBUG=1 (the daemon logs at debug level)
 set -u
@@ -37,6 +38,7 @@ VD_BIN=${1:-${VD_BIN:-build/bin}}
 VD_BIN=$(cd "$VD_BIN" && pwd)
 PHASES=${PHASES:-cost detect soak rates}
 RUNS=${RUNS:-5}
+DETECT_FAULTS=${DETECT_FAULTS:-loss10 loss3 latency200}
 COST_S=${COST_S:-600}
 SOAK_S=${SOAK_S:-1800}
 DETECT_TIMEOUT=${DETECT_TIMEOUT:-300}
@@ -194,13 +196,17 @@ calibrate() {
 	result "encapsulation_bytes_per_packet" "$ENCAP"
 }
 
+# The daemon's processes: the privileged parent lab__spawn started and its
+# children (the engine, as --user runs it), every thread of each.
 ctx_all() {
-	local f v=0 n=0 a b
-	for f in /proc/"$DPID"/task/*/status; do
-		a=$(awk '/^voluntary_ctxt_switches/ {print $2}' "$f" 2>/dev/null || echo 0)
-		b=$(awk '/^nonvoluntary_ctxt_switches/ {print $2}' "$f" 2>/dev/null || echo 0)
-		v=$((v + ${a:-0}))
-		n=$((n + ${b:-0}))
+	local f p v=0 n=0 a b
+	for p in "$DPID" $(pgrep -P "$DPID"); do
+		for f in /proc/"$p"/task/*/status; do
+			a=$(awk '/^voluntary_ctxt_switches/ {print $2}' "$f" 2>/dev/null || echo 0)
+			b=$(awk '/^nonvoluntary_ctxt_switches/ {print $2}' "$f" 2>/dev/null || echo 0)
+			v=$((v + ${a:-0}))
+			n=$((n + ${b:-0}))
+		done
 	done
 	echo "$v $n"
 }
@@ -260,8 +266,13 @@ detect_run() {
 
 phase_detect() {
 	local spec name i out d r c m
-	for spec in "loss10:loss on 10" "loss3:loss on 3" "latency200:latency on 200"; do
-		name=${spec%%:*}
+	for name in $DETECT_FAULTS; do
+		case $name in
+		loss10) spec="loss10:loss on 10" ;;
+		loss3) spec="loss3:loss on 3" ;;
+		latency200) spec="latency200:latency on 200" ;;
+		*) echo "DETECT_FAULTS: unknown fault '$name' (loss10, loss3, latency200)" >&2; exit 2 ;;
+		esac
 		say "== detect $name: $RUNS runs (${spec#*:})"
 		: >"$LAB_DIR/$name.d"
 		: >"$LAB_DIR/$name.r"
