@@ -33,7 +33,7 @@ asym() { # on|off: the gateway drops echo requests from the VPC towards the clie
 }
 
 asym on
-sc_expect asymmetric-path --severity warning --timeout 150 \
+sc_expect asymmetric-path --severity warning --timeout 60 \
 	--evidence 'vpc_to_client_loss_pct=^100' --evidence 'client_to_vpc_loss_pct=^0' \
 	--evidence 'source_seen=^10\.8\.0\.[0-9]+$'
 # the evidence holds outside the daemon too: the laptop's way works, the VPC's does not
@@ -43,7 +43,7 @@ lab_exec vpc ping -c 2 -i 0.2 -W 1 -q "$(lab_exec laptop ip -4 -o addr show dev 
 /usr/bin/python3 "$LAB_SRC/tools/findings.py" absent icmp-blocked-locally <"$LAB_DIR/check.json" ||
 	sc_fail "icmp-blocked-locally reported though the laptop's firewall is clean"
 asym off
-sc_resolved asymmetric-path --timeout 150 # when the one-way test comes back to h0
+sc_resolved asymmetric-path --timeout 60 # when the one-way test comes back to h0
 sc_history asymmetric-path
 lab__stop reflector
 sc_pass

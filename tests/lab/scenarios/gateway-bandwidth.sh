@@ -19,10 +19,10 @@ lab_exec gateway tc class add dev wan0 parent 1: classid 1:20 htb quantum 1514 r
 lab_exec gateway tc filter add dev wan0 parent 1: protocol ip prio 1 u32 match ip protocol 1 0xff \
 	flowid 1:20 || sc_fail "icmp filter"
 lab__spawn udpblast vpc "$LAB_PY" "$LAB_SRC/tools/udpblast.py" --dst 10.8.0.6 --mbps 10
-sc_expect gateway-bandwidth --severity warning --timeout 240 --evidence 'bandwidth_mbps=^5$' \
+sc_expect gateway-bandwidth --severity warning --timeout 120 --evidence 'bandwidth_mbps=^5$' \
 	--evidence 'rx_mbps=^(4\.[5-9]|5)' --evidence 'rtt_outside_ms=^[0-9](\.[0-9]+)?$'
 lab__stop udpblast
 sc_fault bandwidth off
-sc_resolved gateway-bandwidth --timeout 150 # when the throughput falls (or the tests come back to h0)
+sc_resolved gateway-bandwidth --timeout 60 # when the throughput falls (or the tests come back to h0)
 sc_history gateway-bandwidth
 sc_pass

@@ -8,9 +8,9 @@ sc_begin --proto udp
 sc_daemon CreatedOn=2020-11-02
 sc_quiet
 sc_fault inner-latency on 100
-sc_expect gateway-old-version --severity warning --timeout 210 --evidence 'created_on=2020-11-02' \
+sc_expect gateway-old-version --severity warning --timeout 60 --evidence 'created_on=2020-11-02' \
 	--evidence 'excess_delay=^h1: '
 sc_fault inner-latency off
-sc_resolved gateway-old-version --timeout 150 # when the excess-delay test comes back to h0
+sc_resolved gateway-old-version --timeout 60 # when the excess-delay test comes back to h0
 sc_history gateway-old-version
 sc_pass

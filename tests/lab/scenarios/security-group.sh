@@ -7,7 +7,7 @@ sc_begin --proto udp
 sc_daemon
 sc_quiet
 sc_fault security-group on
-sc_expect security-group --severity warning --timeout 150 --evidence "target_1=^${LAB_VPC_DB//./\\.}: ([0-9]+) of \\1 lost$"
+sc_expect security-group --severity warning --timeout 60 --evidence "target_1=^${LAB_VPC_DB//./\\.}: ([0-9]+) of \\1 lost$"
 sc_ping laptop 10.8.0.1
 sc_fault security-group off
 sc_resolved security-group --timeout 60

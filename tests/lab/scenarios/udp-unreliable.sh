@@ -8,10 +8,10 @@ sc_begin --proto udp
 sc_daemon
 sc_quiet
 sc_fault udp-loss on 25
-sc_expect udp-unreliable --severity warning --timeout 150 --evidence 'proto=udp' \
+sc_expect udp-unreliable --severity warning --timeout 120 --evidence 'proto=udp' \
 	--evidence 'inside_loss_pct=^([2-9]|[1-9][0-9])' --evidence 'outside_loss_heavy=^h0: '
 sc_fault udp-loss off
-sc_resolved udp-unreliable --timeout 150 # when the inside loss test comes back to h0
+sc_resolved udp-unreliable --timeout 120 # when the inside loss test comes back to h0
 sc_ping laptop "$LAB_VPC_DB"
 sc_history udp-unreliable
 sc_pass

@@ -10,10 +10,10 @@ sc_begin --proto udp
 sc_daemon
 sc_quiet
 sc_fault loss on 40
-sc_expect unstable-internet --severity warning --timeout 150 --evidence 'method=icmp' \
+sc_expect unstable-internet --severity warning --timeout 90 --evidence 'method=icmp' \
 	--evidence 'loss_pct=^([2-9]|[1-9][0-9])' --evidence 'loss_heavy=^h1: '
 sc_fault loss off
-sc_resolved unstable-internet --timeout 150 # when the heavy loss test comes back to h0
+sc_resolved unstable-internet --timeout 90 # when the heavy loss test comes back to h0
 sc_ping laptop "$LAB_VPC_DB"
 sc_history unstable-internet
 sc_pass
