@@ -40,8 +40,8 @@ static void fake_done(evutil_socket_t fd, short what, void *arg)
 
 	n_running--;
 	cJSON_AddStringToObject(s, "status", fail_mode ? "fail" : "ok");
-	if (fail_mode)
-		probe_run_error(fr->run, "fake failure");
+	if (fail_mode) /* as a message: the scheduler hands both on (probe.h) */
+		PROBE_ERROR(fr->run, N_("fake failure"));
 	seen_interval_s = fr->run->interval_s;
 	fr->run->next_s = next_s;
 	probe_run_done(fr->run, fail_mode ? PROBE_FAIL : PROBE_OK, s);
@@ -93,6 +93,7 @@ struct results {
 	int fails;
 	uint64_t last_seq;
 	char last_error[64];
+	char last_error_id[64]; /* its message's template, "" without one */
 };
 
 static void on_result(void *ud, struct probe_slot *slot, struct sched_result *r)
@@ -103,6 +104,8 @@ static void on_result(void *ud, struct probe_slot *slot, struct sched_result *r)
 	res->fails += r->status == PROBE_FAIL;
 	res->last_seq = r->seq;
 	snprintf(res->last_error, sizeof(res->last_error), "%s", r->error);
+	snprintf(res->last_error_id, sizeof(res->last_error_id), "%s",
+	         r->error_message ? cJSON_GetObjectItem(r->error_message, "id")->valuestring : "");
 	assert_string_equal(r->probe->name, "fake");
 	assert_non_null(r->tunnel);
 	assert_non_null(r->section);
@@ -218,6 +221,7 @@ static void test_backoff(void **state)
 		if (!(next > lo[k] - 1 && next < lo[k] / 0.9 * 1.1 + 1))
 			fail_msg("after %d failures the next run is in %.1f s", k + 1, next);
 		assert_string_equal(res.last_error, "fake failure");
+		assert_string_equal(res.last_error_id, "fake failure");
 	}
 	fail_mode = false;
 	scheduler_run_now(s, slot);
@@ -226,6 +230,7 @@ static void test_backoff(void **state)
 	assert_int_equal(scheduler_slot_failures(slot), 0);
 	assert_true(scheduler_slot_next_s(slot) < 111);
 	assert_string_equal(res.last_error, "");
+	assert_string_equal(res.last_error_id, ""); /* a new run forgets the last error's message */
 	scheduler_free(s);
 	config_free(cfg);
 	event_base_free(base);
