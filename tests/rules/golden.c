@@ -243,7 +243,26 @@ static size_t validate(const cJSON *facts, const char *path, bool quiet)
 	return n;
 }
 
-int main(int argc, char **argv)
+/* CASE.{patch,invalid,facts}.json gives CASE.findings.json (NULL: not a case). */
+static char *findings_of(const char *case_file)
+{
+	static const char *const kinds[] = { ".patch.json", ".invalid.json", ".facts.json" };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (ends_with(case_file, kinds[i])) {
+			size_t stem = strlen(case_file) - strlen(kinds[i]);
+			char *out = malloc(stem + sizeof(".findings.json"));
+			if (!out)
+				return NULL;
+			memcpy(out, case_file, stem);
+			memcpy(out + stem, ".findings.json", sizeof(".findings.json"));
+			return out;
+		}
+	}
+	return NULL;
+}
+
+/* One case: CASE against FINDINGS (over BASE for a patch); 0 when it holds. */
+static int run_case(const char *case_file, const char *findings_file, const char *base)
 {
 	cJSON *facts = NULL, *exp = NULL, *got = NULL, *got_unchecked = NULL;
 	const cJSON *want, *want_unchecked = NULL;
@@ -251,52 +270,19 @@ int main(int argc, char **argv)
 	int rc = 1, r;
 	const char *upd = getenv("VD_GOLDEN_UPDATE");
 
-	if (argc >= 3 && argc <= 4 && strcmp(argv[1], "--facts") == 0) {
-		char *text;
-		if (!(facts = case_facts(argv[2], argc == 4 ? argv[3] : NULL)))
-			return 1;
-		text = cJSON_Print(facts);
-		printf("%s\n", text ? text : "");
-		free(text);
-		rc = validate(facts, argv[2], false) ? 1 : 0;
-		cJSON_Delete(facts);
-		return rc;
-	}
-	if (argc >= 3 && strcmp(argv[1], "--render") == 0) {
-		vd_i18n_init();
-		rc = 0;
-		for (int i = 2; i < argc; i++) {
-			cJSON *doc = load(argv[i]), *f;
-			const cJSON *list = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "findings") : doc;
-			cJSON_ArrayForEach(f, list) {
-				char *text = vd_i18n_render(cJSON_GetObjectItemCaseSensitive(f, "summary_message"));
-				printf("%s: %s\n", argv[i], text ? text : "(cannot render)");
-				rc |= !text;
-				free(text);
-			}
-			rc |= !doc;
-			cJSON_Delete(doc);
-		}
-		return rc;
-	}
-	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: %s CASE.{patch,invalid,facts}.json CASE.findings.json [BASE]\n"
-		                "       %s --facts CASE.{patch,invalid,facts}.json [BASE]\n", argv[0], argv[0]);
-		return 64;
-	}
-	if (!(facts = case_facts(argv[1], argc == 4 ? argv[3] : NULL)))
+	if (!(facts = case_facts(case_file, base)))
 		goto out;
 	/* A patch gives a snapshot as the probes write it; the other two are
 	 * what no probe writes, on purpose, and must stay so. */
-	if (ends_with(argv[1], ".patch.json") ? validate(facts, argv[1], false) != 0
-	                                      : validate(facts, argv[1], true) == 0) {
-		fprintf(stderr, "golden: %s: %s\n", argv[1],
-		        ends_with(argv[1], ".patch.json")
+	if (ends_with(case_file, ".patch.json") ? validate(facts, case_file, false) != 0
+	                                      : validate(facts, case_file, true) == 0) {
+		fprintf(stderr, "golden: %s: %s\n", case_file,
+		        ends_with(case_file, ".patch.json")
 		                ? "the facts are not what the definition says (include/vpndoctor/facts.def)"
 		                : "the facts are valid: make the case a CASE.patch.json");
 		goto out;
 	}
-	exp = load(argv[2]);
+	exp = load(findings_file);
 	if (!exp && !(upd && strcmp(upd, "1") == 0))
 		goto out;
 	if (cJSON_IsObject(exp)) {
@@ -332,30 +318,30 @@ int main(int argc, char **argv)
 			if (got_unchecked)
 				cJSON_AddItemReferenceToObject(doc, "unchecked", got_unchecked);
 		}
-		r = write_file(argv[2], doc);
+		r = write_file(findings_file, doc);
 		if (doc != got)
 			cJSON_Delete(doc);
 		if (r < 0) {
-			fprintf(stderr, "golden: %s: %s\n", argv[2], strerror(-r));
+			fprintf(stderr, "golden: %s: %s\n", findings_file, strerror(-r));
 			goto out;
 		}
-		fprintf(stderr, "golden: rewrote %s\n", argv[2]);
+		fprintf(stderr, "golden: rewrote %s\n", findings_file);
 		rc = 0;
 		goto out;
 	}
 	if (!cJSON_IsArray(want)) {
-		fprintf(stderr, "golden: %s: expected a findings array\n", argv[2]);
+		fprintf(stderr, "golden: %s: expected a findings array\n", findings_file);
 		goto out;
 	}
 	if (!cJSON_Compare(want, got, true)) {
-		fprintf(stderr, "golden: %s: findings differ\n", argv[1]);
+		fprintf(stderr, "golden: %s: findings differ\n", case_file);
 		diff(want, got);
 		goto out;
 	}
-	if (check_messages(want, argv[2]))
+	if (check_messages(want, findings_file))
 		goto out;
 	if (want_unchecked && !cJSON_Compare(want_unchecked, got_unchecked, true)) {
-		fprintf(stderr, "golden: %s: what could not be checked differs\n", argv[1]);
+		fprintf(stderr, "golden: %s: what could not be checked differs\n", case_file);
 		print_item("  - expected", want_unchecked);
 		print_item("  + produced", got_unchecked);
 		goto out;
@@ -367,4 +353,66 @@ out:
 	cJSON_Delete(got);
 	cJSON_Delete(got_unchecked);
 	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	cJSON *facts = NULL;
+	int rc;
+
+	if (argc >= 3 && argc <= 4 && strcmp(argv[1], "--facts") == 0) {
+		char *text;
+		if (!(facts = case_facts(argv[2], argc == 4 ? argv[3] : NULL)))
+			return 1;
+		text = cJSON_Print(facts);
+		printf("%s\n", text ? text : "");
+		free(text);
+		rc = validate(facts, argv[2], false) ? 1 : 0;
+		cJSON_Delete(facts);
+		return rc;
+	}
+	if (argc >= 3 && strcmp(argv[1], "--render") == 0) {
+		vd_i18n_init();
+		rc = 0;
+		for (int i = 2; i < argc; i++) {
+			cJSON *doc = load(argv[i]), *f;
+			const cJSON *list = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "findings") : doc;
+			cJSON_ArrayForEach(f, list) {
+				char *text = vd_i18n_render(cJSON_GetObjectItemCaseSensitive(f, "summary_message"));
+				printf("%s: %s\n", argv[i], text ? text : "(cannot render)");
+				rc |= !text;
+				free(text);
+			}
+			rc |= !doc;
+			cJSON_Delete(doc);
+		}
+		return rc;
+	}
+	/* --all BASE CASE...: every case in one process (the sanitizer and
+	 * valgrind runs, where a process per case costs more than the case). */
+	if (argc >= 4 && strcmp(argv[1], "--all") == 0) {
+		int failed = 0;
+		for (int i = 3; i < argc; i++) {
+			char *findings = findings_of(argv[i]);
+			if (!findings) {
+				fprintf(stderr, "golden: %s: not a case (CASE.{patch,invalid,facts}.json)\n", argv[i]);
+				failed++;
+				continue;
+			}
+			if (run_case(argv[i], findings, argv[2]) != 0) {
+				fprintf(stderr, "golden: FAILED %s\n", argv[i]);
+				failed++;
+			}
+			free(findings);
+		}
+		printf("golden: %d of %d cases hold\n", argc - 3 - failed, argc - 3);
+		return failed ? 1 : 0;
+	}
+	if (argc < 3 || argc > 4) {
+		fprintf(stderr, "usage: %s CASE.{patch,invalid,facts}.json CASE.findings.json [BASE]\n"
+		                "       %s --facts CASE.{patch,invalid,facts}.json [BASE]\n"
+		                "       %s --all BASE CASE.{patch,invalid,facts}.json...\n", argv[0], argv[0], argv[0]);
+		return 64;
+	}
+	return run_case(argv[1], argv[2], argc == 4 ? argv[3] : NULL);
 }
