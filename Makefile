@@ -54,9 +54,10 @@ check: build
 test: deps asan-build fuzz-build
 	@$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DVD_VALGRIND=ON \
 		-DVD_ASAN_BIN_DIR=$(abspath $(ASAN_DIR))/bin -DVD_FUZZ_BIN_DIR=$(abspath $(FUZZ_DIR))/bin \
-		$(CMAKE_FLAGS) >/dev/null
+		-DVD_TEST_CPUS=$(JOBS) $(CMAKE_FLAGS) >/dev/null
 	@$(CMAKE) --build $(BUILD_DIR) -j $(JOBS)
-	@$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+	@$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j $$(cat $(BUILD_DIR)/ctest-parallel) \
+		--resource-spec-file $(abspath $(BUILD_DIR))/ctest-resources.json
 
 asan: deps asan-build
 	@$(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
