@@ -99,6 +99,20 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Runs the clock probe `runs` times (the first run starts by itself). */
+/* What the probe left to the loop after its scheduler is gone runs, as the
+ * daemon's drain() at exit lets it: its resolver is freed by a timer due
+ * 50 ms later (pu_resolver_free), which libevent runs before a timer due at
+ * 100 ms whatever the load; without it event_base_free() drops that free. */
+static void drain(struct event_base *base)
+{
+	struct timeval tv = {0, 100 * 1000};
+	struct event *stop = evtimer_new(base, on_stop, base);
+
+	evtimer_add(stop, &tv);
+	event_base_dispatch(base);
+	event_free(stop);
+}
+
 static void run_probe(struct event_base *base, const struct config *cfg, int runs, struct result *res)
 {
 	struct scheduler *s = NULL;
@@ -122,6 +136,7 @@ static void run_probe(struct event_base *base, const struct config *cfg, int run
 	}
 	event_free(guard);
 	scheduler_free(s);
+	drain(base);
 }
 
 static double num(const cJSON *o, const char *k)
