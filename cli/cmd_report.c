@@ -12,8 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +33,7 @@
 #include "vpndoctor/proc_openvpn.h"
 #include "vpndoctor/profile.h"
 #include "vpndoctor/redact.h"
+#include "vpndoctor/spawn.h"
 #include "vpndoctor/text.h"
 #include "vpndoctor/varlink.h"
 
@@ -214,100 +213,7 @@ static void add_json(struct report *r, const char *name, const char *what, const
  * (-ENOENT: not installed, -ETIMEDOUT). */
 static int run_cmd(char *const argv[], char **out, size_t *len, int *status)
 {
-	posix_spawn_file_actions_t fa;
-	char *buf = NULL, **envp;
-	size_t n = 0, cap = 0, ne = 0;
-	int p[2], r, st;
-	pid_t pid;
-	struct timespec t0, t1;
-
-	for (char **e = environ; *e; e++)
-		ne++;
-	envp = calloc(ne + 2, sizeof(*envp));
-	if (!envp)
-		return -ENOMEM;
-	ne = 0;
-	for (char **e = environ; *e; e++)
-		if (strncmp(*e, "LC_", 3) != 0 && strncmp(*e, "LANG=", 5) != 0 && strncmp(*e, "LANGUAGE=", 9) != 0)
-			envp[ne++] = *e;
-	envp[ne++] = (char *)"LC_ALL=C";
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		free(envp);
-		return -errno;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	free(envp);
-	close(p[1]);
-	if (r != 0) {
-		close(p[0]);
-		return -r;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = 0;
-	for (;;) {
-		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-		long left;
-		ssize_t k;
-
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		left = CMD_TIMEOUT_MS - ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
-		if (left <= 0) {
-			r = -ETIMEDOUT;
-			break;
-		}
-		if (poll(&pfd, 1, (int)left) < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			break;
-		}
-		if (n + 4096 + 1 > cap) {
-			char *nb;
-
-			if (cap >= CMD_MAX_OUTPUT) {
-				r = -EFBIG;
-				break;
-			}
-			cap = cap ? cap * 2 : 16384;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				r = -ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		k = read(p[0], buf + n, cap - n - 1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = -errno;
-			break;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
-	close(p[0]);
-	if (r < 0)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	if (!buf && !(buf = malloc(1)))
-		return -ENOMEM;
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-	return 0;
+	return vd_run(argv[0], argv, VD_SPAWN_CALLER_ENV, CMD_MAX_OUTPUT, CMD_TIMEOUT_MS, out, len, status);
 }
 
 static void add_cmd(struct report *r, const char *name, const char *what, char *const argv[])

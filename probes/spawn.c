@@ -1,32 +1,26 @@
-/* Helper programs for probes (see spawn.h). The child is reaped by polling
- * waitpid(WNOHANG): a SIGCHLD handler would be one more signal for the
- * daemon's loop to share. */
+/* Helper programs for probes (see spawn.h), on the loop: lib's runner
+ * (vpndoctor/spawn.h) starts the child and reads its pipe; the child is
+ * reaped by polling waitpid(WNOHANG): a SIGCHLD handler would be one more
+ * signal for the daemon's loop to share. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
 #include "spawn.h"
+#include "vpndoctor/spawn.h"
 
 #define SPAWN_POLL_MIN_MS 2
 #define SPAWN_POLL_MAX_MS 100
 
 struct spawn_job {
-	pid_t child;
-	int fd;
+	struct vd_child c;
 	struct event *rd, *timer;
-	char *buf;
-	size_t len, cap, max;
 	bool reading;
-	int failed;          /* -ETIMEDOUT, -E2BIG, or 0 */
+	int failed;          /* -ETIMEDOUT, -EFBIG, -ENOMEM or 0 */
 	int64_t deadline_ms; /* CLOCK_MONOTONIC */
 	unsigned poll_ms;
 	spawn_done_fn done;
@@ -47,23 +41,21 @@ static void job_free(struct spawn_job *j)
 		event_free(j->rd);
 	if (j->timer)
 		event_free(j->timer);
-	if (j->fd >= 0)
-		close(j->fd);
-	free(j->buf);
+	vd_child_free(&j->c);
 	free(j);
 }
 
 void spawn_cancel(struct spawn_job *j)
 {
-	if (!j)
-		return;
-	if (j->child > 0) {
-		kill(j->child, SIGKILL);
-		/* SIGKILL ends it at once: a brief wait beats leaving a zombie */
-		while (waitpid(j->child, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
-	job_free(j);
+	if (j)
+		job_free(j); /* kills and reaps the child */
+}
+
+/* Killed, reaped by the next tick. */
+static void stop_child(struct spawn_job *j)
+{
+	if (j->c.pid > 0)
+		kill(j->c.pid, SIGKILL);
 }
 
 static void stop_reading(struct spawn_job *j)
@@ -90,8 +82,7 @@ static void arm(struct spawn_job *j)
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct spawn_job *j = arg;
-	int ws, status;
-	pid_t r;
+	int status = 0, r;
 
 	(void)fd;
 	(void)what;
@@ -100,22 +91,16 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		if (!j->failed)
 			j->failed = -ETIMEDOUT;
 		stop_reading(j);
-		kill(j->child, SIGKILL);
+		stop_child(j);
 	}
 	if (!j->reading) {
-		r = waitpid(j->child, &ws, WNOHANG);
-		if (r == j->child || (r < 0 && errno != EINTR)) {
-			j->child = 0;
+		r = vd_child_reap(&j->c, false, &status);
+		if (r != 0) {
 			if (j->failed)
 				status = j->failed;
 			else if (r < 0)
-				status = -errno;
-			else if (WIFEXITED(ws))
-				status = WEXITSTATUS(ws);
-			else
-				status = 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
-			j->buf[j->len] = '\0';
-			j->done(j->arg, status, j->buf, j->len);
+				status = r;
+			j->done(j->arg, status, j->c.buf, j->c.len);
 			job_free(j);
 			return;
 		}
@@ -128,26 +113,16 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 static void on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct spawn_job *j = arg;
-	ssize_t n;
+	int r = vd_child_read(&j->c);
 
+	(void)fd;
 	(void)what;
-	if (j->len + 1 == j->cap) {
-		size_t cap = j->cap * 2 > j->max + 1 ? j->max + 1 : j->cap * 2;
-		char *b = cap > j->cap ? realloc(j->buf, cap) : NULL;
-		if (!b) {
-			j->failed = cap > j->cap ? -ENOMEM : -E2BIG;
-			stop_reading(j);
-			kill(j->child, SIGKILL);
-			return;
-		}
-		j->buf = b;
-		j->cap = cap;
-	}
-	n = read(fd, j->buf + j->len, j->cap - 1 - j->len);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (r == 1)
 		return;
-	if (n > 0) {
-		j->len += (size_t)n;
+	if (r == -EFBIG || r == -ENOMEM) {
+		j->failed = r;
+		stop_reading(j);
+		stop_child(j);
 		return;
 	}
 	/* end of output (or a read error): now wait for the exit */
@@ -160,49 +135,23 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 int spawn_start(struct event_base *base, const char *path, char *const argv[], size_t max_out,
                 unsigned timeout_ms, spawn_done_fn done, void *arg, struct spawn_job **ret)
 {
-	static char *const envp[] = {(char *)"LC_ALL=C", (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-	posix_spawn_file_actions_t fa;
 	struct spawn_job *j;
-	int p[2], r;
+	int r;
 
 	if (!base || !path || !argv || !done || !ret || max_out == 0)
 		return -EINVAL;
 	if (!(j = calloc(1, sizeof(*j))))
 		return -ENOMEM;
-	j->fd = -1;
-	j->max = max_out;
-	j->cap = max_out + 1 < 4096 ? max_out + 1 : 4096;
 	j->done = done;
 	j->arg = arg;
-	if (!(j->buf = malloc(j->cap))) {
-		job_free(j);
-		return -ENOMEM;
-	}
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
-		r = -errno;
-		job_free(j);
+	r = vd_child_start(&j->c, path, argv, 0, max_out);
+	if (r < 0) {
+		free(j);
 		return r;
-	}
-	j->fd = p[0];
-	if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
-		close(p[1]);
-		job_free(j);
-		return -r;
-	}
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	r = posix_spawn(&j->child, path, &fa, NULL, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (r != 0) {
-		j->child = 0;
-		job_free(j);
-		return -r;
 	}
 	j->reading = true;
 	j->deadline_ms = now_ms() + timeout_ms;
-	j->rd = event_new(base, j->fd, EV_READ | EV_PERSIST, on_read, j);
+	j->rd = event_new(base, j->c.fd, EV_READ | EV_PERSIST, on_read, j);
 	j->timer = evtimer_new(base, on_timer, j);
 	if (!j->rd || !j->timer || event_add(j->rd, NULL) < 0) {
 		spawn_cancel(j);

@@ -10,7 +10,7 @@ struct event_base;
 struct spawn_job;
 
 /* status: the exit code (0..255), 128 + signal when killed by one, or
- * -ETIMEDOUT / -E2BIG (more output than max_out; the child is killed). out
+ * -ETIMEDOUT / -EFBIG (more output than max_out; the child is killed). out
  * (NUL-terminated, len bytes) is borrowed until the callback returns. The
  * job is freed after the callback. */
 typedef void (*spawn_done_fn)(void *arg, int status, const char *out, size_t len);
