@@ -178,7 +178,7 @@ static void start(struct probe_slot *slot)
 	};
 	r = slot->p->start(&slot->run);
 	if (r < 0 && !slot->done_pending) {
-		snprintf(slot->error, sizeof(slot->error), "could not start: %s", strerror(-r));
+		probe_run_start_failed(&slot->run, r); /* the error, and as a message */
 		sched_run_done(&slot->run, PROBE_FAIL, NULL);
 	}
 }

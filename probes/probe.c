@@ -54,6 +54,11 @@ void probe_run_error_msg(struct probe_run *run, const char *id, const struct vd_
 	cJSON_Delete(m);
 }
 
+void probe_run_start_failed(struct probe_run *run, int err)
+{
+	PROBE_ERROR(run, N_("could not start: {error}"), VD_TEXT("error", strerror(-err)));
+}
+
 void probe_slot_trigger(struct probe_slot *slot)
 {
 	host->slot_trigger(slot);

@@ -133,6 +133,8 @@ void probe_run_error_msg(struct probe_run *run, const char *id, const struct vd_
 #ifndef N_
 #define N_(s) s /* marks a template for xgettext (po/CMakeLists.txt reads probes/) */
 #endif
+/* For the host: run's error when its probe's start() returned err (-errno). */
+void probe_run_start_failed(struct probe_run *run, int err);
 /* Run this slot's probe now (coalesced with a run already queued or running). */
 void probe_slot_trigger(struct probe_slot *slot);
 /* From persistent state: run every slot whose probe listens for any of events

@@ -25,6 +25,7 @@
 /* run_ms < 0: a run ends only when cancelled */
 static int n_running, max_running, n_cancel, n_state_free, run_ms = 30;
 static bool fail_mode;
+static bool start_fails;           /* start() returns -EIO */
 static double next_s;              /* what the fake asks for its next run */
 static unsigned seen_interval_s;   /* the period its last run was told */
 
@@ -54,6 +55,8 @@ static int fake_start(struct probe_run *run)
 	struct fake_run *fr = calloc(1, sizeof(*fr));
 	struct timeval tv = {0, run_ms * 1000};
 
+	if (start_fails)
+		return -EIO;
 	if (!*run->state)
 		*run->state = calloc(1, 16);
 	fr->run = run;
@@ -135,6 +138,7 @@ static void reset(void)
 {
 	n_running = max_running = n_cancel = n_state_free = 0;
 	fail_mode = false;
+	start_fails = false;
 	run_ms = 30;
 	next_s = 0;
 	seen_interval_s = 0;
@@ -238,6 +242,44 @@ static void test_backoff(void **state)
 
 /* A probe that paces itself (a sampling one) times its next run; after a
  * failure the backoff applies whatever it asked. */
+static void on_result_nosection(void *ud, struct probe_slot *slot, struct sched_result *r)
+{
+	struct results *res = ud;
+
+	res->n++;
+	res->fails += r->status == PROBE_FAIL;
+	snprintf(res->last_error, sizeof(res->last_error), "%s", r->error);
+	snprintf(res->last_error_id, sizeof(res->last_error_id), "%s",
+	         r->error_message ? cJSON_GetObjectItem(r->error_message, "id")->valuestring : "");
+	cJSON_Delete(r->section);
+	(void)slot;
+}
+
+/* A probe that cannot start fails, and says so as a message too. */
+static void test_start_fails(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct config *cfg = NULL;
+	struct vd_error err;
+	struct results res = {0};
+	struct scheduler *s = NULL;
+
+	(void)state;
+	reset();
+	start_fails = true;
+	assert_int_equal(config_parse_string("t.conf", "[Tunnel a]\n", &cfg, &err), 0);
+	assert_int_equal(scheduler_new_with(base, cfg, table, 1, on_result_nosection, &res, NULL, &s), 0);
+	for (int i = 0; i < 50 && res.n == 0; i++)
+		run_loop(base, 20);
+	assert_int_equal(res.fails, 1);
+	assert_string_equal(res.last_error, "could not start: Input/output error");
+	assert_string_equal(res.last_error_id, "could not start: {error}");
+	assert_int_equal(n_running, 0);
+	scheduler_free(s);
+	config_free(cfg);
+	event_base_free(base);
+}
+
 static void test_probe_paces(void **state)
 {
 	struct event_base *base = event_base_new();
@@ -603,6 +645,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bound_and_coalescing),
 		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_start_fails),
 		cmocka_unit_test(test_probe_paces),
 		cmocka_unit_test(test_skip_first_and_cancel),
 		cmocka_unit_test(test_pause_and_restart),
