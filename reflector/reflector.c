@@ -195,8 +195,9 @@ static void session_finish(struct session *s)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	answer(s->r, &s->reply_to, s->peer_len, s->nonce, VD_RFL_OK, s);
+	/* said before the answer: who has the answer finds it in the log */
 	say("pinged %s: %u sent, %u received", addr_str(&s->peer, a, sizeof(a)), s->sent, s->received);
+	answer(s->r, &s->reply_to, s->peer_len, s->nonce, VD_RFL_OK, s);
 	session_end(s);
 }
 

@@ -11,8 +11,8 @@ head -c 32 /dev/urandom | base64 >"$LAB_DIR/reflector.key"
 chmod 600 "$LAB_DIR/reflector.key"
 lab__spawn reflector vpc "$VD_BIN/vpndoctor-reflector" --key "$LAB_DIR/reflector.key" \
 	--listen "$LAB_VPC_DNS:$RFL_PORT"
-sleep 0.3
-lab__alive reflector || sc_fail "the reflector did not start: $(cat "$LAB_DIR/logs/reflector.out")"
+lab_log_wait "$LAB_DIR/logs/reflector.out" 0 '^listening on ' 10 ||
+	sc_fail "the reflector did not start: $(cat "$LAB_DIR/logs/reflector.out")"
 sc_daemon "Reflector=$LAB_VPC_DNS:$RFL_PORT" "ReflectorKey=$LAB_DIR/reflector.key"
 sc_quiet
 
