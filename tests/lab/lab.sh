@@ -660,10 +660,12 @@ lab_fault() {
 		if [ "$mode" = on ]; then
 			local rtt=${1:?latency on RTT_MS [JITTER_MS]} jit=${2:-0}
 			lab_exec gateway ip tuntap add dev dly0 mode tun
+			# its pidfile is written once it holds the device: what is routed
+			# into dly0 from then on is carried, not dropped
+			rm -f "$LAB_DIR/delayline.pid"
 			lab__spawn delayline gateway "$LAB_PY" "$LAB_SRC/tools/delayline.py" --dev dly0 \
-				--delay-ms "$rtt" --jitter-ms "$jit"
-			sleep 0.3
-			lab__alive delayline || lab__die "delay line did not start: $(cat "$LAB_DIR/logs/delayline.out")"
+				--delay-ms "$rtt" --jitter-ms "$jit" --pidfile "$LAB_DIR/delayline.pid"
+			lab__wait_file "$LAB_DIR/delayline.pid" 10 && lab__alive delayline || lab__die "delay line did not start: $(cat "$LAB_DIR/logs/delayline.out")"
 			lab_exec gateway sysctl -qw net.ipv4.conf.dly0.rp_filter=0 net.ipv4.conf.dly0.accept_local=1
 			lab_exec gateway ip link set dly0 up
 			lab_exec gateway ip route replace default dev dly0 src "$LAB_GW_IP" table 100
@@ -813,9 +815,10 @@ lab_fault() {
 		if [ "$mode" = on ]; then
 			local ims=${1:?inner-latency on MS}
 			lab_exec gateway ip tuntap add dev dly1 mode tun
-			lab__spawn delayline-inner gateway "$LAB_PY" "$LAB_SRC/tools/delayline.py" --dev dly1 --delay-ms "$ims"
-			sleep 0.3
-			lab__alive delayline-inner || lab__die "delay line did not start: $(cat "$LAB_DIR/logs/delayline-inner.out")"
+			rm -f "$LAB_DIR/delayline-inner.pid"
+			lab__spawn delayline-inner gateway "$LAB_PY" "$LAB_SRC/tools/delayline.py" --dev dly1 --delay-ms "$ims" \
+				--pidfile "$LAB_DIR/delayline-inner.pid"
+			lab__wait_file "$LAB_DIR/delayline-inner.pid" 10 && lab__alive delayline-inner || lab__die "delay line did not start: $(cat "$LAB_DIR/logs/delayline-inner.out")"
 			lab_exec gateway sysctl -qw net.ipv4.conf.dly1.rp_filter=0 net.ipv4.conf.dly1.accept_local=1
 			lab_exec gateway ip link set dly1 up
 			lab_exec gateway ip route replace default dev dly1 table 101
