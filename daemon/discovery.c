@@ -30,23 +30,6 @@
  * as the process's principal. */
 static const struct vd_proc_io proc_io = {.same_netns = priv_same_netns, .cwd = priv_cwd, .open = priv_open};
 
-static int read_small(const char *path, char *buf, size_t size, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	size_t off = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	while (off < size - 1 && (n = read(fd, buf + off, size - 1 - off)) > 0)
-		off += (size_t)n;
-	close(fd);
-	buf[off] = '\0';
-	if (len)
-		*len = off;
-	return 0;
-}
-
 /* "openvpn-client@office.service" or "openvpn@office.service" in
  * /proc/PID/cgroup: the instance, with systemd's \xNN escapes undone. */
 static void unit_instance(pid_t pid, char *out, size_t size)
@@ -56,7 +39,7 @@ static void unit_instance(pid_t pid, char *out, size_t size)
 
 	out[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	if (read_small(path, buf, sizeof(buf), NULL) < 0)
+	if (vd_proc_read_small(path, buf, sizeof(buf), NULL) < 0)
 		return;
 	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		const char *u = strrchr(line, '/'), *inst, *dot;

@@ -77,8 +77,7 @@ bool vd_proc_same_netns(const struct vd_proc_id *who, const struct vd_proc_io *i
 	return netns_store(who, r != 0); /* cannot tell (r < 0): counted */
 }
 
-/* A small /proc file, NUL-terminated (size - 1 bytes at most). */
-static int read_small(const char *path, char *buf, size_t size, size_t *len)
+int vd_proc_read_small(const char *path, char *buf, size_t size, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	size_t off = 0;
@@ -100,7 +99,7 @@ bool vd_proc_openvpn_named(pid_t pid)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	return read_small(path, path, 64, NULL) == 0 && strcmp(path, "openvpn\n") == 0;
+	return vd_proc_read_small(path, path, 64, NULL) == 0 && strcmp(path, "openvpn\n") == 0;
 }
 
 void vd_proc_openvpn_info_clear(struct vd_proc_openvpn_info *info)
@@ -159,7 +158,7 @@ int vd_proc_openvpn_inspect(const struct vd_proc_id *who, const struct vd_proc_i
 	if (!f.cmdline)
 		return -ENOMEM;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)who->pid);
-	r = read_small(path, f.cmdline, VD_PROC_CMDLINE_MAX + 1, &f.cmdline_len);
+	r = vd_proc_read_small(path, f.cmdline, VD_PROC_CMDLINE_MAX + 1, &f.cmdline_len);
 	if (r == 0)
 		r = vd_proc_openvpn_parse(f.cmdline, f.cmdline_len, &f.opts);
 	if (r < 0) {

@@ -36,6 +36,10 @@ struct vd_proc_io {
  * process is counted, as before namespaces were looked at. */
 bool vd_proc_same_netns(const struct vd_proc_id *who, const struct vd_proc_io *io);
 
+/* A small file of /proc (path), NUL-terminated: at most size - 1 bytes, the
+ * count in *len (may be NULL). 0 or -errno. */
+int vd_proc_read_small(const char *path, char *buf, size_t size, size_t *len);
+
 /* Whether pid's /proc/PID/comm says "openvpn" (a cheap first look). */
 bool vd_proc_openvpn_named(pid_t pid);
 

@@ -21,41 +21,6 @@
 
 /* ---- the process ------------------------------------------------------------------- */
 
-static int read_small(const char *path, char *buf, size_t size, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	size_t off = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	while (off < size - 1 && (n = read(fd, buf + off, size - 1 - off)) > 0)
-		off += (size_t)n;
-	close(fd);
-	buf[off] = '\0';
-	if (len)
-		*len = off;
-	return 0;
-}
-
-/* Field 22 of /proc/PID/stat: tells a pid reused by another process apart. */
-static int proc_starttime(pid_t pid, unsigned long long *ret)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_small(path, buf, sizeof(buf), NULL) < 0 || !(p = strrchr(buf, ')')))
-		return -ENOENT;
-	p++; /* the space before field 3 */
-	for (int field = 3; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %llu", &v) != 1)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
 /* "0::/system.slice/system-openvpn\x2dclient.slice/openvpn-client@office.service":
  * only a root-owned OpenVPN unit's own cgroup (vd_cgroup_root_unit) names
  * the journal to follow. A user can give a process of theirs a cgroup of
@@ -67,7 +32,7 @@ static void proc_unit(pid_t pid, char *unit, size_t size)
 
 	unit[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	if (read_small(path, buf, sizeof(buf), &len) < 0 || !vd_cgroup_root_unit(buf, len, unit, size) ||
+	if (vd_proc_read_small(path, buf, sizeof(buf), &len) < 0 || !vd_cgroup_root_unit(buf, len, unit, size) ||
 	    strncmp(unit, "openvpn", 7) != 0)
 		unit[0] = '\0';
 }
@@ -315,9 +280,10 @@ void ov_vanished(struct ov_state *st)
 
 bool ov_alive(const struct ov_state *st)
 {
-	unsigned long long t;
+	struct vd_proc_id id;
 
-	return st->pid > 0 && proc_starttime(st->pid, &t) == 0 && t == st->starttime;
+	/* its start time tells a pid reused by another process apart */
+	return st->pid > 0 && vd_proc_id_of(st->pid, &id) == 0 && id.start == st->starttime;
 }
 
 void ov_rescan(struct ov_state *st)
