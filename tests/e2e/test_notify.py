@@ -238,9 +238,9 @@ def main():
     # --- started before the daemon: it waits and retries ---------------------------
     mv("client.key", "client.key.away")
     agent = start("agent", [os.path.join(VD_BIN, "vpndoctor-notify"), "--verbose"], "agent.log", env)
-    time.sleep(1.5)
+    check(wait_for(lambda: "cannot connect to vpndoctord" in read("agent.log"), 10),
+          "it says it cannot connect yet")
     check(agent.poll() is None, "the agent waits for a daemon that is not there yet")
-    check("cannot connect to vpndoctord" in read("agent.log"), "it says it cannot connect yet")
     start_daemon()
     check(wait_for(lambda: "following vpndoctord" in read("agent.log"), 15),
           "it connects once the daemon is up (backoff 1 s, 2 s, ...)")
