@@ -34,6 +34,7 @@
 #include "vpndoctor/profile.h"
 #include "vpndoctor/redact.h"
 #include "vpndoctor/spawn.h"
+#include "vpndoctor/strbuf.h"
 #include "vpndoctor/text.h"
 #include "vpndoctor/varlink.h"
 
@@ -72,48 +73,6 @@ struct report {
 	char daemon_why[512];
 	bool oom;
 };
-
-/* ---- text ---------------------------------------------------------------------- */
-
-struct sbuf_lite {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sl_printf(struct sbuf_lite *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sl_printf(struct sbuf_lite *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if (b->p && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		{
-			size_t cap = (b->cap ? b->cap : 1024) * 2 + (size_t)n;
-			char *np = realloc(b->p, cap);
-
-			if (!np) {
-				b->oom = true;
-				return;
-			}
-			b->p = np;
-			b->cap = cap;
-		}
-	}
-}
 
 /* ---- collecting ------------------------------------------------------------------ */
 
@@ -244,7 +203,7 @@ static void add_cmd(struct report *r, const char *name, const char *what, char *
  * is opened with that profile's principal (p; NULL: the caller). */
 static int tail_log(const struct vd_principal *p, const char *path, char **ret, unsigned *kept, unsigned *dropped)
 {
-	struct sbuf_lite out = {0};
+	struct vd_strbuf out = {0};
 	struct stat st;
 	off_t off;
 	char *buf;
@@ -304,7 +263,7 @@ static int tail_log(const struct vd_principal *p, const char *path, char **ret, 
 			break;
 		}
 		vd_text_escape(line, need + 1, buf + ls, le - ls);
-		sl_printf(&out, "%s\n", line);
+		vd_sb_printf(&out, "%s\n", line);
 		free(line);
 	}
 	*kept = (unsigned)(k > LOG_LINES ? LOG_LINES : k);
@@ -934,14 +893,14 @@ static void profile_parts(struct report *r, const cJSON *status, cJSON *facts, c
 /* MISSING: what the report could not include and why, one line each. */
 static void missing_part(struct report *r)
 {
-	struct sbuf_lite b = {0};
+	struct vd_strbuf b = {0};
 
 	if (!r->n_missing)
 		return;
-	sl_printf(&b, "What this report could not include, and why. vpndoctor report exits 1 when a\n"
+	vd_sb_printf(&b, "What this report could not include, and why. vpndoctor report exits 1 when a\n"
 	              "part it should hold is missing; a tool this machine lacks is listed only.\n\n");
 	for (size_t i = 0; i < r->n_missing; i++)
-		sl_printf(&b, "%s\n", r->missing[i]);
+		vd_sb_printf(&b, "%s\n", r->missing[i]);
 	if (b.oom) {
 		free(b.p);
 		r->oom = true;
@@ -951,7 +910,7 @@ static void missing_part(struct report *r)
 }
 
 /* Removal notes, the same ones counted, at most MAX_NOTES_SHOWN. */
-static void manifest_notes(struct sbuf_lite *b, const struct vd_redact_notes *n)
+static void manifest_notes(struct vd_strbuf *b, const struct vd_redact_notes *n)
 {
 	size_t shown = 0, distinct = 0;
 
@@ -968,57 +927,57 @@ static void manifest_notes(struct sbuf_lite *b, const struct vd_redact_notes *n)
 			same += strcmp(n->lines[k], n->lines[i]) == 0;
 		if (shown < MAX_NOTES_SHOWN) {
 			if (same > 1)
-				sl_printf(b, "    - %s (%zu times)\n", n->lines[i], same);
+				vd_sb_printf(b, "    - %s (%zu times)\n", n->lines[i], same);
 			else
-				sl_printf(b, "    - %s\n", n->lines[i]);
+				vd_sb_printf(b, "    - %s\n", n->lines[i]);
 			shown++;
 		}
 	}
 	if (distinct > shown)
-		sl_printf(b, "    - ... and %zu more kinds\n", distinct - shown);
+		vd_sb_printf(b, "    - ... and %zu more kinds\n", distinct - shown);
 }
 
 static char *manifest(const struct cli_ctx *ctx, const struct report *r, const struct vd_anon *anon, time_t now)
 {
-	struct sbuf_lite b = {0};
+	struct vd_strbuf b = {0};
 	char ts[32];
 
-	sl_printf(&b, "vpndoctor report\n\n");
-	sl_printf(&b, "created:    %s by vpndoctor %s\n", vd_format_time(now, ts, sizeof(ts)), VD_VERSION);
+	vd_sb_printf(&b, "vpndoctor report\n\n");
+	vd_sb_printf(&b, "created:    %s by vpndoctor %s\n", vd_format_time(now, ts, sizeof(ts)), VD_VERSION);
 	if (r->daemon_ok)
-		sl_printf(&b, "daemon:     reached at %s\n", ctx->socket_path);
+		vd_sb_printf(&b, "daemon:     reached at %s\n", ctx->socket_path);
 	else
-		sl_printf(&b, "daemon:     NOT reached (%s): status, findings, history and facts are missing\n",
+		vd_sb_printf(&b, "daemon:     NOT reached (%s): status, findings, history and facts are missing\n",
 		          r->daemon_why);
 	if (anon) {
 		size_t n4, n6, nn;
 
 		vd_anon_counts(anon, &n4, &n6, &nn);
-		sl_printf(&b, "anonymized: yes: %zu public IPv4 and %zu IPv6 addresses and %zu host names replaced by\n"
+		vd_sb_printf(&b, "anonymized: yes: %zu public IPv4 and %zu IPv6 addresses and %zu host names replaced by\n"
 		              "            stand-ins (203.0.113.x, 198.51.100.x, 192.0.2.x, 2001:db8:ffff::x,\n"
 		              "            hostN.example.invalid), the same one for the same input everywhere in\n"
 		              "            this report; the mapping itself is not in it. Private, lab and\n"
 		              "            documentation addresses and .internal/.local/.lan names are kept.\n",
 		          n4, n6, nn);
 	} else {
-		sl_printf(&b, "anonymized: no (vpndoctor report --anonymize maps public addresses and host names)\n");
+		vd_sb_printf(&b, "anonymized: no (vpndoctor report --anonymize maps public addresses and host names)\n");
 	}
-	sl_printf(&b, "secrets:    every file went through vpndoctor's scrubber, which removes private keys,\n"
+	vd_sb_printf(&b, "secrets:    every file went through vpndoctor's scrubber, which removes private keys,\n"
 	              "            OpenVPN static and tls-crypt-v2 keys (any PEM block but certificates, CRLs,\n"
 	              "            requests, public keys and parameters) and password-like values. Profiles\n"
 	              "            are re-written option by option: comments dropped, inline keys and\n"
 	              "            passwords removed, certificates reduced to subject, issuer, dates and\n"
 	              "            SHA-256 fingerprint; key and password files are named, never included.\n\n");
-	sl_printf(&b, "files:\n");
-	sl_printf(&b, "  MANIFEST\n    this list\n");
+	vd_sb_printf(&b, "files:\n");
+	vd_sb_printf(&b, "  MANIFEST\n    this list\n");
 	for (size_t i = 0; i < r->n; i++) {
-		sl_printf(&b, "  %s (%zu bytes)\n    %s\n", r->parts[i].name, r->parts[i].len, r->parts[i].what);
+		vd_sb_printf(&b, "  %s (%zu bytes)\n    %s\n", r->parts[i].name, r->parts[i].len, r->parts[i].what);
 		manifest_notes(&b, &r->parts[i].notes);
 	}
 	if (r->n_missing) {
-		sl_printf(&b, "\nmissing:\n");
+		vd_sb_printf(&b, "\nmissing:\n");
 		for (size_t i = 0; i < r->n_missing; i++)
-			sl_printf(&b, "  %s\n", r->missing[i]);
+			vd_sb_printf(&b, "  %s\n", r->missing[i]);
 	}
 	if (b.oom) {
 		free(b.p);

@@ -21,17 +21,13 @@
 #include "vpndoctor/i18n.h"
 #include "vpndoctor/message.h"
 #include "vpndoctor/ovpn_config.h"
+#include "vpndoctor/strbuf.h"
 
 /* OpenVPN's OPTION_LINE_SIZE: fgets() reads 256 bytes, and a read that fills
  * them is a fatal "Maximum option line length (256) exceeded". */
 #define OVPN_LINE_SIZE 256
 #define OVPN_PARM_SIZE 256
 #define INLINE_ARG "[[INLINE]]"
-
-struct buf {
-	char *data;
-	size_t len, cap;
-};
 
 /* An inline <tag> block being read: its body goes to opts[opt]. */
 struct inline_state {
@@ -41,13 +37,13 @@ struct inline_state {
 	unsigned line;          /* of the opening tag */
 	unsigned mismatch_line; /* first other </...> line seen inside, for the message */
 	char mismatch[64];
-	struct buf body;
+	struct vd_strbuf body;
 };
 
 struct vd_ovpn_parser {
 	struct vd_ovpn_config *cfg;
 	size_t opts_cap;
-	struct buf line; /* the current, not yet complete line */
+	struct vd_strbuf line; /* the current, not yet complete line */
 	size_t total;
 	unsigned lineno; /* lines completed so far */
 	bool failed;
@@ -61,35 +57,13 @@ struct vd_ovpn_parser {
 	unsigned conn_line;
 	unsigned conn_no;
 	size_t conn_opt;
-	struct buf conn_body;
+	struct vd_strbuf conn_body;
 };
 
-static int buf_append(struct buf *b, const char *s, size_t n)
+static int buf_append(struct vd_strbuf *b, const char *s, size_t n)
 {
-	if (n > SIZE_MAX - b->len - 1)
-		return -ENOMEM;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *d;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		d = realloc(b->data, cap);
-		if (!d)
-			return -ENOMEM;
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-static void buf_free(struct buf *b)
-{
-	free(b->data);
-	*b = (struct buf){ 0 };
+	vd_sb_add(b, s, n);
+	return b->oom ? -ENOMEM : 0;
 }
 
 static const char *fname(const struct vd_ovpn_parser *p)
@@ -190,9 +164,9 @@ void vd_ovpn_parser_free(struct vd_ovpn_parser *p)
 	if (!p)
 		return;
 	vd_ovpn_config_free(p->cfg);
-	buf_free(&p->line);
-	buf_free(&p->top.body);
-	buf_free(&p->conn_body);
+	vd_sb_free(&p->line);
+	vd_sb_free(&p->top.body);
+	vd_sb_free(&p->conn_body);
 	cJSON_Delete(p->msg);
 	free(p);
 }
@@ -357,10 +331,10 @@ static int inline_feed(struct vd_ovpn_parser *p, struct inline_state *st, const 
 	if (is_close_line(s, len, st->close_tag)) {
 		struct vd_ovpn_option *o = &p->cfg->opts[st->opt];
 
-		if (!st->body.data && buf_append(&st->body, "", 0) < 0)
+		if (!st->body.p && buf_append(&st->body, "", 0) < 0)
 			return fail(p, -ENOMEM, line, "out of memory");
-		o->inline_body = st->body.data;
-		st->body = (struct buf){ 0 };
+		o->inline_body = st->body.p;
+		st->body = (struct vd_strbuf){ 0 };
 		st->open = false;
 		return 0;
 	}
@@ -503,7 +477,7 @@ static int top_line(struct vd_ovpn_parser *p, const char *s, size_t len, unsigne
 static int parse_conn_body(struct vd_ovpn_parser *p)
 {
 	struct inline_state st = { 0 };
-	const char *s = p->conn_body.data ? p->conn_body.data : "";
+	const char *s = p->conn_body.p ? p->conn_body.p : "";
 	size_t left = p->conn_body.len;
 	unsigned line = p->conn_line;
 	int r = 0;
@@ -529,9 +503,9 @@ static int parse_conn_body(struct vd_ovpn_parser *p)
 	}
 	if (r == 0 && st.open)
 		r = inline_unterminated(p, &st);
-	buf_free(&st.body);
-	p->cfg->opts[p->conn_opt].inline_body = p->conn_body.data;
-	p->conn_body = (struct buf){ 0 };
+	vd_sb_free(&st.body);
+	p->cfg->opts[p->conn_opt].inline_body = p->conn_body.p;
+	p->conn_body = (struct vd_strbuf){ 0 };
 	if (!p->cfg->opts[p->conn_opt].inline_body) {
 		p->cfg->opts[p->conn_opt].inline_body = strdup("");
 		if (!p->cfg->opts[p->conn_opt].inline_body && r == 0)
@@ -572,7 +546,7 @@ int vd_ovpn_parser_feed(struct vd_ovpn_parser *p, const char *data, size_t len)
 		if (p->line.len) {
 			if (buf_append(&p->line, data - n, n) < 0)
 				return fail(p, -ENOMEM, p->lineno, "out of memory");
-			r = top_line(p, p->line.data, p->line.len, p->lineno);
+			r = top_line(p, p->line.p, p->line.len, p->lineno);
 			p->line.len = 0;
 		} else {
 			r = top_line(p, data - n, n, p->lineno);
@@ -599,7 +573,7 @@ int vd_ovpn_parser_finish_msg(struct vd_ovpn_parser *p, struct vd_ovpn_config **
 		r = p->error;
 	if (r == 0 && p->line.len > 0) {
 		p->lineno++;
-		r = top_line(p, p->line.data, p->line.len, p->lineno);
+		r = top_line(p, p->line.p, p->line.len, p->lineno);
 	}
 	if (r == 0 && p->in_conn)
 		r = fail(p, -EINVAL, p->conn_line, N_("<connection> block is not closed: endtag </connection> missing"));

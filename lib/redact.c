@@ -21,82 +21,12 @@
 #include "vpndoctor/common.h"
 #include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/redact.h"
+#include "vpndoctor/strbuf.h"
 
 #define REDACTED "[REDACTED]"
 /* Referenced certificate files are small; a bigger one is not read. */
 #define REF_MAX (1024 * 1024)
 #define PEM_LABEL_MAX 80
-
-/* ---- growing text buffer -------------------------------------------------------- */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *np;
-
-		while (cap < b->len + n + 1) {
-			if (cap > SIZE_MAX / 2) {
-				b->oom = true;
-				return;
-			}
-			cap *= 2;
-		}
-		np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	if (n)
-		memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-__attribute__((format(printf, 2, 3)))
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	sb_add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-/* Hands the buffer over (an empty one as ""), or -ENOMEM. */
-static int sb_finish(struct sbuf *b, char **ret, size_t *ret_len)
-{
-	sb_add(b, "", 0);
-	if (b->oom) {
-		free(b->p);
-		return -ENOMEM;
-	}
-	*ret = b->p;
-	if (ret_len)
-		*ret_len = b->len;
-	return 0;
-}
 
 /* ---- notes ---------------------------------------------------------------------- */
 
@@ -291,10 +221,10 @@ static bool secret_value(const char *in, size_t len, size_t i, size_t wl, size_t
 
 /* "(LABEL)" of a removal marker: only plain characters, so the marker can
  * never look like a marker or a key=value itself. */
-static void emit_label(struct sbuf *b, const char *label)
+static void emit_label(struct vd_strbuf *b, const char *label)
 {
 	for (const char *s = label; *s; s++)
-		sb_add(b, isalnum((unsigned char)*s) || *s == ' ' || *s == '-' || *s == '.' ? s : "?", 1);
+		vd_sb_add(b, isalnum((unsigned char)*s) || *s == ' ' || *s == '-' || *s == '.' ? s : "?", 1);
 }
 
 /* Where the non-public block whose marker is at in[i] (ml bytes long) ends:
@@ -324,7 +254,7 @@ static size_t pem_block_end(const char *in, size_t len, size_t i, size_t ml, con
  * union of the blocks' spans, each merged span one marker in the output. A
  * removal that starts inside public markers starts at the first of those
  * that share dashes with one another, so none is left cut in two. */
-static int scrub_pem(const char *in, size_t len, struct sbuf *b, unsigned *count, struct vd_redact_notes *notes)
+static int scrub_pem(const char *in, size_t len, struct vd_strbuf *b, unsigned *count, struct vd_redact_notes *notes)
 {
 	size_t run = 0, cs = 0, ce = 0, pub_s = 0, pub_e = 0;
 	char first[PEM_LABEL_MAX + 1] = "";
@@ -356,13 +286,13 @@ static int scrub_pem(const char *in, size_t len, struct sbuf *b, unsigned *count
 			continue;
 		}
 		if (open) {
-			sb_add(b, in + run, cs - run);
-			sb_str(b, "[vpndoctor: removed a PEM block (");
+			vd_sb_add(b, in + run, cs - run);
+			vd_sb_str(b, "[vpndoctor: removed a PEM block (");
 			if (first_closed)
 				emit_label(b, first);
 			else
-				sb_str(b, "unterminated");
-			sb_str(b, ")]");
+				vd_sb_str(b, "unterminated");
+			vd_sb_str(b, ")]");
 			run = ce;
 		}
 		open = true;
@@ -375,21 +305,21 @@ static int scrub_pem(const char *in, size_t len, struct sbuf *b, unsigned *count
 		(*count)++;
 	}
 	if (open) {
-		sb_add(b, in + run, cs - run);
-		sb_str(b, "[vpndoctor: removed a PEM block (");
+		vd_sb_add(b, in + run, cs - run);
+		vd_sb_str(b, "[vpndoctor: removed a PEM block (");
 		if (first_closed)
 			emit_label(b, first);
 		else
-			sb_str(b, "unterminated");
-		sb_str(b, ")]");
+			vd_sb_str(b, "unterminated");
+		vd_sb_str(b, ")]");
 		run = ce;
 	}
-	sb_add(b, in + run, len - run);
+	vd_sb_add(b, in + run, len - run);
 	return b->oom ? -ENOMEM : 0;
 }
 
 /* Pass 2: password-like values and auth-tokens. */
-static int scrub_values(const char *in, size_t len, struct sbuf *b, unsigned *count, struct vd_redact_notes *notes)
+static int scrub_values(const char *in, size_t len, struct vd_strbuf *b, unsigned *count, struct vd_redact_notes *notes)
 {
 	size_t i = 0, run = 0;
 
@@ -404,8 +334,8 @@ static int scrub_values(const char *in, size_t len, struct sbuf *b, unsigned *co
 			while (ve < len && !isspace((unsigned char)in[ve]) && !strchr(",;\"'", in[ve]))
 				ve++;
 			if (ve > vs && !(ve - vs == strlen(REDACTED) && memcmp(in + vs, REDACTED, ve - vs) == 0)) {
-				sb_add(b, in + run, vs - run);
-				sb_str(b, REDACTED);
+				vd_sb_add(b, in + run, vs - run);
+				vd_sb_str(b, REDACTED);
 				if (note(notes, "removed the value of an auth-token") < 0)
 					b->oom = true;
 				(*count)++;
@@ -426,8 +356,8 @@ static int scrub_values(const char *in, size_t len, struct sbuf *b, unsigned *co
 				       i - ks < 24)
 					ks--;
 				snprintf(key, sizeof(key), "%.*s", (int)(i + wl - ks), in + ks);
-				sb_add(b, in + run, vs - run);
-				sb_str(b, quote_it ? "\"" REDACTED "\"" : REDACTED);
+				vd_sb_add(b, in + run, vs - run);
+				vd_sb_str(b, quote_it ? "\"" REDACTED "\"" : REDACTED);
 				if (note(notes, "removed the value of '%s'", key) < 0)
 					b->oom = true;
 				(*count)++;
@@ -441,14 +371,14 @@ static int scrub_values(const char *in, size_t len, struct sbuf *b, unsigned *co
 		}
 		i++;
 	}
-	sb_add(b, in + run, len - run);
+	vd_sb_add(b, in + run, len - run);
 	return b->oom ? -ENOMEM : 0;
 }
 
 int vd_redact_scrub(const char *in, size_t len, char **ret, size_t *ret_len, unsigned *ret_count,
                     struct vd_redact_notes *notes)
 {
-	struct sbuf a = {0}, b = {0};
+	struct vd_strbuf a = {0}, b = {0};
 	unsigned count = 0;
 	int r;
 
@@ -462,7 +392,7 @@ int vd_redact_scrub(const char *in, size_t len, char **ret, size_t *ret_len, uns
 	}
 	if (ret_count)
 		*ret_count = count;
-	return sb_finish(&b, ret, ret_len);
+	return vd_sb_finish(&b, ret, ret_len);
 }
 
 /* ---- the profile ---------------------------------------------------------------- */
@@ -471,7 +401,7 @@ struct rctx {
 	const struct vd_redact_profile_opts *opts;
 	struct vd_redact_notes *notes;
 	char base[PATH_MAX];
-	struct sbuf out;
+	struct vd_strbuf out;
 };
 
 
@@ -495,7 +425,7 @@ static bool is_ctl(char c)
 }
 
 /* A word as OpenVPN reads it back: quoted when it holds anything special. */
-static void emit_word(struct sbuf *b, const char *w)
+static void emit_word(struct vd_strbuf *b, const char *w)
 {
 	bool plain = *w != '\0';
 
@@ -503,26 +433,26 @@ static void emit_word(struct sbuf *b, const char *w)
 		if (isspace((unsigned char)*s) || strchr("\"'\\#;", *s) || is_ctl(*s))
 			plain = false;
 	if (plain) {
-		sb_str(b, w);
+		vd_sb_str(b, w);
 		return;
 	}
-	sb_str(b, "\"");
+	vd_sb_str(b, "\"");
 	for (const char *s = w; *s; s++) {
 		if (*s == '"' || *s == '\\')
-			sb_str(b, "\\");
+			vd_sb_str(b, "\\");
 		if (!is_ctl(*s) || *s == '\t')
-			sb_add(b, s, 1);
+			vd_sb_add(b, s, 1);
 		else
-			sb_str(b, "?");
+			vd_sb_str(b, "?");
 	}
-	sb_str(b, "\"");
+	vd_sb_str(b, "\"");
 }
 
 /* Subjects are one-line RFC 2253 already; this keeps a hostile one so. */
-static void emit_clean(struct sbuf *b, const char *s)
+static void emit_clean(struct vd_strbuf *b, const char *s)
 {
 	for (; *s; s++)
-		sb_add(b, is_ctl(*s) ? "?" : s, 1);
+		vd_sb_add(b, is_ctl(*s) ? "?" : s, 1);
 }
 
 /* SHA-256 fingerprints of the PEM certificates in data, in order; *n of them. */
@@ -574,15 +504,15 @@ static int emit_cert_summary(struct rctx *c, const char *prefix, const char *dat
 	}
 	fp = fingerprints(data, len, &nfp);
 	for (size_t i = 0; i < n; i++) {
-		sb_printf(&c->out, "%scertificate: subject=", prefix);
+		vd_sb_printf(&c->out, "%scertificate: subject=", prefix);
 		emit_clean(&c->out, ci[i].subject);
-		sb_str(&c->out, "; issuer=");
+		vd_sb_str(&c->out, "; issuer=");
 		emit_clean(&c->out, ci[i].issuer);
-		sb_printf(&c->out, "; notBefore=%s; notAfter=%s", vd_format_time(ci[i].not_before, t1, sizeof(t1)),
+		vd_sb_printf(&c->out, "; notBefore=%s; notAfter=%s", vd_format_time(ci[i].not_before, t1, sizeof(t1)),
 		          vd_format_time(ci[i].not_after, t2, sizeof(t2)));
 		if (fp && nfp == n)
-			sb_printf(&c->out, "; sha256=%s", fp[i]);
-		sb_str(&c->out, "\n");
+			vd_sb_printf(&c->out, "; sha256=%s", fp[i]);
+		vd_sb_str(&c->out, "\n");
 	}
 	free(fp);
 	free(ci);
@@ -616,7 +546,7 @@ static void summarise_file(struct rctx *c, const struct vd_ovpn_option *o)
 	if (r == -ENOSYS)
 		return;
 	if (r < 0) {
-		sb_printf(&c->out, "#   (%s not read: %s)\n", path, strerror(-r));
+		vd_sb_printf(&c->out, "#   (%s not read: %s)\n", path, strerror(-r));
 		return;
 	}
 	if (strcmp(o->name, "pkcs12") == 0) {
@@ -629,7 +559,7 @@ static void summarise_file(struct rctx *c, const struct vd_ovpn_option *o)
 			if (ca)
 				emit_cert_summary(c, "#   ca ", ca, strlen(ca));
 		} else {
-			sb_str(&c->out, r == -EACCES ? "#   (PKCS#12 protected by a password: not summarised)\n"
+			vd_sb_str(&c->out, r == -EACCES ? "#   (PKCS#12 protected by a password: not summarised)\n"
 			                             : "#   (not a PKCS#12 file vpndoctor can read)\n");
 		}
 		wipe_free(key, key ? strlen(key) : 0);
@@ -639,7 +569,7 @@ static void summarise_file(struct rctx *c, const struct vd_ovpn_option *o)
 		         "certificates are reduced to subject, issuer, dates and fingerprint", o->line, o->argv[0]);
 	} else {
 		if (emit_cert_summary(c, "#   ", data, len) < 0)
-			sb_str(&c->out, "#   (no certificate could be read from it)\n");
+			vd_sb_str(&c->out, "#   (no certificate could be read from it)\n");
 		rnote(c, "line %u: %s %s: the file is not included, only its certificates' subject, issuer, "
 		         "dates and fingerprint", o->line, o->name, o->argv[0]);
 	}
@@ -1161,7 +1091,7 @@ static int emit_program(struct rctx *c, const char *cmd)
 	char *tmp;
 
 	if (!program_shaped(cmd, n)) {
-		sb_str(&c->out, REDACTED);
+		vd_sb_str(&c->out, REDACTED);
 		return 1;
 	}
 	if (!*rest) {
@@ -1185,15 +1115,15 @@ static void emit_option(struct rctx *c, const struct vd_ovpn_option *o)
 	int farg;
 
 	if (!r) {
-		sb_printf(&c->out, "# [vpndoctor: line %u: a directive OpenVPN does not know and its %zu argument%s "
+		vd_sb_printf(&c->out, "# [vpndoctor: line %u: a directive OpenVPN does not know and its %zu argument%s "
 		                   "removed]\n", o->line, o->argc, o->argc == 1 ? "" : "s");
 		rnote(c, "line %u: a directive OpenVPN does not know, with %zu argument%s, removed whole: its "
 		         "name is text the profile's author wrote", o->line, o->argc, o->argc == 1 ? "" : "s");
 		return;
 	}
-	sb_str(&c->out, r->name);
+	vd_sb_str(&c->out, r->name);
 	for (size_t i = 0; i < o->argc; i++) {
-		sb_str(&c->out, " ");
+		vd_sb_str(&c->out, " ");
 		switch (vd_redact_arg_class(o->name, (const char *const *)o->argv, o->argc, i)) {
 		case VD_REDACT_KEEP:
 			emit_kept(c, o->argv[i], strlen(o->argv[i]));
@@ -1202,11 +1132,11 @@ static void emit_option(struct rctx *c, const struct vd_ovpn_option *o)
 			dropped += (size_t)emit_program(c, o->argv[i]);
 			break;
 		default:
-			sb_str(&c->out, REDACTED);
+			vd_sb_str(&c->out, REDACTED);
 			dropped++;
 		}
 	}
-	sb_str(&c->out, "\n");
+	vd_sb_str(&c->out, "\n");
 	if (dropped)
 		rnote(c, "line %u: %s: %zu of its %zu argument%s removed: %s", o->line, r->name, dropped, o->argc,
 		      o->argc == 1 ? "" : "s", r->reason);
@@ -1245,18 +1175,18 @@ static void emit_inline(struct rctx *c, const struct vd_ovpn_option *o)
 	size_t blen = strlen(o->inline_body);
 
 	if (!rule_find(o->name)) {
-		sb_printf(&c->out, "# [vpndoctor: line %u: an inline block of a directive OpenVPN does not know, %zu "
+		vd_sb_printf(&c->out, "# [vpndoctor: line %u: an inline block of a directive OpenVPN does not know, %zu "
 		                   "bytes, removed]\n", o->line, blen);
 		rnote(c, "line %u: an inline block of a directive OpenVPN does not know removed whole: its tag is "
 		         "text the profile's author wrote", o->line);
 		return;
 	}
-	sb_printf(&c->out, "<%s>\n", o->name);
+	vd_sb_printf(&c->out, "<%s>\n", o->name);
 	if (strcmp(o->name, "ca") == 0 || strcmp(o->name, "cert") == 0 || strcmp(o->name, "extra-certs") == 0) {
 		int n = emit_cert_summary(c, "# ", o->inline_body, blen);
 
 		if (n < 0) {
-			sb_str(&c->out, "# [vpndoctor: no certificate could be read: the block is not included]\n");
+			vd_sb_str(&c->out, "# [vpndoctor: no certificate could be read: the block is not included]\n");
 			rnote(c, "line %u: <%s>: no certificate in it could be read, so it is not included",
 			      o->line, o->name);
 		} else {
@@ -1264,10 +1194,10 @@ static void emit_inline(struct rctx *c, const struct vd_ovpn_option *o)
 			      o->line, o->name, n, n == 1 ? "" : "s");
 		}
 	} else {
-		sb_printf(&c->out, "# [vpndoctor: removed %zu bytes]\n", blen);
+		vd_sb_printf(&c->out, "# [vpndoctor: removed %zu bytes]\n", blen);
 		rnote(c, "line %u: <%s>: %s removed", o->line, o->name, inline_what(o->name));
 	}
-	sb_printf(&c->out, "</%s>\n", o->name);
+	vd_sb_printf(&c->out, "</%s>\n", o->name);
 }
 
 /* Belt and braces over the written-back text, line by line: what the
@@ -1276,7 +1206,7 @@ static void emit_inline(struct rctx *c, const struct vd_ovpn_option *o)
  * say) becomes a comment saying so, so the result always parses. */
 static int scrub_lines(const char *text, size_t len, char **ret, size_t *ret_len, struct vd_redact_notes *notes)
 {
-	struct sbuf b = {0};
+	struct vd_strbuf b = {0};
 	size_t i = 0;
 
 	while (i < len && !b.oom) {
@@ -1308,17 +1238,17 @@ static int scrub_lines(const char *text, size_t len, char **ret, size_t *ret_len
 			}
 			vd_ovpn_config_free(one);
 		}
-		sb_add(&b, clean, cl);
+		vd_sb_add(&b, clean, cl);
 		free(clean);
 		if (e < len)
-			sb_add(&b, "\n", 1);
+			vd_sb_add(&b, "\n", 1);
 		i = e + 1;
 	}
 	if (b.oom) {
 		free(b.p);
 		return -ENOMEM;
 	}
-	return sb_finish(&b, ret, ret_len);
+	return vd_sb_finish(&b, ret, ret_len);
 }
 
 int vd_redact_profile(const char *filename, const char *data, size_t len,
@@ -1362,21 +1292,21 @@ int vd_redact_profile(const char *filename, const char *data, size_t len,
 		}
 	}
 
-	sb_str(&c.out, "# ");
+	vd_sb_str(&c.out, "# ");
 	emit_clean(&c.out, filename ? filename : "<input>");
-	sb_str(&c.out, " as vpndoctor re-wrote it for a report: comments dropped, the arguments\n"
+	vd_sb_str(&c.out, " as vpndoctor re-wrote it for a report: comments dropped, the arguments\n"
 	               "# of a directive kept only where they hold no secret, [REDACTED] elsewhere, keys\n"
 	               "# and passwords left out, certificates reduced to a summary (see MANIFEST).\n");
 	for (size_t i = 0; i < cfg->n_opts; i++) {
 		const struct vd_ovpn_option *o = &cfg->opts[i];
 
 		if (conn && o->connection != conn) {
-			sb_str(&c.out, "</connection>\n");
+			vd_sb_str(&c.out, "</connection>\n");
 			conn = 0;
 		}
 		/* a block's start, not a line "connection x" inside one */
 		if (strcmp(o->name, "connection") == 0 && o->connection && o->inline_body) {
-			sb_str(&c.out, "<connection>\n");
+			vd_sb_str(&c.out, "<connection>\n");
 			conn = o->connection;
 		} else if (o->inline_body) {
 			emit_inline(&c, o);
@@ -1385,10 +1315,10 @@ int vd_redact_profile(const char *filename, const char *data, size_t len,
 		}
 	}
 	if (conn)
-		sb_str(&c.out, "</connection>\n");
+		vd_sb_str(&c.out, "</connection>\n");
 	vd_ovpn_config_free(cfg);
 
-	r = sb_finish(&c.out, &text, &tlen);
+	r = vd_sb_finish(&c.out, &text, &tlen);
 	if (r < 0)
 		return r;
 	r = scrub_lines(text, tlen, ret, ret_len, notes);
@@ -1764,7 +1694,7 @@ static bool word_char(char c)
 
 /* One pass over text: with out, rewrite into it; without, reserve what is
  * kept. */
-static int scan(struct vd_anon *a, const char *in, size_t len, struct sbuf *out)
+static int scan(struct vd_anon *a, const char *in, size_t len, struct vd_strbuf *out)
 {
 	size_t i = 0;
 
@@ -1791,13 +1721,13 @@ static int scan(struct vd_anon *a, const char *in, size_t len, struct sbuf *out)
 						if (!out && reserve(a, canon) < 0)
 							return -ENOMEM;
 						if (out)
-							sb_add(out, in + i, k - i);
+							vd_sb_add(out, in + i, k - i);
 					} else if (out) {
 						const char *s = lookup(a, K_V6, canon);
 
 						if (!s)
 							return -ENOMEM;
-						sb_str(out, s);
+						vd_sb_str(out, s);
 					}
 					i = k;
 					continue;
@@ -1838,16 +1768,16 @@ static int scan(struct vd_anon *a, const char *in, size_t len, struct sbuf *out)
 			}
 			if (out) {
 				if (s)
-					sb_str(out, s);
+					vd_sb_str(out, s);
 				else
-					sb_add(out, in + i, k - i);
-				sb_add(out, in + k, j - k);
+					vd_sb_add(out, in + i, k - i);
+				vd_sb_add(out, in + k, j - k);
 			}
 			i = j;
 			continue;
 		}
 		if (out)
-			sb_add(out, &c, 1);
+			vd_sb_add(out, &c, 1);
 		i++;
 	}
 	return 0;
@@ -1860,12 +1790,12 @@ int vd_anon_reserve(struct vd_anon *a, const char *text, size_t len)
 
 int vd_anon_apply(struct vd_anon *a, const char *in, size_t len, char **ret, size_t *ret_len)
 {
-	struct sbuf b = {0};
+	struct vd_strbuf b = {0};
 	int r = scan(a, in, len, &b);
 
 	if (r < 0) {
 		free(b.p);
 		return r;
 	}
-	return sb_finish(&b, ret, ret_len);
+	return vd_sb_finish(&b, ret, ret_len);
 }
