@@ -242,7 +242,7 @@ facts transport portrst 'f["udp"]["result"] == "timeout" and f["tcp"]["result"] 
 facts transport portquiet 'f["udp"]["result"] == "timeout" and f["tcp"]["result"] == "timeout"' ||
 	fail "portquiet: both should time out"
 for c in portrst portquiet; do
-	facts path $c 'f["method"] == "icmp" and f["received"] == 10' || fail "$c: the gateway should answer ping"
+	facts path $c 'f["method"] == "icmp" and f["sent"] >= 1 and f["received"] == f["sent"]' || fail "$c: the gateway should answer ping"
 done
 
 # --- findings: wait for each to open (grace periods: 30 s, 30 s, 60 s) ---------------
