@@ -52,11 +52,12 @@ static void fake_done(evutil_socket_t fd, short what, void *arg)
 
 static int fake_start(struct probe_run *run)
 {
-	struct fake_run *fr = calloc(1, sizeof(*fr));
+	struct fake_run *fr;
 	struct timeval tv = {0, run_ms * 1000};
 
 	if (start_fails)
 		return -EIO;
+	fr = calloc(1, sizeof(*fr));
 	if (!*run->state)
 		*run->state = calloc(1, 16);
 	fr->run = run;
