@@ -88,6 +88,10 @@ static void test_env(void **state)
 	int st;
 
 	(void)state;
+	/* a PATH of the system's alone: an inherited one may hold a directory
+	 * this user cannot search (root's, under su), and a lookup that meets
+	 * one says EACCES, not ENOENT, as execvp(3) does */
+	setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
 	setenv("LANG", "ja_JP.UTF-8", 1);
 	setenv("LC_MESSAGES", "ja_JP.UTF-8", 1);
 	setenv("VD_TEST_KEPT", "yes", 1);
