@@ -38,6 +38,7 @@ int vd_child_start(struct vd_child *c, const char *path, char *const argv[], uns
 {
 	static char *const fixed_env[] = {(char *)"LC_ALL=C", (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	char **envp = NULL;
 	int p[2], r;
 
@@ -70,10 +71,17 @@ int vd_child_start(struct vd_child *c, const char *path, char *const argv[], uns
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	if (flags & VD_SPAWN_CALLER_ENV)
-		r = posix_spawnp(&c->pid, path, &fa, NULL, argv, envp);
-	else
-		r = posix_spawn(&c->pid, path, &fa, NULL, argv, fixed_env);
+	/* a process group of its own (its stdin is /dev/null: no terminal is
+	 * asked), so that a kill takes whatever it started too */
+	if ((r = posix_spawnattr_init(&attr)) == 0) {
+		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+		posix_spawnattr_setpgroup(&attr, 0);
+		if (flags & VD_SPAWN_CALLER_ENV)
+			r = posix_spawnp(&c->pid, path, &fa, &attr, argv, envp);
+		else
+			r = posix_spawn(&c->pid, path, &fa, &attr, argv, fixed_env);
+		posix_spawnattr_destroy(&attr);
+	}
 	posix_spawn_file_actions_destroy(&fa);
 	free(envp);
 	close(p[1]);
@@ -150,6 +158,7 @@ void vd_child_kill(struct vd_child *c)
 
 	if (c->pid <= 0)
 		return;
+	kill(-c->pid, SIGKILL); /* its group: what it started goes too */
 	kill(c->pid, SIGKILL);
 	vd_child_reap(c, true, &st);
 }

@@ -33,7 +33,8 @@ int vd_child_read(struct vd_child *c);
 /* Reaps it (wait: blocking): 1 and *status (the exit code 0..255, 128 +
  * the signal that killed it), 0 it still runs, -errno. */
 int vd_child_reap(struct vd_child *c, bool wait, int *status);
-/* SIGKILL and reap: it ends at once, so the wait is brief. */
+/* SIGKILL to it and its process group (what it started), and reap: it ends
+ * at once, so the wait is brief. */
 void vd_child_kill(struct vd_child *c);
 /* Kills it if it still runs, closes the pipe and frees the buffer. */
 void vd_child_free(struct vd_child *c);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -147,6 +148,46 @@ static void test_child(void **state)
 	assert_int_equal(vd_child_start(&c, "/bin/sh", argv, 0, 0), -EINVAL);
 }
 
+/* 'Z' (ended, not yet reaped by whoever adopted it), 0 gone, or its state. */
+static char proc_state(long pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/* A kill takes what the helper started too (its process group). */
+static void test_kill_group(void **state)
+{
+	char *const argv[] = {(char *)"sh", (char *)"-c", (char *)"sleep 30 & echo $!; wait", NULL};
+	struct vd_child c;
+	long grandchild;
+	char st = 'R';
+
+	(void)state;
+	assert_int_equal(vd_child_start(&c, "/bin/sh", argv, 0, 100), 0);
+	for (int i = 0; i < 500 && vd_child_read(&c) == 1 && !strchr(c.buf, '\n'); i++)
+		nanosleep(&(struct timespec){0, 10000000}, NULL);
+	grandchild = strtol(c.buf, NULL, 10);
+	assert_true(grandchild > 1);
+	assert_true(proc_state(grandchild) != 0 && proc_state(grandchild) != 'Z');
+	vd_child_kill(&c);
+	vd_child_free(&c);
+	/* SIGKILL is delivered at once; its end is seen within moments */
+	for (int i = 0; i < 500 && (st = proc_state(grandchild)) != 0 && st != 'Z'; i++)
+		nanosleep(&(struct timespec){0, 10000000}, NULL);
+	assert_true(st == 0 || st == 'Z');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_child),
+		cmocka_unit_test(test_kill_group),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
