@@ -1230,6 +1230,9 @@ static double test_bound(enum vd_test_id id)
 	return vd_tests[id].bound_ms;
 }
 
+static const cJSON *connectivity(const struct rctx *c);
+static bool result_is(const char *r, const char *what);
+
 static void rule_unstable_internet(const struct rctx *c, struct rout *o)
 {
 	const cJSON *path = section(c, VDF_TUNNEL_PATH), *loss, *slow, *jit;
@@ -1238,6 +1241,12 @@ static void rule_unstable_internet(const struct rctx *c, struct rout *o)
 	double e, n;
 
 	if (!path)
+		return;
+	/* a network that does not reach the internet (a login page, nothing
+	 * beyond the local network) drops the echoes itself: captive-portal
+	 * and no-internet name that; the path's tests start afresh when it
+	 * changes (probe_run.anew) */
+	if (connectivity(c) && !result_is(str(connectivity(c), VDF_CONNECTIVITY_STATE), "full"))
 		return;
 	loss = loss_h1(path, &lkey);
 	/* every echo since the loss began lost: no answer at all is not an
@@ -2678,7 +2687,7 @@ static void rule_proxy_failed(const struct rctx *c, struct rout *o)
 	R(IP_CONFLICT, rule_ip_conflict, VDF_OBJ_ROUTES, VDF_OBJ_CLOUD) \
 	R(CLIENT_CIDR_TOO_SMALL, rule_client_cidr_too_small, VDF_OBJ_CLOUD, VDF_OBJ_OPENVPN) \
 	R(VPN_APP_CONFLICT, rule_vpn_app_conflict, VDF_OBJ_CONFLICTS) \
-	R(UNSTABLE_INTERNET, rule_unstable_internet, VDF_OBJ_PATH, VDF_OBJ_OPENVPN) \
+	R(UNSTABLE_INTERNET, rule_unstable_internet, VDF_OBJ_PATH, VDF_OBJ_OPENVPN, VDF_OBJ_CONNECTIVITY) \
 	R(LONG_DISTANCE_UDP, rule_long_distance_udp, VDF_OBJ_PATH, VDF_OBJ_OPENVPN, VDF_OBJ_PROFILE) \
 	R(SERVER_CONFIG_CHANGED, rule_server_config_changed, VDF_OBJ_OPENVPN) \
 	R(CLIENT_EXCEPTION, rule_client_exception, VDF_OBJ_OPENVPN) \
