@@ -38,6 +38,7 @@ struct probe_slot {
 	void *state;
 	bool running, queued, again, done_pending;
 	bool burst;              /* its next run starts whatever the concurrency bound */
+	bool anew;               /* its next run follows a restart (probe_run.anew) */
 	bool waiting;            /* its first run waits for the probes whose sections it needs */
 	bool delivered;          /* a run of it has ended: what needs it may start */
 	const struct probe_slot **deps; /* while waiting: the slots of what it needs */
@@ -175,7 +176,9 @@ static void start(struct probe_slot *slot)
 		.slot = slot,
 		.settings = &s->settings,
 		.interval_s = slot->interval_s,
+		.anew = slot->anew,
 	};
+	slot->anew = false;
 	r = slot->p->start(&slot->run);
 	if (r < 0 && !slot->done_pending) {
 		probe_run_start_failed(&slot->run, r); /* the error, and as a message */
@@ -257,6 +260,7 @@ void scheduler_restart(struct scheduler *s, unsigned events)
 
 		if (events && !(slot->p->events & events))
 			continue;
+		slot->anew = true;
 		if (slot->running && slot->done_pending) {
 			/* its result is on the way: the new run follows at once */
 			slot->again = slot->burst = true;

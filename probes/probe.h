@@ -94,6 +94,8 @@ struct probe_run {
 	void *priv;               /* the probe's own per-run data */
 	const struct probe_settings *settings; /* the daemon's settings ([Clock] NTPServers=) */
 	unsigned interval_s;      /* the slot's period: its section's Interval=, or the probe's default */
+	bool anew;                /* the daemon restarted the probes (a resume, a new network, a
+	                           * login page let go): what it measured before was of another path */
 	double next_s;            /* a probe that paces itself (a sampling one, vpndoctor/sampler.h)
 	                           * sets it before probe_run_done: its next timed run after this
 	                           * many seconds; 0 (and after a failure): interval_s, jittered */

@@ -488,12 +488,16 @@ static void start_sending(struct path_run *pr)
 	int r;
 
 	way_of(pr, way, sizeof(way));
-	if (strcmp(way, st->way) != 0) {
+	if (strcmp(way, st->way) != 0 || pr->run->anew) {
 		/* another way to the gateway (the laptop moved, the gateway
-		 * changed): what the tests knew was about the old one */
-		if (st->way[0])
+		 * changed), or the same way on a network that changed under it
+		 * (a login page let go, a resume): what the tests knew was
+		 * about the old one */
+		if (st->way[0] && strcmp(way, st->way) != 0)
 			probe_log(LOG_INFO, "path on %s: the way to the gateway is now %s: its tests start afresh", pr->run->tunnel->name,
 			         way);
+		else if (st->way[0])
+			probe_log(LOG_INFO, "path on %s: the network changed: its tests start afresh", pr->run->tunnel->name);
 		snprintf(st->way, sizeof(st->way), "%s", way);
 		vd_bank_restart(&st->bank);
 		st->hs_mode = false;

@@ -28,6 +28,7 @@ static bool fail_mode;
 static bool start_fails;           /* start() returns -EIO */
 static double next_s;              /* what the fake asks for its next run */
 static unsigned seen_interval_s;   /* the period its last run was told */
+static int n_anew;                 /* runs started as following a restart (probe_run.anew) */
 
 struct fake_run {
 	struct event *ev;
@@ -61,6 +62,7 @@ static int fake_start(struct probe_run *run)
 	if (!*run->state)
 		*run->state = calloc(1, 16);
 	fr->run = run;
+	n_anew += run->anew;
 	fr->ev = evtimer_new(run->base, fake_done, fr);
 	if (run_ms >= 0)
 		evtimer_add(fr->ev, &tv);
@@ -385,10 +387,13 @@ static void test_pause_and_restart(void **state)
 	for (size_t i = 0; i < 5; i++)
 		assert_false(scheduler_slot_running(scheduler_slot(s, i)));
 
-	/* resumed: all five start now, past the bound of 2 */
+	/* resumed: all five start now, past the bound of 2, each told that
+	 * what it measured before the sleep was of another path */
+	n_anew = 0;
 	scheduler_restart(s, 0);
 	assert_false(scheduler_paused(s));
 	assert_int_equal(n_running, 5);
+	assert_int_equal(n_anew, 5);
 	assert_int_equal(scheduler_running(s), 5);
 	for (int i = 0; i < 50 && res.n < 5; i++)
 		run_loop(base, 20);
@@ -402,14 +407,17 @@ static void test_pause_and_restart(void **state)
 	/* a new network: the listening slots start again, a run in flight is
 	 * dropped and started afresh, the others keep their timers */
 	run_ms = 200;
+	n_anew = 0;
 	scheduler_run_now(s, scheduler_slot(s, 0));
 	assert_int_equal(n_running, 1);
+	assert_int_equal(n_anew, 0); /* an asked-for run is no restart */
 	int cancels = n_cancel;
 	scheduler_restart(s, PROBE_EV_FILE); /* not its event: nothing */
 	assert_int_equal(n_running, 1);
 	scheduler_restart(s, PROBE_EV_NET);
 	assert_int_equal(n_cancel, cancels + 1);
 	assert_int_equal(n_running, 5);
+	assert_int_equal(n_anew, 5);
 	for (int i = 0; i < 50 && res.n < 10; i++)
 		run_loop(base, 20);
 	run_loop(base, 250);
