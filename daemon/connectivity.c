@@ -140,12 +140,13 @@ static void publish(struct connectivity *c, const char *source, const char *stat
 		if (error)
 			cJSON_AddStringToObject(sec, VDF_CONNECTIVITY_ERROR, error);
 	}
+	/* the change first (lifecycle opens the settle window and restarts
+	 * the probes of the path), then the facts the rules see */
+	if (from[0] && c->change_cb)
+		c->change_cb(c->change_ud, from, state);
 	model_probe_result(c->d, &connectivity_probe, NULL, st, sec,
 	                   state ? NULL : "no NetworkManager answers and [Connectivity] URL= is not set", now, 0);
 	arm(c);
-	/* last: the callback may start a new look */
-	if (from[0] && c->change_cb)
-		c->change_cb(c->change_ud, from, state);
 }
 
 /* ---- the HTTP check ---- */

@@ -265,7 +265,10 @@ static void on_connectivity(void *userdata, const char *from, const char *to)
 	if (strcmp(to, "full") != 0)
 		return;
 	snprintf(l->net_change, sizeof(l->net_change), "%s, was %s", to, from);
-	event_active(l->roam_ev, 0, 0);
+	/* at once, not from the loop: the settle window and the probes' fresh
+	 * start come before the rules see the network back, or they judge it
+	 * on what the sampling tests weighed while it was not */
+	on_roam(-1, 0, l);
 }
 
 static void on_result(void *userdata, const struct probe *p, const char *tunnel, enum probe_status st,

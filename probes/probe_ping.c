@@ -690,6 +690,12 @@ static int ping_start(struct probe_run *run)
 		st->s4.fd = st->s6.fd = -1;
 		*run->state = st;
 	}
+	/* a restart (a resume, a new network, a login page let go): what the
+	 * tests weighed was of the old path and the old session */
+	if (run->anew)
+		for (size_t i = 0; i < PING_MAX_DESTS; i++)
+			if (st->b[i].addr[0])
+				vd_bank_restart(&st->b[i].bank);
 	if (!st->paced) {
 		const struct vd_sampling *smp = vd_sampling_find(VDF_TUNNEL_PING);
 		/* fresh tests are undecided: a first burst decides them */
