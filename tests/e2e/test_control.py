@@ -12,6 +12,7 @@ import json
 import os
 import resource
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -731,6 +732,7 @@ def main():
             d.proc.wait()
         if failures:
             d.dump()
+        shutil.rmtree(tmp, ignore_errors=True)
     print("%d failure(s)" % len(failures))
     return 1 if failures else 0
 
