@@ -315,11 +315,157 @@ static bool same_question(const uint8_t *q, size_t qlen, const uint8_t *m, size_
 	return true;
 }
 
+/* A name at off in its wire form, uncompressed, ASCII lower-cased, into out
+ * (at most 255 bytes with the root label): its length, or 0 when it cannot
+ * be read. Every compression pointer must point before the place the reading
+ * jumped from last (or began at), so each jump goes strictly back and a loop
+ * cannot be followed; the hops are bounded besides (RFC 1035 4.1.4 only
+ * ever points at a prior occurrence). */
+#define DNS_WIRE_NAME_MAX 255
+#define DNS_POINTER_HOPS 64
+
+static size_t read_name(const uint8_t *m, size_t len, size_t off, uint8_t *out)
+{
+	size_t o = off, limit = off, n = 0;
+	unsigned hops = 0;
+
+	for (;;) {
+		if (o >= len)
+			return 0;
+		uint8_t l = m[o];
+		if ((l & 0xc0) == 0xc0) {
+			size_t to;
+			if (o + 2 > len || ++hops > DNS_POINTER_HOPS)
+				return 0;
+			to = (size_t)(l & 0x3f) << 8 | m[o + 1];
+			if (to >= limit)
+				return 0;
+			o = limit = to;
+			continue;
+		}
+		if (l & 0xc0)
+			return 0;
+		if (o + 1 + l > len || n + 1 + l > DNS_WIRE_NAME_MAX)
+			return 0;
+		out[n++] = l;
+		for (size_t i = 0; i < l; i++) {
+			uint8_t ch = m[o + 1 + i];
+			out[n++] = ch >= 'A' && ch <= 'Z' ? (uint8_t)(ch + 32) : ch;
+		}
+		o += 1u + l;
+		if (l == 0)
+			return n;
+	}
+}
+
+/* addr into r's sorted, bounded set of addresses. */
+static void keep_addr(struct vd_dns_reply *r, int family, const uint8_t *a)
+{
+	struct vd_dns_addr x = {.family = family};
+	size_t i;
+
+	memcpy(x.addr, a, family == AF_INET ? 4 : 16);
+	for (i = 0; i < r->n_addrs; i++) {
+		const struct vd_dns_addr *y = &r->addrs[i];
+		int d = y->family != x.family ? (x.family == AF_INET ? -1 : 1) : memcmp(x.addr, y->addr, 16);
+		if (d == 0)
+			return;
+		if (d < 0)
+			break;
+	}
+	if (r->n_addrs == VD_DNS_ADDRS_MAX) {
+		r->addrs_dropped++;
+		if (i == VD_DNS_ADDRS_MAX)
+			return;
+		r->n_addrs--; /* the largest goes */
+	}
+	memmove(&r->addrs[i + 1], &r->addrs[i], (r->n_addrs - i) * sizeof(r->addrs[0]));
+	r->addrs[i] = x;
+	r->n_addrs++;
+}
+
+struct dns_rr {
+	size_t owner;   /* offset of its name */
+	uint16_t type, class;
+	size_t rdata;   /* offset of its data */
+	uint16_t rdlen;
+};
+
+/* The next record from *o, already checked to lie within the message
+ * by vd_dns_reply_parse. */
+static void next_rr(const uint8_t *m, size_t len, size_t *o, struct dns_rr *rr)
+{
+	rr->owner = *o;
+	(void)skip_name(m, len, o);
+	rr->type = get16(m + *o);
+	rr->class = get16(m + *o + 2);
+	rr->rdlen = get16(m + *o + 8);
+	rr->rdata = *o + 10;
+	*o = rr->rdata + rr->rdlen;
+}
+
+static bool in_chain(const uint8_t chain[][DNS_WIRE_NAME_MAX], const size_t *chain_len, size_t n,
+                     const uint8_t *name, size_t nl)
+{
+	for (size_t i = 0; i < n; i++)
+		if (chain_len[i] == nl && memcmp(chain[i], name, nl) == 0)
+			return true;
+	return false;
+}
+
+/* The addresses of the question's type that the question's name and its
+ * aliases own. The chain is followed link by link whatever the order of the
+ * records (a server need not put the CNAME first), each link found by a walk
+ * over the answers: at most VD_DNS_CHAIN_MAX + 2 walks of a message of at
+ * most 64 KiB. */
+static void reply_addrs(const uint8_t *m, size_t len, size_t an_off, unsigned an, uint16_t qtype,
+                        struct vd_dns_reply *r)
+{
+	uint8_t chain[VD_DNS_CHAIN_MAX + 1][DNS_WIRE_NAME_MAX], name[DNS_WIRE_NAME_MAX];
+	size_t chain_len[VD_DNS_CHAIN_MAX + 1], n_chain = 1, nl, o;
+	size_t alen = qtype == VD_DNS_TYPE_A ? 4 : 16;
+	struct dns_rr rr;
+
+	if (qtype != VD_DNS_TYPE_A && qtype != VD_DNS_TYPE_AAAA)
+		return;
+	if (!(chain_len[0] = read_name(m, len, VD_DNS_HEADER_LEN, chain[0])))
+		return;
+	while (n_chain <= VD_DNS_CHAIN_MAX) {
+		bool found = false;
+		o = an_off;
+		for (unsigned i = 0; i < an && !found; i++) {
+			next_rr(m, len, &o, &rr);
+			if (rr.type != VD_DNS_TYPE_CNAME || rr.class != 1 || !(nl = read_name(m, len, rr.owner, name)) ||
+			    nl != chain_len[n_chain - 1] || memcmp(name, chain[n_chain - 1], nl) != 0)
+				continue;
+			/* the alias's target must lie within its record's data */
+			if (!(nl = read_name(m, rr.rdata + rr.rdlen, rr.rdata, name)))
+				goto addrs;
+			if (in_chain(chain, chain_len, n_chain, name, nl))
+				goto addrs; /* a loop: the names so far, no further */
+			memcpy(chain[n_chain], name, nl);
+			chain_len[n_chain++] = nl;
+			found = true;
+		}
+		if (!found)
+			break;
+	}
+addrs:
+	o = an_off;
+	for (unsigned i = 0; i < an; i++) {
+		next_rr(m, len, &o, &rr);
+		if (rr.type != qtype || rr.class != 1 || rr.rdlen != alen || !(nl = read_name(m, len, rr.owner, name)) ||
+		    !in_chain(chain, chain_len, n_chain, name, nl))
+			continue;
+		keep_addr(r, qtype == VD_DNS_TYPE_A ? AF_INET : AF_INET6, m + rr.rdata);
+	}
+}
+
 int vd_dns_reply_parse(const uint8_t *query, size_t qlen, const uint8_t *msg, size_t len,
                        struct vd_dns_reply *ret)
 {
 	struct vd_dns_reply r = {0};
-	size_t o;
+	size_t o, an_off;
 	uint16_t qtype, an;
 
 	if (qlen < VD_DNS_HEADER_LEN + 1 + 4 || len < VD_DNS_HEADER_LEN)
@@ -334,6 +480,7 @@ int vd_dns_reply_parse(const uint8_t *query, size_t qlen, const uint8_t *msg, si
 	r.truncated = msg[2] & 0x02;
 	r.authoritative = msg[2] & 0x04;
 	an = get16(msg + 6);
+	an_off = o;
 	for (unsigned i = 0; i < an && !r.truncated; i++) {
 		uint16_t type, rdlen;
 		if (skip_name(msg, len, &o) < 0 || o + 10 > len)
@@ -347,6 +494,8 @@ int vd_dns_reply_parse(const uint8_t *query, size_t qlen, const uint8_t *msg, si
 		if (type == qtype || type == VD_DNS_TYPE_CNAME)
 			r.answers++;
 	}
+	if (!r.truncated && r.rcode == 0)
+		reply_addrs(msg, len, an_off, an, qtype, &r);
 	*ret = r;
 	return 0;
 }

@@ -72,19 +72,40 @@ const char *vd_dns_result_name(enum vd_dns_result r); /* "answer", "nxdomain", .
 int vd_dns_query_build(uint16_t id, const char *name, uint16_t qtype, uint8_t *buf, size_t len,
                        size_t *ret_len);
 
+#define VD_DNS_ADDRS_MAX 8  /* addresses kept of one answer: the smallest */
+#define VD_DNS_CHAIN_MAX 8  /* CNAMEs followed from the question's name */
+
+struct vd_dns_addr {
+	int family;           /* AF_INET or AF_INET6 */
+	uint8_t addr[16];     /* 4 or 16 bytes, network order */
+};
+
 struct vd_dns_reply {
 	uint16_t id;
 	unsigned rcode;       /* 0..15 */
 	bool truncated;       /* TC: ask again over TCP */
 	bool authoritative;
 	unsigned answers;     /* records of the question's type, or CNAMEs */
+	/* A NOERROR reply's addresses of the question's type (A or AAAA, class
+	 * IN) owned by the question's name or an alias its CNAME chain reaches
+	 * (at most VD_DNS_CHAIN_MAX links, no loop): what a stub resolver
+	 * would return. Records of other owners (a server that adds what was
+	 * not asked) are not kept. Sorted (IPv4 first, then bytewise), without
+	 * duplicates; past VD_DNS_ADDRS_MAX the largest are left out, so that
+	 * a server rotating a larger set gives the same ones each time. */
+	struct vd_dns_addr addrs[VD_DNS_ADDRS_MAX];
+	size_t n_addrs;
+	unsigned addrs_dropped; /* addresses left out past the bound */
 };
 
 /* Judges msg as the reply to query (both as sent on the wire, without TCP's
  * length prefix): 0 when it is a response with query's id and question,
  * -EBADMSG when it is not (a stray or spoofed datagram: keep waiting),
- * -EPROTO when it is ours but malformed past the question. A truncated
- * reply's records are not counted. */
+ * -EPROTO when it is ours but malformed past the question (a record cut
+ * short, a bad label type). A name that cannot be read (a compression
+ * pointer that does not point back before it, a loop, over 255 bytes)
+ * leaves its record's address unkept, not the reply rejected. A truncated
+ * reply's records are neither counted nor kept. */
 int vd_dns_reply_parse(const uint8_t *query, size_t qlen, const uint8_t *msg, size_t len,
                        struct vd_dns_reply *ret);
 /* The result of a parsed reply (not truncated). */

@@ -340,6 +340,361 @@ static void test_reply_mismatch(void **state)
 	assert_int_equal(vd_dns_reply_parse(q, qn, m, n, &r), -EPROTO);
 }
 
+
+/* ---- the addresses of an answer ---- */
+
+/* A message under construction: the reply header and question of q, then
+ * records appended by the helpers below. */
+struct msg {
+	uint8_t b[4096];
+	size_t n;
+	unsigned an;
+};
+
+static void msg_start(struct msg *m, const uint8_t *q, size_t qlen, uint8_t flags2, uint8_t rcode)
+{
+	m->n = reply(q, qlen, flags2, rcode, 0, NULL, 0, m->b);
+	m->an = 0;
+}
+
+/* Name bytes as written (labels, a pointer), appended raw. */
+static void put(struct msg *m, const void *p, size_t n)
+{
+	assert_true(m->n + n <= sizeof(m->b));
+	memcpy(m->b + m->n, p, n);
+	m->n += n;
+}
+
+/* A name in presentation form, uncompressed, at the end; returns its offset. */
+static size_t put_name(struct msg *m, const char *name)
+{
+	size_t at = m->n;
+	const char *p = name;
+
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+		uint8_t lb = (uint8_t)l;
+		put(m, &lb, 1);
+		put(m, p, l);
+		p += l + (dot ? 1 : 0);
+	}
+	put(m, "", 1);
+	return at;
+}
+
+static void put_ptr(struct msg *m, size_t to)
+{
+	uint8_t p[2] = {(uint8_t)(0xc0 | to >> 8), (uint8_t)to};
+	put(m, p, 2);
+}
+
+/* The fixed part of a record after its owner name; one answer more. */
+static void put_rr(struct msg *m, uint16_t type, uint16_t class, uint16_t rdlen)
+{
+	uint8_t h[10] = {(uint8_t)(type >> 8), (uint8_t)type, (uint8_t)(class >> 8), (uint8_t)class, 0, 0, 1, 0x2c,
+	                 (uint8_t)(rdlen >> 8), (uint8_t)rdlen};
+	put(m, h, sizeof(h));
+	m->an++;
+	m->b[6] = (uint8_t)(m->an >> 8);
+	m->b[7] = (uint8_t)m->an;
+}
+
+static void put_a(struct msg *m, size_t owner, const char *addr)
+{
+	uint8_t a[4];
+	assert_int_equal(inet_pton(AF_INET, addr, a), 1);
+	put_ptr(m, owner);
+	put_rr(m, VD_DNS_TYPE_A, 1, 4);
+	put(m, a, 4);
+}
+
+static void put_aaaa(struct msg *m, size_t owner, const char *addr)
+{
+	uint8_t a[16];
+	assert_int_equal(inet_pton(AF_INET6, addr, a), 1);
+	put_ptr(m, owner);
+	put_rr(m, VD_DNS_TYPE_AAAA, 1, 16);
+	put(m, a, 16);
+}
+
+static const char *addr_text(const struct vd_dns_reply *r, size_t i, char *buf)
+{
+	assert_true(i < r->n_addrs);
+	assert_non_null(inet_ntop(r->addrs[i].family, r->addrs[i].addr, buf, INET6_ADDRSTRLEN));
+	return buf;
+}
+
+#define QNAME_OFF VD_DNS_HEADER_LEN /* the question's name: every reply has it there */
+
+static void test_addrs_cname_chain(void **state)
+{
+	uint8_t q[VD_DNS_QUERY_MAX];
+	struct vd_dns_reply r;
+	struct msg m;
+	char t[INET6_ADDRSTRLEN];
+	size_t qn, alias;
+
+	(void)state;
+	assert_int_equal(vd_dns_query_build(0x1111, "db.vpc.internal", VD_DNS_TYPE_A, q, sizeof(q), &qn), 0);
+	/* as a VPC resolver writes it: db CNAME db-1.<vpc.internal by pointer>,
+	 * then the alias's two A records, owners by pointer to the target */
+	msg_start(&m, q, qn, 0x01, 0);
+	put_ptr(&m, QNAME_OFF);
+	put_rr(&m, VD_DNS_TYPE_CNAME, 1, 7);
+	alias = m.n;
+	put(&m, "\4db-1", 5);
+	put_ptr(&m, QNAME_OFF + 3); /* "vpc.internal" of the question */
+	put_a(&m, alias, "172.16.1.21");
+	put_a(&m, alias, "172.16.1.20");
+	assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+	assert_int_equal(r.answers, 3);
+	assert_int_equal(r.n_addrs, 2);
+	assert_int_equal(r.addrs_dropped, 0);
+	assert_string_equal(addr_text(&r, 0, t), "172.16.1.20"); /* sorted */
+	assert_string_equal(addr_text(&r, 1, t), "172.16.1.21");
+
+	/* the same records in another order: the chain is followed anyway */
+	msg_start(&m, q, qn, 0x01, 0);
+	alias = put_name(&m, "DB-1.vpc.internal"); /* an owner in capitals */
+	put_rr(&m, VD_DNS_TYPE_A, 1, 4);
+	put(&m, "\xac\x10\x01\x14", 4);
+	put_ptr(&m, QNAME_OFF);
+	put_rr(&m, VD_DNS_TYPE_CNAME, 1, 2);
+	put_ptr(&m, alias);
+	assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+	assert_int_equal(r.n_addrs, 1);
+	assert_string_equal(addr_text(&r, 0, t), "172.16.1.20");
+
+	/* a chain of two aliases */
+	msg_start(&m, q, qn, 0x01, 0);
+	put_ptr(&m, QNAME_OFF);
+	put_rr(&m, VD_DNS_TYPE_CNAME, 1, 17);
+	size_t a1 = put_name(&m, "a1.vpc.internal");
+	put_ptr(&m, a1);
+	put_rr(&m, VD_DNS_TYPE_CNAME, 1, 17);
+	size_t a2 = put_name(&m, "a2.vpc.internal");
+	put_a(&m, a2, "10.0.0.9");
+	assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+	assert_int_equal(r.n_addrs, 1);
+	assert_string_equal(addr_text(&r, 0, t), "10.0.0.9");
+}
+
+static void test_addrs_several_and_bound(void **state)
+{
+	static const char *const rotated[] = {"10.0.0.7", "10.0.0.3", "10.0.0.10", "10.0.0.1", "10.0.0.3",
+	                                      "10.0.0.9", "10.0.0.2", "10.0.0.8",  "10.0.0.5", "10.0.0.4",
+	                                      "10.0.0.6"};
+	static const char *const kept[] = {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4",
+	                                   "10.0.0.5", "10.0.0.6", "10.0.0.7", "10.0.0.8"};
+	uint8_t q[VD_DNS_QUERY_MAX];
+	struct vd_dns_reply r;
+	struct msg m;
+	char t[INET6_ADDRSTRLEN];
+	size_t qn;
+
+	(void)state;
+	assert_int_equal(vd_dns_query_build(0x2222, "web.vpc.internal", VD_DNS_TYPE_A, q, sizeof(q), &qn), 0);
+	/* eleven records, one twice: the eight smallest of ten, in order */
+	for (int pass = 0; pass < 2; pass++) {
+		msg_start(&m, q, qn, 0x01, 0);
+		for (size_t i = 0; i < sizeof(rotated) / sizeof(rotated[0]); i++)
+			put_a(&m, QNAME_OFF, rotated[pass ? sizeof(rotated) / sizeof(rotated[0]) - 1 - i : i]);
+		assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+		assert_int_equal(r.answers, 11);
+		assert_int_equal(r.n_addrs, VD_DNS_ADDRS_MAX);
+		assert_int_equal(r.addrs_dropped, 2);
+		for (size_t i = 0; i < VD_DNS_ADDRS_MAX; i++)
+			assert_string_equal(addr_text(&r, i, t), kept[i]);
+	}
+}
+
+static void test_addrs_aaaa(void **state)
+{
+	uint8_t q[VD_DNS_QUERY_MAX];
+	struct vd_dns_reply r;
+	struct msg m;
+	char t[INET6_ADDRSTRLEN];
+	size_t qn;
+
+	(void)state;
+	assert_int_equal(vd_dns_query_build(0x3333, "db.vpc.internal", VD_DNS_TYPE_AAAA, q, sizeof(q), &qn), 0);
+	msg_start(&m, q, qn, 0x01, 0);
+	put_aaaa(&m, QNAME_OFF, "fd00:10::20");
+	put_aaaa(&m, QNAME_OFF, "fd00:10::5");
+	put_a(&m, QNAME_OFF, "10.0.0.1"); /* not the type asked */
+	assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+	assert_int_equal(r.n_addrs, 2);
+	assert_int_equal(r.addrs[0].family, AF_INET6);
+	assert_string_equal(addr_text(&r, 0, t), "fd00:10::5");
+	assert_string_equal(addr_text(&r, 1, t), "fd00:10::20");
+
+	/* an A query keeps no AAAA, an SOA query no address at all */
+	assert_int_equal(vd_dns_query_build(0x3333, "db.vpc.internal", VD_DNS_TYPE_A, q, sizeof(q), &qn), 0);
+	msg_start(&m, q, qn, 0x01, 0);
+	put_aaaa(&m, QNAME_OFF, "fd00:10::20");
+	assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+	assert_int_equal(r.n_addrs, 0);
+	assert_int_equal(vd_dns_query_build(0x3333, "db.vpc.internal", VD_DNS_TYPE_SOA, q, sizeof(q), &qn), 0);
+	msg_start(&m, q, qn, 0x01, 0);
+	put_a(&m, QNAME_OFF, "10.0.0.1");
+	assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+	assert_int_equal(r.n_addrs, 0);
+}
+
+/* What a spoofer or a broken server adds is not kept. */
+static void test_addrs_not_ours(void **state)
+{
+	uint8_t q[VD_DNS_QUERY_MAX];
+	struct vd_dns_reply r;
+	struct msg m;
+	char t[INET6_ADDRSTRLEN];
+	size_t qn, other;
+
+	(void)state;
+	assert_int_equal(vd_dns_query_build(0x4444, "db.vpc.internal", VD_DNS_TYPE_A, q, sizeof(q), &qn), 0);
+	msg_start(&m, q, qn, 0x01, 0);
+	other = put_name(&m, "evil.example"); /* an A for a name not asked */
+	put_rr(&m, VD_DNS_TYPE_A, 1, 4);
+	put(&m, "\x08\x08\x08\x08", 4);
+	put_ptr(&m, QNAME_OFF); /* class CH */
+	put_rr(&m, VD_DNS_TYPE_A, 3, 4);
+	put(&m, "\x01\x02\x03\x04", 4);
+	put_ptr(&m, QNAME_OFF); /* an A of five bytes */
+	put_rr(&m, VD_DNS_TYPE_A, 1, 5);
+	put(&m, "\x01\x02\x03\x04\x05", 5);
+	put_a(&m, QNAME_OFF, "10.1.2.3");
+	put_a(&m, other, "9.9.9.9");
+	assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+	assert_int_equal(r.n_addrs, 1);
+	assert_string_equal(addr_text(&r, 0, t), "10.1.2.3");
+
+	/* NXDOMAIN, SERVFAIL with records: nothing kept */
+	for (uint8_t rc = 2; rc <= 3; rc++) {
+		msg_start(&m, q, qn, 0x01, rc);
+		put_a(&m, QNAME_OFF, "10.1.2.3");
+		assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+		assert_int_equal(r.n_addrs, 0);
+	}
+	/* truncated: not kept, whatever follows */
+	msg_start(&m, q, qn, 0x03, 0);
+	put_a(&m, QNAME_OFF, "10.1.2.3");
+	assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+	assert_true(r.truncated);
+	assert_int_equal(r.n_addrs, 0);
+	/* cut inside the last record: the reply is malformed, nothing returned */
+	msg_start(&m, q, qn, 0x01, 0);
+	put_a(&m, QNAME_OFF, "10.1.2.3");
+	put_a(&m, QNAME_OFF, "10.1.2.4");
+	assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n - 2, &r), -EPROTO);
+	r.n_addrs = 99;
+	assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+	assert_int_equal(r.n_addrs, 2);
+}
+
+static void test_addrs_pointer_loops(void **state)
+{
+	uint8_t q[VD_DNS_QUERY_MAX];
+	struct vd_dns_reply r;
+	struct msg m;
+	char t[INET6_ADDRSTRLEN];
+	size_t qn, at, self;
+
+	(void)state;
+	assert_int_equal(vd_dns_query_build(0x5555, "db.vpc.internal", VD_DNS_TYPE_A, q, sizeof(q), &qn), 0);
+
+	/* an owner that points at itself, one that points forward, one that
+	 * points at a label which runs into the pointer again: each record is
+	 * left out, the good one kept */
+	msg_start(&m, q, qn, 0x01, 0);
+	self = m.n;
+	put_ptr(&m, self);
+	put_rr(&m, VD_DNS_TYPE_A, 1, 4);
+	put(&m, "\x0a\x00\x00\x01", 4);
+	at = m.n;
+	put_ptr(&m, at + 16); /* forward: into this record's data */
+	put_rr(&m, VD_DNS_TYPE_A, 1, 4);
+	put(&m, "\x0a\x00\x00\x02", 4);
+	at = m.n;
+	put(&m, "\1x", 2);
+	put_ptr(&m, at); /* "x" then back to "x" */
+	put_rr(&m, VD_DNS_TYPE_A, 1, 4);
+	put(&m, "\x0a\x00\x00\x03", 4);
+	put_a(&m, QNAME_OFF, "10.0.0.4");
+	assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+	assert_int_equal(r.answers, 4);
+	assert_int_equal(r.n_addrs, 1);
+	assert_string_equal(addr_text(&r, 0, t), "10.0.0.4");
+
+	/* a CNAME whose target points at itself: the question's own records still count */
+	msg_start(&m, q, qn, 0x01, 0);
+	put_ptr(&m, QNAME_OFF);
+	put_rr(&m, VD_DNS_TYPE_CNAME, 1, 2);
+	self = m.n;
+	put_ptr(&m, self);
+	put_a(&m, QNAME_OFF, "10.0.0.5");
+	assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+	assert_int_equal(r.n_addrs, 1);
+	assert_string_equal(addr_text(&r, 0, t), "10.0.0.5");
+
+	/* a CNAME loop: db -> a -> db; the addresses of both names, once */
+	msg_start(&m, q, qn, 0x01, 0);
+	put_ptr(&m, QNAME_OFF);
+	put_rr(&m, VD_DNS_TYPE_CNAME, 1, 16);
+	at = put_name(&m, "a.vpc.internal");
+	put_ptr(&m, at);
+	put_rr(&m, VD_DNS_TYPE_CNAME, 1, 2);
+	put_ptr(&m, QNAME_OFF);
+	put_a(&m, at, "10.0.0.6");
+	put_a(&m, QNAME_OFF, "10.0.0.6");
+	assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+	assert_int_equal(r.n_addrs, 1);
+	assert_string_equal(addr_text(&r, 0, t), "10.0.0.6");
+
+	/* a CNAME whose target runs past its record's data */
+	msg_start(&m, q, qn, 0x01, 0);
+	put_ptr(&m, QNAME_OFF);
+	put_rr(&m, VD_DNS_TYPE_CNAME, 1, 4);
+	put(&m, "\3abc", 4); /* no root label within its data */
+	put(&m, "", 1);       /* the next record's owner: the root */
+	put_rr(&m, 99, 1, 0); /* of an unknown type */
+	put_a(&m, QNAME_OFF, "10.0.0.7");
+	assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+	assert_int_equal(r.n_addrs, 1);
+	assert_string_equal(addr_text(&r, 0, t), "10.0.0.7");
+}
+
+/* Longer than VD_DNS_CHAIN_MAX: the aliases past it are not followed. */
+static void test_addrs_long_chain(void **state)
+{
+	uint8_t q[VD_DNS_QUERY_MAX];
+	struct vd_dns_reply r;
+	struct msg m;
+	char t[INET6_ADDRSTRLEN], name[32];
+	size_t qn, prev, links[VD_DNS_CHAIN_MAX + 2];
+
+	(void)state;
+	assert_int_equal(vd_dns_query_build(0x6666, "db.vpc.internal", VD_DNS_TYPE_A, q, sizeof(q), &qn), 0);
+	for (size_t len = VD_DNS_CHAIN_MAX; len <= VD_DNS_CHAIN_MAX + 1; len++) {
+		msg_start(&m, q, qn, 0x01, 0);
+		prev = QNAME_OFF;
+		for (size_t i = 0; i < len; i++) {
+			snprintf(name, sizeof(name), "n%zu.vpc.internal", i);
+			put_ptr(&m, prev);
+			put_rr(&m, VD_DNS_TYPE_CNAME, 1, (uint16_t)(strlen(name) + 2));
+			prev = links[i] = put_name(&m, name);
+		}
+		put_a(&m, prev, "10.0.0.8");
+		assert_int_equal(vd_dns_reply_parse(q, qn, m.b, m.n, &r), 0);
+		if (len == VD_DNS_CHAIN_MAX) {
+			assert_int_equal(r.n_addrs, 1);
+			assert_string_equal(addr_text(&r, 0, t), "10.0.0.8");
+		} else {
+			assert_int_equal(r.n_addrs, 0);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,7 +703,10 @@ int main(void)
 		cmocka_unit_test(test_search_domain), cmocka_unit_test(test_search_long_name),
 		cmocka_unit_test(test_options),       cmocka_unit_test(test_nul_and_size),
 		cmocka_unit_test(test_query_build),   cmocka_unit_test(test_reply_results),
-		cmocka_unit_test(test_reply_mismatch),
+		cmocka_unit_test(test_reply_mismatch),  cmocka_unit_test(test_addrs_cname_chain),
+		cmocka_unit_test(test_addrs_several_and_bound), cmocka_unit_test(test_addrs_aaaa),
+		cmocka_unit_test(test_addrs_not_ours),   cmocka_unit_test(test_addrs_pointer_loops),
+		cmocka_unit_test(test_addrs_long_chain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
