@@ -603,19 +603,10 @@ static cJSON *facts_tunnel(struct vd_daemon *d, const struct tunnel *tn, bool by
 		cJSON_Delete(t);
 		return NULL;
 	}
-	/* the targets the scheduler gives a tunnel without Targets= (scheduler.c) */
-	if (!tn->has_targets) {
-		char v[VD_CLOUD_DERIVED_TARGETS_MAX][48];
-		size_t n = vd_cloud_derive_targets(cJSON_GetObjectItemCaseSensitive(t, VDF_TUNNEL_OPENVPN), v,
-		                                   VD_CLOUD_DERIVED_TARGETS_MAX);
-		cJSON *der = n ? cJSON_AddObjectToObject(t, VDF_TUNNEL_DERIVED) : NULL, *a;
-		if (der && (a = cJSON_AddArrayToObject(der, VDF_DERIVED_TARGETS))) {
-			for (size_t i = 0; i < n; i++)
-				cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
-			cJSON_AddStringToObject(der, VDF_DERIVED_TARGETS_FROM, "pushed-dns");
-		}
-	}
-	if (cloud_apply(d->cloud, tn->cloud_facts, t) < 0 || vd_cloud_derive(t) < 0) {
+	/* the targets the scheduler gives a tunnel without Targets= (scheduler.c,
+	 * derived_targets_of): from the sections and the cloud as applied */
+	if (cloud_apply(d->cloud, tn->cloud_facts, t) < 0 || vd_cloud_derive(t) < 0 ||
+	    (!tn->has_targets && vd_cloud_derive_section(t) < 0)) {
 		cJSON_Delete(t);
 		return NULL;
 	}
@@ -1259,6 +1250,21 @@ const cJSON *model_section(struct vd_daemon *d, const char *tunnel, const char *
 	return section_of(d, tunnel, section);
 }
 
+/* The targets of a tunnel without Targets=, as its facts show them. */
+static size_t derived_targets_of(void *userdata, const char *tunnel, struct vd_derived_target *out, size_t max)
+{
+	struct vd_daemon *d = userdata;
+	struct tunnel *tn = tunnel_find(d, tunnel);
+	cJSON *t;
+	size_t n;
+
+	if (!tn || tn->has_targets || !(t = facts_tunnel(d, tn, true)))
+		return 0;
+	n = vd_cloud_derive_targets(t, out, max);
+	cJSON_Delete(t);
+	return n;
+}
+
 static void on_sched_event(void *userdata, unsigned events);
 
 /* The hooks of a new scheduler, and the slots of the discovered tunnels. */
@@ -1267,6 +1273,7 @@ static int sched_setup(struct vd_daemon *d)
 	int r = 0;
 
 	scheduler_set_section_fn(d->sched, section_of);
+	scheduler_set_targets_fn(d->sched, derived_targets_of);
 	scheduler_set_change_counter(d->sched, &d->gen);
 	scheduler_set_event_fn(d->sched, on_sched_event);
 	for (size_t i = 0; r == 0 && i < discoverer_n(d->disc); i++)

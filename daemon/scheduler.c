@@ -29,7 +29,7 @@ struct probe_slot {
 	const struct config_tunnel *t;
 	struct probe_tunnel pt;  /* t as the probe sees it, as of the run's start */
 	/* a tunnel without Targets=: the hosts it knows to be in the VPC (pt's targets) */
-	char derived[VD_CLOUD_DERIVED_TARGETS_MAX][48];
+	struct vd_derived_target derived[VD_CLOUD_DERIVED_TARGETS_MAX];
 	char *derived_v[VD_CLOUD_DERIVED_TARGETS_MAX];
 	unsigned interval_s;
 	struct event *timer;
@@ -64,6 +64,7 @@ struct scheduler {
 	sched_result_fn cb;
 	void *userdata;
 	sched_section_fn section_fn;
+	sched_targets_fn targets_fn;
 	sched_event_fn event_fn;
 	const struct probe **probes; /* the table, in the order of first runs (probes_order) */
 	size_t n_probes;
@@ -160,12 +161,12 @@ static void start(struct probe_slot *slot)
 	if (slot->t)
 		tunnel_view(slot->t, &slot->pt);
 	/* no Targets=: the hosts the tunnel knows to be inside the VPC, as the
-	 * facts show them (derived, lib/cloudfacts.c) */
-	if (slot->t && slot->t->targets.n == 0 && s->section_fn) {
-		size_t n = vd_cloud_derive_targets(s->section_fn(s->userdata, slot->t->name, VDF_TUNNEL_OPENVPN),
-		                                   slot->derived, VD_CLOUD_DERIVED_TARGETS_MAX);
+	 * facts show them (derived, lib/cloudfacts.c); the same answers give the
+	 * same list, so a probe sees no change while nothing changed */
+	if (slot->t && slot->t->targets.n == 0 && s->targets_fn) {
+		size_t n = s->targets_fn(s->userdata, slot->t->name, slot->derived, VD_CLOUD_DERIVED_TARGETS_MAX);
 		for (size_t i = 0; i < n; i++)
-			slot->derived_v[i] = slot->derived[i];
+			slot->derived_v[i] = slot->derived[i].addr;
 		slot->pt.targets = (struct probe_list){slot->derived_v, n};
 	}
 	slot->run = (struct probe_run){
@@ -303,6 +304,11 @@ void scheduler_set_first_wait(struct scheduler *s, double seconds)
 void scheduler_set_change_counter(struct scheduler *s, uint64_t *ctr)
 {
 	s->changes = ctr ? ctr : &s->own_changes;
+}
+
+void scheduler_set_targets_fn(struct scheduler *s, sched_targets_fn fn)
+{
+	s->targets_fn = fn;
 }
 
 void scheduler_set_section_fn(struct scheduler *s, sched_section_fn fn)

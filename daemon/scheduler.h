@@ -61,6 +61,11 @@ int scheduler_new_with(struct event_base *base, const struct config *cfg, const 
 /* Where probe_run_section() looks (the model's latest sections); unset: NULL. */
 typedef const struct cJSON *(*sched_section_fn)(void *userdata, const char *tunnel, const char *section);
 void scheduler_set_section_fn(struct scheduler *s, sched_section_fn fn);
+/* The hosts a tunnel without Targets= probes (vd_cloud_derive_targets of its
+ * facts), asked at each run's start; unset: none. */
+struct vd_derived_target;
+typedef size_t (*sched_targets_fn)(void *userdata, const char *tunnel, struct vd_derived_target *out, size_t max);
+void scheduler_set_targets_fn(struct scheduler *s, sched_targets_fn fn);
 /* How long a first run waits at most for what it needs (tests). */
 void scheduler_set_first_wait(struct scheduler *s, double seconds);
 /* *ctr is incremented whenever a slot starts, queues or ends a run (what the

@@ -881,26 +881,195 @@ int vd_cloud_derive(cJSON *tunnel)
 	return cJSON_AddStringToObject(df, VDF_CLOUD_CLIENT_CIDR, line) ? 0 : -ENOMEM;
 }
 
-size_t vd_cloud_derive_targets(const cJSON *openvpn, char out[][48], size_t max)
+/* Routes no wider than this are a VPC's; a wider one (a redirect-gateway's
+ * half of the internet, a /4) says nothing about where the VPC is. */
+#define DERIVED_ROUTE_MIN_V4 8
+#define DERIVED_ROUTE_MIN_V6 32
+#define DERIVED_NAMES_MAX 16 /* the dns probe's DNS_MAX_NAMES */
+#define DERIVED_NAME_ADDRS 8 /* per name, the smallest: VD_DNS_ADDRS_MAX */
+
+static bool in_list(const struct vd_prefix *a, const cJSON *list, bool host_bits, unsigned min4, unsigned min6)
 {
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(openvpn, VDF_OPENVPN_STATE);
-	const cJSON *pushed = cJSON_GetObjectItemCaseSensitive(openvpn, VDF_OPENVPN_PUSHED), *it;
-	size_t n = 0;
+	const cJSON *it;
+	struct vd_prefix p;
+
+	cJSON_ArrayForEach(it, list) {
+		if (cJSON_IsString(it) && vd_prefix_parse(it->valuestring, host_bits, &p) == 0 &&
+		    p.len >= (p.family == AF_INET ? min4 : min6) && vd_prefix_contains(&p, a))
+			return true;
+	}
+	return false;
+}
+
+/* Never a target, whatever route covers it: no host of a VPC is there. */
+static bool special_addr(const struct vd_prefix *a)
+{
+	const uint8_t *b = a->addr;
+
+	if (a->family == AF_INET)
+		return b[0] == 0 || b[0] == 127 || b[0] >= 224 || (b[0] == 169 && b[1] == 254);
+	static const uint8_t zero[16];
+	return memcmp(b, zero, 15) == 0 /* :: and ::1 */ || b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
+}
+
+struct name_addrs {
+	const char *name;
+	struct {
+		struct vd_prefix a;
+		const char *server;
+	} v[DERIVED_NAME_ADDRS];
+	size_t n;
+};
+
+static int addr_cmp(const struct vd_prefix *x, const struct vd_prefix *y)
+{
+	if (x->family != y->family)
+		return x->family == AF_INET ? -1 : 1;
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+/* a into na's sorted set of at most DERIVED_NAME_ADDRS (the smallest kept). */
+static void name_addr_add(struct name_addrs *na, const struct vd_prefix *a, const char *server)
+{
+	size_t i;
+
+	for (i = 0; i < na->n; i++) {
+		int d = addr_cmp(a, &na->v[i].a);
+		if (d == 0)
+			return;
+		if (d < 0)
+			break;
+	}
+	if (i == DERIVED_NAME_ADDRS)
+		return;
+	if (na->n == DERIVED_NAME_ADDRS)
+		na->n--;
+	memmove(&na->v[i + 1], &na->v[i], (na->n - i) * sizeof(na->v[0]));
+	na->v[i].a = *a;
+	na->v[i].server = server;
+	na->n++;
+}
+
+static bool have(const struct vd_derived_target *out, size_t n, const char *addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(out[i].addr, addr) == 0)
+			return true;
+	return false;
+}
+
+static bool is_ok(const cJSON *section)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(section, VDF_SECTION_STATUS);
+	return cJSON_IsString(st) && strcmp(st->valuestring, "ok") == 0;
+}
+
+size_t vd_cloud_derive_targets(const cJSON *tunnel, struct vd_derived_target *out, size_t max)
+{
+	const cJSON *ovpn = cJSON_GetObjectItemCaseSensitive(tunnel, VDF_TUNNEL_OPENVPN);
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_STATE);
+	const cJSON *pushed = cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_PUSHED), *it, *srv, *ans;
+	const cJSON *rt = cJSON_GetObjectItemCaseSensitive(tunnel, VDF_TUNNEL_ROUTES);
+	const cJSON *dns = cJSON_GetObjectItemCaseSensitive(tunnel, VDF_TUNNEL_DNS);
+	const cJSON *routes = cJSON_GetObjectItemCaseSensitive(rt, VDF_ROUTES_PUSHED_ROUTES);
+	const cJSON *lns = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tunnel, VDF_TUNNEL_CLOUD),
+	                                                    VDF_CLOUD_LOCAL_NETWORKS);
+	struct name_addrs names[DERIVED_NAMES_MAX];
+	size_t n = 0, n_names = 0;
+	char text[48];
 
 	/* what this session pushed: a tunnel that is down knows nothing of now */
 	if (!cJSON_IsString(st) || strcmp(st->valuestring, "connected") != 0)
 		return 0;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(pushed, VDF_PUSHED_DNS)) {
 		struct vd_prefix a;
-		bool dup = false;
 
 		if (n == max || !cJSON_IsString(it) || vd_addr_parse(it->valuestring, &a) < 0)
 			continue;
-		vd_prefix_format(&a, true, out[n], 48);
-		for (size_t i = 0; i < n; i++)
-			dup |= strcmp(out[i], out[n]) == 0;
-		if (!dup)
-			n++;
+		vd_prefix_format(&a, true, text, sizeof(text));
+		if (have(out, n, text))
+			continue;
+		out[n] = (struct vd_derived_target){0};
+		snprintf(out[n].addr, sizeof(out[n].addr), "%s", text);
+		n++;
 	}
+	if (n == max || !is_ok(dns) || !is_ok(rt) || !cJSON_IsArray(routes))
+		return n;
+	if (lns && (!cJSON_IsArray(lns) || cJSON_GetArraySize(lns) == 0))
+		lns = NULL;
+
+	/* each name's addresses inside the tunnel, from the servers reached through it */
+	cJSON_ArrayForEach(srv, cJSON_GetObjectItemCaseSensitive(dns, VDF_DNS_SERVERS)) {
+		const cJSON *via = cJSON_GetObjectItemCaseSensitive(srv, VDF_DNS_SERVER_VIA_TUNNEL);
+		const cJSON *addr = cJSON_GetObjectItemCaseSensitive(srv, VDF_DNS_SERVER_ADDR);
+
+		if (!cJSON_IsTrue(via) || !cJSON_IsString(addr))
+			continue;
+		cJSON_ArrayForEach(ans, cJSON_GetObjectItemCaseSensitive(srv, VDF_DNS_SERVER_ANSWERS)) {
+			struct name_addrs *na = NULL;
+
+			if (!ans->string || !*ans->string || strlen(ans->string) > VD_CLOUD_DERIVED_NAME_MAX)
+				continue;
+			for (size_t i = 0; i < n_names && !na; i++)
+				if (strcasecmp(names[i].name, ans->string) == 0)
+					na = &names[i];
+			if (!na) {
+				if (n_names == DERIVED_NAMES_MAX)
+					continue;
+				na = &names[n_names++];
+				na->name = ans->string;
+				na->n = 0;
+			}
+			cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(ans, VDF_DNS_ANSWER_ADDRESSES)) {
+				struct vd_prefix a;
+
+				if (!cJSON_IsString(it) || vd_addr_parse(it->valuestring, &a) < 0 || special_addr(&a) ||
+				    !in_list(&a, routes, true, DERIVED_ROUTE_MIN_V4, DERIVED_ROUTE_MIN_V6) ||
+				    (lns && !in_list(&a, lns, true, 0, 0)))
+					continue;
+				name_addr_add(na, &a, addr->valuestring);
+			}
+		}
+	}
+	/* the names take turns: each one's smallest address, then the next */
+	for (size_t round = 0; round < DERIVED_NAME_ADDRS && n < max; round++)
+		for (size_t i = 0; i < n_names && n < max; i++) {
+			if (round >= names[i].n)
+				continue;
+			vd_prefix_format(&names[i].v[round].a, true, text, sizeof(text));
+			if (have(out, n, text))
+				continue;
+			out[n] = (struct vd_derived_target){0};
+			snprintf(out[n].addr, sizeof(out[n].addr), "%s", text);
+			snprintf(out[n].name, sizeof(out[n].name), "%s", names[i].name);
+			snprintf(out[n].server, sizeof(out[n].server), "%s", names[i].v[round].server);
+			n++;
+		}
 	return n;
+}
+
+int vd_cloud_derive_section(cJSON *tunnel)
+{
+	struct vd_derived_target v[VD_CLOUD_DERIVED_TARGETS_MAX];
+	size_t n = vd_cloud_derive_targets(tunnel, v, VD_CLOUD_DERIVED_TARGETS_MAX);
+	cJSON *der, *a, *from, *o;
+
+	if (!n)
+		return 0;
+	if (!(der = cJSON_AddObjectToObject(tunnel, VDF_TUNNEL_DERIVED)) ||
+	    !(a = cJSON_AddArrayToObject(der, VDF_DERIVED_TARGETS)) ||
+	    !(from = cJSON_AddObjectToObject(der, VDF_DERIVED_TARGETS_FROM)))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *s = cJSON_CreateString(v[i].addr);
+		if (!s)
+			return -ENOMEM;
+		cJSON_AddItemToArray(a, s);
+		if (!(o = cJSON_AddObjectToObject(from, v[i].addr)) ||
+		    !cJSON_AddStringToObject(o, VDF_DERIVED_FROM_SOURCE, v[i].name[0] ? "names" : "pushed-dns") ||
+		    (v[i].name[0] && (!cJSON_AddStringToObject(o, VDF_DERIVED_FROM_NAME, v[i].name) ||
+		                      !cJSON_AddStringToObject(o, VDF_DERIVED_FROM_SERVER, v[i].server))))
+			return -ENOMEM;
+	}
+	return 0;
 }

@@ -303,7 +303,8 @@ static const cJSON *cloud(const struct rctx *c)
 	return obj(c->tunnel, VDF_TUNNEL_CLOUD);
 }
 
-/* A target the daemon derived (a pushed DNS server), not one of Targets=. */
+/* A target the daemon derived (a pushed DNS server, an address a Names=
+ * name answers: lib/cloudfacts.c), not one of Targets=. */
 static bool derived_target(const struct rctx *c, const char *addr)
 {
 	const cJSON *it;
@@ -312,6 +313,17 @@ static bool derived_target(const struct rctx *c, const char *addr)
 		if (cJSON_IsString(it) && addr && strcmp(it->valuestring, addr) == 0)
 			return true;
 	return false;
+}
+
+/* A derived target that a Names= name answers, not a pushed DNS server. */
+static bool derived_from_names(const struct rctx *c, const char *addr)
+{
+	const cJSON *from;
+
+	if (!addr || !derived_target(c, addr))
+		return false;
+	from = cJSON_GetObjectItemCaseSensitive(obj(obj(c->tunnel, VDF_TUNNEL_DERIVED), VDF_DERIVED_TARGETS_FROM), addr);
+	return nstr(from, VDF_DERIVED_FROM_SOURCE) && strcmp(str(from, VDF_DERIVED_FROM_SOURCE), "names") == 0;
 }
 
 /* A DNS server of the tunnel that answered a query through it: reachable,
@@ -1750,7 +1762,11 @@ static void rule_local_network_missing(const struct rctx *c, struct rout *o)
 		const char *dev = nstr(it, VDF_LOOKUP_DEV) ? str(it, VDF_LOOKUP_DEV) : "?";
 		struct vd_prefix t;
 
-		/* a derived target is a DNS server: dns-no-route's */
+		/* a derived target is not one the user expects through the tunnel: a
+		 * pushed DNS server is dns-no-route's; a name's address was taken
+		 * because a route the tunnel carries covers it, so one that leaves
+		 * elsewhere is a more specific local route (ip-conflict's), never a
+		 * route the server did not push */
 		if (!a || !is_false(it, VDF_LOOKUP_VIA_TUNNEL) || derived_target(c, a))
 			continue;
 		/* A target a pushed route covers that still leaves elsewhere is taken
@@ -1858,6 +1874,14 @@ static void rule_security_group(const struct rctx *c, struct rout *o)
 		/* a pushed DNS server taken as a target (the daemon's, not the
 		 * user's) that answers DNS is reached: its ICMP is only filtered */
 		if (derived_target(c, a) && dns_answers(c, a))
+			continue;
+		/* A host a Names= name answers is no evidence by its silence: the
+		 * user named it to be resolved, never said it answers pings, and a
+		 * VPC's security groups admit no ICMP unless told to (a database
+		 * endpoint never does). The tunnel's DNS answering through the
+		 * tunnel already shows the security group lets the client in; a
+		 * written target (Targets=) is the user's word that it answers. */
+		if (derived_from_names(c, a))
 			continue;
 		cJSON_ArrayForEach(r, arr(rt, VDF_ROUTES_TARGETS)) {
 			if (nstr(r, VDF_LOOKUP_ADDR) && strcmp(str(r, VDF_LOOKUP_ADDR), a) == 0)
@@ -2927,7 +2951,9 @@ static bool can_local_network_missing(const struct rctx *c, struct lack *l)
 	const cJSON *lns = arr(cloud(c), VDF_CLOUD_LOCAL_NETWORKS);
 	bool targets = false;
 
-	/* the user's targets: a derived one (a DNS server) is dns-no-route's */
+	/* the user's targets: a derived one is no evidence of a missing route
+	 * (a DNS server is dns-no-route's; a name's address is inside a route
+	 * the tunnel carries, by its choice) */
 	cJSON_ArrayForEach(it, arr(rt, VDF_ROUTES_TARGETS))
 		targets |= !derived_target(c, nstr(it, VDF_LOOKUP_ADDR));
 
@@ -2962,10 +2988,28 @@ static bool can_ipsec_route_overlap(const struct rctx *c, struct lack *l)
 	       lacking(l, NEED_CLOUD, N_("the gateway's IPsec-VPN routes and the client CIDR block are not both known"));
 }
 
+/* A target whose silence rule_security_group weighs: not a Names= address. */
+static bool has_judged_targets(const struct rctx *c)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr(section(c, VDF_TUNNEL_ROUTES), VDF_ROUTES_TARGETS))
+		if (!derived_from_names(c, nstr(it, VDF_LOOKUP_ADDR)))
+			return true;
+	cJSON_ArrayForEach(it, arr(section(c, VDF_TUNNEL_PING), VDF_PING_TARGETS))
+		if (!derived_from_names(c, nstr(it, VDF_ECHO_ADDR)))
+			return true;
+	return false;
+}
+
 static bool can_security_group(const struct rctx *c, struct lack *l)
 {
 	bool up = tunnel_up(c, l);
-	bool ok = has_targets(c) || lacking(l, NEED_TARGETS, N_("no VPC host to ping is known"));
+	bool ok = has_judged_targets(c) ||
+	          (has_targets(c) ? lacking(l, NEED_TARGETS,
+	                                    N_("the only VPC hosts known are addresses of Names=, which need not answer "
+	                                       "pings"))
+	                          : lacking(l, NEED_TARGETS, N_("no VPC host to ping is known")));
 
 	return up && ok && measured(c, VDF_TUNNEL_PING, l);
 }

@@ -73,6 +73,22 @@ struct dns_query {
 	struct bufferevent *bev;  /* over TCP after a truncated reply */
 	enum vd_dns_result result;
 	bool done;
+	struct vd_dns_addr addrs[VD_DNS_ADDRS_MAX]; /* of an answer, a reply's (lib/resolvconf.c) */
+	size_t n_addrs;
+	unsigned dropped;
+};
+
+/* A name's addresses as one server last answered them, kept while it does
+ * not answer (silence, SERVFAIL, REFUSED, an error): a VPC that stops
+ * answering keeps the targets derived from it (lib/cloudfacts.c), which is
+ * when their pings matter. An answer without them (another set, NODATA,
+ * NXDOMAIN) replaces them. */
+struct dns_kept {
+	char server[64];
+	char name[VD_DNS_NAME_MAX + 1];
+	struct vd_dns_addr addrs[VD_DNS_ADDRS_MAX];
+	size_t n;
+	unsigned dropped;
 };
 
 /* Persistent per tunnel: the netlink monitor (route lookups for servers the
@@ -81,6 +97,11 @@ struct dns_state {
 	struct netlink *nl;
 	struct probe_slot *slot;
 	struct pu_bus bus; /* kept open between runs */
+	/* the last run's answers with addresses: at most one per query of a
+	 * run (DNS_MAX_SERVERS x DNS_MAX_NAMES), only names and servers of
+	 * that run */
+	struct dns_kept *kept;
+	size_t n_kept;
 };
 
 struct dns_ctx {
@@ -303,13 +324,95 @@ static enum vd_dns_result system_result(struct dns_ctx *c, size_t name)
 	return first;
 }
 
+static const struct dns_kept *kept_find(const struct dns_state *st, const char *server, const char *name)
+{
+	for (size_t i = 0; i < st->n_kept; i++)
+		if (strcmp(st->kept[i].server, server) == 0 && strcasecmp(st->kept[i].name, name) == 0)
+			return &st->kept[i];
+	return NULL;
+}
+
+/* This run's addresses per tunnel server and name: an answer's, else the
+ * last answer's while the server does not answer. Replaces st's. */
+static int answers_update(struct dns_ctx *c, bool *kept_flags)
+{
+	struct dns_kept *v = calloc(c->n_q ? c->n_q : 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_q; i++) {
+		const struct dns_query *q = &c->q[i];
+		const struct dns_server *s = &c->srv[q->srv];
+		const struct dns_kept *old;
+		struct dns_kept *k = &v[n];
+
+		kept_flags[i] = false;
+		if (!s->tunnel || c->names[q->name].qtype != VD_DNS_TYPE_A)
+			continue;
+		snprintf(k->server, sizeof(k->server), "%s", s->text);
+		snprintf(k->name, sizeof(k->name), "%s", c->names[q->name].name);
+		if (q->result == VD_DNS_ANSWER || q->result == VD_DNS_NXDOMAIN) {
+			memcpy(k->addrs, q->addrs, sizeof(k->addrs));
+			k->n = q->n_addrs;
+			k->dropped = q->dropped;
+		} else if ((old = kept_find(c->st, k->server, k->name))) {
+			*k = *old;
+			kept_flags[i] = true;
+		}
+		if (k->n)
+			n++;
+		else
+			memset(k, 0, sizeof(*k));
+	}
+	free(c->st->kept);
+	c->st->kept = v;
+	c->st->n_kept = n;
+	return 0;
+}
+
+/* servers[].answers: per name, the addresses it has. */
+static cJSON *answers_json(const struct dns_ctx *c, size_t srv, const bool *kept_flags)
+{
+	cJSON *ans = NULL;
+
+	for (size_t i = 0; i < c->n_q; i++) {
+		const struct dns_query *q = &c->q[i];
+		const struct dns_kept *k;
+		cJSON *o, *a;
+		char text[INET6_ADDRSTRLEN];
+
+		if (q->srv != srv || !(k = kept_find(c->st, c->srv[srv].text, c->names[q->name].name)))
+			continue;
+		if ((!ans && !(ans = cJSON_CreateObject())) || !(o = cJSON_AddObjectToObject(ans, k->name)) ||
+		    !(a = cJSON_AddArrayToObject(o, VDF_DNS_ANSWER_ADDRESSES)))
+			goto oom;
+		for (size_t j = 0; j < k->n; j++) {
+			cJSON *str;
+			if (!inet_ntop(k->addrs[j].family, k->addrs[j].addr, text, sizeof(text)))
+				continue;
+			if (!(str = cJSON_CreateString(text)))
+				goto oom;
+			cJSON_AddItemToArray(a, str);
+		}
+		if ((kept_flags[i] && !cJSON_AddBoolToObject(o, VDF_DNS_ANSWER_KEPT, true)) ||
+		    (k->dropped && !cJSON_AddNumberToObject(o, VDF_DNS_ANSWER_DROPPED, k->dropped)))
+			goto oom;
+	}
+	return ans ? ans : cJSON_CreateObject();
+oom:
+	cJSON_Delete(ans);
+	return NULL;
+}
+
 static void finish(struct dns_ctx *c)
 {
 	struct probe_run *run = c->run;
 	cJSON *sec = cJSON_CreateObject(), *servers, *system;
-	bool any_sys = false;
+	bool any_sys = false, *kept_flags = calloc(c->n_q ? c->n_q : 1, sizeof(bool));
 
-	if (!sec || !(servers = cJSON_AddArrayToObject(sec, VDF_DNS_SERVERS)))
+	if (!sec || !kept_flags || !(servers = cJSON_AddArrayToObject(sec, VDF_DNS_SERVERS)) ||
+	    answers_update(c, kept_flags) < 0)
 		goto oom;
 	for (size_t i = 0; i < c->n_srv; i++) {
 		cJSON *o, *res;
@@ -331,6 +434,12 @@ static void finish(struct dns_ctx *c)
 			if (c->q[k].srv == i &&
 			    !cJSON_AddStringToObject(res, c->names[c->q[k].name].name, vd_dns_result_name(c->q[k].result)))
 				goto oom;
+		if (!(res = answers_json(c, i, kept_flags)))
+			goto oom;
+		if (!res->child)
+			cJSON_Delete(res);
+		else
+			cJSON_AddItemToObject(o, VDF_DNS_SERVER_ANSWERS, res);
 	}
 	for (size_t i = 0; i < c->n_srv; i++)
 		any_sys |= c->srv[i].sys_rank >= 0;
@@ -347,11 +456,13 @@ static void finish(struct dns_ctx *c)
 				goto oom;
 		}
 	}
+	free(kept_flags);
 	ctx_free(c);
 	run->priv = NULL;
 	probe_run_done(run, PROBE_OK, sec);
 	return;
 oom:
+	free(kept_flags);
 	cJSON_Delete(sec);
 	ctx_free(c);
 	run->priv = NULL;
@@ -372,6 +483,8 @@ static void query_done(struct dns_query *q, enum vd_dns_result res)
 		return;
 	q->done = true;
 	q->result = res;
+	if (res != VD_DNS_ANSWER)
+		q->n_addrs = q->dropped = 0;
 	evtimer_del(q->timer);
 	if (q->bev) {
 		bufferevent_free(q->bev);
@@ -379,6 +492,14 @@ static void query_done(struct dns_query *q, enum vd_dns_result res)
 	}
 	if (--q->c->pending == 0)
 		event_active(q->c->fin, EV_TIMEOUT, 0);
+}
+
+/* A reply's addresses, for the answer's (query_done drops them otherwise). */
+static void reply_keep(struct dns_query *q, const struct vd_dns_reply *r)
+{
+	memcpy(q->addrs, r->addrs, sizeof(q->addrs));
+	q->n_addrs = r->n_addrs;
+	q->dropped = r->addrs_dropped;
 }
 
 static void udp_send(struct dns_query *q)
@@ -425,10 +546,12 @@ static void on_tcp_read(struct bufferevent *bev, void *arg)
 		return;
 	evbuffer_drain(in, 2);
 	msg = evbuffer_pullup(in, (ev_ssize_t)n);
-	if (!msg || vd_dns_reply_parse(q->q, q->qlen, msg, n, &r) < 0 || r.truncated)
+	if (!msg || vd_dns_reply_parse(q->q, q->qlen, msg, n, &r) < 0 || r.truncated) {
 		query_done(q, VD_DNS_ERROR);
-	else
+	} else {
+		reply_keep(q, &r);
 		query_done(q, vd_dns_reply_result(&r));
+	}
 }
 
 static void on_tcp_event(struct bufferevent *bev, short what, void *arg)
@@ -498,8 +621,10 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 				query_done(q, VD_DNS_ERROR);
 			else if (r.truncated)
 				tcp_start(q);
-			else
+			else {
+				reply_keep(q, &r);
 				query_done(q, vd_dns_reply_result(&r));
+			}
 			break;
 		}
 	}
@@ -568,6 +693,7 @@ static void state_free(void *p)
 	if (st->nl)
 		netlink_unref(st->nl, st->slot);
 	pu_bus_close(&st->bus);
+	free(st->kept);
 	free(st);
 }
 

@@ -143,10 +143,31 @@ int vd_cloud_section(const struct vd_cloud_set *s, const struct vd_cloud_pick *p
 int vd_cloud_derive(struct cJSON *tunnel);
 
 /* Hosts a tunnel already knows to be inside the VPC, for a tunnel with no
- * Targets=: the DNS servers the server pushed in this session (openvpn is
- * the tunnel's "openvpn" facts section). Each an address, into out (at most
- * max); returns how many. */
+ * Targets= (tunnel is one entry of the snapshot's "tunnels", its sections
+ * and cloud as the facts have them), while the client is connected:
+ *  1. the DNS servers the server pushed in this session;
+ *  2. the addresses the tunnel's DNS servers gave the Names= names (the dns
+ *     section's answers), taken only from a server whose route leaves by
+ *     the tunnel (an answer from outside it is what a spoofer on the LAN
+ *     could write) and only inside a route the tunnel carries that is no
+ *     wider than a VPC's block (/8, /32 for IPv6: not a redirect-gateway's
+ *     half of the internet), and inside the SSL server's Local Network when
+ *     that is known: never an address the probes would reach outside the
+ *     tunnel. The names take turns (each one's smallest address first), so
+ *     a name with many addresses does not crowd the others out, and the same
+ *     answers give the same targets in the same order.
+ * At most max, without duplicates; returns how many. */
 #define VD_CLOUD_DERIVED_TARGETS_MAX 4
-size_t vd_cloud_derive_targets(const struct cJSON *openvpn, char out[][48], size_t max);
+#define VD_CLOUD_DERIVED_NAME_MAX 253 /* VD_DNS_NAME_MAX */
+struct vd_derived_target {
+	char addr[48];
+	char name[VD_CLOUD_DERIVED_NAME_MAX + 1]; /* the Names= name it answers; "" for a pushed DNS server */
+	char server[48];                          /* for a name: the DNS server that gave it */
+};
+size_t vd_cloud_derive_targets(const struct cJSON *tunnel, struct vd_derived_target *out, size_t max);
+
+/* The tunnel's "derived" object (docs/facts.md) from vd_cloud_derive_targets:
+ * added when there is a target, else nothing. 0 or -ENOMEM. */
+int vd_cloud_derive_section(struct cJSON *tunnel);
 
 #endif

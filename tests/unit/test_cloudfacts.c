@@ -473,6 +473,121 @@ static void test_derive(void **state)
 	cJSON_Delete(t);
 }
 
+
+/* A connected tunnel: pushed DNS 172.16.1.10, a route to 172.16.1.0/24 and a
+ * wide one, the DNS answers given in SERVERS (the dns section's servers). */
+static cJSON *tunnel_with(const char *servers, const char *cloud)
+{
+	char buf[4096];
+	cJSON *t;
+
+	snprintf(buf, sizeof(buf),
+	         "{\"name\": \"office\", %s%s%s \"openvpn\": {\"status\": \"ok\", \"state\": \"connected\", "
+	         "\"pushed\": {\"dns\": [\"172.16.1.10\"]}}, \"routes\": {\"status\": \"ok\", \"pushed_routes\": "
+	         "[\"172.16.1.0/24\", \"10.0.0.0/7\", \"127.0.0.0/8\", \"224.0.0.0/8\"]}, \"dns\": {\"status\": \"ok\", "
+	         "\"servers\": %s}}",
+	         cloud ? "\"cloud\": " : "", cloud ? cloud : "", cloud ? "," : "", servers);
+	t = cJSON_Parse(buf);
+	assert_non_null(t);
+	return t;
+}
+
+static void test_derive_targets(void **state)
+{
+	struct vd_derived_target v[VD_CLOUD_DERIVED_TARGETS_MAX];
+	cJSON *t;
+
+	(void)state;
+	/* through the tunnel: db's and web's addresses in turns, each name's
+	 * smallest first; not what lies outside the tunnel's routes (192.0.2.5),
+	 * in a route wider than a VPC's (10.1.1.1 in a /7), loopback or
+	 * multicast whatever route covers them; nothing from a server reached
+	 * outside the tunnel (a spoofer on the LAN could be it) */
+	t = tunnel_with("[{\"addr\": \"172.16.1.10\", \"source\": \"pushed\", \"via_tunnel\": true, \"results\": {}, "
+	                "\"answers\": {\"db.vpc.internal\": {\"addresses\": [\"172.16.1.21\", \"192.0.2.5\", "
+	                "\"172.16.1.20\", \"10.1.1.1\", \"127.0.0.1\", \"224.0.0.5\"]}, "
+	                "\"web.vpc.internal\": {\"addresses\": [\"172.16.1.30\"]}}}, "
+	                "{\"addr\": \"192.168.1.1\", \"source\": \"resolv.conf\", \"via_tunnel\": false, \"results\": {}, "
+	                "\"answers\": {\"db.vpc.internal\": {\"addresses\": [\"172.16.1.2\"]}}}]",
+	                NULL);
+	assert_int_equal(vd_cloud_derive_targets(t, v, VD_CLOUD_DERIVED_TARGETS_MAX), 4);
+	assert_string_equal(v[0].addr, "172.16.1.10");
+	assert_string_equal(v[0].name, "");
+	assert_string_equal(v[1].addr, "172.16.1.20");
+	assert_string_equal(v[1].name, "db.vpc.internal");
+	assert_string_equal(v[1].server, "172.16.1.10");
+	assert_string_equal(v[2].addr, "172.16.1.30");
+	assert_string_equal(v[2].name, "web.vpc.internal");
+	assert_string_equal(v[3].addr, "172.16.1.21");
+	assert_string_equal(v[3].name, "db.vpc.internal");
+	/* bounded by max */
+	assert_int_equal(vd_cloud_derive_targets(t, v, 2), 2);
+	assert_string_equal(v[1].addr, "172.16.1.20");
+
+	/* the section: each target with where it comes from */
+	assert_int_equal(vd_cloud_derive_section(t), 0);
+	const cJSON *der = cJSON_GetObjectItemCaseSensitive(t, VDF_TUNNEL_DERIVED);
+	const cJSON *from = cJSON_GetObjectItemCaseSensitive(der, VDF_DERIVED_TARGETS_FROM);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(der, VDF_DERIVED_TARGETS)), 4);
+	assert_string_equal(jstr(cJSON_GetObjectItemCaseSensitive(from, "172.16.1.10"), VDF_DERIVED_FROM_SOURCE),
+	                    "pushed-dns");
+	assert_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(from, "172.16.1.10"),
+	                                             VDF_DERIVED_FROM_NAME));
+	assert_string_equal(jstr(cJSON_GetObjectItemCaseSensitive(from, "172.16.1.30"), VDF_DERIVED_FROM_SOURCE), "names");
+	assert_string_equal(jstr(cJSON_GetObjectItemCaseSensitive(from, "172.16.1.30"), VDF_DERIVED_FROM_NAME),
+	                    "web.vpc.internal");
+	assert_string_equal(jstr(cJSON_GetObjectItemCaseSensitive(from, "172.16.1.30"), VDF_DERIVED_FROM_SERVER),
+	                    "172.16.1.10");
+	cJSON_Delete(t);
+
+	/* the same answers in another order: the same targets (no churn) */
+	t = tunnel_with("[{\"addr\": \"172.16.1.10\", \"source\": \"pushed\", \"via_tunnel\": true, \"results\": {}, "
+	                "\"answers\": {\"db.vpc.internal\": {\"addresses\": [\"172.16.1.20\", \"10.1.1.1\", "
+	                "\"172.16.1.21\"], \"kept\": true}, \"web.vpc.internal\": {\"addresses\": [\"172.16.1.30\"]}}}]",
+	                NULL);
+	assert_int_equal(vd_cloud_derive_targets(t, v, VD_CLOUD_DERIVED_TARGETS_MAX), 4);
+	assert_string_equal(v[1].addr, "172.16.1.20");
+	assert_string_equal(v[2].addr, "172.16.1.30");
+	assert_string_equal(v[3].addr, "172.16.1.21");
+	cJSON_Delete(t);
+
+	/* the Local Network known: only inside it; a name answering the DNS
+	 * server's own address adds nothing */
+	t = tunnel_with("[{\"addr\": \"172.16.1.10\", \"source\": \"pushed\", \"via_tunnel\": true, \"results\": {}, "
+	                "\"answers\": {\"db.vpc.internal\": {\"addresses\": [\"172.16.1.200\", \"172.16.1.10\", "
+	                "\"172.16.1.5\"]}}}]",
+	                "{\"local_networks\": [\"172.16.1.0/25\"]}");
+	assert_int_equal(vd_cloud_derive_targets(t, v, VD_CLOUD_DERIVED_TARGETS_MAX), 2);
+	assert_string_equal(v[1].addr, "172.16.1.5");
+	cJSON_Delete(t);
+
+	/* the DNS server's route not known: its answers are not taken */
+	t = tunnel_with("[{\"addr\": \"172.16.1.10\", \"source\": \"pushed\", \"results\": {}, "
+	                "\"answers\": {\"db.vpc.internal\": {\"addresses\": [\"172.16.1.20\"]}}}]",
+	                NULL);
+	assert_int_equal(vd_cloud_derive_targets(t, v, VD_CLOUD_DERIVED_TARGETS_MAX), 1);
+	cJSON_Delete(t);
+
+	/* not connected: nothing of this session is known */
+	t = tunnel_with("[{\"addr\": \"172.16.1.10\", \"source\": \"pushed\", \"via_tunnel\": true, \"results\": {}, "
+	                "\"answers\": {\"db.vpc.internal\": {\"addresses\": [\"172.16.1.20\"]}}}]",
+	                NULL);
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItemCaseSensitive(t, "openvpn"), "state", cJSON_CreateString("reconnecting"));
+	assert_int_equal(vd_cloud_derive_targets(t, v, VD_CLOUD_DERIVED_TARGETS_MAX), 0);
+	assert_int_equal(vd_cloud_derive_section(t), 0);
+	assert_null(cJSON_GetObjectItemCaseSensitive(t, VDF_TUNNEL_DERIVED));
+	cJSON_Delete(t);
+
+	/* hostile shapes: no crash, nothing taken */
+	t = tunnel_with("[{\"addr\": 5, \"via_tunnel\": true, \"answers\": {\"x\": {\"addresses\": [\"172.16.1.40\"]}}}, "
+	                "{\"addr\": \"172.16.1.10\", \"via_tunnel\": true, \"answers\": {\"\": {\"addresses\": "
+	                "[\"172.16.1.41\"]}, \"y\": {\"addresses\": [7, null, \"not an address\", \"172.16.1.0/24\"]}, "
+	                "\"z\": [\"172.16.1.42\"]}}]",
+	                NULL);
+	assert_int_equal(vd_cloud_derive_targets(t, v, VD_CLOUD_DERIVED_TARGETS_MAX), 1);
+	cJSON_Delete(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,7 +595,7 @@ int main(void)
 		cmocka_unit_test(test_routes),      cmocka_unit_test(test_several_answers),
 		cmocka_unit_test(test_forms),       cmocka_unit_test(test_partial),  cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits),      cmocka_unit_test(test_match),    cmocka_unit_test(test_section),
-		cmocka_unit_test(test_derive),
+		cmocka_unit_test(test_derive),      cmocka_unit_test(test_derive_targets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
