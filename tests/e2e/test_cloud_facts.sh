@@ -132,7 +132,7 @@ status_is '([e["cause"] for e in tunnel("'"$name"'")["unchecked"]].count("client
     any(e["cause"] == "asymmetric-path" and "Reflector=" in e["needs"] for e in tunnel("'"$name"'")["unchecked"]))' ||
 	fail "unchecked: $(cli status --json)"
 # no Targets=: the pushed DNS server is the host inside the VPC the probes use, shown as derived
-until_ok 'json_is "$(cli facts --json --tunnel "$name")" "(t[\"derived\"] == {\"targets\": [\"172.16.1.10\"], \"targets_from\": \"pushed-dns\"} and
+until_ok 'json_is "$(cli facts --json --tunnel "$name")" "(t[\"derived\"] == {\"targets\": [\"172.16.1.10\"], \"targets_from\": {\"172.16.1.10\": {\"source\": \"pushed-dns\"}}} and
     [x[\"addr\"] for x in t[\"ping\"][\"targets\"]] == [\"172.16.1.10\"])" "t = d[\"facts\"][\"tunnels\"][0]"' 100 ||
 	fail "derived targets: $(cli facts --json --tunnel "$name")"
 status_is '"security-group" not in [e["cause"] for e in tunnel("'"$name"'")["unchecked"]]' ||
