@@ -1,0 +1,543 @@
+/* See nmsettings.h.
+ *
+ * NetworkManager's D-Bus API (org.freedesktop.NetworkManager.Settings and
+ * .Settings.Connection): ListConnections gives the settings objects,
+ * GetSettings each one's settings as a{sa{sv}}, without secrets (those take
+ * GetSecrets, never called here); NewConnection and ConnectionRemoved on the
+ * Settings object and Updated on a connection's say when to look again.
+ * NetworkManager hides a connection whose connection.permissions leave the
+ * caller out. Nothing here starts NetworkManager (no auto-start). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <systemd/sd-bus.h>
+
+#include "log.h"
+#include "nmsettings.h"
+#include "probes/busutil.h"
+#include "vpndoctor/common.h"
+#include "vpndoctor/ovpn_argv.h"
+
+#define NM_NAME "org.freedesktop.NetworkManager"
+#define SETTINGS_PATH "/org/freedesktop/NetworkManager/Settings"
+#define SETTINGS_IFACE "org.freedesktop.NetworkManager.Settings"
+#define CONN_IFACE "org.freedesktop.NetworkManager.Settings.Connection"
+
+/* vpn.data items kept per connection, and the longest value read */
+#define DATA_MAX 128
+#define VALUE_MAX 4096
+
+struct get {
+	struct nmsettings *s;
+	char *path;
+	sd_bus_slot *slot;
+	struct get *next;
+};
+
+struct nmsettings {
+	struct event_base *base;
+	nmsettings_changed_fn cb;
+	void *ud;
+	struct pu_bus bus;
+	unsigned bus_opened;
+	sd_bus_slot *m_new, *m_removed, *m_updated, *m_owner, *list_call;
+	struct get *gets;
+	struct nm_openvpn_conn conns[NMSETTINGS_MAX];
+	size_t n;
+	struct event *retry;
+};
+
+static void conn_clear(struct nm_openvpn_conn *c)
+{
+	free(c->path);
+	free(c->id);
+	free(c->uuid);
+	free(c->profile);
+	free(c->user);
+	memset(c, 0, sizeof(*c));
+}
+
+static struct nm_openvpn_conn *by_path(struct nmsettings *s, const char *path)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->conns[i].path, path) == 0)
+			return &s->conns[i];
+	return NULL;
+}
+
+static void changed(struct nmsettings *s)
+{
+	if (s->cb)
+		s->cb(s->ud);
+}
+
+static void drop(struct nmsettings *s, const char *path)
+{
+	struct nm_openvpn_conn *c = by_path(s, path);
+
+	if (!c)
+		return;
+	conn_clear(c);
+	*c = s->conns[--s->n];
+	memset(&s->conns[s->n], 0, sizeof(s->conns[0]));
+	changed(s);
+}
+
+static void gets_free(struct nmsettings *s)
+{
+	while (s->gets) {
+		struct get *g = s->gets;
+		s->gets = g->next;
+		sd_bus_slot_unref(g->slot);
+		free(g->path);
+		free(g);
+	}
+}
+
+static void get_done(struct get *g)
+{
+	struct get **pp = &g->s->gets;
+
+	while (*pp && *pp != g)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = g->next;
+	sd_bus_slot_unref(g->slot);
+	free(g->path);
+	free(g);
+}
+
+/* ---- GetSettings ---- */
+
+struct parsed {
+	char *id, *uuid, *type, *service, *user;
+	const char *keys[DATA_MAX], *values[DATA_MAX];
+	char *store[2 * DATA_MAX];
+	size_t n_data, n_store;
+	bool several_users;
+};
+
+static void parsed_free(struct parsed *p)
+{
+	free(p->id);
+	free(p->uuid);
+	free(p->type);
+	free(p->service);
+	free(p->user);
+	for (size_t i = 0; i < p->n_store; i++)
+		free(p->store[i]);
+}
+
+static int read_string(sd_bus_message *m, char **ret)
+{
+	const char *v;
+	int r = sd_bus_message_read(m, "v", "s", &v);
+
+	if (r < 0)
+		return r;
+	free(*ret);
+	*ret = strndup(v, VALUE_MAX);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* connection.permissions: "user:NAME:" entries; one is the connection's user. */
+static int read_permissions(sd_bus_message *m, struct parsed *p)
+{
+	const char *v;
+	int r;
+
+	if ((r = sd_bus_message_enter_container(m, 'v', "as")) < 0 ||
+	    (r = sd_bus_message_enter_container(m, 'a', "s")) < 0)
+		return r;
+	while ((r = sd_bus_message_read(m, "s", &v)) > 0) {
+		const char *name, *end;
+		if (strncmp(v, "user:", 5) != 0)
+			continue;
+		name = v + 5;
+		end = strchr(name, ':');
+		if (p->user || p->several_users) {
+			p->several_users = true;
+			free(p->user);
+			p->user = NULL;
+			continue;
+		}
+		p->user = strndup(name, end ? (size_t)(end - name) : strlen(name));
+		if (!p->user)
+			return -ENOMEM;
+	}
+	if (r < 0)
+		return r;
+	if ((r = sd_bus_message_exit_container(m)) < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
+/* vpn.data: a{ss}, kept as it is (bounded). */
+static int read_data(sd_bus_message *m, struct parsed *p)
+{
+	const char *k, *v;
+	int r;
+
+	if ((r = sd_bus_message_enter_container(m, 'v', "a{ss}")) < 0 ||
+	    (r = sd_bus_message_enter_container(m, 'a', "{ss}")) < 0)
+		return r;
+	while ((r = sd_bus_message_read(m, "{ss}", &k, &v)) > 0) {
+		if (p->n_data == DATA_MAX || strlen(k) > 64 || strlen(v) > VALUE_MAX)
+			continue;
+		if (!(p->store[p->n_store] = strdup(k)) || !(p->store[p->n_store + 1] = strdup(v)))
+			return -ENOMEM;
+		p->keys[p->n_data] = p->store[p->n_store];
+		p->values[p->n_data++] = p->store[p->n_store + 1];
+		p->n_store += 2;
+	}
+	if (r < 0)
+		return r;
+	if ((r = sd_bus_message_exit_container(m)) < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
+static int parse_settings(sd_bus_message *m, struct parsed *p)
+{
+	const char *setting, *key;
+	int r;
+
+	if ((r = sd_bus_message_enter_container(m, 'a', "{sa{sv}}")) < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "sa{sv}")) > 0) {
+		if ((r = sd_bus_message_read(m, "s", &setting)) < 0 ||
+		    (r = sd_bus_message_enter_container(m, 'a', "{sv}")) < 0)
+			return r;
+		while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+			bool conn = strcmp(setting, "connection") == 0, vpn = strcmp(setting, "vpn") == 0;
+			char type;
+			const char *contents;
+
+			if ((r = sd_bus_message_read(m, "s", &key)) < 0 ||
+			    (r = sd_bus_message_peek_type(m, &type, &contents)) < 0)
+				return r;
+			if (conn && strcmp(key, "id") == 0 && strcmp(contents, "s") == 0)
+				r = read_string(m, &p->id);
+			else if (conn && strcmp(key, "uuid") == 0 && strcmp(contents, "s") == 0)
+				r = read_string(m, &p->uuid);
+			else if (conn && strcmp(key, "type") == 0 && strcmp(contents, "s") == 0)
+				r = read_string(m, &p->type);
+			else if (conn && strcmp(key, "permissions") == 0 && strcmp(contents, "as") == 0)
+				r = read_permissions(m, p);
+			else if (vpn && strcmp(key, "service-type") == 0 && strcmp(contents, "s") == 0)
+				r = read_string(m, &p->service);
+			else if (vpn && strcmp(key, "data") == 0 && strcmp(contents, "a{ss}") == 0)
+				r = read_data(m, p);
+			else
+				r = sd_bus_message_skip(m, "v");
+			if (r < 0 || (r = sd_bus_message_exit_container(m)) < 0)
+				return r;
+		}
+		if (r < 0 || (r = sd_bus_message_exit_container(m)) < 0 || (r = sd_bus_message_exit_container(m)) < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
+static int on_get(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct get *g = userdata;
+	struct nmsettings *s = g->s;
+	struct parsed p;
+	struct nm_openvpn_conn *c, fresh = {0};
+	int r;
+
+	(void)ret_error;
+	memset(&p, 0, sizeof(p));
+	if (sd_bus_message_is_method_error(m, NULL)) {
+		/* removed meanwhile, or hidden from us now */
+		drop(s, g->path);
+		get_done(g);
+		return 0;
+	}
+	r = parse_settings(m, &p);
+	if (r < 0 || !p.type || strcmp(p.type, "vpn") != 0 || !p.service || strcmp(p.service, NM_OPENVPN_SERVICE) != 0) {
+		if (r < 0)
+			log_debug("NetworkManager: the settings of %s do not read as settings", g->path);
+		drop(s, g->path);
+		parsed_free(&p);
+		get_done(g);
+		return 0;
+	}
+	r = vd_nm_openvpn_profile(p.keys, p.values, p.n_data, &fresh.profile, NULL);
+	fresh.path = strdup(g->path);
+	fresh.id = p.id ? strdup(p.id) : strdup(p.uuid ? p.uuid : g->path);
+	fresh.uuid = p.uuid ? strdup(p.uuid) : NULL;
+	fresh.user = p.user ? strdup(p.user) : NULL;
+	if ((p.uuid && !fresh.uuid) || (p.user && !fresh.user))
+		r = -ENOMEM;
+	parsed_free(&p);
+	if (r < 0 || !fresh.path || !fresh.id) {
+		conn_clear(&fresh);
+		log_warnx("NetworkManager: out of memory for the connection %s", g->path);
+		get_done(g);
+		return 0;
+	}
+	c = by_path(s, g->path);
+	if (!c && s->n == NMSETTINGS_MAX) {
+		conn_clear(&fresh);
+		log_warnx("NetworkManager: more than %d OpenVPN connections; %s is left out", NMSETTINGS_MAX, g->path);
+		get_done(g);
+		return 0;
+	}
+	if (c && c->profile && strcmp(c->profile, fresh.profile) == 0 && strcmp(c->id, fresh.id) == 0 &&
+	    ((!c->user && !fresh.user) || (c->user && fresh.user && strcmp(c->user, fresh.user) == 0))) {
+		conn_clear(&fresh); /* nothing that matters changed */
+		get_done(g);
+		return 0;
+	}
+	if (c)
+		conn_clear(c);
+	else
+		c = &s->conns[s->n++];
+	*c = fresh;
+	get_done(g);
+	changed(s);
+	return 0;
+}
+
+static void ask_settings(struct nmsettings *s, const char *path)
+{
+	sd_bus *bus = pu_bus_get(&s->bus, s->base);
+	sd_bus_message *m = NULL;
+	struct get *g;
+	int r;
+
+	if (!bus)
+		return;
+	/* one question per object at a time: the newest answer wins */
+	for (g = s->gets; g; g = g->next)
+		if (strcmp(g->path, path) == 0) {
+			get_done(g);
+			break;
+		}
+	if (!(g = calloc(1, sizeof(*g))) || !(g->path = strdup(path))) {
+		free(g);
+		return;
+	}
+	g->s = s;
+	r = sd_bus_message_new_method_call(bus, &m, NM_NAME, path, CONN_IFACE, "GetSettings");
+	if (r >= 0)
+		r = sd_bus_message_set_auto_start(m, 0);
+	if (r >= 0)
+		r = sd_bus_call_async(bus, &g->slot, m, on_get, g, 0);
+	sd_bus_message_unref(m);
+	if (r < 0) {
+		free(g->path);
+		free(g);
+		return;
+	}
+	g->next = s->gets;
+	s->gets = g;
+	pu_bus_arm(&s->bus);
+}
+
+/* ---- the list ---- */
+
+static void retry_later(struct nmsettings *s)
+{
+	struct timeval tv = {NMSETTINGS_RETRY_S, 0};
+
+	evtimer_add(s->retry, &tv);
+}
+
+static int on_list(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct nmsettings *s = userdata;
+	const char *paths[NMSETTINGS_MAX * 4], *p;
+	size_t n = 0;
+	bool any_dropped = false;
+	int r;
+
+	(void)ret_error;
+	s->list_call = sd_bus_slot_unref(s->list_call);
+	if (sd_bus_message_is_method_error(m, NULL)) {
+		/* NetworkManager is not running: nothing to show, and look again */
+		while (s->n) {
+			conn_clear(&s->conns[--s->n]);
+			any_dropped = true;
+		}
+		if (any_dropped)
+			changed(s);
+		retry_later(s);
+		return 0;
+	}
+	if ((r = sd_bus_message_enter_container(m, 'a', "o")) < 0)
+		return 0;
+	while ((r = sd_bus_message_read(m, "o", &p)) > 0)
+		if (n < VD_ARRAY_SIZE(paths))
+			paths[n++] = p;
+	/* the ones gone */
+	for (size_t i = s->n; i-- > 0;) {
+		bool still = false;
+		for (size_t k = 0; k < n && !still; k++)
+			still = strcmp(paths[k], s->conns[i].path) == 0;
+		if (!still) {
+			conn_clear(&s->conns[i]);
+			s->conns[i] = s->conns[--s->n];
+			memset(&s->conns[s->n], 0, sizeof(s->conns[0]));
+			any_dropped = true;
+		}
+	}
+	if (any_dropped)
+		changed(s);
+	for (size_t k = 0; k < n; k++)
+		ask_settings(s, paths[k]);
+	return 0;
+}
+
+static int on_new(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	const char *path;
+
+	(void)ret_error;
+	if (sd_bus_message_read(m, "o", &path) > 0)
+		ask_settings(userdata, path);
+	return 0;
+}
+
+static int on_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	const char *path;
+
+	(void)ret_error;
+	if (sd_bus_message_read(m, "o", &path) > 0)
+		drop(userdata, path);
+	return 0;
+}
+
+static int on_updated(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	const char *path = sd_bus_message_get_path(m);
+
+	(void)ret_error;
+	if (path && strncmp(path, SETTINGS_PATH "/", strlen(SETTINGS_PATH) + 1) == 0)
+		ask_settings(userdata, path);
+	return 0;
+}
+
+static void refresh(struct nmsettings *s);
+
+/* NetworkManager (re)started, or stopped. */
+static int on_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	(void)m;
+	(void)ret_error;
+	refresh(userdata);
+	return 0;
+}
+
+static void refresh(struct nmsettings *s)
+{
+	sd_bus *bus = pu_bus_get(&s->bus, s->base);
+	sd_bus_message *m = NULL;
+	int r;
+
+	evtimer_del(s->retry);
+	if (!bus) {
+		retry_later(s);
+		return;
+	}
+	if (s->bus_opened != s->bus.opened) {
+		s->m_new = sd_bus_slot_unref(s->m_new);
+		s->m_removed = sd_bus_slot_unref(s->m_removed);
+		s->m_updated = sd_bus_slot_unref(s->m_updated);
+		s->m_owner = sd_bus_slot_unref(s->m_owner);
+		s->list_call = sd_bus_slot_unref(s->list_call);
+		gets_free(s);
+		if (sd_bus_match_signal_async(bus, &s->m_new, NULL, SETTINGS_PATH, SETTINGS_IFACE, "NewConnection", on_new,
+		                              NULL, s) < 0 ||
+		    sd_bus_match_signal_async(bus, &s->m_removed, NULL, SETTINGS_PATH, SETTINGS_IFACE,
+		                              "ConnectionRemoved", on_removed, NULL, s) < 0 ||
+		    sd_bus_match_signal_async(bus, &s->m_updated, NULL, NULL, CONN_IFACE, "Updated", on_updated, NULL,
+		                              s) < 0 ||
+		    sd_bus_add_match_async(bus, &s->m_owner,
+		                           "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+		                           "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
+		                           "arg0='" NM_NAME "'",
+		                           on_owner, NULL, s) < 0)
+			log_debug("NetworkManager: cannot follow its settings' signals");
+		s->bus_opened = s->bus.opened;
+	}
+	s->list_call = sd_bus_slot_unref(s->list_call);
+	r = sd_bus_message_new_method_call(bus, &m, NM_NAME, SETTINGS_PATH, SETTINGS_IFACE, "ListConnections");
+	if (r >= 0)
+		r = sd_bus_message_set_auto_start(m, 0);
+	if (r >= 0)
+		r = sd_bus_call_async(bus, &s->list_call, m, on_list, s, 0);
+	sd_bus_message_unref(m);
+	if (r < 0)
+		retry_later(s);
+	pu_bus_arm(&s->bus);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	refresh(arg);
+}
+
+int nmsettings_new(struct event_base *base, nmsettings_changed_fn cb, void *userdata, struct nmsettings **ret)
+{
+	struct nmsettings *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->base = base;
+	s->cb = cb;
+	s->ud = userdata;
+	if (!(s->retry = evtimer_new(base, on_retry, s))) {
+		free(s);
+		return -ENOMEM;
+	}
+	refresh(s);
+	*ret = s;
+	return 0;
+}
+
+void nmsettings_free(struct nmsettings *s)
+{
+	if (!s)
+		return;
+	sd_bus_slot_unref(s->m_new);
+	sd_bus_slot_unref(s->m_removed);
+	sd_bus_slot_unref(s->m_updated);
+	sd_bus_slot_unref(s->m_owner);
+	sd_bus_slot_unref(s->list_call);
+	gets_free(s);
+	pu_bus_close(&s->bus);
+	event_free(s->retry);
+	for (size_t i = 0; i < s->n; i++)
+		conn_clear(&s->conns[i]);
+	free(s);
+}
+
+size_t nmsettings_count(const struct nmsettings *s)
+{
+	return s ? s->n : 0;
+}
+
+const struct nm_openvpn_conn *nmsettings_at(const struct nmsettings *s, size_t i)
+{
+	return s && i < s->n ? &s->conns[i] : NULL;
+}
+
+const struct nm_openvpn_conn *nmsettings_find_uuid(const struct nmsettings *s, const char *uuid)
+{
+	for (size_t i = 0; s && uuid && i < s->n; i++)
+		if (s->conns[i].uuid && strcmp(s->conns[i].uuid, uuid) == 0)
+			return &s->conns[i];
+	return NULL;
+}
