@@ -6,12 +6,22 @@
  * GetSecrets, never called here); NewConnection and ConnectionRemoved on the
  * Settings object and Updated on a connection's say when to look again.
  * NetworkManager hides a connection whose connection.permissions leave the
- * caller out. Nothing here starts NetworkManager (no auto-start). */
+ * caller out. Nothing here starts NetworkManager (no auto-start).
+ *
+ * Only NetworkManager is believed: the unique name that owns
+ * org.freedesktop.NetworkManager (GetNameOwner, then NameOwnerChanged from
+ * the bus driver itself), and only while that peer runs as root or as this
+ * process's own user (GetConnectionUnixUser: the system bus's policy lets
+ * only root own the name; a peer of our own uid could do what we do
+ * anyway). Every signal and reply from another sender is dropped: a local
+ * user may send a ConnectionRemoved or an Updated to anyone, even addressed
+ * to this process, past any match rule. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <systemd/sd-bus.h>
@@ -30,6 +40,12 @@
 /* vpn.data items kept per connection, and the longest value read */
 #define DATA_MAX 128
 #define VALUE_MAX 4096
+/* GetSettings questions out at once: a storm of NewConnection waits for the
+ * next ListConnections instead (NMSETTINGS_SOON_S) */
+#define GETS_MAX (2 * NMSETTINGS_MAX)
+#define NMSETTINGS_SOON_S 2
+#define DBUS_NAME "org.freedesktop.DBus"
+#define DBUS_PATH "/org/freedesktop/DBus"
 
 struct get {
 	struct nmsettings *s;
@@ -44,8 +60,12 @@ struct nmsettings {
 	void *ud;
 	struct pu_bus bus;
 	unsigned bus_opened;
-	sd_bus_slot *m_new, *m_removed, *m_updated, *m_owner, *list_call;
+	sd_bus_slot *m_new, *m_removed, *m_updated, *m_owner, *list_call, *owner_call;
 	struct get *gets;
+	size_t n_gets;
+	char owner[256];     /* NetworkManager's unique name once believed, else "" */
+	char cand[256];       /* the owner being asked about (GetConnectionUnixUser) */
+	char said_owner[256]; /* the owner last refused in the log: said once */
 	struct nm_openvpn_conn conns[NMSETTINGS_MAX];
 	size_t n;
 	struct event *retry;
@@ -87,8 +107,17 @@ static void drop(struct nmsettings *s, const char *path)
 	changed(s);
 }
 
+/* Whether m comes from the NetworkManager believed now. */
+static bool from_nm(const struct nmsettings *s, sd_bus_message *m)
+{
+	const char *sender = sd_bus_message_get_sender(m);
+
+	return s->owner[0] && sender && strcmp(sender, s->owner) == 0;
+}
+
 static void gets_free(struct nmsettings *s)
 {
+	s->n_gets = 0;
 	while (s->gets) {
 		struct get *g = s->gets;
 		s->gets = g->next;
@@ -104,8 +133,10 @@ static void get_done(struct get *g)
 
 	while (*pp && *pp != g)
 		pp = &(*pp)->next;
-	if (*pp)
+	if (*pp) {
 		*pp = g->next;
+		g->s->n_gets--;
+	}
 	sd_bus_slot_unref(g->slot);
 	free(g->path);
 	free(g);
@@ -255,6 +286,10 @@ static int on_get(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 
 	(void)ret_error;
 	memset(&p, 0, sizeof(p));
+	if (!from_nm(s, m)) {
+		get_done(g);
+		return 0;
+	}
 	if (sd_bus_message_is_method_error(m, NULL)) {
 		/* removed meanwhile, or hidden from us now */
 		drop(s, g->path);
@@ -322,6 +357,13 @@ static void ask_settings(struct nmsettings *s, const char *path)
 			get_done(g);
 			break;
 		}
+	if (s->n_gets >= GETS_MAX) {
+		/* the next ListConnections asks for what is left */
+		struct timeval tv = {NMSETTINGS_SOON_S, 0};
+		if (!evtimer_pending(s->retry, NULL))
+			evtimer_add(s->retry, &tv);
+		return;
+	}
 	if (!(g = calloc(1, sizeof(*g))) || !(g->path = strdup(path))) {
 		free(g);
 		return;
@@ -340,6 +382,7 @@ static void ask_settings(struct nmsettings *s, const char *path)
 	}
 	g->next = s->gets;
 	s->gets = g;
+	s->n_gets++;
 	pu_bus_arm(&s->bus);
 }
 
@@ -352,6 +395,19 @@ static void retry_later(struct nmsettings *s)
 	evtimer_add(s->retry, &tv);
 }
 
+/* NetworkManager gone, or not believed: none of its connections. */
+static void clear_all(struct nmsettings *s)
+{
+	bool any = s->n > 0;
+
+	s->list_call = sd_bus_slot_unref(s->list_call);
+	gets_free(s);
+	while (s->n)
+		conn_clear(&s->conns[--s->n]);
+	if (any)
+		changed(s);
+}
+
 static int on_list(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
 	struct nmsettings *s = userdata;
@@ -362,14 +418,11 @@ static int on_list(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 
 	(void)ret_error;
 	s->list_call = sd_bus_slot_unref(s->list_call);
+	if (!from_nm(s, m))
+		return 0;
 	if (sd_bus_message_is_method_error(m, NULL)) {
-		/* NetworkManager is not running: nothing to show, and look again */
-		while (s->n) {
-			conn_clear(&s->conns[--s->n]);
-			any_dropped = true;
-		}
-		if (any_dropped)
-			changed(s);
+		/* it went meanwhile (NameOwnerChanged follows), or it failed: look again */
+		clear_all(s);
 		retry_later(s);
 		return 0;
 	}
@@ -402,7 +455,7 @@ static int on_new(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 	const char *path;
 
 	(void)ret_error;
-	if (sd_bus_message_read(m, "o", &path) > 0)
+	if (from_nm(userdata, m) && sd_bus_message_read(m, "o", &path) > 0)
 		ask_settings(userdata, path);
 	return 0;
 }
@@ -412,7 +465,7 @@ static int on_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 	const char *path;
 
 	(void)ret_error;
-	if (sd_bus_message_read(m, "o", &path) > 0)
+	if (from_nm(userdata, m) && sd_bus_message_read(m, "o", &path) > 0)
 		drop(userdata, path);
 	return 0;
 }
@@ -422,53 +475,47 @@ static int on_updated(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 	const char *path = sd_bus_message_get_path(m);
 
 	(void)ret_error;
-	if (path && strncmp(path, SETTINGS_PATH "/", strlen(SETTINGS_PATH) + 1) == 0)
+	if (from_nm(userdata, m) && path && strncmp(path, SETTINGS_PATH "/", strlen(SETTINGS_PATH) + 1) == 0)
 		ask_settings(userdata, path);
 	return 0;
 }
 
 static void refresh(struct nmsettings *s);
 
-/* NetworkManager (re)started, or stopped. */
+/* Only the bus driver says who owns a name. */
+static bool from_driver(sd_bus_message *m)
+{
+	const char *sender = sd_bus_message_get_sender(m);
+
+	return sender && strcmp(sender, DBUS_NAME) == 0;
+}
+
+/* NetworkManager (re)started, or stopped: what the old one said is gone. */
 static int on_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
-	(void)m;
+	struct nmsettings *s = userdata;
+	const char *name, *old, *now;
+
 	(void)ret_error;
-	refresh(userdata);
+	if (!from_driver(m) || sd_bus_message_read(m, "sss", &name, &old, &now) < 0 || strcmp(name, NM_NAME) != 0)
+		return 0;
+	s->owner[0] = '\0';
+	s->owner_call = sd_bus_slot_unref(s->owner_call);
+	clear_all(s);
+	if (now[0])
+		refresh(s);
 	return 0;
 }
 
-static void refresh(struct nmsettings *s)
+static void list(struct nmsettings *s)
 {
 	sd_bus *bus = pu_bus_get(&s->bus, s->base);
 	sd_bus_message *m = NULL;
 	int r;
 
-	evtimer_del(s->retry);
 	if (!bus) {
 		retry_later(s);
 		return;
-	}
-	if (s->bus_opened != s->bus.opened) {
-		s->m_new = sd_bus_slot_unref(s->m_new);
-		s->m_removed = sd_bus_slot_unref(s->m_removed);
-		s->m_updated = sd_bus_slot_unref(s->m_updated);
-		s->m_owner = sd_bus_slot_unref(s->m_owner);
-		s->list_call = sd_bus_slot_unref(s->list_call);
-		gets_free(s);
-		if (sd_bus_match_signal_async(bus, &s->m_new, NULL, SETTINGS_PATH, SETTINGS_IFACE, "NewConnection", on_new,
-		                              NULL, s) < 0 ||
-		    sd_bus_match_signal_async(bus, &s->m_removed, NULL, SETTINGS_PATH, SETTINGS_IFACE,
-		                              "ConnectionRemoved", on_removed, NULL, s) < 0 ||
-		    sd_bus_match_signal_async(bus, &s->m_updated, NULL, NULL, CONN_IFACE, "Updated", on_updated, NULL,
-		                              s) < 0 ||
-		    sd_bus_add_match_async(bus, &s->m_owner,
-		                           "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-		                           "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
-		                           "arg0='" NM_NAME "'",
-		                           on_owner, NULL, s) < 0)
-			log_debug("NetworkManager: cannot follow its settings' signals");
-		s->bus_opened = s->bus.opened;
 	}
 	s->list_call = sd_bus_slot_unref(s->list_call);
 	r = sd_bus_message_new_method_call(bus, &m, NM_NAME, SETTINGS_PATH, SETTINGS_IFACE, "ListConnections");
@@ -477,6 +524,121 @@ static void refresh(struct nmsettings *s)
 	if (r >= 0)
 		r = sd_bus_call_async(bus, &s->list_call, m, on_list, s, 0);
 	sd_bus_message_unref(m);
+	if (r < 0)
+		retry_later(s);
+	pu_bus_arm(&s->bus);
+}
+
+/* The uid of the name's owner: root (the system bus lets only root own
+ * NetworkManager's name) or our own is believed, anyone else never. */
+static int on_owner_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct nmsettings *s = userdata;
+	const char *cand = s->cand;
+	uint32_t uid;
+
+	(void)ret_error;
+	s->owner_call = sd_bus_slot_unref(s->owner_call);
+	if (!from_driver(m) || sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "u", &uid) < 0) {
+		retry_later(s);
+		return 0;
+	}
+	if (uid != 0 && uid != (uint32_t)geteuid()) {
+		if (strcmp(s->said_owner, cand) != 0)
+			log_warnx("NetworkManager: the owner of its bus name runs as uid %u, neither root nor this "
+			          "daemon's user: its connections are not read",
+			          (unsigned)uid);
+		snprintf(s->said_owner, sizeof(s->said_owner), "%s", cand);
+		clear_all(s);
+		return 0;
+	}
+	snprintf(s->owner, sizeof(s->owner), "%s", cand);
+	list(s);
+	return 0;
+}
+
+static int on_name_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct nmsettings *s = userdata;
+	sd_bus *bus = sd_bus_message_get_bus(m);
+	sd_bus_message *q = NULL;
+	const char *name;
+	int r;
+
+	(void)ret_error;
+	s->owner_call = sd_bus_slot_unref(s->owner_call);
+	if (!from_driver(m))
+		return 0;
+	if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "s", &name) < 0 ||
+	    strlen(name) >= sizeof(s->cand)) {
+		/* NetworkManager is not running: nothing to show; NameOwnerChanged
+		 * says when it comes, and the timer looks again in case */
+		clear_all(s);
+		retry_later(s);
+		return 0;
+	}
+	snprintf(s->cand, sizeof(s->cand), "%s", name);
+	r = sd_bus_message_new_method_call(bus, &q, DBUS_NAME, DBUS_PATH, DBUS_NAME, "GetConnectionUnixUser");
+	if (r >= 0)
+		r = sd_bus_message_append(q, "s", name);
+	if (r >= 0)
+		r = sd_bus_call_async(bus, &s->owner_call, q, on_owner_uid, s, 0);
+	sd_bus_message_unref(q);
+	if (r < 0)
+		retry_later(s);
+	pu_bus_arm(&s->bus);
+	return 0;
+}
+
+static void refresh(struct nmsettings *s)
+{
+	sd_bus *bus = pu_bus_get(&s->bus, s->base);
+	int r;
+
+	evtimer_del(s->retry);
+	if (!bus) {
+		retry_later(s);
+		return;
+	}
+	if (s->bus_opened != s->bus.opened) {
+		/* a new connection: the old one's matches, calls and name are gone */
+		s->m_new = sd_bus_slot_unref(s->m_new);
+		s->m_removed = sd_bus_slot_unref(s->m_removed);
+		s->m_updated = sd_bus_slot_unref(s->m_updated);
+		s->m_owner = sd_bus_slot_unref(s->m_owner);
+		s->list_call = sd_bus_slot_unref(s->list_call);
+		s->owner_call = sd_bus_slot_unref(s->owner_call);
+		s->owner[0] = '\0';
+		gets_free(s);
+		if (sd_bus_match_signal_async(bus, &s->m_new, NM_NAME, SETTINGS_PATH, SETTINGS_IFACE, "NewConnection",
+		                              on_new, NULL, s) < 0 ||
+		    sd_bus_match_signal_async(bus, &s->m_removed, NM_NAME, SETTINGS_PATH, SETTINGS_IFACE,
+		                              "ConnectionRemoved", on_removed, NULL, s) < 0 ||
+		    sd_bus_match_signal_async(bus, &s->m_updated, NM_NAME, NULL, CONN_IFACE, "Updated", on_updated, NULL,
+		                              s) < 0 ||
+		    sd_bus_add_match_async(bus, &s->m_owner,
+		                           "type='signal',sender='" DBUS_NAME "',path='" DBUS_PATH "',"
+		                           "interface='" DBUS_NAME "',member='NameOwnerChanged',"
+		                           "arg0='" NM_NAME "'",
+		                           on_owner, NULL, s) < 0)
+			log_debug("NetworkManager: cannot follow its settings' signals");
+		s->bus_opened = s->bus.opened;
+	}
+	if (s->owner[0]) {
+		list(s);
+		return;
+	}
+	if (s->owner_call)
+		return; /* already asking */
+	{
+		sd_bus_message *m = NULL;
+		r = sd_bus_message_new_method_call(bus, &m, DBUS_NAME, DBUS_PATH, DBUS_NAME, "GetNameOwner");
+		if (r >= 0)
+			r = sd_bus_message_append(m, "s", NM_NAME);
+		if (r >= 0)
+			r = sd_bus_call_async(bus, &s->owner_call, m, on_name_owner, s, 0);
+		sd_bus_message_unref(m);
+	}
 	if (r < 0)
 		retry_later(s);
 	pu_bus_arm(&s->bus);
@@ -516,6 +678,7 @@ void nmsettings_free(struct nmsettings *s)
 	sd_bus_slot_unref(s->m_updated);
 	sd_bus_slot_unref(s->m_owner);
 	sd_bus_slot_unref(s->list_call);
+	sd_bus_slot_unref(s->owner_call);
 	gets_free(s);
 	pu_bus_close(&s->bus);
 	event_free(s->retry);

@@ -2,7 +2,8 @@
  * bus of the test's own (DBUS_SYSTEM_BUS_ADDRESS): OpenVPN connections found,
  * their profile made from vpn.data, an update and a removal followed, another
  * VPN type and a Wi-Fi connection left out, a connection kept to one user,
- * and NetworkManager going and coming back.
+ * NetworkManager going and coming back, and a peer that is not
+ * NetworkManager saying a connection was removed.
  * vd-tier: check (no root, no namespace) */
 #include <errno.h>
 #include <setjmp.h>
@@ -195,6 +196,25 @@ static void test_connections(void **state)
 	c = nmsettings_find_uuid(s, "0b7e1d7c-7b5e-4f0f-9bde-3f9a9c1f2a11");
 	assert_non_null(strstr(c->profile, "remote 198.51.100.9 1195 udp\n"));
 	assert_null(strstr(c->profile, "203.0.113.7"));
+
+	/* another peer says it was removed, to everyone and to this process by
+	 * its unique name: only NetworkManager is believed */
+	{
+		int before = changes;
+		assert_int_equal(sh("busctl --address='%s' emit /org/freedesktop/NetworkManager/Settings "
+		                    "org.freedesktop.NetworkManager.Settings ConnectionRemoved o %s",
+		                    addr, c->path),
+		                 0);
+		assert_int_equal(sh("me=$(busctl --address='%s' list --no-legend --unique | awk '$2 == %d {print $1}'); "
+		                    "test -n \"$me\" && busctl --address='%s' --destination=\"$me\" emit "
+		                    "/org/freedesktop/NetworkManager/Settings org.freedesktop.NetworkManager.Settings "
+		                    "ConnectionRemoved o %s",
+		                    addr, (int)getpid(), addr, c->path),
+		                 0);
+		run(base, before + 1, 600);
+		assert_int_equal(changes, before);
+		assert_int_equal(nmsettings_count(s), 2);
+	}
 
 	/* deleted */
 	assert_int_equal(sh("busctl --address='%s' call org.freedesktop.NetworkManager %s "
