@@ -22,6 +22,7 @@
 
 #include "vpndoctor/common.h"
 #include "vpndoctor/ovpn_argv.h"
+#include "vpndoctor/ovpn_config.h"
 #include "vpndoctor/proc_openvpn.h"
 
 struct buf {
@@ -463,4 +464,48 @@ int vd_nm_openvpn_profile(const char *const *keys, const char *const *values, si
 		item_line(&b, &nm, "ca", "ca", true);
 	}
 	return finish(&b, ret, ret_len);
+}
+
+/* The files OpenVPN reads for who it is and whom it trusts: their first
+ * word is a path. */
+static const char *const match_files[] = {"ca", "cert", "key", "pkcs12", "tls-auth", "tls-crypt", "tls-crypt-v2",
+                                          "secret"};
+
+int vd_ovpn_profile_match_key(const char *text, size_t len, char **ret)
+{
+	struct vd_ovpn_config *cfg = NULL;
+	struct vd_ovpn_remote *rem = NULL;
+	struct vd_error err;
+	struct buf b = {0};
+	size_t n = 0;
+	int r;
+
+	memset(&err, 0, sizeof(err));
+	r = vd_ovpn_config_parse(NULL, text, len, &cfg, &err);
+	if (r < 0)
+		return r == -ENOMEM ? r : -EINVAL;
+	r = vd_ovpn_config_remotes(cfg, &rem, &n);
+	if (r == 0 && n == 0)
+		r = -EINVAL; /* nothing to tie a process to */
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char port[16];
+		const char *p[3] = {rem[i].host, port, vd_ovpn_proto_name(rem[i].proto)};
+		snprintf(port, sizeof(port), "%u", rem[i].port);
+		line(&b, "remote", p, 3);
+	}
+	for (size_t i = 0; r == 0 && i < VD_ARRAY_SIZE(match_files); i++) {
+		const struct vd_ovpn_option *o = vd_ovpn_config_get(cfg, match_files[i]);
+		/* an inline block has no path: its body is not a name */
+		if (o && o->argc >= 1 && !o->inline_body) {
+			const char *p[1] = {o->argv[0]};
+			line(&b, match_files[i], p, 1);
+		}
+	}
+	free(rem);
+	vd_ovpn_config_free(cfg);
+	if (r < 0) {
+		free(b.s);
+		return r;
+	}
+	return finish(&b, ret, NULL);
 }

@@ -35,4 +35,15 @@ int vd_ovpn_argv_profile(const char *cmdline, size_t len, char **ret, size_t *re
 int vd_nm_openvpn_profile(const char *const *keys, const char *const *values, size_t n, char **ret,
                           size_t *ret_len);
 
+/* What ties a running openvpn to the NetworkManager connection it was started
+ * for, from either's profile text (vd_ovpn_argv_profile of its command line,
+ * vd_nm_openvpn_profile of the connection's vpn.data): the remotes OpenVPN
+ * would try (host, port, proto: vd_ovpn_config_remotes) and the paths of its
+ * ca, cert, key, pkcs12, tls-auth, tls-crypt, tls-crypt-v2 and secret, one
+ * per line; what only the run adds (management, --up, the plugin's bus name)
+ * is not in it. Two profiles with the same key are the same client. 0 and a
+ * malloc'ed text; -EINVAL (not a profile, or no remote: nothing to tie by),
+ * -ENOMEM. */
+int vd_ovpn_profile_match_key(const char *text, size_t len, char **ret);
+
 #endif

@@ -241,11 +241,58 @@ static void test_nm_data(void **state)
 	free(text);
 }
 
+/* The plugin's command line and the vpn.data it came from give the same key;
+ * another remote, port, certificate or key does not; no remote, no key. */
+static void test_match_key(void **state)
+{
+	static const char *const data[] = {"connection-type", "tls", "remote", "203.0.113.7", "cipher", "AES-128-CBC",
+	                                   "ca", "/home/alice/vpn/ca.crt", "cert", "/home/alice/vpn/client.crt",
+	                                   "key", "/home/alice/vpn/client.key", "ta", "/home/alice/vpn/ta.key",
+	                                   "ta-dir", "1", NULL};
+	static const char *const other_port[] = {"connection-type", "tls", "remote", "203.0.113.7:1195", "ca",
+	                                         "/home/alice/vpn/ca.crt", "cert", "/home/alice/vpn/client.crt",
+	                                         "key", "/home/alice/vpn/client.key", "ta", "/home/alice/vpn/ta.key",
+	                                         "ta-dir", "1", NULL};
+	static const char *const other_cert[] = {"connection-type", "tls", "remote", "203.0.113.7", "ca",
+	                                         "/home/alice/vpn/ca.crt", "cert", "/home/alice/vpn/other.crt",
+	                                         "key", "/home/alice/vpn/client.key", "ta", "/home/alice/vpn/ta.key",
+	                                         "ta-dir", "1", NULL};
+	char *cmd = profile_of(nm_argv), *nm = nm_profile(data), *a = NULL, *b = NULL, *c = NULL;
+
+	(void)state;
+	assert_int_equal(vd_ovpn_profile_match_key(cmd, strlen(cmd), &a), 0);
+	assert_int_equal(vd_ovpn_profile_match_key(nm, strlen(nm), &b), 0);
+	assert_string_equal(a, b);
+	assert_string_equal(a, "remote 203.0.113.7 1194 udp\n"
+	                       "ca /home/alice/vpn/ca.crt\n"
+	                       "cert /home/alice/vpn/client.crt\n"
+	                       "key /home/alice/vpn/client.key\n"
+	                       "tls-auth /home/alice/vpn/ta.key\n");
+	free(nm);
+	free(b);
+	nm = nm_profile(other_port);
+	assert_int_equal(vd_ovpn_profile_match_key(nm, strlen(nm), &b), 0);
+	assert_string_not_equal(a, b);
+	free(nm);
+	nm = nm_profile(other_cert);
+	assert_int_equal(vd_ovpn_profile_match_key(nm, strlen(nm), &c), 0);
+	assert_string_not_equal(a, c);
+	free(nm);
+	free(b);
+	free(c);
+	b = NULL;
+	assert_int_equal(vd_ovpn_profile_match_key("client\nca /x\n", 13, &b), -EINVAL);
+	assert_int_equal(vd_ovpn_profile_match_key("remote \"x\n", 10, &b), -EINVAL);
+	assert_null(b);
+	free(a);
+	free(cmd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nm_cmdline), cmocka_unit_test(test_cmdline_edges),
-		cmocka_unit_test(test_check_text), cmocka_unit_test(test_nm_data),
+		cmocka_unit_test(test_check_text), cmocka_unit_test(test_nm_data), cmocka_unit_test(test_match_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
