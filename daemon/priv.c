@@ -35,6 +35,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "nmprincipal.h"
 #include "priv.h"
 #include "vpndoctor/common.h"
 
@@ -58,6 +59,7 @@ struct priv_req {
 	uint64_t start; /* the process's start time; never 0 for a pid */
 	uint64_t max;   /* PRIV_OPEN: the size bound */
 	char path[PATH_MAX];
+	char nm_uuid[VD_NM_UUID_MAX]; /* with pid 0: a NetworkManager connection's files */
 };
 
 struct priv_rep {
@@ -530,7 +532,15 @@ static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_val
 	char path[32];
 	int procfd = -1, r = 0;
 
-	if (q->pid == 0) {
+	if (q->pid == 0 && q->nm_uuid[0]) {
+		/* a NetworkManager connection's: the principal NetworkManager says,
+		 * for a file its vpn.data names (or the directory of one) only */
+		if (q->kind != PRIV_OPEN && q->kind != PRIV_WATCH && q->kind != PRIV_OPENDIR)
+			return -EINVAL;
+		r = nmprincipal_of(q->nm_uuid, q->path, q->kind != PRIV_OPEN, &p);
+		if (r < 0)
+			return r == -EPERM || r == -ENOENT || r == -EHOSTDOWN ? -EACCES : r;
+	} else if (q->pid == 0) {
 		if (q->kind == PRIV_PROC)
 			return -EINVAL;
 		vd_principal_admin(&p);
@@ -565,7 +575,7 @@ static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_val
 			r = proc_open(procfd, &p, q->which, ret_fd, ret_value, ret_path);
 			break;
 		case PRIV_WATCH:
-			r = add_watch(&p, q->pid == 0 && is_parent, in_fd, q->path, q->which, ret_value);
+			r = add_watch(&p, q->pid == 0 && !q->nm_uuid[0] && is_parent, in_fd, q->path, q->which, ret_value);
 			break;
 		case PRIV_OPENDIR:
 			r = open_dir(&p, q->path, ret_fd);
@@ -577,7 +587,7 @@ static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_val
 	}
 	if (procfd >= 0)
 		close(procfd);
-	if (r == 0 && q->pid == 0 && is_parent && (q->kind == PRIV_OPEN || q->kind == PRIV_OPENDIR) &&
+	if (r == 0 && q->pid == 0 && !q->nm_uuid[0] && is_parent && (q->kind == PRIV_OPEN || q->kind == PRIV_OPENDIR) &&
 	    (r = admin_fd_allowed(*ret_fd)) < 0)
 		close(*ret_fd);
 	return r;
@@ -586,6 +596,9 @@ static int handle(const struct priv_req *q, int in_fd, int *ret_fd, int *ret_val
 static bool req_valid(const struct priv_req *q)
 {
 	if (q->magic != PRIV_MAGIC || q->zero || q->pid < 0 || (q->pid > 0 && q->start == 0))
+		return false;
+	if (!memchr(q->nm_uuid, '\0', sizeof(q->nm_uuid)) ||
+	    (q->nm_uuid[0] && (q->pid != 0 || !vd_nm_uuid_valid(q->nm_uuid))))
 		return false;
 	if (!memchr(q->path, '\0', sizeof(q->path)))
 		return false;
@@ -638,6 +651,11 @@ static int request(const struct vd_proc_id *who, uint32_t kind, uint32_t which, 
 	q.which = which;
 	q.pid = who ? who->pid : 0;
 	q.start = who && who->pid ? who->start : 0;
+	if (who && who->pid == 0 && who->nm_uuid[0]) {
+		if (!vd_nm_uuid_valid(who->nm_uuid))
+			return -EINVAL;
+		memcpy(q.nm_uuid, who->nm_uuid, strlen(who->nm_uuid) + 1);
+	}
 	q.max = max;
 	if (path && path[0] && path[0] != '/') {
 		/* relative to this process's directory (--config ./x.conf), which the
@@ -658,9 +676,11 @@ static int request(const struct vd_proc_id *who, uint32_t kind, uint32_t which, 
 		return -EINVAL;
 	if (chan < 0)
 		return handle(&q, in_fd, ret_fd, ret_value, ret_path);
-	if (q.pid == 0) {
+	if (q.pid == 0 && !q.nm_uuid[0]) {
 		/* the administrator's: with the engine's own rights first (no
-		 * round trip), root's through the parent only where those fail */
+		 * round trip), root's through the parent only where those fail
+		 * (a NetworkManager connection's never: its user may not read
+		 * what the engine's user may) */
 		int r = handle(&q, in_fd, ret_fd, ret_value, ret_path);
 		if (r != -EACCES && r != -EPERM)
 			return r;

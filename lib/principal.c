@@ -692,6 +692,8 @@ const char *vd_principal_describe(const struct vd_principal *p, char *buf, size_
 		snprintf(buf, size, "root (the administrator)");
 	else if (p->kind == VD_PRINCIPAL_UNIT)
 		snprintf(buf, size, "root (unit %s)", p->unit);
+	else if (p->kind == VD_PRINCIPAL_NM)
+		snprintf(buf, size, "root (a NetworkManager connection of no one user)");
 	else if (getpwuid_r(p->uid, &pw, tmp, sizeof(tmp), &res) == 0 && res && res->pw_name)
 		snprintf(buf, size, "%s (uid %u)", res->pw_name, (unsigned)p->uid);
 	else
@@ -703,6 +705,11 @@ const char *vd_proc_describe(const struct vd_proc_id *who, char *buf, size_t siz
 {
 	struct vd_principal p;
 
+	if (who && who->pid == 0 && who->nm_uuid[0]) {
+		snprintf(buf, size, "the user of NetworkManager connection %s, or root when it is kept to no one",
+		         vd_nm_uuid_valid(who->nm_uuid) ? who->nm_uuid : "?");
+		return buf;
+	}
 	if (!who || who->pid == 0)
 		vd_principal_admin(&p);
 	else if (vd_principal_of_pid(who->pid, who->start, &p, NULL) < 0) {
@@ -710,4 +717,49 @@ const char *vd_proc_describe(const struct vd_proc_id *who, char *buf, size_t siz
 		return buf;
 	}
 	return vd_principal_describe(&p, buf, size);
+}
+
+bool vd_nm_uuid_valid(const char *s)
+{
+	size_t n = s ? strnlen(s, VD_NM_UUID_MAX) : 0;
+
+	return n > 0 && n < VD_NM_UUID_MAX && strspn(s, "0123456789abcdefABCDEF-") == n;
+}
+
+int vd_nm_principal(const char *const *perms, size_t n_perms, const char *const *files, size_t n_files,
+                    const char *path, bool dir, char *user, size_t user_size)
+{
+	const char *one = NULL;
+	size_t one_len = 0, users = 0;
+	bool named = false;
+
+	for (size_t i = 0; i < n_files && !named; i++) {
+		const char *f = files[i], *slash = strrchr(f, '/');
+		if (f[0] != '/')
+			continue; /* the plugin takes absolute paths only */
+		if (!dir)
+			named = strcmp(f, path) == 0;
+		else if (slash == f)
+			named = strcmp(path, "/") == 0;
+		else
+			named = strlen(path) == (size_t)(slash - f) && strncmp(f, path, (size_t)(slash - f)) == 0;
+	}
+	if (!named)
+		return -EPERM;
+	for (size_t i = 0; i < n_perms; i++) {
+		const char *e = perms[i], *end;
+		if (strncmp(e, "user:", 5) != 0)
+			continue;
+		users++;
+		one = e + 5;
+		end = strchr(one, ':');
+		one_len = end ? (size_t)(end - one) : strlen(one);
+	}
+	if (users == 0)
+		return 0;
+	if (users > 1 || one_len == 0 || one_len >= user_size || memchr(one, '/', one_len))
+		return -EACCES;
+	memcpy(user, one, one_len);
+	user[one_len] = '\0';
+	return 1;
 }

@@ -32,6 +32,8 @@ enum vd_principal_kind {
 	VD_PRINCIPAL_USER = 0, /* a process's real ids (uid 0 included) */
 	VD_PRINCIPAL_UNIT,     /* root: its cgroup is a root-owned OpenVPN unit */
 	VD_PRINCIPAL_ADMIN,    /* root: named by the administrator (vpndoctor.conf) */
+	VD_PRINCIPAL_NM,       /* root: a NetworkManager connection kept to no user, whose
+	                        * files NetworkManager hands to openvpn as root */
 };
 
 struct vd_principal {
@@ -44,10 +46,14 @@ struct vd_principal {
 };
 
 /* A process as it was inspected: the pid and its start time (field 22 of
- * /proc/PID/stat); pid 0 stands for the administrator. */
+ * /proc/PID/stat); pid 0 stands for the administrator, or, with nm_uuid
+ * set, for a NetworkManager connection no process runs (whose principal the
+ * privileged parent asks NetworkManager itself: vd_nm_principal). */
+#define VD_NM_UUID_MAX 40
 struct vd_proc_id {
 	pid_t pid;
 	uint64_t start;
+	char nm_uuid[VD_NM_UUID_MAX]; /* with pid 0: the connection's uuid; "" otherwise */
 };
 
 /* ---- pure ----------------------------------------------------------------- */
@@ -68,6 +74,22 @@ int vd_proc_stat_starttime(const char *text, size_t len, uint64_t *ret);
 bool vd_principal_is_root(const struct vd_principal *p);
 /* The principal for what the administrator named (kind ADMIN, uid 0). */
 void vd_principal_admin(struct vd_principal *ret);
+/* Whether s is a uuid as NetworkManager writes one (hex digits and '-', at
+ * most VD_NM_UUID_MAX - 1 bytes, not empty). */
+bool vd_nm_uuid_valid(const char *s);
+/* Whose rights a NetworkManager connection's file is opened with
+ * (vpndoctord(8), PRIVILEGES), from what NetworkManager says of it: perms,
+ * its connection.permissions entries ("user:NAME:" and others), and files,
+ * the paths its vpn.data names (the first word of ca, cert, key, pkcs12,
+ * tls-auth, tls-crypt, tls-crypt-v2, secret of vd_nm_openvpn_profile's text).
+ * path must be one of files, or (dir true: a directory to watch or list) the
+ * directory of one; else -EPERM. Then: exactly one user named: 1 and that
+ * name in user (the caller looks the user up); none: 0 (root, kind NM: the
+ * plugin hands the files to openvpn as root); several users, or a name that
+ * does not fit: -EACCES (no one principal). */
+int vd_nm_principal(const char *const *perms, size_t n_perms, const char *const *files, size_t n_files,
+                    const char *path, bool dir, char *user, size_t user_size);
+
 /* Whether p may do want (an OR of R_OK, W_OK, X_OK) on a file of this owner,
  * group and mode, by the mode bits as the kernel reads them: the owner's bits
  * for the owner, else the group's for a member of the file's group (even when

@@ -513,10 +513,49 @@ static void test_proc_id_fd_path(void **state)
 	assert_string_equal(vd_proc_describe(&gone, buf, sizeof(buf)), "the user of process 2147483632");
 }
 
+/* A NetworkManager connection's files: only what its vpn.data names (or a
+ * directory of one, to watch), as its one user or as root; several users,
+ * or a name that is no user's, none. */
+static void test_nm_principal(void **state)
+{
+	const char *files[] = {"/home/alice/vpn/ca.crt", "/home/alice/vpn/client.crt", "/etc/ta.key", "rel.key"};
+	const char *alice[] = {"user:alice:"}, *two[] = {"user:alice:", "user:bob:"}, *odd[] = {"user::"};
+	const char *slash[] = {"user:../x:"}, *other[] = {"group:staff:"};
+	char user[64];
+
+	(void)state;
+	assert_int_equal(vd_nm_principal(NULL, 0, files, 4, "/home/alice/vpn/ca.crt", false, user, sizeof(user)), 0);
+	assert_int_equal(vd_nm_principal(other, 1, files, 4, "/etc/ta.key", false, user, sizeof(user)), 0);
+	assert_int_equal(vd_nm_principal(alice, 1, files, 4, "/home/alice/vpn/client.crt", false, user, sizeof(user)),
+	                 1);
+	assert_string_equal(user, "alice");
+	/* the directory of a file it names, for a watch; not its parent */
+	assert_int_equal(vd_nm_principal(alice, 1, files, 4, "/home/alice/vpn", true, user, sizeof(user)), 1);
+	assert_int_equal(vd_nm_principal(alice, 1, files, 4, "/home/alice", true, user, sizeof(user)), -EPERM);
+	assert_int_equal(vd_nm_principal(NULL, 0, files, 4, "/etc", true, user, sizeof(user)), 0);
+	/* a file it does not name, a prefix, a relative path, a directory asked as a file */
+	assert_int_equal(vd_nm_principal(NULL, 0, files, 4, "/etc/shadow", false, user, sizeof(user)), -EPERM);
+	assert_int_equal(vd_nm_principal(NULL, 0, files, 4, "/etc/ta.ke", false, user, sizeof(user)), -EPERM);
+	assert_int_equal(vd_nm_principal(NULL, 0, files, 4, "rel.key", false, user, sizeof(user)), -EPERM);
+	assert_int_equal(vd_nm_principal(NULL, 0, files, 4, "/etc", false, user, sizeof(user)), -EPERM);
+	assert_int_equal(vd_nm_principal(NULL, 0, NULL, 0, "/etc/ta.key", false, user, sizeof(user)), -EPERM);
+	/* no one principal */
+	assert_int_equal(vd_nm_principal(two, 2, files, 4, "/etc/ta.key", false, user, sizeof(user)), -EACCES);
+	assert_int_equal(vd_nm_principal(odd, 1, files, 4, "/etc/ta.key", false, user, sizeof(user)), -EACCES);
+	assert_int_equal(vd_nm_principal(slash, 1, files, 4, "/etc/ta.key", false, user, sizeof(user)), -EACCES);
+	assert_int_equal(vd_nm_principal(alice, 1, files, 4, "/etc/ta.key", false, user, 4), -EACCES);
+	/* uuids */
+	assert_true(vd_nm_uuid_valid("0b7e1d7c-7b5e-4f0f-9bde-3f9a9c1f2a11"));
+	assert_false(vd_nm_uuid_valid(""));
+	assert_false(vd_nm_uuid_valid("../../etc"));
+	assert_false(vd_nm_uuid_valid("0b7e1d7c-7b5e-4f0f-9bde-3f9a9c1f2a11-0b7e1d7c"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_nm_principal),
 		cmocka_unit_test(test_status_groups_max),
 		cmocka_unit_test(test_cgroup),
 		cmocka_unit_test(test_starttime),
