@@ -62,6 +62,11 @@ struct config_tunnel {
 	                                    * administrator's, for a [Tunnel] of the file */
 	pid_t pid;                         /* a process without --config (NetworkManager's): the
 	                                    * openvpn probe follows this pid, as nothing else names it */
+	/* Set for a NetworkManager connection (daemon/discoverer.c): */
+	char *nm_uuid;                     /* its connection.uuid, or NULL */
+	char *nm_profile;                  /* its vpn.data as the plugin gives it to openvpn: the
+	                                    * profile checked while no process runs it (pid 0) */
+	char *nm_user;                     /* its connection.permissions' one user, or NULL */
 };
 
 struct config_probe {

@@ -13,7 +13,11 @@
 #include "discoverer.h"
 #include "discovery.h"
 #include "log.h"
+#include "nmsettings.h"
+#include "priv.h"
 #include "probes/probe.h"
+#include "vpndoctor/ovpn_argv.h"
+#include "vpndoctor/ovpn_config.h"
 
 /* A tunnel discovery made: its config_tunnel lives here (the scheduler's
  * slots point at it) until the tunnel is forgotten. */
@@ -25,6 +29,12 @@ struct disc_tunnel {
 	uid_t uid;           /* else its user (DISCOVERY_USER_MAX) */
 	int64_t gone_since;  /* 0 while its process runs */
 	bool seen;
+	/* A NetworkManager connection's (nm_uuid set): it stays while
+	 * NetworkManager has the connection, idle (pid 0) while no process of
+	 * NetworkManager's runs it */
+	char *nm_match;      /* vd_ovpn_profile_match_key of its profile, or NULL */
+	char *nm_base;       /* the name it was given before any "-2" */
+	bool tied;           /* a process was tied to it at the last scan */
 };
 
 struct discoverer {
@@ -37,6 +47,8 @@ struct discoverer {
 	unsigned disc_skipped; /* processes left out at the last scan (DISCOVERY_USER_MAX) */
 	struct event *disc_timer, *disc_soon, *disc_link;
 	int disc_link_fd;
+	struct nmsettings *nm; /* NetworkManager's connections, while discovery is on */
+	struct event *nm_soon; /* a sync after a change NetworkManager said */
 };
 
 bool discoverer_on(const struct config *cfg)
@@ -51,7 +63,12 @@ static void disc_tunnel_free(struct disc_tunnel *dt)
 	free(dt->ct.name);
 	free(dt->ct.config);
 	free(dt->ct.management);
+	free(dt->ct.nm_uuid);
+	free(dt->ct.nm_profile);
+	free(dt->ct.nm_user);
 	free(dt->key);
+	free(dt->nm_match);
+	free(dt->nm_base);
 	free(dt);
 }
 
@@ -83,6 +100,9 @@ void discoverer_free(struct discoverer *ds)
 		event_free(ds->disc_link);
 	if (ds->disc_link_fd >= 0)
 		close(ds->disc_link_fd);
+	nmsettings_free(ds->nm);
+	if (ds->nm_soon)
+		event_free(ds->nm_soon);
 	for (size_t i = 0; i < ds->n_disc; i++)
 		disc_tunnel_free(ds->disc[i]);
 	free(ds->disc);
@@ -138,10 +158,221 @@ static void disc_remove(struct discoverer *ds, size_t i)
 	disc_tunnel_free(dt);
 }
 
+/* ---- NetworkManager's connections ---- */
+
+/* A [Tunnel] of cfg already describes the connection: its Management= is the
+ * socket the plugin names after the uuid, or its Config= is the same client
+ * (the same match key: remotes, ca, cert, key). The file is read as the
+ * administrator's, as the profile probe reads it. */
+static bool nm_configured(const struct config *cfg, const char *uuid, const char *match)
+{
+	for (size_t i = 0; i < cfg->n_tunnels; i++) {
+		const struct config_tunnel *ct = &cfg->tunnels[i];
+		const char *m = ct->management, *tail;
+		char *text = NULL, *key = NULL;
+		size_t len = 0;
+		bool same;
+
+		if (m && ((tail = strrchr(m, '/')) && strncmp(tail, "/nm-openvpn-", 12) == 0 && strcmp(tail + 12, uuid) == 0))
+			return true;
+		if (!match || !ct->config || priv_read(NULL, ct->config, VD_OVPN_MAX_INPUT, &text, &len) < 0)
+			continue;
+		same = vd_ovpn_profile_match_key(text, len, &key) == 0 && strcmp(key, match) == 0;
+		free(text);
+		free(key);
+		if (same)
+			return true;
+	}
+	return false;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static struct disc_tunnel *nm_find(struct discoverer *ds, const char *uuid)
+{
+	for (size_t i = 0; i < ds->n_disc; i++)
+		if (ds->disc[i]->ct.nm_uuid && strcmp(ds->disc[i]->ct.nm_uuid, uuid) == 0)
+			return ds->disc[i];
+	return NULL;
+}
+
+static void disc_remove(struct discoverer *ds, size_t i);
+static bool name_taken(const struct discoverer *ds, const struct config *cfg, const char *name);
+
+/* A tunnel of the connection c: named after its connection.id (its name in
+ * NetworkManager's GUI and nmcli), other bytes '_', "-2" and on when the
+ * name is taken; idle until a process of NetworkManager's runs it. */
+static int nm_add(struct discoverer *ds, const struct nm_openvpn_conn *c, const char *base)
+{
+	struct disc_tunnel *dt = calloc(1, sizeof(*dt)), **v;
+	char name[DISCOVERY_NAME_MAX + 16];
+	int r;
+
+	if (!dt)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "%s", base);
+	for (unsigned k = 2; name_taken(ds, *ds->cfg, name) && k < 1000; k++)
+		snprintf(name, sizeof(name), "%.*s-%u", DISCOVERY_NAME_MAX - 4, base, k);
+	dt->ct.name = strdup(name);
+	dt->ct.discovered = true;
+	dt->ct.nm_uuid = strdup(c->uuid);
+	dt->ct.nm_profile = strdup(c->profile);
+	dt->nm_base = strdup(base);
+	dt->ct.nm_user = c->user ? strdup(c->user) : NULL;
+	/* its files are read with the rights NetworkManager's settings give
+	 * (daemon/nmprincipal.h), asked by the privileged parent itself */
+	snprintf(dt->ct.owner.nm_uuid, sizeof(dt->ct.owner.nm_uuid), "%s", c->uuid);
+	dt->key = NULL;
+	if (asprintf(&dt->key, "nm:%s", c->uuid) < 0)
+		dt->key = NULL;
+	/* (no remote: nothing ties a process to it but the uuid) */
+	if (vd_ovpn_profile_match_key(c->profile, strlen(c->profile), &dt->nm_match) == -ENOMEM)
+		dt->nm_match = NULL;
+	dt->seen = true;
+	v = realloc(ds->disc, (ds->n_disc + 1) * sizeof(*v));
+	if (!dt->ct.name || !dt->ct.nm_uuid || !dt->ct.nm_profile || !dt->nm_base || (c->user && !dt->ct.nm_user) ||
+	    !dt->key || !v) {
+		if (v)
+			ds->disc = v;
+		disc_tunnel_free(dt);
+		return -ENOMEM;
+	}
+	ds->disc = v;
+	ds->disc[ds->n_disc++] = dt;
+	r = ds->h.add(ds->ud, &dt->ct);
+	if (r < 0) {
+		disc_remove(ds, ds->n_disc - 1);
+		ds->h.rebuild(ds->ud);
+		return r;
+	}
+	log_notice("discovery: tunnel %s: NetworkManager connection %s%s%s", dt->ct.name, c->uuid,
+	           c->user ? ", kept to user " : "", c->user ? dt->ct.nm_user : "");
+	return 0;
+}
+
+/* The tunnels become NetworkManager's connections as they are now: a
+ * connection removed takes its tunnel, one changed (its profile, its user,
+ * its name) is made again, a new one is added. */
+static void nm_sync(struct discoverer *ds)
+{
+	const struct config *cfg = *ds->cfg;
+	bool on = discoverer_on(cfg) && ds->nm, changed = false;
+
+	for (size_t i = ds->n_disc; i-- > 0;) {
+		const struct disc_tunnel *dt = ds->disc[i];
+		const struct nm_openvpn_conn *c;
+		char *base;
+		bool keep;
+
+		if (!dt->ct.nm_uuid)
+			continue;
+		c = on ? nmsettings_find_uuid(ds->nm, dt->ct.nm_uuid) : NULL;
+		base = c ? discovery_name(c->id, strlen(c->id)) : NULL;
+		keep = c && base && strcmp(c->profile, dt->ct.nm_profile) == 0 && same_str(c->user, dt->ct.nm_user) &&
+		       strcmp(base, dt->nm_base) == 0 && !config_tunnel_find(cfg, dt->ct.name) &&
+		       !nm_configured(cfg, dt->ct.nm_uuid, dt->nm_match);
+		free(base);
+		if (keep)
+			continue;
+		log_info("discovery: tunnel %s removed: NetworkManager connection %s %s", dt->ct.name, dt->ct.nm_uuid,
+		         c ? "changed" : "is gone");
+		disc_remove(ds, i);
+		changed = true;
+	}
+	for (size_t i = 0; on && i < nmsettings_count(ds->nm); i++) {
+		const struct nm_openvpn_conn *c = nmsettings_at(ds->nm, i);
+		char *base, *match = NULL;
+		int r;
+
+		/* (a uuid NetworkManager would not make is no connection of its) */
+		if (!c->uuid || !vd_nm_uuid_valid(c->uuid) || nm_find(ds, c->uuid))
+			continue;
+		if (vd_ovpn_profile_match_key(c->profile, strlen(c->profile), &match) == -ENOMEM)
+			continue;
+		if (nm_configured(cfg, c->uuid, match)) {
+			free(match);
+			continue;
+		}
+		free(match);
+		base = discovery_name(c->id, strlen(c->id));
+		r = base ? nm_add(ds, c, base) : -ENOMEM;
+		free(base);
+		if (r < 0) {
+			errno = -r;
+			log_warn("discovery: cannot add the tunnel of NetworkManager connection %s", c->uuid);
+			continue;
+		}
+		changed = true;
+	}
+	if (changed) {
+		ds->h.scanned(ds->ud, true);
+		/* a connection already up: its process is tied at the next scan */
+		discoverer_events(ds, PROBE_EV_OPENVPN);
+	}
+}
+
+static void on_nm_soon(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	nm_sync(arg);
+}
+
+/* From the bus's dispatch: the sync runs from the loop, after it. */
+static void on_nm_changed(void *userdata)
+{
+	struct discoverer *ds = userdata;
+	struct timeval now = {0, 0};
+
+	if (ds->nm_soon)
+		evtimer_add(ds->nm_soon, &now);
+}
+
+/* The NetworkManager tunnel a process without a config runs, or NULL. The
+ * process must be root's (NetworkManager.service's cgroup makes it so;
+ * anyone can start an openvpn that looks like the plugin's). Then, first,
+ * the uuid its management socket is named after: the plugin names it so
+ * (nm-openvpn-service.c: RUNDIR "/nm-openvpn-" UUID), and it holds while the
+ * connection is edited under a running client. NetworkManager's D-Bus API
+ * itself does not say which process runs a connection (VPN.Connection has
+ * only VpnState and Banner; Connection.Active names the settings, not the
+ * plugin or its openvpn), so nothing on the bus ties them more surely. Else
+ * (a plugin that names its socket otherwise) the one connection whose
+ * profile has the same match key (remotes, ca, cert, key,
+ * vd_ovpn_profile_match_key); two such connections are the same client to
+ * us, and tie nothing: the process is a tunnel of its own. */
+static struct disc_tunnel *nm_tie(struct discoverer *ds, const struct discovered *f)
+{
+	struct disc_tunnel *hit = NULL;
+
+	if (f->config || !f->root)
+		return NULL;
+	if (f->nm_uuid)
+		return nm_find(ds, f->nm_uuid);
+	for (size_t i = 0; f->match && i < ds->n_disc; i++) {
+		struct disc_tunnel *dt = ds->disc[i];
+		if (!dt->ct.nm_uuid || !dt->nm_match || strcmp(dt->nm_match, f->match) != 0)
+			continue;
+		if (hit)
+			return NULL;
+		hit = dt;
+	}
+	return hit;
+}
+
 void discoverer_prune(struct discoverer *ds, const struct config *cfg)
 {
 	for (size_t i = ds->n_disc; i-- > 0;) {
 		const struct disc_tunnel *dt = ds->disc[i];
+		if (dt->ct.nm_uuid) {
+			if (!discoverer_on(cfg) || config_tunnel_find(cfg, dt->ct.name) ||
+			    nm_configured(cfg, dt->ct.nm_uuid, dt->nm_match))
+				disc_remove(ds, i);
+			continue;
+		}
 		if (!discoverer_on(cfg) || disc_configured(cfg, dt->ct.config, dt->ct.management) ||
 		    config_tunnel_find(cfg, dt->ct.name))
 			disc_remove(ds, i);
@@ -247,14 +478,43 @@ static void disc_rescan(struct discoverer *ds)
 		log_warn("discovery: cannot read /proc");
 		return;
 	}
-	for (size_t i = 0; i < ds->n_disc; i++)
-		ds->disc[i]->seen = false;
+	for (size_t i = 0; i < ds->n_disc; i++) {
+		/* a connection's tunnel stays while NetworkManager has it */
+		ds->disc[i]->seen = ds->disc[i]->ct.nm_uuid != NULL;
+		ds->disc[i]->tied = false;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct discovered *f = &v[i];
 		struct disc_tunnel *dt;
 
 		if (disc_configured(*ds->cfg, f->config, f->mgmt_any))
 			continue;
+		dt = nm_tie(ds, f);
+		if (dt && !dt->tied) {
+			/* the process and the connection are one tunnel */
+			struct disc_tunnel *own = disc_find(ds, f->key);
+			dt->tied = true;
+			if (own) {
+				/* a tunnel made of the process before the connection was known */
+				for (size_t k = 0; k < ds->n_disc; k++)
+					if (ds->disc[k] == own) {
+						disc_remove(ds, k);
+						break;
+					}
+				changed = true;
+			}
+			if (dt->ct.pid != f->pid || dt->ct.owner.start != f->starttime) {
+				log_info("discovery: tunnel %s: NetworkManager's openvpn pid %d runs it", dt->ct.name,
+				         (int)f->pid);
+				dt->ct.pid = f->pid;
+				dt->ct.owner = (struct vd_proc_id){.pid = f->pid, .start = f->starttime};
+				dt->pid = f->pid;
+				dt->root = f->root;
+				dt->uid = f->uid;
+				ds->h.recheck(ds->ud, &dt->ct);
+			}
+			continue;
+		}
 		dt = disc_find(ds, f->key);
 		if (dt) {
 			/* the oldest process of a profile is its tunnel (v is oldest first) */
@@ -300,6 +560,16 @@ static void disc_rescan(struct discoverer *ds)
 	for (size_t i = ds->n_disc; i-- > 0;) {
 		struct disc_tunnel *dt = ds->disc[i];
 
+		if (dt->ct.nm_uuid && !dt->tied && dt->ct.pid) {
+			/* its process ended: idle again, its profile from the settings */
+			log_info("discovery: tunnel %s: NetworkManager's openvpn pid %d is gone", dt->ct.name,
+			         (int)dt->ct.pid);
+			dt->ct.pid = 0;
+			dt->ct.owner = (struct vd_proc_id){0};
+			snprintf(dt->ct.owner.nm_uuid, sizeof(dt->ct.owner.nm_uuid), "%s", dt->ct.nm_uuid);
+			dt->pid = 0;
+			ds->h.recheck(ds->ud, &dt->ct);
+		}
 		if (dt->seen)
 			continue;
 		if (!dt->gone_since) {
@@ -360,8 +630,19 @@ int discoverer_start(struct discoverer *ds)
 			evtimer_del(ds->disc_timer);
 		if (ds->disc_link)
 			event_del(ds->disc_link);
+		/* (its tunnels went with discoverer_prune) */
+		nmsettings_free(ds->nm);
+		ds->nm = NULL;
 		return 0;
 	}
+	if (!ds->nm_soon && !(ds->nm_soon = evtimer_new(ds->base, on_nm_soon, ds)))
+		return -ENOMEM;
+	/* NetworkManager's connections: without a system bus or NetworkManager
+	 * there are none, said nowhere; it is looked for again when it takes
+	 * its name (nmsettings.h) */
+	if (!ds->nm && nmsettings_new(ds->base, on_nm_changed, ds, &ds->nm) < 0)
+		return -ENOMEM;
+	on_nm_changed(ds); /* a reload may have freed or taken a connection's tunnel */
 	if (ds->disc_link)
 		event_add(ds->disc_link, NULL);
 	if (!ds->disc_timer) {

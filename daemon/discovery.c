@@ -20,6 +20,7 @@
 #include "discovery.h"
 #include "priv.h"
 #include "vpndoctor/common.h"
+#include "vpndoctor/ovpn_argv.h"
 #include "vpndoctor/principal.h"
 #include "vpndoctor/proc_inspect.h"
 #include "vpndoctor/proc_openvpn.h"
@@ -83,6 +84,11 @@ static char *make_name(const char *s, size_t n)
 	return r;
 }
 
+char *discovery_name(const char *s, size_t n)
+{
+	return make_name(s, n);
+}
+
 static char *config_name(const char *config)
 {
 	const char *base = strrchr(config, '/'), *dot;
@@ -128,6 +134,35 @@ static struct user_share *budget_of(struct user_budget *b, uid_t uid)
 	b->v = nv;
 	b->v[b->n] = (struct user_share){.uid = uid};
 	return &b->v[b->n++];
+}
+
+/* What ties a process without a config to a NetworkManager connection: the
+ * UUID of its management socket, as the plugin names it
+ * (nm-openvpn-service.c: RUNDIR "/nm-openvpn-" UUID), believed of a process
+ * whose principal is root only (NetworkManager.service's; anyone can name a
+ * socket so), and its profile's match key. 0 or -ENOMEM. */
+static int nm_ties(const struct vd_proc_openvpn_info *f, struct discovered *d)
+{
+	static const char *const dirs[] = {"/run/NetworkManager/nm-openvpn-", "/var/run/NetworkManager/nm-openvpn-"};
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	for (size_t i = 0; d->root && d->mgmt_any && i < VD_ARRAY_SIZE(dirs); i++) {
+		const char *u = d->mgmt_any + strlen(dirs[i]);
+		size_t n = strlen(u);
+
+		if (strncmp(d->mgmt_any, dirs[i], strlen(dirs[i])) != 0 || n < 1 || n > 64 ||
+		    strspn(u, "0123456789abcdefABCDEF-") != n)
+			continue;
+		if (!(d->nm_uuid = strdup(u)))
+			return -ENOMEM;
+	}
+	r = vd_ovpn_argv_profile(f->cmdline, f->cmdline_len, &text, &len);
+	if (r == 0)
+		r = vd_ovpn_profile_match_key(text, len, &d->match);
+	free(text);
+	return r == -ENOMEM ? r : 0;
 }
 
 /* One process; -ENOENT when it is not an openvpn of ours (or its user has
@@ -197,6 +232,8 @@ static int inspect(pid_t pid, struct discovered *d, struct user_budget *budget)
 	if (r < 0)
 		d->key = NULL;
 	if (!d->name || !d->key)
+		goto oom;
+	if (!d->config && nm_ties(&f, d) < 0)
 		goto oom;
 	vd_proc_openvpn_info_clear(&f);
 	return 0;
@@ -275,6 +312,8 @@ void discovery_free(struct discovered *v, size_t n)
 		free(v[i].config);
 		free(v[i].management);
 		free(v[i].mgmt_any);
+		free(v[i].nm_uuid);
+		free(v[i].match);
 		memset(&v[i], 0, sizeof(v[i]));
 	}
 }

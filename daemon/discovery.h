@@ -32,7 +32,17 @@ struct discovered {
 	                   * a process driven by its command line (NetworkManager's) */
 	char *management; /* its unix management socket, only when it has no GUI options */
 	char *mgmt_any;   /* its unix management socket in any case (matching only) */
+	/* Without a config, what ties it to a NetworkManager connection
+	 * (daemon/discoverer.c): */
+	char *nm_uuid;    /* the UUID NetworkManager's plugin names its management socket
+	                   * after (/run/NetworkManager/nm-openvpn-UUID), only for a process
+	                   * whose principal is root; else NULL */
+	char *match;      /* vd_ovpn_profile_match_key of its command line, or NULL */
 };
+
+/* A name as [Tunnel NAME] allows (A-Z a-z 0-9 - _ . @, other bytes '_'), at
+ * most DISCOVERY_NAME_MAX bytes of s; NULL: no memory. */
+char *discovery_name(const char *s, size_t n);
 
 /* The openvpn processes (comm "openvpn") in this process's network namespace,
  * those whose principal is root first, each part oldest first; of another

@@ -1406,7 +1406,7 @@ static int disc_rebuild(void *userdata)
 	return tunnels_build(d, d->cfg);
 }
 
-/* The tunnel's profile probe, now. */
+/* The tunnel's profile and openvpn probes, now: its process changed. */
 static void disc_recheck(void *userdata, const struct config_tunnel *ct)
 {
 	struct vd_daemon *d = userdata;
@@ -1415,7 +1415,8 @@ static void disc_recheck(void *userdata, const struct config_tunnel *ct)
 		struct probe_slot *slot = scheduler_slot(d->sched, i);
 		const char *t = scheduler_slot_tunnel(slot);
 
-		if (t && strcmp(t, ct->name) == 0 && strcmp(scheduler_slot_probe(slot)->name, "profile") == 0)
+		if (t && strcmp(t, ct->name) == 0 && (strcmp(scheduler_slot_probe(slot)->name, "profile") == 0 ||
+		                                      strcmp(scheduler_slot_probe(slot)->name, "openvpn") == 0))
 			scheduler_run_now(d->sched, slot);
 	}
 }

@@ -65,6 +65,7 @@ struct nmsettings {
 	size_t n_gets;
 	char owner[256];     /* NetworkManager's unique name once believed, else "" */
 	char cand[256];       /* the owner being asked about (GetConnectionUnixUser) */
+	bool said_full;       /* "more than NMSETTINGS_MAX" logged */
 	char said_owner[256]; /* the owner last refused in the log: said once */
 	struct nm_openvpn_conn conns[NMSETTINGS_MAX];
 	size_t n;
@@ -199,9 +200,22 @@ static int read_permissions(sd_bus_message *m, struct parsed *p)
 		p->user = strndup(name, end ? (size_t)(end - name) : strlen(name));
 		if (!p->user)
 			return -ENOMEM;
+		/* shown in messages and logs: a name as useradd makes them, or
+		 * none (the privileged parent then opens nothing for it either) */
+		if (!p->user[0] || strlen(p->user) > 32 ||
+		    strspn(p->user, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+		            strlen(p->user)) {
+			free(p->user);
+			p->user = strdup("?");
+			if (!p->user)
+				return -ENOMEM;
+		}
 	}
 	if (r < 0)
 		return r;
+	/* several: no one user (nmsettings.h), which the parent refuses too */
+	if (p->several_users && !(p->user = strdup("(several users)")))
+		return -ENOMEM;
 	if ((r = sd_bus_message_exit_container(m)) < 0)
 		return r;
 	return sd_bus_message_exit_container(m);
@@ -322,10 +336,16 @@ static int on_get(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 	c = by_path(s, g->path);
 	if (!c && s->n == NMSETTINGS_MAX) {
 		conn_clear(&fresh);
-		log_warnx("NetworkManager: more than %d OpenVPN connections; %s is left out", NMSETTINGS_MAX, g->path);
+		/* said once until there is room again, not for each one left out */
+		if (!s->said_full)
+			log_warnx("NetworkManager: more than %d OpenVPN connections; the others are left out",
+			          NMSETTINGS_MAX);
+		s->said_full = true;
 		get_done(g);
 		return 0;
 	}
+	if (s->n < NMSETTINGS_MAX - 1)
+		s->said_full = false;
 	if (c && c->profile && strcmp(c->profile, fresh.profile) == 0 && strcmp(c->id, fresh.id) == 0 &&
 	    ((!c->user && !fresh.user) || (c->user && fresh.user && strcmp(c->user, fresh.user) == 0))) {
 		conn_clear(&fresh); /* nothing that matters changed */

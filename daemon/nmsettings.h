@@ -27,7 +27,9 @@ struct nm_openvpn_conn {
 	char *id;       /* connection.id: its name as the user sees it */
 	char *uuid;     /* connection.uuid */
 	char *profile;  /* the directives the plugin gives openvpn (vd_nm_openvpn_profile) */
-	char *user;     /* the one user of connection.permissions ("user:alice:"), or NULL: all */
+	char *user;     /* the one user of connection.permissions ("user:alice:"), or NULL: all;
+	                 * "?" for a name no user database holds, "(several users)" for
+	                 * more than one (no one principal: daemon/nmprincipal.h) */
 };
 
 typedef void (*nmsettings_changed_fn)(void *userdata);

@@ -135,6 +135,9 @@ static void tunnel_view(const struct config_tunnel *t, struct probe_tunnel *ret)
 		.discovered = t->discovered,
 		.owner = t->owner,
 		.pid = t->pid,
+		.nm_uuid = t->nm_uuid,
+		.nm_profile = t->nm_profile,
+		.nm_user = t->nm_user,
 	};
 }
 

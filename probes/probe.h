@@ -64,6 +64,11 @@ struct probe_tunnel {
 	                               * and the files in it); pid 0: the administrator's */
 	pid_t pid;                    /* a process without --config (NetworkManager's): the
 	                               * openvpn probe follows this pid, as nothing else names it */
+	const char *nm_uuid;          /* a NetworkManager connection's uuid, or NULL */
+	const char *nm_profile;       /* its profile (vpn.data as the plugin gives it), checked
+	                               * while pid is 0: before it connects */
+	const char *nm_user;          /* the one user it is kept to, or NULL: for messages (whose
+	                               * rights its files are read with: daemon/priv.h) */
 };
 
 /* The daemon's settings that probes read. */

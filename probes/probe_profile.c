@@ -3,7 +3,8 @@
  * client with no config file (NetworkManager's plugin gives openvpn its
  * options on the command line) the same check of that command line's
  * options (vd_profile_check_text), its files read as that process's
- * principal. Checking runs inside
+ * principal; for a NetworkManager connection no process runs, the same
+ * check of its settings (probe_tunnel.nm_profile), before it connects. Checking runs inside
  * start(): it is fast local I/O (a few small files, size-bounded by the lib)
  * and never waits on the network, so the loop is not held up in practice.
  * Changes are seen through inotify on the files' directories, so an editor's
@@ -244,7 +245,7 @@ static int profile_start(struct probe_run *run)
 	const struct probe_tunnel *t = run->tunnel;
 	struct profile_state *st = *run->state;
 	struct files files = {.n = 0, .owner = &t->owner};
-	char read_as[128];
+	char read_as[160];
 	struct vd_profile_opts opts = {.read = recording_read, .userdata = &files, .no_quote = true};
 	cJSON *section = NULL;
 	const cJSON *status;
@@ -254,13 +255,24 @@ static int profile_start(struct probe_run *run)
 	char *text = NULL, name[64], cwd[PATH_MAX];
 	size_t tlen = 0;
 
-	if (!t || (!t->config && t->pid <= 0)) {
+	if (!t || (!t->config && t->pid <= 0 && !t->nm_profile)) {
 		PROBE_ERROR(run, N_("no Config= for this tunnel"));
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
 	}
-	/* no file: the options NetworkManager's plugin gave on the command line */
-	if (!t->config) {
+	if (!t->config && t->pid <= 0) {
+		/* a NetworkManager connection no process runs: its settings, as the
+		 * plugin would give them to openvpn (vd_nm_openvpn_profile), so that
+		 * it is checked before it connects */
+		snprintf(name, sizeof(name), "nm:%s", t->nm_uuid ? t->nm_uuid : "");
+		if (!(text = strdup(t->nm_profile))) {
+			probe_run_done(run, PROBE_UNKNOWN, NULL);
+			return 0;
+		}
+		tlen = strlen(text);
+		opts.basedir = "/";
+	} else if (!t->config) {
+		/* no file: the options NetworkManager's plugin gave on the command line */
 		r = pu_cmdline_profile(t, &text, &tlen, name, sizeof(name), cwd, sizeof(cwd));
 		if (r < 0 && st && st->last) {
 			/* gone: what was seen while it ran stands until it is back */
@@ -283,7 +295,13 @@ static int profile_start(struct probe_run *run)
 		else
 			*run->state = st;
 	}
-	opts.read_as = vd_proc_describe(&t->owner, read_as, sizeof(read_as));
+	if (!t->config && t->pid <= 0 && t->nm_user)
+		snprintf(read_as, sizeof(read_as), "%.64s (the user NetworkManager's connection is kept to)", t->nm_user);
+	else if (!t->config && t->pid <= 0)
+		snprintf(read_as, sizeof(read_as), "root (a NetworkManager connection of no one user)");
+	else
+		vd_proc_describe(&t->owner, read_as, sizeof(read_as));
+	opts.read_as = read_as;
 	if (t->config)
 		r = vd_profile_check(t->config, &opts, &section);
 	else

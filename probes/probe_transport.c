@@ -234,6 +234,12 @@ static void from_profile(const struct probe_run *run, struct tp_gateway *gw)
 		config = name;
 		if (!basedir && cwd[0])
 			basedir = cwd;
+	} else if (!config && run->tunnel && run->tunnel->nm_profile) {
+		/* a NetworkManager connection before it connects: its settings */
+		if (!(data = strdup(run->tunnel->nm_profile)))
+			return;
+		len = strlen(data);
+		config = "nm";
 	} else if (!config || probe_read(&run->tunnel->owner, config, VD_OVPN_MAX_INPUT, &data, &len) < 0) {
 		return;
 	}

@@ -424,7 +424,7 @@ static int openvpn_start(struct probe_run *run)
 	struct ov_state *st = *run->state;
 	int r;
 
-	if (!t || (!t->config && !t->management && !t->pid)) {
+	if (!t || (!t->config && !t->management && !t->pid && !t->nm_uuid)) {
 		PROBE_ERROR(run, N_("no Config= or Management= for this tunnel"));
 		probe_run_done(run, PROBE_UNKNOWN, NULL);
 		return 0;
@@ -434,6 +434,13 @@ static int openvpn_start(struct probe_run *run)
 		if (r < 0)
 			return r;
 		*run->state = st;
+	}
+	/* a NetworkManager connection's tunnel follows the process discovery
+	 * tied to it (daemon/discoverer.c): another one, or none (idle) */
+	if (t->nm_uuid && !st->conf_real && !st->mgmt_conf && st->disc_pid != t->pid) {
+		if (st->running)
+			ov_vanished(st);
+		st->disc_pid = t->pid;
 	}
 	/* the timer's run looks again: a process restarted between ticks, or a
 	 * second one on the same profile */
