@@ -1,7 +1,7 @@
 /* libFuzzer target for lib/ovpn_argv.c: any bytes as an openvpn command line
  * (NUL-separated), and as NetworkManager vpn.data items (the same words taken
  * two by two as key and value); every text made is lines of one directive
- * each, as the profile check reads them. */
+ * each, as the profile check reads them, and its match key lines as well. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,9 +19,21 @@ static void check_text(const char *text, size_t len)
 
 	if (strlen(text) != len || (len && text[len - 1] != '\n'))
 		abort();
+	char *key = NULL;
+	int r;
+
 	/* whatever it says of the directives, the parser takes the text */
 	if (vd_ovpn_config_parse("fuzz", text, len, &cfg, NULL) == 0)
 		vd_ovpn_config_free(cfg);
+	/* and the key that ties a process to a connection is lines too */
+	r = vd_ovpn_profile_match_key(text, len, &key);
+	if (r == 0) {
+		if (!key[0] || key[strlen(key) - 1] != '\n')
+			abort();
+		free(key);
+	} else if (r != -EINVAL && r != -ENOMEM) {
+		abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
