@@ -13,10 +13,12 @@
  * the bus driver itself), and only while that peer runs as root or as this
  * process's own user (GetConnectionUnixUser: the system bus's policy lets
  * only root own the name; a peer of our own uid could do what we do
- * anyway). Every signal and reply from another sender is dropped: a local
+ * anyway), and only while it runs in this process's network namespace.
+ * Every signal and reply from another sender is dropped: a local
  * user may send a ConnectionRemoved or an Updated to anyone, even addressed
  * to this process, past any match rule. */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@
 
 #include "log.h"
 #include "nmsettings.h"
+#include "priv.h"
 #include "probes/busutil.h"
 #include "vpndoctor/common.h"
 #include "vpndoctor/ovpn_argv.h"
@@ -549,8 +552,59 @@ static void list(struct nmsettings *s)
 	pu_bus_arm(&s->bus);
 }
 
+/* The owner's network namespace: NetworkManager's connections are the
+ * tunnels of its namespace only, as discovery's clients are (a daemon in a
+ * namespace of its own, a test's, sees the host's bus but not its
+ * NetworkManager's networks). A namespace that cannot be read (an
+ * unprivileged daemon) counts as ours, as discovery counts it. */
+static int on_owner_pid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct nmsettings *s = userdata;
+	struct vd_proc_id who;
+	uint32_t pid;
+
+	(void)ret_error;
+	s->owner_call = sd_bus_slot_unref(s->owner_call);
+	if (!from_driver(m) || sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "u", &pid) < 0 ||
+	    pid == 0 || pid > INT_MAX || vd_proc_id_of((pid_t)pid, &who) < 0) {
+		retry_later(s);
+		return 0;
+	}
+	if (priv_same_netns(&who) == 0) {
+		if (strcmp(s->said_owner, s->cand) != 0)
+			log_info("NetworkManager runs in another network namespace: its connections are not this "
+			         "one's tunnels");
+		snprintf(s->said_owner, sizeof(s->said_owner), "%s", s->cand);
+		clear_all(s);
+		return 0;
+	}
+	snprintf(s->owner, sizeof(s->owner), "%s", s->cand);
+	list(s);
+	return 0;
+}
+
+/* One question to the bus driver about the candidate owner, answered to cb. */
+static void ask_driver(struct nmsettings *s, const char *member, sd_bus_message_handler_t cb)
+{
+	sd_bus *bus = pu_bus_get(&s->bus, s->base);
+	sd_bus_message *q = NULL;
+	int r = bus ? sd_bus_message_new_method_call(bus, &q, DBUS_NAME, DBUS_PATH, DBUS_NAME, member) : -ENOTCONN;
+
+	if (r >= 0)
+		r = sd_bus_message_append(q, "s", s->cand);
+	if (r >= 0)
+		r = sd_bus_call_async(bus, &s->owner_call, q, cb, s, 0);
+	sd_bus_message_unref(q);
+	if (r < 0)
+		retry_later(s);
+	pu_bus_arm(&s->bus);
+}
+
 /* The uid of the name's owner: root (the system bus lets only root own
  * NetworkManager's name) or our own is believed, anyone else never. */
+static void ask_driver(struct nmsettings *s, const char *member, sd_bus_message_handler_t cb);
+static int on_owner_pid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
+
 static int on_owner_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
 	struct nmsettings *s = userdata;
@@ -572,18 +626,14 @@ static int on_owner_uid(sd_bus_message *m, void *userdata, sd_bus_error *ret_err
 		clear_all(s);
 		return 0;
 	}
-	snprintf(s->owner, sizeof(s->owner), "%s", cand);
-	list(s);
+	ask_driver(s, "GetConnectionUnixProcessID", on_owner_pid);
 	return 0;
 }
 
 static int on_name_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
 	struct nmsettings *s = userdata;
-	sd_bus *bus = sd_bus_message_get_bus(m);
-	sd_bus_message *q = NULL;
 	const char *name;
-	int r;
 
 	(void)ret_error;
 	s->owner_call = sd_bus_slot_unref(s->owner_call);
@@ -598,15 +648,7 @@ static int on_name_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
 		return 0;
 	}
 	snprintf(s->cand, sizeof(s->cand), "%s", name);
-	r = sd_bus_message_new_method_call(bus, &q, DBUS_NAME, DBUS_PATH, DBUS_NAME, "GetConnectionUnixUser");
-	if (r >= 0)
-		r = sd_bus_message_append(q, "s", name);
-	if (r >= 0)
-		r = sd_bus_call_async(bus, &s->owner_call, q, on_owner_uid, s, 0);
-	sd_bus_message_unref(q);
-	if (r < 0)
-		retry_later(s);
-	pu_bus_arm(&s->bus);
+	ask_driver(s, "GetConnectionUnixUser", on_owner_uid);
 	return 0;
 }
 

@@ -28,6 +28,9 @@
 #     bus without NetworkManager, and NetworkManager coming back
 #     (NameOwnerChanged), are followed, and its absence is not logged again
 #     and again.
+#  5. After a reload with Discover=yes and a [Tunnel] whose Config= is the
+#     same client as a connection, the [Tunnel] is its one tunnel; a
+#     NetworkManager in another network namespace makes no tunnels here.
 # No server runs and nothing leaves the namespaces (the clock probe is off).
 set -u
 
@@ -309,6 +312,43 @@ tls lab $U_LAB "$p/client-10d.crt" >/dev/null
 until_ok 'status_is "finding(\"cert-expired\", \"lab\") is not None"' $((100 * SLOW)) ||
 	fail "NetworkManager's return is not followed: $(cli status --json)"
 echo "4. NetworkManager went and came back: followed"
+
+# --- 5. a [Tunnel] of the same client wins; NetworkManager of another namespace -------------
+cat >"$work/lab.conf" <<EOC
+client
+remote 198.18.0.1 1194 udp
+dev tun
+ca $p/ca.crt
+cert $p/client-10d.crt
+key $p/client.key
+EOC
+chmod 644 "$work/lab.conf"
+cat >"$work/vpndoctor.conf" <<EOC
+[Daemon]
+MaxConcurrentProbes=2
+Discover=yes
+[Clock]
+Enabled=no
+[Tunnel lab-by-hand]
+Config=$work/lab.conf
+EOC
+kill -HUP "$dpid"
+# (the processes' tunnels of part 2 stay their DiscoveryForgetSec=)
+until_ok 'status_is "\"lab-by-hand\" in names() and \"lab\" not in names()"' $((100 * SLOW)) ||
+	fail "the [Tunnel] of the same client does not win: $(cli status --json; cat "$work/vpndoctor.conf")"
+echo "5. a [Tunnel] with the same client describes the connection: $(cli status --json | /usr/bin/python3 -c 'import json,sys; print([t["name"] for t in json.load(sys.stdin)["tunnels"]])')"
+stop_nm
+# NetworkManager on the laptop's bus but in the host's network namespace
+nsenter -t "$hpid" -m /usr/bin/python3 -m dbusmock --system --template networkmanager >"$work/mock.log" 2>&1 &
+mockpid=$!
+until_ok nm_up 100 || fail "dbusmock's NetworkManager did not start"
+tls elsewhere 11111111-0000-4000-8000-000000000009 "$p/client-expired.crt" >/dev/null
+until_ok 'grep -q "NetworkManager runs in another network namespace" "$dlog"' $((50 * SLOW)) ||
+	fail "NetworkManager of another namespace is not said"
+sleep 1
+status_is "\"elsewhere\" not in names() and \"lab\" not in names()" ||
+	fail "another namespace's connection is a tunnel: $(cli status --json)"
+echo "5. NetworkManager of another network namespace: its connections are not this one's tunnels"
 
 stop_daemon
 echo "PASS ($(elapsed) s)"
