@@ -69,6 +69,8 @@ struct nmsettings {
 	char owner[256];     /* NetworkManager's unique name once believed, else "" */
 	char cand[256];       /* the owner being asked about (GetConnectionUnixUser) */
 	bool said_full;       /* "more than NMSETTINGS_MAX" logged */
+	char **queue;         /* the last ListConnections' paths, asked in turn */
+	size_t n_queue, next;
 	char said_owner[256]; /* the owner last refused in the log: said once */
 	struct nm_openvpn_conn conns[NMSETTINGS_MAX];
 	size_t n;
@@ -293,7 +295,7 @@ static int parse_settings(sd_bus_message *m, struct parsed *p)
 	return sd_bus_message_exit_container(m);
 }
 
-static int on_get(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+static int get_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
 	struct get *g = userdata;
 	struct nmsettings *s = g->s;
@@ -365,6 +367,35 @@ static int on_get(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 	return 0;
 }
 
+static void ask_settings(struct nmsettings *s, const char *path);
+
+/* The connections ListConnections gave, asked GETS_MAX at a time, so that
+ * each is asked however many there are (a user's own thousands cannot
+ * push the system's out of reach), and never more at once. */
+static void pump(struct nmsettings *s)
+{
+	while (s->n_gets < GETS_MAX && s->next < s->n_queue)
+		ask_settings(s, s->queue[s->next++]);
+}
+
+static void queue_clear(struct nmsettings *s)
+{
+	for (size_t i = 0; i < s->n_queue; i++)
+		free(s->queue[i]);
+	free(s->queue);
+	s->queue = NULL;
+	s->n_queue = s->next = 0;
+}
+
+static int on_get(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct nmsettings *s = ((struct get *)userdata)->s;
+	int r = get_answer(m, userdata, ret_error);
+
+	pump(s);
+	return r;
+}
+
 static void ask_settings(struct nmsettings *s, const char *path)
 {
 	sd_bus *bus = pu_bus_get(&s->bus, s->base);
@@ -425,6 +456,7 @@ static void clear_all(struct nmsettings *s)
 
 	s->list_call = sd_bus_slot_unref(s->list_call);
 	gets_free(s);
+	queue_clear(s);
 	while (s->n)
 		conn_clear(&s->conns[--s->n]);
 	if (any)
@@ -434,8 +466,9 @@ static void clear_all(struct nmsettings *s)
 static int on_list(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
 	struct nmsettings *s = userdata;
-	const char *paths[NMSETTINGS_MAX * 4], *p;
-	size_t n = 0;
+	const char *p;
+	char **paths = NULL;
+	size_t n = 0, cap = 0;
 	bool any_dropped = false;
 	int r;
 
@@ -451,9 +484,19 @@ static int on_list(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 	}
 	if ((r = sd_bus_message_enter_container(m, 'a', "o")) < 0)
 		return 0;
-	while ((r = sd_bus_message_read(m, "o", &p)) > 0)
-		if (n < VD_ARRAY_SIZE(paths))
-			paths[n++] = p;
+	while ((r = sd_bus_message_read(m, "o", &p)) > 0) {
+		if (n == NMSETTINGS_LIST_MAX)
+			continue;
+		if (n == cap) {
+			char **v = realloc(paths, (cap = cap ? 2 * cap : 64) * sizeof(*v));
+			if (!v)
+				break;
+			paths = v;
+		}
+		if (!(paths[n] = strdup(p)))
+			break;
+		n++;
+	}
 	/* the ones gone */
 	for (size_t i = s->n; i-- > 0;) {
 		bool still = false;
@@ -468,8 +511,10 @@ static int on_list(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 	}
 	if (any_dropped)
 		changed(s);
-	for (size_t k = 0; k < n; k++)
-		ask_settings(s, paths[k]);
+	queue_clear(s);
+	s->queue = paths;
+	s->n_queue = n;
+	pump(s);
 	return 0;
 }
 
@@ -742,6 +787,7 @@ void nmsettings_free(struct nmsettings *s)
 	sd_bus_slot_unref(s->list_call);
 	sd_bus_slot_unref(s->owner_call);
 	gets_free(s);
+	queue_clear(s);
 	pu_bus_close(&s->bus);
 	event_free(s->retry);
 	for (size_t i = 0; i < s->n; i++)

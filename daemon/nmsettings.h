@@ -16,6 +16,9 @@ struct nmsettings;
 
 /* At most this many OpenVPN connections are kept (a laptop has a few). */
 #define NMSETTINGS_MAX 64
+/* Of all connections (Wi-Fi, a user's own...), at most this many are looked
+ * at, each in turn: 16384 paths, a few hundred KiB. */
+#define NMSETTINGS_LIST_MAX 16384
 /* The bus or NetworkManager not there: looked for again this often (and at
  * once when NetworkManager takes its name). */
 #define NMSETTINGS_RETRY_S 60

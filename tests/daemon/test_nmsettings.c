@@ -239,10 +239,38 @@ static void test_connections(void **state)
 	event_base_free(base);
 }
 
+/* A user's own thousands of connections (here 400 Wi-Fi ones, before it)
+ * do not push the system's OpenVPN connection out of reach. */
+static void test_many(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct nmsettings *s = NULL;
+
+	(void)state;
+	changes = 0;
+	assert_int_equal(sh("DBUS_SYSTEM_BUS_ADDRESS='%s' /usr/bin/python3 -c '"
+	                    "import dbus\n"
+	                    "st = dbus.Interface(dbus.SystemBus().get_object(\"org.freedesktop.NetworkManager\", "
+	                    "\"/org/freedesktop/NetworkManager/Settings\"), \"org.freedesktop.NetworkManager.Settings\")\n"
+	                    "for i in range(400):\n"
+	                    "    st.AddConnection({\"connection\": {\"id\": \"w%%d\" %% i, \"type\": \"802-11-wireless\", "
+	                    "\"uuid\": \"00000000-0000-4000-8000-%%012d\" %% i}})\n'",
+	                    addr),
+	                 0);
+	add(OFFICE);
+	assert_int_equal(nmsettings_new(base, on_change, NULL, &s), 0);
+	run(base, 1, 10000);
+	assert_int_equal(nmsettings_count(s), 1);
+	assert_non_null(nmsettings_find_uuid(s, "0b7e1d7c-7b5e-4f0f-9bde-3f9a9c1f2a11"));
+	nmsettings_free(s);
+	event_base_free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_connections, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
