@@ -9,7 +9,7 @@
 #     hours): each is a
 #     tunnel named after its connection.id, idle, and `vpndoctor status`
 #     names cert-expired (error) for the first and the 14-day warning for the
-#     second, before anything connects.
+#     second, before anything connects; a third with nothing wrong is idle.
 #  2. A process of root's that runs a connection (the plugin's management
 #     socket, named after the connection's uuid) is that connection's tunnel,
 #     not a second one; another with the same remote, ca, cert and key but no
@@ -64,6 +64,7 @@ sign() { # NAME DAYS [FAKETIME]
 }
 sign client-expired 30 -60d
 sign client-10d 11 -12h
+sign client-long 365
 na=$(date -d "$(openssl x509 -in "$p/client-expired.crt" -noout -enddate | cut -d= -f2)" +%s)
 [ "$na" -lt "$(date +%s)" ] || fail "client-expired.crt is not expired (faketime?)"
 # a system-wide connection's files are read as root (vpndoctord(8), PRIVILEGES);
@@ -192,6 +193,16 @@ print("1. %s: %s; %s (%s): %s" % (f["tunnel"], f["summary"], w["tunnel"], w["sev
 EOF
 grep -q "cert-expired" "$work/status.txt" || fail "the text status does not name cert-expired: $(cat "$work/status.txt")"
 grep -q "discovery: tunnel Office_VPN: NetworkManager connection $U_OFFICE" "$dlog" || fail "the tunnel was not logged"
+# a connection with nothing wrong is idle, in words too
+tls fine 22222222-0000-4000-8000-000000000001 "$p/client-long.crt" >/dev/null
+until_ok 'status_is "(tunnel(\"fine\") or {}).get(\"health\") == \"idle\""' $((100 * SLOW)) ||
+	fail "a connection with nothing wrong is not idle: $(cli status --json)"
+cli status | grep -A1 '^tunnel fine' | grep -q 'idle' || fail "the text does not say fine is idle: $(cli status)"
+echo "1. $(cli status | grep '^tunnel fine')"
+bus call org.freedesktop.NetworkManager "$(bus call org.freedesktop.NetworkManager \
+	/org/freedesktop/NetworkManager/Settings org.freedesktop.NetworkManager.Settings GetConnectionByUuid s \
+	22222222-0000-4000-8000-000000000001 | sed -n 's/^o "\(.*\)"$/\1/p')" \
+	org.freedesktop.NetworkManager.Settings.Connection Delete || fail "Delete fine"
 json_is "$(cli facts --tunnel lab --json)" 'd["facts"]["tunnels"][0]["profile"]["path"] == "nm:'$U_LAB'"' ||
 	fail "lab's profile is not its connection's: $(cli facts --tunnel lab --json)"
 json_is "$(cli facts --tunnel lab --json)" 'd["facts"]["tunnels"][0]["openvpn"]["running"] is False' ||
