@@ -295,6 +295,31 @@ static int parse_settings(sd_bus_message *m, struct parsed *p)
 	return sd_bus_message_exit_container(m);
 }
 
+/* Whether a connection kept to user (NULL: to no one) fits, in place of c
+ * (NULL: a new one). A connection kept to users is one any local user may
+ * add (settings.modify.own, naming himself and the daemon's user to make it
+ * visible here): those take NMSETTINGS_USERS_MAX places at most, one user
+ * (or "(several users)", "?") NMSETTINGS_USER_MAX, so that they never crowd
+ * out the system-wide connections, which only the administrator makes. */
+static bool room_for(const struct nmsettings *s, const struct nm_openvpn_conn *c, const char *user)
+{
+	size_t all = 0, users = 0, same = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct nm_openvpn_conn *o = &s->conns[i];
+		if (o == c)
+			continue;
+		all++;
+		if (o->user) {
+			users++;
+			same += user && strcmp(o->user, user) == 0;
+		}
+	}
+	if (all >= NMSETTINGS_MAX)
+		return false;
+	return !user || (users < NMSETTINGS_USERS_MAX && same < NMSETTINGS_USER_MAX);
+}
+
 static int get_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
 	struct get *g = userdata;
@@ -339,17 +364,20 @@ static int get_answer(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 		return 0;
 	}
 	c = by_path(s, g->path);
-	if (!c && s->n == NMSETTINGS_MAX) {
+	if (!room_for(s, c, fresh.user)) {
 		conn_clear(&fresh);
 		/* said once until there is room again, not for each one left out */
 		if (!s->said_full)
-			log_warnx("NetworkManager: more than %d OpenVPN connections; the others are left out",
-			          NMSETTINGS_MAX);
+			log_warnx("NetworkManager: more than %d OpenVPN connections, or more than %d kept to users "
+			          "(%d to one); the others are left out",
+			          NMSETTINGS_MAX, NMSETTINGS_USERS_MAX, NMSETTINGS_USER_MAX);
 		s->said_full = true;
+		if (c)
+			drop(s, g->path); /* (changed into one there is no room for) */
 		get_done(g);
 		return 0;
 	}
-	if (s->n < NMSETTINGS_MAX - 1)
+	if (!c && s->n < NMSETTINGS_MAX - 1)
 		s->said_full = false;
 	if (c && c->profile && strcmp(c->profile, fresh.profile) == 0 && strcmp(c->id, fresh.id) == 0 &&
 	    ((!c->user && !fresh.user) || (c->user && fresh.user && strcmp(c->user, fresh.user) == 0))) {

@@ -19,6 +19,11 @@ struct nmsettings;
 /* Of all connections (Wi-Fi, a user's own...), at most this many are looked
  * at, each in turn: 16384 paths, a few hundred KiB. */
 #define NMSETTINGS_LIST_MAX 16384
+/* Of them, kept to users (connection.permissions "user:NAME:"; any local
+ * user may add such connections): at most this many, and this many to one
+ * user (or to several), so that the system-wide ones always have room. */
+#define NMSETTINGS_USERS_MAX (NMSETTINGS_MAX / 2)
+#define NMSETTINGS_USER_MAX 8
 /* The bus or NetworkManager not there: looked for again this often (and at
  * once when NetworkManager takes its name). */
 #define NMSETTINGS_RETRY_S 60

@@ -3,7 +3,8 @@
  * their profile made from vpn.data, an update and a removal followed, another
  * VPN type and a Wi-Fi connection left out, a connection kept to one user,
  * NetworkManager going and coming back, and a peer that is not
- * NetworkManager saying a connection was removed.
+ * NetworkManager saying a connection was removed; connections kept to users
+ * (which any local user may add) never crowding out a system-wide one.
  * vd-tier: check (no root, no namespace) */
 #include <errno.h>
 #include <setjmp.h>
@@ -266,11 +267,62 @@ static void test_many(void **state)
 	event_base_free(base);
 }
 
+/* AddConnection of an OpenVPN connection: id, uuid number n, permissions
+ * ("" none, else busctl's "as" arguments). */
+static void add_n(const char *id, unsigned n, const char *perms)
+{
+	char s[1024];
+
+	snprintf(s, sizeof(s),
+	         "2 connection %d id s %s%u type s vpn uuid s 00000000-0000-4000-8000-%012u %s%s vpn 2 service-type s "
+	         "org.freedesktop.NetworkManager.openvpn data 'a{ss}' 2 connection-type tls remote 192.0.2.%u",
+	         perms[0] ? 4 : 3, id, n, n, perms[0] ? "permissions as " : "", perms, n % 250 + 1);
+	add(s);
+}
+
+/* Connections kept to users are what any local user may add (one naming
+ * himself and the daemon's user is visible to the daemon): however many
+ * there are, they never crowd out a system-wide connection, nor one user's
+ * the others'. */
+static void test_crowd(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct nmsettings *s = NULL;
+	size_t several = 0, mallory = 0, bob = 0;
+
+	(void)state;
+	changes = 0;
+	assert_int_equal(nmsettings_new(base, on_change, NULL, &s), 0);
+	for (unsigned i = 1; i <= NMSETTINGS_MAX; i++)
+		add_n("mine", i, i % 2 ? "2 user:mallory: user:nobody:" : "1 user:mallory:");
+	add_n("bob", 1000, "1 user:bob:");
+	add_n("office", 2000, "");
+	for (int i = 0; i < 500 && !nmsettings_find_uuid(s, "00000000-0000-4000-8000-000000002000"); i++)
+		run(base, changes + 1, 100);
+	run(base, changes + 1000, 500); /* the rest of the answers */
+	assert_non_null(nmsettings_find_uuid(s, "00000000-0000-4000-8000-000000002000"));
+	assert_null(nmsettings_find_uuid(s, "00000000-0000-4000-8000-000000002000")->user);
+	for (size_t i = 0; i < nmsettings_count(s); i++) {
+		const char *u = nmsettings_at(s, i)->user;
+		several += u && strcmp(u, "(several users)") == 0;
+		mallory += u && strcmp(u, "mallory") == 0;
+		bob += u && strcmp(u, "bob") == 0;
+	}
+	assert_int_equal(several, NMSETTINGS_USER_MAX);
+	assert_int_equal(mallory, NMSETTINGS_USER_MAX);
+	assert_int_equal(bob, 1);
+	assert_int_equal(nmsettings_count(s), 2 * NMSETTINGS_USER_MAX + 2);
+
+	nmsettings_free(s);
+	event_base_free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_connections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crowd, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
