@@ -258,6 +258,14 @@ static uint64_t mono_ms(void)
 
 static int fetch(const char *uuid, struct settings *s);
 
+/* NetworkManager that did not answer in time is not asked again for
+ * STALL_MS: the parent blocks on each question, and the engine on the
+ * parent, so that a profile check's burst of opens and watches (of every
+ * connection) would otherwise wait out the timeout once each, while the
+ * engine's loop and its control socket stand still. */
+#define STALL_MS 10000
+static uint64_t stalled_until;
+
 int nmprincipal_of(const char *uuid, const char *path, bool dir, struct vd_principal *ret)
 {
 	char user[256];
@@ -270,7 +278,12 @@ int nmprincipal_of(const char *uuid, const char *path, bool dir, struct vd_princ
 			settings_clear(&cache.s);
 		cache.valid = false;
 		memset(&cache.s, 0, sizeof(cache.s));
+		if (stalled_until && mono_ms() < stalled_until)
+			return -ETIMEDOUT;
+		stalled_until = 0;
 		r = fetch(uuid, &cache.s);
+		if (r == -ETIMEDOUT)
+			stalled_until = mono_ms() + STALL_MS;
 		if (r < 0) {
 			settings_clear(&cache.s);
 			return r;

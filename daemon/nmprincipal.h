@@ -18,7 +18,9 @@
  * 0 and *ret; -EPERM: the connection does not name path (or is not
  * OpenVPN's); -EACCES: no one principal (several users, an unknown user,
  * NetworkManager not believed); -ENOENT: no such connection; -EHOSTDOWN: no
- * bus or no NetworkManager; -ETIMEDOUT; -ENOMEM. */
+ * bus or no NetworkManager; -ETIMEDOUT (NetworkManager did not answer in
+ * time, or did not within the last 10 s: it is not asked again until then);
+ * -ENOMEM. */
 int nmprincipal_of(const char *uuid, const char *path, bool dir, struct vd_principal *ret);
 /* Closes the bus connection it keeps. */
 void nmprincipal_close(void);
