@@ -1,6 +1,8 @@
 /* libFuzzer target for lib/cloudfacts.c: any bytes as a cloud facts file;
  * what parses is matched to two addresses and written as a cloud section,
- * which must satisfy the facts definition. */
+ * which must satisfy the facts definition. The same bytes as a tunnel's facts
+ * for the targets derived from them (vd_cloud_derive_targets): bounded,
+ * addresses, no duplicate, each with where it comes from. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,8 +11,42 @@
 
 #include <cjson/cJSON.h>
 
+#include "vpndoctor/cidr.h"
 #include "vpndoctor/cloudfacts.h"
 #include "vpndoctor/facts.h"
+
+static void derive(const uint8_t *data, size_t size)
+{
+	cJSON *t = cJSON_ParseWithLength((const char *)data, size);
+	struct vd_derived_target v[VD_CLOUD_DERIVED_TARGETS_MAX];
+	const cJSON *der, *from;
+	struct vd_prefix p;
+	size_t n;
+
+	if (!t)
+		return;
+	n = vd_cloud_derive_targets(t, v, VD_CLOUD_DERIVED_TARGETS_MAX);
+	if (n > VD_CLOUD_DERIVED_TARGETS_MAX)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		if (vd_addr_parse(v[i].addr, &p) < 0 || strnlen(v[i].name, sizeof(v[i].name)) == sizeof(v[i].name) ||
+		    strnlen(v[i].server, sizeof(v[i].server)) == sizeof(v[i].server))
+			abort();
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(v[k].addr, v[i].addr) == 0)
+				abort();
+	}
+	if (cJSON_IsObject(t) && !cJSON_GetObjectItemCaseSensitive(t, VDF_TUNNEL_DERIVED)) {
+		if (vd_cloud_derive_section(t) < 0)
+			abort();
+		der = cJSON_GetObjectItemCaseSensitive(t, VDF_TUNNEL_DERIVED);
+		from = cJSON_GetObjectItemCaseSensitive(der, VDF_DERIVED_TARGETS_FROM);
+		if ((size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(der, VDF_DERIVED_TARGETS)) != n ||
+		    (size_t)cJSON_GetArraySize(from) != n)
+			abort();
+	}
+	cJSON_Delete(t);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char buf[400];
 	int r;
 
+	derive(data, size);
 	r = vd_cloud_parse((const char *)data, size, &s, &err);
 	vd_cloud_error_format(&err, buf, sizeof(buf));
 	if (r < 0) {
