@@ -9,7 +9,7 @@
 #   out.vpc.internal  198.18.0.1 (the LAN: never a target)
 #  - the targets: the pushed DNS server, then db's two addresses, the
 #    smallest first; out's not; the ping probe pings 172.16.1.20 and it
-#    answers;
+#    answers; dnsmasq rotating the records, they stay the same over runs;
 #  - db answers 172.16.1.30 instead: .20 and .21 go, .30 comes;
 #  - dnsmasq stopped: the last answer is kept (marked so), the targets stay.
 set -u
@@ -71,12 +71,25 @@ facts_are '(der["targets_from"] == {"172.16.1.10": {"source": "pushed-dns"},
     ans["db.vpc.internal"] == {"addresses": ["172.16.1.20", "172.16.1.21"]} and
     ans["out.vpc.internal"] == {"addresses": ["198.18.0.1"]})' ||
 	fail "derived from, or the answers: $(cli facts --json --tunnel office)"
-until_ok 'facts_are "(any(x[\"addr\"] == \"172.16.1.20\" and x[\"received\"] > 0 for x in t[\"ping\"][\"targets\"]) and
+until_ok 'facts_are "(any(x[\"addr\"] == \"172.16.1.20\" and x[\"received\"] > 0 for x in t.get(\"ping\", {}).get(\"targets\", [])) and
     all(x[\"addr\"] != \"198.18.0.1\" for x in t[\"ping\"][\"targets\"]))"' 100 ||
 	fail "172.16.1.20 not pinged, or the LAN address was: $(cli facts --json --tunnel office)"
 cli facts --tunnel office | grep -q '172.16.1.20' || fail "vpndoctor facts (text) does not show 172.16.1.20"
 status_is 'finding("security-group") is None' || fail "a finding for a derived target: $(cli status --json)"
 echo "ok: db.vpc.internal's addresses are derived targets, the LAN's is not ($(elapsed) s)"
+# dnsmasq rotates the two records from one answer to the next: over three
+# runs of the dns probe the targets stay the same, in the same order
+seen=
+for _ in 1 2 3; do
+	at=$(cli facts --json --tunnel office | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["facts"]["tunnels"][0]["dns"]["at"])')
+	until_ok '[ "$(cli facts --json --tunnel office | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[\"facts\"][\"tunnels\"][0][\"dns\"][\"at\"])")" != "$at" ]' 100 ||
+		fail "the dns probe did not run again"
+	facts_are 'der["targets"] == ["172.16.1.10", "172.16.1.20", "172.16.1.21"]' ||
+		fail "the targets changed with the same answers: $(cli facts --json --tunnel office)"
+	seen="$seen $at"
+done
+grep -q 'db.vpc.internal is 172.16.1.21' "$work/dnsmasq.log" || fail "dnsmasq's log"
+echo "ok: the same answers, the same targets over three runs (dns at$seen)"
 
 # --- another answer: the old addresses go ---------------------------------------
 hosts '172.16.1.30 db.vpc.internal' '198.18.0.1 out.vpc.internal'
