@@ -958,6 +958,28 @@ static bool have(const struct vd_derived_target *out, size_t n, const char *addr
 	return false;
 }
 
+/* The tunnel's own addresses (the client pool, its subnet, its two ends): the
+ * client side of the VPN, not a host of the VPC, whatever route covers them. */
+static bool tunnel_own(const cJSON *tunnel, const struct vd_prefix *a)
+{
+	const cJSON *ovpn = cJSON_GetObjectItemCaseSensitive(tunnel, VDF_TUNNEL_OPENVPN);
+	const cJSON *rt = cJSON_GetObjectItemCaseSensitive(tunnel, VDF_TUNNEL_ROUTES);
+	const cJSON *cloud = cJSON_GetObjectItemCaseSensitive(tunnel, VDF_TUNNEL_CLOUD);
+	const cJSON *v[] = {
+		cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_LOCAL_IP),
+		cJSON_GetObjectItemCaseSensitive(ovpn, VDF_OPENVPN_SERVER_IP),
+		cJSON_GetObjectItemCaseSensitive(rt, VDF_ROUTES_TUNNEL_SUBNET),
+		cJSON_GetObjectItemCaseSensitive(cloud, VDF_CLOUD_CLIENT_CIDR),
+	};
+	struct vd_prefix p;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (cJSON_IsString(v[i]) && vd_prefix_parse(v[i]->valuestring, true, &p) == 0 &&
+		    vd_prefix_contains(&p, a))
+			return true;
+	return false;
+}
+
 static bool is_ok(const cJSON *section)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(section, VDF_SECTION_STATUS);
@@ -1024,6 +1046,7 @@ size_t vd_cloud_derive_targets(const cJSON *tunnel, struct vd_derived_target *ou
 				struct vd_prefix a;
 
 				if (!cJSON_IsString(it) || vd_addr_parse(it->valuestring, &a) < 0 || special_addr(&a) ||
+				    tunnel_own(tunnel, &a) ||
 				    !in_list(&a, routes, true, DERIVED_ROUTE_MIN_V4, DERIVED_ROUTE_MIN_V6) ||
 				    (lns && !in_list(&a, lns, true, 0, 0)))
 					continue;

@@ -153,7 +153,8 @@ int vd_cloud_derive(struct cJSON *tunnel);
  *     wider than a VPC's block (/8, /32 for IPv6: not a redirect-gateway's
  *     half of the internet), and inside the SSL server's Local Network when
  *     that is known: never an address the probes would reach outside the
- *     tunnel. The names take turns (each one's smallest address first), so
+ *     tunnel, nor one of the tunnel's own (its ends, its subnet, the client
+ *     pool). The names take turns (each one's smallest address first), so
  *     a name with many addresses does not crowd the others out, and the same
  *     answers give the same targets in the same order.
  * At most max, without duplicates; returns how many. */

@@ -561,6 +561,20 @@ static void test_derive_targets(void **state)
 	assert_string_equal(v[1].addr, "172.16.1.5");
 	cJSON_Delete(t);
 
+	/* the tunnel's own addresses (the server end under net30's pushed
+	 * route, the client pool) are not the VPC's */
+	t = tunnel_with("[{\"addr\": \"172.16.1.10\", \"source\": \"pushed\", \"via_tunnel\": true, \"results\": {}, "
+	                "\"answers\": {\"db.vpc.internal\": {\"addresses\": [\"10.8.0.1\", \"172.16.1.7\", "
+	                "\"172.16.1.20\"]}}}]",
+	                "{\"client_cidr\": \"172.16.1.0/29\"}");
+	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t, "routes"),
+	                                                      "pushed_routes"),
+	                     cJSON_CreateString("10.8.0.1/32"));
+	cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(t, "openvpn"), "server_ip", "10.8.0.1");
+	assert_int_equal(vd_cloud_derive_targets(t, v, VD_CLOUD_DERIVED_TARGETS_MAX), 2);
+	assert_string_equal(v[1].addr, "172.16.1.20");
+	cJSON_Delete(t);
+
 	/* the DNS server's route not known: its answers are not taken */
 	t = tunnel_with("[{\"addr\": \"172.16.1.10\", \"source\": \"pushed\", \"results\": {}, "
 	                "\"answers\": {\"db.vpc.internal\": {\"addresses\": [\"172.16.1.20\"]}}}]",
