@@ -33,7 +33,11 @@ changes=$out/vpndoctor_${ver}_${arch}.changes
 echo "built $(basename "$deb") in $(($(date +%s) - t0)) s"
 
 # 2. lintian on the .changes: the .dsc, the .debs and the .buildinfo.
-lint=$(lintian --pedantic --display-info --fail-on error,warning "$changes" 2>&1) && rc=0 || rc=$?
+# lintian leaves its MLDBM caches (mldbm-elf-*) in TMPDIR: give it one of its
+# own, removed at once.
+ltmp=$(mktemp -d /tmp/vd-lintian-XXXXXX)
+lint=$(TMPDIR=$ltmp lintian --pedantic --display-info --fail-on error,warning "$changes" 2>&1) && rc=0 || rc=$?
+rm -rf "$ltmp"
 lint=$(grep -v '^running with root privileges' <<<"$lint" || true)
 [[ -n $lint ]] && echo "$lint"
 if [[ $rc -ne 0 ]] || grep -q '^[EW]: ' <<<"$lint"; then
