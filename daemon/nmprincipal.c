@@ -30,16 +30,14 @@ static sd_bus *bus;
 
 void nmprincipal_close(void)
 {
-	bus = sd_bus_flush_close_unref(bus);
+	bus = sd_bus_close_unref(bus);
 }
 
 static int get_bus(void)
 {
 	int r;
 
-	if (bus && sd_bus_is_open(bus) > 0)
-		return 0;
-	bus = sd_bus_flush_close_unref(bus);
+	bus = sd_bus_close_unref(bus);
 	r = sd_bus_open_system(&bus);
 	if (r < 0) {
 		bus = NULL;
@@ -302,8 +300,26 @@ int nmprincipal_of(const char *uuid, const char *path, bool dir, struct vd_princ
 	return 0;
 }
 
-/* The connection's settings, from NetworkManager as it is now. */
+static int fetch_on_bus(const char *uuid, struct settings *s);
+
+/* The connection's settings, from NetworkManager as it is now, on a bus
+ * connection of this question's own. One kept open between questions would
+ * keep what anyone sent it meanwhile: the system bus lets every peer send a
+ * signal to any unique name, and nothing here dispatches, so that a blocking
+ * call queues each such message (sd-bus's read queue) for good; closed,
+ * they go with it, and the name they could be sent to is gone. */
 static int fetch(const char *uuid, struct settings *s)
+{
+	int r = get_bus();
+
+	if (r < 0)
+		return r;
+	r = fetch_on_bus(uuid, s);
+	nmprincipal_close();
+	return r;
+}
+
+static int fetch_on_bus(const char *uuid, struct settings *s)
 {
 	sd_bus_message *reply = NULL;
 	const char *v;
@@ -311,15 +327,11 @@ static int fetch(const char *uuid, struct settings *s)
 	uint32_t uid;
 	int r;
 
-	if ((r = get_bus()) < 0)
-		return r;
 	/* who NetworkManager is, as the bus driver says; then only that peer */
 	r = call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner", NM_NAME,
 	         &reply);
 	if (r < 0 || sd_bus_message_read(reply, "s", &v) < 0 || strlen(v) >= sizeof(owner)) {
 		sd_bus_message_unref(reply);
-		if (r < 0 && r != -ETIMEDOUT)
-			nmprincipal_close(); /* a bus gone is opened again next time */
 		return r == -ETIMEDOUT ? r : -EHOSTDOWN;
 	}
 	memcpy(owner, v, strlen(v) + 1);

@@ -22,7 +22,8 @@
  * time, or did not within the last 10 s: it is not asked again until then);
  * -ENOMEM. */
 int nmprincipal_of(const char *uuid, const char *path, bool dir, struct vd_principal *ret);
-/* Closes the bus connection it keeps. */
+/* Closes its bus connection (each question opens one of its own, closed
+ * after it: nmprincipal.c, fetch). */
 void nmprincipal_close(void);
 
 #endif

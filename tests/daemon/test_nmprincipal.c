@@ -4,7 +4,8 @@
  * that user's, a path the connection does not name is refused; and a
  * NetworkManager that stops answering (SIGSTOP: its name owned, no reply)
  * costs the caller, which blocks (the privileged parent, and the engine
- * waiting on it), one timeout, not one per file of a profile check.
+ * waiting on it), one timeout, not one per file of a profile check; and
+ * signals any peer may send to the asker's unique name are not kept.
  * vd-tier: check (no root, no namespace) */
 #include <errno.h>
 #include <pwd.h>
@@ -121,6 +122,7 @@ static uint64_t now_ms(void)
 }
 
 #define SYS_UUID "0b7e1d7c-7b5e-4f0f-9bde-3f9a9c1f2a11"
+#define FLOOD_UUID "cccccccc-0000-4000-8000-000000000001"
 #define KEPT_UUID "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 
 static void add(const char *uuid, const char *perms)
@@ -190,10 +192,63 @@ static void test_principal(void **state)
 	assert_int_equal(p.kind, VD_PRINCIPAL_NM);
 }
 
+static long rss_kib(void)
+{
+	char line[256];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* Anyone may send a signal to anyone on the system bus (its policy allows
+ * send_type="signal"), to the parent's unique name too, which never
+ * dispatches: a blocking call queues what is not its answer. 1000 signals
+ * of 64 KiB sent to it between two questions are not kept. */
+static void test_flood(void **state)
+{
+	struct vd_principal p;
+	long before, after;
+
+	(void)state;
+	add(FLOOD_UUID, "");
+	assert_int_equal(nmprincipal_of(FLOOD_UUID, "/vd/c.crt", false, &p), 0);
+	before = rss_kib();
+	assert_int_equal(sh("DBUS_SYSTEM_BUS_ADDRESS='%s' /usr/bin/python3 -c '"
+	                    "import dbus, dbus.lowlevel, sys\n"
+	                    "b = dbus.SystemBus()\n"
+	                    "d = b.get_object(\"org.freedesktop.DBus\", \"/org/freedesktop/DBus\")\n"
+	                    "names = [n for n in d.ListNames(dbus_interface=\"org.freedesktop.DBus\") if n.startswith(\":\") and "
+	                    "d.GetConnectionUnixProcessID(n, dbus_interface=\"org.freedesktop.DBus\") == %d]\n"
+	                    "for n in names:\n"
+	                    "    for i in range(1000):\n"
+	                    "        m = dbus.lowlevel.SignalMessage(\"/x\", \"vd.Flood\", \"F\")\n"
+	                    "        m.set_destination(n)\n"
+	                    "        m.append(\"A\" * 65536)\n"
+	                    "        b.send_message(m)\n"
+	                    "b.flush()\n"
+	                    "print(\"flooded\", names)\n'",
+	                    addr, (int)getpid()),
+	                 0);
+	usleep(2100 * 1000); /* (past what is kept of the answers) */
+	assert_int_equal(nmprincipal_of(FLOOD_UUID, "/vd/c.crt", false, &p), 0);
+	usleep(2100 * 1000);
+	assert_int_equal(nmprincipal_of(FLOOD_UUID, "/vd/ca.crt", false, &p), 0);
+	after = rss_kib();
+	print_message("RSS %ld KiB before the flood, %ld KiB after\n", before, after);
+	assert_true(after - before < 16 * 1024);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_principal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
