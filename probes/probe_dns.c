@@ -365,6 +365,16 @@ static int answers_update(struct dns_ctx *c, bool *kept_flags)
 		else
 			memset(k, 0, sizeof(*k));
 	}
+	/* only what is kept stays allocated: one entry per name answered with
+	 * addresses, not one per query */
+	if (n == 0) {
+		free(v);
+		v = NULL;
+	} else {
+		struct dns_kept *w = realloc(v, n * sizeof(*v));
+		if (w)
+			v = w;
+	}
 	free(c->st->kept);
 	c->st->kept = v;
 	c->st->n_kept = n;
