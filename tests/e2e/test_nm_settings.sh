@@ -31,6 +31,11 @@
 #  5. After a reload with Discover=yes and a [Tunnel] whose Config= is the
 #     same client as a connection, the [Tunnel] is its one tunnel; a
 #     NetworkManager in another network namespace makes no tunnels here.
+#  6. The real plugin (network-manager-openvpn's nm-openvpn-service) in a
+#     cgroup named as NetworkManager's unit, told to Connect a connection the
+#     mock also has: its openvpn (management socket named after the uuid) is
+#     that connection's tunnel, not a second one. Skipped without the plugin
+#     or a writable cgroup v2 hierarchy; the cgroups it makes are removed.
 # No server runs and nothing leaves the namespaces (the clock probe is off).
 set -u
 
@@ -47,8 +52,13 @@ done
 SLOW=1
 [ -n "${VD_SANITIZED:-}" ] && SLOW=3
 ovpn_lab_init nmset vdns
-hpid= buspid= mockpid= swpid= o1= o2= o3= o4= o4c=
-ovpn_lab_more_pids="swpid o1 o2 o3 o4c o4 mockpid buspid hpid"
+hpid= buspid= mockpid= swpid= o1= o2= o3= o4= o4c= popid= ppid_= cg= made_system_slice=
+ovpn_lab_more_pids="swpid o1 o2 o3 o4c o4 popid ppid_ mockpid buspid hpid"
+# (after the processes: the cgroup of part 6, empty then)
+ovpn_lab_cleanup_hook() {
+	[ -n "$cg" ] && rmdir "$cg" "$(dirname "$cg")" 2>/dev/null
+	[ -n "$made_system_slice" ] && rmdir "$mnt/system.slice" 2>/dev/null
+}
 ovpn_lab_pki
 ovpn_lab_net vs
 MARK=VD-SECRET-$$-MARK
@@ -108,6 +118,7 @@ cat >"$work/bus.conf" <<EOB
   </policy>
   <policy user="root">
     <allow own="org.freedesktop.NetworkManager"/>
+    <allow own_prefix="org.freedesktop.NetworkManager.openvpn"/>
   </policy>
 </busconfig>
 EOB
@@ -203,9 +214,10 @@ bus call org.freedesktop.NetworkManager "$(bus call org.freedesktop.NetworkManag
 	/org/freedesktop/NetworkManager/Settings org.freedesktop.NetworkManager.Settings GetConnectionByUuid s \
 	22222222-0000-4000-8000-000000000001 | sed -n 's/^o "\(.*\)"$/\1/p')" \
 	org.freedesktop.NetworkManager.Settings.Connection Delete || fail "Delete fine"
-json_is "$(cli facts --tunnel lab --json)" 'd["facts"]["tunnels"][0]["profile"]["path"] == "nm:'$U_LAB'"' ||
+# (fine's removal rebuilds the tunnels: lab's facts are back within a probe run)
+until_ok 'json_is "$(cli facts --tunnel lab --json)" "d[\"facts\"][\"tunnels\"][0][\"profile\"][\"path\"] == \"nm:'$U_LAB'\""' $((50 * SLOW)) ||
 	fail "lab's profile is not its connection's: $(cli facts --tunnel lab --json)"
-json_is "$(cli facts --tunnel lab --json)" 'd["facts"]["tunnels"][0]["openvpn"]["running"] is False' ||
+until_ok 'json_is "$(cli facts --tunnel lab --json)" "d[\"facts\"][\"tunnels\"][0][\"openvpn\"][\"running\"] is False"' $((50 * SLOW)) ||
 	fail "lab is not idle: $(cli facts --tunnel lab --json)"
 
 # --- 2. processes tied to a connection, and not ------------------------------------------------
@@ -360,6 +372,57 @@ sleep 1
 status_is "\"elsewhere\" not in names() and \"lab\" not in names()" ||
 	fail "another namespace's connection is a tunnel: $(cli status --json)"
 echo "5. NetworkManager of another network namespace: its connections are not this one's tunnels"
+
+# --- 6. the real plugin's openvpn, in NetworkManager's unit: the connection's tunnel -----------
+plugin=/usr/lib/NetworkManager/nm-openvpn-service
+mnt=$(findmnt -n -t cgroup2 -o TARGET 2>/dev/null | head -n 1)
+self=$(sed -n 's/^0:://p' /proc/self/cgroup)
+if [ ! -x "$plugin" ] || ! /usr/bin/python3 -c 'import dbus, gi.repository.GLib' 2>/dev/null ||
+	[ -z "$mnt" ] || [ ! -w "$mnt" ] || [ -z "$self" ] || [ ! -d "$mnt$self" ]; then
+	echo "6. SKIP: no network-manager-openvpn, python3-dbus/gi or writable cgroup v2 hierarchy"
+else
+	stop_nm
+	start_nm
+	U_PLUG=33333333-0000-4000-8000-000000000001
+	tls plug $U_PLUG "$p/client-long.crt" >/dev/null
+	until_ok 'status_is "tunnel(\"plug\") is not None"' $((100 * SLOW)) || fail "no tunnel plug: $(cli status --json)"
+	# NetworkManager's unit (a slice of the test's own, as systemd names its units)
+	[ -d "$mnt/system.slice" ] || { mkdir "$mnt/system.slice" && made_system_slice=1; }
+	cg=$mnt/system.slice/system-vdnm$$.slice/NetworkManager.service
+	mkdir -p "$cg" || fail "cgroup $cg"
+	"${lap[@]}" "$plugin" --persist --debug >"$work/plugin.log" 2>&1 &
+	ppid_=$!
+	echo "$ppid_" >"$cg/cgroup.procs" || fail "the plugin into $cg"
+	has_owner() { grep -q true <<<"$(bus call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus NameHasOwner s "$1" 2>/dev/null)"; }
+	until_ok 'has_owner org.freedesktop.NetworkManager.openvpn' 100 || fail "the plugin did not take its bus name"
+	cat >"$work/nm.py" <<'EOP'
+import sys
+import dbus
+work, uuid = sys.argv[1], sys.argv[2]
+plugin = dbus.Interface(dbus.SystemBus().get_object("org.freedesktop.NetworkManager.openvpn",
+                        "/org/freedesktop/NetworkManager/VPN/Plugin"), "org.freedesktop.NetworkManager.VPN.Plugin")
+data = {"remote": "198.18.0.1:1194:udp", "connection-type": "tls", "ca": work + "/pki/ca.crt",
+        "cert": work + "/pki/client-long.crt", "key": work + "/pki/client.key", "cert-pass-flags": "4"}
+plugin.Connect({
+    "connection": {"id": "plug", "uuid": uuid, "type": "vpn"},
+    "vpn": {"service-type": "org.freedesktop.NetworkManager.openvpn",
+            "data": dbus.Dictionary(data, signature="ss"), "secrets": dbus.Dictionary({}, signature="ss")},
+})
+EOP
+	"${lap[@]}" /usr/bin/python3 "$work/nm.py" "$work" $U_PLUG >"$work/nm.log" 2>&1 || fail "Connect"
+	until_ok 'popid=$(in_lap pgrep -n -P "$ppid_" -f -- "--management-query-passwords")' 100 ||
+		fail "no openvpn child of the plugin"
+	tr '\0' ' ' </proc/"$popid"/cmdline | grep -q -- "nm-openvpn-$U_PLUG unix" ||
+		fail "the plugin's management socket is not named after the uuid: $(tr '\0' ' ' </proc/"$popid"/cmdline)"
+	poke
+	until_ok 'poke; json_is "$(cli facts --tunnel plug --json)" "d[\"facts\"][\"tunnels\"][0][\"openvpn\"].get(\"pid\") == '"$popid"'"' $((150 * SLOW)) ||
+		fail "the plugin's openvpn does not run the tunnel plug: $(cli status --json; cli facts --tunnel plug --json)"
+	status_is "not [n for n in names() if n.startswith(\"198.18.0.1-\")]" ||
+		fail "the plugin's openvpn is a second tunnel: $(cli status --json)"
+	echo "6. the real plugin's openvpn (pid $popid, cgroup $(sed -n 's/^0:://p' /proc/"$popid"/cgroup)) runs the tunnel plug"
+	kill_wait "$popid" "$ppid_"
+	popid= ppid_=
+fi
 
 stop_daemon
 echo "PASS ($(elapsed) s)"
