@@ -802,18 +802,25 @@ static void profile_parts(struct report *r, const cJSON *status, cJSON *facts, c
 
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(facts, "tunnels")) {
 		const cJSON *pr = cJSON_GetObjectItemCaseSensitive(t, "profile");
-		const char *tn = jstr(t, "name");
+		const char *tn = jstr(t, "name"), *path = jstr(pr, "path");
 
-		ref = add_ref(refs, &n, tn ? tn : "tunnel", jstr(pr, "path"), jstr(pr, "basedir"));
+		/* a file's path only: a NetworkManager connection's "nm:UUID" is
+		 * its settings, and a file of that name in the directory the
+		 * report runs in is anyone's (/tmp, another user's home) */
+		if (!path || path[0] != '/')
+			continue;
+		ref = add_ref(refs, &n, tn ? tn : "tunnel", path, jstr(pr, "basedir"));
 		if (ref) {
 			tunnel_principal(status, facts, tn, ref);
 			snprintf(ref->tunnel, sizeof(ref->tunnel), "%s", tn ? tn : "");
 		}
 	}
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(status, "tunnels")) {
-		const char *tn = jstr(t, "name");
+		const char *tn = jstr(t, "name"), *path = jstr(t, "config");
 
-		ref = add_ref(refs, &n, tn ? tn : "tunnel", jstr(t, "config"), NULL);
+		if (!path || path[0] != '/')
+			continue; /* (as above) */
+		ref = add_ref(refs, &n, tn ? tn : "tunnel", path, NULL);
 		if (ref) {
 			tunnel_principal(status, facts, tn, ref);
 			snprintf(ref->tunnel, sizeof(ref->tunnel), "%s", tn ? tn : "");
