@@ -10,7 +10,8 @@
 #  - the targets: the pushed DNS server, then db's two addresses, the
 #    smallest first; out's not; the ping probe pings 172.16.1.20 and it
 #    answers; dnsmasq rotating the records, they stay the same over runs;
-#  - db answers 172.16.1.30 instead: .20 and .21 go, .30 comes;
+#  - db answers 172.16.1.30 instead: .20 and .21 go, .30 comes; NXDOMAIN:
+#    it goes too (and comes back with the name);
 #  - dnsmasq stopped: the last answer is kept (marked so), the targets stay.
 set -u
 
@@ -97,6 +98,18 @@ kill -HUP "$vpid"
 until_ok 'facts_are "der[\"targets\"] == [\"172.16.1.10\", \"172.16.1.30\"]"' 100 ||
 	fail "the targets did not follow the answer: $(cli facts --json --tunnel office)"
 echo "ok: a new answer replaces the derived targets ($(elapsed) s)"
+
+# --- NXDOMAIN: the name's targets are gone ------------------------------------------
+hosts '198.18.0.1 out.vpc.internal'
+kill -HUP "$vpid"
+until_ok 'facts_are "(der[\"targets\"] == [\"172.16.1.10\"] and \"db.vpc.internal\" not in ans and
+    t[\"dns\"][\"servers\"][0][\"results\"][\"db.vpc.internal\"] == \"nxdomain\")"' 100 ||
+	fail "the targets outlived the name: $(cli facts --json --tunnel office)"
+echo "ok: a name that no longer answers takes its targets with it ($(elapsed) s)"
+hosts '172.16.1.30 db.vpc.internal' '198.18.0.1 out.vpc.internal'
+kill -HUP "$vpid"
+until_ok 'facts_are "der[\"targets\"] == [\"172.16.1.10\", \"172.16.1.30\"]"' 100 ||
+	fail "the name did not come back: $(cli facts --json --tunnel office)"
 
 # --- silence: the last answer is kept -------------------------------------------
 kill -TERM "$vpid"
