@@ -253,6 +253,25 @@ static int nm_add(struct discoverer *ds, const struct nm_openvpn_conn *c, const 
 	return 0;
 }
 
+/* A tunnel a user made (a connection kept to users, a process of a user's
+ * other than root) that holds name, taken out for a system-wide connection
+ * of that name: it comes back as name-2 (the connection at once, below; the
+ * process at the next scan). Whether one was. */
+static bool nm_evict(struct discoverer *ds, const char *name)
+{
+	for (size_t i = 0; i < ds->n_disc; i++) {
+		const struct disc_tunnel *dt = ds->disc[i];
+		bool users = dt->ct.nm_uuid ? dt->ct.nm_user != NULL : !dt->root;
+
+		if (strcmp(dt->ct.name, name) != 0 || !users)
+			continue;
+		log_info("discovery: tunnel %s renamed: the name is a system-wide NetworkManager connection's", name);
+		disc_remove(ds, i);
+		return true;
+	}
+	return false;
+}
+
 /* The tunnels become NetworkManager's connections as they are now: a
  * connection removed takes its tunnel, one changed (its profile, its user,
  * its name) is made again, a new one is added. */
@@ -282,11 +301,17 @@ static void nm_sync(struct discoverer *ds)
 		disc_remove(ds, i);
 		changed = true;
 	}
-	for (size_t i = 0; on && i < nmsettings_count(ds->nm); i++) {
+	/* the system-wide connections first, then those kept to users (which
+	 * any local user may add): a user's never takes the name of one the
+	 * administrator made */
+	for (size_t k = 0; on && k < 2 * nmsettings_count(ds->nm); k++) {
+		size_t i = k % nmsettings_count(ds->nm);
 		const struct nm_openvpn_conn *c = nmsettings_at(ds->nm, i);
 		char *base, *match = NULL;
 		int r;
 
+		if ((k < nmsettings_count(ds->nm)) == (c->user != NULL))
+			continue;
 		/* (a uuid NetworkManager would not make is no connection of its) */
 		if (!c->uuid || !vd_nm_uuid_valid(c->uuid) || nm_find(ds, c->uuid))
 			continue;
@@ -298,6 +323,8 @@ static void nm_sync(struct discoverer *ds)
 		}
 		free(match);
 		base = discovery_name(c->id, strlen(c->id));
+		if (base && !c->user)
+			changed |= nm_evict(ds, base);
 		r = base ? nm_add(ds, c, base) : -ENOMEM;
 		free(base);
 		if (r < 0) {
