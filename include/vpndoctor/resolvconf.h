@@ -95,7 +95,7 @@ struct vd_dns_reply {
 	 * a server rotating a larger set gives the same ones each time. */
 	struct vd_dns_addr addrs[VD_DNS_ADDRS_MAX];
 	size_t n_addrs;
-	unsigned addrs_dropped; /* addresses left out past the bound */
+	unsigned addrs_dropped; /* records left out past the bound (a repeated address each time) */
 };
 
 /* Judges msg as the reply to query (both as sent on the wire, without TCP's
