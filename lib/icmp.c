@@ -83,6 +83,29 @@ int vd_icmp_echo_build(const struct vd_icmp_echo *e, size_t size, uint8_t *buf, 
 	return 0;
 }
 
+int vd_icmp_echo_build_bare(const struct vd_icmp_echo *e, uint8_t *buf, size_t cap)
+{
+	uint16_t sum;
+
+	if (!e || !buf)
+		return -EINVAL;
+	if (cap < VD_ICMP_HDR_LEN)
+		return -ENOSPC;
+	buf[0] = e->v6 ? ICMP6_ECHO : ICMP4_ECHO;
+	buf[1] = 0;
+	buf[2] = buf[3] = 0;
+	buf[4] = (uint8_t)(e->id >> 8);
+	buf[5] = (uint8_t)e->id;
+	buf[6] = (uint8_t)(e->seq >> 8);
+	buf[7] = (uint8_t)e->seq;
+	if (!e->v6) {
+		sum = vd_icmp_checksum(buf, VD_ICMP_HDR_LEN);
+		buf[2] = (uint8_t)(sum >> 8);
+		buf[3] = (uint8_t)sum;
+	}
+	return 0;
+}
+
 const char *vd_icmp_kind_name(enum vd_icmp_kind k)
 {
 	switch (k) {
@@ -113,6 +136,14 @@ static bool cookie_eq(const struct vd_icmp_match *m, const uint8_t *p)
 static bool echo_is_ours(const struct vd_icmp_match *m, const uint8_t *icmp, size_t len,
 			 bool quoted, struct vd_icmp_result *r)
 {
+	if (m->bare) {
+		/* a bare echo is the header alone: a reply of another size is
+		 * not to one of ours (a quote holds at least the header) */
+		if ((m->check_id && get_be16(icmp + 4) != m->id) || (!quoted && len != VD_ICMP_HDR_LEN))
+			return false;
+		r->seq = get_be16(icmp + 6);
+		return true;
+	}
 	/* We never send less than cookie and time: a shorter reply is not
 	 * to one of ours. */
 	if ((m->check_id && get_be16(icmp + 4) != m->id) || (!quoted && len < VD_ICMP_ECHO_MIN))

@@ -1,6 +1,6 @@
 /* lib/icmp.c: echo requests (v4 and v6), replies with and without the IPv4
  * header, ICMP errors quoting our echo (also from a ping socket's error
- * queue), every malformed shape, and ping's statistics. */
+ * queue), every malformed shape, bare echoes, and ping's statistics. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -501,6 +501,71 @@ static void test_errqueue(void **state)
 	assert_int_equal(vd_icmp_parse_errqueue(&m4, 3, 4, 0, NULL, 3, &r), -EINVAL);
 }
 
+/* Bare echoes: 8 bytes, a valid checksum; their replies are ours by id and
+ * sequence alone, a reply of another size is not, nor one with a cookie-ful
+ * body; an error quoting a bare echo maps back to its sequence. */
+static void test_bare(void **state)
+{
+	static const uint8_t router[4] = {10, 8, 0, 1};
+	struct vd_icmp_echo e = echo(false, 0xbeef), e6 = echo(true, 7);
+	struct vd_icmp_match m = match(false);
+	struct vd_icmp_result r;
+	uint8_t req[8], req6[8], rep[40], err[64], pkt[128];
+	size_t n;
+
+	(void)state;
+	m.bare = true;
+	assert_int_equal(vd_icmp_echo_build_bare(&e, req, 7), -ENOSPC);
+	assert_int_equal(vd_icmp_echo_build_bare(NULL, req, 8), -EINVAL);
+	assert_int_equal(vd_icmp_echo_build_bare(&e, req, sizeof(req)), 0);
+	assert_int_equal(req[0], 8);
+	assert_int_equal(vd_icmp_checksum(req, 8), 0);
+	assert_int_equal(req[4] << 8 | req[5], 0x1234);
+	assert_int_equal(req[6] << 8 | req[7], 0xbeef);
+	assert_int_equal(vd_icmp_echo_build_bare(&e6, req6, sizeof(req6)), 0);
+	assert_int_equal(req6[0], 128);
+
+	/* its reply */
+	memcpy(rep, req, 8);
+	rep[0] = 0;
+	set_checksum(rep, 8);
+	assert_int_equal(vd_icmp_parse(&m, false, rep, 8, &r), 0);
+	assert_int_equal(r.kind, VD_ICMP_ECHO_REPLY);
+	assert_int_equal(r.seq, 0xbeef);
+	assert_false(r.cookie_checked);
+	assert_false(r.has_sent_ns);
+	assert_int_equal(r.size, 8);
+	n = ip4(pkt, 20, 1, router, rep, 8);
+	assert_int_equal(vd_icmp_parse(&m, true, pkt, n, &r), 0);
+	assert_int_equal(r.kind, VD_ICMP_ECHO_REPLY);
+	/* another id; a reply with a body (another program's, or the
+	 * cookie-ful kind) */
+	m.id = 0x4321;
+	assert_int_equal(vd_icmp_parse(&m, false, rep, 8, &r), 0);
+	assert_int_equal(r.kind, VD_ICMP_NOT_OURS);
+	m.id = 0x1234;
+	memset(rep + 8, 0, 32);
+	set_checksum(rep, 40);
+	assert_int_equal(vd_icmp_parse(&m, false, rep, 40, &r), 0);
+	assert_int_equal(r.kind, VD_ICMP_NOT_OURS);
+	/* the cookie-ful matcher takes no bare reply */
+	m.bare = false;
+	set_checksum(rep, 8);
+	assert_int_equal(vd_icmp_parse(&m, false, rep, 8, &r), 0);
+	assert_int_equal(r.kind, VD_ICMP_NOT_OURS);
+	m.bare = true;
+
+	/* an error that quotes it: IP header and the 8 bytes, as RFC 792 asks */
+	n = ip4(pkt, 20, 1, router, req, 8);
+	n = err4(err, 11, 0, 0, pkt, n);
+	assert_int_equal(vd_icmp_parse(&m, false, err, n, &r), 0);
+	assert_int_equal(r.kind, VD_ICMP_TIME_EXCEEDED);
+	assert_int_equal(r.seq, 0xbeef);
+	assert_int_equal(vd_icmp_parse_errqueue(&m, 3, 3, 0, req, 8, &r), 0);
+	assert_int_equal(r.kind, VD_ICMP_UNREACHABLE);
+	assert_int_equal(r.seq, 0xbeef);
+}
+
 static void test_stats(void **state)
 {
 	static const double a[] = {1, 2, 3, 4, 5};
@@ -586,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_errors_v4),
 		cmocka_unit_test(test_v6),
 		cmocka_unit_test(test_errqueue),
+		cmocka_unit_test(test_bare),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_tries_for_loss),
 	};
