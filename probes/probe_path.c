@@ -14,16 +14,25 @@
  *
  * The socket: the unprivileged ICMP datagram socket when
  * net.ipv4.ping_group_range admits our group (the kernel then owns the echo
- * id), else a raw socket (CAP_NET_RAW; the daemon's unit grants it). Replies
- * are ours by id (raw), sequence and a per-run 16-byte cookie; the round trip
- * is the kernel's receive stamp minus the send time.
+ * id), else a raw socket (CAP_NET_RAW; the daemon's unit grants it, and a
+ * socket filter keeps other programs' replies out). The round trip is the
+ * kernel's receive stamp minus the send time.
  *
- * How much: a run sends as many echoes as the pacer says (one while the
- * tests rest, a burst of them 100 ms apart while one is undecided or its
- * evidence moves), of VD_ICMP_ECHO_MIN bytes (32 of ICMP, 52 of IP: 104 both
- * ways), and asks to run again after the pacer's delay (vd_sampling "path":
- * every 3 s at rest, [Path] Interval=). An echo not answered 2 s after the
- * last one was sent is lost. The tests start afresh when the way to the
+ * How much, and when it wakes: the socket lives as long as the way to the
+ * gateway, in the slot's state, and nothing waits on it. A run reads what
+ * came back since the last one (the kernel's receive stamp, SO_TIMESTAMPNS,
+ * gives each reply's arrival however late it is read), calls an echo lost
+ * when it is older than the sampling's deadline and still unanswered, feeds
+ * the tests in the order the echoes were sent, and sends as many as the
+ * pacer says: one while the tests rest (every 2 s, [Path] Interval=), and a
+ * run of 10 echoes 100 ms apart, run after run, while one is undecided or
+ * its evidence moves. At rest a run is one wake-up: the previous echo's
+ * reply read, the next echo sent. The echoes are bare (the 8-byte header: 28
+ * bytes of IPv4, 56 both ways): the send time is kept per sequence number,
+ * and a reply is ours by sequence (and, on a raw socket, by its random id;
+ * a ping socket's kernel checks the id itself); an off-path forger has to
+ * hit the id and a sequence number in flight, where a cookie would have cost
+ * 24 bytes each way of every echo. The tests start afresh when the way to the
  * gateway changes (its address, or the link and next hop the route takes):
  * the evidence of another network says nothing about this one.
  *
@@ -57,7 +66,8 @@
 #include "vpndoctor/sampler.h"
 
 #define PATH_MAX_BURST 16
-#define PATH_ECHO_SIZE VD_ICMP_ECHO_MIN
+#define PATH_OUT_MAX 64       /* echoes in flight at most (10/s for the deadline, and then some) */
+#define PATH_RUN_SAMPLES (PATH_OUT_MAX + PATH_MAX_BURST) /* samples one run makes at most */
 #define PATH_HS_WAIT_MS 1000
 #define PATH_ICMP_GIVE_UP 10  /* echoes unanswered in a row, none ever answered: handshakes instead */
 #define PATH_ICMP_RETRY_S 600 /* and ICMP again after this */
@@ -65,6 +75,15 @@
 
 static const char *const path_tests[] = {
 	VDF_TESTS_LOSS_HEAVY, VDF_TESTS_LOSS_LIGHT, VDF_TESTS_RTT_LONG, VDF_TESTS_RTT_VERY_LONG, VDF_TESTS_JITTER, NULL,
+};
+
+/* An echo sent and not yet a sample. */
+struct path_echo {
+	uint16_t seq;
+	double sent_ms;  /* monotonic */
+	double sent_rt;  /* CLOCK_REALTIME, against the kernel's receive stamp */
+	bool got;
+	double rtt;
 };
 
 /* The slot's state: the tests and the pace, kept from run to run. */
@@ -79,6 +98,14 @@ struct path_state {
 	bool ever_answered;    /* an echo was answered on this way */
 	struct tp_gateway gw;  /* the last resolved gateway */
 	double gw_at;          /* monotonic s; 0: none */
+	/* the ICMP socket of this way, and its echoes in flight, oldest first */
+	int fd;
+	bool dgram, v6;
+	struct sockaddr_storage dst;
+	struct vd_icmp_match m;
+	uint16_t seq;
+	struct path_echo out[PATH_OUT_MAX];
+	unsigned out_head, out_n;
 };
 
 struct path_run {
@@ -86,19 +113,16 @@ struct path_run {
 	struct path_state *st;
 	struct tp_resolve *res;
 	struct tp_gateway gw;
-	struct sockaddr_storage dst;
-	int fd;
-	bool dgram, v6;
-	struct event *rd, *tick, *finish;
-	struct vd_icmp_match m;
-	uint16_t id;
-	unsigned count;        /* echoes (or handshakes) this run */
+	struct event *tick, *finish;
+	unsigned count;        /* echoes (or handshakes) this run sends */
 	unsigned sent, received, unreachable, ttl_exceeded, send_errors;
 	char send_error[96];
-	double sent_ms[PATH_MAX_BURST];
-	double sent_rt[PATH_MAX_BURST]; /* CLOCK_REALTIME, against the kernel's receive stamp */
+	/* handshakes: this run's, in order */
 	double rtt[PATH_MAX_BURST];
 	bool got[PATH_MAX_BURST];
+	/* ICMP: the samples this run made (of echoes this run or an earlier one sent) */
+	unsigned samples;
+	double sample_rtt[PATH_RUN_SAMPLES];
 	/* handshakes */
 	bool hs_tcp;
 	struct tp_hs *hs;
@@ -115,21 +139,22 @@ static double mono_s(void)
 	return pu_mono_ms() / 1000.0;
 }
 
-static void state_free(void *p)
+static void sock_close(struct path_state *st)
 {
-	free(p);
+	if (st->fd >= 0) {
+		close(st->fd);
+		st->fd = -1;
+	}
+	st->out_head = st->out_n = 0;
 }
 
-static void sock_close(struct path_run *pr)
+static void state_free(void *p)
 {
-	if (pr->rd) {
-		event_free(pr->rd);
-		pr->rd = NULL;
-	}
-	if (pr->fd >= 0) {
-		close(pr->fd);
-		pr->fd = -1;
-	}
+	struct path_state *st = p;
+
+	if (st)
+		sock_close(st);
+	free(st);
 }
 
 static void pr_free(struct path_run *pr)
@@ -138,7 +163,6 @@ static void pr_free(struct path_run *pr)
 		return;
 	probe_transport_gateway_free(pr->res);
 	probe_transport_hs_free(pr->hs);
-	sock_close(pr);
 	if (pr->tick)
 		event_free(pr->tick);
 	if (pr->finish)
@@ -165,7 +189,7 @@ static int cmp_double(const void *a, const void *b)
 static void add_stats(cJSON *sec, const double *rtt, size_t n, unsigned sent)
 {
 	struct vd_rtt_stats s;
-	double sorted[PATH_MAX_BURST];
+	double sorted[PATH_RUN_SAMPLES];
 
 	if (vd_rtt_stats_compute(rtt, n, sent, &s) < 0)
 		return;
@@ -202,27 +226,37 @@ static void pace(struct path_run *pr)
 	pr->run->next_s = delay;
 }
 
+/* One sample for the tests, in the order the echoes were sent. */
+static void sample(struct path_run *pr, bool answered, double rtt)
+{
+	struct path_state *st = pr->st;
+
+	vd_bank_echo(&st->bank, answered, rtt, NAN);
+	if (answered) {
+		pr->sample_rtt[pr->received++] = rtt;
+		st->unanswered = 0;
+		st->ever_answered = true;
+	} else {
+		st->unanswered++;
+	}
+	pr->samples++;
+}
+
 static void on_finish(evutil_socket_t fd, short what, void *arg)
 {
 	struct path_run *pr = arg;
 	struct path_state *st = pr->st;
 	cJSON *sec = cJSON_CreateObject(), *tests;
-	double rtt[PATH_MAX_BURST];
-	size_t n = 0;
 	char *text;
 
 	(void)fd;
 	(void)what;
-	/* every echo sent is a sample, in the order sent */
-	for (unsigned i = 0; i < pr->sent; i++) {
-		vd_bank_echo(&st->bank, pr->got[i], pr->rtt[i], NAN);
-		if (pr->got[i]) {
-			rtt[n++] = pr->rtt[i];
-			st->unanswered = 0;
-			st->ever_answered = true;
-		} else {
-			st->unanswered++;
-		}
+	/* handshakes: every one sent is a sample, in the order sent (ICMP's
+	 * samples were made as their echoes came back or timed out) */
+	if (st->hs_mode) {
+		pr->received = 0;
+		for (unsigned i = 0; i < pr->sent; i++)
+			sample(pr, pr->got[i], pr->rtt[i]);
 	}
 	pace(pr);
 	if (!sec) {
@@ -233,8 +267,8 @@ static void on_finish(evutil_socket_t fd, short what, void *arg)
 	cJSON_AddStringToObject(sec, VDF_PATH_METHOD, st->hs_mode ? "handshake" : "icmp");
 	if (st->hs_mode)
 		cJSON_AddStringToObject(sec, VDF_PATH_HANDSHAKE_PROTO, pr->hs_tcp ? "tcp" : "udp");
-	add_stats(sec, rtt, n, pr->sent);
-	cJSON_AddStringToObject(sec, VDF_PATH_SOCKET, pr->dgram ? "dgram" : "raw");
+	add_stats(sec, pr->sample_rtt, pr->received, pr->samples);
+	cJSON_AddStringToObject(sec, VDF_PATH_SOCKET, st->dgram ? "dgram" : "raw");
 	cJSON_AddNumberToObject(sec, VDF_ECHO_UNREACHABLE, pr->unreachable);
 	cJSON_AddNumberToObject(sec, VDF_ECHO_TTL_EXCEEDED, pr->ttl_exceeded);
 	if (pr->send_errors) {
@@ -311,15 +345,35 @@ static bool hs_choose(struct path_run *pr)
 
 /* ---- ICMP ------------------------------------------------------------------------ */
 
-static void got(struct path_run *pr, const struct vd_icmp_result *res, double now)
+static struct path_echo *in_flight(struct path_state *st, uint16_t seq)
 {
+	for (unsigned i = 0; i < st->out_n; i++) {
+		struct path_echo *e = &st->out[(st->out_head + i) % PATH_OUT_MAX];
+		if (e->seq == seq)
+			return e;
+	}
+	return NULL;
+}
+
+/* stamp: the kernel's receive time (CLOCK_REALTIME ms), or < 0 */
+static void got(struct path_run *pr, const struct vd_icmp_result *res, double stamp)
+{
+	struct path_echo *e;
+	double now = pu_mono_ms(), rtt;
+
 	switch (res->kind) {
 	case VD_ICMP_ECHO_REPLY:
-		if (res->seq < pr->sent && !pr->got[res->seq]) {
-			pr->got[res->seq] = true;
-			pr->rtt[res->seq] = now - pr->sent_ms[res->seq];
-			pr->received++;
-		}
+		if (!(e = in_flight(pr->st, res->seq)) || e->got)
+			break;
+		/* The receive stamp leaves out how long the reply waited to be
+		 * read (until this run); a realtime step meanwhile (an
+		 * implausible value) falls back to the monotonic clock, which
+		 * counts the wait. */
+		rtt = stamp - e->sent_rt;
+		if (!(stamp > 0 && rtt >= 0 && rtt <= now - e->sent_ms + 1))
+			rtt = now - e->sent_ms;
+		e->got = true;
+		e->rtt = rtt;
 		break;
 	case VD_ICMP_UNREACHABLE:
 	case VD_ICMP_TOO_BIG:
@@ -336,11 +390,13 @@ static void got(struct path_run *pr, const struct vd_icmp_result *res, double no
 /* A ping socket reports ICMP errors on its error queue. */
 static void read_errqueue(struct path_run *pr)
 {
+	struct path_state *st = pr->st;
+
 	for (;;) {
 		uint8_t buf[512], cbuf[512];
 		struct iovec iov = {buf, sizeof(buf)};
 		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-		ssize_t n = recvmsg(pr->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+		ssize_t n = recvmsg(st->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
 
 		if (n < 0)
 			return;
@@ -350,32 +406,31 @@ static void read_errqueue(struct path_run *pr)
 
 			if (!pu_icmp_errqueue_ee(c, &ee))
 				continue;
-			if (vd_icmp_parse_errqueue(&pr->m, ee.ee_type, ee.ee_code, ee.ee_info, buf, (size_t)n, &res) == 0)
-				got(pr, &res, pu_mono_ms());
+			if (vd_icmp_parse_errqueue(&st->m, ee.ee_type, ee.ee_code, ee.ee_info, buf, (size_t)n, &res) == 0)
+				got(pr, &res, -1);
 		}
 	}
 }
 
-static void on_read(evutil_socket_t fd, short what, void *arg)
+/* Everything that came back since the last look. */
+static void drain(struct path_run *pr)
 {
-	struct path_run *pr = arg;
+	struct path_state *st = pr->st;
 
-	(void)fd;
-	(void)what;
-	if (pr->dgram)
+	if (st->dgram)
 		read_errqueue(pr);
 	for (;;) {
 		uint8_t buf[1500], cbuf[256];
 		struct iovec iov = {buf, sizeof(buf)};
 		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 		struct vd_icmp_result res;
-		ssize_t n = recvmsg(pr->fd, &mh, MSG_DONTWAIT);
-		double now = pu_mono_ms(), stamp = -1;
+		ssize_t n = recvmsg(st->fd, &mh, MSG_DONTWAIT);
+		double stamp = -1;
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			if (errno != EAGAIN && pr->dgram)
+			if (errno != EAGAIN && st->dgram)
 				read_errqueue(pr);
 			break;
 		}
@@ -388,34 +443,46 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 				stamp = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 			}
 		}
-		if (vd_icmp_parse(&pr->m, !pr->dgram && !pr->v6, buf, (size_t)n, &res) == 0) {
-			/* The kernel's receive stamp leaves out our wake-up, as ping's
-			 * SO_TIMESTAMP does; a realtime step during the burst (an
-			 * implausible value) falls back to the monotonic clock. */
-			if (res.kind == VD_ICMP_ECHO_REPLY && stamp > 0 && res.seq < pr->sent) {
-				double rtt = stamp - pr->sent_rt[res.seq];
-				if (rtt >= 0 && rtt <= now - pr->sent_ms[res.seq] + 1)
-					now = pr->sent_ms[res.seq] + rtt;
-			}
-			got(pr, &res, now);
-		}
+		if (vd_icmp_parse(&st->m, !st->dgram && !st->v6, buf, (size_t)n, &res) == 0)
+			got(pr, &res, stamp);
 	}
-	if (pr->sent == pr->count && pr->received == pr->count)
-		event_active(pr->finish, EV_TIMEOUT, 0); /* all in: no need to wait */
+}
+
+/* The echoes in flight that are samples now, oldest first: answered, or
+ * unanswered for longer than the deadline (all of them with `all`: the
+ * ring is full). The tests see them in the order they were sent. */
+static void settle(struct path_run *pr, bool all)
+{
+	struct path_state *st = pr->st;
+	double now = pu_mono_ms(), deadline = st->pacer.s->deadline_s * 1000;
+
+	while (st->out_n > 0) {
+		struct path_echo *e = &st->out[st->out_head];
+
+		if (!e->got && !all && now - e->sent_ms < deadline)
+			break;
+		sample(pr, e->got, e->rtt);
+		st->out_head = (st->out_head + 1) % PATH_OUT_MAX;
+		st->out_n--;
+		if (all)
+			break;
+	}
 }
 
 static void send_echo(struct path_run *pr)
 {
-	struct vd_icmp_echo e = {.v6 = pr->v6, .id = pr->id, .seq = (uint16_t)pr->sent};
-	uint8_t buf[PATH_ECHO_SIZE];
-	socklen_t dl = pr->v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	struct path_state *st = pr->st;
+	struct vd_icmp_echo e = {.v6 = st->v6, .id = st->m.id, .seq = st->seq};
+	struct path_echo *o;
+	uint8_t buf[VD_ICMP_HDR_LEN];
+	socklen_t dl = st->v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 
-	memcpy(e.cookie, pr->m.cookie, sizeof(e.cookie));
-	e.sent_ns = (uint64_t)pu_mono_ns();
-	pr->sent_ms[pr->sent] = pu_mono_ms();
-	pr->sent_rt[pr->sent] = pu_realtime_ms();
-	if (vd_icmp_echo_build(&e, sizeof(buf), buf, sizeof(buf)) == 0 &&
-	    sendto(pr->fd, buf, sizeof(buf), 0, (const struct sockaddr *)&pr->dst, dl) < 0) {
+	if (st->out_n == PATH_OUT_MAX)
+		settle(pr, true);
+	o = &st->out[(st->out_head + st->out_n++) % PATH_OUT_MAX];
+	*o = (struct path_echo){.seq = st->seq++, .sent_ms = pu_mono_ms(), .sent_rt = pu_realtime_ms()};
+	if (vd_icmp_echo_build_bare(&e, buf, sizeof(buf)) == 0 &&
+	    sendto(st->fd, buf, sizeof(buf), 0, (const struct sockaddr *)&st->dst, dl) < 0) {
 		/* no route, a local firewall: the echo is lost like any other */
 		pr->send_errors++;
 		snprintf(pr->send_error, sizeof(pr->send_error), "%s", strerror(errno));
@@ -423,11 +490,13 @@ static void send_echo(struct path_run *pr)
 	pr->sent++;
 }
 
+/* A run: what came back, the samples it makes, and the next echo; then the
+ * next one 100 ms later, or the end. Nothing waits for a reply: the next
+ * tick (or run) reads it with its arrival stamp. */
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct path_run *pr = arg;
 	struct timeval tv;
-	double spacing = pr->st->pacer.s->burst_spacing_s * 1000, wait = pr->st->pacer.s->deadline_s * 1000;
 
 	(void)fd;
 	(void)what;
@@ -435,39 +504,50 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		hs_next(pr);
 		return;
 	}
-	if (pr->sent == pr->count) {
-		event_active(pr->finish, EV_TIMEOUT, 0); /* the deadline: what is not in is lost */
+	drain(pr);
+	settle(pr, false);
+	if (pr->sent < pr->count)
+		send_echo(pr);
+	if (pr->sent < pr->count) {
+		pu_ms_tv(pr->st->pacer.s->burst_spacing_s * 1000, &tv);
+		evtimer_add(pr->tick, &tv);
 		return;
 	}
-	send_echo(pr);
-	pu_ms_tv(pr->sent < pr->count ? spacing : wait, &tv);
-	evtimer_add(pr->tick, &tv);
+	event_active(pr->finish, EV_TIMEOUT, 0);
 }
 
-/* Not pu_icmp_open/pu_icmp_setup: outside the tunnel there is no link to bind
- * to, the ping socket is left unbound (its kernel sets and checks the id) and
- * every option is best effort. */
-static int icmp_open(struct path_run *pr)
+/* Not pu_icmp_open: outside the tunnel there is no link to bind to, and the
+ * socket is left unbound but for its id (a ping socket's port: its kernel
+ * sets and checks the id). */
+static int icmp_open(struct path_state *st)
 {
-	int proto = pr->v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, fam = pr->v6 ? AF_INET6 : AF_INET, on = 1;
+	int proto = st->v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, fam = st->v6 ? AF_INET6 : AF_INET, on = 1, r;
+	uint16_t id = 0;
 
-	pr->fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-	if (pr->fd >= 0)
-		setsockopt(pr->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
-	if (pr->fd >= 0) {
-		pr->dgram = true;
-		if (pr->v6)
-			setsockopt(pr->fd, SOL_IPV6, IPV6_RECVERR, &on, sizeof(on));
-		else
-			setsockopt(pr->fd, SOL_IP, IP_RECVERR, &on, sizeof(on));
-		return 0;
+	memset(&st->m, 0, sizeof(st->m));
+	st->fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	st->dgram = st->fd >= 0;
+	if (st->fd < 0) {
+		st->fd = socket(fam, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+		if (st->fd < 0)
+			return -errno;
+		if (getrandom(&id, sizeof(id), 0) != (ssize_t)sizeof(id)) {
+			r = -errno;
+			sock_close(st);
+			return r;
+		}
 	}
-	pr->fd = socket(fam, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-	if (pr->fd < 0)
-		return -errno;
-	setsockopt(pr->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
-	/* best effort, as everything here: matching stays ours without it */
-	(void)pu_icmp_raw_filter(pr->fd, pr->v6);
+	/* the receive stamp is what makes reading late exact */
+	if (setsockopt(st->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0 ||
+	    (r = pu_icmp_setup(st->fd, st->dgram, st->v6, id, true, &st->m)) < 0) {
+		r = -errno;
+		sock_close(st);
+		return r ? r : -EIO;
+	}
+	st->m.bare = true;
+	/* where the sequence starts is one more thing a forger has to guess */
+	if (getrandom(&st->seq, sizeof(st->seq), 0) != (ssize_t)sizeof(st->seq))
+		st->seq = (uint16_t)id;
 	return 0;
 }
 
@@ -499,6 +579,7 @@ static void start_sending(struct path_run *pr)
 		else if (st->way[0])
 			probe_log(LOG_INFO, "path on %s: the network changed: its tests start afresh", pr->run->tunnel->name);
 		snprintf(st->way, sizeof(st->way), "%s", way);
+		sock_close(st); /* and the echoes in flight on the old way */
 		vd_bank_restart(&st->bank);
 		st->hs_mode = false;
 		st->unanswered = 0;
@@ -510,6 +591,7 @@ static void start_sending(struct path_run *pr)
 	if (!st->hs_mode && !st->ever_answered && st->unanswered >= PATH_ICMP_GIVE_UP && hs_choose(pr)) {
 		st->hs_mode = true;
 		st->hs_since = mono_s();
+		sock_close(st);
 		vd_bank_restart(&st->bank);
 		probe_log(LOG_INFO, "path on %s: %s answers no echo: measuring with OpenVPN handshakes", pr->run->tunnel->name,
 		         pr->gw.addr);
@@ -526,34 +608,23 @@ static void start_sending(struct path_run *pr)
 			return;
 		}
 	}
-	pr->v6 = pr->gw.ss.ss_family == AF_INET6;
-	memcpy(&pr->dst, &pr->gw.ss, sizeof(pr->dst));
-	if (pr->v6)
-		((struct sockaddr_in6 *)&pr->dst)->sin6_port = 0;
-	else
-		((struct sockaddr_in *)&pr->dst)->sin_port = 0;
-	r = icmp_open(pr);
-	if (r < 0) {
-		PROBE_ERROR(pr->run,
-		            r == -EPERM || r == -EACCES ? N_("no ICMP socket: {error} (needs CAP_NET_RAW or net.ipv4.ping_group_range)")
-		                                        : N_("no ICMP socket: {error}"),
-		            VD_TEXT("error", strerror(-r)));
-		pr_end(pr, PROBE_FAIL, NULL);
-		return;
-	}
-	if (getrandom(pr->m.cookie, sizeof(pr->m.cookie), 0) != (ssize_t)sizeof(pr->m.cookie) ||
-	    getrandom(&pr->id, sizeof(pr->id), 0) != (ssize_t)sizeof(pr->id)) {
-		PROBE_ERROR(pr->run, N_("getrandom: {error}"), VD_TEXT("error", strerror(errno)));
-		pr_end(pr, PROBE_FAIL, NULL);
-		return;
-	}
-	pr->m.v6 = pr->v6;
-	pr->m.id = pr->id;
-	pr->m.check_id = !pr->dgram; /* a ping socket's kernel sets the id and filters by it */
-	pr->rd = event_new(pr->run->base, pr->fd, EV_READ | EV_PERSIST, on_read, pr);
-	if (!pr->rd || event_add(pr->rd, NULL) < 0) {
-		pr_end(pr, PROBE_FAIL, NULL);
-		return;
+	if (st->fd < 0) {
+		st->v6 = pr->gw.ss.ss_family == AF_INET6;
+		memcpy(&st->dst, &pr->gw.ss, sizeof(st->dst));
+		if (st->v6)
+			((struct sockaddr_in6 *)&st->dst)->sin6_port = 0;
+		else
+			((struct sockaddr_in *)&st->dst)->sin_port = 0;
+		r = icmp_open(st);
+		if (r < 0) {
+			PROBE_ERROR(pr->run,
+			            r == -EPERM || r == -EACCES
+			                    ? N_("no ICMP socket: {error} (needs CAP_NET_RAW or net.ipv4.ping_group_range)")
+			                    : N_("no ICMP socket: {error}"),
+			            VD_TEXT("error", strerror(-r)));
+			pr_end(pr, PROBE_FAIL, NULL);
+			return;
+		}
 	}
 	event_active(pr->tick, EV_TIMEOUT, 0);
 }
@@ -607,11 +678,11 @@ static int path_start(struct probe_run *run)
 		}
 		vd_pacer_init(&st->pacer, sm, mono_s());
 		st->next_count = sm->burst; /* undecided: a first burst */
+		st->fd = -1;
 		*run->state = st;
 	}
 	if (!(pr = calloc(1, sizeof(*pr))))
 		return -ENOMEM;
-	pr->fd = -1;
 	pr->run = run;
 	pr->st = st;
 	pr->count = st->next_count ? st->next_count : 1;
@@ -646,7 +717,7 @@ const struct probe probe_path = {
 	.section = VDF_TUNNEL_PATH,
 	.config_section = "Path",
 	.per_tunnel = true,
-	.interval_s = 3,
+	.interval_s = 2,
 	.events = PROBE_EV_NET | PROBE_EV_OPENVPN | PROBE_EV_RELOAD,
 	.needs = (const char *const[]){VDF_TUNNEL_TRANSPORT, VDF_TUNNEL_PROFILE, VDF_TUNNEL_OPENVPN, VDF_TUNNEL_ROUTES, NULL},
 	.start = path_start,
