@@ -22,6 +22,7 @@
 #include "scheduler.h"
 #include "vpndoctor/cloudfacts.h"
 #include "vpndoctor/facts.h"
+#include "vpndoctor/sampler.h"
 
 struct probe_slot {
 	struct scheduler *s;
@@ -112,6 +113,8 @@ static void arm(struct probe_slot *slot, double delay)
 
 	if (delay < 0)
 		delay = 0;
+	/* at rest, on the grid the other timers share: one wake-up for all */
+	delay = vd_tick_align(mono_now(), delay, VD_TICK_GRID_S);
 	tv.tv_sec = (time_t)delay;
 	tv.tv_usec = (suseconds_t)((delay - (double)tv.tv_sec) * 1e6);
 	slot->due = mono_now() + delay;
@@ -585,6 +588,10 @@ struct event_base *scheduler_event_base_new(void)
 	if (!ec)
 		return NULL;
 	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	/* CLOCK_MONOTONIC, not its coarse variant: with a clock 4 ms behind,
+	 * the loop woke at a timer's time, found it not yet due and slept 1 ms
+	 * more, two wake-ups for each timer */
+	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
 	/* After 32 callbacks of priority 1 (everything but signals) the loop
 	 * looks for new events again, so SIGTERM (priority 0) is handled after
 	 * at most that many, not after every result a burst queued. */

@@ -187,3 +187,15 @@ void vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, doub
 		return;
 	}
 }
+
+double vd_tick_align(double now, double delay, double grid)
+{
+	double t;
+
+	if (!(grid > 0) || !(delay >= grid) || !isfinite(now) || !isfinite(delay))
+		return delay;
+	t = round((now + delay) / grid) * grid;
+	while (t <= now)
+		t += grid;
+	return t - now;
+}

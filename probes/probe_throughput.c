@@ -11,7 +11,8 @@
  * back at zero) is seen as such instead of as a negative rate; and it works
  * where /sys is not mounted. The sampler lives in the slot's state from the
  * first run on; a run reads the ring and ends at once (the first one waits
- * for a second sample). Sampling costs one netlink round trip per 5 s, and
+ * for a second sample). Sampling costs one netlink round trip per 4-6 s (on
+ * the grid of the timers at rest: no wake-up of its own), and
  * only while a tun link exists: the sampler stops when the openvpn and routes
  * sections know none or the link is gone, and a run that finds one starts it
  * again, so an idle daemon without a tunnel up is not woken for it. */
@@ -27,6 +28,7 @@
 #include <netlink/route/link.h>
 
 #include "vpndoctor/facts.h"
+#include "vpndoctor/sampler.h"
 
 #include "probe.h"
 
@@ -185,15 +187,29 @@ static void report(struct tp_state *st, struct probe_run *run)
 	probe_run_done(run, PROBE_OK, sec);
 }
 
+/* The next sample in about TP_SAMPLE_S, on the grid the other timers at rest
+ * share (4 or 6 s: the rates are over the samples' own times). */
+static int arm(struct tp_state *st)
+{
+	struct timespec ts;
+	struct timeval tv;
+	double d;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	d = vd_tick_align((double)ts.tv_sec + (double)ts.tv_nsec / 1e9, TP_SAMPLE_S, VD_TICK_GRID_S);
+	tv.tv_sec = (time_t)d;
+	tv.tv_usec = (suseconds_t)((d - (double)tv.tv_sec) * 1e6);
+	return evtimer_add(st->timer, &tv);
+}
+
 static void on_sample(evutil_socket_t fd, short what, void *arg)
 {
 	struct tp_state *st = arg;
-	struct timeval tv = {TP_SAMPLE_S, 0};
 	struct probe_run *w = st->waiting;
 
 	(void)fd;
 	(void)what;
-	evtimer_add(st->timer, &tv);
+	arm(st);
 	sample(st);
 	if (w) {
 		st->waiting = NULL;
@@ -235,8 +251,7 @@ static int tp_start(struct probe_run *run)
 		*run->state = st;
 	}
 	if (!evtimer_pending(st->timer, NULL)) {
-		struct timeval tv = {TP_SAMPLE_S, 0};
-		if (evtimer_add(st->timer, &tv) < 0)
+		if (arm(st) < 0)
 			return -ENOMEM;
 		st->n = 0; /* a gap in the samples: start the window over */
 	}

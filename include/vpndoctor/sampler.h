@@ -70,4 +70,14 @@ void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now);
 void vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, double slow_s, double now,
                    unsigned *count, double *delay_s);
 
+/* Wake-ups: the daemon's timers at rest fire together on a grid of
+ * VD_TICK_GRID_S seconds of the monotonic clock, so that one wake-up serves
+ * the path probe's sentinel, the openvpn probe's look at its management
+ * socket, the counters' sample and every slower probe due about then. The
+ * delay to arm for `delay` from `now` (monotonic seconds): delays shorter
+ * than the grid as they are; longer ones moved to the nearest point of the
+ * grid (at most half a grid earlier or later), never to now or before. */
+#define VD_TICK_GRID_S 2.0
+double vd_tick_align(double now, double delay, double grid);
+
 #endif

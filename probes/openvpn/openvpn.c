@@ -32,6 +32,7 @@
 #include "ov.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/ovpn_config.h"
+#include "vpndoctor/sampler.h"
 #include "vpndoctor/version.h"
 
 #define OV_WINDOW_S 600          /* events count over the last 10 minutes (docs/facts.md) */
@@ -198,7 +199,9 @@ void ov_tick_arm(struct ov_state *st)
 	struct timeval tv;
 
 	ov_pid_watch(st);
-	d = tick_delay(st);
+	/* on the grid the other timers at rest share (the path probe's
+	 * sentinel every 2 s): the yield check costs no wake-up of its own */
+	d = vd_tick_align(now, tick_delay(st), VD_TICK_GRID_S);
 	if (evtimer_pending(st->tick, NULL) && st->tick_due <= now + d)
 		return;
 	tv.tv_sec = (time_t)d;

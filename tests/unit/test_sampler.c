@@ -287,6 +287,29 @@ static void test_simulated_quiet(void **state)
 	assert_true(rate <= vd_sampling_max_rate(s, s->slow_s));
 }
 
+/* The grid the timers at rest share: short delays untouched, long ones to
+ * the nearest grid point (never now or before), so that two timers of
+ * different periods armed at different moments meet on the same point. */
+static void test_tick_align(void **state)
+{
+	(void)state;
+	assert_float_equal(vd_tick_align(100.3, 0.1, 2), 0.1, 1e-9);
+	assert_float_equal(vd_tick_align(100.3, 1.0, 2), 1.0, 1e-9);
+	/* a run at 100.004 asks for 2 s: 102, not 104 */
+	assert_float_equal(vd_tick_align(100.004, 2, 2), 1.996, 1e-9);
+	assert_float_equal(vd_tick_align(100.9, 2, 2), 1.1, 1e-9);
+	assert_float_equal(vd_tick_align(101.1, 2, 2), 2.9, 1e-9);
+	/* 5 s from 100.004: 106 (nearest to 105.004, even) */
+	assert_float_equal(vd_tick_align(100.004, 5, 2), 5.996, 1e-9);
+	assert_float_equal(vd_tick_align(100.004, 60, 2), 59.996, 1e-9);
+	/* the grid point is never now or in the past */
+	assert_true(vd_tick_align(99.0, 2, 4) > 0);
+	assert_float_equal(vd_tick_align(98.0, 2, 4), 2.0, 1e-9);
+	/* nonsense is left alone */
+	assert_float_equal(vd_tick_align(100, 3, 0), 3, 0);
+	assert_true(isnan(vd_tick_align(100, NAN, 2)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_pacer),
 		cmocka_unit_test(test_simulated_delays),
 		cmocka_unit_test(test_simulated_quiet),
+		cmocka_unit_test(test_tick_align),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
