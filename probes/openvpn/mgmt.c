@@ -117,7 +117,6 @@ static void on_mgmt_event(struct bufferevent *bev, short what, void *arg)
 	} cmds[] = {
 		{"state on\n", VD_MGMT_REPLY_STATUS},
 		{"log on all\n", VD_MGMT_REPLY_STATUS_LOG_LIST},
-		{"bytecount 5\n", VD_MGMT_REPLY_STATUS},
 		{"state\n", VD_MGMT_REPLY_STATE_LIST},
 		{"version\n", VD_MGMT_REPLY_DATA_LIST},
 	};
