@@ -14,10 +14,13 @@
 /* A process's namespace, looked up through io->same_netns, is kept a while: every
  * openvpn probe scans /proc, and a host with many clients in other
  * namespaces (containers, a lab) would ask the same questions again and
- * again. A process that moves to another namespace is seen at most
+ * again, each one a wake-up of the privileged parent (the conflicts probe
+ * looks every 2 minutes: a shorter memory woke it for every such process at
+ * each look). A process that moves to another namespace (OpenVPN never
+ * does; the entry is of one process, pid and start time) is seen at most
  * NETNS_CACHE_S late. */
 #define NETNS_CACHE 128
-#define NETNS_CACHE_S 30
+#define NETNS_CACHE_S 900
 
 static struct netns_seen {
 	pid_t pid;
