@@ -92,15 +92,20 @@
  * false-alarm rate `vpndoctor explain` prints; the rates of all the tests of
  * one tunnel add up to less than one in 30 days at the defaults.
  *
- * alpha 1e-7: a tunnel's path test takes at most 0.625 samples/s while
- * healthy (one every 2 s and the pending budget), 1.6 million in 30 days:
- * 0.16 false alarms a test at worst, and five path tests, the inside ones
- * (a sixth of the rate) and the reflector's stay below one (0.96 with 16
- * targets: tests/unit/test_cause.c holds the sum). beta 1e-4: a
- * false resolution during a fault is corrected by the next detection, so
- * it may be a thousand times likelier, which shortens resolving to about
- * half the samples of detecting (ln 1e4 against ln 1e7). */
+ * alpha 1e-7 for the inside and reflector tests, 5e-8 for the path's: a
+ * tunnel's path test takes at most 1 sample/s while healthy (one every 2 s,
+ * and the pending budget of 1800 an hour: a budget this size is not spent
+ * by a few faults in a row, where 450 left the fifth detection of a
+ * benchmark at the sentinel's pace), 2.6 million in 30 days: 0.13 false
+ * alarms a test at worst; the five path tests, the inside ones (a tenth of
+ * the rate) and the reflector's stay below one (0.80 with 16 targets:
+ * tests/unit/test_cause.c holds the sum). Halving the path's alpha costs
+ * its heavy loss test 4 samples, 0.4 s at 10/s. beta 1e-4: a false
+ * resolution during a fault is corrected by the next detection, so it may
+ * be a thousand times likelier, which shortens resolving to about half the
+ * samples of detecting (ln 1e4 against ln 1e7). */
 #define TEST_ALPHA 1e-7
+#define TEST_ALPHA_PATH 5e-8
 #define TEST_BETA 1e-4
 /* The per-host silence tests multiply with Targets= (up to 16): each is
  * given a tenth of the rate, which costs it three more samples. */
@@ -147,19 +152,19 @@
 
 const struct vd_sprt_spec vd_tests[VD_N_TESTS] = {
 	[VD_TEST_PATH_LOSS_HEAVY] = {VDF_TUNNEL_PATH, VDF_TESTS_LOSS_HEAVY, VD_SPRT_EV_LOST, 0,
-		N_("an echo to the gateway outside the tunnel is lost"), LOSS_P0, LOSS_HEAVY_P1, TEST_ALPHA, TEST_BETA, NULL},
+		N_("an echo to the gateway outside the tunnel is lost"), LOSS_P0, LOSS_HEAVY_P1, TEST_ALPHA_PATH, TEST_BETA, NULL},
 	[VD_TEST_PATH_LOSS_LIGHT] = {VDF_TUNNEL_PATH, VDF_TESTS_LOSS_LIGHT, VD_SPRT_EV_LOST, 0,
-		N_("an echo to the gateway outside the tunnel is lost"), LOSS_P0, LOSS_LIGHT_P1, TEST_ALPHA, TEST_BETA,
+		N_("an echo to the gateway outside the tunnel is lost"), LOSS_P0, LOSS_LIGHT_P1, TEST_ALPHA_PATH, TEST_BETA,
 		VDF_TESTS_LOSS_HEAVY},
 	[VD_TEST_PATH_RTT_LONG] = {VDF_TUNNEL_PATH, VDF_TESTS_RTT_LONG, VD_SPRT_EV_ABOVE, LONG_RTT_MS,
-		N_("a round trip to the gateway outside the tunnel exceeds the bound"), RTT_P0, RTT_P1, TEST_ALPHA, TEST_BETA,
+		N_("a round trip to the gateway outside the tunnel exceeds the bound"), RTT_P0, RTT_P1, TEST_ALPHA_PATH, TEST_BETA,
 		NULL},
 	[VD_TEST_PATH_RTT_VERY_LONG] = {VDF_TUNNEL_PATH, VDF_TESTS_RTT_VERY_LONG, VD_SPRT_EV_ABOVE, PATH_RTT_MS,
-		N_("a round trip to the gateway outside the tunnel exceeds the bound"), RTT_P0, RTT_P1, TEST_ALPHA, TEST_BETA,
+		N_("a round trip to the gateway outside the tunnel exceeds the bound"), RTT_P0, RTT_P1, TEST_ALPHA_PATH, TEST_BETA,
 		NULL},
 	[VD_TEST_PATH_JITTER] = {VDF_TUNNEL_PATH, VDF_TESTS_JITTER, VD_SPRT_EV_STEP, PATH_JITTER_MS,
 		N_("two successive round trips to the gateway differ by more than the bound"), JITTER_P0, JITTER_P1,
-		TEST_ALPHA, TEST_BETA, NULL},
+		TEST_ALPHA_PATH, TEST_BETA, NULL},
 	[VD_TEST_INSIDE_LOSS_HEAVY] = {VDF_TUNNEL_PING, VDF_TESTS_LOSS_HEAVY, VD_SPRT_EV_LOST, 0,
 		N_("an echo to the tunnel's server end is lost"), LOSS_P0, LOSS_HEAVY_P1, TEST_ALPHA, TEST_BETA, NULL},
 	[VD_TEST_INSIDE_LOSS_LIGHT] = {VDF_TUNNEL_PING, VDF_TESTS_LOSS_LIGHT, VD_SPRT_EV_LOST, 0,
@@ -187,25 +192,24 @@ const struct vd_sprt_spec vd_tests[VD_N_TESTS] = {
  * 1.5 s after it was sent (at rest: by the next one). The ping probe's
  * echoes cost twice that (OpenVPN's 52 bytes around each) to every host:
  * one a minute each. The pending budgets bound what a healthy tunnel spends
- * on settling tests (450 echoes an hour outside: a single loss on a healthy
- * path costs about 30), and with it the false-alarm rate above.
+ * on settling tests (1800 echoes an hour outside: a single loss on a
+ * healthy path costs about 30), and with it the false-alarm rate above.
  *
  * 3% loss cannot be named within a minute under these budgets: telling 3%
- * from 0.5% takes about 520 samples at alpha 1e-7 (0.029 nats each, the
- * Kullback-Leibler divergence of the two rates, against ln 1e7), 52 s even
+ * from 0.5% takes about 540 samples at alpha 5e-8 (0.029 nats each, the
+ * Kullback-Leibler divergence of the two rates, against ln 2e7), 54 s even
  * at the 10/s of the fast phase, and a sentinel of r echoes a second sees
  * the first loss at 3% after a median of ln 2 / (0.03 r) s. A 60 s median
- * needs that first loss within 8 s: r >= 2.9/s at rest, 9.7 KB a minute of
- * echoes (three times issue 12's 3 KB budget); and at that rate alpha 1e-7
- * gives 0.75 false alarms a test in 30 days, so alpha would have to be a
- * tenth, ln 1e8, 600 samples: 60 s of the fast phase alone. No sampling of
- * the gateway meets both the budget and 60 s. The light test (built for 3%,
- * see LOSS_LIGHT_P1) follows the heavy one at the sentinel's pace instead
- * and names 3% in minutes (the benchmark prints the figure and this bound,
- * "loss3_bound"); heavy loss, what users feel at once, is named within the
- * target. */
+ * needs that first loss within 6 s: r >= 4.1/s at rest, 14 KB a minute of
+ * echoes (four and a half times issue 12's 3 KB budget); and at that rate
+ * the false alarms would need alpha a third as large, about 590 samples:
+ * 59 s of the fast phase alone. No sampling of the gateway meets both the
+ * budget and 60 s. The light test (built for 3%, see LOSS_LIGHT_P1) follows
+ * the heavy one at the sentinel's pace instead and names 3% in minutes
+ * (the benchmark prints the figure and this bound, "loss3_bound"); heavy
+ * loss, what users feel at once, is named within the target. */
 static const struct vd_sampling samplings[] = {
-	{VDF_TUNNEL_PATH, 2, 1, 1, 10, 0.1, 450, 1.5},
+	{VDF_TUNNEL_PATH, 2, 1, 1, 10, 0.1, 1800, 1.5},
 	{VDF_TUNNEL_PING, 60, 5, 1, 5, 0.2, 300, 2},
 	{VDF_TUNNEL_REFLECTOR, 120, 30, 10, 10, 0.2, 60, 4},
 };

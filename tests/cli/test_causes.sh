@@ -71,7 +71,7 @@ assert "tests" not in d and "false_alarms_per_30_days" not in d
 ui=$("$vd" explain unstable-internet)
 grep -q '^Decided by sequential tests' <<<"$ui" || fail "explain: the tests of a sampled cause"
 grep -q '^  path.loss_heavy$' <<<"$ui" || fail "explain: the heavy loss test"
-grep -q 'H0: p = 0.5% (healthy), H1: p = 10% (the fault); alpha 1e-07, beta 1e-04' <<<"$ui" ||
+grep -q 'H0: p = 0.5% (healthy), H1: p = 10% (the fault); alpha 5e-08, beta 1e-04' <<<"$ui" ||
 	fail "explain: hypotheses and error rates"
 grep -q '^False alarms: *at most 0\.[0-9]* in 30 days' <<<"$ui" || fail "explain: the false alarms"
 grep -q '^Grace period' <<<"$ui" && fail "explain: a grace period for a sampled cause"

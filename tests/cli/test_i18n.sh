@@ -72,7 +72,7 @@ expect gateway-old-version '2021年4月1日' '2021-04-01' 'アップグレード
 expect long-distance-udp 'シリコンバレー' 'シンガポール' 'TCP' 'Cloud Enterprise Network（CEN）' \
 	'Smart Access' 'Gateway（SAG）' '^逐次検定（CUSUMとして運用するWaldのSPRT）で判定します' \
 	'^    事象: トンネルの外側でVPNゲートウェイまでの往復時間が上限を超える（150ms）$' \
-	'^    H0: p = 10%（正常）、H1: p = 60%（障害）、alpha 1e-07、beta 1e-04$' \
+	'^    H0: p = 10%（正常）、H1: p = 60%（障害）、alpha 5e-08、beta 1e-04$' \
 	'^誤検知:  *正常なトンネルで30日間に最大0\.[0-9]*回（既定のサンプリング）$'
 expect cert-expired 'SSLクライアント証明書' '10分' '14日'
 expect too-many-clients '4つ以上のアドレス' 'PUSH_REPLY'
