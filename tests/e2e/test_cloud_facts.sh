@@ -22,6 +22,8 @@ set -u
 # shellcheck source=ovpn-lab.sh
 . "${VD_SRC:?}/tests/e2e/ovpn-lab.sh"
 ovpn_lab_require
+SLOW=1
+[ -n "${VD_SANITIZED:-}" ] && SLOW=3
 ovpn_lab_init cloud vdcf
 ovpn_lab_pki
 hostsdir=
@@ -114,7 +116,7 @@ ovpn_client_conf client 198.18.0.1 "log $work/client.log"
 (cd "$work" && exec ip netns exec "$cns" openvpn --config client.conf) &
 cpid=$!
 start_daemon
-until_ok 'status_is "len(names()) == 1 and state(names()[0]) == \"connected\""' 300 ||
+until_ok 'status_is "len(names()) == 1 and state(names()[0]) == \"connected\""' 600 ||
 	fail "the client was not discovered connected: $(cli status --json)"
 name=$(cli status --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["tunnels"][0]["name"])')
 

@@ -17,6 +17,8 @@ set -u
 
 . "${VD_SRC:?}/tests/e2e/ovpn-lab.sh"
 ovpn_lab_require
+SLOW=1
+[ -n "${VD_SANITIZED:-}" ] && SLOW=3
 command -v dnsmasq >/dev/null || { echo "SKIP: no dnsmasq"; exit 77; }
 ovpn_lab_init names vddn
 ovpn_lab_pki
@@ -52,7 +54,7 @@ ovpn_daemon_conf 'Names=db.vpc.internal out.vpc.internal' '[DNS]' 'Interval=3s' 
 (cd "$work" && exec ip netns exec "$cns" openvpn --config client.conf) &
 cpid=$!
 start_daemon
-until_ok 'status_is "state() == \"connected\""' 300 || fail "the client did not connect: $(cli status --json)"
+until_ok 'status_is "state() == \"connected\""' 600 || fail "the client did not connect: $(cli status --json)"
 
 # facts_are EXPR: EXPR holds over the tunnel's facts as t, its derived
 # targets as der and the DNS server's answers as ans.
