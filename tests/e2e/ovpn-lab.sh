@@ -52,13 +52,15 @@ ovpn_lab_cleanup() {
 	rm -rf "$work"
 }
 
-# Says why, shows the end of every log of the lab, exits 1.
+# Says why, shows the end of every log of the lab, exits 1; with
+# VD_KEEP_LOGS=DIR, the whole logs are copied there first.
 fail() {
 	local f
 	echo "FAIL: $*" >&2
 	for f in "$work"/*.log; do
 		[ -f "$f" ] && { echo "--- $f" >&2; tail -n 40 "$f" | sed 's/^/  /' >&2; }
 	done
+	[ -n "${VD_KEEP_LOGS:-}" ] && mkdir -p "$VD_KEEP_LOGS" && cp "$work"/*.log "$VD_KEEP_LOGS"/ 2>/dev/null
 	if declare -F ovpn_lab_fail_hook >/dev/null; then
 		ovpn_lab_fail_hook >&2
 	fi
