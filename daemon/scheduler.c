@@ -214,7 +214,10 @@ uint64_t scheduler_run_now(struct scheduler *s, struct probe_slot *slot)
 	if (slot->running) {
 		slot->again = true;
 	} else if (!slot->queued) {
-		if (s->running < s->max_running) {
+		/* those already waiting go first: a slot asked for again and again
+		 * (a link that flaps, each change a trigger) must not jump the
+		 * queue every time it ends and starve the others */
+		if (s->running < s->max_running && TAILQ_EMPTY(&s->queue)) {
 			start(slot);
 			return slot->seq;
 		}

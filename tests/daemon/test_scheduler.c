@@ -203,6 +203,65 @@ static void test_bound_and_coalescing(void **state)
 	event_base_free(base);
 }
 
+/* Runs asked for again and again (a flapping link: each change a trigger)
+ * do not starve the slots that wait in the queue: a slot asked for as its
+ * run ends goes behind them. */
+static struct scheduler *fair_s;
+static int fair_n[5], fair_total;
+static bool fair_on;
+
+static void on_fair(void *ud, struct probe_slot *slot, struct sched_result *r)
+{
+	(void)ud;
+	fair_n[r->tunnel[0] - 'a']++;
+	fair_total++;
+	cJSON_Delete(r->section);
+	/* a and b are asked for again the moment they end, as long as the test lasts */
+	if (fair_on && r->tunnel[0] <= 'b' && fair_total < 60)
+		scheduler_run_now(fair_s, slot);
+}
+
+static void test_fairness(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct config *cfg = five();
+
+	reset();
+	run_ms = 5;
+	memset(fair_n, 0, sizeof(fair_n));
+	fair_total = 0;
+	fair_on = false;
+	assert_int_equal(scheduler_new_with(base, cfg, table, 1, on_fair, NULL, NULL, &fair_s), 0);
+	for (int i = 0; i < 100 && fair_total < 5; i++)
+		run_loop(base, 10);
+	assert_int_equal(fair_total, 5);
+	/* a and b take both places and are asked for again; c, d and e wait */
+	memset(fair_n, 0, sizeof(fair_n));
+	fair_on = true;
+	for (size_t i = 0; i < 5; i++) {
+		struct probe_slot *slot = scheduler_slot(fair_s, i);
+		if (scheduler_slot_tunnel(slot)[0] <= 'b')
+			scheduler_run_now(fair_s, slot);
+	}
+	for (size_t i = 0; i < 5; i++) {
+		struct probe_slot *slot = scheduler_slot(fair_s, i);
+		if (scheduler_slot_tunnel(slot)[0] > 'b')
+			scheduler_run_now(fair_s, slot);
+	}
+	assert_int_equal(scheduler_queued(fair_s), 3);
+	for (int i = 0; i < 200 && (fair_n[2] == 0 || fair_n[3] == 0 || fair_n[4] == 0); i++)
+		run_loop(base, 10);
+	/* each of the waiting ones ran once, while a and b ran at most twice more each */
+	assert_int_equal(fair_n[2], 1);
+	assert_int_equal(fair_n[3], 1);
+	assert_int_equal(fair_n[4], 1);
+	assert_true(fair_n[0] <= 3 && fair_n[1] <= 3);
+	scheduler_free(fair_s);
+	fair_s = NULL;
+	config_free(cfg);
+	event_base_free(base);
+}
+
 static void test_backoff(void **state)
 {
 	struct event_base *base = event_base_new();
@@ -672,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_pause_and_restart),
 		cmocka_unit_test(test_first_runs_after_needs),
 		cmocka_unit_test(test_needs_refused),
+		cmocka_unit_test(test_fairness),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
