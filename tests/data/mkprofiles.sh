@@ -21,7 +21,10 @@ cd "$out"
 export OPENSSL_CONF=/dev/null
 
 ossl() { openssl "$@" 2>/dev/null; }
-when() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
+# every date from one reading of the clock, DAYS from it: two readings a
+# second apart made "a year from yesterday" a second longer than a year
+base=$(date +%s)
+when() { date -u -d "@$((base + $1 * 86400))" +%Y%m%d%H%M%SZ; } # DAYS
 
 mkdir -p .ca
 : > .ca/index.txt
@@ -108,21 +111,21 @@ if [ $sample = 1 ]; then
 	exit 0
 fi
 
-now=$(when now)
-past=$(when '-400 days')
-yesterday=$(when '-1 day')
-year=$(when '+365 days')
+now=$(when 0)
+past=$(when -400)
+yesterday=$(when -1)
+year=$(when 365)
 
 eckey ca.key
-sign ca.crt "vpndoctor test CA" ca.key self x "$past" "$(when '+3650 days')" sha256 v3_ca
+sign ca.crt "vpndoctor test CA" ca.key self x "$past" "$(when 3650)" sha256 v3_ca
 eckey wrongca.key
-sign wrongca.crt "vpndoctor other CA" wrongca.key self x "$past" "$(when '+3650 days')" sha256 v3_ca
+sign wrongca.crt "vpndoctor other CA" wrongca.key self x "$past" "$(when 3650)" sha256 v3_ca
 
 eckey client.key
 sign client.crt "client valid" client.key ca.crt ca.key "$yesterday" "$year"
-sign expired.crt "client expired" client.key ca.crt ca.key "$past" "$(when '-30 days')"
-sign notyet.crt "client not yet valid" client.key ca.crt ca.key "$(when '+30 days')" "$(when '+400 days')"
-sign expiring.crt "client expiring" client.key ca.crt ca.key "$yesterday" "$(when '+5 days')"
+sign expired.crt "client expired" client.key ca.crt ca.key "$past" "$(when -30)"
+sign notyet.crt "client not yet valid" client.key ca.crt ca.key "$(when 30)" "$(when 400)"
+sign expiring.crt "client expiring" client.key ca.crt ca.key "$yesterday" "$(when 5)"
 eckey other.key
 ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out weak.key
 sign weak.crt "client weak" weak.key ca.crt ca.key "$yesterday" "$year" sha1
