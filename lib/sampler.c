@@ -92,8 +92,9 @@ enum vd_sprt_pace vd_bank_pace(const struct vd_bank *b)
 	enum vd_sprt_pace p = VD_SPRT_SLOW;
 
 	for (size_t i = 0; i < b->n; i++) {
-		enum vd_sprt_pace q = b->leader[i] >= 0 ? vd_sprt_follower_pace(&b->t[i], &b->lim[i]) :
-		                                          vd_sprt_pace(&b->t[i], &b->lim[i]);
+		enum vd_sprt_pace q = b->leader[i] >= 0 ?
+		                          vd_sprt_follower_pace(&b->t[i], &b->lim[i], b->t[b->leader[i]].decision) :
+		                          vd_sprt_pace(&b->t[i], &b->lim[i]);
 		if (q > p)
 			p = q;
 	}
@@ -142,6 +143,27 @@ cJSON *vd_bank_json(const struct vd_bank *b)
 		}
 	}
 	return o;
+}
+
+bool vd_tests_loss_pending(const cJSON *tests)
+{
+	static const char *const keys[] = {VDF_TESTS_LOSS_HEAVY, VDF_TESTS_LOSS_LIGHT};
+	bool pending = false;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(tests, keys[i]);
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(t, VDF_TEST_DECISION);
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(t, VDF_TEST_STATISTIC);
+		enum vd_sprt_decision dec;
+
+		if (!cJSON_IsString(d) || vd_sprt_decision_parse(d->valuestring, &dec) < 0)
+			continue;
+		if (dec == VD_SPRT_H1)
+			return false; /* decided: the loss stands (a light test is frozen behind a heavy h1) */
+		if (dec == VD_SPRT_H0 && cJSON_IsNumber(s) && s->valuedouble > 0)
+			pending = true;
+	}
+	return pending;
 }
 
 void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now)

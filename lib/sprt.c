@@ -79,9 +79,12 @@ void vd_sprt_follow(struct vd_sprt *t, const struct vd_sprt_limits *l, enum vd_s
 	vd_sprt_feed(t, l, event);
 }
 
-enum vd_sprt_pace vd_sprt_follower_pace(const struct vd_sprt *t, const struct vd_sprt_limits *l)
+enum vd_sprt_pace vd_sprt_follower_pace(const struct vd_sprt *t, const struct vd_sprt_limits *l,
+                                        enum vd_sprt_decision leader)
 {
-	return t->decision == VD_SPRT_H1 ? vd_sprt_pace(t, l) : VD_SPRT_SLOW;
+	if (t->decision == VD_SPRT_H1)
+		return vd_sprt_pace(t, l);
+	return leader != VD_SPRT_H1 && t->decision == VD_SPRT_H0 && t->s > 0 ? VD_SPRT_FAST : VD_SPRT_SLOW;
 }
 
 const char *vd_sprt_decision_name(enum vd_sprt_decision d)

@@ -51,6 +51,12 @@ const struct vd_sprt *vd_bank_test(const struct vd_bank *b, const char *key);
  * memory. */
 struct cJSON *vd_bank_json(const struct vd_bank *b);
 
+/* From such a "tests" object (another probe's, read from its facts): its
+ * loss evidence is settling, a loss test (loss_heavy, loss_light) off its
+ * floor at h0 while none stands at h1. A probe whose pace follows another
+ * probe's losses (the path's, the ping probe's inside the tunnel) asks. */
+bool vd_tests_loss_pending(const struct cJSON *tests);
+
 /* A probe's pace over all its destinations, with the budget that bounds what
  * a healthy tunnel spends on pending tests (and with it the false alarms
  * vd_test_false_alarms states). */

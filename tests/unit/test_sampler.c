@@ -127,8 +127,9 @@ static void test_long_path_and_facts(void **state)
 	assert_false(vd_bank_any_h1(&b));
 }
 
-/* The pace: a lost echo on a healthy path makes the heavy test pending (the
- * light one, a follower, sets no pace of its own); back at rest, slow. */
+/* The pace: a lost echo on a healthy path makes both loss tests pending;
+ * the heavy one rests after 30 answers, the light one (a follower, fed
+ * while the heavy one is not at h1) after 71; back at rest, slow. */
 static void test_pace(void **state)
 {
 	struct vd_bank b;
@@ -146,8 +147,67 @@ static void test_pace(void **state)
 		vd_bank_echo(&b, true, 10, NAN);
 	assert_int_equal(vd_bank_pace(&b), VD_SPRT_FAST);
 	vd_bank_echo(&b, true, 10, NAN);
+	assert_float_equal(vd_bank_test(&b, "loss_heavy")->s, 0, 0);
 	assert_true(vd_bank_test(&b, "loss_light")->s > 0); /* still above its floor */
+	assert_int_equal(vd_bank_pace(&b), VD_SPRT_FAST);
+	/* ln(0.03/0.005) / -ln(0.97/0.995) = 70.5: the 71st answer rests it */
+	for (int i = 30; i < 70; i++)
+		vd_bank_echo(&b, true, 10, NAN);
+	assert_true(vd_bank_test(&b, "loss_light")->s > 0);
+	assert_int_equal(vd_bank_pace(&b), VD_SPRT_FAST);
+	vd_bank_echo(&b, true, 10, NAN);
+	assert_float_equal(vd_bank_test(&b, "loss_light")->s, 0, 0);
 	assert_int_equal(vd_bank_pace(&b), VD_SPRT_SLOW);
+}
+
+/* Another probe's loss evidence, read from its facts: settling while a
+ * loss test is off its floor at h0, not at rest, not once one stands at
+ * h1, and nothing from what is not a tests object. */
+static bool pending_of(const struct vd_bank *b)
+{
+	cJSON *j = vd_bank_json(b);
+	bool r;
+
+	assert_non_null(j);
+	r = vd_tests_loss_pending(j);
+	cJSON_Delete(j);
+	return r;
+}
+
+static void test_loss_pending(void **state)
+{
+	struct vd_bank b;
+	cJSON *j;
+
+	(void)state;
+	assert_int_equal(vd_bank_init(&b, "ping", inside_keys), 0);
+	assert_false(pending_of(&b)); /* undecided: no evidence yet */
+	vd_bank_echo(&b, true, 10, NAN);
+	assert_false(pending_of(&b)); /* h0 at the floor */
+	vd_bank_echo(&b, false, 0, NAN);
+	assert_true(pending_of(&b));
+	/* the heavy test rests after 30 answers; the light one still settles */
+	for (int i = 0; i < 30; i++)
+		vd_bank_echo(&b, true, 10, NAN);
+	assert_float_equal(vd_bank_test(&b, "loss_heavy")->s, 0, 0);
+	assert_true(pending_of(&b));
+	for (int i = 0; i < 41; i++)
+		vd_bank_echo(&b, true, 10, NAN);
+	assert_false(pending_of(&b));
+	/* a fault decided: h1 is not pending, whatever the light test shows */
+	while (vd_bank_test(&b, "loss_heavy")->decision != VD_SPRT_H1)
+		vd_bank_echo(&b, false, 0, NAN);
+	assert_false(pending_of(&b));
+	/* what is not a test is no evidence */
+	assert_false(vd_tests_loss_pending(NULL));
+	j = cJSON_Parse("{\"loss_heavy\":{\"decision\":\"maybe\",\"statistic\":3},"
+	                "\"loss_light\":{\"decision\":\"h0\",\"statistic\":\"3\"}}");
+	assert_non_null(j);
+	assert_false(vd_tests_loss_pending(j));
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"loss_light\":{\"decision\":\"h0\",\"statistic\":0.5}}");
+	assert_true(vd_tests_loss_pending(j));
+	cJSON_Delete(j);
 }
 
 static void test_pacer(void **state)
@@ -317,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_what_an_echo_feeds),
 		cmocka_unit_test(test_long_path_and_facts),
 		cmocka_unit_test(test_pace),
+		cmocka_unit_test(test_loss_pending),
 		cmocka_unit_test(test_pacer),
 		cmocka_unit_test(test_simulated_delays),
 		cmocka_unit_test(test_simulated_quiet),

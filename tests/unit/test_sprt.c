@@ -137,7 +137,8 @@ static void test_undecided(void **state)
 }
 
 /* A light test behind a heavy one: not fed while the heavy one stands at h1,
- * afresh (h0 at the floor) when it resolves; no pace of its own until h1. */
+ * afresh (h0 at the floor) when it resolves; a pace of its own while it is
+ * fed and its evidence is off the floor, and at h1. */
 static void test_follow(void **state)
 {
 	struct vd_sprt_limits hl = L(0.01, 0.1, 2e-3, 1e-2), ll = L(0.01, 0.03, 2e-3, 1e-2);
@@ -155,14 +156,18 @@ static void test_follow(void **state)
 	} while (0)
 	FEED(false);
 	assert_int_equal(light.decision, VD_SPRT_H0);
-	/* one event: the heavy test sets the pace, the light one does not */
+	/* one event: both are off their floors and both ask for the fast pace */
 	FEED(true);
 	assert_true(light.s > 0);
-	assert_int_equal(vd_sprt_follower_pace(&light, &ll), VD_SPRT_SLOW);
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_FAST);
 	assert_int_equal(vd_sprt_pace(&heavy, &hl), VD_SPRT_FAST);
 	FEED(true);
 	FEED(true);
 	assert_int_equal(heavy.decision, VD_SPRT_H1);
+	/* frozen behind its leader's h1, its evidence still off the floor, the
+	 * follower leaves the pace to the leader */
+	assert_true(light.decision == VD_SPRT_H0 && light.s > 0);
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_SLOW);
 	/* the light test stood still while the heavy one was at h1 */
 	double s = light.s;
 	uint64_t n = light.samples;
@@ -180,7 +185,11 @@ static void test_follow(void **state)
 	/* at h1 itself, a follower has a pace */
 	light.decision = VD_SPRT_H1;
 	light.s = ll.upper;
-	assert_int_equal(vd_sprt_follower_pace(&light, &ll), VD_SPRT_WATCH);
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, VD_SPRT_H0), VD_SPRT_WATCH);
+	/* at its floor it asks for nothing */
+	light.decision = VD_SPRT_H0;
+	light.s = 0;
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, VD_SPRT_H0), VD_SPRT_SLOW);
 #undef FEED
 }
 
