@@ -74,6 +74,9 @@ static bool declared(const struct probe *p, const char *section)
 	for (const char *const *need = p->needs; need && *need; need++)
 		if (strcmp(*need, section) == 0)
 			return true;
+	for (const char *const *peek = p->peeks; peek && *peek; peek++)
+		if (strcmp(*peek, section) == 0)
+			return true;
 	return false;
 }
 

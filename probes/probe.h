@@ -23,7 +23,8 @@
  *     is made from it) and write them through their VDF_ constants; document its
  *     configuration keys in vpndoctor.conf(5);
  *  5. list in .needs the sections of other probes it reads: probe_run_section()
- *     refuses any other, and its first run comes after theirs. */
+ *     refuses any other, and its first run comes after theirs (or in .peeks,
+ *     for a section it may read before that section's first run). */
 #ifndef VPNDOCTOR_PROBE_H
 #define VPNDOCTOR_PROBE_H
 
@@ -117,6 +118,12 @@ struct probe {
 	 * NULL for none. Checked at start-up (probes_check), and its first run
 	 * comes after theirs (iwd's IWD_MODULE_DEPENDS). */
 	const char *const *needs;
+	/* Sections of other probes it looks at without waiting for them: a
+	 * sampling probe whose pace follows another's evidence. NULL-ended,
+	 * NULL for none; checked as needs are, but they order nothing, so a
+	 * probe may peek at one that needs it (until that one's first run it
+	 * reads NULL). */
+	const char *const *peeks;
 	int (*start)(struct probe_run *run); /* 0, or -errno: the run failed at once */
 	void (*cancel)(struct probe_run *run); /* may be NULL when start() always finishes */
 	void (*free_state)(void *state);       /* may be NULL */
@@ -149,7 +156,7 @@ void probe_slot_trigger(struct probe_slot *slot);
 void probe_slot_trigger_events(struct probe_slot *slot, unsigned events);
 /* Another probe's latest section (by section name) for this run's tunnel, the
  * host's for a host-wide run, or NULL; borrowed until the run returns to the
- * loop. Only a section the probe declares in needs: any other is refused
+ * loop. Only a section the probe declares in needs or peeks: any other is refused
  * (NULL, a line in the log, and an assertion in a debug build). */
 const struct cJSON *probe_run_section(const struct probe_run *run, const char *section);
 

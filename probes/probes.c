@@ -75,22 +75,28 @@ int probes_check(const struct probe *const *v, size_t n, char *err, size_t err_s
 		return -E2BIG;
 	}
 	for (size_t i = 0; i < n; i++) {
-		for (const char *const *need = v[i]->needs; need && *need; need++) {
-			size_t k = provider(v, n, *need);
+		/* needs, then peeks: both must be another probe's section that
+		 * this probe can see; only needs order the first runs */
+		for (int peek = 0; peek < 2; peek++) {
+			const char *verb = peek ? "peeks at" : "needs";
 
-			if (k == n) {
-				snprintf(err, err_size, "probe %s needs the section %s, which no probe fills",
-				         v[i]->name, *need);
-				return -ENOENT;
-			}
-			if (k == i) {
-				snprintf(err, err_size, "probe %s needs its own section %s", v[i]->name, *need);
-				return -ELOOP;
-			}
-			if (!v[i]->per_tunnel && v[k]->per_tunnel) {
-				snprintf(err, err_size, "probe %s runs for the host but needs %s, a tunnel's section",
-				         v[i]->name, *need);
-				return -EINVAL;
+			for (const char *const *need = peek ? v[i]->peeks : v[i]->needs; need && *need; need++) {
+				size_t k = provider(v, n, *need);
+
+				if (k == n) {
+					snprintf(err, err_size, "probe %s %s the section %s, which no probe fills",
+					         v[i]->name, verb, *need);
+					return -ENOENT;
+				}
+				if (k == i) {
+					snprintf(err, err_size, "probe %s %s its own section %s", v[i]->name, verb, *need);
+					return -ELOOP;
+				}
+				if (!v[i]->per_tunnel && v[k]->per_tunnel) {
+					snprintf(err, err_size, "probe %s runs for the host but %s %s, a tunnel's section",
+					         v[i]->name, verb, *need);
+					return -EINVAL;
+				}
 			}
 		}
 	}

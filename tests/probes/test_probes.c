@@ -89,6 +89,12 @@ static void real_table_needs(void **unused)
 	assert_true(needs(&probe_transport, probe_openvpn.section));
 	assert_true(needs(&probe_dns, probe_routes.section));
 	assert_true(needs(&probe_ping, probe_openvpn.section));
+	/* the ping probe needs the path's round trips, and the path's pace
+	 * follows the ping probe's loss tests: a peek, not a need */
+	assert_true(needs(&probe_ping, probe_path.section));
+	assert_false(needs(&probe_path, probe_ping.section));
+	assert_non_null(probe_path.peeks);
+	assert_string_equal(probe_path.peeks[0], probe_ping.section);
 	assert_null(probe_openvpn.needs);
 	assert_null(probe_profile.needs);
 	assert_null(probe_clock.needs);
@@ -115,6 +121,17 @@ P(p_y, "y", "sy", true, (const char *const[]){"sz", NULL});
 P(p_z, "z", "sz", true, (const char *const[]){"sx", NULL});
 P(p_orphan, "orphan", "so", true, (const char *const[]){"nobody", NULL});
 P(p_hostneeds, "hn", "shn", false, (const char *const[]){"sa", NULL});
+/* peeks: p_peek looks at sb, whose probe needs sa, and at sq, whose probe
+ * needs sp: no order, so no cycle */
+static const struct probe p_peek = {.name = "peek", .section = "sp", .config_section = "peek", .per_tunnel = true,
+                                    .start = nop_start, .peeks = (const char *const[]){"sq", NULL}};
+P(p_q, "q", "sq", true, (const char *const[]){"sp", NULL});
+static const struct probe p_peek_orphan = {.name = "po", .section = "spo", .config_section = "po", .per_tunnel = true,
+                                           .start = nop_start, .peeks = (const char *const[]){"nobody", NULL}};
+static const struct probe p_peek_self = {.name = "ps", .section = "sps", .config_section = "ps", .per_tunnel = true,
+                                         .start = nop_start, .peeks = (const char *const[]){"sps", NULL}};
+static const struct probe p_host_peek = {.name = "hp", .section = "shp", .config_section = "hp", .per_tunnel = false,
+                                         .start = nop_start, .peeks = (const char *const[]){"sa", NULL}};
 
 static void check_fails(const struct probe *const *v, size_t n, int want, const char *words)
 {
@@ -133,6 +150,26 @@ static void needs_refused(void **unused)
 	check_fails((const struct probe *const[]){&p_a, &p_x, &p_y, &p_z}, 4, -ELOOP, "which needs it back");
 	check_fails((const struct probe *const[]){&p_a, &p_hostneeds}, 2, -EINVAL,
 	            "probe hn runs for the host but needs sa, a tunnel's section");
+	check_fails((const struct probe *const[]){&p_a, &p_peek_orphan}, 2, -ENOENT,
+	            "probe po peeks at the section nobody, which no probe fills");
+	check_fails((const struct probe *const[]){&p_peek_self}, 1, -ELOOP, "probe ps peeks at its own section sps");
+	check_fails((const struct probe *const[]){&p_a, &p_host_peek}, 2, -EINVAL,
+	            "probe hp runs for the host but peeks at sa, a tunnel's section");
+}
+
+/* A peek orders nothing: a probe may peek at one that needs it, and the
+ * order follows the needs alone. */
+static void peeks_order_nothing(void **unused)
+{
+	const struct probe *const v[] = {&p_q, &p_peek};
+	const struct probe *order[2];
+	char err[64];
+
+	(void)unused;
+	assert_int_equal(probes_check(v, 2, err, sizeof(err)), 0);
+	probes_order(v, 2, order);
+	assert_ptr_equal(order[0], &p_peek);
+	assert_ptr_equal(order[1], &p_q);
 }
 
 static void needs_order(void **unused)
@@ -371,6 +408,11 @@ static void undeclared_section_refused(void **unused)
 	fake_section_obj = (const cJSON *)&run; /* any pointer: not to be returned */
 	memset(&seen, 0, sizeof(seen));
 	assert_ptr_equal(probe_run_section(&run, probe_openvpn.section), fake_section_obj); /* declared */
+	/* a peek is declared too */
+	run.probe = &probe_path;
+	assert_ptr_equal(probe_run_section(&run, probe_ping.section), fake_section_obj);
+	assert_string_equal(seen.section, probe_ping.section);
+	run.probe = &probe_ping;
 	memset(&seen, 0, sizeof(seen));
 	fflush(NULL);
 	child = fork();
@@ -431,6 +473,7 @@ int main(void)
 		cmocka_unit_test(real_table_needs),
 		cmocka_unit_test(needs_refused),
 		cmocka_unit_test(needs_order),
+		cmocka_unit_test(peeks_order_nothing),
 		cmocka_unit_test(host_lends_the_scheduler),
 		cmocka_unit_test(error_as_message),
 		cmocka_unit_test(undeclared_section_refused),
