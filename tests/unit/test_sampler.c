@@ -321,8 +321,13 @@ static void test_simulated_delays(void **state)
 		}
 		double md = median_of(det, n), mr = median_of(res, n);
 		print_message("%s: named after %.1f s, resolved %.1f s after the fix (median of %d)\n", f[k].what, md, mr, n);
-		/* loose: the design's figures are the benchmark's to show */
+		/* loose: the design's figures are the benchmark's to show; but
+		 * the design itself must leave room for issue 12's 30 s at 10%
+		 * (the lab adds the 2 s to notice the first loss, the 1.5 s
+		 * deadline and the runs' own time) */
 		assert_true(md < 600 && mr < 600);
+		if (k == 0)
+			assert_true(md < 20);
 	}
 }
 
