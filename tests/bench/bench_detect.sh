@@ -25,7 +25,9 @@
 #            resolution; medians over the runs.
 #   soak     SOAK_S seconds of a healthy tunnel with 0.5% random loss and
 #            5 ms jitter (a delay line at 5 +- 5 ms): every warning or error
-#            that shows in GetStatus (polled every 2 s) or opens in the log.
+#            that shows in GetStatus (polled every 2 s) or opens in the log;
+#            and what it cost, as the cost phase counts it (soak_*: the
+#            chance losses' settling included, and the polling's wake-ups).
 #   rates    the false-alarm rate each sampled cause's tests are built for,
 #            as `vpndoctor explain CAUSE --json` gives it.
 #
@@ -236,13 +238,20 @@ phase_cost() {
 	sleep "$COST_S"
 	w1=$(ctx_all)
 	c1=$(counters_all)
+	cost_results "" "$COST_S" "$c0" "$c1" "$w0" "$w1"
+}
+
+# cost_results PREFIX SECONDS C0 C1 W0 W1: the wake-ups and traffic between
+# two readings of the counters (counters_all) and switches (ctx_all)
+cost_results() {
+	local pre=$1 secs=$2 c0=$3 c1=$4 w0=$5 w1=$6
 	# wake-ups: voluntary switches of both processes (the target); each
 	# process apart, and the preemptions apart
-	result "wakeups_per_s" "$(echo "$w0 $w1" | awk -v s="$COST_S" '{printf "%.2f", (($5 - $1) + ($7 - $3)) / s}')"
-	result "wakeups_engine_per_s" "$(echo "$w0 $w1" | awk -v s="$COST_S" '{printf "%.2f", ($7 - $3) / s}')"
-	result "wakeups_parent_per_s" "$(echo "$w0 $w1" | awk -v s="$COST_S" '{printf "%.2f", ($5 - $1) / s}')"
-	result "preemptions_per_s" "$(echo "$w0 $w1" | awk -v s="$COST_S" '{printf "%.2f", (($6 - $2) + ($8 - $4)) / s}')"
-	echo "$c0 $c1" | awk -v s="$COST_S" -v e="$ENCAP" '{
+	result "${pre}wakeups_per_s" "$(echo "$w0 $w1" | awk -v s="$secs" '{printf "%.2f", (($5 - $1) + ($7 - $3)) / s}')"
+	result "${pre}wakeups_engine_per_s" "$(echo "$w0 $w1" | awk -v s="$secs" '{printf "%.2f", ($7 - $3) / s}')"
+	result "${pre}wakeups_parent_per_s" "$(echo "$w0 $w1" | awk -v s="$secs" '{printf "%.2f", ($5 - $1) / s}')"
+	result "${pre}preemptions_per_s" "$(echo "$w0 $w1" | awk -v s="$secs" '{printf "%.2f", (($6 - $2) + ($8 - $4)) / s}')"
+	echo "$c0 $c1" | awk -v s="$secs" -v e="$ENCAP" '{
 		op = ($13 - $1) + ($15 - $3); ob = ($14 - $2) + ($16 - $4)
 		tp = ($21 - $9) + ($23 - $11); tb = ($22 - $10) + ($24 - $12)
 		m = 60 / s
@@ -251,8 +260,8 @@ phase_cost() {
 		printf "%.0f %.0f\n", (ob + tb + tp * e) * m, (ob + tb + tp * e + 14 * (op + tp)) * m > "/dev/stderr"
 	}' 2>"$LAB_DIR/cost.out" | while read -r l; do say "$l"; done
 	read -r ip l2 <"$LAB_DIR/cost.out"
-	result "traffic_bytes_per_min" "$ip"
-	result "traffic_bytes_per_min_l2" "$l2"
+	result "${pre}traffic_bytes_per_min" "$ip"
+	result "${pre}traffic_bytes_per_min_l2" "$l2"
 }
 
 # detect_run NAME FAULT ARGS...: one run; prints "DETECT RESOLVE CAUSE"
@@ -319,10 +328,13 @@ phase_soak() {
 	say "== soak: ${SOAK_S} s healthy with 0.5% loss and 5 +- 5 ms delay"
 	wait_calm || true
 	local mark t0 f seen="" n=0
+	local c0 c1 w0 w1
 	mark=$(stat -c %s "$LAB_DIR/logs/vpndoctord.out")
 	LAB_QUIET=1 lab_fault loss on 0.5 || exit 1
 	LAB_QUIET=1 lab_fault latency on 5 5 || exit 1
 	t0=$(date +%s)
+	c0=$(counters_all)
+	w0=$(ctx_all)
 	while [ $(($(date +%s) - t0)) -lt "$SOAK_S" ]; do
 		for f in $(findings | grep -E ':(warning|error)$'); do
 			case " $seen " in *" $f "*) ;; *) seen="$seen $f"; say "soak: $f at $(($(date +%s) - t0)) s" ;; esac
@@ -330,6 +342,8 @@ phase_soak() {
 		done
 		sleep 2
 	done
+	w1=$(ctx_all)
+	c1=$(counters_all)
 	LAB_QUIET=1 lab_fault loss off
 	LAB_QUIET=1 lab_fault latency off
 	local opened
@@ -338,6 +352,10 @@ phase_soak() {
 	result "soak_polls_with_warning_or_error" "$n"
 	result "soak_findings_opened_in_log" "$opened"
 	result "soak_causes" "${seen:- none}"
+	# what the healthy but lossy tunnel cost: the settling of chance losses
+	# (the pending budget bounds it), with the soak's own polling of
+	# GetStatus counted among the wake-ups
+	cost_results "soak_" "$SOAK_S" "$c0" "$c1" "$w0" "$w1"
 	tail -c +"$((mark + 1))" "$LAB_DIR/logs/vpndoctord.out" | grep -E 'opened [a-z-]+ on lab' | head -5 | while read -r l; do say "log: $l"; done
 }
 
