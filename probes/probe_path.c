@@ -41,8 +41,8 @@
  * PATH_ICMP_GIVE_UP echoes in a row, none ever answered on this way), the
  * probe measures with OpenVPN hard resets instead (method "handshake"), over
  * the protocol the transport probe saw answered (the tunnel's own when both
- * did), one per echo it would have sent; it tries ICMP again after
- * PATH_ICMP_RETRY_S. */
+ * did), at a pace the gateway's shared allowance of handshakes can bear
+ * (PATH_HS_*); it tries ICMP again after PATH_ICMP_RETRY_S. */
 #include <errno.h>
 #include <math.h>
 #include <time.h> /* before linux/errqueue.h, which needs struct timespec */
@@ -70,6 +70,18 @@
 #define PATH_OUT_MAX 64       /* echoes in flight at most (20/s for the deadline, and then some) */
 #define PATH_RUN_SAMPLES (PATH_OUT_MAX + PATH_MAX_BURST) /* samples one run makes at most */
 #define PATH_HS_WAIT_MS 1000
+/* Handshakes are not echoes: the gateway answers each hard reset, and
+ * OpenVPN 2.6 answers at most 100 initial packets in 10 s for all its
+ * clients together (--connect-freq-initial), so that a prober at echo pace
+ * (20 a second) would take its whole allowance and lock real clients out.
+ * By handshakes the path samples at most 1 a second (runs of 5) while a
+ * test settles, one every 10 s while a finding holds and one every 30 s at
+ * rest: a hundred laptops measuring so take a third of the default
+ * allowance at rest. */
+#define PATH_HS_SPACING_MS 1000
+#define PATH_HS_MAX_RUN 5
+#define PATH_HS_WATCH_S 10
+#define PATH_HS_REST_S 30
 #define PATH_ICMP_GIVE_UP 10  /* echoes unanswered in a row, none ever answered: handshakes instead */
 #define PATH_ICMP_RETRY_S 600 /* and ICMP again after this */
 #define PATH_GW_TTL_S 300     /* a resolved gateway is good for this long */
@@ -253,6 +265,15 @@ static void pace(struct path_run *pr)
 	              &delay);
 	if (st->next_count > PATH_MAX_BURST)
 		st->next_count = PATH_MAX_BURST;
+	if (st->hs_mode) {
+		/* the gateway's allowance of handshakes is shared (PATH_HS_*) */
+		if (st->next_count > PATH_HS_MAX_RUN)
+			st->next_count = PATH_HS_MAX_RUN;
+		if (p == VD_SPRT_WATCH && delay < PATH_HS_WATCH_S)
+			delay = PATH_HS_WATCH_S;
+		else if (p == VD_SPRT_SLOW && delay < PATH_HS_REST_S)
+			delay = PATH_HS_REST_S;
+	}
 	pr->run->next_s = delay;
 }
 
@@ -332,7 +353,7 @@ static void on_hs(void *arg, const struct tp_result *res)
 		event_active(pr->finish, EV_TIMEOUT, 0);
 		return;
 	}
-	pu_ms_tv(pr->hs_t + pr->st->pacer.s->burst_spacing_s * 1000 - pu_mono_ms(), &tv);
+	pu_ms_tv(pr->hs_t + fmax(pr->st->pacer.s->burst_spacing_s * 1000, PATH_HS_SPACING_MS) - pu_mono_ms(), &tv);
 	evtimer_add(pr->tick, &tv);
 }
 
@@ -634,6 +655,8 @@ static void start_sending(struct path_run *pr)
 		if (!hs_choose(pr)) {
 			st->hs_mode = false;
 		} else {
+			if (pr->count > PATH_HS_MAX_RUN) /* planned as echoes */
+				pr->count = PATH_HS_MAX_RUN;
 			event_active(pr->tick, EV_TIMEOUT, 0);
 			return;
 		}
