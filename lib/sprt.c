@@ -82,9 +82,15 @@ void vd_sprt_follow(struct vd_sprt *t, const struct vd_sprt_limits *l, enum vd_s
 enum vd_sprt_pace vd_sprt_follower_pace(const struct vd_sprt *t, const struct vd_sprt_limits *l,
                                         enum vd_sprt_decision leader)
 {
+	/* frozen behind its leader's h1, even at h1 itself: its evidence
+	 * cannot move, and a pace of its own would hold the probe there (a
+	 * follower receding from h1 when its leader opens would keep it FAST,
+	 * out of no budget, for all of the leader's fault) */
+	if (leader == VD_SPRT_H1)
+		return VD_SPRT_SLOW;
 	if (t->decision == VD_SPRT_H1)
 		return vd_sprt_pace(t, l);
-	return leader != VD_SPRT_H1 && t->decision == VD_SPRT_H0 && t->s > 0 ? VD_SPRT_FAST : VD_SPRT_SLOW;
+	return t->decision == VD_SPRT_H0 && t->s > 0 ? VD_SPRT_FAST : VD_SPRT_SLOW;
 }
 
 const char *vd_sprt_decision_name(enum vd_sprt_decision d)

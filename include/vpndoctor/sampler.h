@@ -40,7 +40,7 @@ void vd_bank_restart(struct vd_bank *b);
  * a row the step tests. */
 void vd_bank_echo(struct vd_bank *b, bool answered, double rtt_ms, double baseline_ms);
 
-/* The fastest pace any test asks for (followers only at h1). */
+/* The fastest pace any test asks for (a follower's: vd_sprt_follower_pace). */
 enum vd_sprt_pace vd_bank_pace(const struct vd_bank *b);
 /* A test stands at h1: something of this destination is open. */
 bool vd_bank_any_h1(const struct vd_bank *b);

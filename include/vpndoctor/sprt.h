@@ -107,10 +107,10 @@ enum vd_sprt_pace vd_sprt_pace(const struct vd_sprt *t, const struct vd_sprt_lim
  * the leader the same sample, with the leader's decision before and after. */
 void vd_sprt_follow(struct vd_sprt *t, const struct vd_sprt_limits *l, enum vd_sprt_decision leader_before,
                     enum vd_sprt_decision leader_now, bool event);
-/* A follower's pace, given its leader's decision now: its own at h1; FAST
- * while it is fed (the leader not at h1) and its evidence is off the floor,
- * as a leader's; else none (SLOW): a follower frozen behind its leader's
- * h1 leaves the pace to the leader. A light test's evidence decays slowly
+/* A follower's pace, given its leader's decision now: none (SLOW) while
+ * it is frozen behind its leader's h1, whatever its own decision: it
+ * leaves the pace to the leader; else its own at h1, and FAST while its
+ * evidence is off the floor at h0, as a leader's. A light test's evidence decays slowly
  * (70 samples after one event at 3% against 0.5%, where the heavy test's
  * takes 30), and it is that evidence which a light fault builds on: a probe
  * that went back to rest with the heavy test would feed it at the

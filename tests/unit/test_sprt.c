@@ -186,6 +186,14 @@ static void test_follow(void **state)
 	light.decision = VD_SPRT_H1;
 	light.s = ll.upper;
 	assert_int_equal(vd_sprt_follower_pace(&light, &ll, VD_SPRT_H0), VD_SPRT_WATCH);
+	light.s = ll.upper - 2 * ll.up;
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, VD_SPRT_H0), VD_SPRT_FAST);
+	/* but not frozen behind its leader's h1: receding there it cannot
+	 * move, and FAST would hold the probe fast (while something is open,
+	 * out of no budget) for all of the leader's fault */
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, VD_SPRT_H1), VD_SPRT_SLOW);
+	light.s = ll.upper;
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, VD_SPRT_H1), VD_SPRT_SLOW);
 	/* at its floor it asks for nothing */
 	light.decision = VD_SPRT_H0;
 	light.s = 0;
