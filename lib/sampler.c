@@ -174,8 +174,8 @@ void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now)
 	p->at = now;
 }
 
-void vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, double slow_s, double now,
-                   unsigned *count, double *delay_s)
+enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, double slow_s, double now,
+                                unsigned *count, double *delay_s)
 {
 	const struct vd_sampling *s = p->s;
 
@@ -195,19 +195,28 @@ void vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, doub
 		 * tunnel's false alarms are what it bounds */
 		if (!any_h1) {
 			if (p->tokens < s->burst)
-				return;
+				return VD_SPRT_SLOW;
 			p->tokens -= s->burst;
 		}
 		*count = s->burst;
 		*delay_s = s->burst_spacing_s;
-		return;
+		return VD_SPRT_FAST;
 	case VD_SPRT_WATCH:
 		*delay_s = s->watch_s < slow_s ? s->watch_s : slow_s;
-		return;
+		return VD_SPRT_WATCH;
 	case VD_SPRT_SLOW:
 	default:
-		return;
+		return VD_SPRT_SLOW;
 	}
+}
+
+enum vd_sprt_pace vd_pacer_plan_with(struct vd_pacer *p, enum vd_sprt_pace own, bool any_h1, bool other_pending,
+                                     double slow_s, double now, unsigned *count, double *delay_s)
+{
+	if (other_pending && own < VD_SPRT_FAST &&
+	    vd_pacer_plan(p, VD_SPRT_FAST, false, slow_s, now, count, delay_s) == VD_SPRT_FAST)
+		return VD_SPRT_FAST;
+	return vd_pacer_plan(p, own, any_h1, slow_s, now, count, delay_s);
 }
 
 double vd_tick_align(double now, double delay, double grid)

@@ -27,8 +27,8 @@
  * pacer says: one while the tests rest (every 2 s, [Path] Interval=), and a
  * run of 20 echoes 50 ms apart, run after run, while one is undecided or
  * its evidence moves (or the ping probe's loss evidence inside the tunnel
- * does: inside_loss_pending). At rest a run is one wake-up: the previous echo's
- * reply read, the next echo sent. The echoes are bare (the 8-byte header: 28
+ * does: inside_loss_pending, always from the pending budget). At rest a run
+ * is one wake-up: the previous echo's reply read, the next echo sent. The echoes are bare (the 8-byte header: 28
  * bytes of IPv4, 56 both ways): the send time is kept per sequence number,
  * and a reply is ours by sequence (and, on a raw socket, by its random id;
  * a ping socket's kernel checks the id itself); an off-path forger has to
@@ -256,20 +256,24 @@ static bool inside_loss_pending(const struct path_run *pr)
 static void pace(struct path_run *pr)
 {
 	struct path_state *st = pr->st;
-	enum vd_sprt_pace p = vd_bank_pace(&st->bank);
+	enum vd_sprt_pace own = vd_bank_pace(&st->bank), p;
 	double delay;
 
-	if (p < VD_SPRT_FAST && inside_loss_pending(pr))
-		p = VD_SPRT_FAST;
-	vd_pacer_plan(&st->pacer, p, vd_bank_any_h1(&st->bank), pr->run->interval_s, mono_s(), &st->next_count,
-	              &delay);
+	/* the inside's evidence is not ours: from the budget even while one
+	 * of ours stands at h1 (vd_pacer_plan_with) */
+	p = vd_pacer_plan_with(&st->pacer, own, vd_bank_any_h1(&st->bank), own < VD_SPRT_FAST && inside_loss_pending(pr),
+	                       pr->run->interval_s, mono_s(), &st->next_count, &delay);
 	if (st->next_count > PATH_MAX_BURST)
 		st->next_count = PATH_MAX_BURST;
 	if (st->hs_mode) {
-		/* the gateway's allowance of handshakes is shared (PATH_HS_*) */
+		/* the gateway's allowance of handshakes is shared (PATH_HS_*);
+		 * by the pace planned, not the one asked for: a FAST the budget
+		 * refused is a run at rest */
 		if (st->next_count > PATH_HS_MAX_RUN)
 			st->next_count = PATH_HS_MAX_RUN;
-		if (p == VD_SPRT_WATCH && delay < PATH_HS_WATCH_S)
+		if (p == VD_SPRT_FAST && delay < PATH_HS_SPACING_MS / 1000.0)
+			delay = PATH_HS_SPACING_MS / 1000.0; /* between runs as between handshakes */
+		else if (p == VD_SPRT_WATCH && delay < PATH_HS_WATCH_S)
 			delay = PATH_HS_WATCH_S;
 		else if (p == VD_SPRT_SLOW && delay < PATH_HS_REST_S)
 			delay = PATH_HS_REST_S;

@@ -72,9 +72,20 @@ void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now);
  * when more than one), after *delay_s. pace is the fastest of its banks',
  * any_h1 whether a test of any stands at h1; slow_s the Interval= of the
  * probe's section (<= 0: the default). A burst while nothing is open comes
- * out of the budget; with the budget spent the run is a slow one. */
-void vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, double slow_s, double now,
-                   unsigned *count, double *delay_s);
+ * out of the budget; with the budget spent the run is a slow one. Returns
+ * the pace planned: FAST for a burst, WATCH, or SLOW (also for a FAST the
+ * budget refused). */
+enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, double slow_s, double now,
+                                unsigned *count, double *delay_s);
+/* The same for a probe whose pace also follows evidence not its own (the
+ * path's follows the ping probe's loss tests inside the tunnel): while that
+ * settles (other_pending) and its own tests ask for less than FAST, a burst
+ * comes out of the budget even while one of its own tests stands at h1 (a
+ * finding of its own that holds is no reason to spend without bound on
+ * another probe's evidence, nor is the other's evidence its own fault's
+ * end), and with the budget spent the run is at its own pace. */
+enum vd_sprt_pace vd_pacer_plan_with(struct vd_pacer *p, enum vd_sprt_pace own, bool any_h1, bool other_pending,
+                                     double slow_s, double now, unsigned *count, double *delay_s);
 
 /* Wake-ups: the daemon's timers at rest fire together on a grid of
  * VD_TICK_GRID_S seconds of the monotonic clock, so that one wake-up serves

@@ -252,6 +252,59 @@ static void test_pacer(void **state)
 	assert_int_equal(count, s->per_run);
 }
 
+/* The pace a plan returns is the one planned: a FAST the budget refused is
+ * a run at rest (the path's handshakes are capped by it). And a probe whose
+ * pace follows another probe's evidence (the path, the ping probe's loss
+ * inside) spends on it from the budget even while a finding of its own
+ * holds: a long path (rtt_long at h1) with the inside's light loss test
+ * settling for an hour takes at most the budget in bursts, and watches at
+ * its own pace once the budget is spent. */
+static void test_pacer_with(void **state)
+{
+	const struct vd_sampling *s = vd_sampling_find("path");
+	struct vd_pacer p;
+	unsigned count;
+	double delay, now = 1000, end;
+	unsigned long samples = 0, bursts = 0;
+
+	(void)state;
+	assert_non_null(s);
+	vd_pacer_init(&p, s, now);
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_SLOW, false, 0, now, &count, &delay), VD_SPRT_SLOW);
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_WATCH, true, 0, now, &count, &delay), VD_SPRT_WATCH);
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, true, 0, now, &count, &delay), VD_SPRT_FAST);
+	p.tokens = 0;
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, false, 0, now, &count, &delay), VD_SPRT_SLOW);
+	assert_int_equal(count, s->per_run);
+	/* its own FAST while one of its own stands at h1: no budget, as before */
+	assert_int_equal(vd_pacer_plan_with(&p, VD_SPRT_FAST, true, true, 0, now, &count, &delay), VD_SPRT_FAST);
+	assert_int_equal(count, s->burst);
+	/* nothing pending elsewhere: its own pace */
+	assert_int_equal(vd_pacer_plan_with(&p, VD_SPRT_WATCH, true, false, 0, now, &count, &delay), VD_SPRT_WATCH);
+	assert_float_equal(delay, s->watch_s, 0);
+	/* an hour watching its own finding with the other's evidence pending */
+	vd_pacer_init(&p, s, now);
+	for (end = now + 3600; now < end; now += delay) {
+		enum vd_sprt_pace q = vd_pacer_plan_with(&p, VD_SPRT_WATCH, true, true, 0, now, &count, &delay);
+
+		assert_true(q == VD_SPRT_FAST || q == VD_SPRT_WATCH);
+		assert_float_equal(delay, q == VD_SPRT_FAST ? s->burst_spacing_s : s->watch_s, 0);
+		if (q == VD_SPRT_FAST) {
+			bursts++;
+			now += (count - 1) * s->burst_spacing_s; /* the run itself */
+		}
+		samples += count;
+	}
+	/* the full budget at the start, and what an hour adds back */
+	assert_true(bursts * s->burst <= 2 * s->fast_per_hour);
+	assert_true(samples <= 2 * s->fast_per_hour + 3600 / s->watch_s + 1);
+	/* with nothing of its own open, the same bound: a FAST refused is SLOW */
+	vd_pacer_init(&p, s, now);
+	p.tokens = 0;
+	assert_int_equal(vd_pacer_plan_with(&p, VD_SPRT_SLOW, false, true, 0, now, &count, &delay), VD_SPRT_SLOW);
+	assert_float_equal(delay, s->slow_s, 0);
+}
+
 /* The path probe as it samples: one run's echoes, then the pace for the
  * next. Returns the time (s) at which cond holds, or -1 after limit_s. */
 struct sim {
@@ -384,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_pace),
 		cmocka_unit_test(test_loss_pending),
 		cmocka_unit_test(test_pacer),
+		cmocka_unit_test(test_pacer_with),
 		cmocka_unit_test(test_simulated_delays),
 		cmocka_unit_test(test_simulated_quiet),
 		cmocka_unit_test(test_tick_align),
