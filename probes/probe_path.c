@@ -28,8 +28,9 @@
  * run of 20 echoes 50 ms apart, run after run, while one is undecided or
  * its evidence moves (or the ping probe's loss evidence inside the tunnel
  * does: inside_loss_pending, always from the pending budget). At rest a run
- * is one wake-up: the previous echo's reply read, the next echo sent. The echoes are bare (the 8-byte header: 28
- * bytes of IPv4, 56 both ways): the send time is kept per sequence number,
+ * is one wake-up: the previous echo's reply read, the next echo sent. The
+ * echoes are bare (the 8-byte header: 28 bytes of IPv4, 56 both ways): the
+ * send time is kept per sequence number,
  * and a reply is ours by sequence (and, on a raw socket, by its random id;
  * a ping socket's kernel checks the id itself); an off-path forger has to
  * hit the id and a sequence number in flight, where a cookie would have cost
