@@ -108,6 +108,7 @@ struct path_state {
 	char way[192];         /* the gateway and the route to it the tests are about */
 	bool hs_mode;          /* measuring by handshakes */
 	double hs_since;       /* monotonic s */
+	double hs_last_ms;     /* monotonic ms of the last handshake sent; 0: none */
 	unsigned unanswered;   /* echoes in a row without an answer */
 	bool ever_answered;    /* an echo was answered on this way */
 	struct tp_gateway gw;  /* the last resolved gateway */
@@ -369,6 +370,7 @@ static void hs_next(struct path_run *pr)
 	pr->hs = NULL;
 	probe_transport_hs_free(old);
 	pr->hs_t = pu_mono_ms();
+	pr->st->hs_last_ms = pr->hs_t;
 	pr->sent++;
 	if (probe_transport_hs(pr->run->base, &pr->gw, pr->hs_tcp, PATH_HS_WAIT_MS, on_hs, pr, &pr->hs) < 0)
 		event_active(pr->finish, EV_TIMEOUT, 0);
@@ -660,9 +662,21 @@ static void start_sending(struct path_run *pr)
 		if (!hs_choose(pr)) {
 			st->hs_mode = false;
 		} else {
+			double wait_ms = st->hs_last_ms > 0 ? st->hs_last_ms + PATH_HS_SPACING_MS - pu_mono_ms() : 0;
+			struct timeval tv;
+
 			if (pr->count > PATH_HS_MAX_RUN) /* planned as echoes */
 				pr->count = PATH_HS_MAX_RUN;
-			event_active(pr->tick, EV_TIMEOUT, 0);
+			/* a run at once (OpenVPN's state changed, a link, a check)
+			 * still waits its turn after the last handshake: a client
+			 * that reconnects in a loop does not make the path flood the
+			 * gateway it cannot reach */
+			if (wait_ms > 0) {
+				pu_ms_tv(wait_ms, &tv);
+				evtimer_add(pr->tick, &tv);
+			} else {
+				event_active(pr->tick, EV_TIMEOUT, 0);
+			}
 			return;
 		}
 	}
