@@ -137,7 +137,8 @@ cJSON *vd_bank_json(const struct vd_bank *b)
 		    !cJSON_AddNumberToObject(x, VDF_TEST_LOWER, r3(b->lim[i].lower)) ||
 		    !cJSON_AddNumberToObject(x, VDF_TEST_SAMPLES, (double)t->samples) ||
 		    !cJSON_AddNumberToObject(x, VDF_TEST_EVIDENCE_SAMPLES, (double)t->evidence_samples) ||
-		    !cJSON_AddNumberToObject(x, VDF_TEST_EVIDENCE_EVENTS, (double)t->evidence_events)) {
+		    !cJSON_AddNumberToObject(x, VDF_TEST_EVIDENCE_EVENTS, (double)t->evidence_events) ||
+		    !cJSON_AddBoolToObject(x, VDF_TEST_SETTLING, t->settling)) {
 			cJSON_Delete(o);
 			return NULL;
 		}
@@ -154,13 +155,17 @@ bool vd_tests_loss_pending(const cJSON *tests)
 		const cJSON *t = cJSON_GetObjectItemCaseSensitive(tests, keys[i]);
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(t, VDF_TEST_DECISION);
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(t, VDF_TEST_STATISTIC);
+		const cJSON *settling = cJSON_GetObjectItemCaseSensitive(t, VDF_TEST_SETTLING);
 		enum vd_sprt_decision dec;
 
 		if (!cJSON_IsString(d) || vd_sprt_decision_parse(d->valuestring, &dec) < 0)
 			continue;
 		if (dec == VD_SPRT_H1)
 			return false; /* decided: the loss stands (a light test is frozen behind a heavy h1) */
-		if (dec == VD_SPRT_H0 && cJSON_IsNumber(s) && s->valuedouble > 0)
+		/* settling after a resolution is decided, not pending: a ping
+		 * probe's light test falls to its floor over 300 of its samples,
+		 * hours at its rest, and would hold the path fast all along */
+		if (dec == VD_SPRT_H0 && cJSON_IsNumber(s) && s->valuedouble > 0 && !cJSON_IsTrue(settling))
 			pending = true;
 	}
 	return pending;
@@ -172,21 +177,35 @@ void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now)
 	/* a full budget: the first minutes of a fresh start are decided fast */
 	p->tokens = s ? s->fast_per_hour : 0;
 	p->at = now;
+	p->episode = 0;
+	p->was_h1 = false;
 }
 
-enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, double slow_s, double now,
-                                unsigned *count, double *delay_s)
+/* The budget's refill since the last plan, and an episode's refund when a
+ * test has just reached h1 (see struct vd_pacer). */
+static void pacer_update(struct vd_pacer *p, bool any_h1, double now)
+{
+	const struct vd_sampling *s = p->s;
+
+	if (now > p->at)
+		p->tokens += (now - p->at) * s->fast_per_hour / 3600.0;
+	p->at = now;
+	if (any_h1 && !p->was_h1) {
+		p->tokens += p->episode;
+		p->episode = 0;
+	}
+	p->was_h1 = any_h1;
+	if (p->tokens > s->fast_per_hour)
+		p->tokens = s->fast_per_hour;
+}
+
+static enum vd_sprt_pace pacer_run(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, double slow_s,
+                                   unsigned *count, double *delay_s)
 {
 	const struct vd_sampling *s = p->s;
 
 	if (!(slow_s > 0))
 		slow_s = s->slow_s;
-	if (now > p->at) {
-		p->tokens += (now - p->at) * s->fast_per_hour / 3600.0;
-		if (p->tokens > s->fast_per_hour)
-			p->tokens = s->fast_per_hour;
-	}
-	p->at = now;
 	*count = s->per_run;
 	*delay_s = slow_s;
 	switch (pace) {
@@ -197,6 +216,7 @@ enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool
 			if (p->tokens < s->burst)
 				return VD_SPRT_SLOW;
 			p->tokens -= s->burst;
+			p->episode += s->burst;
 		}
 		*count = s->burst;
 		*delay_s = s->burst_spacing_s;
@@ -210,13 +230,25 @@ enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool
 	}
 }
 
+enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, double slow_s, double now,
+                                unsigned *count, double *delay_s)
+{
+	pacer_update(p, any_h1, now);
+	if (pace == VD_SPRT_SLOW && !any_h1)
+		p->episode = 0; /* at rest: what it took was a healthy tunnel's */
+	return pacer_run(p, pace, any_h1, slow_s, count, delay_s);
+}
+
 enum vd_sprt_pace vd_pacer_plan_with(struct vd_pacer *p, enum vd_sprt_pace own, bool any_h1, bool other_pending,
                                      double slow_s, double now, unsigned *count, double *delay_s)
 {
+	pacer_update(p, any_h1, now);
+	if (own == VD_SPRT_SLOW && !any_h1 && !other_pending)
+		p->episode = 0;
 	if (other_pending && own < VD_SPRT_FAST &&
-	    vd_pacer_plan(p, VD_SPRT_FAST, false, slow_s, now, count, delay_s) == VD_SPRT_FAST)
+	    pacer_run(p, VD_SPRT_FAST, false, slow_s, count, delay_s) == VD_SPRT_FAST)
 		return VD_SPRT_FAST;
-	return vd_pacer_plan(p, own, any_h1, slow_s, now, count, delay_s);
+	return pacer_run(p, own, any_h1, slow_s, count, delay_s);
 }
 
 double vd_tick_align(double now, double delay, double grid)

@@ -72,6 +72,8 @@ struct vd_sprt {
 	uint64_t samples;                /* since it started */
 	uint64_t evidence_samples;       /* since s last stood at 0 (the samples that moved it) */
 	uint64_t evidence_events;        /* how many of those were events */
+	bool settling;                   /* resolved from h1, its evidence falling since with no event:
+	                                  * decided, nothing to sample fast for (vd_sprt_pace) */
 };
 
 /* 0, or -EINVAL for a spec out of its ranges (then ret is untouched). */
@@ -86,6 +88,11 @@ enum vd_sprt_decision vd_sprt_feed(struct vd_sprt *t, const struct vd_sprt_limit
 /* How fast a probe should sample for this test:
  *   FAST  no sample yet, or the evidence is off its resting place in h0
  *         (above the floor): a few more samples settle it either way;
+ *         but not while it settles after a resolution (t->settling): h0 is
+ *         decided, and a light test's evidence falls from lower to the
+ *         floor over some 300 samples, 15 s of the fast phase and a sixth
+ *         of the path's hourly budget after every fault; an event ends
+ *         the settling, and the pace is FAST again;
  *   WATCH h1 and the evidence near the ceiling: the fault holds, and is
  *         watched at a moderate rate rather than the fastest;
  *   FAST  h1 and the evidence more than one event's step below the

@@ -241,16 +241,40 @@ static void test_pacer(void **state)
 	assert_int_equal(bursts, s->fast_per_hour / s->burst);
 	assert_int_equal(count, s->per_run);
 	assert_float_equal(delay, s->slow_s, 0);
-	/* not while a test stands at h1 */
+	/* the episode ends at rest: what it took was a healthy tunnel's */
+	vd_pacer_plan(&p, VD_SPRT_SLOW, false, 0, now, &count, &delay);
+	/* not while a test stands at h1, and reaching h1 gives back nothing
+	 * of an episode that had ended */
 	vd_pacer_plan(&p, VD_SPRT_FAST, true, 0, now, &count, &delay);
 	assert_int_equal(count, s->burst);
+	assert_true(p.tokens < s->burst);
+	vd_pacer_plan(&p, VD_SPRT_SLOW, false, 0, now, &count, &delay);
 	/* the budget comes back with time: a burst's worth after burst/rate s */
 	now += (double)s->burst * 3600 / s->fast_per_hour + 0.01;
 	vd_pacer_plan(&p, VD_SPRT_FAST, false, 0, now, &count, &delay);
 	assert_int_equal(count, s->burst);
 	vd_pacer_plan(&p, VD_SPRT_FAST, false, 0, now, &count, &delay);
 	assert_int_equal(count, s->per_run);
+	/* an episode that ends at h1 was a fault's: its samples come back,
+	 * and a fault named does not leave the next to the sentinel's pace */
+	now += 3600; /* a full budget again */
+	vd_pacer_plan(&p, VD_SPRT_SLOW, false, 0, now, &count, &delay);
+	bursts = 0;
+	for (;;) {
+		vd_pacer_plan(&p, VD_SPRT_FAST, false, 0, now, &count, &delay);
+		if (count != s->burst)
+			break;
+		bursts++;
+	}
+	assert_int_equal(bursts, s->fast_per_hour / s->burst);
+	vd_pacer_plan(&p, VD_SPRT_WATCH, true, 0, now, &count, &delay);
+	assert_float_equal(p.tokens, s->fast_per_hour, 0);
+	/* once: staying at h1 gives back nothing more */
+	vd_pacer_plan(&p, VD_SPRT_WATCH, true, 0, now, &count, &delay);
+	assert_float_equal(p.tokens, s->fast_per_hour, 0);
+	assert_float_equal(p.episode, 0, 0);
 }
+
 
 /* The pace a plan returns is the one planned: a FAST the budget refused is
  * a run at rest (the path's handshakes are capped by it). And a probe whose
@@ -405,6 +429,42 @@ static void test_simulated_quiet(void **state)
 	assert_true(rate <= vd_sampling_max_rate(s, s->slow_s));
 }
 
+/* Faults one after another, each named and fixed, a minute or two apart:
+ * the budget their detections took comes back at each detection, so the
+ * tenth is sampled as fast as the first (before the refund, three 3%
+ * faults emptied the hour's budget and the next waited minutes). */
+static void test_pacer_faults_in_a_row(void **state)
+{
+	double first = -1, last = -1;
+
+	(void)state;
+	rng_state = 5;
+	struct sim m = {.now = 0};
+	assert_int_equal(vd_bank_init(&m.b, "path", path_keys), 0);
+	vd_pacer_init(&m.p, vd_sampling_find("path"), 0);
+	for (int r = 0; r < 10; r++) {
+		sim_until(&m, 0, 1, 60 + rnd() * 60, true);
+		double tokens = m.p.tokens;
+		double d = sim_until(&m, 0.03, 1, 3600, true);
+		assert_true(d >= 0);
+		/* the run ends, the probe plans the next: what the detection
+		 * took comes back at h1 */
+		unsigned count;
+		double delay;
+		vd_pacer_plan(&m.p, vd_bank_pace(&m.b), vd_bank_any_h1(&m.b), 0, m.now, &count, &delay);
+		assert_true(m.p.tokens >= tokens - m.p.s->burst);
+		/* and the settling after each fix is at rest: the budget stays
+		 * nearly full from fault to fault (without the refund and the
+		 * settling at rest it was empty by the fourth) */
+		assert_true(tokens >= 0.9 * m.p.s->fast_per_hour);
+		if (r == 0)
+			first = d;
+		last = d;
+		assert_true(sim_until(&m, 0, 1, 3600, false) >= 0);
+	}
+	print_message("3%% loss, ten faults in a row: the first named after %.1f s, the tenth after %.1f s\n", first, last);
+}
+
 /* The grid the timers at rest share: short delays untouched, long ones to
  * the nearest grid point (never now or before), so that two timers of
  * different periods armed at different moments meet on the same point. */
@@ -437,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_pace),
 		cmocka_unit_test(test_loss_pending),
 		cmocka_unit_test(test_pacer),
+		cmocka_unit_test(test_pacer_faults_in_a_row),
 		cmocka_unit_test(test_pacer_with),
 		cmocka_unit_test(test_simulated_delays),
 		cmocka_unit_test(test_simulated_quiet),
