@@ -70,7 +70,13 @@ bool vd_tests_loss_pending(const struct cJSON *tests);
  * is a false alarm, at most one in 30 days by design, so what comes back
  * there is at most one budget (1800 samples) in 30 days against the 2.6
  * million the false-alarm bound counts: the bound stands. An episode that
- * ends at rest (a chance loss settled) keeps its cost. */
+ * ends at rest (a chance loss settled) keeps its cost. Where one test is
+ * truly at fault and flaps (a round trip near its bound), each of its h1
+ * gives back what the loss tests took too; the tunnel is not healthy
+ * then, and the loss tests' own samples still stop at rest on their own
+ * at a loss below p0 (about 0.8 a second at 0.5%: the simulated day of
+ * tests/unit/test_sampler.c). No cap on the refunds: one would leave the
+ * fourth of four real faults in an hour to the sentinel again. */
 struct vd_pacer {
 	const struct vd_sampling *s;
 	double tokens;  /* pending samples left in the hour's budget */
