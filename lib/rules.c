@@ -201,9 +201,10 @@ const struct vd_sprt_spec vd_tests[VD_N_TESTS] = {
  * and with it the false-alarm rate above: the fast pace changes how soon
  * the samples come, not how many a healthy tunnel may take. What a fault's
  * detection took from the budget comes back when it is named (struct
- * vd_pacer), and a test settling after a resolution samples at rest
- * (vd_sprt_pace), so that faults one after another are each sampled fast:
- * before, three 3% faults in an hour emptied the budget.
+ * vd_pacer, at most one budget an hour), and a test just resolved is
+ * watched at 1 a second, out of no budget, not sampled fast (vd_sprt_pace),
+ * so that faults one after another are each sampled fast: before, three
+ * 3% faults in an hour emptied the budget.
  *
  * 3% loss cannot be named within a minute under issue 12's 3 KB a minute:
  * telling 3% from 0.5% takes about 540 samples at alpha 5e-8 (0.029 nats

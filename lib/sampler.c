@@ -138,7 +138,7 @@ cJSON *vd_bank_json(const struct vd_bank *b)
 		    !cJSON_AddNumberToObject(x, VDF_TEST_SAMPLES, (double)t->samples) ||
 		    !cJSON_AddNumberToObject(x, VDF_TEST_EVIDENCE_SAMPLES, (double)t->evidence_samples) ||
 		    !cJSON_AddNumberToObject(x, VDF_TEST_EVIDENCE_EVENTS, (double)t->evidence_events) ||
-		    !cJSON_AddBoolToObject(x, VDF_TEST_SETTLING, t->settling)) {
+		    !cJSON_AddBoolToObject(x, VDF_TEST_RESOLVED, t->resolved)) {
 			cJSON_Delete(o);
 			return NULL;
 		}
@@ -155,17 +155,17 @@ bool vd_tests_loss_pending(const cJSON *tests)
 		const cJSON *t = cJSON_GetObjectItemCaseSensitive(tests, keys[i]);
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(t, VDF_TEST_DECISION);
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(t, VDF_TEST_STATISTIC);
-		const cJSON *settling = cJSON_GetObjectItemCaseSensitive(t, VDF_TEST_SETTLING);
+		const cJSON *resolved = cJSON_GetObjectItemCaseSensitive(t, VDF_TEST_RESOLVED);
 		enum vd_sprt_decision dec;
 
 		if (!cJSON_IsString(d) || vd_sprt_decision_parse(d->valuestring, &dec) < 0)
 			continue;
 		if (dec == VD_SPRT_H1)
 			return false; /* decided: the loss stands (a light test is frozen behind a heavy h1) */
-		/* settling after a resolution is decided, not pending: a ping
-		 * probe's light test falls to its floor over 300 of its samples,
-		 * hours at its rest, and would hold the path fast all along */
-		if (dec == VD_SPRT_H0 && cJSON_IsNumber(s) && s->valuedouble > 0 && !cJSON_IsTrue(settling))
+		/* just resolved is decided, not pending: a ping probe's light
+		 * test falls to its floor over 300 of its samples, hours at its
+		 * rest, and would hold the path fast all along */
+		if (dec == VD_SPRT_H0 && cJSON_IsNumber(s) && s->valuedouble > 0 && !cJSON_IsTrue(resolved))
 			pending = true;
 	}
 	return pending;
@@ -176,6 +176,7 @@ void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now)
 	p->s = s;
 	/* a full budget: the first minutes of a fresh start are decided fast */
 	p->tokens = s ? s->fast_per_hour : 0;
+	p->refunds = p->tokens;
 	p->at = now;
 	p->episode = 0;
 	p->was_h1 = false;
@@ -187,11 +188,18 @@ static void pacer_update(struct vd_pacer *p, bool any_h1, double now)
 {
 	const struct vd_sampling *s = p->s;
 
-	if (now > p->at)
+	if (now > p->at) {
 		p->tokens += (now - p->at) * s->fast_per_hour / 3600.0;
+		p->refunds += (now - p->at) * s->fast_per_hour / 3600.0;
+		if (p->refunds > s->fast_per_hour)
+			p->refunds = s->fast_per_hour;
+	}
 	p->at = now;
 	if (any_h1 && !p->was_h1) {
-		p->tokens += p->episode;
+		double back = p->episode < p->refunds ? p->episode : p->refunds;
+
+		p->tokens += back;
+		p->refunds -= back;
 		p->episode = 0;
 	}
 	p->was_h1 = any_h1;

@@ -44,11 +44,11 @@ enum vd_sprt_decision vd_sprt_feed(struct vd_sprt *t, const struct vd_sprt_limit
 		t->evidence_samples = t->evidence_events = 0;
 	}
 	if (event || s <= 0)
-		t->settling = false;
+		t->resolved = false;
 	if (s >= l->upper) {
 		t->decision = VD_SPRT_H1;
 	} else if (s <= l->lower && t->decision != VD_SPRT_H0) {
-		t->settling = t->decision == VD_SPRT_H1 && s > 0;
+		t->resolved = t->decision == VD_SPRT_H1 && s > 0;
 		t->decision = VD_SPRT_H0;
 	}
 	/* undecided above lower: the first samples were events, not enough yet */
@@ -59,7 +59,9 @@ enum vd_sprt_pace vd_sprt_pace(const struct vd_sprt *t, const struct vd_sprt_lim
 {
 	switch (t->decision) {
 	case VD_SPRT_H0:
-		return t->s > 0 && !t->settling ? VD_SPRT_FAST : VD_SPRT_SLOW;
+		if (t->s <= 0)
+			return VD_SPRT_SLOW;
+		return t->resolved ? VD_SPRT_WATCH : VD_SPRT_FAST;
 	case VD_SPRT_H1:
 		return t->s < l->upper - l->up ? VD_SPRT_FAST : VD_SPRT_WATCH;
 	case VD_SPRT_UNDECIDED:
@@ -92,9 +94,9 @@ enum vd_sprt_pace vd_sprt_follower_pace(const struct vd_sprt *t, const struct vd
 	 * out of no budget, for all of the leader's fault) */
 	if (leader == VD_SPRT_H1)
 		return VD_SPRT_SLOW;
-	/* fed: as a leader's (FAST off the floor at h0 but while settling
-	 * after a resolution; at h1 receding or watching); undecided (no
-	 * sample yet) it leaves the first samples' pace to its leader */
+	/* fed: as a leader's (FAST off the floor at h0, WATCH just resolved;
+	 * at h1 receding or watching); undecided (no sample yet) it leaves
+	 * the first samples' pace to its leader */
 	return t->decision == VD_SPRT_UNDECIDED ? VD_SPRT_SLOW : vd_sprt_pace(t, l);
 }
 

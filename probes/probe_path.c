@@ -639,6 +639,7 @@ static void start_sending(struct path_run *pr)
 		snprintf(st->way, sizeof(st->way), "%s", way);
 		sock_close(st); /* and the echoes in flight on the old way */
 		vd_bank_restart(&st->bank);
+		st->pacer.episode = 0; /* what the old way took is no fault of the new one's */
 		st->hs_mode = false;
 		st->unanswered = 0;
 		st->ever_answered = false;
@@ -651,12 +652,14 @@ static void start_sending(struct path_run *pr)
 		st->hs_since = mono_s();
 		sock_close(st);
 		vd_bank_restart(&st->bank);
+		st->pacer.episode = 0; /* what the old way took is no fault of the new one's */
 		probe_log(LOG_INFO, "path on %s: %s answers no echo: measuring with OpenVPN handshakes", pr->run->tunnel->name,
 		         pr->gw.addr);
 	} else if (st->hs_mode && mono_s() - st->hs_since > PATH_ICMP_RETRY_S) {
 		st->hs_mode = false;
 		st->unanswered = 0;
 		vd_bank_restart(&st->bank);
+		st->pacer.episode = 0; /* what the old way took is no fault of the new one's */
 	}
 	if (st->hs_mode) {
 		if (!hs_choose(pr)) {

@@ -52,8 +52,8 @@ const struct vd_sprt *vd_bank_test(const struct vd_bank *b, const char *key);
 struct cJSON *vd_bank_json(const struct vd_bank *b);
 
 /* From such a "tests" object (another probe's, read from its facts): its
- * loss evidence is settling, a loss test (loss_heavy, loss_light) off its
- * floor at h0 while none stands at h1. A probe whose pace follows another
+ * loss evidence is pending, a loss test (loss_heavy, loss_light) off its
+ * floor at h0 (not just resolved) while none stands at h1. A probe whose pace follows another
  * probe's losses (the path's, the ping probe's inside the tunnel) asks. */
 bool vd_tests_loss_pending(const struct cJSON *tests);
 
@@ -70,16 +70,17 @@ bool vd_tests_loss_pending(const struct cJSON *tests);
  * is a false alarm, at most one in 30 days by design, so what comes back
  * there is at most one budget (1800 samples) in 30 days against the 2.6
  * million the false-alarm bound counts: the bound stands. An episode that
- * ends at rest (a chance loss settled) keeps its cost. Where one test is
- * truly at fault and flaps (a round trip near its bound), each of its h1
- * gives back what the loss tests took too; the tunnel is not healthy
- * then, and the loss tests' own samples still stop at rest on their own
- * at a loss below p0 (about 0.8 a second at 0.5%: the simulated day of
- * tests/unit/test_sampler.c). No cap on the refunds: one would leave the
- * fourth of four real faults in an hour to the sentinel again. */
+ * ends at rest (a chance loss settled) keeps its cost. At most one budget
+ * comes back in an hour (refunds refill as the budget does): where one test
+ * is truly at fault and flaps (a round trip near its bound), each of its
+ * h1 would give back what the loss tests took too, and the bank's pace is
+ * its fastest test's; uncapped, a simulated path with 35% of its round
+ * trips over the bound fed its loss tests 10 samples a second (1.3 false
+ * alarms a loss test in 30 days), capped 3.5. */
 struct vd_pacer {
 	const struct vd_sampling *s;
 	double tokens;  /* pending samples left in the hour's budget */
+	double refunds; /* what may still come back this hour */
 	double at;      /* monotonic seconds of the last refill */
 	double episode; /* taken from the budget since the tests last rested with nothing open */
 	bool was_h1;    /* a test stood at h1 at the last plan */

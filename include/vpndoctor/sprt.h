@@ -72,8 +72,8 @@ struct vd_sprt {
 	uint64_t samples;                /* since it started */
 	uint64_t evidence_samples;       /* since s last stood at 0 (the samples that moved it) */
 	uint64_t evidence_events;        /* how many of those were events */
-	bool settling;                   /* resolved from h1, its evidence falling since with no event:
-	                                  * decided, nothing to sample fast for (vd_sprt_pace) */
+	bool resolved;                   /* resolved from h1, no event since, the statistic not yet
+	                                  * back at 0: decided, watched (vd_sprt_pace) */
 };
 
 /* 0, or -EINVAL for a spec out of its ranges (then ret is untouched). */
@@ -88,11 +88,13 @@ enum vd_sprt_decision vd_sprt_feed(struct vd_sprt *t, const struct vd_sprt_limit
 /* How fast a probe should sample for this test:
  *   FAST  no sample yet, or the evidence is off its resting place in h0
  *         (above the floor): a few more samples settle it either way;
- *         but not while it settles after a resolution (t->settling): h0 is
- *         decided, and a light test's evidence falls from lower to the
- *         floor over some 300 samples, 15 s of the fast phase and a sixth
- *         of the path's hourly budget after every fault; an event ends
- *         the settling, and the pace is FAST again;
+ *   WATCH h0 just resolved (t->resolved) and no event since: decided,
+ *         and a light test's evidence falls from lower to the floor over
+ *         some 300 samples, 15 s of the fast phase and a sixth of the
+ *         path's hourly budget after every fault; watched at the moderate
+ *         rate (out of no budget), so that a fault that comes back soon
+ *         shows its first event soon; that event ends it, and the pace is
+ *         FAST again;
  *   WATCH h1 and the evidence near the ceiling: the fault holds, and is
  *         watched at a moderate rate rather than the fastest;
  *   FAST  h1 and the evidence more than one event's step below the
@@ -116,8 +118,9 @@ void vd_sprt_follow(struct vd_sprt *t, const struct vd_sprt_limits *l, enum vd_s
                     enum vd_sprt_decision leader_now, bool event);
 /* A follower's pace, given its leader's decision now: none (SLOW) while
  * it is frozen behind its leader's h1, whatever its own decision: it
- * leaves the pace to the leader; else its own at h1, and FAST while its
- * evidence is off the floor at h0, as a leader's. A light test's evidence decays slowly
+ * leaves the pace to the leader; else its own, as a leader's (FAST off
+ * the floor at h0, WATCH just resolved), and none before its first
+ * sample. A light test's evidence decays slowly
  * (70 samples after one event at 3% against 0.5%, where the heavy test's
  * takes 30), and it is that evidence which a light fault builds on: a probe
  * that went back to rest with the heavy test would feed it at the

@@ -98,15 +98,15 @@ static void test_known_sequence(void **state)
 	assert_int_equal(t.samples, 53);
 	assert_int_equal(t.evidence_samples, 52);
 	assert_int_equal(t.evidence_events, 3);
-	/* still above the floor (6.215 - 49 x 0.0953 = 1.544), but settling
-	 * after a resolution: decided, nothing to sample fast for, until it
-	 * is back there, ceil(1.544 / 0.0953) = 17 answers later */
-	assert_true(t.settling);
-	assert_int_equal(vd_sprt_pace(&t, &l), VD_SPRT_SLOW);
+	/* still above the floor (6.215 - 49 x 0.0953 = 1.544), but just
+	 * resolved: decided, watched, until it is back there,
+	 * ceil(1.544 / 0.0953) = 17 answers later */
+	assert_true(t.resolved);
+	assert_int_equal(vd_sprt_pace(&t, &l), VD_SPRT_WATCH);
 	for (int i = 0; i < 17; i++)
 		vd_sprt_feed(&t, &l, false);
 	assert_float_equal(t.s, 0, 0);
-	assert_false(t.settling);
+	assert_false(t.resolved);
 	assert_int_equal(vd_sprt_pace(&t, &l), VD_SPRT_SLOW);
 	assert_int_equal(t.evidence_samples, 0);
 	assert_int_equal(t.evidence_events, 0);
@@ -117,9 +117,9 @@ static void test_known_sequence(void **state)
 	assert_float_equal(t.s, 0, 0);
 }
 
-/* After a resolution the test settles at rest; an event ends that, and the
- * pace is FAST again, as for any evidence off the floor. */
-static void test_settling(void **state)
+/* Just resolved, the test is watched; an event ends that, and the pace is
+ * FAST again, as for any evidence off the floor. */
+static void test_resolved(void **state)
 {
 	struct vd_sprt_limits l = L(0.01, 0.1, 2e-3, 1e-2);
 	struct vd_sprt t;
@@ -129,22 +129,22 @@ static void test_settling(void **state)
 	for (int i = 0; i < 3; i++)
 		vd_sprt_feed(&t, &l, true);
 	assert_int_equal(t.decision, VD_SPRT_H1);
-	assert_false(t.settling);
+	assert_false(t.resolved);
 	while (vd_sprt_feed(&t, &l, false) == VD_SPRT_H1)
 		;
-	assert_true(t.settling && t.s > 0);
-	assert_int_equal(vd_sprt_pace(&t, &l), VD_SPRT_SLOW);
+	assert_true(t.resolved && t.s > 0);
+	assert_int_equal(vd_sprt_pace(&t, &l), VD_SPRT_WATCH);
 	vd_sprt_feed(&t, &l, true); /* the fault again? */
-	assert_false(t.settling);
+	assert_false(t.resolved);
 	assert_int_equal(t.decision, VD_SPRT_H0);
 	assert_int_equal(vd_sprt_pace(&t, &l), VD_SPRT_FAST);
-	/* a fresh start settles nothing, and neither does reaching h0 from
-	 * undecided */
+	/* a fresh start has resolved nothing, and neither has reaching h0
+	 * from undecided */
 	vd_sprt_start(&t);
 	vd_sprt_feed(&t, &l, true);
 	while (vd_sprt_feed(&t, &l, false) == VD_SPRT_UNDECIDED)
 		;
-	assert_false(t.settling);
+	assert_false(t.resolved);
 	assert_int_equal(vd_sprt_pace(&t, &l), VD_SPRT_FAST);
 }
 
@@ -390,7 +390,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_known_sequence),
-		cmocka_unit_test(test_settling),
+		cmocka_unit_test(test_resolved),
 		cmocka_unit_test(test_undecided),
 		cmocka_unit_test(test_follow),
 		cmocka_unit_test(test_names),
