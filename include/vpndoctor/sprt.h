@@ -118,14 +118,15 @@ void vd_sprt_follow(struct vd_sprt *t, const struct vd_sprt_limits *l, enum vd_s
                     enum vd_sprt_decision leader_now, bool event);
 /* A follower's pace, given its leader's decision now: none (SLOW) while
  * it is frozen behind its leader's h1, whatever its own decision: it
- * leaves the pace to the leader; else its own, as a leader's (FAST off
- * the floor at h0, WATCH just resolved), and none before its first
- * sample. A light test's evidence decays slowly
- * (70 samples after one event at 3% against 0.5%, where the heavy test's
- * takes 30), and it is that evidence which a light fault builds on: a probe
- * that went back to rest with the heavy test would feed it at the
- * sentinel's pace, minutes for 3% instead of about 540 samples at the fast
- * pace. The pending budget bounds what this costs a healthy tunnel. */
+ * leaves the pace to the leader; none before its first sample, nor while
+ * its evidence is one event's or less (the leader settles that); else its
+ * own, as a leader's (FAST off the floor at h0, WATCH just resolved). A
+ * light test's evidence decays slowly (70 samples after one event at 3%
+ * against 0.5%, where the heavy test's takes 30), and it is that evidence
+ * which a light fault builds on: a probe that went back to rest with the
+ * heavy test whatever the light one held would feed it at the sentinel's
+ * pace, minutes for 3% instead of about 540 samples at the fast pace. The
+ * pending budget bounds what this costs a healthy tunnel. */
 enum vd_sprt_pace vd_sprt_follower_pace(const struct vd_sprt *t, const struct vd_sprt_limits *l,
                                         enum vd_sprt_decision leader);
 

@@ -190,12 +190,16 @@ static void test_follow(void **state)
 	} while (0)
 	FEED(false);
 	assert_int_equal(light.decision, VD_SPRT_H0);
-	/* one event: both are off their floors and both ask for the fast pace */
+	/* one event: the heavy test sets the pace, the light one's single
+	 * event is the leader's to settle */
 	FEED(true);
 	assert_true(light.s > 0);
-	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_FAST);
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_SLOW);
 	assert_int_equal(vd_sprt_pace(&heavy, &hl), VD_SPRT_FAST);
+	/* a second: more than one event's evidence, its own pace */
 	FEED(true);
+	assert_true(light.s > ll.up);
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_FAST);
 	FEED(true);
 	assert_int_equal(heavy.decision, VD_SPRT_H1);
 	/* frozen behind its leader's h1, its evidence still off the floor, the
