@@ -35,6 +35,8 @@
 #   env: PHASES="cost detect soak rates" RUNS=5 COST_S=600 SOAK_S=1800
 #        DETECT_TIMEOUT=300 RESOLVE_TIMEOUT=300 POLL_S=0.5 LABEL=name
 #        DETECT_FAULTS="loss10 loss3 latency200" (which faults detect runs)
+#        DETECT_FROM_REST=1 (each fault only once the path's loss tests are
+#        back at their floor, not soon after the last one's resolution)
 #        RESULTS=FILE (appends "LABEL KEY VALUE" lines), BENCH_KEEP=1 (keep
 #        the lab's files), BENCH_DEBUG=1 (the daemon logs at debug level)
 set -u
@@ -148,6 +150,27 @@ wait_calm() {
 		sleep 1
 	done
 	say "not calm after 300 s: $f"
+	return 1
+}
+
+# At rest: every loss test of the path at its floor, none just resolved (a
+# fault soon after the last one's resolution starts from that test's head
+# start, and is watched at 1 a second: faster than from rest). At most
+# 600 s; for DETECT_FROM_REST=1.
+wait_rest() {
+	local t0
+	t0=$(date +%s)
+	while [ $(($(date +%s) - t0)) -lt 600 ]; do
+		vd facts --json 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)["facts"]
+t = [x for x in d.get("tunnels", []) if x.get("name") == "lab"][0]
+tests = t["path"]["tests"]
+sys.exit(0 if all(tests[k]["statistic"] == 0 and not tests[k].get("resolved") for k in ("loss_heavy", "loss_light")) else 1)
+' 2>/dev/null && return 0
+		sleep 2
+	done
+	say "not at rest after 600 s"
 	return 1
 }
 
@@ -305,6 +328,7 @@ phase_detect() {
 		: >"$LAB_DIR/$name.r"
 		for i in $(seq 1 "$RUNS"); do
 			wait_calm || true
+			[ -n "${DETECT_FROM_REST:-}" ] && { wait_rest || true; }
 			# shellcheck disable=SC2086
 			out=$(detect_run ${spec#*:})
 			read -r d r c <<<"$out"
