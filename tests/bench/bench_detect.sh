@@ -33,6 +33,8 @@
 #
 # Usage: tests/bench/bench_detect.sh [BUILD_BIN_DIR]
 #   env: PHASES="cost detect soak rates" RUNS=5 COST_S=600 SOAK_S=1800
+#        COST_LOSS=PCT (the cost phase on a tunnel losing PCT%, the soak's
+#        0.5 for one: its results are loss0.5_*)
 #        DETECT_TIMEOUT=300 RESOLVE_TIMEOUT=300 POLL_S=0.5 LABEL=name
 #        DETECT_FAULTS="loss10 loss3 latency200" (which faults detect runs)
 #        DETECT_FROM_REST=1 (each fault only once the path's loss tests are
@@ -252,16 +254,21 @@ ctx_all() {
 }
 
 phase_cost() {
-	say "== cost: healthy tunnel, ${COST_S} s, nobody asking"
+	local c0 c1 w0 w1 pre=""
+	say "== cost: healthy tunnel${COST_LOSS:+ at ${COST_LOSS}% loss}, ${COST_S} s, nobody asking"
 	wait_calm || return
+	if [ -n "${COST_LOSS:-}" ]; then
+		LAB_QUIET=1 lab_fault loss on "$COST_LOSS" || exit 1
+		pre="loss${COST_LOSS}_"
+	fi
 	sleep 30 # the first rounds of every probe are over
-	local c0 c1 w0 w1
 	c0=$(counters_all)
 	w0=$(ctx_all)
 	sleep "$COST_S"
 	w1=$(ctx_all)
 	c1=$(counters_all)
-	cost_results "" "$COST_S" "$c0" "$c1" "$w0" "$w1"
+	[ -n "${COST_LOSS:-}" ] && LAB_QUIET=1 lab_fault loss off
+	cost_results "$pre" "$COST_S" "$c0" "$c1" "$w0" "$w1"
 }
 
 # cost_results PREFIX SECONDS C0 C1 W0 W1: the wake-ups and traffic between
