@@ -1983,9 +1983,7 @@ static void rule_openvpn_version(const struct rctx *c, struct rout *o)
 	ev(o, "verdict", "%s", vd_version_verdict_name(verdict));
 }
 
-/* The host inside the tunnel whose echoes feed the loss and delay tests: the
- * server end, else the first target (the ping probe's choice). */
-static const cJSON *inside(const cJSON *pg)
+const cJSON *vd_ping_inside(const cJSON *pg)
 {
 	const cJSON *se = obj(pg, VDF_PING_SERVER_END), *it;
 
@@ -2002,7 +2000,7 @@ static void rule_gateway_bandwidth(const struct rctx *c, struct rout *o)
 {
 	const cJSON *tp = section(c, VDF_TUNNEL_THROUGHPUT), *pg = section(c, VDF_TUNNEL_PING), *cl = cloud(c);
 	const cJSON *path = section(c, VDF_TUNNEL_PATH);
-	const cJSON *in = inside(pg), *loss, *queue;
+	const cJSON *in = vd_ping_inside(pg), *loss, *queue;
 	const char *lkey = NULL;
 	double bw, rx = 0, tx = 0, rate, mn = 0, avg = 0, out = 0;
 
@@ -2058,7 +2056,7 @@ static void rule_gateway_bandwidth(const struct rctx *c, struct rout *o)
 static void rule_udp_unreliable(const struct rctx *c, struct rout *o)
 {
 	const cJSON *pg = section(c, VDF_TUNNEL_PING), *path = section(c, VDF_TUNNEL_PATH);
-	const cJSON *in = inside(pg), *loss;
+	const cJSON *in = vd_ping_inside(pg), *loss;
 	const char *proto = tunnel_proto(c), *lkey = NULL;
 	double e, n;
 
@@ -2089,7 +2087,7 @@ static void rule_udp_unreliable(const struct rctx *c, struct rout *o)
 static void rule_gateway_old_version(const struct rctx *c, struct rout *o)
 {
 	const cJSON *cl = cloud(c), *pg = section(c, VDF_TUNNEL_PING), *path = section(c, VDF_TUNNEL_PATH);
-	const cJSON *in = inside(pg), *slow = h1(in, VDF_TESTS_EXCESS_DELAY);
+	const cJSON *in = vd_ping_inside(pg), *slow = h1(in, VDF_TESTS_EXCESS_DELAY);
 	const char *created = nstr(cl, VDF_CLOUD_CREATED_ON);
 	int64_t t, limit;
 	double rin, rout_, e, n;

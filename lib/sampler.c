@@ -241,10 +241,7 @@ static enum vd_sprt_pace pacer_run(struct vd_pacer *p, enum vd_sprt_pace pace, b
 enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, double slow_s, double now,
                                 unsigned *count, double *delay_s)
 {
-	pacer_update(p, any_h1, now);
-	if (pace == VD_SPRT_SLOW && !any_h1)
-		p->episode = 0; /* at rest: what it took was a healthy tunnel's */
-	return pacer_run(p, pace, any_h1, slow_s, count, delay_s);
+	return vd_pacer_plan_with(p, pace, any_h1, false, slow_s, now, count, delay_s);
 }
 
 enum vd_sprt_pace vd_pacer_plan_with(struct vd_pacer *p, enum vd_sprt_pace own, bool any_h1, bool other_pending,
@@ -252,7 +249,7 @@ enum vd_sprt_pace vd_pacer_plan_with(struct vd_pacer *p, enum vd_sprt_pace own, 
 {
 	pacer_update(p, any_h1, now);
 	if (own == VD_SPRT_SLOW && !any_h1 && !other_pending)
-		p->episode = 0;
+		p->episode = 0; /* at rest: what it took was a healthy tunnel's */
 	if (other_pending && own < VD_SPRT_FAST &&
 	    pacer_run(p, VD_SPRT_FAST, false, slow_s, count, delay_s) == VD_SPRT_FAST)
 		return VD_SPRT_FAST;

@@ -141,7 +141,6 @@ struct path_run {
 	/* handshakes */
 	bool hs_tcp;
 	struct tp_hs *hs;
-	double hs_t;
 };
 
 static double r3(double v)
@@ -239,19 +238,24 @@ static void add_stats(cJSON *sec, const double *rtt, size_t n, unsigned sent)
  * (from the pending budget: a healthy tunnel's false alarms stay bounded). */
 static bool inside_loss_pending(const struct path_run *pr)
 {
-	const cJSON *pg = probe_run_section(pr->run, VDF_TUNNEL_PING), *it;
-	const cJSON *tests = pu_jobj(pu_jobj(pg, VDF_PING_SERVER_END), VDF_SAMPLE_TESTS);
+	const cJSON *tests = pu_jobj(vd_ping_inside(probe_run_section(pr->run, VDF_TUNNEL_PING)), VDF_SAMPLE_TESTS);
 
-	if (!pu_jobj(tests, VDF_TESTS_LOSS_HEAVY)) {
-		tests = NULL;
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(pg, VDF_PING_TARGETS)) {
-			if (pu_jobj(pu_jobj(it, VDF_SAMPLE_TESTS), VDF_TESTS_LOSS_HEAVY)) {
-				tests = pu_jobj(it, VDF_SAMPLE_TESTS);
-				break;
-			}
-		}
-	}
 	return tests && vd_tests_loss_pending(tests);
+}
+
+/* The tests afresh, and the pacer's episode with them: what the budget
+ * gave the old tests is no fault of the new ones'. */
+static void tests_afresh(struct path_state *st)
+{
+	vd_bank_restart(&st->bank);
+	st->pacer.episode = 0;
+}
+
+/* How long the next handshake waits: a spacing after the last one, whatever
+ * started the run (PATH_HS_SPACING_MS). */
+static double hs_wait_ms(const struct path_state *st)
+{
+	return st->hs_last_ms > 0 ? st->hs_last_ms + PATH_HS_SPACING_MS - pu_mono_ms() : 0;
 }
 
 /* The next run's size and time, from the tests as they stand now. */
@@ -359,7 +363,7 @@ static void on_hs(void *arg, const struct tp_result *res)
 		event_active(pr->finish, EV_TIMEOUT, 0);
 		return;
 	}
-	pu_ms_tv(pr->hs_t + fmax(pr->st->pacer.s->burst_spacing_s * 1000, PATH_HS_SPACING_MS) - pu_mono_ms(), &tv);
+	pu_ms_tv(hs_wait_ms(pr->st), &tv);
 	evtimer_add(pr->tick, &tv);
 }
 
@@ -369,8 +373,7 @@ static void hs_next(struct path_run *pr)
 
 	pr->hs = NULL;
 	probe_transport_hs_free(old);
-	pr->hs_t = pu_mono_ms();
-	pr->st->hs_last_ms = pr->hs_t;
+	pr->st->hs_last_ms = pu_mono_ms();
 	pr->sent++;
 	if (probe_transport_hs(pr->run->base, &pr->gw, pr->hs_tcp, PATH_HS_WAIT_MS, on_hs, pr, &pr->hs) < 0)
 		event_active(pr->finish, EV_TIMEOUT, 0);
@@ -638,8 +641,7 @@ static void start_sending(struct path_run *pr)
 			probe_log(LOG_INFO, "path on %s: the network changed: its tests start afresh", pr->run->tunnel->name);
 		snprintf(st->way, sizeof(st->way), "%s", way);
 		sock_close(st); /* and the echoes in flight on the old way */
-		vd_bank_restart(&st->bank);
-		st->pacer.episode = 0; /* what the old way took is no fault of the new one's */
+		tests_afresh(st);
 		st->hs_mode = false;
 		st->unanswered = 0;
 		st->ever_answered = false;
@@ -651,21 +653,19 @@ static void start_sending(struct path_run *pr)
 		st->hs_mode = true;
 		st->hs_since = mono_s();
 		sock_close(st);
-		vd_bank_restart(&st->bank);
-		st->pacer.episode = 0; /* what the old way took is no fault of the new one's */
+		tests_afresh(st);
 		probe_log(LOG_INFO, "path on %s: %s answers no echo: measuring with OpenVPN handshakes", pr->run->tunnel->name,
 		         pr->gw.addr);
 	} else if (st->hs_mode && mono_s() - st->hs_since > PATH_ICMP_RETRY_S) {
 		st->hs_mode = false;
 		st->unanswered = 0;
-		vd_bank_restart(&st->bank);
-		st->pacer.episode = 0; /* what the old way took is no fault of the new one's */
+		tests_afresh(st);
 	}
 	if (st->hs_mode) {
 		if (!hs_choose(pr)) {
 			st->hs_mode = false;
 		} else {
-			double wait_ms = st->hs_last_ms > 0 ? st->hs_last_ms + PATH_HS_SPACING_MS - pu_mono_ms() : 0;
+			double wait_ms = hs_wait_ms(st);
 			struct timeval tv;
 
 			if (pr->count > PATH_HS_MAX_RUN) /* planned as echoes */

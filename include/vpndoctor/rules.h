@@ -88,6 +88,11 @@ struct vd_sampling {
 
 /* NULL for a section that runs no test. */
 const struct vd_sampling *vd_sampling_find(const char *section);
+/* The host inside the tunnel whose echoes feed the loss and delay tests, in
+ * the ping probe's section: the server end, else the first target with a
+ * loss test (the ping probe's choice); NULL when none has one. The rules
+ * read it, and the path probe's pace follows its loss tests. */
+const struct cJSON *vd_ping_inside(const struct cJSON *ping);
 /* The most samples per second a test of s takes while nothing is open: the
  * runs at rest, every slow_s, and the pending budget (the false alarms of
  * its tests scale with it). */
