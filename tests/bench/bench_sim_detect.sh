@@ -16,7 +16,7 @@ work=$(mktemp -d /tmp/vd-bench-sim.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 # shellcheck disable=SC2046
-cc -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$SRC/include" -I"$BUILD/include" \
+cc -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$SRC/include" -I"$BUILD/include" -I"$SRC/tests" \
 	$(pkg-config --cflags libcjson) -o "$work/driver" "$SRC/tests/bench/bench_sim_detect_driver.c" \
 	"$BUILD/lib/libvpndoctor.a" $(pkg-config --libs libcjson) -lm
 

@@ -8,56 +8,12 @@
  * times to h1, and the samples a second the healthy gaps took.
  * Usage: driver LOSS GAP_MIN GAP_LOSS N */
 #include <math.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "vpndoctor/sampler.h"
-
-static uint64_t rng = 11;
-
-static double rnd(void)
-{
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	return (double)(z >> 11) / 9007199254740992.0;
-}
+#include "sim_path.h" /* the probe's pacing, as tests/unit/test_sampler.c simulates it */
 
 static const char *const keys[] = {"loss_heavy", "loss_light", "rtt_long", "rtt_very_long", "jitter", NULL};
-
-struct sim {
-	struct vd_bank b;
-	struct vd_pacer p;
-	double now;
-	uint64_t samples;
-};
-
-/* Runs as the probe plans them until any_h1 == want (the time it took),
- * or -1 after limit s. */
-static double until(struct sim *m, double loss, double limit, bool want)
-{
-	double t0 = m->now;
-	const struct vd_sampling *s = m->p.s;
-
-	while (m->now - t0 < limit) {
-		unsigned count;
-		double delay;
-
-		vd_pacer_plan(&m->p, vd_bank_pace(&m->b), vd_bank_any_h1(&m->b), 0, m->now, &count, &delay);
-		for (unsigned k = 0; k < count; k++) {
-			vd_bank_echo(&m->b, rnd() >= loss, 1 + rnd() * 2, NAN);
-			m->samples++;
-			if (vd_bank_any_h1(&m->b) == want)
-				return m->now - t0;
-			m->now += count > 1 ? s->burst_spacing_s : 0;
-		}
-		m->now += delay;
-	}
-	return -1;
-}
 
 static int cmp(const void *a, const void *b)
 {
@@ -80,22 +36,23 @@ int main(int argc, char **argv)
 	if (vd_bank_init(&m.b, "path", keys) < 0)
 		return 1;
 	vd_pacer_init(&m.p, vd_sampling_find("path"), 0);
-	until(&m, 0, 600, true); /* a first decision */
+	sim_rng = 11;
+	sim_until(&m, 0, 1, 600, true); /* a first decision */
 	for (int r = 0; r < n; r++) {
-		double g = gap + rnd() * gap, t0 = m.now, d;
+		double g = gap + sim_rnd() * gap, t0 = m.now, d;
 		uint64_t s0 = m.samples;
 
-		if (until(&m, gap_loss, g, true) >= 0) { /* a false alarm in the gap */
-			until(&m, gap_loss, 3600, false);
+		if (sim_until(&m, gap_loss, 1, g, true) >= 0) { /* a false alarm in the gap */
+			sim_until(&m, gap_loss, 1, 3600, false);
 			continue;
 		}
 		healthy_s += m.now - t0;
 		healthy_n += m.samples - s0;
-		if ((d = until(&m, loss, 3600, true)) < 0)
+		if ((d = sim_until(&m, loss, 1, 3600, true)) < 0)
 			missed++;
 		else
 			v[k++] = d;
-		until(&m, 0, 3600, false);
+		sim_until(&m, 0, 1, 3600, false);
 	}
 	qsort(v, (size_t)k, sizeof(*v), cmp);
 	printf("%g loss after %g-%g s at %g: %d faults, median %.1f s, p75 %.1f, p90 %.1f, p99 %.1f, max %.1f; "

@@ -16,20 +16,10 @@
 
 #include "vpndoctor/facts.h"
 #include "vpndoctor/sampler.h"
+#include "sim_path.h"
 
 static const char *const path_keys[] = {"loss_heavy", "loss_light", "rtt_long", "rtt_very_long", "jitter", NULL};
 static const char *const inside_keys[] = {"loss_heavy", "loss_light", "excess_delay", "silent", NULL};
-
-static uint64_t rng_state;
-
-static double rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	return (double)(z >> 11) / 9007199254740992.0;
-}
 
 static void test_init(void **state)
 {
@@ -334,35 +324,6 @@ static void test_pacer_with(void **state)
 	assert_float_equal(delay, s->slow_s, 0);
 }
 
-/* The path probe as it samples: one run's echoes, then the pace for the
- * next. Returns the time (s) at which cond holds, or -1 after limit_s. */
-struct sim {
-	struct vd_bank b;
-	struct vd_pacer p;
-	double now;
-};
-
-static double sim_until(struct sim *m, double p_loss, double rtt, double limit_s, bool want_h1)
-{
-	double t0 = m->now;
-	const struct vd_sampling *s = m->p.s;
-
-	while (m->now - t0 < limit_s) {
-		unsigned count;
-		double delay;
-
-		vd_pacer_plan(&m->p, vd_bank_pace(&m->b), vd_bank_any_h1(&m->b), 0, m->now, &count, &delay);
-		for (unsigned k = 0; k < count; k++) {
-			vd_bank_echo(&m->b, rnd() >= p_loss, rtt + rnd() * 2, NAN);
-			if (vd_bank_any_h1(&m->b) == want_h1)
-				return m->now - t0;
-			m->now += count > 1 ? s->burst_spacing_s : 0;
-		}
-		m->now += delay;
-	}
-	return -1;
-}
-
 static int cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -387,14 +348,14 @@ static void test_simulated_delays(void **state)
 	double det[101], res[101];
 
 	(void)state;
-	rng_state = 7;
+	sim_rng = 7;
 	for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
 		int n = 0;
 		for (int r = 0; r < 101; r++) {
 			struct sim m = {.now = 0};
 			assert_int_equal(vd_bank_init(&m.b, "path", path_keys), 0);
 			vd_pacer_init(&m.p, vd_sampling_find("path"), 0);
-			assert_true(sim_until(&m, 0.005, 1, 600 + rnd() * 600, true) < 0);
+			assert_true(sim_until(&m, 0.005, 1, 600 + sim_rnd() * 600, true) < 0);
 			det[n] = sim_until(&m, f[k].loss, f[k].rtt, 3600, true);
 			res[n] = det[n] < 0 ? -1 : sim_until(&m, 0, 1, 3600, false);
 			assert_true(det[n] >= 0);
@@ -422,7 +383,7 @@ static void test_simulated_quiet(void **state)
 	uint64_t before;
 
 	(void)state;
-	rng_state = 99;
+	sim_rng = 99;
 	assert_int_equal(vd_bank_init(&m.b, "path", path_keys), 0);
 	vd_pacer_init(&m.p, s, 0);
 	sim_until(&m, 0.005, 5, 3600, true); /* settle, and an hour's budget */
@@ -444,12 +405,12 @@ static void test_pacer_faults_in_a_row(void **state)
 	double d[10], low = INFINITY;
 
 	(void)state;
-	rng_state = 5;
+	sim_rng = 5;
 	struct sim m = {.now = 0};
 	assert_int_equal(vd_bank_init(&m.b, "path", path_keys), 0);
 	vd_pacer_init(&m.p, vd_sampling_find("path"), 0);
 	for (int r = 0; r < 10; r++) {
-		sim_until(&m, 0.005, 1, 300 + rnd() * 900, true);
+		sim_until(&m, 0.005, 1, 300 + sim_rnd() * 900, true);
 		if (m.p.tokens < low)
 			low = m.p.tokens;
 		d[r] = sim_until(&m, 0.03, 1, 3600, true);

@@ -15,18 +15,7 @@
 #include <cmocka.h>
 
 #include "vpndoctor/sprt.h"
-
-/* splitmix64: a fixed seed, the same stream on every machine */
-static uint64_t rng_state;
-
-static double rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	z ^= z >> 31;
-	return (double)(z >> 11) / 9007199254740992.0;
-}
+#include "sim_path.h"
 
 static struct vd_sprt_limits L(double p0, double p1, double alpha, double beta)
 {
@@ -310,7 +299,7 @@ static double run_until(const struct vd_sprt_limits *l, double p, bool from_top)
 		t.decision = VD_SPRT_H0;
 	}
 	for (;;) {
-		enum vd_sprt_decision d = vd_sprt_feed(&t, l, rnd() < p);
+		enum vd_sprt_decision d = vd_sprt_feed(&t, l, sim_rnd() < p);
 		n++;
 		if (from_top ? d == VD_SPRT_H0 : d == VD_SPRT_H1)
 			return (double)n;
@@ -345,7 +334,7 @@ static void test_monte_carlo_errors(void **state)
 	struct mc fa, fr;
 
 	(void)state;
-	rng_state = 20261207;
+	sim_rng = 20261207;
 	fa = mc_arl(&l, 0.05, false, 4000);
 	print_message("false alarm: one per %.1f +- %.1f samples (bound >= %.0f, Wald %.1f)\n", fa.mean, fa.se,
 	              1 / 1e-2, vd_sprt_arl_open(&l, 0.05));
@@ -377,7 +366,7 @@ static void test_monte_carlo_delays(void **state)
 	};
 
 	(void)state;
-	rng_state = 12;
+	sim_rng = 12;
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct vd_sprt_limits l = L(c[i].p0, c[i].p1, 1e-7, 1e-4);
 		struct mc m = mc_arl(&l, c[i].p, c[i].resolve, 2000);
