@@ -11,7 +11,7 @@
  * waited for a few round trips of a small echo: a lossy tunnel does not pass
  * for a small MTU, and a lost size costs about a second, so a run ends within
  * ~10 s on a clean tunnel (one per size, ~10 sizes).
- * Runs every 10 minutes and when OpenVPN's state changes: the path MTU of a
+ * Runs every hour and when OpenVPN's state changes: the path MTU of a
  * tunnel changes with the network under it, not by the minute. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -424,7 +424,7 @@ const struct probe probe_mtu = {
 	.section = VDF_TUNNEL_MTU,
 	.config_section = "MTU",
 	.per_tunnel = true,
-	.interval_s = 600,
+	.interval_s = 3600,
 	.events = PROBE_EV_OPENVPN,
 	.needs = (const char *const[]){VDF_TUNNEL_OPENVPN, VDF_TUNNEL_ROUTES, NULL},
 	.start = mtu_start,
