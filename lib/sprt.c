@@ -18,6 +18,7 @@ int vd_sprt_limits(const struct vd_sprt_spec *spec, struct vd_sprt_limits *ret)
 	ret->down = log((1 - s->p1) / (1 - s->p0));
 	ret->upper = -log(s->alpha);
 	ret->lower = ret->upper + log(s->beta);
+	ret->quiet = -log(VD_SPRT_QUIET_P) / -log1p(-s->p0);
 	return 0;
 }
 
@@ -25,6 +26,7 @@ void vd_sprt_start(struct vd_sprt *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->decision = VD_SPRT_UNDECIDED;
+	t->since_quiet = UINT64_MAX;
 }
 
 enum vd_sprt_decision vd_sprt_feed(struct vd_sprt *t, const struct vd_sprt_limits *l, bool event)
@@ -37,6 +39,16 @@ enum vd_sprt_decision vd_sprt_feed(struct vd_sprt *t, const struct vd_sprt_limit
 		s = l->upper;
 	t->s = s;
 	t->samples++;
+	if (t->since_quiet < UINT64_MAX)
+		t->since_quiet++;
+	if (event) {
+		if ((double)t->quiet >= l->quiet)
+			t->since_quiet = 0;
+		t->news = (double)t->since_quiet < l->quiet;
+		t->quiet = 0;
+	} else {
+		t->quiet++;
+	}
 	if (s > 0) {
 		t->evidence_samples++;
 		t->evidence_events += event;
@@ -103,8 +115,9 @@ enum vd_sprt_pace vd_sprt_follower_pace(const struct vd_sprt *t, const struct vd
 	 * this one's decay takes 70); a second within this one's memory,
 	 * which a light fault brings soon and a healthy path seldom, makes
 	 * it pending (a healthy 0.5% path: 0.63 samples a second against
-	 * 0.78 with the fast pace from the first event) */
-	if (t->decision == VD_SPRT_H0 && !t->resolved && t->s <= l->up)
+	 * 0.78 with the fast pace from every first event); so does a first
+	 * one after a quiet stretch, rare on a path that loses now and then */
+	if (t->decision == VD_SPRT_H0 && !t->resolved && t->s <= l->up && !t->news)
 		return VD_SPRT_SLOW;
 	return vd_sprt_pace(t, l);
 }

@@ -63,7 +63,13 @@ struct vd_sprt_limits {
 	double down;   /* ln((1-p1)/(1-p0)): a non-event's step, < 0 */
 	double upper;  /* ln(1/alpha): opens at or above */
 	double lower;  /* upper - ln(1/beta): resolves at or below, >= 0 */
+	double quiet;  /* samples without an event that a stream at p0 outlasts at most
+	                * VD_SPRT_QUIET_P of the time: ln(1/VD_SPRT_QUIET_P) / -ln(1 - p0) */
 };
+
+/* What makes an event after a quiet stretch news (vd_sprt_follower_pace):
+ * a stream at p0 goes that long without one at most this often. */
+#define VD_SPRT_QUIET_P 0.05
 
 /* A running test: plain data, copied and reset by value. */
 struct vd_sprt {
@@ -74,6 +80,10 @@ struct vd_sprt {
 	uint64_t evidence_events;        /* how many of those were events */
 	bool resolved;                   /* resolved from h1, no event since, the statistic not yet
 	                                  * back at 0: decided, watched (vd_sprt_pace) */
+	uint64_t quiet;                  /* samples since the last event (or the start) */
+	uint64_t since_quiet;            /* samples since an event ended a quiet stretch
+	                                  * (vd_sprt_limits.quiet), or UINT64_MAX */
+	bool news;                       /* the last event came within that many samples of one */
 };
 
 /* 0, or -EINVAL for a spec out of its ranges (then ret is untouched). */
@@ -119,14 +129,24 @@ void vd_sprt_follow(struct vd_sprt *t, const struct vd_sprt_limits *l, enum vd_s
 /* A follower's pace, given its leader's decision now: none (SLOW) while
  * it is frozen behind its leader's h1, whatever its own decision: it
  * leaves the pace to the leader; none before its first sample, nor while
- * its evidence is one event's or less (the leader settles that); else its
+ * its evidence is one event's or less (the leader settles that) unless
+ * that event ended a quiet stretch of l->quiet samples or more; else its
  * own, as a leader's (FAST off the floor at h0, WATCH just resolved). A
  * light test's evidence decays slowly (70 samples after one event at 3%
  * against 0.5%, where the heavy test's takes 30), and it is that evidence
  * which a light fault builds on: a probe that went back to rest with the
  * heavy test whatever the light one held would feed it at the sentinel's
- * pace, minutes for 3% instead of about 540 samples at the fast pace. The
- * pending budget bounds what this costs a healthy tunnel. */
+ * pace, minutes for 3% instead of about 540 samples at the fast pace.
+ *
+ * One event: on a path that loses now and then (0.5%: one in 200) it is
+ * the path's habit, and settling every one at the fast pace would cost
+ * 70 samples each (0.15 samples a second more on a 0.5% path, 0.5 KB a
+ * minute); after a long quiet stretch (600 samples at 0.5%: 20 minutes
+ * of the sentinel, which a 0.5% path shows one time in 20) it is news,
+ * the onset of a fault as likely as not, and waiting for a second event
+ * at the sentinel's pace is most of the time a 3% fault takes to name
+ * (half of the faults from a clean rest). The pending budget bounds what
+ * either costs a healthy tunnel. */
 enum vd_sprt_pace vd_sprt_follower_pace(const struct vd_sprt *t, const struct vd_sprt_limits *l,
                                         enum vd_sprt_decision leader);
 

@@ -28,7 +28,7 @@ static struct vd_sprt_limits L(double p0, double p1, double alpha, double beta)
 
 static void test_limits(void **state)
 {
-	struct vd_sprt_limits l = L(0.01, 0.1, 2e-3, 1e-2), keep = {1, 2, 3, 4};
+	struct vd_sprt_limits l = L(0.01, 0.1, 2e-3, 1e-2), keep = {1, 2, 3, 4, 5};
 	struct vd_sprt_spec bad[] = {
 		{.p0 = 0, .p1 = 0.1, .alpha = 1e-3, .beta = 1e-2},    /* p0 not > 0 */
 		{.p0 = 0.1, .p1 = 0.1, .alpha = 1e-3, .beta = 1e-2},  /* p1 not > p0 */
@@ -228,6 +228,81 @@ static void test_follow(void **state)
 #undef FEED
 }
 
+/* A follower's single event is news after a quiet stretch (l.quiet samples,
+ * what a stream at p0 outlasts one time in 20), and for that many samples
+ * after it: the light test is paced from its first event there, not from
+ * its second. */
+static void test_follow_news(void **state)
+{
+	struct vd_sprt_limits hl = L(0.005, 0.1, 5e-8, 1e-4), ll = L(0.005, 0.03, 5e-8, 1e-4);
+	struct vd_sprt heavy, light;
+	enum vd_sprt_decision before;
+	int i;
+
+	(void)state;
+	/* ln 20 / -ln(1 - 0.005): 597.6 */
+	assert_float_equal(ll.quiet, log(20) / -log1p(-0.005), 1e-9);
+	assert_true(ll.quiet > 597 && ll.quiet < 598);
+#define FEED(ev)                                                     \
+	do {                                                             \
+		before = heavy.decision;                                     \
+		vd_sprt_feed(&heavy, &hl, ev);                               \
+		vd_sprt_follow(&light, &ll, before, heavy.decision, ev);     \
+	} while (0)
+	/* a fresh test knows no quiet stretch: a first event soon after the
+	 * start is the leader's to settle */
+	vd_sprt_start(&heavy);
+	vd_sprt_start(&light);
+	for (i = 0; i < 10; i++)
+		FEED(false);
+	FEED(true);
+	assert_false(light.news);
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_SLOW);
+	/* 597 quiet samples are not enough, 598 are */
+	for (i = 0; i < 597; i++)
+		FEED(false);
+	FEED(true);
+	assert_false(light.news);
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_SLOW);
+	for (i = 0; i < 598; i++)
+		FEED(false);
+	assert_float_equal(light.s, 0, 0);
+	FEED(true);
+	assert_true(light.news);
+	assert_true(light.s > 0 && light.s <= ll.up);
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_FAST);
+	/* settled at the floor: nothing to ask */
+	while (light.s > 0)
+		FEED(false);
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_SLOW);
+	/* within 597 samples of that event, a first event is news too (a light
+	 * fault whose first episode fell back to the floor) */
+	for (i = 0; i < 300; i++)
+		FEED(false);
+	FEED(true);
+	assert_true(light.news);
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_FAST);
+	/* but not after it: 598 samples on, with no quiet stretch since */
+	for (i = 0; i < 300; i++)
+		FEED(false);
+	FEED(true);
+	assert_false(light.news);
+	assert_true(light.s > 0 && light.s <= ll.up);
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_SLOW);
+	/* a follower restarted when its leader resolves knows no quiet stretch */
+	for (i = 0; i < 700; i++)
+		FEED(false);
+	while (heavy.decision != VD_SPRT_H1)
+		FEED(true);
+	while (heavy.decision == VD_SPRT_H1)
+		FEED(false);
+	assert_int_equal(light.since_quiet, UINT64_MAX);
+	FEED(true);
+	assert_false(light.news);
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_SLOW);
+#undef FEED
+}
+
 static void test_names(void **state)
 {
 	enum vd_sprt_decision d;
@@ -386,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_resolved),
 		cmocka_unit_test(test_undecided),
 		cmocka_unit_test(test_follow),
+		cmocka_unit_test(test_follow_news),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_wald),
 		cmocka_unit_test(test_monte_carlo_errors),
