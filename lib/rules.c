@@ -190,7 +190,8 @@ const struct vd_sprt_spec vd_tests[VD_N_TESTS] = {
  * police ICMP to, and Linux does not rate-limit echo replies) until the
  * tests settle (about 4 s more at 10%), and 1 a second while a fault holds,
  * so that its end is seen soon. A light test's evidence of two losses or
- * more keeps the fast pace too (vd_sprt_follower_pace), and so does the
+ * more keeps the fast pace too, and so does a single loss that is news
+ * (after 20 minutes without one: vd_sprt_follower_pace), and so does the
  * ping probe's loss evidence inside the tunnel (probe_path.c,
  * inside_loss_pending: "clean outside" must rest on as many samples as
  * "lossy inside"). An echo is lost
@@ -199,8 +200,8 @@ const struct vd_sprt_spec vd_tests[VD_N_TESTS] = {
  * to every host: one a minute each. The pending budgets bound what a
  * healthy tunnel spends on settling tests (1800 echoes an hour outside: a
  * single loss on a healthy path costs about 30, the heavy test's decay;
- * two close together about 70 more, the light test's: 0.63 samples a
- * second on a 0.5% path), and with it the false-alarm rate above: the
+ * two close together, or one after a quiet stretch, about 70 more, the
+ * light test's: 0.68 samples a second on a 0.5% path), and with it the false-alarm rate above: the
  * fast pace changes how soon
  * the samples come, not how many a healthy tunnel may take. What a fault's
  * detection took from the budget comes back when it is named (struct
@@ -219,9 +220,13 @@ const struct vd_sprt_spec vd_tests[VD_N_TESTS] = {
  * gateway alone (the other probes take about 1 KB), and alpha would have
  * to shrink with the rate; and the walk from one loss falls back to its
  * floor before deciding about one time in six (e^-1.79), which costs
- * another first loss. The light test names 3% in a minute and a half to
- * two minutes (the benchmark prints the figure and this bound, "loss3_bound");
- * heavy loss, what users feel at once, is named within the target. */
+ * another first loss. From a clean rest the first loss is news and the
+ * light test is paced from it; a path that loses now and then waits for
+ * a second loss at the sentinel's pace, as it would cost 0.5 KB a minute
+ * more at 0.5% to settle each one fast. The light test names 3% in a
+ * minute and a half (the benchmark prints the figure and this bound,
+ * "loss3_bound"); heavy loss, what users feel at once, is named within
+ * the target. */
 static const struct vd_sampling samplings[] = {
 	{VDF_TUNNEL_PATH, 2, 1, 1, 20, 0.05, 1800, 1.5},
 	{VDF_TUNNEL_PING, 60, 5, 1, 5, 0.2, 300, 2},

@@ -130,7 +130,8 @@ void vd_sprt_follow(struct vd_sprt *t, const struct vd_sprt_limits *l, enum vd_s
  * it is frozen behind its leader's h1, whatever its own decision: it
  * leaves the pace to the leader; none before its first sample, nor while
  * its evidence is one event's or less (the leader settles that) unless
- * that event ended a quiet stretch of l->quiet samples or more; else its
+ * that event is news (t->news): it ended a quiet stretch of l->quiet
+ * samples or more, or came within l->quiet samples of one that did; else its
  * own, as a leader's (FAST off the floor at h0, WATCH just resolved). A
  * light test's evidence decays slowly (70 samples after one event at 3%
  * against 0.5%, where the heavy test's takes 30), and it is that evidence

@@ -289,11 +289,17 @@ static void test_follow_news(void **state)
 	assert_false(light.news);
 	assert_true(light.s > 0 && light.s <= ll.up);
 	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_SLOW);
-	/* a follower restarted when its leader resolves knows no quiet stretch */
+	/* news or not, a follower frozen behind its leader's h1 leaves the
+	 * pace to the leader */
 	for (i = 0; i < 700; i++)
 		FEED(false);
+	FEED(true);
+	assert_true(light.news);
 	while (heavy.decision != VD_SPRT_H1)
 		FEED(true);
+	assert_true(light.news);
+	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_SLOW);
+	/* a follower restarted when its leader resolves knows no quiet stretch */
 	while (heavy.decision == VD_SPRT_H1)
 		FEED(false);
 	assert_int_equal(light.since_quiet, UINT64_MAX);
