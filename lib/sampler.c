@@ -87,14 +87,44 @@ void vd_bank_echo(struct vd_bank *b, bool answered, double rtt_ms, double baseli
 	b->prev_rtt_ms = answered ? rtt_ms : NAN;
 }
 
+/* One test's pace: a follower's as vd_sprt_follower_pace says. */
+static enum vd_sprt_pace test_pace(const struct vd_bank *b, size_t i)
+{
+	return b->leader[i] >= 0 ? vd_sprt_follower_pace(&b->t[i], &b->lim[i], b->t[b->leader[i]].decision) :
+	                           vd_sprt_pace(&b->t[i], &b->lim[i]);
+}
+
 enum vd_sprt_pace vd_bank_pace(const struct vd_bank *b)
 {
 	enum vd_sprt_pace p = VD_SPRT_SLOW;
 
 	for (size_t i = 0; i < b->n; i++) {
-		enum vd_sprt_pace q = b->leader[i] >= 0 ?
-		                          vd_sprt_follower_pace(&b->t[i], &b->lim[i], b->t[b->leader[i]].decision) :
-		                          vd_sprt_pace(&b->t[i], &b->lim[i]);
+		enum vd_sprt_pace q = test_pace(b, i);
+
+		if (q > p)
+			p = q;
+	}
+	return p;
+}
+
+enum vd_sprt_pace vd_bank_pace_h1(const struct vd_bank *b)
+{
+	enum vd_sprt_pace p = VD_SPRT_SLOW;
+	unsigned events = 0; /* 1 << enum vd_sprt_event of the tests at h1 */
+
+	for (size_t i = 0; i < b->n; i++)
+		if (b->t[i].decision == VD_SPRT_H1)
+			events |= 1u << b->spec[i]->event;
+	for (size_t i = 0; i < b->n; i++) {
+		enum vd_sprt_pace q;
+
+		if (!(events & (1u << b->spec[i]->event)))
+			continue;
+		q = test_pace(b, i);
+		/* a test of the fault's kind still at h0 is settling the
+		 * fault's own samples (the heavy loss test beside the light
+		 * one at h1): as the fault's, at most FAST; one at h1 asks
+		 * WATCH or FAST */
 		if (q > p)
 			p = q;
 	}
@@ -207,7 +237,7 @@ static void pacer_update(struct vd_pacer *p, bool any_h1, double now)
 		p->tokens = s->fast_per_hour;
 }
 
-static enum vd_sprt_pace pacer_run(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, double slow_s,
+static enum vd_sprt_pace pacer_run(struct vd_pacer *p, enum vd_sprt_pace pace, enum vd_sprt_pace h1, double slow_s,
                                    unsigned *count, double *delay_s)
 {
 	const struct vd_sampling *s = p->s;
@@ -218,11 +248,14 @@ static enum vd_sprt_pace pacer_run(struct vd_pacer *p, enum vd_sprt_pace pace, b
 	*delay_s = slow_s;
 	switch (pace) {
 	case VD_SPRT_FAST:
-		/* while something is open the budget does not apply: a healthy
-		 * tunnel's false alarms are what it bounds */
-		if (!any_h1) {
+		/* a fault receding toward its resolution is sampled out of no
+		 * budget: a healthy tunnel's false alarms are what it bounds;
+		 * any other test's burst comes out of it, even beside a fault
+		 * that holds */
+		if (h1 != VD_SPRT_FAST) {
 			if (p->tokens < s->burst)
-				return VD_SPRT_SLOW;
+				return pacer_run(p, h1 == VD_SPRT_WATCH ? VD_SPRT_WATCH : VD_SPRT_SLOW, VD_SPRT_SLOW, slow_s,
+				                 count, delay_s);
 			p->tokens -= s->burst;
 			p->episode += s->burst;
 		}
@@ -238,22 +271,25 @@ static enum vd_sprt_pace pacer_run(struct vd_pacer *p, enum vd_sprt_pace pace, b
 	}
 }
 
-enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, double slow_s, double now,
-                                unsigned *count, double *delay_s)
+enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, enum vd_sprt_pace h1, double slow_s,
+                                double now, unsigned *count, double *delay_s)
 {
-	return vd_pacer_plan_with(p, pace, any_h1, false, slow_s, now, count, delay_s);
+	return vd_pacer_plan_with(p, pace, h1, false, slow_s, now, count, delay_s);
 }
 
-enum vd_sprt_pace vd_pacer_plan_with(struct vd_pacer *p, enum vd_sprt_pace own, bool any_h1, bool other_pending,
-                                     double slow_s, double now, unsigned *count, double *delay_s)
+enum vd_sprt_pace vd_pacer_plan_with(struct vd_pacer *p, enum vd_sprt_pace own, enum vd_sprt_pace h1,
+                                     bool other_pending, double slow_s, double now, unsigned *count,
+                                     double *delay_s)
 {
+	bool any_h1 = h1 != VD_SPRT_SLOW;
+
 	pacer_update(p, any_h1, now);
 	if (own == VD_SPRT_SLOW && !any_h1 && !other_pending)
 		p->episode = 0; /* at rest: what it took was a healthy tunnel's */
 	if (other_pending && own < VD_SPRT_FAST &&
-	    pacer_run(p, VD_SPRT_FAST, false, slow_s, count, delay_s) == VD_SPRT_FAST)
+	    pacer_run(p, VD_SPRT_FAST, VD_SPRT_SLOW, slow_s, count, delay_s) == VD_SPRT_FAST)
 		return VD_SPRT_FAST;
-	return pacer_run(p, own, any_h1, slow_s, count, delay_s);
+	return pacer_run(p, own, h1, slow_s, count, delay_s);
 }
 
 double vd_tick_align(double now, double delay, double grid)

@@ -584,7 +584,7 @@ static void feed_tests(struct ping_ctx *c, struct vd_bank *banks[PING_MAX_DESTS]
 	const struct vd_sampling *smp = vd_sampling_find(VDF_TUNNEL_PING);
 	enum vd_sprt_pace pace = VD_SPRT_SLOW;
 	double base = path_baseline(c->run), delay, now = pu_mono_ms() / 1e3;
-	bool any_h1 = false;
+	enum vd_sprt_pace h1 = VD_SPRT_SLOW;
 	unsigned count;
 
 	banks_match(c, banks);
@@ -597,7 +597,8 @@ static void feed_tests(struct ping_ctx *c, struct vd_bank *banks[PING_MAX_DESTS]
 			vd_bank_echo(banks[i], d->got[k], d->got[k] ? d->rtt_ms[k] : NAN, base);
 		if (vd_bank_pace(banks[i]) > pace)
 			pace = vd_bank_pace(banks[i]);
-		any_h1 |= vd_bank_any_h1(banks[i]);
+		if (vd_bank_pace_h1(banks[i]) > h1)
+			h1 = vd_bank_pace_h1(banks[i]);
 	}
 	if (!smp)
 		return;
@@ -605,7 +606,7 @@ static void feed_tests(struct ping_ctx *c, struct vd_bank *banks[PING_MAX_DESTS]
 		vd_pacer_init(&c->st->pacer, smp, now);
 		c->st->paced = true;
 	}
-	vd_pacer_plan(&c->st->pacer, pace, any_h1, c->run->interval_s, now, &count, &delay);
+	vd_pacer_plan(&c->st->pacer, pace, h1, c->run->interval_s, now, &count, &delay);
 	c->st->count = count;
 	c->run->next_s = delay;
 }

@@ -159,7 +159,7 @@ static void feed_tests(struct refl_ctx *c, const struct vd_rfl_response *a, cJSO
 		cJSON_AddItemToObject(sec, VDF_SAMPLE_TESTS, tests);
 	if (!smp)
 		return;
-	vd_pacer_plan(&st->pacer, vd_bank_pace(&st->bank), vd_bank_any_h1(&st->bank), c->run->interval_s, now,
+	vd_pacer_plan(&st->pacer, vd_bank_pace(&st->bank), vd_bank_pace_h1(&st->bank), c->run->interval_s, now,
 	              &count, &delay);
 	c->run->next_s = delay;
 }

@@ -42,6 +42,15 @@ void vd_bank_echo(struct vd_bank *b, bool answered, double rtt_ms, double baseli
 
 /* The fastest pace any test asks for (a follower's: vd_sprt_follower_pace). */
 enum vd_sprt_pace vd_bank_pace(const struct vd_bank *b);
+/* The fastest pace the fault's tests ask for: those that stand at h1 and
+ * those fed the same kind of event (the heavy loss test, settling the
+ * samples of a light loss fault at h1); VD_SPRT_SLOW when none stands at
+ * h1. A follower frozen behind its leader's h1 asks none, its leader does.
+ * The pacer's h1: the fault's own FAST (receding toward its resolution,
+ * or its samples settling) is out of no budget; the FAST of a test of
+ * another kind beside it (a chance loss while a long round trip holds) is
+ * not. */
+enum vd_sprt_pace vd_bank_pace_h1(const struct vd_bank *b);
 /* A test stands at h1: something of this destination is open. */
 bool vd_bank_any_h1(const struct vd_bank *b);
 /* The state of the bank's test of that key, or NULL. */
@@ -90,13 +99,17 @@ void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now);
 
 /* The next run: *count echoes to each destination (burst_spacing_s apart
  * when more than one), after *delay_s. pace is the fastest of its banks',
- * any_h1 whether a test of any stands at h1; slow_s the Interval= of the
- * probe's section (<= 0: the default). A burst while nothing is open comes
- * out of the budget; with the budget spent the run is a slow one. Returns
- * the pace planned: FAST for a burst, WATCH, or SLOW (also for a FAST the
- * budget refused). */
-enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool any_h1, double slow_s, double now,
-                                unsigned *count, double *delay_s);
+ * h1 the fastest their tests at h1 ask for (vd_bank_pace_h1; VD_SPRT_SLOW:
+ * none stands at h1); slow_s the Interval= of the probe's section (<= 0:
+ * the default). A burst comes out of the budget unless a test at h1 asks
+ * for it (a fault receding toward its resolution: h1 FAST): while one test
+ * holds a fault (a long round trip at h1), the chance losses of another
+ * are a healthy tunnel's, and the false alarms its budget bounds are its
+ * own. With the budget spent the run is at the pace of the tests at h1
+ * (WATCH), else a slow one. Returns the pace planned: FAST for a burst,
+ * WATCH, or SLOW (also for a FAST the budget refused). */
+enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, enum vd_sprt_pace h1, double slow_s,
+                                double now, unsigned *count, double *delay_s);
 /* The same for a probe whose pace also follows evidence not its own (the
  * path's follows the ping probe's loss tests inside the tunnel): while that
  * settles (other_pending) and its own tests ask for less than FAST, a burst
@@ -104,8 +117,9 @@ enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, bool
  * finding of its own that holds is no reason to spend without bound on
  * another probe's evidence, nor is the other's evidence its own fault's
  * end), and with the budget spent the run is at its own pace. */
-enum vd_sprt_pace vd_pacer_plan_with(struct vd_pacer *p, enum vd_sprt_pace own, bool any_h1, bool other_pending,
-                                     double slow_s, double now, unsigned *count, double *delay_s);
+enum vd_sprt_pace vd_pacer_plan_with(struct vd_pacer *p, enum vd_sprt_pace own, enum vd_sprt_pace h1,
+                                     bool other_pending, double slow_s, double now, unsigned *count,
+                                     double *delay_s);
 
 /* Wake-ups: the daemon's timers at rest fire together on a grid of
  * VD_TICK_GRID_S seconds of the monotonic clock, so that one wake-up serves

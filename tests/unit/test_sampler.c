@@ -155,6 +155,42 @@ static void test_pace(void **state)
 	assert_int_equal(vd_bank_pace(&b), VD_SPRT_SLOW);
 }
 
+/* The fault's pace (vd_bank_pace_h1): the tests at h1 and those of their
+ * kind. A chance loss while a long round trip holds is not the fault's
+ * (its FAST comes out of the budget); the heavy loss test settling beside
+ * a light loss fault at h1 is. */
+static void test_pace_h1(void **state)
+{
+	struct vd_bank b;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(vd_bank_init(&b, "path", path_keys), 0);
+	vd_bank_echo(&b, true, 10, NAN);
+	assert_int_equal(vd_bank_pace_h1(&b), VD_SPRT_SLOW); /* nothing at h1 */
+	while (vd_bank_test(&b, "rtt_long")->decision != VD_SPRT_H1 && n++ < 100)
+		vd_bank_echo(&b, true, 201, NAN);
+	assert_int_equal(vd_bank_pace_h1(&b), VD_SPRT_WATCH);
+	vd_bank_echo(&b, false, 0, NAN); /* a chance loss */
+	assert_int_equal(vd_bank_pace(&b), VD_SPRT_FAST);
+	assert_int_equal(vd_bank_pace_h1(&b), VD_SPRT_WATCH);
+	/* the round trips recede: the fault's own FAST */
+	while (vd_bank_test(&b, "rtt_long")->decision == VD_SPRT_H1 &&
+	       vd_sprt_pace(vd_bank_test(&b, "rtt_long"), &b.lim[2]) != VD_SPRT_FAST)
+		vd_bank_echo(&b, true, 10, NAN);
+	assert_int_equal(vd_bank_test(&b, "rtt_long")->decision, VD_SPRT_H1);
+	assert_int_equal(vd_bank_pace_h1(&b), VD_SPRT_FAST);
+	/* a light loss fault at h1, the heavy test settling beside it */
+	assert_int_equal(vd_bank_init(&b, "path", path_keys), 0);
+	for (n = 0; n < 5000 && vd_bank_test(&b, "loss_light")->decision != VD_SPRT_H1; n++)
+		vd_bank_echo(&b, n % 25 != 0, 10, NAN); /* 4% */
+	assert_int_equal(vd_bank_test(&b, "loss_light")->decision, VD_SPRT_H1);
+	assert_int_equal(vd_bank_test(&b, "loss_heavy")->decision, VD_SPRT_H0);
+	vd_bank_echo(&b, false, 0, NAN);
+	assert_int_equal(vd_sprt_pace(vd_bank_test(&b, "loss_heavy"), &b.lim[0]), VD_SPRT_FAST);
+	assert_int_equal(vd_bank_pace_h1(&b), VD_SPRT_FAST);
+}
+
 /* Another probe's loss evidence, read from its facts: settling while a
  * loss test is off its floor at h0, not at rest, not once one stands at
  * h1, and nothing from what is not a tests object. */
@@ -216,18 +252,18 @@ static void test_pacer(void **state)
 	(void)state;
 	assert_non_null(s);
 	vd_pacer_init(&p, s, now);
-	vd_pacer_plan(&p, VD_SPRT_SLOW, false, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, now, &count, &delay);
 	assert_int_equal(count, s->per_run);
 	assert_float_equal(delay, s->slow_s, 0);
 	/* Interval= sets the slow pace */
-	vd_pacer_plan(&p, VD_SPRT_SLOW, false, 10, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 10, now, &count, &delay);
 	assert_float_equal(delay, 10, 0);
-	vd_pacer_plan(&p, VD_SPRT_WATCH, true, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 0, now, &count, &delay);
 	assert_int_equal(count, s->per_run);
 	assert_float_equal(delay, s->watch_s, 0);
 	/* pending bursts on a healthy tunnel come out of the hour's budget */
 	for (;;) {
-		vd_pacer_plan(&p, VD_SPRT_FAST, false, 0, now, &count, &delay);
+		vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, now, &count, &delay);
 		if (count != s->burst)
 			break;
 		assert_float_equal(delay, s->burst_spacing_s, 0);
@@ -237,35 +273,35 @@ static void test_pacer(void **state)
 	assert_int_equal(count, s->per_run);
 	assert_float_equal(delay, s->slow_s, 0);
 	/* the episode ends at rest: what it took was a healthy tunnel's */
-	vd_pacer_plan(&p, VD_SPRT_SLOW, false, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, now, &count, &delay);
 	/* not while a test stands at h1, and reaching h1 gives back nothing
 	 * of an episode that had ended */
-	vd_pacer_plan(&p, VD_SPRT_FAST, true, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_FAST, 0, now, &count, &delay);
 	assert_int_equal(count, s->burst);
 	assert_true(p.tokens < s->burst);
-	vd_pacer_plan(&p, VD_SPRT_SLOW, false, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, now, &count, &delay);
 	/* the budget comes back with time: a burst's worth after burst/rate s */
 	now += (double)s->burst * 3600 / s->fast_per_hour + 0.01;
-	vd_pacer_plan(&p, VD_SPRT_FAST, false, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, now, &count, &delay);
 	assert_int_equal(count, s->burst);
-	vd_pacer_plan(&p, VD_SPRT_FAST, false, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, now, &count, &delay);
 	assert_int_equal(count, s->per_run);
 	/* an episode that ends at h1 was a fault's: its samples come back,
 	 * and a fault named does not leave the next to the sentinel's pace */
 	now += 3600; /* a full budget again */
-	vd_pacer_plan(&p, VD_SPRT_SLOW, false, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, now, &count, &delay);
 	bursts = 0;
 	for (;;) {
-		vd_pacer_plan(&p, VD_SPRT_FAST, false, 0, now, &count, &delay);
+		vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, now, &count, &delay);
 		if (count != s->burst)
 			break;
 		bursts++;
 	}
 	assert_int_equal(bursts, s->fast_per_hour / s->burst);
-	vd_pacer_plan(&p, VD_SPRT_WATCH, true, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 0, now, &count, &delay);
 	assert_float_equal(p.tokens, s->fast_per_hour, 0);
 	/* once: staying at h1 gives back nothing more */
-	vd_pacer_plan(&p, VD_SPRT_WATCH, true, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 0, now, &count, &delay);
 	assert_float_equal(p.tokens, s->fast_per_hour, 0);
 	assert_float_equal(p.episode, 0, 0);
 }
@@ -289,22 +325,33 @@ static void test_pacer_with(void **state)
 	(void)state;
 	assert_non_null(s);
 	vd_pacer_init(&p, s, now);
-	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_SLOW, false, 0, now, &count, &delay), VD_SPRT_SLOW);
-	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_WATCH, true, 0, now, &count, &delay), VD_SPRT_WATCH);
-	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, true, 0, now, &count, &delay), VD_SPRT_FAST);
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, now, &count, &delay), VD_SPRT_SLOW);
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 0, now, &count, &delay), VD_SPRT_WATCH);
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_FAST, 0, now, &count, &delay), VD_SPRT_FAST);
 	p.tokens = 0;
-	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, false, 0, now, &count, &delay), VD_SPRT_SLOW);
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, now, &count, &delay), VD_SPRT_SLOW);
 	assert_int_equal(count, s->per_run);
-	/* its own FAST while one of its own stands at h1: no budget, as before */
-	assert_int_equal(vd_pacer_plan_with(&p, VD_SPRT_FAST, true, true, 0, now, &count, &delay), VD_SPRT_FAST);
+	/* its own FAST asked by a test at h1 (a fault receding toward its
+	 * resolution): no budget, as before */
+	assert_int_equal(vd_pacer_plan_with(&p, VD_SPRT_FAST, VD_SPRT_FAST, true, 0, now, &count, &delay), VD_SPRT_FAST);
 	assert_int_equal(count, s->burst);
+	/* but another test's FAST beside a fault that holds (h1 WATCH: a long
+	 * round trip at h1, a chance loss settling) comes out of the budget,
+	 * and with the budget spent the run watches the fault */
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_WATCH, 0, now, &count, &delay), VD_SPRT_WATCH);
+	assert_int_equal(count, s->per_run);
+	assert_float_equal(delay, s->watch_s, 0);
+	p.tokens = s->burst;
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_WATCH, 0, now, &count, &delay), VD_SPRT_FAST);
+	assert_int_equal(count, s->burst);
+	assert_true(p.tokens < 1);
 	/* nothing pending elsewhere: its own pace */
-	assert_int_equal(vd_pacer_plan_with(&p, VD_SPRT_WATCH, true, false, 0, now, &count, &delay), VD_SPRT_WATCH);
+	assert_int_equal(vd_pacer_plan_with(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, false, 0, now, &count, &delay), VD_SPRT_WATCH);
 	assert_float_equal(delay, s->watch_s, 0);
 	/* an hour watching its own finding with the other's evidence pending */
 	vd_pacer_init(&p, s, now);
 	for (end = now + 3600; now < end; now += delay) {
-		enum vd_sprt_pace q = vd_pacer_plan_with(&p, VD_SPRT_WATCH, true, true, 0, now, &count, &delay);
+		enum vd_sprt_pace q = vd_pacer_plan_with(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, true, 0, now, &count, &delay);
 
 		assert_true(q == VD_SPRT_FAST || q == VD_SPRT_WATCH);
 		assert_float_equal(delay, q == VD_SPRT_FAST ? s->burst_spacing_s : s->watch_s, 0);
@@ -320,7 +367,7 @@ static void test_pacer_with(void **state)
 	/* with nothing of its own open, the same bound: a FAST refused is SLOW */
 	vd_pacer_init(&p, s, now);
 	p.tokens = 0;
-	assert_int_equal(vd_pacer_plan_with(&p, VD_SPRT_SLOW, false, true, 0, now, &count, &delay), VD_SPRT_SLOW);
+	assert_int_equal(vd_pacer_plan_with(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, true, 0, now, &count, &delay), VD_SPRT_SLOW);
 	assert_float_equal(delay, s->slow_s, 0);
 }
 
@@ -453,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_what_an_echo_feeds),
 		cmocka_unit_test(test_long_path_and_facts),
 		cmocka_unit_test(test_pace),
+		cmocka_unit_test(test_pace_h1),
 		cmocka_unit_test(test_loss_pending),
 		cmocka_unit_test(test_pacer),
 		cmocka_unit_test(test_pacer_faults_in_a_row),
