@@ -311,14 +311,37 @@ cost_results() {
 	result "${pre}traffic_bytes_per_min_l2" "$l2"
 }
 
-# detect_run NAME FAULT ARGS...: one run; prints "DETECT RESOLVE CAUSE"
+# The lab tunnel's tests at h1, "section.test" joined by commas (the path's
+# and the ping probe's), or "-": which evidence named the fault (a round
+# trip test opened by a loaded machine's jitter is not the loss test).
+tests_h1() {
+	vd facts --json 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)["facts"]
+    t = [x for x in d.get("tunnels", []) if x.get("name") == "lab"][0]
+except (ValueError, KeyError, IndexError):
+    print("-"); sys.exit(0)
+out = ["path." + k for k, v in sorted(t.get("path", {}).get("tests", {}).items()) if v.get("decision") == "h1"]
+ping = t.get("ping", {})
+hosts = [("server_end", ping.get("server_end"))] + [("target", h) for h in ping.get("targets") or []]
+for name, h in hosts:
+    for k, v in sorted(((h or {}).get("tests") or {}).items()):
+        if v.get("decision") == "h1":
+            out.append("ping.%s.%s" % (name, k))
+print(",".join(sorted(set(out))) or "-")
+'
+}
+
+# detect_run NAME FAULT ARGS...: one run; prints "DETECT RESOLVE CAUSE TESTS"
 detect_run() {
-	local t0 t1 c="" d=">$DETECT_TIMEOUT" r="-"
+	local t0 t1 c="" d=">$DETECT_TIMEOUT" r="-" by="-"
 	LAB_QUIET=1 lab_fault "$@" || exit 1
 	t0=$(now)
 	while awk -v a="$(since "$t0")" -v b="$DETECT_TIMEOUT" 'BEGIN {exit !(a < b)}'; do
 		if c=$(sampled_finding); then
 			d=$(since "$t0")
+			by=$(tests_h1)
 			break
 		fi
 		sleep "$POLL_S"
@@ -335,11 +358,11 @@ detect_run() {
 			sleep "$POLL_S"
 		done
 	fi
-	echo "$d $r ${c:--}"
+	echo "$d $r ${c:--} $by"
 }
 
 phase_detect() {
-	local spec name i out d r c m
+	local spec name i out d r c by m
 	for name in $DETECT_FAULTS; do
 		case $name in
 		loss10) spec="loss10:loss on 10" ;;
@@ -355,8 +378,8 @@ phase_detect() {
 			[ -n "${DETECT_FROM_REST:-}" ] && { wait_rest || true; }
 			# shellcheck disable=SC2086
 			out=$(detect_run ${spec#*:})
-			read -r d r c <<<"$out"
-			say "run $i: named $c after $d s, resolved $r s after the fix"
+			read -r d r c by <<<"$out"
+			say "run $i: named $c after $d s (tests at h1: $by), resolved $r s after the fix"
 			echo "${d#>}" >>"$LAB_DIR/$name.d"
 			[ "$r" != - ] && echo "${r#>}" >>"$LAB_DIR/$name.r"
 			echo "$c" >>"$LAB_DIR/$name.c"
