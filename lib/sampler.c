@@ -131,6 +131,15 @@ enum vd_sprt_pace vd_bank_pace_h1(const struct vd_bank *b)
 	return p;
 }
 
+unsigned vd_bank_n_h1(const struct vd_bank *b)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		n += b->t[i].decision == VD_SPRT_H1;
+	return n;
+}
+
 bool vd_bank_any_h1(const struct vd_bank *b)
 {
 	for (size_t i = 0; i < b->n; i++)
@@ -209,12 +218,12 @@ void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now)
 	p->refunds = p->tokens;
 	p->at = now;
 	p->episode = 0;
-	p->was_h1 = false;
+	p->was_n_h1 = 0;
 }
 
 /* The budget's refill since the last plan, and an episode's refund when a
  * test has just reached h1 (see struct vd_pacer). */
-static void pacer_update(struct vd_pacer *p, bool any_h1, double now)
+static void pacer_update(struct vd_pacer *p, unsigned n_h1, double now)
 {
 	const struct vd_sampling *s = p->s;
 
@@ -225,14 +234,16 @@ static void pacer_update(struct vd_pacer *p, bool any_h1, double now)
 			p->refunds = s->fast_per_hour;
 	}
 	p->at = now;
-	if (any_h1 && !p->was_h1) {
+	/* a test reaching h1, the first or one more beside a fault that
+	 * holds */
+	if (n_h1 > p->was_n_h1) {
 		double back = p->episode < p->refunds ? p->episode : p->refunds;
 
 		p->tokens += back;
 		p->refunds -= back;
 		p->episode = 0;
 	}
-	p->was_h1 = any_h1;
+	p->was_n_h1 = n_h1;
 	if (p->tokens > s->fast_per_hour)
 		p->tokens = s->fast_per_hour;
 }
@@ -271,19 +282,19 @@ static enum vd_sprt_pace pacer_run(struct vd_pacer *p, enum vd_sprt_pace pace, e
 	}
 }
 
-enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, enum vd_sprt_pace h1, double slow_s,
-                                double now, unsigned *count, double *delay_s)
+enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, enum vd_sprt_pace h1, unsigned n_h1,
+                                double slow_s, double now, unsigned *count, double *delay_s)
 {
-	return vd_pacer_plan_with(p, pace, h1, false, slow_s, now, count, delay_s);
+	return vd_pacer_plan_with(p, pace, h1, n_h1, false, slow_s, now, count, delay_s);
 }
 
 enum vd_sprt_pace vd_pacer_plan_with(struct vd_pacer *p, enum vd_sprt_pace own, enum vd_sprt_pace h1,
-                                     bool other_pending, double slow_s, double now, unsigned *count,
+                                     unsigned n_h1, bool other_pending, double slow_s, double now, unsigned *count,
                                      double *delay_s)
 {
-	bool any_h1 = h1 != VD_SPRT_SLOW;
+	bool any_h1 = n_h1 > 0;
 
-	pacer_update(p, any_h1, now);
+	pacer_update(p, n_h1, now);
 	if (own == VD_SPRT_SLOW && !any_h1 && !other_pending)
 		p->episode = 0; /* at rest: what it took was a healthy tunnel's */
 	if (other_pending && own < VD_SPRT_FAST &&

@@ -267,7 +267,8 @@ static void pace(struct path_run *pr)
 
 	/* the inside's evidence is not ours: from the budget even while one
 	 * of ours stands at h1 (vd_pacer_plan_with) */
-	p = vd_pacer_plan_with(&st->pacer, own, vd_bank_pace_h1(&st->bank), own < VD_SPRT_FAST && inside_loss_pending(pr),
+	p = vd_pacer_plan_with(&st->pacer, own, vd_bank_pace_h1(&st->bank), vd_bank_n_h1(&st->bank),
+	                       own < VD_SPRT_FAST && inside_loss_pending(pr),
 	                       pr->run->interval_s, mono_s(), &st->next_count, &delay);
 	if (st->next_count > PATH_MAX_BURST)
 		st->next_count = PATH_MAX_BURST;

@@ -585,7 +585,7 @@ static void feed_tests(struct ping_ctx *c, struct vd_bank *banks[PING_MAX_DESTS]
 	enum vd_sprt_pace pace = VD_SPRT_SLOW;
 	double base = path_baseline(c->run), delay, now = pu_mono_ms() / 1e3;
 	enum vd_sprt_pace h1 = VD_SPRT_SLOW;
-	unsigned count;
+	unsigned count, n_h1 = 0;
 
 	banks_match(c, banks);
 	for (size_t i = 0; i < c->n; i++) {
@@ -599,6 +599,7 @@ static void feed_tests(struct ping_ctx *c, struct vd_bank *banks[PING_MAX_DESTS]
 			pace = vd_bank_pace(banks[i]);
 		if (vd_bank_pace_h1(banks[i]) > h1)
 			h1 = vd_bank_pace_h1(banks[i]);
+		n_h1 += vd_bank_n_h1(banks[i]);
 	}
 	if (!smp)
 		return;
@@ -606,7 +607,7 @@ static void feed_tests(struct ping_ctx *c, struct vd_bank *banks[PING_MAX_DESTS]
 		vd_pacer_init(&c->st->pacer, smp, now);
 		c->st->paced = true;
 	}
-	vd_pacer_plan(&c->st->pacer, pace, h1, c->run->interval_s, now, &count, &delay);
+	vd_pacer_plan(&c->st->pacer, pace, h1, n_h1, c->run->interval_s, now, &count, &delay);
 	c->st->count = count;
 	c->run->next_s = delay;
 }

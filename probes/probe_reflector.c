@@ -159,8 +159,8 @@ static void feed_tests(struct refl_ctx *c, const struct vd_rfl_response *a, cJSO
 		cJSON_AddItemToObject(sec, VDF_SAMPLE_TESTS, tests);
 	if (!smp)
 		return;
-	vd_pacer_plan(&st->pacer, vd_bank_pace(&st->bank), vd_bank_pace_h1(&st->bank), c->run->interval_s, now,
-	              &count, &delay);
+	vd_pacer_plan(&st->pacer, vd_bank_pace(&st->bank), vd_bank_pace_h1(&st->bank), vd_bank_n_h1(&st->bank),
+	              c->run->interval_s, now, &count, &delay);
 	c->run->next_s = delay;
 }
 

@@ -45,7 +45,8 @@ static inline double sim_until(struct sim *m, double p_loss, double rtt, double 
 		unsigned count;
 		double delay;
 
-		vd_pacer_plan(&m->p, vd_bank_pace(&m->b), vd_bank_pace_h1(&m->b), 0, m->now, &count, &delay);
+		vd_pacer_plan(&m->p, vd_bank_pace(&m->b), vd_bank_pace_h1(&m->b), vd_bank_n_h1(&m->b), 0, m->now, &count,
+		              &delay);
 		for (unsigned k = 0; k < count; k++) {
 			vd_bank_echo(&m->b, sim_rnd() >= p_loss, rtt + sim_rnd() * 2, NAN);
 			m->samples++;

@@ -51,6 +51,8 @@ enum vd_sprt_pace vd_bank_pace(const struct vd_bank *b);
  * another kind beside it (a chance loss while a long round trip holds) is
  * not. */
 enum vd_sprt_pace vd_bank_pace_h1(const struct vd_bank *b);
+/* How many of its tests stand at h1. */
+unsigned vd_bank_n_h1(const struct vd_bank *b);
 /* A test stands at h1: something of this destination is open. */
 bool vd_bank_any_h1(const struct vd_bank *b);
 /* The state of the bank's test of that key, or NULL. */
@@ -75,7 +77,10 @@ bool vd_tests_loss_pending(const struct cJSON *tests);
  * tests reaches h1: those samples were a fault's, not a healthy tunnel's,
  * and a fault named must not leave the next one to the sentinel's pace (a
  * 3% loss takes about 540 samples: three such faults in an hour emptied
- * the budget, and the fourth was named in minutes). On a healthy tunnel h1
+ * the budget, and the fourth was named in minutes); so does what was taken
+ * since, when one more test reaches h1 beside a fault that holds (a loss
+ * named while a long round trip holds: the bursts beside a fault come out
+ * of the budget). On a healthy tunnel h1
  * is a false alarm, at most one in 30 days by design, so what comes back
  * there is at most one budget (1800 samples) in 30 days against the 2.6
  * million the false-alarm bound counts: the bound stands. An episode that
@@ -92,7 +97,7 @@ struct vd_pacer {
 	double refunds; /* what may still come back this hour */
 	double at;      /* monotonic seconds of the last refill */
 	double episode; /* taken from the budget since the tests last rested with nothing open */
-	bool was_h1;    /* a test stood at h1 at the last plan */
+	unsigned was_n_h1; /* the tests at h1 at the last plan */
 };
 
 void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now);
@@ -100,7 +105,8 @@ void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now);
 /* The next run: *count echoes to each destination (burst_spacing_s apart
  * when more than one), after *delay_s. pace is the fastest of its banks',
  * h1 the fastest their tests at h1 ask for (vd_bank_pace_h1; VD_SPRT_SLOW:
- * none stands at h1); slow_s the Interval= of the probe's section (<= 0:
+ * none stands at h1), n_h1 how many stand at h1 (vd_bank_n_h1, summed over
+ * the banks); slow_s the Interval= of the probe's section (<= 0:
  * the default). A burst comes out of the budget unless a test at h1 asks
  * for it (a fault receding toward its resolution: h1 FAST): while one test
  * holds a fault (a long round trip at h1), the chance losses of another
@@ -108,8 +114,8 @@ void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now);
  * own. With the budget spent the run is at the pace of the tests at h1
  * (WATCH), else a slow one. Returns the pace planned: FAST for a burst,
  * WATCH, or SLOW (also for a FAST the budget refused). */
-enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, enum vd_sprt_pace h1, double slow_s,
-                                double now, unsigned *count, double *delay_s);
+enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, enum vd_sprt_pace h1, unsigned n_h1,
+                                double slow_s, double now, unsigned *count, double *delay_s);
 /* The same for a probe whose pace also follows evidence not its own (the
  * path's follows the ping probe's loss tests inside the tunnel): while that
  * settles (other_pending) and its own tests ask for less than FAST, a burst
@@ -118,7 +124,7 @@ enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, enum
  * another probe's evidence, nor is the other's evidence its own fault's
  * end), and with the budget spent the run is at its own pace. */
 enum vd_sprt_pace vd_pacer_plan_with(struct vd_pacer *p, enum vd_sprt_pace own, enum vd_sprt_pace h1,
-                                     bool other_pending, double slow_s, double now, unsigned *count,
+                                     unsigned n_h1, bool other_pending, double slow_s, double now, unsigned *count,
                                      double *delay_s);
 
 /* Wake-ups: the daemon's timers at rest fire together on a grid of

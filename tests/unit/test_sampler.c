@@ -252,18 +252,18 @@ static void test_pacer(void **state)
 	(void)state;
 	assert_non_null(s);
 	vd_pacer_init(&p, s, now);
-	vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, 0, now, &count, &delay);
 	assert_int_equal(count, s->per_run);
 	assert_float_equal(delay, s->slow_s, 0);
 	/* Interval= sets the slow pace */
-	vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 10, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, 10, now, &count, &delay);
 	assert_float_equal(delay, 10, 0);
-	vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 1, 0, now, &count, &delay);
 	assert_int_equal(count, s->per_run);
 	assert_float_equal(delay, s->watch_s, 0);
 	/* pending bursts on a healthy tunnel come out of the hour's budget */
 	for (;;) {
-		vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, now, &count, &delay);
+		vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, 0, now, &count, &delay);
 		if (count != s->burst)
 			break;
 		assert_float_equal(delay, s->burst_spacing_s, 0);
@@ -273,35 +273,35 @@ static void test_pacer(void **state)
 	assert_int_equal(count, s->per_run);
 	assert_float_equal(delay, s->slow_s, 0);
 	/* the episode ends at rest: what it took was a healthy tunnel's */
-	vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, 0, now, &count, &delay);
 	/* not while a test stands at h1, and reaching h1 gives back nothing
 	 * of an episode that had ended */
-	vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_FAST, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_FAST, 1, 0, now, &count, &delay);
 	assert_int_equal(count, s->burst);
 	assert_true(p.tokens < s->burst);
-	vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, 0, now, &count, &delay);
 	/* the budget comes back with time: a burst's worth after burst/rate s */
 	now += (double)s->burst * 3600 / s->fast_per_hour + 0.01;
-	vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, 0, now, &count, &delay);
 	assert_int_equal(count, s->burst);
-	vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, 0, now, &count, &delay);
 	assert_int_equal(count, s->per_run);
 	/* an episode that ends at h1 was a fault's: its samples come back,
 	 * and a fault named does not leave the next to the sentinel's pace */
 	now += 3600; /* a full budget again */
-	vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, 0, now, &count, &delay);
 	bursts = 0;
 	for (;;) {
-		vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, now, &count, &delay);
+		vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, 0, now, &count, &delay);
 		if (count != s->burst)
 			break;
 		bursts++;
 	}
 	assert_int_equal(bursts, s->fast_per_hour / s->burst);
-	vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 1, 0, now, &count, &delay);
 	assert_float_equal(p.tokens, s->fast_per_hour, 0);
 	/* once: staying at h1 gives back nothing more */
-	vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 1, 0, now, &count, &delay);
 	assert_float_equal(p.tokens, s->fast_per_hour, 0);
 	assert_float_equal(p.episode, 0, 0);
 }
@@ -325,33 +325,33 @@ static void test_pacer_with(void **state)
 	(void)state;
 	assert_non_null(s);
 	vd_pacer_init(&p, s, now);
-	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, now, &count, &delay), VD_SPRT_SLOW);
-	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 0, now, &count, &delay), VD_SPRT_WATCH);
-	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_FAST, 0, now, &count, &delay), VD_SPRT_FAST);
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, 0, now, &count, &delay), VD_SPRT_SLOW);
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 1, 0, now, &count, &delay), VD_SPRT_WATCH);
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_FAST, 1, 0, now, &count, &delay), VD_SPRT_FAST);
 	p.tokens = 0;
-	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, now, &count, &delay), VD_SPRT_SLOW);
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, 0, now, &count, &delay), VD_SPRT_SLOW);
 	assert_int_equal(count, s->per_run);
 	/* its own FAST asked by a test at h1 (a fault receding toward its
 	 * resolution): no budget, as before */
-	assert_int_equal(vd_pacer_plan_with(&p, VD_SPRT_FAST, VD_SPRT_FAST, true, 0, now, &count, &delay), VD_SPRT_FAST);
+	assert_int_equal(vd_pacer_plan_with(&p, VD_SPRT_FAST, VD_SPRT_FAST, 1, true, 0, now, &count, &delay), VD_SPRT_FAST);
 	assert_int_equal(count, s->burst);
 	/* but another test's FAST beside a fault that holds (h1 WATCH: a long
 	 * round trip at h1, a chance loss settling) comes out of the budget,
 	 * and with the budget spent the run watches the fault */
-	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_WATCH, 0, now, &count, &delay), VD_SPRT_WATCH);
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_WATCH, 1, 0, now, &count, &delay), VD_SPRT_WATCH);
 	assert_int_equal(count, s->per_run);
 	assert_float_equal(delay, s->watch_s, 0);
 	p.tokens = s->burst;
-	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_WATCH, 0, now, &count, &delay), VD_SPRT_FAST);
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_WATCH, 1, 0, now, &count, &delay), VD_SPRT_FAST);
 	assert_int_equal(count, s->burst);
 	assert_true(p.tokens < 1);
 	/* nothing pending elsewhere: its own pace */
-	assert_int_equal(vd_pacer_plan_with(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, false, 0, now, &count, &delay), VD_SPRT_WATCH);
+	assert_int_equal(vd_pacer_plan_with(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 1, false, 0, now, &count, &delay), VD_SPRT_WATCH);
 	assert_float_equal(delay, s->watch_s, 0);
 	/* an hour watching its own finding with the other's evidence pending */
 	vd_pacer_init(&p, s, now);
 	for (end = now + 3600; now < end; now += delay) {
-		enum vd_sprt_pace q = vd_pacer_plan_with(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, true, 0, now, &count, &delay);
+		enum vd_sprt_pace q = vd_pacer_plan_with(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 1, true, 0, now, &count, &delay);
 
 		assert_true(q == VD_SPRT_FAST || q == VD_SPRT_WATCH);
 		assert_float_equal(delay, q == VD_SPRT_FAST ? s->burst_spacing_s : s->watch_s, 0);
@@ -364,10 +364,29 @@ static void test_pacer_with(void **state)
 	/* the full budget at the start, and what an hour adds back */
 	assert_true(bursts * s->burst <= 2 * s->fast_per_hour);
 	assert_true(samples <= 2 * s->fast_per_hour + 3600 / s->watch_s + 1);
+	/* a second test reaching h1 beside a fault that holds (a loss named
+	 * while a long round trip holds) gets back what the bursts beside the
+	 * fault took, as the first does; at most one budget an hour */
+	vd_pacer_init(&p, s, now);
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 1, 0, now, &count, &delay), VD_SPRT_WATCH);
+	bursts = 0;
+	while (vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_WATCH, 1, 0, now, &count, &delay) == VD_SPRT_FAST)
+		bursts++;
+	assert_int_equal(bursts, s->fast_per_hour / s->burst);
+	assert_true(p.tokens < s->burst);
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 2, 0, now, &count, &delay), VD_SPRT_WATCH);
+	assert_float_equal(p.tokens, s->fast_per_hour, 0);
+	/* once: staying there, or one resolving and coming back within the
+	 * hour after the budget came back, gives nothing more */
+	while (vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_WATCH, 2, 0, now, &count, &delay) == VD_SPRT_FAST)
+		;
+	vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 1, 0, now, &count, &delay);
+	vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 2, 0, now, &count, &delay);
+	assert_true(p.tokens < s->burst);
 	/* with nothing of its own open, the same bound: a FAST refused is SLOW */
 	vd_pacer_init(&p, s, now);
 	p.tokens = 0;
-	assert_int_equal(vd_pacer_plan_with(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, true, 0, now, &count, &delay), VD_SPRT_SLOW);
+	assert_int_equal(vd_pacer_plan_with(&p, VD_SPRT_SLOW, VD_SPRT_SLOW, 0, true, 0, now, &count, &delay), VD_SPRT_SLOW);
 	assert_float_equal(delay, s->slow_s, 0);
 }
 
