@@ -185,7 +185,7 @@ cJSON *vd_bank_json(const struct vd_bank *b)
 	return o;
 }
 
-bool vd_tests_loss_pending(const cJSON *tests)
+bool vd_tests_loss_pending(const char *section, const cJSON *tests)
 {
 	static const char *const keys[] = {VDF_TESTS_LOSS_HEAVY, VDF_TESTS_LOSS_LIGHT};
 	bool pending = false;
@@ -195,16 +195,21 @@ bool vd_tests_loss_pending(const cJSON *tests)
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(t, VDF_TEST_DECISION);
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(t, VDF_TEST_STATISTIC);
 		const cJSON *resolved = cJSON_GetObjectItemCaseSensitive(t, VDF_TEST_RESOLVED);
+		const struct vd_sprt_spec *spec = vd_test_find(section, keys[i]);
+		struct vd_sprt_limits l;
 		enum vd_sprt_decision dec;
 
 		if (!cJSON_IsString(d) || vd_sprt_decision_parse(d->valuestring, &dec) < 0)
 			continue;
 		if (dec == VD_SPRT_H1)
 			return false; /* decided: the loss stands (a light test is frozen behind a heavy h1) */
+		if (dec != VD_SPRT_H0 || !cJSON_IsNumber(s) || cJSON_IsTrue(resolved))
+			continue;
 		/* just resolved is decided, not pending: a ping probe's light
 		 * test falls to its floor over 300 of its samples, hours at its
-		 * rest, and would hold the path fast all along */
-		if (dec == VD_SPRT_H0 && cJSON_IsNumber(s) && s->valuedouble > 0 && !cJSON_IsTrue(resolved))
+		 * rest, and would hold the path fast all along; so would a
+		 * follower's single event (see the header) */
+		if (spec && spec->after && vd_sprt_limits(spec, &l) == 0 ? s->valuedouble > l.up : s->valuedouble > 0)
 			pending = true;
 	}
 	return pending;

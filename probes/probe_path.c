@@ -240,7 +240,7 @@ static bool inside_loss_pending(const struct path_run *pr)
 {
 	const cJSON *tests = pu_jobj(vd_ping_inside(probe_run_section(pr->run, VDF_TUNNEL_PING)), VDF_SAMPLE_TESTS);
 
-	return tests && vd_tests_loss_pending(tests);
+	return tests && vd_tests_loss_pending(VDF_TUNNEL_PING, tests);
 }
 
 /* The tests afresh, and the pacer's episode with them: what the budget

@@ -62,11 +62,17 @@ const struct vd_sprt *vd_bank_test(const struct vd_bank *b, const char *key);
  * memory. */
 struct cJSON *vd_bank_json(const struct vd_bank *b);
 
-/* From such a "tests" object (another probe's, read from its facts): its
- * loss evidence is pending, a loss test (loss_heavy, loss_light) off its
- * floor at h0 (not just resolved) while none stands at h1. A probe whose pace follows another
- * probe's losses (the path's, the ping probe's inside the tunnel) asks. */
-bool vd_tests_loss_pending(const struct cJSON *tests);
+/* From such a "tests" object of section (another probe's, read from its
+ * facts): its loss evidence is pending, a loss test (loss_heavy,
+ * loss_light) off its floor at h0 (not just resolved) while none stands at
+ * h1; a follower (the light test) only with more than one event's evidence,
+ * as vd_sprt_follower_pace paces it: one inside loss left the light test
+ * above its floor for some 40 samples, 40 minutes at the ping probe's
+ * rest, and the path followed it at its fast pace all along (on a 0.5%
+ * tunnel, 1.2 echoes a second outside in one 20-minute window of three).
+ * A probe whose pace follows another probe's losses (the path's, the ping
+ * probe's inside the tunnel) asks. */
+bool vd_tests_loss_pending(const char *section, const struct cJSON *tests);
 
 /* A probe's pace over all its destinations, with the budget that bounds what
  * a healthy tunnel spends on pending tests (and with it the false alarms

@@ -200,7 +200,7 @@ static bool pending_of(const struct vd_bank *b)
 	bool r;
 
 	assert_non_null(j);
-	r = vd_tests_loss_pending(j);
+	r = vd_tests_loss_pending("ping", j);
 	cJSON_Delete(j);
 	return r;
 }
@@ -217,12 +217,25 @@ static void test_loss_pending(void **state)
 	assert_false(pending_of(&b)); /* h0 at the floor */
 	vd_bank_echo(&b, false, 0, NAN);
 	assert_true(pending_of(&b));
-	/* the heavy test rests after 30 answers; the light one still settles */
+	/* the heavy test rests after 30 answers; the light one's single
+	 * event is not pending (its decay took 40 minutes at the ping's rest) */
 	for (int i = 0; i < 30; i++)
 		vd_bank_echo(&b, true, 10, NAN);
 	assert_float_equal(vd_bank_test(&b, "loss_heavy")->s, 0, 0);
+	assert_true(vd_bank_test(&b, "loss_light")->s > 0);
+	assert_false(pending_of(&b));
+	/* a second loss within its memory: both pending, and the light test
+	 * still settles once the heavy one rests */
+	vd_bank_echo(&b, false, 0, NAN);
+	for (int i = 0; i < 30; i++)
+		vd_bank_echo(&b, true, 10, NAN);
+	assert_float_equal(vd_bank_test(&b, "loss_heavy")->s, 0, 0);
+	assert_true(vd_bank_test(&b, "loss_light")->s > log(0.03 / 0.005));
 	assert_true(pending_of(&b));
-	for (int i = 0; i < 41; i++)
+	while (vd_bank_test(&b, "loss_light")->s > log(0.03 / 0.005))
+		vd_bank_echo(&b, true, 10, NAN);
+	assert_false(pending_of(&b));
+	while (vd_bank_test(&b, "loss_light")->s > 0)
 		vd_bank_echo(&b, true, 10, NAN);
 	assert_false(pending_of(&b));
 	/* a fault decided: h1 is not pending, whatever the light test shows */
@@ -230,14 +243,22 @@ static void test_loss_pending(void **state)
 		vd_bank_echo(&b, false, 0, NAN);
 	assert_false(pending_of(&b));
 	/* what is not a test is no evidence */
-	assert_false(vd_tests_loss_pending(NULL));
+	assert_false(vd_tests_loss_pending("ping", NULL));
 	j = cJSON_Parse("{\"loss_heavy\":{\"decision\":\"maybe\",\"statistic\":3},"
 	                "\"loss_light\":{\"decision\":\"h0\",\"statistic\":\"3\"}}");
 	assert_non_null(j);
-	assert_false(vd_tests_loss_pending(j));
+	assert_false(vd_tests_loss_pending("ping", j));
 	cJSON_Delete(j);
-	j = cJSON_Parse("{\"loss_light\":{\"decision\":\"h0\",\"statistic\":0.5}}");
-	assert_true(vd_tests_loss_pending(j));
+	/* one event's evidence of the light test (ln 6 = 1.79) is not pending,
+	 * more is; the heavy test's is from its first */
+	j = cJSON_Parse("{\"loss_light\":{\"decision\":\"h0\",\"statistic\":1.5}}");
+	assert_false(vd_tests_loss_pending("ping", j));
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"loss_light\":{\"decision\":\"h0\",\"statistic\":2.5}}");
+	assert_true(vd_tests_loss_pending("ping", j));
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"loss_heavy\":{\"decision\":\"h0\",\"statistic\":0.5}}");
+	assert_true(vd_tests_loss_pending("ping", j));
 	cJSON_Delete(j);
 }
 
