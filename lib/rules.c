@@ -217,16 +217,17 @@ const struct vd_sprt_spec vd_tests[VD_N_TESTS] = {
  * sees the first loss at 3% after a median of ln 2 / (0.03 r) s, and
  * notices it one interval later. A 60 s median needs that first loss
  * within about 31 s: r >= 0.75/s at rest, 2.5 KB a minute of echoes to the
- * gateway alone (the other probes take about 1 KB), and alpha would have
+ * gateway alone (the other probes take 0.5 KB: 3.0 in all on a clean
+ * tunnel, 3.5 at 0.5% loss, and a tick other than 2 s), and alpha would have
  * to shrink with the rate; and the walk from one loss falls back to its
  * floor before deciding about one time in six (e^-1.79), which costs
  * another first loss. From a clean rest the first loss is news and the
  * light test is paced from it; a path that loses now and then waits for
  * a second loss at the sentinel's pace, as it would cost 0.5 KB a minute
- * more at 0.5% to settle each one fast. The light test names 3% in a
- * minute and a half (the benchmark prints the figure and this bound,
- * "loss3_bound"); heavy loss, what users feel at once, is named within
- * the target. */
+ * more at 0.5% to settle each one fast. The light test names 3% from a
+ * clean rest in a little over a minute (the benchmark prints the figure
+ * and this bound, "loss3_bound"); heavy loss, what users feel at once, is
+ * named within the target. */
 static const struct vd_sampling samplings[] = {
 	{VDF_TUNNEL_PATH, 2, 1, 1, 20, 0.05, 1800, 1.5},
 	{VDF_TUNNEL_PING, 60, 5, 1, 5, 0.2, 300, 2},
