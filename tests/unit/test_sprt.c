@@ -159,6 +159,18 @@ static void test_undecided(void **state)
 	assert_int_equal(vd_sprt_feed(&t, &l, true), VD_SPRT_H1);
 }
 
+/* One sample to a heavy test and to the light test that follows it, as
+ * vd_bank_echo feeds them; FEED in the tests below, whose locals these are. */
+static void feed_pair(struct vd_sprt *heavy, const struct vd_sprt_limits *hl, struct vd_sprt *light,
+                      const struct vd_sprt_limits *ll, bool ev)
+{
+	enum vd_sprt_decision before = heavy->decision;
+
+	vd_sprt_feed(heavy, hl, ev);
+	vd_sprt_follow(light, ll, before, heavy->decision, ev);
+}
+#define FEED(ev) feed_pair(&heavy, &hl, &light, &ll, ev)
+
 /* A light test behind a heavy one: not fed while the heavy one stands at h1,
  * afresh (h0 at the floor) when it resolves; a pace of its own while it is
  * fed and its evidence is off the floor, and at h1. */
@@ -166,17 +178,10 @@ static void test_follow(void **state)
 {
 	struct vd_sprt_limits hl = L(0.01, 0.1, 2e-3, 1e-2), ll = L(0.01, 0.03, 2e-3, 1e-2);
 	struct vd_sprt heavy, light;
-	enum vd_sprt_decision before;
 
 	(void)state;
 	vd_sprt_start(&heavy);
 	vd_sprt_start(&light);
-#define FEED(ev)                                                     \
-	do {                                                             \
-		before = heavy.decision;                                     \
-		vd_sprt_feed(&heavy, &hl, ev);                               \
-		vd_sprt_follow(&light, &ll, before, heavy.decision, ev);     \
-	} while (0)
 	FEED(false);
 	assert_int_equal(light.decision, VD_SPRT_H0);
 	/* one event: the heavy test sets the pace, the light one's single
@@ -225,7 +230,6 @@ static void test_follow(void **state)
 	light.decision = VD_SPRT_H0;
 	light.s = 0;
 	assert_int_equal(vd_sprt_follower_pace(&light, &ll, VD_SPRT_H0), VD_SPRT_SLOW);
-#undef FEED
 }
 
 /* A follower's single event is news after a quiet stretch (l.quiet samples,
@@ -236,19 +240,12 @@ static void test_follow_news(void **state)
 {
 	struct vd_sprt_limits hl = L(0.005, 0.1, 5e-8, 1e-4), ll = L(0.005, 0.03, 5e-8, 1e-4);
 	struct vd_sprt heavy, light;
-	enum vd_sprt_decision before;
 	int i;
 
 	(void)state;
 	/* ln 20 / -ln(1 - 0.005): 597.6 */
 	assert_float_equal(ll.quiet, log(20) / -log1p(-0.005), 1e-9);
 	assert_true(ll.quiet > 597 && ll.quiet < 598);
-#define FEED(ev)                                                     \
-	do {                                                             \
-		before = heavy.decision;                                     \
-		vd_sprt_feed(&heavy, &hl, ev);                               \
-		vd_sprt_follow(&light, &ll, before, heavy.decision, ev);     \
-	} while (0)
 	/* a fresh test knows no quiet stretch: a first event soon after the
 	 * start is the leader's to settle */
 	vd_sprt_start(&heavy);
@@ -306,7 +303,6 @@ static void test_follow_news(void **state)
 	FEED(true);
 	assert_false(light.news);
 	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_SLOW);
-#undef FEED
 }
 
 static void test_names(void **state)
