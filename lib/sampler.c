@@ -142,10 +142,7 @@ unsigned vd_bank_n_h1(const struct vd_bank *b)
 
 bool vd_bank_any_h1(const struct vd_bank *b)
 {
-	for (size_t i = 0; i < b->n; i++)
-		if (b->t[i].decision == VD_SPRT_H1)
-			return true;
-	return false;
+	return vd_bank_n_h1(b) > 0;
 }
 
 const struct vd_sprt *vd_bank_test(const struct vd_bank *b, const char *key)

@@ -590,15 +590,18 @@ static void feed_tests(struct ping_ctx *c, struct vd_bank *banks[PING_MAX_DESTS]
 	banks_match(c, banks);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct ping_dest *d = &c->d[i];
+		enum vd_sprt_pace p, q;
 
 		if (!banks[i])
 			continue;
 		for (unsigned k = 0; k < d->sent && k < PING_COUNT; k++)
 			vd_bank_echo(banks[i], d->got[k], d->got[k] ? d->rtt_ms[k] : NAN, base);
-		if (vd_bank_pace(banks[i]) > pace)
-			pace = vd_bank_pace(banks[i]);
-		if (vd_bank_pace_h1(banks[i]) > h1)
-			h1 = vd_bank_pace_h1(banks[i]);
+		p = vd_bank_pace(banks[i]);
+		q = vd_bank_pace_h1(banks[i]);
+		if (p > pace)
+			pace = p;
+		if (q > h1)
+			h1 = q;
 		n_h1 += vd_bank_n_h1(banks[i]);
 	}
 	if (!smp)
