@@ -12,7 +12,9 @@
  * for a small MTU, and a lost size costs about a second, so a run ends within
  * ~10 s on a clean tunnel (one per size, ~10 sizes).
  * Runs every hour and when OpenVPN's state changes: the path MTU of a
- * tunnel changes with the network under it, not by the minute. */
+ * tunnel changes with the network under it, not by the minute; after 10
+ * minutes while the path carries less than the tun link's MTU or a run
+ * could not tell (PROBE_MTU_RECHECK_S). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/errqueue.h>
@@ -31,6 +33,7 @@
 #include <event2/event.h>
 
 #include "probe.h"
+#include "probe_mtu.h"
 #include "probe_util.h"
 #include "vpndoctor/cidr.h"
 #include "vpndoctor/facts.h"
@@ -302,9 +305,17 @@ static void on_fin(evutil_socket_t fd, short what, void *arg)
 	if (c->why) /* c->size is the size that went unanswered: finish() ends the search */
 		PROBE_ERROR(run, c->why, VD_TEXT("address", c->addr), VD_NUM("size", c->size, 0));
 	enum probe_status st = c->result == PROBE_OK && !sec ? PROBE_FAIL : c->result;
+	run->next_s = probe_mtu_next_s(st, st == PROBE_OK && c->hi <= c->tun_mtu, run->interval_s);
 	ctx_free(c);
 	run->priv = NULL;
 	probe_run_done(run, st, sec);
+}
+
+double probe_mtu_next_s(enum probe_status st, bool short_path, unsigned interval_s)
+{
+	if (st == PROBE_FAIL || (st == PROBE_OK && !short_path) || interval_s <= PROBE_MTU_RECHECK_S)
+		return 0;
+	return PROBE_MTU_RECHECK_S;
 }
 
 /* ---- start ---- */
