@@ -128,6 +128,11 @@ enum vd_sprt_pace vd_bank_pace_h1(const struct vd_bank *b)
 		if (q > p)
 			p = q;
 	}
+	/* a test just resolved is watched out of no budget too: a burst the
+	 * budget refuses falls back to its WATCH, not to a slow run */
+	for (size_t i = 0; p < VD_SPRT_WATCH && i < b->n; i++)
+		if (test_pace(b, i) == VD_SPRT_WATCH)
+			p = VD_SPRT_WATCH;
 	return p;
 }
 

@@ -44,8 +44,10 @@ void vd_bank_echo(struct vd_bank *b, bool answered, double rtt_ms, double baseli
 enum vd_sprt_pace vd_bank_pace(const struct vd_bank *b);
 /* The fastest pace the fault's tests ask for: those that stand at h1 and
  * those fed the same kind of event (the heavy loss test, settling the
- * samples of a light loss fault at h1); VD_SPRT_SLOW when none stands at
- * h1. A follower frozen behind its leader's h1 asks none, its leader does.
+ * samples of a light loss fault at h1); at least VD_SPRT_WATCH when any
+ * test asks that (one just resolved: watching costs no budget); else
+ * VD_SPRT_SLOW. A follower frozen behind its leader's h1 asks none, its
+ * leader does.
  * The pacer's h1: the fault's own FAST (receding toward its resolution,
  * or its samples settling) is out of no budget; the FAST of a test of
  * another kind beside it (a chance loss while a long round trip holds) is
@@ -117,8 +119,8 @@ void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now);
  * for it (a fault receding toward its resolution: h1 FAST): while one test
  * holds a fault (a long round trip at h1), the chance losses of another
  * are a healthy tunnel's, and the false alarms its budget bounds are its
- * own. With the budget spent the run is at the pace of the tests at h1
- * (WATCH), else a slow one. Returns the pace planned: FAST for a burst,
+ * own. With the budget spent the run is at WATCH when h1 says so (a test
+ * at h1, or one just resolved), else a slow one. Returns the pace planned: FAST for a burst,
  * WATCH, or SLOW (also for a FAST the budget refused). */
 enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, enum vd_sprt_pace h1, unsigned n_h1,
                                 double slow_s, double now, unsigned *count, double *delay_s);

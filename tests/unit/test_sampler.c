@@ -191,6 +191,44 @@ static void test_pace_h1(void **state)
 	assert_int_equal(vd_bank_pace_h1(&b), VD_SPRT_FAST);
 }
 
+/* A test just resolved asks WATCH, out of no budget: a burst for another
+ * test that the spent budget refuses falls back to it, not to a slow run
+ * (before, only a test at h1 kept WATCH). */
+static void test_pace_h1_resolved(void **state)
+{
+	const struct vd_sampling *s = vd_sampling_find("path");
+	struct vd_bank b;
+	struct vd_pacer p;
+	unsigned count;
+	double delay;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(vd_bank_init(&b, "path", path_keys), 0);
+	while (vd_bank_test(&b, "rtt_long")->decision != VD_SPRT_H1 && n++ < 100)
+		vd_bank_echo(&b, true, 201, NAN);
+	for (n = 0; n < 100 && vd_bank_test(&b, "rtt_long")->decision == VD_SPRT_H1; n++)
+		vd_bank_echo(&b, true, 10, NAN);
+	assert_int_equal(vd_bank_test(&b, "rtt_long")->decision, VD_SPRT_H0);
+	assert_true(vd_bank_test(&b, "rtt_long")->resolved);
+	assert_int_equal(vd_bank_n_h1(&b), 0);
+	assert_int_equal(vd_bank_pace(&b), VD_SPRT_WATCH);
+	assert_int_equal(vd_bank_pace_h1(&b), VD_SPRT_WATCH);
+	vd_bank_echo(&b, false, 0, NAN); /* a chance loss: a burst, budgeted */
+	assert_int_equal(vd_bank_pace(&b), VD_SPRT_FAST);
+	assert_int_equal(vd_bank_pace_h1(&b), VD_SPRT_WATCH);
+	vd_pacer_init(&p, s, 0);
+	assert_int_equal(vd_pacer_plan(&p, vd_bank_pace(&b), vd_bank_pace_h1(&b), 0, 0, 1, &count, &delay), VD_SPRT_FAST);
+	assert_int_equal(count, s->burst);
+	p.tokens = 0; /* the budget spent */
+	assert_int_equal(vd_pacer_plan(&p, vd_bank_pace(&b), vd_bank_pace_h1(&b), 0, 0, 2, &count, &delay), VD_SPRT_WATCH);
+	assert_float_equal(delay, s->watch_s, 1e-9);
+	/* nothing to watch: slow */
+	assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, 0, 3, &count, &delay), VD_SPRT_SLOW);
+	assert_float_equal(delay, s->slow_s, 1e-9);
+}
+
 /* Another probe's loss evidence, read from its facts: settling while a
  * loss test is off its floor at h0, not at rest, not once one stands at
  * h1, and nothing from what is not a tests object. */
@@ -541,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_long_path_and_facts),
 		cmocka_unit_test(test_pace),
 		cmocka_unit_test(test_pace_h1),
+		cmocka_unit_test(test_pace_h1_resolved),
 		cmocka_unit_test(test_loss_pending),
 		cmocka_unit_test(test_pacer),
 		cmocka_unit_test(test_pacer_faults_in_a_row),
