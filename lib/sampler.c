@@ -179,6 +179,8 @@ cJSON *vd_bank_json(const struct vd_bank *b)
 		    !cJSON_AddNumberToObject(x, VDF_TEST_SAMPLES, (double)t->samples) ||
 		    !cJSON_AddNumberToObject(x, VDF_TEST_EVIDENCE_SAMPLES, (double)t->evidence_samples) ||
 		    !cJSON_AddNumberToObject(x, VDF_TEST_EVIDENCE_EVENTS, (double)t->evidence_events) ||
+		    !cJSON_AddNumberToObject(x, VDF_TEST_FRESH_SAMPLES, (double)t->fresh) ||
+		    !cJSON_AddNumberToObject(x, VDF_TEST_FRESH_EVIDENCE, t->fresh_llr_min) ||
 		    !cJSON_AddBoolToObject(x, VDF_TEST_RESOLVED, t->resolved)) {
 			cJSON_Delete(o);
 			return NULL;

@@ -64,6 +64,18 @@ enum vd_sprt_decision vd_sprt_feed(struct vd_sprt *t, const struct vd_sprt_limit
 		t->decision = VD_SPRT_H0;
 	}
 	/* undecided above lower: the first samples were events, not enough yet */
+	/* at h1 the evidence of health starts again; below it, it is the
+	 * plain sum of the steps since, no floor: a clean verdict has to
+	 * outweigh every event since the test last stood at h1 or restarted */
+	if (t->decision == VD_SPRT_H1) {
+		t->fresh = 0;
+		t->fresh_llr = t->fresh_llr_min = 0;
+	} else {
+		t->fresh++;
+		t->fresh_llr += event ? l->up : l->down;
+		if (t->fresh_llr < t->fresh_llr_min)
+			t->fresh_llr_min = t->fresh_llr;
+	}
 	return t->decision;
 }
 

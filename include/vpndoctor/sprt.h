@@ -84,6 +84,12 @@ struct vd_sprt {
 	uint64_t since_quiet;            /* samples since an event ended a quiet stretch
 	                                  * (vd_sprt_limits.quiet), or UINT64_MAX */
 	bool news;                       /* the last event came within that many samples of one */
+	uint64_t fresh;                  /* samples since it started afresh (vd_sprt_start, a
+	                                  * follower's restart) or last stood at h1 */
+	double fresh_llr;                /* the log-likelihood ratio summed over those, unbounded */
+	double fresh_llr_min;            /* the least it has been since: at or below ln(beta) it
+	                                  * has shown the rate below p1, wrong with probability
+	                                  * at most beta (Wald's SPRT, Ville's inequality) */
 };
 
 /* 0, or -EINVAL for a spec out of its ranges (then ret is untouched). */

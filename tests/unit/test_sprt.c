@@ -305,6 +305,109 @@ static void test_follow_news(void **state)
 	assert_int_equal(vd_sprt_follower_pace(&light, &ll, heavy.decision), VD_SPRT_SLOW);
 }
 
+/* fresh: the samples since the test started afresh or last stood at h1,
+ * and the log-likelihood ratio summed over them with no floor: what a clean
+ * verdict rests on (lib/rules.c, loss_clean) */
+static void test_fresh(void **state)
+{
+	struct vd_sprt_limits hl = L(0.005, 0.1, 5e-8, 1e-4), ll = L(0.005, 0.03, 5e-8, 1e-4);
+	struct vd_sprt heavy, light;
+	int i, n;
+
+	(void)state;
+	vd_sprt_start(&heavy);
+	vd_sprt_start(&light);
+	assert_int_equal(light.fresh, 0);
+	assert_true(light.fresh_llr == 0 && light.fresh_llr_min == 0);
+	for (i = 0; i < 100; i++)
+		FEED(false);
+	assert_int_equal(heavy.fresh, 100);
+	assert_int_equal(light.fresh, 100);
+	assert_float_equal(light.fresh_llr, 100 * ll.down, 1e-9);
+	assert_float_equal(light.fresh_llr_min, 100 * ll.down, 1e-9);
+	/* an event counts against the sum from where the sum stood, while
+	 * the CUSUM's statistic starts it from its floor; the least stays */
+	FEED(true);
+	assert_float_equal(light.fresh_llr, 100 * ll.down + ll.up, 1e-9);
+	assert_float_equal(light.fresh_llr_min, 100 * ll.down, 1e-9);
+	assert_float_equal(light.s, ll.up, 1e-9);
+	/* Wald's lower boundary ln beta: shown after ceil(ln beta / down)
+	 * samples without an event, counted from a fresh start */
+	vd_sprt_start(&light);
+	n = (int)ceil(log(1e-4) / ll.down);
+	assert_int_equal(n, 362);
+	for (i = 0; i < n - 1; i++)
+		vd_sprt_feed(&light, &ll, false);
+	assert_true(light.fresh_llr_min > log(1e-4));
+	vd_sprt_feed(&light, &ll, false);
+	assert_true(light.fresh_llr_min <= log(1e-4));
+	/* the heavy test at h1: its count and sum start again there; the
+	 * light one, restarted when the heavy one resolves, from that restart */
+	vd_sprt_start(&light);
+	for (i = 0; i < 100; i++)
+		FEED(false);
+	while (heavy.decision != VD_SPRT_H1)
+		FEED(true);
+	assert_int_equal(heavy.fresh, 0);
+	assert_true(heavy.fresh_llr == 0 && heavy.fresh_llr_min == 0);
+	while (heavy.decision == VD_SPRT_H1)
+		FEED(false);
+	assert_int_equal(heavy.fresh, 1);
+	assert_int_equal(light.fresh, 1);
+	assert_float_equal(light.fresh_llr, ll.down, 1e-9);
+	assert_true(light.samples > 100);
+}
+
+/* The clean verdict's error rate: from a fresh start, a path at p1 brings
+ * the fresh evidence down to ln beta with probability at most beta (Ville's
+ * inequality; Wald's approximation without overshoot gives beta itself),
+ * and a path at p0 does so within the samples its drift gives. beta 0.05
+ * here so that 4000 walks count it (at 1e-4 none would); the generator is
+ * seeded, so the counts are fixed. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static double uniform(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+
+static void test_fresh_error_rate(void **state)
+{
+	struct vd_sprt_limits ll = L(0.005, 0.03, 5e-8, 1e-4);
+	const double beta = 0.05, bound = log(beta);
+	const int walks = 4000;
+	int shown_p1 = 0, shown_p0 = 0;
+	double samples_p0 = 0;
+
+	(void)state;
+	for (int w = 0; w < walks; w++) {
+		struct vd_sprt t;
+
+		/* at p1 the walk drifts up: after 4000 samples (7 times the
+		 * light test's samples to h1) it is some 100 nats above the
+		 * boundary and does not come back */
+		vd_sprt_start(&t);
+		for (int i = 0; i < 4000 && t.fresh_llr_min > bound; i++)
+			vd_sprt_feed(&t, &ll, uniform() < 0.03);
+		shown_p1 += t.fresh_llr_min <= bound;
+		vd_sprt_start(&t);
+		for (int i = 0; i < 4000 && t.fresh_llr_min > bound; i++)
+			vd_sprt_feed(&t, &ll, uniform() < 0.005);
+		shown_p0 += t.fresh_llr_min <= bound;
+		samples_p0 += (double)t.fresh;
+	}
+	print_message("fresh evidence to ln(%.2f): at p1 %d of %d walks, at p0 %d in %.1f samples (mean)\n", beta,
+	              shown_p1, walks, shown_p0, samples_p0 / walks);
+	assert_true(shown_p1 <= beta * walks);
+	assert_true(shown_p1 > 0);
+	/* a healthy path shows it every time, near ln beta / drift (183) */
+	assert_int_equal(shown_p0, walks);
+	assert_true(fabs(samples_p0 / walks - bound / vd_sprt_drift(&ll, 0.005)) < 0.1 * bound / vd_sprt_drift(&ll, 0.005));
+}
+
 static void test_names(void **state)
 {
 	enum vd_sprt_decision d;
@@ -464,6 +567,8 @@ int main(void)
 		cmocka_unit_test(test_undecided),
 		cmocka_unit_test(test_follow),
 		cmocka_unit_test(test_follow_news),
+		cmocka_unit_test(test_fresh),
+		cmocka_unit_test(test_fresh_error_rate),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_wald),
 		cmocka_unit_test(test_monte_carlo_errors),
