@@ -239,8 +239,25 @@ static void add_stats(cJSON *sec, const double *rtt, size_t n, unsigned sent)
 static bool inside_loss_pending(const struct path_run *pr)
 {
 	const cJSON *tests = pu_jobj(vd_ping_inside(probe_run_section(pr->run, VDF_TUNNEL_PING)), VDF_SAMPLE_TESTS);
+	const struct vd_sprt *light = vd_bank_test(&pr->st->bank, VDF_TESTS_LOSS_LIGHT);
+	static const char *const keys[] = {VDF_TESTS_LOSS_HEAVY, VDF_TESTS_LOSS_LIGHT};
 
-	return tests && vd_tests_loss_pending(VDF_TUNNEL_PING, tests);
+	if (!tests)
+		return false;
+	if (vd_tests_loss_pending(VDF_TUNNEL_PING, tests))
+		return true;
+	/* the inside stands at h1 while our light test has not yet shown the
+	 * path clean (vd_loss_clean_evidence): sample until it has, or for as
+	 * many samples as a path at p0 takes twice, or udp-unreliable waits
+	 * for the sentinel's pace */
+	for (size_t i = 0; light && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tests, keys[i]),
+		                                                  VDF_TEST_DECISION);
+		if (cJSON_IsString(d) && strcmp(d->valuestring, "h1") == 0 &&
+		    light->fresh_llr_min > vd_loss_clean_evidence() && (double)light->fresh < vd_loss_clean_samples())
+			return true;
+	}
+	return false;
 }
 
 /* The tests afresh, and the pacer's episode with them: what the budget

@@ -93,6 +93,15 @@ const struct vd_sampling *vd_sampling_find(const char *section);
  * loss test (the ping probe's choice); NULL when none has one. The rules
  * read it, and the path probe's pace follows its loss tests. */
 const struct cJSON *vd_ping_inside(const struct cJSON *ping);
+/* A clean path (both loss tests at h0) is a verdict of its own: the light
+ * test's log-likelihood ratio since it last started afresh or stood at h1
+ * (facts: fresh_evidence) must have come down to this, ln beta (negative):
+ * a light test just restarted when the heavy one resolved, or a new path,
+ * has not shown it, and udp-unreliable's "clean outside" waits. */
+double vd_loss_clean_evidence(void);
+/* The samples the path probe spends showing it while the inside stands at
+ * h1: twice what a path at the light test's p0 takes (about 1100). */
+double vd_loss_clean_samples(void);
 /* The most samples per second a test of s takes while nothing is open: the
  * runs at rest, every slow_s, and the pending budget (the false alarms of
  * its tests scale with it). */
