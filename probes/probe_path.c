@@ -239,6 +239,7 @@ static void add_stats(cJSON *sec, const double *rtt, size_t n, unsigned sent)
 static bool inside_loss_pending(const struct path_run *pr)
 {
 	const cJSON *tests = pu_jobj(vd_ping_inside(probe_run_section(pr->run, VDF_TUNNEL_PING)), VDF_SAMPLE_TESTS);
+	const struct vd_sprt *heavy = vd_bank_test(&pr->st->bank, VDF_TESTS_LOSS_HEAVY);
 	const struct vd_sprt *light = vd_bank_test(&pr->st->bank, VDF_TESTS_LOSS_LIGHT);
 	static const char *const keys[] = {VDF_TESTS_LOSS_HEAVY, VDF_TESTS_LOSS_LIGHT};
 
@@ -247,14 +248,21 @@ static bool inside_loss_pending(const struct path_run *pr)
 	if (vd_tests_loss_pending(VDF_TUNNEL_PING, tests))
 		return true;
 	/* the inside stands at h1 while our light test has not yet shown the
-	 * path clean (vd_loss_clean_evidence): sample until it has, or for as
-	 * many samples as a path at p0 takes twice, or udp-unreliable waits
-	 * for the sentinel's pace */
-	for (size_t i = 0; light && i < sizeof(keys) / sizeof(keys[0]); i++) {
+	 * path clean (vd_loss_clean_evidence): sample until it has, or has
+	 * taken as many samples since its fresh start as vd_loss_clean_samples
+	 * allows, or udp-unreliable waits for the sentinel's pace. Only where
+	 * that can be named (a UDP tunnel), and only while our loss tests can
+	 * show it: one at h1 (the light one's count starts again at every
+	 * sample) or frozen behind the heavy one's h1 never does, and a fault
+	 * outside is the path's own to sample, out of its own pace */
+	if (strcmp(pr->gw.proto, "udp") != 0 || !heavy || !light || heavy->decision == VD_SPRT_H1 ||
+	    light->decision == VD_SPRT_H1 || light->fresh_llr_min <= vd_loss_clean_evidence() ||
+	    (double)light->fresh >= vd_loss_clean_samples())
+		return false;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tests, keys[i]),
 		                                                  VDF_TEST_DECISION);
-		if (cJSON_IsString(d) && strcmp(d->valuestring, "h1") == 0 &&
-		    light->fresh_llr_min > vd_loss_clean_evidence() && (double)light->fresh < vd_loss_clean_samples())
+		if (cJSON_IsString(d) && strcmp(d->valuestring, "h1") == 0)
 			return true;
 	}
 	return false;

@@ -99,8 +99,9 @@ const struct cJSON *vd_ping_inside(const struct cJSON *ping);
  * a light test just restarted when the heavy one resolved, or a new path,
  * has not shown it, and udp-unreliable's "clean outside" waits. */
 double vd_loss_clean_evidence(void);
-/* The samples the path probe spends showing it while the inside stands at
- * h1: twice what a path at the light test's p0 takes (about 1100). */
+/* How many samples since the light test's fresh start the path probe takes
+ * (out of its budget) to show it while the inside stands at h1: twice what
+ * a path losing 1% takes on average (2534); a lossier one is not clean. */
 double vd_loss_clean_samples(void);
 /* The most samples per second a test of s takes while nothing is open: the
  * runs at rest, every slow_s, and the pending budget (the false alarms of

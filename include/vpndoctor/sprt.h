@@ -88,8 +88,9 @@ struct vd_sprt {
 	                                  * follower's restart) or last stood at h1 */
 	double fresh_llr;                /* the log-likelihood ratio summed over those, unbounded */
 	double fresh_llr_min;            /* the least it has been since: at or below ln(beta) it
-	                                  * has shown the rate below p1, wrong with probability
-	                                  * at most beta (Wald's SPRT, Ville's inequality) */
+	                                  * has shown the rate below p1, wrongly (a rate at or
+	                                  * above p1) with probability at most beta per fresh
+	                                  * start (Wald's SPRT, Ville's inequality) */
 };
 
 /* 0, or -EINVAL for a spec out of its ranges (then ret is untouched). */

@@ -1,6 +1,7 @@
 /* The cause catalogue: ids exactly those of CAUSES.md, MESSAGE_IDs well formed
  * and unique, the suppression matrix consistent and acyclic, the FAQ's numbers
  * present in the texts, and a rule for every cause. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -232,6 +233,25 @@ static void test_sampled_tests(void **state)
 	}
 }
 
+/* udp-unreliable's clean path outside: the light test's fresh evidence at
+ * ln 1e-4, 362 samples of a clean path; the path probe samples to show it
+ * for twice what a path at 1% takes on average. */
+static void test_loss_clean(void **state)
+{
+	const struct vd_sprt_spec *t = vd_test_find("path", "loss_light");
+	struct vd_sprt_limits l;
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(vd_sprt_limits(t, &l), 0);
+	assert_float_equal(vd_loss_clean_evidence(), log(1e-4), 1e-12);
+	assert_int_equal((int)ceil(vd_loss_clean_evidence() / l.down), 362);
+	assert_float_equal(vd_loss_clean_samples(), 2 * ceil(log(1e-4) / vd_sprt_drift(&l, 0.01)), 0);
+	assert_float_equal(vd_loss_clean_samples(), 2534, 0);
+	print_message("clean outside: ln %.4f, 362 samples clean, %.0f at most while the inside is at h1\n",
+	              vd_loss_clean_evidence(), vd_loss_clean_samples());
+}
+
 /* Lorden's bound over every test one tunnel runs, at the default sampling and
  * with the most hosts it may ping (Targets=: 16, and the server end): under
  * one false alarm in 30 days (issue 12). */
@@ -358,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_suppression_matrix),
 		cmocka_unit_test(test_grace),
 		cmocka_unit_test(test_sampled_tests),
+		cmocka_unit_test(test_loss_clean),
 		cmocka_unit_test(test_false_alarm_budget),
 		cmocka_unit_test(test_faq_numbers),
 		cmocka_unit_test(test_every_cause_has_a_rule),

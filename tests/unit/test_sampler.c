@@ -108,12 +108,23 @@ static void test_long_path_and_facts(void **state)
 	assert_int_equal(cJSON_GetObjectItem(t, VDF_TEST_EVIDENCE_EVENTS)->valueint, n);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, VDF_TESTS_LOSS_HEAVY), VDF_TEST_DECISION)->valuestring,
 	                    "h0");
+	/* the evidence of health since a fresh start: none for the test at
+	 * h1, every sample for the loss test beside it */
+	assert_int_equal(cJSON_GetObjectItem(t, VDF_TEST_FRESH_SAMPLES)->valueint, 0);
+	assert_float_equal(cJSON_GetObjectItem(t, VDF_TEST_FRESH_EVIDENCE)->valuedouble, 0, 0);
+	t = cJSON_GetObjectItem(j, VDF_TESTS_LOSS_LIGHT);
+	assert_int_equal(cJSON_GetObjectItem(t, VDF_TEST_FRESH_SAMPLES)->valueint, n);
+	assert_float_equal(cJSON_GetObjectItem(t, VDF_TEST_FRESH_EVIDENCE)->valuedouble,
+	                   vd_bank_test(&b, "loss_light")->fresh_llr_min, 1e-12);
+	assert_true(cJSON_GetObjectItem(t, VDF_TEST_FRESH_EVIDENCE)->valuedouble < 0);
 	assert_int_equal(cJSON_GetArraySize(j), 5);
 	cJSON_Delete(j);
 	/* a new path: every test afresh */
 	vd_bank_restart(&b);
 	assert_int_equal(vd_bank_test(&b, "rtt_long")->decision, VD_SPRT_UNDECIDED);
 	assert_int_equal(vd_bank_test(&b, "rtt_long")->samples, 0);
+	assert_int_equal(vd_bank_test(&b, "loss_light")->fresh, 0);
+	assert_true(vd_bank_test(&b, "loss_light")->fresh_llr_min == 0);
 	assert_false(vd_bank_any_h1(&b));
 }
 
