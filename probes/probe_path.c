@@ -43,7 +43,8 @@
  * probe measures with OpenVPN hard resets instead (method "handshake"), over
  * the protocol the transport probe saw answered (the tunnel's own when both
  * did), at a pace the gateway's shared allowance of handshakes can bear
- * (PATH_HS_*); it tries ICMP again after PATH_ICMP_RETRY_S. */
+ * (PATH_HS_*); it tries ICMP again after PATH_ICMP_RETRY_S, and goes back to
+ * handshakes when the echoes still go unanswered (probe_path.h). */
 #include <errno.h>
 #include <math.h>
 #include <time.h> /* before linux/errqueue.h, which needs struct timespec */
@@ -62,6 +63,7 @@
 
 #include "probe.h"
 #include "probe_transport.h"
+#include "probe_path.h"
 #include "probe_util.h"
 #include "vpndoctor/facts.h"
 #include "vpndoctor/icmp.h"
@@ -83,8 +85,6 @@
 #define PATH_HS_MAX_RUN 5
 #define PATH_HS_WATCH_S 10
 #define PATH_HS_REST_S 30
-#define PATH_ICMP_GIVE_UP 10  /* echoes unanswered in a row, none ever answered: handshakes instead */
-#define PATH_ICMP_RETRY_S 600 /* and ICMP again after this */
 #define PATH_GW_TTL_S 300     /* a resolved gateway is good for this long */
 
 static const char *const path_tests[] = {
@@ -100,17 +100,51 @@ struct path_echo {
 	double rtt;
 };
 
+void path_mode_reset(struct path_mode *m)
+{
+	*m = (struct path_mode){0};
+}
+
+void path_mode_sample(struct path_mode *m, bool answered)
+{
+	if (m->hs)
+		return; /* a handshake answered says nothing of echoes */
+	if (answered) {
+		m->unanswered = 0;
+		m->ever_answered = true;
+	} else {
+		m->unanswered++;
+	}
+}
+
+bool path_mode_gives_up_icmp(const struct path_mode *m)
+{
+	return !m->hs && !m->ever_answered && m->unanswered >= PATH_ICMP_GIVE_UP;
+}
+
+void path_mode_handshakes(struct path_mode *m, double now_s)
+{
+	m->hs = true;
+	m->hs_since = now_s;
+}
+
+bool path_mode_retries_icmp(struct path_mode *m, double now_s)
+{
+	if (!m->hs || !(now_s - m->hs_since > PATH_ICMP_RETRY_S))
+		return false;
+	m->hs = false;
+	m->unanswered = 0;
+	return true;
+}
+
 /* The slot's state: the tests and the pace, kept from run to run. */
 struct path_state {
 	struct vd_bank bank;
 	struct vd_pacer pacer;
 	unsigned next_count;   /* echoes the next run sends */
 	char way[192];         /* the gateway and the route to it the tests are about */
-	bool hs_mode;          /* measuring by handshakes */
-	double hs_since;       /* monotonic s */
+	struct path_mode mode; /* echoes or handshakes (probe_path.h) */
 	double hs_last_ms;     /* monotonic ms of the last handshake sent; 0: none */
-	unsigned unanswered;   /* echoes in a row without an answer */
-	bool ever_answered;    /* an echo was answered on this way */
 	struct tp_gateway gw;  /* the last resolved gateway */
 	double gw_at;          /* monotonic s; 0: none */
 	/* the ICMP socket of this way, and its echoes in flight, oldest first */
@@ -297,7 +331,7 @@ static void pace(struct path_run *pr)
 	                       pr->run->interval_s, mono_s(), &st->next_count, &delay);
 	if (st->next_count > PATH_MAX_BURST)
 		st->next_count = PATH_MAX_BURST;
-	if (st->hs_mode) {
+	if (st->mode.hs) {
 		/* the gateway's allowance of handshakes is shared (PATH_HS_*);
 		 * by the pace planned, not the one asked for: a FAST the budget
 		 * refused is a run at rest */
@@ -319,13 +353,9 @@ static void sample(struct path_run *pr, bool answered, double rtt)
 	struct path_state *st = pr->st;
 
 	vd_bank_echo(&st->bank, answered, rtt, NAN);
-	if (answered) {
+	path_mode_sample(&st->mode, answered);
+	if (answered)
 		pr->sample_rtt[pr->received++] = rtt;
-		st->unanswered = 0;
-		st->ever_answered = true;
-	} else {
-		st->unanswered++;
-	}
 	pr->samples++;
 }
 
@@ -340,7 +370,7 @@ static void on_finish(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	/* handshakes: every one sent is a sample, in the order sent (ICMP's
 	 * samples were made as their echoes came back or timed out) */
-	if (st->hs_mode) {
+	if (st->mode.hs) {
 		pr->received = 0;
 		for (unsigned i = 0; i < pr->sent; i++)
 			sample(pr, pr->got[i], pr->rtt[i]);
@@ -351,8 +381,8 @@ static void on_finish(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	cJSON_AddStringToObject(sec, VDF_ECHO_ADDR, pr->gw.addr);
-	cJSON_AddStringToObject(sec, VDF_PATH_METHOD, st->hs_mode ? "handshake" : "icmp");
-	if (st->hs_mode)
+	cJSON_AddStringToObject(sec, VDF_PATH_METHOD, st->mode.hs ? "handshake" : "icmp");
+	if (st->mode.hs)
 		cJSON_AddStringToObject(sec, VDF_PATH_HANDSHAKE_PROTO, pr->hs_tcp ? "tcp" : "udp");
 	add_stats(sec, pr->sample_rtt, pr->received, pr->samples);
 	cJSON_AddStringToObject(sec, VDF_PATH_SOCKET, st->dgram ? "dgram" : "raw");
@@ -587,7 +617,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (pr->st->hs_mode) {
+	if (pr->st->mode.hs) {
 		hs_next(pr);
 		return;
 	}
@@ -668,28 +698,23 @@ static void start_sending(struct path_run *pr)
 		snprintf(st->way, sizeof(st->way), "%s", way);
 		sock_close(st); /* and the echoes in flight on the old way */
 		tests_afresh(st);
-		st->hs_mode = false;
-		st->unanswered = 0;
-		st->ever_answered = false;
+		path_mode_reset(&st->mode);
 		st->next_count = st->pacer.s->burst;
 		pr->count = st->next_count;
 	}
 	/* ICMP filtered: handshakes for a while, then ICMP again */
-	if (!st->hs_mode && !st->ever_answered && st->unanswered >= PATH_ICMP_GIVE_UP && hs_choose(pr)) {
-		st->hs_mode = true;
-		st->hs_since = mono_s();
+	if (path_mode_gives_up_icmp(&st->mode) && hs_choose(pr)) {
+		path_mode_handshakes(&st->mode, mono_s());
 		sock_close(st);
 		tests_afresh(st);
 		probe_log(LOG_INFO, "path on %s: %s answers no echo: measuring with OpenVPN handshakes", pr->run->tunnel->name,
 		         pr->gw.addr);
-	} else if (st->hs_mode && mono_s() - st->hs_since > PATH_ICMP_RETRY_S) {
-		st->hs_mode = false;
-		st->unanswered = 0;
+	} else if (path_mode_retries_icmp(&st->mode, mono_s())) {
 		tests_afresh(st);
 	}
-	if (st->hs_mode) {
+	if (st->mode.hs) {
 		if (!hs_choose(pr)) {
-			st->hs_mode = false;
+			st->mode.hs = false;
 		} else {
 			double wait_ms = hs_wait_ms(st);
 			struct timeval tv;

@@ -1,0 +1,86 @@
+/* The path probe's way of measuring (probes/probe_path.h): echoes while the
+ * gateway answers them, handshakes after PATH_ICMP_GIVE_UP unanswered ones
+ * when none was ever answered, echoes again after PATH_ICMP_RETRY_S. A
+ * handshake answered is no echo answered: before, it was counted as one,
+ * and after the first retry a gateway that filters ICMP was measured by
+ * echoes that all went unanswered, for good. vd-tier: check */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "probes/probe_path.h"
+
+static void filtered_gateway(void **unused)
+{
+	struct path_mode m;
+
+	(void)unused;
+	path_mode_reset(&m);
+	for (int i = 0; i < PATH_ICMP_GIVE_UP - 1; i++)
+		path_mode_sample(&m, false);
+	assert_false(path_mode_gives_up_icmp(&m));
+	path_mode_sample(&m, false);
+	assert_true(path_mode_gives_up_icmp(&m));
+	path_mode_handshakes(&m, 100);
+	assert_true(m.hs);
+	assert_false(path_mode_gives_up_icmp(&m));
+	/* the handshakes are answered: no echo is */
+	for (int i = 0; i < 50; i++)
+		path_mode_sample(&m, true);
+	assert_false(m.ever_answered);
+	assert_false(path_mode_retries_icmp(&m, 100 + PATH_ICMP_RETRY_S));
+	assert_true(m.hs);
+	assert_true(path_mode_retries_icmp(&m, 100 + PATH_ICMP_RETRY_S + 1));
+	assert_false(m.hs);
+	assert_int_equal(m.unanswered, 0);
+	/* ICMP still filtered: handshakes again, and again after each retry */
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < PATH_ICMP_GIVE_UP; i++)
+			path_mode_sample(&m, false);
+		assert_true(path_mode_gives_up_icmp(&m));
+		path_mode_handshakes(&m, 1000.0 * (round + 1));
+		path_mode_sample(&m, true);
+		assert_true(path_mode_retries_icmp(&m, 1000.0 * (round + 1) + PATH_ICMP_RETRY_S + 1));
+	}
+}
+
+static void answering_gateway(void **unused)
+{
+	struct path_mode m;
+
+	(void)unused;
+	path_mode_reset(&m);
+	path_mode_sample(&m, true);
+	/* one echo answered on this way: its losses are loss, not a filter */
+	for (int i = 0; i < 100; i++)
+		path_mode_sample(&m, false);
+	assert_int_equal(m.unanswered, 100);
+	assert_false(path_mode_gives_up_icmp(&m));
+	/* a new way knows nothing of it */
+	path_mode_reset(&m);
+	assert_false(m.ever_answered);
+	assert_false(m.hs);
+	for (int i = 0; i < PATH_ICMP_GIVE_UP; i++)
+		path_mode_sample(&m, false);
+	assert_true(path_mode_gives_up_icmp(&m));
+	/* echoes that come back after the retry: echoes for good */
+	path_mode_handshakes(&m, 0);
+	assert_true(path_mode_retries_icmp(&m, PATH_ICMP_RETRY_S + 1));
+	path_mode_sample(&m, true);
+	for (int i = 0; i < PATH_ICMP_GIVE_UP; i++)
+		path_mode_sample(&m, false);
+	assert_false(path_mode_gives_up_icmp(&m));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(filtered_gateway),
+		cmocka_unit_test(answering_gateway),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
