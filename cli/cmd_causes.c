@@ -1,6 +1,7 @@
 /* `vpndoctor causes` and `vpndoctor explain CAUSE`: the cause catalogue,
  * read from the library's table, so they work without the daemon; its texts in
  * the reader's language (po/), --json always as the table has them. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +109,7 @@ static void pct(char *buf, size_t len, double p)
 /* The sequential tests a sampled cause opens on, from the rules' table. */
 static void explain_tests(const char *cause)
 {
-	const struct vd_sprt_spec *const *t = vd_rule_tests(cause);
+	const struct vd_sprt_spec *const *t = vd_rule_tests(cause), *c;
 	double total = 0;
 
 	printf("\n%s\n", _("Decided by sequential tests (Wald's SPRT run as a CUSUM), one step per sample:"));
@@ -150,6 +151,29 @@ static void explain_tests(const char *cause)
 			snprintf(line, sizeof(line),
 			         _("false alarms: at most %.2g in 30 days (at most %.2g samples/s while healthy)"), fa,
 			         vd_sampling_max_rate(sm, sm->slow_s));
+			vd_text_wrap(stdout, line, "    ", WIDTH);
+		}
+	}
+	if ((c = vd_rule_clean_test(cause))) {
+		struct vd_sprt_limits l;
+		char p1[16], p0[16], line[512];
+		double below = vd_loss_clean_evidence();
+
+		if (vd_sprt_limits(c, &l) == 0) {
+			pct(p0, sizeof(p0), c->p0);
+			pct(p1, sizeof(p1), c->p1);
+			printf("%s\n", _("Needs the path outside shown clean, a verdict of its own:"));
+			printf("  %s.%s\n", c->section, c->key);
+			/* TRANSLATORS: Wald's lower boundary ln(beta) on the sum of the
+			 * test's log-likelihood ratio since it last started afresh or
+			 * stood at H1; p1 the fault's rate, beta the chance of a clean
+			 * verdict at that rate per fresh start */
+			snprintf(line, sizeof(line),
+			         _("its log-likelihood ratio summed since it last started afresh or stood at H1 at or "
+			           "below %.1f (ln %.0e): wrongly clean at p >= %s at most once in %.0f fresh starts; "
+			           "about %.0f samples of a clean path, %.0f at p = %s"),
+			         below, vd_loss_clean_beta(), p1, 1 / vd_loss_clean_beta(), ceil(below / l.down),
+			         ceil(below / vd_sprt_drift(&l, c->p0)), p0);
 			vd_text_wrap(stdout, line, "    ", WIDTH);
 		}
 	}

@@ -786,7 +786,7 @@ static bool add_num(cJSON *o, const char *k, double v)
 
 int vd_rule_tests_add_json(const char *cause_id, cJSON *entry)
 {
-	const struct vd_sprt_spec *const *t = vd_rule_tests(cause_id);
+	const struct vd_sprt_spec *const *t = vd_rule_tests(cause_id), *c;
 	double total = 0;
 	cJSON *a;
 
@@ -817,6 +817,24 @@ int vd_rule_tests_add_json(const char *cause_id, cJSON *entry)
 		    !add_num(o, "false_alarms_per_30_days", fa) ||
 		    !add_num(o, "samples_to_open", vd_sprt_arl_open(&l, t[i]->p1)) ||
 		    !add_num(o, "samples_to_resolve", vd_sprt_arl_resolve(&l, t[i]->p0)))
+			return -ENOMEM;
+	}
+	if ((c = vd_rule_clean_test(cause_id))) {
+		struct vd_sprt_limits l;
+		char name[64];
+		cJSON *o = cJSON_AddObjectToObject(entry, "clean");
+		double below = vd_loss_clean_evidence();
+
+		if (!o)
+			return -ENOMEM;
+		if (vd_sprt_limits(c, &l) < 0)
+			return -EINVAL;
+		snprintf(name, sizeof(name), "%s.%s", c->section, c->key);
+		if (!cJSON_AddStringToObject(o, "test", name) || !add_num(o, "p0", c->p0) || !add_num(o, "p1", c->p1) ||
+		    !add_num(o, "beta", vd_loss_clean_beta()) || !add_num(o, "evidence_at_most", below) ||
+		    !add_num(o, "samples_clean", ceil(below / l.down)) ||
+		    !add_num(o, "samples_at_p0", ceil(below / vd_sprt_drift(&l, c->p0))) ||
+		    !add_num(o, "max_samples", vd_loss_clean_samples()))
 			return -ENOMEM;
 	}
 	return add_num(entry, "false_alarms_per_30_days", total) ? 0 : -ENOMEM;

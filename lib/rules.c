@@ -1260,6 +1260,11 @@ static const cJSON *loss_h1(const cJSON *o, const char **key)
 	return t;
 }
 
+double vd_loss_clean_beta(void)
+{
+	return LOSS_CLEAN_BETA;
+}
+
 double vd_loss_clean_evidence(void)
 {
 	return log(LOSS_CLEAN_BETA);
@@ -3244,6 +3249,11 @@ const struct vd_sprt_spec *const *vd_rule_tests(const char *cause_id)
 	int i = vd_cause_index(cause_id);
 
 	return i < 0 || !rule_tests[i][0] ? NULL : rule_tests[i];
+}
+
+const struct vd_sprt_spec *vd_rule_clean_test(const char *cause_id)
+{
+	return vd_cause_index(cause_id) == VD_CAUSE_UDP_UNRELIABLE ? &vd_tests[VD_TEST_PATH_LOSS_LIGHT] : NULL;
 }
 
 const struct vd_sprt_spec *vd_test_find(const char *section, const char *key)

@@ -72,6 +72,10 @@ const struct vd_sprt_spec *vd_test_find(const char *section, const char *key);
 /* The tests whose h1 a cause's rule opens on, NULL-ended; NULL for a cause
  * that samples nothing. */
 const struct vd_sprt_spec *const *vd_rule_tests(const char *cause_id);
+/* The test whose verdict of health a cause's rule also needs (udp-unreliable:
+ * the path's light loss test, shown clean: vd_loss_clean_evidence), or
+ * NULL. */
+const struct vd_sprt_spec *vd_rule_clean_test(const char *cause_id);
 
 /* How a probe samples for its tests; slow_s is the default of Interval= in
  * the probe's section of vpndoctor.conf. */
@@ -99,6 +103,9 @@ const struct cJSON *vd_ping_inside(const struct cJSON *ping);
  * a light test just restarted when the heavy one resolved, or a new path,
  * has not shown it, and udp-unreliable's "clean outside" waits. */
 double vd_loss_clean_evidence(void);
+/* That bound's beta: the chance a path at 3% or more is shown clean after a
+ * fresh start (at most). */
+double vd_loss_clean_beta(void);
 /* How many samples since the light test's fresh start the path probe takes
  * (out of its budget) to show it while the inside stands at h1: twice what
  * a path losing 1% takes on average (2534); a lossier one is not clean. */

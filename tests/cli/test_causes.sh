@@ -76,6 +76,26 @@ grep -q 'H0: p = 0.5% (healthy), H1: p = 10% (the fault); alpha 5e-08, beta 1e-0
 grep -q '^False alarms: *at most 0\.[0-9]* in 30 days' <<<"$ui" || fail "explain: the false alarms"
 grep -q '^Grace period' <<<"$ui" && fail "explain: a grace period for a sampled cause"
 sed -n '/^Decided by/,$p' <<<"$ui" | awk 'length > 78 { exit 1 }' || fail "explain unstable-internet: a test's line longer than 78 columns"
+# udp-unreliable also needs the path outside shown clean: a verdict of its
+# own, with its bound and error rate (lib/rules.c, loss_clean).
+ui=$("$vd" explain udp-unreliable)
+grep -q '^Needs the path outside shown clean, a verdict of its own:$' <<<"$ui" || fail "explain: the clean verdict"
+grep -q '^  path.loss_light$' <<<"$ui" || fail "explain: the clean verdict's test"
+tr '\n' ' ' <<<"$ui" | grep -q 'at or *below -9.2 (ln 1e-04): wrongly clean at p >= 3% at most once in *10000 fresh *starts; about 362 samples of a clean path, 563 at p = 0.5%' ||
+	fail "explain: the clean verdict's bound and error: $ui"
+sed -n '/^Decided by/,$p' <<<"$ui" | awk 'length > 78 { exit 1 }' || fail "explain udp-unreliable: a line longer than 78 columns"
+grep -q 'shown clean' <<<"$("$vd" explain unstable-internet)" && fail "explain: a clean verdict for unstable-internet"
+"$vd" explain udp-unreliable --json | /usr/bin/python3 -c '
+import json, math, sys
+c = json.load(sys.stdin)["clean"]
+assert c["test"] == "path.loss_light" and c["p0"] == 0.005 and c["p1"] == 0.03, c
+assert c["beta"] == 1e-4 and abs(c["evidence_at_most"] - math.log(1e-4)) < 1e-12, c
+assert c["samples_clean"] == 362 and c["samples_at_p0"] == 563 and c["max_samples"] == 2534, c
+' || fail "explain json: the clean verdict"
+"$vd" explain unstable-internet --json | /usr/bin/python3 -c '
+import json, sys
+assert "clean" not in json.load(sys.stdin)
+' || fail "explain json: a clean verdict for unstable-internet"
 grep -q '^Grace period: *0 s$' "$tmp/explain" || fail "explain: the grace period of client-cidr-too-small"
 grep -q '^Settles after: *a resume or a change of network$' <<<"$("$vd" explain udp-blocked)" ||
 	fail "explain: what a reconnecting tunnel shows settles"
