@@ -13,8 +13,8 @@
  * ~10 s on a clean tunnel (one per size, ~10 sizes).
  * Runs every hour and when OpenVPN's state changes: the path MTU of a
  * tunnel changes with the network under it, not by the minute; after 10
- * minutes while the path carries less than the tun link's MTU or a run
- * could not tell (PROBE_MTU_RECHECK_S). */
+ * minutes while the path silently drops what the tun link's MTU allows (a
+ * blackhole) or a search ended with no size answered (PROBE_MTU_RECHECK_S). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/errqueue.h>
@@ -305,7 +305,8 @@ static void on_fin(evutil_socket_t fd, short what, void *arg)
 	if (c->why) /* c->size is the size that went unanswered: finish() ends the search */
 		PROBE_ERROR(run, c->why, VD_TEXT("address", c->addr), VD_NUM("size", c->size, 0));
 	enum probe_status st = c->result == PROBE_OK && !sec ? PROBE_FAIL : c->result;
-	run->next_s = probe_mtu_next_s(st, st == PROBE_OK && c->hi <= c->tun_mtu, run->interval_s);
+	/* a blackhole (no ICMP error said the size): the one the rules name */
+	run->next_s = probe_mtu_next_s(st, st == PROBE_OK && c->hi <= c->tun_mtu && !c->icmp_error, run->interval_s);
 	ctx_free(c);
 	run->priv = NULL;
 	probe_run_done(run, st, sec);
