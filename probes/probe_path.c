@@ -105,16 +105,26 @@ void path_mode_reset(struct path_mode *m)
 	*m = (struct path_mode){0};
 }
 
-void path_mode_sample(struct path_mode *m, bool answered)
+bool path_mode_feeds(const struct path_mode *m, bool answered)
 {
+	return m->hs || answered || !m->retrying;
+}
+
+bool path_mode_sample(struct path_mode *m, bool answered)
+{
+	bool ended = false;
+
 	if (m->hs)
-		return; /* a handshake answered says nothing of echoes */
+		return false; /* a handshake answered says nothing of echoes */
 	if (answered) {
+		ended = m->retrying;
+		m->retrying = false;
 		m->unanswered = 0;
 		m->ever_answered = true;
 	} else {
 		m->unanswered++;
 	}
+	return ended;
 }
 
 bool path_mode_gives_up_icmp(const struct path_mode *m)
@@ -122,10 +132,14 @@ bool path_mode_gives_up_icmp(const struct path_mode *m)
 	return !m->hs && !m->ever_answered && m->unanswered >= PATH_ICMP_GIVE_UP;
 }
 
-void path_mode_handshakes(struct path_mode *m, double now_s)
+bool path_mode_handshakes(struct path_mode *m, double now_s)
 {
+	bool kept = m->retrying;
+
 	m->hs = true;
+	m->retrying = false;
 	m->hs_since = now_s;
+	return kept;
 }
 
 bool path_mode_retries_icmp(struct path_mode *m, double now_s)
@@ -133,8 +147,16 @@ bool path_mode_retries_icmp(struct path_mode *m, double now_s)
 	if (!m->hs || !(now_s - m->hs_since > PATH_ICMP_RETRY_S))
 		return false;
 	m->hs = false;
+	m->retrying = true;
 	m->unanswered = 0;
 	return true;
+}
+
+void path_mode_no_handshakes(struct path_mode *m)
+{
+	m->hs = false;
+	m->retrying = true;
+	m->unanswered = 0;
 }
 
 /* The slot's state: the tests and the pace, kept from run to run. */
@@ -288,8 +310,10 @@ static bool inside_loss_pending(const struct path_run *pr)
 	 * that can be named (a UDP tunnel), and only while our loss tests can
 	 * show it: one at h1 (the light one's count starts again at every
 	 * sample) or frozen behind the heavy one's h1 never does, and a fault
-	 * outside is the path's own to sample, out of its own pace */
-	if (strcmp(pr->gw.proto, "udp") != 0 || !heavy || !light || heavy->decision == VD_SPRT_H1 ||
+	 * outside is the path's own to sample, out of its own pace. Not by
+	 * handshakes either: a few a second at most, where the budget counts
+	 * a burst of echoes, would empty it long before showing anything */
+	if (strcmp(pr->gw.proto, "udp") != 0 || pr->st->mode.hs || !heavy || !light || heavy->decision == VD_SPRT_H1 ||
 	    light->decision == VD_SPRT_H1 || light->fresh_llr_min <= vd_loss_clean_evidence() ||
 	    (double)light->fresh >= vd_loss_clean_samples())
 		return false;
@@ -351,9 +375,17 @@ static void pace(struct path_run *pr)
 static void sample(struct path_run *pr, bool answered, double rtt)
 {
 	struct path_state *st = pr->st;
+	bool feeds = path_mode_feeds(&st->mode, answered);
 
-	vd_bank_echo(&st->bank, answered, rtt, NAN);
-	path_mode_sample(&st->mode, answered);
+	if (path_mode_sample(&st->mode, answered)) {
+		/* ICMP answers again: what the tests hold was measured by
+		 * handshakes */
+		tests_afresh(st);
+		probe_log(LOG_INFO, "path on %s: %s answers echoes again: measuring with ICMP", pr->run->tunnel->name,
+		         pr->gw.addr);
+	}
+	if (feeds)
+		vd_bank_echo(&st->bank, answered, rtt, NAN);
 	if (answered)
 		pr->sample_rtt[pr->received++] = rtt;
 	pr->samples++;
@@ -472,15 +504,31 @@ static struct path_echo *in_flight(struct path_state *st, uint16_t seq)
 	return NULL;
 }
 
-/* stamp: the kernel's receive time (CLOCK_REALTIME ms), or < 0 */
-static void got(struct path_run *pr, const struct vd_icmp_result *res, double stamp)
+/* The reply came from the gateway we sent to: an echo reply of the right id
+ * and sequence from another address (a stray, or forged) is no answer of
+ * its, and one would otherwise keep the probe on echoes for good
+ * (path_mode: ever_answered). */
+static bool from_gateway(const struct path_state *st, const struct sockaddr_storage *from)
+{
+	if (from->ss_family != st->dst.ss_family)
+		return false;
+	if (from->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)(const void *)from)->sin6_addr,
+		              &((const struct sockaddr_in6 *)(const void *)&st->dst)->sin6_addr, 16) == 0;
+	return from->ss_family == AF_INET && ((const struct sockaddr_in *)(const void *)from)->sin_addr.s_addr ==
+	                                         ((const struct sockaddr_in *)(const void *)&st->dst)->sin_addr.s_addr;
+}
+
+/* stamp: the kernel's receive time (CLOCK_REALTIME ms), or < 0; from: the
+ * reply's source, or NULL for an error from the error queue */
+static void got(struct path_run *pr, const struct vd_icmp_result *res, double stamp, const struct sockaddr_storage *from)
 {
 	struct path_echo *e;
 	double now = pu_mono_ms(), rtt;
 
 	switch (res->kind) {
 	case VD_ICMP_ECHO_REPLY:
-		if (!(e = in_flight(pr->st, res->seq)) || e->got)
+		if (!from || !from_gateway(pr->st, from) || !(e = in_flight(pr->st, res->seq)) || e->got)
 			break;
 		/* The receive stamp leaves out how long the reply waited to be
 		 * read (until this run); a realtime step meanwhile (an
@@ -524,7 +572,7 @@ static void read_errqueue(struct path_run *pr)
 			if (!pu_icmp_errqueue_ee(c, &ee))
 				continue;
 			if (vd_icmp_parse_errqueue(&st->m, ee.ee_type, ee.ee_code, ee.ee_info, buf, (size_t)n, &res) == 0)
-				got(pr, &res, -1);
+				got(pr, &res, -1, NULL);
 		}
 	}
 }
@@ -538,8 +586,10 @@ static void drain(struct path_run *pr)
 		read_errqueue(pr);
 	for (;;) {
 		uint8_t buf[1500], cbuf[256];
+		struct sockaddr_storage from = {0};
 		struct iovec iov = {buf, sizeof(buf)};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+		struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1,
+		                    .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 		struct vd_icmp_result res;
 		ssize_t n = recvmsg(st->fd, &mh, MSG_DONTWAIT);
 		double stamp = -1;
@@ -561,7 +611,7 @@ static void drain(struct path_run *pr)
 			}
 		}
 		if (vd_icmp_parse(&st->m, !st->dgram && !st->v6, buf, (size_t)n, &res) == 0)
-			got(pr, &res, stamp);
+			got(pr, &res, stamp, &from);
 	}
 }
 
@@ -704,17 +754,23 @@ static void start_sending(struct path_run *pr)
 	}
 	/* ICMP filtered: handshakes for a while, then ICMP again */
 	if (path_mode_gives_up_icmp(&st->mode) && hs_choose(pr)) {
-		path_mode_handshakes(&st->mode, mono_s());
 		sock_close(st);
-		tests_afresh(st);
-		probe_log(LOG_INFO, "path on %s: %s answers no echo: measuring with OpenVPN handshakes", pr->run->tunnel->name,
-		         pr->gw.addr);
-	} else if (path_mode_retries_icmp(&st->mode, mono_s())) {
-		tests_afresh(st);
+		if (!path_mode_handshakes(&st->mode, mono_s())) {
+			tests_afresh(st);
+			probe_log(LOG_INFO, "path on %s: %s answers no echo: measuring with OpenVPN handshakes",
+			         pr->run->tunnel->name, pr->gw.addr);
+		}
+	} else {
+		/* ICMP again now and then: the tests keep the handshakes'
+		 * evidence until an echo is answered (path_mode_feeds) */
+		path_mode_retries_icmp(&st->mode, mono_s());
 	}
 	if (st->mode.hs) {
 		if (!hs_choose(pr)) {
-			st->mode.hs = false;
+			/* no handshake answered any more: echoes, and what the
+			 * handshakes showed is no evidence of theirs */
+			path_mode_no_handshakes(&st->mode);
+			tests_afresh(st);
 		} else {
 			double wait_ms = hs_wait_ms(st);
 			struct timeval tv;

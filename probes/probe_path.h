@@ -11,6 +11,7 @@
 
 struct path_mode {
 	bool hs;             /* measuring by handshakes */
+	bool retrying;       /* echoes again after handshakes, none answered yet */
 	bool ever_answered;  /* an echo was answered on this way (a handshake is not an echo) */
 	unsigned unanswered; /* echoes in a row without an answer */
 	double hs_since;     /* monotonic s the handshakes began */
@@ -18,17 +19,29 @@ struct path_mode {
 
 /* A new way to the gateway: echoes, nothing known of them. */
 void path_mode_reset(struct path_mode *m);
-/* One sample, an echo or a handshake as m->hs says, answered or not. */
-void path_mode_sample(struct path_mode *m, bool answered);
+/* Whether a sample goes to the tests: an echo unanswered while retrying
+ * does not (ICMP may well be filtered still: the handshakes' evidence stays
+ * as it was, and the tests see no loss that is only the filter's). */
+bool path_mode_feeds(const struct path_mode *m, bool answered);
+/* One sample, an echo or a handshake as m->hs says, answered or not. An
+ * echo answered ends a retry (the tests start afresh then: what they hold
+ * was measured by handshakes). Returns true when it did. */
+bool path_mode_sample(struct path_mode *m, bool answered);
 /* Echoes, and the gateway has answered none of the last PATH_ICMP_GIVE_UP
  * nor any before on this way: handshakes would measure where echoes
  * cannot (if the gateway speaks one: the caller's to say). */
 bool path_mode_gives_up_icmp(const struct path_mode *m);
-/* Handshakes from now on. */
-void path_mode_handshakes(struct path_mode *m, double now_s);
-/* Handshakes for PATH_ICMP_RETRY_S: echoes again (true), the count of
- * unanswered ones from 0, so that ICMP still filtered brings handshakes
- * back after PATH_ICMP_GIVE_UP more. */
+/* Handshakes from now on. Returns true when the tests keep what they hold:
+ * the echoes of a retry fed them nothing, so their evidence is still the
+ * handshakes' of before; false when they start afresh (the echoes before
+ * the first switch were fed as lost). */
+bool path_mode_handshakes(struct path_mode *m, double now_s);
+/* Handshakes for PATH_ICMP_RETRY_S: echoes again (true), retrying, the
+ * count of unanswered ones from 0, so that ICMP still filtered brings
+ * handshakes back after PATH_ICMP_GIVE_UP more. */
 bool path_mode_retries_icmp(struct path_mode *m, double now_s);
+/* No handshake to measure with any more (the transport probe saw none
+ * answered): echoes, retrying. The tests start afresh. */
+void path_mode_no_handshakes(struct path_mode *m);
 
 #endif

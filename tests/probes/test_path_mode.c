@@ -3,7 +3,9 @@
  * when none was ever answered, echoes again after PATH_ICMP_RETRY_S. A
  * handshake answered is no echo answered: before, it was counted as one,
  * and after the first retry a gateway that filters ICMP was measured by
- * echoes that all went unanswered, for good. vd-tier: check */
+ * echoes that all went unanswered, for good. The echoes of a retry feed
+ * the tests only once one is answered, so the handshakes' evidence lasts
+ * through retries that find ICMP still filtered. vd-tier: check */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -22,10 +24,13 @@ static void filtered_gateway(void **unused)
 	for (int i = 0; i < PATH_ICMP_GIVE_UP - 1; i++)
 		path_mode_sample(&m, false);
 	assert_false(path_mode_gives_up_icmp(&m));
-	path_mode_sample(&m, false);
+	/* the first echoes are fed (a gateway that is gone loses them all) */
+	assert_true(path_mode_feeds(&m, false));
+	assert_false(path_mode_sample(&m, false));
 	assert_true(path_mode_gives_up_icmp(&m));
-	path_mode_handshakes(&m, 100);
+	assert_false(path_mode_handshakes(&m, 100)); /* the tests start afresh */
 	assert_true(m.hs);
+	assert_true(path_mode_feeds(&m, false) && path_mode_feeds(&m, true));
 	assert_false(path_mode_gives_up_icmp(&m));
 	/* the handshakes are answered: no echo is */
 	for (int i = 0; i < 50; i++)
@@ -35,16 +40,52 @@ static void filtered_gateway(void **unused)
 	assert_true(m.hs);
 	assert_true(path_mode_retries_icmp(&m, 100 + PATH_ICMP_RETRY_S + 1));
 	assert_false(m.hs);
+	assert_true(m.retrying);
 	assert_int_equal(m.unanswered, 0);
-	/* ICMP still filtered: handshakes again, and again after each retry */
+	/* ICMP still filtered: handshakes again, and again after each retry,
+	 * the retries' unanswered echoes fed to no test, and the tests kept */
 	for (int round = 0; round < 3; round++) {
-		for (int i = 0; i < PATH_ICMP_GIVE_UP; i++)
-			path_mode_sample(&m, false);
+		for (int i = 0; i < PATH_ICMP_GIVE_UP; i++) {
+			assert_false(path_mode_feeds(&m, false));
+			assert_false(path_mode_sample(&m, false));
+		}
 		assert_true(path_mode_gives_up_icmp(&m));
-		path_mode_handshakes(&m, 1000.0 * (round + 1));
+		assert_true(path_mode_handshakes(&m, 1000.0 * (round + 1)));
+		assert_false(m.retrying);
 		path_mode_sample(&m, true);
 		assert_true(path_mode_retries_icmp(&m, 1000.0 * (round + 1) + PATH_ICMP_RETRY_S + 1));
 	}
+	/* an echo answered in a retry: ICMP for good, the tests afresh, and
+	 * every echo fed from then on */
+	assert_true(path_mode_feeds(&m, true));
+	assert_true(path_mode_sample(&m, true));
+	assert_false(m.retrying);
+	assert_true(path_mode_feeds(&m, false));
+	for (int i = 0; i < 3 * PATH_ICMP_GIVE_UP; i++)
+		assert_false(path_mode_sample(&m, false));
+	assert_false(path_mode_gives_up_icmp(&m));
+}
+
+/* The transport probe sees no handshake answered any more: echoes,
+ * retrying, so that their losses are not fed while ICMP stays filtered. */
+static void handshakes_gone(void **unused)
+{
+	struct path_mode m;
+
+	(void)unused;
+	path_mode_reset(&m);
+	for (int i = 0; i < PATH_ICMP_GIVE_UP; i++)
+		path_mode_sample(&m, false);
+	assert_false(path_mode_handshakes(&m, 0));
+	path_mode_no_handshakes(&m);
+	assert_false(m.hs);
+	assert_true(m.retrying);
+	assert_false(path_mode_feeds(&m, false));
+	for (int i = 0; i < PATH_ICMP_GIVE_UP; i++)
+		path_mode_sample(&m, false);
+	/* back to handshakes when they answer again: nothing was fed since */
+	assert_true(path_mode_gives_up_icmp(&m));
+	assert_true(path_mode_handshakes(&m, 10));
 }
 
 static void answering_gateway(void **unused)
@@ -69,7 +110,7 @@ static void answering_gateway(void **unused)
 	/* echoes that come back after the retry: echoes for good */
 	path_mode_handshakes(&m, 0);
 	assert_true(path_mode_retries_icmp(&m, PATH_ICMP_RETRY_S + 1));
-	path_mode_sample(&m, true);
+	assert_true(path_mode_sample(&m, true));
 	for (int i = 0; i < PATH_ICMP_GIVE_UP; i++)
 		path_mode_sample(&m, false);
 	assert_false(path_mode_gives_up_icmp(&m));
@@ -80,6 +121,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(filtered_gateway),
 		cmocka_unit_test(answering_gateway),
+		cmocka_unit_test(handshakes_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
