@@ -367,6 +367,14 @@ static void pace(struct path_run *pr)
 			delay = PATH_HS_WATCH_S;
 		else if (p == VD_SPRT_SLOW && delay < PATH_HS_REST_S)
 			delay = PATH_HS_REST_S;
+	} else if (st->out_n > 1 && delay > st->pacer.s->deadline_s) {
+		/* a burst ends with its last echoes in flight (its lost ones
+		 * all are: the deadline is longer than the burst), and the tests
+		 * have weighed only what came back: the next run comes when they
+		 * are due, not after Interval= (with Interval=1h, a burst at 50%
+		 * loss read as clean for an hour). More than one: a run at rest
+		 * leaves its own echo in flight, for the next one to read */
+		delay = st->pacer.s->deadline_s;
 	}
 	pr->run->next_s = delay;
 }
