@@ -32,7 +32,7 @@
 #            as `vpndoctor explain CAUSE --json` gives it.
 #
 # Usage: tests/bench/bench_detect.sh [BUILD_BIN_DIR]
-#   env: PHASES="cost detect soak rates" RUNS=5 COST_S=1200 SOAK_S=1800
+#   env: PHASES="cost detect soak rates" RUNS=5 COST_S=3600 SOAK_S=1800
 #        COST_BREAKDOWN=1 (the cost phase also prints its packets by kind:
 #        traffic_breakdown.py in the laptop)
 #        COST_LOSS=PCT (the cost phase on a tunnel losing PCT%, the soak's
@@ -50,7 +50,7 @@ VD_BIN=$(cd "$VD_BIN" && pwd)
 PHASES=${PHASES:-cost detect soak rates}
 RUNS=${RUNS:-5}
 DETECT_FAULTS=${DETECT_FAULTS:-loss10 loss3 latency200}
-COST_S=${COST_S:-1200} # two periods of the MTU probe (every 600 s, large packets): a shorter window can miss it
+COST_S=${COST_S:-3600} # one period of the MTU probe (hourly, large packets): a shorter window can miss it
 SOAK_S=${SOAK_S:-1800}
 DETECT_TIMEOUT=${DETECT_TIMEOUT:-300}
 RESOLVE_TIMEOUT=${RESOLVE_TIMEOUT:-300}
