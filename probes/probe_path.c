@@ -85,6 +85,7 @@
 #define PATH_HS_MAX_RUN 5
 #define PATH_HS_WATCH_S 10
 #define PATH_HS_REST_S 30
+#define PATH_SETTLE_MARGIN_S 0.25 /* after the deadline, a burst's tail is read */
 #define PATH_GW_TTL_S 300     /* a resolved gateway is good for this long */
 
 static const char *const path_tests[] = {
@@ -155,7 +156,7 @@ bool path_mode_retries_icmp(struct path_mode *m, double now_s)
 void path_mode_no_handshakes(struct path_mode *m)
 {
 	m->hs = false;
-	m->retrying = true;
+	m->retrying = false;
 	m->unanswered = 0;
 }
 
@@ -367,14 +368,17 @@ static void pace(struct path_run *pr)
 			delay = PATH_HS_WATCH_S;
 		else if (p == VD_SPRT_SLOW && delay < PATH_HS_REST_S)
 			delay = PATH_HS_REST_S;
-	} else if (st->out_n > 1 && delay > st->pacer.s->deadline_s) {
+	} else if (st->out_n > 1 && delay > st->pacer.s->deadline_s + PATH_SETTLE_MARGIN_S) {
 		/* a burst ends with its last echoes in flight (its lost ones
 		 * all are: the deadline is longer than the burst), and the tests
 		 * have weighed only what came back: the next run comes when they
 		 * are due, not after Interval= (with Interval=1h, a burst at 50%
 		 * loss read as clean for an hour). More than one: a run at rest
-		 * leaves its own echo in flight, for the next one to read */
-		delay = st->pacer.s->deadline_s;
+		 * leaves its own echo in flight, for the next one to read; the
+		 * margin makes sure the one before it is due by then (the timer
+		 * counts from the loop's cached time, before the send), or an
+		 * unanswered path would re-arm this at every run */
+		delay = st->pacer.s->deadline_s + PATH_SETTLE_MARGIN_S;
 	}
 	pr->run->next_s = delay;
 }
@@ -392,8 +396,9 @@ static void sample(struct path_run *pr, bool answered, double rtt)
 		probe_log(LOG_INFO, "path on %s: %s answers echoes again: measuring with ICMP", pr->run->tunnel->name,
 		         pr->gw.addr);
 	}
-	if (feeds)
-		vd_bank_echo(&st->bank, answered, rtt, NAN);
+	if (!feeds)
+		return; /* nor in the run's figures: no test measured it */
+	vd_bank_echo(&st->bank, answered, rtt, NAN);
 	if (answered)
 		pr->sample_rtt[pr->received++] = rtt;
 	pr->samples++;
@@ -768,6 +773,13 @@ static void start_sending(struct path_run *pr)
 			probe_log(LOG_INFO, "path on %s: %s answers no echo: measuring with OpenVPN handshakes",
 			         pr->run->tunnel->name, pr->gw.addr);
 		}
+	} else if (path_mode_gives_up_icmp(&st->mode) && st->mode.retrying) {
+		/* a retry that finds ICMP still filtered and no handshake to go
+		 * back to: the handshakes' evidence is stale, and echoes fed to
+		 * nothing would leave the tests undecided for good; echoes from
+		 * here, fed as any (all lost: no unstable path, rules.c) */
+		path_mode_no_handshakes(&st->mode);
+		tests_afresh(st);
 	} else {
 		/* ICMP again now and then: the tests keep the handshakes'
 		 * evidence until an echo is answered (path_mode_feeds) */
@@ -775,8 +787,10 @@ static void start_sending(struct path_run *pr)
 	}
 	if (st->mode.hs) {
 		if (!hs_choose(pr)) {
-			/* no handshake answered any more: echoes, and what the
-			 * handshakes showed is no evidence of theirs */
+			/* no handshake answered any more: echoes, fed as any
+			 * (not a retry: fed nothing, the tests would stay
+			 * undecided and sample from the budget for good), and
+			 * what the handshakes showed is no evidence of theirs */
 			path_mode_no_handshakes(&st->mode);
 			tests_afresh(st);
 		} else {

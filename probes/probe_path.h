@@ -41,7 +41,8 @@ bool path_mode_handshakes(struct path_mode *m, double now_s);
  * handshakes back after PATH_ICMP_GIVE_UP more. */
 bool path_mode_retries_icmp(struct path_mode *m, double now_s);
 /* No handshake to measure with any more (the transport probe saw none
- * answered): echoes, retrying. The tests start afresh. */
+ * answered, in handshakes or at the end of a retry): echoes, fed as any,
+ * not a retry. The caller starts the tests afresh. */
 void path_mode_no_handshakes(struct path_mode *m);
 
 #endif

@@ -66,8 +66,9 @@ static void filtered_gateway(void **unused)
 	assert_false(path_mode_gives_up_icmp(&m));
 }
 
-/* The transport probe sees no handshake answered any more: echoes,
- * retrying, so that their losses are not fed while ICMP stays filtered. */
+/* The transport probe sees no handshake answered any more (in handshakes,
+ * or when a retry gives up): echoes, fed as any, not a retry, so that the
+ * tests are neither stale nor left undecided for good. */
 static void handshakes_gone(void **unused)
 {
 	struct path_mode m;
@@ -79,13 +80,22 @@ static void handshakes_gone(void **unused)
 	assert_false(path_mode_handshakes(&m, 0));
 	path_mode_no_handshakes(&m);
 	assert_false(m.hs);
-	assert_true(m.retrying);
-	assert_false(path_mode_feeds(&m, false));
+	assert_false(m.retrying);
+	assert_true(path_mode_feeds(&m, false));
 	for (int i = 0; i < PATH_ICMP_GIVE_UP; i++)
 		path_mode_sample(&m, false);
-	/* back to handshakes when they answer again: nothing was fed since */
+	/* back to handshakes when they answer again: the tests afresh */
 	assert_true(path_mode_gives_up_icmp(&m));
-	assert_true(path_mode_handshakes(&m, 10));
+	assert_false(path_mode_handshakes(&m, 10));
+	/* a retry that gives up with no handshake to go back to */
+	assert_true(path_mode_retries_icmp(&m, 10 + PATH_ICMP_RETRY_S + 1));
+	for (int i = 0; i < PATH_ICMP_GIVE_UP; i++) {
+		assert_false(path_mode_feeds(&m, false));
+		path_mode_sample(&m, false);
+	}
+	assert_true(path_mode_gives_up_icmp(&m) && m.retrying);
+	path_mode_no_handshakes(&m);
+	assert_true(path_mode_feeds(&m, false));
 }
 
 static void answering_gateway(void **unused)
