@@ -214,7 +214,10 @@ for c in $cases; do
 	done
 done
 
-facts transport healthy 'f["udp"]["result"] == "answered" and f["tcp"]["result"] == "answered" and f["wrap"] == "tls-auth" and f["port"] == 1195 and f["udp"]["rtt_ms"] < 100' ||
+# One try's round trip: a local OpenVPN answers in a few ms, but on a busy CI
+# machine its process may wait its turn (143 ms seen under load): the bound
+# is the first try's wait (1 s, then a retry), not a speed to meet.
+facts transport healthy 'f["udp"]["result"] == "answered" and f["tcp"]["result"] == "answered" and f["wrap"] == "tls-auth" and f["port"] == 1195 and f["udp"]["tries"] == 1 and f["udp"]["rtt_ms"] < 1000' ||
 	fail "healthy: the tls-auth gateway did not answer over both"
 facts path healthy 'f["method"] == "icmp" and f["sent"] >= 1 and f["received"] == f["sent"] and f["loss_pct"] == 0 and f["rtt_avg_ms"] < 50 and f["socket"] == "dgram" and f["tests"]["loss_heavy"]["decision"] != "h1"' ||
 	fail "healthy: path is not all answered by ICMP"
