@@ -517,23 +517,11 @@ static struct path_echo *in_flight(struct path_state *st, uint16_t seq)
 	return NULL;
 }
 
-/* The reply came from the gateway we sent to: an echo reply of the right id
- * and sequence from another address (a stray, or forged) is no answer of
- * its, and one would otherwise keep the probe on echoes for good
- * (path_mode: ever_answered). */
-static bool from_gateway(const struct path_state *st, const struct sockaddr_storage *from)
-{
-	if (from->ss_family != st->dst.ss_family)
-		return false;
-	if (from->ss_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)(const void *)from)->sin6_addr,
-		              &((const struct sockaddr_in6 *)(const void *)&st->dst)->sin6_addr, 16) == 0;
-	return from->ss_family == AF_INET && ((const struct sockaddr_in *)(const void *)from)->sin_addr.s_addr ==
-	                                         ((const struct sockaddr_in *)(const void *)&st->dst)->sin_addr.s_addr;
-}
-
 /* stamp: the kernel's receive time (CLOCK_REALTIME ms), or < 0; from: the
- * reply's source, or NULL for an error from the error queue */
+ * reply's source, or NULL for an error from the error queue. An echo reply
+ * of the right id and sequence from another address than the gateway's (a
+ * stray, or forged) is no answer of its, and one would otherwise keep the
+ * probe on echoes for good (path_mode: ever_answered). */
 static void got(struct path_run *pr, const struct vd_icmp_result *res, double stamp, const struct sockaddr_storage *from)
 {
 	struct path_echo *e;
@@ -541,7 +529,7 @@ static void got(struct path_run *pr, const struct vd_icmp_result *res, double st
 
 	switch (res->kind) {
 	case VD_ICMP_ECHO_REPLY:
-		if (!from || !from_gateway(pr->st, from) || !(e = in_flight(pr->st, res->seq)) || e->got)
+		if (!from || !pu_same_addr(&pr->st->dst, from) || !(e = in_flight(pr->st, res->seq)) || e->got)
 			break;
 		/* The receive stamp leaves out how long the reply waited to be
 		 * read (until this run); a realtime step meanwhile (an

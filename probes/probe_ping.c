@@ -245,17 +245,6 @@ static int sock_open(struct ping_ctx *c, struct ping_sock *s, bool v6)
 	return 0;
 }
 
-static bool same_addr(const struct ping_dest *d, const struct sockaddr_storage *from)
-{
-	if (from->ss_family != d->sa.ss_family)
-		return false;
-	if (d->v6)
-		return memcmp(&((const struct sockaddr_in6 *)(const void *)from)->sin6_addr,
-		              &((const struct sockaddr_in6 *)(const void *)&d->sa)->sin6_addr, 16) == 0;
-	return ((const struct sockaddr_in *)(const void *)from)->sin_addr.s_addr ==
-	       ((const struct sockaddr_in *)(const void *)&d->sa)->sin_addr.s_addr;
-}
-
 static void check_done(struct ping_ctx *c)
 {
 	if (c->k == c->count && c->resolved == c->n * c->count)
@@ -275,7 +264,7 @@ static void account(struct ping_ctx *c, const struct vd_icmp_result *r, const st
 		return; /* a duplicate, or not a sequence of this run */
 	switch (r->kind) {
 	case VD_ICMP_ECHO_REPLY:
-		if (!r->cookie_checked || !same_addr(d, from))
+		if (!r->cookie_checked || !pu_same_addr(&d->sa, from))
 			return;
 		d->got[k] = true;
 		d->rtt_ms[k] = rx_ns > d->sent_ns[k] ? (double)(rx_ns - d->sent_ns[k]) / 1e6 : 0;
@@ -670,7 +659,7 @@ static void add_dest(struct ping_ctx *c, const char *text, bool server_end)
 	d->v6 = p.family == AF_INET6;
 	pu_sockaddr_from_prefix(&p, &d->sa, &d->len);
 	for (size_t i = 0; i < c->n; i++)
-		if (same_addr(&c->d[i], &d->sa))
+		if (pu_same_addr(&c->d[i].sa, &d->sa))
 			return; /* the server end listed as a target too: once */
 	inet_ntop(p.family, p.addr, d->addr, sizeof(d->addr));
 	d->server_end = server_end;

@@ -210,6 +210,17 @@ void pu_ms_tv(double ms, struct timeval *tv)
 
 /* ---- ICMP sockets ---- */
 
+bool pu_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
+		              &((const struct sockaddr_in6 *)(const void *)b)->sin6_addr, 16) == 0;
+	return a->ss_family == AF_INET && ((const struct sockaddr_in *)(const void *)a)->sin_addr.s_addr ==
+	                                      ((const struct sockaddr_in *)(const void *)b)->sin_addr.s_addr;
+}
+
 void pu_sockaddr_from_prefix(const struct vd_prefix *p, struct sockaddr_storage *sa, socklen_t *len)
 {
 	memset(sa, 0, sizeof(*sa));

@@ -56,6 +56,8 @@ double pu_realtime_ms(void);
 /* ms (negative: 0) as a timeval for evtimer_add. */
 void pu_ms_tv(double ms, struct timeval *tv);
 
+/* The same host: family and address alike (the port is not looked at). */
+bool pu_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 /* A full-length prefix as a socket address (port 0); *len gets its size. */
 void pu_sockaddr_from_prefix(const struct vd_prefix *p, struct sockaddr_storage *sa, socklen_t *len);
 
