@@ -1,7 +1,6 @@
 /* `vpndoctor causes` and `vpndoctor explain CAUSE`: the cause catalogue,
  * read from the library's table, so they work without the daemon; its texts in
  * the reader's language (po/), --json always as the table has them. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,27 +154,23 @@ static void explain_tests(const char *cause)
 		}
 	}
 	if ((c = vd_rule_clean_test(cause))) {
-		struct vd_sprt_limits l;
 		char p1[16], p0[16], line[512];
-		double below = vd_loss_clean_evidence();
 
-		if (vd_sprt_limits(c, &l) == 0) {
-			pct(p0, sizeof(p0), c->p0);
-			pct(p1, sizeof(p1), c->p1);
-			printf("%s\n", _("Needs the path outside shown clean, a verdict of its own:"));
-			printf("  %s.%s\n", c->section, c->key);
-			/* TRANSLATORS: Wald's lower boundary ln(beta) on the sum of the
-			 * test's log-likelihood ratio since it last started afresh or
-			 * stood at H1; p1 the fault's rate, beta the chance of a clean
-			 * verdict at that rate per fresh start */
-			snprintf(line, sizeof(line),
-			         _("its log-likelihood ratio summed since it last started afresh or stood at H1 at or "
-			           "below %.1f (ln %.0e): wrongly clean at p >= %s at most once in %.0f fresh starts; "
-			           "about %.0f samples of a clean path, %.0f at p = %s"),
-			         below, vd_loss_clean_beta(), p1, 1 / vd_loss_clean_beta(), ceil(below / l.down),
-			         ceil(below / vd_sprt_drift(&l, c->p0)), p0);
-			vd_text_wrap(stdout, line, "    ", WIDTH);
-		}
+		pct(p0, sizeof(p0), c->p0);
+		pct(p1, sizeof(p1), c->p1);
+		printf("%s\n", _("Needs the path outside shown clean, a verdict of its own:"));
+		printf("  %s.%s\n", c->section, c->key);
+		/* TRANSLATORS: Wald's lower boundary ln(beta) on the sum of the
+		 * test's log-likelihood ratio since it last started afresh or
+		 * stood at H1; p1 the fault's rate, beta the chance of a clean
+		 * verdict at that rate per fresh start */
+		snprintf(line, sizeof(line),
+		         _("its log-likelihood ratio summed since it last started afresh or stood at H1 at or "
+		           "below %.1f (ln %.0e): wrongly clean at p >= %s at most once in %.0f fresh starts; "
+		           "about %.0f samples of a clean path, %.0f at p = %s"),
+		         vd_loss_clean_evidence(), vd_loss_clean_beta(), p1, 1 / vd_loss_clean_beta(),
+		         vd_loss_clean_samples_at(0), vd_loss_clean_samples_at(c->p0), p0);
+		vd_text_wrap(stdout, line, "    ", WIDTH);
 	}
 	label(_("False alarms:"));
 	/* TRANSLATORS: the sum over the cause's tests, at the default sampling */

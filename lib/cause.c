@@ -820,20 +820,16 @@ int vd_rule_tests_add_json(const char *cause_id, cJSON *entry)
 			return -ENOMEM;
 	}
 	if ((c = vd_rule_clean_test(cause_id))) {
-		struct vd_sprt_limits l;
 		char name[64];
 		cJSON *o = cJSON_AddObjectToObject(entry, "clean");
-		double below = vd_loss_clean_evidence();
 
 		if (!o)
 			return -ENOMEM;
-		if (vd_sprt_limits(c, &l) < 0)
-			return -EINVAL;
 		snprintf(name, sizeof(name), "%s.%s", c->section, c->key);
 		if (!cJSON_AddStringToObject(o, "test", name) || !add_num(o, "p0", c->p0) || !add_num(o, "p1", c->p1) ||
-		    !add_num(o, "beta", vd_loss_clean_beta()) || !add_num(o, "evidence_at_most", below) ||
-		    !add_num(o, "samples_clean", ceil(below / l.down)) ||
-		    !add_num(o, "samples_at_p0", ceil(below / vd_sprt_drift(&l, c->p0))) ||
+		    !add_num(o, "beta", vd_loss_clean_beta()) || !add_num(o, "evidence_at_most", vd_loss_clean_evidence()) ||
+		    !add_num(o, "samples_clean", vd_loss_clean_samples_at(0)) ||
+		    !add_num(o, "samples_at_p0", vd_loss_clean_samples_at(c->p0)) ||
 		    !add_num(o, "max_samples", vd_loss_clean_samples()))
 			return -ENOMEM;
 	}

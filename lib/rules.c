@@ -1270,15 +1270,20 @@ double vd_loss_clean_evidence(void)
 	return log(LOSS_CLEAN_BETA);
 }
 
-double vd_loss_clean_samples(void)
+double vd_loss_clean_samples_at(double p)
 {
 	const struct vd_sprt_spec *t = &vd_tests[VD_TEST_PATH_LOSS_LIGHT];
 	struct vd_sprt_limits l;
 	double mu;
 
-	if (vd_sprt_limits(t, &l) < 0 || !((mu = vd_sprt_drift(&l, LOSS_CLEAN_SHOW_P)) < 0))
-		return 0;
-	return 2 * ceil(vd_loss_clean_evidence() / mu);
+	if (vd_sprt_limits(t, &l) < 0 || !((mu = vd_sprt_drift(&l, p)) < 0))
+		return INFINITY;
+	return ceil(vd_loss_clean_evidence() / mu);
+}
+
+double vd_loss_clean_samples(void)
+{
+	return 2 * vd_loss_clean_samples_at(LOSS_CLEAN_SHOW_P);
 }
 
 /* The loss tests show nothing: both at h0, the heavy one at rest (its

@@ -106,6 +106,10 @@ double vd_loss_clean_evidence(void);
 /* That bound's beta: the chance a path at 3% or more is shown clean after a
  * fresh start (at most). */
 double vd_loss_clean_beta(void);
+/* How many samples a path losing p (per sample) takes on average to show
+ * it: ln beta over the light test's drift at p (362 at 0, 563 at its p0);
+ * INFINITY where it does not (at or above the indifference point, 1.4%). */
+double vd_loss_clean_samples_at(double p);
 /* How many samples since the light test's fresh start the path probe takes
  * (out of its budget) to show it while the inside stands at h1: twice what
  * a path losing 1% takes on average (2534); a lossier one is not clean. */

@@ -248,6 +248,9 @@ static void test_loss_clean(void **state)
 	assert_int_equal((int)ceil(vd_loss_clean_evidence() / l.down), 362);
 	assert_float_equal(vd_loss_clean_samples(), 2 * ceil(log(1e-4) / vd_sprt_drift(&l, 0.01)), 0);
 	assert_float_equal(vd_loss_clean_samples(), 2534, 0);
+	assert_float_equal(vd_loss_clean_samples_at(0), 362, 0);
+	assert_float_equal(vd_loss_clean_samples_at(0.005), 563, 0);
+	assert_true(isinf(vd_loss_clean_samples_at(0.02)));
 	print_message("clean outside: ln %.4f, 362 samples clean, %.0f at most while the inside is at h1\n",
 	              vd_loss_clean_evidence(), vd_loss_clean_samples());
 }
