@@ -189,6 +189,21 @@ cJSON *vd_bank_json(const struct vd_bank *b)
 	return o;
 }
 
+bool vd_tests_loss_h1(const cJSON *tests)
+{
+	static const char *const keys[] = {VDF_TESTS_LOSS_HEAVY, VDF_TESTS_LOSS_LIGHT};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tests, keys[i]),
+		                                                  VDF_TEST_DECISION);
+		enum vd_sprt_decision dec;
+
+		if (cJSON_IsString(d) && vd_sprt_decision_parse(d->valuestring, &dec) == 0 && dec == VD_SPRT_H1)
+			return true;
+	}
+	return false;
+}
+
 bool vd_tests_loss_pending(const char *section, const cJSON *tests)
 {
 	static const char *const keys[] = {VDF_TESTS_LOSS_HEAVY, VDF_TESTS_LOSS_LIGHT};

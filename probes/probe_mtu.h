@@ -15,10 +15,9 @@
 
 /* The next timed run after one that ended with status st, short true when
  * a size at or below the tun link's MTU went unanswered with no ICMP error
- * to say so: PROBE_MTU_RECHECK_S
- * then, or after a search that ended unknown (no size answered), else 0:
- * the slot's Interval= (also when that is the shorter). A
- * failure is left to the scheduler's backoff (probe_run.next_s). */
+ * to say so: PROBE_MTU_RECHECK_S then, or after a search that ended unknown
+ * (no size answered), else 0: the slot's Interval= (also when that is the
+ * shorter). A failure is left to the scheduler's backoff (probe_run.next_s). */
 double probe_mtu_next_s(enum probe_status st, bool short_path, unsigned interval_s);
 
 #endif

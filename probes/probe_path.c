@@ -298,7 +298,6 @@ static bool inside_loss_pending(const struct path_run *pr)
 	const cJSON *tests = pu_jobj(vd_ping_inside(probe_run_section(pr->run, VDF_TUNNEL_PING)), VDF_SAMPLE_TESTS);
 	const struct vd_sprt *heavy = vd_bank_test(&pr->st->bank, VDF_TESTS_LOSS_HEAVY);
 	const struct vd_sprt *light = vd_bank_test(&pr->st->bank, VDF_TESTS_LOSS_LIGHT);
-	static const char *const keys[] = {VDF_TESTS_LOSS_HEAVY, VDF_TESTS_LOSS_LIGHT};
 
 	if (!tests)
 		return false;
@@ -314,17 +313,10 @@ static bool inside_loss_pending(const struct path_run *pr)
 	 * outside is the path's own to sample, out of its own pace. Not by
 	 * handshakes either: a few a second at most, where the budget counts
 	 * a burst of echoes, would empty it long before showing anything */
-	if (strcmp(pr->gw.proto, "udp") != 0 || pr->st->mode.hs || !heavy || !light || heavy->decision == VD_SPRT_H1 ||
-	    light->decision == VD_SPRT_H1 || light->fresh_llr_min <= vd_loss_clean_evidence() ||
-	    (double)light->fresh >= vd_loss_clean_samples())
-		return false;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const cJSON *d = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tests, keys[i]),
-		                                                  VDF_TEST_DECISION);
-		if (cJSON_IsString(d) && strcmp(d->valuestring, "h1") == 0)
-			return true;
-	}
-	return false;
+	return strcmp(pr->gw.proto, "udp") == 0 && !pr->st->mode.hs && heavy && light &&
+	       heavy->decision != VD_SPRT_H1 && light->decision != VD_SPRT_H1 &&
+	       light->fresh_llr_min > vd_loss_clean_evidence() && (double)light->fresh < vd_loss_clean_samples() &&
+	       vd_tests_loss_h1(tests);
 }
 
 /* The tests afresh, and the pacer's episode with them: what the budget
@@ -754,24 +746,24 @@ static void start_sending(struct path_run *pr)
 		pr->count = st->next_count;
 	}
 	/* ICMP filtered: handshakes for a while, then ICMP again */
-	if (path_mode_gives_up_icmp(&st->mode) && hs_choose(pr)) {
+	if (!path_mode_gives_up_icmp(&st->mode)) {
+		/* ICMP again now and then: the tests keep the handshakes'
+		 * evidence until an echo is answered (path_mode_feeds) */
+		path_mode_retries_icmp(&st->mode, mono_s());
+	} else if (hs_choose(pr)) {
 		sock_close(st);
 		if (!path_mode_handshakes(&st->mode, mono_s())) {
 			tests_afresh(st);
 			probe_log(LOG_INFO, "path on %s: %s answers no echo: measuring with OpenVPN handshakes",
 			         pr->run->tunnel->name, pr->gw.addr);
 		}
-	} else if (path_mode_gives_up_icmp(&st->mode) && st->mode.retrying) {
+	} else if (st->mode.retrying) {
 		/* a retry that finds ICMP still filtered and no handshake to go
 		 * back to: the handshakes' evidence is stale, and echoes fed to
 		 * nothing would leave the tests undecided for good; echoes from
 		 * here, fed as any (all lost: no unstable path, rules.c) */
 		path_mode_no_handshakes(&st->mode);
 		tests_afresh(st);
-	} else {
-		/* ICMP again now and then: the tests keep the handshakes'
-		 * evidence until an echo is answered (path_mode_feeds) */
-		path_mode_retries_icmp(&st->mode, mono_s());
 	}
 	if (st->mode.hs) {
 		if (!hs_choose(pr)) {

@@ -75,6 +75,8 @@ struct cJSON *vd_bank_json(const struct vd_bank *b);
  * A probe whose pace follows another probe's losses (the path's, the ping
  * probe's inside the tunnel) asks. */
 bool vd_tests_loss_pending(const char *section, const struct cJSON *tests);
+/* From such a "tests" object: a loss test stands at h1. */
+bool vd_tests_loss_h1(const struct cJSON *tests);
 
 /* A probe's pace over all its destinations, with the budget that bounds what
  * a healthy tunnel spends on pending tests (and with it the false alarms
@@ -120,8 +122,8 @@ void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now);
  * holds a fault (a long round trip at h1), the chance losses of another
  * are a healthy tunnel's, and the false alarms its budget bounds are its
  * own. With the budget spent the run is at WATCH when h1 says so (a test
- * at h1, or one just resolved), else a slow one. Returns the pace planned: FAST for a burst,
- * WATCH, or SLOW (also for a FAST the budget refused). */
+ * at h1, or one just resolved), else a slow one. Returns the pace planned:
+ * FAST for a burst, WATCH, or SLOW (also for a FAST the budget refused). */
 enum vd_sprt_pace vd_pacer_plan(struct vd_pacer *p, enum vd_sprt_pace pace, enum vd_sprt_pace h1, unsigned n_h1,
                                 double slow_s, double now, unsigned *count, double *delay_s);
 /* The same for a probe whose pace also follows evidence not its own (the
