@@ -130,7 +130,7 @@ bool path_mode_sample(struct path_mode *m, bool answered)
 
 bool path_mode_gives_up_icmp(const struct path_mode *m)
 {
-	return !m->hs && !m->ever_answered && m->unanswered >= PATH_ICMP_GIVE_UP;
+	return !m->hs && m->unanswered >= (m->ever_answered ? PATH_ICMP_GIVE_UP_ANSWERED : PATH_ICMP_GIVE_UP);
 }
 
 bool path_mode_handshakes(struct path_mode *m, double now_s)
@@ -139,6 +139,7 @@ bool path_mode_handshakes(struct path_mode *m, double now_s)
 
 	m->hs = true;
 	m->retrying = false;
+	m->ever_answered = false; /* what a retry finds is news */
 	m->hs_since = now_s;
 	return kept;
 }
@@ -513,7 +514,7 @@ static struct path_echo *in_flight(struct path_state *st, uint16_t seq)
  * reply's source, or NULL for an error from the error queue. An echo reply
  * of the right id and sequence from another address than the gateway's (a
  * stray, or forged) is no answer of its, and one would otherwise keep the
- * probe on echoes for good (path_mode: ever_answered). */
+ * probe on echoes for PATH_ICMP_GIVE_UP_ANSWERED more (path_mode). */
 static void got(struct path_run *pr, const struct vd_icmp_result *res, double stamp, const struct sockaddr_storage *from)
 {
 	struct path_echo *e;
@@ -752,10 +753,12 @@ static void start_sending(struct path_run *pr)
 		path_mode_retries_icmp(&st->mode, mono_s());
 	} else if (hs_choose(pr)) {
 		sock_close(st);
+		bool before = st->mode.ever_answered;
+
 		if (!path_mode_handshakes(&st->mode, mono_s())) {
 			tests_afresh(st);
-			probe_log(LOG_INFO, "path on %s: %s answers no echo: measuring with OpenVPN handshakes",
-			         pr->run->tunnel->name, pr->gw.addr);
+			probe_log(LOG_INFO, "path on %s: %s answers no echo%s: measuring with OpenVPN handshakes",
+			         pr->run->tunnel->name, pr->gw.addr, before ? " any more" : "");
 		}
 	} else if (st->mode.retrying) {
 		/* a retry that finds ICMP still filtered and no handshake to go

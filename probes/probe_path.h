@@ -7,12 +7,19 @@
 #include <stdbool.h>
 
 #define PATH_ICMP_GIVE_UP 10  /* echoes unanswered in a row, none ever answered: handshakes instead */
+/* Echoes unanswered in a row after some were answered on this way: ICMP
+ * filtered since (a firewall's policy changed), or the one answer was a
+ * stray. Loss does not do that: at 50% a run of 60 comes once in 2^60
+ * echoes, at 80% once in 5 million; the gateway gone loses the handshakes
+ * too, and then the echoes stay (path_mode_no_handshakes). */
+#define PATH_ICMP_GIVE_UP_ANSWERED 60
 #define PATH_ICMP_RETRY_S 600 /* and ICMP again after this */
 
 struct path_mode {
 	bool hs;             /* measuring by handshakes */
 	bool retrying;       /* echoes again after handshakes, none answered yet */
-	bool ever_answered;  /* an echo was answered on this way (a handshake is not an echo) */
+	bool ever_answered;  /* an echo was answered on this way since the probe last turned to
+	                      * echoes (a handshake is not an echo) */
 	unsigned unanswered; /* echoes in a row without an answer */
 	double hs_since;     /* monotonic s the handshakes began */
 };
@@ -28,8 +35,12 @@ bool path_mode_feeds(const struct path_mode *m, bool answered);
  * was measured by handshakes). Returns true when it did. */
 bool path_mode_sample(struct path_mode *m, bool answered);
 /* Echoes, and the gateway has answered none of the last PATH_ICMP_GIVE_UP
- * nor any before on this way: handshakes would measure where echoes
- * cannot (if the gateway speaks one: the caller's to say). */
+ * nor any before on this way, or none of the last
+ * PATH_ICMP_GIVE_UP_ANSWERED after it answered some: handshakes would
+ * measure where echoes cannot (if the gateway speaks one: the caller's to
+ * say). Before, one answer kept the probe on echoes for good: a gateway
+ * whose ICMP was filtered later, or one forged reply, left the path's
+ * tests fed nothing but losses, at 1 a second, until the laptop moved. */
 bool path_mode_gives_up_icmp(const struct path_mode *m);
 /* Handshakes from now on. Returns true when the tests keep what they hold:
  * the echoes of a retry fed them nothing, so their evidence is still the

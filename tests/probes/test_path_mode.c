@@ -1,6 +1,7 @@
 /* The path probe's way of measuring (probes/probe_path.h): echoes while the
  * gateway answers them, handshakes after PATH_ICMP_GIVE_UP unanswered ones
- * when none was ever answered, echoes again after PATH_ICMP_RETRY_S. A
+ * when none was ever answered (PATH_ICMP_GIVE_UP_ANSWERED when some were),
+ * echoes again after PATH_ICMP_RETRY_S. A
  * handshake answered is no echo answered: before, it was counted as one,
  * and after the first retry a gateway that filters ICMP was measured by
  * echoes that all went unanswered, for good. The echoes of a retry feed
@@ -105,11 +106,15 @@ static void answering_gateway(void **unused)
 	(void)unused;
 	path_mode_reset(&m);
 	path_mode_sample(&m, true);
-	/* one echo answered on this way: its losses are loss, not a filter */
-	for (int i = 0; i < 100; i++)
-		path_mode_sample(&m, false);
-	assert_int_equal(m.unanswered, 100);
-	assert_false(path_mode_gives_up_icmp(&m));
+	/* one echo answered on this way: its losses are loss, not a filter,
+	 * until more go unanswered in a row than loss makes */
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < PATH_ICMP_GIVE_UP_ANSWERED - 1; i++)
+			path_mode_sample(&m, false);
+		assert_int_equal(m.unanswered, PATH_ICMP_GIVE_UP_ANSWERED - 1);
+		assert_false(path_mode_gives_up_icmp(&m));
+		path_mode_sample(&m, true);
+	}
 	/* a new way knows nothing of it */
 	path_mode_reset(&m);
 	assert_false(m.ever_answered);
@@ -126,11 +131,52 @@ static void answering_gateway(void **unused)
 	assert_false(path_mode_gives_up_icmp(&m));
 }
 
+/* The gateway answered, then its ICMP was filtered (or the one answer was
+ * forged): before, that kept the probe on echoes, every one lost, for good.
+ * Now handshakes after PATH_ICMP_GIVE_UP_ANSWERED, and a retry that finds
+ * ICMP still filtered gives up as on a gateway that never answered. */
+static void answered_then_filtered(void **unused)
+{
+	struct path_mode m;
+
+	(void)unused;
+	path_mode_reset(&m);
+	assert_false(path_mode_sample(&m, true));
+	for (int i = 0; i < PATH_ICMP_GIVE_UP_ANSWERED - 1; i++) {
+		assert_true(path_mode_feeds(&m, false)); /* loss, as far as anyone knows */
+		path_mode_sample(&m, false);
+	}
+	assert_false(path_mode_gives_up_icmp(&m));
+	path_mode_sample(&m, false);
+	assert_true(path_mode_gives_up_icmp(&m));
+	/* the tests start afresh: what they hold is the filter's losses */
+	assert_false(path_mode_handshakes(&m, 50));
+	assert_true(m.hs);
+	assert_false(m.ever_answered);
+	assert_false(path_mode_gives_up_icmp(&m));
+	assert_true(path_mode_retries_icmp(&m, 50 + PATH_ICMP_RETRY_S + 1));
+	for (int i = 0; i < PATH_ICMP_GIVE_UP - 1; i++) {
+		assert_false(path_mode_feeds(&m, false));
+		path_mode_sample(&m, false);
+	}
+	assert_false(path_mode_gives_up_icmp(&m));
+	path_mode_sample(&m, false);
+	assert_true(path_mode_gives_up_icmp(&m));
+	assert_true(path_mode_handshakes(&m, 2000)); /* the handshakes' evidence kept */
+	/* answered again in a retry: echoes, and the long count again */
+	assert_true(path_mode_retries_icmp(&m, 2000 + PATH_ICMP_RETRY_S + 1));
+	assert_true(path_mode_sample(&m, true));
+	for (int i = 0; i < PATH_ICMP_GIVE_UP; i++)
+		path_mode_sample(&m, false);
+	assert_false(path_mode_gives_up_icmp(&m));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(filtered_gateway),
 		cmocka_unit_test(answering_gateway),
+		cmocka_unit_test(answered_then_filtered),
 		cmocka_unit_test(handshakes_gone),
 	};
 
