@@ -37,6 +37,10 @@
 #        traffic_breakdown.py in the laptop)
 #        COST_LOSS=PCT (the cost phase on a tunnel losing PCT%, the soak's
 #        0.5 for one: its results are loss0.5_*)
+#        COST_LATENCY=MS (the cost phase with MS of round trip added, as a
+#        real path has: a reply that comes after the daemon went back to
+#        sleep wakes it again, which the lab's sub-millisecond path hides;
+#        its results are rttMS_*)
 #        DETECT_TIMEOUT=300 RESOLVE_TIMEOUT=300 POLL_S=0.5 LABEL=name
 #        DETECT_FAULTS="loss10 loss3 latency200" (which faults detect runs)
 #        DETECT_FROM_REST=1 (each fault only once the path's loss tests are
@@ -264,11 +268,15 @@ ctx_all() {
 
 phase_cost() {
 	local c0 c1 w0 w1 pre=""
-	say "== cost: healthy tunnel${COST_LOSS:+ at ${COST_LOSS}% loss}, ${COST_S} s, nobody asking"
+	say "== cost: healthy tunnel${COST_LOSS:+ at ${COST_LOSS}% loss}${COST_LATENCY:+ with ${COST_LATENCY} ms more round trip}, ${COST_S} s, nobody asking"
 	wait_calm || return
 	if [ -n "${COST_LOSS:-}" ]; then
 		LAB_QUIET=1 lab_fault loss on "$COST_LOSS" || exit 1
 		pre="loss${COST_LOSS}_"
+	fi
+	if [ -n "${COST_LATENCY:-}" ]; then
+		LAB_QUIET=1 lab_fault latency on "$COST_LATENCY" || exit 1
+		pre="${pre}rtt${COST_LATENCY}_"
 	fi
 	sleep 30 # the first rounds of every probe are over
 	c0=$(counters_all)
@@ -284,6 +292,7 @@ phase_cost() {
 	w1=$(ctx_all)
 	c1=$(counters_all)
 	[ -n "${COST_LOSS:-}" ] && LAB_QUIET=1 lab_fault loss off
+	[ -n "${COST_LATENCY:-}" ] && LAB_QUIET=1 lab_fault latency off
 	cost_results "$pre" "$COST_S" "$c0" "$c1" "$w0" "$w1"
 }
 
