@@ -87,9 +87,15 @@ void vd_bank_echo(struct vd_bank *b, bool answered, double rtt_ms, double baseli
 	b->prev_rtt_ms = answered ? rtt_ms : NAN;
 }
 
-/* One test's pace: a follower's as vd_sprt_follower_pace says. */
+/* One test's pace: a follower's as vd_sprt_follower_pace says. A test of
+ * round trips with no sample yet asks none: its samples are the answers
+ * the loss tests' runs bring, and where none comes back (the gateway gone,
+ * the path outside unmeasured for the excess test) it would ask a burst
+ * at every run, out of the budget, for good. */
 static enum vd_sprt_pace test_pace(const struct vd_bank *b, size_t i)
 {
+	if (b->spec[i]->event != VD_SPRT_EV_LOST && b->t[i].samples == 0)
+		return VD_SPRT_SLOW;
 	return b->leader[i] >= 0 ? vd_sprt_follower_pace(&b->t[i], &b->lim[i], b->t[b->leader[i]].decision) :
 	                           vd_sprt_pace(&b->t[i], &b->lim[i]);
 }

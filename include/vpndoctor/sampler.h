@@ -40,7 +40,8 @@ void vd_bank_restart(struct vd_bank *b);
  * a row the step tests. */
 void vd_bank_echo(struct vd_bank *b, bool answered, double rtt_ms, double baseline_ms);
 
-/* The fastest pace any test asks for (a follower's: vd_sprt_follower_pace). */
+/* The fastest pace any test asks for (a follower's: vd_sprt_follower_pace;
+ * none from a round-trip test before its first sample). */
 enum vd_sprt_pace vd_bank_pace(const struct vd_bank *b);
 /* The fastest pace the fault's tests ask for: those that stand at h1 and
  * those fed the same kind of event (the heavy loss test, settling the

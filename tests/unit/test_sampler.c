@@ -128,6 +128,35 @@ static void test_long_path_and_facts(void **state)
 	assert_false(vd_bank_any_h1(&b));
 }
 
+/* A gateway that answers nothing (gone, and no handshake either: the path
+ * probe stays on echoes): the loss tests stand at h1 and are watched at 1
+ * a second, out of no budget, and the round-trip tests, which only an
+ * answer feeds, ask for nothing. Before, with no sample they asked a burst
+ * at every run: 1800 echoes an hour from the budget on top of the watch. */
+static void test_pace_no_answer(void **state)
+{
+	struct sim m = {.now = 0};
+	const struct vd_sampling *s = vd_sampling_find("path");
+	uint64_t n0;
+
+	(void)state;
+	assert_int_equal(vd_bank_init(&m.b, "path", path_keys), 0);
+	vd_pacer_init(&m.p, s, 0);
+	sim_rng = 3;
+	assert_true(sim_until(&m, 1.0, 1, 600, true) >= 0);
+	assert_int_equal(vd_bank_test(&m.b, "rtt_long")->samples, 0);
+	assert_int_equal(vd_bank_test(&m.b, "rtt_long")->decision, VD_SPRT_UNDECIDED);
+	assert_int_equal(vd_bank_pace(&m.b), VD_SPRT_WATCH);
+	n0 = m.samples;
+	/* an hour of it: one echo a second, the budget untouched */
+	assert_true(sim_until(&m, 1.0, 1, 3600, false) < 0);
+	assert_in_range(m.samples - n0, 3500, 3700);
+	assert_true(m.p.tokens >= s->fast_per_hour - s->burst);
+	/* an answer at last: the round-trip tests have a sample, and decide */
+	vd_bank_echo(&m.b, true, 10, NAN);
+	assert_int_equal(vd_bank_test(&m.b, "rtt_long")->decision, VD_SPRT_H0);
+}
+
 /* The pace: a lost echo on a healthy path makes the heavy loss test
  * pending, and it rests after 30 answers; one event's evidence in the
  * light test (a follower) sets no pace. A second loss while the light
@@ -589,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_what_an_echo_feeds),
 		cmocka_unit_test(test_long_path_and_facts),
 		cmocka_unit_test(test_pace),
+		cmocka_unit_test(test_pace_no_answer),
 		cmocka_unit_test(test_pace_h1),
 		cmocka_unit_test(test_pace_h1_resolved),
 		cmocka_unit_test(test_loss_pending),
