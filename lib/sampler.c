@@ -249,6 +249,19 @@ void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now)
 	p->at = now;
 	p->episode = 0;
 	p->was_n_h1 = 0;
+	p->charged = 0;
+}
+
+void vd_pacer_sent(struct vd_pacer *p, unsigned sent)
+{
+	double back;
+
+	if (sent >= p->charged)
+		return;
+	back = p->charged - sent;
+	p->tokens += back;
+	p->episode = p->episode > back ? p->episode - back : 0;
+	p->charged = sent;
 }
 
 /* The budget's refill since the last plan, and an episode's refund when a
@@ -299,6 +312,7 @@ static enum vd_sprt_pace pacer_run(struct vd_pacer *p, enum vd_sprt_pace pace, e
 				                 count, delay_s);
 			p->tokens -= s->burst;
 			p->episode += s->burst;
+			p->charged = s->burst;
 		}
 		*count = s->burst;
 		*delay_s = s->burst_spacing_s;
@@ -325,6 +339,7 @@ enum vd_sprt_pace vd_pacer_plan_with(struct vd_pacer *p, enum vd_sprt_pace own, 
 	bool any_h1 = n_h1 > 0;
 
 	pacer_update(p, n_h1, now);
+	p->charged = 0;
 	if (own == VD_SPRT_SLOW && !any_h1 && !other_pending)
 		p->episode = 0; /* at rest: what it took was a healthy tunnel's */
 	if (other_pending && own < VD_SPRT_FAST &&

@@ -355,6 +355,7 @@ static void pace(struct path_run *pr)
 		 * refused is a run at rest */
 		if (st->next_count > PATH_HS_MAX_RUN)
 			st->next_count = PATH_HS_MAX_RUN;
+		vd_pacer_sent(&st->pacer, st->next_count); /* a burst of 20 taken, 5 sent */
 		if (p == VD_SPRT_FAST && delay < PATH_HS_SPACING_MS / 1000.0)
 			delay = PATH_HS_SPACING_MS / 1000.0; /* between runs as between handshakes */
 		else if (p == VD_SPRT_WATCH && delay < PATH_HS_WATCH_S)

@@ -109,9 +109,15 @@ struct vd_pacer {
 	double at;      /* monotonic seconds of the last refill */
 	double episode; /* taken from the budget since the tests last rested with nothing open */
 	unsigned was_n_h1; /* the tests at h1 at the last plan */
+	unsigned charged;  /* what the last plan took from the budget */
 };
 
 void vd_pacer_init(struct vd_pacer *p, const struct vd_sampling *s, double now);
+
+/* The last plan's burst was cut to sent samples (a probe with a smaller
+ * run of its own: the path's handshakes, five at most): what it took for
+ * the ones not sent goes back to the budget. */
+void vd_pacer_sent(struct vd_pacer *p, unsigned sent);
 
 /* The next run: *count echoes to each destination (burst_spacing_s apart
  * when more than one), after *delay_s. pace is the fastest of its banks',

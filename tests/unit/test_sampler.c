@@ -360,6 +360,25 @@ static void test_pacer(void **state)
 	vd_pacer_plan(&p, VD_SPRT_WATCH, VD_SPRT_WATCH, 1, 0, now, &count, &delay);
 	assert_int_equal(count, s->per_run);
 	assert_float_equal(delay, s->watch_s, 0);
+	/* a burst cut short by the probe takes what it sent, no more (the
+	 * path's handshakes: five of the twenty planned) */
+	{
+		double t0 = p.tokens;
+
+		assert_int_equal(vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, 0, now, &count, &delay), VD_SPRT_FAST);
+		assert_float_equal(p.tokens, t0 - s->burst, 1e-9);
+		vd_pacer_sent(&p, 5);
+		assert_float_equal(p.tokens, t0 - 5, 1e-9);
+		assert_float_equal(p.episode, 5, 1e-9);
+		vd_pacer_sent(&p, 5); /* once */
+		assert_float_equal(p.tokens, t0 - 5, 1e-9);
+		/* a run out of no budget gives nothing back */
+		vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_FAST, 1, 0, now, &count, &delay);
+		t0 = p.tokens;
+		vd_pacer_sent(&p, 5);
+		assert_float_equal(p.tokens, t0, 1e-9);
+		vd_pacer_init(&p, s, now);
+	}
 	/* pending bursts on a healthy tunnel come out of the hour's budget */
 	for (;;) {
 		vd_pacer_plan(&p, VD_SPRT_FAST, VD_SPRT_SLOW, 0, 0, now, &count, &delay);
