@@ -39,8 +39,9 @@
  * the evidence of another network says nothing about this one.
  *
  * Where ICMP gets no answer at all (filtered on the way or at the gateway:
- * PATH_ICMP_GIVE_UP echoes in a row, none ever answered on this way), the
- * probe measures with OpenVPN hard resets instead (method "handshake"), over
+ * PATH_ICMP_GIVE_UP echoes in a row, none ever answered on this way; or
+ * PATH_ICMP_GIVE_UP_ANSWERED after some were, and a trial's handshake is
+ * answered where the echoes are not), the probe measures with OpenVPN hard resets instead (method "handshake"), over
  * the protocol the transport probe saw answered (the tunnel's own when both
  * did), at a pace the gateway's shared allowance of handshakes can bear
  * (PATH_HS_*); it tries ICMP again after PATH_ICMP_RETRY_S, and goes back to
@@ -108,6 +109,8 @@ void path_mode_reset(struct path_mode *m)
 
 bool path_mode_feeds(const struct path_mode *m, bool answered)
 {
+	if (m->trial)
+		return false;
 	return m->hs || answered || !m->retrying;
 }
 
@@ -135,18 +138,33 @@ bool path_mode_gives_up_icmp(const struct path_mode *m)
 
 bool path_mode_handshakes(struct path_mode *m, double now_s)
 {
-	bool kept = m->retrying;
+	bool kept = m->retrying || m->ever_answered;
 
 	m->hs = true;
+	m->trial = m->ever_answered && !m->retrying;
 	m->retrying = false;
-	m->ever_answered = false; /* what a retry finds is news */
 	m->hs_since = now_s;
 	return kept;
 }
 
+int path_mode_trial_end(struct path_mode *m, bool answered, double now_s)
+{
+	if (!m->hs || !m->trial)
+		return 0;
+	m->trial = false;
+	if (answered) {
+		m->ever_answered = false; /* what a retry finds is news */
+		m->hs_since = now_s;
+		return 1;
+	}
+	m->hs = false;
+	m->unanswered = 0;
+	return -1;
+}
+
 bool path_mode_retries_icmp(struct path_mode *m, double now_s)
 {
-	if (!m->hs || !(now_s - m->hs_since > PATH_ICMP_RETRY_S))
+	if (!m->hs || m->trial || !(now_s - m->hs_since > PATH_ICMP_RETRY_S))
 		return false;
 	m->hs = false;
 	m->retrying = true;
@@ -154,11 +172,15 @@ bool path_mode_retries_icmp(struct path_mode *m, double now_s)
 	return true;
 }
 
-void path_mode_no_handshakes(struct path_mode *m)
+bool path_mode_no_handshakes(struct path_mode *m)
 {
+	bool kept = m->trial;
+
 	m->hs = false;
+	m->trial = false;
 	m->retrying = false;
 	m->unanswered = 0;
+	return kept;
 }
 
 /* The slot's state: the tests and the pace, kept from run to run. */
@@ -410,9 +432,30 @@ static void on_finish(evutil_socket_t fd, short what, void *arg)
 	/* handshakes: every one sent is a sample, in the order sent (ICMP's
 	 * samples were made as their echoes came back or timed out) */
 	if (st->mode.hs) {
+		bool any = false;
+
 		pr->received = 0;
-		for (unsigned i = 0; i < pr->sent; i++)
+		for (unsigned i = 0; i < pr->sent; i++) {
 			sample(pr, pr->got[i], pr->rtt[i]);
+			any = any || pr->got[i];
+		}
+		/* a trial's handshakes: the gateway answers them, so its ICMP
+		 * is filtered now (the echoes' losses were the filter's, and go
+		 * with the tests); or it does not, and the path itself is down:
+		 * echoes again, their evidence kept */
+		switch (path_mode_trial_end(&st->mode, any, mono_s())) {
+		case 1:
+			tests_afresh(st);
+			probe_log(LOG_INFO, "path on %s: %s answers no echo any more: measuring with OpenVPN handshakes",
+			         pr->run->tunnel->name, pr->gw.addr);
+			break;
+		case -1:
+			probe_log(LOG_DEBUG, "path on %s: %s answers no handshake either: echoes again",
+			          pr->run->tunnel->name, pr->gw.addr);
+			break;
+		default:
+			break;
+		}
 	}
 	pace(pr);
 	if (!sec) {
@@ -754,12 +797,14 @@ static void start_sending(struct path_run *pr)
 		path_mode_retries_icmp(&st->mode, mono_s());
 	} else if (hs_choose(pr)) {
 		sock_close(st);
-		bool before = st->mode.ever_answered;
-
 		if (!path_mode_handshakes(&st->mode, mono_s())) {
 			tests_afresh(st);
-			probe_log(LOG_INFO, "path on %s: %s answers no echo%s: measuring with OpenVPN handshakes",
-			         pr->run->tunnel->name, pr->gw.addr, before ? " any more" : "");
+			probe_log(LOG_INFO, "path on %s: %s answers no echo: measuring with OpenVPN handshakes",
+			         pr->run->tunnel->name, pr->gw.addr);
+		} else if (st->mode.trial) {
+			probe_log(LOG_DEBUG, "path on %s: %s answered echoes, and none of the last %d: a handshake "
+			          "tells a filter from an outage", pr->run->tunnel->name, pr->gw.addr,
+			          PATH_ICMP_GIVE_UP_ANSWERED);
 		}
 	} else if (st->mode.retrying) {
 		/* a retry that finds ICMP still filtered and no handshake to go
@@ -774,9 +819,10 @@ static void start_sending(struct path_run *pr)
 			/* no handshake answered any more: echoes, fed as any
 			 * (not a retry: fed nothing, the tests would stay
 			 * undecided and sample from the budget for good), and
-			 * what the handshakes showed is no evidence of theirs */
-			path_mode_no_handshakes(&st->mode);
-			tests_afresh(st);
+			 * what the handshakes showed is no evidence of theirs
+			 * (a trial's fed them nothing: the echoes' stands) */
+			if (!path_mode_no_handshakes(&st->mode))
+				tests_afresh(st);
 		} else {
 			double wait_ms = hs_wait_ms(st);
 			struct timeval tv;

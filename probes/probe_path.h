@@ -9,14 +9,16 @@
 #define PATH_ICMP_GIVE_UP 10  /* echoes unanswered in a row, none ever answered: handshakes instead */
 /* Echoes unanswered in a row after some were answered on this way: ICMP
  * filtered since (a firewall's policy changed), or the one answer was a
- * stray. Loss does not do that: at 50% a run of 60 comes once in 2^60
- * echoes, at 80% once in 5 million; the gateway gone loses the handshakes
- * too, and then the echoes stay (path_mode_no_handshakes). */
+ * stray; or the path is down (a Wi-Fi outage of a minute), and its losses
+ * are the evidence of an unstable path. A trial tells them apart: handshakes
+ * fed to no test, and if the gateway answers one, handshakes from then on
+ * (the tests afresh); if not, echoes again, the tests as they were. */
 #define PATH_ICMP_GIVE_UP_ANSWERED 60
 #define PATH_ICMP_RETRY_S 600 /* and ICMP again after this */
 
 struct path_mode {
 	bool hs;             /* measuring by handshakes */
+	bool trial;          /* handshakes after PATH_ICMP_GIVE_UP_ANSWERED, fed to no test */
 	bool retrying;       /* echoes again after handshakes, none answered yet */
 	bool ever_answered;  /* an echo was answered on this way since the probe last turned to
 	                      * echoes (a handshake is not an echo) */
@@ -28,7 +30,8 @@ struct path_mode {
 void path_mode_reset(struct path_mode *m);
 /* Whether a sample goes to the tests: an echo unanswered while retrying
  * does not (ICMP may well be filtered still: the handshakes' evidence stays
- * as it was, and the tests see no loss that is only the filter's). */
+ * as it was, and the tests see no loss that is only the filter's); nor does
+ * a trial's handshake. */
 bool path_mode_feeds(const struct path_mode *m, bool answered);
 /* One sample, an echo or a handshake as m->hs says, answered or not. An
  * echo answered ends a retry (the tests start afresh then: what they hold
@@ -44,16 +47,26 @@ bool path_mode_sample(struct path_mode *m, bool answered);
 bool path_mode_gives_up_icmp(const struct path_mode *m);
 /* Handshakes from now on. Returns true when the tests keep what they hold:
  * the echoes of a retry fed them nothing, so their evidence is still the
- * handshakes' of before; false when they start afresh (the echoes before
- * the first switch were fed as lost). */
+ * handshakes' of before; or echoes were answered on this way before, and
+ * these handshakes are a trial (m->trial) that feeds nothing; false when
+ * they start afresh (the echoes before the first switch were fed as lost,
+ * and no answer says they were the path's). */
 bool path_mode_handshakes(struct path_mode *m, double now_s);
+/* A trial's run is over, a handshake of it answered or none: 1, handshakes
+ * from now on (the caller starts the tests afresh: the echoes' losses were
+ * a filter's), ICMP retried after PATH_ICMP_RETRY_S as on a gateway that
+ * never answered; -1, echoes again (the path is down, not filtered: the
+ * tests keep their evidence), another trial after
+ * PATH_ICMP_GIVE_UP_ANSWERED more unanswered; 0 when not in a trial. */
+int path_mode_trial_end(struct path_mode *m, bool answered, double now_s);
 /* Handshakes for PATH_ICMP_RETRY_S: echoes again (true), retrying, the
  * count of unanswered ones from 0, so that ICMP still filtered brings
  * handshakes back after PATH_ICMP_GIVE_UP more. */
 bool path_mode_retries_icmp(struct path_mode *m, double now_s);
 /* No handshake to measure with any more (the transport probe saw none
  * answered, in handshakes or at the end of a retry): echoes, fed as any,
- * not a retry. The caller starts the tests afresh. */
-void path_mode_no_handshakes(struct path_mode *m);
+ * not a retry. Returns true when the tests keep what they hold (a trial
+ * fed them nothing), else the caller starts them afresh. */
+bool path_mode_no_handshakes(struct path_mode *m);
 
 #endif

@@ -10,6 +10,8 @@
 #   dead      198.51.100.3 everything dropped          -> gateway-unreachable
 #   lossy     198.51.100.4 50% of echo requests dropped -> path loss ~50%: unstable-internet
 #   icmpfilt  198.51.100.5 ICMP dropped, proto tcp     -> path by handshake over TCP, no findings
+#   icmplater 198.51.100.8 ICMP answered, then dropped -> path by handshake after 60 unanswered
+#                                                          and a trial handshake answered, no findings
 #   badname   a name that does not resolve             -> transport error: gateway-unreachable
 #   portrst   198.51.100.6 answers ping, UDP dropped, TCP refused by RST (a
 #             UDP-only gateway behind a filter)         -> udp-blocked, not unreachable
@@ -67,7 +69,7 @@ for n in "$gw" "$net" "$lap"; do
 done
 ip link add g0 netns "$gw" type veth peer name rg netns "$net" || fail "veth"
 ip link add l0 netns "$lap" type veth peer name rl netns "$net" || fail "veth"
-for a in 1 2 3 4 5 6 7; do ip -n "$gw" addr add 198.51.100.$a/24 dev g0; done
+for a in 1 2 3 4 5 6 7 8; do ip -n "$gw" addr add 198.51.100.$a/24 dev g0; done
 ip -n "$gw" link set g0 up
 ip -n "$gw" route add default via 198.51.100.254
 ip -n "$net" addr add 198.51.100.254/24 dev rg
@@ -157,7 +159,8 @@ profile icmpfilt 198.51.100.5 1194 tcp
 profile badname gw.vd-test.invalid 1194 udp
 profile portrst 198.51.100.6 1194 udp
 profile portquiet 198.51.100.7 1194 udp
-cases="healthy udpblock dead lossy icmpfilt badname portrst portquiet"
+profile icmplater 198.51.100.8 1194 udp
+cases="healthy udpblock dead lossy icmpfilt badname portrst portquiet icmplater"
 
 # Every other probe of the table stays off: only these two (and the profile,
 # which the rules read the tunnel's proto from) run.
@@ -244,9 +247,29 @@ facts transport portrst 'f["udp"]["result"] == "timeout" and f["tcp"]["result"] 
 	fail "portrst: not udp timeout + tcp refused"
 facts transport portquiet 'f["udp"]["result"] == "timeout" and f["tcp"]["result"] == "timeout"' ||
 	fail "portquiet: both should time out"
-for c in portrst portquiet; do
+for c in portrst portquiet icmplater; do
 	facts path $c 'f["method"] == "icmp" and f["sent"] >= 1 and f["received"] == f["sent"]' || fail "$c: the gateway should answer ping"
 done
+
+# icmplater: a gateway that answered echoes, then a firewall drops them. The
+# path's tests take every echo as lost (no unstable path: rules.c), and after
+# 60 in a row a trial's handshake is answered, and it measures by handshakes;
+# before, one answer kept it on echoes, all lost, for good. Two checks start
+# it (Interval=1h: a run at rest reads the echo the last one left in flight),
+# the lost echoes pace the rest.
+ip netns exec "$net" nft add rule inet vdtest vdforward ip daddr 198.51.100.8 icmp type echo-request drop ||
+	fail "nft: icmplater"
+t_filter=$(now)
+"$bin/vpndoctor" --socket "$sock" check > /dev/null 2>&1
+sleep 2
+"$bin/vpndoctor" --socket "$sock" check > /dev/null 2>&1
+for ((i = 0; i < 360; i++)); do
+	facts path icmplater 'f["method"] == "handshake" and f["sent"] >= 1' && break
+	sleep 0.5
+done
+facts path icmplater 'f["method"] == "handshake" and f["handshake_proto"] == "udp" and f["sent"] >= 1' ||
+	fail "icmplater: the path should be measured by handshakes once ICMP is filtered: $(show path icmplater)"
+echo "icmplater: measured by handshakes $(since "$t_filter") s after ICMP was filtered"
 
 # --- findings: wait for each to open (grace periods: 30 s, 30 s, 60 s) ---------------
 # findings_ok PYEXPR over causes: {tunnel: set of causes}
@@ -278,7 +301,7 @@ done
 
 # The whole picture at once; nothing false.
 findings_ok "causes['udpblock'] == {'udp-blocked'} and causes['dead'] == {'gateway-unreachable'} and
-causes['badname'] == {'gateway-unreachable'} and 'healthy' not in causes and 'icmpfilt' not in causes and
+causes['badname'] == {'gateway-unreachable'} and 'healthy' not in causes and 'icmpfilt' not in causes and 'icmplater' not in causes and
 'unstable-internet' in causes['lossy'] and causes['lossy'] <= {'unstable-internet'} and
 causes['portrst'] == {'udp-blocked'} and causes['portquiet'] == {'vpn-port-silent'}" ||
 	fail "the findings are not what the faults make: $("$bin/vpndoctor" --socket "$sock" status --json)"

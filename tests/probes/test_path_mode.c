@@ -1,7 +1,8 @@
 /* The path probe's way of measuring (probes/probe_path.h): echoes while the
  * gateway answers them, handshakes after PATH_ICMP_GIVE_UP unanswered ones
- * when none was ever answered (PATH_ICMP_GIVE_UP_ANSWERED when some were),
- * echoes again after PATH_ICMP_RETRY_S. A
+ * when none was ever answered (after PATH_ICMP_GIVE_UP_ANSWERED when some
+ * were, if a trial's handshake is answered: else the path is down, and its
+ * losses stay evidence), echoes again after PATH_ICMP_RETRY_S. A
  * handshake answered is no echo answered: before, it was counted as one,
  * and after the first retry a gateway that filters ICMP was measured by
  * echoes that all went unanswered, for good. The echoes of a retry feed
@@ -133,8 +134,9 @@ static void answering_gateway(void **unused)
 
 /* The gateway answered, then its ICMP was filtered (or the one answer was
  * forged): before, that kept the probe on echoes, every one lost, for good.
- * Now handshakes after PATH_ICMP_GIVE_UP_ANSWERED, and a retry that finds
- * ICMP still filtered gives up as on a gateway that never answered. */
+ * Now a trial after PATH_ICMP_GIVE_UP_ANSWERED: its handshake is answered,
+ * so handshakes from then on, and a retry that finds ICMP still filtered
+ * gives up as on a gateway that never answered. */
 static void answered_then_filtered(void **unused)
 {
 	struct path_mode m;
@@ -149,12 +151,20 @@ static void answered_then_filtered(void **unused)
 	assert_false(path_mode_gives_up_icmp(&m));
 	path_mode_sample(&m, false);
 	assert_true(path_mode_gives_up_icmp(&m));
-	/* the tests start afresh: what they hold is the filter's losses */
-	assert_false(path_mode_handshakes(&m, 50));
+	/* a trial: the tests keep the echoes' evidence, and are fed nothing */
+	assert_true(path_mode_handshakes(&m, 50));
+	assert_true(m.hs && m.trial);
+	assert_false(path_mode_feeds(&m, true) || path_mode_feeds(&m, false));
+	assert_false(path_mode_retries_icmp(&m, 50 + PATH_ICMP_RETRY_S + 1));
+	/* the gateway answers it: ICMP is filtered, handshakes for good (the
+	 * caller starts the tests afresh) */
+	assert_int_equal(path_mode_trial_end(&m, true, 60), 1);
 	assert_true(m.hs);
-	assert_false(m.ever_answered);
-	assert_false(path_mode_gives_up_icmp(&m));
-	assert_true(path_mode_retries_icmp(&m, 50 + PATH_ICMP_RETRY_S + 1));
+	assert_false(m.trial || m.ever_answered);
+	assert_true(path_mode_feeds(&m, true) && path_mode_feeds(&m, false));
+	assert_int_equal(path_mode_trial_end(&m, true, 61), 0); /* once */
+	assert_false(path_mode_retries_icmp(&m, 60 + PATH_ICMP_RETRY_S));
+	assert_true(path_mode_retries_icmp(&m, 60 + PATH_ICMP_RETRY_S + 1));
 	for (int i = 0; i < PATH_ICMP_GIVE_UP - 1; i++) {
 		assert_false(path_mode_feeds(&m, false));
 		path_mode_sample(&m, false);
@@ -163,6 +173,7 @@ static void answered_then_filtered(void **unused)
 	path_mode_sample(&m, false);
 	assert_true(path_mode_gives_up_icmp(&m));
 	assert_true(path_mode_handshakes(&m, 2000)); /* the handshakes' evidence kept */
+	assert_false(m.trial);
 	/* answered again in a retry: echoes, and the long count again */
 	assert_true(path_mode_retries_icmp(&m, 2000 + PATH_ICMP_RETRY_S + 1));
 	assert_true(path_mode_sample(&m, true));
@@ -171,12 +182,57 @@ static void answered_then_filtered(void **unused)
 	assert_false(path_mode_gives_up_icmp(&m));
 }
 
+/* The path itself down for minutes (Wi-Fi gone): the echoes go unanswered
+ * as a filter's would, but so does the trial's handshake: echoes again,
+ * every one fed, the tests' evidence of the outage kept (the review of the
+ * first version: a 45 s outage switched to handshakes and its loss was
+ * never named). */
+static void answered_then_outage(void **unused)
+{
+	struct path_mode m;
+
+	(void)unused;
+	path_mode_reset(&m);
+	path_mode_sample(&m, true);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < PATH_ICMP_GIVE_UP_ANSWERED; i++) {
+			assert_true(path_mode_feeds(&m, false));
+			path_mode_sample(&m, false);
+		}
+		assert_true(path_mode_gives_up_icmp(&m));
+		assert_true(path_mode_handshakes(&m, 100.0 * round)); /* kept */
+		assert_true(m.trial);
+		assert_int_equal(path_mode_trial_end(&m, false, 100.0 * round + 5), -1);
+		assert_false(m.hs || m.trial || m.retrying);
+		assert_true(m.ever_answered);
+		assert_int_equal(m.unanswered, 0);
+	}
+	/* the transport probe sees no handshake answered during a trial:
+	 * echoes, the tests kept */
+	for (int i = 0; i < PATH_ICMP_GIVE_UP_ANSWERED; i++)
+		path_mode_sample(&m, false);
+	assert_true(path_mode_handshakes(&m, 500));
+	assert_true(path_mode_no_handshakes(&m));
+	assert_false(m.hs || m.trial);
+	/* the path back: an answer, and the count from 0 */
+	path_mode_sample(&m, true);
+	assert_int_equal(m.unanswered, 0);
+	/* on handshakes proper (a gateway that never answered), no handshake
+	 * any more: echoes, the tests afresh */
+	path_mode_reset(&m);
+	for (int i = 0; i < PATH_ICMP_GIVE_UP; i++)
+		path_mode_sample(&m, false);
+	assert_false(path_mode_handshakes(&m, 0));
+	assert_false(path_mode_no_handshakes(&m));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(filtered_gateway),
 		cmocka_unit_test(answering_gateway),
 		cmocka_unit_test(answered_then_filtered),
+		cmocka_unit_test(answered_then_outage),
 		cmocka_unit_test(handshakes_gone),
 	};
 
