@@ -40,8 +40,8 @@
  *
  * Where ICMP gets no answer at all (filtered on the way or at the gateway:
  * PATH_ICMP_GIVE_UP echoes in a row, none ever answered on this way; or
- * PATH_ICMP_GIVE_UP_ANSWERED after some were, and a trial's handshake is
- * answered where the echoes are not), the probe measures with OpenVPN hard resets instead (method "handshake"), over
+ * PATH_ICMP_GIVE_UP_ANSWERED after some were, a trial's handshake answered
+ * and PATH_ICMP_GIVE_UP echoes after it not), the probe measures with OpenVPN hard resets instead (method "handshake"), over
  * the protocol the transport probe saw answered (the tunnel's own when both
  * did), at a pace the gateway's shared allowance of handshakes can bear
  * (PATH_HS_*); it tries ICMP again after PATH_ICMP_RETRY_S, and goes back to
@@ -111,7 +111,7 @@ bool path_mode_feeds(const struct path_mode *m, bool answered)
 {
 	if (m->trial)
 		return false;
-	return m->hs || answered || !m->retrying;
+	return m->hs || answered || !(m->retrying || m->confirming);
 }
 
 bool path_mode_sample(struct path_mode *m, bool answered)
@@ -121,8 +121,11 @@ bool path_mode_sample(struct path_mode *m, bool answered)
 	if (m->hs)
 		return false; /* a handshake answered says nothing of echoes */
 	if (answered) {
+		/* a retry's evidence was the handshakes' (afresh); a
+		 * confirmation's is the echoes' of before (kept) */
 		ended = m->retrying;
 		m->retrying = false;
+		m->confirming = false;
 		m->unanswered = 0;
 		m->ever_answered = true;
 	} else {
@@ -133,33 +136,35 @@ bool path_mode_sample(struct path_mode *m, bool answered)
 
 bool path_mode_gives_up_icmp(const struct path_mode *m)
 {
-	return !m->hs && m->unanswered >= (m->ever_answered ? PATH_ICMP_GIVE_UP_ANSWERED : PATH_ICMP_GIVE_UP);
+	bool long_count = m->ever_answered && !m->confirming;
+
+	return !m->hs && m->unanswered >= (long_count ? PATH_ICMP_GIVE_UP_ANSWERED : PATH_ICMP_GIVE_UP);
 }
 
 bool path_mode_handshakes(struct path_mode *m, double now_s)
 {
-	bool kept = m->retrying || m->ever_answered;
+	bool trial = m->ever_answered && !m->retrying && !m->confirming;
+	bool kept = m->retrying || trial;
 
 	m->hs = true;
-	m->trial = m->ever_answered && !m->retrying;
+	m->trial = trial;
 	m->retrying = false;
+	if (m->confirming) /* ICMP filtered, confirmed: what a retry finds is news */
+		m->ever_answered = false;
+	m->confirming = false;
 	m->hs_since = now_s;
 	return kept;
 }
 
-int path_mode_trial_end(struct path_mode *m, bool answered, double now_s)
+int path_mode_trial_end(struct path_mode *m, bool answered)
 {
 	if (!m->hs || !m->trial)
 		return 0;
 	m->trial = false;
-	if (answered) {
-		m->ever_answered = false; /* what a retry finds is news */
-		m->hs_since = now_s;
-		return 1;
-	}
 	m->hs = false;
 	m->unanswered = 0;
-	return -1;
+	m->confirming = answered;
+	return answered ? 1 : -1;
 }
 
 bool path_mode_retries_icmp(struct path_mode *m, double now_s)
@@ -174,11 +179,12 @@ bool path_mode_retries_icmp(struct path_mode *m, double now_s)
 
 bool path_mode_no_handshakes(struct path_mode *m)
 {
-	bool kept = m->trial;
+	bool kept = m->trial || m->confirming;
 
 	m->hs = false;
 	m->trial = false;
 	m->retrying = false;
+	m->confirming = false;
 	m->unanswered = 0;
 	return kept;
 }
@@ -439,15 +445,15 @@ static void on_finish(evutil_socket_t fd, short what, void *arg)
 			sample(pr, pr->got[i], pr->rtt[i]);
 			any = any || pr->got[i];
 		}
-		/* a trial's handshakes: the gateway answers them, so its ICMP
-		 * is filtered now (the echoes' losses were the filter's, and go
-		 * with the tests); or it does not, and the path itself is down:
-		 * echoes again, their evidence kept */
-		switch (path_mode_trial_end(&st->mode, any, mono_s())) {
+		/* a trial's handshakes: the gateway answers them, so the path
+		 * is up now: its ICMP filtered, or an outage that has just
+		 * ended; echoes confirm which (path_mode_trial_end). None
+		 * answered: the path itself is down, echoes again, their
+		 * evidence kept */
+		switch (path_mode_trial_end(&st->mode, any)) {
 		case 1:
-			tests_afresh(st);
-			probe_log(LOG_INFO, "path on %s: %s answers no echo any more: measuring with OpenVPN handshakes",
-			         pr->run->tunnel->name, pr->gw.addr);
+			probe_log(LOG_DEBUG, "path on %s: %s answers handshakes: echoes to confirm ICMP is filtered",
+			          pr->run->tunnel->name, pr->gw.addr);
 			break;
 		case -1:
 			probe_log(LOG_DEBUG, "path on %s: %s answers no handshake either: echoes again",
@@ -796,23 +802,26 @@ static void start_sending(struct path_run *pr)
 		 * evidence until an echo is answered (path_mode_feeds) */
 		path_mode_retries_icmp(&st->mode, mono_s());
 	} else if (hs_choose(pr)) {
+		bool confirmed = st->mode.confirming;
+
 		sock_close(st);
 		if (!path_mode_handshakes(&st->mode, mono_s())) {
 			tests_afresh(st);
-			probe_log(LOG_INFO, "path on %s: %s answers no echo: measuring with OpenVPN handshakes",
-			         pr->run->tunnel->name, pr->gw.addr);
+			probe_log(LOG_INFO, "path on %s: %s answers no echo%s: measuring with OpenVPN handshakes",
+			         pr->run->tunnel->name, pr->gw.addr, confirmed ? " any more" : "");
 		} else if (st->mode.trial) {
 			probe_log(LOG_DEBUG, "path on %s: %s answered echoes, and none of the last %d: a handshake "
 			          "tells a filter from an outage", pr->run->tunnel->name, pr->gw.addr,
 			          PATH_ICMP_GIVE_UP_ANSWERED);
 		}
-	} else if (st->mode.retrying) {
+	} else if (st->mode.retrying || st->mode.confirming) {
 		/* a retry that finds ICMP still filtered and no handshake to go
 		 * back to: the handshakes' evidence is stale, and echoes fed to
 		 * nothing would leave the tests undecided for good; echoes from
-		 * here, fed as any (all lost: no unstable path, rules.c) */
-		path_mode_no_handshakes(&st->mode);
-		tests_afresh(st);
+		 * here, fed as any (all lost: no unstable path, rules.c). A
+		 * confirmation's tests hold the echoes' evidence: kept */
+		if (!path_mode_no_handshakes(&st->mode))
+			tests_afresh(st);
 	}
 	if (st->mode.hs) {
 		if (!hs_choose(pr)) {
@@ -827,8 +836,10 @@ static void start_sending(struct path_run *pr)
 			double wait_ms = hs_wait_ms(st);
 			struct timeval tv;
 
-			if (pr->count > PATH_HS_MAX_RUN) /* planned as echoes */
+			if (pr->count > PATH_HS_MAX_RUN) { /* planned as echoes */
 				pr->count = PATH_HS_MAX_RUN;
+				vd_pacer_sent(&st->pacer, pr->count);
+			}
 			/* a run at once (OpenVPN's state changed, a link, a check)
 			 * still waits its turn after the last handshake: a client
 			 * that reconnects in a loop does not make the path flood the

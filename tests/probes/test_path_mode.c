@@ -1,8 +1,9 @@
 /* The path probe's way of measuring (probes/probe_path.h): echoes while the
  * gateway answers them, handshakes after PATH_ICMP_GIVE_UP unanswered ones
  * when none was ever answered (after PATH_ICMP_GIVE_UP_ANSWERED when some
- * were, if a trial's handshake is answered: else the path is down, and its
- * losses stay evidence), echoes again after PATH_ICMP_RETRY_S. A
+ * were, if a trial's handshake is answered and the echoes after it are not:
+ * else the path was down, and its losses stay evidence), echoes again after
+ * PATH_ICMP_RETRY_S. A
  * handshake answered is no echo answered: before, it was counted as one,
  * and after the first retry a gateway that filters ICMP was measured by
  * echoes that all went unanswered, for good. The echoes of a retry feed
@@ -135,8 +136,9 @@ static void answering_gateway(void **unused)
 /* The gateway answered, then its ICMP was filtered (or the one answer was
  * forged): before, that kept the probe on echoes, every one lost, for good.
  * Now a trial after PATH_ICMP_GIVE_UP_ANSWERED: its handshake is answered,
- * so handshakes from then on, and a retry that finds ICMP still filtered
- * gives up as on a gateway that never answered. */
+ * PATH_ICMP_GIVE_UP echoes after it are not, so handshakes from then on,
+ * and a retry that finds ICMP still filtered gives up as on a gateway that
+ * never answered. */
 static void answered_then_filtered(void **unused)
 {
 	struct path_mode m;
@@ -156,13 +158,25 @@ static void answered_then_filtered(void **unused)
 	assert_true(m.hs && m.trial);
 	assert_false(path_mode_feeds(&m, true) || path_mode_feeds(&m, false));
 	assert_false(path_mode_retries_icmp(&m, 50 + PATH_ICMP_RETRY_S + 1));
-	/* the gateway answers it: ICMP is filtered, handshakes for good (the
-	 * caller starts the tests afresh) */
-	assert_int_equal(path_mode_trial_end(&m, true, 60), 1);
+	/* the gateway answers it: echoes to confirm, the unanswered ones fed
+	 * to no test */
+	assert_int_equal(path_mode_trial_end(&m, true), 1);
+	assert_false(m.hs || m.trial);
+	assert_true(m.confirming);
+	assert_int_equal(path_mode_trial_end(&m, true), 0); /* once */
+	for (int i = 0; i < PATH_ICMP_GIVE_UP - 1; i++) {
+		assert_false(path_mode_feeds(&m, false));
+		assert_false(path_mode_sample(&m, false));
+	}
+	assert_true(path_mode_feeds(&m, true));
+	assert_false(path_mode_gives_up_icmp(&m));
+	path_mode_sample(&m, false);
+	assert_true(path_mode_gives_up_icmp(&m));
+	/* ICMP filtered: handshakes for good, the tests afresh */
+	assert_false(path_mode_handshakes(&m, 60));
 	assert_true(m.hs);
-	assert_false(m.trial || m.ever_answered);
+	assert_false(m.trial || m.confirming || m.ever_answered);
 	assert_true(path_mode_feeds(&m, true) && path_mode_feeds(&m, false));
-	assert_int_equal(path_mode_trial_end(&m, true, 61), 0); /* once */
 	assert_false(path_mode_retries_icmp(&m, 60 + PATH_ICMP_RETRY_S));
 	assert_true(path_mode_retries_icmp(&m, 60 + PATH_ICMP_RETRY_S + 1));
 	for (int i = 0; i < PATH_ICMP_GIVE_UP - 1; i++) {
@@ -186,7 +200,9 @@ static void answered_then_filtered(void **unused)
  * as a filter's would, but so does the trial's handshake: echoes again,
  * every one fed, the tests' evidence of the outage kept (the review of the
  * first version: a 45 s outage switched to handshakes and its loss was
- * never named). */
+ * never named). And an outage that ends as its trial runs: the handshake
+ * is answered, and so are the echoes that confirm (the review of the
+ * second: a switch to handshakes, the outage's evidence gone). */
 static void answered_then_outage(void **unused)
 {
 	struct path_mode m;
@@ -202,18 +218,36 @@ static void answered_then_outage(void **unused)
 		assert_true(path_mode_gives_up_icmp(&m));
 		assert_true(path_mode_handshakes(&m, 100.0 * round)); /* kept */
 		assert_true(m.trial);
-		assert_int_equal(path_mode_trial_end(&m, false, 100.0 * round + 5), -1);
-		assert_false(m.hs || m.trial || m.retrying);
+		assert_int_equal(path_mode_trial_end(&m, false), -1);
+		assert_false(m.hs || m.trial || m.retrying || m.confirming);
 		assert_true(m.ever_answered);
 		assert_int_equal(m.unanswered, 0);
 	}
-	/* the transport probe sees no handshake answered during a trial:
-	 * echoes, the tests kept */
+	/* the outage ends as the trial runs */
+	for (int i = 0; i < PATH_ICMP_GIVE_UP_ANSWERED; i++)
+		path_mode_sample(&m, false);
+	assert_true(path_mode_handshakes(&m, 400));
+	assert_int_equal(path_mode_trial_end(&m, true), 1);
+	for (int i = 0; i < 3; i++)
+		path_mode_sample(&m, false); /* the last ones in flight, fed to nothing */
+	assert_true(path_mode_feeds(&m, true));
+	assert_false(path_mode_sample(&m, true)); /* the tests kept */
+	assert_false(m.confirming || m.hs);
+	assert_true(path_mode_feeds(&m, false)); /* every echo fed again */
+	assert_int_equal(m.unanswered, 0);
+	/* the transport probe sees no handshake answered during a trial, or
+	 * while the echoes confirm: echoes, the tests kept */
 	for (int i = 0; i < PATH_ICMP_GIVE_UP_ANSWERED; i++)
 		path_mode_sample(&m, false);
 	assert_true(path_mode_handshakes(&m, 500));
 	assert_true(path_mode_no_handshakes(&m));
 	assert_false(m.hs || m.trial);
+	for (int i = 0; i < PATH_ICMP_GIVE_UP_ANSWERED; i++)
+		path_mode_sample(&m, false);
+	assert_true(path_mode_handshakes(&m, 600));
+	assert_int_equal(path_mode_trial_end(&m, true), 1);
+	assert_true(path_mode_no_handshakes(&m));
+	assert_false(m.confirming);
 	/* the path back: an answer, and the count from 0 */
 	path_mode_sample(&m, true);
 	assert_int_equal(m.unanswered, 0);
