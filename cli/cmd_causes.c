@@ -146,13 +146,6 @@ static void explain_tests(const char *cause)
 			         t[i]->after);
 			vd_text_wrap(stdout, line, "    ", WIDTH);
 		}
-		if (t[i]->events_per_s) {
-			snprintf(line, sizeof(line),
-			         _("at most %u events in a second of send time are samples: a fade that drops every echo "
-			           "for a moment is not that many independent ones"),
-			         t[i]->events_per_s);
-			vd_text_wrap(stdout, line, "    ", WIDTH);
-		}
 		if (sm && fa >= 0) {
 			snprintf(line, sizeof(line),
 			         _("false alarms: at most %.2g in 30 days (at most %.2g samples/s while healthy)"), fa,

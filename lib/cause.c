@@ -813,7 +813,6 @@ int vd_rule_tests_add_json(const char *cause_id, cJSON *entry)
 		    !add_num(o, "p0", t[i]->p0) || !add_num(o, "p1", t[i]->p1) || !add_num(o, "alpha", t[i]->alpha) ||
 		    !add_num(o, "beta", t[i]->beta) || !add_num(o, "upper", l.upper) || !add_num(o, "lower", l.lower) ||
 		    (t[i]->after && !cJSON_AddStringToObject(o, "follows", t[i]->after)) ||
-		    (t[i]->events_per_s && !add_num(o, "max_events_per_s", t[i]->events_per_s)) ||
 		    !add_num(o, "max_samples_per_s", vd_sampling_max_rate(sm, sm ? sm->slow_s : 0)) ||
 		    !add_num(o, "false_alarms_per_30_days", fa) ||
 		    !add_num(o, "samples_to_open", vd_sprt_arl_open(&l, t[i]->p1)) ||

@@ -136,17 +136,6 @@
  * 50). A clean path shows it in 362 samples, 18 s at the fast pace; one at
  * 0.5% in about 560, at 1% in about 1270, and the path probe samples to show
  * it for at most twice that (LOSS_CLEAN_SHOW_P). */
-/* Losses come in fades (Wi-Fi drops all it sends for a quarter of a
- * second now and then, a half second on a busy channel), and echoes 50 ms
- * apart see one fade as five or ten losses in a row: the tests, built for
- * independent samples, read a healthy path at 0.5% as 10% for a moment.
- * Simulated (a time-accurate driver of both probes, 300 days each), fades
- * averaging 0.25 s at 0.5% loss opened unstable-internet about 110 times in
- * 30 days, 0.5 s ones about 175, and named udp-unreliable 4 times; with at
- * most 2 losses a second taken, 3, 17 and 0.5. Independent loss at 10%
- * (2 a second at the fast pace) is named about a second later, 3% as fast
- * as before. */
-#define LOSS_EVENTS_PER_S 2
 #define LOSS_CLEAN_BETA TEST_BETA
 #define LOSS_CLEAN_SHOW_P 0.01
 /* Round trips above a bound (a sign test on the median, robust to the odd
@@ -174,11 +163,10 @@
 
 const struct vd_sprt_spec vd_tests[VD_N_TESTS] = {
 	[VD_TEST_PATH_LOSS_HEAVY] = {VDF_TUNNEL_PATH, VDF_TESTS_LOSS_HEAVY, VD_SPRT_EV_LOST, 0,
-		N_("an echo to the gateway outside the tunnel is lost"), LOSS_P0, LOSS_HEAVY_P1, TEST_ALPHA_PATH, TEST_BETA, NULL,
-		LOSS_EVENTS_PER_S},
+		N_("an echo to the gateway outside the tunnel is lost"), LOSS_P0, LOSS_HEAVY_P1, TEST_ALPHA_PATH, TEST_BETA, NULL},
 	[VD_TEST_PATH_LOSS_LIGHT] = {VDF_TUNNEL_PATH, VDF_TESTS_LOSS_LIGHT, VD_SPRT_EV_LOST, 0,
 		N_("an echo to the gateway outside the tunnel is lost"), LOSS_P0, LOSS_LIGHT_P1, TEST_ALPHA_PATH, TEST_BETA,
-		VDF_TESTS_LOSS_HEAVY, LOSS_EVENTS_PER_S},
+		VDF_TESTS_LOSS_HEAVY},
 	[VD_TEST_PATH_RTT_LONG] = {VDF_TUNNEL_PATH, VDF_TESTS_RTT_LONG, VD_SPRT_EV_ABOVE, LONG_RTT_MS,
 		N_("a round trip to the gateway outside the tunnel exceeds the bound"), RTT_P0, RTT_P1, TEST_ALPHA_PATH, TEST_BETA,
 		NULL},
@@ -189,11 +177,10 @@ const struct vd_sprt_spec vd_tests[VD_N_TESTS] = {
 		N_("two successive round trips to the gateway differ by more than the bound"), JITTER_P0, JITTER_P1,
 		TEST_ALPHA_PATH, TEST_BETA, NULL},
 	[VD_TEST_INSIDE_LOSS_HEAVY] = {VDF_TUNNEL_PING, VDF_TESTS_LOSS_HEAVY, VD_SPRT_EV_LOST, 0,
-		N_("an echo to the tunnel's server end is lost"), LOSS_P0, LOSS_HEAVY_P1, TEST_ALPHA, TEST_BETA, NULL,
-		LOSS_EVENTS_PER_S},
+		N_("an echo to the tunnel's server end is lost"), LOSS_P0, LOSS_HEAVY_P1, TEST_ALPHA, TEST_BETA, NULL},
 	[VD_TEST_INSIDE_LOSS_LIGHT] = {VDF_TUNNEL_PING, VDF_TESTS_LOSS_LIGHT, VD_SPRT_EV_LOST, 0,
 		N_("an echo to the tunnel's server end is lost"), LOSS_P0, LOSS_LIGHT_P1, TEST_ALPHA, TEST_BETA,
-		VDF_TESTS_LOSS_HEAVY, LOSS_EVENTS_PER_S},
+		VDF_TESTS_LOSS_HEAVY},
 	[VD_TEST_INSIDE_EXCESS_DELAY] = {VDF_TUNNEL_PING, VDF_TESTS_EXCESS_DELAY, VD_SPRT_EV_EXCESS, TUNNEL_EXCESS_MS,
 		N_("an echo to the tunnel's server end takes longer than the path outside by more than the bound"),
 		EXCESS_P0, EXCESS_P1, TEST_ALPHA, TEST_BETA, NULL},

@@ -15,8 +15,6 @@ int vd_bank_init(struct vd_bank *b, const char *section, const char *const *keys
 
 	memset(&nb, 0, sizeof(nb));
 	nb.prev_rtt_ms = NAN;
-	for (size_t i = 0; i < VD_BANK_MAX; i++)
-		nb.window_s[i] = NAN;
 	for (size_t i = 0; keys && keys[i]; i++) {
 		const struct vd_sprt_spec *s = vd_test_find(section, keys[i]);
 
@@ -40,11 +38,8 @@ int vd_bank_init(struct vd_bank *b, const char *section, const char *const *keys
 
 void vd_bank_restart(struct vd_bank *b)
 {
-	for (size_t i = 0; i < b->n; i++) {
+	for (size_t i = 0; i < b->n; i++)
 		vd_sprt_start(&b->t[i]);
-		b->window_s[i] = NAN;
-		b->window_events[i] = 0;
-	}
 	b->prev_rtt_ms = NAN;
 }
 
@@ -72,30 +67,8 @@ static bool sample_of(const struct vd_bank *b, size_t i, bool answered, double r
 
 void vd_bank_echo(struct vd_bank *b, bool answered, double rtt_ms, double baseline_ms)
 {
-	vd_bank_echo_at(b, NAN, answered, rtt_ms, baseline_ms);
-}
-
-/* Whether test i takes this event, sent at sent_s (see vd_bank_echo_at). */
-static bool within_rate(struct vd_bank *b, size_t i, double sent_s)
-{
-	unsigned cap = b->spec[i]->events_per_s;
-
-	if (!cap || !isfinite(sent_s))
-		return true;
-	if (!isfinite(b->window_s[i]) || sent_s - b->window_s[i] >= 1.0 || sent_s < b->window_s[i]) {
-		b->window_s[i] = sent_s;
-		b->window_events[i] = 0;
-	}
-	if (b->window_events[i] >= cap)
-		return false;
-	b->window_events[i]++;
-	return true;
-}
-
-void vd_bank_echo_at(struct vd_bank *b, double sent_s, bool answered, double rtt_ms, double baseline_ms)
-{
 	enum vd_sprt_decision before[VD_BANK_MAX];
-	bool event, unfed = false;
+	bool event;
 
 	if (answered && !isfinite(rtt_ms))
 		answered = false;
@@ -106,17 +79,12 @@ void vd_bank_echo_at(struct vd_bank *b, double sent_s, bool answered, double rtt
 	for (size_t i = 0; i < b->n; i++) {
 		if (!sample_of(b, i, answered, rtt_ms, baseline_ms, &event))
 			continue;
-		if (event && !within_rate(b, i, sent_s)) {
-			unfed = true;
-			continue;
-		}
 		if (b->leader[i] >= 0)
 			vd_sprt_follow(&b->t[i], &b->lim[i], before[b->leader[i]], b->t[b->leader[i]].decision, event);
 		else
 			vd_sprt_feed(&b->t[i], &b->lim[i], event);
 	}
 	b->prev_rtt_ms = answered ? rtt_ms : NAN;
-	b->unfed_events += unfed;
 }
 
 /* One test's pace: a follower's as vd_sprt_follower_pace says. A test of

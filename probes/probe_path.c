@@ -406,7 +406,7 @@ static void pace(struct path_run *pr)
 }
 
 /* One sample for the tests, in the order the echoes were sent. */
-static void sample(struct path_run *pr, bool answered, double rtt, double sent_s)
+static void sample(struct path_run *pr, bool answered, double rtt)
 {
 	struct path_state *st = pr->st;
 	bool feeds = path_mode_feeds(&st->mode, answered);
@@ -420,7 +420,7 @@ static void sample(struct path_run *pr, bool answered, double rtt, double sent_s
 	}
 	if (!feeds)
 		return; /* nor in the run's figures: no test measured it */
-	vd_bank_echo_at(&st->bank, sent_s, answered, rtt, NAN);
+	vd_bank_echo(&st->bank, answered, rtt, NAN);
 	if (answered)
 		pr->sample_rtt[pr->received++] = rtt;
 	pr->samples++;
@@ -442,7 +442,7 @@ static void on_finish(evutil_socket_t fd, short what, void *arg)
 
 		pr->received = 0;
 		for (unsigned i = 0; i < pr->sent; i++) {
-			sample(pr, pr->got[i], pr->rtt[i], NAN); /* a second apart at most */
+			sample(pr, pr->got[i], pr->rtt[i]);
 			any = any || pr->got[i];
 		}
 		/* a trial's handshakes: the gateway answers them, so the path
@@ -672,7 +672,7 @@ static void settle(struct path_run *pr, bool all)
 
 		if (!e->got && !all && now - e->sent_ms < deadline)
 			break;
-		sample(pr, e->got, e->rtt, e->sent_ms / 1000);
+		sample(pr, e->got, e->rtt);
 		st->out_head = (st->out_head + 1) % PATH_OUT_MAX;
 		st->out_n--;
 		if (all)

@@ -584,8 +584,7 @@ static void feed_tests(struct ping_ctx *c, struct vd_bank *banks[PING_MAX_DESTS]
 		if (!banks[i])
 			continue;
 		for (unsigned k = 0; k < d->sent && k < PING_COUNT; k++)
-			vd_bank_echo_at(banks[i], (double)d->sent_ns[k] / 1e9, d->got[k], d->got[k] ? d->rtt_ms[k] : NAN,
-			                base);
+			vd_bank_echo(banks[i], d->got[k], d->got[k] ? d->rtt_ms[k] : NAN, base);
 		p = vd_bank_pace(banks[i]);
 		q = vd_bank_pace_h1(banks[i]);
 		if (p > pace)

@@ -48,7 +48,7 @@ static inline double sim_until(struct sim *m, double p_loss, double rtt, double 
 		vd_pacer_plan(&m->p, vd_bank_pace(&m->b), vd_bank_pace_h1(&m->b), vd_bank_n_h1(&m->b), 0, m->now, &count,
 		              &delay);
 		for (unsigned k = 0; k < count; k++) {
-			vd_bank_echo_at(&m->b, m->now, sim_rnd() >= p_loss, rtt + sim_rnd() * 2, NAN);
+			vd_bank_echo(&m->b, sim_rnd() >= p_loss, rtt + sim_rnd() * 2, NAN);
 			m->samples++;
 			if (vd_bank_any_h1(&m->b) == want_h1)
 				return m->now - t0;

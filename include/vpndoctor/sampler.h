@@ -24,9 +24,6 @@ struct vd_bank {
 	struct vd_sprt t[VD_BANK_MAX];
 	int leader[VD_BANK_MAX]; /* the index of the test it follows, or -1 */
 	double prev_rtt_ms;      /* the last echo's round trip; NaN after a loss */
-	double window_s[VD_BANK_MAX];      /* send time the test's current second began */
-	unsigned window_events[VD_BANK_MAX]; /* its events fed in that second */
-	uint64_t unfed_events;   /* echoes whose event a test left out (its events_per_s) */
 };
 
 /* The tests of section with these keys (NULL-ended, in feeding order; a
@@ -42,15 +39,6 @@ void vd_bank_restart(struct vd_bank *b);
  * tests; an answer the loss tests and the round-trip tests; two answers in
  * a row the step tests. */
 void vd_bank_echo(struct vd_bank *b, bool answered, double rtt_ms, double baseline_ms);
-/* The same, for an echo sent at sent_s (any clock's seconds, NaN: unknown):
- * a test with events_per_s takes at most that many events in a second of
- * send time (the second from the first event it took), and the rest of
- * that second's events are no sample of its. Losses come in fades: Wi-Fi
- * drops all it sends for a quarter of a second now and then, and echoes
- * 50 ms apart sampled one fade as five independent losses (a healthy path
- * at 0.5% in such fades: about 110 false unstable-internet in 30 days,
- * simulated; 3 with at most 2 a second). */
-void vd_bank_echo_at(struct vd_bank *b, double sent_s, bool answered, double rtt_ms, double baseline_ms);
 
 /* The fastest pace any test asks for (a follower's: vd_sprt_follower_pace;
  * none from a round-trip test before its first sample). */

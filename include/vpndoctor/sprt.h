@@ -55,8 +55,6 @@ struct vd_sprt_spec {
 	double p0, p1;       /* P(event) per sample under H0 and under H1; 0 < p0 < p1 < 1 */
 	double alpha, beta;  /* per-sample false alarm and false resolution bounds; 0 < alpha <= beta < 1 */
 	const char *after;   /* NULL, or the key of the test it follows (vd_sprt_follow) */
-	unsigned events_per_s; /* 0, or at most this many events in a second of send time are
-	                        * samples (vd_bank_echo_at): more are one fade's, not news */
 };
 
 /* The numbers a running test needs, from its spec. */

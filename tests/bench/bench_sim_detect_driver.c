@@ -103,8 +103,6 @@ int main(int argc, char **argv)
 			spec[i].alpha = env_num("ALPHA_LIGHT", spec[i].alpha);
 		else if (strcmp(spec[i].key, "loss_heavy") == 0)
 			spec[i].alpha = env_num("ALPHA_HEAVY", spec[i].alpha);
-		if (getenv("EVENTS_PER_S"))
-			spec[i].events_per_s = (unsigned)atoi(getenv("EVENTS_PER_S"));
 		m.b.spec[i] = &spec[i];
 		if (vd_sprt_limits(&spec[i], &m.b.lim[i]) < 0)
 			return 1;

@@ -157,48 +157,6 @@ static void test_pace_no_answer(void **state)
 	assert_int_equal(vd_bank_test(&m.b, "rtt_long")->decision, VD_SPRT_H0);
 }
 
-/* A fade: every echo 50 ms apart lost for half a second is at most two
- * events a second of send time to the loss tests (their events_per_s),
- * the next second two more; an echo without a send time is fed as before,
- * and so is every answer. The silence test of a ping host has no such cap:
- * a host that stops answering loses everything, and that is its event. */
-static void test_fade(void **state)
-{
-	struct vd_bank b;
-	const struct vd_sprt *h;
-
-	(void)state;
-	assert_int_equal(vd_bank_init(&b, "path", path_keys), 0);
-	assert_int_equal(vd_tests[VD_TEST_PATH_LOSS_HEAVY].events_per_s, 2);
-	for (int i = 0; i < 50; i++)
-		vd_bank_echo_at(&b, 10 + i * 0.05, true, 10, NAN);
-	for (int i = 0; i < 10; i++)
-		vd_bank_echo_at(&b, 12.5 + i * 0.05, false, NAN, NAN);
-	h = vd_bank_test(&b, "loss_heavy");
-	assert_int_equal(h->evidence_events, 2);
-	assert_int_equal(b.unfed_events, 8);
-	/* the samples a fade left out are no samples at all */
-	assert_int_equal(h->samples, 52);
-	/* a second after the first event taken: two more */
-	for (int i = 0; i < 10; i++)
-		vd_bank_echo_at(&b, 13.5 + i * 0.05, false, NAN, NAN);
-	assert_int_equal(vd_bank_test(&b, "loss_heavy")->evidence_events, 4);
-	/* no send time: every loss fed */
-	for (int i = 0; i < 3; i++)
-		vd_bank_echo(&b, false, NAN, NAN);
-	assert_int_equal(vd_bank_test(&b, "loss_heavy")->evidence_events, 7);
-	/* afresh: the second starts again */
-	vd_bank_restart(&b);
-	vd_bank_echo_at(&b, 13.6, false, NAN, NAN);
-	vd_bank_echo_at(&b, 13.65, false, NAN, NAN);
-	assert_int_equal(vd_bank_test(&b, "loss_heavy")->evidence_events, 2);
-	/* a host's silence test takes every loss */
-	assert_int_equal(vd_bank_init(&b, "ping", (const char *const[]){"silent", NULL}), 0);
-	for (int i = 0; i < 10; i++)
-		vd_bank_echo_at(&b, 1 + i * 0.2, false, NAN, NAN);
-	assert_int_equal(vd_bank_test(&b, "silent")->samples, 10);
-}
-
 /* The pace: a lost echo on a healthy path makes the heavy loss test
  * pending, and it rests after 30 answers; one event's evidence in the
  * light test (a follower) sets no pace. A second loss while the light
@@ -593,11 +551,10 @@ static void test_simulated_delays(void **state)
 		/* loose: the design's figures are the benchmark's to show; but
 		 * the design itself must leave room for issue 12's 30 s at 10%
 		 * (the lab adds the 2 s to notice the first loss, the 1.5 s
-		 * deadline and the runs' own time; at most 2 losses a second
-		 * taken cost about 3 s of it: 22.9 s, against 26 s at most) */
+		 * deadline and the runs' own time) */
 		assert_true(md < 600 && mr < 600);
 		if (k == 0)
-			assert_true(md < 26);
+			assert_true(md < 20);
 	}
 }
 
@@ -680,7 +637,6 @@ int main(void)
 		cmocka_unit_test(test_what_an_echo_feeds),
 		cmocka_unit_test(test_long_path_and_facts),
 		cmocka_unit_test(test_pace),
-		cmocka_unit_test(test_fade),
 		cmocka_unit_test(test_pace_no_answer),
 		cmocka_unit_test(test_pace_h1),
 		cmocka_unit_test(test_pace_h1_resolved),
